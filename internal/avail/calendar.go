@@ -1,0 +1,240 @@
+package avail
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Calendar tells which time is inside declared maintenance.
+type Calendar interface {
+	// Overlap returns how much of [from, to) lies inside maintenance.
+	Overlap(from, to time.Time) time.Duration
+	// Active reports whether t is inside maintenance.
+	Active(t time.Time) bool
+}
+
+// DefaultLocation is the zone maintenance windows are written in unless a
+// config says otherwise: Asia/Shanghai (UTC+8, no DST).
+var DefaultLocation = mustShanghai()
+
+func mustShanghai() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		// No tzdata on the machine: Asia/Shanghai has had no DST since 1991.
+		return time.FixedZone("Asia/Shanghai", 8*3600)
+	}
+	return loc
+}
+
+// WindowConfig is one maintenance window as written in a YAML config.
+// Either Start/End (one-off, "2006-01-02 15:04" in the location) or
+// Weekdays/From/To (recurring, e.g. weekdays [sun], from "02:00", to "04:00").
+type WindowConfig struct {
+	Name     string   `yaml:"name"`
+	Start    string   `yaml:"start"`
+	End      string   `yaml:"end"`
+	Weekdays []string `yaml:"weekdays"`
+	From     string   `yaml:"from"`
+	To       string   `yaml:"to"`
+}
+
+// Windows is a Calendar made of one-off and weekly windows.
+type Windows struct {
+	loc     *time.Location
+	oneOff  []span
+	weekly  []weekly
+	Configs []WindowConfig
+}
+
+type span struct{ from, to time.Time }
+
+type weekly struct {
+	days     [7]bool
+	from, to time.Duration // offsets from local midnight; to may be < from (crosses midnight)
+}
+
+const layoutMinute = "2006-01-02 15:04"
+
+// NewWindows parses window configs in loc (DefaultLocation when nil).
+func NewWindows(cfgs []WindowConfig, loc *time.Location) (*Windows, error) {
+	if loc == nil {
+		loc = DefaultLocation
+	}
+	w := &Windows{loc: loc, Configs: cfgs}
+	for i, c := range cfgs {
+		name := c.Name
+		if name == "" {
+			name = fmt.Sprintf("#%d", i+1)
+		}
+		switch {
+		case c.Start != "" || c.End != "":
+			if len(c.Weekdays) > 0 || c.From != "" || c.To != "" {
+				return nil, fmt.Errorf("maintenance window %s: use either start/end or weekdays/from/to, not both", name)
+			}
+			a, err := time.ParseInLocation(layoutMinute, c.Start, loc)
+			if err != nil {
+				return nil, fmt.Errorf("maintenance window %s: start %q: want \"YYYY-MM-DD HH:MM\"", name, c.Start)
+			}
+			b, err := time.ParseInLocation(layoutMinute, c.End, loc)
+			if err != nil {
+				return nil, fmt.Errorf("maintenance window %s: end %q: want \"YYYY-MM-DD HH:MM\"", name, c.End)
+			}
+			if !b.After(a) {
+				return nil, fmt.Errorf("maintenance window %s: end %s is not after start %s", name, c.End, c.Start)
+			}
+			w.oneOff = append(w.oneOff, span{a, b})
+		case len(c.Weekdays) > 0:
+			var wk weekly
+			for _, d := range c.Weekdays {
+				wd, ok := weekdayNames[strings.ToLower(strings.TrimSpace(d))]
+				if !ok {
+					return nil, fmt.Errorf("maintenance window %s: unknown weekday %q (mon..sun)", name, d)
+				}
+				wk.days[wd] = true
+			}
+			var err error
+			if wk.from, err = clock(c.From); err != nil {
+				return nil, fmt.Errorf("maintenance window %s: from: %v", name, err)
+			}
+			if wk.to, err = clock(c.To); err != nil {
+				return nil, fmt.Errorf("maintenance window %s: to: %v", name, err)
+			}
+			if wk.from == wk.to {
+				return nil, fmt.Errorf("maintenance window %s: from and to are equal", name)
+			}
+			w.weekly = append(w.weekly, wk)
+		default:
+			return nil, fmt.Errorf("maintenance window %s: needs start/end or weekdays/from/to", name)
+		}
+	}
+	sort.Slice(w.oneOff, func(i, j int) bool { return w.oneOff[i].from.Before(w.oneOff[j].from) })
+	return w, nil
+}
+
+var weekdayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "sunday": time.Sunday, "mon": time.Monday, "monday": time.Monday,
+	"tue": time.Tuesday, "tuesday": time.Tuesday, "wed": time.Wednesday, "wednesday": time.Wednesday,
+	"thu": time.Thursday, "thursday": time.Thursday, "fri": time.Friday, "friday": time.Friday,
+	"sat": time.Saturday, "saturday": time.Saturday,
+}
+
+func clock(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		if s == "24:00" {
+			return 24 * time.Hour, nil
+		}
+		return 0, fmt.Errorf("%q: want HH:MM", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// spans returns the maintenance spans that may intersect [from, to),
+// merged and sorted.
+func (w *Windows) spans(from, to time.Time) []span {
+	var out []span
+	for _, s := range w.oneOff {
+		if s.to.After(from) && s.from.Before(to) {
+			out = append(out, s)
+		}
+	}
+	if len(w.weekly) > 0 {
+		// Walk local days from the day before from to the day of to.
+		lf := from.In(w.loc)
+		day := time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, w.loc).AddDate(0, 0, -1)
+		for !day.After(to) {
+			for _, wk := range w.weekly {
+				if !wk.days[day.Weekday()] {
+					continue
+				}
+				a := day.Add(wk.from)
+				end := wk.to
+				if end <= wk.from {
+					end += 24 * time.Hour
+				}
+				b := day.Add(end)
+				if b.After(from) && a.Before(to) {
+					out = append(out, span{a, b})
+				}
+			}
+			day = day.AddDate(0, 0, 1)
+		}
+	}
+	if len(out) < 2 {
+		return out
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].from.Before(out[j].from) })
+	merged := out[:1]
+	for _, s := range out[1:] {
+		last := &merged[len(merged)-1]
+		if !s.from.After(last.to) {
+			if s.to.After(last.to) {
+				last.to = s.to
+			}
+			continue
+		}
+		merged = append(merged, s)
+	}
+	return merged
+}
+
+// Overlap implements Calendar.
+func (w *Windows) Overlap(from, to time.Time) time.Duration {
+	if w == nil || !to.After(from) {
+		return 0
+	}
+	var d time.Duration
+	for _, s := range w.spans(from, to) {
+		a, b := s.from, s.to
+		if a.Before(from) {
+			a = from
+		}
+		if b.After(to) {
+			b = to
+		}
+		if b.After(a) {
+			d += b.Sub(a)
+		}
+	}
+	return d
+}
+
+// Active implements Calendar.
+func (w *Windows) Active(t time.Time) bool {
+	if w == nil {
+		return false
+	}
+	return w.Overlap(t, t.Add(time.Nanosecond)) > 0
+}
+
+// Union combines calendars (e.g. a site-wide calendar and a line's own).
+type Union []Calendar
+
+// Overlap implements Calendar. Overlapping windows of different calendars
+// are merged by sampling their boundaries: the result never exceeds to-from.
+func (u Union) Overlap(from, to time.Time) time.Duration {
+	var all []span
+	for _, c := range u {
+		if w, ok := c.(*Windows); ok && w != nil {
+			all = append(all, w.spans(from, to)...)
+		} else if c != nil && c.Overlap(from, to) > 0 {
+			// Unknown calendar type: fall back to its own figure.
+			all = append(all, span{from, from.Add(c.Overlap(from, to))})
+		}
+	}
+	tmp := &Windows{oneOff: all}
+	sort.Slice(tmp.oneOff, func(i, j int) bool { return tmp.oneOff[i].from.Before(tmp.oneOff[j].from) })
+	return tmp.Overlap(from, to)
+}
+
+// Active implements Calendar.
+func (u Union) Active(t time.Time) bool {
+	for _, c := range u {
+		if c != nil && c.Active(t) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,201 @@
+package avail
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// FamilyOpts names the metric family of one kind of checked thing.
+type FamilyOpts struct {
+	// Namespace prefixes every metric, e.g. "line", "host", "env_condition".
+	Namespace string
+	// Labels identify one tracked thing, e.g. line, kind, provider, site.
+	Labels []string
+	// GoodName and BadName rename the "up" gauge and the "down" seconds
+	// (defaults "up" and "down"; env conditions use "ok" and "active").
+	GoodName, BadName string
+	// What is a short noun for help texts ("line", "host", "condition").
+	What string
+}
+
+// Family is a set of trackers of one kind, exported as one metric family
+// (docs/metrics.md §1). It implements prometheus.Collector.
+type Family struct {
+	opts FamilyOpts
+	now  func() time.Time
+
+	mu       sync.RWMutex
+	trackers map[string]*entry
+
+	up, unknown, inMaint                          *prometheus.Desc
+	observed, down, maint, maintDown, unknownSecs *prometheus.Desc
+	changes, lastChange                           *prometheus.Desc
+}
+
+type entry struct {
+	values []string
+	t      *Tracker
+}
+
+// NewFamily creates an empty family.
+func NewFamily(o FamilyOpts) *Family {
+	if o.GoodName == "" {
+		o.GoodName = "up"
+	}
+	if o.BadName == "" {
+		o.BadName = "down"
+	}
+	if o.What == "" {
+		o.What = "checked thing"
+	}
+	n := func(s string) string { return o.Namespace + "_" + s }
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(n(name), help, o.Labels, nil)
+	}
+	return &Family{
+		opts:        o,
+		now:         time.Now,
+		trackers:    map[string]*entry{},
+		up:          d(o.GoodName, "1 if the "+o.What+" is confirmed "+goodWord(o)+" now, 0 if confirmed "+badWord(o)+" or unknown."),
+		unknown:     d("unknown", "1 if the state of the "+o.What+" is unknown now (no decision yet or no data)."),
+		inMaint:     d("in_maintenance", "1 if the "+o.What+" is inside a declared maintenance window now."),
+		observed:    d("observed_seconds_total", "Seconds the "+o.What+" had a known state, maintenance included."),
+		down:        d(o.BadName+"_seconds_total", "Seconds the "+o.What+" was confirmed "+badWord(o)+" outside maintenance windows."),
+		maint:       d("maintenance_seconds_total", "Seconds the "+o.What+" had a known state inside maintenance windows."),
+		maintDown:   d("maintenance_"+o.BadName+"_seconds_total", "Seconds the "+o.What+" was confirmed "+badWord(o)+" inside maintenance windows."),
+		unknownSecs: d("unknown_seconds_total", "Seconds the prober ran without a known state of the "+o.What+"."),
+		changes:     d("state_changes_total", "Confirmed state transitions of the "+o.What+"."),
+		lastChange:  d("last_change_timestamp_seconds", "Unix time of the last confirmed state transition of the "+o.What+" (0: none yet)."),
+	}
+}
+
+func goodWord(o FamilyOpts) string {
+	if o.GoodName == "up" {
+		return "up"
+	}
+	return o.GoodName
+}
+
+func badWord(o FamilyOpts) string {
+	if o.BadName == "down" {
+		return "down"
+	}
+	return o.BadName
+}
+
+// Opts returns the family's options.
+func (f *Family) Opts() FamilyOpts { return f.opts }
+
+func key(values []string) string { return strings.Join(values, "\xff") }
+
+// Tracker returns the tracker for the label values, creating it with rule
+// and cal if needed. An existing tracker keeps its counters and gets the
+// new rule and calendar (config reload).
+func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
+	if len(values) != len(f.opts.Labels) {
+		panic("avail: label values do not match family labels")
+	}
+	k := key(values)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if e, ok := f.trackers[k]; ok {
+		e.t.SetRule(rule, cal)
+		return e.t
+	}
+	t := NewTracker(rule, cal)
+	f.trackers[k] = &entry{values: append([]string(nil), values...), t: t}
+	return t
+}
+
+// Get returns the tracker for the label values, or nil.
+func (f *Family) Get(values ...string) *Tracker {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if e, ok := f.trackers[key(values)]; ok {
+		return e.t
+	}
+	return nil
+}
+
+// Retain drops every tracker whose label values are not in keep (targets
+// removed by a reload). keep holds label-value slices.
+func (f *Family) Retain(keep [][]string) {
+	want := make(map[string]bool, len(keep))
+	for _, v := range keep {
+		want[key(v)] = true
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for k := range f.trackers {
+		if !want[k] {
+			delete(f.trackers, k)
+		}
+	}
+}
+
+// Len returns the number of trackers.
+func (f *Family) Len() int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return len(f.trackers)
+}
+
+// Item is one tracker with its label values, for landing pages.
+type Item struct {
+	Labels   []string
+	Snapshot Snapshot
+}
+
+// Items returns snapshots of all trackers sorted by label values.
+func (f *Family) Items() []Item {
+	now := f.now()
+	f.mu.RLock()
+	out := make([]Item, 0, len(f.trackers))
+	for _, e := range f.trackers {
+		out = append(out, Item{Labels: e.values, Snapshot: e.t.Snapshot(now)})
+	}
+	f.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return key(out[i].Labels) < key(out[j].Labels) })
+	return out
+}
+
+// Describe implements prometheus.Collector.
+func (f *Family) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{f.up, f.unknown, f.inMaint, f.observed, f.down, f.maint, f.maintDown, f.unknownSecs, f.changes, f.lastChange} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (f *Family) Collect(ch chan<- prometheus.Metric) {
+	for _, it := range f.Items() {
+		s, v := it.Snapshot, it.Labels
+		g := func(d *prometheus.Desc, x float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, v...) }
+		c := func(d *prometheus.Desc, x float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, x, v...) }
+		g(f.up, b2f(s.State == Up))
+		g(f.unknown, b2f(s.State == Unknown))
+		g(f.inMaint, b2f(s.InMaintenance))
+		c(f.observed, s.ObservedSeconds)
+		c(f.down, s.DownSeconds)
+		c(f.maint, s.MaintenanceSeconds)
+		c(f.maintDown, s.MaintenanceDownSeconds)
+		c(f.unknownSecs, s.UnknownSeconds)
+		c(f.changes, float64(s.StateChanges))
+		lc := 0.0
+		if !s.LastChange.IsZero() {
+			lc = float64(s.LastChange.UnixNano()) / 1e9
+		}
+		g(f.lastChange, lc)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,267 @@
+// Package avail is the availability engine shared by every prober in
+// jianguan (lines, hosts, websites, machine-room conditions).
+//
+// A Tracker turns timestamped observations (up / down / unknown) into a
+// confirmed state and into seconds counters (design.md §2). The interval
+// between two observations is attributed to the evidence of the later one;
+// while a change is still unconfirmed (fewer than DownAfter/UpAfter
+// consecutive observations), its time is held and attributed once the change
+// is confirmed or rejected, so counters only ever go up and are exact to one
+// observation interval. Time during maintenance windows is split out exactly
+// at the window boundaries. Unknown is a state of its own: its time is never
+// counted as up, nor as observed.
+package avail
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// State is the confirmed state of one checked thing.
+type State int8
+
+const (
+	Unknown State = iota
+	Up
+	Down
+)
+
+func (s State) String() string {
+	switch s {
+	case Up:
+		return "up"
+	case Down:
+		return "down"
+	default:
+		return "unknown"
+	}
+}
+
+// Rule says when a change of state is confirmed.
+type Rule struct {
+	// DownAfter is the number of consecutive bad observations that confirm
+	// "down" (default 1).
+	DownAfter int `yaml:"down_after"`
+	// UpAfter is the number of consecutive good observations that confirm
+	// "up" (default 1).
+	UpAfter int `yaml:"up_after"`
+	// MaxGap: a gap between observations longer than this is the prober
+	// not observing (stalled, suspended): the gap counts as unknown and
+	// the confirmed state is forgotten. 0 means no limit.
+	MaxGap time.Duration `yaml:"max_gap"`
+}
+
+// Validate checks a rule; zero values are replaced by defaults.
+func (r *Rule) Validate() error {
+	if r.DownAfter < 0 || r.UpAfter < 0 || r.MaxGap < 0 {
+		return fmt.Errorf("down_after, up_after and max_gap must not be negative")
+	}
+	if r.DownAfter == 0 {
+		r.DownAfter = 1
+	}
+	if r.UpAfter == 0 {
+		r.UpAfter = 1
+	}
+	return nil
+}
+
+// Counters are the accumulated seconds and transitions of one tracker.
+type Counters struct {
+	ObservedSeconds        float64 // known state (up or down), maintenance included
+	DownSeconds            float64 // confirmed down outside maintenance
+	MaintenanceSeconds     float64 // known state inside maintenance
+	MaintenanceDownSeconds float64 // confirmed down inside maintenance
+	UnknownSeconds         float64 // prober running, state unknown
+	StateChanges           uint64  // confirmed up↔down transitions
+	LastChange             time.Time
+}
+
+// Snapshot is a consistent view of a tracker.
+type Snapshot struct {
+	Counters
+	State         State
+	Since         time.Time // start of the current confirmed state (zero if never confirmed)
+	InMaintenance bool
+	LastObserved  time.Time
+	Pending       State // candidate state awaiting confirmation (Unknown if none)
+}
+
+// Tracker tracks one checked thing. It is safe for concurrent use.
+type Tracker struct {
+	mu   sync.Mutex
+	rule Rule
+	cal  Calendar
+
+	started   bool
+	last      time.Time
+	state     State
+	lastKnown State // last confirmed known state, survives unknown spells
+	since     time.Time
+
+	cand      State
+	candN     int
+	candStart time.Time
+	heldTotal time.Duration
+	heldMaint time.Duration
+
+	c Counters
+}
+
+// NewTracker returns a tracker in state Unknown. cal may be nil (no
+// maintenance). The rule must have been validated.
+func NewTracker(rule Rule, cal Calendar) *Tracker {
+	if rule.DownAfter <= 0 {
+		rule.DownAfter = 1
+	}
+	if rule.UpAfter <= 0 {
+		rule.UpAfter = 1
+	}
+	return &Tracker{rule: rule, cal: cal}
+}
+
+// SetRule replaces the confirmation rule and calendar (config reload);
+// counters and state are kept.
+func (t *Tracker) SetRule(rule Rule, cal Calendar) {
+	if rule.DownAfter <= 0 {
+		rule.DownAfter = 1
+	}
+	if rule.UpAfter <= 0 {
+		rule.UpAfter = 1
+	}
+	t.mu.Lock()
+	t.rule, t.cal = rule, cal
+	t.mu.Unlock()
+}
+
+// Observe records evidence s observed at time at. Pass time.Now() in
+// production (it carries the monotonic clock, so wall-clock steps do not
+// distort the seconds); tests inject any time. Observations older than the
+// last one are applied with zero duration.
+func (t *Tracker) Observe(at time.Time, s State) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.started {
+		t.started = true
+		t.last = at
+		t.apply(at, 0, 0, s)
+		return
+	}
+	dt := at.Sub(t.last)
+	if dt < 0 {
+		dt = 0
+	} else {
+		prev := t.last
+		t.last = at
+		if t.rule.MaxGap > 0 && dt > t.rule.MaxGap {
+			// The prober was not looking: the gap is unknown and what
+			// was confirmed before is no longer known.
+			t.flushHeld()
+			t.c.UnknownSeconds += dt.Seconds()
+			t.state = Unknown
+			t.apply(at, 0, 0, s)
+			return
+		}
+		t.apply(at, dt, t.maintOverlap(prev, at), s)
+		return
+	}
+	t.apply(at, 0, 0, s)
+}
+
+// apply attributes an interval of length dt (maint of it in maintenance)
+// that ended with evidence s.
+func (t *Tracker) apply(at time.Time, dt, maint time.Duration, s State) {
+	if s == Unknown {
+		t.flushHeld()
+		t.c.UnknownSeconds += dt.Seconds()
+		t.state = Unknown
+		return
+	}
+	if s == t.state {
+		t.flushHeld()
+		t.add(s, dt, maint)
+		return
+	}
+	if t.cand != s {
+		t.flushHeld()
+		t.cand = s
+		t.candN = 0
+		t.candStart = at.Add(-dt)
+	}
+	t.candN++
+	t.heldTotal += dt
+	t.heldMaint += maint
+	need := t.rule.UpAfter
+	if s == Down {
+		need = t.rule.DownAfter
+	}
+	if t.candN >= need {
+		t.add(s, t.heldTotal, t.heldMaint)
+		t.heldTotal, t.heldMaint = 0, 0
+		start := t.candStart
+		t.cand, t.candN = Unknown, 0
+		if t.lastKnown != Unknown && t.lastKnown != s {
+			t.c.StateChanges++
+			t.c.LastChange = start
+			t.since = start
+		} else if t.lastKnown == Unknown || t.since.IsZero() {
+			t.since = start
+		}
+		t.state = s
+		t.lastKnown = s
+	}
+}
+
+// flushHeld gives held (unconfirmed) time back to the current state.
+func (t *Tracker) flushHeld() {
+	if t.heldTotal > 0 || t.heldMaint > 0 {
+		t.add(t.state, t.heldTotal, t.heldMaint)
+	}
+	t.heldTotal, t.heldMaint = 0, 0
+	t.cand, t.candN = Unknown, 0
+}
+
+func (t *Tracker) add(s State, total, maint time.Duration) {
+	switch s {
+	case Up:
+		t.c.ObservedSeconds += total.Seconds()
+		t.c.MaintenanceSeconds += maint.Seconds()
+	case Down:
+		t.c.ObservedSeconds += total.Seconds()
+		t.c.MaintenanceSeconds += maint.Seconds()
+		t.c.DownSeconds += (total - maint).Seconds()
+		t.c.MaintenanceDownSeconds += maint.Seconds()
+	default:
+		t.c.UnknownSeconds += total.Seconds()
+	}
+}
+
+func (t *Tracker) maintOverlap(from, to time.Time) time.Duration {
+	if t.cal == nil {
+		return 0
+	}
+	m := t.cal.Overlap(from, to)
+	if d := to.Sub(from); m > d {
+		m = d
+	}
+	return m
+}
+
+// State returns the confirmed state.
+func (t *Tracker) State() State {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.state
+}
+
+// Snapshot returns the counters and state. now is used only to tell
+// whether a maintenance window is active.
+func (t *Tracker) Snapshot(now time.Time) Snapshot {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := Snapshot{Counters: t.c, State: t.state, Since: t.since, LastObserved: t.last, Pending: t.cand}
+	if t.cal != nil {
+		s.InMaintenance = t.cal.Active(now)
+	}
+	return s
+}

@@ -1,0 +1,428 @@
+// Package simhistory generates exact, deterministic exporter history (the
+// availability counter family of docs/metrics.md §1 plus a few gauges) as
+// OpenMetrics text for `promtool tsdb create-blocks-from openmetrics`, and
+// computes the ground truth (down seconds, incidents) the report engine must
+// reproduce. The e2e tests, `make demo` and `make bench-report` use it.
+//
+// Counters are computed analytically from interval arithmetic (no per-second
+// simulation), so 35 days × 1 000 entities is cheap to generate.
+package simhistory
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Window is a half-open time interval [Start, End).
+type Window struct {
+	Start, End time.Time
+}
+
+func (w Window) contains(t time.Time) bool { return !t.Before(w.Start) && t.Before(w.End) }
+
+// Entity is one checked thing of an availability namespace.
+type Entity struct {
+	// NS is the namespace: line, host, website, env_condition.
+	NS     string
+	Labels map[string]string
+	// Outages are confirmed-down windows (inside maintenance they count as
+	// maintenance_down, outside as down).
+	Outages []Window
+	// Maintenance windows declared in config.
+	Maintenance []Window
+	// Gaps: the exporter was not running (no samples); it restarts at the gap
+	// end with counters at zero (a counter reset).
+	Gaps []Window
+	// Unknown: the prober ran but had no known state.
+	Unknown []Window
+	// ProcessStart is when the exporter first started (counters begin at 0).
+	ProcessStart time.Time
+}
+
+// Incident is one confirmed outage as seen inside a report window.
+type Incident struct {
+	Start, End  time.Time
+	Maintenance bool
+}
+
+// Truth is what a correct report states for one entity and window.
+type Truth struct {
+	Down, Maintenance, MaintenanceDown, Observed, Unknown float64
+	Incidents                                             []Incident
+}
+
+// class of one instant.
+const (
+	clsNone = iota // process not running
+	clsUnknown
+	clsUp
+	clsDown
+	clsMaintUp
+	clsMaintDown
+)
+
+// StartupUnknown is how long after each (re)start the prober has no decision.
+const StartupUnknown = 10 * time.Second
+
+func (e *Entity) classify(t time.Time) int {
+	if t.Before(e.ProcessStart) {
+		return clsNone
+	}
+	for _, g := range e.Gaps {
+		if g.contains(t) {
+			return clsNone
+		}
+	}
+	// Time since last (re)start.
+	start := e.ProcessStart
+	for _, g := range e.Gaps {
+		if !g.End.After(t) && g.End.After(start) {
+			start = g.End
+		}
+	}
+	if t.Sub(start) < StartupUnknown {
+		return clsUnknown
+	}
+	for _, u := range e.Unknown {
+		if u.contains(t) {
+			return clsUnknown
+		}
+	}
+	down := false
+	for _, o := range e.Outages {
+		if o.contains(t) {
+			down = true
+			break
+		}
+	}
+	maint := false
+	for _, m := range e.Maintenance {
+		if m.contains(t) {
+			maint = true
+			break
+		}
+	}
+	switch {
+	case maint && down:
+		return clsMaintDown
+	case maint:
+		return clsMaintUp
+	case down:
+		return clsDown
+	}
+	return clsUp
+}
+
+// boundaries returns the sorted instants where the class may change.
+func (e *Entity) boundaries() []time.Time {
+	var b []time.Time
+	add := func(ws []Window) {
+		for _, w := range ws {
+			b = append(b, w.Start, w.End)
+		}
+	}
+	add(e.Outages)
+	add(e.Maintenance)
+	add(e.Gaps)
+	add(e.Unknown)
+	b = append(b, e.ProcessStart, e.ProcessStart.Add(StartupUnknown))
+	for _, g := range e.Gaps {
+		b = append(b, g.End.Add(StartupUnknown))
+	}
+	sort.Slice(b, func(i, j int) bool { return b[i].Before(b[j]) })
+	out := b[:0]
+	for i, t := range b {
+		if i == 0 || !t.Equal(out[len(out)-1]) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// counters is the exporter's state at an instant.
+type counters struct {
+	running                                                  bool
+	observed, down, maint, maintDown, unknown, changes, last float64
+	cls                                                      int
+}
+
+// sim walks time forward computing counters exactly.
+type sim struct {
+	e      *Entity
+	bounds []time.Time
+	bi     int
+	t      time.Time
+	c      counters
+	state  int // last confirmed state: 0 none, 1 up, 2 down
+}
+
+func newSim(e *Entity) *sim {
+	return &sim{e: e, bounds: e.boundaries(), t: e.ProcessStart.Add(-time.Second)}
+}
+
+// advance moves the simulation to t (t must not go backwards).
+func (s *sim) advance(t time.Time) counters {
+	for s.t.Before(t) {
+		next := t
+		for s.bi < len(s.bounds) && !s.bounds[s.bi].After(s.t) {
+			s.bi++
+		}
+		if s.bi < len(s.bounds) && s.bounds[s.bi].Before(next) {
+			next = s.bounds[s.bi]
+		}
+		cls := s.e.classify(s.t)
+		// Transition handling at s.t (start of this segment).
+		if cls == clsNone {
+			if s.c.running {
+				s.c = counters{} // process gone; restart from zero later
+				s.state = 0
+			}
+		} else {
+			s.c.running = true
+			conf := 0
+			switch cls {
+			case clsUp, clsMaintUp:
+				conf = 1
+			case clsDown, clsMaintDown:
+				conf = 2
+			}
+			if conf != 0 {
+				if s.state != 0 && conf != s.state {
+					s.c.changes++
+					s.c.last = float64(s.t.Unix())
+				}
+				s.state = conf
+			}
+			d := next.Sub(s.t).Seconds()
+			switch cls {
+			case clsUnknown:
+				s.c.unknown += d
+			case clsUp:
+				s.c.observed += d
+			case clsDown:
+				s.c.observed += d
+				s.c.down += d
+			case clsMaintUp:
+				s.c.observed += d
+				s.c.maint += d
+			case clsMaintDown:
+				s.c.observed += d
+				s.c.maint += d
+				s.c.maintDown += d
+			}
+		}
+		s.c.cls = cls
+		s.t = next
+	}
+	c := s.c
+	c.cls = s.e.classify(t)
+	if c.cls == clsNone {
+		c.running = false
+	}
+	return c
+}
+
+// TruthFor computes the exact figures for [from, to).
+func (e *Entity) TruthFor(from, to time.Time) Truth {
+	var tr Truth
+	bs := append([]time.Time{from, to}, e.boundaries()...)
+	sort.Slice(bs, func(i, j int) bool { return bs[i].Before(bs[j]) })
+	for i := 0; i+1 < len(bs); i++ {
+		a, b := bs[i], bs[i+1]
+		if a.Before(from) {
+			a = from
+		}
+		if b.After(to) {
+			b = to
+		}
+		if !b.After(a) {
+			continue
+		}
+		d := b.Sub(a).Seconds()
+		switch e.classify(a) {
+		case clsUnknown, clsNone:
+			tr.Unknown += d
+		case clsUp:
+			tr.Observed += d
+		case clsDown:
+			tr.Observed += d
+			tr.Down += d
+		case clsMaintUp:
+			tr.Observed += d
+			tr.Maintenance += d
+		case clsMaintDown:
+			tr.Observed += d
+			tr.Maintenance += d
+			tr.MaintenanceDown += d
+		}
+	}
+	for _, o := range e.Outages {
+		if o.End.After(from) && o.Start.Before(to) {
+			in := false
+			for _, m := range e.Maintenance {
+				if m.contains(o.Start) {
+					in = true
+				}
+			}
+			tr.Incidents = append(tr.Incidents, Incident{Start: o.Start, End: o.End, Maintenance: in})
+		}
+	}
+	sort.Slice(tr.Incidents, func(i, j int) bool { return tr.Incidents[i].Start.Before(tr.Incidents[j].Start) })
+	return tr
+}
+
+// Gauge is an extra (non-availability) series with a value function.
+type Gauge struct {
+	Name   string
+	Labels map[string]string
+	Value  func(t time.Time) float64
+}
+
+// Spec is a whole history.
+type Spec struct {
+	From, To time.Time
+	Step     time.Duration
+	Entities []*Entity
+	Gauges   []Gauge
+}
+
+func names(ns string) (up, down, maintDown string) {
+	if ns == "env_condition" {
+		return "env_condition_ok", "env_condition_active_seconds_total", "env_condition_maintenance_active_seconds_total"
+	}
+	return ns + "_up", ns + "_down_seconds_total", ns + "_maintenance_down_seconds_total"
+}
+
+// LabelString renders {k="v",…} with sorted keys.
+func LabelString(l map[string]string) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(k)
+		sb.WriteString(`="`)
+		v := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(l[k])
+		sb.WriteString(v)
+		sb.WriteByte('"')
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
+
+func fmtF(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// WriteOpenMetrics writes the history. Samples are taken every Step starting
+// at From (aligned as given), up to and including To.
+func WriteOpenMetrics(w io.Writer, sp Spec) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	type fam struct {
+		name string
+		get  func(c counters) (float64, bool)
+	}
+	// One pass per entity per metric keeps series contiguous (promtool wants
+	// each family's samples grouped; we group by metric name across entities).
+	byNS := map[string][]*Entity{}
+	var nss []string
+	for _, e := range sp.Entities {
+		if _, ok := byNS[e.NS]; !ok {
+			nss = append(nss, e.NS)
+		}
+		byNS[e.NS] = append(byNS[e.NS], e)
+	}
+	for _, ns := range nss {
+		upN, downN, mdN := names(ns)
+		fams := []fam{
+			{upN, func(c counters) (float64, bool) { return b2f(c.cls == clsUp || c.cls == clsMaintUp), true }},
+			{ns + "_unknown", func(c counters) (float64, bool) { return b2f(c.cls == clsUnknown), true }},
+			{ns + "_in_maintenance", func(c counters) (float64, bool) {
+				return b2f(c.cls == clsMaintUp || c.cls == clsMaintDown), true
+			}},
+			{ns + "_observed_seconds_total", func(c counters) (float64, bool) { return c.observed, true }},
+			{downN, func(c counters) (float64, bool) { return c.down, true }},
+			{ns + "_maintenance_seconds_total", func(c counters) (float64, bool) { return c.maint, true }},
+			{mdN, func(c counters) (float64, bool) { return c.maintDown, true }},
+			{ns + "_unknown_seconds_total", func(c counters) (float64, bool) { return c.unknown, true }},
+			{ns + "_state_changes_total", func(c counters) (float64, bool) { return c.changes, true }},
+			{ns + "_last_change_timestamp_seconds", func(c counters) (float64, bool) { return c.last, true }},
+		}
+		for _, f := range fams {
+			fmt.Fprintf(bw, "# TYPE %s %s\n", strings.TrimSuffix(f.name, "_total"), typ(f.name))
+			for _, e := range byNS[ns] {
+				ls := LabelString(e.Labels)
+				s := newSim(e)
+				for t := sp.From; !t.After(sp.To); t = t.Add(sp.Step) {
+					c := s.advance(t)
+					if !c.running {
+						continue
+					}
+					v, _ := f.get(c)
+					bw.WriteString(f.name)
+					bw.WriteString(ls)
+					bw.WriteByte(' ')
+					bw.WriteString(fmtF(v))
+					bw.WriteByte(' ')
+					bw.WriteString(strconv.FormatInt(t.Unix(), 10))
+					bw.WriteByte('\n')
+				}
+			}
+		}
+	}
+	// Gauges grouped by name.
+	var gnames []string
+	gby := map[string][]Gauge{}
+	for _, g := range sp.Gauges {
+		if _, ok := gby[g.Name]; !ok {
+			gnames = append(gnames, g.Name)
+		}
+		gby[g.Name] = append(gby[g.Name], g)
+	}
+	for _, n := range gnames {
+		base := n
+		if strings.HasSuffix(n, "_bucket") {
+			base = strings.TrimSuffix(n, "_bucket")
+		}
+		fmt.Fprintf(bw, "# TYPE %s %s\n", strings.TrimSuffix(base, "_total"), typ(n))
+		for _, g := range gby[n] {
+			ls := LabelString(g.Labels)
+			for t := sp.From; !t.After(sp.To); t = t.Add(sp.Step) {
+				v := g.Value(t)
+				if math.IsNaN(v) {
+					continue
+				}
+				fmt.Fprintf(bw, "%s%s %s %d\n", n, ls, fmtF(v), t.Unix())
+			}
+		}
+	}
+	bw.WriteString("# EOF\n")
+	return bw.Flush()
+}
+
+func typ(name string) string {
+	switch {
+	case strings.HasSuffix(name, "_total"):
+		return "counter"
+	case strings.HasSuffix(name, "_bucket"):
+		return "unknown"
+	}
+	return "gauge"
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
