@@ -73,6 +73,13 @@ type App struct {
 // Main parses args, runs the exporter until SIGINT/SIGTERM and returns the
 // process exit code.
 func (a *App) Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return a.Run(ctx, args)
+}
+
+// Run is Main with an explicit context: the exporter stops when ctx ends.
+func (a *App) Run(parent context.Context, args []string) int {
 	kp := kingpin.New(a.Name, a.Help)
 	configFile := kp.Flag("config.file", "Path to the configuration file.").Default(a.DefaultConfig).String()
 	metricsPath := kp.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
@@ -109,7 +116,7 @@ func (a *App) Main(args []string) int {
 		fmt.Fprintf(os.Stdout, "%s: %s is valid\n", a.Name, *configFile)
 		return 0
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	r := &reloader{app: a, svc: svc, path: *configFile, logger: logger}
 	r.register(reg)
@@ -153,17 +160,21 @@ func (a *App) Main(args []string) int {
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	go func() {
-		for range hup {
-			_ = r.reload(ctx)
+		for {
+			select {
+			case <-hup:
+				_ = r.reload(ctx)
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
-	term := make(chan os.Signal, 1)
-	signal.Notify(term, os.Interrupt, syscall.SIGTERM)
 	logger.Info("started", "name", a.Name, "version", version.Info(), "config", *configFile)
 	code := 0
 	select {
@@ -172,8 +183,8 @@ func (a *App) Main(args []string) int {
 			logger.Error("http server failed", "err", err)
 			code = 1
 		}
-	case s := <-term:
-		logger.Info("shutting down", "signal", s.String())
+	case <-ctx.Done():
+		logger.Info("shutting down")
 	}
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
