@@ -174,8 +174,12 @@ func (f *Family) Describe(ch chan<- *prometheus.Desc) {
 func (f *Family) Collect(ch chan<- prometheus.Metric) {
 	for _, it := range f.Items() {
 		s, v := it.Snapshot, it.Labels
-		g := func(d *prometheus.Desc, x float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, v...) }
-		c := func(d *prometheus.Desc, x float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, x, v...) }
+		g := func(d *prometheus.Desc, x float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, v...)
+		}
+		c := func(d *prometheus.Desc, x float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, x, v...)
+		}
 		g(f.up, b2f(s.State == Up))
 		g(f.unknown, b2f(s.State == Unknown))
 		g(f.inMaint, b2f(s.InMaintenance))
