@@ -1,0 +1,678 @@
+package snmp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gosnmp/gosnmp"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jianguan/jianguan/internal/config"
+)
+
+// Reason classifies poll errors (label "reason" of <ns>_device_errors_total).
+type Reason string
+
+const (
+	ReasonTimeout      Reason = "timeout"
+	ReasonAuth         Reason = "auth"
+	ReasonNoSuchObject Reason = "noSuchObject"
+	ReasonWrongType    Reason = "wrongType"
+	ReasonDecode       Reason = "decode"
+	ReasonOther        Reason = "other"
+)
+
+// Reasons lists every reason, in export order.
+var Reasons = []Reason{ReasonTimeout, ReasonAuth, ReasonNoSuchObject, ReasonWrongType, ReasonDecode, ReasonOther}
+
+// Auth holds SNMP credentials. Secrets never print.
+type Auth struct {
+	Version       string        `yaml:"version"`                  // "1", "2c" (default), "3"
+	Community     config.Secret `yaml:"community,omitempty"`      // v1/v2c
+	Username      string        `yaml:"username,omitempty"`       // v3
+	SecurityLevel string        `yaml:"security_level,omitempty"` // noAuthNoPriv|authNoPriv|authPriv (v3, default authPriv)
+	AuthProtocol  string        `yaml:"auth_protocol,omitempty"`  // MD5|SHA|SHA224|SHA256|SHA384|SHA512
+	AuthPassword  config.Secret `yaml:"auth_password,omitempty"`
+	PrivProtocol  string        `yaml:"priv_protocol,omitempty"` // DES|AES|AES192|AES256|AES192C|AES256C
+	PrivPassword  config.Secret `yaml:"priv_password,omitempty"`
+	ContextName   string        `yaml:"context_name,omitempty"`
+}
+
+var authProtos = map[string]gosnmp.SnmpV3AuthProtocol{"MD5": gosnmp.MD5, "SHA": gosnmp.SHA, "SHA1": gosnmp.SHA,
+	"SHA224": gosnmp.SHA224, "SHA256": gosnmp.SHA256, "SHA384": gosnmp.SHA384, "SHA512": gosnmp.SHA512}
+var privProtos = map[string]gosnmp.SnmpV3PrivProtocol{"DES": gosnmp.DES, "AES": gosnmp.AES, "AES128": gosnmp.AES,
+	"AES192": gosnmp.AES192, "AES256": gosnmp.AES256, "AES192C": gosnmp.AES192C, "AES256C": gosnmp.AES256C}
+
+// Validate checks the credentials; messages never contain secrets.
+func (a *Auth) Validate() error {
+	switch a.Version {
+	case "", "2c", "2", "1":
+		if a.Community == "" {
+			return errors.New("community is required for SNMP v1/v2c")
+		}
+		return nil
+	case "3":
+	default:
+		return fmt.Errorf("version must be 1, 2c or 3, not %q", a.Version)
+	}
+	if a.Username == "" {
+		return errors.New("username is required for SNMP v3")
+	}
+	lvl := a.SecurityLevel
+	if lvl == "" {
+		lvl = "authPriv"
+	}
+	switch lvl {
+	case "noAuthNoPriv":
+		return nil
+	case "authNoPriv", "authPriv":
+	default:
+		return fmt.Errorf("security_level must be noAuthNoPriv, authNoPriv or authPriv, not %q", a.SecurityLevel)
+	}
+	if _, ok := authProtos[strings.ToUpper(a.AuthProtocol)]; !ok {
+		return fmt.Errorf("auth_protocol must be one of MD5, SHA, SHA224, SHA256, SHA384, SHA512, not %q", a.AuthProtocol)
+	}
+	if len(a.AuthPassword) < 8 {
+		return errors.New("auth_password must have at least 8 characters")
+	}
+	if lvl == "authPriv" {
+		if _, ok := privProtos[strings.ToUpper(a.PrivProtocol)]; !ok {
+			return fmt.Errorf("priv_protocol must be one of DES, AES, AES192, AES256, AES192C, AES256C, not %q", a.PrivProtocol)
+		}
+		if len(a.PrivPassword) < 8 {
+			return errors.New("priv_password must have at least 8 characters")
+		}
+	}
+	return nil
+}
+
+// Request is what one poll asks for.
+type Request struct {
+	Get    []string // scalar instance OIDs, several per GET PDU
+	Walk   []string // subtrees (table columns), walked with GetBulk
+	Uptime bool     // also GET sysUpTime.0 into Result.Uptime
+}
+
+// Target is one device.
+type Target struct {
+	Name     string // unique key
+	Address  string // host or host:port (default port 161)
+	Auth     Auth
+	Interval time.Duration // default 10 s
+	Timeout  time.Duration // per request, default 2 s
+	Retries  int           // per request
+	MaxOIDs  int           // OIDs per GET PDU, default 20
+	MaxReps  uint32        // GetBulk max-repetitions, default 25
+	Labels   map[string]string
+	Request  Request
+}
+
+// Result is the outcome of one poll.
+type Result struct {
+	Target    string
+	Time      time.Time // end of the poll
+	Duration  time.Duration
+	Err       error // nil = every PDU answered
+	Reason    Reason
+	Values    map[string]Value // OID without leading dot → value (missing OIDs absent)
+	Missing   []string         // OIDs answered noSuchObject/noSuchInstance/endOfMibView or empty walks
+	Uptime    uint32           // sysUpTime (TimeTicks) if Request.Uptime
+	HasUptime bool
+}
+
+// Options configure a Poller.
+type Options struct {
+	Namespace   string   // e.g. "env" → env_device_up
+	Labels      []string // label names on every health metric, values from Target.Labels
+	UpLabels    []string // extra label names only on <ns>_device_up
+	Concurrency int      // global limit of polls in flight, default 64
+	Buckets     []float64
+	Logger      *slog.Logger
+	OnPoll      func(*Result) // after each poll, in the device's goroutine
+}
+
+// Poller polls targets in the background. It is a prometheus.Collector.
+type Poller struct {
+	opts Options
+	sem  chan struct{}
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	devices map[string]*device
+	stopped bool
+
+	up, lastOK, dur, errs, age *prometheus.Desc
+}
+
+type device struct {
+	t      Target
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu       sync.Mutex
+	polled   bool
+	ok       bool
+	last     *Result // last good
+	lastErr  string
+	errs     [6]uint64
+	hCount   uint64
+	hSum     float64
+	hBuckets []uint64
+}
+
+// New creates a poller without targets.
+func New(o Options) *Poller {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 64
+	}
+	if o.Buckets == nil {
+		o.Buckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	n := func(s string) string { return o.Namespace + "_device_" + s }
+	upL := append(append([]string{}, o.Labels...), o.UpLabels...)
+	errL := append(append([]string{}, o.Labels...), "reason")
+	return &Poller{
+		opts: o, sem: make(chan struct{}, o.Concurrency), log: o.Logger, devices: map[string]*device{},
+		up:     prometheus.NewDesc(n("up"), "1 if the last SNMP poll of the device succeeded.", upL, nil),
+		lastOK: prometheus.NewDesc(n("last_success_timestamp_seconds"), "Unix time of the last successful SNMP poll (0: none yet).", o.Labels, nil),
+		dur:    prometheus.NewDesc(n("poll_duration_seconds"), "Duration of SNMP polls of the device.", o.Labels, nil),
+		errs:   prometheus.NewDesc(n("errors_total"), "SNMP poll errors by reason.", errL, nil),
+		age:    prometheus.NewDesc(n("data_age_seconds"), "Age of the last good values of the device (absent before the first success).", o.Labels, nil),
+	}
+}
+
+// SetTargets replaces the set of targets. Targets whose definition is
+// unchanged keep their polling loop, counters and last good values; changed
+// ones restart; missing ones stop.
+func (p *Poller) SetTargets(ts []Target) error {
+	seen := map[string]bool{}
+	for i := range ts {
+		if ts[i].Name == "" {
+			return errors.New("snmp: target without name")
+		}
+		if seen[ts[i].Name] {
+			return fmt.Errorf("snmp: duplicate target %q", ts[i].Name)
+		}
+		seen[ts[i].Name] = true
+		if err := ts[i].Auth.Validate(); err != nil {
+			return fmt.Errorf("snmp: target %q: %w", ts[i].Name, err)
+		}
+		fill(&ts[i])
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return errors.New("snmp: poller stopped")
+	}
+	var toStop []*device
+	for name, d := range p.devices {
+		if !seen[name] {
+			toStop = append(toStop, d)
+			delete(p.devices, name)
+		}
+	}
+	for _, t := range ts {
+		if d, ok := p.devices[t.Name]; ok {
+			if reflect.DeepEqual(d.t, t) {
+				continue
+			}
+			toStop = append(toStop, d)
+		}
+		d := &device{t: t, hBuckets: make([]uint64, len(p.opts.Buckets))}
+		if old, ok := p.devices[t.Name]; ok {
+			old.mu.Lock()
+			d.errs, d.hCount, d.hSum = old.errs, old.hCount, old.hSum
+			copy(d.hBuckets, old.hBuckets)
+			old.mu.Unlock()
+		}
+		p.devices[t.Name] = d
+		p.start(d)
+	}
+	for _, d := range toStop {
+		d.cancel()
+	}
+	return nil
+}
+
+func fill(t *Target) {
+	if t.Interval <= 0 {
+		t.Interval = 10 * time.Second
+	}
+	if t.Timeout <= 0 {
+		t.Timeout = 2 * time.Second
+	}
+	if t.Retries < 0 {
+		t.Retries = 0
+	}
+	if t.MaxOIDs <= 0 {
+		t.MaxOIDs = 20
+	}
+	if t.MaxReps == 0 {
+		t.MaxReps = 25
+	}
+	if t.Auth.Version == "" || t.Auth.Version == "2" {
+		t.Auth.Version = "2c"
+	}
+}
+
+func (p *Poller) start(d *device) {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel, d.done = cancel, make(chan struct{})
+	go p.loop(ctx, d)
+}
+
+// Stop ends every polling loop and waits for them.
+func (p *Poller) Stop() {
+	p.mu.Lock()
+	p.stopped = true
+	ds := make([]*device, 0, len(p.devices))
+	for _, d := range p.devices {
+		ds = append(ds, d)
+	}
+	p.mu.Unlock()
+	for _, d := range ds {
+		d.cancel()
+	}
+	for _, d := range ds {
+		<-d.done
+	}
+}
+
+func (p *Poller) loop(ctx context.Context, d *device) {
+	defer close(d.done)
+	t := d.t
+	var g *gosnmp.GoSNMP
+	defer func() {
+		if g != nil && g.Conn != nil {
+			g.Conn.Close()
+		}
+	}()
+	// Spread the first polls over a tenth of the interval (at most 1 s).
+	spread := t.Interval / 10
+	if spread > time.Second {
+		spread = time.Second
+	}
+	if spread > 0 {
+		select {
+		case <-time.After(rand.N(spread)):
+		case <-ctx.Done():
+			return
+		}
+	}
+	tick := time.NewTicker(t.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case p.sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		if g == nil {
+			g = newClient(ctx, t)
+		}
+		r := p.pollOnce(g, t)
+		<-p.sem
+		if r.Reason == ReasonAuth || r.Reason == ReasonOther {
+			// Start again from discovery / a fresh socket next time.
+			if g.Conn != nil {
+				g.Conn.Close()
+			}
+			g = nil
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		p.record(d, r)
+		if p.opts.OnPoll != nil {
+			p.opts.OnPoll(r)
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func newClient(ctx context.Context, t Target) *gosnmp.GoSNMP {
+	host, port := t.Address, uint16(161)
+	if h, ps, err := net.SplitHostPort(t.Address); err == nil {
+		host = h
+		if n, err := strconv.ParseUint(ps, 10, 16); err == nil {
+			port = uint16(n)
+		}
+	}
+	g := &gosnmp.GoSNMP{
+		Context: ctx, Target: host, Port: port, Transport: "udp",
+		Timeout: t.Timeout, Retries: t.Retries, MaxOids: t.MaxOIDs, MaxRepetitions: t.MaxReps,
+		Logger: gosnmp.NewLogger(nil),
+	}
+	a := t.Auth
+	switch a.Version {
+	case "1":
+		g.Version, g.Community = gosnmp.Version1, a.Community.Value()
+	case "3":
+		g.Version = gosnmp.Version3
+		g.SecurityModel = gosnmp.UserSecurityModel
+		g.ContextName = a.ContextName
+		sp := &gosnmp.UsmSecurityParameters{UserName: a.Username}
+		switch a.SecurityLevel {
+		case "noAuthNoPriv":
+			g.MsgFlags = gosnmp.NoAuthNoPriv
+		case "authNoPriv":
+			g.MsgFlags = gosnmp.AuthNoPriv
+		default:
+			g.MsgFlags = gosnmp.AuthPriv
+		}
+		if g.MsgFlags != gosnmp.NoAuthNoPriv {
+			sp.AuthenticationProtocol = authProtos[strings.ToUpper(a.AuthProtocol)]
+			sp.AuthenticationPassphrase = a.AuthPassword.Value()
+		}
+		if g.MsgFlags == gosnmp.AuthPriv {
+			sp.PrivacyProtocol = privProtos[strings.ToUpper(a.PrivProtocol)]
+			sp.PrivacyPassphrase = a.PrivPassword.Value()
+		}
+		g.SecurityParameters = sp
+	default:
+		g.Version, g.Community = gosnmp.Version2c, a.Community.Value()
+	}
+	return g
+}
+
+const sysUpTime = "1.3.6.1.2.1.1.3.0"
+
+// pollOnce runs one poll; it never panics.
+func (p *Poller) pollOnce(g *gosnmp.GoSNMP, t Target) (r *Result) {
+	start := time.Now()
+	r = &Result{Target: t.Name, Values: make(map[string]Value, len(t.Request.Get)+1)}
+	defer func() {
+		if x := recover(); x != nil {
+			r.Err, r.Reason = fmt.Errorf("panic while polling: %v", x), ReasonDecode
+		}
+		r.Time = time.Now()
+		r.Duration = r.Time.Sub(start)
+	}()
+	if g.Conn == nil {
+		if err := g.Connect(); err != nil {
+			r.Err, r.Reason = err, ReasonOther
+			return r
+		}
+	}
+	oids := t.Request.Get
+	if t.Request.Uptime {
+		oids = append(append(make([]string, 0, len(oids)+1), sysUpTime), oids...)
+	}
+	for i := 0; i < len(oids); i += t.MaxOIDs {
+		j := min(i+t.MaxOIDs, len(oids))
+		if err := p.get(g, oids[i:j], r); err != nil {
+			r.Err, r.Reason = err, classify(err)
+			return r
+		}
+	}
+	for _, root := range t.Request.Walk {
+		root = strings.TrimPrefix(root, ".")
+		var pdus []gosnmp.SnmpPDU
+		var err error
+		if g.Version == gosnmp.Version1 {
+			pdus, err = g.WalkAll("." + root)
+		} else {
+			pdus, err = g.BulkWalkAll("." + root)
+		}
+		if err != nil {
+			r.Err, r.Reason = fmt.Errorf("walk %s: %w", root, err), classify(err)
+			return r
+		}
+		n := 0
+		for _, pdu := range pdus {
+			if isMissing(pdu.Type) {
+				continue
+			}
+			r.Values[strings.TrimPrefix(pdu.Name, ".")] = FromPDU(pdu)
+			n++
+		}
+		if n == 0 {
+			r.Missing = append(r.Missing, root)
+		}
+	}
+	if v, ok := r.Values[sysUpTime]; ok {
+		if u, err := v.Uint64(); err == nil {
+			r.Uptime, r.HasUptime = uint32(u), true
+		}
+	}
+	return r
+}
+
+func (p *Poller) get(g *gosnmp.GoSNMP, oids []string, r *Result) error {
+	dotted := make([]string, len(oids))
+	for i, o := range oids {
+		dotted[i] = "." + strings.TrimPrefix(o, ".")
+	}
+	pkt, err := g.Get(dotted)
+	if err != nil {
+		return err
+	}
+	if pkt.Error == gosnmp.TooBig && len(oids) > 1 {
+		h := len(oids) / 2
+		if err := p.get(g, oids[:h], r); err != nil {
+			return err
+		}
+		return p.get(g, oids[h:], r)
+	}
+	if pkt.Error == gosnmp.NoSuchName && g.Version == gosnmp.Version1 && len(oids) > 1 {
+		// v1 fails the whole PDU for one missing OID: ask one by one.
+		for _, o := range oids {
+			if err := p.get(g, []string{o}, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if pkt.Error == gosnmp.NoSuchName {
+		r.Missing = append(r.Missing, oids...)
+		return nil
+	}
+	if pkt.Error != gosnmp.NoError {
+		if pkt.Error == gosnmp.AuthorizationError {
+			return fmt.Errorf("%w: %s", gosnmp.ErrUnknownUsername, pkt.Error)
+		}
+		return fmt.Errorf("agent error %s", pkt.Error)
+	}
+	for _, pdu := range pkt.Variables {
+		name := strings.TrimPrefix(pdu.Name, ".")
+		if isMissing(pdu.Type) {
+			r.Missing = append(r.Missing, name)
+			continue
+		}
+		r.Values[name] = FromPDU(pdu)
+	}
+	return nil
+}
+
+func isMissing(t gosnmp.Asn1BER) bool {
+	return t == gosnmp.NoSuchObject || t == gosnmp.NoSuchInstance || t == gosnmp.EndOfMibView || t == gosnmp.Null
+}
+
+func classify(err error) Reason {
+	var ne net.Error
+	switch {
+	case errors.Is(err, gosnmp.ErrWrongDigest), errors.Is(err, gosnmp.ErrUnknownUsername),
+		errors.Is(err, gosnmp.ErrDecryption), errors.Is(err, gosnmp.ErrUnknownSecurityLevel),
+		errors.Is(err, gosnmp.ErrUnknownSecurityModels):
+		return ReasonAuth
+	case errors.Is(err, gosnmp.ErrMaxRetriesExceeded), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &ne) && ne.Timeout():
+		return ReasonTimeout
+	}
+	s := err.Error()
+	switch {
+	case strings.Contains(s, "timeout"):
+		return ReasonTimeout
+	case strings.Contains(s, "authentic") || strings.Contains(s, "digest") || strings.Contains(s, "decrypt"):
+		return ReasonAuth
+	case strings.Contains(s, "unmarshal") || strings.Contains(s, "parsing") || strings.Contains(s, "decod"):
+		return ReasonDecode
+	}
+	return ReasonOther
+}
+
+func (p *Poller) record(d *device, r *Result) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.polled = true
+	sec := r.Duration.Seconds()
+	d.hCount++
+	d.hSum += sec
+	for i, b := range p.opts.Buckets {
+		if sec <= b {
+			d.hBuckets[i]++
+		}
+	}
+	if len(r.Missing) > 0 {
+		d.errs[reasonIndex(ReasonNoSuchObject)]++
+	}
+	if r.Err != nil {
+		d.ok = false
+		d.errs[reasonIndex(r.Reason)]++
+		msg := r.Err.Error()
+		if msg != d.lastErr {
+			p.log.Warn("SNMP poll failed", "device", r.Target, "reason", string(r.Reason), "err", msg)
+		}
+		d.lastErr = msg
+		return
+	}
+	if !d.ok && d.lastErr != "" {
+		p.log.Info("SNMP poll succeeded again", "device", r.Target)
+	}
+	d.ok, d.last, d.lastErr = true, r, ""
+}
+
+func reasonIndex(r Reason) int {
+	for i, x := range Reasons {
+		if x == r {
+			return i
+		}
+	}
+	return len(Reasons) - 1
+}
+
+// AddError counts n errors of a reason for a target, e.g. values of the
+// wrong type found by the caller.
+func (p *Poller) AddError(target string, reason Reason, n int) {
+	p.mu.Lock()
+	d := p.devices[target]
+	p.mu.Unlock()
+	if d == nil || n <= 0 {
+		return
+	}
+	d.mu.Lock()
+	d.errs[reasonIndex(reason)] += uint64(n)
+	d.mu.Unlock()
+}
+
+// Last returns the last good result of a target.
+func (p *Poller) Last(target string) (*Result, bool) {
+	p.mu.Lock()
+	d := p.devices[target]
+	p.mu.Unlock()
+	if d == nil {
+		return nil, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.last, d.last != nil
+}
+
+// Health is the state of one target for landing pages.
+type Health struct {
+	Name     string
+	Polled   bool // at least one poll done
+	Up       bool
+	LastGood time.Time
+	LastErr  string
+}
+
+// Health returns the state of every target sorted by name.
+func (p *Poller) Health() []Health {
+	p.mu.Lock()
+	ds := make([]*device, 0, len(p.devices))
+	for _, d := range p.devices {
+		ds = append(ds, d)
+	}
+	p.mu.Unlock()
+	out := make([]Health, 0, len(ds))
+	for _, d := range ds {
+		d.mu.Lock()
+		h := Health{Name: d.t.Name, Polled: d.polled, Up: d.ok, LastErr: d.lastErr}
+		if d.last != nil {
+			h.LastGood = d.last.Time
+		}
+		d.mu.Unlock()
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Describe implements prometheus.Collector.
+func (p *Poller) Describe(ch chan<- *prometheus.Desc) {
+	ch <- p.up
+	ch <- p.lastOK
+	ch <- p.dur
+	ch <- p.errs
+	ch <- p.age
+}
+
+// Collect implements prometheus.Collector.
+func (p *Poller) Collect(ch chan<- prometheus.Metric) {
+	p.mu.Lock()
+	ds := make([]*device, 0, len(p.devices))
+	for _, d := range p.devices {
+		ds = append(ds, d)
+	}
+	p.mu.Unlock()
+	now := time.Now()
+	for _, d := range ds {
+		lv := make([]string, 0, len(p.opts.Labels)+len(p.opts.UpLabels)+1)
+		for _, l := range p.opts.Labels {
+			lv = append(lv, d.t.Labels[l])
+		}
+		upv := append([]string(nil), lv...)
+		for _, l := range p.opts.UpLabels {
+			upv = append(upv, d.t.Labels[l])
+		}
+		d.mu.Lock()
+		up := 0.0
+		if d.ok {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(p.up, prometheus.GaugeValue, up, upv...)
+		ts := 0.0
+		if d.last != nil {
+			ts = float64(d.last.Time.UnixNano()) / 1e9
+			ch <- prometheus.MustNewConstMetric(p.age, prometheus.GaugeValue, now.Sub(d.last.Time).Seconds(), lv...)
+		}
+		ch <- prometheus.MustNewConstMetric(p.lastOK, prometheus.GaugeValue, ts, lv...)
+		buckets := make(map[float64]uint64, len(p.opts.Buckets))
+		for i, b := range p.opts.Buckets {
+			buckets[b] = d.hBuckets[i]
+		}
+		ch <- prometheus.MustNewConstHistogram(p.dur, d.hCount, d.hSum, buckets, lv...)
+		for i, r := range Reasons {
+			ch <- prometheus.MustNewConstMetric(p.errs, prometheus.CounterValue, float64(d.errs[i]), append(append([]string(nil), lv...), string(r))...)
+		}
+		d.mu.Unlock()
+	}
+}
