@@ -1,0 +1,163 @@
+package snmp
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
+	jtu "github.com/jianguan/jianguan/internal/testutil"
+)
+
+const rec = `1.3.6.1.2.1.1.3.0|67|12345
+1.3.6.1.2.1.2.2.1.8.1|2|1
+1.3.6.1.2.1.2.2.1.8.2|2|2
+1.3.6.1.2.1.2.2.1.8.3|2|1
+1.3.6.1.2.1.33.1.2.1.0|2|2
+1.3.6.1.2.1.33.1.2.3.0|2|42
+1.3.6.1.2.1.33.1.4.1.0|2|3
+`
+
+func TestPollerAgainstSnmpsim(t *testing.T) {
+	v3 := &snmpsimtest.V3{User: "noc", AuthKey: "authkey-123", AuthProto: "SHA", PrivKey: "privkey-123", PrivProto: "AES"}
+	sim := snmpsimtest.Start(t, map[string]string{"public": rec}, v3)
+	dead := "127.0.0.1:" + itoa(jtu.FreeUDPPort(t))       // nothing listens: ICMP port unreachable
+	silent, err := net.ListenPacket("udp", "127.0.0.1:0") // listens, never answers: timeouts
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+
+	var mu sync.Mutex
+	polls := map[string]int{}
+	p := New(Options{Namespace: "t", Labels: []string{"device"}, Concurrency: 4, OnPoll: func(r *Result) {
+		mu.Lock()
+		polls[r.Target]++
+		mu.Unlock()
+	}})
+	defer p.Stop()
+	req := Request{Get: []string{"1.3.6.1.2.1.33.1.2.1.0", "1.3.6.1.2.1.33.1.2.3.0", "1.3.6.1.2.1.33.1.4.1.0", "1.3.6.1.2.1.33.1.9.9.0"},
+		Walk: []string{"1.3.6.1.2.1.2.2.1.8"}, Uptime: true}
+	iv := 300 * time.Millisecond
+	targets := []Target{
+		{Name: "v2c", Address: sim.Addr, Auth: Auth{Community: "public"}, Interval: iv, Timeout: time.Second, MaxOIDs: 2, Labels: map[string]string{"device": "v2c"}, Request: req},
+		{Name: "v3", Address: sim.Addr, Auth: Auth{Version: "3", Username: "noc", AuthProtocol: "SHA", AuthPassword: "authkey-123", PrivProtocol: "AES", PrivPassword: "privkey-123", ContextName: "public"}, Interval: iv, Timeout: time.Second, Labels: map[string]string{"device": "v3"}, Request: req},
+		{Name: "v3bad", Address: sim.Addr, Auth: Auth{Version: "3", Username: "noc", AuthProtocol: "SHA", AuthPassword: "wrong-password", PrivProtocol: "AES", PrivPassword: "privkey-123", ContextName: "public"}, Interval: iv, Timeout: time.Second, Labels: map[string]string{"device": "v3bad"}, Request: req},
+		{Name: "dead", Address: dead, Auth: Auth{Community: "public"}, Interval: iv, Timeout: time.Second, Labels: map[string]string{"device": "dead"}, Request: req},
+		{Name: "silent", Address: silent.LocalAddr().String(), Auth: Auth{Community: "public"}, Interval: iv, Timeout: 2 * time.Second, Retries: 1, Labels: map[string]string{"device": "silent"}, Request: req},
+	}
+	if err := p.SetTargets(targets); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	mu.Lock()
+	good, deadN := polls["v2c"], polls["silent"]
+	mu.Unlock()
+	// 3 s at 300 ms: ~10 polls; the dead device (2 s × 2 tries) must not slow it.
+	if good < 7 {
+		t.Errorf("v2c polled %d times in 3 s, want ≥ 7 (dead device must not delay it)", good)
+	}
+	if deadN > 1 {
+		t.Errorf("silent device polled %d times", deadN)
+	}
+	for _, name := range []string{"v2c", "v3"} {
+		r, ok := p.Last(name)
+		if !ok {
+			t.Fatalf("%s: no good result", name)
+		}
+		if f, _ := r.Values["1.3.6.1.2.1.33.1.2.3.0"].Float(); f != 42 {
+			t.Errorf("%s: runtime %v", name, f)
+		}
+		if f, _ := r.Values["1.3.6.1.2.1.2.2.1.8.2"].Float(); f != 2 {
+			t.Errorf("%s: walk ifOperStatus.2 = %v", name, f)
+		}
+		if !r.HasUptime || r.Uptime != 12345 {
+			t.Errorf("%s: uptime %v %v", name, r.Uptime, r.HasUptime)
+		}
+		if len(r.Missing) != 1 || r.Missing[0] != "1.3.6.1.2.1.33.1.9.9.0" {
+			t.Errorf("%s: missing %v", name, r.Missing)
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(p)
+	for dev, want := range map[string]float64{"v2c": 1, "v3": 1, "v3bad": 0, "dead": 0, "silent": 0} {
+		if got := gaugeValue(t, reg, "t_device_up", map[string]string{"device": dev}); got != want {
+			t.Errorf("t_device_up{device=%q} = %v, want %v", dev, got, want)
+		}
+	}
+	if got := gaugeValue(t, reg, "t_device_errors_total", map[string]string{"device": "v3bad", "reason": "auth"}); got < 1 {
+		t.Errorf("v3bad auth errors = %v", got)
+	}
+	time.Sleep(2 * time.Second)
+	if got := gaugeValue(t, reg, "t_device_errors_total", map[string]string{"device": "silent", "reason": "timeout"}); got < 1 {
+		t.Errorf("silent timeout errors = %v", got)
+	}
+	if got := gaugeValue(t, reg, "t_device_errors_total", map[string]string{"device": "dead", "reason": "other"}); got < 1 {
+		t.Errorf("dead (port unreachable) errors = %v", got)
+	}
+	if got := gaugeValue(t, reg, "t_device_errors_total", map[string]string{"device": "v2c", "reason": "noSuchObject"}); got < 1 {
+		t.Errorf("v2c noSuchObject errors = %v", got)
+	}
+	// Reload with the same targets: loops and last-good kept.
+	before, _ := p.Last("v2c")
+	if err := p.SetTargets(targets[:2]); err != nil {
+		t.Fatal(err)
+	}
+	after, ok := p.Last("v2c")
+	if !ok || after.Time.Before(before.Time) {
+		t.Errorf("last good lost on reload")
+	}
+	if n := len(p.Health()); n != 2 {
+		t.Errorf("%d targets after reload", n)
+	}
+	if lint, err := testutil.GatherAndLint(reg); err != nil || len(lint) > 0 {
+		t.Errorf("lint: %v %v", lint, err)
+	}
+	for _, l := range []string{"authkey-123", "privkey-123", "wrong-password"} {
+		for _, h := range p.Health() {
+			if strings.Contains(h.LastErr, l) {
+				t.Errorf("secret in error %q", h.LastErr)
+			}
+		}
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func gaugeValue(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				have[lp.GetName()] = lp.GetValue()
+			}
+			for k, v := range labels {
+				if have[k] != v {
+					continue next
+				}
+			}
+			if m.Gauge != nil {
+				return m.GetGauge().GetValue()
+			}
+			if m.Counter != nil {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return -1
+}
