@@ -1,0 +1,138 @@
+// Command deadman is jianguan's dead man's switch. Alertmanager's Watchdog route posts a
+// webhook heartbeat to /heartbeat about once a minute; when none has arrived for
+// --deadman.timeout the switch sends its own notification through a path that does not
+// involve Prometheus or Alertmanager (a generic webhook and/or WeCom), re-sends it every
+// --deadman.repeat-interval and sends a resolved notification when heartbeats return.
+// Metrics (docs/metrics.md §5) on --web.listen-address (default :9813) under /metrics.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	app := kingpin.New("deadman", "jianguan dead man's switch: notifies when Alertmanager's Watchdog heartbeats stop.")
+	var (
+		webFlags       = kingpinflag.AddFlags(app, ":9813")
+		timeout        = app.Flag("deadman.timeout", "Fire when no heartbeat arrived for this long (keep ≥ 3× the Watchdog route's interval).").Default("5m").Duration()
+		checkInterval  = app.Flag("deadman.check-interval", "How often the switch is evaluated and failed notifications retried.").Default("10s").Duration()
+		repeatInterval = app.Flag("deadman.repeat-interval", "Re-send the firing notification this often while heartbeats stay missing (0 = never).").Default("1h").Duration()
+		notifyTimeout  = app.Flag("deadman.notify-timeout", "Timeout of one notification attempt.").Default("10s").Duration()
+		name           = app.Flag("deadman.name", "What the heartbeat proves alive, shown in notifications.").Default("Prometheus→Alertmanager").String()
+		site           = app.Flag("deadman.site", "site label of the notification.").Default("").String()
+		runbook        = app.Flag("deadman.runbook-url", "Runbook link in notifications.").Default("").String()
+		externalURL    = app.Flag("deadman.external-url", "URL of this service, sent as externalURL/generatorURL.").Default("").String()
+		webhookURLs    = app.Flag("deadman.webhook.url", "Generic webhook receiving an Alertmanager-format (v4) payload; repeatable.").Strings()
+		webhookToken   = app.Flag("deadman.webhook.bearer-token-file", "File with a bearer token for the webhook(s).").Default("").String()
+		wecomAPI       = app.Flag("deadman.wecom.api-url", "WeCom API base URL.").Default("https://qyapi.weixin.qq.com/cgi-bin/").String()
+		wecomCorp      = app.Flag("deadman.wecom.corp-id", "WeCom corp ID (enables WeCom).").Default("").String()
+		wecomAgent     = app.Flag("deadman.wecom.agent-id", "WeCom application agent ID.").Default("").String()
+		wecomSecret    = app.Flag("deadman.wecom.api-secret-file", "File with the WeCom application secret.").Default("").String()
+		wecomToUser    = app.Flag("deadman.wecom.to-user", "WeCom recipients (user IDs, '|'-separated).").Default("").String()
+		wecomToParty   = app.Flag("deadman.wecom.to-party", "WeCom recipient departments.").Default("").String()
+		wecomToTag     = app.Flag("deadman.wecom.to-tag", "WeCom recipient tags.").Default("").String()
+	)
+	promslogConfig := &promslog.Config{}
+	promslogflag.AddFlags(app, promslogConfig)
+	app.Version(version.Print("deadman"))
+	app.HelpFlag.Short('h')
+	if _, err := app.Parse(args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	logger := promslog.New(promslogConfig)
+
+	client := &http.Client{Timeout: *notifyTimeout}
+	var notifiers []notifier
+	for _, u := range *webhookURLs {
+		notifiers = append(notifiers, &webhookNotifier{url: u, bearerTokenFile: *webhookToken, client: client})
+	}
+	if *wecomCorp != "" {
+		if *wecomSecret == "" || *wecomAgent == "" {
+			logger.Error("--deadman.wecom.corp-id needs --deadman.wecom.api-secret-file and --deadman.wecom.agent-id")
+			return 2
+		}
+		notifiers = append(notifiers, &wecomNotifier{apiURL: *wecomAPI, corpID: *wecomCorp, agentID: *wecomAgent, secretFile: *wecomSecret,
+			toUser: *wecomToUser, toParty: *wecomToParty, toTag: *wecomToTag, client: client})
+	}
+	if len(notifiers) == 0 {
+		logger.Error("no notification path: set --deadman.webhook.url and/or --deadman.wecom.corp-id")
+		return 2
+	}
+	if *timeout <= 0 || *checkInterval <= 0 {
+		logger.Error("--deadman.timeout and --deadman.check-interval must be positive")
+		return 2
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(versioncollector.NewCollector("deadman"), collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newMetrics(reg)
+	sw := newSwitch(logger, m, notifiers, time.Now)
+	sw.Timeout, sw.RepeatInterval, sw.NotifyTimeout = *timeout, *repeatInterval, *notifyTimeout
+	sw.Name, sw.Site, sw.RunbookURL, sw.ExternalURL = *name, *site, *runbook, *externalURL
+
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("/heartbeat", heartbeatHandler(sw, logger))
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
+	landing, err := web.NewLandingPage(web.LandingConfig{
+		Name:        "deadman",
+		Description: "jianguan dead man's switch (Watchdog heartbeats → independent notification)",
+		Version:     version.Info(),
+		Links: []web.LandingLinks{
+			{Address: "/metrics", Text: "Metrics"},
+			{Address: "/-/healthy", Text: "Health"},
+		},
+	})
+	if err != nil {
+		logger.Error("landing page", "err", err)
+		return 1
+	}
+	mux.Handle("/", landing)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger.Info("starting deadman", "version", version.Info(), "timeout", *timeout, "notifiers", len(notifiers))
+	go sw.Run(ctx, *checkInterval)
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
+	select {
+	case err := <-errc:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("web server", "err", err)
+			return 1
+		}
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+	return 0
+}
