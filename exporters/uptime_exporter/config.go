@@ -1,0 +1,562 @@
+package main
+
+import (
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/config"
+)
+
+// Duration is a time.Duration written as "10s", "500ms" in YAML and CSV.
+type Duration time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: invalid duration %q", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler (for the /config page).
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// HostSettings are the per-host probe settings; zero values take the
+// defaults of the main config (booleans are pointers for that reason).
+type HostSettings struct {
+	Interval Duration `yaml:"interval,omitempty"`
+	Timeout  Duration `yaml:"timeout,omitempty"`
+	// ICMP enables the echo check (default true).
+	ICMP *bool `yaml:"icmp,omitempty"`
+	// TCPPorts adds TCP-connect checks, e.g. [22, 3389, 443].
+	TCPPorts []int `yaml:"tcp_ports,omitempty"`
+	// UpWhen: "all" (every check must succeed, default) or "any".
+	UpWhen string `yaml:"up_when,omitempty"`
+	// DownAfter consecutive failed rounds trigger a re-verification
+	// burst; the host is down when the burst fails too.
+	DownAfter int `yaml:"down_after,omitempty"`
+	// UpAfter consecutive good rounds confirm up again.
+	UpAfter int `yaml:"up_after,omitempty"`
+	// Burst is the number of echo requests of the re-verification burst,
+	// BurstSpacing the time between them.
+	Burst        int      `yaml:"burst,omitempty"`
+	BurstSpacing Duration `yaml:"burst_spacing,omitempty"`
+}
+
+// WebsiteSettings are the per-website probe settings.
+type WebsiteSettings struct {
+	Interval Duration `yaml:"interval,omitempty"`
+	Timeout  Duration `yaml:"timeout,omitempty"`
+	// Method is GET (default) or HEAD.
+	Method string `yaml:"method,omitempty"`
+	// ValidStatus lists accepted codes or ranges: ["200-399"] (default).
+	ValidStatus []string `yaml:"valid_status,omitempty"`
+	// BodyRegexp must match the body when set (GET only).
+	BodyRegexp string `yaml:"body_regexp,omitempty"`
+	// Slow is the response-time limit: a slower probe fails with reason slow.
+	Slow Duration `yaml:"slow,omitempty"`
+	// FollowRedirects (default true) up to MaxRedirects (default 10).
+	FollowRedirects *bool `yaml:"follow_redirects,omitempty"`
+	MaxRedirects    int   `yaml:"max_redirects,omitempty"`
+	// Headers are sent with every request; values may be secrets.
+	Headers   map[string]config.Secret `yaml:"headers,omitempty"`
+	BasicAuth *BasicAuth               `yaml:"basic_auth,omitempty"`
+	// CAFile adds trusted roots (PEM) to the system pool.
+	CAFile string `yaml:"ca_file,omitempty"`
+	// InsecureSkipVerify: a failed verification is reported
+	// (website_tls_verify_ok 0) but does not make the site down.
+	InsecureSkipVerify *bool `yaml:"insecure_skip_verify,omitempty"`
+	// DownAfter consecutive failures, then one immediate re-check after
+	// RecheckDelay: down when the re-check fails too.
+	DownAfter    int      `yaml:"down_after,omitempty"`
+	UpAfter      int      `yaml:"up_after,omitempty"`
+	RecheckDelay Duration `yaml:"recheck_delay,omitempty"`
+	// BodyLimit caps the bytes read for body_regexp (default 1 MiB).
+	BodyLimit int `yaml:"body_limit,omitempty"`
+}
+
+// BasicAuth for websites.
+type BasicAuth struct {
+	Username string        `yaml:"username"`
+	Password config.Secret `yaml:"password"`
+}
+
+// HostTarget is one host as written in a target file.
+type HostTarget struct {
+	Host         string `yaml:"host"`
+	Address      string `yaml:"address,omitempty"`
+	Unit         string `yaml:"unit,omitempty"`
+	Provider     string `yaml:"provider,omitempty"`
+	System       string `yaml:"system,omitempty"`
+	Site         string `yaml:"site,omitempty"`
+	Path         string `yaml:"path,omitempty"`
+	HostSettings `yaml:",inline"`
+}
+
+// WebsiteTarget is one website as written in a target file.
+type WebsiteTarget struct {
+	URL             string `yaml:"url"`
+	System          string `yaml:"system,omitempty"`
+	Unit            string `yaml:"unit,omitempty"`
+	Provider        string `yaml:"provider,omitempty"`
+	Site            string `yaml:"site,omitempty"`
+	Path            string `yaml:"path,omitempty"`
+	WebsiteSettings `yaml:",inline"`
+}
+
+// Config is the main configuration file (--config.file).
+type Config struct {
+	Defaults struct {
+		Host    HostSettings    `yaml:"host,omitempty"`
+		Website WebsiteSettings `yaml:"website,omitempty"`
+	} `yaml:"defaults,omitempty"`
+	// TargetFiles are YAML (.yml/.yaml) or CSV (.csv) files, globs
+	// allowed, relative to the config file's directory. They are watched.
+	TargetFiles []string `yaml:"target_files,omitempty"`
+	// Hosts and Websites may also be listed inline.
+	Hosts    []HostTarget    `yaml:"hosts,omitempty"`
+	Websites []WebsiteTarget `yaml:"websites,omitempty"`
+	// Maintenance windows apply to every target.
+	Maintenance []avail.WindowConfig `yaml:"maintenance,omitempty"`
+	// HTTPWorkers bounds concurrent website probes (default 32);
+	// TCPWorkers bounds concurrent TCP connects (default 64).
+	HTTPWorkers int `yaml:"http_workers,omitempty"`
+	TCPWorkers  int `yaml:"tcp_workers,omitempty"`
+
+	// Resolved at load time (not in YAML).
+	path     string         `yaml:"-"`
+	patterns []string       `yaml:"-"`
+	files    []string       `yaml:"-"`
+	hosts    []*hostSpec    `yaml:"-"`
+	websites []*websiteSpec `yaml:"-"`
+	cal      avail.Calendar `yaml:"-"`
+	shard    shard          `yaml:"-"`
+	skipped  map[string]int `yaml:"-"`
+}
+
+// hostSpec is a validated host with defaults applied.
+type hostSpec struct {
+	labels   []string // host,address,unit,provider,system,site,path
+	id       string
+	addr     string // IP literal
+	interval time.Duration
+	timeout  time.Duration
+	icmp     bool
+	ports    []int
+	all      bool
+	rule     avail.Rule
+	burst    int
+	spacing  time.Duration
+	where    string // file:line for messages
+}
+
+// websiteSpec is a validated website with defaults applied.
+type websiteSpec struct {
+	labels       []string // url,system,unit,provider,site,path
+	id           string
+	url          string
+	interval     time.Duration
+	timeout      time.Duration
+	method       string
+	status       []statusRange
+	body         *regexp.Regexp
+	slow         time.Duration
+	follow       bool
+	maxRedirects int
+	headers      map[string]config.Secret
+	basicAuth    *BasicAuth
+	caFile       string
+	roots        *x509.CertPool // nil: system roots
+	insecure     bool
+	rule         avail.Rule
+	recheck      time.Duration
+	bodyLimit    int
+	where        string
+	settingsKey  string // changes when the HTTP client must be rebuilt
+}
+
+type statusRange struct{ lo, hi int }
+
+func (s *websiteSpec) statusOK(code int) bool {
+	for _, r := range s.status {
+		if code >= r.lo && code <= r.hi {
+			return true
+		}
+	}
+	return false
+}
+
+var hostLabels = []string{"host", "address", "unit", "provider", "system", "site", "path"}
+var websiteLabels = []string{"url", "system", "unit", "provider", "site", "path"}
+
+// applyHostDefaults fills zero settings from d and then from built-in
+// defaults.
+func mergeHost(s, d HostSettings) HostSettings {
+	if s.Interval == 0 {
+		s.Interval = d.Interval
+	}
+	if s.Timeout == 0 {
+		s.Timeout = d.Timeout
+	}
+	if s.ICMP == nil {
+		s.ICMP = d.ICMP
+	}
+	if s.TCPPorts == nil {
+		s.TCPPorts = d.TCPPorts
+	}
+	if s.UpWhen == "" {
+		s.UpWhen = d.UpWhen
+	}
+	if s.DownAfter == 0 {
+		s.DownAfter = d.DownAfter
+	}
+	if s.UpAfter == 0 {
+		s.UpAfter = d.UpAfter
+	}
+	if s.Burst == 0 {
+		s.Burst = d.Burst
+	}
+	if s.BurstSpacing == 0 {
+		s.BurstSpacing = d.BurstSpacing
+	}
+	return s
+}
+
+var builtinHost = HostSettings{
+	Interval: Duration(10 * time.Second), Timeout: Duration(time.Second), ICMP: ptr(true), UpWhen: "all",
+	DownAfter: 3, UpAfter: 2, Burst: 3, BurstSpacing: Duration(200 * time.Millisecond),
+}
+
+func mergeWebsite(s, d WebsiteSettings) WebsiteSettings {
+	if s.Interval == 0 {
+		s.Interval = d.Interval
+	}
+	if s.Timeout == 0 {
+		s.Timeout = d.Timeout
+	}
+	if s.Method == "" {
+		s.Method = d.Method
+	}
+	if s.ValidStatus == nil {
+		s.ValidStatus = d.ValidStatus
+	}
+	if s.BodyRegexp == "" {
+		s.BodyRegexp = d.BodyRegexp
+	}
+	if s.Slow == 0 {
+		s.Slow = d.Slow
+	}
+	if s.FollowRedirects == nil {
+		s.FollowRedirects = d.FollowRedirects
+	}
+	if s.MaxRedirects == 0 {
+		s.MaxRedirects = d.MaxRedirects
+	}
+	if s.Headers == nil {
+		s.Headers = d.Headers
+	}
+	if s.BasicAuth == nil {
+		s.BasicAuth = d.BasicAuth
+	}
+	if s.CAFile == "" {
+		s.CAFile = d.CAFile
+	}
+	if s.InsecureSkipVerify == nil {
+		s.InsecureSkipVerify = d.InsecureSkipVerify
+	}
+	if s.DownAfter == 0 {
+		s.DownAfter = d.DownAfter
+	}
+	if s.UpAfter == 0 {
+		s.UpAfter = d.UpAfter
+	}
+	if s.RecheckDelay == 0 {
+		s.RecheckDelay = d.RecheckDelay
+	}
+	if s.BodyLimit == 0 {
+		s.BodyLimit = d.BodyLimit
+	}
+	return s
+}
+
+var builtinWebsite = WebsiteSettings{
+	Interval: Duration(30 * time.Second), Timeout: Duration(10 * time.Second), Method: "GET",
+	ValidStatus: []string{"200-399"}, FollowRedirects: ptr(true), MaxRedirects: 10, InsecureSkipVerify: ptr(false),
+	DownAfter: 2, UpAfter: 1, RecheckDelay: Duration(time.Second), BodyLimit: 1 << 20,
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// fieldError is a validation error of one field, located by the caller.
+type fieldError struct {
+	field, msg string
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.msg }
+
+func ferr(field, format string, a ...any) error {
+	return &fieldError{field: field, msg: fmt.Sprintf(format, a...)}
+}
+
+// buildHost validates t merged with defaults d.
+func buildHost(t HostTarget, d HostSettings, baseDir string) (*hostSpec, error) {
+	s := mergeHost(mergeHost(t.HostSettings, d), builtinHost)
+	addr := t.Address
+	if t.Host == "" {
+		return nil, ferr("host", "missing host name")
+	}
+	if addr == "" {
+		addr = t.Host
+	}
+	ip, err := parseIP(addr)
+	if err != nil {
+		return nil, ferr("address", "%q is not an IP address (hosts are probed by address; put the IP in address)", addr)
+	}
+	if s.Interval.D() < 100*time.Millisecond {
+		return nil, ferr("interval", "must be at least 100ms")
+	}
+	if s.Timeout.D() <= 0 || s.Timeout.D() >= s.Interval.D() {
+		return nil, ferr("timeout", "must be positive and shorter than the interval (%s)", s.Interval.D())
+	}
+	for _, p := range s.TCPPorts {
+		if p <= 0 || p > 65535 {
+			return nil, ferr("tcp_ports", "invalid port %d", p)
+		}
+	}
+	if !*s.ICMP && len(s.TCPPorts) == 0 {
+		return nil, ferr("icmp", "no check left: icmp is off and tcp_ports is empty")
+	}
+	if s.UpWhen != "all" && s.UpWhen != "any" {
+		return nil, ferr("up_when", "must be all or any, not %q", s.UpWhen)
+	}
+	if s.DownAfter < 1 || s.UpAfter < 1 || s.Burst < 1 {
+		return nil, ferr("down_after", "down_after, up_after and burst must be at least 1")
+	}
+	if s.BurstSpacing <= 0 {
+		return nil, ferr("burst_spacing", "must be positive")
+	}
+	ports := append([]int(nil), s.TCPPorts...)
+	sort.Ints(ports)
+	h := &hostSpec{
+		labels:   []string{t.Host, ip, t.Unit, t.Provider, t.System, t.Site, t.Path},
+		addr:     ip,
+		interval: s.Interval.D(),
+		timeout:  s.Timeout.D(),
+		icmp:     *s.ICMP,
+		ports:    ports,
+		all:      s.UpWhen == "all",
+		// The N failed rounds plus the failed burst confirm down.
+		rule:    avail.Rule{DownAfter: s.DownAfter + 1, UpAfter: s.UpAfter, MaxGap: 3*s.Interval.D() + 10*time.Second},
+		burst:   s.Burst,
+		spacing: s.BurstSpacing.D(),
+	}
+	h.id = strings.Join(h.labels, "\xff")
+	return h, nil
+}
+
+func buildWebsite(t WebsiteTarget, d WebsiteSettings, baseDir string) (*websiteSpec, error) {
+	s := mergeWebsite(mergeWebsite(t.WebsiteSettings, d), builtinWebsite)
+	if t.URL == "" {
+		return nil, ferr("url", "missing url")
+	}
+	if !strings.HasPrefix(t.URL, "http://") && !strings.HasPrefix(t.URL, "https://") {
+		return nil, ferr("url", "%q must start with http:// or https://", t.URL)
+	}
+	if _, err := parseURL(t.URL); err != nil {
+		return nil, ferr("url", "%v", err)
+	}
+	if s.Interval.D() < time.Second {
+		return nil, ferr("interval", "must be at least 1s")
+	}
+	if s.Timeout.D() <= 0 || s.Timeout.D() > s.Interval.D() {
+		return nil, ferr("timeout", "must be positive and not longer than the interval (%s)", s.Interval.D())
+	}
+	m := strings.ToUpper(s.Method)
+	if m != "GET" && m != "HEAD" {
+		return nil, ferr("method", "must be GET or HEAD, not %q", s.Method)
+	}
+	var ranges []statusRange
+	for _, v := range s.ValidStatus {
+		r, err := parseStatus(v)
+		if err != nil {
+			return nil, ferr("valid_status", "%v", err)
+		}
+		ranges = append(ranges, r)
+	}
+	var re *regexp.Regexp
+	if s.BodyRegexp != "" {
+		var err error
+		if re, err = regexp.Compile(s.BodyRegexp); err != nil {
+			return nil, ferr("body_regexp", "%v", err)
+		}
+		if m == "HEAD" {
+			return nil, ferr("body_regexp", "needs method GET")
+		}
+	}
+	if s.Slow < 0 || s.Slow.D() > s.Timeout.D() {
+		return nil, ferr("slow", "must not be longer than the timeout (%s)", s.Timeout.D())
+	}
+	if s.DownAfter < 1 || s.UpAfter < 1 || s.MaxRedirects < 0 || s.BodyLimit < 1 {
+		return nil, ferr("down_after", "down_after, up_after, body_limit must be at least 1, max_redirects not negative")
+	}
+	ca := s.CAFile
+	if ca != "" && !filepath.IsAbs(ca) {
+		ca = filepath.Join(baseDir, ca)
+	}
+	var roots *x509.CertPool
+	if ca != "" {
+		var err error
+		if roots, err = loadCAPool(ca); err != nil {
+			return nil, ferr("ca_file", "%v", err)
+		}
+	}
+	w := &websiteSpec{
+		labels:       []string{t.URL, t.System, t.Unit, t.Provider, t.Site, t.Path},
+		url:          t.URL,
+		interval:     s.Interval.D(),
+		timeout:      s.Timeout.D(),
+		method:       m,
+		status:       ranges,
+		body:         re,
+		slow:         s.Slow.D(),
+		follow:       *s.FollowRedirects,
+		maxRedirects: s.MaxRedirects,
+		headers:      s.Headers,
+		basicAuth:    s.BasicAuth,
+		caFile:       ca,
+		roots:        roots,
+		insecure:     *s.InsecureSkipVerify,
+		rule:         avail.Rule{DownAfter: s.DownAfter + 1, UpAfter: s.UpAfter, MaxGap: 3*s.Interval.D() + s.Timeout.D() + 10*time.Second},
+		recheck:      s.RecheckDelay.D(),
+		bodyLimit:    s.BodyLimit,
+	}
+	w.id = strings.Join(w.labels, "\xff")
+	w.settingsKey = fmt.Sprintf("%v|%d|%s|%v|%d", w.follow, w.maxRedirects, w.caFile, w.timeout, w.bodyLimit)
+	return w, nil
+}
+
+func parseStatus(v string) (statusRange, error) {
+	v = strings.TrimSpace(v)
+	lo, hi, isRange := strings.Cut(v, "-")
+	a, err := strconv.Atoi(strings.TrimSpace(lo))
+	if err != nil || a < 100 || a > 599 {
+		return statusRange{}, fmt.Errorf("invalid status %q (want 200 or 200-299)", v)
+	}
+	b := a
+	if isRange {
+		if b, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil || b < a || b > 599 {
+			return statusRange{}, fmt.Errorf("invalid status range %q", v)
+		}
+	}
+	return statusRange{a, b}, nil
+}
+
+// loadConfig reads the main config and every target file. Errors name
+// file:line.
+func loadConfig(path string, sh shard) (*Config, error) {
+	cfg := &Config{}
+	doc, err := config.Load(path, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.HTTPWorkers == 0 {
+		cfg.HTTPWorkers = 32
+	}
+	if cfg.TCPWorkers == 0 {
+		cfg.TCPWorkers = 64
+	}
+	if cfg.HTTPWorkers < 0 || cfg.TCPWorkers < 0 {
+		return nil, doc.Errorf("http_workers", "must be positive")
+	}
+	cal, err := avail.NewWindows(cfg.Maintenance, nil)
+	if err != nil {
+		return nil, doc.Errorf("maintenance", "%v", err)
+	}
+	cfg.cal = cal
+	cfg.shard = sh
+	cfg.path = path
+	base := filepath.Dir(path)
+	// Validate defaults once so that errors point at the main file.
+	dh := cfg.Defaults.Host
+	if _, err := buildHost(HostTarget{Host: "127.0.0.1", HostSettings: dh}, HostSettings{}, base); err != nil {
+		return nil, doc.Errorf(joinField("defaults.host", fieldOf(err)), "%s", msgOf(err))
+	}
+	if _, err := buildWebsite(WebsiteTarget{URL: "http://localhost/", WebsiteSettings: cfg.Defaults.Website}, WebsiteSettings{}, base); err != nil {
+		return nil, doc.Errorf(joinField("defaults.website", fieldOf(err)), "%s", msgOf(err))
+	}
+	set := newTargetSet(cfg, base)
+	for i, t := range cfg.Hosts {
+		if err := set.addHost(t, fmt.Sprintf("%s:%d", path, doc.Line(fmt.Sprintf("hosts[%d]", i)))); err != nil {
+			return nil, doc.Errorf(joinField(fmt.Sprintf("hosts[%d]", i), fieldOf(err)), "%s", msgOf(err))
+		}
+	}
+	for i, t := range cfg.Websites {
+		if err := set.addWebsite(t, fmt.Sprintf("%s:%d", path, doc.Line(fmt.Sprintf("websites[%d]", i)))); err != nil {
+			return nil, doc.Errorf(joinField(fmt.Sprintf("websites[%d]", i), fieldOf(err)), "%s", msgOf(err))
+		}
+	}
+	for i, pat := range cfg.TargetFiles {
+		if !filepath.IsAbs(pat) {
+			pat = filepath.Join(base, pat)
+		}
+		cfg.patterns = append(cfg.patterns, pat)
+		matches, err := filepath.Glob(pat)
+		if err != nil {
+			return nil, doc.Errorf(fmt.Sprintf("target_files[%d]", i), "%v", err)
+		}
+		if matches == nil && !hasMeta(pat) {
+			if _, err := os.Stat(pat); err != nil {
+				return nil, doc.Errorf(fmt.Sprintf("target_files[%d]", i), "%v", err)
+			}
+			matches = []string{pat}
+		}
+		sort.Strings(matches)
+		for _, f := range matches {
+			if err := set.loadFile(f); err != nil {
+				return nil, err
+			}
+			cfg.files = append(cfg.files, f)
+		}
+	}
+	cfg.hosts, cfg.websites = set.hosts, set.websites
+	cfg.skipped = map[string]int{"host": set.skippedHosts, "website": set.skippedWebsites}
+	return cfg, nil
+}
+
+func hasMeta(p string) bool { return strings.ContainsAny(p, "*?[") }
+
+func fieldOf(err error) string {
+	if fe, ok := err.(*fieldError); ok {
+		return fe.field
+	}
+	return ""
+}
+
+func msgOf(err error) string {
+	if fe, ok := err.(*fieldError); ok {
+		return fe.msg
+	}
+	return err.Error()
+}
+
+func joinField(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + "." + b
+}

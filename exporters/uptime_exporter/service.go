@@ -1,0 +1,387 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/exporter"
+	"github.com/jianguan/jianguan/internal/icmp"
+)
+
+// pinger is the part of *icmp.Pinger the exporter uses.
+type pinger interface {
+	Send(addr netip.Addr, timeout time.Duration, cb func(icmp.Result))
+	Close() error
+}
+
+// options are the command-line settings of the service.
+type options struct {
+	shard      shard
+	icmpMode   icmp.Mode
+	icmpSource netip.Addr
+	// onChange is called (debounced) when a watched file changed; nil
+	// reloads inside the service.
+	onChange func()
+	// newPinger overrides the ICMP engine (tests).
+	newPinger func() (pinger, error)
+}
+
+// service implements exporter.Service.
+type service struct {
+	log  *slog.Logger
+	opts options
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	hostFam, webFam *avail.Family
+	sched           *scheduler
+	web             *webProber
+
+	skipped *prometheus.CounterVec
+	targets *prometheus.GaugeVec
+
+	mu       sync.RWMutex
+	cfg      *Config
+	hosts    map[string]*host
+	websites map[string]*website
+	httpPool *pool
+	tcpPool  *pool
+	pinger   pinger
+	watcher  *watcher
+	path     string
+	dialer   net.Dialer
+}
+
+func newService(logger *slog.Logger, reg prometheus.Registerer, o options) (*service, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &service{
+		log: logger, opts: o, ctx: ctx, cancel: cancel,
+		hostFam:  avail.NewFamily(avail.FamilyOpts{Namespace: "host", Labels: hostLabels, What: "host"}),
+		webFam:   avail.NewFamily(avail.FamilyOpts{Namespace: "website", Labels: websiteLabels, What: "website"}),
+		sched:    newScheduler(),
+		web:      newWebProber(),
+		hosts:    map[string]*host{},
+		websites: map[string]*website{},
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "uptime_probes_skipped_total",
+			Help: "Probes not started because the worker pool was saturated."}, []string{"kind"}),
+		targets: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "uptime_targets",
+			Help: "Targets probed by this instance (after sharding)."}, []string{"kind"}),
+	}
+	for _, k := range []string{"host", "website"} {
+		s.skipped.WithLabelValues(k)
+		s.targets.WithLabelValues(k)
+	}
+	if reg != nil {
+		if err := registerAll(reg, s.hostFam, s.webFam, s.skipped, s.targets, &hostCollector{s}, &websiteCollector{s}); err != nil {
+			cancel()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func registerAll(reg prometheus.Registerer, cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Load implements exporter.Service.
+func (s *service) Load(path string) (any, error) {
+	cfg, err := loadConfig(path, s.opts.shard)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Apply implements exporter.Service: targets whose identity is unchanged
+// keep their trackers (counters), probe counters and schedule.
+func (s *service) Apply(_ context.Context, c any) error {
+	cfg := c.(*Config)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.httpPool == nil {
+		s.httpPool = newPool(cfg.HTTPWorkers, 4096)
+		s.tcpPool = newPool(cfg.TCPWorkers, 65536)
+	}
+	needICMP := false
+	for _, h := range cfg.hosts {
+		needICMP = needICMP || h.icmp
+	}
+	if needICMP && s.pinger == nil {
+		p, err := s.openPinger()
+		if err != nil {
+			return err
+		}
+		s.pinger = p
+	}
+	now := time.Now()
+
+	// Hosts.
+	keep := make([][]string, 0, len(cfg.hosts))
+	seen := make(map[string]bool, len(cfg.hosts))
+	added, changed := 0, 0
+	for _, spec := range cfg.hosts {
+		keep = append(keep, spec.labels)
+		seen[spec.id] = true
+		tr := s.hostFam.Tracker(spec.rule, cfg.cal, spec.labels...)
+		old := s.hosts[spec.id]
+		if old != nil {
+			old.mu.Lock()
+			same := sameChecks(old.spec, spec)
+			oldInterval := old.spec.interval
+			if same {
+				old.spec = spec
+			}
+			old.mu.Unlock()
+			if same {
+				if oldInterval != spec.interval {
+					s.sched.schedule(&old.ev, now.Add(offset(spec.id, spec.interval)))
+				}
+				continue
+			}
+			changed++
+			s.removeHost(old)
+		} else {
+			added++
+		}
+		h := newHost(s, spec, tr, old)
+		s.hosts[spec.id] = h
+		s.sched.schedule(&h.ev, now.Add(offset(spec.id, spec.interval)))
+	}
+	removed := 0
+	for id, h := range s.hosts {
+		if !seen[id] {
+			s.removeHost(h)
+			delete(s.hosts, id)
+			removed++
+		}
+	}
+	s.hostFam.Retain(keep)
+
+	// Websites.
+	keep = keep[:0:0]
+	seen = make(map[string]bool, len(cfg.websites))
+	for _, spec := range cfg.websites {
+		keep = append(keep, spec.labels)
+		seen[spec.id] = true
+		tr := s.webFam.Tracker(spec.rule, cfg.cal, spec.labels...)
+		if w := s.websites[spec.id]; w != nil {
+			w.mu.Lock()
+			oldInterval := w.spec.interval
+			if w.spec.settingsKey != spec.settingsKey {
+				w.client = s.web.newClient(spec)
+			}
+			w.spec = spec
+			w.mu.Unlock()
+			if oldInterval != spec.interval {
+				s.sched.schedule(&w.ev, now.Add(offset(spec.id, spec.interval)))
+			}
+			continue
+		}
+		added++
+		w := &website{svc: s, spec: spec, tracker: tr, client: s.web.newClient(spec), ev: event{index: -1}, rc: event{index: -1}}
+		w.ev.fire = w.fire
+		w.rc.fire = w.fireRecheck
+		s.websites[spec.id] = w
+		s.sched.schedule(&w.ev, now.Add(offset(spec.id, spec.interval)))
+	}
+	for id, w := range s.websites {
+		if !seen[id] {
+			w.mu.Lock()
+			w.removed = true
+			w.mu.Unlock()
+			s.sched.cancel(&w.ev)
+			s.sched.cancel(&w.rc)
+			delete(s.websites, id)
+			removed++
+		}
+	}
+	s.webFam.Retain(keep)
+
+	s.targets.WithLabelValues("host").Set(float64(len(s.hosts)))
+	s.targets.WithLabelValues("website").Set(float64(len(s.websites)))
+	s.cfg = cfg
+	s.log.Info("targets applied", "hosts", len(s.hosts), "websites", len(s.websites), "added", added,
+		"removed", removed, "changed", changed, "shard", fmt.Sprintf("%d/%d", cfg.shard.i, cfg.shard.n),
+		"other_shards_hosts", cfg.skipped["host"], "other_shards_websites", cfg.skipped["website"])
+	s.watch(cfg)
+	return nil
+}
+
+func (s *service) removeHost(h *host) {
+	h.mu.Lock()
+	h.removed = true
+	h.mu.Unlock()
+	s.sched.cancel(&h.ev)
+	s.sched.cancel(&h.burstEv)
+}
+
+// offset spreads the first probe of a target over its interval, stable
+// for a given target.
+func offset(id string, interval time.Duration) time.Duration {
+	return time.Duration(shardHash("offset", id) % uint64(interval))
+}
+
+func (s *service) openPinger() (pinger, error) {
+	if s.opts.newPinger != nil {
+		return s.opts.newPinger()
+	}
+	p, err := icmp.New(icmp.Options{Mode: s.opts.icmpMode, Source: s.opts.icmpSource, Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf("icmp: %w", err)
+	}
+	return p, nil
+}
+
+func (s *service) sendICMP(ip netip.Addr, timeout time.Duration, cb func(icmp.Result)) {
+	s.mu.RLock()
+	p := s.pinger
+	s.mu.RUnlock()
+	if p == nil {
+		cb(icmp.Result{Addr: ip, Reason: icmp.ReasonClosed, Err: errors.New("no icmp engine")})
+		return
+	}
+	p.Send(ip, timeout, cb)
+}
+
+// tcpCheck connects to addr and closes at once.
+func (s *service) tcpCheck(addr string, timeout time.Duration) (bool, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, timeout)
+	defer cancel()
+	c, err := s.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false, err
+	}
+	c.Close()
+	return true, nil
+}
+
+// Status implements exporter.Service: targets not up first, at most 2000
+// rows.
+func (s *service) Status() []exporter.StatusRow {
+	var rows []exporter.StatusRow
+	for _, it := range s.hostFam.Items() {
+		l := it.Snapshot
+		rows = append(rows, exporter.StatusRow{Name: it.Labels[0] + " (" + it.Labels[1] + ")", Kind: "host",
+			Where: strings.Trim(it.Labels[5]+"/"+it.Labels[2]+"/"+it.Labels[3], "/"), State: l.State.String(), Detail: s.hostDetail(it.Labels)})
+	}
+	for _, it := range s.webFam.Items() {
+		rows = append(rows, exporter.StatusRow{Name: it.Labels[0], Kind: "website",
+			Where: strings.Trim(it.Labels[4]+"/"+it.Labels[2]+"/"+it.Labels[3], "/"), State: it.Snapshot.State.String(), Detail: s.webDetail(it.Labels)})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].State != "up" && rows[j].State == "up" })
+	if len(rows) > 2000 {
+		n := len(rows) - 2000
+		rows = append(rows[:2000], exporter.StatusRow{Name: fmt.Sprintf("… %d more (all up)", n)})
+	}
+	return rows
+}
+
+func (s *service) hostDetail(labels []string) string {
+	s.mu.RLock()
+	h := s.hosts[strings.Join(labels, "\xff")]
+	s.mu.RUnlock()
+	if h == nil {
+		return ""
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.lastErr != "" {
+		return h.lastErr
+	}
+	if h.lastRTT > 0 {
+		return "rtt " + h.lastRTT.Round(time.Microsecond).String()
+	}
+	return ""
+}
+
+func (s *service) webDetail(labels []string) string {
+	s.mu.RLock()
+	w := s.websites[strings.Join(labels, "\xff")]
+	s.mu.RUnlock()
+	if w == nil {
+		return ""
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.haveLast {
+		return ""
+	}
+	if !w.last.ok {
+		return reasonNames[w.last.reason] + ": " + w.last.err
+	}
+	return fmt.Sprintf("%d in %s", w.last.status, w.last.phases[phaseTotal].Round(time.Millisecond))
+}
+
+// Stop implements exporter.Service.
+func (s *service) Stop() {
+	s.mu.Lock()
+	if s.watcher != nil {
+		s.watcher.close()
+		s.watcher = nil
+	}
+	s.mu.Unlock()
+	s.sched.close()
+	s.cancel()
+	s.mu.Lock()
+	hp, tp, p := s.httpPool, s.tcpPool, s.pinger
+	s.mu.Unlock()
+	if hp != nil {
+		hp.close()
+		tp.close()
+	}
+	if p != nil {
+		p.Close()
+	}
+	s.web.close()
+}
+
+// watch (re)configures the file watcher (s.mu held).
+func (s *service) watch(cfg *Config) {
+	s.path = cfg.path
+	if s.watcher == nil {
+		onChange := s.opts.onChange
+		if onChange == nil {
+			onChange = s.reloadSelf
+		}
+		w, err := newWatcher(s.log, onChange)
+		if err != nil {
+			s.log.Warn("cannot watch target files; reload with SIGHUP or POST /-/reload", "err", err)
+			return
+		}
+		s.watcher = w
+	}
+	s.watcher.set(cfg)
+}
+
+// reloadSelf loads the files again; on error the running targets stay.
+func (s *service) reloadSelf() {
+	s.mu.RLock()
+	path := s.path
+	s.mu.RUnlock()
+	cfg, err := s.Load(path)
+	if err != nil {
+		s.log.Error("target reload failed, previous targets kept", "err", err)
+		return
+	}
+	if err := s.Apply(s.ctx, cfg); err != nil {
+		s.log.Error("target reload failed, previous targets kept", "err", err)
+	}
+}
