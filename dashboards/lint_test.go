@@ -221,10 +221,10 @@ func knownMetrics(t testing.TB) map[string]bool {
 // ---------------------------------------------------------------- linter
 
 type jsonDash struct {
-	UID        string         `json:"uid"`
-	Title      string         `json:"title"`
-	Refresh    string         `json:"refresh"`
-	Panels     []jsonPanel    `json:"panels"`
+	UID        string                   `json:"uid"`
+	Title      string                   `json:"title"`
+	Refresh    string                   `json:"refresh"`
+	Panels     []jsonPanel              `json:"panels"`
 	Templating struct{ List []jsonVar } `json:"templating"`
 }
 
