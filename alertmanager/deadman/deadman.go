@@ -19,10 +19,10 @@ var beijing = time.FixedZone("CST", 8*3600)
 
 // event is what a notifier is asked to deliver.
 type event struct {
-	Status        string    // "firing" | "resolved"
-	Name          string    // what is watched, e.g. "bj1 Prometheus→Alertmanager"
-	Site          string    // site label of the notification
-	RunbookURL    string    // optional
+	Status        string // "firing" | "resolved"
+	Name          string // what is watched, e.g. "bj1 Prometheus→Alertmanager"
+	Site          string // site label of the notification
+	RunbookURL    string // optional
 	Timeout       time.Duration
 	LastHeartbeat time.Time // zero: none since start
 	StartedAt     time.Time // deadman process start (used when no heartbeat was ever seen)
