@@ -1,0 +1,468 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/config"
+	"github.com/jianguan/jianguan/internal/snmp"
+)
+
+// Config is line_exporter's configuration file.
+type Config struct {
+	// Defaults apply to every ICMP target unless a target overrides them.
+	Defaults Defaults `yaml:"defaults"`
+	// Rules are the confirmation rules per line kind (bgp, leased).
+	Rules map[string]KindRules `yaml:"rules"`
+	// Maintenance windows for every line (site-wide), merged with each line's own.
+	Maintenance []avail.WindowConfig `yaml:"maintenance"`
+	// Timezone of maintenance windows (default Asia/Shanghai).
+	Timezone string   `yaml:"timezone"`
+	Routers  []Router `yaml:"routers"`
+	Lines    []Line   `yaml:"lines"`
+
+	doc  *config.Doc
+	loc  *time.Location
+	cals map[string]avail.Calendar
+}
+
+// Defaults for ICMP probing.
+type Defaults struct {
+	ICMPInterval Duration `yaml:"icmp_interval"` // default 1s, minimum 100ms
+	ICMPTimeout  Duration `yaml:"icmp_timeout"`  // default = interval, at most 10s
+	LossWindow   Duration `yaml:"loss_window"`   // default 60s
+	DNSRefresh   Duration `yaml:"dns_refresh"`   // default 5m
+}
+
+// KindRules are the confirmation rules of one line kind, per signal.
+type KindRules struct {
+	ICMP      *avail.Rule `yaml:"icmp"`      // default down after 3 lost probes, up after 3 good
+	Interface *avail.Rule `yaml:"interface"` // default 1 poll each way
+	BGP       *avail.Rule `yaml:"bgp"`       // default 1 poll each way
+}
+
+// Router is one SNMP-polled router.
+type Router struct {
+	Name     string    `yaml:"name"`
+	Site     string    `yaml:"site"` // default: site of the first line using the router
+	Address  string    `yaml:"address"`
+	Auth     snmp.Auth `yaml:"auth"`
+	Interval Duration  `yaml:"interval"` // default 10s
+	Timeout  Duration  `yaml:"timeout"`  // default 2s
+	Retries  int       `yaml:"retries"`
+}
+
+// Line is one carrier line.
+type Line struct {
+	Name        string               `yaml:"name"`
+	Kind        string               `yaml:"kind"`
+	Provider    string               `yaml:"provider"`
+	Site        string               `yaml:"site"`
+	Capacity    Bandwidth            `yaml:"capacity"`
+	ICMP        []ICMPTarget         `yaml:"icmp"`
+	Router      string               `yaml:"router"`
+	Interface   *InterfaceRef        `yaml:"interface"`
+	BGPPeers    []string             `yaml:"bgp_peers"`
+	Rules       *KindRules           `yaml:"rules"` // per-line override of the kind's rules
+	Maintenance []avail.WindowConfig `yaml:"maintenance"`
+}
+
+// ICMPTarget is one far-end address probed continuously.
+type ICMPTarget struct {
+	Address  string   `yaml:"address"` // IP literal or host name (re-resolved every dns_refresh)
+	Source   string   `yaml:"source"`  // optional local source address
+	Interval Duration `yaml:"interval"`
+	Timeout  Duration `yaml:"timeout"`
+}
+
+// InterfaceRef names a router interface by exactly one of ifName, ifAlias, ifIndex.
+type InterfaceRef struct {
+	Name  string `yaml:"name"`
+	Alias string `yaml:"alias"`
+	Index int    `yaml:"index"`
+}
+
+func (r InterfaceRef) String() string {
+	switch {
+	case r.Name != "":
+		return r.Name
+	case r.Alias != "":
+		return "alias:" + r.Alias
+	default:
+		return "ifIndex:" + strconv.Itoa(r.Index)
+	}
+}
+
+// Duration is a time.Duration written as "1s", "250ms", "5m".
+type Duration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (e.g. 1s, 250ms, 5m)", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Bandwidth is bit/s, written as a number or with a unit: "1G", "200M", "100Mbit", "1000000000".
+type Bandwidth float64
+
+var bwRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)(?:bit/s|bps|bit|b/s)?\s*$`)
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (b *Bandwidth) UnmarshalText(t []byte) error {
+	m := bwRE.FindStringSubmatch(string(t))
+	if m == nil {
+		return fmt.Errorf("invalid capacity %q (bit/s, e.g. 1G, 200M, 100000000)", t)
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	switch strings.ToLower(m[2]) {
+	case "k":
+		v *= 1e3
+	case "m":
+		v *= 1e6
+	case "g":
+		v *= 1e9
+	case "t":
+		v *= 1e12
+	}
+	*b = Bandwidth(v)
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (b Bandwidth) MarshalText() ([]byte, error) {
+	return []byte(strconv.FormatFloat(float64(b), 'f', -1, 64)), nil
+}
+
+var (
+	defaultICMPRule = avail.Rule{DownAfter: 3, UpAfter: 3}
+	defaultSNMPRule = avail.Rule{DownAfter: 1, UpAfter: 1}
+	nameRE          = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$`)
+)
+
+// LoadConfig reads and validates a config file.
+func LoadConfig(path string) (*Config, error) {
+	var c Config
+	doc, err := config.Load(path, &c)
+	if err != nil {
+		return nil, err
+	}
+	c.doc = doc
+	return &c, c.validate()
+}
+
+// ParseConfig parses config text (tests).
+func ParseConfig(name string, data []byte) (*Config, error) {
+	var c Config
+	doc, err := config.Parse(name, data, &c)
+	if err != nil {
+		return nil, err
+	}
+	c.doc = doc
+	return &c, c.validate()
+}
+
+func (c *Config) validate() error {
+	d := c.doc
+	if c.Defaults.ICMPInterval == 0 {
+		c.Defaults.ICMPInterval = Duration(time.Second)
+	}
+	if time.Duration(c.Defaults.ICMPInterval) < 100*time.Millisecond {
+		return d.Errorf("defaults.icmp_interval", "must be at least 100ms, not %v", time.Duration(c.Defaults.ICMPInterval))
+	}
+	if c.Defaults.ICMPTimeout < 0 || time.Duration(c.Defaults.ICMPTimeout) > 10*time.Second {
+		return d.Errorf("defaults.icmp_timeout", "must be between 0 and 10s")
+	}
+	if c.Defaults.LossWindow == 0 {
+		c.Defaults.LossWindow = Duration(time.Minute)
+	}
+	if c.Defaults.LossWindow < c.Defaults.ICMPInterval {
+		return d.Errorf("defaults.loss_window", "must be at least icmp_interval")
+	}
+	if c.Defaults.DNSRefresh == 0 {
+		c.Defaults.DNSRefresh = Duration(5 * time.Minute)
+	}
+	c.loc = avail.DefaultLocation
+	if c.Timezone != "" {
+		loc, err := time.LoadLocation(c.Timezone)
+		if err != nil {
+			return d.Errorf("timezone", "unknown time zone %q", c.Timezone)
+		}
+		c.loc = loc
+	}
+	if c.Rules == nil {
+		c.Rules = map[string]KindRules{}
+	}
+	for k, r := range c.Rules {
+		if k != "bgp" && k != "leased" {
+			return d.Errorf("rules."+k, "unknown line kind %q (bgp, leased)", k)
+		}
+		if err := r.validate(); err != nil {
+			return d.Errorf("rules."+k, "%v", err)
+		}
+		c.Rules[k] = r
+	}
+	for _, k := range []string{"bgp", "leased"} {
+		r := c.Rules[k]
+		r.fill(KindRules{})
+		c.Rules[k] = r
+	}
+	site, err := avail.NewWindows(c.Maintenance, c.loc)
+	if err != nil {
+		return d.Errorf("maintenance", "%v", err)
+	}
+
+	routers := map[string]bool{}
+	for i := range c.Routers {
+		r := &c.Routers[i]
+		f := fmt.Sprintf("routers[%d]", i)
+		if r.Name == "" || !nameRE.MatchString(r.Name) {
+			return d.Errorf(f+".name", "router name %q must be non-empty and use letters, digits, _ . : / @ -", r.Name)
+		}
+		if routers[r.Name] {
+			return d.Errorf(f+".name", "duplicate router name %q", r.Name)
+		}
+		routers[r.Name] = true
+		if err := checkHostPort(r.Address); err != nil {
+			return d.Errorf(f+".address", "%v", err)
+		}
+		if err := r.Auth.Validate(); err != nil {
+			return d.Errorf(f+".auth", "%v", err)
+		}
+		if r.Interval == 0 {
+			r.Interval = Duration(10 * time.Second)
+		}
+		if r.Timeout == 0 {
+			r.Timeout = Duration(2 * time.Second)
+		}
+		if r.Interval < Duration(time.Second) || r.Timeout < Duration(100*time.Millisecond) || r.Retries < 0 {
+			return d.Errorf(f, "interval must be ≥ 1s, timeout ≥ 100ms, retries ≥ 0")
+		}
+	}
+
+	c.cals = map[string]avail.Calendar{}
+	names := map[string]int{}
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		f := fmt.Sprintf("lines[%d]", i)
+		if l.Name == "" || !nameRE.MatchString(l.Name) {
+			return d.Errorf(f+".name", "line name %q must be non-empty and use letters, digits, _ . : / @ -", l.Name)
+		}
+		if j, dup := names[l.Name]; dup {
+			return d.Errorf(f+".name", "duplicate line name %q (also lines[%d])", l.Name, j)
+		}
+		names[l.Name] = i
+		if l.Kind != "bgp" && l.Kind != "leased" {
+			return d.Errorf(f+".kind", "kind must be bgp or leased, not %q", l.Kind)
+		}
+		if l.Site == "" {
+			return d.Errorf(f+".site", "site is required (every series carries site)")
+		}
+		if l.Capacity < 0 {
+			return d.Errorf(f+".capacity", "must not be negative")
+		}
+		if len(l.ICMP) == 0 && l.Interface == nil && len(l.BGPPeers) == 0 {
+			return d.Errorf(f, "line %q has no signal: configure icmp targets, a router interface or bgp_peers", l.Name)
+		}
+		seen := map[string]bool{}
+		for j := range l.ICMP {
+			t := &l.ICMP[j]
+			tf := fmt.Sprintf("%s.icmp[%d]", f, j)
+			if err := checkHost(t.Address); err != nil {
+				return d.Errorf(tf+".address", "%v", err)
+			}
+			if seen[t.Address] {
+				return d.Errorf(tf+".address", "duplicate ICMP target %q in line %q", t.Address, l.Name)
+			}
+			seen[t.Address] = true
+			if t.Source != "" {
+				s, err := netip.ParseAddr(t.Source)
+				if err != nil {
+					return d.Errorf(tf+".source", "source must be an IP address of this host, not %q", t.Source)
+				}
+				if a, err := netip.ParseAddr(t.Address); err == nil && a.Unmap().Is4() != s.Unmap().Is4() {
+					return d.Errorf(tf+".source", "source %s and address %s are of different IP families", t.Source, t.Address)
+				}
+			}
+			if t.Interval == 0 {
+				t.Interval = c.Defaults.ICMPInterval
+			}
+			if t.Interval < Duration(100*time.Millisecond) {
+				return d.Errorf(tf+".interval", "must be at least 100ms")
+			}
+			if t.Timeout == 0 {
+				t.Timeout = c.Defaults.ICMPTimeout
+			}
+			if t.Timeout == 0 {
+				t.Timeout = t.Interval
+				if t.Timeout > Duration(time.Second) {
+					t.Timeout = Duration(time.Second)
+				}
+			}
+			if t.Timeout < 0 || t.Timeout > Duration(10*time.Second) {
+				return d.Errorf(tf+".timeout", "must be between 0 and 10s")
+			}
+		}
+		if l.Interface != nil || len(l.BGPPeers) > 0 {
+			if l.Router == "" {
+				return d.Errorf(f+".router", "interface and bgp_peers need a router (routers[].name)")
+			}
+			if !routers[l.Router] {
+				return d.Errorf(f+".router", "unknown router %q", l.Router)
+			}
+		} else if l.Router != "" && !routers[l.Router] {
+			return d.Errorf(f+".router", "unknown router %q", l.Router)
+		}
+		if ir := l.Interface; ir != nil {
+			n := 0
+			if ir.Name != "" {
+				n++
+			}
+			if ir.Alias != "" {
+				n++
+			}
+			if ir.Index != 0 {
+				n++
+			}
+			if n != 1 || ir.Index < 0 {
+				return d.Errorf(f+".interface", "give exactly one of name (ifName), alias (ifAlias) or index (ifIndex > 0)")
+			}
+		}
+		if len(l.BGPPeers) > 0 && l.Kind != "bgp" {
+			return d.Errorf(f+".bgp_peers", "bgp_peers only for kind bgp")
+		}
+		peers := map[string]bool{}
+		for j, p := range l.BGPPeers {
+			a, err := netip.ParseAddr(p)
+			if err != nil || !a.Unmap().Is4() {
+				return d.Errorf(fmt.Sprintf("%s.bgp_peers[%d]", f, j), "BGP peer must be an IPv4 address (BGP4-MIB is indexed by IPv4), not %q", p)
+			}
+			if peers[p] {
+				return d.Errorf(fmt.Sprintf("%s.bgp_peers[%d]", f, j), "duplicate BGP peer %q", p)
+			}
+			peers[p] = true
+		}
+		if l.Rules != nil {
+			if err := l.Rules.validate(); err != nil {
+				return d.Errorf(f+".rules", "%v", err)
+			}
+			l.Rules.fill(c.Rules[l.Kind])
+		}
+		w, err := avail.NewWindows(l.Maintenance, c.loc)
+		if err != nil {
+			return d.Errorf(f+".maintenance", "%v", err)
+		}
+		c.cals[l.Name] = avail.Union{site, w}
+	}
+	for i := range c.Routers {
+		for _, l := range c.Lines {
+			if c.Routers[i].Site == "" && l.Router == c.Routers[i].Name {
+				c.Routers[i].Site = l.Site
+			}
+		}
+	}
+	return nil
+}
+
+func (k *KindRules) validate() error {
+	for n, r := range map[string]*avail.Rule{"icmp": k.ICMP, "interface": k.Interface, "bgp": k.BGP} {
+		if r == nil {
+			continue
+		}
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("%s: %v", n, err)
+		}
+	}
+	return nil
+}
+
+// fill sets missing rules from parent, then from the defaults.
+func (k *KindRules) fill(parent KindRules) {
+	pick := func(r, p *avail.Rule, def avail.Rule) *avail.Rule {
+		if r != nil {
+			return r
+		}
+		if p != nil {
+			return p
+		}
+		d := def
+		return &d
+	}
+	k.ICMP = pick(k.ICMP, parent.ICMP, defaultICMPRule)
+	k.Interface = pick(k.Interface, parent.Interface, defaultSNMPRule)
+	k.BGP = pick(k.BGP, parent.BGP, defaultSNMPRule)
+}
+
+// rules returns the effective rules of a line.
+func (c *Config) rules(l *Line) KindRules {
+	if l.Rules != nil {
+		return *l.Rules
+	}
+	return c.Rules[l.Kind]
+}
+
+var hostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,62})?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62})?)*\.?$`)
+
+// checkHost accepts an IP literal or a DNS name.
+func checkHost(s string) error {
+	if s == "" {
+		return fmt.Errorf("address is required")
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return nil
+	}
+	if looksNumeric(s) || strings.ContainsAny(s, ":/ ") || !hostRE.MatchString(s) {
+		return fmt.Errorf("malformed address %q: want an IPv4/IPv6 address or a host name", s)
+	}
+	return nil
+}
+
+// looksNumeric catches malformed IPv4 literals like 10.0.0.256 or 10.1.2.
+func looksNumeric(s string) bool {
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func checkHostPort(s string) error {
+	if s == "" {
+		return fmt.Errorf("address is required")
+	}
+	host := s
+	if h, p, err := splitHostPort(s); err == nil {
+		host = h
+		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
+			return fmt.Errorf("malformed port in %q", s)
+		}
+	}
+	return checkHost(host)
+}
+
+func splitHostPort(s string) (string, string, error) {
+	if strings.HasPrefix(s, "[") {
+		i := strings.Index(s, "]:")
+		if i < 0 {
+			return "", "", fmt.Errorf("no port")
+		}
+		return s[1:i], s[i+2:], nil
+	}
+	if strings.Count(s, ":") == 1 {
+		i := strings.LastIndex(s, ":")
+		return s[:i], s[i+1:], nil
+	}
+	return "", "", fmt.Errorf("no port")
+}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jianguan/jianguan/internal/avail"
+)
+
+// timeline mirrors the confirmation logic of an avail.Tracker for one
+// signal and records its confirmed transitions with the back-dated start
+// the tracker attributes them to. The line is the combination of its
+// signals over time; combining timelines (not the current states) keeps the
+// line's seconds exactly as exact as the signals' (a line confirmed down
+// after 3 lost probes is down from the first lost probe, like its signal).
+type timeline struct {
+	rule      avail.Rule
+	started   bool
+	last      time.Time
+	state     avail.State
+	cand      avail.State
+	candN     int
+	candStart time.Time
+	trans     []transition // confirmed state changes, time-ordered
+}
+
+type transition struct {
+	at time.Time
+	s  avail.State
+}
+
+func newTimeline(rule avail.Rule, created time.Time) *timeline {
+	if rule.DownAfter <= 0 {
+		rule.DownAfter = 1
+	}
+	if rule.UpAfter <= 0 {
+		rule.UpAfter = 1
+	}
+	return &timeline{rule: rule, trans: []transition{{created, avail.Unknown}}}
+}
+
+func (tl *timeline) set(at time.Time, s avail.State) {
+	if tl.state == s {
+		return
+	}
+	tl.state = s
+	tl.trans = append(tl.trans, transition{at, s})
+}
+
+// observe applies evidence s at time at, exactly like avail.Tracker.Observe.
+func (tl *timeline) observe(at time.Time, s avail.State) {
+	if !tl.started {
+		tl.started = true
+		tl.last = at
+		tl.apply(at, 0, s)
+		return
+	}
+	dt := at.Sub(tl.last)
+	if dt < 0 {
+		tl.apply(at, 0, s)
+		return
+	}
+	prev := tl.last
+	tl.last = at
+	if tl.rule.MaxGap > 0 && dt > tl.rule.MaxGap {
+		tl.cand, tl.candN = avail.Unknown, 0
+		tl.set(prev, avail.Unknown)
+		tl.apply(at, 0, s)
+		return
+	}
+	tl.apply(at, dt, s)
+}
+
+func (tl *timeline) apply(at time.Time, dt time.Duration, s avail.State) {
+	if s == avail.Unknown {
+		tl.cand, tl.candN = avail.Unknown, 0
+		tl.set(at.Add(-dt), avail.Unknown)
+		return
+	}
+	if s == tl.state {
+		tl.cand, tl.candN = avail.Unknown, 0
+		return
+	}
+	if tl.cand != s {
+		tl.cand = s
+		tl.candN = 0
+		tl.candStart = at.Add(-dt)
+	}
+	tl.candN++
+	need := tl.rule.UpAfter
+	if s == avail.Down {
+		need = tl.rule.DownAfter
+	}
+	if tl.candN >= need {
+		tl.set(tl.candStart, s)
+		tl.cand, tl.candN = avail.Unknown, 0
+	}
+}
+
+// settled is the time up to which the timeline is final.
+func (tl *timeline) settled() time.Time {
+	if tl.cand != avail.Unknown {
+		return tl.candStart
+	}
+	if !tl.started {
+		return tl.trans[0].at
+	}
+	return tl.last
+}
+
+// stateBefore returns the state on the interval ending at q (the last
+// transition strictly before q).
+func (tl *timeline) stateBefore(q time.Time) avail.State {
+	s := avail.Unknown
+	for _, t := range tl.trans {
+		if !t.at.Before(q) {
+			break
+		}
+		s = t.s
+	}
+	return s
+}
+
+// trim forgets transitions that no longer matter before t.
+func (tl *timeline) trim(t time.Time) {
+	i := 0
+	for i+1 < len(tl.trans) && !tl.trans[i+1].at.After(t) {
+		i++
+	}
+	if i > 0 {
+		tl.trans = append(tl.trans[:0], tl.trans[i:]...)
+	}
+}
+
+// signal is one signal of a line: an ICMP target, the router interface or
+// a BGP peer.
+type signal struct {
+	kind   string // icmp | interface | bgp
+	target string
+	line   *line
+
+	tracker *avail.Tracker
+
+	problem *prometheus.GaugeVec
+	labels  []string // line labels + signal, target
+
+	mu     sync.Mutex
+	tl     *timeline
+	reason string // short code why it is not up ("" when up): metric label
+	detail string // human text for the landing page
+	// extend: a polled signal whose last poll is fresh holds its state until now.
+	fresh time.Duration
+}
+
+// observe records evidence with a reason (short code) and a detail (text)
+// and re-evaluates the line.
+func (s *signal) observe(at time.Time, st avail.State, reason, detail string) {
+	s.mu.Lock()
+	s.tl.observe(at, st)
+	s.tracker.Observe(at, st)
+	if st == avail.Up {
+		reason, detail = "", ""
+	} else if reason == "" {
+		reason = "unknown"
+	}
+	if st == avail.Down && s.tl.state != avail.Down {
+		// Pending: not confirmed yet, show the evidence anyway.
+		reason = "pending_" + reason
+	}
+	if reason != s.reason && s.problem != nil {
+		if s.reason != "" {
+			s.problem.DeleteLabelValues(append(append([]string(nil), s.labels...), s.reason)...)
+		}
+		if reason != "" {
+			s.problem.WithLabelValues(append(append([]string(nil), s.labels...), reason)...).Set(1)
+		}
+	}
+	s.reason, s.detail = reason, detail
+	s.mu.Unlock()
+	s.line.evaluate(time.Now())
+}
+
+func (s *signal) settled(now time.Time) time.Time {
+	t := s.tl.settled()
+	if s.fresh > 0 && s.tl.cand == avail.Unknown && s.tl.started && now.Sub(s.tl.last) <= s.fresh && now.After(t) {
+		return now
+	}
+	return t
+}
+
+func (s *signal) snapshot() (avail.State, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.reason
+	if s.detail != "" {
+		d += ": " + s.detail
+	}
+	return s.tl.state, d
+}
+
+// line combines its signals: up when every signal is up, down when any
+// signal is down, unknown otherwise.
+type line struct {
+	cfg     Line
+	labels  []string // line, kind, provider, site
+	tracker *avail.Tracker
+
+	evalMu   sync.Mutex
+	lastEval time.Time
+	signals  []*signal
+}
+
+func combine(states []avail.State) avail.State {
+	out := avail.Up
+	for _, s := range states {
+		switch s {
+		case avail.Down:
+			return avail.Down
+		case avail.Unknown:
+			out = avail.Unknown
+		}
+	}
+	if len(states) == 0 {
+		return avail.Unknown
+	}
+	return out
+}
+
+// evaluate feeds the line tracker with the combined state of the signals
+// up to the time every signal is settled.
+func (l *line) evaluate(now time.Time) {
+	l.evalMu.Lock()
+	defer l.evalMu.Unlock()
+	if len(l.signals) == 0 {
+		return
+	}
+	for _, s := range l.signals {
+		s.mu.Lock()
+	}
+	defer func() {
+		for _, s := range l.signals {
+			s.mu.Unlock()
+		}
+	}()
+	var S time.Time
+	for i, s := range l.signals {
+		t := s.settled(now)
+		if i == 0 || t.Before(S) {
+			S = t
+		}
+	}
+	if !S.After(l.lastEval) {
+		return
+	}
+	var points []time.Time
+	for _, s := range l.signals {
+		for _, t := range s.tl.trans {
+			if t.at.After(l.lastEval) && t.at.Before(S) {
+				points = append(points, t.at)
+			}
+		}
+	}
+	sort.Slice(points, func(i, j int) bool { return points[i].Before(points[j]) })
+	points = append(points, S)
+	states := make([]avail.State, len(l.signals))
+	var prev time.Time
+	for _, q := range points {
+		if q.Equal(prev) {
+			continue
+		}
+		prev = q
+		for i, s := range l.signals {
+			states[i] = s.tl.stateBefore(q)
+		}
+		l.tracker.Observe(q, combine(states))
+	}
+	l.lastEval = S
+	for _, s := range l.signals {
+		s.tl.trim(S)
+	}
+}
+
+// status summarises the line for the landing page.
+func (l *line) status() (avail.State, string) {
+	st := l.tracker.State()
+	var parts []string
+	for _, s := range l.signals {
+		ss, reason := s.snapshot()
+		p := s.kind + " " + s.target + ": " + ss.String()
+		if reason != "" && ss != avail.Up {
+			p += " (" + reason + ")"
+		}
+		parts = append(parts, p)
+	}
+	return st, strings.Join(parts, "; ")
+}

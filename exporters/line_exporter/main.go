@@ -1,0 +1,41 @@
+// Command line_exporter watches carrier lines (BGP internet lines and leased
+// lines) and exports their availability exact to the probe interval
+// (docs/metrics.md §3): continuous ICMP through the shared engine
+// (internal/icmp), IF-MIB and BGP4-MIB through the shared SNMP poller
+// (internal/snmp), seconds counters through the availability engine
+// (internal/avail).
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jianguan/jianguan/internal/exporter"
+	"github.com/jianguan/jianguan/internal/icmp"
+)
+
+func app() *exporter.App {
+	var mode *string
+	return &exporter.App{
+		Name:           "line_exporter",
+		Namespace:      "line",
+		Help:           "jianguan line_exporter: availability of BGP and leased lines (ICMP, IF-MIB, BGP4-MIB).",
+		DefaultAddress: ":9811",
+		DefaultConfig:  "line.yml",
+		Flags: func(kp *kingpin.Application) {
+			mode = kp.Flag("icmp.mode", "ICMP sockets: auto (unprivileged datagram, then raw), unprivileged (needs net.ipv4.ping_group_range) or privileged (needs CAP_NET_RAW).").Default("auto").Enum("auto", "unprivileged", "privileged")
+		},
+		New: func(logger *slog.Logger, reg prometheus.Registerer) (exporter.Service, error) {
+			m, err := icmp.ParseMode(*mode)
+			if err != nil {
+				return nil, err
+			}
+			return newService(logger, reg, m)
+		},
+	}
+}
+
+func main() { os.Exit(app().Main(os.Args[1:])) }

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+var lineLabels = []string{"line", "kind", "provider", "site"}
+
+func withLabels(extra ...string) []string {
+	return append(append([]string(nil), lineLabels...), extra...)
+}
+
+// metrics are line_exporter's own series besides the availability families
+// and the SNMP poller health.
+type metrics struct {
+	probes, replies *prometheus.CounterVec
+	rtt             *prometheus.HistogramVec
+	loss, jitter    *prometheus.GaugeVec
+
+	ifOperUp, ifSpeed, ifUtil *prometheus.GaugeVec
+	ifRx, ifTx                *prometheus.CounterVec
+	ifErrors, ifDiscards      *prometheus.CounterVec
+
+	bgpState, bgpEstablished, bgpEstSeconds *prometheus.GaugeVec
+	bgpTransitions                          *prometheus.CounterVec
+
+	capacity *prometheus.GaugeVec
+	problem  *prometheus.GaugeVec
+}
+
+// rttBuckets are the classic buckets of line_icmp_rtt_seconds (0.25 ms … 2 s).
+var rttBuckets = []float64{.00025, .0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	t := withLabels("target")
+	i := withLabels("interface")
+	p := withLabels("peer")
+	m := &metrics{
+		probes:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_icmp_probes_total", Help: "ICMP echo requests whose outcome is known (reply, timeout or send failure)."}, t),
+		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_icmp_replies_total", Help: "ICMP echo replies received in time."}, t),
+		rtt: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "line_icmp_rtt_seconds", Help: "ICMP round-trip time (classic buckets and native histogram).",
+			Buckets: rttBuckets, NativeHistogramBucketFactor: 1.1, NativeHistogramMaxBucketNumber: 160, NativeHistogramMinResetDuration: 0}, t),
+		loss:           prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_icmp_loss_ratio", Help: "Share of probes lost over the recent window (defaults.loss_window)."}, t),
+		jitter:         prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_icmp_jitter_seconds", Help: "Smoothed RTT variation between consecutive replies (RFC 3550 interarrival jitter estimator)."}, t),
+		ifOperUp:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_interface_oper_up", Help: "1 if IF-MIB ifOperStatus is up(1)."}, i),
+		ifSpeed:        prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_interface_speed_bits_per_second", Help: "IF-MIB ifHighSpeed in bit/s."}, i),
+		ifUtil:         prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_interface_utilisation_ratio", Help: "Traffic over the last poll interval divided by the contracted capacity (ifHighSpeed when no capacity is configured)."}, withLabels("interface", "direction")),
+		ifRx:           prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_interface_receive_bytes_total", Help: "IF-MIB ifHCInOctets (64-bit) since the exporter started."}, i),
+		ifTx:           prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_interface_transmit_bytes_total", Help: "IF-MIB ifHCOutOctets (64-bit) since the exporter started."}, i),
+		ifErrors:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_interface_errors_total", Help: "IF-MIB ifInErrors/ifOutErrors since the exporter started."}, withLabels("interface", "direction")),
+		ifDiscards:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_interface_discards_total", Help: "IF-MIB ifInDiscards/ifOutDiscards since the exporter started."}, withLabels("interface", "direction")),
+		bgpState:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_bgp_peer_state", Help: "BGP4-MIB bgpPeerState: 1 idle, 2 connect, 3 active, 4 opensent, 5 openconfirm, 6 established."}, p),
+		bgpEstablished: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_bgp_peer_established", Help: "1 if the BGP session is Established."}, p),
+		bgpEstSeconds:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_bgp_established_seconds", Help: "BGP4-MIB bgpPeerFsmEstablishedTime: seconds in (or since leaving) Established."}, p),
+		bgpTransitions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_bgp_established_transitions_total", Help: "BGP4-MIB bgpPeerFsmEstablishedTransitions (flaps) since the exporter started."}, p),
+		capacity:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_capacity_bits_per_second", Help: "Contracted capacity of the line."}, lineLabels),
+		problem:        prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_signal_problem", Help: "1 with the reason a signal is not up (down or unknown): timeout, unreachable, interface not found, router not answering, …"}, withLabels("signal", "target", "reason")),
+	}
+	reg.MustRegister(m.probes, m.replies, m.rtt, m.loss, m.jitter, m.ifOperUp, m.ifSpeed, m.ifUtil, m.ifRx, m.ifTx,
+		m.ifErrors, m.ifDiscards, m.bgpState, m.bgpEstablished, m.bgpEstSeconds, m.bgpTransitions, m.capacity, m.problem)
+	return m
+}
+
+// forget deletes every series of a line (removed by a reload).
+func (m *metrics) forget(line string) {
+	l := prometheus.Labels{"line": line}
+	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{m.probes, m.replies, m.loss, m.jitter,
+		m.ifOperUp, m.ifSpeed, m.ifUtil, m.ifRx, m.ifTx, m.ifErrors, m.ifDiscards, m.bgpState, m.bgpEstablished,
+		m.bgpEstSeconds, m.bgpTransitions, m.capacity, m.problem} {
+		v.DeletePartialMatch(l)
+	}
+	m.rtt.DeletePartialMatch(l)
+}
