@@ -195,9 +195,6 @@ func TestNoCommittedSecrets(t *testing.T) {
 		case map[string]any:
 			for k, vv := range x {
 				if s, ok := vv.(string); ok && secretKeys.MatchString(k) {
-					if k == "url" && s == "http://127.0.0.1:9813/heartbeat" {
-						continue // local dead man's switch, not a secret
-					}
 					if k == "wechat_api_url" || k == "api_url" && strings.HasPrefix(s, "https://qyapi.weixin.qq.com/") {
 						continue
 					}

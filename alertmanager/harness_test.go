@@ -102,7 +102,12 @@ func writeVariant(t testing.TB, v variant) string {
 				wm["url"] = v.heartbeatURL
 			}
 			if hc, ok := wm["http_config"].(map[string]any); ok {
-				hc["authorization"].(map[string]any)["credentials_file"] = tokenFile
+				if a, ok := hc["authorization"].(map[string]any); ok {
+					a["credentials_file"] = tokenFile
+				}
+				if a, ok := hc["basic_auth"].(map[string]any); ok {
+					a["password_file"] = tokenFile
+				}
 			}
 		}
 	}
