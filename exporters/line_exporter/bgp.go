@@ -88,4 +88,3 @@ func (s *bgpSignal) onPoll(r *snmp.Result) {
 	}
 	s.sig.observe(r.Time, avail.Down, "bgp_"+bgpStateNames[state], detail)
 }
-

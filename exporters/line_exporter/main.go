@@ -9,6 +9,7 @@ package main
 import (
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,7 +19,7 @@ import (
 )
 
 func app() *exporter.App {
-	var mode *string
+	var mode, netns *string
 	return &exporter.App{
 		Name:           "line_exporter",
 		Namespace:      "line",
@@ -27,13 +28,18 @@ func app() *exporter.App {
 		DefaultConfig:  "line.yml",
 		Flags: func(kp *kingpin.Application) {
 			mode = kp.Flag("icmp.mode", "ICMP sockets: auto (unprivileged datagram, then raw), unprivileged (needs net.ipv4.ping_group_range) or privileged (needs CAP_NET_RAW).").Default("auto").Enum("auto", "unprivileged", "privileged")
+			netns = kp.Flag("icmp.netns", "Open the ICMP sockets inside this network namespace (name under /var/run/netns or a path); the HTTP server and SNMP stay in the exporter's namespace.").Default("").String()
 		},
 		New: func(logger *slog.Logger, reg prometheus.Registerer) (exporter.Service, error) {
 			m, err := icmp.ParseMode(*mode)
 			if err != nil {
 				return nil, err
 			}
-			return newService(logger, reg, m)
+			ns := *netns
+			if ns != "" && !strings.Contains(ns, "/") {
+				ns = "/var/run/netns/" + ns
+			}
+			return newService(logger, reg, icmp.Options{Mode: m, Netns: ns, Logger: logger})
 		},
 	}
 }

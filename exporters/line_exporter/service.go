@@ -44,7 +44,7 @@ type lineRun struct {
 	labels [][]string                      // signal label sets (for Retain)
 }
 
-func newService(logger *slog.Logger, reg prometheus.Registerer, mode icmp.Mode) (*service, error) {
+func newService(logger *slog.Logger, reg prometheus.Registerer, io icmp.Options) (*service, error) {
 	s := &service{
 		log:     logger,
 		m:       newMetrics(reg),
@@ -52,7 +52,7 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, mode icmp.Mode) 
 		signals: avail.NewFamily(avail.FamilyOpts{Namespace: "line_signal", Labels: withLabels("signal", "target"), What: "signal of a line"}),
 		running: map[string]*lineRun{},
 	}
-	s.pingers = newPingers(icmp.Options{Mode: mode, Logger: logger})
+	s.pingers = newPingers(io)
 	s.poller = snmp.New(snmp.Options{Namespace: "line", Labels: []string{"site", "device"}, Logger: logger, OnPoll: s.onPoll})
 	reg.MustRegister(s.lines, s.signals, s.poller)
 	return s, nil

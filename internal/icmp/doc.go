@@ -44,8 +44,10 @@
 // IPv4 is required; IPv6 is opened when possible (a host without IPv6 only
 // fails IPv6 probes with reason send_error). Options.Source binds the
 // pinger to a local address (one pinger per source address: callers keep a
-// small map source → *Pinger). The socket belongs to the network namespace
-// of the thread that called New.
+// small map source → *Pinger). The sockets belong to the network namespace
+// of the thread that called New, or to Options.Netns (a path such as
+// /var/run/netns/core): probes then run inside that namespace while the
+// process (HTTP server, SNMP) stays in its own.
 //
 // # Failures are observations
 //

@@ -94,6 +94,11 @@ type Options struct {
 	// PayloadSize is the echo payload in bytes (minimum and default 16).
 	PayloadSize int
 	Logger      *slog.Logger
+	// Netns is the path of a network namespace (e.g. /var/run/netns/core,
+	// /proc/PID/ns/net) in which the sockets are opened; "" = the caller's.
+	// The engine's goroutines need no namespace: a socket stays in the
+	// namespace it was created in.
+	Netns string
 }
 
 // ErrPermission is wrapped by New when no ICMP socket may be opened.
@@ -165,15 +170,24 @@ func New(o Options) (*Pinger, error) {
 	_, _ = rand.Read(b[:])
 	p.token = binary.BigEndian.Uint64(b[:])
 	src := o.Source.Unmap()
-	if !src.IsValid() || src.Is4() {
-		p.v4, p.v4err = open(o.Mode, false, src)
-	} else {
-		p.v4err = errors.New("pinger bound to an IPv6 source")
+	openAll := func() {
+		if !src.IsValid() || src.Is4() {
+			p.v4, p.v4err = open(o.Mode, false, src)
+		} else {
+			p.v4err = errors.New("pinger bound to an IPv6 source")
+		}
+		if !src.IsValid() || !src.Is4() {
+			p.v6, p.v6err = open(o.Mode, true, src)
+		} else {
+			p.v6err = errors.New("pinger bound to an IPv4 source")
+		}
 	}
-	if !src.IsValid() || !src.Is4() {
-		p.v6, p.v6err = open(o.Mode, true, src)
+	if o.Netns != "" {
+		if err := inNetns(o.Netns, openAll); err != nil {
+			return nil, err
+		}
 	} else {
-		p.v6err = errors.New("pinger bound to an IPv4 source")
+		openAll()
 	}
 	if p.v4 == nil && p.v6 == nil {
 		return nil, p.v4err

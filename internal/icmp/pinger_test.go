@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/jianguan/jianguan/internal/testutil"
 )
 
@@ -139,9 +137,9 @@ func TestPingCanceled(t *testing.T) {
 	}
 }
 
-// inNetns creates a pinger inside a fresh network namespace prepared by
+// newPingerInNetns creates a pinger inside a fresh network namespace prepared by
 // the shell commands (run with ip netns exec).
-func inNetns(t *testing.T, o Options, setup ...string) *Pinger {
+func newPingerInNetns(t *testing.T, o Options, setup ...string) *Pinger {
 	t.Helper()
 	testutil.NeedRoot(t)
 	testutil.Need(t, "ip")
@@ -159,34 +157,8 @@ func inNetns(t *testing.T, o Options, setup ...string) *Pinger {
 			t.Fatalf("%s: %v %s", c, err, out)
 		}
 	}
-	var p *Pinger
-	var err error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread()
-		// Not unlocked on purpose if restoring fails: the thread then dies with the goroutine.
-		orig, e := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
-		if e != nil {
-			err = e
-			return
-		}
-		defer orig.Close()
-		ns, e := os.Open("/var/run/netns/" + name)
-		if e != nil {
-			err = e
-			return
-		}
-		defer ns.Close()
-		if err = unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-			return
-		}
-		p, err = New(o)
-		if unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET) == nil {
-			runtime.UnlockOSThread()
-		}
-	}()
-	<-done
+	o.Netns = "/var/run/netns/" + name
+	p, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +168,7 @@ func inNetns(t *testing.T, o Options, setup ...string) *Pinger {
 
 func TestUnreachableIsAnObservation(t *testing.T) {
 	// lo is down in a new namespace: every send fails with ENETUNREACH.
-	p := inNetns(t, Options{})
+	p := newPingerInNetns(t, Options{})
 	start := time.Now()
 	r := p.Ping(context.Background(), netip.MustParseAddr("10.201.0.2"), 2*time.Second)
 	if r.Reason != ReasonUnreachable {
@@ -210,7 +182,7 @@ func TestUnreachableIsAnObservation(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	// nftables drops what is sent to 127.0.0.2 in a fresh namespace.
 	testutil.Need(t, "nft")
-	p := inNetns(t, Options{}, "ip link set lo up", "nft add table ip jgt",
+	p := newPingerInNetns(t, Options{}, "ip link set lo up", "nft add table ip jgt",
 		"nft add chain ip jgt in { type filter hook input priority 0 ; policy accept ; }",
 		"nft add rule ip jgt in ip daddr 127.0.0.2 drop")
 	for _, to := range []time.Duration{150 * time.Millisecond, 400 * time.Millisecond} {
@@ -322,7 +294,7 @@ func TestParseMode(t *testing.T) {
 
 func TestUnprivilegedInNetns(t *testing.T) {
 	// ping_group_range is per network namespace: allow everyone in a fresh one.
-	p := inNetns(t, Options{Mode: ModeUnprivileged}, "ip link set lo up",
+	p := newPingerInNetns(t, Options{Mode: ModeUnprivileged}, "ip link set lo up",
 		"sh:echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range")
 	if p.Mode() != ModeUnprivileged {
 		t.Fatal(p.Mode())
