@@ -164,6 +164,7 @@ type device struct {
 	ok       bool
 	last     *Result // last good
 	lastErr  string
+	lastWhy  Reason
 	errs     [6]uint64
 	hCount   uint64
 	hSum     float64
@@ -547,16 +548,19 @@ func (p *Poller) record(d *device, r *Result) {
 		d.ok = false
 		d.errs[reasonIndex(r.Reason)]++
 		msg := r.Err.Error()
-		if msg != d.lastErr {
+		if r.Reason != d.lastWhy {
+			// Log changes only: a dead device must not flood the log.
 			p.log.Warn("SNMP poll failed", "device", r.Target, "reason", string(r.Reason), "err", msg)
+		} else {
+			p.log.Debug("SNMP poll failed", "device", r.Target, "reason", string(r.Reason), "err", msg)
 		}
-		d.lastErr = msg
+		d.lastErr, d.lastWhy = msg, r.Reason
 		return
 	}
-	if !d.ok && d.lastErr != "" {
+	if d.lastWhy != "" {
 		p.log.Info("SNMP poll succeeded again", "device", r.Target)
 	}
-	d.ok, d.last, d.lastErr = true, r, ""
+	d.ok, d.last, d.lastErr, d.lastWhy = true, r, "", ""
 }
 
 func reasonIndex(r Reason) int {

@@ -1,0 +1,402 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/config"
+	"github.com/jianguan/jianguan/internal/snmp"
+)
+
+// Config is env.yml.
+type Config struct {
+	Defaults    Defaults              `yaml:"defaults"`
+	Auths       map[string]*snmp.Auth `yaml:"auths"`
+	Thresholds  Thresholds            `yaml:"thresholds"`
+	Maintenance []avail.WindowConfig  `yaml:"maintenance,omitempty"`
+	Sites       []Site                `yaml:"sites"`
+
+	profiles map[string]*Profile
+	windows  *avail.Windows
+}
+
+// Defaults apply to every device unless it says otherwise.
+type Defaults struct {
+	Interval    time.Duration `yaml:"interval"`    // poll interval, default 10s
+	Timeout     time.Duration `yaml:"timeout"`     // per SNMP request, default 2s
+	Retries     *int          `yaml:"retries"`     // default 1
+	MaxOIDs     int           `yaml:"max_oids"`    // OIDs per GET PDU, default 20
+	Concurrency int           `yaml:"concurrency"` // polls in flight, default 64
+	Auth        string        `yaml:"auth"`        // name in auths
+	StaleAfter  time.Duration `yaml:"stale_after"` // last-good values are exported this long, default 5m
+}
+
+// Thresholds are the contract's limits (docs/metrics.md §2), exported as
+// metrics so that rules compare against one source of truth.
+type Thresholds struct {
+	TemperatureLow    *float64 `yaml:"temperature_low_celsius,omitempty"`
+	TemperatureHigh   *float64 `yaml:"temperature_high_celsius,omitempty"`
+	HumidityHigh      *float64 `yaml:"humidity_high_ratio,omitempty"`
+	UPSRuntimeMin     *float64 `yaml:"ups_runtime_min_seconds,omitempty"`
+	RackPowerWarning  *float64 `yaml:"rack_power_warning_watts,omitempty"`
+	RackPowerCritical *float64 `yaml:"rack_power_critical_watts,omitempty"`
+}
+
+func f64(v float64) *float64 { return &v }
+
+// contractThresholds are the defaults: 21–27 °C, 60 % RH, 15 min, 4/5 kW.
+var contractThresholds = Thresholds{f64(21), f64(27), f64(0.60), f64(900), f64(4000), f64(5000)}
+
+// over returns t with the fields set in o replaced.
+func (t Thresholds) over(o *Thresholds) Thresholds {
+	if o == nil {
+		return t
+	}
+	pick := func(a, b *float64) *float64 {
+		if b != nil {
+			return b
+		}
+		return a
+	}
+	return Thresholds{pick(t.TemperatureLow, o.TemperatureLow), pick(t.TemperatureHigh, o.TemperatureHigh),
+		pick(t.HumidityHigh, o.HumidityHigh), pick(t.UPSRuntimeMin, o.UPSRuntimeMin),
+		pick(t.RackPowerWarning, o.RackPowerWarning), pick(t.RackPowerCritical, o.RackPowerCritical)}
+}
+
+// Site is a physical data-centre site.
+type Site struct {
+	Name  string `yaml:"name"`
+	Rooms []Room `yaml:"rooms"`
+}
+
+// Room is a machine room with its redundancy design.
+type Room struct {
+	Name       string      `yaml:"name"`
+	Thresholds *Thresholds `yaml:"thresholds,omitempty"`
+	Redundancy Redundancy  `yaml:"redundancy"`
+	Devices    []Device    `yaml:"devices"`
+
+	thr Thresholds
+}
+
+// Redundancy names the devices that make up the room's redundancy. Device
+// names may refer to devices of other rooms of the same site (a UPS pair in
+// the power room feeding a server room).
+type Redundancy struct {
+	// UPSPair is the 2N pair (default: the room's UPS devices if exactly 2).
+	UPSPair []string `yaml:"ups_pair,omitempty"`
+	// CoolingUnits are the CRAC units (default: the room's cooling devices);
+	// CoolingRequired is N+1 (default: the number of cooling units).
+	CoolingUnits    []string `yaml:"cooling_units,omitempty"`
+	CoolingRequired int      `yaml:"cooling_required,omitempty"`
+	// FeedDevices report feed_up (default: the room's devices with a feed
+	// signal); FeedsRequired defaults to 2.
+	FeedDevices   []string `yaml:"feed_devices,omitempty"`
+	FeedsRequired int      `yaml:"feeds_required,omitempty"`
+}
+
+// Device is one SNMP agent.
+type Device struct {
+	Name     string        `yaml:"name"`
+	Profile  string        `yaml:"profile"`
+	Address  string        `yaml:"address"`
+	Auth     string        `yaml:"auth,omitempty"`
+	Interval time.Duration `yaml:"interval,omitempty"`
+	Timeout  time.Duration `yaml:"timeout,omitempty"`
+	Retries  *int          `yaml:"retries,omitempty"`
+	// Rack fills the rack label of signals that leave it empty.
+	Rack string `yaml:"rack,omitempty"`
+	// Signals are added to the profile's (generic-sensor devices list
+	// their OIDs here).
+	Signals []SignalSpec `yaml:"signals,omitempty"`
+
+	specs []SignalSpec
+	kind  string
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
+var addrRE = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(:[0-9]{1,5})?$`)
+
+// loadConfig reads and validates env.yml with the given profiles.
+func loadConfig(path string, data []byte, profiles map[string]*Profile) (*Config, error) {
+	var c Config
+	doc, err := config.Parse(path, data, &c)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.validate(doc, profiles); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
+	c.profiles = profiles
+	d := &c.Defaults
+	if d.Interval == 0 {
+		d.Interval = 10 * time.Second
+	}
+	if d.Interval < 100*time.Millisecond {
+		return doc.Errorf("defaults.interval", "must be at least 100ms")
+	}
+	if d.Timeout == 0 {
+		d.Timeout = 2 * time.Second
+	}
+	if d.Timeout < 0 {
+		return doc.Errorf("defaults.timeout", "must be positive")
+	}
+	if d.Retries == nil {
+		d.Retries = new(int)
+		*d.Retries = 1
+	}
+	if *d.Retries < 0 || *d.Retries > 10 {
+		return doc.Errorf("defaults.retries", "must be 0..10")
+	}
+	if d.MaxOIDs == 0 {
+		d.MaxOIDs = 20
+	}
+	if d.MaxOIDs < 1 || d.MaxOIDs > 128 {
+		return doc.Errorf("defaults.max_oids", "must be 1..128")
+	}
+	if d.Concurrency == 0 {
+		d.Concurrency = 64
+	}
+	if d.Concurrency < 1 {
+		return doc.Errorf("defaults.concurrency", "must be positive")
+	}
+	if d.StaleAfter == 0 {
+		d.StaleAfter = 5 * time.Minute
+	}
+	authNames := make([]string, 0, len(c.Auths))
+	for n := range c.Auths {
+		authNames = append(authNames, n)
+	}
+	sort.Strings(authNames)
+	for _, n := range authNames {
+		a := c.Auths[n]
+		if a == nil {
+			return doc.Errorf("auths."+n, "empty auth")
+		}
+		if err := a.Validate(); err != nil {
+			return doc.Errorf("auths."+n, "%v", err)
+		}
+	}
+	if d.Auth != "" && c.Auths[d.Auth] == nil {
+		return doc.Errorf("defaults.auth", "unknown auth %q", d.Auth)
+	}
+	c.Thresholds = contractThresholds.over(&c.Thresholds)
+	if err := c.Thresholds.check(doc, "thresholds"); err != nil {
+		return err
+	}
+	w, err := avail.NewWindows(c.Maintenance, nil)
+	if err != nil {
+		return doc.Errorf("maintenance", "%v", err)
+	}
+	c.windows = w
+	if len(c.Sites) == 0 {
+		return doc.Errorf("sites", "at least one site is required")
+	}
+	sites := map[string]bool{}
+	for si := range c.Sites {
+		s := &c.Sites[si]
+		sp := fmt.Sprintf("sites[%d]", si)
+		if !nameRE.MatchString(s.Name) {
+			return doc.Errorf(sp+".name", "site name %q must match %s", s.Name, nameRE)
+		}
+		if sites[s.Name] {
+			return doc.Errorf(sp+".name", "duplicate site %q", s.Name)
+		}
+		sites[s.Name] = true
+		devs := map[string]*Device{}
+		rooms := map[string]bool{}
+		for ri := range s.Rooms {
+			r := &s.Rooms[ri]
+			rp := fmt.Sprintf("%s.rooms[%d]", sp, ri)
+			if !nameRE.MatchString(r.Name) {
+				return doc.Errorf(rp+".name", "room name %q must match %s", r.Name, nameRE)
+			}
+			if rooms[r.Name] {
+				return doc.Errorf(rp+".name", "duplicate room %q in site %s", r.Name, s.Name)
+			}
+			rooms[r.Name] = true
+			r.thr = c.Thresholds.over(r.Thresholds)
+			if err := r.thr.check(doc, rp+".thresholds"); err != nil {
+				return err
+			}
+			for di := range r.Devices {
+				dv := &r.Devices[di]
+				dp := fmt.Sprintf("%s.devices[%d]", rp, di)
+				if err := c.validateDevice(doc, dp, dv); err != nil {
+					return err
+				}
+				if devs[dv.Name] != nil {
+					return doc.Errorf(dp+".name", "duplicate device %q in site %s", dv.Name, s.Name)
+				}
+				devs[dv.Name] = dv
+			}
+		}
+		for ri := range s.Rooms {
+			r := &s.Rooms[ri]
+			rp := fmt.Sprintf("%s.rooms[%d].redundancy", sp, ri)
+			if err := r.Redundancy.resolve(doc, rp, r, devs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t Thresholds) check(doc *config.Doc, path string) error {
+	if *t.TemperatureLow >= *t.TemperatureHigh {
+		return doc.Errorf(path+".temperature_low_celsius", "must be below temperature_high_celsius")
+	}
+	if *t.HumidityHigh <= 0 || *t.HumidityHigh > 1 {
+		return doc.Errorf(path+".humidity_high_ratio", "is a ratio 0..1 (0.60 = 60 %% RH)")
+	}
+	if *t.RackPowerWarning > *t.RackPowerCritical {
+		return doc.Errorf(path+".rack_power_warning_watts", "must not exceed rack_power_critical_watts")
+	}
+	if *t.UPSRuntimeMin < 0 {
+		return doc.Errorf(path+".ups_runtime_min_seconds", "must not be negative")
+	}
+	return nil
+}
+
+func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
+	if !nameRE.MatchString(dv.Name) {
+		return doc.Errorf(dp+".name", "device name %q must match %s", dv.Name, nameRE)
+	}
+	p, ok := c.profiles[dv.Profile]
+	if !ok {
+		names := make([]string, 0, len(c.profiles))
+		for n := range c.profiles {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return doc.Errorf(dp+".profile", "unknown profile %q (known: %v)", dv.Profile, names)
+	}
+	if dv.Address == "" || !addrRE.MatchString(dv.Address) {
+		return doc.Errorf(dp+".address", "address %q must be host or host:port", dv.Address)
+	}
+	if dv.Auth == "" {
+		dv.Auth = c.Defaults.Auth
+	}
+	if dv.Auth == "" {
+		return doc.Errorf(dp+".auth", "no auth (set it here or in defaults.auth)")
+	}
+	if c.Auths[dv.Auth] == nil {
+		return doc.Errorf(dp+".auth", "unknown auth %q", dv.Auth)
+	}
+	if dv.Interval == 0 {
+		dv.Interval = c.Defaults.Interval
+	}
+	if dv.Interval < 100*time.Millisecond {
+		return doc.Errorf(dp+".interval", "must be at least 100ms")
+	}
+	if dv.Timeout == 0 {
+		dv.Timeout = c.Defaults.Timeout
+	}
+	if dv.Retries == nil {
+		dv.Retries = c.Defaults.Retries
+	}
+	dv.specs = append([]SignalSpec(nil), p.Signals...)
+	for i := range dv.Signals {
+		if err := dv.Signals[i].validate(fmt.Sprintf("%s.signals[%d]", dp, i), doc.Errorf); err != nil {
+			return err
+		}
+	}
+	dv.specs = append(dv.specs, dv.Signals...)
+	if len(dv.specs) == 0 {
+		return doc.Errorf(dp+".signals", "profile %s has no signals: list the device's OIDs under signals", p.Name)
+	}
+	dv.kind = p.Kind
+	if dv.kind == "mixed" || dv.kind == "sensor" {
+		// a generic device takes the kind of what it measures
+		kinds := map[string]bool{}
+		for _, s := range dv.specs {
+			kinds[signalDefs[s.Signal].kind] = true
+		}
+		if len(kinds) == 1 {
+			for k := range kinds {
+				dv.kind = k
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Device) has(signal string) bool {
+	for _, s := range d.specs {
+		if s.Signal == signal {
+			return true
+		}
+	}
+	return false
+}
+
+func (rd *Redundancy) resolve(doc *config.Doc, path string, r *Room, devs map[string]*Device) error {
+	check := func(field string, names []string, signal string) error {
+		for i, n := range names {
+			dv := devs[n]
+			if dv == nil {
+				return doc.Errorf(fmt.Sprintf("%s.%s[%d]", path, field, i), "unknown device %q in this site", n)
+			}
+			if !dv.has(signal) {
+				return doc.Errorf(fmt.Sprintf("%s.%s[%d]", path, field, i), "device %q has no %s signal", n, signal)
+			}
+		}
+		return nil
+	}
+	if rd.UPSPair == nil {
+		var ups []string
+		for _, d := range r.Devices {
+			if d.has("ups_on_battery") {
+				ups = append(ups, d.Name)
+			}
+		}
+		if len(ups) == 2 {
+			rd.UPSPair = ups
+		}
+	} else if len(rd.UPSPair) != 2 {
+		return doc.Errorf(path+".ups_pair", "a 2N pair names exactly 2 UPS devices")
+	}
+	if err := check("ups_pair", rd.UPSPair, "ups_on_battery"); err != nil {
+		return err
+	}
+	if rd.CoolingUnits == nil {
+		for _, d := range r.Devices {
+			if d.has("cooling_unit_running") {
+				rd.CoolingUnits = append(rd.CoolingUnits, d.Name)
+			}
+		}
+	}
+	if err := check("cooling_units", rd.CoolingUnits, "cooling_unit_running"); err != nil {
+		return err
+	}
+	if rd.CoolingRequired < 0 || rd.CoolingRequired > len(rd.CoolingUnits) {
+		return doc.Errorf(path+".cooling_required", "must be 0..%d (the cooling units listed)", len(rd.CoolingUnits))
+	}
+	if rd.CoolingRequired == 0 {
+		rd.CoolingRequired = len(rd.CoolingUnits)
+	}
+	if rd.FeedDevices == nil {
+		for _, d := range r.Devices {
+			if d.has("feed_up") {
+				rd.FeedDevices = append(rd.FeedDevices, d.Name)
+			}
+		}
+	}
+	if err := check("feed_devices", rd.FeedDevices, "feed_up"); err != nil {
+		return err
+	}
+	if rd.FeedsRequired < 0 {
+		return doc.Errorf(path+".feeds_required", "must not be negative")
+	}
+	if rd.FeedsRequired == 0 {
+		rd.FeedsRequired = 2
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/jianguan/jianguan/internal/config"
+)
+
+//go:embed profiles/*.yml
+var builtinProfiles embed.FS
+
+// Profile maps a device type's OIDs to normalised signals. Profiles are data
+// (profiles/*.yml, plus operator profiles from --profiles.dir).
+type Profile struct {
+	Name        string       `yaml:"name"`
+	Description string       `yaml:"description,omitempty"`
+	Kind        string       `yaml:"kind"` // ups, sensor, cooling, generator, feed, pdu, mixed
+	References  []string     `yaml:"references,omitempty"`
+	Signals     []SignalSpec `yaml:"signals"`
+	file        string
+}
+
+// SignalSpec reads one signal from a scalar OID or a table column.
+type SignalSpec struct {
+	Signal string `yaml:"signal"`
+	// OID is a scalar instance OID (e.g. 1.3.6.1.2.1.33.1.2.1.0).
+	OID string `yaml:"oid,omitempty"`
+	// Table is a column OID walked with GetBulk; every row is one sample.
+	Table string `yaml:"table,omitempty"`
+	// IndexLabel receives the row index (e.g. phase "1").
+	IndexLabel string `yaml:"index_label,omitempty"`
+	// LabelOID is a column whose value at the same index names the row;
+	// LabelFrom is the label it fills (default: the signal's first label).
+	LabelOID  string `yaml:"label_oid,omitempty"`
+	LabelFrom string `yaml:"label_from,omitempty"`
+	// Labels are static label values (sensor, rack, feed, phase, alarm).
+	Labels map[string]string `yaml:"labels,omitempty"`
+	// Scale and Offset: value = raw × scale + offset (scale default 1).
+	Scale  *float64 `yaml:"scale,omitempty"`
+	Offset float64  `yaml:"offset,omitempty"`
+	// Map turns raw values (as text: "5", or an OID) into values; raw
+	// values not in the map take Default, or are counted as decode errors
+	// and skipped when there is no default.
+	Map     map[string]float64 `yaml:"map,omitempty"`
+	Default *float64           `yaml:"default,omitempty"`
+	// AlarmNames: for ups_alarm_active over a table whose values are alarm
+	// OIDs (RFC 1628 upsAlarmTable): OID → alarm name; unnamed OIDs use the
+	// last arc ("alarm_N").
+	AlarmNames map[string]string `yaml:"alarm_names,omitempty"`
+}
+
+var oidRE = regexp.MustCompile(`^[0-2](\.(0|[1-9][0-9]{0,9}))+$`)
+
+// normOID checks an OID and removes a leading dot.
+func normOID(s string) (string, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), ".")
+	if !oidRE.MatchString(s) || len(s) > 400 {
+		return "", fmt.Errorf("bad OID %q (want dotted numbers like 1.3.6.1.2.1.33.1.2.1.0)", s)
+	}
+	return s, nil
+}
+
+// validate checks a spec; errf locates errors at field path.
+func (s *SignalSpec) validate(path string, errf func(path, format string, args ...any) error) error {
+	def, ok := signalDefs[s.Signal]
+	if !ok {
+		return errf(path+".signal", "unknown signal %q (known: %s)", s.Signal, strings.Join(signalNames(), ", "))
+	}
+	if (s.OID == "") == (s.Table == "") {
+		return errf(path, "exactly one of oid and table is required")
+	}
+	var err error
+	if s.OID != "" {
+		if s.OID, err = normOID(s.OID); err != nil {
+			return errf(path+".oid", "%v", err)
+		}
+		if s.IndexLabel != "" || s.LabelOID != "" {
+			return errf(path, "index_label and label_oid need a table, not an oid")
+		}
+	} else {
+		if s.Table, err = normOID(s.Table); err != nil {
+			return errf(path+".table", "%v", err)
+		}
+	}
+	if s.LabelOID != "" {
+		if s.LabelOID, err = normOID(s.LabelOID); err != nil {
+			return errf(path+".label_oid", "%v", err)
+		}
+		if s.LabelFrom == "" {
+			if len(def.labels) == 0 {
+				return errf(path+".label_oid", "signal %s has no label to fill", s.Signal)
+			}
+			s.LabelFrom = def.labels[0]
+		}
+	}
+	allowed := map[string]bool{}
+	for _, l := range def.labels {
+		allowed[l] = true
+	}
+	for _, l := range []string{s.IndexLabel, s.LabelFrom} {
+		if l != "" && !allowed[l] {
+			return errf(path, "signal %s has no label %q (labels: %s)", s.Signal, l, strings.Join(def.labels, ", "))
+		}
+	}
+	for l := range s.Labels {
+		if !allowed[l] {
+			return errf(path+".labels", "signal %s has no label %q (labels: %s)", s.Signal, l, strings.Join(def.labels, ", "))
+		}
+	}
+	if s.Scale != nil && *s.Scale == 0 {
+		return errf(path+".scale", "scale must not be 0")
+	}
+	if len(s.AlarmNames) > 0 && s.Signal != "ups_alarm_active" {
+		return errf(path+".alarm_names", "alarm_names only applies to ups_alarm_active")
+	}
+	if s.Signal == "ups_alarm_active" && s.Table != "" && len(s.Map) == 0 && s.LabelOID == "" && s.IndexLabel == "" {
+		// alarm table: each row present is one active alarm
+		names := map[string]string{}
+		for k, v := range s.AlarmNames {
+			o, err := normOID(k)
+			if err != nil {
+				return errf(path+".alarm_names", "%v", err)
+			}
+			names[o] = v
+		}
+		s.AlarmNames = names
+	}
+	return nil
+}
+
+func signalNames() []string {
+	out := make([]string, 0, len(signalDefs))
+	for k := range signalDefs {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// parseProfile reads one profile file.
+func parseProfile(file string, data []byte) (*Profile, error) {
+	var p Profile
+	doc, err := config.Parse(file, data, &p)
+	if err != nil {
+		return nil, err
+	}
+	if p.Name == "" {
+		return nil, doc.Errorf("name", "profile name is required")
+	}
+	switch p.Kind {
+	case "ups", "sensor", "cooling", "generator", "feed", "pdu", "mixed":
+	default:
+		return nil, doc.Errorf("kind", "kind must be ups, sensor, cooling, generator, feed, pdu or mixed, not %q", p.Kind)
+	}
+	for i := range p.Signals {
+		if err := p.Signals[i].validate(fmt.Sprintf("signals[%d]", i), doc.Errorf); err != nil {
+			return nil, err
+		}
+	}
+	p.file = file
+	return &p, nil
+}
+
+// loadProfiles returns the built-in profiles, overridden or extended by the
+// *.yml files of dir (if not empty).
+func loadProfiles(dir string) (map[string]*Profile, error) {
+	out := map[string]*Profile{}
+	add := func(fsys fs.FS, name, shown string) error {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		p, err := parseProfile(shown, data)
+		if err != nil {
+			return err
+		}
+		if prev, ok := out[p.Name]; ok && filepath.Dir(prev.file) == filepath.Dir(shown) {
+			return fmt.Errorf("%s: profile %q already defined in %s", shown, p.Name, prev.file)
+		}
+		out[p.Name] = p
+		return nil
+	}
+	ents, _ := fs.ReadDir(builtinProfiles, "profiles")
+	for _, e := range ents {
+		if err := add(builtinProfiles, "profiles/"+e.Name(), "builtin:profiles/"+e.Name()); err != nil {
+			return nil, err
+		}
+	}
+	if dir == "" {
+		return out, nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--profiles.dir: %w", err)
+	}
+	for _, e := range ents {
+		if e.IsDir() || !(strings.HasSuffix(e.Name(), ".yml") || strings.HasSuffix(e.Name(), ".yaml")) {
+			continue
+		}
+		if err := add(os.DirFS(dir), e.Name(), filepath.Join(dir, e.Name())); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
