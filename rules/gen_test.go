@@ -9,6 +9,7 @@ package rules
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -89,19 +90,23 @@ groups:
 [[- range $c := counters $f]]
   # Month-to-date: hourly tiles aligned to whole hours (Beijing month starts are
   # whole hours), each the counter difference over the hour (a reset counts the
-  # value after the reset), plus the current partial hour. A tile whose start
+  # value after the reset), plus the current partial hour (0 tiles in the
+  # first hour of a month). A tile whose start
   # or end sample is missing (Prometheus not running) is left out and so shows
   # up as unknown, never as up.
   - record: [[$f.NS]]:[[$f.NS]]_[[$c]]_seconds:increase_mtd
     expr: |
+      (
       sum_over_time(
         (
           (
             [[$f.NS]]_[[$c]]_seconds_total - [[$f.NS]]_[[$c]]_seconds_total offset 1h >= 0
-            or ([[$f.NS]]_[[$c]]_seconds_total and [[$f.NS]]_[[$c]]_seconds_total offset 1h)
+            or ([[$f.NS]]_[[$c]]_seconds_total + 0 and [[$f.NS]]_[[$c]]_seconds_total offset 1h)
           )
           and on() (vector(time()) > on() [[monthStart]])
         )[31d:1h]
+      )
+      or [[$f.NS]]_[[$c]]_seconds_total * 0
       )
       + (
         [[$f.NS]]_[[$c]]_seconds_total - last_over_time([[$f.NS]]_[[$c]]_seconds_total[1h:1h]) >= 0
@@ -178,6 +183,22 @@ func TestSLARulesGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	wantTest, err := generateSLATest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("tests/sla_generated_test.yml", []byte(wantTest), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gotTest, err := os.ReadFile("tests/sla_generated_test.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(gotTest) != wantTest {
+		t.Fatal("rules/tests/sla_generated_test.yml is not what gen_test.go generates; run: go test ./rules -run TestSLARulesGenerated -update")
+	}
 	got, err := os.ReadFile("sla.yml")
 	if err != nil {
 		t.Fatal(err)
@@ -185,4 +206,136 @@ func TestSLARulesGenerated(t *testing.T) {
 	if string(got) != want {
 		t.Fatal("rules/sla.yml is not what gen_test.go generates; run: go test ./rules -run TestSLARulesGenerated -update")
 	}
+}
+
+// ---- generated promtool test for sla.yml (tests/sla_generated_test.yml) ----
+//
+// One scenario, the same for every family, checked at 21:00 UTC on
+// 1970-01-01 (= 05:00 on 2 January in Beijing, 29 h into the Beijing month):
+//   - input every minute from t=0 (08:00 Beijing on 1 January: the 8 h of the
+//     month before t=0 have no data and must count as unknown);
+//   - a 5 min confirmed outage at minutes 300..305;
+//   - the exporter stops at minute 600 and restarts at minute 610 with all
+//     counters reset to 0 (10 min unknown, a counter reset);
+//   - a 10 min maintenance window at minutes 1200..1210.
+// Hand arithmetic (README "SLA test arithmetic"):
+//   observed 1d  = 36000 + 39000 = 75000; unknown 1d = 86400 - 75000 = 11400
+//   elapsed mtd  = 29 h = 104400; unknown mtd = 104400 - 75000 = 29400
+//   availability 1d  = (75000 - 600 - 300) / (86400 - 600)  = 74100/85800
+//   availability mtd = (75000 - 600 - 300) / (104400 - 600) = 74100/103800
+//   budget (31-day January, 99.99 %) = 267.84 s; used = 300 + 29400 = 29700.
+
+type famTest struct {
+	Labels string            // input labels
+	Aggs   map[string]string // aggregation level -> output labels
+}
+
+var famTests = map[string]famTest{
+	"line": {`site="bj1",line="ctc-1",kind="bgp",provider="ctc"`,
+		map[string]string{"site_provider": `site="bj1",provider="ctc"`, "site": `site="bj1"`}},
+	"host": {`site="bj1",host="web01",address="10.0.0.1",unit="gov-a",provider="ctc",system="oa",path="ctc-1"`,
+		map[string]string{"site_unit": `site="bj1",unit="gov-a"`, "site_provider": `site="bj1",provider="ctc"`, "site": `site="bj1"`}},
+	"website": {`site="bj1",url="https://oa.example.gov.cn/",system="oa",unit="gov-a",provider="ctc",path="ctc-1"`,
+		map[string]string{"site_unit": `site="bj1",unit="gov-a"`, "site_provider": `site="bj1",provider="ctc"`, "site": `site="bj1"`}},
+	"env_condition": {`site="bj1",room="A201",device="ups-1",condition="on_battery"`,
+		map[string]string{"site_room_condition": `site="bj1",room="A201",condition="on_battery"`}},
+}
+
+// expected values by rule suffix (family independent). Every value was
+// checked against the hand arithmetic above.
+var slaExpected = map[string]string{
+	"observed_seconds:increase5m": "300", "down_seconds:increase5m": "0", "maintenance_seconds:increase5m": "0",
+	"unknown_seconds:increase5m": "0", "availability:ratio5m": "1",
+	"observed_seconds:increase1h": "3600", "down_seconds:increase1h": "0", "maintenance_seconds:increase1h": "600",
+	"unknown_seconds:increase1h": "0", "availability:ratio1h": "1",
+	"observed_seconds:increase1d": "75000", "down_seconds:increase1d": "300", "maintenance_seconds:increase1d": "600",
+	"unknown_seconds:increase1d": "11400", "availability:ratio1d": "0.8636363636363636",
+	"observed_seconds:increase_mtd": "75000", "down_seconds:increase_mtd": "300", "maintenance_seconds:increase_mtd": "600",
+	"unknown_seconds:increase_mtd": "29400", "availability:ratio_mtd": "0.7138728323699421",
+	"error_budget_used:seconds_mtd": "29700", "error_budget_remaining:seconds_mtd": "-29432.16",
+	"error_budget_used:ratio_mtd": "110.88709677419357",
+}
+
+func generateSLATest() (string, error) {
+	var b strings.Builder
+	b.WriteString(`# GENERATED by rules/gen_test.go (go test ./rules -run TestSLARulesGenerated -update). Do not edit.
+# Scenario and hand arithmetic: see the comment above famTests in gen_test.go and rules/README.md.
+rule_files: [../recording.yml, ../sla.yml]
+evaluation_interval: 1h
+group_eval_order: [` + strings.Join(groupNames("recording.yml", "sla.yml"), ", ") + `]
+tests:
+  - interval: 1m
+    input_series:
+`)
+	for _, f := range families {
+		ft := famTests[f.NS]
+		series := map[string]string{
+			"observed":  "0+60x600 _x9 0+60x890",
+			f.Down:      "0x300 60+60x4 300x294 _x9 0x890",
+			"maintenance": "0x600 _x9 0x590 60+60x9 600x289",
+		}
+		for _, c := range []string{"observed", f.Down, "maintenance"} {
+			fmt.Fprintf(&b, "      - series: '%s_%s_seconds_total{%s}'\n        values: '%s'\n", f.NS, c, ft.Labels, series[c])
+		}
+	}
+	b.WriteString("    promql_expr_test:\n")
+	rules, err := ruleNames("sla.yml")
+	if err != nil {
+		return "", err
+	}
+	for _, r := range rules {
+		parts := strings.SplitN(r, ":", 3)
+		level, metric, op := parts[0], parts[1], parts[2]
+		var f family
+		for _, ff := range families {
+			if strings.HasPrefix(metric, ff.NS+"_") && len(ff.NS) > len(f.NS) {
+				f = ff
+			}
+		}
+		ft := famTests[f.NS]
+		labels := ft.Labels
+		if level != f.NS {
+			labels = ft.Aggs[level]
+		}
+		key := strings.TrimPrefix(metric, f.NS+"_") + ":" + op
+		key = strings.Replace(key, "active_", "down_", 1)
+		key = strings.Replace(key, "compliance:", "availability:", 1)
+		v, ok := slaExpected[key]
+		if !ok {
+			return "", fmt.Errorf("no expected value for %s (%s)", r, key)
+		}
+		fmt.Fprintf(&b, "      - expr: '%s'\n        eval_time: 21h\n        exp_samples:\n          - labels: '%s{%s}'\n            value: %s\n", r, r, labels, v)
+	}
+	return b.String(), nil
+}
+
+// ruleNames lists the recording rules of a rules file in order.
+func ruleNames(file string) ([]string, error) {
+	groups, err := loadRuleFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, g := range groups {
+		for _, r := range g.Rules {
+			if r.Record != "" {
+				out = append(out, r.Record)
+			}
+		}
+	}
+	return out, nil
+}
+
+func groupNames(files ...string) []string {
+	var out []string
+	for _, f := range files {
+		gs, err := loadRuleFile(f)
+		if err != nil {
+			panic(err)
+		}
+		for _, g := range gs {
+			out = append(out, g.Name)
+		}
+	}
+	return out
 }
