@@ -208,14 +208,13 @@ func (c *Config) validate() error {
 		if k != "bgp" && k != "leased" {
 			return d.Errorf("rules."+k, "unknown line kind %q (bgp, leased)", k)
 		}
-		if err := r.validate(); err != nil {
-			return d.Errorf("rules."+k, "%v", err)
-		}
 		c.Rules[k] = r
 	}
 	for _, k := range []string{"bgp", "leased"} {
 		r := c.Rules[k]
-		r.fill(KindRules{})
+		if err := r.merge(KindRules{}); err != nil {
+			return d.Errorf("rules."+k, "%v", err)
+		}
 		c.Rules[k] = r
 	}
 	site, err := avail.NewWindows(c.Maintenance, c.loc)
@@ -354,10 +353,9 @@ func (c *Config) validate() error {
 			peers[p] = true
 		}
 		if l.Rules != nil {
-			if err := l.Rules.validate(); err != nil {
+			if err := l.Rules.merge(c.Rules[l.Kind]); err != nil {
 				return d.Errorf(f+".rules", "%v", err)
 			}
-			l.Rules.fill(c.Rules[l.Kind])
 		}
 		w, err := avail.NewWindows(l.Maintenance, c.loc)
 		if err != nil {
@@ -375,33 +373,41 @@ func (c *Config) validate() error {
 	return nil
 }
 
-func (k *KindRules) validate() error {
-	for n, r := range map[string]*avail.Rule{"icmp": k.ICMP, "interface": k.Interface, "bgp": k.BGP} {
-		if r == nil {
-			continue
-		}
-		if err := r.Validate(); err != nil {
-			return fmt.Errorf("%s: %v", n, err)
-		}
-	}
-	return nil
-}
-
-// fill sets missing rules from parent, then from the defaults.
-func (k *KindRules) fill(parent KindRules) {
-	pick := func(r, p *avail.Rule, def avail.Rule) *avail.Rule {
-		if r != nil {
-			return r
-		}
+// merge fills the unset rules and unset fields of set rules from parent
+// (or the defaults), then validates them.
+func (k *KindRules) merge(parent KindRules) error {
+	one := func(name string, r, p *avail.Rule, def avail.Rule) (*avail.Rule, error) {
+		base := def
 		if p != nil {
-			return p
+			base = *p
 		}
-		d := def
-		return &d
+		if r == nil {
+			return &base, nil
+		}
+		out := *r
+		if out.DownAfter == 0 {
+			out.DownAfter = base.DownAfter
+		}
+		if out.UpAfter == 0 {
+			out.UpAfter = base.UpAfter
+		}
+		if out.MaxGap == 0 {
+			out.MaxGap = base.MaxGap
+		}
+		if err := out.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		return &out, nil
 	}
-	k.ICMP = pick(k.ICMP, parent.ICMP, defaultICMPRule)
-	k.Interface = pick(k.Interface, parent.Interface, defaultSNMPRule)
-	k.BGP = pick(k.BGP, parent.BGP, defaultSNMPRule)
+	var err error
+	if k.ICMP, err = one("icmp", k.ICMP, parent.ICMP, defaultICMPRule); err != nil {
+		return err
+	}
+	if k.Interface, err = one("interface", k.Interface, parent.Interface, defaultSNMPRule); err != nil {
+		return err
+	}
+	k.BGP, err = one("bgp", k.BGP, parent.BGP, defaultSNMPRule)
+	return err
 }
 
 // rules returns the effective rules of a line.

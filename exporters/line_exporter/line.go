@@ -19,13 +19,15 @@ import (
 // after 3 lost probes is down from the first lost probe, like its signal).
 type timeline struct {
 	rule      avail.Rule
+	created   time.Time
 	started   bool
 	last      time.Time
 	state     avail.State
 	cand      avail.State
 	candN     int
 	candStart time.Time
-	trans     []transition // confirmed state changes, time-ordered
+	trans     []transition // confirmed state changes not yet applied to the line, time-ordered
+	cur       avail.State  // state as last applied to the line
 }
 
 type transition struct {
@@ -40,7 +42,7 @@ func newTimeline(rule avail.Rule, created time.Time) *timeline {
 	if rule.UpAfter <= 0 {
 		rule.UpAfter = 1
 	}
-	return &timeline{rule: rule, trans: []transition{{created, avail.Unknown}}}
+	return &timeline{rule: rule, created: created, trans: []transition{{created, avail.Unknown}}}
 }
 
 func (tl *timeline) set(at time.Time, s avail.State) {
@@ -107,33 +109,9 @@ func (tl *timeline) settled() time.Time {
 		return tl.candStart
 	}
 	if !tl.started {
-		return tl.trans[0].at
+		return tl.created
 	}
 	return tl.last
-}
-
-// stateBefore returns the state on the interval ending at q (the last
-// transition strictly before q).
-func (tl *timeline) stateBefore(q time.Time) avail.State {
-	s := avail.Unknown
-	for _, t := range tl.trans {
-		if !t.at.Before(q) {
-			break
-		}
-		s = t.s
-	}
-	return s
-}
-
-// trim forgets transitions that no longer matter before t.
-func (tl *timeline) trim(t time.Time) {
-	i := 0
-	for i+1 < len(tl.trans) && !tl.trans[i+1].at.After(t) {
-		i++
-	}
-	if i > 0 {
-		tl.trans = append(tl.trans[:0], tl.trans[i:]...)
-	}
 }
 
 // signal is one signal of a line: an ICMP target, the router interface or
@@ -231,7 +209,10 @@ func combine(states []avail.State) avail.State {
 }
 
 // evaluate feeds the line tracker with the combined state of the signals
-// up to the time every signal is settled.
+// up to the time S when every signal is settled. Each signal transition is
+// applied at its (back-dated) time: the interval before it with the old
+// combination, then a zero-length observation of the new one, so even a
+// state that lasted zero seconds is seen as the signal's tracker saw it.
 func (l *line) evaluate(now time.Time) {
 	l.evalMu.Lock()
 	defer l.evalMu.Unlock()
@@ -253,35 +234,48 @@ func (l *line) evaluate(now time.Time) {
 			S = t
 		}
 	}
-	if !S.After(l.lastEval) {
+	if S.Before(l.lastEval) {
+		S = l.lastEval
+	}
+	type event struct {
+		at  time.Time
+		sig int
+		s   avail.State
+	}
+	var evs []event
+	for i, s := range l.signals {
+		n := 0
+		for _, tr := range s.tl.trans {
+			if tr.at.After(S) {
+				break
+			}
+			at := tr.at
+			if at.Before(l.lastEval) {
+				at = l.lastEval
+			}
+			evs = append(evs, event{at, i, tr.s})
+			n++
+		}
+		s.tl.trans = s.tl.trans[n:]
+	}
+	if len(evs) == 0 && !S.After(l.lastEval) {
 		return
 	}
-	var points []time.Time
-	for _, s := range l.signals {
-		for _, t := range s.tl.trans {
-			if t.at.After(l.lastEval) && t.at.Before(S) {
-				points = append(points, t.at)
-			}
-		}
-	}
-	sort.Slice(points, func(i, j int) bool { return points[i].Before(points[j]) })
-	points = append(points, S)
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
 	states := make([]avail.State, len(l.signals))
-	var prev time.Time
-	for _, q := range points {
-		if q.Equal(prev) {
-			continue
-		}
-		prev = q
+	cur := func() avail.State {
 		for i, s := range l.signals {
-			states[i] = s.tl.stateBefore(q)
+			states[i] = s.tl.cur
 		}
-		l.tracker.Observe(q, combine(states))
+		return combine(states)
 	}
+	for _, e := range evs {
+		l.tracker.Observe(e.at, cur())
+		l.signals[e.sig].tl.cur = e.s
+		l.tracker.Observe(e.at, cur())
+	}
+	l.tracker.Observe(S, cur())
 	l.lastEval = S
-	for _, s := range l.signals {
-		s.tl.trim(S)
-	}
 }
 
 // status summarises the line for the landing page.
