@@ -45,7 +45,10 @@ func TestLiveInhibition(t *testing.T) {
 		alert("id", "line-l1", "alertname", "LineDown", "severity", "critical", "team", "network", "site", "bj1", "line", "L1", "path", "L1", "provider", "电信"),
 		alert("id", "power-a201", "alertname", "EnvRoomPowerLost", "severity", "critical", "team", "facilities", "site", "bj1", "room", "A201"),
 		alert("id", "unreach-pdu-b1", "alertname", "EnvDeviceUnreachable", "severity", "critical", "team", "facilities", "site", "bj1", "room", "B1", "device", "pdu-b1"),
-		alert("id", "exporter-uptime", "alertname", "ExporterDown", "severity", "critical", "team", "meta", "site", "bj1", "job", "uptime", "instance", "10.0.0.9:9812"),
+		alert("id", "exporter-uptime", "alertname", "MetaExporterDown", "severity", "critical", "team", "meta", "site", "bj1", "job", "uptime", "instance", "10.0.0.9:9812"),
+		alert("id", "unreach-ups-c9", "alertname", "EnvDeviceUnreachable", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C9", "device", "ups-c9"),
+		alert("id", "rack-crit", "alertname", "EnvRackPowerCritical", "severity", "critical", "team", "facilities", "site", "bj1", "room", "C9", "rack", "R01"),
+		alert("id", "budget-gone-l2", "alertname", "LineErrorBudgetExhausted", "audience", "supervisors", "severity", "warning", "team", "network", "site", "bj1", "line", "L2"),
 		alert("id", "temp-crac-crit", "alertname", "EnvTemperatureHigh", "severity", "critical", "team", "facilities", "site", "bj1", "room", "C1", "device", "crac-c1", "sensor", "t2"),
 	}
 	dependants := []apiAlert{
@@ -57,6 +60,9 @@ func TestLiveInhibition(t *testing.T) {
 		alert("id", "host-in-a201", "alertname", "HostDown", "severity", "critical", "team", "hosts", "site", "bj1", "host", "db02", "unit", "公安局", "room", "A201"),
 		alert("id", "temp-pdu-b1", "alertname", "EnvTemperatureHigh", "severity", "warning", "team", "facilities", "site", "bj1", "room", "B1", "device", "pdu-b1", "sensor", "s1"),
 		alert("id", "temp-crac-warn", "alertname", "EnvTemperatureHigh", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C1", "device", "crac-c1", "sensor", "t2"),
+		alert("id", "stale-ups-c9", "alertname", "EnvDataStale", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C9", "device", "ups-c9"),
+		alert("id", "rack-crit-warn", "alertname", "EnvRackPowerHigh", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C9", "rack", "R01"),
+		alert("id", "budget-half-l2", "alertname", "LineErrorBudgetHalfUsed", "audience", "supervisors", "severity", "warning", "team", "network", "site", "bj1", "line", "L2"),
 		alert("id", "host-of-exporter", "alertname", "HostDown", "severity", "critical", "team", "hosts", "site", "bj1", "host", "app09", "unit", "税务局", "job", "uptime", "instance", "10.0.0.9:9812"),
 	}
 	controls := []apiAlert{
@@ -66,6 +72,9 @@ func TestLiveInhibition(t *testing.T) {
 		alert("id", "ups-a202", "alertname", "EnvUPSOnBattery", "severity", "critical", "team", "facilities", "site", "bj1", "room", "A202", "device", "ups-b1"),
 		alert("id", "temp-crac-other", "alertname", "EnvTemperatureHigh", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C1", "device", "crac-c1", "sensor", "t3"),
 		alert("id", "budget-l1", "alertname", "SLABudgetHalfUsed", "severity", "warning", "team", "network", "site", "bj1", "line", "L1"),
+		alert("id", "budget-rules-l1", "alertname", "LineErrorBudgetHalfUsed", "audience", "supervisors", "severity", "warning", "team", "network", "site", "bj1", "line", "L1"),
+		// a warning-level "device unreachable" must not hide a critical of that device
+		alert("id", "ups-c9-battery", "alertname", "EnvUPSOnBattery", "severity", "critical", "team", "facilities", "site", "bj1", "room", "C9", "device", "ups-c9"),
 		alert("id", "loss-l3", "alertname", "LineHighLoss", "severity", "warning", "team", "network", "site", "bj1", "line", "L3"),
 	}
 
@@ -99,11 +108,11 @@ func TestLiveInhibition(t *testing.T) {
 
 	expectDeliveries(t, s, map[string][]string{
 		"oncall-network":     {"line-l1"},
-		"oncall-facilities":  {"power-a201", "temp-crac-crit", "unreach-pdu-b1", "ups-a202"},
+		"oncall-facilities":  {"power-a201", "rack-crit", "temp-crac-crit", "unreach-pdu-b1", "ups-a202", "ups-c9-battery"},
 		"oncall-meta":        {"exporter-uptime"},
 		"oncall-hosts":       {"host-bj2-via-l1", "host-no-path", "host-via-l2"},
-		"tickets-facilities": {"temp-crac-other"},
-		"supervisors":        {"budget-l1"},
+		"tickets-facilities": {"temp-crac-other", "unreach-ups-c9"},
+		"supervisors":        {"budget-gone-l2", "budget-l1", "budget-rules-l1"},
 		"tickets-network":    {"loss-l3"}, // outside guard periods a warning is a ticket, not a page
 	})
 
@@ -171,7 +180,7 @@ func TestLiveGuardPeriodPages(t *testing.T) {
 		alert("id", "ups-warn", "alertname", "EnvUPSBatteryLow", "severity", "warning", "team", "facilities", "site", "bj1", "room", "A201", "device", "ups-a1"),
 		alert("id", "cert-warn", "alertname", "WebsiteCertExpiring", "severity", "warning", "team", "websites", "site", "bj1", "url", "https://www.example.gov.cn/"),
 		alert("id", "flap-info", "alertname", "LineFlapped", "severity", "info", "team", "network", "site", "bj1", "line", "L2"),
-		alert("id", "budget-warn", "alertname", "SLABudgetHalfUsed", "severity", "warning", "team", "network", "site", "bj1", "line", "L2"),
+		alert("id", "budget-warn", "alertname", "LineErrorBudgetHalfUsed", "audience", "supervisors", "severity", "warning", "team", "network", "site", "bj1", "line", "L2"),
 	})
 	expectDeliveries(t, s, map[string][]string{
 		"oncall-network":     {"loss-warn"},
