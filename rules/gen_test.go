@@ -128,7 +128,7 @@ groups:
   - record: [[.NS]]:[[.NS]]_error_budget_used:seconds_mtd
     expr: [[.NS]]:[[.NS]]_down_seconds:increase_mtd + [[.NS]]:[[.NS]]_unknown_seconds:increase_mtd
   - record: [[.NS]]:[[.NS]]_error_budget_remaining:seconds_mtd
-    expr: -([[.NS]]:[[.NS]]_error_budget_used:seconds_mtd - [[.Budget]])
+    expr: round(-([[.NS]]:[[.NS]]_error_budget_used:seconds_mtd - [[.Budget]]), 0.001)
   - record: [[.NS]]:[[.NS]]_error_budget_used:ratio_mtd
     expr: [[.NS]]:[[.NS]]_error_budget_used:seconds_mtd / [[.Budget]]
 [[- end]]

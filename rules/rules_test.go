@@ -150,6 +150,9 @@ func contractMetrics(t *testing.T) map[string]bool {
 		prev := ""
 		for _, m := range backticked.FindAllStringSubmatch(line, -1) {
 			tok := strings.TrimSpace(m[1])
+			if i := strings.Index(tok, "{"); i > 0 { // `host_probes_total{check}`
+				tok = tok[:i]
+			}
 			switch {
 			case tok == "line_device_*":
 				lineDevice = true
