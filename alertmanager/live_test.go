@@ -2,6 +2,7 @@ package alertmanager
 
 import (
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,9 @@ const quiet = 4 * time.Second
 // deliveries of firing alerts), then listens for `quiet` more and checks nothing else came.
 func expectDeliveries(t *testing.T, s *sink, want map[string][]string) {
 	t.Helper()
+	for _, v := range want {
+		sort.Strings(v)
+	}
 	done := func() bool {
 		got := s.delivered()
 		for r, w := range want {
@@ -43,6 +47,7 @@ func TestLiveInhibition(t *testing.T) {
 
 	roots := []apiAlert{
 		alert("id", "line-l1", "alertname", "LineDown", "severity", "critical", "team", "network", "site", "bj1", "line", "L1", "path", "L1", "provider", "电信"),
+		alert("id", "power-bj3", "alertname", "EnvSitePowerLost", "severity", "critical", "team", "facilities", "site", "bj3"),
 		alert("id", "power-a201", "alertname", "EnvRoomPowerLost", "severity", "critical", "team", "facilities", "site", "bj1", "room", "A201"),
 		alert("id", "unreach-pdu-b1", "alertname", "EnvDeviceUnreachable", "severity", "critical", "team", "facilities", "site", "bj1", "room", "B1", "device", "pdu-b1"),
 		alert("id", "exporter-uptime", "alertname", "MetaExporterDown", "severity", "critical", "team", "meta", "site", "bj1", "job", "uptime", "instance", "10.0.0.9:9812"),
@@ -56,7 +61,11 @@ func TestLiveInhibition(t *testing.T) {
 		alert("id", "web-via-l1", "alertname", "WebsiteDown", "severity", "critical", "team", "websites", "site", "bj1", "url", "https://www.example.gov.cn/", "unit", "财政局", "path", "L1"),
 		alert("id", "loss-l1", "alertname", "LineHighLoss", "severity", "warning", "team", "network", "site", "bj1", "line", "L1"),
 		alert("id", "ups-a201", "alertname", "EnvUPSOnBattery", "severity", "critical", "team", "facilities", "site", "bj1", "room", "A201", "device", "ups-a1"),
-		alert("id", "rack-a201", "alertname", "EnvRackPowerHigh", "severity", "warning", "team", "facilities", "site", "bj1", "room", "A201", "rack", "R12"),
+		alert("id", "room-power-bj3", "alertname", "EnvRoomPowerLost", "severity", "critical", "team", "facilities", "site", "bj3", "room", "M1"),
+		alert("id", "host-bj3", "alertname", "HostDown", "severity", "critical", "team", "hosts", "site", "bj3", "host", "oa01", "unit", "办公厅"),
+		alert("id", "line-bj3", "alertname", "LineDown", "severity", "critical", "team", "network", "site", "bj3", "line", "L9", "path", "L9"),
+		alert("id", "feed-a201", "alertname", "EnvFeedLost", "severity", "critical", "team", "facilities", "site", "bj1", "room", "A201", "device", "ats-1", "feed", "A"),
+		alert("id", "rack-a201", "alertname", "EnvRackPowerCritical", "severity", "critical", "team", "facilities", "site", "bj1", "room", "A201", "rack", "R12"),
 		alert("id", "host-in-a201", "alertname", "HostDown", "severity", "critical", "team", "hosts", "site", "bj1", "host", "db02", "unit", "公安局", "room", "A201"),
 		alert("id", "temp-pdu-b1", "alertname", "EnvTemperatureHigh", "severity", "warning", "team", "facilities", "site", "bj1", "room", "B1", "device", "pdu-b1", "sensor", "s1"),
 		alert("id", "temp-crac-warn", "alertname", "EnvTemperatureHigh", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C1", "device", "crac-c1", "sensor", "t2"),
@@ -73,6 +82,10 @@ func TestLiveInhibition(t *testing.T) {
 		alert("id", "temp-crac-other", "alertname", "EnvTemperatureHigh", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C1", "device", "crac-c1", "sensor", "t3"),
 		alert("id", "budget-l1", "alertname", "SLABudgetHalfUsed", "severity", "warning", "team", "network", "site", "bj1", "line", "L1"),
 		alert("id", "budget-rules-l1", "alertname", "LineErrorBudgetHalfUsed", "audience", "supervisors", "severity", "warning", "team", "network", "site", "bj1", "line", "L1"),
+		alert("id", "smoke-bj3", "alertname", "EnvSmokeDetected", "severity", "critical", "team", "facilities", "site", "bj3", "room", "M1", "device", "vesda-1", "sensor", "s1"),
+		// escalations during a room power loss still page
+		alert("id", "batt-low-a201", "alertname", "EnvUPSBatteryLow", "severity", "critical", "team", "facilities", "site", "bj1", "room", "A201", "device", "ups-a1"),
+		alert("id", "genfail-a201", "alertname", "EnvGeneratorFailedToStart", "severity", "critical", "team", "facilities", "site", "bj1", "room", "A201", "device", "gen-1"),
 		// a warning-level "device unreachable" must not hide a critical of that device
 		alert("id", "ups-c9-battery", "alertname", "EnvUPSOnBattery", "severity", "critical", "team", "facilities", "site", "bj1", "room", "C9", "device", "ups-c9"),
 		alert("id", "loss-l3", "alertname", "LineHighLoss", "severity", "warning", "team", "network", "site", "bj1", "line", "L3"),
@@ -108,7 +121,7 @@ func TestLiveInhibition(t *testing.T) {
 
 	expectDeliveries(t, s, map[string][]string{
 		"oncall-network":     {"line-l1"},
-		"oncall-facilities":  {"power-a201", "rack-crit", "temp-crac-crit", "unreach-pdu-b1", "ups-a202", "ups-c9-battery"},
+		"oncall-facilities":  {"batt-low-a201", "genfail-a201", "power-a201", "power-bj3", "smoke-bj3", "rack-crit", "temp-crac-crit", "unreach-pdu-b1", "ups-a202", "ups-c9-battery"},
 		"oncall-meta":        {"exporter-uptime"},
 		"oncall-hosts":       {"host-bj2-via-l1", "host-no-path", "host-via-l2"},
 		"tickets-facilities": {"temp-crac-other", "unreach-ups-c9"},
