@@ -428,6 +428,8 @@ func TestEveryRuleIsTested(t *testing.T) {
 			switch {
 			case s == nil || !s.firing:
 				t.Errorf("alert %s: no test shows it firing", r.Alert)
+			case r.Alert == "Watchdog":
+				// always firing by design: nothing to be quiet before or after
 			case !s.quietBefore:
 				t.Errorf("alert %s: no test shows it quiet below the threshold before firing", r.Alert)
 			case !s.quietAfter:
