@@ -493,6 +493,9 @@ func loadConfig(path string, sh shard) (*Config, error) {
 	base := filepath.Dir(path)
 	// Validate defaults once so that errors point at the main file.
 	dh := cfg.Defaults.Host
+	if dh.TCPPorts == nil {
+		dh.TCPPorts = []int{1} // a default without ports is fine when targets add them
+	}
 	if _, err := buildHost(HostTarget{Host: "127.0.0.1", HostSettings: dh}, HostSettings{}, base); err != nil {
 		return nil, doc.Errorf(joinField("defaults.host", fieldOf(err)), "%s", msgOf(err))
 	}

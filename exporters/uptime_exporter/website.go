@@ -234,7 +234,7 @@ func classifyVerify(err error, leaf *x509.Certificate, now time.Time) string {
 	case errors.As(err, &he):
 		return "hostname_mismatch"
 	case errors.As(err, &ua):
-		if bytes.Equal(leaf.RawIssuer, leaf.RawSubject) && leaf.CheckSignatureFrom(leaf) == nil {
+		if bytes.Equal(leaf.RawIssuer, leaf.RawSubject) && leaf.CheckSignature(leaf.SignatureAlgorithm, leaf.RawTBSCertificate, leaf.Signature) == nil {
 			return "self_signed"
 		}
 		return "unknown_authority"
@@ -515,7 +515,7 @@ func (w *website) done(at time.Time, res webResult, recheck bool) {
 func nextTick(at time.Time, interval time.Duration, now time.Time) time.Time {
 	next := at.Add(interval)
 	if next.Before(now) {
-		n := now.Sub(next)/interval + 1
+		n := (now.Sub(next) + interval - 1) / interval
 		next = next.Add(n * interval)
 	}
 	return next
