@@ -162,7 +162,9 @@ func TestNetnsLines(t *testing.T) {
 		{line: "leased-2", interval: 250 * time.Millisecond, hold: 4 * time.Second,
 			do: ipn(tp.Far[1], "link", "set", "f2", "down"), undo: ipn(tp.Far[1], "link", "set", "f2", "up")},
 		{line: "leased-3", interval: time.Second, hold: 5 * time.Second,
-			do:   func() { nftIn(t, tp.Far[2], "table inet jgblackhole {\n chain in { type filter hook input priority 0; policy accept; ip protocol icmp drop; }\n}\n") },
+			do: func() {
+				nftIn(t, tp.Far[2], "table inet jgblackhole {\n chain in { type filter hook input priority 0; policy accept; ip protocol icmp drop; }\n}\n")
+			},
 			undo: func() { run(t, "ip", "netns", "exec", tp.Far[2], "nft", "delete", "table", "inet", "jgblackhole") }},
 		{line: "ct-internet", interval: time.Second, hold: 4 * time.Second,
 			do: func() { sim.Set(t, "rtr", oidBgpPeerState+".10.77.5.2", "i", "3") },
@@ -224,7 +226,7 @@ func TestNetnsLines(t *testing.T) {
 			c.undo()
 			t3 := time.Now()
 			// The outage runs from the middle of "do" to the middle of "undo".
-			c.truth = t2.Add(t3.Sub(t2)/2).Sub(t0.Add(t1.Sub(t0) / 2))
+			c.truth = t2.Add(t3.Sub(t2) / 2).Sub(t0.Add(t1.Sub(t0) / 2))
 		}(c)
 	}
 	wg.Wait()
