@@ -75,6 +75,7 @@ func TestRoutes(t *testing.T) {
 	amtool := testutil.Need(t, "amtool")
 	for _, c := range routeCases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			args := append([]string{"config", "routes", "test", "--config.file=" + configFile, "--verify.receivers=" + c.receivers}, c.labels...)
 			out, err := exec.Command(amtool, args...).CombinedOutput()
 			if err != nil {

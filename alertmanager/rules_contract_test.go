@@ -67,6 +67,7 @@ func TestRulesRouting(t *testing.T) {
 	templated := regexp.MustCompile(`\{\{.*\}\}`)
 	for _, r := range rulesAlerts(t) {
 		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
 			args := []string{"config", "routes", "test", "--config.file=" + configFile}
 			labels := []string{"alertname=" + r.name}
 			for k, v := range r.labels {
