@@ -315,7 +315,11 @@ func ferr(field, format string, a ...any) error {
 
 // buildHost validates t merged with defaults d.
 func buildHost(t HostTarget, d HostSettings, baseDir string) (*hostSpec, error) {
-	s := mergeHost(mergeHost(t.HostSettings, d), builtinHost)
+	s := mergeHost(t.HostSettings, d)
+	if s.Timeout == 0 && s.Interval != 0 && s.Interval <= builtinHost.Timeout {
+		s.Timeout = s.Interval / 2
+	}
+	s = mergeHost(s, builtinHost)
 	addr := t.Address
 	if t.Host == "" {
 		return nil, ferr("host", "missing host name")
@@ -370,7 +374,11 @@ func buildHost(t HostTarget, d HostSettings, baseDir string) (*hostSpec, error) 
 }
 
 func buildWebsite(t WebsiteTarget, d WebsiteSettings, baseDir string) (*websiteSpec, error) {
-	s := mergeWebsite(mergeWebsite(t.WebsiteSettings, d), builtinWebsite)
+	s := mergeWebsite(t.WebsiteSettings, d)
+	if s.Timeout == 0 && s.Interval != 0 && s.Interval < builtinWebsite.Timeout {
+		s.Timeout = s.Interval // a short interval without a timeout: the interval
+	}
+	s = mergeWebsite(s, builtinWebsite)
 	if t.URL == "" {
 		return nil, ferr("url", "missing url")
 	}
