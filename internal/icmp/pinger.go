@@ -252,8 +252,15 @@ func open(mode Mode, v6 bool, src netip.Addr) (*family, error) {
 		parts = append(parts, "privileged ("+raw+"): "+errR.Error())
 	}
 	msg := strings.Join(parts, "; ")
-	if perm(errU) || perm(errR) {
+	if (errU == nil || perm(errU)) && (errR == nil || perm(errR)) {
 		return nil, fmt.Errorf("icmp: %w: %s; %s", ErrPermission, msg, PermissionHelp)
+	}
+	// Some socket kind was permitted but failed otherwise (e.g. a source
+	// address not on this host): report that, not permissions.
+	if errR != nil && !perm(errR) {
+		msg = "privileged (" + raw + "): " + errR.Error()
+	} else if errU != nil && !perm(errU) {
+		msg = "unprivileged (" + udp + "): " + errU.Error()
 	}
 	return nil, fmt.Errorf("icmp: cannot open ICMP socket: %s", msg)
 }
