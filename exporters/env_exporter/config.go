@@ -100,13 +100,16 @@ type Redundancy struct {
 
 // Device is one SNMP agent.
 type Device struct {
-	Name     string        `yaml:"name"`
-	Profile  string        `yaml:"profile"`
-	Address  string        `yaml:"address"`
-	Auth     string        `yaml:"auth,omitempty"`
-	Interval time.Duration `yaml:"interval,omitempty"`
-	Timeout  time.Duration `yaml:"timeout,omitempty"`
-	Retries  *int          `yaml:"retries,omitempty"`
+	Name    string `yaml:"name"`
+	Profile string `yaml:"profile"`
+	Address string `yaml:"address"`
+	Auth    string `yaml:"auth,omitempty"`
+	// Community overrides the v1/v2c community of the auth (one agent
+	// serving several devices, e.g. snmpsim, or per-device communities).
+	Community config.Secret `yaml:"community,omitempty"`
+	Interval  time.Duration `yaml:"interval,omitempty"`
+	Timeout   time.Duration `yaml:"timeout,omitempty"`
+	Retries   *int          `yaml:"retries,omitempty"`
 	// Rack fills the rack label of signals that leave it empty.
 	Rack string `yaml:"rack,omitempty"`
 	// Signals are added to the profile's (generic-sensor devices list
@@ -287,8 +290,12 @@ func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
 	if dv.Auth == "" {
 		return doc.Errorf(dp+".auth", "no auth (set it here or in defaults.auth)")
 	}
-	if c.Auths[dv.Auth] == nil {
+	a := c.Auths[dv.Auth]
+	if a == nil {
 		return doc.Errorf(dp+".auth", "unknown auth %q", dv.Auth)
+	}
+	if dv.Community != "" && a.Version == "3" {
+		return doc.Errorf(dp+".community", "community needs an SNMP v1/v2c auth, %q is v3", dv.Auth)
 	}
 	if dv.Interval == 0 {
 		dv.Interval = c.Defaults.Interval
@@ -326,6 +333,15 @@ func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
 		}
 	}
 	return nil
+}
+
+// snmpAuth returns the device's credentials.
+func (c *Config) snmpAuth(d *Device) snmp.Auth {
+	a := *c.Auths[d.Auth]
+	if d.Community != "" {
+		a.Community = d.Community
+	}
+	return a
 }
 
 func (d *Device) has(signal string) bool {

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
-	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -119,9 +120,15 @@ func (s *service) Load(path string) (any, error) {
 	return loadConfig(path, data, profiles)
 }
 
+// fingerprint identifies a device definition (a hash: it covers secrets).
 func fingerprint(d *Device, a *snmp.Auth) string {
-	return fmt.Sprintf("%s|%s|%v|%v|%v|%#v|%s|%s|%s|%s|%s|%s|%s", d.Profile, d.Address, d.Interval, d.Timeout, *d.Retries,
-		d.specs, d.Rack, a.Version, a.Community.Value(), a.Username, a.AuthPassword.Value(), a.PrivPassword.Value(), a.AuthProtocol+a.PrivProtocol+a.SecurityLevel+a.ContextName)
+	return hashString(fmt.Sprintf("%s|%s|%v|%v|%v|%#v|%s|%s|%s|%s|%s|%s|%s", d.Profile, d.Address, d.Interval, d.Timeout, *d.Retries,
+		d.specs, d.Rack, a.Version, a.Community.Value(), a.Username, a.AuthPassword.Value(), a.PrivPassword.Value(), a.AuthProtocol+a.PrivProtocol+a.SecurityLevel+a.ContextName))
+}
+
+func hashString(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }
 
 // Apply switches to a loaded config; unchanged devices keep their loop,
@@ -145,8 +152,8 @@ func (s *service) Apply(_ context.Context, c any) error {
 			for di := range room.Devices {
 				d := &room.Devices[di]
 				key := site.Name + "/" + d.Name
-				a := cfg.Auths[d.Auth]
-				ds := &devState{key: key, site: site.Name, room: room.Name, dev: d, thr: room.thr, fp: fingerprint(d, a), conds: map[string]*avail.Tracker{}}
+				a := cfg.snmpAuth(d)
+				ds := &devState{key: key, site: site.Name, room: room.Name, dev: d, thr: room.thr, fp: fingerprint(d, &a), conds: map[string]*avail.Tracker{}}
 				if old != nil {
 					if o := old.devices[key]; o != nil && o.fp == ds.fp && o.room == ds.room {
 						o.mu.Lock()
@@ -167,7 +174,7 @@ func (s *service) Apply(_ context.Context, c any) error {
 				}
 				rt.devices[key] = ds
 				rt.order = append(rt.order, ds)
-				targets = append(targets, snmp.Target{Name: key, Address: d.Address, Auth: *a, Interval: d.Interval,
+				targets = append(targets, snmp.Target{Name: key, Address: d.Address, Auth: a, Interval: d.Interval,
 					Timeout: d.Timeout, Retries: *d.Retries, MaxOIDs: cfg.Defaults.MaxOIDs,
 					Labels:  map[string]string{"site": site.Name, "room": room.Name, "device": d.Name, "profile": d.Profile},
 					Request: request(d.specs)})
@@ -493,5 +500,3 @@ func (s *service) Status() []exporter.StatusRow {
 	}
 	return rows
 }
-
-var _ = reflect.DeepEqual
