@@ -270,8 +270,8 @@ tests:
 	for _, f := range families {
 		ft := famTests[f.NS]
 		series := map[string]string{
-			"observed":  "0+60x600 _x9 0+60x890",
-			f.Down:      "0x300 60+60x4 300x294 _x9 0x890",
+			"observed":    "0+60x600 _x9 0+60x890",
+			f.Down:        "0x300 60+60x4 300x294 _x9 0x890",
 			"maintenance": "0x600 _x9 0x590 60+60x9 600x289",
 		}
 		for _, c := range []string{"observed", f.Down, "maintenance"} {

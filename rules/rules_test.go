@@ -184,7 +184,7 @@ func contractMetrics(t *testing.T) map[string]bool {
 // prometheusOwn are Prometheus' own series that meta alerts use; they are not
 // exporter metrics and so not in docs/metrics.md.
 var prometheusOwn = map[string]bool{
-	"up":                                      true,
+	"up": true,
 	"prometheus_rule_evaluation_failures_total": true,
 }
 
