@@ -1,0 +1,260 @@
+// Package scale documents the scale-out deployment (README.md); this test
+// shows the HA pair → VictoriaMetrics path gives the same report figures as
+// Prometheus itself.
+package scale
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/testutil"
+)
+
+// fakeExporter serves line availability counters that advance with the wall
+// clock from t0, with confirmed outages at fixed offsets: the ground truth
+// of any window is known exactly.
+type fakeExporter struct {
+	t0      time.Time
+	outages map[string][][2]time.Duration // line → [start, end) offsets from t0
+}
+
+func overlap(a0, a1, b0, b1 float64) float64 { return math.Max(0, math.Min(a1, b1)-math.Max(a0, b0)) }
+
+func (f *fakeExporter) down(line string, at time.Time) float64 {
+	now := at.Sub(f.t0).Seconds()
+	var d float64
+	for _, o := range f.outages[line] {
+		d += overlap(0, now, o[0].Seconds(), o[1].Seconds())
+	}
+	return d
+}
+
+func (f *fakeExporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	var b strings.Builder
+	b.WriteString("# TYPE line_observed_seconds_total counter\n")
+	for _, l := range []string{"ct-bgp-1", "cu-leased-1", "cm-bgp-2"} {
+		fmt.Fprintf(&b, "line_observed_seconds_total{site=\"dc1\",line=%q} %.6f\n", l, now.Sub(f.t0).Seconds())
+	}
+	b.WriteString("# TYPE line_down_seconds_total counter\n")
+	for _, l := range []string{"ct-bgp-1", "cu-leased-1", "cm-bgp-2"} {
+		fmt.Fprintf(&b, "line_down_seconds_total{site=\"dc1\",line=%q} %.6f\n", l, f.down(l, now))
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+func start(t *testing.T, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	logf, _ := os.Create(filepath.Join(t.TempDir(), filepath.Base(name)+".log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); logf.Close() })
+}
+
+func waitReady(t *testing.T, u string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(u); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready", u)
+}
+
+type sample struct {
+	Metric map[string]string `json:"metric"`
+	Value  [2]any            `json:"value"`
+}
+
+func query(t *testing.T, base, q string, at time.Time) map[string]float64 {
+	t.Helper()
+	resp, err := http.PostForm(base+"/api/v1/query", url.Values{"query": {q}, "time": {strconv.FormatInt(at.Unix(), 10)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []sample `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || r.Status != "success" {
+		t.Fatalf("%s %s: %v %s", base, q, err, r.Error)
+	}
+	out := map[string]float64{}
+	for _, s := range r.Data.Result {
+		v, _ := strconv.ParseFloat(s.Value[1].(string), 64)
+		key := s.Metric["line"]
+		if rep := s.Metric["replica"]; rep != "" {
+			key += "/" + rep
+		}
+		out[key] = v
+	}
+	return out
+}
+
+// TestVictoriaMetricsEquivalence: two Prometheus 2.42 replicas (external
+// label replica=A|B, dropped on remote_write) scrape the same exporter and
+// remote-write to Debian's VictoriaMetrics with -dedup.minScrapeInterval.
+// The report figures over a window — downtime, observed time, availability,
+// computed the report's way (increase of counters at the window end) and as
+// an exact counter difference — agree between Prometheus and VictoriaMetrics
+// and with the ground truth, and VictoriaMetrics holds one deduplicated
+// series per line (no replica label, one sample per interval).
+func TestVictoriaMetricsEquivalence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test runs ~60 s of real time")
+	}
+	prom := testutil.Need(t, "prometheus")
+	vm := testutil.Need(t, "victoria-metrics")
+	dir := t.TempDir()
+
+	t0 := time.Now().Truncate(time.Second).Add(time.Second)
+	for time.Now().Before(t0) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	fx := &fakeExporter{t0: t0, outages: map[string][][2]time.Duration{
+		"ct-bgp-1": {{20 * time.Second, 35 * time.Second}},
+		"cm-bgp-2": {{25 * time.Second, 27 * time.Second}, {40 * time.Second, 44 * time.Second}},
+	}}
+	expPort := testutil.FreePort(t)
+	srv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", expPort), Handler: fx}
+	go func() { _ = srv.ListenAndServe() }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	vmPort := testutil.FreePort(t)
+	vmURL := fmt.Sprintf("http://127.0.0.1:%d", vmPort)
+	start(t, vm, "-storageDataPath="+filepath.Join(dir, "vm"), fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", vmPort),
+		"-dedup.minScrapeInterval=1s", "-search.latencyOffset=1s", "-search.disableCache", "-retentionPeriod=1")
+	waitReady(t, vmURL+"/health")
+
+	var promURLs []string
+	var mu sync.Mutex
+	for _, rep := range []string{"A", "B"} {
+		port := testutil.FreePort(t)
+		cfg := filepath.Join(dir, "prometheus-"+rep+".yml")
+		// The same shape as README.md's production snippet, with 1 s intervals.
+		if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+  external_labels: {replica: %s}
+scrape_configs:
+  - job_name: line_exporter
+    honor_labels: true
+    static_configs: [{targets: ["127.0.0.1:%d"]}]
+remote_write:
+  - url: %s/api/v1/write
+    write_relabel_configs:
+      - {action: labeldrop, regex: replica}
+    queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s}
+`, rep, expPort, vmURL)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		start(t, prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "prom-"+rep),
+			fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port), "--log.level=warn")
+		u := fmt.Sprintf("http://127.0.0.1:%d", port)
+		waitReady(t, u+"/-/ready")
+		mu.Lock()
+		promURLs = append(promURLs, u)
+		mu.Unlock()
+	}
+
+	// Window (T−40 s, T] with T = t0 + 55 s: the outages lie inside it, both
+	// edges fall in up time.
+	const window = 40 * time.Second
+	T := t0.Add(55 * time.Second)
+	time.Sleep(time.Until(T.Add(6 * time.Second)))
+	truth := map[string]float64{}
+	for _, l := range []string{"ct-bgp-1", "cu-leased-1", "cm-bgp-2"} {
+		truth[l] = fx.down(l, T) - fx.down(l, T.Add(-window))
+	}
+
+	queries := []struct {
+		name, expr string
+		tol        float64
+	}{
+		{"downtime (increase)", `increase(line_down_seconds_total[40s])`, 1},
+		{"downtime (counter difference)", `line_down_seconds_total - line_down_seconds_total offset 40s`, 0.001},
+		{"observed (increase)", `increase(line_observed_seconds_total[40s])`, 1.5},
+		{"availability", `1 - increase(line_down_seconds_total[40s]) / increase(line_observed_seconds_total[40s])`, 0.03},
+	}
+	for _, qq := range queries {
+		vmRes := query(t, vmURL, qq.expr, T)
+		for _, pu := range promURLs {
+			pr := query(t, pu, qq.expr, T)
+			t.Logf("%-30s Prometheus %s %v", qq.name, pu, round(pr))
+			for line := range truth {
+				var p float64
+				for k, v := range pr {
+					if strings.HasPrefix(k, line+"/") || k == line {
+						p = v
+					}
+				}
+				v, ok := vmRes[line]
+				if !ok {
+					t.Errorf("%s: VictoriaMetrics has no %s (got %v)", qq.name, line, vmRes)
+					continue
+				}
+				if math.Abs(v-p) > qq.tol {
+					t.Errorf("%s %s: VictoriaMetrics %.4f vs Prometheus %s %.4f (tolerance %g)", qq.name, line, v, pu, p, qq.tol)
+				}
+			}
+		}
+		for line, want := range truth {
+			got := vmRes[line]
+			switch qq.name {
+			case "downtime (increase)", "downtime (counter difference)":
+				if math.Abs(got-want) > qq.tol {
+					t.Errorf("%s %s: VictoriaMetrics %.4f, truth %.4f", qq.name, line, got, want)
+				}
+			case "availability":
+				if w := 1 - want/window.Seconds(); math.Abs(got-w) > qq.tol {
+					t.Errorf("availability %s: %.4f, truth %.4f", line, got, w)
+				}
+			}
+		}
+		t.Logf("%-30s VictoriaMetrics %v", qq.name, round(vmRes))
+	}
+	// Deduplicated: one series per line without the replica label, about one sample per second.
+	n := query(t, vmURL, `count_over_time(line_observed_seconds_total[40s])`, T)
+	if len(n) != 3 {
+		t.Errorf("VictoriaMetrics series: %v, want 3 (replica label dropped)", n)
+	}
+	for l, c := range n {
+		if c > 42 {
+			t.Errorf("%s: %v samples in 40 s: not deduplicated (two replicas would give ~80)", l, c)
+		}
+	}
+	t.Logf("truth %v; VictoriaMetrics samples per series in 40 s: %v", truth, n)
+}
+
+func round(m map[string]float64) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = strconv.FormatFloat(v, 'f', 4, 64)
+	}
+	return out
+}
