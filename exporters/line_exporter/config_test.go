@@ -135,3 +135,15 @@ func TestBandwidth(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoConfigsValid(t *testing.T) {
+	for _, f := range []string{"demo/line.yml", "demo/line-loopback.yml"} {
+		c, err := LoadConfig(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if len(c.Lines) != 5 {
+			t.Fatalf("%s: %d lines", f, len(c.Lines))
+		}
+	}
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Demo lines for line_exporter: a core network namespace and five far ends
+# joined by veth pairs (one BGP internet line, four leased lines).
+#
+#   lines.sh up              create jgdemo-core and jgdemo-far1..5 (root)
+#   lines.sh down            delete them
+#   lines.sh status          show them
+#   lines.sh cut N SECONDS [local|far|blackhole]   cut line N for SECONDS
+#   lines.sh loss N PERCENT  random loss on line N (0 removes it)
+#
+# Far end N is 10.79.N.2, the core end 10.79.N.1 (addresses exist only inside
+# these namespaces). line_exporter runs in the host namespace and probes from
+# the core namespace: line_exporter --icmp.netns=jgdemo-core --config.file=demo/line.yml
+# Without root use demo/line-loopback.yml (127.0.0.x, nothing to cut).
+set -euo pipefail
+CORE=jgdemo-core
+N=5
+
+need_root() { [ "$(id -u)" = 0 ] || { echo "lines.sh: needs root (network namespaces)" >&2; exit 1; }; }
+
+up() {
+  need_root
+  down >/dev/null 2>&1 || true
+  ip netns add $CORE
+  ip -n $CORE link set lo up
+  for i in $(seq 1 $N); do
+    ip netns add jgdemo-far$i
+    ip -n jgdemo-far$i link set lo up
+    ip -n $CORE link add c$i type veth peer name f$i netns jgdemo-far$i
+    ip -n $CORE addr add 10.79.$i.1/30 dev c$i
+    ip -n jgdemo-far$i addr add 10.79.$i.2/30 dev f$i
+    ip -n $CORE link set c$i up
+    ip -n jgdemo-far$i link set f$i up
+  done
+  echo "demo lines up: $CORE + jgdemo-far1..$N (10.79.N.2)"
+}
+
+down() {
+  need_root
+  for i in $(seq 1 $N); do ip netns del jgdemo-far$i 2>/dev/null || true; done
+  ip netns del $CORE 2>/dev/null || true
+  echo "demo lines removed"
+}
+
+status() {
+  ip netns list | grep jgdemo || echo "no demo lines"
+}
+
+cut() {
+  need_root
+  local n=$1 secs=$2 how=${3:-local}
+  case $how in
+    local) ip -n $CORE link set c$n down; sleep "$secs"; ip -n $CORE link set c$n up ;;
+    far) ip -n jgdemo-far$n link set f$n down; sleep "$secs"; ip -n jgdemo-far$n link set f$n up ;;
+    blackhole)
+      echo 'table inet jgdemo { chain in { type filter hook input priority 0; policy accept; ip protocol icmp drop; } }' | ip netns exec jgdemo-far$n nft -f -
+      sleep "$secs"
+      ip netns exec jgdemo-far$n nft delete table inet jgdemo ;;
+    *) echo "cut: local, far or blackhole" >&2; exit 2 ;;
+  esac
+  echo "line $n was cut ($how) for $secs s"
+}
+
+loss() {
+  need_root
+  local n=$1 pct=$2
+  ip netns exec jgdemo-far$n nft delete table inet jgdemoloss 2>/dev/null || true
+  if [ "$pct" != 0 ]; then
+    echo "table inet jgdemoloss { chain in { type filter hook input priority 0; policy accept; ip protocol icmp numgen random mod 100 < $pct drop; } }" | ip netns exec jgdemo-far$n nft -f -
+  fi
+  echo "line $n: $pct % random loss"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  cut) cut "${2:?line}" "${3:?seconds}" "${4:-local}" ;;
+  loss) loss "${2:?line}" "${3:?percent}" ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
+esac
