@@ -190,3 +190,16 @@ func TestMessagesChinese(t *testing.T) {
 		t.Errorf("resolved payload: %+v", p)
 	}
 }
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	for _, args := range [][]string{
+		{"--web.listen-address=127.0.0.1:0"},                                                                      // no notification path
+		{"--web.listen-address=127.0.0.1:0", "--deadman.wecom.corp-id=c"},                                         // WeCom without secret/agent
+		{"--web.listen-address=127.0.0.1:0", "--deadman.webhook.url=http://127.0.0.1:1/", "--deadman.timeout=0s"}, // no timeout
+		{"--no-such-flag"},
+	} {
+		if code := run(args); code != 2 {
+			t.Errorf("run(%q) = %d, want 2", args, code)
+		}
+	}
+}
