@@ -203,3 +203,25 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHeartbeatHandler: any body gets 200 or 400, never a panic, and only a payload with a
+// firing alert counts as a heartbeat.
+func FuzzHeartbeatHandler(f *testing.F) {
+	f.Add(`{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"Watchdog"}}]}`)
+	f.Add(`{"alerts":[{"status":"resolved"}]}`)
+	f.Add(`{`)
+	f.Add(`null`)
+	f.Fuzz(func(t *testing.T, body string) {
+		c := newClock()
+		s, m := newTestSwitch(c, &fakeNotifier{name: "webhook"})
+		h := heartbeatHandler(s, promslog.NewNopLogger())
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/heartbeat", strings.NewReader(body)))
+		if rec.Code != 200 && rec.Code != 400 {
+			t.Fatalf("status %d", rec.Code)
+		}
+		if rec.Code == 400 && testutil.ToFloat64(m.heartbeats) != 0 {
+			t.Fatal("rejected payload counted as heartbeat")
+		}
+	})
+}
