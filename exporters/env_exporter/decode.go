@@ -61,7 +61,13 @@ func convert(s *SignalSpec, v snmp.Value) (float64, snmp.Reason, error) {
 		return 0, snmp.ReasonDecode, fmt.Errorf("%s: %w", s.Signal, err)
 	}
 	if s.Scale != nil {
-		f *= *s.Scale
+		sc := *s.Scale
+		// 41 × 0.01 is 0.41000000000000003; 41 / 100 is 0.41.
+		if inv := 1 / sc; math.Abs(sc) < 1 && math.Abs(inv-math.Round(inv)) < 1e-9 {
+			f /= math.Round(inv)
+		} else {
+			f *= sc
+		}
 	}
 	f += s.Offset
 	if math.IsNaN(f) || math.IsInf(f, 0) {

@@ -125,7 +125,8 @@ type Result struct {
 	Err       error // nil = every PDU answered
 	Reason    Reason
 	Values    map[string]Value // OID without leading dot → value (missing OIDs absent)
-	Missing   []string         // OIDs answered noSuchObject/noSuchInstance/endOfMibView or empty walks
+	Missing   []string         // GET OIDs answered noSuchObject/noSuchInstance/endOfMibView
+	Empty     []string         // walked subtrees without rows (an empty table is normal, not an error)
 	Uptime    uint32           // sysUpTime (TimeTicks) if Request.Uptime
 	HasUptime bool
 }
@@ -445,7 +446,7 @@ func (p *Poller) pollOnce(g *gosnmp.GoSNMP, t Target) (r *Result) {
 			n++
 		}
 		if n == 0 {
-			r.Missing = append(r.Missing, root)
+			r.Empty = append(r.Empty, root)
 		}
 	}
 	if v, ok := r.Values[sysUpTime]; ok {
