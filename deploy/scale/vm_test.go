@@ -126,7 +126,7 @@ func query(t *testing.T, base, q string, at time.Time) map[string]float64 {
 // series per line (no replica label, one sample per interval).
 func TestVictoriaMetricsEquivalence(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: this test runs ~60 s of real time")
+		t.Skip("-short: this test runs ~35 s of real time")
 	}
 	prom := testutil.Need(t, "prometheus")
 	vm := testutil.Need(t, "victoria-metrics")
@@ -137,8 +137,8 @@ func TestVictoriaMetricsEquivalence(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	fx := &fakeExporter{t0: t0, outages: map[string][][2]time.Duration{
-		"ct-bgp-1": {{20 * time.Second, 35 * time.Second}},
-		"cm-bgp-2": {{25 * time.Second, 27 * time.Second}, {40 * time.Second, 44 * time.Second}},
+		"ct-bgp-1": {{12 * time.Second, 21 * time.Second}},
+		"cm-bgp-2": {{14 * time.Second, 16 * time.Second}, {22 * time.Second, 26 * time.Second}},
 	}}
 	expPort := testutil.FreePort(t)
 	srv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", expPort), Handler: fx}
@@ -182,11 +182,11 @@ remote_write:
 		mu.Unlock()
 	}
 
-	// Window (T−40 s, T] with T = t0 + 55 s: the outages lie inside it, both
+	// Window (T−20 s, T] with T = t0 + 30 s: the outages lie inside it, both
 	// edges fall in up time.
-	const window = 40 * time.Second
-	T := t0.Add(55 * time.Second)
-	time.Sleep(time.Until(T.Add(6 * time.Second)))
+	const window = 20 * time.Second
+	T := t0.Add(30 * time.Second)
+	time.Sleep(time.Until(T.Add(5 * time.Second)))
 	truth := map[string]float64{}
 	for _, l := range []string{"ct-bgp-1", "cu-leased-1", "cm-bgp-2"} {
 		truth[l] = fx.down(l, T) - fx.down(l, T.Add(-window))
@@ -196,10 +196,10 @@ remote_write:
 		name, expr string
 		tol        float64
 	}{
-		{"downtime (increase)", `increase(line_down_seconds_total[40s])`, 1},
-		{"downtime (counter difference)", `line_down_seconds_total - line_down_seconds_total offset 40s`, 0.001},
-		{"observed (increase)", `increase(line_observed_seconds_total[40s])`, 1.5},
-		{"availability", `1 - increase(line_down_seconds_total[40s]) / increase(line_observed_seconds_total[40s])`, 0.03},
+		{"downtime (increase)", `increase(line_down_seconds_total[20s])`, 1},
+		{"downtime (counter difference)", `line_down_seconds_total - line_down_seconds_total offset 20s`, 0.001},
+		{"observed (increase)", `increase(line_observed_seconds_total[20s])`, 1.5},
+		{"availability", `1 - increase(line_down_seconds_total[20s]) / increase(line_observed_seconds_total[20s])`, 0.03},
 	}
 	for _, qq := range queries {
 		vmRes := query(t, vmURL, qq.expr, T)
@@ -239,16 +239,16 @@ remote_write:
 		t.Logf("%-30s VictoriaMetrics %v", qq.name, round(vmRes))
 	}
 	// Deduplicated: one series per line without the replica label, about one sample per second.
-	n := query(t, vmURL, `count_over_time(line_observed_seconds_total[40s])`, T)
+	n := query(t, vmURL, `count_over_time(line_observed_seconds_total[20s])`, T)
 	if len(n) != 3 {
 		t.Errorf("VictoriaMetrics series: %v, want 3 (replica label dropped)", n)
 	}
 	for l, c := range n {
-		if c > 42 {
-			t.Errorf("%s: %v samples in 40 s: not deduplicated (two replicas would give ~80)", l, c)
+		if c > 22 {
+			t.Errorf("%s: %v samples in 20 s: not deduplicated (two replicas would give ~40)", l, c)
 		}
 	}
-	t.Logf("truth %v; VictoriaMetrics samples per series in 40 s: %v", truth, n)
+	t.Logf("truth %v; VictoriaMetrics samples per series in 20 s: %v", truth, n)
 }
 
 func round(m map[string]float64) map[string]string {
