@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -75,6 +76,12 @@ func decodeStrict(t *testing.T, src string, b []byte) []object {
 			o = &corev1.Secret{}
 		case "v1/Namespace":
 			o = &corev1.Namespace{}
+		case "v1/ServiceAccount":
+			o = &corev1.ServiceAccount{}
+		case "rbac.authorization.k8s.io/v1/Role":
+			o = &rbacv1.Role{}
+		case "rbac.authorization.k8s.io/v1/RoleBinding":
+			o = &rbacv1.RoleBinding{}
 		case "monitoring.coreos.com/v1/ServiceMonitor":
 			o = &monitoringv1.ServiceMonitor{}
 		case "monitoring.coreos.com/v1/PrometheusRule":
