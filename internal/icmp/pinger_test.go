@@ -315,3 +315,34 @@ func TestUnprivilegedInNetns(t *testing.T) {
 		t.Fatalf("%d of 200 replies", ok.Load())
 	}
 }
+
+func TestIPv6InNetns(t *testing.T) {
+	for _, m := range []Mode{ModePrivileged, ModeUnprivileged} {
+		t.Run(m.String(), func(t *testing.T) {
+			p := newPingerInNetns(t, Options{Mode: m}, "ip link set lo up",
+				"sh:echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range")
+			if ok, why := p.IPv6(); !ok {
+				t.Skipf("no IPv6: %v", why)
+			}
+			var wg sync.WaitGroup
+			var ok atomic.Int64
+			for i := 0; i < 50; i++ {
+				wg.Add(1)
+				p.Send(netip.MustParseAddr("::1"), time.Second, func(r Result) {
+					if r.OK() {
+						ok.Add(1)
+					}
+					wg.Done()
+				})
+			}
+			// IPv4 on the same pinger at the same time.
+			if r := p.Ping(context.Background(), netip.MustParseAddr("127.0.0.1"), time.Second); !r.OK() {
+				t.Fatalf("v4: %+v", r)
+			}
+			wg.Wait()
+			if ok.Load() != 50 {
+				t.Fatalf("%d of 50 IPv6 replies", ok.Load())
+			}
+		})
+	}
+}

@@ -285,8 +285,8 @@ scrape_configs:
 	time.Sleep(2**scrapeInt + 2*time.Second)
 
 	fmt.Println()
-	fmt.Printf("measured over a window of ±%v around each outage (Prometheus scrape interval %v):\n", *gap/2, *scrapeInt)
-	fmt.Println("  jianguan: increase(line_down_seconds_total{line=…}[W]) with W from the last sample before to the first sample after the window")
+	fmt.Printf("each outage measured over the window from the middle of the gap before it to the middle of the gap after it (Prometheus scrape interval %v):\n", *scrapeInt)
+	fmt.Println("  jianguan: increase(line_down_seconds_total{line=…}[W]) with W between the samples nearest to the window's edges")
 	fmt.Println("  blackbox: (1 - avg_over_time(probe_success[W])) * W, W = the window")
 	fmt.Println()
 	fmt.Printf("%-8s %10s | %10s %9s | %10s %9s | %10s %9s\n", "outage", "truth s", "blackbox", "error", lines[0].name, "error", lines[1].name, "error")
@@ -294,8 +294,16 @@ scrape_configs:
 	var totTruth, totBB float64
 	var totJG [2]float64
 	for i, o := range outs {
+		// The window of an outage runs from the middle of the gap before
+		// it to the middle of the gap after it.
 		a := o.start.Add(-*gap / 2)
+		if i > 0 {
+			a = outs[i-1].end.Add(o.start.Sub(outs[i-1].end) / 2)
+		}
 		b := o.end.Add(*gap / 2)
+		if i+1 < len(outs) {
+			b = o.end.Add(outs[i+1].start.Sub(o.end) / 2)
+		}
 		truth := o.end.Sub(o.start).Seconds()
 		w := b.Sub(a)
 		bbDown, err := query(api, fmt.Sprintf(`(1 - avg_over_time(probe_success{job="blackbox"}[%dms])) * %f`, w.Milliseconds(), w.Seconds()), b)
@@ -303,6 +311,9 @@ scrape_configs:
 			fmt.Fprintln(os.Stderr, "blackbox query:", err)
 			return 1
 		}
+		bbOK, _ := query(api, fmt.Sprintf(`sum_over_time(probe_success{job="blackbox"}[%dms])`, w.Milliseconds()), b)
+		bbN, _ := query(api, fmt.Sprintf(`count_over_time(probe_success{job="blackbox"}[%dms])`, w.Milliseconds()), b)
+		bbNote := fmt.Sprintf("%v/%v probes failed", bbN-bbOK, bbN)
 		var jg [2]float64
 		for k, l := range lines {
 			sel := fmt.Sprintf(`line_down_seconds_total{line=%q}`, l.name)
@@ -311,8 +322,8 @@ scrape_configs:
 				fmt.Fprintln(os.Stderr, "samples:", err)
 				return 1
 			}
-			ta, tb := alignedWindow(ts, a, b)
-			if ta.IsZero() || tb.IsZero() {
+			ta, tb := nearest(ts, a), nearest(ts, b)
+			if ta.IsZero() || tb.IsZero() || !ta.Before(tb) {
 				fmt.Fprintf(os.Stderr, "no samples of %s around outage %d\n", sel, i+1)
 				return 1
 			}
@@ -327,8 +338,8 @@ scrape_configs:
 		sumBB[0] += math.Abs(bbDown - truth)
 		totTruth += truth
 		totBB += bbDown
-		fmt.Printf("%-8s %10.3f | %10.3f %+9.3f | %10.3f %+9.3f | %10.3f %+9.3f\n", o.dur.String(), truth, bbDown, bbDown-truth,
-			jg[0], jg[0]-truth, jg[1], jg[1]-truth)
+		fmt.Printf("%-8s %10.3f | %10.3f %+9.3f | %10.3f %+9.3f | %10.3f %+9.3f   (blackbox %s)\n", o.dur.String(), truth, bbDown, bbDown-truth,
+			jg[0], jg[0]-truth, jg[1], jg[1]-truth, bbNote)
 	}
 	fmt.Printf("%-8s %10.3f | %10.3f %+9.3f | %10.3f %+9.3f | %10.3f %+9.3f\n", "total", totTruth, totBB, totBB-totTruth,
 		totJG[0], totJG[0]-totTruth, totJG[1], totJG[1]-totTruth)
@@ -380,19 +391,24 @@ func sampleTimes(api, sel string, at time.Time, rng time.Duration) ([]time.Time,
 	return out, nil
 }
 
-// alignedWindow picks the last sample at or before a and the first at or
-// after b, so increase() sees samples exactly at both window edges and
-// does not extrapolate.
-func alignedWindow(ts []time.Time, a, b time.Time) (ta, tb time.Time) {
-	for _, t := range ts {
-		if !t.After(a) {
-			ta = t
-		}
-		if tb.IsZero() && !t.Before(b) {
-			tb = t
+// nearest returns the sample time nearest to t: increase() over a range
+// from one sample to another sees samples exactly at both edges and does
+// not extrapolate.
+func nearest(ts []time.Time, t time.Time) time.Time {
+	var best time.Time
+	for _, x := range ts {
+		if best.IsZero() || absDur(x.Sub(t)) < absDur(best.Sub(t)) {
+			best = x
 		}
 	}
-	return ta, tb
+	return best
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 func dump(w string) {
