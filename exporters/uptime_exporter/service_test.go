@@ -20,7 +20,13 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func writeFile(t *testing.T, path, content string) {
+func writeFileB(t testing.TB, path, content string) { writeFile(t, path, content) }
+
+func startServiceB(t testing.TB, dir string) (*service, *prometheus.Registry) {
+	return startService(t, dir, options{shard: shard{0, 1}})
+}
+
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
@@ -32,7 +38,7 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 // startService loads dir/uptime.yml and applies it.
-func startService(t *testing.T, dir string, o options) (*service, *prometheus.Registry) {
+func startService(t testing.TB, dir string, o options) (*service, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	if o.newPinger == nil {
