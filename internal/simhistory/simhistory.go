@@ -327,6 +327,22 @@ func fmtF(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // WriteOpenMetrics writes the history. Samples are taken every Step starting
 // at From (aligned as given), up to and including To.
 func WriteOpenMetrics(w io.Writer, sp Spec) error {
+	return WriteOpenMetricsRange(w, sp, sp.From, sp.To.Add(time.Nanosecond))
+}
+
+// WriteOpenMetricsRange writes only the samples with lo <= t < hi.
+func WriteOpenMetricsRange(w io.Writer, sp Spec, lo, hi time.Time) error {
+	first := sp.From
+	if lo.After(first) {
+		first = lo.Add(-time.Nanosecond).Truncate(sp.Step)
+		for first.Before(lo) || first.Before(sp.From) {
+			first = first.Add(sp.Step)
+		}
+	}
+	last := sp.To
+	if !hi.After(last) {
+		last = hi.Add(-time.Nanosecond)
+	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	type fam struct {
 		name string
@@ -363,7 +379,7 @@ func WriteOpenMetrics(w io.Writer, sp Spec) error {
 			for _, e := range byNS[ns] {
 				ls := LabelString(e.Labels)
 				s := newSim(e)
-				for t := sp.From; !t.After(sp.To); t = t.Add(sp.Step) {
+				for t := first; !t.After(last); t = t.Add(sp.Step) {
 					c := s.advance(t)
 					if !c.running {
 						continue
@@ -397,7 +413,7 @@ func WriteOpenMetrics(w io.Writer, sp Spec) error {
 		fmt.Fprintf(bw, "# TYPE %s %s\n", strings.TrimSuffix(base, "_total"), typ(n))
 		for _, g := range gby[n] {
 			ls := LabelString(g.Labels)
-			for t := sp.From; !t.After(sp.To); t = t.Add(sp.Step) {
+			for t := first; !t.After(last); t = t.Add(sp.Step) {
 				v := g.Value(t)
 				if math.IsNaN(v) {
 					continue

@@ -1,0 +1,72 @@
+// Command jianguan-history writes simulated exporter history (OpenMetrics)
+// for `promtool tsdb create-blocks-from openmetrics`, e.g. for `make demo`
+// and `make bench-report`:
+//
+//	jianguan-history --days=35 --lines=20 --hosts=60 --websites=20 --step=60s -o history.om
+//	promtool tsdb create-blocks-from openmetrics history.om data/
+//
+// --scenario=test writes the hand-placed test month instead (--month=YYYY-MM).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/simhistory"
+)
+
+func main() {
+	var (
+		days     = flag.Int("days", 35, "days of history ending at --end")
+		endS     = flag.String("end", "", "end of history (RFC 3339; default: now rounded down to the step)")
+		step     = flag.Duration("step", 60*time.Second, "sample interval")
+		lines    = flag.Int("lines", 20, "lines")
+		hosts    = flag.Int("hosts", 60, "hosts")
+		websites = flag.Int("websites", 20, "websites")
+		scenario = flag.String("scenario", "demo", "demo | test")
+		month    = flag.String("month", "", "month for --scenario=test (YYYY-MM)")
+		out      = flag.String("o", "-", "output file (- = stdout)")
+	)
+	flag.Parse()
+	var sp simhistory.Spec
+	switch *scenario {
+	case "demo":
+		end := time.Now().UTC().Truncate(*step)
+		if *endS != "" {
+			t, err := time.Parse(time.RFC3339, *endS)
+			if err != nil {
+				fail(err)
+			}
+			end = t.Truncate(*step)
+		}
+		sp = simhistory.DemoScenario(end.Add(-time.Duration(*days)*24*time.Hour), end, *step, *lines, *hosts, *websites)
+	case "test":
+		t, err := time.Parse("2006-01", *month)
+		if err != nil {
+			fail(fmt.Errorf("--month: %v", err))
+		}
+		sp = simhistory.TestScenario(t.Year(), t.Month(), *step)
+	default:
+		fail(fmt.Errorf("unknown --scenario %q", *scenario))
+	}
+	var w io.Writer = os.Stdout
+	if *out != "-" {
+		f, err := os.Create(*out)
+		if err != nil {
+			fail(err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := simhistory.WriteOpenMetrics(w, sp); err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "jianguan-history:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,204 @@
+package simhistory
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Shanghai is Asia/Shanghai (UTC+8, no DST). A fixed zone keeps the package
+// independent of the host's tzdata.
+var Shanghai = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+// MonthBounds returns [start, end) of a calendar month in Asia/Shanghai.
+func MonthBounds(year int, month time.Month) (time.Time, time.Time) {
+	s := time.Date(year, month, 1, 0, 0, 0, 0, Shanghai)
+	return s.UTC(), s.AddDate(0, 1, 0).UTC()
+}
+
+func w(a time.Time, d time.Duration) Window { return Window{Start: a, End: a.Add(d)} }
+
+// TestScenario is a small history around one Asia/Shanghai calendar month
+// with hand-placed outages: straddling both month boundaries, inside a
+// maintenance window, an exporter restart (counter reset), unknown time and
+// one entirely in the previous month. Data runs from 6 h before the month to
+// 2 h after it.
+func TestScenario(year int, month time.Month, step time.Duration) Spec {
+	ms, me := MonthBounds(year, month)
+	day := func(d int, hh, mm, ss int) time.Time {
+		return ms.Add(time.Duration(d-1)*24*time.Hour + time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute + time.Duration(ss)*time.Second)
+	}
+	ps := ms.Add(-72 * time.Hour) // exporters started 3 days before
+	ents := []*Entity{
+		{NS: "line", Labels: map[string]string{"line": "ct-bgp-1", "kind": "bgp", "provider": "中国电信", "site": "dc1"}, ProcessStart: ps,
+			Outages: []Window{w(ms.Add(-30*time.Second), 125*time.Second), w(day(3, 10, 0, 7), 125*time.Second), w(day(10, 22, 13, 3), 41*time.Second)}},
+		{NS: "line", Labels: map[string]string{"line": "cu-leased-1", "kind": "leased", "provider": "中国联通", "site": "dc1"}, ProcessStart: ps,
+			Outages:     []Window{w(ms.Add(-600*time.Second), 540*time.Second), w(day(5, 2, 10, 0), 300*time.Second), w(day(7, 13, 1, 1), 20*time.Second), w(me.Add(-50*time.Second), 150*time.Second)},
+			Maintenance: []Window{w(day(5, 2, 0, 0), time.Hour)}},
+		{NS: "line", Labels: map[string]string{"line": "cm-bgp-2", "kind": "bgp", "provider": "中国移动", "site": "dc2"}, ProcessStart: ps,
+			Gaps:    []Window{w(day(15, 3, 0, 0), 2*time.Hour)},
+			Unknown: []Window{w(day(18, 9, 0, 0), 1000*time.Second)},
+			Outages: []Window{w(day(20, 11, 11, 11), 200*time.Second)}},
+		{NS: "host", Labels: map[string]string{"host": "web-01", "address": "10.0.0.11", "unit": "市财政局", "provider": "阿里云", "system": "财政门户", "site": "dc1", "path": "ct-bgp-1"}, ProcessStart: ps,
+			Outages: []Window{w(day(12, 8, 30, 0), 30*time.Second)}},
+		{NS: "host", Labels: map[string]string{"host": "db-01", "address": "10.0.0.12", "unit": "市财政局", "provider": "华为云", "system": "财政门户", "site": "dc1", "path": ""}, ProcessStart: ps},
+		{NS: "website", Labels: map[string]string{"url": "https://www.example.gov.cn/", "unit": "市政府办公厅", "provider": "阿里云", "system": "政府门户", "site": "dc1", "path": "ct-bgp-1"}, ProcessStart: ps,
+			Outages: []Window{w(day(25, 14, 0, 0), 600*time.Second)}},
+		{NS: "env_condition", Labels: map[string]string{"site": "dc1", "room": "A101", "device": "ups-a", "condition": "on_battery"}, ProcessStart: ps,
+			Outages: []Window{w(day(8, 4, 0, 0), 90*time.Second), w(day(21, 4, 0, 0), 30*time.Second)}},
+		{NS: "env_condition", Labels: map[string]string{"site": "dc1", "room": "A101", "device": "th-1", "condition": "temperature_out_of_band"}, ProcessStart: ps,
+			Outages: []Window{w(day(16, 13, 0, 0), 45*time.Minute)}},
+	}
+	sp := Spec{From: ms.Add(-6 * time.Hour), To: me.Add(2 * time.Hour), Step: step, Entities: ents}
+	sp.Gauges = envGauges("dc1", "A101", "ups-a", "th-1", 0)
+	sp.Gauges = append(sp.Gauges, lineGauges(ents[:3])...)
+	sp.Gauges = append(sp.Gauges, Gauge{Name: "website_tls_leaf_expiry_timestamp_seconds",
+		Labels: ents[5].Labels, Value: func(time.Time) float64 { return float64(me.Add(20 * 24 * time.Hour).Unix()) }})
+	return sp
+}
+
+func envGauges(site, room, ups, sensor string, seed float64) []Gauge {
+	ul := map[string]string{"site": site, "room": room, "device": ups}
+	sl := map[string]string{"site": site, "room": room, "device": sensor, "sensor": sensor, "rack": ""}
+	ph := func(p string) map[string]string {
+		return map[string]string{"site": site, "room": room, "device": ups, "phase": p}
+	}
+	day := func(t time.Time) float64 { return float64(t.Unix()%86400) / 86400 * 2 * math.Pi }
+	return []Gauge{
+		{Name: "env_ups_battery_runtime_seconds", Labels: ul, Value: func(t time.Time) float64 { return 1800 + 300*math.Sin(day(t)+seed) }},
+		{Name: "env_ups_output_load_ratio", Labels: ph("1"), Value: func(t time.Time) float64 { return 0.45 + 0.1*math.Sin(day(t)+seed) }},
+		{Name: "env_temperature_celsius", Labels: sl, Value: func(t time.Time) float64 { return 24 + 2*math.Sin(day(t)+seed) }},
+		{Name: "env_humidity_ratio", Labels: sl, Value: func(t time.Time) float64 { return 0.45 + 0.05*math.Cos(day(t)+seed) }},
+	}
+}
+
+func lineGauges(lines []*Entity) []Gauge {
+	var g []Gauge
+	for i, e := range lines {
+		l := e.Labels
+		cap := 1e9 * float64(i+1)
+		rate := 0.3 * cap / 8 // bytes/s
+		g = append(g,
+			Gauge{Name: "line_capacity_bits_per_second", Labels: l, Value: func(time.Time) float64 { return cap }},
+			Gauge{Name: "line_interface_receive_bytes_total", Labels: with(l, "interface", "ge-0/0/1"), Value: func(t time.Time) float64 {
+				// rate varies through the day between 0.1 and 0.5 of capacity.
+				s := float64(t.Unix() % 100000000)
+				return math.Floor(rate*s + 0.2*cap/8*86400/(2*math.Pi)*(1-math.Cos(s/86400*2*math.Pi)))
+			}},
+			Gauge{Name: "line_icmp_probes_total", Labels: with(l, "target", fmt.Sprintf("192.0.2.%d", i+1)), Value: func(t time.Time) float64 { return float64(t.Unix() % 100000000) }},
+			Gauge{Name: "line_icmp_replies_total", Labels: with(l, "target", fmt.Sprintf("192.0.2.%d", i+1)), Value: func(t time.Time) float64 {
+				s := float64(t.Unix() % 100000000)
+				return s - math.Floor(s/1000) // 0.1 % loss
+			}},
+			Gauge{Name: "line_bgp_established_transitions_total", Labels: with(l, "peer", fmt.Sprintf("198.51.100.%d", i+1)), Value: func(t time.Time) float64 {
+				n := 0.0
+				for _, o := range e.Outages {
+					if !t.Before(o.Start) {
+						n++
+					}
+				}
+				return n
+			}},
+		)
+	}
+	return g
+}
+
+func with(l map[string]string, k, v string) map[string]string {
+	m := map[string]string{k: v}
+	for a, b := range l {
+		m[a] = b
+	}
+	return m
+}
+
+// DemoScenario builds nLines/nHosts/nSites-scaled realistic history from
+// `from` to `to`: pseudo-random (seeded, deterministic) short outages, one
+// maintenance window per entity, occasional exporter restarts.
+func DemoScenario(from, to time.Time, step time.Duration, nLines, nHosts, nWebsites int) Spec {
+	rnd := uint64(0x9e3779b97f4a7c15)
+	next := func(n uint64) uint64 {
+		rnd ^= rnd << 13
+		rnd ^= rnd >> 7
+		rnd ^= rnd << 17
+		return rnd % n
+	}
+	ps := from.Add(-24 * time.Hour)
+	span := uint64(to.Sub(from) / time.Second)
+	providersL := []string{"中国电信", "中国联通", "中国移动"}
+	providersC := []string{"阿里云", "华为云", "腾讯云", "政务云"}
+	units := []string{"市财政局", "市政府办公厅", "市公安局", "市卫健委", "市教育局"}
+	mk := func(ns string, l map[string]string) *Entity {
+		e := &Entity{NS: ns, Labels: l, ProcessStart: ps}
+		n := int(next(4)) // 0..3 outages
+		for i := 0; i < n; i++ {
+			st := from.Add(time.Duration(next(span-4000)) * time.Second)
+			e.Outages = append(e.Outages, w(st, time.Duration(5+next(400))*time.Second))
+		}
+		if next(10) == 0 {
+			e.Maintenance = []Window{w(from.Add(time.Duration(next(span-8000))*time.Second), time.Hour)}
+		}
+		if next(20) == 0 {
+			e.Gaps = []Window{w(from.Add(time.Duration(next(span-8000))*time.Second), time.Duration(60+next(1800))*time.Second)}
+		}
+		// keep outages out of gaps and disjoint
+		var keep []Window
+		for _, o := range e.Outages {
+			ok := true
+			for _, g := range e.Gaps {
+				if o.End.After(g.Start.Add(-time.Minute)) && o.Start.Before(g.End.Add(time.Minute)) {
+					ok = false
+				}
+			}
+			for _, k := range keep {
+				if o.End.After(k.Start.Add(-10*time.Minute)) && o.Start.Before(k.End.Add(10*time.Minute)) {
+					ok = false
+				}
+			}
+			if ok {
+				keep = append(keep, o)
+			}
+		}
+		e.Outages = keep
+		return e
+	}
+	var sp Spec
+	sp.From, sp.To, sp.Step = from, to, step
+	var lines []*Entity
+	for i := 0; i < nLines; i++ {
+		p := providersL[i%len(providersL)]
+		kind := "bgp"
+		if i%2 == 1 {
+			kind = "leased"
+		}
+		e := mk("line", map[string]string{"line": fmt.Sprintf("line-%03d", i+1), "kind": kind, "provider": p, "site": fmt.Sprintf("dc%d", i%2+1)})
+		lines = append(lines, e)
+	}
+	sp.Entities = append(sp.Entities, lines...)
+	for i := 0; i < nHosts; i++ {
+		sp.Entities = append(sp.Entities, mk("host", map[string]string{"host": fmt.Sprintf("host-%03d", i+1), "address": fmt.Sprintf("10.1.%d.%d", i/250, i%250+1),
+			"unit": units[i%len(units)], "provider": providersC[i%len(providersC)], "system": fmt.Sprintf("系统%d", i%7+1), "site": fmt.Sprintf("dc%d", i%2+1), "path": ""}))
+	}
+	for i := 0; i < nWebsites; i++ {
+		sp.Entities = append(sp.Entities, mk("website", map[string]string{"url": fmt.Sprintf("https://site%03d.example.gov.cn/", i+1),
+			"unit": units[i%len(units)], "provider": providersC[i%len(providersC)], "system": fmt.Sprintf("门户%d", i%5+1), "site": "dc1", "path": ""}))
+	}
+	for r, room := range []string{"A101", "B201"} {
+		ups := fmt.Sprintf("ups-%d", r+1)
+		sen := fmt.Sprintf("th-%d", r+1)
+		e := mk("env_condition", map[string]string{"site": "dc1", "room": room, "device": ups, "condition": "on_battery"})
+		sp.Entities = append(sp.Entities, e)
+		e2 := mk("env_condition", map[string]string{"site": "dc1", "room": room, "device": sen, "condition": "temperature_out_of_band"})
+		sp.Entities = append(sp.Entities, e2)
+		sp.Gauges = append(sp.Gauges, envGauges("dc1", room, ups, sen, float64(r))...)
+	}
+	if len(lines) > 0 {
+		sp.Gauges = append(sp.Gauges, lineGauges(lines)...)
+	}
+	return sp
+}
