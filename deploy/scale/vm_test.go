@@ -26,14 +26,23 @@ import (
 // clock from t0, with confirmed outages at fixed offsets: the ground truth
 // of any window is known exactly.
 type fakeExporter struct {
-	t0      time.Time
+	mu      sync.Mutex
+	t0      time.Time                     // counters are 0 before t0
 	outages map[string][][2]time.Duration // line → [start, end) offsets from t0
+}
+
+func (f *fakeExporter) start() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.t0
 }
 
 func overlap(a0, a1, b0, b1 float64) float64 { return math.Max(0, math.Min(a1, b1)-math.Max(a0, b0)) }
 
+func (f *fakeExporter) observed(at time.Time) float64 { return math.Max(0, at.Sub(f.start()).Seconds()) }
+
 func (f *fakeExporter) down(line string, at time.Time) float64 {
-	now := at.Sub(f.t0).Seconds()
+	now := at.Sub(f.start()).Seconds()
 	var d float64
 	for _, o := range f.outages[line] {
 		d += overlap(0, now, o[0].Seconds(), o[1].Seconds())
@@ -47,7 +56,7 @@ func (f *fakeExporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var b strings.Builder
 	b.WriteString("# TYPE line_observed_seconds_total counter\n")
 	for _, l := range []string{"ct-bgp-1", "cu-leased-1", "cm-bgp-2"} {
-		fmt.Fprintf(&b, "line_observed_seconds_total{site=\"dc1\",line=%q} %.6f\n", l, now.Sub(f.t0).Seconds())
+		fmt.Fprintf(&b, "line_observed_seconds_total{site=\"dc1\",line=%q} %.6f\n", l, f.observed(now))
 	}
 	b.WriteString("# TYPE line_down_seconds_total counter\n")
 	for _, l := range []string{"ct-bgp-1", "cu-leased-1", "cm-bgp-2"} {
@@ -132,11 +141,9 @@ func TestVictoriaMetricsEquivalence(t *testing.T) {
 	vm := testutil.Need(t, "victoria-metrics")
 	dir := t.TempDir()
 
-	t0 := time.Now().Truncate(time.Second).Add(time.Second)
-	for time.Now().Before(t0) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	fx := &fakeExporter{t0: t0, outages: map[string][][2]time.Duration{
+	// t0 is set once everything runs, so a slow start on a loaded machine
+	// cannot move the window's edges into missing data.
+	fx := &fakeExporter{t0: time.Now().Add(24 * time.Hour), outages: map[string][][2]time.Duration{
 		"ct-bgp-1": {{12 * time.Second, 21 * time.Second}},
 		"cm-bgp-2": {{14 * time.Second, 16 * time.Second}, {22 * time.Second, 26 * time.Second}},
 	}}
@@ -182,6 +189,10 @@ remote_write:
 		mu.Unlock()
 	}
 
+	t0 := time.Now().Truncate(time.Second).Add(2 * time.Second)
+	fx.mu.Lock()
+	fx.t0 = t0
+	fx.mu.Unlock()
 	// Window (T−20 s, T] with T = t0 + 30 s: the outages lie inside it, both
 	// edges fall in up time.
 	const window = 20 * time.Second
