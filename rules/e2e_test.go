@@ -457,8 +457,19 @@ func TestEndToEndPrometheus(t *testing.T) {
 			t.Errorf("%s still %s in the Prometheus API after recovery", name, s)
 		}
 	}
+	// Watchdog (meta group, 15 s interval) must have reached the sink by now;
+	// allow one more evaluation interval before calling it lost.
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, ok := am.get(am.firing, "Watchdog"); ok {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	if _, ok := am.get(am.firing, "Watchdog"); !ok {
-		t.Error("Watchdog never reached the Alertmanager")
+		am.mu.Lock()
+		t.Errorf("Watchdog never reached the Alertmanager; received firing %v; Prometheus API: %v", am.firing, activeAlerts())
+		am.mu.Unlock()
 	}
 	t.Logf("end-to-end test took %s", time.Since(testStart).Round(time.Millisecond))
 }
