@@ -219,3 +219,34 @@ func mkdir(t *testing.T, d string) {
 		t.Fatal(err)
 	}
 }
+
+// TestExampleConfigs: the demo config and the deploy example load.
+func TestExampleConfigs(t *testing.T) {
+	pki := newTestPKI(t)
+	dir := t.TempDir()
+	for _, f := range []string{"hosts.csv", "websites.yml"} {
+		data, err := os.ReadFile(filepath.Join("demo", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, f), string(data))
+	}
+	data, err := os.ReadFile(filepath.Join("demo", "uptime.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "uptime.yml"), strings.ReplaceAll(string(data), "/tmp/jianguan-demo/ca.pem", pki.caFile))
+	cfg, err := loadConfig(filepath.Join(dir, "uptime.yml"), shard{0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.hosts) < 300 || len(cfg.websites) != 12 {
+		t.Errorf("demo: %d hosts, %d websites", len(cfg.hosts), len(cfg.websites))
+	}
+	deploy := filepath.Join("..", "..", "deploy", "etc", "jianguan", "uptime.yml")
+	if _, err := os.Stat(deploy); err == nil {
+		if _, err := loadConfig(deploy, shard{0, 1}); err != nil {
+			t.Errorf("deploy example: %v", err)
+		}
+	}
+}
