@@ -284,7 +284,7 @@ func rangeQuery(t *testing.T, env e2eEnv, q string, from, to time.Time) int {
 // default "last month") and October to date.
 var e2eNow = time.Date(2026, 10, 10, 12, 0, 0, 0, shanghai)
 
-const e2eStep = 5 * time.Minute
+const e2eStep = 10 * time.Minute
 
 func startBackfilledPrometheus(t *testing.T) e2eEnv {
 	prom := testutil.Need(t, "prometheus")
@@ -307,13 +307,13 @@ func startBackfilledPrometheus(t *testing.T) e2eEnv {
 	}
 	t.Logf("backfilled %s in %s", e2eNow.Sub(sp.From), time.Since(start).Round(time.Millisecond))
 	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 5m\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 10m\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	port := testutil.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+data, "--storage.tsdb.retention.time=100y",
-		"--web.listen-address="+addr, "--log.level=warn")
+		"--web.listen-address="+addr, "--log.level=warn", "--query.lookback-delta=15m")
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -334,7 +334,7 @@ func startBackfilledPrometheus(t *testing.T) e2eEnv {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return e2eEnv{url: base, now: e2eNow, rateInterval: "20m", step: e2eStep}
+	return e2eEnv{url: base, now: e2eNow, rateInterval: "40m", step: e2eStep}
 }
 
 // e2eSpec: exact availability history from simhistory for lines, signals,
