@@ -350,8 +350,9 @@ scrape_configs:
 		}
 		return bb / jg
 	}
-	fmt.Printf("sla error ratio (blackbox/jianguan at the default 1 s interval, %s): %.1f\n", lines[1].name, ratio(sumBB[0], sumJG[1]))
-	fmt.Printf("sla error ratio (blackbox/jianguan): %.1f\n", ratio(sumBB[0], sumJG[0]))
+	fmt.Printf("sla error ratio (blackbox/jianguan at 250 ms, %s): %.1f\n", lines[0].name, ratio(sumBB[0], sumJG[0]))
+	fmt.Printf("jianguan below is line_exporter's default configuration (%s: 1 s probes, down after 3 lost, up after 3 good)\n", lines[1].name)
+	fmt.Printf("sla error ratio (blackbox/jianguan): %.1f\n", ratio(sumBB[0], sumJG[1]))
 	return 0
 }
 
