@@ -152,7 +152,8 @@ func (p P) build() (cog.Builder[dashboard.Panel], error) {
 			ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)).
 			Build()
 	case kTable:
-		b := table.NewPanelBuilder().ShowHeader(true)
+		b := table.NewPanelBuilder().ShowHeader(true).
+			Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{"sum"}).CountRows(false))
 		if p.Sort != "" {
 			b.SortBy([]cog.Builder[common.TableSortByFieldState]{common.NewTableSortByFieldStateBuilder().DisplayName(p.Sort).Desc(true)})
 		}
