@@ -39,7 +39,9 @@ func (f *fakeExporter) start() time.Time {
 
 func overlap(a0, a1, b0, b1 float64) float64 { return math.Max(0, math.Min(a1, b1)-math.Max(a0, b0)) }
 
-func (f *fakeExporter) observed(at time.Time) float64 { return math.Max(0, at.Sub(f.start()).Seconds()) }
+func (f *fakeExporter) observed(at time.Time) float64 {
+	return math.Max(0, at.Sub(f.start()).Seconds())
+}
 
 func (f *fakeExporter) down(line string, at time.Time) float64 {
 	now := at.Sub(f.start()).Seconds()
