@@ -346,7 +346,12 @@ func (p *Pinger) IPv6() (bool, error) { return p.v6 != nil, p.v6err }
 // Stats returns engine counters.
 func (p *Pinger) Stats() Stats {
 	p.mu.Lock()
-	n := len(p.heap)
+	n := 0
+	for _, f := range []*family{p.v4, p.v6} {
+		if f != nil {
+			n += len(f.pending)
+		}
+	}
 	p.mu.Unlock()
 	return Stats{Sent: p.st.sent.Load(), Replies: p.st.replies.Load(), Timeouts: p.st.timeouts.Load(),
 		Unreachable: p.st.unreach.Load(), SendErrors: p.st.senderr.Load(), InFlight: n}
