@@ -162,6 +162,21 @@ func (s *signal) observe(at time.Time, st avail.State, reason, detail string) {
 	s.line.evaluate(time.Now())
 }
 
+// checkStale turns a polled signal unknown when no poll result arrived for
+// longer than it may be held (a stuck poller must never leave a line "up").
+func (s *signal) checkStale(now time.Time) {
+	if s.fresh <= 0 {
+		return
+	}
+	s.mu.Lock()
+	stale := s.tl.started && now.Sub(s.tl.last) > s.fresh && s.tl.state != avail.Unknown
+	last := s.tl.last
+	s.mu.Unlock()
+	if stale {
+		s.observe(now, avail.Unknown, "stale", "no poll result since "+last.Format(time.RFC3339))
+	}
+}
+
 func (s *signal) settled(now time.Time) time.Time {
 	t := s.tl.settled()
 	if s.fresh > 0 && s.tl.cand == avail.Unknown && s.tl.started && now.Sub(s.tl.last) <= s.fresh && now.After(t) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"strings"
 	"math/rand"
 	"testing"
 	"time"
@@ -148,5 +149,34 @@ func TestLineUnknownSignal(t *testing.T) {
 	}
 	if st, why := b.snapshot(); st != avail.Unknown || why != "interface_not_found" {
 		t.Fatalf("%v %q", st, why)
+	}
+}
+
+// A polled signal with no result for longer than it may be held goes
+// unknown: the line is not left "up".
+func TestStalePolledSignal(t *testing.T) {
+	t0 := time.Now().Add(-time.Minute)
+	r := avail.Rule{DownAfter: 1, UpAfter: 1}
+	l := newTestLine(r)
+	s := l.signals[0]
+	s.tl = newTimeline(r, t0)
+	s.fresh = 5 * time.Second
+	s.observe(t0, avail.Up, "", "")
+	s.observe(t0.Add(time.Second), avail.Up, "", "")
+	l.evaluate(t0.Add(3 * time.Second))
+	if l.tracker.State() != avail.Up {
+		t.Fatal("not up")
+	}
+	s.checkStale(t0.Add(4 * time.Second))
+	if st, _ := s.snapshot(); st != avail.Up {
+		t.Fatal("fresh signal turned unknown")
+	}
+	s.checkStale(t0.Add(10 * time.Second))
+	l.evaluate(t0.Add(10 * time.Second))
+	if st, why := s.snapshot(); st != avail.Unknown || !strings.HasPrefix(why, "stale") {
+		t.Fatalf("%v %q", st, why)
+	}
+	if l.tracker.State() != avail.Unknown {
+		t.Fatal("line still up with a stale signal")
 	}
 }

@@ -181,6 +181,9 @@ func (s *service) evalLoop() {
 			}
 			s.mu.Unlock()
 			for _, lr := range rs {
+				for _, sig := range lr.line.signals {
+					sig.checkStale(now)
+				}
 				lr.line.evaluate(now)
 			}
 		}
