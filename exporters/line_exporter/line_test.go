@@ -2,8 +2,8 @@ package main
 
 import (
 	"math"
-	"strings"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
 
