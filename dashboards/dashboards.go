@@ -62,6 +62,8 @@ var (
 	availSteps  = steps("red", SLATarget, "green")
 	budgetSteps = steps("red", 0, "orange", 86400*31*(1-SLATarget)/2, "green")
 	alarm01     = valueMap("0", "正常 OK", "green", "1", "告警 ALARM", "red")
+	// line_up + 2 × line_unknown: 0 down, 1 up, 2 unknown.
+	lineState = valueMap("0", "故障 DOWN", "red", "1", "正常 UP", "green", "2", "未知 UNKNOWN", "purple")
 )
 
 const wallboardSiteHelp = "站点变量 $site 过滤全部查询。 Filtered by $site."
@@ -74,9 +76,9 @@ func wallboard() D {
 	var ps []P
 	add := func(x, y uint32, p P) { p.X, p.Y = at(x, y); ps = append(ps, p) }
 
-	add(0, 0, P{Kind: kStat, W: 8, H: 5, Title: "线路状态 Line state", Unit: "none", ColorBg: true, Maps: upDown,
-		Desc:    "每条线路当前确认状态（line_up；未知按故障显示）。 Confirmed state of every line (line_up; unknown shows as down).",
-		Queries: []Q{q(e(`line_up{$F}`), "{{line}}")}, Steps: steps("red", 1, "green")})
+	add(0, 0, P{Kind: kStat, W: 8, H: 5, Title: "线路状态 Line state", Unit: "none", ColorBg: true, Maps: lineState,
+		Desc:    "每条线路当前确认状态：正常、故障或未知（未知从不算作正常）。 Confirmed state of every line: up, down or unknown (unknown never counts as up).",
+		Queries: []Q{q(e(`line_up{$F} + 2 * line_unknown{$F}`), "{{line}}")}})
 	add(8, 0, P{Kind: kStat, W: 8, H: 5, Title: "本月可用率 Line availability, month to date", Unit: "percentunit", Decimals: f64(4), ColorBg: true,
 		TimeFrom: "now/M", Steps: availSteps,
 		Desc:    "本自然月（Asia/Shanghai）至今的可用率，维护时间不计入分母。 Month-to-date availability, maintenance excluded from the denominator. Target 99.99 %.",
@@ -296,8 +298,7 @@ func lines() D {
 		},
 		Rows: []Row{
 			{Title: "状态 State", Panels: []P{
-				{Kind: kTimeline, W: 24, H: 6, Title: "线路状态 Line state", Unit: "none",
-					Maps:    valueMap("0", "故障 DOWN", "red", "1", "正常 UP", "green", "2", "未知 UNKNOWN", "purple"),
+				{Kind: kTimeline, W: 24, H: 6, Title: "线路状态 Line state", Unit: "none", Maps: lineState,
 					Desc:    "线路确认状态；2 = 未知（line_unknown）。 Confirmed line state; 2 = unknown.",
 					Queries: []Q{q(e(`line_up{$F} + 2 * line_unknown{$F}`), "{{line}} ({{kind}}, {{provider}})")}},
 				{Kind: kTimeline, W: 24, H: 8, Title: "信号状态 Signals (ICMP / interface / BGP)", Unit: "none", Maps: upDown,
