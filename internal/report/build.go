@@ -1,0 +1,619 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Build computes one report. On any query error it returns the error and no
+// document: a partial report is never presented as complete.
+func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month) (*Document, error) {
+	if err := ValidKind(kind); err != nil {
+		return nil, err
+	}
+	if err := cfg.normalise(); err != nil {
+		return nil, err
+	}
+	sel, _ := Matchers(cfg.Filter)
+	r := &run{ctx: ctx, q: q, cfg: cfg, month: month, sel: sel}
+	d := &Document{
+		Kind: kind, Organisation: cfg.Organisation, Month: month.Label,
+		PeriodStart: month.Start.In(cfg.Location).Format(time.RFC3339), PeriodEnd: month.End.In(cfg.Location).Format(time.RFC3339),
+		TimeZone: cfg.Location.String(), MonthSeconds: month.Seconds(),
+		GeneratedAt: cfg.Now().In(cfg.Location).Format(time.RFC3339), SLATarget: cfg.SLATarget, MaintenancePolicy: cfg.MaintenancePolicy,
+		Filter: sel,
+	}
+	var err error
+	switch kind {
+	case KindLines:
+		d.Title, d.TitleEN = "数据机房线路检查与巡检运行情况月度工作报告", "Monthly report on data-centre lines"
+		err = r.buildLines(d)
+	case KindHosts:
+		d.Title, d.TitleEN = "云主机与网站可用性月度报告", "Monthly availability of cloud hosts and websites"
+		err = r.buildHosts(d)
+	case KindInfrastructure:
+		d.Title, d.TitleEN = "数据机房基础设施运行情况月度工作报告", "Monthly report on data-centre infrastructure"
+		err = r.buildInfra(d)
+	case KindProviders:
+		d.Title, d.TitleEN = "云服务商月度综合评估", "Monthly evaluation of service providers"
+		err = r.buildProviders(d)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.finishAudit(d)
+	return d, nil
+}
+
+// ---- formatting helpers ----
+
+func pct(a float64) string {
+	if a < 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(a*100, 'f', 4, 64)
+}
+func secs(v float64) string { return strconv.FormatFloat(math.Round(v), 'f', 0, 64) }
+func num(v float64, prec int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	return strconv.FormatFloat(v, 'f', prec, 64)
+}
+
+// StatusText is the bilingual status.
+func StatusText(s string) string {
+	switch s {
+	case StatusMet:
+		return "达标 met"
+	case StatusBreached:
+		return "未达标 breached"
+	case StatusIndeterminate:
+		return "无法判定 indeterminate"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "是 yes"
+	}
+	return "否 no"
+}
+
+func policyText(p string) string {
+	if p == MaintenanceExcluded {
+		return "维护时间不计入分母 (maintenance excluded from the denominator)"
+	}
+	return "维护时间计为可用 (maintenance counted as uptime)"
+}
+
+func col(t, en string) Column  { return Column{Title: t, TitleEN: en} }
+func ncol(t, en string) Column { return Column{Title: t, TitleEN: en, Numeric: true} }
+
+func (r *run) fmtT(unix int64) string {
+	return time.Unix(unix, 0).In(r.cfg.Location).Format("2006-01-02 15:04:05")
+}
+
+func statusCounts(es []EntityResult) (met, br, ind int) {
+	for _, e := range es {
+		switch e.Status {
+		case StatusMet:
+			met++
+		case StatusBreached:
+			br++
+		default:
+			ind++
+		}
+	}
+	return
+}
+
+func availabilityTable(id, title, titleEN, nameTitle, nameEN string, es []EntityResult, extraCols []Column, extra func(e EntityResult) []string) Table {
+	t := Table{ID: id, Title: title, TitleEN: titleEN, Empty: "本月无数据 no data this month"}
+	t.Columns = append([]Column{col(nameTitle, nameEN)}, extraCols...)
+	t.Columns = append(t.Columns, ncol("可用率 %", "Availability %"), ncol("停机 s", "Down s"), ncol("维护内停机 s", "Maint. down s"),
+		ncol("未知 s", "Unknown s"), ncol("预算 s", "Budget s"), ncol("剩余预算 s", "Remaining s"), ncol("事件数", "Incidents"), col("结论", "Status"))
+	for _, e := range es {
+		row := []string{e.Name}
+		if extra != nil {
+			row = append(row, extra(e)...)
+		}
+		row = append(row, pct(e.Availability), secs(e.DownSeconds), secs(e.MaintenanceDownSeconds), secs(e.UnknownSeconds),
+			num(e.BudgetSeconds, 1), num(e.RemainingSeconds, 1), strconv.Itoa(len(e.Incidents)), StatusText(e.Status))
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+func (r *run) incidentTable(id string, es []EntityResult, nameTitle, nameEN string) Table {
+	t := Table{ID: id, Title: "故障事件清单", TitleEN: "Incidents", Empty: "本月无故障事件 no incidents this month",
+		Columns: []Column{col(nameTitle, nameEN), col("开始", "Start"), col("结束", "End"), ncol("本月内时长 s", "Seconds in month"),
+			col("维护窗口内", "In maintenance"), col("备注", "Note")}}
+	type row struct {
+		st  int64
+		row []string
+	}
+	var rows []row
+	for _, e := range es {
+		for _, in := range e.Incidents {
+			end := r.fmtT(in.EndUnix)
+			if in.Ongoing {
+				end += " (持续中 ongoing)"
+			}
+			rows = append(rows, row{in.StartUnix, []string{e.Name, r.fmtT(in.StartUnix), end, secs(in.Seconds), yesNo(in.Maintenance), in.Note}})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].st < rows[j].st })
+	for _, x := range rows {
+		t.Rows = append(t.Rows, x.row)
+	}
+	return t
+}
+
+func downtimeChart(title, titleEN string, es []EntityResult, budget float64) Chart {
+	c := Chart{Title: title, TitleEN: titleEN, Unit: "s", Threshold: budget, ThresholdLabel: "预算 budget " + num(budget, 1) + " s"}
+	sorted := append([]EntityResult(nil), es...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].DownSeconds > sorted[j].DownSeconds })
+	if len(sorted) > 20 {
+		sorted = sorted[:20]
+	}
+	for _, e := range sorted {
+		c.Labels = append(c.Labels, e.Name)
+		c.Values = append(c.Values, e.DownSeconds)
+	}
+	return c
+}
+
+func (r *run) budget() float64 { return (1 - r.cfg.SLATarget) * r.month.Seconds() }
+
+func (r *run) commonSummary(d *Document, es []EntityResult, what, whatEN string) {
+	met, br, ind := statusCounts(es)
+	var down float64
+	for _, e := range es {
+		down += e.DownSeconds
+	}
+	d.Summary = append(d.Summary,
+		KV{"统计周期", "Period", fmt.Sprintf("%s — %s (%s)", d.PeriodStart, d.PeriodEnd, d.TimeZone)},
+		KV{"SLA 目标", "SLA target", num(r.cfg.SLATarget*100, 2) + " %"},
+		KV{"维护策略", "Maintenance policy", policyText(r.cfg.MaintenancePolicy)},
+		KV{what + "数量", whatEN + " count", strconv.Itoa(len(es))},
+		KV{"达标 / 未达标 / 无法判定", "Met / breached / indeterminate", fmt.Sprintf("%d / %d / %d", met, br, ind)},
+		KV{"合计停机", "Total downtime", secs(down) + " s"},
+	)
+}
+
+// ---- lines ----
+
+func (r *run) buildLines(d *Document) error {
+	es, err := r.fetchAvailability("line")
+	if err != nil {
+		return err
+	}
+	d.Entities = es
+	r.commonSummary(d, es, "线路", "Lines")
+	// Quality figures.
+	sel := r.selector
+	R, E := r.rangeSel(), at(r.end())
+	type q struct {
+		key, purpose, expr string
+	}
+	qs := []q{
+		{"bgp_flaps", "BGP flaps", fmt.Sprintf("sum by (line) (increase(%s%s %s))", sel("line_bgp_established_transitions_total"), R, E)},
+		{"loss", "ICMP loss ratio", fmt.Sprintf("1 - sum by (line) (increase(%s%s %s)) / sum by (line) (increase(%s%s %s))", sel("line_icmp_replies_total"), R, E, sel("line_icmp_probes_total"), R, E)},
+		{"rtt_p50", "ICMP RTT p50", fmt.Sprintf("histogram_quantile(0.5, sum by (line, le) (increase(%s%s %s)))", sel("line_icmp_rtt_seconds_bucket"), R, E)},
+		{"rtt_p95", "ICMP RTT p95", fmt.Sprintf("histogram_quantile(0.95, sum by (line, le) (increase(%s%s %s)))", sel("line_icmp_rtt_seconds_bucket"), R, E)},
+		{"rtt_p99", "ICMP RTT p99", fmt.Sprintf("histogram_quantile(0.99, sum by (line, le) (increase(%s%s %s)))", sel("line_icmp_rtt_seconds_bucket"), R, E)},
+		{"rx_p95", "95th percentile receive rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel("line_interface_receive_bytes_total"), strings.TrimSuffix(R, "]"), E)},
+		{"tx_p95", "95th percentile transmit rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel("line_interface_transmit_bytes_total"), strings.TrimSuffix(R, "]"), E)},
+		{"capacity", "contracted capacity", fmt.Sprintf("max by (line) (last_over_time(%s%s %s))", sel("line_capacity_bits_per_second"), R, E)},
+	}
+	vals := make([]map[string]float64, len(qs))
+	var fns []func() error
+	for i, x := range qs {
+		i, x := i, x
+		fns = append(fns, func() error {
+			res, err := r.query(x.purpose, x.expr, r.end())
+			if err != nil {
+				return err
+			}
+			m := map[string]float64{}
+			for _, s := range res {
+				if len(s.Points) > 0 {
+					m[s.Labels["line"]] = s.Points[0].V
+				}
+			}
+			vals[i] = m
+			return nil
+		})
+	}
+	if err := parallel(fns...); err != nil {
+		return err
+	}
+	for i := range d.Entities {
+		e := &d.Entities[i]
+		e.Extra = map[string]float64{}
+		for j, x := range qs {
+			if v, ok := vals[j][e.Name]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+				e.Extra[x.key] = v
+			}
+		}
+	}
+	get := func(e EntityResult, k string, scale float64, prec int) string {
+		if v, ok := e.Extra[k]; ok {
+			return num(v*scale, prec)
+		}
+		return "—"
+	}
+	avail := availabilityTable("lines", "线路可用性", "Line availability", "线路", "Line", d.Entities,
+		[]Column{col("类型", "Kind"), col("运营商", "Provider"), col("站点", "Site")},
+		func(e EntityResult) []string {
+			return []string{e.Labels["kind"], e.Labels["provider"], e.Labels["site"]}
+		})
+	qual := Table{ID: "quality", Title: "线路质量", TitleEN: "Line quality", Empty: "无数据 no data",
+		Columns: []Column{col("线路", "Line"), ncol("BGP 振荡次数", "BGP flaps"), ncol("丢包率 %", "Loss %"), ncol("时延 P50 ms", "RTT p50 ms"),
+			ncol("时延 P95 ms", "RTT p95 ms"), ncol("时延 P99 ms", "RTT p99 ms"), ncol("入向 P95 Mbit/s", "Rx p95 Mbit/s"),
+			ncol("出向 P95 Mbit/s", "Tx p95 Mbit/s"), ncol("签约带宽 Mbit/s", "Capacity Mbit/s"), ncol("P95 利用率 %", "p95 utilisation %")}}
+	for _, e := range d.Entities {
+		util := "—"
+		if c, ok := e.Extra["capacity"]; ok && c > 0 {
+			m := math.Max(e.Extra["rx_p95"], e.Extra["tx_p95"])
+			util = num(m/c*100, 2)
+		}
+		flaps := "—"
+		if v, ok := e.Extra["bgp_flaps"]; ok {
+			flaps = num(math.Round(v), 0)
+		}
+		qual.Rows = append(qual.Rows, []string{e.Name, flaps, get(e, "loss", 100, 3), get(e, "rtt_p50", 1000, 2), get(e, "rtt_p95", 1000, 2),
+			get(e, "rtt_p99", 1000, 2), get(e, "rx_p95", 1e-6, 1), get(e, "tx_p95", 1e-6, 1), get(e, "capacity", 1e-6, 0), util})
+	}
+	d.Sections = append(d.Sections,
+		Section{ID: "availability", Title: "一、线路可用性", TitleEN: "1. Line availability",
+			Text:   []string{fmt.Sprintf("按 %s 日历月统计，SLA 目标 %s %%，本月停机预算 %s 秒。 Calendar month in %s; SLA target %s %%; downtime budget %s s.", d.TimeZone, num(r.cfg.SLATarget*100, 2), num(r.budget(), 1), d.TimeZone, num(r.cfg.SLATarget*100, 2), num(r.budget(), 1))},
+			Charts: []Chart{downtimeChart("各线路停机时间", "Downtime per line", d.Entities, r.budget())},
+			Tables: []Table{avail}},
+		Section{ID: "incidents", Title: "二、故障事件", TitleEN: "2. Incidents", Tables: []Table{r.incidentTable("incidents", d.Entities, "线路", "Line")}},
+		Section{ID: "quality", Title: "三、线路质量与带宽利用率", TitleEN: "3. Quality and utilisation", Tables: []Table{qual}},
+	)
+	return nil
+}
+
+// ---- hosts and websites ----
+
+type agg struct {
+	name                            string
+	n, met                          int
+	down, denom, unknown, incidents float64
+	recovery                        float64
+}
+
+func (r *run) aggregate(es []EntityResult, label string) []*agg {
+	m := map[string]*agg{}
+	var order []string
+	for _, e := range es {
+		k := e.Labels[label]
+		a := m[k]
+		if a == nil {
+			a = &agg{name: k}
+			m[k] = a
+			order = append(order, k)
+		}
+		a.n++
+		if e.Status == StatusMet {
+			a.met++
+		}
+		a.down += e.DownSeconds
+		den := e.ObservedSeconds
+		if r.cfg.MaintenancePolicy == MaintenanceExcluded {
+			den -= e.MaintenanceSeconds
+		}
+		a.denom += den
+		a.unknown += e.UnknownSeconds
+		for _, in := range e.Incidents {
+			if !in.Maintenance {
+				a.incidents++
+				a.recovery += in.Seconds
+			}
+		}
+	}
+	sort.Strings(order)
+	out := make([]*agg, 0, len(order))
+	for _, k := range order {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+func (a *agg) availability() float64 {
+	if a.denom <= 0 {
+		return -1
+	}
+	return 1 - a.down/a.denom
+}
+
+func aggTable(id, title, titleEN, nt, nen string, as []*agg) Table {
+	t := Table{ID: id, Title: title, TitleEN: titleEN, Empty: "无数据 no data",
+		Columns: []Column{col(nt, nen), ncol("对象数", "Entities"), ncol("达标数", "Met"), ncol("可用率 %", "Availability %"),
+			ncol("停机 s", "Down s"), ncol("未知 s", "Unknown s"), ncol("事件数", "Incidents")}}
+	for _, a := range as {
+		t.Rows = append(t.Rows, []string{a.name, strconv.Itoa(a.n), strconv.Itoa(a.met), pct(a.availability()), secs(a.down), secs(a.unknown), num(a.incidents, 0)})
+	}
+	return t
+}
+
+func (r *run) buildHosts(d *Document) error {
+	var hosts, sites []EntityResult
+	err := parallel(
+		func() (err error) { hosts, err = r.fetchAvailability("host"); return },
+		func() (err error) { sites, err = r.fetchAvailability("website"); return },
+	)
+	if err != nil {
+		return err
+	}
+	certs, err := r.query("TLS leaf certificate expiry", fmt.Sprintf("last_over_time(%s%s %s)", r.selector("website_tls_leaf_expiry_timestamp_seconds"), r.rangeSel(), at(r.end())), r.end())
+	if err != nil {
+		return err
+	}
+	d.Entities = append(append([]EntityResult{}, hosts...), sites...)
+	r.commonSummary(d, d.Entities, "主机与网站", "Hosts and websites")
+	ex := []Column{col("单位", "Unit"), col("服务商", "Provider"), col("系统", "System")}
+	exf := func(e EntityResult) []string {
+		return []string{e.Labels["unit"], e.Labels["provider"], e.Labels["system"]}
+	}
+	worst := append([]EntityResult(nil), d.Entities...)
+	sort.SliceStable(worst, func(i, j int) bool { return worst[i].DownSeconds > worst[j].DownSeconds })
+	var w []EntityResult
+	for _, e := range worst {
+		if e.DownSeconds > 0 && len(w) < 10 {
+			w = append(w, e)
+		}
+	}
+	ct := Table{ID: "certificates", Title: "证书到期", TitleEN: "Certificates expiring", Empty: "无证书数据 no certificate data",
+		Columns: []Column{col("网站", "Website"), col("到期时间", "Expires"), ncol("剩余天数", "Days left"), col("30 天内到期", "Within 30 days")}}
+	sort.Slice(certs, func(i, j int) bool { return certs[i].Points[0].V < certs[j].Points[0].V })
+	for _, c := range certs {
+		if len(c.Points) == 0 {
+			continue
+		}
+		exp := int64(c.Points[0].V)
+		days := float64(exp-r.end().Unix()) / 86400
+		ct.Rows = append(ct.Rows, []string{c.Labels["url"], r.fmtT(exp), num(days, 1), yesNo(days < 30)})
+	}
+	d.Sections = append(d.Sections,
+		Section{ID: "hosts", Title: "一、云主机可用性", TitleEN: "1. Host availability",
+			Charts: []Chart{downtimeChart("主机停机时间", "Host downtime", hosts, r.budget())},
+			Tables: []Table{availabilityTable("hosts", "云主机", "Hosts", "主机", "Host", hosts, ex, exf)}},
+		Section{ID: "websites", Title: "二、网站可用性", TitleEN: "2. Website availability",
+			Charts: []Chart{downtimeChart("网站停机时间", "Website downtime", sites, r.budget())},
+			Tables: []Table{availabilityTable("websites", "网站", "Websites", "网站", "Website", sites, ex, exf)}},
+		Section{ID: "units", Title: "三、按单位与服务商汇总", TitleEN: "3. By unit and provider",
+			Tables: []Table{aggTable("units", "按单位", "By unit", "单位", "Unit", r.aggregate(d.Entities, "unit")),
+				aggTable("providers", "按服务商", "By provider", "服务商", "Provider", r.aggregate(d.Entities, "provider"))}},
+		Section{ID: "worst", Title: "四、停机最多的对象", TitleEN: "4. Worst offenders",
+			Tables: []Table{availabilityTable("worst", "停机时间前十", "Top 10 by downtime", "对象", "Entity", w, nil, nil)}},
+		Section{ID: "incidents", Title: "五、故障事件", TitleEN: "5. Incidents", Tables: []Table{r.incidentTable("incidents", d.Entities, "对象", "Entity")}},
+		Section{ID: "certificates", Title: "六、证书到期", TitleEN: "6. Certificates", Tables: []Table{ct}},
+	)
+	return nil
+}
+
+// ---- infrastructure ----
+
+var conditionNames = map[string]string{
+	"on_battery": "UPS 电池供电", "temperature_out_of_band": "温度超出 21–27 °C", "humidity_high": "湿度高于 60 %",
+	"leak": "漏水", "feed_lost": "市电中断", "cooling_redundancy_lost": "制冷冗余低于 N+1", "ups_redundancy_lost": "UPS 冗余丢失",
+	"smoke": "烟雾", "door_open": "门禁打开", "generator_running": "发电机运行",
+}
+
+func (r *run) buildInfra(d *Document) error {
+	conds, err := r.fetchAvailability("env_condition")
+	if err != nil {
+		return err
+	}
+	d.Entities = conds
+	R, E := r.rangeSel(), at(r.end())
+	var rt, load, tmin, tavg, tmax, hmin, havg, hmax map[string]Series
+	agg := func(dst *map[string]Series, purpose, fn, metric string) func() error {
+		return func() (err error) {
+			*dst, err = r.gaugeAgg(purpose, fmt.Sprintf("%s(%s%s %s)", fn, r.selector(metric), R, E))
+			return
+		}
+	}
+	err = parallel(
+		agg(&rt, "lowest UPS runtime", "min_over_time", "env_ups_battery_runtime_seconds"),
+		agg(&load, "peak UPS load", "max_over_time", "env_ups_output_load_ratio"),
+		agg(&tmin, "temperature min", "min_over_time", "env_temperature_celsius"),
+		agg(&tavg, "temperature mean", "avg_over_time", "env_temperature_celsius"),
+		agg(&tmax, "temperature max", "max_over_time", "env_temperature_celsius"),
+		agg(&hmin, "humidity min", "min_over_time", "env_humidity_ratio"),
+		agg(&havg, "humidity mean", "avg_over_time", "env_humidity_ratio"),
+		agg(&hmax, "humidity max", "max_over_time", "env_humidity_ratio"),
+	)
+	if err != nil {
+		return err
+	}
+	var events, active float64
+	ct := Table{ID: "conditions", Title: "环境与电力事件", TitleEN: "Environment and power conditions", Empty: "本月无事件 no conditions",
+		Columns: []Column{col("站点", "Site"), col("机房", "Room"), col("设备", "Device"), col("事件类型", "Condition"), ncol("次数", "Events"),
+			ncol("累计时长 s", "Seconds"), ncol("维护内 s", "In maintenance s"), ncol("未知 s", "Unknown s")}}
+	sort.SliceStable(conds, func(i, j int) bool {
+		a, b := conds[i].Labels, conds[j].Labels
+		return a["site"]+a["room"]+a["condition"]+a["device"] < b["site"]+b["room"]+b["condition"]+b["device"]
+	})
+	for _, c := range conds {
+		n := conditionNames[c.Labels["condition"]]
+		ct.Rows = append(ct.Rows, []string{c.Labels["site"], c.Labels["room"], c.Labels["device"], n + " " + c.Labels["condition"],
+			strconv.Itoa(len(c.Incidents)), secs(c.DownSeconds), secs(c.MaintenanceDownSeconds), secs(c.UnknownSeconds)})
+		events += float64(len(c.Incidents))
+		active += c.DownSeconds
+	}
+	ups := Table{ID: "ups", Title: "UPS 运行", TitleEN: "UPS", Empty: "无 UPS 数据 no UPS data",
+		Columns: []Column{col("站点", "Site"), col("机房", "Room"), col("设备", "Device"), ncol("最低后备时间 min", "Lowest runtime min"), ncol("峰值负载 %", "Peak load %")}}
+	keys := sortedKeys(rt)
+	for _, k := range keys {
+		s := rt[k]
+		peak := -1.0
+		for _, l := range load {
+			if l.Labels["device"] == s.Labels["device"] && l.Labels["room"] == s.Labels["room"] && l.Labels["site"] == s.Labels["site"] && l.Points[0].V > peak {
+				peak = l.Points[0].V
+			}
+		}
+		pk := "—"
+		if peak >= 0 {
+			pk = num(peak*100, 1)
+		}
+		ups.Rows = append(ups.Rows, []string{s.Labels["site"], s.Labels["room"], s.Labels["device"], num(s.Points[0].V/60, 1), pk})
+	}
+	sens := Table{ID: "sensors", Title: "温湿度", TitleEN: "Temperature and humidity", Empty: "无传感器数据 no sensor data",
+		Columns: []Column{col("机房", "Room"), col("传感器", "Sensor"), ncol("最低 °C", "Min °C"), ncol("平均 °C", "Mean °C"), ncol("最高 °C", "Max °C"),
+			ncol("最低 %RH", "Min %RH"), ncol("平均 %RH", "Mean %RH"), ncol("最高 %RH", "Max %RH"), ncol("超温时长 s", "Out of 21–27 °C s"), ncol("高湿时长 s", "Above 60 %RH s")}}
+	v := func(m map[string]Series, k string, scale float64) string {
+		if s, ok := m[k]; ok && len(s.Points) > 0 {
+			return num(s.Points[0].V*scale, 1)
+		}
+		return "—"
+	}
+	condSecs := func(dev, cond string) string {
+		for _, c := range conds {
+			if c.Labels["device"] == dev && c.Labels["condition"] == cond {
+				return secs(c.DownSeconds)
+			}
+		}
+		return "—"
+	}
+	chart := Chart{Title: "最高温度", TitleEN: "Maximum temperature per sensor", Unit: "°C", Threshold: 27, ThresholdLabel: "27 °C"}
+	for _, k := range sortedKeys(tmax) {
+		s := tmax[k]
+		sens.Rows = append(sens.Rows, []string{s.Labels["room"], s.Labels["sensor"], v(tmin, k, 1), v(tavg, k, 1), v(tmax, k, 1),
+			v(hmin, k, 100), v(havg, k, 100), v(hmax, k, 100), condSecs(s.Labels["device"], "temperature_out_of_band"), condSecs(s.Labels["device"], "humidity_high")})
+		chart.Labels = append(chart.Labels, s.Labels["room"]+"/"+s.Labels["sensor"])
+		chart.Values = append(chart.Values, s.Points[0].V)
+	}
+	d.Summary = append(d.Summary,
+		KV{"统计周期", "Period", fmt.Sprintf("%s — %s (%s)", d.PeriodStart, d.PeriodEnd, d.TimeZone)},
+		KV{"维护策略", "Maintenance policy", policyText(r.cfg.MaintenancePolicy)},
+		KV{"事件总数", "Condition events", num(events, 0)},
+		KV{"事件累计时长", "Condition time", secs(active) + " s"},
+	)
+	d.Sections = append(d.Sections,
+		Section{ID: "conditions", Title: "一、电力与环境事件", TitleEN: "1. Power and environment conditions", Tables: []Table{ct}},
+		Section{ID: "incidents", Title: "二、事件明细", TitleEN: "2. Condition events", Tables: []Table{r.incidentTable("incidents", conds, "设备", "Device")}},
+		Section{ID: "ups", Title: "三、UPS 运行情况", TitleEN: "3. UPS", Tables: []Table{ups}},
+		Section{ID: "sensors", Title: "四、温湿度", TitleEN: "4. Temperature and humidity", Charts: []Chart{chart}, Tables: []Table{sens}},
+	)
+	return nil
+}
+
+func sortedKeys(m map[string]Series) []string {
+	k := make([]string, 0, len(m))
+	for x := range m {
+		k = append(k, x)
+	}
+	sort.Strings(k)
+	return k
+}
+
+// ---- providers ----
+
+func (r *run) buildProviders(d *Document) error {
+	var lines, hosts, sites []EntityResult
+	err := parallel(
+		func() (err error) { lines, err = r.fetchAvailability("line"); return },
+		func() (err error) { hosts, err = r.fetchAvailability("host"); return },
+		func() (err error) { sites, err = r.fetchAvailability("website"); return },
+	)
+	if err != nil {
+		return err
+	}
+	all := append(append(append([]EntityResult{}, lines...), hosts...), sites...)
+	d.Entities = all
+	w := r.cfg.Weights
+	for _, a := range r.aggregate(all, "provider") {
+		p := ProviderScore{Provider: a.name, Entities: a.n, Met: a.met, Incidents: int(a.incidents), Availability: a.availability()}
+		if a.incidents > 0 {
+			p.MTTRSeconds = a.recovery / a.incidents
+		}
+		Score(&p, r.cfg.SLATarget, w)
+		d.Providers = append(d.Providers, p)
+	}
+	sort.SliceStable(d.Providers, func(i, j int) bool { return d.Providers[i].Score > d.Providers[j].Score })
+	t := Table{ID: "scores", Title: "服务商综合评分", TitleEN: "Provider scores", Empty: "无服务商数据 no provider data",
+		Columns: []Column{col("服务商", "Provider"), ncol("对象数", "Entities"), ncol("可用率 %", "Availability %"), ncol("达标数", "Met"),
+			ncol("事件数", "Incidents"), ncol("平均恢复时间 s", "MTTR s"), ncol("可用性得分", "S_avail"), ncol("达标得分", "S_sla"),
+			ncol("事件得分", "S_inc"), ncol("恢复得分", "S_rec"), ncol("综合得分", "Score")}}
+	chart := Chart{Title: "综合得分", TitleEN: "Score per provider", Unit: "分"}
+	for _, p := range d.Providers {
+		t.Rows = append(t.Rows, []string{p.Provider, strconv.Itoa(p.Entities), pct(p.Availability), strconv.Itoa(p.Met), strconv.Itoa(p.Incidents),
+			num(p.MTTRSeconds, 0), num(p.SAvailability, 2), num(p.SSLA, 2), num(p.SIncidents, 2), num(p.SRecovery, 2), num(p.Score, 2)})
+		chart.Labels = append(chart.Labels, p.Provider)
+		chart.Values = append(chart.Values, p.Score)
+	}
+	r.commonSummary(d, all, "评估对象", "Evaluated entities")
+	d.Sections = append(d.Sections,
+		Section{ID: "formula", Title: "一、评分方法", TitleEN: "1. Method",
+			Text: []string{
+				"评分输入：各服务商名下线路、云主机、网站的可用率（按所选维护策略）、达标对象数、非维护故障次数及平均恢复时间。 Inputs: availability of the provider's lines, hosts and websites, entities meeting the SLA, incidents outside maintenance and mean time to recover.",
+				"公式 Formula: " + ScoreFormula,
+				fmt.Sprintf("权重 Weights: w_a = %s, w_s = %s, w_i = %s, w_r = %s; SLA target = %s %%.", num(w.Availability, 3), num(w.SLA, 3), num(w.Incidents, 3), num(w.Recovery, 3), num(r.cfg.SLATarget*100, 2)),
+			}},
+		Section{ID: "scores", Title: "二、评分结果", TitleEN: "2. Scores", Charts: []Chart{chart}, Tables: []Table{t}},
+		Section{ID: "entities", Title: "三、评估对象明细", TitleEN: "3. Entities",
+			Tables: []Table{availabilityTable("entities", "评估对象", "Entities", "对象", "Entity", all,
+				[]Column{col("类别", "Type"), col("服务商", "Provider")}, func(e EntityResult) []string { return []string{e.NS, e.Labels["provider"]} })}},
+	)
+	return nil
+}
+
+// ---- audit ----
+
+func (r *run) finishAudit(d *Document) {
+	sort.SliceStable(r.audit, func(i, j int) bool {
+		if r.audit[i].Purpose != r.audit[j].Purpose {
+			return r.audit[i].Purpose < r.audit[j].Purpose
+		}
+		return r.audit[i].PromQL < r.audit[j].PromQL
+	})
+	d.Audit = Audit{
+		Policy: policyText(r.cfg.MaintenancePolicy),
+		Method: []string{
+			fmt.Sprintf("月份按 %s 日历月计算：[%s, %s)，共 %s 秒。 Calendar month in %s: [%s, %s), %s s.", d.TimeZone, d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0), d.TimeZone, d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0)),
+			"计数器增量 = 月末最后一个样本 − 月初时刻（含）最后一个样本；计数器重置时读取原始样本分段求和，不使用 increase() 外推。 Counter increase = last sample at or before the month end − last sample at or before the month start (both instant queries with @); on a counter reset the raw samples are summed piecewise. increase() extrapolation is not used, so Prometheus 2.x closed ranges / 3.x left-open ranges do not change the figures.",
+			"未知时间 = 月秒数 − Δobserved（含 exporter 未运行时间），从不计为可用。 Unknown = month seconds − Δobserved (includes time the exporter was not running); never counted as up.",
+			"可用率：维护不计入分母时 A = 1 − Δdown / (Δobserved − Δmaintenance)；维护计为可用时 A = 1 − Δdown / Δobserved。 Availability as in docs/metrics.md §1.",
+			"停机预算 = (1 − 目标) × (月秒数 − 维护秒数[不计入时])；停机 > 预算 → 未达标；未知 > 剩余预算 → 无法判定（绝不判为达标）。 Budget = (1 − target) × (month − maintenance if excluded); down > budget → breached; unknown > remaining budget → indeterminate, never met.",
+			"故障事件由 state_changes_total、last_change_timestamp_seconds 与 down_seconds_total 以 300 s 步长重建，必要时细化到 1 s。 Incidents are rebuilt from state_changes_total, last_change_timestamp_seconds and down_seconds_total at a 300 s step, refined down to 1 s where a step holds more than two transitions.",
+		},
+		Queries: r.audit,
+	}
+}
+
+// CounterTable is the audit's raw counter values (start, end, resets, delta).
+func CounterTable(d *Document) Table {
+	t := Table{ID: "audit-counters", Title: "原始计数器值", TitleEN: "Raw counter values",
+		Columns: []Column{col("对象", "Entity"), col("计数器", "Counter"), ncol("月初值", "At start"), ncol("月末值", "At end"),
+			ncol("重置次数", "Resets"), ncol("增量", "Increase"), ncol("未知 s", "Unknown s"), col("备注", "Note")}}
+	for _, e := range d.Entities {
+		names := make([]string, 0, len(e.Counters))
+		for n := range e.Counters {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			c := e.Counters[n]
+			t.Rows = append(t.Rows, []string{e.Name + " " + condLabel(e), n, num(c.Start, 0), num(c.End, 0), strconv.Itoa(c.Resets), num(c.Delta, 0), secs(e.UnknownSeconds), c.Note})
+		}
+	}
+	return t
+}
+
+func condLabel(e EntityResult) string {
+	if c := e.Labels["condition"]; c != "" {
+		return c
+	}
+	return ""
+}

@@ -1,0 +1,161 @@
+package report
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Maintenance policies.
+const (
+	MaintenanceExcluded = "excluded"          // maintenance time leaves the denominator
+	MaintenanceUptime   = "counted-as-uptime" // maintenance time counts as up
+)
+
+// Report kinds.
+const (
+	KindInfrastructure = "infrastructure"
+	KindLines          = "lines"
+	KindHosts          = "hosts"
+	KindProviders      = "providers"
+)
+
+// Kinds lists the report kinds in display order.
+var Kinds = []string{KindInfrastructure, KindLines, KindHosts, KindProviders}
+
+// Formats lists the output formats.
+var Formats = []string{"html", "pdf", "csv", "xlsx", "json"}
+
+// Weights are the provider-score weights (they are normalised to sum 1).
+type Weights struct {
+	Availability float64 `json:"availability"`
+	SLA          float64 `json:"sla"`
+	Incidents    float64 `json:"incidents"`
+	Recovery     float64 `json:"recovery"`
+}
+
+// Config configures the engine.
+type Config struct {
+	SLATarget         float64           `json:"slaTarget"`         // 0.9999
+	MaintenancePolicy string            `json:"maintenancePolicy"` // excluded | counted-as-uptime
+	Weights           Weights           `json:"weights"`
+	Location          *time.Location    `json:"-"`
+	Filter            map[string]string `json:"filter,omitempty"` // label filters (escaped)
+	Organisation      string            `json:"organisation,omitempty"`
+	// Now is the clock (tests); nil = time.Now.
+	Now func() time.Time `json:"-"`
+	// MaxRangePoints bounds query_range resolution (Prometheus: 11 000).
+	MaxRangePoints int `json:"-"`
+}
+
+// DefaultConfig is 99.99 %, maintenance excluded, Asia/Shanghai.
+func DefaultConfig() Config {
+	return Config{
+		SLATarget:         0.9999,
+		MaintenancePolicy: MaintenanceExcluded,
+		Weights:           Weights{Availability: 0.5, SLA: 0.2, Incidents: 0.15, Recovery: 0.15},
+		Location:          Shanghai,
+	}
+}
+
+// Shanghai is Asia/Shanghai; a fixed UTC+8 zone when tzdata is missing (no
+// DST since 1991, so identical for every month a report can cover).
+var Shanghai = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+func (c *Config) normalise() error {
+	if c.SLATarget == 0 {
+		c.SLATarget = 0.9999
+	}
+	if c.SLATarget <= 0 || c.SLATarget >= 1 {
+		return Errorf(ErrBadRequest, "SLA target %v must be between 0 and 1 (e.g. 0.9999)", c.SLATarget)
+	}
+	switch c.MaintenancePolicy {
+	case "":
+		c.MaintenancePolicy = MaintenanceExcluded
+	case MaintenanceExcluded, MaintenanceUptime:
+	default:
+		return Errorf(ErrBadRequest, "maintenance policy %q: want %q or %q", c.MaintenancePolicy, MaintenanceExcluded, MaintenanceUptime)
+	}
+	w := c.Weights
+	if w.Availability < 0 || w.SLA < 0 || w.Incidents < 0 || w.Recovery < 0 {
+		return Errorf(ErrBadRequest, "provider weights must not be negative")
+	}
+	if s := w.Availability + w.SLA + w.Incidents + w.Recovery; s == 0 {
+		c.Weights = DefaultConfig().Weights
+	} else {
+		c.Weights = Weights{w.Availability / s, w.SLA / s, w.Incidents / s, w.Recovery / s}
+	}
+	if c.Location == nil {
+		c.Location = Shanghai
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.MaxRangePoints == 0 {
+		c.MaxRangePoints = 10000
+	}
+	if _, err := Matchers(c.Filter); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Month is a calendar month in the report time zone, [Start, End).
+type Month struct {
+	Label      string // 2026-10
+	Start, End time.Time
+}
+
+// Seconds is the wall-clock length.
+func (m Month) Seconds() float64 { return m.End.Sub(m.Start).Seconds() }
+
+var monthRE = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
+
+// ParseMonth parses YYYY-MM in loc; months not yet finished at now are
+// rejected (a report of an unfinished month would be partial).
+func ParseMonth(s string, loc *time.Location, now time.Time) (Month, error) {
+	if loc == nil {
+		loc = Shanghai
+	}
+	m := monthRE.FindStringSubmatch(s)
+	if m == nil {
+		return Month{}, Errorf(ErrBadRequest, "month %q: want YYYY-MM, e.g. 2026-10", s)
+	}
+	var y, mo int
+	fmt.Sscanf(m[1], "%d", &y)
+	fmt.Sscanf(m[2], "%d", &mo)
+	if mo < 1 || mo > 12 || y < 2000 {
+		return Month{}, Errorf(ErrBadRequest, "month %q: no such month", s)
+	}
+	st := time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, loc)
+	en := st.AddDate(0, 1, 0)
+	if en.After(now) {
+		return Month{}, Errorf(ErrBadRequest, "month %s is not finished yet (it ends %s); only complete months can be reported", s, en.Format("2006-01-02 15:04 MST"))
+	}
+	return Month{Label: s, Start: st, End: en}, nil
+}
+
+// ValidKind checks a report kind.
+func ValidKind(k string) error {
+	for _, x := range Kinds {
+		if x == k {
+			return nil
+		}
+	}
+	return Errorf(ErrBadRequest, "unknown report kind %q: want one of infrastructure, lines, hosts, providers", k)
+}
+
+// ValidFormat checks an output format.
+func ValidFormat(f string) error {
+	for _, x := range Formats {
+		if x == f {
+			return nil
+		}
+	}
+	return Errorf(ErrBadRequest, "unsupported format %q: want one of html, pdf, csv, xlsx, json", f)
+}

@@ -1,0 +1,158 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/report"
+	"github.com/jianguan/jianguan/internal/report/promapi"
+	"github.com/jianguan/jianguan/internal/simhistory"
+	"github.com/jianguan/jianguan/internal/testutil"
+)
+
+// E2EMonth is the month the e2e history covers (in the past).
+const e2eYear, e2eMonth = 2026, time.October
+
+// startE2EPrometheus backfills the test scenario and starts Prometheus 2.42.
+func startE2EPrometheus(t *testing.T) (string, simhistory.Spec) {
+	promtool := testutil.Need(t, "promtool")
+	prom := testutil.Need(t, "prometheus")
+	sp := simhistory.TestScenario(e2eYear, e2eMonth, 300*time.Second)
+	dir := filepath.Join(t.TempDir(), "data")
+	st := time.Now()
+	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("backfill ready in %v", time.Since(st))
+	return simhistory.StartPrometheus(t, prom, dir), sp
+}
+
+// key drops empty labels as Prometheus does.
+func key(ns string, l map[string]string) string {
+	m := map[string]string{}
+	for k, v := range l {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return ns + simhistory.LabelString(m)
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1 }
+
+func TestE2ERealPrometheus(t *testing.T) {
+	url, sp := startE2EPrometheus(t)
+	q := promapi.New(url)
+	cfg := report.DefaultConfig()
+	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return now }
+	m, err := report.ParseMonth("2026-10", cfg.Location, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, me := simhistory.MonthBounds(e2eYear, e2eMonth)
+	if !m.Start.Equal(ms) || m.Start.UTC().Format(time.RFC3339) != "2026-09-30T16:00:00Z" || !m.End.Equal(me) {
+		t.Fatalf("month bounds %v %v", m.Start.UTC(), m.End.UTC())
+	}
+	ctx := context.Background()
+	docs := map[string]*report.Document{}
+	for _, k := range report.Kinds {
+		st := time.Now()
+		d, err := report.Build(ctx, q, cfg, k, m)
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		t.Logf("%s built in %v (%d queries)", k, time.Since(st), len(d.Audit.Queries))
+		docs[k] = d
+	}
+	byKey := map[string]report.EntityResult{}
+	for _, k := range []string{report.KindLines, report.KindHosts, report.KindInfrastructure} {
+		for _, e := range docs[k].Entities {
+			byKey[key(e.NS, e.Labels)] = e
+		}
+	}
+	for _, e := range sp.Entities {
+		key := key(e.NS, e.Labels)
+		got, ok := byKey[key]
+		if !ok {
+			t.Errorf("%s missing from reports", key)
+			continue
+		}
+		tr := e.TruthFor(ms, me)
+		if !near(got.DownSeconds, tr.Down) || !near(got.MaintenanceDownSeconds, tr.MaintenanceDown) ||
+			!near(got.MaintenanceSeconds, tr.Maintenance) || !near(got.ObservedSeconds, tr.Observed) || !near(got.UnknownSeconds, tr.Unknown) {
+			t.Errorf("%s: got down=%v mdown=%v maint=%v obs=%v unknown=%v; truth %+v", key, got.DownSeconds, got.MaintenanceDownSeconds,
+				got.MaintenanceSeconds, got.ObservedSeconds, got.UnknownSeconds, tr)
+		}
+		if len(got.Incidents) != len(tr.Incidents) {
+			t.Errorf("%s: %d incidents, truth %d: %+v vs %+v", key, len(got.Incidents), len(tr.Incidents), got.Incidents, tr.Incidents)
+			continue
+		}
+		for i, in := range tr.Incidents {
+			g := got.Incidents[i]
+			end := in.End
+			if end.After(me) {
+				end = me
+			}
+			if math.Abs(float64(g.StartUnix-in.Start.Unix())) > 1 || math.Abs(float64(g.EndUnix-end.Unix())) > 1 || g.Maintenance != in.Maintenance {
+				t.Errorf("%s incident %d: got %s – %s maint=%v, truth %s – %s maint=%v", key, i, g.Start, g.End, g.Maintenance, in.Start, end, in.Maintenance)
+			}
+			a, b := in.Start, end
+			if a.Before(ms) {
+				a = ms
+			}
+			if !near(g.Seconds, b.Sub(a).Seconds()) {
+				t.Errorf("%s incident %d: %v s in month, truth %v", key, i, g.Seconds, b.Sub(a).Seconds())
+			}
+		}
+	}
+	// Month boundary and status checks on named entities.
+	find := func(name string) report.EntityResult {
+		for _, e := range byKey {
+			if e.Name == name {
+				return e
+			}
+		}
+		t.Fatalf("%s not found", name)
+		return report.EntityResult{}
+	}
+	ct := find("ct-bgp-1")
+	if ct.DownSeconds != 95+125+41 || len(ct.Incidents) != 3 || ct.Incidents[0].Seconds != 95 || ct.Status != report.StatusMet {
+		t.Errorf("ct-bgp-1 (outage across the month start): %+v", ct)
+	}
+	cu := find("cu-leased-1")
+	if cu.DownSeconds != 20+50 || cu.MaintenanceDownSeconds != 300 || !cu.Incidents[len(cu.Incidents)-1].Ongoing {
+		t.Errorf("cu-leased-1 (maintenance, outage across the month end): %+v", cu)
+	}
+	cm := find("cm-bgp-2")
+	if cm.Status != report.StatusIndeterminate || cm.Counters["line_observed_seconds_total"].Resets != 1 {
+		t.Errorf("cm-bgp-2 (exporter gap, unknown time > remaining budget) must be indeterminate with a reset: %+v", cm)
+	}
+	if w := find("https://www.example.gov.cn/"); w.Status != report.StatusBreached || w.DownSeconds != 600 {
+		t.Errorf("website: %+v", w)
+	}
+	// Renderers produce output and carry the audit.
+	for _, k := range report.Kinds {
+		for _, f := range []string{"html", "csv", "json", "xlsx"} {
+			var b bytes.Buffer
+			if err := report.Render(&b, docs[k], f); err != nil {
+				t.Fatalf("%s.%s: %v", k, f, err)
+			}
+			if b.Len() < 500 {
+				t.Errorf("%s.%s: only %d bytes", k, f, b.Len())
+			}
+			if f == "html" && (!strings.Contains(b.String(), "@ 1793462400") || !strings.Contains(b.String(), "<svg")) {
+				t.Errorf("%s.html lacks audit PromQL with @ month end or charts", k)
+			}
+			if os.Getenv("REPORT_OUT") != "" {
+				os.WriteFile(filepath.Join(os.Getenv("REPORT_OUT"), k+"."+f), b.Bytes(), 0o644)
+			}
+		}
+	}
+}

@@ -1,0 +1,305 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Incidents are reconstructed from three series of the availability family,
+// sampled with query_range at a fixed step (300 s for any month; finer on
+// demand):
+//
+//   - NS_state_changes_total: how many confirmed transitions happened in a step,
+//   - NS_last_change_timestamp_seconds: the exact time of the last of them,
+//   - NS_down_seconds_total + NS_maintenance_down_seconds_total: how many
+//     seconds of the step were down.
+//
+// One transition in a step: it happened at last_change. Two: a whole
+// outage (up→down→up) ending at last_change lasting Δdown seconds, or a
+// short recovery (down→up→down) whose up instant follows from Δdown. Three
+// or more: the step is re-queried at a finer step (down to 1 s) until each
+// step holds at most two. So incidents are exact to the exporter's own
+// resolution and independent of the scrape interval, and only entities with
+// a state change (or down at the month start) are queried.
+
+type ipt struct {
+	t              time.Time
+	ch, lc, dn, md float64
+}
+
+type openInc struct {
+	start          time.Time
+	dnBase, mdBase float64
+	note           string
+}
+
+func (r *run) fetchIncidents(f family, ents []EntityResult) error {
+	if len(ents) == 0 {
+		return nil
+	}
+	// Who was down at the month start?
+	upS, err := r.query("state at the month start of "+f.up, fmt.Sprintf("%s %s", r.selector(f.up), at(r.start())), r.end())
+	if err != nil {
+		return err
+	}
+	unkS, err := r.query("unknown at the month start of "+f.unknownGauge, fmt.Sprintf("%s %s", r.selector(f.unknownGauge), at(r.start())), r.end())
+	if err != nil {
+		return err
+	}
+	unknownAtStart := map[string]bool{}
+	for _, s := range unkS {
+		if len(s.Points) > 0 && s.Points[0].V == 1 {
+			unknownAtStart[labelKey(s.Labels)] = true
+		}
+	}
+	downAtStart := map[string]bool{}
+	for _, s := range upS {
+		k := labelKey(s.Labels)
+		if len(s.Points) > 0 && s.Points[0].V == 0 && !unknownAtStart[k] {
+			downAtStart[k] = true
+		}
+	}
+	var cand []int
+	names := map[string]bool{}
+	for i := range ents {
+		k := labelKey(ents[i].Labels)
+		ents[i].Incidents = []Incident{}
+		if ents[i].StateChanges > 0 || downAtStart[k] {
+			cand = append(cand, i)
+			names[ents[i].Labels[f.nameLabel]] = true
+		}
+	}
+	if len(cand) == 0 {
+		return nil
+	}
+	// Batch the candidates in groups to keep selectors and answers small.
+	const batch = 50
+	for b := 0; b < len(cand); b += batch {
+		e := b + batch
+		if e > len(cand) {
+			e = len(cand)
+		}
+		group := cand[b:e]
+		var vals []string
+		seen := map[string]bool{}
+		for _, i := range group {
+			v := ents[i].Labels[f.nameLabel]
+			if !seen[v] {
+				seen[v] = true
+				vals = append(vals, v)
+			}
+		}
+		sort.Strings(vals)
+		extra := f.nameLabel + "=~" + RegexAlternation(vals)
+		step := 300 * time.Second
+		for r.month.Seconds()/step.Seconds() > float64(r.cfg.MaxRangePoints) {
+			step *= 2
+		}
+		pts, err := r.incidentSeries(f, extra, r.start(), r.end(), step)
+		if err != nil {
+			return err
+		}
+		for _, i := range group {
+			k := labelKey(ents[i].Labels)
+			p := pts[k]
+			incs, err := r.walk(f, ents[i].Labels, p, step, downAtStart[k])
+			if err != nil {
+				return err
+			}
+			ents[i].Incidents = incs
+		}
+	}
+	return nil
+}
+
+// incidentSeries fetches the four series and merges them per entity.
+func (r *run) incidentSeries(f family, extra string, s, e time.Time, step time.Duration) (map[string][]ipt, error) {
+	type res struct {
+		name string
+		ser  []Series
+	}
+	names := []string{f.changes, f.lastChange, f.down, f.maintDown}
+	out := make([][]Series, len(names))
+	var fns []func() error
+	for i, n := range names {
+		i, n := i, n
+		fns = append(fns, func() (err error) {
+			out[i], err = r.queryRange("incident reconstruction: "+n, r.selector(n, extra), s, e, step)
+			return
+		})
+	}
+	if err := parallel(fns...); err != nil {
+		return nil, err
+	}
+	byKey := map[string]map[int64]*ipt{}
+	for i := range names {
+		for _, se := range out[i] {
+			k := labelKey(se.Labels)
+			m := byKey[k]
+			if m == nil {
+				m = map[int64]*ipt{}
+				byKey[k] = m
+			}
+			for _, p := range se.Points {
+				x := m[p.T.UnixMilli()]
+				if x == nil {
+					x = &ipt{t: p.T, ch: math.NaN(), lc: math.NaN()}
+					m[p.T.UnixMilli()] = x
+				}
+				switch i {
+				case 0:
+					x.ch = p.V
+				case 1:
+					x.lc = p.V
+				case 2:
+					x.dn = p.V
+				case 3:
+					x.md = p.V
+				}
+			}
+		}
+	}
+	res2 := map[string][]ipt{}
+	for k, m := range byKey {
+		var l []ipt
+		for _, x := range m {
+			if !math.IsNaN(x.ch) && !math.IsNaN(x.lc) {
+				l = append(l, *x)
+			}
+		}
+		sort.Slice(l, func(i, j int) bool { return l[i].t.Before(l[j].t) })
+		res2[k] = l
+	}
+	return res2, nil
+}
+
+func unixT(v float64) time.Time { return time.Unix(int64(math.Round(v)), 0).UTC() }
+
+// walk reconstructs incidents from merged points.
+func (r *run) walk(f family, labels map[string]string, pts []ipt, step time.Duration, downAtStart bool) ([]Incident, error) {
+	var incs []Incident
+	var open *openInc
+	if len(pts) == 0 {
+		return incs, nil
+	}
+	if downAtStart {
+		st := r.start()
+		if pts[0].lc > 0 {
+			st = unixT(pts[0].lc)
+		}
+		open = &openInc{start: st, dnBase: pts[0].dn, mdBase: pts[0].md}
+	}
+	closeAt := func(end time.Time, dn, md float64, note string) {
+		if open == nil {
+			return
+		}
+		incs = append(incs, r.mkIncident(open.start, end, (md-open.mdBase) > (dn-open.dnBase), false, strings.TrimSpace(open.note+" "+note)))
+		open = nil
+	}
+	if err := r.walkPoints(f, labels, pts, step, &open, &incs, closeAt); err != nil {
+		return nil, err
+	}
+	if open != nil {
+		last := pts[len(pts)-1]
+		inc := r.mkIncident(open.start, r.end(), (last.md-open.mdBase) > (last.dn-open.dnBase), true, open.note)
+		incs = append(incs, inc)
+	}
+	sort.Slice(incs, func(i, j int) bool { return incs[i].StartUnix < incs[j].StartUnix })
+	return incs, nil
+}
+
+func (r *run) walkPoints(f family, labels map[string]string, pts []ipt, step time.Duration, open **openInc, incs *[]Incident,
+	closeAt func(time.Time, float64, float64, string)) error {
+	for i := 1; i < len(pts); i++ {
+		a, b := pts[i-1], pts[i]
+		d := b.ch - a.ch
+		dDn, dMd := b.dn-a.dn, b.md-a.md
+		if d < 0 || dDn < 0 || dMd < 0 { // exporter restart: counters from 0
+			if *open != nil {
+				closeAt(a.t, a.dn, a.md, "(exporter restarted; end = last sample before the restart)")
+			}
+			d, dDn, dMd = b.ch, b.dn, b.md
+			a = ipt{t: a.t, ch: 0, lc: 0, dn: 0, md: 0}
+			if d == 0 {
+				continue
+			}
+		}
+		if d == 0 {
+			continue
+		}
+		T := unixT(b.lc)
+		tot := dDn + dMd
+		isDown := *open != nil
+		switch {
+		case d == 1 && !isDown:
+			*open = &openInc{start: T, dnBase: a.dn, mdBase: a.md}
+		case d == 1 && isDown:
+			closeAt(T, b.dn, b.md, "")
+		case d == 2 && !isDown:
+			st := T.Add(-time.Duration(math.Round(tot)) * time.Second)
+			*incs = append(*incs, r.mkIncident(st, T, dMd > dDn, false, ""))
+		case d == 2 && isDown:
+			// down → up at x → down at T: tot = (x − a.t) + (b.t − T)
+			x := a.t.Add(time.Duration(math.Round(tot-b.t.Sub(T).Seconds())) * time.Second)
+			closeAt(x, b.dn, b.md, "")
+			*open = &openInc{start: T, dnBase: b.dn - b.t.Sub(T).Seconds(), mdBase: b.md}
+		default:
+			sub := b.t.Sub(a.t)
+			fine := sub / 100
+			if fine < time.Second {
+				fine = time.Second
+			}
+			if fine >= step || sub <= time.Second {
+				// Cannot resolve further: record the step as one merged span.
+				note := fmt.Sprintf("%d transitions within %v; merged", int(d), sub)
+				if *open == nil {
+					st := b.t.Add(-time.Duration(math.Round(tot)) * time.Second)
+					*incs = append(*incs, r.mkIncident(st, b.t, dMd > dDn, false, note))
+				} else {
+					(*open).note = note
+				}
+				continue
+			}
+			ms := []string{}
+			for k, v := range labels {
+				ms = append(ms, k+"="+QuoteLabelValue(v))
+			}
+			sort.Strings(ms)
+			finePts, err := r.incidentSeries(f, strings.Join(ms, ","), a.t, b.t, fine)
+			if err != nil {
+				return err
+			}
+			var sel []ipt
+			for _, l := range finePts {
+				sel = l
+			}
+			if len(sel) < 2 {
+				continue
+			}
+			if err := r.walkPoints(f, labels, sel, fine, open, incs, closeAt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *run) mkIncident(st, en time.Time, maint, ongoing bool, note string) Incident {
+	loc := r.cfg.Location
+	a, b := st, en
+	if a.Before(r.start()) {
+		a = r.start()
+	}
+	if b.After(r.end()) {
+		b = r.end()
+	}
+	sec := b.Sub(a).Seconds()
+	if sec < 0 {
+		sec = 0
+	}
+	return Incident{Start: st.In(loc).Format(time.RFC3339), End: en.In(loc).Format(time.RFC3339), StartUnix: st.Unix(), EndUnix: en.Unix(),
+		Seconds: sec, Maintenance: maint, Ongoing: ongoing, Note: note}
+}

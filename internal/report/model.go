@@ -1,0 +1,254 @@
+package report
+
+import (
+	"math"
+)
+
+// Document is the report model every renderer reads. It is plain data so a
+// frozen month is just its JSON.
+type Document struct {
+	Kind              string          `json:"kind"`
+	Title             string          `json:"title"`
+	TitleEN           string          `json:"titleEN"`
+	Organisation      string          `json:"organisation,omitempty"`
+	Month             string          `json:"month"`
+	PeriodStart       string          `json:"periodStart"` // RFC 3339 in the report zone
+	PeriodEnd         string          `json:"periodEnd"`
+	TimeZone          string          `json:"timeZone"`
+	MonthSeconds      float64         `json:"monthSeconds"`
+	GeneratedAt       string          `json:"generatedAt"`
+	SLATarget         float64         `json:"slaTarget"`
+	MaintenancePolicy string          `json:"maintenancePolicy"`
+	Filter            string          `json:"filter,omitempty"`
+	Summary           []KV            `json:"summary"`
+	Sections          []Section       `json:"sections"`
+	Entities          []EntityResult  `json:"entities,omitempty"`
+	Providers         []ProviderScore `json:"providers,omitempty"`
+	Audit             Audit           `json:"audit"`
+	Frozen            *Frozen         `json:"frozen,omitempty"`
+}
+
+// Frozen marks a document rendered from a snapshot.
+type Frozen struct {
+	FrozenAt string `json:"frozenAt"`
+	SHA256   string `json:"sha256"`
+}
+
+// KV is a labelled figure.
+type KV struct {
+	Label   string `json:"label"`
+	LabelEN string `json:"labelEN"`
+	Value   string `json:"value"`
+}
+
+// Section is a titled part of a report.
+type Section struct {
+	ID      string   `json:"id"`
+	Title   string   `json:"title"`
+	TitleEN string   `json:"titleEN"`
+	Text    []string `json:"text,omitempty"`
+	Charts  []Chart  `json:"charts,omitempty"`
+	Tables  []Table  `json:"tables,omitempty"`
+}
+
+// Column of a table; Numeric columns become numbers in XLSX.
+type Column struct {
+	Title   string `json:"title"`
+	TitleEN string `json:"titleEN"`
+	Numeric bool   `json:"numeric,omitempty"`
+}
+
+// Table is rows of display strings.
+type Table struct {
+	ID      string     `json:"id"`
+	Title   string     `json:"title"`
+	TitleEN string     `json:"titleEN"`
+	Columns []Column   `json:"columns"`
+	Rows    [][]string `json:"rows"`
+	Empty   string     `json:"empty,omitempty"`
+}
+
+// Chart is a horizontal bar chart (rendered as inline SVG).
+type Chart struct {
+	Title          string    `json:"title"`
+	TitleEN        string    `json:"titleEN"`
+	Labels         []string  `json:"labels"`
+	Values         []float64 `json:"values"`
+	Unit           string    `json:"unit"`
+	Threshold      float64   `json:"threshold,omitempty"` // drawn as a red line when > 0
+	ThresholdLabel string    `json:"thresholdLabel,omitempty"`
+}
+
+// Incident is one confirmed outage overlapping the month.
+type Incident struct {
+	Start       string  `json:"start"` // RFC 3339, report zone; may precede the month
+	End         string  `json:"end"`   // may be the month end when ongoing
+	StartUnix   int64   `json:"startUnix"`
+	EndUnix     int64   `json:"endUnix"`
+	Seconds     float64 `json:"seconds"`     // duration inside the month
+	Maintenance bool    `json:"maintenance"` // inside a maintenance window
+	Ongoing     bool    `json:"ongoing"`     // still down at month end
+	Note        string  `json:"note,omitempty"`
+}
+
+// Counter is one counter's raw values for the audit.
+type Counter struct {
+	Start  float64 `json:"start"`
+	End    float64 `json:"end"`
+	Resets int     `json:"resets"`
+	Delta  float64 `json:"delta"`
+	Note   string  `json:"note,omitempty"`
+}
+
+// EntityResult is one availability entity (line, host, website, condition).
+type EntityResult struct {
+	NS                     string             `json:"ns"`
+	Name                   string             `json:"name"`
+	Labels                 map[string]string  `json:"labels"`
+	ObservedSeconds        float64            `json:"observedSeconds"`
+	DownSeconds            float64            `json:"downSeconds"`
+	MaintenanceSeconds     float64            `json:"maintenanceSeconds"`
+	MaintenanceDownSeconds float64            `json:"maintenanceDownSeconds"`
+	UnknownSeconds         float64            `json:"unknownSeconds"`
+	StateChanges           float64            `json:"stateChanges"`
+	Availability           float64            `json:"availability"`           // NaN → -1 in JSON
+	AvailabilityLowerBound float64            `json:"availabilityLowerBound"` // unknown counted as down
+	BudgetSeconds          float64            `json:"budgetSeconds"`
+	RemainingSeconds       float64            `json:"remainingSeconds"`
+	Status                 string             `json:"status"` // met | breached | indeterminate
+	Incidents              []Incident         `json:"incidents"`
+	Counters               map[string]Counter `json:"counters"`
+	Extra                  map[string]float64 `json:"extra,omitempty"`
+}
+
+// ProviderScore is one provider's evaluation.
+type ProviderScore struct {
+	Provider      string  `json:"provider"`
+	Entities      int     `json:"entities"`
+	Availability  float64 `json:"availability"`
+	Met           int     `json:"met"`
+	Incidents     int     `json:"incidents"`
+	MTTRSeconds   float64 `json:"mttrSeconds"`
+	SAvailability float64 `json:"scoreAvailability"`
+	SSLA          float64 `json:"scoreSLA"`
+	SIncidents    float64 `json:"scoreIncidents"`
+	SRecovery     float64 `json:"scoreRecovery"`
+	Score         float64 `json:"score"`
+}
+
+// Audit is the appendix.
+type Audit struct {
+	Policy  string       `json:"policy"`
+	Method  []string     `json:"method"`
+	Queries []AuditQuery `json:"queries"`
+}
+
+// AuditQuery is one PromQL evaluation the figures come from.
+type AuditQuery struct {
+	Purpose string `json:"purpose"`
+	PromQL  string `json:"promql"`
+	EvalAt  string `json:"evalAt"` // RFC 3339 UTC, or a range description
+	Series  int    `json:"series"`
+}
+
+// Status values.
+const (
+	StatusMet           = "met"
+	StatusBreached      = "breached"
+	StatusIndeterminate = "indeterminate"
+)
+
+// Eval is the pure availability arithmetic for one entity.
+type Eval struct {
+	Availability, LowerBound, Budget, Remaining, Unknown float64
+	Status                                               string
+}
+
+// Evaluate computes availability, budget and status from counter deltas.
+//
+//   - unknown = monthSeconds − Δobserved (never negative)
+//   - excluded:          A = 1 − Δdown / (Δobserved − Δmaintenance), budget = (1−target)·(month − Δmaintenance)
+//   - counted-as-uptime: A = 1 − Δdown / Δobserved,                  budget = (1−target)·month
+//   - breached if Δdown > budget; else indeterminate if unknown > budget − Δdown; else met.
+func Evaluate(monthSeconds, observed, down, maint float64, target float64, policy string) Eval {
+	var e Eval
+	e.Unknown = math.Max(0, monthSeconds-observed)
+	denom, base := observed, monthSeconds
+	if policy == MaintenanceExcluded {
+		denom -= maint
+		base -= maint
+	}
+	if denom > 0 {
+		e.Availability = 1 - down/denom
+	} else {
+		e.Availability = math.NaN()
+	}
+	if base > 0 {
+		e.LowerBound = 1 - (down+e.Unknown)/base
+	} else {
+		e.LowerBound = math.NaN()
+	}
+	e.Budget = (1 - target) * base
+	e.Remaining = e.Budget - down
+	switch {
+	case down > e.Budget+1e-9:
+		e.Status = StatusBreached
+	case observed <= 0 || e.Unknown > e.Remaining:
+		e.Status = StatusIndeterminate
+	default:
+		e.Status = StatusMet
+	}
+	return e
+}
+
+// Score arithmetic (published in every provider report):
+//
+//	S_avail = 100 · clamp(1 − (target − A) / (10·(1 − target)), 0, 1)   (100 at or above target, 0 at ten budgets)
+//	S_sla   = 100 · met / entities
+//	S_inc   = 100 · clamp(1 − incidents / (5·entities), 0, 1)
+//	S_rec   = 100 · clamp(1 − MTTR / 3600 s, 0, 1)                       (100 without incidents)
+//	score   = w_a·S_avail + w_s·S_sla + w_i·S_inc + w_r·S_rec             (weights normalised to sum 1)
+func Score(p *ProviderScore, target float64, w Weights) {
+	clamp := func(x float64) float64 { return math.Max(0, math.Min(1, x)) }
+	if math.IsNaN(p.Availability) {
+		p.SAvailability = 0
+	} else {
+		p.SAvailability = 100 * clamp(1-(target-p.Availability)/(10*(1-target)))
+	}
+	if p.Entities > 0 {
+		p.SSLA = 100 * float64(p.Met) / float64(p.Entities)
+		p.SIncidents = 100 * clamp(1-float64(p.Incidents)/(5*float64(p.Entities)))
+	}
+	if p.Incidents == 0 {
+		p.SRecovery = 100
+	} else {
+		p.SRecovery = 100 * clamp(1-p.MTTRSeconds/3600)
+	}
+	p.Score = w.Availability*p.SAvailability + w.SLA*p.SSLA + w.Incidents*p.SIncidents + w.Recovery*p.SRecovery
+}
+
+// ScoreFormula is printed in the report.
+const ScoreFormula = "S_avail = 100·clamp(1 − (target − A)/(10·(1 − target)), 0, 1); S_sla = 100·met/entities; " +
+	"S_inc = 100·clamp(1 − incidents/(5·entities), 0, 1); S_rec = 100·clamp(1 − MTTR/3600 s, 0, 1) (100 without incidents); " +
+	"score = w_a·S_avail + w_s·S_sla + w_i·S_inc + w_r·S_rec"
+
+// CounterDelta is the exact increase of a counter from its raw samples:
+// start is the last sample at or before the month start (absent: the series
+// began inside the month from 0), then every later sample up to the month
+// end; a decrease is a reset (the counter restarted from 0).
+func CounterDelta(start *float64, samples []float64) (delta float64, resets int) {
+	prev := 0.0
+	if start != nil {
+		prev = *start
+	}
+	for _, v := range samples {
+		if v >= prev {
+			delta += v - prev
+		} else {
+			delta += v
+			resets++
+		}
+		prev = v
+	}
+	return delta, resets
+}

@@ -1,0 +1,208 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// RenderJSON writes the document model (indented, stable).
+func RenderJSON(w io.Writer, d *Document) error {
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}
+
+// allTables is every table in document order, then the audit.
+func allTables(d *Document) []Table {
+	var ts []Table
+	sum := Table{ID: "summary", Title: "概要", TitleEN: "Summary", Columns: []Column{col("项目", "Item"), col("值", "Value")}}
+	for _, kv := range d.Summary {
+		sum.Rows = append(sum.Rows, []string{kv.Label + " " + kv.LabelEN, kv.Value})
+	}
+	ts = append(ts, sum)
+	for _, s := range d.Sections {
+		ts = append(ts, s.Tables...)
+	}
+	q := Table{ID: "audit-queries", Title: "审计：查询", TitleEN: "Audit: queries",
+		Columns: []Column{col("用途", "Purpose"), col("PromQL", "PromQL"), col("求值时间", "Evaluated at"), ncol("序列", "Series")}}
+	for _, a := range d.Audit.Queries {
+		q.Rows = append(q.Rows, []string{a.Purpose, a.PromQL, a.EvalAt, strconv.Itoa(a.Series)})
+	}
+	pol := Table{ID: "audit-policy", Title: "审计：方法", TitleEN: "Audit: method", Columns: []Column{col("说明", "Note")}}
+	pol.Rows = append(pol.Rows, []string{"维护策略 Maintenance policy: " + d.Audit.Policy})
+	for _, m := range d.Audit.Method {
+		pol.Rows = append(pol.Rows, []string{m})
+	}
+	return append(ts, pol, q, CounterTable(d))
+}
+
+// RenderCSV writes every table one after another, each preceded by a
+// "# title" line and a header row (UTF-8 with BOM so spreadsheet software
+// reads the Chinese correctly).
+func RenderCSV(w io.Writer, d *Document) error {
+	var b bytes.Buffer
+	b.WriteString("\ufeff")
+	cw := csv.NewWriter(&b)
+	cw.Write([]string{"# " + d.Title + " / " + d.TitleEN, d.Month, d.PeriodStart, d.PeriodEnd})
+	for _, t := range allTables(d) {
+		cw.Write([]string{})
+		cw.Write([]string{"# " + t.Title + " / " + t.TitleEN})
+		var hdr []string
+		for _, c := range t.Columns {
+			hdr = append(hdr, c.Title+" / "+c.TitleEN)
+		}
+		cw.Write(hdr)
+		for _, r := range t.Rows {
+			cw.Write(r)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// RenderXLSX writes one sheet per table.
+func RenderXLSX(w io.Writer, d *Document) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	// Fixed document properties keep re-rendering stable.
+	f.SetDocProps(&excelize.DocProperties{Title: d.Title, Creator: "jianguan", Created: d.GeneratedAt, Modified: d.GeneratedAt})
+	used := map[string]bool{}
+	first := true
+	for _, t := range allTables(d) {
+		name := sheetName(t.Title, used)
+		if first {
+			f.SetSheetName("Sheet1", name)
+			first = false
+		} else if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+		row := 1
+		f.SetCellValue(name, "A1", t.Title+" / "+t.TitleEN)
+		row = 2
+		for i, c := range t.Columns {
+			cell, _ := excelize.CoordinatesToCellName(i+1, row)
+			f.SetCellValue(name, cell, c.Title+" / "+c.TitleEN)
+		}
+		for _, r := range t.Rows {
+			row++
+			for i, v := range r {
+				cell, _ := excelize.CoordinatesToCellName(i+1, row)
+				if i < len(t.Columns) && t.Columns[i].Numeric {
+					if x, err := strconv.ParseFloat(v, 64); err == nil {
+						f.SetCellValue(name, cell, x)
+						continue
+					}
+				}
+				f.SetCellValue(name, cell, v)
+			}
+		}
+	}
+	return f.Write(w)
+}
+
+func sheetName(t string, used map[string]bool) string {
+	r := []rune(strings.NewReplacer(":", " ", "/", " ", "\\", " ", "?", " ", "*", " ", "[", "(", "]", ")").Replace(t))
+	if len(r) > 28 {
+		r = r[:28]
+	}
+	n := string(r)
+	base := n
+	for i := 2; used[n]; i++ {
+		n = fmt.Sprintf("%s %d", base, i)
+	}
+	used[n] = true
+	return n
+}
+
+// Snapshot is a frozen month: the document JSON plus its SHA-256.
+type Snapshot struct {
+	Document json.RawMessage `json:"document"`
+	SHA256   string          `json:"sha256"`
+	FrozenAt string          `json:"frozenAt"`
+}
+
+// Freeze serialises d as a snapshot.
+func Freeze(d *Document, now time.Time) ([]byte, error) {
+	doc := *d
+	doc.Frozen = nil
+	b, err := json.Marshal(&doc)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	s := Snapshot{Document: b, SHA256: hex.EncodeToString(sum[:]), FrozenAt: now.UTC().Format(time.RFC3339)}
+	return json.MarshalIndent(s, "", " ")
+}
+
+// Thaw reads a snapshot, verifies its SHA-256 and returns the document
+// marked as frozen.
+func Thaw(b []byte) (*Document, error) {
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("snapshot: %v", err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, s.Document); err != nil {
+		return nil, fmt.Errorf("snapshot: %v", err)
+	}
+	sum := sha256.Sum256(compact.Bytes())
+	if hex.EncodeToString(sum[:]) != s.SHA256 {
+		return nil, fmt.Errorf("snapshot: SHA-256 mismatch (document altered)")
+	}
+	var d Document
+	if err := json.Unmarshal(compact.Bytes(), &d); err != nil {
+		return nil, fmt.Errorf("snapshot: %v", err)
+	}
+	d.Frozen = &Frozen{FrozenAt: s.FrozenAt, SHA256: s.SHA256}
+	return &d, nil
+}
+
+// Render renders d in a non-PDF format (PDF: see RenderPDF).
+func Render(w io.Writer, d *Document, format string) error {
+	switch format {
+	case "html":
+		return RenderHTML(w, d)
+	case "json":
+		return RenderJSON(w, d)
+	case "csv":
+		return RenderCSV(w, d)
+	case "xlsx":
+		return RenderXLSX(w, d)
+	}
+	return Errorf(ErrBadRequest, "unsupported format %q: want one of html, pdf, csv, xlsx, json", format)
+}
+
+// ContentType of a format.
+func ContentType(format string) string {
+	switch format {
+	case "html":
+		return "text/html; charset=utf-8"
+	case "json":
+		return "application/json"
+	case "csv":
+		return "text/csv; charset=utf-8"
+	case "xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case "pdf":
+		return "application/pdf"
+	}
+	return "application/octet-stream"
+}

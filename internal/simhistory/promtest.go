@@ -1,0 +1,125 @@
+package simhistory
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// CachedBackfill backfills sp once per machine (keyed by a hash of the
+// generated history) under os.TempDir() and copies the blocks to dst, so
+// several test packages can share one promtool run.
+func CachedBackfill(ctx context.Context, promtool string, sp Spec, key string, dst string) error {
+	h := sha256.New()
+	fmt.Fprintf(h, "v3|%s|%s|%s|%v|%d|%d", key, sp.From, sp.To, sp.Step, len(sp.Entities), len(sp.Gauges))
+	for _, e := range sp.Entities {
+		fmt.Fprintf(h, "|%s%v%v%v%v%v", e.NS, LabelString(e.Labels), e.Outages, e.Maintenance, e.Gaps, e.Unknown)
+	}
+	cache := filepath.Join(os.TempDir(), "jianguan-simhistory-"+hex.EncodeToString(h.Sum(nil))[:16])
+	if _, err := os.Stat(filepath.Join(cache, "COMPLETE")); err != nil {
+		tmp, err := os.MkdirTemp(os.TempDir(), "jianguan-simhistory-build-")
+		if err != nil {
+			return err
+		}
+		if err := Backfill(ctx, promtool, sp, tmp); err != nil {
+			os.RemoveAll(tmp)
+			return err
+		}
+		os.WriteFile(filepath.Join(tmp, "COMPLETE"), []byte("ok\n"), 0o644)
+		if err := os.Rename(tmp, cache); err != nil {
+			// Another process won the race, or a stale dir exists.
+			if _, err2 := os.Stat(filepath.Join(cache, "COMPLETE")); err2 != nil {
+				os.RemoveAll(cache)
+				if err := os.Rename(tmp, cache); err != nil {
+					return err
+				}
+			} else {
+				os.RemoveAll(tmp)
+			}
+		}
+	}
+	return copyTree(cache, dst)
+}
+
+func copyTree(src, dst string) error {
+	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if rel == "COMPLETE" {
+			return nil
+		}
+		t := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(t, 0o755)
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(t)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}
+
+// StartPrometheus runs prometheus on 127.0.0.1 over dataDir (retention 10
+// years so backfilled history is kept) and returns its base URL; it is
+// stopped when the test ends.
+func StartPrometheus(t testing.TB, prometheus, dataDir string) string {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "prometheus.yml")
+	os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o644)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "prometheus.log"))
+	cmd := exec.Command(prometheus, "--config.file="+cfg, "--storage.tsdb.path="+dataDir, "--web.listen-address="+addr,
+		"--storage.tsdb.retention.time=10y", "--log.level=warn")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		logf.Close()
+	})
+	base := "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(base + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("prometheus not ready: %v\n%s", err, strings.TrimSpace(string(b)))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
