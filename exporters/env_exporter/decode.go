@@ -88,7 +88,6 @@ func truncate(s string) string {
 func decode(d *Device, values map[string]snmp.Value) ([]sample, map[snmp.Reason]int) {
 	var out []sample
 	var errs map[snmp.Reason]int
-	seen := map[string]bool{}
 	fail := func(r snmp.Reason) {
 		if errs == nil {
 			errs = map[snmp.Reason]int{}
@@ -114,11 +113,11 @@ func decode(d *Device, values map[string]snmp.Value) ([]sample, map[snmp.Reason]
 				lv[i] = d.Rack
 			}
 		}
-		k := s.Signal + "\xff" + strings.Join(lv, "\xff")
-		if seen[k] {
-			return
+		for i := range out { // duplicate series: the first wins (few samples: no map)
+			if out[i].signal == s.Signal && equal(out[i].labels, lv) {
+				return
+			}
 		}
-		seen[k] = true
 		out = append(out, sample{signal: s.Signal, labels: lv, value: v})
 	}
 	var rows map[string][]string // table → sorted OIDs under it
@@ -179,4 +178,16 @@ func decode(d *Device, values map[string]snmp.Value) ([]sample, map[snmp.Reason]
 		}
 	}
 	return out, errs
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -342,9 +342,9 @@ func TestSnmpsimIntegration(t *testing.T) {
 		if f1.val("env_device_up", lbl("device", "dead-1")) != 0 {
 			t.Errorf("dead device up = %v", f1.val("env_device_up", lbl("device", "dead-1")))
 		}
-		// 3 s at 500 ms = 6 polls.
-		if n1-n0 < 5 || n1-n0 > 7 {
-			t.Errorf("sensor-1 polled %v times in 3 s, want 6 ± 1", n1-n0)
+		// 3 s at 500 ms = 6 polls (± 2 on a loaded machine).
+		if n1-n0 < 4 || n1-n0 > 8 {
+			t.Errorf("sensor-1 polled %v times in 3 s while dead-1 was unreachable, want about 6", n1-n0)
 		}
 	})
 
@@ -355,7 +355,9 @@ func TestSnmpsimIntegration(t *testing.T) {
 		sim.Set(t, secretCommunity, "1.3.6.1.2.1.33.1.4.1.0", "i", "5")
 		t0 := time.Now()
 		took := r.waitFor(t, 5*time.Second, "on battery", func(f families) bool { return f.val("env_ups_on_battery", upsA) == 1 })
-		if took > interval+300*time.Millisecond {
+		// One poll interval, plus the poll and the scrape themselves.
+		t.Logf("on battery seen %v after snmpset (poll interval %v)", took, interval)
+		if took > interval+500*time.Millisecond {
 			t.Errorf("on battery seen after %v, want within one poll interval (%v)", took, interval)
 		}
 		f, _ := r.scrape(t)
@@ -373,7 +375,8 @@ func TestSnmpsimIntegration(t *testing.T) {
 		f, _ = r.scrape(t)
 		got := f.val("env_condition_active_seconds_total", active) - base
 		want := t1.Sub(t0).Seconds()
-		if math.Abs(got-want) > interval.Seconds()+0.2 {
+		t.Logf("on_battery seconds %.2f for %.2f s on battery", got, want)
+		if math.Abs(got-want) > interval.Seconds()+0.25 {
 			t.Errorf("on_battery seconds = %.2f, want %.2f ± %.1f", got, want, interval.Seconds())
 		}
 		if f.val("env_condition_state_changes_total", active) < 2 {
@@ -385,8 +388,8 @@ func TestSnmpsimIntegration(t *testing.T) {
 		leak := lbl("device", "sensor-1", "sensor", "floor-1")
 		sim.Set(t, secretCommunity, "1.3.6.1.4.1.99999.2.1.0", "i", "2")
 		took := r.waitFor(t, 5*time.Second, "leak", func(f families) bool { return f.val("env_leak_detected", leak) == 1 })
-		if took > interval+300*time.Millisecond {
-			t.Errorf("leak seen after %v", took)
+		if took > interval+500*time.Millisecond {
+			t.Errorf("leak seen after %v, want within one poll interval (%v)", took, interval)
 		}
 		r.waitFor(t, 3*time.Second, "leak condition", func(f families) bool {
 			return f.val("env_condition_ok", lbl("device", "sensor-1", "condition", "leak")) == 0

@@ -316,6 +316,7 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 	}
 	tick := time.NewTicker(t.Interval)
 	defer tick.Stop()
+	oids := dotted(t.Request)
 	for {
 		select {
 		case p.sem <- struct{}{}:
@@ -325,7 +326,7 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 		if g == nil {
 			g = newClient(ctx, t)
 		}
-		r := p.pollOnce(g, t)
+		r := p.pollOnce(g, t, oids)
 		<-p.sem
 		if r.Reason == ReasonAuth || r.Reason == ReasonOther {
 			// Start again from discovery / a fresh socket next time.
@@ -397,7 +398,7 @@ func newClient(ctx context.Context, t Target) *gosnmp.GoSNMP {
 const sysUpTime = "1.3.6.1.2.1.1.3.0"
 
 // pollOnce runs one poll; it never panics.
-func (p *Poller) pollOnce(g *gosnmp.GoSNMP, t Target) (r *Result) {
+func (p *Poller) pollOnce(g *gosnmp.GoSNMP, t Target, oids []string) (r *Result) {
 	start := time.Now()
 	r = &Result{Target: t.Name, Values: make(map[string]Value, len(t.Request.Get)+1)}
 	defer func() {
@@ -412,10 +413,6 @@ func (p *Poller) pollOnce(g *gosnmp.GoSNMP, t Target) (r *Result) {
 			r.Err, r.Reason = err, ReasonOther
 			return r
 		}
-	}
-	oids := t.Request.Get
-	if t.Request.Uptime {
-		oids = append(append(make([]string, 0, len(oids)+1), sysUpTime), oids...)
 	}
 	for i := 0; i < len(oids); i += t.MaxOIDs {
 		j := min(i+t.MaxOIDs, len(oids))
@@ -457,12 +454,22 @@ func (p *Poller) pollOnce(g *gosnmp.GoSNMP, t Target) (r *Result) {
 	return r
 }
 
-func (p *Poller) get(g *gosnmp.GoSNMP, oids []string, r *Result) error {
-	dotted := make([]string, len(oids))
-	for i, o := range oids {
-		dotted[i] = "." + strings.TrimPrefix(o, ".")
+// dotted returns the GET OIDs of a request with a leading dot (as gosnmp
+// sends them), sysUpTime first if asked for.
+func dotted(req Request) []string {
+	out := make([]string, 0, len(req.Get)+1)
+	if req.Uptime {
+		out = append(out, "."+sysUpTime)
 	}
-	pkt, err := g.Get(dotted)
+	for _, o := range req.Get {
+		out = append(out, "."+strings.TrimPrefix(o, "."))
+	}
+	return out
+}
+
+// get sends oids (dotted) in one GET PDU, splitting on tooBig.
+func (p *Poller) get(g *gosnmp.GoSNMP, oids []string, r *Result) error {
+	pkt, err := g.Get(oids)
 	if err != nil {
 		return err
 	}
@@ -483,7 +490,9 @@ func (p *Poller) get(g *gosnmp.GoSNMP, oids []string, r *Result) error {
 		return nil
 	}
 	if pkt.Error == gosnmp.NoSuchName {
-		r.Missing = append(r.Missing, oids...)
+		for _, o := range oids {
+			r.Missing = append(r.Missing, strings.TrimPrefix(o, "."))
+		}
 		return nil
 	}
 	if pkt.Error != gosnmp.NoError {
