@@ -69,7 +69,8 @@ routers:
     address: "%s"
     auth: {version: 2c, community: rtr}
     interval: 1s
-    timeout: 500ms
+    timeout: 2s
+    retries: 1
 lines:
   - name: ct-internet
     kind: bgp
@@ -166,7 +167,7 @@ func TestNetnsLines(t *testing.T) {
 				nftIn(t, tp.Far[2], "table inet jgblackhole {\n chain in { type filter hook input priority 0; policy accept; ip protocol icmp drop; }\n}\n")
 			},
 			undo: func() { run(t, "ip", "netns", "exec", tp.Far[2], "nft", "delete", "table", "inet", "jgblackhole") }},
-		{line: "ct-internet", interval: time.Second, hold: 4 * time.Second,
+		{line: "ct-internet", interval: 1500 * time.Millisecond, hold: 4 * time.Second, // SNMP: poll interval + poll time (snmpsim is slow under load)
 			do: func() { sim.Set(t, "rtr", oidBgpPeerState+".10.77.5.2", "i", "3") },
 			undo: func() {
 				put("transitions", "2")
@@ -307,7 +308,7 @@ func TestNetnsLines(t *testing.T) {
 		for _, r := range f.labelValues("line_signal_problem", "reason", "line", "ct-internet", "signal", "interface") {
 			sawOper = sawOper || r == "oper_down"
 		}
-		return f.get("line_up", "line", "ct-internet") == 0
+		return f.get("line_up", "line", "ct-internet") == 0 && sawOper
 	})
 	time.Sleep(3*time.Second - time.Since(t0))
 	sim.Set(t, "rtr", oidIfOperStatus+".5", "i", "1")
@@ -316,8 +317,8 @@ func TestNetnsLines(t *testing.T) {
 	time.Sleep(2500 * time.Millisecond)
 	f0 := scrape(t, ex.URL)
 	ifDown := f0.get("line_down_seconds_total", "line", "ct-internet") - b4.get("line_down_seconds_total", "line", "ct-internet")
-	t.Logf("ct-internet  interface down %.3fs measured %.3fs error %+.3fs (tolerance ±1.50s)", ifTruth.Seconds(), ifDown, ifDown-ifTruth.Seconds())
-	if math.Abs(ifDown-ifTruth.Seconds()) > 1.5 || !sawOper {
+	t.Logf("ct-internet  interface down %.3fs measured %.3fs error %+.3fs (tolerance ±2.00s)", ifTruth.Seconds(), ifDown, ifDown-ifTruth.Seconds())
+	if math.Abs(ifDown-ifTruth.Seconds()) > 2 || !sawOper {
 		t.Errorf("interface down: measured %.3f s, truth %.3f s, reason oper_down seen %v", ifDown, ifTruth.Seconds(), sawOper)
 	}
 
