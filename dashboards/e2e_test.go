@@ -59,6 +59,107 @@ func TestE2EPanelsReturnData(t *testing.T) {
 	checkSLAFigures(t, env)
 }
 
+// TestE2EPanelsVictoriaMetrics: the same history imported into Debian's
+// VictoriaMetrics (the long-term store of deploy/scale); every panel query
+// returns data through its Prometheus API and the SLA figures hold.
+func TestE2EPanelsVictoriaMetrics(t *testing.T) {
+	if os.Getenv("JIANGUAN_PROM_URL") != "" {
+		t.Skip("JIANGUAN_PROM_URL set: live stack run only")
+	}
+	env := startImportedVictoriaMetrics(t)
+	runAllPanels(t, env)
+	checkSLAFigures(t, env)
+}
+
+// writeHistory writes the e2e history as OpenMetrics into dir.
+func writeHistory(t *testing.T, dir string) (string, simhistory.Spec) {
+	sp := e2eSpec(t)
+	om := filepath.Join(dir, "history.om")
+	f, err := os.Create(om)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := simhistory.WriteOpenMetrics(f, sp); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return om, sp
+}
+
+func startImportedVictoriaMetrics(t *testing.T) e2eEnv {
+	vm := testutil.Need(t, "victoria-metrics")
+	dir := t.TempDir()
+	om, _ := writeHistory(t, dir)
+	port := testutil.FreePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	cmd := exec.Command(vm, "-storageDataPath="+filepath.Join(dir, "vm"), fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", port),
+		"-retentionPeriod=100y", "-search.disableCache", "-search.latencyOffset=1s", "-loggerLevel=ERROR")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitHTTP(t, base+"/health")
+	// OpenMetrics (timestamps in seconds) → Prometheus text format (milliseconds) for /api/v1/import/prometheus.
+	src, err := os.ReadFile(om)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(string(src), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		b.WriteString(line[:i+1])
+		b.WriteString(line[i+1:])
+		b.WriteString("000\n")
+	}
+	start := time.Now()
+	resp, err := http.Post(base+"/api/v1/import/prometheus", "text/plain", strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("import: %s %s", resp.Status, body)
+	}
+	if r, err := http.Get(base + "/internal/force_flush"); err == nil {
+		r.Body.Close()
+	}
+	env := e2eEnv{url: base, now: e2eNow, rateInterval: "40m", step: e2eStep}
+	deadline := time.Now().Add(30 * time.Second)
+	for instant(t, env, `count(line_up)`, e2eNow) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("imported data not visible in VictoriaMetrics after 30 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("imported %s of history into VictoriaMetrics in %s", e2eNow.Sub(e2eSpec(t).From), time.Since(start).Round(time.Millisecond))
+	return env
+}
+
+func waitHTTP(t *testing.T, u string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready after 60 s", u)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // checkSLAFigures: the SLA dashboard's September downtime and verdict per
 // line equal simhistory's ground truth (± 1 s; increase() extrapolation).
 func checkSLAFigures(t *testing.T, env e2eEnv) {
@@ -96,20 +197,33 @@ func checkSLAFigures(t *testing.T, env e2eEnv) {
 		}
 		return out
 	}
-	down, verdict := query(tgs[1]), query(tgs[4])
+	down, unk, verdict := query(tgs[1]), query(tgs[2]), query(tgs[4])
 	budget := to.Add(time.Millisecond).Sub(from).Seconds() * (1 - SLATarget)
 	for line, tr := range truth {
 		if got := down[line]; got < tr.Down-1 || got > tr.Down+1 {
 			t.Errorf("SLA %s September downtime %.2f s, truth %.2f s", line, got, tr.Down)
 		}
+		// Unknown = wall clock − increase(observed): exact up to one sample
+		// interval at the month edges. Prometheus extrapolates to the edge;
+		// VictoriaMetrics 1.79 uses the sample before the window only when it
+		// is close enough (at 1 s scrapes it is: deploy/scale's test reads
+		// observed exactly), so with this history's 10 min samples it starts
+		// at the first sample inside the month and reads 600 s unknown, which
+		// turns ct-bgp-1's 125 s into "indeterminate" (125 + 600 > 259.2).
+		if u := unk[line]; u < tr.Unknown-1 || u > tr.Unknown+env.step.Seconds()+1 {
+			t.Errorf("SLA %s September unknown %.1f s, truth %.1f s (+ at most one %s sample interval)", line, u, tr.Unknown, env.step)
+		}
 		want := 1.0
-		if tr.Down > budget {
+		switch {
+		case tr.Down > budget:
 			want = 0
+		case tr.Down+unk[line] > budget:
+			want = 2
 		}
 		if verdict[line] != want {
-			t.Errorf("SLA %s verdict %v, want %v (down %.1f s, budget %.1f s)", line, verdict[line], want, tr.Down, budget)
+			t.Errorf("SLA %s verdict %v, want %v (down %.1f s, unknown %.1f s, budget %.1f s)", line, verdict[line], want, tr.Down, unk[line], budget)
 		}
-		t.Logf("SLA %s: downtime %.2f s (truth %.2f s), verdict %v", line, down[line], tr.Down, verdict[line])
+		t.Logf("SLA %s: downtime %.2f s (truth %.2f s), unknown %.1f s (truth %.1f s), verdict %v", line, down[line], tr.Down, unk[line], tr.Unknown, verdict[line])
 	}
 }
 
@@ -290,16 +404,7 @@ func startBackfilledPrometheus(t *testing.T) e2eEnv {
 	prom := testutil.Need(t, "prometheus")
 	promtool := testutil.Need(t, "promtool")
 	dir := t.TempDir()
-	sp := e2eSpec(t)
-	om := filepath.Join(dir, "history.om")
-	f, err := os.Create(om)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := simhistory.WriteOpenMetrics(f, sp); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	om, sp := writeHistory(t, dir)
 	data := filepath.Join(dir, "data")
 	start := time.Now()
 	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=240h", om, data).CombinedOutput(); err != nil {
