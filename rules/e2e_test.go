@@ -112,6 +112,10 @@ type amAlert struct {
 	EndsAt      time.Time         `json:"endsAt"`
 }
 
+func newAMSink() *amSink {
+	return &amSink{firing: map[string]time.Time{}, resolved: map[string]time.Time{}, labels: map[string]map[string]string{}}
+}
+
 func (a *amSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/api/v2/alerts" {
 		http.NotFound(w, r)
@@ -267,33 +271,83 @@ func TestPrometheusConfigExample(t *testing.T) {
 	}
 }
 
-type apiAlerts struct {
-	Data struct {
-		Alerts []struct {
-			Labels map[string]string `json:"labels"`
-			State  string            `json:"state"`
-		} `json:"alerts"`
-	} `json:"data"`
+// promInstance is a running Prometheus started by startPrometheus.
+type promInstance struct {
+	t    *testing.T
+	base string
 }
 
-func TestEndToEndPrometheus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test (≈ 60 s) skipped in -short mode")
+func (p *promInstance) getJSON(path string, v any) error {
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(p.base + path)
+	if err != nil {
+		return err
 	}
-	prom := testutil.Need(t, "prometheus")
-	testStart := time.Now()
-	st := &exporterState{start: time.Now(), lineUp: true, websiteUp: true, scrapes: map[string]int{}}
-	targets := map[string]string{}
-	for _, job := range []string{"line_exporter", "env_exporter", "uptime_exporter"} {
-		mux := http.NewServeMux()
-		mux.HandleFunc("/metrics", st.serve(job))
-		targets[job] = listen(t, mux)
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %s", path, resp.Status)
 	}
-	am := &amSink{firing: map[string]time.Time{}, resolved: map[string]time.Time{}, labels: map[string]map[string]string{}}
-	amAddr := listen(t, am)
+	return json.NewDecoder(resp.Body).Decode(v)
+}
 
+func (p *promInstance) waitFor(what string, limit time.Duration, cond func() bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// activeAlerts: alertname -> state (pending|firing) from /api/v1/alerts.
+func (p *promInstance) activeAlerts() map[string]string {
+	var a apiAlerts
+	if err := p.getJSON("/api/v1/alerts", &a); err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, al := range a.Data.Alerts {
+		if al.Labels["site"] == "bj1" || al.Labels["alertname"] == "Watchdog" {
+			out[al.Labels["alertname"]] = al.State
+		}
+	}
+	return out
+}
+
+// groupsEvaluated reports whether every named rule group ran after since.
+func (p *promInstance) groupsEvaluated(since time.Time, names ...string) bool {
+	var rules struct {
+		Data struct {
+			Groups []struct {
+				Name           string    `json:"name"`
+				LastEvaluation time.Time `json:"lastEvaluation"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	if err := p.getJSON("/api/v1/rules", &rules); err != nil {
+		return false
+	}
+	done := 0
+	for _, g := range rules.Data.Groups {
+		for _, n := range names {
+			if g.Name == n && g.LastEvaluation.After(since) {
+				done++
+			}
+		}
+	}
+	return done == len(names)
+}
+
+// startPrometheus starts Prometheus 2.42 on a free loopback port with the
+// shipped config (addresses rewritten to targets and am) and the shipped
+// flags, and waits until it is ready. It is killed at the end of the test.
+func startPrometheus(t *testing.T, targets map[string]string, am string) *promInstance {
+	t.Helper()
+	prom := testutil.Need(t, "prometheus")
 	dir := t.TempDir()
-	writePrometheusConfig(t, dir, targets, amAddr)
+	writePrometheusConfig(t, dir, targets, am)
 	port := testutil.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	logf, err := os.Create(filepath.Join(dir, "prometheus.log"))
@@ -305,8 +359,7 @@ func TestEndToEndPrometheus(t *testing.T) {
 	// here: an alert evaluated before the notifier has discovered its
 	// Alertmanagers (first seconds after start) is dropped and only resent
 	// after the resend delay — Watchdog is the one that hits this.
-	args := shippedFlags(t)
-	args = append(args,
+	args := append(shippedFlags(t),
 		"--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+fmt.Sprintf("127.0.0.1:%d", port),
@@ -326,79 +379,53 @@ func TestEndToEndPrometheus(t *testing.T) {
 			t.Logf("prometheus log:\n%s", b)
 		}
 	})
-
-	client := &http.Client{Timeout: 5 * time.Second}
-	getJSON := func(path string, v any) error {
-		resp, err := client.Get(base + path)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("%s: %s", path, resp.Status)
-		}
-		return json.NewDecoder(resp.Body).Decode(v)
-	}
-	waitFor := func(what string, limit time.Duration, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(limit)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out after %s waiting for %s", limit, what)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	activeAlerts := func() map[string]string {
-		var a apiAlerts
-		if err := getJSON("/api/v1/alerts", &a); err != nil {
-			return nil
-		}
-		out := map[string]string{}
-		for _, al := range a.Data.Alerts {
-			if al.Labels["site"] == "bj1" || al.Labels["alertname"] == "Watchdog" {
-				out[al.Labels["alertname"]] = al.State
-			}
-		}
-		return out
-	}
-
-	// Ready, every target scraped at least twice, rules evaluating (Watchdog
-	// reached the Alertmanager sink), nothing of ours active.
-	waitFor("Prometheus ready", 30*time.Second, func() bool {
-		resp, err := client.Get(base + "/-/ready")
+	p := &promInstance{t: t, base: base}
+	p.waitFor("Prometheus ready", 30*time.Second, func() bool {
+		resp, err := http.Get(base + "/-/ready")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
+	return p
+}
+
+type apiAlerts struct {
+	Data struct {
+		Alerts []struct {
+			Labels map[string]string `json:"labels"`
+			State  string            `json:"state"`
+		} `json:"alerts"`
+	} `json:"data"`
+}
+
+func TestEndToEndPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test (≈ 60 s) skipped in -short mode")
+	}
+	t.Parallel()
+	testutil.Need(t, "prometheus")
+	testStart := time.Now()
+	st := &exporterState{start: time.Now(), lineUp: true, websiteUp: true, scrapes: map[string]int{}}
+	targets := map[string]string{}
+	for _, job := range []string{"line_exporter", "env_exporter", "uptime_exporter"} {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/metrics", st.serve(job))
+		targets[job] = listen(t, mux)
+	}
+	am := newAMSink()
+	amAddr := listen(t, am)
+
+	p := startPrometheus(t, targets, amAddr)
+	waitFor, activeAlerts := p.waitFor, p.activeAlerts
+	// Ready, every target scraped at least twice, rules evaluating (Watchdog
+	// reached the Alertmanager sink), nothing of ours active.
 	waitFor("a scrape of every exporter and an evaluation of every paging group", 30*time.Second, func() bool {
 		st.mu.Lock()
 		n := min(st.scrapes["line_exporter"], st.scrapes["env_exporter"], st.scrapes["uptime_exporter"])
 		st.mu.Unlock()
-		if n < 1 {
-			return false
-		}
-		var rules struct {
-			Data struct {
-				Groups []struct {
-					Name           string    `json:"name"`
-					LastEvaluation time.Time `json:"lastEvaluation"`
-				} `json:"groups"`
-			} `json:"data"`
-		}
-		if err := getJSON("/api/v1/rules", &rules); err != nil {
-			return false
-		}
-		evaluated := 0
-		for _, g := range rules.Data.Groups {
-			if strings.HasSuffix(g.Name, ".alerts") && g.Name != "jianguan.sla_budget.alerts" && g.Name != "jianguan.meta.alerts" &&
-				g.LastEvaluation.After(testStart) {
-				evaluated++
-			}
-		}
-		return evaluated == 3
+		return n >= 1 && p.groupsEvaluated(testStart, "jianguan.line.alerts", "jianguan.env.alerts", "jianguan.uptime.alerts")
 	})
 	for name, state := range activeAlerts() {
 		if name != "Watchdog" {
