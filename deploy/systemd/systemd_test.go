@@ -166,3 +166,27 @@ func TestExampleConfigsParse(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleConfigsCheck: the example configs pass the real exporters'
+// `--config.check` (built from this tree), so they cannot drift from the
+// schemas in exporters/*/config.go unnoticed.
+func TestExampleConfigsCheck(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not in PATH")
+	}
+	dir := t.TempDir()
+	for _, e := range []struct{ name, config string }{
+		{"env_exporter", "env.yml"}, {"line_exporter", "line.yml"}, {"uptime_exporter", "uptime.yml"},
+	} {
+		bin := filepath.Join(dir, e.name)
+		if out, err := exec.Command(goBin, "build", "-o", bin, "../../exporters/"+e.name).CombinedOutput(); err != nil {
+			t.Errorf("build %s: %v\n%s", e.name, err, out)
+			continue
+		}
+		out, err := exec.Command(bin, "--config.check", "--config.file=../etc/jianguan/"+e.config).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s --config.check ../etc/jianguan/%s: %v\n%s", e.name, e.config, err, out)
+		}
+	}
+}
