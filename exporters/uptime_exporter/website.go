@@ -96,6 +96,11 @@ type tlsError struct{ err error }
 func (e *tlsError) Error() string { return "tls: " + e.err.Error() }
 func (e *tlsError) Unwrap() error { return e.err }
 
+// redirectError: more redirects than max_redirects (reason status).
+type redirectError struct{ max int }
+
+func (e *redirectError) Error() string { return fmt.Sprintf("stopped after %d redirects", e.max) }
+
 // webProber holds the one shared transport of all website probes.
 type webProber struct {
 	transport *http.Transport
@@ -269,7 +274,7 @@ func (p *webProber) newClient(s *websiteSpec) *http.Client {
 				return http.ErrUseLastResponse
 			}
 			if len(via) > max {
-				return fmt.Errorf("stopped after %d redirects", max)
+				return &redirectError{max}
 			}
 			return nil
 		},
@@ -385,6 +390,7 @@ func (p *webProber) probe(ctx context.Context, s *websiteSpec, client *http.Clie
 
 func classifyErr(ctx context.Context, err error, ps *probeState) int {
 	var te *tlsError
+	var re *redirectError
 	var dnsErr *net.DNSError
 	ps.mu.Lock()
 	tlsFail := ps.tlsFail
@@ -392,6 +398,8 @@ func classifyErr(ctx context.Context, err error, ps *probeState) int {
 	switch {
 	case errors.As(err, &te) || tlsFail:
 		return reasonTLS
+	case errors.As(err, &re):
+		return reasonStatus
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
 		return reasonTimeout
 	case errors.As(err, &dnsErr):

@@ -144,6 +144,7 @@ func TestWebsiteProbe(t *testing.T) {
 		}
 	}))
 	sRedirect := serveHTTP(t, http.RedirectHandler(sPlain.URL+"/final", http.StatusFound))
+	sLoop := serveHTTP(t, http.RedirectHandler("/again", http.StatusFound))
 	sHeader := serveHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Token") != "s3cret" || r.Method != http.MethodHead {
 			w.WriteHeader(http.StatusForbidden)
@@ -182,6 +183,7 @@ func TestWebsiteProbe(t *testing.T) {
 		{name: "connection refused", target: WebsiteTarget{URL: "http://" + closedPort + "/"}, reason: "connect", verifyErr: "-", content: -1},
 		{name: "redirect followed", target: WebsiteTarget{URL: sRedirect.URL + "/", WebsiteSettings: WebsiteSettings{BodyRegexp: "portal"}}, ok: true, status: 200, verifyErr: "-", content: 1},
 		{name: "redirect not followed", target: WebsiteTarget{URL: sRedirect.URL + "/", WebsiteSettings: WebsiteSettings{FollowRedirects: ptr(false), ValidStatus: []string{"200"}}}, reason: "status", status: 302, verifyErr: "-", content: -1},
+		{name: "redirect loop", target: WebsiteTarget{URL: sLoop.URL + "/", WebsiteSettings: WebsiteSettings{MaxRedirects: 3}}, reason: "status", verifyErr: "-", content: -1},
 		{name: "HEAD with custom header", target: WebsiteTarget{URL: sHeader.URL + "/", WebsiteSettings: WebsiteSettings{Method: "HEAD", Headers: map[string]config.Secret{"X-Token": "s3cret"}}}, ok: true, status: 200, verifyErr: "-", content: -1},
 	}
 	p := newWebProber()
