@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -16,8 +17,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -231,4 +234,61 @@ func TestWebsiteProbe(t *testing.T) {
 func portOf(srv *httptest.Server) string {
 	_, p, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	return p
+}
+
+func TestClassifyErr(t *testing.T) {
+	ps := &probeState{}
+	bg := context.Background()
+	expired, cancel := context.WithTimeout(bg, 0)
+	defer cancel()
+	<-expired.Done()
+	for _, tc := range []struct {
+		ctx  context.Context
+		err  error
+		want string
+	}{
+		{bg, &url.Error{Op: "Get", URL: "http://x/", Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}}, "dns"},
+		{bg, &url.Error{Op: "Get", URL: "http://x/", Err: &net.DNSError{Err: "i/o timeout", Name: "x", IsTimeout: true}}, "timeout"},
+		{bg, &url.Error{Op: "Get", URL: "https://x/", Err: &tlsError{errors.New("bad certificate")}}, "tls"},
+		{bg, &url.Error{Op: "Get", URL: "http://x/", Err: &redirectError{3}}, "status"},
+		{expired, &url.Error{Op: "Get", URL: "http://x/", Err: context.DeadlineExceeded}, "timeout"},
+		{bg, &url.Error{Op: "Get", URL: "http://x/", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, "connect"},
+		{bg, io.ErrUnexpectedEOF, "connect"},
+	} {
+		if got := reasonNames[classifyErr(tc.ctx, tc.err, ps)]; got != tc.want {
+			t.Errorf("classifyErr(%v) = %s, want %s", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestChainExpiry: the earliest expiry in the chain is exported, here an
+// intermediate that expires before the leaf, also when verification fails.
+func TestChainExpiry(t *testing.T) {
+	pki := newTestPKI(t)
+	now := time.Now()
+	ikey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	itmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "intermediate"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(20 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	ider, err := x509.CreateCertificate(rand.Reader, itmpl, pki.ca, &ikey.PublicKey, pki.caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter, _ := x509.ParseCertificate(ider)
+	sub := &testPKI{ca: inter, caKey: ikey}
+	leaf := sub.leaf(t, []string{"localhost"}, now.Add(-time.Hour), now.Add(60*24*time.Hour), false)
+	for name, roots := range map[string]string{"verified": pki.caFile, "unknown CA": ""} {
+		certs := []*x509.Certificate{leaf.Leaf, inter}
+		var pool *x509.CertPool
+		if roots != "" {
+			pool, _ = loadCAPool(roots)
+		}
+		res := inspectChain(certs, "localhost", pool, now)
+		if !res.chainExpiry.Equal(inter.NotAfter) || !res.leafExpiry.Equal(leaf.Leaf.NotAfter) {
+			t.Errorf("%s: leaf %v chain %v, want leaf %v chain %v", name, res.leafExpiry, res.chainExpiry, leaf.Leaf.NotAfter, inter.NotAfter)
+		}
+		if (roots != "") != (res.verifyErr == "") {
+			t.Errorf("%s: verify error %q", name, res.verifyErr)
+		}
+	}
 }
