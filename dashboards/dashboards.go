@@ -150,7 +150,7 @@ func wallboard() D {
 	return D{UID: "jianguan-noc-wallboard", File: "noc-wallboard.json", Title: "NOC 值班大屏 NOC wallboard",
 		Desc: "1920×1080 kiosk wallboard: lines, UPS, rooms, safety, hosts and websites, critical alerts. 值班大屏。",
 		Tags: []string{"noc", "wallboard"}, Refresh: "30s", From: "now-6h", To: "now", Kiosk: true,
-		Vars: []V{{Name: "site", Label: "站点 Site", Metric: "env_device_up", LabelName: "site"}},
+		Vars: []V{{Name: "site", Label: "站点 Site", Metric: `{__name__=~"env_device_up|line_up|host_up|website_up"}`, LabelName: "site"}},
 		Rows: []Row{{Panels: ps}}}
 }
 
