@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -505,8 +506,17 @@ func e2eSpec(t *testing.T) simhistory.Spec {
 	counter := func(perSec float64) func(time.Time) float64 {
 		return func(t time.Time) float64 { return perSec * t.Sub(ps).Seconds() }
 	}
+	// Only the availability counters are read over months (month to date,
+	// SLA); every other series is read over the default 24 h (+ rate window),
+	// so it is written for the last 26 h only: a quarter of the backfill.
+	recent := e2eNow.Add(-26 * time.Hour)
 	g := func(name string, l map[string]string, v func(time.Time) float64) {
-		sp.Gauges = append(sp.Gauges, simhistory.Gauge{Name: name, Labels: l, Value: v})
+		sp.Gauges = append(sp.Gauges, simhistory.Gauge{Name: name, Labels: l, Value: func(t time.Time) float64 {
+			if t.Before(recent) {
+				return math.NaN()
+			}
+			return v(t)
+		}})
 	}
 	hist := func(name string, l map[string]string, perSec float64, les ...string) {
 		for i, le := range les {
