@@ -3,7 +3,9 @@
 // Devices are polled in the background, each on its own interval, never at
 // scrape time. Each poll is bounded (per-request timeout × retries, and the
 // poll is abandoned at the first timeout, so a dead device costs one timeout
-// per interval), a global semaphore limits concurrent polls, scalar OIDs are
+// per interval), a global semaphore limits concurrent polls (devices whose
+// last poll timed out share a separate, smaller pool, so dead devices never
+// starve live ones), scalar OIDs are
 // sent several per GET PDU (split at MaxOIDs, halved again on tooBig), tables
 // are walked with GetBulk (GetNext for v1). SNMP v1, v2c and v3 (noAuthNoPriv,
 // authNoPriv, authPriv with MD5/SHA/SHA224/SHA256/SHA384/SHA512 and

@@ -146,7 +146,11 @@ type Options struct {
 type Poller struct {
 	opts Options
 	sem  chan struct{}
-	log  *slog.Logger
+	// semDown is a smaller pool for devices whose last poll timed out, so
+	// that many dead devices (each holding a slot for timeout × tries)
+	// never starve the healthy ones.
+	semDown chan struct{}
+	log     *slog.Logger
 
 	mu      sync.Mutex
 	devices map[string]*device
@@ -187,7 +191,8 @@ func New(o Options) *Poller {
 	upL := append(append([]string{}, o.Labels...), o.UpLabels...)
 	errL := append(append([]string{}, o.Labels...), "reason")
 	return &Poller{
-		opts: o, sem: make(chan struct{}, o.Concurrency), log: o.Logger, devices: map[string]*device{},
+		opts: o, sem: make(chan struct{}, o.Concurrency), semDown: make(chan struct{}, max(2, o.Concurrency/4)),
+		log: o.Logger, devices: map[string]*device{},
 		up:     prometheus.NewDesc(n("up"), "1 if the last SNMP poll of the device succeeded.", upL, nil),
 		lastOK: prometheus.NewDesc(n("last_success_timestamp_seconds"), "Unix time of the last successful SNMP poll (0: none yet).", o.Labels, nil),
 		dur:    prometheus.NewDesc(n("poll_duration_seconds"), "Duration of SNMP polls of the device.", o.Labels, nil),
@@ -317,9 +322,14 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 	tick := time.NewTicker(t.Interval)
 	defer tick.Stop()
 	oids := dotted(t.Request)
+	var last Reason
 	for {
+		sem := p.sem
+		if last == ReasonTimeout {
+			sem = p.semDown
+		}
 		select {
-		case p.sem <- struct{}{}:
+		case sem <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}
@@ -327,7 +337,8 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 			g = newClient(ctx, t)
 		}
 		r := p.pollOnce(g, t, oids)
-		<-p.sem
+		<-sem
+		last = r.Reason
 		if r.Reason == ReasonAuth || r.Reason == ReasonOther {
 			// Start again from discovery / a fresh socket next time.
 			if g.Conn != nil {

@@ -119,6 +119,38 @@ func TestPollerAgainstSnmpsim(t *testing.T) {
 	if lint, err := testutil.GatherAndLint(reg); err != nil || len(lint) > 0 {
 		t.Errorf("lint: %v %v", lint, err)
 	}
+	// Many dead devices and a small concurrency limit: once their first
+	// polls have timed out, the dead devices wait in their own smaller pool
+	// and the live device keeps its schedule.
+	var live int
+	var liveMu sync.Mutex
+	p2 := New(Options{Namespace: "t2", Concurrency: 2, OnPoll: func(r *Result) {
+		if r.Target == "live" {
+			liveMu.Lock()
+			live++
+			liveMu.Unlock()
+		}
+	}})
+	defer p2.Stop()
+	ts := []Target{{Name: "live", Address: sim.Addr, Auth: Auth{Community: "public"}, Interval: iv, Timeout: time.Second, Request: req}}
+	for i := 0; i < 6; i++ {
+		ts = append(ts, Target{Name: "silent" + itoa(i), Address: silent.LocalAddr().String(), Auth: Auth{Community: "public"},
+			Interval: iv, Timeout: time.Second, Request: req})
+	}
+	if err := p2.SetTargets(ts); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * time.Second) // first polls: 6 timeouts of 1 s over 2 slots
+	liveMu.Lock()
+	liveBefore := live
+	liveMu.Unlock()
+	time.Sleep(3 * time.Second)
+	liveMu.Lock()
+	if n := live - liveBefore; n < 8 {
+		t.Errorf("live device polled %d times in 3 s beside 6 dead devices with concurrency 2, want ≥ 8 (every 300 ms)", n)
+	}
+	liveMu.Unlock()
+
 	for _, l := range []string{"authkey-123", "privkey-123", "wrong-password"} {
 		for _, h := range p.Health() {
 			if strings.Contains(h.LastErr, l) {

@@ -3,6 +3,13 @@
 // prometheus-snmp-exporter 0.21 (one SNMP poll per HTTP scrape), on the same
 // simulated devices served by one snmpsimd on loopback.
 //
+// Both exporters run at the same time under the same load, each device at
+// the same interval: env_exporter polls every device every -interval (and
+// its /metrics is scraped every 15 s, as Prometheus would), and every device
+// is scraped through snmp_exporter every -interval, spread evenly over the
+// interval as Prometheus spreads its targets. CPU seconds are utime+stime
+// from /proc/<pid>/stat over the same measurement window.
+//
 //	go run ./exporters/env_exporter/bench [-devices 1000] [-oids 20] [-duration 60s]
 //
 // It needs root (snmpsimd drops to nobody), snmpsimd and
@@ -13,7 +20,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,9 +39,9 @@ import (
 var (
 	devices  = flag.Int("devices", 1000, "simulated devices (one snmpsim community each)")
 	oids     = flag.Int("oids", 20, "OIDs per device")
-	duration = flag.Duration("duration", 60*time.Second, "measurement time per exporter")
-	interval = flag.Duration("interval", 10*time.Second, "env_exporter poll interval")
-	workers  = flag.Int("workers", 16, "concurrent scrapes of snmp_exporter")
+	duration = flag.Duration("duration", 90*time.Second, "measurement time (both exporters at once)")
+	interval = flag.Duration("interval", 15*time.Second, "poll interval of env_exporter and scrape interval of each snmp_exporter target")
+	workers  = flag.Int("workers", 16, "concurrent scrapes of snmp_exporter during its warm-up round")
 	keep     = flag.Bool("keep", false, "keep the temporary directory")
 )
 
@@ -159,48 +165,6 @@ func run() error {
 	}
 	cfgPath := filepath.Join(dir, "env.yml")
 	os.WriteFile(cfgPath, []byte(cfg.String()), 0o600)
-	envPort := freePort("tcp")
-	env := exec.Command(bin, "--config.file="+cfgPath, "--profiles.dir="+profDir, fmt.Sprintf("--web.listen-address=127.0.0.1:%d", envPort), "--log.level=warn")
-	env.Stderr = os.Stderr
-	if err := env.Start(); err != nil {
-		return err
-	}
-	defer stop(env)
-	envURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", envPort)
-	// Warm up: every device polled at least once.
-	deadline = time.Now().Add(3 * time.Minute)
-	for {
-		p, _, err := envPolls(envURL)
-		if err == nil && p >= float64(*devices) {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("env_exporter warm-up: %v polls, %v", p, err)
-		}
-		time.Sleep(time.Second)
-	}
-	p0, e0, _ := envPolls(envURL)
-	c0, err := cpuSeconds(env.Process.Pid)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	for time.Since(start) < *duration {
-		time.Sleep(15 * time.Second) // a Prometheus scrape every 15 s is part of the cost
-		if _, _, err := envPolls(envURL); err != nil {
-			return err
-		}
-	}
-	c1, _ := cpuSeconds(env.Process.Pid)
-	p1, e1, _ := envPolls(envURL)
-	envPollsN, envCPU := p1-p0, c1-c0
-	stop(env)
-	if envPollsN <= 0 {
-		return errors.New("env_exporter made no polls")
-	}
-	jg := envCPU / envPollsN
-	fmt.Printf("env_exporter: %.0f device polls in %.0f s (%.0f errors), %.3f CPU s → %.6f CPU s per device poll\n",
-		envPollsN, time.Since(start).Seconds(), e1-e0, envCPU, jg)
 
 	// 3. prometheus-snmp-exporter 0.21 with an equivalent module per device
 	// (0.21 keeps auth inside each module, so one module per community).
@@ -234,24 +198,87 @@ func run() error {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	// Warm-up round, then measure for the same duration.
-	scrapeRound(base, time.Time{})
-	s0, _ := cpuSeconds(se.Process.Pid)
-	start = time.Now()
-	var ok, failed int64
-	for time.Since(start) < *duration {
-		o, f := scrapeRound(base, start.Add(*duration))
-		ok += o
-		failed += f
+	scrapeRound(base) // warm-up: every module used once
+
+	envPort := freePort("tcp")
+	env := exec.Command(bin, "--config.file="+cfgPath, "--profiles.dir="+profDir, fmt.Sprintf("--web.listen-address=127.0.0.1:%d", envPort), "--log.level=warn")
+	env.Stderr = os.Stderr
+	if err := env.Start(); err != nil {
+		return err
 	}
+	defer stop(env)
+	envURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", envPort)
+	deadline = time.Now().Add(3 * time.Minute)
+	for { // warm-up: every device polled at least once
+		p, _, err := envPolls(envURL)
+		if err == nil && p >= float64(*devices) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("env_exporter warm-up: %v polls, %v", p, err)
+		}
+		time.Sleep(time.Second)
+	}
+
+	// 4. Measure both over the same window.
+	fmt.Printf("measuring %s: env_exporter polls every device every %s; snmp_exporter scraped for every device every %s\n", *duration, *interval, *interval)
+	p0, e0, _ := envPolls(envURL)
+	c0, err := cpuSeconds(env.Process.Pid)
+	if err != nil {
+		return err
+	}
+	s0, err := cpuSeconds(se.Process.Pid)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	end := start.Add(*duration)
+	var ok, failed int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // Prometheus-like: each target once per interval, spread evenly
+		defer wg.Done()
+		step := *interval / time.Duration(*devices)
+		tick := time.NewTicker(step)
+		defer tick.Stop()
+		for i := 0; time.Now().Before(end); i++ {
+			<-tick.C
+			wg.Add(1)
+			go func(dev string) {
+				defer wg.Done()
+				if scrapeOK(base+dev) == nil {
+					atomic.AddInt64(&ok, 1)
+				} else {
+					atomic.AddInt64(&failed, 1)
+				}
+			}(devName(i%*devices + 1))
+		}
+	}()
+	for time.Now().Before(end) {
+		time.Sleep(min(15*time.Second, time.Until(end))) // env_exporter's /metrics scraped every 15 s
+		if _, _, err := envPolls(envURL); err != nil {
+			return err
+		}
+	}
+	c1, _ := cpuSeconds(env.Process.Pid)
+	p1, e1, _ := envPolls(envURL)
 	s1, _ := cpuSeconds(se.Process.Pid)
+	elapsed := time.Since(start)
+	wg.Wait()
+	envPollsN, envCPU := p1-p0, c1-c0
+	if envPollsN <= 0 {
+		return errors.New("env_exporter made no polls")
+	}
 	if ok == 0 {
 		return errors.New("snmp_exporter: no successful scrape")
 	}
+	jg := envCPU / envPollsN
+	fmt.Printf("env_exporter: %.0f device polls in %.0f s (%.0f errors), %.3f CPU s → %.6f CPU s per device poll\n",
+		envPollsN, elapsed.Seconds(), e1-e0, envCPU, jg)
 	seCPU := s1 - s0
 	sx := seCPU / float64(ok)
 	fmt.Printf("snmp_exporter 0.21: %d device scrapes in %.0f s (%d failed), %.3f CPU s → %.6f CPU s per device poll\n",
-		ok, time.Since(start).Seconds(), failed, seCPU, sx)
+		ok, elapsed.Seconds(), failed, seCPU, sx)
 	fmt.Printf("snmp cost ratio (jianguan/snmp_exporter): %.3f\n", jg/sx)
 	return nil
 }
@@ -330,30 +357,22 @@ func scrapeOK(url string) error {
 	return nil
 }
 
-// scrapeRound scrapes every device once with a pool of workers, stopping
-// early at end (if not zero).
-func scrapeRound(base string, end time.Time) (ok, failed int64) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// scrapeRound scrapes every device once with a pool of workers.
+func scrapeRound(base string) {
 	next := int64(0)
 	var wg sync.WaitGroup
 	for w := 0; w < *workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for {
 				i := atomic.AddInt64(&next, 1)
-				if i > int64(*devices) || (!end.IsZero() && time.Now().After(end)) {
+				if i > int64(*devices) {
 					return
 				}
-				if scrapeOK(base+devName(int(i))) == nil {
-					atomic.AddInt64(&ok, 1)
-				} else {
-					atomic.AddInt64(&failed, 1)
-				}
+				_ = scrapeOK(base + devName(int(i)))
 			}
 		}()
 	}
 	wg.Wait()
-	return ok, failed
 }
