@@ -101,12 +101,12 @@ hosts:
 	}
 
 	// Outage: 2 failed rounds + failed burst of 3.
-	before := fp.count("10.0.0.1")
+	_, before := h.probes("icmp")
 	fp.set("10.0.0.1", true)
 	start := time.Now()
 	waitFor(t, 3*time.Second, "host down", func() bool { return h.tracker.State() == avail.Down })
-	if n := fp.count("10.0.0.1") - before; n != 2+3 {
-		t.Errorf("echo requests until down = %d, want 2 rounds + burst of 3", n)
+	if _, f := h.probes("icmp"); f-before != 2+3 {
+		t.Errorf("failed echo requests until down = %d, want 2 rounds + burst of 3", f-before)
 	}
 	time.Sleep(time.Second)
 	fp.set("10.0.0.1", false)
