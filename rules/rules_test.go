@@ -86,6 +86,7 @@ func TestPromtoolCheckRules(t *testing.T) {
 
 func TestPromtoolTestRules(t *testing.T) {
 	promtool := testutil.Need(t, "promtool")
+	t.Parallel() // with the end-to-end tests, which mostly wait
 	files, _ := filepath.Glob("tests/*.yml")
 	if len(files) == 0 {
 		t.Fatal("no promtool tests in rules/tests")
