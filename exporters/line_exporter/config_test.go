@@ -147,3 +147,19 @@ func TestDemoConfigsValid(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseConfig: no input crashes the config loader.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(goodConfig))
+	f.Add([]byte("lines:\n  - {name: a, kind: leased, site: s, icmp: [{address: 10.0.0.256}]}\n"))
+	f.Add([]byte("rules: {bgp: {icmp: {down_after: -1}}}\n"))
+	f.Add([]byte("lines: [{name: a, kind: bgp, site: s, router: r, bgp_peers: [\"::1\"]}]\nrouters: [{name: r, address: \"[::1]:161\", auth: {version: \"3\", username: u}}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig("fuzz.yml", data)
+		if err == nil && c != nil {
+			for i := range c.Lines {
+				_ = c.rules(&c.Lines[i])
+			}
+		}
+	})
+}

@@ -346,3 +346,13 @@ func TestIPv6InNetns(t *testing.T) {
 		})
 	}
 }
+
+// FuzzEmbeddedEcho: any ICMP error payload is parsed without a panic.
+func FuzzEmbeddedEcho(f *testing.F) {
+	f.Add(false, []byte{0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 8, 0, 0, 0, 1, 2, 3, 4})
+	f.Add(true, make([]byte, 48))
+	f.Add(false, []byte{0x4f})
+	f.Fuzz(func(t *testing.T, v6 bool, d []byte) {
+		embeddedEcho(v6, d)
+	})
+}
