@@ -139,6 +139,7 @@ func TestVictoriaMetricsEquivalence(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: this test runs ~35 s of real time")
 	}
+	t.Parallel()
 	prom := testutil.Need(t, "prometheus")
 	vm := testutil.Need(t, "victoria-metrics")
 	dir := t.TempDir()
