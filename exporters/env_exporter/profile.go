@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jianguan/jianguan/internal/config"
@@ -63,6 +64,15 @@ func normOID(s string) (string, error) {
 	s = strings.TrimPrefix(strings.TrimSpace(s), ".")
 	if !oidRE.MatchString(s) || len(s) > 400 {
 		return "", fmt.Errorf("bad OID %q (want dotted numbers like 1.3.6.1.2.1.33.1.2.1.0)", s)
+	}
+	arcs := strings.Split(s, ".")
+	for _, a := range arcs {
+		if _, err := strconv.ParseUint(a, 10, 32); err != nil {
+			return "", fmt.Errorf("bad OID %q: sub-identifier %s exceeds 4294967295", s, a)
+		}
+	}
+	if second, _ := strconv.ParseUint(arcs[1], 10, 32); arcs[0] != "2" && second > 39 {
+		return "", fmt.Errorf("bad OID %q: second arc must be 0..39 under %s", s, arcs[0])
 	}
 	return s, nil
 }

@@ -301,12 +301,8 @@ func (p *Poller) Stop() {
 func (p *Poller) loop(ctx context.Context, d *device) {
 	defer close(d.done)
 	t := d.t
-	var g *gosnmp.GoSNMP
-	defer func() {
-		if g != nil && g.Conn != nil {
-			g.Conn.Close()
-		}
-	}()
+	c := &conns{ctx: ctx, t: t, oids: dotted(t.Request)}
+	defer c.close()
 	// Spread the first polls over a tenth of the interval (at most 1 s).
 	spread := t.Interval / 10
 	if spread > time.Second {
@@ -321,7 +317,6 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 	}
 	tick := time.NewTicker(t.Interval)
 	defer tick.Stop()
-	oids := dotted(t.Request)
 	var last Reason
 	for {
 		sem := p.sem
@@ -333,18 +328,12 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 		case <-ctx.Done():
 			return
 		}
-		if g == nil {
-			g = newClient(ctx, t)
-		}
-		r := p.pollOnce(g, t, oids)
+		r := p.pollOnce(c)
 		<-sem
 		last = r.Reason
 		if r.Reason == ReasonAuth || r.Reason == ReasonOther {
 			// Start again from discovery / a fresh socket next time.
-			if g.Conn != nil {
-				g.Conn.Close()
-			}
-			g = nil
+			c.close()
 		}
 		if ctx.Err() != nil {
 			return
@@ -359,6 +348,53 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 			return
 		}
 	}
+}
+
+// conns are a device's sockets: the lean v1/v2c GET client for scalars,
+// gosnmp for walks and SNMPv3. Both are opened on first use.
+type conns struct {
+	ctx  context.Context
+	t    Target
+	oids []string // dotted GET OIDs
+	g    *gosnmp.GoSNMP
+	fast *fastGet
+}
+
+func (c *conns) close() {
+	if c.g != nil && c.g.Conn != nil {
+		c.g.Conn.Close()
+	}
+	c.g = nil
+	c.fast.close()
+	c.fast = nil
+}
+
+func (c *conns) gosnmp() (*gosnmp.GoSNMP, error) {
+	if c.g == nil {
+		c.g = newClient(c.ctx, c.t)
+	}
+	if c.g.Conn == nil {
+		if err := c.g.Connect(); err != nil {
+			c.g = nil
+			return nil, err
+		}
+	}
+	return c.g, nil
+}
+
+func (c *conns) fastGet() (*fastGet, error) {
+	if c.fast == nil {
+		keys := make([]string, len(c.oids))
+		for i, o := range c.oids {
+			keys[i] = o[1:]
+		}
+		f, err := newFastGet(c.t, keys)
+		if err != nil {
+			return nil, err
+		}
+		c.fast = f
+	}
+	return c.fast, nil
 }
 
 func newClient(ctx context.Context, t Target) *gosnmp.GoSNMP {
@@ -409,7 +445,8 @@ func newClient(ctx context.Context, t Target) *gosnmp.GoSNMP {
 const sysUpTime = "1.3.6.1.2.1.1.3.0"
 
 // pollOnce runs one poll; it never panics.
-func (p *Poller) pollOnce(g *gosnmp.GoSNMP, t Target, oids []string) (r *Result) {
+func (p *Poller) pollOnce(c *conns) (r *Result) {
+	t, oids := c.t, c.oids
 	start := time.Now()
 	r = &Result{Target: t.Name, Values: make(map[string]Value, len(t.Request.Get)+1)}
 	defer func() {
@@ -419,16 +456,38 @@ func (p *Poller) pollOnce(g *gosnmp.GoSNMP, t Target, oids []string) (r *Result)
 		r.Time = time.Now()
 		r.Duration = r.Time.Sub(start)
 	}()
-	if g.Conn == nil {
-		if err := g.Connect(); err != nil {
+	if t.Auth.Version != "3" && len(oids) > 0 {
+		f, err := c.fastGet()
+		if err != nil {
 			r.Err, r.Reason = err, ReasonOther
 			return r
 		}
+		for i := 0; i < len(oids); i += t.MaxOIDs {
+			j := min(i+t.MaxOIDs, len(oids))
+			if err := p.getFast(f, i, j, r); err != nil {
+				r.Err, r.Reason = err, classify(err)
+				return r
+			}
+		}
+	} else if len(oids) > 0 {
+		g, err := c.gosnmp()
+		if err != nil {
+			r.Err, r.Reason = err, ReasonOther
+			return r
+		}
+		for i := 0; i < len(oids); i += t.MaxOIDs {
+			j := min(i+t.MaxOIDs, len(oids))
+			if err := p.get(g, oids[i:j], r); err != nil {
+				r.Err, r.Reason = err, classify(err)
+				return r
+			}
+		}
 	}
-	for i := 0; i < len(oids); i += t.MaxOIDs {
-		j := min(i+t.MaxOIDs, len(oids))
-		if err := p.get(g, oids[i:j], r); err != nil {
-			r.Err, r.Reason = err, classify(err)
+	var g *gosnmp.GoSNMP
+	if len(t.Request.Walk) > 0 {
+		var err error
+		if g, err = c.gosnmp(); err != nil {
+			r.Err, r.Reason = err, ReasonOther
 			return r
 		}
 	}
@@ -476,6 +535,44 @@ func dotted(req Request) []string {
 		out = append(out, "."+strings.TrimPrefix(o, "."))
 	}
 	return out
+}
+
+// getFast asks for oids[i:j] with the lean client, splitting on tooBig.
+func (p *Poller) getFast(f *fastGet, i, j int, r *Result) error {
+	st, vars, err := f.get(i, j)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st == gosnmp.TooBig && j-i > 1:
+		h := (i + j) / 2
+		if err := p.getFast(f, i, h, r); err != nil {
+			return err
+		}
+		return p.getFast(f, h, j, r)
+	case st == gosnmp.NoSuchName && f.version == 0 && j-i > 1:
+		for k := i; k < j; k++ {
+			if err := p.getFast(f, k, k+1, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	case st == gosnmp.NoSuchName:
+		r.Missing = append(r.Missing, f.keys[i:j]...)
+		return nil
+	case st == gosnmp.AuthorizationError:
+		return fmt.Errorf("%w: %s", gosnmp.ErrUnknownUsername, st)
+	case st != gosnmp.NoError:
+		return fmt.Errorf("agent error %s", st)
+	}
+	for _, v := range vars {
+		if isMissing(v.val.Type) {
+			r.Missing = append(r.Missing, v.key)
+			continue
+		}
+		r.Values[v.key] = v.val
+	}
+	return nil
 }
 
 // get sends oids (dotted) in one GET PDU, splitting on tooBig.

@@ -43,6 +43,7 @@ var (
 	interval = flag.Duration("interval", 15*time.Second, "poll interval of env_exporter and scrape interval of each snmp_exporter target")
 	workers  = flag.Int("workers", 16, "concurrent scrapes of snmp_exporter during its warm-up round")
 	keep     = flag.Bool("keep", false, "keep the temporary directory")
+	envVars  = flag.String("env-vars", "", "extra environment for env_exporter only, e.g. GOMAXPROCS=1 (experiments)")
 )
 
 func main() {
@@ -203,6 +204,9 @@ func run() error {
 	envPort := freePort("tcp")
 	env := exec.Command(bin, "--config.file="+cfgPath, "--profiles.dir="+profDir, fmt.Sprintf("--web.listen-address=127.0.0.1:%d", envPort), "--log.level=warn")
 	env.Stderr = os.Stderr
+	if *envVars != "" {
+		env.Env = append(os.Environ(), strings.Fields(*envVars)...)
+	}
 	if err := env.Start(); err != nil {
 		return err
 	}
