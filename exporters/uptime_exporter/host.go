@@ -6,18 +6,23 @@ import (
 	"sync"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/icmp"
 )
 
 // rttBuckets of host_rtt_seconds (upper bounds, seconds).
-var rttBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+var rttBuckets = [nRTTBuckets]float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+
+const nRTTBuckets = 14
 
 // checkStats are the probe counters of one check of a host.
 type checkStats struct {
 	name             string // icmp | tcp:PORT
 	port             int    // 0 for icmp
 	probes, failures uint64
+	lp               []*dto.LabelPair // host labels + check
 }
 
 // host is one probed host. All its probing is driven by the scheduler's
@@ -51,7 +56,7 @@ type host struct {
 
 	checks []checkStats
 	// ICMP round-trip times
-	rttCounts [15]uint64 // len(rttBuckets)+1
+	rttCounts [nRTTBuckets + 1]uint64
 	rttSum    float64
 	rttCount  uint64
 	lastRTT   time.Duration
@@ -59,6 +64,7 @@ type host struct {
 
 	icmpCB  func(icmp.Result)
 	tcpJobs []func()
+	lp      []*dto.LabelPair // host labels, built once
 }
 
 func newHost(svc *service, spec *hostSpec, tracker *avail.Tracker, old *host) *host {
@@ -85,6 +91,11 @@ func newHost(svc *service, spec *hostSpec, tracker *avail.Tracker, old *host) *h
 		old.mu.Unlock()
 	}
 	h.icmpCB = h.onICMP
+	h.lp = labelPairs(hostLabels, spec.labels)
+	checkNames := withLabels(hostLabels, "check")
+	for i := range h.checks {
+		h.checks[i].lp = labelPairs(checkNames, withLabels(spec.labels, h.checks[i].name))
+	}
 	for i, c := range h.checks {
 		if c.port != 0 {
 			i, addr := i, netip.AddrPortFrom(h.ip, uint16(c.port)).String()

@@ -41,23 +41,14 @@ func (c *hostCollector) Collect(ch chan<- prometheus.Metric) {
 		hosts = append(hosts, h)
 	}
 	c.s.mu.RUnlock()
-	lv := make([]string, len(hostLabels)+1)
 	for _, h := range hosts {
 		h.mu.Lock()
-		copy(lv, h.spec.labels)
 		for _, ck := range h.checks {
-			lv[len(hostLabels)] = ck.name
-			ch <- prometheus.MustNewConstMetric(descHostProbes, prometheus.CounterValue, float64(ck.probes), lv...)
-			ch <- prometheus.MustNewConstMetric(descHostFails, prometheus.CounterValue, float64(ck.failures), lv...)
+			ch <- &fixedMetric{desc: descHostProbes, labels: ck.lp, counter: true, value: float64(ck.probes)}
+			ch <- &fixedMetric{desc: descHostFails, labels: ck.lp, counter: true, value: float64(ck.failures)}
 		}
 		if h.spec.icmp {
-			buckets := make(map[float64]uint64, len(rttBuckets))
-			var cum uint64
-			for i, ub := range rttBuckets {
-				cum += h.rttCounts[i]
-				buckets[ub] = cum
-			}
-			ch <- prometheus.MustNewConstHistogram(descHostRTT, h.rttCount, h.rttSum, buckets, h.spec.labels...)
+			ch <- &rttMetric{labels: h.lp, counts: h.rttCounts, count: h.rttCount, sum: h.rttSum}
 		}
 		h.mu.Unlock()
 	}

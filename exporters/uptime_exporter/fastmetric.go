@@ -1,0 +1,80 @@
+package main
+
+import (
+	"sort"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// At 10 000 hosts a scrape is dominated by building label pairs. Host
+// series therefore use label pairs built once per host (they never change:
+// the labels are the host's identity) and these minimal metric types; the
+// values are copied at collection time.
+
+// labelPairs returns the pairs sorted by name, as the exposition needs.
+func labelPairs(names, values []string) []*dto.LabelPair {
+	lp := make([]*dto.LabelPair, len(names))
+	for i := range names {
+		lp[i] = &dto.LabelPair{Name: &names[i], Value: &values[i]}
+	}
+	sort.Slice(lp, func(i, j int) bool { return lp[i].GetName() < lp[j].GetName() })
+	return lp
+}
+
+// fixedMetric is a counter or gauge with precomputed label pairs.
+type fixedMetric struct {
+	desc    *prometheus.Desc
+	labels  []*dto.LabelPair
+	counter bool
+	value   float64
+}
+
+func (m *fixedMetric) Desc() *prometheus.Desc { return m.desc }
+
+func (m *fixedMetric) Write(out *dto.Metric) error {
+	out.Label = m.labels
+	v := m.value
+	if m.counter {
+		out.Counter = &dto.Counter{Value: &v}
+	} else {
+		out.Gauge = &dto.Gauge{Value: &v}
+	}
+	return nil
+}
+
+// rttUpperBounds are shared pointers for histogram buckets.
+var rttUpperBounds = func() []*float64 {
+	out := make([]*float64, len(rttBuckets))
+	for i := range rttBuckets {
+		out[i] = &rttBuckets[i]
+	}
+	return out
+}()
+
+// rttMetric is host_rtt_seconds of one host.
+type rttMetric struct {
+	labels []*dto.LabelPair
+	counts [nRTTBuckets + 1]uint64 // per bucket, not cumulative; last = above all bounds
+	count  uint64
+	sum    float64
+}
+
+func (m *rttMetric) Desc() *prometheus.Desc { return descHostRTT }
+
+func (m *rttMetric) Write(out *dto.Metric) error {
+	out.Label = m.labels
+	buckets := make([]dto.Bucket, len(rttBuckets))
+	ptrs := make([]*dto.Bucket, len(rttBuckets))
+	cum := make([]uint64, len(rttBuckets))
+	var c uint64
+	for i := range rttBuckets {
+		c += m.counts[i]
+		cum[i] = c
+		buckets[i] = dto.Bucket{CumulativeCount: &cum[i], UpperBound: rttUpperBounds[i]}
+		ptrs[i] = &buckets[i]
+	}
+	count, sum := m.count, m.sum
+	out.Histogram = &dto.Histogram{SampleCount: &count, SampleSum: &sum, Bucket: ptrs}
+	return nil
+}
