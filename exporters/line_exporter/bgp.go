@@ -12,6 +12,7 @@ import (
 const (
 	oidBgpPeerState          = "1.3.6.1.2.1.15.3.1.2"
 	oidBgpPeerAdminStatus    = "1.3.6.1.2.1.15.3.1.3"
+	oidBgpPeerLastError      = "1.3.6.1.2.1.15.3.1.14"
 	oidBgpPeerTransitions    = "1.3.6.1.2.1.15.3.1.15"
 	oidBgpPeerEstablishedFor = "1.3.6.1.2.1.15.3.1.16"
 )
@@ -37,7 +38,7 @@ func newBGPSignal(sig *signal, router, peer string, m *metrics, lv []string) *bg
 }
 
 func bgpOIDs(peer string) []string {
-	return []string{oidBgpPeerState + "." + peer, oidBgpPeerAdminStatus + "." + peer,
+	return []string{oidBgpPeerState + "." + peer, oidBgpPeerAdminStatus + "." + peer, oidBgpPeerLastError + "." + peer,
 		oidBgpPeerTransitions + "." + peer, oidBgpPeerEstablishedFor + "." + peer}
 }
 
@@ -86,5 +87,21 @@ func (s *bgpSignal) onPoll(r *snmp.Result) {
 			detail += ", admin stop"
 		}
 	}
+	if ev, ok := r.Values[oidBgpPeerLastError+"."+s.peer]; ok {
+		if b, ok := ev.V.([]byte); ok && len(b) == 2 && (b[0] != 0 || b[1] != 0) {
+			detail += fmt.Sprintf(", last error %s", notificationText(b[0], b[1]))
+		}
+	}
 	s.sig.observe(r.Time, avail.Down, "bgp_"+bgpStateNames[state], detail)
+}
+
+// notificationText names a BGP NOTIFICATION error code/subcode (RFC 4271 §4.5).
+func notificationText(code, sub byte) string {
+	names := map[byte]string{1: "Message Header Error", 2: "OPEN Message Error", 3: "UPDATE Message Error",
+		4: "Hold Timer Expired", 5: "Finite State Machine Error", 6: "Cease"}
+	n := names[code]
+	if n == "" {
+		n = "code"
+	}
+	return fmt.Sprintf("%s (%d/%d)", n, code, sub)
 }

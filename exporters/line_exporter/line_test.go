@@ -180,3 +180,14 @@ func TestStalePolledSignal(t *testing.T) {
 		t.Fatal("line still up with a stale signal")
 	}
 }
+
+func TestNotificationText(t *testing.T) {
+	for _, tc := range []struct {
+		c, s byte
+		want string
+	}{{4, 0, "Hold Timer Expired (4/0)"}, {6, 2, "Cease (6/2)"}, {9, 1, "code (9/1)"}} {
+		if got := notificationText(tc.c, tc.s); got != tc.want {
+			t.Errorf("%d/%d: %q", tc.c, tc.s, got)
+		}
+	}
+}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,7 +56,7 @@ func routerRecs(dir string) string {
 		w(oidIfOperStatus+".5", 2, 1), oidIfInDiscards+".5|65|0", oidIfInErrors+".5|65|3", oidIfOutDiscards+".5|65|0", oidIfOutErrors+".5|65|0",
 		oidIfName+".5|4|c5", sub(oidIfHCInOctets+".5", 70, "rx"), w(oidIfHCOutOctets+".5", 70, 2000), oidIfHighSpeed+".5|66|1000", oidIfAlias+".5|4|CT internet 1G",
 		oidIfOperStatus+".7|2|2", oidIfName+".7|4|c7", oidIfHighSpeed+".7|66|200", oidIfAlias+".7|4|spare",
-		w(oidBgpPeerState+".10.77.5.2", 2, 6), oidBgpPeerAdminStatus+".10.77.5.2|2|2",
+		w(oidBgpPeerState+".10.77.5.2", 2, 6), oidBgpPeerAdminStatus+".10.77.5.2|2|2", oidBgpPeerLastError+".10.77.5.2|4x|0400",
 		sub(oidBgpPeerTransitions+".10.77.5.2", 65, "transitions"), oidBgpPeerEstablishedFor+".10.77.5.2|66|100",
 	)
 }
@@ -176,6 +178,7 @@ func TestNetnsLines(t *testing.T) {
 	}
 	// Watch line_up and the reasons while the cuts run.
 	minUp := map[string]float64{}
+	sawLastError := false
 	reasons := map[string]map[string]bool{}
 	var mu sync.Mutex
 	stopWatch := make(chan struct{})
@@ -191,6 +194,15 @@ func TestNetnsLines(t *testing.T) {
 			f, err := tryScrape(ex.URL)
 			if err != nil {
 				continue
+			}
+			if resp, err := http.Get(ex.URL + "/"); err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if strings.Contains(string(b), "bgpPeerState active(3) on router core-rtr, last error Hold Timer Expired (4/0)") {
+					mu.Lock()
+					sawLastError = true
+					mu.Unlock()
+				}
 			}
 			mu.Lock()
 			for _, l := range lines {
@@ -273,6 +285,9 @@ func TestNetnsLines(t *testing.T) {
 		if !reasons[line][want] {
 			t.Errorf("%s: reason %q never exported (saw %v)", line, want, keys(reasons[line]))
 		}
+	}
+	if !sawLastError {
+		t.Error("landing page never showed the BGP state with bgpPeerLastError")
 	}
 	// BGP: flaps counted by the router's counter and by the exporter.
 	if d := delta("line_bgp_established_transitions_total", "line", "ct-internet"); d != 1 {
