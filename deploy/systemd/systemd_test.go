@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jianguan/jianguan/internal/testutil"
 	"gopkg.in/yaml.v3"
@@ -143,7 +144,7 @@ func TestUnitsHardening(t *testing.T) {
 // every file a unit reads exists among them.
 func TestExampleConfigsParse(t *testing.T) {
 	files, _ := filepath.Glob("../etc/jianguan/*.yml")
-	if len(files) < 4 {
+	if len(files) < 3 {
 		t.Fatalf("only %d example configs", len(files))
 	}
 	for _, f := range files {
@@ -188,5 +189,41 @@ func TestExampleConfigsCheck(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s --config.check ../etc/jianguan/%s: %v\n%s", e.name, e.config, err, out)
 		}
+	}
+}
+
+// TestReportMonthlyScript: the timer's script renders the four kinds in three
+// formats for last month in Asia/Shanghai (or the month given).
+func TestReportMonthlyScript(t *testing.T) {
+	dir := t.TempDir()
+	logf := filepath.Join(dir, "calls")
+	fake := filepath.Join(dir, "jianguan-report")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho \"$*\" >> "+logf+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) []string {
+		_ = os.Remove(logf)
+		cmd := exec.Command("./jianguan-report-monthly", args...)
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "STATE_DIRECTORY=" + dir, "JIANGUAN_REPORT_BIN=" + fake,
+			"JIANGUAN_PROM_URL=http://127.0.0.1:8428", "JIANGUAN_REPORT_ARGS=--organisation=test"}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("script: %v\n%s", err, out)
+		}
+		b, _ := os.ReadFile(logf)
+		return strings.Split(strings.TrimSpace(string(b)), "\n")
+	}
+	calls := run("2026-10")
+	if len(calls) != 12 {
+		t.Fatalf("%d calls, want 4 kinds × 3 formats: %v", len(calls), calls)
+	}
+	want := "--prometheus.url=http://127.0.0.1:8428 --month=2026-10 --kind=infrastructure --format=html -o " + dir + "/2026-10/infrastructure.html --organisation=test"
+	if calls[0] != want {
+		t.Errorf("first call\n got %s\nwant %s", calls[0], want)
+	}
+	sh := time.FixedZone("CST", 8*3600)
+	now := time.Now().In(sh)
+	last := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, sh).AddDate(0, 0, -1).Format("2006-01")
+	if calls = run(); !strings.Contains(calls[0], "--month="+last+" ") {
+		t.Errorf("default month: %s, want %s", calls[0], last)
 	}
 }
