@@ -1,0 +1,365 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+	"github.com/hashicorp/go-hclog"
+	plugin "github.com/hashicorp/go-plugin"
+
+	"github.com/jianguan/jianguan/internal/report"
+	"github.com/jianguan/jianguan/internal/simhistory"
+	"github.com/jianguan/jianguan/internal/testutil"
+)
+
+const secretPW = "s3cr3t-Pa55w0rd-xyz"
+
+// buildPlugin compiles the backend binary the way build.sh does.
+func buildPlugin(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gpx_jianguan_report_linux_amd64")
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	cmd := exec.Command(gobin, "build", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type grafana struct {
+	diag grpcplugin.DiagnosticsClient
+	res  grpcplugin.ResourceClient
+}
+
+// startPlugin starts the binary like Grafana does: go-plugin handshake
+// (protocol 2, grafana_plugin_type=datasource), gRPC, an almost empty env.
+func startPlugin(t *testing.T, bin string) *grafana {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = []string{"JIANGUAN_REPORT_NOW=2026-11-29T00:00:00Z"} // no HOME, no PATH
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig: plugin.HandshakeConfig{ProtocolVersion: 2, MagicCookieKey: "grafana_plugin_type", MagicCookieValue: "datasource"},
+		Plugins: map[string]plugin.Plugin{
+			"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
+			"resource":    &grpcplugin.ResourceGRPCPlugin{},
+		},
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		StartTimeout:     30 * time.Second,
+		Stderr:           io.Discard,
+		Logger:           hclog.New(&hclog.LoggerOptions{Output: io.Discard, Level: hclog.Error}),
+	})
+	t.Cleanup(client.Kill)
+	rpc, err := client.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := rpc.Dispense("diagnostics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rpc.Dispense("resource")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &grafana{diag: d.(grpcplugin.DiagnosticsClient), res: r.(grpcplugin.ResourceClient)}
+}
+
+func pctx(org int64, jsonData map[string]any) *pluginv2.PluginContext {
+	jd, _ := json.Marshal(jsonData)
+	return &pluginv2.PluginContext{OrgId: org, PluginId: PluginID, AppInstanceSettings: &pluginv2.AppInstanceSettings{
+		JsonData: jd, DecryptedSecureJsonData: map[string]string{"basicAuthPassword": secretPW}, LastUpdatedMS: org}}
+}
+
+type resp struct {
+	code    int
+	headers map[string][]string
+	body    []byte
+}
+
+func (g *grafana) call(t *testing.T, pc *pluginv2.PluginContext, method, path string) resp {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	u := path
+	p := strings.TrimPrefix(path, "/")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	stream, err := g.res.CallResource(ctx, &pluginv2.CallResourceRequest{PluginContext: pc, Path: p, Method: method, Url: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r resp
+	first := true
+	for {
+		m, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		if first {
+			r.code = int(m.Code)
+			r.headers = map[string][]string{}
+			for k, v := range m.Headers {
+				r.headers[k] = v.Values
+			}
+			first = false
+		}
+		if len(m.Body) > 1<<20 {
+			t.Errorf("%s: a gRPC message carries %d bytes (> 1 MiB)", path, len(m.Body))
+		}
+		r.body = append(r.body, m.Body...)
+	}
+	if bytes.Contains(r.body, []byte(secretPW)) {
+		t.Errorf("%s %s: response contains the password", method, path)
+	}
+	return r
+}
+
+func TestPluginGRPC(t *testing.T) {
+	promtool := testutil.Need(t, "promtool")
+	prom := testutil.Need(t, "prometheus")
+	bin := buildPlugin(t)
+	sp := simhistory.TestScenario(2026, time.October, 300*time.Second)
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
+		t.Fatal(err)
+	}
+	url := simhistory.StartPrometheus(t, prom, dir)
+	g := startPlugin(t, bin)
+	snap := t.TempDir()
+	good := pctx(1, map[string]any{"prometheusUrl": url, "basicAuthUser": "grafana", "snapshotDir": snap, "timeoutSeconds": 60})
+	ctx := context.Background()
+
+	// CheckHealth: reachable, metrics present, retention covers 13 months.
+	h, err := g.diag.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: good})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Status != pluginv2.CheckHealthResponse_OK || !strings.Contains(h.Message, "retention") {
+		t.Fatalf("health: %v %s", h.Status, h.Message)
+	}
+	// Short retention is reported.
+	short := startShortRetention(t, prom)
+	h, _ = g.diag.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: pctx(2, map[string]any{"prometheusUrl": short})})
+	if h.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(h.Message, "retention 15d") || !strings.Contains(h.Message, "metrics missing") {
+		t.Errorf("short retention health: %v %s", h.Status, h.Message)
+	}
+	// Down Prometheus.
+	down := pctx(3, map[string]any{"prometheusUrl": "http://grafana:" + secretPW + "@" + closedAddr(t), "timeoutSeconds": 5})
+	h, _ = g.diag.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: down})
+	if h.Status != pluginv2.CheckHealthResponse_ERROR || strings.Contains(h.Message, secretPW) || !strings.Contains(h.Message, "unreachable") {
+		t.Errorf("down health: %v %q", h.Status, h.Message)
+	}
+
+	// List.
+	r := g.call(t, good, "GET", "/reports")
+	if r.code != 200 || !bytes.Contains(r.body, []byte(`"2026-10"`)) || !bytes.Contains(r.body, []byte(`"providers"`)) {
+		t.Fatalf("list: %d %s", r.code, r.body)
+	}
+
+	// The lines report through gRPC matches the truth.
+	r = g.call(t, good, "GET", "/reports/lines/2026-10.json")
+	if r.code != 200 {
+		t.Fatalf("lines json: %d %s", r.code, r.body)
+	}
+	var doc report.Document
+	if err := json.Unmarshal(r.body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ms, me := simhistory.MonthBounds(2026, time.October)
+	if doc.PeriodStart != "2026-10-01T00:00:00+08:00" || doc.PeriodEnd != "2026-11-01T00:00:00+08:00" {
+		t.Errorf("period %s %s", doc.PeriodStart, doc.PeriodEnd)
+	}
+	got := map[string]report.EntityResult{}
+	for _, e := range doc.Entities {
+		got[e.Name] = e
+	}
+	for _, e := range sp.Entities {
+		if e.NS != "line" {
+			continue
+		}
+		tr := e.TruthFor(ms, me)
+		g := got[e.Labels["line"]]
+		if math.Abs(g.DownSeconds-tr.Down) > 1 || len(g.Incidents) != len(tr.Incidents) {
+			t.Errorf("%s: down %v (truth %v), %d incidents (truth %d)", e.Labels["line"], g.DownSeconds, tr.Down, len(g.Incidents), len(tr.Incidents))
+			continue
+		}
+		for i, in := range tr.Incidents {
+			if g.Incidents[i].StartUnix != in.Start.Unix() {
+				t.Errorf("%s incident %d start %s, truth %s", e.Labels["line"], i, g.Incidents[i].Start, in.Start)
+			}
+		}
+	}
+
+	// Other formats.
+	for _, f := range []string{"html", "csv", "xlsx"} {
+		r := g.call(t, good, "GET", "/reports/hosts/2026-10."+f)
+		if r.code != 200 || len(r.body) < 1000 || r.headers["Content-Type"][0] != report.ContentType(f) {
+			t.Errorf("hosts.%s: %d %d bytes %v", f, r.code, len(r.body), r.headers["Content-Type"])
+		}
+	}
+
+	// Bad input → 400 with a clear message.
+	for path, want := range map[string]string{
+		"/reports/bogus/2026-10.html":  "unknown report kind",
+		"/reports/lines/2026-13.html":  "no such month",
+		"/reports/lines/26-10.html":    "want YYYY-MM",
+		"/reports/lines/2099-01.html":  "not finished yet",
+		"/reports/lines/2026-11.html":  "not finished yet",
+		"/reports/lines/2026-10.doc":   "unsupported format",
+		"/reports/lines/2026-10.exe":   "unsupported format",
+		"/reports/lines/2026-10":       "want /reports/",
+		"/reports/lines/../etc/passwd": "",
+	} {
+		r := g.call(t, good, "GET", path)
+		if r.code != 400 || !bytes.Contains(r.body, []byte(want)) {
+			t.Errorf("%s: %d %s (want 400 %q)", path, r.code, r.body, want)
+		}
+	}
+
+	// Injection: a label value from a parameter is escaped.
+	inj := `dc1"} or vector(1) or up{x="`
+	r = g.call(t, good, "GET", "/reports/lines/2026-10.json?site="+urlEscape(inj))
+	if r.code != 200 {
+		t.Fatalf("injection: %d %s", r.code, r.body)
+	}
+	var idoc report.Document
+	json.Unmarshal(r.body, &idoc)
+	if len(idoc.Entities) != 0 || !strings.Contains(idoc.Filter, `site="dc1\"} or vector(1) or up{x=\""`) {
+		t.Errorf("injection not neutralised: %d entities, filter %s", len(idoc.Entities), idoc.Filter)
+	}
+	r = g.call(t, good, "GET", "/reports/lines/2026-10.json?site=dc2")
+	json.Unmarshal(r.body, &idoc)
+	if len(idoc.Entities) != 1 || idoc.Entities[0].Name != "cm-bgp-2" {
+		t.Errorf("site filter: %+v", idoc.Entities)
+	}
+
+	// Prometheus down → 502; too slow → 504; never a partial report; no secrets.
+	r = g.call(t, down, "GET", "/reports/lines/2026-10.html")
+	if r.code != 502 || !bytes.Contains(r.body, []byte("no report was produced")) || bytes.Contains(r.body, []byte("<html")) {
+		t.Errorf("down: %d %s", r.code, r.body)
+	}
+	slow := slowServer(t)
+	r = g.call(t, pctx(4, map[string]any{"prometheusUrl": slow, "timeoutSeconds": 1}), "GET", "/reports/lines/2026-10.html")
+	if r.code != 504 || !bytes.Contains(r.body, []byte("did not answer")) {
+		t.Errorf("slow: %d %s", r.code, r.body)
+	}
+
+	// Freeze, then re-render byte-identically.
+	r = g.call(t, good, "POST", "/reports/lines/2026-10/freeze")
+	if r.code != 200 || !bytes.Contains(r.body, []byte("sha256")) {
+		t.Fatalf("freeze: %d %s", r.code, r.body)
+	}
+	if r2 := g.call(t, good, "POST", "/reports/lines/2026-10/freeze"); r2.code != 409 {
+		t.Errorf("second freeze: %d", r2.code)
+	}
+	a := g.call(t, good, "GET", "/reports/lines/2026-10.html")
+	b := g.call(t, good, "GET", "/reports/lines/2026-10.html")
+	if a.code != 200 || !bytes.Equal(a.body, b.body) || !bytes.Contains(a.body, []byte("已冻结 Frozen")) {
+		t.Errorf("frozen html not byte-identical / not marked (%d)", a.code)
+	}
+	// Frozen month survives Prometheus going away.
+	r = g.call(t, pctx(5, map[string]any{"prometheusUrl": "http://" + closedAddr(t), "snapshotDir": snap}), "GET", "/reports/lines/2026-10.csv")
+	if r.code != 200 {
+		t.Errorf("frozen csv without Prometheus: %d %s", r.code, r.body)
+	}
+
+	// PDF through the plugin (one Chromium start) and its text.
+	if os.Getenv("SKIP_PDF") == "" {
+		testutil.Need(t, "chromium")
+		pdftotext := testutil.Need(t, "pdftotext")
+		st := time.Now()
+		r = g.call(t, good, "GET", "/reports/lines/2026-10.pdf")
+		if r.code != 200 || !bytes.HasPrefix(r.body, []byte("%PDF-")) {
+			t.Fatalf("pdf: %d %.300s", r.code, r.body)
+		}
+		t.Logf("PDF via plugin in %v, %d bytes", time.Since(st), len(r.body))
+		pf := filepath.Join(t.TempDir(), "r.pdf")
+		os.WriteFile(pf, r.body, 0o644)
+		out, err := exec.Command(pdftotext, "-layout", pf, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		txt := string(out)
+		for _, want := range []string{"数据机房线路检查与巡检运行情况月度工作报告", "线路可用性", "故障事件", "附录", "ct-bgp-1", "cm-bgp-2",
+			"99.9903", "无法判定", "已冻结", "2026-10"} {
+			if !strings.Contains(txt, want) {
+				t.Errorf("PDF text lacks %q", want)
+			}
+		}
+	}
+}
+
+func urlEscape(s string) string {
+	r := strings.NewReplacer("%", "%25", " ", "%20", `"`, "%22", "{", "%7B", "}", "%7D", "(", "%28", ")", "%29", "=", "%3D", "#", "%23", "&", "%26")
+	return r.Replace(s)
+}
+
+func closedAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Addr().String()
+	l.Close()
+	return a
+}
+
+func slowServer(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(10 * time.Second):
+		case <-r.Context().Done():
+		}
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + l.Addr().String()
+}
+
+// startShortRetention runs an empty Prometheus with the default 15 d.
+func startShortRetention(t *testing.T, prom string) string {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "p.yml")
+	os.WriteFile(cfg, []byte("global: {}\n"), 0o644)
+	addr := closedAddr(t)
+	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "d"), "--web.listen-address="+addr, "--log.level=error")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 300; i++ {
+		if resp, err := http.Get("http://" + addr + "/-/ready"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "http://" + addr
+}
