@@ -17,6 +17,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -529,4 +530,29 @@ func TestEndToEndPrometheus(t *testing.T) {
 		am.mu.Unlock()
 	}
 	t.Logf("end-to-end test took %s", time.Since(testStart).Round(time.Millisecond))
+}
+
+// TestFakeExportersFollowContract: the fake exporters of TestEndToEndPrometheus
+// serve only metric names of docs/metrics.md, so they cannot drift either.
+func TestFakeExportersFollowContract(t *testing.T) {
+	contract := contractMetrics(t)
+	st := &exporterState{start: time.Now(), lineUp: true, websiteUp: true, scrapes: map[string]int{}}
+	for _, job := range []string{"line_exporter", "env_exporter", "uptime_exporter"} {
+		rec := httptest.NewRecorder()
+		st.serve(job)(rec, httptest.NewRequest("GET", "/metrics", nil))
+		n := 0
+		for _, line := range strings.Split(rec.Body.String(), "\n") {
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			name := line[:strings.IndexAny(line, "{ ")]
+			n++
+			if !contract[name] {
+				t.Errorf("%s serves %s, not in docs/metrics.md", job, name)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s serves nothing", job)
+		}
+	}
 }
