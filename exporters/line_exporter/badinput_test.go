@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,9 +29,9 @@ func TestBadInputAtRuntime(t *testing.T) {
 	cfg := fmt.Sprintf(`
 defaults: {icmp_interval: 200ms}
 routers:
-  - {name: rtr, address: "%s", auth: {community: rtr}, interval: 1s, timeout: 300ms}
+  - {name: rtr, address: "%s", auth: {community: rtr}, interval: 1s, timeout: 2s, retries: 1}
   - {name: dead-rtr, address: "127.0.0.1:%d", auth: {community: rtr}, interval: 1s, timeout: 300ms}
-  - {name: wrong-community, address: "%s", auth: {community: nosuch}, interval: 1s, timeout: 300ms}
+  - {name: wrong-community, address: "%s", auth: {community: nosuch}, interval: 1s, timeout: 1s}
 lines:
   - {name: good, kind: leased, site: dc1, icmp: [{address: 127.0.0.1}], router: rtr, interface: {alias: uplink CT}}
   - {name: good-index, kind: leased, site: dc1, router: rtr, interface: {index: 3}}
@@ -104,13 +105,15 @@ lines:
 	promtoolCheck(t, scrapeText(t, ex.URL))
 
 	// A reload with a broken file keeps the running configuration.
+	before := f.get("line_icmp_probes_total", "line", "good")
 	os.WriteFile(ex.Cfg, []byte("lines:\n  - {name: x, kind: leased, site: s, icmp: [{address: 10.0.0.300}]}\n"), 0o644)
 	resp := post(t, ex.URL+"/-/reload")
 	if !strings.Contains(resp, "malformed address") {
 		t.Errorf("reload error %q", resp)
 	}
+	time.Sleep(500 * time.Millisecond)
 	f = scrape(t, ex.URL)
-	if f.get("line_config_last_reload_successful") != 0 || f.get("line_up", "line", "good") != 1 {
+	if f.get("line_config_last_reload_successful") != 0 || math.IsNaN(f.get("line_up", "line", "good")) || f.get("line_icmp_probes_total", "line", "good") <= before {
 		t.Error("broken reload must keep the old lines running")
 	}
 }
