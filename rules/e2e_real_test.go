@@ -132,7 +132,9 @@ websites:
 		return p.getJSON("/api/v1/query?query=line_up%3D%3D1+or+website_up%3D%3D1", &q) == nil && len(q.Data.Result) == 2
 	})
 	for name, state := range p.activeAlerts() {
-		if name != "Watchdog" {
+		// Budget tickets may be pending already: targets that appeared
+		// seconds ago have the rest of the month as unknown time.
+		if name != "Watchdog" && !strings.HasPrefix(name, "SLABudget") {
 			t.Fatalf("%s already %s before any fault", name, state)
 		}
 	}

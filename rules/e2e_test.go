@@ -429,7 +429,9 @@ func TestEndToEndPrometheus(t *testing.T) {
 		return n >= 1 && p.groupsEvaluated(testStart, "jianguan.line.alerts", "jianguan.env.alerts", "jianguan.uptime.alerts")
 	})
 	for name, state := range activeAlerts() {
-		if name != "Watchdog" {
+		// Budget tickets may be pending already: targets that appeared
+		// seconds ago have the rest of the month as unknown time.
+		if name != "Watchdog" && !strings.HasPrefix(name, "SLABudget") {
 			t.Fatalf("%s already %s before any fault", name, state)
 		}
 	}
