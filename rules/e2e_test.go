@@ -267,6 +267,55 @@ func TestPrometheusConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The numbers the latency arithmetic (README) depends on.
+	var cfg struct {
+		Alerting struct {
+			Alertmanagers []struct {
+				StaticConfigs []struct {
+					Targets []string `yaml:"targets"`
+				} `yaml:"static_configs"`
+			} `yaml:"alertmanagers"`
+		} `yaml:"alerting"`
+		ScrapeConfigs []struct {
+			JobName        string `yaml:"job_name"`
+			ScrapeInterval string `yaml:"scrape_interval"`
+			HonorLabels    bool   `yaml:"honor_labels"`
+		} `yaml:"scrape_configs"`
+		RemoteWrite []map[string]any `yaml:"remote_write"`
+	}
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Alerting.Alertmanagers) != 1 || len(cfg.Alerting.Alertmanagers[0].StaticConfigs[0].Targets) != 2 {
+		t.Error("alerting must list both Alertmanagers of the pair")
+	}
+	if len(cfg.RemoteWrite) == 0 {
+		t.Error("remote_write example missing")
+	}
+	want := map[string]string{"line_exporter": "5s", "env_exporter": "10s", "uptime_exporter": "10s"}
+	for _, sc := range cfg.ScrapeConfigs {
+		if w, ok := want[sc.JobName]; ok {
+			if sc.ScrapeInterval != w || !sc.HonorLabels {
+				t.Errorf("job %s: scrape_interval %s (want %s), honor_labels %v", sc.JobName, sc.ScrapeInterval, w, sc.HonorLabels)
+			}
+			delete(want, sc.JobName)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("jobs missing: %v", want)
+	}
+	alertGroups, err := loadRuleFile("alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range alertGroups {
+		switch g.Name {
+		case "jianguan.line.alerts", "jianguan.env.alerts", "jianguan.uptime.alerts":
+			if g.Interval != "5s" {
+				t.Errorf("paging group %s interval %s, the latency arithmetic assumes 5s", g.Name, g.Interval)
+			}
+		}
+	}
 	if !strings.Contains(strings.Join(shippedFlags(t), " "), "--storage.tsdb.retention.time=400d") {
 		t.Errorf("prometheus.default must keep 400 d of data: %s", d)
 	}
