@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"gopkg.in/yaml.v3"
 )
 
 // fakeExporter serves line availability counters that advance with the wall
@@ -166,21 +167,7 @@ func TestVictoriaMetricsEquivalence(t *testing.T) {
 	for _, rep := range []string{"A", "B"} {
 		port := testutil.FreePort(t)
 		cfg := filepath.Join(dir, "prometheus-"+rep+".yml")
-		// The same shape as README.md's production snippet, with 1 s intervals.
-		if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-  external_labels: {replica: %s}
-scrape_configs:
-  - job_name: line_exporter
-    honor_labels: true
-    static_configs: [{targets: ["127.0.0.1:%d"]}]
-remote_write:
-  - url: %s/api/v1/write
-    write_relabel_configs:
-      - {action: labeldrop, regex: replica}
-    queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s}
-`, rep, expPort, vmURL)), 0o644); err != nil {
+		if err := os.WriteFile(cfg, haConfig(t, rep, fmt.Sprintf("127.0.0.1:%d", expPort), vmURL), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		start(t, prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "prom-"+rep),
@@ -265,10 +252,79 @@ remote_write:
 	t.Logf("truth %v; VictoriaMetrics samples per series in 20 s: %v", truth, n)
 }
 
+// haConfig is prometheus-ha.yml for one replica of this test: 1 s
+// intervals, the fake exporter as the only target, this VictoriaMetrics as
+// the remote_write URL, no rules or Alertmanagers. Relabelling is kept as
+// documented.
+func haConfig(t *testing.T, replica, target, vmURL string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("prometheus-ha.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	g := cfg["global"].(map[string]any)
+	g["scrape_interval"], g["evaluation_interval"] = "1s", "1s"
+	g["external_labels"].(map[string]any)["replica"] = replica
+	delete(cfg, "rule_files")
+	al := cfg["alerting"].(map[string]any)
+	delete(al, "alertmanagers")
+	rw := cfg["remote_write"].([]any)[0].(map[string]any)
+	rw["url"] = vmURL + "/api/v1/write"
+	rw["queue_config"] = map[string]any{"batch_send_deadline": "1s", "min_backoff": "100ms", "max_backoff": "1s"}
+	cfg["scrape_configs"] = []any{map[string]any{"job_name": "line_exporter", "honor_labels": true,
+		"static_configs": []any{map[string]any{"targets": []any{target}}}}}
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func round(m map[string]float64) map[string]string {
 	out := map[string]string{}
 	for k, v := range m {
 		out[k] = strconv.FormatFloat(v, 'f', 4, 64)
 	}
 	return out
+}
+
+// TestHAConfigValid: the documented HA configuration passes promtool, and its
+// relabelling drops the replica label on the alert and the remote_write path.
+func TestHAConfigValid(t *testing.T) {
+	promtool := testutil.Need(t, "promtool")
+	out, err := exec.Command(promtool, "check", "config", "prometheus-ha.yml").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "SUCCESS") {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
+	}
+	b, _ := os.ReadFile("prometheus-ha.yml")
+	var cfg struct {
+		Global struct {
+			ExternalLabels map[string]string `yaml:"external_labels"`
+		} `yaml:"global"`
+		Alerting struct {
+			AlertRelabelConfigs []map[string]any `yaml:"alert_relabel_configs"`
+		} `yaml:"alerting"`
+		RemoteWrite []struct {
+			WriteRelabelConfigs []map[string]any `yaml:"write_relabel_configs"`
+		} `yaml:"remote_write"`
+	}
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	drops := func(rcs []map[string]any) bool {
+		for _, rc := range rcs {
+			if rc["action"] == "labeldrop" && rc["regex"] == "replica" {
+				return true
+			}
+		}
+		return false
+	}
+	if cfg.Global.ExternalLabels["replica"] == "" || !drops(cfg.Alerting.AlertRelabelConfigs) ||
+		len(cfg.RemoteWrite) != 1 || !drops(cfg.RemoteWrite[0].WriteRelabelConfigs) {
+		t.Errorf("replica label must be set and dropped on alerts and remote_write: %+v", cfg)
+	}
 }
