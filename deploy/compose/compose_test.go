@@ -7,12 +7,14 @@ package compose
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/jianguan/jianguan/internal/testutil"
 	"gopkg.in/yaml.v3"
 )
 
@@ -157,4 +159,14 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestComposePrometheusConfigPromtool: Debian's promtool accepts the compose
+// Prometheus configuration.
+func TestComposePrometheusConfigPromtool(t *testing.T) {
+	promtool := testutil.Need(t, "promtool")
+	out, err := exec.Command(promtool, "check", "config", "prometheus.yml").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "SUCCESS") {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
+	}
 }
