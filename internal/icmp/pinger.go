@@ -307,6 +307,9 @@ func tune(c net.PacketConn, raw, v6 bool) {
 				if syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, rcvBuf) != nil {
 					_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcvBuf)
 				}
+				if syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUFFORCE, rcvBuf) != nil {
+					_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, rcvBuf)
+				}
 			})
 		}
 	}
@@ -531,6 +534,9 @@ func (p *Pinger) write(pr *probe, buf *[]byte) (Result, bool) {
 	} else {
 		dst = &net.UDPAddr{IP: pr.addr.AsSlice(), Zone: pr.addr.Zone()}
 	}
+	// Never let one full send buffer stall every other probe: a write
+	// that cannot complete at once fails this probe only.
+	_ = f.conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	_, err := f.conn.WriteTo(b, dst)
 	if err == nil {
 		p.st.sent.Add(1)
