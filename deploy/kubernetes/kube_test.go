@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -170,6 +171,24 @@ func load(t *testing.T, dir string) []object {
 		rb, _ := os.ReadFile(p)
 		objs = append(objs, decodeStrict(t, p, rb)...)
 	}
+	// kustomize `labels:` pairs land on every object's metadata.
+	for _, l := range k.Labels {
+		for _, o := range objs {
+			if lo, ok := o.obj.(interface {
+				GetLabels() map[string]string
+				SetLabels(map[string]string)
+			}); ok {
+				m := lo.GetLabels()
+				if m == nil {
+					m = map[string]string{}
+				}
+				for key, v := range l.Pairs {
+					m[key] = v
+				}
+				lo.SetLabels(m)
+			}
+		}
+	}
 	for _, p := range k.Patches {
 		pb, err := os.ReadFile(filepath.Join(dir, p.Path))
 		if err != nil {
@@ -197,6 +216,7 @@ func TestManifestsStrict(t *testing.T) {
 		}
 		t.Logf("%s: %v", dir, kinds)
 		checkObjects(t, dir, objs)
+		checkSelectors(t, dir, objs)
 	}
 }
 
@@ -370,4 +390,43 @@ func objectNamespace(o any) string {
 	}
 	_ = yaml.Unmarshal(b, &m)
 	return m.Metadata.Namespace
+}
+
+// checkSelectors: the Prometheus CR selects every ServiceMonitor and the
+// PrometheusRule, the Alertmanager CR selects the AlertmanagerConfig.
+func checkSelectors(t *testing.T, dir string, objs []object) {
+	matches := func(sel *metav1.LabelSelector, labels map[string]string) bool {
+		if sel == nil {
+			return false
+		}
+		for k, v := range sel.MatchLabels {
+			if labels[k] != v {
+				return false
+			}
+		}
+		return len(sel.MatchExpressions) == 0
+	}
+	for _, o := range objs {
+		switch v := o.obj.(type) {
+		case *monitoringv1.Prometheus:
+			for _, x := range objs {
+				switch w := x.obj.(type) {
+				case *monitoringv1.ServiceMonitor:
+					if !matches(v.Spec.ServiceMonitorSelector, w.Labels) {
+						t.Errorf("%s: Prometheus %s does not select ServiceMonitor %s", dir, v.Name, w.Name)
+					}
+				case *monitoringv1.PrometheusRule:
+					if !matches(v.Spec.RuleSelector, w.Labels) {
+						t.Errorf("%s: Prometheus %s does not select PrometheusRule %s", dir, v.Name, w.Name)
+					}
+				}
+			}
+		case *monitoringv1.Alertmanager:
+			for _, x := range objs {
+				if w, ok := x.obj.(*monitoringv1alpha1.AlertmanagerConfig); ok && !matches(v.Spec.AlertmanagerConfigSelector, w.Labels) {
+					t.Errorf("%s: Alertmanager %s does not select AlertmanagerConfig %s", dir, v.Name, w.Name)
+				}
+			}
+		}
+	}
 }
