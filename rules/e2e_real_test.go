@@ -46,8 +46,8 @@ func TestEndToEndRealExporters(t *testing.T) {
 	}
 	t.Parallel()
 	start := time.Now()
-	lineBin := buildExporter(t, "line_exporter")
-	uptimeBin := buildExporter(t, "uptime_exporter")
+	bins := buildExporters(t, "line_exporter", "uptime_exporter")
+	lineBin, uptimeBin := bins[0], bins[1]
 	t.Logf("built line_exporter and uptime_exporter in %s", time.Since(start).Round(time.Millisecond))
 	dir := t.TempDir()
 
@@ -128,6 +128,7 @@ websites:
 			Result []any `json:"result"`
 		} `json:"data"`
 	}
+	t.Logf("exporters and Prometheus ready after %s", time.Since(start).Round(time.Millisecond))
 	p.waitFor("line_up == 1 and website_up == 1 in Prometheus", 30*time.Second, func() bool {
 		return p.getJSON("/api/v1/query?query=line_up%3D%3D1+or+website_up%3D%3D1", &q) == nil && len(q.Data.Result) == 2
 	})
@@ -197,18 +198,25 @@ websites:
 		time.Since(start).Round(time.Millisecond))
 }
 
-// buildExporter builds ./exporters/<name> into a temp dir.
-func buildExporter(t *testing.T, name string) string {
+// buildExporters builds ./exporters/<name>... with one go build (the
+// packages compile in parallel) into a temp dir and returns the binaries.
+func buildExporters(t *testing.T, names ...string) []string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), name)
+	dir := t.TempDir()
+	args := []string{"build", "-o", dir + "/"}
+	var bins []string
+	for _, n := range names {
+		args = append(args, "./exporters/"+n)
+		bins = append(bins, filepath.Join(dir, n))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "./exporters/"+name)
+	build := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), args...)
 	build.Dir = ".."
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", name, err, out)
+		t.Fatalf("go build %v: %v\n%s", names, err, out)
 	}
-	return bin
+	return bins
 }
 
 // startExporter starts bin with args, logging to dir; killed at the end.
