@@ -1,8 +1,6 @@
 package rules
 
-// End-to-end with the real exporters (TestEndToEndRealExporters). The env
-// exporter needs an snmpsim rig; UPS-on-battery is covered end to end by
-// TestEndToEndPrometheus with a fake exporter.
+// End-to-end with the real exporters (TestEndToEndRealExporters).
 
 import (
 	"bufio"
@@ -18,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	"github.com/jianguan/jianguan/internal/testutil"
 )
 
@@ -39,16 +38,16 @@ func TestEndToEndRealExporters(t *testing.T) {
 	testutil.Need(t, "prometheus")
 	testutil.NeedRoot(t) // network namespaces, ICMP
 	testutil.Need(t, "ip")
-	for _, e := range []string{"line_exporter", "uptime_exporter"} {
+	for _, e := range []string{"line_exporter", "uptime_exporter", "env_exporter"} {
 		if _, err := os.Stat("../exporters/" + e + "/main.go"); err != nil {
 			t.Skipf("exporters/%s not in this tree", e)
 		}
 	}
 	t.Parallel()
 	start := time.Now()
-	bins := buildExporters(t, "line_exporter", "uptime_exporter")
-	lineBin, uptimeBin := bins[0], bins[1]
-	t.Logf("built line_exporter and uptime_exporter in %s", time.Since(start).Round(time.Millisecond))
+	bins := buildExporters(t, "line_exporter", "uptime_exporter", "env_exporter")
+	lineBin, uptimeBin, envBin := bins[0], bins[1], bins[2]
+	t.Logf("built line_exporter, uptime_exporter and env_exporter in %s", time.Since(start).Round(time.Millisecond))
 	dir := t.TempDir()
 
 	// The line.
@@ -114,14 +113,46 @@ websites:
 	uptimeAddr := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
 	startExporter(t, dir, uptimeBin, "--config.file="+filepath.Join(dir, "uptime.yml"), "--web.listen-address="+uptimeAddr, "--log.level=warn")
 
+	// The UPS.
+	ups, err := os.ReadFile("../exporters/env_exporter/demo/ups-a1.snmprec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const oidOutputSource = "1.3.6.1.2.1.33.1.4.1.0"
+	if !strings.Contains(string(ups), oidOutputSource+"|2:writecache") {
+		t.Fatal("ups-a1.snmprec: upsOutputSource is not writable")
+	}
+	sim := snmpsimtest.Start(t, map[string]string{"ups-a1": string(ups)}, nil)
+	envCfg := fmt.Sprintf(`defaults:
+  interval: 2s
+  timeout: 1s
+  retries: 1
+  auth: sim
+auths:
+  sim: {version: 2c, community: ups-a1}
+sites:
+  - name: bj1
+    rooms:
+      - name: A201
+        devices:
+          - {name: ups-1, profile: rfc1628-ups, address: %q}
+`, sim.Addr)
+	if err := os.WriteFile(filepath.Join(dir, "env.yml"), []byte(envCfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	envAddr := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
+	startExporter(t, dir, envBin, "--config.file="+filepath.Join(dir, "env.yml"), "--web.listen-address="+envAddr, "--log.level=warn")
+
 	lineUp := func() string { return scrapeValue(lineAddr, "line_up{") }
+	onBattery := func() string { return scrapeValue(envAddr, "env_ups_on_battery{") }
 	websiteUp := func() string { return scrapeValue(uptimeAddr, "website_up{") }
 
 	am := newAMSink()
 	amAddr := listen(t, am)
-	p := startPrometheus(t, map[string]string{"line_exporter": lineAddr, "uptime_exporter": uptimeAddr}, amAddr)
-	p.waitFor("both exporters to confirm up and Prometheus to evaluate the paging groups", 60*time.Second, func() bool {
-		return lineUp() == "1" && websiteUp() == "1" && p.groupsEvaluated(start, "jianguan.line.alerts", "jianguan.uptime.alerts")
+	p := startPrometheus(t, map[string]string{"line_exporter": lineAddr, "uptime_exporter": uptimeAddr, "env_exporter": envAddr}, amAddr)
+	p.waitFor("the exporters to confirm up / on mains and Prometheus to evaluate the paging groups", 60*time.Second, func() bool {
+		return lineUp() == "1" && websiteUp() == "1" && onBattery() == "0" &&
+			p.groupsEvaluated(start, "jianguan.line.alerts", "jianguan.uptime.alerts", "jianguan.env.alerts")
 	})
 	var q struct {
 		Data struct {
@@ -129,8 +160,8 @@ websites:
 		} `json:"data"`
 	}
 	t.Logf("exporters and Prometheus ready after %s", time.Since(start).Round(time.Millisecond))
-	p.waitFor("line_up == 1 and website_up == 1 in Prometheus", 30*time.Second, func() bool {
-		return p.getJSON("/api/v1/query?query=line_up%3D%3D1+or+website_up%3D%3D1", &q) == nil && len(q.Data.Result) == 2
+	p.waitFor("line_up == 1, website_up == 1 and env_ups_on_battery == 0 in Prometheus", 30*time.Second, func() bool {
+		return p.getJSON("/api/v1/query?query=line_up%3D%3D1+or+website_up%3D%3D1+or+env_ups_on_battery%3D%3D0", &q) == nil && len(q.Data.Result) == 3
 	})
 	for name, state := range p.activeAlerts() {
 		// Budget tickets may be pending already: targets that appeared
@@ -140,28 +171,39 @@ websites:
 		}
 	}
 
-	// Both faults at once.
+	// All faults at once.
 	t0 := time.Now()
 	ipCmd(t, "-n", core, "link", "set", "c1", "down")
 	broken.Store(true)
-	var lineConfirmed, siteConfirmed time.Duration
-	p.waitFor("both exporters to confirm the outages", 20*time.Second, func() bool {
+	sim.Set(t, "ups-a1", oidOutputSource, "i", "5")
+	var lineConfirmed, siteConfirmed, upsSeen time.Duration
+	p.waitFor("the exporters to confirm the faults", 20*time.Second, func() bool {
 		if lineConfirmed == 0 && lineUp() == "0" {
 			lineConfirmed = time.Since(t0)
 		}
 		if siteConfirmed == 0 && websiteUp() == "0" {
 			siteConfirmed = time.Since(t0)
 		}
-		return lineConfirmed > 0 && siteConfirmed > 0
+		if upsSeen == 0 && onBattery() == "1" {
+			upsSeen = time.Since(t0)
+		}
+		return lineConfirmed > 0 && siteConfirmed > 0 && upsSeen > 0
 	})
 	const linePromise = 30 * time.Second // issue 5: a line outage reaches Alertmanager in ≤ 30 s
-	p.waitFor("LineDown and WebsiteDown at the Alertmanager", promised["WebsiteDown"]+20*time.Second, func() bool {
+	p.waitFor("LineDown, WebsiteDown and EnvUPSOnBattery at the Alertmanager", promised["WebsiteDown"]+20*time.Second, func() bool {
 		_, l := am.get(am.firing, "LineDown")
 		_, w := am.get(am.firing, "WebsiteDown")
-		return l && w
+		_, u := am.get(am.firing, "EnvUPSOnBattery")
+		return l && w && u
 	})
 	lineAt, _ := am.get(am.firing, "LineDown")
 	siteAt, _ := am.get(am.firing, "WebsiteDown")
+	upsAt, _ := am.get(am.firing, "EnvUPSOnBattery")
+	t.Logf("real env_exporter:    UPS to battery → seen by the exporter %.1f s → EnvUPSOnBattery at Alertmanager %.1f s after the snmpset (promised ≤ %s after the exporter)",
+		upsSeen.Seconds(), upsAt.Sub(t0).Seconds(), promised["EnvUPSOnBattery"])
+	if d := upsAt.Sub(t0) - upsSeen; d > promised["EnvUPSOnBattery"]+slack {
+		t.Errorf("EnvUPSOnBattery %s after the exporter saw it, promised %s", d, promised["EnvUPSOnBattery"])
+	}
 	t.Logf("real line_exporter:   cut → confirmed down %.1f s → LineDown at Alertmanager %.1f s after the cut (promised ≤ %s)",
 		lineConfirmed.Seconds(), lineAt.Sub(t0).Seconds(), linePromise)
 	t.Logf("real uptime_exporter: HTTP 500 → confirmed down %.1f s → WebsiteDown at Alertmanager %.1f s after the first 500 (promised ≤ %s after confirmation)",
@@ -178,23 +220,32 @@ websites:
 	if ll["line"] != "cu-leased-1" || ll["path"] != "cu-leased-1" || ll["site"] != "bj1" || ll["kind"] != "leased" || ll["severity"] != "critical" || ll["team"] != "network" {
 		t.Errorf("LineDown labels: %v", ll)
 	}
+	am.mu.Lock()
+	ul := am.labels["EnvUPSOnBattery"]
+	am.mu.Unlock()
+	if ul["site"] != "bj1" || ul["room"] != "A201" || ul["device"] != "ups-1" || ul["severity"] != "critical" || ul["team"] != "facilities" {
+		t.Errorf("EnvUPSOnBattery labels: %v", ul)
+	}
 	if wl["url"] != url || wl["site"] != "bj1" || wl["path"] != "ctc-1" || wl["severity"] != "critical" || wl["team"] != "websites" {
 		t.Errorf("WebsiteDown labels: %v", wl)
 	}
 
-	// Repair both.
+	// Repair all.
 	t1 := time.Now()
 	ipCmd(t, "-n", core, "link", "set", "c1", "up")
 	broken.Store(false)
-	p.waitFor("LineDown and WebsiteDown resolved at the Alertmanager", 40*time.Second, func() bool {
+	sim.Set(t, "ups-a1", oidOutputSource, "i", "3")
+	p.waitFor("LineDown, WebsiteDown and EnvUPSOnBattery resolved at the Alertmanager", 40*time.Second, func() bool {
 		_, l := am.get(am.resolved, "LineDown")
 		_, w := am.get(am.resolved, "WebsiteDown")
-		return l && w
+		_, u := am.get(am.resolved, "EnvUPSOnBattery")
+		return l && w && u
 	})
 	lr, _ := am.get(am.resolved, "LineDown")
 	wr, _ := am.get(am.resolved, "WebsiteDown")
-	t.Logf("repair → resolved at Alertmanager: LineDown %.1f s, WebsiteDown %.1f s; line_down_seconds_total %s for a %.1f s cut; test took %s",
-		lr.Sub(t1).Seconds(), wr.Sub(t1).Seconds(), scrapeValue(lineAddr, "line_down_seconds_total{"), t1.Sub(t0).Seconds(),
+	ur, _ := am.get(am.resolved, "EnvUPSOnBattery")
+	t.Logf("repair → resolved at Alertmanager: LineDown %.1f s, WebsiteDown %.1f s, EnvUPSOnBattery %.1f s; line_down_seconds_total %s for a %.1f s cut; test took %s",
+		lr.Sub(t1).Seconds(), wr.Sub(t1).Seconds(), ur.Sub(t1).Seconds(), scrapeValue(lineAddr, "line_down_seconds_total{"), t1.Sub(t0).Seconds(),
 		time.Since(start).Round(time.Millisecond))
 }
 
