@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	dto "github.com/prometheus/client_model/go"
 	"math"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ type sample struct {
 	signal string
 	labels []string // values of signalDefs[signal].labels, in order
 	value  float64
+	lp     []*dto.LabelPair // all label pairs (site, room, device, …), set by the service
 }
 
 // request builds the SNMP request of a device's specs.
@@ -86,7 +88,7 @@ func truncate(s string) string {
 // decode turns a poll result into samples. Values that cannot be decoded
 // are counted by reason and skipped; duplicate series keep the first.
 func decode(d *Device, values map[string]snmp.Value) ([]sample, map[snmp.Reason]int) {
-	var out []sample
+	out := make([]sample, 0, len(d.specs))
 	var errs map[snmp.Reason]int
 	fail := func(r snmp.Reason) {
 		if errs == nil {

@@ -265,6 +265,18 @@ func (s *service) onPoll(r *snmp.Result) {
 		s.poller.AddError(r.Target, reason, n)
 	}
 	d.mu.Lock()
+	prev := d.samples
+	d.mu.Unlock()
+	for i := range samples { // label pairs: reuse the previous poll's when unchanged
+		sm := &samples[i]
+		if i < len(prev) && prev[i].signal == sm.signal && equal(prev[i].labels, sm.labels) {
+			sm.lp = prev[i].lp
+			continue
+		}
+		names := append([]string{"site", "room", "device"}, signalDefs[sm.signal].labels...)
+		sm.lp = snmp.LabelPairs(names, append([]string{d.site, d.room, d.dev.Name}, sm.labels...))
+	}
+	d.mu.Lock()
 	d.polled, d.ok, d.lastErr, d.samples, d.at = true, true, "", samples, r.Time
 	d.mu.Unlock()
 	for c, t := range d.conds {
@@ -425,8 +437,7 @@ func (s *service) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		for _, sm := range samples {
-			lv := append([]string{d.site, d.room, d.dev.Name}, sm.labels...)
-			ch <- prometheus.MustNewConstMetric(s.descs[sm.signal], prometheus.GaugeValue, sm.value, lv...)
+			ch <- &snmp.Gauge{D: s.descs[sm.signal], Labels: sm.lp, Value: sm.value}
 		}
 	}
 	g := func(d *prometheus.Desc, v float64, lv ...string) {

@@ -9,7 +9,10 @@
 // sent several per GET PDU (split at MaxOIDs, halved again on tooBig), tables
 // are walked with GetBulk (GetNext for v1). SNMP v1, v2c and v3 (noAuthNoPriv,
 // authNoPriv, authPriv with MD5/SHA/SHA224/SHA256/SHA384/SHA512 and
-// DES/AES/AES192/AES256/AES192C/AES256C) are supported. The last good result
+// DES/AES/AES192/AES256/AES192C/AES256C) are supported. Scalar GETs of v1/v2c
+// targets go through a lean built-in BER client (request encoded once per
+// target, one reused receive buffer, cross-checked against gosnmp in tests);
+// walks and SNMPv3 use gosnmp. The last good result
 // of each device is kept with its time; the poller exports per-device health
 // metrics under a configurable namespace:
 //

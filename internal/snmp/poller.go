@@ -16,6 +16,7 @@ import (
 
 	"github.com/gosnmp/gosnmp"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/jianguan/jianguan/internal/config"
 )
@@ -174,6 +175,10 @@ type device struct {
 	hCount   uint64
 	hSum     float64
 	hBuckets []uint64
+
+	// label pairs, built once per target
+	lp, upLP []*dto.LabelPair
+	errLP    [6][]*dto.LabelPair
 }
 
 // New creates a poller without targets.
@@ -239,6 +244,7 @@ func (p *Poller) SetTargets(ts []Target) error {
 			toStop = append(toStop, d)
 		}
 		d := &device{t: t, hBuckets: make([]uint64, len(p.opts.Buckets))}
+		p.labelPairs(d)
 		if old, ok := p.devices[t.Name]; ok {
 			old.mu.Lock()
 			d.errs, d.hCount, d.hSum = old.errs, old.hCount, old.hSum
@@ -690,6 +696,24 @@ func reasonIndex(r Reason) int {
 	return len(Reasons) - 1
 }
 
+func (p *Poller) labelPairs(d *device) {
+	names := append([]string(nil), p.opts.Labels...)
+	var lv []string
+	for _, l := range p.opts.Labels {
+		lv = append(lv, d.t.Labels[l])
+	}
+	d.lp = LabelPairs(names, lv)
+	upNames := append(append([]string(nil), names...), p.opts.UpLabels...)
+	upv := append([]string(nil), lv...)
+	for _, l := range p.opts.UpLabels {
+		upv = append(upv, d.t.Labels[l])
+	}
+	d.upLP = LabelPairs(upNames, upv)
+	for i, r := range Reasons {
+		d.errLP[i] = LabelPairs(append(append([]string(nil), names...), "reason"), append(append([]string(nil), lv...), string(r)))
+	}
+}
+
 // AddError counts n errors of a reason for a target, e.g. values of the
 // wrong type found by the caller.
 func (p *Poller) AddError(target string, reason Reason, n int) {
@@ -767,33 +791,23 @@ func (p *Poller) Collect(ch chan<- prometheus.Metric) {
 	p.mu.Unlock()
 	now := time.Now()
 	for _, d := range ds {
-		lv := make([]string, 0, len(p.opts.Labels)+len(p.opts.UpLabels)+1)
-		for _, l := range p.opts.Labels {
-			lv = append(lv, d.t.Labels[l])
-		}
-		upv := append([]string(nil), lv...)
-		for _, l := range p.opts.UpLabels {
-			upv = append(upv, d.t.Labels[l])
-		}
 		d.mu.Lock()
 		up := 0.0
 		if d.ok {
 			up = 1
 		}
-		ch <- prometheus.MustNewConstMetric(p.up, prometheus.GaugeValue, up, upv...)
+		ch <- &Gauge{D: p.up, Labels: d.upLP, Value: up}
 		ts := 0.0
 		if d.last != nil {
 			ts = float64(d.last.Time.UnixNano()) / 1e9
-			ch <- prometheus.MustNewConstMetric(p.age, prometheus.GaugeValue, now.Sub(d.last.Time).Seconds(), lv...)
+			ch <- &Gauge{D: p.age, Labels: d.lp, Value: now.Sub(d.last.Time).Seconds()}
 		}
-		ch <- prometheus.MustNewConstMetric(p.lastOK, prometheus.GaugeValue, ts, lv...)
-		buckets := make(map[float64]uint64, len(p.opts.Buckets))
-		for i, b := range p.opts.Buckets {
-			buckets[b] = d.hBuckets[i]
-		}
-		ch <- prometheus.MustNewConstHistogram(p.dur, d.hCount, d.hSum, buckets, lv...)
-		for i, r := range Reasons {
-			ch <- prometheus.MustNewConstMetric(p.errs, prometheus.CounterValue, float64(d.errs[i]), append(append([]string(nil), lv...), string(r))...)
+		ch <- &Gauge{D: p.lastOK, Labels: d.lp, Value: ts}
+		cum := make([]uint64, len(d.hBuckets))
+		copy(cum, d.hBuckets)
+		ch <- &histogram{desc: p.dur, labels: d.lp, count: d.hCount, sum: d.hSum, bounds: p.opts.Buckets, buckets: cum}
+		for i := range Reasons {
+			ch <- &counter{desc: p.errs, labels: d.errLP[i], value: float64(d.errs[i])}
 		}
 		d.mu.Unlock()
 	}
