@@ -193,14 +193,19 @@ func TestVictoriaMetricsEquivalence(t *testing.T) {
 		truth[l] = fx.down(l, T) - fx.down(l, T.Add(-window))
 	}
 
+	// Tolerances: the counter difference is exact. increase() differs by
+	// Prometheus' extrapolation to the window edges, up to ~1.1 scrape
+	// intervals at each end relative to the sampled span: over this 20 s
+	// window that is up to ~12 % of the value (a stalled scrape on a loaded
+	// machine widens it), over a month window ~1e-6. Availability inherits it.
 	queries := []struct {
 		name, expr string
 		tol        float64
 	}{
-		{"downtime (increase)", `increase(line_down_seconds_total[20s])`, 1},
+		{"downtime (increase)", `increase(line_down_seconds_total[20s])`, 1.5},
 		{"downtime (counter difference)", `line_down_seconds_total - line_down_seconds_total offset 20s`, 0.001},
 		{"observed (increase)", `increase(line_observed_seconds_total[20s])`, 1.5},
-		{"availability", `1 - increase(line_down_seconds_total[20s]) / increase(line_observed_seconds_total[20s])`, 0.03},
+		{"availability", `1 - increase(line_down_seconds_total[20s]) / increase(line_observed_seconds_total[20s])`, 0.08},
 	}
 	for _, qq := range queries {
 		vmRes := query(t, vmURL, qq.expr, T)
