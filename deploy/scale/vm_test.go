@@ -197,15 +197,19 @@ func TestVictoriaMetricsEquivalence(t *testing.T) {
 	// Prometheus' extrapolation to the window edges, up to ~1.1 scrape
 	// intervals at each end relative to the sampled span: over this 20 s
 	// window that is up to ~12 % of the value (a stalled scrape on a loaded
-	// machine widens it), over a month window ~1e-6. Availability inherits it.
+	// machine widens it), over a month window ~1e-6. VictoriaMetrics'
+	// increase() starts from the last sample before the window, so a stalled
+	// scrape there adds the stall to `observed` (seen: 22.1 s of 20 s under
+	// load). Availability inherits both. The SLA-deciding figure, downtime,
+	// is flat at the window edges and compared exactly as a counter difference.
 	queries := []struct {
 		name, expr string
 		tol        float64
 	}{
 		{"downtime (increase)", `increase(line_down_seconds_total[20s])`, 1.5},
 		{"downtime (counter difference)", `line_down_seconds_total - line_down_seconds_total offset 20s`, 0.001},
-		{"observed (increase)", `increase(line_observed_seconds_total[20s])`, 1.5},
-		{"availability", `1 - increase(line_down_seconds_total[20s]) / increase(line_observed_seconds_total[20s])`, 0.08},
+		{"observed (increase)", `increase(line_observed_seconds_total[20s])`, 3},
+		{"availability", `1 - increase(line_down_seconds_total[20s]) / increase(line_observed_seconds_total[20s])`, 0.1},
 	}
 	for _, qq := range queries {
 		vmRes := query(t, vmURL, qq.expr, T)
