@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -290,5 +291,42 @@ func TestChainExpiry(t *testing.T) {
 		if (roots != "") != (res.verifyErr == "") {
 			t.Errorf("%s: verify error %q", name, res.verifyErr)
 		}
+	}
+}
+
+// TestFreshConnectionEveryProbe: every probe resolves the name and opens a
+// new connection with a new handshake (no keep-alive, no DNS cache).
+func TestFreshConnectionEveryProbe(t *testing.T) {
+	pki := newTestPKI(t)
+	cert := pki.leaf(t, []string{"localhost"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(okHandler("ok"))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+	spec := mustWebsite(t, WebsiteTarget{URL: "https://localhost:" + portOf(srv) + "/", WebsiteSettings: WebsiteSettings{CAFile: pki.caFile}})
+	p := newWebProber()
+	client := p.newClient(spec)
+	for i := 0; i < 3; i++ {
+		res := p.probe(context.Background(), spec, client)
+		if !res.ok {
+			t.Fatalf("probe %d: %s", i, res.err)
+		}
+		for _, ph := range []int{phaseDNS, phaseConnect, phaseTLS, phaseFirstByte, phaseTotal} {
+			if res.phases[ph] <= 0 {
+				t.Errorf("probe %d: phase %s not measured", i, phaseNames[ph])
+			}
+		}
+		if res.phases[phaseFirstByte] > res.phases[phaseTotal] {
+			t.Errorf("first byte after total: %v", res.phases)
+		}
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("%d connections for 3 probes", n)
 	}
 }
