@@ -69,7 +69,8 @@ func HTMLToPDF(ctx context.Context, html []byte, chromium string) ([]byte, error
 	}
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-		"--disable-dev-shm-usage", "--user-data-dir="+filepath.Join(tmp, "profile"), "--no-pdf-header-footer",
+		"--disable-dev-shm-usage", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost", "--dns-prefetch-disable",
+		"--user-data-dir="+filepath.Join(tmp, "profile"), "--no-pdf-header-footer",
 		"--print-to-pdf-no-header", "--print-to-pdf="+out, "file://"+in)
 	cmd.Env = []string{"HOME=" + tmp, "TMPDIR=" + tmp, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"}
 	cmd.Dir = tmp

@@ -1,0 +1,158 @@
+// Command jianguan-report renders the monthly reports from Prometheus with
+// the same engine as the Grafana plugin (for cron and e-mail):
+//
+//	jianguan-report --prometheus.url=http://127.0.0.1:9090 --month=2026-10 --kind=lines --format=pdf -o lines.pdf
+//	jianguan-report ... --freeze=snapshots/lines-2026-10.json     # write a frozen snapshot
+//	jianguan-report --snapshot=snapshots/lines-2026-10.json --format=html -o lines.html
+//	jianguan-report --all --month=2026-10 --out-dir=out/          # four kinds × html, pdf, csv, xlsx, json
+//
+// Credentials: --prometheus.user with the password in $JIANGUAN_PROMETHEUS_PASSWORD,
+// or a bearer token in $JIANGUAN_PROMETHEUS_TOKEN (never on the command line).
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/report"
+	"github.com/jianguan/jianguan/internal/report/promapi"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "jianguan-report:", err)
+		os.Exit(1)
+	}
+}
+
+type filterFlag map[string]string
+
+func (f filterFlag) String() string { return "" }
+func (f filterFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok {
+		return fmt.Errorf("want label=value")
+	}
+	f[k] = v
+	return nil
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("jianguan-report", flag.ContinueOnError)
+	var (
+		url      = fs.String("prometheus.url", "http://127.0.0.1:9090", "Prometheus base URL")
+		user     = fs.String("prometheus.user", "", "basic-auth user (password from $JIANGUAN_PROMETHEUS_PASSWORD)")
+		timeout  = fs.Duration("prometheus.timeout", 60*time.Second, "query timeout")
+		monthS   = fs.String("month", "", "calendar month YYYY-MM in Asia/Shanghai (default: last month)")
+		kind     = fs.String("kind", "lines", "infrastructure | lines | hosts | providers")
+		format   = fs.String("format", "html", "html | pdf | csv | xlsx | json")
+		out      = fs.String("o", "-", "output file (- = stdout)")
+		freeze   = fs.String("freeze", "", "also write a frozen snapshot (JSON + SHA-256) to this file")
+		snapshot = fs.String("snapshot", "", "render a frozen snapshot instead of querying Prometheus")
+		sla      = fs.Float64("sla", 0.9999, "SLA target")
+		policy   = fs.String("maintenance", report.MaintenanceExcluded, "maintenance policy: excluded | counted-as-uptime")
+		org      = fs.String("org", "", "organisation name printed in the header")
+		chromium = fs.String("chromium", "", "chromium binary for PDF (default: auto)")
+		all      = fs.Bool("all", false, "render all four kinds in all formats into --out-dir")
+		outDir   = fs.String("out-dir", "out", "output directory for --all")
+	)
+	filter := filterFlag{}
+	fs.Var(filter, "filter", "label filter label=value (repeatable; values are escaped)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	now := time.Now()
+	if *monthS == "" {
+		t := now.In(report.Shanghai)
+		*monthS = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, report.Shanghai).AddDate(0, -1, 0).Format("2006-01")
+	}
+	cfg := report.DefaultConfig()
+	cfg.SLATarget, cfg.MaintenancePolicy, cfg.Organisation, cfg.Filter = *sla, *policy, *org, filter
+	q := promapi.New(*url)
+	q.Username, q.Password, q.BearerToken, q.Timeout = *user, os.Getenv("JIANGUAN_PROMETHEUS_PASSWORD"), os.Getenv("JIANGUAN_PROMETHEUS_TOKEN"), *timeout
+	ctx := context.Background()
+	if *all {
+		month, err := report.ParseMonth(*monthS, report.Shanghai, now)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			return err
+		}
+		for _, k := range report.Kinds {
+			d, err := report.Build(ctx, q, cfg, k, month)
+			if err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			for _, f := range report.Formats {
+				b, err := render(ctx, d, f, *chromium)
+				if err != nil {
+					return fmt.Errorf("%s.%s: %w", k, f, err)
+				}
+				p := filepath.Join(*outDir, fmt.Sprintf("%s-%s.%s", k, month.Label, f))
+				if err := os.WriteFile(p, b, 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintln(os.Stderr, "wrote", p)
+			}
+		}
+		return nil
+	}
+	if err := report.ValidKind(*kind); err != nil {
+		return err
+	}
+	if err := report.ValidFormat(*format); err != nil {
+		return err
+	}
+	var d *report.Document
+	if *snapshot != "" {
+		b, err := os.ReadFile(*snapshot)
+		if err != nil {
+			return err
+		}
+		if d, err = report.Thaw(b); err != nil {
+			return err
+		}
+	} else {
+		month, err := report.ParseMonth(*monthS, report.Shanghai, now)
+		if err != nil {
+			return err
+		}
+		if d, err = report.Build(ctx, q, cfg, *kind, month); err != nil {
+			return err
+		}
+		if *freeze != "" {
+			b, err := report.Freeze(d, now)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(*freeze, b, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	b, err := render(ctx, d, *format, *chromium)
+	if err != nil {
+		return err
+	}
+	if *out == "-" {
+		_, err = os.Stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(*out, b, 0o644)
+}
+
+func render(ctx context.Context, d *report.Document, format, chromium string) ([]byte, error) {
+	if format == "pdf" {
+		return report.RenderPDF(ctx, d, chromium)
+	}
+	var b bytes.Buffer
+	err := report.Render(&b, d, format)
+	return b.Bytes(), err
+}
