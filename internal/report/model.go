@@ -191,9 +191,9 @@ func Evaluate(monthSeconds, observed, down, maint float64, target float64, polic
 	e.Budget = (1 - target) * base
 	e.Remaining = e.Budget - down
 	switch {
-	case down > e.Budget+1e-9:
+	case down > e.Budget+1e-6:
 		e.Status = StatusBreached
-	case observed <= 0 || e.Unknown > e.Remaining:
+	case observed <= 0 || e.Unknown > e.Remaining+1e-6:
 		e.Status = StatusIndeterminate
 	default:
 		e.Status = StatusMet
