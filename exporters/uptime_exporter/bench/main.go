@@ -296,8 +296,11 @@ func benchBlackbox(dir string) (result, error) {
 	rss, _ := procRSS(pid)
 	cancel()
 	wg.Wait()
-	if f > 0 || dropped.Load() > 0 {
-		fmt.Printf("blackbox_exporter: %d probes failed, %d not sent (warm-up included) because %d requests were in flight: it does not keep up with the rate\n", f, dropped.Load(), *concurrency)
+	if f > 0 {
+		fmt.Printf("blackbox_exporter: %d of %d probes failed (timeout or error)\n", f, n+f)
+	}
+	if d := dropped.Load(); d > 0 {
+		fmt.Printf("blackbox_exporter: %d probes not sent (warm-up included) because %d requests were in flight: it does not keep up with the rate\n", d, *concurrency)
 	}
 	return result{name: "blackbox_exporter", probes: float64(n + f), cpu: c1 - c0, rss: rss}, nil
 }
