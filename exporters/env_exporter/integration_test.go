@@ -283,7 +283,9 @@ func TestSnmpsimIntegration(t *testing.T) {
 	upsA := lbl("site", "dc1", "room", "room-a", "device", "ups-a")
 	r.waitFor(t, 10*time.Second, "first polls", func(f families) bool {
 		return f.val("env_device_up", lbl("device", "ups-a")) == 1 && f.val("env_device_up", lbl("device", "ups-b")) == 1 &&
-			f.val("env_device_up", lbl("device", "sensor-1")) == 1 && f.val("env_ups_on_battery", upsA) == 0
+			f.val("env_device_up", lbl("device", "sensor-1")) == 1 && f.val("env_ups_on_battery", upsA) == 0 &&
+			f.val("env_device_poll_duration_seconds", lbl("device", "ups-wrongkey")) >= 1 &&
+			f.val("env_device_poll_duration_seconds", lbl("device", "sensor-1")) >= 2 // second poll: the condition trackers have an interval
 	})
 	f, text := r.scrape(t)
 	for _, c := range []struct {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"reflect"
 	"sort"
@@ -187,7 +187,7 @@ func New(o Options) *Poller {
 		o.Concurrency = 64
 	}
 	if o.Buckets == nil {
-		o.Buckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20}
+		o.Buckets = []float64{0.01, 0.05, 0.1, 0.5, 1, 5}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -309,14 +309,13 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 	t := d.t
 	c := &conns{ctx: ctx, t: t, oids: dotted(t.Request)}
 	defer c.close()
-	// Spread the first polls over a tenth of the interval (at most 1 s).
-	spread := t.Interval / 10
-	if spread > time.Second {
-		spread = time.Second
-	}
-	if spread > 0 {
+	// Spread the devices evenly over the interval, like Prometheus spreads
+	// its targets: each device gets a stable phase from its name, on a
+	// 10 ms grid so that timers due together wake the process once. No
+	// bursts on agents, on the concurrency limit or on the CPU.
+	if wait := phase(t.Name, t.Interval, time.Now()); wait > 0 {
 		select {
-		case <-time.After(rand.N(spread)):
+		case <-time.After(wait):
 		case <-ctx.Done():
 			return
 		}
@@ -354,6 +353,25 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 			return
 		}
 	}
+}
+
+// phase returns how long to wait from now until the device's slot in the
+// interval: the slot is hash(name) mod interval, rounded to 10 ms.
+func phase(name string, interval time.Duration, now time.Time) time.Duration {
+	const grid = 10 * time.Millisecond
+	if interval < 2*grid {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	slots := uint64(interval / grid)
+	off := time.Duration(h.Sum64()%slots) * grid
+	cur := time.Duration(now.UnixNano() % int64(interval))
+	wait := off - cur
+	if wait < 0 {
+		wait += interval
+	}
+	return wait
 }
 
 // conns are a device's sockets: the lean v1/v2c GET client for scalars,
