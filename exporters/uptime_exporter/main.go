@@ -63,9 +63,7 @@ func newApp() *exporter.App {
 			o := options{shard: sh, icmpMode: mode, icmpSource: src, onChange: func() {
 				_ = syscall.Kill(os.Getpid(), syscall.SIGHUP)
 			}}
-			if !*watchFlag {
-				o.onChange = func() {}
-			}
+			o.noWatch = !*watchFlag
 			return newService(logger, reg, o)
 		},
 	}

@@ -33,6 +33,8 @@ type options struct {
 	// onChange is called (debounced) when a watched file changed; nil
 	// reloads inside the service.
 	onChange func()
+	// noWatch disables the file watcher.
+	noWatch bool
 	// newPinger overrides the ICMP engine (tests).
 	newPinger func() (pinger, error)
 }
@@ -356,6 +358,9 @@ func (s *service) Stop() {
 // watch (re)configures the file watcher (s.mu held).
 func (s *service) watch(cfg *Config) {
 	s.path = cfg.path
+	if s.opts.noWatch {
+		return
+	}
 	if s.watcher == nil {
 		onChange := s.opts.onChange
 		if onChange == nil {

@@ -248,7 +248,26 @@ func classifyVerify(err error, leaf *x509.Certificate, now time.Time) string {
 	}
 }
 
+// caCache shares one pool per CA file (same size and mtime) between the
+// websites that use it and across reloads.
+var caCache sync.Map // path → caEntry
+
+type caEntry struct {
+	size  int64
+	mtime time.Time
+	pool  *x509.CertPool
+}
+
 func loadCAPool(path string) (*x509.CertPool, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := caCache.Load(path); ok {
+		if ce := e.(caEntry); ce.size == fi.Size() && ce.mtime.Equal(fi.ModTime()) {
+			return ce.pool, nil
+		}
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -260,6 +279,7 @@ func loadCAPool(path string) (*x509.CertPool, error) {
 	if !pool.AppendCertsFromPEM(data) {
 		return nil, fmt.Errorf("%s: no PEM certificate found", path)
 	}
+	caCache.Store(path, caEntry{size: fi.Size(), mtime: fi.ModTime(), pool: pool})
 	return pool, nil
 }
 
