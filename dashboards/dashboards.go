@@ -15,9 +15,15 @@ func qi(e, legend string) Q         { return Q{Expr: e, Legend: legend, Instant:
 func qt(e string) Q                 { return Q{Expr: e, Instant: true, Table: true} }
 func at(x, y uint32) (a, b *uint32) { return u32(x), u32(y) }
 
-// budgetPerMonth is the error budget in seconds of the current calendar month in
-// Asia/Shanghai (UTC+8, no DST): days × 86400 × (1 − target).
-var budgetPerMonth = fmt.Sprintf("scalar(days_in_month(vector(time() + 28800))) * 86400 * %g", 1-SLATarget)
+// Month-to-date figures come from the recording rules of rules/sla.yml (the
+// same figures the SLABudget* alerts use): the Beijing calendar month whatever
+// the time picker says, unknown time never counted as up.
+const (
+	mtdAvailDesc = "本自然月（北京时间）至今的可用率：(已观测 − 维护 − 停机) / (已观测 + 未知 − 维护)，未知时间不算可用（记录规则 line:line_availability:ratio_mtd，与预算告警同源）。 " +
+		"Availability this Beijing calendar month: (observed − maintenance − down) / (observed + unknown − maintenance); unknown never counts as up (recording rule, same as the budget alerts). Target 99.99 %."
+	mtdBudgetDesc = "本月 99.99 % 故障预算（月长 × 0.0001 秒）减去已用（停机 + 未知），负数即违约（记录规则 line:line_error_budget_remaining:seconds_mtd）。 " +
+		"This month's 99.99 % budget (month length × 0.0001) minus what is used (down + unknown); negative = SLA breached (recording rule)."
+)
 
 // availability over $__range, maintenance excluded from the denominator.
 func availability(ns, by, f string) string {
@@ -80,13 +86,13 @@ func wallboard() D {
 		Desc:    "每条线路当前确认状态：正常、故障或未知（未知从不算作正常）。 Confirmed state of every line: up, down or unknown (unknown never counts as up).",
 		Queries: []Q{q(e(`line_up{$F} + 2 * line_unknown{$F}`), "{{line}}")}})
 	add(8, 0, P{Kind: kStat, W: 8, H: 5, Title: "本月可用率 Line availability, month to date", Unit: "percentunit", Decimals: f64(4), ColorBg: true,
-		TimeFrom: "now/M", Steps: availSteps,
-		Desc:    "本自然月（Asia/Shanghai）至今的可用率，维护时间不计入分母。 Month-to-date availability, maintenance excluded from the denominator. Target 99.99 %.",
-		Queries: []Q{qi(availability("line", "line", f), "{{line}}")}})
+		Steps:   availSteps,
+		Desc:    mtdAvailDesc,
+		Queries: []Q{qi(e(`line:line_availability:ratio_mtd{$F}`), "{{line}}")}})
 	add(16, 0, P{Kind: kStat, W: 8, H: 5, Title: "剩余故障预算 Budget left this month", Unit: "s", Decimals: f64(1), ColorBg: true,
-		TimeFrom: "now/M", Steps: budgetSteps,
-		Desc:    "本月 99.99 % 故障预算（天数×86400×0.0001 秒）减去本月已停机秒数；负数即违约。 This month's 99.99 % budget (days × 8.64 s) minus month-to-date downtime; negative = SLA breached.",
-		Queries: []Q{qi(budgetPerMonth+" - "+downtime("line", "line", f), "{{line}}")}})
+		Steps:   budgetSteps,
+		Desc:    mtdBudgetDesc,
+		Queries: []Q{qi(e(`line:line_error_budget_remaining:seconds_mtd{$F}`), "{{line}}")}})
 
 	add(0, 5, P{Kind: kStat, W: 6, H: 5, Title: "UPS 供电来源 UPS output source", Unit: "none", ColorBg: true,
 		Maps: valueMap("0", "市电 MAINS", "green", "1", "电池 BATTERY", "red"), Steps: steps("green", 1, "red"),
@@ -129,14 +135,14 @@ func wallboard() D {
 			q(e(`count(`+downNow("website", "url", f)+`) or vector(0)`), "网站 Websites"),
 		}})
 
-	add(0, 16, P{Kind: kBarGauge, W: 8, H: 6, Title: "本月停机最长主机 Worst hosts this month", Unit: "s", Horizontal: true, TimeFrom: "now/M",
+	add(0, 16, P{Kind: kBarGauge, W: 8, H: 6, Title: "本月停机最长主机 Worst hosts this month", Unit: "s", Horizontal: true,
 		Steps:   steps("green", 129.6, "orange", 259.2, "red"),
-		Desc:    "本月停机秒数最多的 5 台云主机。 The five hosts with the most downtime this month.",
-		Queries: []Q{qi(`topk(5, `+downtime("host", "host, unit", f)+`)`, "{{host}} ({{unit}})")}})
-	add(8, 16, P{Kind: kBarGauge, W: 8, H: 6, Title: "本月停机最长网站 Worst websites this month", Unit: "s", Horizontal: true, TimeFrom: "now/M",
+		Desc:    "本自然月（北京时间）停机秒数最多的 5 台云主机（记录规则 host:host_down_seconds:increase_mtd）。 The five hosts with the most downtime this Beijing calendar month (recording rule).",
+		Queries: []Q{qi(e(`topk(5, host:host_down_seconds:increase_mtd{$F})`), "{{host}} ({{unit}})")}})
+	add(8, 16, P{Kind: kBarGauge, W: 8, H: 6, Title: "本月停机最长网站 Worst websites this month", Unit: "s", Horizontal: true,
 		Steps:   steps("green", 129.6, "orange", 259.2, "red"),
-		Desc:    "本月停机秒数最多的 5 个网站。 The five websites with the most downtime this month.",
-		Queries: []Q{qi(`topk(5, `+downtime("website", "url, unit", f)+`)`, "{{url}} ({{unit}})")}})
+		Desc:    "本自然月（北京时间）停机秒数最多的 5 个网站（记录规则 website:website_down_seconds:increase_mtd）。 The five websites with the most downtime this Beijing calendar month (recording rule).",
+		Queries: []Q{qi(e(`topk(5, website:website_down_seconds:increase_mtd{$F})`), "{{url}} ({{unit}})")}})
 	add(16, 16, P{Kind: kTable, W: 8, H: 6, Title: "当前故障 Down now", Unit: "none", MayBeEmpty: true,
 		Desc:       "当前确认故障的主机与网站。 Hosts and websites confirmed down now.",
 		Queries:    []Q{qt(downNow("host", "host, address", f) + " or " + downNow("website", "url", f))},
@@ -304,18 +310,18 @@ func lines() D {
 				{Kind: kTimeline, W: 24, H: 8, Title: "信号状态 Signals (ICMP / interface / BGP)", Unit: "none", Maps: upDown,
 					Desc:    "线路的各个判定信号：ICMP、接口、BGP。 Each signal a line's state is decided from.",
 					Queries: []Q{q(e(`line_signal_up{$F}`), "{{line}} {{signal}} {{target}}")}},
-				{Kind: kStat, W: 8, H: 5, Title: "本月停机秒数 Downtime this month", Unit: "s", TimeFrom: "now/M", ColorBg: true,
+				{Kind: kStat, W: 8, H: 5, Title: "本月停机秒数 Downtime this month", Unit: "s", ColorBg: true,
 					Steps:   steps("green", 129.6, "orange", 259.2, "red"),
-					Desc:    "本自然月（Asia/Shanghai）至今确认停机秒数（维护期外）。 Confirmed downtime seconds this calendar month, outside maintenance.",
-					Queries: []Q{qi(downtime("line", "line", f), "{{line}}")}},
-				{Kind: kStat, W: 8, H: 5, Title: "本月可用率 Availability this month", Unit: "percentunit", Decimals: f64(4), TimeFrom: "now/M", ColorBg: true,
+					Desc:    "本自然月（北京时间）至今确认停机秒数（维护期外；记录规则 line:line_down_seconds:increase_mtd）。 Confirmed downtime this Beijing calendar month, outside maintenance (recording rule).",
+					Queries: []Q{qi(e(`line:line_down_seconds:increase_mtd{$F}`), "{{line}}")}},
+				{Kind: kStat, W: 8, H: 5, Title: "本月可用率 Availability this month", Unit: "percentunit", Decimals: f64(4), ColorBg: true,
 					Steps:   availSteps,
-					Desc:    "本月至今可用率，维护时间不计入分母。 Month-to-date availability, maintenance excluded.",
-					Queries: []Q{qi(availability("line", "line", f), "{{line}}")}},
-				{Kind: kStat, W: 8, H: 5, Title: "剩余故障预算 Budget left this month", Unit: "s", Decimals: f64(1), TimeFrom: "now/M", ColorBg: true,
+					Desc:    mtdAvailDesc,
+					Queries: []Q{qi(e(`line:line_availability:ratio_mtd{$F}`), "{{line}}")}},
+				{Kind: kStat, W: 8, H: 5, Title: "剩余故障预算 Budget left this month", Unit: "s", Decimals: f64(1), ColorBg: true,
 					Steps:   budgetSteps,
-					Desc:    "99.99 % 月度预算减去本月停机秒数。 Month's 99.99 % budget minus downtime so far.",
-					Queries: []Q{qi(budgetPerMonth+" - "+downtime("line", "line", f), "{{line}}")}},
+					Desc:    mtdBudgetDesc,
+					Queries: []Q{qi(e(`line:line_error_budget_remaining:seconds_mtd{$F}`), "{{line}}")}},
 			}},
 			{Title: "质量 Quality", Panels: []P{
 				{Kind: kTimeseries, W: 12, Title: "丢包率 Packet loss", Unit: "percentunit", Min: f64(0),
