@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -28,18 +27,11 @@ import (
 
 const secretPW = "s3cr3t-Pa55w0rd-xyz"
 
-// buildPlugin compiles the backend binary the way build.sh does.
+// buildPlugin runs build.sh (as `make plugin` does), checks the archive
+// layout the plugin validator expects and returns the extracted binary.
 func buildPlugin(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "gpx_jianguan_report_linux_amd64")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(gobin, "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
+	return checkDist(t)
 }
 
 type grafana struct {
