@@ -11,109 +11,6 @@ import (
 	"github.com/jianguan/jianguan/internal/avail"
 )
 
-// timeline mirrors the confirmation logic of an avail.Tracker for one
-// signal and records its confirmed transitions with the back-dated start
-// the tracker attributes them to. The line is the combination of its
-// signals over time; combining timelines (not the current states) keeps the
-// line's seconds exactly as exact as the signals' (a line confirmed down
-// after 3 lost probes is down from the first lost probe, like its signal).
-type timeline struct {
-	rule      avail.Rule
-	created   time.Time
-	started   bool
-	last      time.Time
-	state     avail.State
-	cand      avail.State
-	candN     int
-	candStart time.Time
-	trans     []transition // confirmed state changes not yet applied to the line, time-ordered
-	cur       avail.State  // state as last applied to the line
-}
-
-type transition struct {
-	at time.Time
-	s  avail.State
-}
-
-func newTimeline(rule avail.Rule, created time.Time) *timeline {
-	if rule.DownAfter <= 0 {
-		rule.DownAfter = 1
-	}
-	if rule.UpAfter <= 0 {
-		rule.UpAfter = 1
-	}
-	return &timeline{rule: rule, created: created, trans: []transition{{created, avail.Unknown}}}
-}
-
-func (tl *timeline) set(at time.Time, s avail.State) {
-	if tl.state == s {
-		return
-	}
-	tl.state = s
-	tl.trans = append(tl.trans, transition{at, s})
-}
-
-// observe applies evidence s at time at, exactly like avail.Tracker.Observe.
-func (tl *timeline) observe(at time.Time, s avail.State) {
-	if !tl.started {
-		tl.started = true
-		tl.last = at
-		tl.apply(at, 0, s)
-		return
-	}
-	dt := at.Sub(tl.last)
-	if dt < 0 {
-		tl.apply(at, 0, s)
-		return
-	}
-	prev := tl.last
-	tl.last = at
-	if tl.rule.MaxGap > 0 && dt > tl.rule.MaxGap {
-		tl.cand, tl.candN = avail.Unknown, 0
-		tl.set(prev, avail.Unknown)
-		tl.apply(at, 0, s)
-		return
-	}
-	tl.apply(at, dt, s)
-}
-
-func (tl *timeline) apply(at time.Time, dt time.Duration, s avail.State) {
-	if s == avail.Unknown {
-		tl.cand, tl.candN = avail.Unknown, 0
-		tl.set(at.Add(-dt), avail.Unknown)
-		return
-	}
-	if s == tl.state {
-		tl.cand, tl.candN = avail.Unknown, 0
-		return
-	}
-	if tl.cand != s {
-		tl.cand = s
-		tl.candN = 0
-		tl.candStart = at.Add(-dt)
-	}
-	tl.candN++
-	need := tl.rule.UpAfter
-	if s == avail.Down {
-		need = tl.rule.DownAfter
-	}
-	if tl.candN >= need {
-		tl.set(tl.candStart, s)
-		tl.cand, tl.candN = avail.Unknown, 0
-	}
-}
-
-// settled is the time up to which the timeline is final.
-func (tl *timeline) settled() time.Time {
-	if tl.cand != avail.Unknown {
-		return tl.candStart
-	}
-	if !tl.started {
-		return tl.created
-	}
-	return tl.last
-}
-
 // signal is one signal of a line: an ICMP target, the router interface or
 // a BGP peer.
 type signal struct {
@@ -127,7 +24,7 @@ type signal struct {
 	labels  []string // line labels + signal, target
 
 	mu     sync.Mutex
-	tl     *timeline
+	cur    avail.State // state as last applied to the line
 	reason string // short code why it is not up ("" when up): metric label
 	detail string // human text for the landing page
 	// extend: a polled signal whose last poll is fresh holds its state until now.
@@ -138,14 +35,13 @@ type signal struct {
 // and re-evaluates the line.
 func (s *signal) observe(at time.Time, st avail.State, reason, detail string) {
 	s.mu.Lock()
-	s.tl.observe(at, st)
 	s.tracker.Observe(at, st)
 	if st == avail.Up {
 		reason, detail = "", ""
 	} else if reason == "" {
 		reason = "unknown"
 	}
-	if st == avail.Down && s.tl.state != avail.Down {
+	if st == avail.Down && s.tracker.State() != avail.Down {
 		// Pending: not confirmed yet, show the evidence anyway.
 		reason = "pending_" + reason
 	}
@@ -169,8 +65,9 @@ func (s *signal) checkStale(now time.Time) {
 		return
 	}
 	s.mu.Lock()
-	stale := s.tl.started && now.Sub(s.tl.last) > s.fresh && s.tl.state != avail.Unknown
-	last := s.tl.last
+	snap := s.tracker.Snapshot(now)
+	last := snap.LastObserved
+	stale := !last.IsZero() && now.Sub(last) > s.fresh && snap.State != avail.Unknown
 	s.mu.Unlock()
 	if stale {
 		s.observe(now, avail.Unknown, "stale", "no poll result since "+last.Format(time.RFC3339))
@@ -178,8 +75,12 @@ func (s *signal) checkStale(now time.Time) {
 }
 
 func (s *signal) settled(now time.Time) time.Time {
-	t := s.tl.settled()
-	if s.fresh > 0 && s.tl.cand == avail.Unknown && s.tl.started && now.Sub(s.tl.last) <= s.fresh && now.After(t) {
+	t := s.tracker.Settled()
+	if s.fresh <= 0 {
+		return t
+	}
+	snap := s.tracker.Snapshot(now)
+	if snap.Pending == avail.Unknown && !snap.LastObserved.IsZero() && now.Sub(snap.LastObserved) <= s.fresh && now.After(t) {
 		return now
 	}
 	return t
@@ -192,7 +93,7 @@ func (s *signal) snapshot() (avail.State, string) {
 	if s.detail != "" {
 		d += ": " + s.detail
 	}
-	return s.tl.state, d
+	return s.tracker.State(), d
 }
 
 // line combines its signals: up when every signal is up, down when any
@@ -259,19 +160,13 @@ func (l *line) evaluate(now time.Time) {
 	}
 	var evs []event
 	for i, s := range l.signals {
-		n := 0
-		for _, tr := range s.tl.trans {
-			if tr.at.After(S) {
-				break
-			}
-			at := tr.at
+		for _, tr := range s.tracker.TakeTransitions(S) {
+			at := tr.At
 			if at.Before(l.lastEval) {
 				at = l.lastEval
 			}
-			evs = append(evs, event{at, i, tr.s})
-			n++
+			evs = append(evs, event{at, i, tr.State})
 		}
-		s.tl.trans = s.tl.trans[n:]
 	}
 	if len(evs) == 0 && !S.After(l.lastEval) {
 		return
@@ -280,13 +175,13 @@ func (l *line) evaluate(now time.Time) {
 	states := make([]avail.State, len(l.signals))
 	cur := func() avail.State {
 		for i, s := range l.signals {
-			states[i] = s.tl.cur
+			states[i] = s.cur
 		}
 		return combine(states)
 	}
 	for _, e := range evs {
 		l.tracker.Observe(e.at, cur())
-		l.signals[e.sig].tl.cur = e.s
+		l.signals[e.sig].cur = e.s
 		l.tracker.Observe(e.at, cur())
 	}
 	l.tracker.Observe(S, cur())

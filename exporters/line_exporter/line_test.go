@@ -21,8 +21,9 @@ func newTestLine(rules ...avail.Rule) *line {
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
 
 // A line with one signal must count exactly what the signal counts, for
-// any rule and any sequence of observations (the timeline mirrors avail).
-func TestTimelineMirrorsTracker(t *testing.T) {
+// any rule and any sequence of observations (the transition sweep loses
+// nothing of what the signal's tracker attributes).
+func TestLineOfOneSignalEqualsSignal(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for run := 0; run < 1000; run++ {
@@ -32,7 +33,7 @@ func TestTimelineMirrorsTracker(t *testing.T) {
 		}
 		l := newTestLine(rule)
 		s := l.signals[0]
-		s.tl = newTimeline(rule, t0)
+		s.tracker.RecordTransitions(t0)
 		at := t0
 		n := 20 + rng.Intn(200)
 		for i := 0; i < n; i++ {
@@ -83,7 +84,8 @@ func TestLineOfTwoSignals(t *testing.T) {
 	icmpRule, snmpRule := avail.Rule{DownAfter: 3, UpAfter: 3}, avail.Rule{DownAfter: 1, UpAfter: 1}
 	l := newTestLine(icmpRule, snmpRule)
 	a, b := l.signals[0], l.signals[1]
-	a.tl, b.tl = newTimeline(icmpRule, t0), newTimeline(snmpRule, t0)
+	a.tracker.RecordTransitions(t0)
+	b.tracker.RecordTransitions(t0)
 	b.fresh = 11 * time.Second
 	// ICMP lost from 10.5 s to 20.5 s (probes at 11..20 lost), BGP down
 	// between polls at 40 and 50 (observed down at 45 only).
@@ -136,7 +138,8 @@ func TestLineUnknownSignal(t *testing.T) {
 	r := avail.Rule{DownAfter: 1, UpAfter: 1}
 	l := newTestLine(r, r)
 	a, b := l.signals[0], l.signals[1]
-	a.tl, b.tl = newTimeline(r, t0), newTimeline(r, t0)
+	a.tracker.RecordTransitions(t0)
+	b.tracker.RecordTransitions(t0)
 	for i := 0; i <= 10; i++ {
 		now := t0.Add(time.Duration(i) * time.Second)
 		a.observe(now, avail.Up, "", "")
@@ -159,7 +162,7 @@ func TestStalePolledSignal(t *testing.T) {
 	r := avail.Rule{DownAfter: 1, UpAfter: 1}
 	l := newTestLine(r)
 	s := l.signals[0]
-	s.tl = newTimeline(r, t0)
+	s.tracker.RecordTransitions(t0)
 	s.fresh = 5 * time.Second
 	s.observe(t0, avail.Up, "", "")
 	s.observe(t0.Add(time.Second), avail.Up, "", "")

@@ -20,7 +20,8 @@ func TestLineMaintenance(t *testing.T) {
 	}
 	r := avail.Rule{DownAfter: 3, UpAfter: 3}
 	l := &line{tracker: avail.NewTracker(avail.Rule{DownAfter: 1, UpAfter: 1}, w)}
-	s := &signal{kind: "icmp", line: l, tracker: avail.NewTracker(r, w), tl: newTimeline(r, t0)}
+	s := &signal{kind: "icmp", line: l, tracker: avail.NewTracker(r, w)}
+	s.tracker.RecordTransitions(t0)
 	l.signals = []*signal{s}
 	// Down from 50 s to 70 s: 10 s inside the window, 10 s after it.
 	for i := 0; i <= 100; i++ {

@@ -211,7 +211,8 @@ func (s *service) build(cfg *Config, l *Line, key string, now time.Time) *lineRu
 		sl := withLabels("signal", "target")[:0]
 		sl = append(append(sl, lv...), kind, target)
 		sig := &signal{kind: kind, target: target, line: ln, problem: s.m.problem, labels: sl, fresh: fresh,
-			tracker: s.signals.Tracker(rule, cal, sl...), tl: newTimeline(rule, now)}
+			tracker: s.signals.Tracker(rule, cal, sl...)}
+		sig.tracker.RecordTransitions(now)
 		ln.signals = append(ln.signals, sig)
 		lr.labels = append(lr.labels, sl)
 		return sig

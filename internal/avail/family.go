@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // FamilyOpts names the metric family of one kind of checked thing.
@@ -37,7 +38,9 @@ type Family struct {
 }
 
 type entry struct {
+	key    string
 	values []string
+	labels []*dto.LabelPair // built once: scrapes of 10 000 targets stay cheap
 	t      *Tracker
 }
 
@@ -107,7 +110,8 @@ func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
 		return e.t
 	}
 	t := NewTracker(rule, cal)
-	f.trackers[k] = &entry{values: append([]string(nil), values...), t: t}
+	vals := append([]string(nil), values...)
+	f.trackers[k] = &entry{key: k, values: vals, labels: prometheus.MakeLabelPairs(f.up, vals), t: t}
 	return t
 }
 
@@ -152,15 +156,24 @@ type Item struct {
 
 // Items returns snapshots of all trackers sorted by label values.
 func (f *Family) Items() []Item {
+	es := f.entries()
 	now := f.now()
+	out := make([]Item, len(es))
+	for i, e := range es {
+		out[i] = Item{Labels: e.values, Snapshot: e.t.Snapshot(now)}
+	}
+	return out
+}
+
+func (f *Family) entries() []*entry {
 	f.mu.RLock()
-	out := make([]Item, 0, len(f.trackers))
+	es := make([]*entry, 0, len(f.trackers))
 	for _, e := range f.trackers {
-		out = append(out, Item{Labels: e.values, Snapshot: e.t.Snapshot(now)})
+		es = append(es, e)
 	}
 	f.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return key(out[i].Labels) < key(out[j].Labels) })
-	return out
+	sort.Slice(es, func(i, j int) bool { return es[i].key < es[j].key })
+	return es
 }
 
 // Describe implements prometheus.Collector.
@@ -172,14 +185,11 @@ func (f *Family) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (f *Family) Collect(ch chan<- prometheus.Metric) {
-	for _, it := range f.Items() {
-		s, v := it.Snapshot, it.Labels
-		g := func(d *prometheus.Desc, x float64) {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, v...)
-		}
-		c := func(d *prometheus.Desc, x float64) {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, x, v...)
-		}
+	now := f.now()
+	for _, e := range f.entries() {
+		s := e.t.Snapshot(now)
+		g := func(d *prometheus.Desc, x float64) { ch <- &metric{d, e.labels, false, x} }
+		c := func(d *prometheus.Desc, x float64) { ch <- &metric{d, e.labels, true, x} }
 		g(f.up, b2f(s.State == Up))
 		g(f.unknown, b2f(s.State == Unknown))
 		g(f.inMaint, b2f(s.InMaintenance))
@@ -195,6 +205,27 @@ func (f *Family) Collect(ch chan<- prometheus.Metric) {
 		}
 		g(f.lastChange, lc)
 	}
+}
+
+// metric is a constant sample sharing its tracker's prebuilt label pairs.
+type metric struct {
+	desc    *prometheus.Desc
+	labels  []*dto.LabelPair
+	counter bool
+	v       float64
+}
+
+func (m *metric) Desc() *prometheus.Desc { return m.desc }
+
+func (m *metric) Write(out *dto.Metric) error {
+	out.Label = m.labels
+	v := m.v
+	if m.counter {
+		out.Counter = &dto.Counter{Value: &v}
+	} else {
+		out.Gauge = &dto.Gauge{Value: &v}
+	}
+	return nil
 }
 
 func b2f(b bool) float64 {

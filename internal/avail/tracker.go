@@ -106,6 +106,19 @@ type Tracker struct {
 	heldMaint time.Duration
 
 	c Counters
+
+	// Transition recording (see RecordTransitions).
+	record  bool
+	created time.Time
+	trans   []Transition
+}
+
+// Transition is a change of the tracker's state (unknown included), dated
+// where the tracker attributes it: a confirmed change at the start of its
+// first unconfirmed observation interval.
+type Transition struct {
+	At    time.Time
+	State State
 }
 
 // NewTracker returns a tracker in state Unknown. cal may be nil (no
@@ -158,7 +171,7 @@ func (t *Tracker) Observe(at time.Time, s State) {
 			// was confirmed before is no longer known.
 			t.flushHeld()
 			t.c.UnknownSeconds += dt.Seconds()
-			t.state = Unknown
+			t.setState(prev, Unknown)
 			t.apply(at, 0, 0, s)
 			return
 		}
@@ -174,7 +187,7 @@ func (t *Tracker) apply(at time.Time, dt, maint time.Duration, s State) {
 	if s == Unknown {
 		t.flushHeld()
 		t.c.UnknownSeconds += dt.Seconds()
-		t.state = Unknown
+		t.setState(at.Add(-dt), Unknown)
 		return
 	}
 	if s == t.state {
@@ -207,9 +220,62 @@ func (t *Tracker) apply(at time.Time, dt, maint time.Duration, s State) {
 		} else if t.lastKnown == Unknown || t.since.IsZero() {
 			t.since = start
 		}
-		t.state = s
+		t.setState(start, s)
 		t.lastKnown = s
 	}
+}
+
+func (t *Tracker) setState(at time.Time, s State) {
+	if t.state == s {
+		return
+	}
+	t.state = s
+	if t.record {
+		t.trans = append(t.trans, Transition{At: at, State: s})
+	}
+}
+
+// RecordTransitions makes the tracker keep its state changes for
+// TakeTransitions, starting with its current state at created. A prober
+// that combines several trackers into one (a line made of ICMP, interface
+// and BGP signals) sweeps their transitions in time order, so the combined
+// seconds are exactly as exact as the parts'. Calling it again (reload)
+// restarts the record at created.
+func (t *Tracker) RecordTransitions(created time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.record = true
+	t.created = created
+	t.trans = []Transition{{At: created, State: t.state}}
+}
+
+// TakeTransitions removes and returns the recorded transitions dated at or
+// before until, oldest first.
+func (t *Tracker) TakeTransitions(until time.Time) []Transition {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for n < len(t.trans) && !t.trans[n].At.After(until) {
+		n++
+	}
+	out := append([]Transition(nil), t.trans[:n]...)
+	t.trans = t.trans[n:]
+	return out
+}
+
+// Settled returns the time up to which the tracker's state is final: the
+// start of a pending (unconfirmed) change, else the last observation (the
+// RecordTransitions time before any observation).
+func (t *Tracker) Settled() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cand != Unknown {
+		return t.candStart
+	}
+	if !t.started {
+		return t.created
+	}
+	return t.last
 }
 
 // flushHeld gives held (unconfirmed) time back to the current state.

@@ -1,6 +1,7 @@
 package avail
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -232,5 +233,51 @@ line_unknown{line="leased-1",site="dc1"} 1
 	n, err := testutil.GatherAndCount(reg2, "env_condition_ok", "env_condition_active_seconds_total", "env_condition_maintenance_active_seconds_total")
 	if err != nil || n != 3 {
 		t.Fatalf("env condition names: %d %v", n, err)
+	}
+}
+
+func TestTrackerTransitions(t *testing.T) {
+	tr := NewTracker(Rule{DownAfter: 3, UpAfter: 2}, nil)
+	tr.RecordTransitions(t0)
+	if got := tr.Settled(); !got.Equal(t0) {
+		t.Fatalf("settled before any observation %v", got)
+	}
+	// u at 0..3, d at 4..8 (confirmed at 6, dated 3), ? at 9, u at 10, 11 (confirmed at 11, dated 9).
+	run(tr, time.Second, "uuuuddddd?uu")
+	want := []Transition{{t0, Unknown}, {t0, Up}, {t0.Add(3 * time.Second), Down}, {t0.Add(8 * time.Second), Unknown}, {t0.Add(9 * time.Second), Up}}
+	got := tr.TakeTransitions(t0.Add(time.Hour))
+	if len(got) != len(want) {
+		t.Fatalf("transitions %v, want %v", got, want)
+	}
+	for i := range want {
+		if !got[i].At.Equal(want[i].At) || got[i].State != want[i].State {
+			t.Errorf("transition %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+	if len(tr.TakeTransitions(t0.Add(time.Hour))) != 0 {
+		t.Error("transitions not drained")
+	}
+	tr.Observe(t0.Add(12*time.Second), Down)
+	if got := tr.Settled(); !got.Equal(t0.Add(11 * time.Second)) {
+		t.Errorf("settled with a pending change = %v, want its start", got)
+	}
+}
+
+// BenchmarkFamilyGather10k: one scrape of 10 000 hosts' availability family.
+func BenchmarkFamilyGather10k(b *testing.B) {
+	f := NewFamily(FamilyOpts{Namespace: "host", Labels: []string{"host", "address", "unit", "provider", "system", "site", "path"}})
+	for i := 0; i < 10000; i++ {
+		tr := f.Tracker(Rule{}, nil, fmt.Sprintf("host-%05d", i), fmt.Sprintf("127.10.%d.%d", i/250, i%250), "unit", "provider", "system", "dc1", "")
+		tr.Observe(t0, Up)
+		tr.Observe(t0.Add(time.Second), Up)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(f)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := reg.Gather(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
