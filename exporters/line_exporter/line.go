@@ -25,8 +25,8 @@ type signal struct {
 
 	mu     sync.Mutex
 	cur    avail.State // state as last applied to the line
-	reason string // short code why it is not up ("" when up): metric label
-	detail string // human text for the landing page
+	reason string      // short code why it is not up ("" when up): metric label
+	detail string      // human text for the landing page
 	// extend: a polled signal whose last poll is fresh holds its state until now.
 	fresh time.Duration
 }
