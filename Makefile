@@ -8,9 +8,39 @@ FUZZTIME  ?= 5s
 
 all: build
 
+# Every command (package main) except benchmarks and generators.
+CMDS := ./exporters/env_exporter ./exporters/line_exporter ./exporters/uptime_exporter \
+        ./alertmanager/deadman ./cmd/jianguan-report ./cmd/jianguan-history ./cmd/jianguan-demo
+
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ ./exporters/... ./cmd/... 2>/dev/null || $(GO) build -o $(BIN)/ ./...
+	$(GO) build -o $(BIN)/ $(CMDS)
+	$(GO) build -o $(BIN)/demo-sites ./exporters/uptime_exporter/demo/sites
+
+# The whole stack on loopback (installs Debian packages when root).
+demo: build
+	$(BIN)/jianguan-demo --bin=$(BIN) --out=out $(if $(SCENARIO),--scenario=$(SCENARIO))
+
+demo-smoke: build
+	$(BIN)/jianguan-demo --bin=$(BIN) --out=out --smoke
+
+plugin:
+	bash grafana-plugin/build.sh
+
+dashboards:
+	$(GO) generate ./dashboards/...
+
+bench-snmp:
+	$(GO) run ./exporters/env_exporter/bench
+
+bench-sla:
+	$(GO) run ./exporters/line_exporter/bench
+
+bench-icmp:
+	$(GO) run ./exporters/uptime_exporter/bench
+
+bench-report:
+	$(GO) run ./cmd/jianguan-report-bench
 
 test:
 	$(GO) vet ./...

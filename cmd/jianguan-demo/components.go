@@ -1,0 +1,409 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Fixed loopback endpoints. The exporters keep their documented ports;
+// Prometheus and Alertmanager use 19090/19093 so a packaged Prometheus on
+// 9090 does not collide; snmpsim uses the port the demo configs name.
+const (
+	addrEnv     = "127.0.0.1:9810"
+	addrLine    = "127.0.0.1:9811"
+	addrUptime  = "127.0.0.1:9812"
+	addrDeadman = "127.0.0.1:9813"
+	addrProm    = "127.0.0.1:19090"
+	addrAM      = "127.0.0.1:19093"
+	addrSink    = "127.0.0.1:19099"
+	addrSNMP    = "127.0.0.1:11161"
+	addrSite1   = "127.0.0.1:18081"
+)
+
+func isRoot() bool { return os.Geteuid() == 0 }
+
+// up starts the whole stack in dependency order.
+func (d *demo) up(ctx context.Context) error {
+	for _, a := range []string{addrEnv, addrLine, addrUptime, addrDeadman, addrProm, addrAM, addrSink, addrSite1} {
+		if c, err := net.DialTimeout("tcp", a, 200*time.Millisecond); err == nil {
+			c.Close()
+			return fmt.Errorf("%s is already in use (another demo still running? stop it first)", a)
+		}
+	}
+	var err error
+	if d.sink, err = startSink(addrSink, func(s string) {
+		if !d.smoke {
+			d.logf("%s", s)
+		}
+	}); err != nil {
+		return err
+	}
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"snmpsim (machine room and core router)", d.startSNMPSim},
+		{"env_exporter", d.startEnv},
+		{"lines", d.startLines},
+		{"websites and uptime_exporter", d.startUptime},
+		{"dead man's switch", d.startDeadman},
+		{"Prometheus with backfilled history", d.startPrometheus},
+		{"Alertmanager", d.startAlertmanager},
+		{"last month's reports", d.reports},
+	}
+	for _, s := range steps {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		d.logf("starting %s …", s.name)
+		if err := s.fn(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	d.urls = append(d.urls,
+		"env_exporter:       http://"+addrEnv+"/",
+		"line_exporter:      http://"+addrLine+"/",
+		"uptime_exporter:    http://"+addrUptime+"/",
+		"deadman:            http://"+addrDeadman+"/metrics",
+		"Prometheus:         http://"+addrProm+"/alerts",
+		"Alertmanager:       http://"+addrAM+"/",
+		"notification sink:  http://"+addrSink+" (notifications are printed here)",
+	)
+	return nil
+}
+
+func (d *demo) startSNMPSim(ctx context.Context) error {
+	data := filepath.Join(d.work, "snmpsim", "data")
+	cache := filepath.Join(d.work, "snmpsim", "cache")
+	for _, dir := range []string{data, cache} {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return err
+		}
+		_ = os.Chmod(dir, 0o777)
+	}
+	var files []string
+	for _, g := range []string{"exporters/env_exporter/demo/*.snmprec", "exporters/line_exporter/demo/*.snmprec"} {
+		m, _ := filepath.Glob(filepath.Join(d.root, g))
+		files = append(files, m...)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(data, filepath.Base(f)), b, 0o666); err != nil {
+			return err
+		}
+	}
+	args := []string{"--data-dir=" + data, "--cache-dir=" + cache, "--agent-udpv4-endpoint=" + addrSNMP}
+	if isRoot() {
+		args = append(args, "--process-user=nobody", "--process-group=nogroup")
+	}
+	pr, err := d.p.start("snmpsimd", nil, "snmpsimd", args...)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		out, err := exec.CommandContext(ctx, "snmpget", "-v2c", "-c", "ups-a1", "-t", "1", "-r", "0", addrSNMP, "1.3.6.1.2.1.33.1.4.1.0").CombinedOutput()
+		if err == nil && strings.Contains(string(out), "INTEGER") {
+			return nil
+		}
+		if pr.exited() || time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("snmpsimd does not answer on %s; log:\n%s", addrSNMP, pr.tail(15))
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func (d *demo) startEnv(ctx context.Context) error {
+	pr, err := d.p.start("env_exporter", nil, d.binPath("env_exporter"),
+		"--config.file="+filepath.Join(d.root, "exporters/env_exporter/demo/env.yml"), "--web.listen-address="+addrEnv)
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, pr, "http://"+addrEnv+"/-/healthy", 30*time.Second)
+}
+
+// startLines builds the netns lines when root (loopback lines otherwise)
+// and starts line_exporter, with the simulated core router's BGP session and
+// interface as signals of the BGP line.
+func (d *demo) startLines(ctx context.Context) error {
+	script := filepath.Join(d.root, "exporters/line_exporter/demo/lines.sh")
+	src := filepath.Join(d.root, "exporters/line_exporter/demo/line-loopback.yml")
+	var extra []string
+	if isRoot() {
+		if out, err := exec.CommandContext(ctx, "bash", script, "up").CombinedOutput(); err != nil {
+			return fmt.Errorf("lines.sh up: %v: %s", err, out)
+		}
+		d.undo = append(d.undo, func() { _ = exec.Command("bash", script, "down").Run() })
+		src = filepath.Join(d.root, "exporters/line_exporter/demo/line.yml")
+		extra = append(extra, "--icmp.netns=jgdemo-core")
+	} else {
+		d.logf("not root: lines are simulated on loopback (127.0.0.11-15) and cannot be cut")
+	}
+	cfg, err := d.lineConfig(src)
+	if err != nil {
+		return err
+	}
+	path, err := d.writeFile("line.yml", cfg)
+	if err != nil {
+		return err
+	}
+	args := append([]string{"--config.file=" + path, "--web.listen-address=" + addrLine}, extra...)
+	pr, err := d.p.start("line_exporter", nil, d.binPath("line_exporter"), args...)
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, pr, "http://"+addrLine+"/-/healthy", 30*time.Second)
+}
+
+// lineConfig adds the simulated core router (snmpsim community "router")
+// to the demo line config: the BGP line gets its interface and BGP peer.
+func (d *demo) lineConfig(src string) ([]byte, error) {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return nil, err
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	cfg["routers"] = []any{map[string]any{
+		"name": "core-rtr", "address": addrSNMP, "auth": map[string]any{"community": "router"}, "interval": "5s",
+	}}
+	lines, _ := cfg["lines"].([]any)
+	for _, l := range lines {
+		m, _ := l.(map[string]any)
+		if m["kind"] == "bgp" {
+			m["router"] = "core-rtr"
+			m["interface"] = map[string]any{"name": "c1"}
+			m["bgp_peers"] = []any{"10.79.1.2"}
+			break
+		}
+	}
+	return yaml.Marshal(cfg)
+}
+
+func (d *demo) startUptime(ctx context.Context) error {
+	ca := filepath.Join(os.TempDir(), "jianguan-demo", "ca.pem")
+	sites, err := d.p.start("demo-sites", nil, d.binPath("demo-sites"), "--ca="+ca)
+	if err != nil {
+		return err
+	}
+	if err := waitTCP(ctx, sites, addrSite1, 30*time.Second); err != nil {
+		return err
+	}
+	pr, err := d.p.start("uptime_exporter", nil, d.binPath("uptime_exporter"),
+		"--config.file="+filepath.Join(d.root, "exporters/uptime_exporter/demo/uptime.yml"), "--web.listen-address="+addrUptime)
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, pr, "http://"+addrUptime+"/-/healthy", 30*time.Second)
+}
+
+func (d *demo) startDeadman(ctx context.Context) error {
+	pr, err := d.p.start("deadman", nil, d.binPath("deadman"), "--web.listen-address="+addrDeadman,
+		"--deadman.timeout=3m", "--deadman.site=demo-dc1", "--deadman.webhook.url=http://"+addrSink+"/deadman")
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, pr, "http://"+addrDeadman+"/metrics", 30*time.Second)
+}
+
+func (d *demo) startPrometheus(ctx context.Context) error {
+	dataDir := filepath.Join(d.work, "prometheus")
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return err
+	}
+	if err := d.backfill(ctx, dataDir); err != nil {
+		return err
+	}
+	cfg, err := d.prometheusConfig()
+	if err != nil {
+		return err
+	}
+	path, err := d.writeFile("prometheus.yml", cfg)
+	if err != nil {
+		return err
+	}
+	pr, err := d.p.start("prometheus", nil, "prometheus", "--config.file="+path,
+		"--storage.tsdb.path="+dataDir, "--storage.tsdb.retention.time=400d",
+		"--web.listen-address="+addrProm, "--web.enable-lifecycle", "--rules.alert.resend-delay=30s")
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, pr, "http://"+addrProm+"/-/ready", 120*time.Second)
+}
+
+func (d *demo) startAlertmanager(ctx context.Context) error {
+	cfg, err := d.alertmanagerConfig()
+	if err != nil {
+		return err
+	}
+	path, err := d.writeFile("alertmanager.yml", cfg)
+	if err != nil {
+		return err
+	}
+	pr, err := d.p.start("alertmanager", []string{"TZ=Asia/Shanghai"}, "prometheus-alertmanager",
+		"--config.file="+path, "--storage.path="+filepath.Join(d.work, "alertmanager"),
+		"--web.listen-address="+addrAM, "--cluster.listen-address=")
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, pr, "http://"+addrAM+"/-/ready", 60*time.Second)
+}
+
+func waitTCP(ctx context.Context, pr *proc, addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+		if pr.exited() || time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%s does not listen on %s; log:\n%s", pr.name, addr, pr.tail(15))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// promQuery runs an instant query and returns the samples' values by their
+// label sets rendered as text.
+func promQuery(ctx context.Context, q string) (map[string]float64, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addrProm+"/api/v1/query?query="+url.QueryEscape(q), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+				Value  [2]any            `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("query %s: %v", q, err)
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("query %s: %s", q, r.Error)
+	}
+	out := map[string]float64{}
+	for _, s := range r.Data.Result {
+		v, _ := strconv.ParseFloat(fmt.Sprint(s.Value[1]), 64)
+		out[fmt.Sprint(s.Metric)] = v
+	}
+	return out, nil
+}
+
+func scalar(ctx context.Context, q string) float64 {
+	m, err := promQuery(ctx, q)
+	if err != nil || len(m) == 0 {
+		return -1
+	}
+	for _, v := range m {
+		return v
+	}
+	return -1
+}
+
+// statusLoop prints one status line every 10 s until Ctrl-C.
+func (d *demo) statusLoop(ctx context.Context) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Println()
+			return
+		case <-t.C:
+		}
+		f := func(q string) string {
+			v := scalar(ctx, q)
+			if v < 0 {
+				return "?"
+			}
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		d.logf("lines up %s/%s · hosts up %s/%s · websites up %s/%s · UPS on battery %s · alerts firing %s · notifications %d",
+			f(`sum(line_up)`), f(`count(line_up)`), f(`sum(host_up)`), f(`count(host_up)`),
+			f(`sum(website_up)`), f(`count(website_up)`), f(`sum(env_ups_on_battery)`),
+			f(`count(ALERTS{alertstate="firing"})`), d.sink.count())
+	}
+}
+
+// runScenario SCENARIO=outage: a minute after start, room-a loses utility
+// power (both feeds, UPS pair on battery) and the leased line 2 is cut for
+// two minutes; the pages and the inhibited dependants can be watched in
+// Alertmanager and at the sink. Power returns after three minutes.
+func (d *demo) runScenario(ctx context.Context) {
+	if d.scenario != "outage" {
+		d.logf("unknown scenario %q (known: outage)", d.scenario)
+		return
+	}
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(time.Minute):
+	}
+	d.logf("SCENARIO outage: room-a loses utility power (feeds down, UPS pair on battery); line 2 is cut for 2 min")
+	d.setPower(ctx, false)
+	if isRoot() {
+		go func() {
+			_ = exec.CommandContext(ctx, "bash", filepath.Join(d.root, "exporters/line_exporter/demo/lines.sh"), "cut", "2", "120").Run()
+			d.logf("SCENARIO outage: line 2 restored")
+		}()
+	}
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(3 * time.Minute):
+	}
+	d.setPower(ctx, true)
+	d.logf("SCENARIO outage: utility power restored")
+}
+
+// setPower switches room-a's feeds and UPS pair through snmpsim writecache.
+func (d *demo) setPower(ctx context.Context, on bool) {
+	feed, ups1, ups2 := "0", "5", "5"
+	if on {
+		feed, ups1, ups2 = "1", "3", "3"
+	}
+	for _, s := range [][]string{
+		{"ats-1", "1.3.6.1.4.1.99999.12.1.0", feed},
+		{"ats-1", "1.3.6.1.4.1.99999.12.2.0", feed},
+		{"ups-a1", "1.3.6.1.2.1.33.1.4.1.0", ups1},
+		{"ups-a2", "1.3.6.1.4.1.476.1.42.3.5.3.55.0", ups2},
+	} {
+		if err := snmpSet(ctx, s[0], s[1], s[2]); err != nil {
+			d.logf("snmpset %s %s: %v", s[0], s[1], err)
+		}
+	}
+}
+
+func snmpSet(ctx context.Context, community, oid, value string) error {
+	out, err := exec.CommandContext(ctx, "snmpset", "-v2c", "-c", community, "-t", "2", "-r", "2", addrSNMP, oid, "i", value).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// smokeChecks proves that data flows end to end: exporters → Prometheus →
+// rules → Alertmanager → sink (and → dead man's switch), Prometheus → report.
+func (d *demo) smokeChecks(ctx context.Context) error {
+	check := func(name string, fn func() error) error {
+		start := time.Now()
+		if err := fn(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		d.logf("ok  %-58s (%.1fs)", name, time.Since(start).Seconds())
+		return nil
+	}
+	metricsHave := func(addr string, names ...string) func() error {
+		return func() error {
+			return eventually(ctx, 60*time.Second, func() error {
+				body, err := httpGet(ctx, "http://"+addr+"/metrics")
+				if err != nil {
+					return err
+				}
+				for _, n := range names {
+					if !strings.Contains(body, "\n"+n) {
+						return fmt.Errorf("%s/metrics has no %s", addr, n)
+					}
+				}
+				return nil
+			})
+		}
+	}
+	promHas := func(q string, min float64) func() error {
+		return func() error {
+			return eventually(ctx, 90*time.Second, func() error {
+				if v := scalar(ctx, q); v < min {
+					return fmt.Errorf("%s = %v, want ≥ %v", q, v, min)
+				}
+				return nil
+			})
+		}
+	}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"env_exporter exposes the machine room", metricsHave(addrEnv, "env_ups_on_battery{", "env_temperature_celsius{", "env_device_up{")},
+		{"line_exporter exposes the lines", metricsHave(addrLine, "line_up{", "line_down_seconds_total{", "line_icmp_probes_total{")},
+		{"uptime_exporter exposes hosts and websites", metricsHave(addrUptime, "host_up{", "website_up{")},
+		{"Prometheus scrapes all four services", promHas(`count(up{job=~"env_exporter|line_exporter|uptime_exporter|deadman"} == 1)`, 4)},
+		{"lines are up in Prometheus", promHas(`sum(line_up)`, 1)},
+		{"recording rules evaluate (budget, availability)", promHas(`count(jianguan:sla_error_budget:seconds) + count(line:line_availability:ratio5m)`, 2)},
+		{"backfilled history is queryable (35 days)", promHas(`count(last_over_time(line_down_seconds_total[1h] @ (time() - 30*86400)))`, 1)},
+		{"Watchdog reaches the dead man's switch via Alertmanager", promHas(`deadman_heartbeats_total`, 1)},
+		{"UPS on battery pages on-call through Alertmanager", d.smokeOutage(ctx)},
+		{"last month's reports are in out/reports", d.smokeReports},
+	}
+	for _, s := range steps {
+		if err := check(s.name, s.fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *demo) smokeOutage(ctx context.Context) func() error {
+	return func() error {
+		start := time.Now()
+		if err := snmpSet(ctx, "ups-a1", "1.3.6.1.2.1.33.1.4.1.0", "5"); err != nil {
+			return err
+		}
+		defer func() { _ = snmpSet(context.Background(), "ups-a1", "1.3.6.1.2.1.33.1.4.1.0", "3") }()
+		err := eventually(ctx, 150*time.Second, func() error {
+			if r := d.sink.received("EnvUPSOnBattery"); len(r) == 0 {
+				return fmt.Errorf("no EnvUPSOnBattery notification at the sink yet")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		d.logf("    UPS to battery → page delivered in %.1fs (receiver %s)", time.Since(start).Seconds(), d.sink.received("EnvUPSOnBattery")[0])
+		return nil
+	}
+}
+
+func (d *demo) smokeReports() error {
+	files, _ := filepath.Glob(filepath.Join(d.out, "reports", "*"))
+	if len(files) < 4 {
+		return fmt.Errorf("only %d report files in %s", len(files), filepath.Join(d.out, "reports"))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if len(b) == 0 {
+			return fmt.Errorf("%s is empty", f)
+		}
+		if strings.HasSuffix(f, ".pdf") && !bytes.HasPrefix(b, []byte("%PDF")) {
+			return fmt.Errorf("%s is not a PDF", f)
+		}
+		if strings.HasSuffix(f, ".html") && !strings.Contains(string(b), "月") {
+			return fmt.Errorf("%s has no Chinese month heading", f)
+		}
+	}
+	return nil
+}
+
+func eventually(ctx context.Context, timeout time.Duration, fn func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func httpGet(ctx context.Context, url string) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return string(b), err
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Port offsets from --port.base.
+const (
+	offSink = iota
+	offEnv
+	offLine
+	offUptime
+	offDeadman
+	offProm
+	offAM
+	offAMCluster
+	offSNMP
+	offSites // first of the demo websites' ports
+)
+
+func (d *demo) addr(off int) string { return fmt.Sprintf("127.0.0.1:%d", d.port(off)) }
+
+func (d *demo) binPath(name string) string { return filepath.Join(d.bin, name) }
+
+func (d *demo) writeFile(name string, data []byte) (string, error) {
+	p := filepath.Join(d.work, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return "", err
+	}
+	return p, os.WriteFile(p, data, 0o644)
+}
+
+// prometheusConfig scrapes the demo's exporters at the shipped intervals,
+// loads rules/ and alerts the demo's Alertmanager.
+func (d *demo) prometheusConfig() ([]byte, error) {
+	rules, err := filepath.Glob(filepath.Join(d.root, "rules", "*.yml"))
+	if err != nil || len(rules) == 0 {
+		return nil, fmt.Errorf("no rules in %s", filepath.Join(d.root, "rules"))
+	}
+	job := func(name, interval string, off int) map[string]any {
+		return map[string]any{
+			"job_name":        name,
+			"scrape_interval": interval,
+			"scrape_timeout":  "4s",
+			"static_configs":  []any{map[string]any{"targets": []string{d.addr(off)}, "labels": map[string]string{"site": "demo-dc1"}}},
+		}
+	}
+	cfg := map[string]any{
+		"global": map[string]any{
+			"scrape_interval":     "15s",
+			"evaluation_interval": "5s",
+			"external_labels":     map[string]string{"cluster": "demo"},
+		},
+		"rule_files": rules,
+		"alerting": map[string]any{"alertmanagers": []any{map[string]any{
+			"static_configs": []any{map[string]any{"targets": []string{d.addr(offAM)}}},
+		}}},
+		"scrape_configs": []any{
+			job("env_exporter", "15s", offEnv),
+			job("line_exporter", "5s", offLine),
+			job("uptime_exporter", "15s", offUptime),
+			job("deadman", "15s", offDeadman),
+			job("prometheus", "15s", offProm),
+			job("alertmanager", "15s", offAM),
+		},
+	}
+	return yaml.Marshal(cfg)
+}
+
+// alertmanagerConfig takes alertmanager/alertmanager.yml as shipped (routes,
+// inhibition, calendar, templates) and points every receiver at the local
+// sink, the heartbeat at the demo's dead man's switch.
+func (d *demo) alertmanagerConfig() ([]byte, error) {
+	src := filepath.Join(d.root, "alertmanager", "alertmanager.yml")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return nil, err
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	cfg["global"] = map[string]any{"resolve_timeout": "5m"}
+	cfg["templates"] = []string{filepath.Join(d.root, "alertmanager", "templates", "*.tmpl")}
+	recvs, _ := cfg["receivers"].([]any)
+	for i, r := range recvs {
+		m, _ := r.(map[string]any)
+		name, _ := m["name"].(string)
+		url := fmt.Sprintf("http://%s/%s", d.addr(offSink), name)
+		if name == "heartbeat" {
+			url = fmt.Sprintf("http://%s/heartbeat", d.addr(offDeadman))
+		}
+		recvs[i] = map[string]any{"name": name, "webhook_configs": []any{map[string]any{"url": url, "send_resolved": true}}}
+	}
+	// Shorter waits than production so the demo shows pages quickly.
+	if route, ok := cfg["route"].(map[string]any); ok {
+		shorten(route)
+	}
+	return yaml.Marshal(cfg)
+}
+
+func shorten(route map[string]any) {
+	if gw, ok := route["group_wait"].(string); ok {
+		if d, err := time.ParseDuration(gw); err == nil && d > 5*time.Second {
+			route["group_wait"] = "5s"
+		}
+	}
+	if subs, ok := route["routes"].([]any); ok {
+		for _, s := range subs {
+			if m, ok := s.(map[string]any); ok {
+				shorten(m)
+			}
+		}
+	}
+}
+
+// backfill writes ~35 days of simulated history and turns it into TSDB
+// blocks in the Prometheus data directory. The history has one sample per
+// 10 min (counters are exact at every sample, so monthly figures are exact)
+// and promtool writes month-sized blocks: promtool re-reads its whole input
+// once per block, and 2 h blocks over 35 days took many minutes.
+func (d *demo) backfill(ctx context.Context, dataDir string) error {
+	om := filepath.Join(d.work, "history.om")
+	end := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Hour)
+	d.logf("generating 35 days of history up to %s …", end.Format(time.RFC3339))
+	if out, err := exec.CommandContext(ctx, d.binPath("jianguan-history"), "--days=35", "--step=600s",
+		"--end="+end.Format(time.RFC3339), "-o", om).CombinedOutput(); err != nil {
+		return fmt.Errorf("jianguan-history: %v: %s", err, out)
+	}
+	d.logf("backfilling Prometheus TSDB (promtool tsdb create-blocks-from openmetrics) …")
+	if out, err := exec.CommandContext(ctx, "promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", om, dataDir).CombinedOutput(); err != nil {
+		return fmt.Errorf("promtool tsdb create-blocks-from openmetrics: %v: %s", err, tailString(string(out), 20))
+	}
+	_ = os.Remove(om)
+	return nil
+}
+
+// reports renders last month's four reports into out/reports.
+func (d *demo) reports(ctx context.Context) error {
+	now := time.Now().In(shanghai)
+	last := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, shanghai).AddDate(0, -1, 0).Format("2006-01")
+	dir := filepath.Join(d.out, "reports")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, kind := range []string{"infrastructure", "lines", "hosts", "providers"} {
+		for _, format := range []string{"html", "pdf", "csv", "xlsx", "json"} {
+			out := filepath.Join(dir, fmt.Sprintf("%s-%s.%s", kind, last, format))
+			cmd := exec.CommandContext(ctx, d.binPath("jianguan-report"),
+				"--prometheus.url=http://"+d.addr(offProm), "--month="+last, "--kind="+kind, "--format="+format, "-o", out)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("jianguan-report %s %s %s: %v: %s", kind, last, format, err, tailString(string(b), 10))
+			}
+		}
+		d.logf("report %s %s written (html, pdf, csv, xlsx, json)", kind, last)
+	}
+	return nil
+}
+
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("Asia/Shanghai", 8*3600)
+	}
+	return l
+}()
+
+func tailString(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
