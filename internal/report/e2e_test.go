@@ -137,6 +137,10 @@ func TestE2ERealPrometheus(t *testing.T) {
 	if w := find("https://www.example.gov.cn/"); w.Status != report.StatusBreached || w.DownSeconds != 600 {
 		t.Errorf("website: %+v", w)
 	}
+	// Headless Chromium: layout, charts, Chinese headings, screenshot.
+	var html bytes.Buffer
+	report.RenderHTML(&html, docs[report.KindLines])
+	checkHTMLInChromium(t, html.Bytes())
 	// Renderers produce output and carry the audit.
 	for _, k := range report.Kinds {
 		for _, f := range []string{"html", "csv", "json", "xlsx"} {
