@@ -5,10 +5,17 @@
 //	jianguan-history --days=35 --lines=20 --hosts=60 --websites=20 --step=60s -o history.om
 //	promtool tsdb create-blocks-from openmetrics history.om data/
 //
+// or straight into a TSDB directory (what `make demo` uses):
+//
+//	jianguan-history --days=35 --tsdb=/var/lib/prometheus/metrics2
+//	jianguan-report --all --out-dir=out        # last month's four reports
+//
+// The demo history always covers the whole of last month (Asia/Shanghai).
 // --scenario=test writes the hand-placed test month instead (--month=YYYY-MM).
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -29,6 +36,8 @@ func main() {
 		scenario = flag.String("scenario", "demo", "demo | test")
 		month    = flag.String("month", "", "month for --scenario=test (YYYY-MM)")
 		out      = flag.String("o", "-", "output file (- = stdout)")
+		tsdb     = flag.String("tsdb", "", "instead of OpenMetrics, backfill this Prometheus TSDB directory directly (runs promtool in day-sized chunks)")
+		promtool = flag.String("promtool", "/usr/bin/promtool", "promtool binary for --tsdb")
 	)
 	flag.Parse()
 	var sp simhistory.Spec
@@ -42,7 +51,14 @@ func main() {
 			}
 			end = t.Truncate(*step)
 		}
-		sp = simhistory.DemoScenario(end.Add(-time.Duration(*days)*24*time.Hour), end, *step, *lines, *hosts, *websites)
+		from := end.Add(-time.Duration(*days) * 24 * time.Hour)
+		// Always cover the whole of last month (Asia/Shanghai) so its reports can be rendered.
+		lt := end.In(simhistory.Shanghai)
+		lastMonth := time.Date(lt.Year(), lt.Month(), 1, 0, 0, 0, 0, simhistory.Shanghai).AddDate(0, -1, 0)
+		if lastMonth.Add(-6 * time.Hour).Before(from) {
+			from = lastMonth.Add(-6 * time.Hour).UTC().Truncate(*step)
+		}
+		sp = simhistory.DemoScenario(from, end, *step, *lines, *hosts, *websites)
 	case "test":
 		t, err := time.Parse("2006-01", *month)
 		if err != nil {
@@ -51,6 +67,12 @@ func main() {
 		sp = simhistory.TestScenario(t.Year(), t.Month(), *step)
 	default:
 		fail(fmt.Errorf("unknown --scenario %q", *scenario))
+	}
+	if *tsdb != "" {
+		if err := simhistory.Backfill(context.Background(), *promtool, sp, *tsdb); err != nil {
+			fail(err)
+		}
+		return
 	}
 	var w io.Writer = os.Stdout
 	if *out != "-" {
