@@ -6,6 +6,8 @@
 //	jianguan-report --snapshot=snapshots/lines-2026-10.json --format=html -o lines.html
 //	jianguan-report --all --month=2026-10 --out-dir=out/          # four kinds × html, pdf, csv, xlsx, json
 //
+//	jianguan-report bench --entities=1000 --days=35                # make bench-report
+//
 // Credentials: --prometheus.user with the password in $JIANGUAN_PROMETHEUS_PASSWORD,
 // or a bearer token in $JIANGUAN_PROMETHEUS_TOKEN (never on the command line).
 package main
@@ -25,7 +27,13 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "bench" {
+		err = bench(os.Args[2:])
+	} else {
+		err = run(os.Args[1:])
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "jianguan-report:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/report"
+	"github.com/jianguan/jianguan/internal/report/promapi"
+	"github.com/jianguan/jianguan/internal/simhistory"
+)
+
+// bench: `jianguan-report bench` (make bench-report). Generates N entities
+// with D days of history, backfills a temporary Prometheus 2.42 TSDB with
+// promtool, starts Prometheus on 127.0.0.1 and times the reports of the
+// last complete month covered: build + HTML render, and PDF (Chromium).
+// Prints seconds and the peak RSS of this process and of its children.
+func bench(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var (
+		entities   = fs.Int("entities", 1000, "entities (40 % lines, 45 % hosts, 15 % websites)")
+		days       = fs.Int("days", 35, "days of history")
+		step       = fs.Duration("step", 5*time.Minute, "sample interval of the generated history")
+		prometheus = fs.String("prometheus", "/usr/bin/prometheus", "prometheus binary")
+		promtool   = fs.String("promtool", "/usr/bin/promtool", "promtool binary")
+		chromium   = fs.String("chromium", "", "chromium binary (default: auto)")
+		keep       = fs.String("keep", "", "keep the TSDB in this directory (reused when it exists)")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	// The month: the last complete Asia/Shanghai month ending at least 1 day
+	// before the end of the history; the history ends at that month's end + 2 d.
+	now := time.Now().In(report.Shanghai)
+	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, report.Shanghai).AddDate(0, -1, 0)
+	monthEnd := monthStart.AddDate(0, 1, 0)
+	end := monthEnd.Add(48 * time.Hour).UTC()
+	from := end.Add(-time.Duration(*days) * 24 * time.Hour)
+	nl, nh := *entities*40/100, *entities*45/100
+	nw := *entities - nl - nh
+	sp := simhistory.DemoScenario(from, end, *step, nl, nh, nw)
+	dir := *keep
+	if dir == "" {
+		d, err := os.MkdirTemp("", "jianguan-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	data := filepath.Join(dir, "data")
+	if _, err := os.Stat(data); err != nil {
+		st := time.Now()
+		if err := simhistory.Backfill(context.Background(), *promtool, sp, data); err != nil {
+			return err
+		}
+		fmt.Printf("backfill: %d entities (%d lines, %d hosts, %d websites), %d days at %v: %.1f s\n", *entities, nl, nh, nw, *days, *step, time.Since(st).Seconds())
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cfgf := filepath.Join(dir, "prometheus.yml")
+	os.WriteFile(cfgf, []byte("global: {}\n"), 0o644)
+	cmd := exec.Command(*prometheus, "--config.file="+cfgf, "--storage.tsdb.path="+data, "--web.listen-address="+addr,
+		"--storage.tsdb.retention.time=10y", "--log.level=error")
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	base := "http://" + addr
+	for i := 0; ; i++ {
+		if r, err := http.Get(base + "/-/ready"); err == nil {
+			r.Body.Close()
+			if r.StatusCode == 200 {
+				break
+			}
+		}
+		if i > 600 {
+			return fmt.Errorf("prometheus not ready")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	q := promapi.New(base)
+	q.Timeout = 5 * time.Minute
+	cfg := report.DefaultConfig()
+	month, err := report.ParseMonth(monthStart.Format("2006-01"), report.Shanghai, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("month %s, Prometheus 2.42 on %s\n", month.Label, addr)
+	fmt.Printf("%-15s %8s %10s %8s %8s %10s\n", "kind", "entities", "html_s", "html_kB", "pdf_s", "pdf_kB")
+	ctx := context.Background()
+	for _, k := range report.Kinds {
+		st := time.Now()
+		d, err := report.Build(ctx, q, cfg, k, month)
+		if err != nil {
+			return err
+		}
+		var html bytes.Buffer
+		if err := report.RenderHTML(&html, d); err != nil {
+			return err
+		}
+		htmlS := time.Since(st).Seconds()
+		st = time.Now()
+		pdf, err := report.HTMLToPDF(ctx, html.Bytes(), *chromium)
+		if err != nil {
+			return err
+		}
+		pdfS := time.Since(st).Seconds()
+		fmt.Printf("%-15s %8d %10.2f %8d %8.2f %10d\n", k, len(d.Entities), htmlS, html.Len()/1024, pdfS, len(pdf)/1024)
+	}
+	var self, kids syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
+	fmt.Printf("peak RSS: report engine %.1f MiB; largest child (prometheus/chromium/promtool) %.1f MiB\n",
+		float64(self.Maxrss)/1024, float64(kids.Maxrss)/1024)
+	fmt.Println("html_s = queries + document model + HTML render (the user-visible time); pdf_s = Chromium printing that HTML")
+	return nil
+}
