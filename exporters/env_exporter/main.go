@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	goruntime "runtime"
-	"runtime/debug"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,12 +33,6 @@ func app() *exporter.App {
 }
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// Polling allocates short-lived buffers (gosnmp reads into a fresh
-		// 64 KiB buffer per response) over a small live heap: collecting
-		// less often saves CPU for a few MiB of memory. GOGC overrides.
-		debug.SetGCPercent(400)
-	}
 	if os.Getenv("GOMAXPROCS") == "" {
 		// The exporter waits on the network almost all the time (1 000
 		// devices every 10 s take a few per cent of one core): one P avoids
