@@ -26,7 +26,13 @@ func Backfill(ctx context.Context, promtool string, sp Spec, dataDir string) err
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	const block = 24 * time.Hour
+	// Day-sized files for small histories (fewer process starts), 2 h
+	// files (one block each, one parse) for large ones.
+	block := 24 * time.Hour
+	series := len(sp.Entities)*10 + len(sp.Gauges)
+	if series*int(block/sp.Step) > 300000 {
+		block = 2 * time.Hour
+	}
 	var windows []time.Time
 	for t := sp.From.Truncate(block); !t.After(sp.To); t = t.Add(block) {
 		windows = append(windows, t)
