@@ -28,7 +28,7 @@ func bench(args []string) error {
 	var (
 		entities   = fs.Int("entities", 1000, "entities (40 % lines, 45 % hosts, 15 % websites)")
 		days       = fs.Int("days", 35, "days of history")
-		step       = fs.Duration("step", 5*time.Minute, "sample interval of the generated history")
+		step       = fs.Duration("step", 10*time.Minute, "sample interval of the generated history (counters are exact at any interval)")
 		prometheus = fs.String("prometheus", "/usr/bin/prometheus", "prometheus binary")
 		promtool   = fs.String("promtool", "/usr/bin/promtool", "promtool binary")
 		chromium   = fs.String("chromium", "", "chromium binary (default: auto)")
