@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -26,6 +27,12 @@ func CachedBackfill(ctx context.Context, promtool string, sp Spec, key string, d
 		fmt.Fprintf(h, "|%s%v%v%v%v%v", e.NS, LabelString(e.Labels), e.Outages, e.Maintenance, e.Gaps, e.Unknown)
 	}
 	cache := filepath.Join(os.TempDir(), "jianguan-simhistory-"+hex.EncodeToString(h.Sum(nil))[:16])
+	// One builder at a time across test processes (go test runs packages in parallel).
+	if lf, err := os.OpenFile(cache+".lock", os.O_CREATE|os.O_RDWR, 0o644); err == nil {
+		defer lf.Close()
+		syscall.Flock(int(lf.Fd()), syscall.LOCK_EX)
+		defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+	}
 	if _, err := os.Stat(filepath.Join(cache, "COMPLETE")); err != nil {
 		tmp, err := os.MkdirTemp(os.TempDir(), "jianguan-simhistory-build-")
 		if err != nil {
