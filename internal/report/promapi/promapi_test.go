@@ -1,0 +1,64 @@
+package promapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/report"
+)
+
+func TestClientAuthParseAndErrors(t *testing.T) {
+	var gotAuth, gotQuery string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		gotAuth, gotQuery = r.Header.Get("Authorization"), r.Form.Get("query")
+		switch r.Form.Get("query") {
+		case "slow":
+			time.Sleep(2 * time.Second)
+		case "bad":
+			w.WriteHeader(400)
+			w.Write([]byte(`{"status":"error","errorType":"bad_data","error":"parse error near topsecret"}`))
+			return
+		}
+		w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{"line":"a"},"value":[1790784000.5,"42"]}]}}`))
+	}))
+	defer srv.Close()
+	c := New(strings.Replace(srv.URL, "http://", "http://u:topsecret@", 1))
+	res, err := c.Query(context.Background(), `x{site="a\"b"}`, time.Unix(1790784000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Labels["line"] != "a" || res[0].Points[0].V != 42 || res[0].Points[0].T.UnixMilli() != 1790784000500 {
+		t.Errorf("%+v", res)
+	}
+	if gotAuth != "Basic dTp0b3BzZWNyZXQ=" || gotQuery != `x{site="a\"b"}` {
+		t.Errorf("auth %q query %q", gotAuth, gotQuery)
+	}
+	_, err = c.Query(context.Background(), "bad", time.Now())
+	if err == nil || strings.Contains(err.Error(), "topsecret") || !strings.Contains(err.Error(), "bad_data") {
+		t.Errorf("error not scrubbed: %v", err)
+	}
+	c.Timeout = 300 * time.Millisecond
+	_, err = c.Query(context.Background(), "slow", time.Now())
+	if report.KindOf(err) != report.ErrTimeout || strings.Contains(err.Error(), "topsecret") {
+		t.Errorf("slow: %v", err)
+	}
+	c2 := New(srv.URL)
+	c2.BearerToken = "tok-123"
+	c2.Query(context.Background(), "vector(1)", time.Now())
+	if gotAuth != "Bearer tok-123" {
+		t.Errorf("bearer %q", gotAuth)
+	}
+}
+
+func TestParsePromDuration(t *testing.T) {
+	for s, want := range map[string]time.Duration{"15d": 15 * 24 * time.Hour, "1y": 365 * 24 * time.Hour, "10y": 3650 * 24 * time.Hour, "0s": 15 * 24 * time.Hour, "2w3d": 17 * 24 * time.Hour} {
+		if d, err := parsePromDuration(s); err != nil || d != want {
+			t.Errorf("%s: %v %v", s, d, err)
+		}
+	}
+}
