@@ -7,7 +7,6 @@ package main
 import (
 	"log/slog"
 	"os"
-	goruntime "runtime"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,12 +32,5 @@ func app() *exporter.App {
 }
 
 func main() {
-	if os.Getenv("GOMAXPROCS") == "" {
-		// The exporter waits on the network almost all the time (1 000
-		// devices every 10 s take a few per cent of one core): one P avoids
-		// the scheduler spinning between threads on every UDP wake-up,
-		// which costs more CPU than it saves. GOMAXPROCS overrides.
-		goruntime.GOMAXPROCS(1)
-	}
 	os.Exit(app().Main(os.Args[1:]))
 }
