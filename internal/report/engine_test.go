@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -117,11 +118,12 @@ func TestMatchersEscape(t *testing.T) {
 // fakeQuerier answers the availability-family queries of the engine from
 // per-metric start/end values for one entity.
 type fakeQuerier struct {
-	labels map[string]string
-	start  map[string]float64
-	end    map[string]float64
-	fail   error
-	seen   []string
+	labels  map[string]string
+	start   map[string]float64
+	end     map[string]float64
+	fail    error
+	seen    []string
+	endUnix int64
 }
 
 var nameRE = regexp.MustCompile(`([a-z_]+)\{`)
@@ -148,6 +150,10 @@ func (f *fakeQuerier) Query(_ context.Context, expr string, _ time.Time) ([]Seri
 		if _, ok := f.end[name]; ok {
 			return one(0), nil
 		}
+	case strings.HasPrefix(expr, name+"{") && strings.HasSuffix(expr, fmt.Sprintf("@ %d", f.endUnix)):
+		if v, ok := f.end[name]; ok {
+			return one(v), nil
+		}
 	case strings.HasPrefix(expr, name+"{"):
 		if v, ok := f.start[name]; ok {
 			return one(v), nil
@@ -169,6 +175,7 @@ func TestBuildWithFakeQuerier(t *testing.T) {
 		start:  map[string]float64{"line_observed_seconds_total": 1000, "line_down_seconds_total": 50, "line_up": 1, "line_unknown": 0},
 		end:    map[string]float64{"line_observed_seconds_total": 1000 + ms - 500, "line_down_seconds_total": 250},
 	}
+	fq.endUnix = m.End.Unix()
 	cfg := DefaultConfig()
 	cfg.Now = func() time.Time { return now }
 	d, err := Build(context.Background(), fq, cfg, KindLines, m)

@@ -115,144 +115,117 @@ func familyFor(ns string) family {
 	return f
 }
 
-// counterValues holds one counter for all entities.
-type counterValues map[string]*Counter
-
-// fetchCounter computes exact month deltas of a counter for all entities:
-// value at the start (last sample ≤ start), last sample ≤ end, resets in
-// the closed range [start, end]; entities with resets get their raw samples
-// fetched and summed piecewise.
-func (r *run) fetchCounter(name string, labels map[string]map[string]string) (counterValues, error) {
-	sel := r.selector(name)
-	var endS, startS, resetS []Series
-	err := parallel(
-		func() (err error) {
-			endS, err = r.query("end value (last sample in the month) of "+name, fmt.Sprintf("last_over_time(%s%s %s)", sel, r.rangeSel(), at(r.end())), r.end())
-			return
-		},
-		func() (err error) {
-			startS, err = r.query("value at the month start of "+name, fmt.Sprintf("%s %s", sel, at(r.start())), r.end())
-			return
-		},
-		func() (err error) {
-			resetS, err = r.query("counter resets in the month of "+name, fmt.Sprintf("resets(%s%s %s)", sel, r.rangeSel(), at(r.end())), r.end())
-			return
-		},
-	)
+// fetchAvailability computes the availability family of ns for all
+// entities with exact counter arithmetic:
+//
+//   - one range scan: resets(NS_observed_seconds_total[month] @ end) finds every
+//     entity with a sample in the month and its exporter restarts (all counters
+//     of an entity live in one process, so they reset together);
+//   - cheap instant queries per counter: the last sample at or before the month
+//     end (c @ end) and at or before the month start (c @ start);
+//   - only for entities that vanished before the month end: last_over_time;
+//   - only for entities with restarts: their raw samples, summed piecewise.
+func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
+	f := familyFor(ns)
+	R, E, S := r.rangeSel(), at(r.end()), at(r.start())
+	disc, err := r.query("entities and counter resets in the month ("+f.observed+")", fmt.Sprintf("resets(%s%s %s)", r.selector(f.observed), R, E), r.end())
 	if err != nil {
 		return nil, err
 	}
-	out := counterValues{}
-	for _, s := range endS {
-		k := labelKey(s.Labels)
-		if len(s.Points) == 0 {
-			continue
-		}
-		if _, ok := labels[k]; !ok {
-			labels[k] = stripName(s.Labels)
-		}
-		out[k] = &Counter{End: s.Points[0].V}
-	}
-	starts := map[string]float64{}
-	for _, s := range startS {
-		if len(s.Points) > 0 {
-			starts[labelKey(s.Labels)] = s.Points[0].V
-		}
-	}
-	for k, c := range out {
-		if v, ok := starts[k]; ok {
-			c.Start = v
-			c.Delta = c.End - c.Start
-		} else {
-			c.Delta = c.End
-			c.Note = "no sample at the month start: the series began inside the month at 0"
-		}
-	}
-	for _, s := range resetS {
-		k := labelKey(s.Labels)
-		c, ok := out[k]
-		if !ok || len(s.Points) == 0 || s.Points[0].V == 0 {
-			continue
-		}
-		// Raw samples for this entity only.
-		ls := stripName(s.Labels)
-		ms := []string{}
-		for lk, lv := range ls {
-			ms = append(ms, lk+"="+QuoteLabelValue(lv))
-		}
-		sort.Strings(ms)
-		raw, err := r.query("raw samples (counter reset) of "+name, fmt.Sprintf("%s{%s}%s %s", name, strings.Join(ms, ","), r.rangeSel(), at(r.end())), r.end())
-		if err != nil {
-			return nil, err
-		}
-		for _, rs := range raw {
-			if labelKey(rs.Labels) != k {
-				continue
-			}
-			var vals []float64
-			var st *float64
-			if v, ok := starts[k]; ok {
-				st = &v
-			}
-			for _, p := range rs.Points {
-				if p.T.Equal(r.start()) && st != nil {
-					continue // the start value itself
-				}
-				vals = append(vals, p.V)
-			}
-			c.Delta, c.Resets = CounterDelta(st, vals)
-			c.Note = fmt.Sprintf("%d counter reset(s): increase summed piecewise from raw samples", c.Resets)
-		}
-	}
-	return out, nil
-}
-
-// fetchAvailability computes the availability family of ns for all entities.
-func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
-	f := familyFor(ns)
 	labels := map[string]map[string]string{}
-	var lmu sync.Mutex
-	vals := map[string]counterValues{}
+	resets := map[string]int{}
+	for _, s := range disc {
+		k := labelKey(s.Labels)
+		labels[k] = stripName(s.Labels)
+		if len(s.Points) > 0 {
+			resets[k] = int(s.Points[0].V)
+		}
+	}
 	names := []string{f.observed, f.down, f.maint, f.maintDown, f.changes}
+	ends := make([]map[string]float64, len(names))
+	starts := make([]map[string]float64, len(names))
+	toMap := func(ss []Series) map[string]float64 {
+		m := map[string]float64{}
+		for _, s := range ss {
+			if len(s.Points) > 0 {
+				m[labelKey(s.Labels)] = s.Points[0].V
+			}
+		}
+		return m
+	}
 	var fns []func() error
-	for _, n := range names {
-		n := n
+	for i, n := range names {
+		i, n := i, n
 		fns = append(fns, func() error {
-			l := map[string]map[string]string{}
-			cv, err := r.fetchCounter(n, l)
-			if err != nil {
-				return err
-			}
-			lmu.Lock()
-			vals[n] = cv
-			for k, v := range l {
-				labels[k] = v
-			}
-			lmu.Unlock()
-			return nil
+			res, err := r.query("value at the month end (last sample at or before it) of "+n, fmt.Sprintf("%s %s", r.selector(n), E), r.end())
+			ends[i] = toMap(res)
+			return err
+		}, func() error {
+			res, err := r.query("value at the month start (last sample at or before it) of "+n, fmt.Sprintf("%s %s", r.selector(n), S), r.end())
+			starts[i] = toMap(res)
+			return err
 		})
 	}
 	if err := parallel(fns...); err != nil {
 		return nil, err
 	}
+	// Entities whose exporter stopped before the month end.
+	var vanished []string
+	for k := range labels {
+		if _, ok := ends[0][k]; !ok {
+			vanished = append(vanished, k)
+		}
+	}
+	if len(vanished) > 0 {
+		var fns []func() error
+		for i, n := range names {
+			i, n := i, n
+			fns = append(fns, func() error {
+				res, err := r.query("last sample in the month (series ended early) of "+n, fmt.Sprintf("last_over_time(%s%s %s)", r.selector(n), R, E), r.end())
+				if err != nil {
+					return err
+				}
+				for k, v := range toMap(res) {
+					if _, ok := ends[i][k]; !ok {
+						ends[i][k] = v
+					}
+				}
+				return nil
+			})
+		}
+		if err := parallel(fns...); err != nil {
+			return nil, err
+		}
+	}
 	ms := r.month.Seconds()
 	var res []EntityResult
-	for k, obs := range vals[f.observed] {
-		e := EntityResult{NS: ns, Labels: labels[k], Counters: map[string]Counter{}}
-		e.Name = e.Labels[f.nameLabel]
-		get := func(n string) float64 {
-			if c, ok := vals[n][k]; ok {
-				e.Counters[n] = *c
-				return c.Delta
+	for k, ls := range labels {
+		e := EntityResult{NS: ns, Labels: ls, Counters: map[string]Counter{}}
+		e.Name = ls[f.nameLabel]
+		for i, n := range names {
+			endV, ok := ends[i][k]
+			if !ok {
+				continue
 			}
-			return 0
+			c := Counter{End: endV}
+			if v, ok := starts[i][k]; ok {
+				c.Start, c.Delta = v, endV-v
+			} else {
+				c.Delta = endV
+				c.Note = "no sample at the month start: the series began inside the month at 0"
+			}
+			if resets[k] > 0 {
+				if err := r.piecewise(n, ls, &c, starts[i], k); err != nil {
+					return nil, err
+				}
+			}
+			e.Counters[n] = c
 		}
-		e.ObservedSeconds = obs.Delta
-		e.Counters[f.observed] = *obs
-		e.DownSeconds = get(f.down)
-		e.MaintenanceSeconds = get(f.maint)
-		e.MaintenanceDownSeconds = get(f.maintDown)
-		e.StateChanges = get(f.changes)
+		e.ObservedSeconds = e.Counters[f.observed].Delta
+		e.DownSeconds = e.Counters[f.down].Delta
+		e.MaintenanceSeconds = e.Counters[f.maint].Delta
+		e.MaintenanceDownSeconds = e.Counters[f.maintDown].Delta
+		e.StateChanges = e.Counters[f.changes].Delta
 		ev := Evaluate(ms, e.ObservedSeconds, e.DownSeconds, e.MaintenanceSeconds, r.cfg.SLATarget, r.cfg.MaintenancePolicy)
 		e.Availability, e.AvailabilityLowerBound = nz(ev.Availability), nz(ev.LowerBound)
 		e.BudgetSeconds, e.RemainingSeconds, e.UnknownSeconds, e.Status = ev.Budget, ev.Remaining, ev.Unknown, ev.Status
@@ -263,6 +236,38 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// piecewise sums a counter's increase from its raw samples (after a reset).
+func (r *run) piecewise(name string, ls map[string]string, c *Counter, starts map[string]float64, k string) error {
+	ms := []string{}
+	for lk, lv := range ls {
+		ms = append(ms, lk+"="+QuoteLabelValue(lv))
+	}
+	sort.Strings(ms)
+	raw, err := r.query("raw samples (counter reset) of "+name, fmt.Sprintf("%s{%s}%s %s", name, strings.Join(ms, ","), r.rangeSel(), at(r.end())), r.end())
+	if err != nil {
+		return err
+	}
+	for _, rs := range raw {
+		if labelKey(rs.Labels) != k {
+			continue
+		}
+		var st *float64
+		if v, ok := starts[k]; ok {
+			st = &v
+		}
+		var vals []float64
+		for _, p := range rs.Points {
+			if p.T.Equal(r.start()) && st != nil {
+				continue // the start value itself
+			}
+			vals = append(vals, p.V)
+		}
+		c.Delta, c.Resets = CounterDelta(st, vals)
+		c.Note = fmt.Sprintf("%d counter reset(s): increase summed piecewise from raw samples", c.Resets)
+	}
+	return nil
 }
 
 // nz maps NaN to -1 (JSON has no NaN).
