@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -95,10 +96,7 @@ func (r *run) fetchIncidents(f family, ents []EntityResult) error {
 		sort.Strings(vals)
 		extra := f.nameLabel + "=~" + RegexAlternation(vals)
 		step := 300 * time.Second
-		for r.month.Seconds()/step.Seconds() > float64(r.cfg.MaxRangePoints) {
-			step *= 2
-		}
-		pts, err := r.incidentSeries(f, extra, r.start(), r.end(), step)
+		pts, err := r.zoomSeries(f, extra, group, ents, downAtStart, step)
 		if err != nil {
 			return err
 		}
@@ -113,6 +111,119 @@ func (r *run) fetchIncidents(f family, ents []EntityResult) error {
 		}
 	}
 	return nil
+}
+
+// zoomSeries finds the days (in the report zone, month-aligned) in which
+// each entity changed state with one coarse query (1 d step), then fetches
+// the four series at the fine step only for those days, batched per day.
+// Between changed days nothing changed, so the walk sees Δchanges = 0 there.
+func (r *run) zoomSeries(f family, extra string, group []int, ents []EntityResult, downAtStart map[string]bool, step time.Duration) (map[string][]ipt, error) {
+	const day = 24 * time.Hour
+	coarse, err := r.queryRange("incident reconstruction (days with state changes): "+f.changes, r.selector(f.changes, extra), r.start(), r.end(), day)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, i := range group {
+		want[labelKey(ents[i].Labels)] = true
+	}
+	days := map[int64][]string{} // day end (unix) → entity name-label values
+	mark := func(end time.Time, k string) {
+		for _, i := range group {
+			if labelKey(ents[i].Labels) == k {
+				days[end.Unix()] = append(days[end.Unix()], ents[i].Labels[f.nameLabel])
+			}
+		}
+	}
+	for _, s := range coarse {
+		k := labelKey(s.Labels)
+		if !want[k] {
+			continue
+		}
+		if downAtStart[k] {
+			mark(r.start().Add(day), k)
+		}
+		prevT, prevV, have := time.Time{}, 0.0, false
+		for _, p := range s.Points {
+			if have && p.V != prevV {
+				// Every day between the two points may hold the changes.
+				for t := prevT.Add(day); !t.After(p.T); t = t.Add(day) {
+					mark(t, k)
+				}
+			} else if !have && !p.T.Equal(r.start()) {
+				// Series appeared inside the month: look at its first day.
+				mark(p.T, k)
+			}
+			prevT, prevV, have = p.T, p.V, true
+		}
+	}
+	// A day end past the month end is clipped.
+	out := map[string]map[int64]ipt{}
+	var ends []int64
+	for e := range days {
+		ends = append(ends, e)
+	}
+	sort.Slice(ends, func(i, j int) bool { return ends[i] < ends[j] })
+	var mu sync.Mutex
+	var fns []func() error
+	for _, e := range ends {
+		de := time.Unix(e, 0).UTC()
+		if de.After(r.end()) {
+			de = r.end()
+		}
+		ds := de.Add(-day)
+		if ds.Before(r.start()) {
+			ds = r.start()
+		}
+		names := uniq(days[e])
+		sel := f.nameLabel + "=~" + RegexAlternation(names)
+		fns = append(fns, func() error {
+			pts, err := r.incidentSeries(f, sel, ds, de, step)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for k, l := range pts {
+				if !want[k] {
+					continue
+				}
+				m := out[k]
+				if m == nil {
+					m = map[int64]ipt{}
+					out[k] = m
+				}
+				for _, p := range l {
+					m[p.t.UnixMilli()] = p
+				}
+			}
+			return nil
+		})
+	}
+	if err := parallel(fns...); err != nil {
+		return nil, err
+	}
+	res := map[string][]ipt{}
+	for k, m := range out {
+		l := make([]ipt, 0, len(m))
+		for _, p := range m {
+			l = append(l, p)
+		}
+		sort.Slice(l, func(i, j int) bool { return l[i].t.Before(l[j].t) })
+		res[k] = l
+	}
+	return res, nil
+}
+
+func uniq(v []string) []string {
+	sort.Strings(v)
+	out := v[:0]
+	for i, x := range v {
+		if i == 0 || x != v[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // incidentSeries fetches the four series and merges them per entity.
