@@ -28,7 +28,6 @@ func main() {
 	flag.StringVar(&d.scenario, "scenario", os.Getenv("SCENARIO"), "scripted scenario: outage (cut power to a room and a line)")
 	flag.BoolVar(&d.smoke, "smoke", false, "non-interactive: bring the stack up, check every component, tear down")
 	flag.DurationVar(&d.smokeTimeout, "smoke.timeout", 6*time.Minute, "how long the smoke run may take")
-	flag.IntVar(&d.basePort, "port.base", 19800, "first loopback port for the demo's services")
 	flag.Parse()
 	os.Exit(d.main())
 }
@@ -37,7 +36,6 @@ type demo struct {
 	root, bin, out, scenario string
 	smoke                    bool
 	smokeTimeout             time.Duration
-	basePort                 int
 
 	work string
 	p    *procs
@@ -45,8 +43,6 @@ type demo struct {
 	urls []string
 	undo []func()
 }
-
-func (d *demo) port(i int) int { return d.basePort + i }
 
 func (d *demo) logf(format string, args ...any) {
 	fmt.Printf("[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))

@@ -12,22 +12,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Port offsets from --port.base.
-const (
-	offSink = iota
-	offEnv
-	offLine
-	offUptime
-	offDeadman
-	offProm
-	offAM
-	offAMCluster
-	offSNMP
-	offSites // first of the demo websites' ports
-)
-
-func (d *demo) addr(off int) string { return fmt.Sprintf("127.0.0.1:%d", d.port(off)) }
-
 func (d *demo) binPath(name string) string { return filepath.Join(d.bin, name) }
 
 func (d *demo) writeFile(name string, data []byte) (string, error) {
@@ -45,12 +29,12 @@ func (d *demo) prometheusConfig() ([]byte, error) {
 	if err != nil || len(rules) == 0 {
 		return nil, fmt.Errorf("no rules in %s", filepath.Join(d.root, "rules"))
 	}
-	job := func(name, interval string, off int) map[string]any {
+	job := func(name, interval string, addr string) map[string]any {
 		return map[string]any{
 			"job_name":        name,
 			"scrape_interval": interval,
 			"scrape_timeout":  "4s",
-			"static_configs":  []any{map[string]any{"targets": []string{d.addr(off)}, "labels": map[string]string{"site": "demo-dc1"}}},
+			"static_configs":  []any{map[string]any{"targets": []string{addr}, "labels": map[string]string{"site": "demo-dc1"}}},
 		}
 	}
 	cfg := map[string]any{
@@ -61,15 +45,15 @@ func (d *demo) prometheusConfig() ([]byte, error) {
 		},
 		"rule_files": rules,
 		"alerting": map[string]any{"alertmanagers": []any{map[string]any{
-			"static_configs": []any{map[string]any{"targets": []string{d.addr(offAM)}}},
+			"static_configs": []any{map[string]any{"targets": []string{addrAM}}},
 		}}},
 		"scrape_configs": []any{
-			job("env_exporter", "15s", offEnv),
-			job("line_exporter", "5s", offLine),
-			job("uptime_exporter", "15s", offUptime),
-			job("deadman", "15s", offDeadman),
-			job("prometheus", "15s", offProm),
-			job("alertmanager", "15s", offAM),
+			job("env_exporter", "15s", addrEnv),
+			job("line_exporter", "5s", addrLine),
+			job("uptime_exporter", "15s", addrUptime),
+			job("deadman", "15s", addrDeadman),
+			job("prometheus", "15s", addrProm),
+			job("alertmanager", "15s", addrAM),
 		},
 	}
 	return yaml.Marshal(cfg)
@@ -94,9 +78,9 @@ func (d *demo) alertmanagerConfig() ([]byte, error) {
 	for i, r := range recvs {
 		m, _ := r.(map[string]any)
 		name, _ := m["name"].(string)
-		url := fmt.Sprintf("http://%s/%s", d.addr(offSink), name)
+		url := fmt.Sprintf("http://%s/%s", addrSink, name)
 		if name == "heartbeat" {
-			url = fmt.Sprintf("http://%s/heartbeat", d.addr(offDeadman))
+			url = fmt.Sprintf("http://%s/heartbeat", addrDeadman)
 		}
 		recvs[i] = map[string]any{"name": name, "webhook_configs": []any{map[string]any{"url": url, "send_resolved": true}}}
 	}
@@ -131,7 +115,7 @@ func (d *demo) backfill(ctx context.Context, dataDir string) error {
 	om := filepath.Join(d.work, "history.om")
 	end := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Hour)
 	d.logf("generating 35 days of history up to %s …", end.Format(time.RFC3339))
-	if out, err := exec.CommandContext(ctx, d.binPath("jianguan-history"), "--days=35", "--step=600s",
+	if out, err := exec.CommandContext(ctx, d.binPath("jianguan-history"), "--days=35", "--step=600s", "--lines=10", "--hosts=40", "--websites=12",
 		"--end="+end.Format(time.RFC3339), "-o", om).CombinedOutput(); err != nil {
 		return fmt.Errorf("jianguan-history: %v: %s", err, out)
 	}
@@ -143,7 +127,8 @@ func (d *demo) backfill(ctx context.Context, dataDir string) error {
 	return nil
 }
 
-// reports renders last month's four reports into out/reports.
+// reports renders last month's four reports, in every format, into
+// out/reports with the same engine the Grafana plugin uses.
 func (d *demo) reports(ctx context.Context) error {
 	now := time.Now().In(shanghai)
 	last := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, shanghai).AddDate(0, -1, 0).Format("2006-01")
@@ -151,17 +136,13 @@ func (d *demo) reports(ctx context.Context) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for _, kind := range []string{"infrastructure", "lines", "hosts", "providers"} {
-		for _, format := range []string{"html", "pdf", "csv", "xlsx", "json"} {
-			out := filepath.Join(dir, fmt.Sprintf("%s-%s.%s", kind, last, format))
-			cmd := exec.CommandContext(ctx, d.binPath("jianguan-report"),
-				"--prometheus.url=http://"+d.addr(offProm), "--month="+last, "--kind="+kind, "--format="+format, "-o", out)
-			if b, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("jianguan-report %s %s %s: %v: %s", kind, last, format, err, tailString(string(b), 10))
-			}
-		}
-		d.logf("report %s %s written (html, pdf, csv, xlsx, json)", kind, last)
+	cmd := exec.CommandContext(ctx, d.binPath("jianguan-report"), "--prometheus.url=http://"+addrProm,
+		"--month="+last, "--all", "--out-dir="+dir, "--org=示例市政务云 Demo City Government Cloud")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("jianguan-report --all --month=%s: %v: %s", last, err, tailString(string(b), 10))
 	}
+	d.logf("reports for %s written to %s (infrastructure, lines, hosts, providers × html, pdf, csv, xlsx, json)", last, dir)
 	return nil
 }
 
