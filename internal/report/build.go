@@ -592,21 +592,34 @@ func (r *run) finishAudit(d *Document) {
 	}
 }
 
-// CounterTable is the audit's raw counter values (start, end, resets, delta).
+// CounterTable is the audit's raw counter values: per entity and counter
+// "value at start → value at end (increase)", plus resets and unknown time.
 func CounterTable(d *Document) Table {
-	t := Table{ID: "audit-counters", Title: "原始计数器值", TitleEN: "Raw counter values",
-		Columns: []Column{col("对象", "Entity"), col("计数器", "Counter"), ncol("月初值", "At start"), ncol("月末值", "At end"),
-			ncol("重置次数", "Resets"), ncol("增量", "Increase"), ncol("未知 s", "Unknown s"), col("备注", "Note")}}
+	t := Table{ID: "audit-counters", Title: "原始计数器值（月初 → 月末（增量））", TitleEN: "Raw counter values (at start → at end (increase))",
+		Columns: []Column{col("对象", "Entity"), col("observed_seconds_total", ""), col("down_seconds_total", ""),
+			col("maintenance_seconds_total", ""), col("maintenance_down_seconds_total", ""), col("state_changes_total", ""),
+			ncol("重置", "Resets"), ncol("未知 s", "Unknown s"), col("备注", "Note")}}
 	for _, e := range d.Entities {
-		names := make([]string, 0, len(e.Counters))
-		for n := range e.Counters {
-			names = append(names, n)
+		f := familyFor(e.NS)
+		row := []string{strings.TrimSpace(e.Name + " " + condLabel(e))}
+		resets := 0
+		note := ""
+		for _, n := range []string{f.observed, f.down, f.maint, f.maintDown, f.changes} {
+			c, ok := e.Counters[n]
+			if !ok {
+				row = append(row, "—")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%s → %s (%s)", num(c.Start, 0), num(c.End, 0), num(c.Delta, 0)))
+			if c.Resets > resets {
+				resets = c.Resets
+			}
+			if c.Note != "" {
+				note = c.Note
+			}
 		}
-		sort.Strings(names)
-		for _, n := range names {
-			c := e.Counters[n]
-			t.Rows = append(t.Rows, []string{e.Name + " " + condLabel(e), n, num(c.Start, 0), num(c.End, 0), strconv.Itoa(c.Resets), num(c.Delta, 0), secs(e.UnknownSeconds), c.Note})
-		}
+		row = append(row, strconv.Itoa(resets), secs(e.UnknownSeconds), note)
+		t.Rows = append(t.Rows, row)
 	}
 	return t
 }
