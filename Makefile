@@ -40,7 +40,7 @@ bench-icmp:
 	$(GO) run ./exporters/uptime_exporter/bench
 
 bench-report:
-	$(GO) run ./cmd/jianguan-report-bench
+	$(GO) run ./cmd/jianguan-report bench
 
 test:
 	$(GO) vet ./...
