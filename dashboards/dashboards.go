@@ -342,15 +342,15 @@ func lines() D {
 					Steps: steps("green", 0.8, "orange", 0.95, "red"),
 					Desc:  "接口流量除以合同带宽。 Interface traffic divided by the contracted capacity.",
 					Queries: []Q{
-						q(e(`sum by (line) (rate(line_interface_receive_bytes_total{$F}[$__rate_interval])) * 8 / on(line) sum by (line) (line_capacity_bits_per_second{$F})`), "{{line}} 入 in"),
-						q(e(`sum by (line) (rate(line_interface_transmit_bytes_total{$F}[$__rate_interval])) * 8 / on(line) sum by (line) (line_capacity_bits_per_second{$F})`), "{{line}} 出 out"),
+						q(e(`sum by (line) (rate(line_interface_receive_bytes_total{$F}[$__rate_interval])) / on(line) sum by (line) (line_capacity_bytes_per_second{$F})`), "{{line}} 入 in"),
+						q(e(`sum by (line) (rate(line_interface_transmit_bytes_total{$F}[$__rate_interval])) / on(line) sum by (line) (line_capacity_bytes_per_second{$F})`), "{{line}} 出 out"),
 					}},
 				{Kind: kTimeseries, W: 12, Title: "流量 Throughput", Unit: "bps",
 					Desc: "接口收发速率与合同带宽。 Receive and transmit rate against the contracted capacity.",
 					Queries: []Q{
 						q(e(`sum by (line) (rate(line_interface_receive_bytes_total{$F}[$__rate_interval])) * 8`), "{{line}} 入 in"),
 						q(e(`sum by (line) (rate(line_interface_transmit_bytes_total{$F}[$__rate_interval])) * 8`), "{{line}} 出 out"),
-						q(e(`sum by (line) (line_capacity_bits_per_second{$F})`), "{{line}} 合同 contracted"),
+						q(e(`sum by (line) (line_capacity_bytes_per_second{$F}) * 8`), "{{line}} 合同 contracted"),
 					}},
 				{Kind: kTimeseries, W: 12, Title: "接口错误与丢弃 Interface errors & discards", Unit: "cps",
 					Desc: "接口每秒错误与丢弃。 Interface errors and discards per second.",

@@ -615,7 +615,7 @@ func e2eSpec(t *testing.T) simhistory.Spec {
 	// Lines (§3).
 	for _, l := range []map[string]string{l1, l2} {
 		icmp := with(l, "target", "203.0.113.1")
-		g("line_capacity_bits_per_second", l, c(1e9))
+		g("line_capacity_bytes_per_second", l, c(1.25e8))
 		g("line_icmp_probes_total", icmp, counter(1))
 		g("line_icmp_replies_total", icmp, counter(0.999))
 		g("line_icmp_loss_ratio", icmp, c(0.001))
@@ -627,7 +627,7 @@ func e2eSpec(t *testing.T) simhistory.Spec {
 		g("line_interface_transmit_bytes_total", ifc, counter(12e6))
 		g("line_interface_errors_total", with(ifc, "direction", "in"), counter(0.01))
 		g("line_interface_discards_total", with(ifc, "direction", "out"), counter(0.02))
-		g("line_interface_speed_bits_per_second", ifc, c(1e9))
+		g("line_interface_speed_bytes_per_second", ifc, c(1.25e8))
 	}
 	bgp := with(l1, "peer", "203.0.113.1", "device", "rt-1")
 	g("line_bgp_peer_state", bgp, c(6))

@@ -76,7 +76,7 @@ func (s *exporterState) serve(job string) http.HandlerFunc {
 			l := `site="bj1",line="ctc-1",kind="bgp",provider="ctc"`
 			fmt.Fprintf(w, "line_up{%s} %d\nline_unknown{%s} 0\nline_in_maintenance{%s} 0\n", l, b(s.lineUp), l, l)
 			fmt.Fprintf(w, "line_observed_seconds_total{%s} %g\nline_down_seconds_total{%s} %g\nline_maintenance_seconds_total{%s} 0\n", l, observed, l, down, l)
-			fmt.Fprintf(w, "line_capacity_bits_per_second{%s} 1e8\n", l)
+			fmt.Fprintf(w, "line_capacity_bytes_per_second{%s} 1.25e7\n", l)
 			fmt.Fprintf(w, "line_config_last_reload_successful{site=\"bj1\"} 1\n")
 		case "env_exporter":
 			d := `site="bj1",room="A201",device="ups-1"`

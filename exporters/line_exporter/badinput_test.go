@@ -89,7 +89,7 @@ lines:
 	if v := f.get("line_device_up", "device", "dead-rtr"); v != 0 {
 		t.Errorf("line_device_up{dead-rtr} %v", v)
 	}
-	if v := f.get("line_interface_speed_bits_per_second", "line", "good"); v != 1e9 {
+	if v := f.get("line_interface_speed_bytes_per_second", "line", "good"); v != 1.25e8 {
 		t.Errorf("good: speed %v", v)
 	}
 	// The landing page explains.

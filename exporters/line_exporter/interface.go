@@ -116,7 +116,7 @@ func (s *ifaceSignal) onPoll(r *snmp.Result) {
 	speed := 0.0
 	if v, ok := num(oidIfHighSpeed); ok {
 		speed = float64(v) * 1e6
-		s.m.ifSpeed.WithLabelValues(s.lv...).Set(speed)
+		s.m.ifSpeed.WithLabelValues(s.lv...).Set(speed / 8)
 	}
 	base := s.capacity
 	if base <= 0 {

@@ -43,7 +43,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		loss:           prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_icmp_loss_ratio", Help: "Share of probes lost over the recent window (defaults.loss_window)."}, t),
 		jitter:         prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_icmp_jitter_seconds", Help: "Smoothed RTT variation between consecutive replies (RFC 3550 interarrival jitter estimator)."}, t),
 		ifOperUp:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_interface_oper_up", Help: "1 if IF-MIB ifOperStatus is up(1)."}, i),
-		ifSpeed:        prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_interface_speed_bits_per_second", Help: "IF-MIB ifHighSpeed in bit/s."}, i),
+		ifSpeed:        prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_interface_speed_bytes_per_second", Help: "IF-MIB ifHighSpeed in bytes/s (bit/s ÷ 8; Prometheus base unit)."}, i),
 		ifUtil:         prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_interface_utilisation_ratio", Help: "Traffic over the last poll interval divided by the contracted capacity (ifHighSpeed when no capacity is configured)."}, withLabels("interface", "direction")),
 		ifRx:           prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_interface_receive_bytes_total", Help: "IF-MIB ifHCInOctets (64-bit) since the exporter started."}, i),
 		ifTx:           prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_interface_transmit_bytes_total", Help: "IF-MIB ifHCOutOctets (64-bit) since the exporter started."}, i),
@@ -53,7 +53,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		bgpEstablished: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_bgp_peer_established", Help: "1 if the BGP session is Established."}, p),
 		bgpEstSeconds:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_bgp_established_seconds", Help: "BGP4-MIB bgpPeerFsmEstablishedTime: seconds in (or since leaving) Established."}, p),
 		bgpTransitions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "line_bgp_established_transitions_total", Help: "BGP4-MIB bgpPeerFsmEstablishedTransitions (flaps) since the exporter started."}, p),
-		capacity:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_capacity_bits_per_second", Help: "Contracted capacity of the line."}, lineLabels),
+		capacity:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_capacity_bytes_per_second", Help: "Contracted capacity of the line in bytes/s (the contract's bit/s ÷ 8; Prometheus base unit)."}, lineLabels),
 		problem:        prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_signal_problem", Help: "1 with the reason a signal is not up (down or unknown): timeout, unreachable, interface not found, router not answering, …"}, withLabels("signal", "target", "reason")),
 	}
 	reg.MustRegister(m.probes, m.replies, m.rtt, m.loss, m.jitter, m.ifOperUp, m.ifSpeed, m.ifUtil, m.ifRx, m.ifTx,

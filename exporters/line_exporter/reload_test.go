@@ -72,7 +72,7 @@ func TestReloadKeepsLines(t *testing.T) {
 	if after.get("line_unknown_seconds_total", "line", "a") != before.get("line_unknown_seconds_total", "line", "a") {
 		t.Error("an unchanged line must not go unknown on reload")
 	}
-	for _, m := range []string{"line_up", "line_icmp_probes_total", "line_signal_up", "line_capacity_bits_per_second"} {
+	for _, m := range []string{"line_up", "line_icmp_probes_total", "line_signal_up", "line_capacity_bytes_per_second"} {
 		if v := after.get(m, "line", "b"); !math.IsNaN(v) {
 			t.Errorf("%s of removed line b still exported", m)
 		}

@@ -206,7 +206,7 @@ func (s *service) build(cfg *Config, l *Line, key string, now time.Time) *lineRu
 	rules := cfg.rules(l)
 	ln := &line{cfg: *l, labels: lv, tracker: s.lines.Tracker(avail.Rule{DownAfter: 1, UpAfter: 1}, cal, lv...)}
 	lr := &lineRun{key: key, line: ln, snmp: map[string][]func(*snmp.Result){}}
-	s.m.capacity.WithLabelValues(lv...).Set(float64(l.Capacity))
+	s.m.capacity.WithLabelValues(lv...).Set(float64(l.Capacity) / 8)
 	newSig := func(kind, target string, rule avail.Rule, fresh time.Duration) *signal {
 		sl := withLabels("signal", "target")[:0]
 		sl = append(append(sl, lv...), kind, target)

@@ -211,7 +211,7 @@ func (r *run) buildLines(d *Document) error {
 		{"rtt_p99", "ICMP RTT p99", fmt.Sprintf("histogram_quantile(0.99, sum by (line, le) (increase(%s%s %s)))", sel("line_icmp_rtt_seconds_bucket"), R, E)},
 		{"rx_p95", "95th percentile receive rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel("line_interface_receive_bytes_total"), strings.TrimSuffix(R, "]"), E)},
 		{"tx_p95", "95th percentile transmit rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel("line_interface_transmit_bytes_total"), strings.TrimSuffix(R, "]"), E)},
-		{"capacity", "contracted capacity", fmt.Sprintf("max by (line) (last_over_time(%s%s %s))", sel("line_capacity_bits_per_second"), R, E)},
+		{"capacity", "contracted capacity", fmt.Sprintf("8 * max by (line) (last_over_time(%s%s %s))", sel("line_capacity_bytes_per_second"), R, E)},
 	}
 	vals := make([]map[string]float64, len(qs))
 	var fns []func() error

@@ -86,7 +86,7 @@ func lineGauges(lines []*Entity) []Gauge {
 		cap := 1e9 * float64(i+1)
 		rate := 0.3 * cap / 8 // bytes/s
 		g = append(g,
-			Gauge{Name: "line_capacity_bits_per_second", Labels: l, Value: func(time.Time) float64 { return cap }},
+			Gauge{Name: "line_capacity_bytes_per_second", Labels: l, Value: func(time.Time) float64 { return cap / 8 }},
 			Gauge{Name: "line_interface_receive_bytes_total", Labels: with(l, "interface", "ge-0/0/1"), Value: func(t time.Time) float64 {
 				// rate varies through the day between 0.1 and 0.5 of capacity.
 				s := float64(t.Unix() % 100000000)
