@@ -28,7 +28,7 @@ plugin:
 	bash grafana-plugin/build.sh
 
 dashboards:
-	$(GO) generate ./dashboards/...
+	$(GO) generate ./dashboards/... ./deploy/kubernetes/...
 
 bench-snmp:
 	$(GO) run ./exporters/env_exporter/bench
