@@ -9,8 +9,9 @@ import (
 
 // At 10 000 hosts a scrape is dominated by building label pairs. Host
 // series therefore use label pairs built once per host (they never change:
-// the labels are the host's identity) and these minimal metric types; the
-// values are copied at collection time.
+// the labels are the host's identity): counters and gauges as
+// avail.ConstMetric, the RTT histogram as rttMetric; the values are copied
+// at collection time.
 
 // labelPairs returns the pairs sorted by name, as the exposition needs.
 func labelPairs(names, values []string) []*dto.LabelPair {
@@ -20,27 +21,6 @@ func labelPairs(names, values []string) []*dto.LabelPair {
 	}
 	sort.Slice(lp, func(i, j int) bool { return lp[i].GetName() < lp[j].GetName() })
 	return lp
-}
-
-// fixedMetric is a counter or gauge with precomputed label pairs.
-type fixedMetric struct {
-	desc    *prometheus.Desc
-	labels  []*dto.LabelPair
-	counter bool
-	value   float64
-}
-
-func (m *fixedMetric) Desc() *prometheus.Desc { return m.desc }
-
-func (m *fixedMetric) Write(out *dto.Metric) error {
-	out.Label = m.labels
-	v := m.value
-	if m.counter {
-		out.Counter = &dto.Counter{Value: &v}
-	} else {
-		out.Gauge = &dto.Gauge{Value: &v}
-	}
-	return nil
 }
 
 // rttUpperBounds are shared pointers for histogram buckets.

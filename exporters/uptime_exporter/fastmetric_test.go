@@ -6,6 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/jianguan/jianguan/internal/avail"
 )
 
 // TestFastMetricsMatchConst: the precomputed-label metrics write exactly
@@ -33,7 +35,7 @@ func TestFastMetricsMatchConst(t *testing.T) {
 		t.Errorf("histogram:\n got %v\nwant %v", got, want)
 	}
 	cv := withLabels(values, "tcp:22")
-	got = write(&fixedMetric{desc: descHostProbes, labels: labelPairs(withLabels(hostLabels, "check"), cv), counter: true, value: 42})
+	got = write(&avail.ConstMetric{MetricDesc: descHostProbes, Labels: labelPairs(withLabels(hostLabels, "check"), cv), Counter: true, Value: 42})
 	want = write(prometheus.MustNewConstMetric(descHostProbes, prometheus.CounterValue, 42, cv...))
 	if !proto.Equal(got, want) {
 		t.Errorf("counter:\n got %v\nwant %v", got, want)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jianguan/jianguan/internal/avail"
 )
 
 func withLabels(base []string, extra ...string) []string {
@@ -44,8 +46,8 @@ func (c *hostCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, h := range hosts {
 		h.mu.Lock()
 		for _, ck := range h.checks {
-			ch <- &fixedMetric{desc: descHostProbes, labels: ck.lp, counter: true, value: float64(ck.probes)}
-			ch <- &fixedMetric{desc: descHostFails, labels: ck.lp, counter: true, value: float64(ck.failures)}
+			ch <- &avail.ConstMetric{MetricDesc: descHostProbes, Labels: ck.lp, Counter: true, Value: float64(ck.probes)}
+			ch <- &avail.ConstMetric{MetricDesc: descHostFails, Labels: ck.lp, Counter: true, Value: float64(ck.failures)}
 		}
 		if h.spec.icmp {
 			ch <- &rttMetric{labels: h.lp, counts: h.rttCounts, count: h.rttCount, sum: h.rttSum}

@@ -188,8 +188,8 @@ func (f *Family) Collect(ch chan<- prometheus.Metric) {
 	now := f.now()
 	for _, e := range f.entries() {
 		s := e.t.Snapshot(now)
-		g := func(d *prometheus.Desc, x float64) { ch <- &metric{d, e.labels, false, x} }
-		c := func(d *prometheus.Desc, x float64) { ch <- &metric{d, e.labels, true, x} }
+		g := func(d *prometheus.Desc, x float64) { ch <- &ConstMetric{d, e.labels, false, x} }
+		c := func(d *prometheus.Desc, x float64) { ch <- &ConstMetric{d, e.labels, true, x} }
 		g(f.up, b2f(s.State == Up))
 		g(f.unknown, b2f(s.State == Unknown))
 		g(f.inMaint, b2f(s.InMaintenance))
@@ -207,20 +207,24 @@ func (f *Family) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// metric is a constant sample sharing its tracker's prebuilt label pairs.
-type metric struct {
-	desc    *prometheus.Desc
-	labels  []*dto.LabelPair
-	counter bool
-	v       float64
+// ConstMetric is a counter or gauge sample whose label pairs were built
+// once (prometheus.MakeLabelPairs) and are shared by every scrape: at
+// 10 000 targets, building label pairs dominates a scrape otherwise.
+type ConstMetric struct {
+	MetricDesc *prometheus.Desc
+	Labels     []*dto.LabelPair
+	Counter    bool
+	Value      float64
 }
 
-func (m *metric) Desc() *prometheus.Desc { return m.desc }
+// Desc implements prometheus.Metric.
+func (m *ConstMetric) Desc() *prometheus.Desc { return m.MetricDesc }
 
-func (m *metric) Write(out *dto.Metric) error {
-	out.Label = m.labels
-	v := m.v
-	if m.counter {
+// Write implements prometheus.Metric.
+func (m *ConstMetric) Write(out *dto.Metric) error {
+	out.Label = m.Labels
+	v := m.Value
+	if m.Counter {
 		out.Counter = &dto.Counter{Value: &v}
 	} else {
 		out.Gauge = &dto.Gauge{Value: &v}
