@@ -18,6 +18,8 @@ import (
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/exporter"
 	"github.com/jianguan/jianguan/internal/snmp"
+
+	"github.com/jianguan/jianguan/internal/constmetric"
 )
 
 // service is env_exporter's exporter.Service and prometheus.Collector.
@@ -274,7 +276,7 @@ func (s *service) onPoll(r *snmp.Result) {
 			continue
 		}
 		names := append([]string{"site", "room", "device"}, signalDefs[sm.signal].labels...)
-		sm.lp = snmp.LabelPairs(names, append([]string{d.site, d.room, d.dev.Name}, sm.labels...))
+		sm.lp = constmetric.LabelPairs(names, append([]string{d.site, d.room, d.dev.Name}, sm.labels...))
 	}
 	d.mu.Lock()
 	d.polled, d.ok, d.lastErr, d.samples, d.at = true, true, "", samples, r.Time
@@ -437,7 +439,7 @@ func (s *service) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		for _, sm := range samples {
-			ch <- &snmp.Gauge{D: s.descs[sm.signal], Labels: sm.lp, Value: sm.value}
+			ch <- &constmetric.Metric{D: s.descs[sm.signal], Labels: sm.lp, Value: sm.value}
 		}
 	}
 	g := func(d *prometheus.Desc, v float64, lv ...string) {

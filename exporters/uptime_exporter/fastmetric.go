@@ -1,8 +1,6 @@
 package main
 
 import (
-	"sort"
-
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -10,18 +8,8 @@ import (
 // At 10 000 hosts a scrape is dominated by building label pairs. Host
 // series therefore use label pairs built once per host (they never change:
 // the labels are the host's identity): counters and gauges as
-// avail.ConstMetric, the RTT histogram as rttMetric; the values are copied
+// constmetric.Metric, the RTT histogram as rttMetric; the values are copied
 // at collection time.
-
-// labelPairs returns the pairs sorted by name, as the exposition needs.
-func labelPairs(names, values []string) []*dto.LabelPair {
-	lp := make([]*dto.LabelPair, len(names))
-	for i := range names {
-		lp[i] = &dto.LabelPair{Name: &names[i], Value: &values[i]}
-	}
-	sort.Slice(lp, func(i, j int) bool { return lp[i].GetName() < lp[j].GetName() })
-	return lp
-}
 
 // rttUpperBounds are shared pointers for histogram buckets.
 var rttUpperBounds = func() []*float64 {

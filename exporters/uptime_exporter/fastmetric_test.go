@@ -7,7 +7,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/constmetric"
 )
 
 // TestFastMetricsMatchConst: the precomputed-label metrics write exactly
@@ -29,13 +29,13 @@ func TestFastMetricsMatchConst(t *testing.T) {
 		}
 		return &out
 	}
-	got := write(&rttMetric{labels: labelPairs(hostLabels, values), counts: counts, count: 8, sum: 1.5})
+	got := write(&rttMetric{labels: constmetric.LabelPairs(hostLabels, values), counts: counts, count: 8, sum: 1.5})
 	want := write(prometheus.MustNewConstHistogram(descHostRTT, 8, 1.5, buckets, values...))
 	if !proto.Equal(got, want) {
 		t.Errorf("histogram:\n got %v\nwant %v", got, want)
 	}
 	cv := withLabels(values, "tcp:22")
-	got = write(&avail.ConstMetric{MetricDesc: descHostProbes, Labels: labelPairs(withLabels(hostLabels, "check"), cv), Counter: true, Value: 42})
+	got = write(&constmetric.Metric{D: descHostProbes, Labels: constmetric.LabelPairs(withLabels(hostLabels, "check"), cv), Counter: true, Value: 42})
 	want = write(prometheus.MustNewConstMetric(descHostProbes, prometheus.CounterValue, 42, cv...))
 	if !proto.Equal(got, want) {
 		t.Errorf("counter:\n got %v\nwant %v", got, want)

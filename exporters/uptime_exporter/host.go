@@ -10,6 +10,8 @@ import (
 
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/icmp"
+
+	"github.com/jianguan/jianguan/internal/constmetric"
 )
 
 // rttBuckets of host_rtt_seconds (upper bounds, seconds).
@@ -91,10 +93,10 @@ func newHost(svc *service, spec *hostSpec, tracker *avail.Tracker, old *host) *h
 		old.mu.Unlock()
 	}
 	h.icmpCB = h.onICMP
-	h.lp = labelPairs(hostLabels, spec.labels)
+	h.lp = constmetric.LabelPairs(hostLabels, spec.labels)
 	checkNames := withLabels(hostLabels, "check")
 	for i := range h.checks {
-		h.checks[i].lp = labelPairs(checkNames, withLabels(spec.labels, h.checks[i].name))
+		h.checks[i].lp = constmetric.LabelPairs(checkNames, withLabels(spec.labels, h.checks[i].name))
 	}
 	for i, c := range h.checks {
 		if c.port != 0 {

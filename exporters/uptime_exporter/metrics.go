@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/constmetric"
 )
 
 func withLabels(base []string, extra ...string) []string {
@@ -46,8 +46,8 @@ func (c *hostCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, h := range hosts {
 		h.mu.Lock()
 		for _, ck := range h.checks {
-			ch <- &avail.ConstMetric{MetricDesc: descHostProbes, Labels: ck.lp, Counter: true, Value: float64(ck.probes)}
-			ch <- &avail.ConstMetric{MetricDesc: descHostFails, Labels: ck.lp, Counter: true, Value: float64(ck.failures)}
+			ch <- &constmetric.Metric{D: descHostProbes, Labels: ck.lp, Counter: true, Value: float64(ck.probes)}
+			ch <- &constmetric.Metric{D: descHostFails, Labels: ck.lp, Counter: true, Value: float64(ck.failures)}
 		}
 		if h.spec.icmp {
 			ch <- &rttMetric{labels: h.lp, counts: h.rttCounts, count: h.rttCount, sum: h.rttSum}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/jianguan/jianguan/internal/constmetric"
 )
 
 // FamilyOpts names the metric family of one kind of checked thing.
@@ -188,8 +190,10 @@ func (f *Family) Collect(ch chan<- prometheus.Metric) {
 	now := f.now()
 	for _, e := range f.entries() {
 		s := e.t.Snapshot(now)
-		g := func(d *prometheus.Desc, x float64) { ch <- &ConstMetric{d, e.labels, false, x} }
-		c := func(d *prometheus.Desc, x float64) { ch <- &ConstMetric{d, e.labels, true, x} }
+		g := func(d *prometheus.Desc, x float64) { ch <- &constmetric.Metric{D: d, Labels: e.labels, Value: x} }
+		c := func(d *prometheus.Desc, x float64) {
+			ch <- &constmetric.Metric{D: d, Labels: e.labels, Counter: true, Value: x}
+		}
 		g(f.up, b2f(s.State == Up))
 		g(f.unknown, b2f(s.State == Unknown))
 		g(f.inMaint, b2f(s.InMaintenance))
@@ -205,31 +209,6 @@ func (f *Family) Collect(ch chan<- prometheus.Metric) {
 		}
 		g(f.lastChange, lc)
 	}
-}
-
-// ConstMetric is a counter or gauge sample whose label pairs were built
-// once (prometheus.MakeLabelPairs) and are shared by every scrape: at
-// 10 000 targets, building label pairs dominates a scrape otherwise.
-type ConstMetric struct {
-	MetricDesc *prometheus.Desc
-	Labels     []*dto.LabelPair
-	Counter    bool
-	Value      float64
-}
-
-// Desc implements prometheus.Metric.
-func (m *ConstMetric) Desc() *prometheus.Desc { return m.MetricDesc }
-
-// Write implements prometheus.Metric.
-func (m *ConstMetric) Write(out *dto.Metric) error {
-	out.Label = m.Labels
-	v := m.Value
-	if m.Counter {
-		out.Counter = &dto.Counter{Value: &v}
-	} else {
-		out.Gauge = &dto.Gauge{Value: &v}
-	}
-	return nil
 }
 
 func b2f(b bool) float64 {

@@ -19,6 +19,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/jianguan/jianguan/internal/config"
+
+	"github.com/jianguan/jianguan/internal/constmetric"
 )
 
 // Reason classifies poll errors (label "reason" of <ns>_device_errors_total).
@@ -720,15 +722,15 @@ func (p *Poller) labelPairs(d *device) {
 	for _, l := range p.opts.Labels {
 		lv = append(lv, d.t.Labels[l])
 	}
-	d.lp = LabelPairs(names, lv)
+	d.lp = constmetric.LabelPairs(names, lv)
 	upNames := append(append([]string(nil), names...), p.opts.UpLabels...)
 	upv := append([]string(nil), lv...)
 	for _, l := range p.opts.UpLabels {
 		upv = append(upv, d.t.Labels[l])
 	}
-	d.upLP = LabelPairs(upNames, upv)
+	d.upLP = constmetric.LabelPairs(upNames, upv)
 	for i, r := range Reasons {
-		d.errLP[i] = LabelPairs(append(append([]string(nil), names...), "reason"), append(append([]string(nil), lv...), string(r)))
+		d.errLP[i] = constmetric.LabelPairs(append(append([]string(nil), names...), "reason"), append(append([]string(nil), lv...), string(r)))
 	}
 }
 
@@ -814,18 +816,18 @@ func (p *Poller) Collect(ch chan<- prometheus.Metric) {
 		if d.ok {
 			up = 1
 		}
-		ch <- &Gauge{D: p.up, Labels: d.upLP, Value: up}
+		ch <- &constmetric.Metric{D: p.up, Labels: d.upLP, Value: up}
 		ts := 0.0
 		if d.last != nil {
 			ts = float64(d.last.Time.UnixNano()) / 1e9
-			ch <- &Gauge{D: p.age, Labels: d.lp, Value: now.Sub(d.last.Time).Seconds()}
+			ch <- &constmetric.Metric{D: p.age, Labels: d.lp, Value: now.Sub(d.last.Time).Seconds()}
 		}
-		ch <- &Gauge{D: p.lastOK, Labels: d.lp, Value: ts}
+		ch <- &constmetric.Metric{D: p.lastOK, Labels: d.lp, Value: ts}
 		cum := make([]uint64, len(d.hBuckets))
 		copy(cum, d.hBuckets)
 		ch <- &histogram{desc: p.dur, labels: d.lp, count: d.hCount, sum: d.hSum, bounds: p.opts.Buckets, buckets: cum}
 		for i := range Reasons {
-			ch <- &counter{desc: p.errs, labels: d.errLP[i], value: float64(d.errs[i])}
+			ch <- &constmetric.Metric{D: p.errs, Labels: d.errLP[i], Counter: true, Value: float64(d.errs[i])}
 		}
 		d.mu.Unlock()
 	}
