@@ -78,7 +78,7 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, profilesDir stri
 		descs: map[string]*prometheus.Desc{}, roomD: map[string]*prometheus.Desc{}, thrD: map[string]*prometheus.Desc{}}
 	base := []string{"site", "room", "device"}
 	for name, def := range signalDefs {
-		s.descs[name] = prometheus.NewDesc(def.metric, def.help, append(append([]string{}, base...), def.labels...), nil)
+		s.descs[name] = constmetric.NewDesc(def.metric, def.help, append(append([]string{}, base...), def.labels...))
 	}
 	room := []string{"site", "room"}
 	for name, help := range map[string]string{
@@ -88,7 +88,7 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, profilesDir stri
 		"feeds_up":               "Utility feeds of the room present.",
 		"feeds_required":         "Utility feeds required (2).",
 	} {
-		s.roomD[name] = prometheus.NewDesc("env_"+name, help, room, nil)
+		s.roomD[name] = constmetric.NewDesc("env_"+name, help, room)
 	}
 	for name, help := range map[string]string{
 		"temperature_low_celsius":   "Lower limit of the temperature band in degrees Celsius (contract: 21).",
@@ -98,7 +98,7 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, profilesDir stri
 		"rack_power_warning_watts":  "Rack power warning threshold in watts (contract: 4000).",
 		"rack_power_critical_watts": "Rack power critical threshold in watts (contract: 5000).",
 	} {
-		s.thrD[name] = prometheus.NewDesc("env_threshold_"+name, help, room, nil)
+		s.thrD[name] = constmetric.NewDesc("env_threshold_"+name, help, room)
 	}
 	if err := reg.Register(s); err != nil {
 		return nil, err
@@ -419,6 +419,9 @@ func (s *service) roomLoop(ctx context.Context, every time.Duration) {
 // descriptors depend on the configuration).
 func (s *service) Describe(chan<- *prometheus.Desc) {}
 
+// ConstMetricsOnly marks the service as a constmetric.Texter.
+func (s *service) ConstMetricsOnly() {}
+
 // Collect implements prometheus.Collector.
 func (s *service) Collect(ch chan<- prometheus.Metric) {
 	s.mu.Lock()
@@ -442,30 +445,28 @@ func (s *service) Collect(ch chan<- prometheus.Metric) {
 			ch <- &constmetric.Metric{D: s.descs[sm.signal], Labels: sm.lp, Value: sm.value}
 		}
 	}
-	g := func(d *prometheus.Desc, v float64, lv ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, lv...)
-	}
 	for _, rs := range rt.rooms {
-		lv := []string{rs.site, rs.room.Name}
+		lp := constmetric.LabelPairs([]string{"site", "room"}, []string{rs.site, rs.room.Name})
+		g := func(d *prometheus.Desc, v float64) { ch <- &constmetric.Metric{D: d, Labels: lp, Value: v} }
 		st := rs.status()
 		if len(rs.ups) == 2 {
-			g(s.roomD["ups_redundancy_intact"], b2f(st.upsIntact), lv...)
+			g(s.roomD["ups_redundancy_intact"], b2f(st.upsIntact))
 		}
 		if len(rs.cooling) > 0 {
-			g(s.roomD["cooling_units_running"], float64(st.coolingRunning), lv...)
-			g(s.roomD["cooling_units_required"], float64(st.coolingRequired), lv...)
+			g(s.roomD["cooling_units_running"], float64(st.coolingRunning))
+			g(s.roomD["cooling_units_required"], float64(st.coolingRequired))
 		}
 		if len(rs.feeds) > 0 {
-			g(s.roomD["feeds_up"], float64(st.feedsUp), lv...)
-			g(s.roomD["feeds_required"], float64(st.feedsRequired), lv...)
+			g(s.roomD["feeds_up"], float64(st.feedsUp))
+			g(s.roomD["feeds_required"], float64(st.feedsRequired))
 		}
 		t := rs.room.thr
-		g(s.thrD["temperature_low_celsius"], *t.TemperatureLow, lv...)
-		g(s.thrD["temperature_high_celsius"], *t.TemperatureHigh, lv...)
-		g(s.thrD["humidity_high_ratio"], *t.HumidityHigh, lv...)
-		g(s.thrD["ups_runtime_min_seconds"], *t.UPSRuntimeMin, lv...)
-		g(s.thrD["rack_power_warning_watts"], *t.RackPowerWarning, lv...)
-		g(s.thrD["rack_power_critical_watts"], *t.RackPowerCritical, lv...)
+		g(s.thrD["temperature_low_celsius"], *t.TemperatureLow)
+		g(s.thrD["temperature_high_celsius"], *t.TemperatureHigh)
+		g(s.thrD["humidity_high_ratio"], *t.HumidityHigh)
+		g(s.thrD["ups_runtime_min_seconds"], *t.UPSRuntimeMin)
+		g(s.thrD["rack_power_warning_watts"], *t.RackPowerWarning)
+		g(s.thrD["rack_power_critical_watts"], *t.RackPowerCritical)
 	}
 }
 

@@ -59,7 +59,7 @@ func NewFamily(o FamilyOpts) *Family {
 	}
 	n := func(s string) string { return o.Namespace + "_" + s }
 	d := func(name, help string) *prometheus.Desc {
-		return prometheus.NewDesc(n(name), help, o.Labels, nil)
+		return constmetric.NewDesc(n(name), help, o.Labels)
 	}
 	return &Family{
 		opts:        o,
@@ -184,6 +184,9 @@ func (f *Family) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 }
+
+// ConstMetricsOnly marks the Family as a constmetric.Texter.
+func (f *Family) ConstMetricsOnly() {}
 
 // Collect implements prometheus.Collector.
 func (f *Family) Collect(ch chan<- prometheus.Metric) {

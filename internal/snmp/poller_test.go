@@ -193,3 +193,41 @@ func gaugeValue(t *testing.T, g prometheus.Gatherer, name string, labels map[str
 	}
 	return -1
 }
+
+// TestPhaseSlots: devices get stable phases on a coarse grid, so devices
+// sharing a slot are polled in one wake-up, and every phase is inside the
+// interval.
+func TestPhaseSlots(t *testing.T) {
+	now := time.Date(2026, 11, 29, 5, 0, 0, 123456789, time.UTC)
+	for _, tc := range []struct {
+		interval  time.Duration
+		grid      time.Duration
+		wantSlots int // distinct phases of 5 000 names
+	}{
+		{15 * time.Second, 250 * time.Millisecond, 60},
+		{10 * time.Second, 10 * time.Second / 60, 60},
+		{60 * time.Second, 250 * time.Millisecond, 240},
+		{time.Second, 16666666 * time.Nanosecond, 60},
+		{300 * time.Millisecond, 10 * time.Millisecond, 30},
+		{15 * time.Millisecond, 10 * time.Millisecond, 1}, // shorter than two slots: no phase
+	} {
+		if g := slotGrid(tc.interval); g != tc.grid {
+			t.Errorf("interval %v: grid %v, want %v", tc.interval, g, tc.grid)
+		}
+		slots := map[time.Duration]bool{}
+		for i := 0; i < 5000; i++ {
+			name := "dev" + strconv.Itoa(i)
+			w := phase(name, tc.interval, now)
+			if w < 0 || w >= tc.interval {
+				t.Fatalf("interval %v: phase %v outside [0, interval)", tc.interval, w)
+			}
+			if w2 := phase(name, tc.interval, now.Add(tc.interval)); w2 != w {
+				t.Fatalf("interval %v: phase of %s not stable: %v then %v", tc.interval, name, w, w2)
+			}
+			slots[(time.Duration(now.UnixNano()%int64(tc.interval))+w)%tc.interval] = true
+		}
+		if len(slots) != tc.wantSlots {
+			t.Errorf("interval %v: %d slots, want %d", tc.interval, len(slots), tc.wantSlots)
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package exporter
+
+import (
+	"compress/gzip"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/jianguan/jianguan/internal/avail"
+)
+
+func testRegistry(t *testing.T) *registry {
+	t.Helper()
+	reg := newRegistry()
+	fam := avail.NewFamily(avail.FamilyOpts{Namespace: "t_line", Labels: []string{"line", "provider"}})
+	rule := avail.Rule{DownAfter: 2, UpAfter: 2}
+	now := time.Now()
+	for i, name := range []string{"电信-1", "line\"2", "line\\3", "line\n4"} {
+		tr := fam.Tracker(rule, nil, name, "p")
+		for k := 0; k < 6; k++ {
+			st := avail.Up
+			if k%(i+2) == 0 {
+				st = avail.Down
+			}
+			tr.Observe(now.Add(time.Duration(k)*time.Second), st)
+		}
+	}
+	counter := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "t_reloads_total", Help: "Reloads."}, []string{"result"})
+	counter.WithLabelValues("ok").Add(2)
+	reg.MustRegister(fam, counter, collectors.NewGoCollector())
+	return reg
+}
+
+func scrape(t *testing.T, h http.Handler, accept, encoding string) (string, http.Header) {
+	t.Helper()
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	if encoding != "" {
+		req.Header.Set("Accept-Encoding", encoding)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("HTTP %d: %s", rec.Code, rec.Body)
+	}
+	body := io.Reader(rec.Body)
+	if rec.Header().Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(rec.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = zr
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), rec.Header()
+}
+
+// stable drops the Go runtime series (they change between two scrapes) and
+// sorts the lines.
+func stable(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if !strings.HasPrefix(l, "go_") && !strings.Contains(l, " go_") {
+			out = append(out, l)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestMetricsFastPathMatchesRegistry: /metrics (constmetric.WriteText for
+// Texters, the registry for the rest) serves the same lines as promhttp over
+// the full registry, in the text format and in OpenMetrics, gzipped or not;
+// protobuf still comes from the registry.
+func TestMetricsFastPathMatchesRegistry(t *testing.T) {
+	reg := testRegistry(t)
+	fast := reg.handler(slog.New(slog.DiscardHandler))
+	ref := promhttp.HandlerFor(reg.full, promhttp.HandlerOpts{EnableOpenMetrics: true})
+	const om = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+	for _, tc := range []struct {
+		name, accept, encoding, wantType string
+	}{
+		{"text", "", "", "text/plain; version=0.0.4"},
+		{"text-gzip", "text/plain;version=0.0.4", "gzip, deflate", "text/plain; version=0.0.4"},
+		{"openmetrics-prometheus-2.42", om, "gzip", "application/openmetrics-text; version=1.0.0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, h := scrape(t, fast, tc.accept, tc.encoding)
+			want, _ := scrape(t, ref, tc.accept, "")
+			if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, tc.wantType) {
+				t.Errorf("Content-Type %q, want %q", ct, tc.wantType)
+			}
+			if tc.encoding != "" && h.Get("Content-Encoding") != "gzip" {
+				t.Error("gzip accepted but not used")
+			}
+			if g, w := strings.Join(stable(got), "\n"), strings.Join(stable(want), "\n"); g != w {
+				t.Errorf("fast path differs from registry\n--- got\n%s\n--- want\n%s", g, w)
+			}
+			if !strings.Contains(got, "t_line_down_seconds_total{") || !strings.Contains(got, "t_reloads_total{") {
+				t.Errorf("families missing:\n%s", got)
+			}
+			if strings.Contains(tc.accept, "openmetrics") && !strings.HasSuffix(got, "# EOF\n") {
+				t.Error("OpenMetrics without a final # EOF")
+			}
+			if !strings.Contains(tc.accept, "openmetrics") {
+				p := expfmt.NewTextParser(model.LegacyValidation)
+				if _, err := p.TextToMetricFamilies(strings.NewReader(got)); err != nil {
+					t.Errorf("text parser: %v", err)
+				}
+			}
+		})
+	}
+	// Protobuf goes to the registry (with its consistency checks).
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited")
+	rec := httptest.NewRecorder()
+	fast.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Header().Get("Content-Type"), "protobuf") {
+		t.Errorf("protobuf: HTTP %d, %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	// Unregistering a Texter removes its series from both paths.
+	reg2 := newRegistry()
+	fam := avail.NewFamily(avail.FamilyOpts{Namespace: "t_gone", Labels: []string{"x"}})
+	fam.Tracker(avail.Rule{}, nil, "a")
+	reg2.MustRegister(fam)
+	if !reg2.Unregister(fam) {
+		t.Fatal("Unregister returned false")
+	}
+	if got, _ := scrape(t, reg2.handler(slog.New(slog.DiscardHandler)), "", ""); strings.Contains(got, "t_gone") {
+		t.Errorf("unregistered family still served:\n%s", got)
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for h, want := range map[string]bool{
+		"": false, "gzip": true, "gzip, deflate, br": true, "deflate, gzip;q=1.0": true, "gzip;q=0": false,
+		"br": false, "x-gzip-like": false, " gzip ; q=0.5": true,
+	} {
+		if got := acceptsGzip(h); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", h, got, want)
+		}
+	}
+}
