@@ -1,8 +1,10 @@
 // Package snmp is jianguan's shared SNMP poller (env_exporter, line_exporter).
 //
 // Devices are polled in the background, each on its own interval, never at
-// scrape time, spread evenly over the interval (a stable phase per device
-// name, so the first poll of a device comes within one interval). Each poll is bounded (per-request timeout × retries, and the
+// scrape time, spread over the interval (a stable phase per device name on
+// a grid of interval/60, at most 250 ms, so the first poll of a device comes
+// within one interval and devices sharing a slot are polled in one wake-up
+// of the process). Each poll is bounded (per-request timeout × retries, and the
 // poll is abandoned at the first timeout, so a dead device costs one timeout
 // per interval), a global semaphore limits concurrent polls (devices whose
 // last poll timed out share a separate, smaller pool, so dead devices never
