@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,6 +134,9 @@ type Config struct {
 	Websites []WebsiteTarget `yaml:"websites,omitempty"`
 	// Maintenance windows apply to every target.
 	Maintenance []avail.WindowConfig `yaml:"maintenance,omitempty"`
+	// TargetMaintenance windows apply only to the targets whose labels
+	// match (e.g. one unit's websites, one host), on top of Maintenance.
+	TargetMaintenance []TargetWindows `yaml:"target_maintenance,omitempty"`
 	// HTTPWorkers bounds concurrent website probes (default 32);
 	// TCPWorkers bounds concurrent TCP connects (default 64).
 	HTTPWorkers int `yaml:"http_workers,omitempty"`
@@ -145,8 +149,78 @@ type Config struct {
 	hosts    []*hostSpec    `yaml:"-"`
 	websites []*websiteSpec `yaml:"-"`
 	cal      avail.Calendar `yaml:"-"`
+	tcals    []targetCal    `yaml:"-"`
 	shard    shard          `yaml:"-"`
 	skipped  map[string]int `yaml:"-"`
+}
+
+// TargetWindows are maintenance windows of the targets whose labels equal
+// every entry of Match (labels: host, address, url, unit, provider, system,
+// site, path; a label a kind does not have never matches it).
+type TargetWindows struct {
+	Match   map[string]string    `yaml:"match"`
+	Windows []avail.WindowConfig `yaml:"windows"`
+}
+
+type targetCal struct {
+	match map[string]string
+	w     *avail.Windows
+}
+
+// calendar is the maintenance calendar of a target (label names and values
+// in the same order): the global windows plus those of every matching
+// target_maintenance entry.
+func (c *Config) calendar(names, values []string) avail.Calendar {
+	u := avail.Union{c.cal}
+	for _, tc := range c.tcals {
+		if labelsMatch(tc.match, names, values) {
+			u = append(u, tc.w)
+		}
+	}
+	if len(u) == 1 {
+		return c.cal
+	}
+	return u
+}
+
+func labelsMatch(m map[string]string, names, values []string) bool {
+	for k, v := range m {
+		i := slices.Index(names, k)
+		if i < 0 || values[i] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// loadTargetMaintenance validates target_maintenance.
+func (c *Config) loadTargetMaintenance(doc *config.Doc) error {
+	for i, tw := range c.TargetMaintenance {
+		f := fmt.Sprintf("target_maintenance[%d]", i)
+		known := append(append([]string(nil), hostLabels...), websiteLabels[:1]...)
+		if len(tw.Match) == 0 {
+			return doc.Errorf(f+".match", "needs at least one label (%s); windows for every target go under maintenance:", strings.Join(known, ", "))
+		}
+		keys := make([]string, 0, len(tw.Match))
+		for k := range tw.Match {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !slices.Contains(known, k) {
+				return doc.Errorf(f+".match", "unknown label %q (one of %s)", k, strings.Join(known, ", "))
+			}
+		}
+		if len(tw.Windows) == 0 {
+			return doc.Errorf(f+".windows", "needs at least one window")
+		}
+		w, err := avail.NewWindows(tw.Windows, nil)
+		if err != nil {
+			return doc.Errorf(f+".windows", "%v", err)
+		}
+		c.tcals = append(c.tcals, targetCal{match: tw.Match, w: w})
+	}
+	return nil
 }
 
 // hostSpec is a validated host with defaults applied.
@@ -496,6 +570,9 @@ func loadConfig(path string, sh shard) (*Config, error) {
 		return nil, doc.Errorf("maintenance", "%v", err)
 	}
 	cfg.cal = cal
+	if err := cfg.loadTargetMaintenance(doc); err != nil {
+		return nil, err
+	}
 	cfg.shard = sh
 	cfg.path = path
 	base := filepath.Dir(path)

@@ -142,7 +142,7 @@ func (s *service) Apply(_ context.Context, c any) error {
 	for _, spec := range cfg.hosts {
 		keep = append(keep, spec.labels)
 		seen[spec.id] = true
-		tr := s.hostFam.Tracker(spec.rule, cfg.cal, spec.labels...)
+		tr := s.hostFam.Tracker(spec.rule, cfg.calendar(hostLabels, spec.labels), spec.labels...)
 		old := s.hosts[spec.id]
 		if old != nil {
 			old.mu.Lock()
@@ -183,7 +183,7 @@ func (s *service) Apply(_ context.Context, c any) error {
 	for _, spec := range cfg.websites {
 		keep = append(keep, spec.labels)
 		seen[spec.id] = true
-		tr := s.webFam.Tracker(spec.rule, cfg.cal, spec.labels...)
+		tr := s.webFam.Tracker(spec.rule, cfg.calendar(websiteLabels, spec.labels), spec.labels...)
 		if w := s.websites[spec.id]; w != nil {
 			w.mu.Lock()
 			oldInterval := w.spec.interval

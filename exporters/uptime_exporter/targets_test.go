@@ -250,3 +250,72 @@ func TestExampleConfigs(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetMaintenance: target_maintenance windows apply only to the
+// targets whose labels match, on top of the global windows; the trackers
+// report in_maintenance accordingly; bad entries name file and line.
+func TestTargetMaintenance(t *testing.T) {
+	sh := time.FixedZone("CST", 8*3600)
+	now := time.Now().In(sh)
+	win := fmt.Sprintf("{start: %q, end: %q}", now.Add(-time.Hour).Format("2006-01-02 15:04"), now.Add(time.Hour).Format("2006-01-02 15:04"))
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "uptime.yml"), mainYML+`
+target_maintenance:
+  - match: {unit: 市财政局}
+    windows: [`+win+`]
+  - match: {host: db-02, site: dc2}
+    windows: [`+win+`]
+  - match: {url: "http://127.0.0.1:1/"}
+    windows: [`+win+`]
+`)
+	writeFile(t, filepath.Join(dir, "hosts.csv"), "host,address,unit,site\n"+
+		"db-01,127.0.0.2,市财政局,dc1\n"+ // unit matches
+		"db-02,127.0.0.3,市教育局,dc2\n"+ // host and site match
+		"db-03,127.0.0.4,市教育局,dc1\n"+ // host matches, site does not
+		"db-02x,127.0.0.5,市教育局,dc2\n") // no match
+	mkdir(t, filepath.Join(dir, "sites"))
+	writeFile(t, filepath.Join(dir, "sites", "a.yml"), `
+websites:
+  - {url: "http://127.0.0.1:1/", unit: 市教育局}
+  - {url: "http://127.0.0.1:2/", unit: 市财政局}
+  - {url: "http://127.0.0.1:3/", unit: 市教育局}
+`)
+	cfg, err := loadConfig(filepath.Join(dir, "uptime.yml"), shard{0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"db-01": true, "db-02": true, "db-03": false, "db-02x": false,
+		"http://127.0.0.1:1/": true, "http://127.0.0.1:2/": true, "http://127.0.0.1:3/": false}
+	fam := avail.NewFamily(avail.FamilyOpts{Namespace: "t", Labels: hostLabels})
+	for _, h := range cfg.hosts {
+		if got := cfg.calendar(hostLabels, h.labels).Active(now); got != want[h.labels[0]] {
+			t.Errorf("host %s in maintenance = %v, want %v", h.labels[0], got, want[h.labels[0]])
+		}
+		tr := fam.Tracker(h.rule, cfg.calendar(hostLabels, h.labels), h.labels...)
+		tr.Observe(now, avail.Up)
+		if got := tr.Snapshot(now).InMaintenance; got != want[h.labels[0]] {
+			t.Errorf("host %s tracker in maintenance = %v, want %v", h.labels[0], got, want[h.labels[0]])
+		}
+	}
+	for _, w := range cfg.websites {
+		if got := cfg.calendar(websiteLabels, w.labels).Active(now); got != want[w.url] {
+			t.Errorf("website %s in maintenance = %v, want %v", w.url, got, want[w.url])
+		}
+	}
+	if cfg.calendar(hostLabels, cfg.hosts[0].labels).Active(now.Add(3 * time.Hour)) {
+		t.Error("window still active after its end")
+	}
+
+	for _, tc := range []struct{ body, want string }{
+		{"target_maintenance:\n  - windows: [" + win + "]\n", ":3: target_maintenance[0].match: needs at least one label"},
+		{"target_maintenance:\n  - match: {colour: red}\n    windows: [" + win + "]\n", ":3: target_maintenance[0].match: unknown label \"colour\""},
+		{"target_maintenance:\n  - match: {unit: x}\n", ":3: target_maintenance[0].windows: needs at least one window"},
+		{"target_maintenance:\n  - match: {unit: x}\n    windows: [{weekdays: [sun], from: \"25:00\", to: \"02:00\"}]\n", ":4: target_maintenance[0].windows"},
+	} {
+		writeFile(t, filepath.Join(dir, "uptime.yml"), "target_files: [hosts.csv]\n"+tc.body)
+		_, err := loadConfig(filepath.Join(dir, "uptime.yml"), shard{0, 1})
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "uptime.yml")+tc.want) {
+			t.Errorf("error %v, want it to contain %q", err, tc.want)
+		}
+	}
+}

@@ -10,8 +10,8 @@ import (
 	"github.com/jianguan/jianguan/internal/constmetric"
 )
 
-// TestFastMetricsMatchConst: the precomputed-label metrics write exactly
-// what client_golang's const metrics write.
+// TestFastMetricsMatchConst: the host collector's precomputed-label metrics
+// write exactly what client_golang's const metrics write.
 func TestFastMetricsMatchConst(t *testing.T) {
 	values := []string{"web-01", "10.0.0.1", "市财政局", "阿里云", "oa", "dc1", ""}
 	var counts [nRTTBuckets + 1]uint64
@@ -29,7 +29,18 @@ func TestFastMetricsMatchConst(t *testing.T) {
 		}
 		return &out
 	}
-	got := write(&rttMetric{labels: constmetric.LabelPairs(hostLabels, values), counts: counts, count: 8, sum: 1.5})
+	h := &host{lp: constmetric.LabelPairs(hostLabels, values), rttCounts: counts, rttCount: 8, rttSum: 1.5, spec: &hostSpec{icmp: true}}
+	s := &service{hosts: map[string]*host{"web-01": h}}
+	ch := make(chan prometheus.Metric, 16)
+	(&hostCollector{s}).Collect(ch)
+	close(ch)
+	var hist prometheus.Metric
+	for m := range ch {
+		if m.Desc() == descHostRTT {
+			hist = m
+		}
+	}
+	got := write(hist)
 	want := write(prometheus.MustNewConstHistogram(descHostRTT, 8, 1.5, buckets, values...))
 	if !proto.Equal(got, want) {
 		t.Errorf("histogram:\n got %v\nwant %v", got, want)
