@@ -85,6 +85,10 @@ func run(args []string) error {
 	q := promapi.New(*url)
 	q.Username, q.Password, q.BearerToken, q.Timeout = *user, os.Getenv("JIANGUAN_PROMETHEUS_PASSWORD"), os.Getenv("JIANGUAN_PROMETHEUS_TOKEN"), *timeout
 	ctx := context.Background()
+	// One browser for every PDF of this run, started on the first PDF and
+	// killed (with its temporary profile) when run returns.
+	pdf := report.NewPDFRenderer(*chromium, 2)
+	defer pdf.Close()
 	if *all {
 		month, err := report.ParseMonth(*monthS, report.Shanghai, now)
 		if err != nil {
@@ -99,7 +103,7 @@ func run(args []string) error {
 				return fmt.Errorf("%s: %w", k, err)
 			}
 			for _, f := range report.Formats {
-				b, err := render(ctx, d, f, *chromium)
+				b, err := render(ctx, d, f, pdf)
 				if err != nil {
 					return fmt.Errorf("%s.%s: %w", k, f, err)
 				}
@@ -145,7 +149,7 @@ func run(args []string) error {
 			}
 		}
 	}
-	b, err := render(ctx, d, *format, *chromium)
+	b, err := render(ctx, d, *format, pdf)
 	if err != nil {
 		return err
 	}
@@ -156,9 +160,9 @@ func run(args []string) error {
 	return os.WriteFile(*out, b, 0o644)
 }
 
-func render(ctx context.Context, d *report.Document, format, chromium string) ([]byte, error) {
+func render(ctx context.Context, d *report.Document, format string, pdf *report.PDFRenderer) ([]byte, error) {
 	if format == "pdf" {
-		return report.RenderPDF(ctx, d, chromium)
+		return pdf.RenderPDF(ctx, d)
 	}
 	var b bytes.Buffer
 	err := report.Render(&b, d, format)

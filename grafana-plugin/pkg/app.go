@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -80,8 +81,49 @@ func NewApp(_ context.Context, st backend.AppInstanceSettings) (instancemgmt.Ins
 	return a, nil
 }
 
-// Dispose implements instancemgmt.InstanceDisposer.
+// Dispose implements instancemgmt.InstanceDisposer. The PDF browser is
+// shared by every instance (see browsers) and closed at process shutdown.
 func (a *App) Dispose() {}
+
+// rendererSet holds one persistent headless Chromium per configured path for
+// the whole plugin process: instances (one per org and settings version)
+// share it, so a settings change does not kill a render in flight. main
+// closes them all when the plugin shuts down.
+type rendererSet struct {
+	mu     sync.Mutex
+	m      map[string]*report.PDFRenderer
+	closed bool
+}
+
+var browsers = &rendererSet{m: map[string]*report.PDFRenderer{}}
+
+// get returns the renderer for a Chromium path (the browser itself starts on
+// the first PDF).
+func (s *rendererSet) get(chromium string) *report.PDFRenderer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.m[chromium]
+	if p == nil {
+		p = report.NewPDFRenderer(chromium, 2)
+		if !s.closed {
+			s.m[chromium] = p
+		} else {
+			p.Close() // shutting down: renders fail rather than start a browser
+		}
+	}
+	return p
+}
+
+// closeAll kills every browser and removes their temporary directories.
+func (s *rendererSet) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, p := range s.m {
+		p.Close()
+		delete(s.m, k)
+	}
+	s.closed = true
+}
 
 func (a *App) client() *promapi.Client {
 	c := promapi.New(a.s.PrometheusURL)
@@ -298,8 +340,12 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 	if format == "pdf" {
 		pctx, pcancel := context.WithTimeout(context.Background(), 120*time.Second)
 		defer pcancel()
-		b, err := report.RenderPDF(pctx, d, a.s.ChromiumPath)
+		b, err := browsers.get(a.s.ChromiumPath).RenderPDF(pctx, d)
 		if err != nil {
+			if report.KindOf(err) == report.ErrTimeout {
+				a.fail(w, err)
+				return
+			}
 			writeJSON(w, http.StatusInternalServerError, apiError{"PDF rendering failed: " + err.Error()})
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net"
@@ -35,8 +36,10 @@ func buildPlugin(t *testing.T) string {
 }
 
 type grafana struct {
-	diag grpcplugin.DiagnosticsClient
-	res  grpcplugin.ResourceClient
+	diag   grpcplugin.DiagnosticsClient
+	res    grpcplugin.ResourceClient
+	cmd    *exec.Cmd
+	client *plugin.Client
 }
 
 // startPlugin starts the binary like Grafana does: go-plugin handshake
@@ -70,7 +73,7 @@ func startPlugin(t *testing.T, bin string) *grafana {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &grafana{diag: d.(grpcplugin.DiagnosticsClient), res: r.(grpcplugin.ResourceClient)}
+	return &grafana{diag: d.(grpcplugin.DiagnosticsClient), res: r.(grpcplugin.ResourceClient), cmd: cmd, client: client}
 }
 
 func pctx(org int64, jsonData map[string]any) *pluginv2.PluginContext {
@@ -299,7 +302,84 @@ func TestPluginGRPC(t *testing.T) {
 				t.Errorf("PDF text lacks %q", want)
 			}
 		}
+		// A second PDF is printed by the same (persistent) browser, and
+		// stopping the plugin the way Grafana does leaves no browser behind.
+		before := descendants(g.cmd.Process.Pid)
+		if len(before) == 0 {
+			t.Fatal("no browser process under the plugin after a PDF")
+		}
+		r = g.call(t, good, "GET", "/reports/hosts/2026-10.pdf")
+		if r.code != 200 || !bytes.HasPrefix(r.body, []byte("%PDF-")) {
+			t.Fatalf("second pdf: %d %.300s", r.code, r.body)
+		}
+		after := descendants(g.cmd.Process.Pid)
+		for pid, c := range before {
+			if _, ok := after[pid]; !ok && !strings.Contains(c, "--type=") { // tabs' renderers come and go
+				t.Errorf("browser process %s (%s) gone after the second PDF: not reused", pid, c)
+			}
+		}
+		g.client.Kill()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var left []string
+			for pid, cmdline := range before {
+				if alive(pid) {
+					left = append(left, cmdline)
+				}
+			}
+			if len(left) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("browser processes left after the plugin stopped: %v", left)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
+}
+
+// descendants maps every live (non-zombie) descendant of pid to its
+// command line.
+func descendants(pid int) map[string]string {
+	parent := map[string]string{}
+	cmdline := map[string]string{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		st, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(string(st), ')')
+		f := strings.Fields(string(st)[i+1:])
+		if len(f) < 2 || f[0] == "Z" {
+			continue
+		}
+		parent[e.Name()] = f[1]
+		c, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		cmdline[e.Name()] = strings.ReplaceAll(string(c), "\x00", " ")
+	}
+	out := map[string]string{}
+	root := fmt.Sprint(pid)
+	for p := range parent {
+		for q, n := parent[p], 0; q != "" && n < 64; q, n = parent[q], n+1 {
+			if q == root {
+				out[p] = cmdline[p]
+				break
+			}
+		}
+	}
+	return out
+}
+
+// alive reports whether /proc/pid exists and is not a zombie.
+func alive(pid string) bool {
+	st, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(st), ')')
+	f := strings.Fields(string(st)[i+1:])
+	return len(f) > 0 && f[0] != "Z"
 }
 
 func urlEscape(s string) string {

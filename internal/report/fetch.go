@@ -197,6 +197,34 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 			return nil, err
 		}
 	}
+	// Entities with exporter restarts: their raw samples, one query per
+	// counter for all of them.
+	raw := make([]map[string]Series, len(names))
+	var restarted []string
+	for k, n := range resets {
+		if ls, ok := labels[k]; ok && n > 0 {
+			restarted = append(restarted, ls[f.nameLabel])
+		}
+	}
+	if len(restarted) > 0 {
+		extra := f.nameLabel + "=~" + RegexAlternation(uniq(restarted))
+		var fns []func() error
+		for i, n := range names {
+			i, n := i, n
+			fns = append(fns, func() error {
+				res, err := r.query("raw samples (counter reset) of "+n, fmt.Sprintf("%s%s %s", r.selector(n, extra), R, E), r.end())
+				m := map[string]Series{}
+				for _, s := range res {
+					m[labelKey(s.Labels)] = s
+				}
+				raw[i] = m
+				return err
+			})
+		}
+		if err := parallel(fns...); err != nil {
+			return nil, err
+		}
+	}
 	ms := r.month.Seconds()
 	var res []EntityResult
 	for k, ls := range labels {
@@ -214,10 +242,8 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 				c.Delta = endV
 				c.Note = "no sample at the month start: the series began inside the month at 0"
 			}
-			if resets[k] > 0 {
-				if err := r.piecewise(n, ls, &c, starts[i], k); err != nil {
-					return nil, err
-				}
+			if rs, ok := raw[i][k]; ok && resets[k] > 0 {
+				r.piecewise(rs, &c, starts[i], k)
 			}
 			e.Counters[n] = c
 		}
@@ -238,36 +264,22 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 	return res, nil
 }
 
-// piecewise sums a counter's increase from its raw samples (after a reset).
-func (r *run) piecewise(name string, ls map[string]string, c *Counter, starts map[string]float64, k string) error {
-	ms := []string{}
-	for lk, lv := range ls {
-		ms = append(ms, lk+"="+QuoteLabelValue(lv))
+// piecewise sums a counter's increase from its raw samples rs in the month
+// (after a reset).
+func (r *run) piecewise(rs Series, c *Counter, starts map[string]float64, k string) {
+	var st *float64
+	if v, ok := starts[k]; ok {
+		st = &v
 	}
-	sort.Strings(ms)
-	raw, err := r.query("raw samples (counter reset) of "+name, fmt.Sprintf("%s{%s}%s %s", name, strings.Join(ms, ","), r.rangeSel(), at(r.end())), r.end())
-	if err != nil {
-		return err
+	var vals []float64
+	for _, p := range rs.Points {
+		if p.T.Equal(r.start()) && st != nil {
+			continue // the start value itself
+		}
+		vals = append(vals, p.V)
 	}
-	for _, rs := range raw {
-		if labelKey(rs.Labels) != k {
-			continue
-		}
-		var st *float64
-		if v, ok := starts[k]; ok {
-			st = &v
-		}
-		var vals []float64
-		for _, p := range rs.Points {
-			if p.T.Equal(r.start()) && st != nil {
-				continue // the start value itself
-			}
-			vals = append(vals, p.V)
-		}
-		c.Delta, c.Resets = CounterDelta(st, vals)
-		c.Note = fmt.Sprintf("%d counter reset(s): increase summed piecewise from raw samples", c.Resets)
-	}
-	return nil
+	c.Delta, c.Resets = CounterDelta(st, vals)
+	c.Note = fmt.Sprintf("%d counter reset(s): increase summed piecewise from raw samples", c.Resets)
 }
 
 // nz maps NaN to -1 (JSON has no NaN).

@@ -76,39 +76,27 @@ func (r *run) fetchIncidents(f family, ents []EntityResult) error {
 	if len(cand) == 0 {
 		return nil
 	}
-	// Batch the candidates in groups to keep selectors and answers small.
-	const batch = 50
-	for b := 0; b < len(cand); b += batch {
-		e := b + batch
-		if e > len(cand) {
-			e = len(cand)
-		}
-		group := cand[b:e]
-		var vals []string
-		seen := map[string]bool{}
-		for _, i := range group {
-			v := ents[i].Labels[f.nameLabel]
-			if !seen[v] {
-				seen[v] = true
-				vals = append(vals, v)
-			}
-		}
-		sort.Strings(vals)
-		extra := f.nameLabel + "=~" + RegexAlternation(vals)
-		step := 300 * time.Second
-		pts, err := r.zoomSeries(f, extra, group, ents, downAtStart, step)
+	// All candidates at once: the coarse query is one series per entity,
+	// and the fine queries are per day, each holding only the entities that
+	// changed state that day, so selectors and answers stay small.
+	var vals []string
+	for i := range names {
+		vals = append(vals, i)
+	}
+	sort.Strings(vals)
+	extra := f.nameLabel + "=~" + RegexAlternation(vals)
+	step := 300 * time.Second
+	pts, err := r.zoomSeries(f, extra, cand, ents, downAtStart, step)
+	if err != nil {
+		return err
+	}
+	for _, i := range cand {
+		k := labelKey(ents[i].Labels)
+		incs, err := r.walk(f, ents[i].Labels, pts[k], step, downAtStart[k])
 		if err != nil {
 			return err
 		}
-		for _, i := range group {
-			k := labelKey(ents[i].Labels)
-			p := pts[k]
-			incs, err := r.walk(f, ents[i].Labels, p, step, downAtStart[k])
-			if err != nil {
-				return err
-			}
-			ents[i].Incidents = incs
-		}
+		ents[i].Incidents = incs
 	}
 	return nil
 }
@@ -124,16 +112,15 @@ func (r *run) zoomSeries(f family, extra string, group []int, ents []EntityResul
 		return nil, err
 	}
 	want := map[string]bool{}
+	nameOf := map[string]string{}
 	for _, i := range group {
-		want[labelKey(ents[i].Labels)] = true
+		k := labelKey(ents[i].Labels)
+		want[k] = true
+		nameOf[k] = ents[i].Labels[f.nameLabel]
 	}
 	days := map[int64][]string{} // day end (unix) → entity name-label values
 	mark := func(end time.Time, k string) {
-		for _, i := range group {
-			if labelKey(ents[i].Labels) == k {
-				days[end.Unix()] = append(days[end.Unix()], ents[i].Labels[f.nameLabel])
-			}
-		}
+		days[end.Unix()] = append(days[end.Unix()], nameOf[k])
 	}
 	for _, s := range coarse {
 		k := labelKey(s.Labels)
@@ -226,24 +213,22 @@ func uniq(v []string) []string {
 	return out
 }
 
-// incidentSeries fetches the four series and merges them per entity.
+// incidentSeries fetches the four series (one query_range with a
+// __name__ alternation) and merges them per entity.
 func (r *run) incidentSeries(f family, extra string, s, e time.Time, step time.Duration) (map[string][]ipt, error) {
-	type res struct {
-		name string
-		ser  []Series
-	}
 	names := []string{f.changes, f.lastChange, f.down, f.maintDown}
-	out := make([][]Series, len(names))
-	var fns []func() error
-	for i, n := range names {
-		i, n := i, n
-		fns = append(fns, func() (err error) {
-			out[i], err = r.queryRange("incident reconstruction: "+n, r.selector(n, extra), s, e, step)
-			return
-		})
-	}
-	if err := parallel(fns...); err != nil {
+	ser, err := r.queryRange("incident reconstruction: "+strings.Join(names, ", "),
+		r.selector("", "__name__=~"+RegexAlternation(names), extra), s, e, step)
+	if err != nil {
 		return nil, err
+	}
+	out := make([][]Series, len(names))
+	for _, se := range ser {
+		for i, n := range names {
+			if se.Labels["__name__"] == n {
+				out[i] = append(out[i], se)
+			}
+		}
 	}
 	byKey := map[string]map[int64]*ipt{}
 	for i := range names {
