@@ -191,13 +191,8 @@ func (r *run) commonSummary(d *Document, es []EntityResult, what, whatEN string)
 // ---- lines ----
 
 func (r *run) buildLines(d *Document) error {
-	es, err := r.fetchAvailability("line")
-	if err != nil {
-		return err
-	}
-	d.Entities = es
-	r.commonSummary(d, es, "线路", "Lines")
-	// Quality figures.
+	// Quality figures (independent of the availability family, so both are
+	// fetched at once).
 	sel := r.selector
 	R, E := r.rangeSel(), at(r.end())
 	type q struct {
@@ -214,7 +209,8 @@ func (r *run) buildLines(d *Document) error {
 		{"capacity", "contracted capacity", fmt.Sprintf("8 * max by (line) (last_over_time(%s%s %s))", sel("line_capacity_bytes_per_second"), R, E)},
 	}
 	vals := make([]map[string]float64, len(qs))
-	var fns []func() error
+	var es []EntityResult
+	fns := []func() error{func() (err error) { es, err = r.fetchAvailability("line"); return }}
 	for i, x := range qs {
 		i, x := i, x
 		fns = append(fns, func() error {
@@ -235,6 +231,8 @@ func (r *run) buildLines(d *Document) error {
 	if err := parallel(fns...); err != nil {
 		return err
 	}
+	d.Entities = es
+	r.commonSummary(d, es, "线路", "Lines")
 	for i := range d.Entities {
 		e := &d.Entities[i]
 		e.Extra = map[string]float64{}

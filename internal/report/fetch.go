@@ -128,19 +128,9 @@ func familyFor(ns string) family {
 func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 	f := familyFor(ns)
 	R, E, S := r.rangeSel(), at(r.end()), at(r.start())
-	disc, err := r.query("entities and counter resets in the month ("+f.observed+")", fmt.Sprintf("resets(%s%s %s)", r.selector(f.observed), R, E), r.end())
-	if err != nil {
-		return nil, err
-	}
-	labels := map[string]map[string]string{}
-	resets := map[string]int{}
-	for _, s := range disc {
-		k := labelKey(s.Labels)
-		labels[k] = stripName(s.Labels)
-		if len(s.Points) > 0 {
-			resets[k] = int(s.Points[0].V)
-		}
-	}
+	// The range scan, the instant values and the states at the month start
+	// (for the incidents) do not depend on each other: one round.
+	var disc, upS, unkS []Series
 	names := []string{f.observed, f.down, f.maint, f.maintDown, f.changes}
 	ends := make([]map[string]float64, len(names))
 	starts := make([]map[string]float64, len(names))
@@ -153,7 +143,20 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		}
 		return m
 	}
-	var fns []func() error
+	fns := []func() error{
+		func() (err error) {
+			disc, err = r.query("entities and counter resets in the month ("+f.observed+")", fmt.Sprintf("resets(%s%s %s)", r.selector(f.observed), R, E), r.end())
+			return
+		},
+		func() (err error) {
+			upS, err = r.query("state at the month start of "+f.up, fmt.Sprintf("%s %s", r.selector(f.up), at(r.start())), r.end())
+			return
+		},
+		func() (err error) {
+			unkS, err = r.query("unknown at the month start of "+f.unknownGauge, fmt.Sprintf("%s %s", r.selector(f.unknownGauge), at(r.start())), r.end())
+			return
+		},
+	}
 	for i, n := range names {
 		i, n := i, n
 		fns = append(fns, func() error {
@@ -168,6 +171,15 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 	}
 	if err := parallel(fns...); err != nil {
 		return nil, err
+	}
+	labels := map[string]map[string]string{}
+	resets := map[string]int{}
+	for _, s := range disc {
+		k := labelKey(s.Labels)
+		labels[k] = stripName(s.Labels)
+		if len(s.Points) > 0 {
+			resets[k] = int(s.Points[0].V)
+		}
 	}
 	// Entities whose exporter stopped before the month end.
 	var vanished []string
@@ -258,7 +270,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		res = append(res, e)
 	}
 	sort.Slice(res, func(i, j int) bool { return labelKey(res[i].Labels) < labelKey(res[j].Labels) })
-	if err := r.fetchIncidents(f, res); err != nil {
+	if err := r.fetchIncidents(f, res, upS, unkS); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -37,18 +37,11 @@ type openInc struct {
 	note           string
 }
 
-func (r *run) fetchIncidents(f family, ents []EntityResult) error {
+// fetchIncidents fills ents' incidents; upS and unkS are NS_up and
+// NS_unknown at the month start (who was down then).
+func (r *run) fetchIncidents(f family, ents []EntityResult, upS, unkS []Series) error {
 	if len(ents) == 0 {
 		return nil
-	}
-	// Who was down at the month start?
-	upS, err := r.query("state at the month start of "+f.up, fmt.Sprintf("%s %s", r.selector(f.up), at(r.start())), r.end())
-	if err != nil {
-		return err
-	}
-	unkS, err := r.query("unknown at the month start of "+f.unknownGauge, fmt.Sprintf("%s %s", r.selector(f.unknownGauge), at(r.start())), r.end())
-	if err != nil {
-		return err
 	}
 	unknownAtStart := map[string]bool{}
 	for _, s := range unkS {

@@ -42,6 +42,7 @@ type apiResp struct {
 		ResultType string          `json:"resultType"`
 		Result     json.RawMessage `json:"result"`
 	} `json:"data"`
+	parsed []report.Series // set by successEnvelope
 }
 
 // redactedBase is the URL without userinfo, for messages.
@@ -102,6 +103,9 @@ func (c *Client) do(ctx context.Context, path string, form url.Values) (*apiResp
 			return nil, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
 		}
 		return nil, report.Errorf(report.ErrUnavailable, "reading answer from Prometheus at %s failed", c.redactedBase())
+	}
+	if ar, ok := successEnvelope(body); ok && resp.StatusCode == http.StatusOK {
+		return ar, nil
 	}
 	var ar apiResp
 	if err := json.Unmarshal(body, &ar); err != nil {
@@ -174,6 +178,12 @@ func (c *Client) parse(ar *apiResp) ([]report.Series, error) {
 	case "vector", "matrix":
 	default:
 		return nil, report.Errorf(report.ErrUnavailable, "unexpected result type %q", ar.Data.ResultType)
+	}
+	if ar.parsed != nil {
+		return ar.parsed, nil
+	}
+	if out, err := parseSeriesFast(ar.Data.Result); err == nil {
+		return out, nil
 	}
 	var rs []rawSeries
 	if err := json.Unmarshal(ar.Data.Result, &rs); err != nil {
