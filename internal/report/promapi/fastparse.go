@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/jianguan/jianguan/internal/report"
 )
@@ -168,13 +167,7 @@ func (p *fastParser) point() (report.Point, error) {
 	if !p.eat(']') {
 		return report.Point{}, errFast
 	}
-	v, err := strconv.ParseFloat(vs, 64)
-	if err != nil {
-		return report.Point{}, err
-	}
-	sec := int64(t)
-	ns := int64((t - float64(sec)) * 1e9)
-	return report.Point{T: time.Unix(sec, ns).Round(time.Millisecond).UTC(), V: v}, nil
+	return point(t, vs)
 }
 
 func (p *fastParser) series() (report.Series, error) {

@@ -154,6 +154,11 @@ func parsePoint(p []any) (report.Point, error) {
 	if !ok {
 		return report.Point{}, fmt.Errorf("bad value")
 	}
+	return point(ts, s)
+}
+
+// point is a sample from its JSON timestamp and value literal.
+func point(ts float64, s string) (report.Point, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return report.Point{}, err
