@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/jianguan/jianguan/internal/report"
 )
@@ -26,6 +27,9 @@ func parseSeriesFast(b []byte) ([]report.Series, error) {
 	var out []report.Series
 	p.ws()
 	if p.eat(']') {
+		if p.ws(); p.i != len(p.b) {
+			return nil, errFast
+		}
 		return []report.Series{}, nil
 	}
 	for {
@@ -34,14 +38,11 @@ func parseSeriesFast(b []byte) ([]report.Series, error) {
 			return nil, err
 		}
 		out = append(out, s)
-		p.ws()
-		if p.eat(',') {
-			continue
-		}
-		if p.eat(']') {
+		if done, err := p.next(']'); err != nil {
+			return nil, err
+		} else if done {
 			break
 		}
-		return nil, errFast
 	}
 	p.ws()
 	if p.i != len(p.b) {
@@ -98,6 +99,19 @@ func (p *fastParser) ws() {
 	}
 }
 
+// next consumes the separator after a member: ',' (more follow) or the
+// closing byte (done); anything else is an error.
+func (p *fastParser) next(closing byte) (done bool, err error) {
+	p.ws()
+	if p.eat(',') {
+		return false, nil
+	}
+	if p.eat(closing) {
+		return true, nil
+	}
+	return false, errFast
+}
+
 func (p *fastParser) eat(c byte) bool {
 	if p.i < len(p.b) && p.b[p.i] == c {
 		p.i++
@@ -124,6 +138,9 @@ func (p *fastParser) str() (string, error) {
 			raw := p.b[st:p.i]
 			p.i++
 			if !esc {
+				if !utf8.Valid(raw) {
+					return "", errFast // encoding/json substitutes U+FFFD
+				}
 				return string(raw), nil
 			}
 			var s string
@@ -152,7 +169,7 @@ func (p *fastParser) point() (report.Point, error) {
 		p.i++
 	}
 	t, err := strconv.ParseFloat(string(p.b[st:p.i]), 64)
-	if err != nil {
+	if err != nil || !jsonNumber(p.b[st:p.i]) {
 		return report.Point{}, errFast
 	}
 	p.ws()
@@ -176,15 +193,20 @@ func (p *fastParser) series() (report.Series, error) {
 	if !p.eat('{') {
 		return s, errFast
 	}
+	p.ws()
+	if p.eat('}') {
+		return s, nil
+	}
+	seen := map[string]bool{}
 	for {
-		p.ws()
-		if p.eat('}') {
-			return s, nil
-		}
 		k, err := p.str()
 		if err != nil {
 			return s, err
 		}
+		if seen[k] || (k == "value" && seen["values"]) {
+			return s, errFast // unusual shapes: encoding/json decides
+		}
+		seen[k] = true
 		p.ws()
 		if !p.eat(':') {
 			return s, errFast
@@ -195,54 +217,82 @@ func (p *fastParser) series() (report.Series, error) {
 			if !p.eat('{') {
 				return s, errFast
 			}
-			for {
-				p.ws()
-				if p.eat('}') {
-					break
+			if p.ws(); !p.eat('}') {
+				for {
+					lk, err := p.str()
+					if err != nil {
+						return s, err
+					}
+					p.ws()
+					if !p.eat(':') {
+						return s, errFast
+					}
+					lv, err := p.str()
+					if err != nil {
+						return s, err
+					}
+					s.Labels[lk] = lv
+					if done, err := p.next('}'); err != nil {
+						return s, err
+					} else if done {
+						break
+					}
 				}
-				lk, err := p.str()
-				if err != nil {
-					return s, err
-				}
-				p.ws()
-				if !p.eat(':') {
-					return s, errFast
-				}
-				lv, err := p.str()
-				if err != nil {
-					return s, err
-				}
-				s.Labels[lk] = lv
-				p.ws()
-				p.eat(',')
 			}
 		case "value":
 			pt, err := p.point()
 			if err != nil {
 				return s, err
 			}
-			s.Points = []report.Point{pt}
+			s.Points = append([]report.Point{pt}, s.Points...)
 		case "values":
 			if !p.eat('[') {
 				return s, errFast
 			}
-			for {
-				p.ws()
-				if p.eat(']') {
-					break
+			if p.ws(); !p.eat(']') {
+				for {
+					pt, err := p.point()
+					if err != nil {
+						return s, err
+					}
+					s.Points = append(s.Points, pt)
+					if done, err := p.next(']'); err != nil {
+						return s, err
+					} else if done {
+						break
+					}
 				}
-				pt, err := p.point()
-				if err != nil {
-					return s, err
-				}
-				s.Points = append(s.Points, pt)
-				p.ws()
-				p.eat(',')
 			}
 		default:
 			return s, errFast // histograms and the like: encoding/json
 		}
-		p.ws()
-		p.eat(',')
+		if done, err := p.next('}'); err != nil {
+			return s, err
+		} else if done {
+			return s, nil
+		}
 	}
+}
+
+// jsonNumber reports whether b is a JSON number (strconv also takes Inf,
+// NaN, hex and underscores).
+func jsonNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i >= len(b) || b[i] < '0' || b[i] > '9' {
+		return false
+	}
+	if b[i] == '0' && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9' {
+		return false
+	}
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case c >= '0' && c <= '9', c == '.', c == 'e', c == 'E', c == '+', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -75,3 +75,55 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSeriesFast: the hand-written decoder never panics, and whatever
+// it accepts, encoding/json accepts too and decodes to the same series.
+func FuzzParseSeriesFast(f *testing.F) {
+	for _, s := range []string{
+		`[{"metric":{"__name__":"x","line":"线路-1","q":"a\"b\\c\u003cd"},"values":[[1790784000,"0"],[1790784300.123,"12.5"],[1,"NaN"],[2,"+Inf"],[3,"-1e-7"]]},{"metric":{},"values":[]}]`,
+		`[{"metric":{"host":"h1"},"value":[1793462400,"1795000000"]}]`,
+		`[]`, ` [ {"metric" : {"a":"b"} , "values" : [ [1, "2"] ] } ]`, `[{"metric":{},"value":[1e3,"1"]}]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := parseSeriesFast(b)
+		if err != nil {
+			return
+		}
+		var ref []rawSeries
+		if err := json.Unmarshal(b, &ref); err != nil {
+			t.Fatalf("fast decoder accepted what encoding/json rejects (%v): %q", err, b)
+		}
+		if len(ref) != len(got) {
+			t.Fatalf("%d series, encoding/json %d: %q", len(got), len(ref), b)
+		}
+		for i, r := range ref {
+			var pts [][]any
+			if r.Value != nil {
+				pts = append(pts, r.Value)
+			}
+			pts = append(pts, r.Values...)
+			if len(pts) != len(got[i].Points) {
+				t.Fatalf("series %d: %d points, want %d: %q", i, len(got[i].Points), len(pts), b)
+			}
+			for j, p := range pts {
+				wp, err := parsePoint(p)
+				if err != nil {
+					t.Fatalf("fast decoder accepted a point the general path rejects (%v): %q", err, b)
+				}
+				gp := got[i].Points[j]
+				if !wp.T.Equal(gp.T) || !(wp.V == gp.V || math.IsNaN(wp.V) && math.IsNaN(gp.V)) {
+					t.Fatalf("series %d point %d: %v, want %v: %q", i, j, gp, wp, b)
+				}
+			}
+			lw := r.Metric
+			if lw == nil {
+				lw = map[string]string{}
+			}
+			if !reflect.DeepEqual(lw, got[i].Labels) {
+				t.Fatalf("labels %v, want %v: %q", got[i].Labels, lw, b)
+			}
+		}
+	})
+}
