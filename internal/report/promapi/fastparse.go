@@ -274,25 +274,41 @@ func (p *fastParser) series() (report.Series, error) {
 	}
 }
 
-// jsonNumber reports whether b is a JSON number (strconv also takes Inf,
-// NaN, hex and underscores).
+// jsonNumber reports whether b is a JSON number,
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? (strconv also takes Inf,
+// NaN, hex, underscores and "1.").
 func jsonNumber(b []byte) bool {
 	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
-	if i >= len(b) || b[i] < '0' || b[i] > '9' {
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else if digits() == 0 {
 		return false
 	}
-	if b[i] == '0' && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9' {
-		return false
-	}
-	for ; i < len(b); i++ {
-		switch c := b[i]; {
-		case c >= '0' && c <= '9', c == '.', c == 'e', c == 'E', c == '+', c == '-':
-		default:
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
 			return false
 		}
 	}
-	return true
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
 }
