@@ -89,6 +89,7 @@ func WriteText(out *bytes.Buffer, om bool, cs ...Texter) error {
 		}
 	}()
 	fams := map[*prometheus.Desc]*family{}
+	byName := map[string]*family{} // descriptors of one name share a family, as in the registry
 	var err error
 	for m := range ch {
 		if err != nil {
@@ -102,7 +103,14 @@ func WriteText(out *bytes.Buffer, om bool, cs ...Texter) error {
 				err = fmt.Errorf("constmetric: descriptor %s was not made by NewDesc", d)
 				continue
 			}
-			f = &family{info: v.(descInfo)}
+			info := v.(descInfo)
+			if f = byName[info.name]; f == nil {
+				f = &family{info: info}
+				byName[info.name] = f
+			} else if f.info.help != info.help {
+				err = fmt.Errorf("constmetric: %s has two help texts: %q and %q", info.name, f.info.help, info.help)
+				continue
+			}
 			fams[d] = f
 		}
 		k := byte(0)
@@ -128,8 +136,8 @@ func WriteText(out *bytes.Buffer, om bool, cs ...Texter) error {
 	if err != nil {
 		return err
 	}
-	list := make([]*family, 0, len(fams))
-	for _, f := range fams {
+	list := make([]*family, 0, len(byName))
+	for _, f := range byName {
 		list = append(list, f)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].info.name < list[j].info.name })

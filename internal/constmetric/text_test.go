@@ -170,3 +170,28 @@ func BenchmarkExposition(b *testing.B) {
 		}
 	})
 }
+
+// TestWriteTextMergesFamiliesByName: two descriptors of one name (two
+// collectors exporting the same metric for different targets) give one
+// family, as the registry merges them; differing help texts are an error.
+func TestWriteTextMergesFamiliesByName(t *testing.T) {
+	d1 := NewDesc("t_merged_up", "Up.", []string{"line"})
+	d2 := NewDesc("t_merged_up", "Up.", []string{"line"})
+	a := &testCollector{ms: []prometheus.Metric{&Metric{D: d1, Labels: LabelPairs([]string{"line"}, []string{"a"}), Value: 1}}}
+	b := &testCollector{ms: []prometheus.Metric{&Metric{D: d2, Labels: LabelPairs([]string{"line"}, []string{"b"}), Value: 0}}}
+	var got bytes.Buffer
+	if err := WriteText(&got, false, a, b); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(got.String(), "# TYPE t_merged_up gauge"); n != 1 {
+		t.Errorf("%d TYPE lines, want 1:\n%s", n, got.String())
+	}
+	if !strings.Contains(got.String(), `t_merged_up{line="a"} 1`) || !strings.Contains(got.String(), `t_merged_up{line="b"} 0`) {
+		t.Errorf("samples missing:\n%s", got.String())
+	}
+	d3 := NewDesc("t_merged_up", "Other help.", []string{"line"})
+	c := &testCollector{ms: []prometheus.Metric{&Metric{D: d3, Labels: LabelPairs([]string{"line"}, []string{"c"}), Value: 1}}}
+	if err := WriteText(&got, false, a, c); err == nil || !strings.Contains(err.Error(), "two help texts") {
+		t.Errorf("err = %v, want a help conflict", err)
+	}
+}
