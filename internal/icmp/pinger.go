@@ -537,9 +537,12 @@ func (p *Pinger) write(pr *probe, buf *[]byte) (Result, bool) {
 	// Never let one full send buffer stall every other probe: a write
 	// that cannot complete at once fails this probe only.
 	_ = f.conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	// Counted before the write: the reply (and its callback) can come
+	// before WriteTo returns, and Stats must never show more replies than
+	// requests sent.
+	p.st.sent.Add(1)
 	_, err := f.conn.WriteTo(b, dst)
 	if err == nil {
-		p.st.sent.Add(1)
 		return Result{}, false
 	}
 	p.mu.Lock()
@@ -552,7 +555,6 @@ func (p *Pinger) write(pr *probe, buf *[]byte) (Result, bool) {
 	if already {
 		return Result{}, false
 	}
-	p.st.sent.Add(1)
 	r := Result{Addr: pr.addr, Seq: seq, Sent: pr.sent, Err: err}
 	if IsUnreachable(err) {
 		r.Reason = ReasonUnreachable
