@@ -2,9 +2,12 @@ package promapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
+
+	"github.com/jianguan/jianguan/internal/report"
 )
 
 // The hand-written decoder gives exactly what encoding/json gives, and
@@ -31,34 +34,8 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := c.parse(ar)
-		var ref []rawSeries
-		json.Unmarshal(slow.Data.Result, &ref)
-		if len(ref) != len(got) {
-			t.Fatalf("%d series, encoding/json %d", len(got), len(ref))
-		}
-		for i, r := range ref {
-			var pts [][]any
-			if r.Value != nil {
-				pts = append(pts, r.Value)
-			}
-			pts = append(pts, r.Values...)
-			if len(pts) != len(got[i].Points) {
-				t.Fatalf("series %d: %d points, want %d", i, len(got[i].Points), len(pts))
-			}
-			for j, p := range pts {
-				wp, _ := parsePoint(p)
-				gp := got[i].Points[j]
-				if !wp.T.Equal(gp.T) || !(wp.V == gp.V || math.IsNaN(wp.V) && math.IsNaN(gp.V)) {
-					t.Errorf("series %d point %d: %v, want %v", i, j, gp, wp)
-				}
-			}
-			lw := r.Metric
-			if lw == nil {
-				lw = map[string]string{}
-			}
-			if !reflect.DeepEqual(lw, got[i].Labels) {
-				t.Errorf("labels %v, want %v", got[i].Labels, lw)
-			}
+		if err := matchEncodingJSON(slow.Data.Result, got); err != nil {
+			t.Error(err)
 		}
 		if len(want) != len(got) {
 			t.Errorf("parse paths disagree: %d vs %d series", len(want), len(got))
@@ -91,39 +68,48 @@ func FuzzParseSeriesFast(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var ref []rawSeries
-		if err := json.Unmarshal(b, &ref); err != nil {
-			t.Fatalf("fast decoder accepted what encoding/json rejects (%v): %q", err, b)
-		}
-		if len(ref) != len(got) {
-			t.Fatalf("%d series, encoding/json %d: %q", len(got), len(ref), b)
-		}
-		for i, r := range ref {
-			var pts [][]any
-			if r.Value != nil {
-				pts = append(pts, r.Value)
-			}
-			pts = append(pts, r.Values...)
-			if len(pts) != len(got[i].Points) {
-				t.Fatalf("series %d: %d points, want %d: %q", i, len(got[i].Points), len(pts), b)
-			}
-			for j, p := range pts {
-				wp, err := parsePoint(p)
-				if err != nil {
-					t.Fatalf("fast decoder accepted a point the general path rejects (%v): %q", err, b)
-				}
-				gp := got[i].Points[j]
-				if !wp.T.Equal(gp.T) || !(wp.V == gp.V || math.IsNaN(wp.V) && math.IsNaN(gp.V)) {
-					t.Fatalf("series %d point %d: %v, want %v: %q", i, j, gp, wp, b)
-				}
-			}
-			lw := r.Metric
-			if lw == nil {
-				lw = map[string]string{}
-			}
-			if !reflect.DeepEqual(lw, got[i].Labels) {
-				t.Fatalf("labels %v, want %v: %q", got[i].Labels, lw, b)
-			}
+		if err := matchEncodingJSON(b, got); err != nil {
+			t.Fatalf("%v: %q", err, b)
 		}
 	})
+}
+
+// matchEncodingJSON checks got, what the hand-written decoder made of the
+// result array raw, against encoding/json and the general point parser.
+func matchEncodingJSON(raw []byte, got []report.Series) error {
+	var ref []rawSeries
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		return fmt.Errorf("fast decoder accepted what encoding/json rejects (%v)", err)
+	}
+	if len(ref) != len(got) {
+		return fmt.Errorf("%d series, encoding/json %d", len(got), len(ref))
+	}
+	for i, r := range ref {
+		var pts [][]any
+		if r.Value != nil {
+			pts = append(pts, r.Value)
+		}
+		pts = append(pts, r.Values...)
+		if len(pts) != len(got[i].Points) {
+			return fmt.Errorf("series %d: %d points, want %d", i, len(got[i].Points), len(pts))
+		}
+		for j, p := range pts {
+			wp, err := parsePoint(p)
+			if err != nil {
+				return fmt.Errorf("fast decoder accepted a point the general path rejects (%v)", err)
+			}
+			gp := got[i].Points[j]
+			if !wp.T.Equal(gp.T) || !(wp.V == gp.V || math.IsNaN(wp.V) && math.IsNaN(gp.V)) {
+				return fmt.Errorf("series %d point %d: %v, want %v", i, j, gp, wp)
+			}
+		}
+		lw := r.Metric
+		if lw == nil {
+			lw = map[string]string{}
+		}
+		if !reflect.DeepEqual(lw, got[i].Labels) {
+			return fmt.Errorf("labels %v, want %v", got[i].Labels, lw)
+		}
+	}
+	return nil
 }
