@@ -34,6 +34,9 @@ type Texter interface {
 
 type descInfo struct {
 	name, help string
+	// HELP text escaped once, for the text format and for OpenMetrics
+	// (which also escapes double quotes).
+	helpText, helpOM string
 }
 
 var descs sync.Map // *prometheus.Desc → descInfo
@@ -42,7 +45,8 @@ var descs sync.Map // *prometheus.Desc → descInfo
 // name and help for WriteText.
 func NewDesc(name, help string, labels []string) *prometheus.Desc {
 	d := prometheus.NewDesc(name, help, labels, nil)
-	descs.Store(d, descInfo{name: name, help: help})
+	descs.Store(d, descInfo{name: name, help: help,
+		helpText: textHelpEscaper.Replace(help), helpOM: omHelpEscaper.Replace(help)})
 	return d
 }
 
@@ -160,7 +164,11 @@ func WriteText(out *bytes.Buffer, om bool, cs ...Texter) error {
 		out.WriteString("# HELP ")
 		out.WriteString(name)
 		out.WriteByte(' ')
-		out.WriteString(escapeHelp(f.info.help, om))
+		if om {
+			out.WriteString(f.info.helpOM)
+		} else {
+			out.WriteString(f.info.helpText)
+		}
 		out.WriteString("\n# TYPE ")
 		out.WriteString(name)
 		out.WriteByte(' ')
@@ -257,13 +265,10 @@ func appendEscaped(b []byte, s string) []byte {
 	return b
 }
 
-func escapeHelp(s string, om bool) string {
-	r := strings.NewReplacer("\\", `\\`, "\n", `\n`)
-	if om {
-		r = strings.NewReplacer("\\", `\\`, "\n", `\n`, "\"", `\"`)
-	}
-	return r.Replace(s)
-}
+var (
+	textHelpEscaper = strings.NewReplacer("\\", `\\`, "\n", `\n`)
+	omHelpEscaper   = strings.NewReplacer("\\", `\\`, "\n", `\n`, "\"", `\"`)
+)
 
 // appendFloat formats a value as expfmt does: shortest 'g' form; in
 // OpenMetrics integral values get ".0".
