@@ -364,8 +364,8 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 // (250 ms apart), 240 at 60 s. Devices sharing a slot are
 // polled together: the process wakes a few times a second instead of once
 // per device, and the responses of a slot are read in one burst. With
-// 1 000 devices at 15 s this cut CPU per device poll from 0.86 ms (10 ms
-// grid, one wake-up per device) to 0.37 ms (make bench-snmp). Agents still
+// 1 000 devices at 15 s, make bench-snmp went from R = 0.449 (10 ms grid,
+// one wake-up per device) to 0.274 with this alone. Agents still
 // see one request per interval, at a stable time; the concurrency limit
 // still bounds the polls in flight.
 func phase(name string, interval time.Duration, now time.Time) time.Duration {
