@@ -245,8 +245,8 @@ func TestPluginGRPC(t *testing.T) {
 	}
 	r = g.call(t, good, "GET", "/reports/lines/2026-10.json?site=dc2")
 	json.Unmarshal(r.body, &idoc)
-	if len(idoc.Entities) != 1 || idoc.Entities[0].Name != "cm-bgp-2" {
-		t.Errorf("site filter: %+v", idoc.Entities)
+	if len(idoc.Entities) != 2 || idoc.Entities[0].Name != "cm-bgp-2" || idoc.Entities[1].Name != "ct-leased-2" {
+		t.Errorf("site filter (the scenario's two dc2 lines): %+v", idoc.Entities)
 	}
 
 	// Prometheus down → 502; too slow → 504; never a partial report; no secrets.

@@ -33,17 +33,24 @@ type Family struct {
 
 	mu       sync.RWMutex
 	trackers map[string]*entry
+	// batch is the start time given to trackers created since the last
+	// Collect (batchOpen): trackers created together (a start, a reload)
+	// share one start time, and no sample of an earlier lifetime of the
+	// same label values can be newer than it (see Tracker).
+	batch     time.Time
+	batchOpen bool
 
 	up, unknown, inMaint                          *prometheus.Desc
 	observed, down, maint, maintDown, unknownSecs *prometheus.Desc
-	changes, lastChange                           *prometheus.Desc
+	changes, lastChange, started                  *prometheus.Desc
 }
 
 type entry struct {
-	key    string
-	values []string
-	labels []*dto.LabelPair // built once: scrapes of 10 000 targets stay cheap
-	t      *Tracker
+	key     string
+	values  []string
+	labels  []*dto.LabelPair // built once: scrapes of 10 000 targets stay cheap
+	t       *Tracker
+	started float64 // NS_start_time_seconds
 }
 
 // NewFamily creates an empty family.
@@ -75,6 +82,8 @@ func NewFamily(o FamilyOpts) *Family {
 		unknownSecs: d("unknown_seconds_total", "Seconds the prober ran without a known state of the "+o.What+"."),
 		changes:     d("state_changes_total", "Confirmed state transitions of the "+o.What+"."),
 		lastChange:  d("last_change_timestamp_seconds", "Unix time of the last confirmed state transition of the "+o.What+" (0: none yet)."),
+		started: d("start_time_seconds", "Unix time from which the "+o.What+"'s counters count (they were 0 then): exporter start or target added. "+
+			"A new value means the counters were reset; reports find resets from it without reading every sample."),
 	}
 }
 
@@ -100,6 +109,14 @@ func key(values []string) string { return strings.Join(values, "\xff") }
 // Tracker returns the tracker for the label values, creating it with rule
 // and cal if needed. An existing tracker keeps its counters and gets the
 // new rule and calendar (config reload).
+//
+// A new tracker's NS_start_time_seconds is the time the first tracker was
+// created since the family was last collected, so the trackers of one start
+// or one reload share one value. An earlier lifetime of the same label values
+// (a previous process, or a tracker dropped by Retain) was last exposed at a
+// collection before that time, so every sample of it is older than the
+// start time: a report finds the last value before a reset at the start
+// time (internal/report, fetchAvailability).
 func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
 	if len(values) != len(f.opts.Labels) {
 		panic("avail: label values do not match family labels")
@@ -112,8 +129,12 @@ func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
 		return e.t
 	}
 	t := NewTracker(rule, cal)
+	if !f.batchOpen {
+		f.batch, f.batchOpen = f.now(), true
+	}
 	vals := append([]string(nil), values...)
-	f.trackers[k] = &entry{key: k, values: vals, labels: prometheus.MakeLabelPairs(f.up, vals), t: t}
+	f.trackers[k] = &entry{key: k, values: vals, labels: prometheus.MakeLabelPairs(f.up, vals), t: t,
+		started: float64(f.batch.UnixMilli()) / 1e3}
 	return t
 }
 
@@ -180,7 +201,7 @@ func (f *Family) entries() []*entry {
 
 // Describe implements prometheus.Collector.
 func (f *Family) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{f.up, f.unknown, f.inMaint, f.observed, f.down, f.maint, f.maintDown, f.unknownSecs, f.changes, f.lastChange} {
+	for _, d := range []*prometheus.Desc{f.up, f.unknown, f.inMaint, f.observed, f.down, f.maint, f.maintDown, f.unknownSecs, f.changes, f.lastChange, f.started} {
 		ch <- d
 	}
 }
@@ -190,6 +211,9 @@ func (f *Family) ConstMetricsOnly() {}
 
 // Collect implements prometheus.Collector.
 func (f *Family) Collect(ch chan<- prometheus.Metric) {
+	f.mu.Lock()
+	f.batchOpen = false // trackers created from now on may follow a collected lifetime
+	f.mu.Unlock()
 	now := f.now()
 	for _, e := range f.entries() {
 		s := e.t.Snapshot(now)
@@ -211,6 +235,7 @@ func (f *Family) Collect(ch chan<- prometheus.Metric) {
 			lc = float64(s.LastChange.UnixNano()) / 1e9
 		}
 		g(f.lastChange, lc)
+		g(f.started, e.started)
 	}
 }
 

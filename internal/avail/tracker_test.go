@@ -281,3 +281,47 @@ func BenchmarkFamilyGather10k(b *testing.B) {
 		}
 	}
 }
+
+// TestFamilyStartTime: trackers created together (a start, a reload) share
+// one NS_start_time_seconds; a tracker created after a collection gets a
+// later one, and a tracker dropped and re-created is a new lifetime.
+func TestFamilyStartTime(t *testing.T) {
+	f := NewFamily(FamilyOpts{Namespace: "host", Labels: []string{"host"}, What: "host"})
+	clock := time.Unix(1_790_000_000, 0)
+	f.now = func() time.Time { return clock }
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(f)
+	started := func() map[string]float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, mf := range mfs {
+			if mf.GetName() == "host_start_time_seconds" {
+				for _, m := range mf.Metric {
+					out[m.Label[0].GetValue()] = m.GetGauge().GetValue()
+				}
+			}
+		}
+		return out
+	}
+	f.Tracker(Rule{}, nil, "a")
+	clock = clock.Add(1500 * time.Millisecond) // a slow start: still one batch
+	f.Tracker(Rule{}, nil, "b")
+	got := started()
+	if got["a"] != 1_790_000_000 || got["b"] != 1_790_000_000 {
+		t.Fatalf("one start, one start time: %v", got)
+	}
+	// A reload after a scrape: re-adding "a" is a new lifetime, "b" keeps its value.
+	clock = clock.Add(10*time.Second + 250*time.Millisecond)
+	f.Retain([][]string{{"b"}})
+	f.Tracker(Rule{}, nil, "b")
+	f.Tracker(Rule{}, nil, "a")
+	clock = clock.Add(time.Second)
+	f.Tracker(Rule{}, nil, "c")
+	got = started()
+	if got["b"] != 1_790_000_000 || got["a"] != 1_790_000_011.75 || got["c"] != 1_790_000_011.75 {
+		t.Fatalf("reload: %v", got)
+	}
+}

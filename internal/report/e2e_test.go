@@ -134,6 +134,24 @@ func TestE2ERealPrometheus(t *testing.T) {
 	if cm.Status != report.StatusIndeterminate || cm.Counters["line_observed_seconds_total"].Resets != 1 {
 		t.Errorf("cm-bgp-2 (exporter gap, unknown time > remaining budget) must be indeterminate with a reset: %+v", cm)
 	}
+	// Restarts found from line_start_time_seconds and a short window of
+	// samples before each (no availability query reads every sample of the
+	// month; gauge statistics such as temperature min/max must).
+	for name, want := range map[string]int{"ct-leased-2": 2, "https://jy.example.gov.cn/": 1} {
+		e := find(name)
+		for n, c := range e.Counters {
+			if c.Resets != want || !strings.Contains(c.Note, "start_time_seconds") {
+				t.Errorf("%s %s: %d resets (%s), want %d from the start time", name, n, c.Resets, c.Note, want)
+			}
+		}
+	}
+	for _, k := range report.Kinds {
+		for _, q := range docs[k].Audit.Queries {
+			if strings.Contains(q.PromQL, "resets(") || strings.Contains(q.PromQL, "_observed_seconds_total") && strings.Contains(q.PromQL, "[2678400s]") {
+				t.Errorf("%s: an availability query reads every sample of the month: %s", k, q.PromQL)
+			}
+		}
+	}
 	if w := find("https://www.example.gov.cn/"); w.Status != report.StatusBreached || w.DownSeconds != 600 {
 		t.Errorf("website: %+v", w)
 	}

@@ -126,40 +126,46 @@ type fakeQuerier struct {
 	endUnix int64
 }
 
-var nameRE = regexp.MustCompile(`([a-z_]+)\{`)
+var namesRE = regexp.MustCompile(`__name__=~"([^"]*)"`)
 
+// Query answers the two instant queries of the availability family (all
+// counters at the month end, at the month start).
 func (f *fakeQuerier) Query(_ context.Context, expr string, _ time.Time) ([]Series, error) {
 	f.seen = append(f.seen, expr)
 	if f.fail != nil {
 		return nil, f.fail
 	}
-	m := nameRE.FindStringSubmatch(expr)
-	if m == nil {
+	m := namesRE.FindStringSubmatch(expr)
+	if m == nil || strings.Contains(expr, "ms] @") {
 		return nil, nil
 	}
-	name := m[1]
-	one := func(v float64) []Series {
-		return []Series{{Labels: f.labels, Points: []Point{{V: v}}}}
+	vals := f.start
+	if strings.HasSuffix(expr, fmt.Sprintf("@ %d", f.endUnix)) {
+		vals = f.end
 	}
-	switch {
-	case strings.HasPrefix(expr, "last_over_time("):
-		if v, ok := f.end[name]; ok {
-			return one(v), nil
-		}
-	case strings.HasPrefix(expr, "resets("):
-		if _, ok := f.end[name]; ok {
-			return one(0), nil
-		}
-	case strings.HasPrefix(expr, name+"{") && strings.HasSuffix(expr, fmt.Sprintf("@ %d", f.endUnix)):
-		if v, ok := f.end[name]; ok {
-			return one(v), nil
-		}
-	case strings.HasPrefix(expr, name+"{"):
-		if v, ok := f.start[name]; ok {
-			return one(v), nil
+	var out []Series
+	for _, name := range strings.Split(strings.ReplaceAll(m[1], `\\`, ""), "|") {
+		if v, ok := vals[name]; ok {
+			l := map[string]string{"__name__": name}
+			for k, v := range f.labels {
+				l[k] = v
+			}
+			out = append(out, Series{Labels: l, Points: []Point{{V: v}}})
 		}
 	}
-	return nil, nil
+	return out, nil
+}
+
+func (f *fakeQuerier) Series(_ context.Context, match string, _, _ time.Time) ([]map[string]string, error) {
+	f.seen = append(f.seen, match)
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	l := map[string]string{"__name__": "line_observed_seconds_total"}
+	for k, v := range f.labels {
+		l[k] = v
+	}
+	return []map[string]string{l}, nil
 }
 
 func (f *fakeQuerier) QueryRange(context.Context, string, time.Time, time.Time, time.Duration) ([]Series, error) {
@@ -172,8 +178,10 @@ func TestBuildWithFakeQuerier(t *testing.T) {
 	ms := m.Seconds()
 	fq := &fakeQuerier{
 		labels: map[string]string{"line": "l1", "provider": "p", "site": "s", "kind": "bgp"},
-		start:  map[string]float64{"line_observed_seconds_total": 1000, "line_down_seconds_total": 50, "line_up": 1, "line_unknown": 0},
-		end:    map[string]float64{"line_observed_seconds_total": 1000 + ms - 500, "line_down_seconds_total": 250},
+		start: map[string]float64{"line_observed_seconds_total": 1000, "line_down_seconds_total": 50, "line_up": 1, "line_unknown": 0,
+			"line_maintenance_seconds_total": 0, "line_maintenance_down_seconds_total": 0, "line_state_changes_total": 0, "line_start_time_seconds": 1},
+		end: map[string]float64{"line_observed_seconds_total": 1000 + ms - 500, "line_down_seconds_total": 250,
+			"line_maintenance_seconds_total": 0, "line_maintenance_down_seconds_total": 0, "line_state_changes_total": 0, "line_start_time_seconds": 1},
 	}
 	fq.endUnix = m.End.Unix()
 	cfg := DefaultConfig()

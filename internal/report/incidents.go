@@ -37,22 +37,15 @@ type openInc struct {
 	note           string
 }
 
-// fetchIncidents fills ents' incidents; upS and unkS are NS_up and
-// NS_unknown at the month start (who was down then).
-func (r *run) fetchIncidents(f family, ents []EntityResult, upS, unkS []Series) error {
+// fetchIncidents fills ents' incidents; atStart holds NS_up and NS_unknown
+// at the month start (who was down then).
+func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]scrape) error {
 	if len(ents) == 0 {
 		return nil
 	}
-	unknownAtStart := map[string]bool{}
-	for _, s := range unkS {
-		if len(s.Points) > 0 && s.Points[0].V == 1 {
-			unknownAtStart[labelKey(s.Labels)] = true
-		}
-	}
 	downAtStart := map[string]bool{}
-	for _, s := range upS {
-		k := labelKey(s.Labels)
-		if len(s.Points) > 0 && s.Points[0].V == 0 && !unknownAtStart[k] {
+	for k, sc := range atStart {
+		if up, ok := sc.vals[f.up]; ok && up == 0 && sc.vals[f.unknownGauge] != 1 {
 			downAtStart[k] = true
 		}
 	}

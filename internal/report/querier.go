@@ -34,6 +34,11 @@ type Querier interface {
 	Query(ctx context.Context, expr string, t time.Time) ([]Series, error)
 	// QueryRange evaluates expr at start, start+step, …, end.
 	QueryRange(ctx context.Context, expr string, start, end time.Time, step time.Duration) ([]Series, error)
+	// Series returns the label sets (with __name__) of the series matching
+	// the selector match that have samples between start and end. It reads
+	// the index, not the samples. A backend may return a superset (series
+	// with samples near the range); the engine checks.
+	Series(ctx context.Context, match string, start, end time.Time) ([]map[string]string, error)
 }
 
 // ErrorKind classifies query errors for callers (HTTP status mapping).

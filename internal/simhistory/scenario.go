@@ -25,8 +25,11 @@ func w(a time.Time, d time.Duration) Window { return Window{Start: a, End: a.Add
 
 // TestScenario is a small history around one Asia/Shanghai calendar month
 // with hand-placed outages: straddling both month boundaries, inside a
-// maintenance window, an exporter restart (counter reset), unknown time and
-// one entirely in the previous month. Data runs from 6 h before the month to
+// maintenance window, exporter restarts (counter resets: after a 2 h gap,
+// twice in a month, five minutes after the month start; each crash comes
+// 1 s or 1 ms after a scrape, so the seconds never scraped stay within ±1 s), an entity added and
+// one removed inside the month, unknown time and one outage entirely in the
+// previous month. Data runs from 6 h before the month to
 // 2 h after it.
 func TestScenario(year int, month time.Month, step time.Duration) Spec {
 	ms, me := MonthBounds(year, month)
@@ -55,6 +58,20 @@ func TestScenario(year int, month time.Month, step time.Duration) Spec {
 			Outages: []Window{w(day(8, 4, 0, 0), 90*time.Second), w(day(21, 4, 0, 0), 30*time.Second)}},
 		{NS: "env_condition", Labels: map[string]string{"site": "dc1", "room": "A101", "device": "th-1", "condition": "temperature_out_of_band"}, ProcessStart: ps,
 			Outages: []Window{w(day(16, 13, 0, 0), 45*time.Minute)}},
+		// Restarted twice in the month (an upgrade, a crash): two counter
+		// resets found from line_start_time_seconds.
+		{NS: "line", Labels: map[string]string{"line": "ct-leased-2", "kind": "leased", "provider": "中国电信", "site": "dc2"}, ProcessStart: ps,
+			Gaps:    []Window{w(day(4, 3, 0, 0).Add(time.Millisecond), 20*time.Second), w(day(9, 17, 30, 0).Add(time.Millisecond), 45*time.Second)},
+			Outages: []Window{w(day(6, 8, 0, 0), 100*time.Second), w(day(12, 1, 2, 3), 70*time.Second)}},
+		// Added in the middle of the month.
+		{NS: "host", Labels: map[string]string{"host": "app-02", "address": "10.0.0.21", "unit": "市教育局", "provider": "阿里云", "system": "教育云", "site": "dc2", "path": ""},
+			ProcessStart: day(6, 12, 0, 0), Outages: []Window{w(day(7, 9, 0, 0), 60*time.Second)}},
+		// Decommissioned on day 20: its series end before the month end.
+		{NS: "host", Labels: map[string]string{"host": "app-03", "address": "10.0.0.22", "unit": "市教育局", "provider": "华为云", "system": "教育云", "site": "dc2", "path": ""},
+			ProcessStart: ps, Gaps: []Window{w(day(20, 0, 0, 1), 40*24*time.Hour)}, Outages: []Window{w(day(2, 1, 0, 0), 90*time.Second)}},
+		// The exporter restarted five minutes after the month start.
+		{NS: "website", Labels: map[string]string{"url": "https://jy.example.gov.cn/", "unit": "市教育局", "provider": "华为云", "system": "教育门户", "site": "dc2", "path": ""},
+			ProcessStart: ps, Gaps: []Window{w(ms.Add(5*time.Minute+time.Second), 30*time.Second)}, Outages: []Window{w(day(3, 15, 0, 0), 45*time.Second)}},
 	}
 	sp := Spec{From: ms.Add(-6 * time.Hour), To: me.Add(2 * time.Hour), Step: step, Entities: ents}
 	sp.Gauges = envGauges("dc1", "A101", "ups-a", "th-1", 0)

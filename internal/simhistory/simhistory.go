@@ -149,6 +149,7 @@ func (e *Entity) boundaries() []time.Time {
 type counters struct {
 	running                                                  bool
 	observed, down, maint, maintDown, unknown, changes, last float64
+	start                                                    float64 // NS_start_time_seconds
 	cls                                                      int
 }
 
@@ -184,6 +185,9 @@ func (s *sim) advance(t time.Time) counters {
 				s.state = 0
 			}
 		} else {
+			if !s.c.running { // (re)started now, counters at 0
+				s.c.start = float64(s.t.UnixMilli()) / 1e3
+			}
 			s.c.running = true
 			conf := 0
 			switch cls {
@@ -373,6 +377,7 @@ func WriteOpenMetricsRange(w io.Writer, sp Spec, lo, hi time.Time) error {
 			{ns + "_unknown_seconds_total", func(c counters) (float64, bool) { return c.unknown, true }},
 			{ns + "_state_changes_total", func(c counters) (float64, bool) { return c.changes, true }},
 			{ns + "_last_change_timestamp_seconds", func(c counters) (float64, bool) { return c.last, true }},
+			{ns + "_start_time_seconds", func(c counters) (float64, bool) { return c.start, true }},
 		}
 		for _, f := range fams {
 			fmt.Fprintf(bw, "# TYPE %s %s\n", strings.TrimSuffix(f.name, "_total"), typ(f.name))

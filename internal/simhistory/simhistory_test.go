@@ -13,6 +13,16 @@ func TestCountersMatchTruth(t *testing.T) {
 	sp := TestScenario(2026, time.October, 300*time.Second)
 	ms, me := MonthBounds(2026, time.October)
 	for _, e := range sp.Entities {
+		// NS_start_time_seconds: the process start, then the end of each gap.
+		wantStart := e.ProcessStart
+		for _, g := range e.Gaps {
+			if g.End.Before(me) {
+				wantStart = g.End
+			}
+		}
+		if c := newSim(e).advance(me); c.running && c.start != float64(wantStart.UnixMilli())/1e3 {
+			t.Errorf("%v: start time %v, want %v", e.Labels, c.start, wantStart)
+		}
 		if len(e.Gaps) > 0 {
 			continue
 		}

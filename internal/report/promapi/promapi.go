@@ -57,6 +57,37 @@ func (c *Client) redactedBase() string {
 }
 
 func (c *Client) do(ctx context.Context, path string, form url.Values) (*apiResp, error) {
+	body, status, err := c.fetch(ctx, path, form)
+	if err != nil {
+		return nil, err
+	}
+	if ar, ok := successEnvelope(body); ok && status == http.StatusOK {
+		return ar, nil
+	}
+	var ar apiResp
+	if err := json.Unmarshal(body, &ar); err != nil {
+		return nil, report.Errorf(report.ErrUnavailable, "Prometheus at %s answered HTTP %d with a non-API body", c.redactedBase(), status)
+	}
+	if err := c.apiError(status, ar.Status, ar.ErrorType, ar.Error); err != nil {
+		return nil, err
+	}
+	return &ar, nil
+}
+
+// apiError maps a non-success API answer to an engine error.
+func (c *Client) apiError(status int, st, errorType, msg string) error {
+	if st == "success" {
+		return nil
+	}
+	kind := report.ErrUnavailable
+	if errorType == "timeout" || status == http.StatusServiceUnavailable && strings.Contains(msg, "timeout") {
+		kind = report.ErrTimeout
+	}
+	return report.Errorf(kind, "Prometheus at %s: %s: %s", c.redactedBase(), errorType, scrub(msg, c))
+}
+
+// fetch POSTs form to path and returns the body and HTTP status.
+func (c *Client) fetch(ctx context.Context, path string, form url.Values) ([]byte, int, error) {
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
@@ -65,7 +96,7 @@ func (c *Client) do(ctx context.Context, path string, form url.Values) (*apiResp
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, report.Errorf(report.ErrUnavailable, "invalid Prometheus URL %q", c.redactedBase())
+		return nil, 0, report.Errorf(report.ErrUnavailable, "invalid Prometheus URL %q", c.redactedBase())
 	}
 	user, pass := c.Username, c.Password
 	if u.User != nil { // credentials in the URL: move them to the header
@@ -76,7 +107,7 @@ func (c *Client) do(ctx context.Context, path string, form url.Values) (*apiResp
 	u.Path = strings.TrimRight(u.Path, "/") + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, report.Errorf(report.ErrUnavailable, "building request to %s failed", c.redactedBase())
+		return nil, 0, report.Errorf(report.ErrUnavailable, "building request to %s failed", c.redactedBase())
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if c.BearerToken != "" {
@@ -92,33 +123,19 @@ func (c *Client) do(ctx context.Context, path string, form url.Values) (*apiResp
 	if err != nil {
 		var ne net.Error
 		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-			return nil, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
+			return nil, 0, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
 		}
-		return nil, report.Errorf(report.ErrUnavailable, "Prometheus at %s is unreachable: %s", c.redactedBase(), scrub(err.Error(), c))
+		return nil, 0, report.Errorf(report.ErrUnavailable, "Prometheus at %s is unreachable: %s", c.redactedBase(), scrub(err.Error(), c))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<30))
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
+			return nil, 0, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
 		}
-		return nil, report.Errorf(report.ErrUnavailable, "reading answer from Prometheus at %s failed", c.redactedBase())
+		return nil, 0, report.Errorf(report.ErrUnavailable, "reading answer from Prometheus at %s failed", c.redactedBase())
 	}
-	if ar, ok := successEnvelope(body); ok && resp.StatusCode == http.StatusOK {
-		return ar, nil
-	}
-	var ar apiResp
-	if err := json.Unmarshal(body, &ar); err != nil {
-		return nil, report.Errorf(report.ErrUnavailable, "Prometheus at %s answered HTTP %d with a non-API body", c.redactedBase(), resp.StatusCode)
-	}
-	if ar.Status != "success" {
-		kind := report.ErrUnavailable
-		if ar.ErrorType == "timeout" || resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(ar.Error, "timeout") {
-			kind = report.ErrTimeout
-		}
-		return nil, report.Errorf(kind, "Prometheus at %s: %s: %s", c.redactedBase(), ar.ErrorType, scrub(ar.Error, c))
-	}
-	return &ar, nil
+	return body, resp.StatusCode, nil
 }
 
 // scrub removes any secret that might be echoed back.
@@ -240,6 +257,29 @@ func (c *Client) QueryRange(ctx context.Context, expr string, start, end time.Ti
 		return nil, err
 	}
 	return c.parse(ar)
+}
+
+// Series implements report.Querier: the label sets of the series matching
+// match that have samples between start and end (/api/v1/series; the index
+// and chunk ranges only, no sample is decoded).
+func (c *Client) Series(ctx context.Context, match string, start, end time.Time) ([]map[string]string, error) {
+	body, status, err := c.fetch(ctx, "/api/v1/series", url.Values{"match[]": {match}, "start": {ts(start)}, "end": {ts(end)}})
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Status    string              `json:"status"`
+		ErrorType string              `json:"errorType"`
+		Error     string              `json:"error"`
+		Data      []map[string]string `json:"data"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, report.Errorf(report.ErrUnavailable, "Prometheus at %s answered HTTP %d with a non-API body", c.redactedBase(), status)
+	}
+	if err := c.apiError(status, r.Status, r.ErrorType, r.Error); err != nil {
+		return nil, err
+	}
+	return r.Data, nil
 }
 
 // Retention returns the configured TSDB retention (from /api/v1/status/flags)

@@ -62,3 +62,32 @@ func TestParsePromDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestClientSeries(t *testing.T) {
+	var gotPath, gotMatch, gotStart, gotEnd, gotAuth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		gotPath, gotMatch, gotStart, gotEnd, gotAuth = r.URL.Path, r.Form.Get("match[]"), r.Form.Get("start"), r.Form.Get("end"), r.Header.Get("Authorization")
+		if strings.Contains(gotMatch, "bad") {
+			w.WriteHeader(400)
+			w.Write([]byte(`{"status":"error","errorType":"bad_data","error":"parse error near s3cret"}`))
+			return
+		}
+		w.Write([]byte(`{"status":"success","data":[{"__name__":"line_observed_seconds_total","line":"a"},{"__name__":"line_observed_seconds_total","line":"b"}]}`))
+	}))
+	defer srv.Close()
+	c := New(srv.URL + "/prom")
+	c.Password, c.Username = "s3cret", "u"
+	got, err := c.Series(context.Background(), `line_observed_seconds_total{site="dc1"}`, time.Unix(1790784000, 0), time.Unix(1793462400, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1]["line"] != "b" || gotPath != "/prom/api/v1/series" || gotMatch != `line_observed_seconds_total{site="dc1"}` ||
+		gotStart != "1790784000.000" || gotEnd != "1793462400.000" || gotAuth == "" {
+		t.Errorf("%v %s %s %s %s", got, gotPath, gotMatch, gotStart, gotEnd)
+	}
+	if _, err := c.Series(context.Background(), "bad{", time.Unix(0, 0), time.Unix(1, 0)); err == nil ||
+		report.KindOf(err) != report.ErrUnavailable || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "bad_data") {
+		t.Errorf("error: %v", err)
+	}
+}

@@ -1,0 +1,425 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Counter increases over a month, exactly and without reading every sample
+// of the month.
+//
+// Every counter of an entity lives in one exporter process and resets with
+// it; NS_start_time_seconds says when the current counters started at 0
+// (internal/avail: exporter start or target added, shared by the targets
+// created together, and newer than every sample of the previous lifetime).
+// So:
+//
+//   - the entities are the series of NS_observed_seconds_total with samples in
+//     the month (the series API: the index, no sample is decoded);
+//   - one query at the month end and one at the month start give the five
+//     counters and the start time (the last sample at or before each instant);
+//   - an entity whose counters started before the month start, with the same
+//     start time at the start, had no reset: the increase is end − start;
+//   - an entity whose counters (re)started inside the month: one short window
+//     of raw samples before each restart (all entities restarted together in
+//     one query) gives the last values of the previous lifetime, and so back
+//     to the month start;
+//   - anything else (the series ended before the month end, no start time
+//     exported, the previous lifetime's last sample more than an hour before
+//     the restart, no sample at the month start): the entity's raw samples in
+//     the month, summed piecewise with the start time telling resets apart.
+
+// scrape is the values of one entity's metrics at one timestamp (the metrics
+// of an entity are scraped together, so they share timestamps).
+type scrape struct {
+	t    int64 // unix ms
+	vals map[string]float64
+}
+
+// scrapesOf groups a query answer by entity (label key) and timestamp,
+// oldest first; labels holds each entity's labels without __name__.
+func scrapesOf(res []Series) (map[string][]scrape, map[string]map[string]string) {
+	by := map[string]map[int64]map[string]float64{}
+	labels := map[string]map[string]string{}
+	for _, s := range res {
+		k := labelKey(s.Labels)
+		if _, ok := labels[k]; !ok {
+			labels[k] = stripName(s.Labels)
+			by[k] = map[int64]map[string]float64{}
+		}
+		for _, p := range s.Points {
+			t := p.T.UnixMilli()
+			m := by[k][t]
+			if m == nil {
+				m = map[string]float64{}
+				by[k][t] = m
+			}
+			m[s.Labels["__name__"]] = p.V
+		}
+	}
+	out := make(map[string][]scrape, len(by))
+	for k, m := range by {
+		l := make([]scrape, 0, len(m))
+		for t, v := range m {
+			l = append(l, scrape{t: t, vals: v})
+		}
+		sort.Slice(l, func(i, j int) bool { return l[i].t < l[j].t })
+		out[k] = l
+	}
+	return out, labels
+}
+
+// has reports whether sc holds every name.
+func (sc scrape) has(names []string) bool {
+	for _, n := range names {
+		if _, ok := sc.vals[n]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// series runs the series API and records it for the audit.
+func (r *run) series(purpose, match string) ([]map[string]string, error) {
+	res, err := r.q.Series(r.ctx, match, r.start(), r.end())
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.audit = append(r.audit, AuditQuery{Purpose: purpose, PromQL: "series API: " + match,
+		EvalAt: r.start().UTC().Format(time.RFC3339) + " … " + r.end().UTC().Format(time.RFC3339), Series: len(res)})
+	r.mu.Unlock()
+	return res, nil
+}
+
+// instant returns, per entity, the last sample at or before t (within the
+// lookback) of each of names, in one query.
+func (r *run) instant(purpose string, names []string, t time.Time, extra ...string) (map[string]scrape, map[string]map[string]string, error) {
+	res, err := r.query(purpose, fmt.Sprintf("%s %s", r.selector("", append([]string{"__name__=~" + RegexAlternation(names)}, extra...)...), at(t)), t)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, labels := scrapesOf(res)
+	out := make(map[string]scrape, len(sc))
+	for k, l := range sc {
+		if len(l) > 0 {
+			out[k] = l[len(l)-1]
+		}
+	}
+	return out, labels, nil
+}
+
+// raw returns the raw samples of names in (from, to] for the entities whose
+// name label is in vals.
+func (r *run) raw(purpose string, names []string, nameLabel string, vals []string, from, to time.Time) (map[string][]scrape, map[string]map[string]string, error) {
+	ms := to.Sub(from).Milliseconds()
+	expr := fmt.Sprintf("%s[%dms] @ %s", r.selector("", "__name__=~"+RegexAlternation(names), nameLabel+"=~"+RegexAlternation(uniq(vals))),
+		ms, strconv.FormatFloat(float64(to.UnixMilli())/1e3, 'f', -1, 64))
+	// Evaluated at `to` as well as `@ to`: some backends (VictoriaMetrics
+	// 1.79) evaluate a bare range selector at the query time. Samples are
+	// kept by timestamp, whatever a backend does at the window's edges.
+	res, err := r.query(purpose, expr, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, labels := scrapesOf(res)
+	lo, hi := from.UnixMilli(), to.UnixMilli()
+	for k, l := range sc {
+		in := l[:0]
+		for _, x := range l {
+			if x.t > lo && x.t <= hi {
+				in = append(in, x)
+			}
+		}
+		sc[k] = in
+	}
+	return sc, labels, nil
+}
+
+// lifetime is an entity being walked back through its restarts.
+type lifetime struct {
+	key    string
+	name   string             // name-label value
+	since  float64            // start time of the lifetime reached so far (> month start)
+	acc    map[string]float64 // increase of the lifetimes walked so far
+	end    map[string]float64 // values at the month end
+	resets int
+}
+
+// fetchAvailability computes the availability family of ns for all
+// entities (see the top of this file).
+func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
+	f := familyFor(ns)
+	names := []string{f.observed, f.down, f.maint, f.maintDown, f.changes}
+	withStart := append(append([]string{}, names...), f.started)
+	var disc []map[string]string
+	var endV, startV map[string]scrape
+	var endL map[string]map[string]string
+	err := parallel(
+		func() (err error) {
+			disc, err = r.series("entities: series with samples in the month ("+f.observed+")", r.selector(f.observed))
+			return
+		},
+		func() (err error) {
+			endV, endL, err = r.instant("counters and their start time at the month end (last sample at or before it)", withStart, r.end())
+			return
+		},
+		func() (err error) {
+			startV, _, err = r.instant("counters, start time and state at the month start (last sample at or before it)",
+				append(append([]string{}, withStart...), f.up, f.unknownGauge), r.start())
+			return
+		},
+	)
+	if err != nil {
+		return nil, err
+	}
+	labels := map[string]map[string]string{}
+	for _, l := range disc {
+		labels[labelKey(l)] = stripName(l)
+	}
+	for k, l := range endL {
+		if _, ok := endV[k].vals[f.observed]; ok {
+			labels[k] = l
+		}
+	}
+	S := float64(r.start().UnixMilli()) / 1e3
+	counters := map[string]map[string]Counter{}
+	var walking []*lifetime
+	var slow []string
+	for k, ls := range labels {
+		e, okE := endV[k]
+		st, okS := startV[k]
+		switch {
+		case !okE || !e.has(withStart):
+			slow = append(slow, k) // ended early, or no start time exported
+		case e.vals[f.started] <= S:
+			if !okS || !st.has(withStart) || st.vals[f.started] != e.vals[f.started] {
+				slow = append(slow, k) // no sample at the month start
+				continue
+			}
+			cs := map[string]Counter{}
+			for _, n := range names {
+				cs[n] = Counter{Start: st.vals[n], End: e.vals[n], Delta: e.vals[n] - st.vals[n]}
+			}
+			counters[k] = cs
+		default:
+			acc := map[string]float64{}
+			for _, n := range names {
+				acc[n] = e.vals[n]
+			}
+			walking = append(walking, &lifetime{key: k, name: ls[f.nameLabel], since: e.vals[f.started], acc: acc, end: e.vals})
+		}
+	}
+	// Walk restarted entities back, one level (one restart) per round.
+	var mu sync.Mutex
+	for len(walking) > 0 {
+		groups := map[float64][]*lifetime{}
+		for _, w := range walking {
+			groups[w.since] = append(groups[w.since], w)
+		}
+		walking = nil
+		var fns []func() error
+		for since, g := range groups {
+			fns = append(fns, func() error {
+				restart := time.UnixMilli(int64(math.Round(since * 1e3)))
+				from := restart.Add(-time.Hour)
+				if !from.After(r.start()) {
+					from = r.start()
+				}
+				var vals []string
+				for _, w := range g {
+					vals = append(vals, w.name)
+				}
+				sc, _, err := r.raw("samples around a counter restart (last values before it)", withStart, f.nameLabel, vals, from, restart.Add(5*time.Minute))
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				for _, w := range g {
+					// The last sample of the previous lifetime: the newest
+					// one with an earlier start time (start times grow from
+					// lifetime to lifetime; a later lifetime's samples may be
+					// in the window too; no start time at all counts as older).
+					var prev *scrape
+					for i := range sc[w.key] {
+						if x := sc[w.key][i]; x.vals[f.started] < since {
+							prev = &sc[w.key][i]
+						}
+					}
+					st, okS := startV[w.key]
+					switch {
+					case prev == nil && from.Equal(r.start()):
+						// No sample of an earlier lifetime in the month before the restart.
+						if okS {
+							w.resets++ // from the value at the month start
+						}
+						counters[w.key] = walkedCounters(names, w, st, okS, nil)
+					case prev == nil || !prev.has(withStart):
+						slow = append(slow, w.key)
+					case prev.vals[f.started] > S:
+						for _, n := range names {
+							w.acc[n] += prev.vals[n]
+						}
+						w.since, w.resets = prev.vals[f.started], w.resets+1
+						walking = append(walking, w)
+					case okS && st.has(withStart) && st.vals[f.started] == prev.vals[f.started]:
+						w.resets++
+						counters[w.key] = walkedCounters(names, w, st, true, prev)
+					default:
+						slow = append(slow, w.key)
+					}
+				}
+				return nil
+			})
+		}
+		if err := parallel(fns...); err != nil {
+			return nil, err
+		}
+	}
+	if len(slow) > 0 {
+		if err := r.slowCounters(f, names, withStart, slow, labels, startV, counters); err != nil {
+			return nil, err
+		}
+	}
+	ms := r.month.Seconds()
+	var res []EntityResult
+	for k, cs := range counters {
+		ls := labels[k]
+		e := EntityResult{NS: ns, Labels: ls, Name: ls[f.nameLabel], Counters: cs}
+		e.ObservedSeconds = cs[f.observed].Delta
+		e.DownSeconds = cs[f.down].Delta
+		e.MaintenanceSeconds = cs[f.maint].Delta
+		e.MaintenanceDownSeconds = cs[f.maintDown].Delta
+		e.StateChanges = cs[f.changes].Delta
+		ev := Evaluate(ms, e.ObservedSeconds, e.DownSeconds, e.MaintenanceSeconds, r.cfg.SLATarget, r.cfg.MaintenancePolicy)
+		e.Availability, e.AvailabilityLowerBound = nz(ev.Availability), nz(ev.LowerBound)
+		e.BudgetSeconds, e.RemainingSeconds, e.UnknownSeconds, e.Status = ev.Budget, ev.Remaining, ev.Unknown, ev.Status
+		res = append(res, e)
+	}
+	sort.Slice(res, func(i, j int) bool { return labelKey(res[i].Labels) < labelKey(res[j].Labels) })
+	if err := r.fetchIncidents(f, res, startV); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// walkedCounters finishes a walked entity: its completed lifetimes (w.acc)
+// plus the oldest one in the month, from the month start value st to its
+// last value prev (nil: that lifetime has no sample in the month after the
+// start; without st the entity began inside the month).
+func walkedCounters(names []string, w *lifetime, st scrape, okS bool, prev *scrape) map[string]Counter {
+	cs := map[string]Counter{}
+	for _, n := range names {
+		c := Counter{End: w.end[n], Resets: w.resets, Delta: w.acc[n],
+			Note: fmt.Sprintf("%d counter reset(s) found from NS_start_time_seconds: increase summed over the lifetimes", w.resets)}
+		switch {
+		case prev != nil:
+			c.Start = st.vals[n]
+			c.Delta += prev.vals[n] - st.vals[n]
+		case okS:
+			c.Start = st.vals[n]
+		default:
+			c.Note = "no sample at the month start: the series began inside the month at 0; " + c.Note
+		}
+		cs[n] = c
+	}
+	return cs
+}
+
+// slowCounters sums the counters of keys from their raw samples in the
+// month (and the day before it, for the value at the month start).
+func (r *run) slowCounters(f family, names, withStart []string, keys []string, labels map[string]map[string]string,
+	startV map[string]scrape, counters map[string]map[string]Counter) error {
+	var vals []string
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
+		vals = append(vals, labels[k][f.nameLabel])
+	}
+	from := r.start().Add(-24 * time.Hour)
+	sc, _, err := r.raw("raw samples in the month (series ended early, restarted long after its last sample, or no sample at the month start)",
+		withStart, f.nameLabel, vals, from, r.end())
+	if err != nil {
+		return err
+	}
+	S := r.start().UnixMilli()
+	for k := range want {
+		var base *scrape
+		var in []scrape
+		for _, x := range sc[k] {
+			if x.t <= S {
+				x := x
+				base = &x
+			} else {
+				in = append(in, x)
+			}
+		}
+		if len(in) == 0 {
+			continue // no sample in the month: not an entity of this month
+		}
+		cs := map[string]Counter{}
+		for _, n := range names {
+			cs[n] = lifetimeSum(n, f.started, base, in, S)
+		}
+		counters[k] = cs
+	}
+	return nil
+}
+
+// lifetimeSum sums counter n over the samples in (oldest first) after the
+// base sample (the last at or before the month start S, or nil). A sample
+// starts a new lifetime when its start time differs from the previous one's
+// or its value went down.
+func lifetimeSum(n, started string, base *scrape, in []scrape, S int64) Counter {
+	var c Counter
+	prev, prevStart, have := 0.0, math.NaN(), false
+	if base != nil {
+		if v, ok := base.vals[n]; ok {
+			prev, have = v, true
+			c.Start = v
+			if s, ok := base.vals[started]; ok {
+				prevStart = s
+			}
+			if age := S - base.t; age > 5*60*1000 {
+				c.Note = fmt.Sprintf("the last sample before the month start is %d s older than it (no scrape then): the increase across that gap counts in this month; ", age/1000)
+			}
+		}
+	}
+	if !have {
+		c.Note = "no sample at the month start: the series began inside the month at 0; "
+	}
+	first := true
+	for _, x := range in {
+		v, ok := x.vals[n]
+		if !ok {
+			continue
+		}
+		s, okS := x.vals[started]
+		newLife := (have || !first) && (v < prev || okS && !math.IsNaN(prevStart) && s != prevStart)
+		switch {
+		case newLife:
+			c.Delta += v
+			c.Resets++
+		case !have && first:
+			c.Delta += v
+		default:
+			c.Delta += v - prev
+		}
+		prev, first = v, false
+		if okS {
+			prevStart = s
+		}
+		c.End = v
+	}
+	if c.Resets > 0 {
+		c.Note += fmt.Sprintf("%d counter reset(s): increase summed piecewise from raw samples", c.Resets)
+	}
+	c.Note = strings.TrimSuffix(c.Note, "; ")
+	return c
+}
