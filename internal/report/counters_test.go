@@ -29,6 +29,7 @@ func TestLifetimeSum(t *testing.T) {
 		{"began in the month", nil, []scrape{sc(S+300e3, 20, 5), sc(S+600e3, 320, 5)}, 320, 0, "began inside the month"},
 		{"old exporter without start time", func() *scrape { b := noStart(S, 100); return &b }(), []scrape{noStart(S+300e3, 400), noStart(S+600e3, 10)}, 300 + 10, 1, "1 counter reset"},
 		{"scrape gap at the month start", func() *scrape { b := sc(S-3600e3, 100, 1); return &b }(), []scrape{sc(S+300e3, 4000, 1)}, 3900, 0, "3600 s older"},
+		{"restart at 0 (no start time)", func() *scrape { b := noStart(S, 100); return &b }(), []scrape{noStart(S+1e3, 100), noStart(S+2e3, 0), noStart(S+3e3, 0), noStart(S+4e3, 7)}, 7, 1, "1 counter reset"},
 		{"two restarts", &base, []scrape{sc(S+1e3, 101, 1), sc(S+2e3, 1, 2), sc(S+3e3, 2, 3), sc(S+4e3, 7, 3)}, 1 + 1 + 7, 2, "2 counter reset"},
 	} {
 		c := lifetimeSum("c", "st", tc.base, tc.in, S)

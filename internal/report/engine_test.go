@@ -58,26 +58,6 @@ func TestScoreArithmetic(t *testing.T) {
 	}
 }
 
-func TestCounterDelta(t *testing.T) {
-	f := func(v float64) *float64 { return &v }
-	for _, c := range []struct {
-		start   *float64
-		samples []float64
-		delta   float64
-		resets  int
-	}{
-		{f(100), []float64{110, 120}, 20, 0},
-		{nil, []float64{5, 9}, 9, 0},            // series began in the month at 0
-		{f(100), []float64{130, 4, 10}, 40, 1},  // restart: 30 + 4 + 6
-		{f(100), []float64{100, 0, 0, 7}, 7, 1}, // restart at 0
-	} {
-		d, r := CounterDelta(c.start, c.samples)
-		if d != c.delta || r != c.resets {
-			t.Errorf("%v %v: %v %v", c.start, c.samples, d, r)
-		}
-	}
-}
-
 func TestParseMonth(t *testing.T) {
 	now := time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
 	m, err := ParseMonth("2026-10", Shanghai, now)

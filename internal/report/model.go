@@ -231,24 +231,3 @@ func Score(p *ProviderScore, target float64, w Weights) {
 const ScoreFormula = "S_avail = 100·clamp(1 − (target − A)/(10·(1 − target)), 0, 1); S_sla = 100·met/entities; " +
 	"S_inc = 100·clamp(1 − incidents/(5·entities), 0, 1); S_rec = 100·clamp(1 − MTTR/3600 s, 0, 1) (100 without incidents); " +
 	"score = w_a·S_avail + w_s·S_sla + w_i·S_inc + w_r·S_rec"
-
-// CounterDelta is the exact increase of a counter from its raw samples:
-// start is the last sample at or before the month start (absent: the series
-// began inside the month from 0), then every later sample up to the month
-// end; a decrease is a reset (the counter restarted from 0).
-func CounterDelta(start *float64, samples []float64) (delta float64, resets int) {
-	prev := 0.0
-	if start != nil {
-		prev = *start
-	}
-	for _, v := range samples {
-		if v >= prev {
-			delta += v - prev
-		} else {
-			delta += v
-			resets++
-		}
-		prev = v
-	}
-	return delta, resets
-}
