@@ -111,8 +111,9 @@ func key(values []string) string { return strings.Join(values, "\xff") }
 // new rule and calendar (config reload).
 //
 // A new tracker's NS_start_time_seconds is the time the first tracker was
-// created since the family was last collected, so the trackers of one start
-// or one reload share one value. An earlier lifetime of the same label values
+// created since the family was last collected (in milliseconds, and always
+// later than the previous such time, even if the wall clock steps back), so
+// the trackers of one start or one reload share one value. An earlier lifetime of the same label values
 // (a previous process, or a tracker dropped by Retain) was last exposed at a
 // collection before that time, so every sample of it is older than the
 // start time: a report finds the last value before a reset at the start
@@ -130,7 +131,12 @@ func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
 	}
 	t := NewTracker(rule, cal)
 	if !f.batchOpen {
-		f.batch, f.batchOpen = f.now(), true
+		// Strictly later than the previous batch, also within one millisecond.
+		now := f.now().Truncate(time.Millisecond)
+		if !now.After(f.batch) {
+			now = f.batch.Add(time.Millisecond)
+		}
+		f.batch, f.batchOpen = now, true
 	}
 	vals := append([]string(nil), values...)
 	f.trackers[k] = &entry{key: k, values: vals, labels: prometheus.MakeLabelPairs(f.up, vals), t: t,

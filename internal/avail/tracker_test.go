@@ -324,4 +324,12 @@ func TestFamilyStartTime(t *testing.T) {
 	if got["b"] != 1_790_000_000 || got["a"] != 1_790_000_011.75 || got["c"] != 1_790_000_011.75 {
 		t.Fatalf("reload: %v", got)
 	}
+	// The wall clock stepped back (NTP) before the next reload: the new
+	// lifetime still gets a later start time, so it is always told apart.
+	clock = clock.Add(-5 * time.Second)
+	f.Retain([][]string{{"b"}, {"c"}})
+	f.Tracker(Rule{}, nil, "a")
+	if got = started(); got["a"] != 1_790_000_011.751 {
+		t.Fatalf("same millisecond: %v", got)
+	}
 }

@@ -198,8 +198,8 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		case !okE || !e.has(withStart):
 			slow = append(slow, k) // ended early, or no start time exported
 		case e.vals[f.started] <= S:
-			if !okS || !st.has(withStart) || st.vals[f.started] != e.vals[f.started] {
-				slow = append(slow, k) // no sample at the month start
+			if !okS || !st.has(withStart) || st.vals[f.started] != e.vals[f.started] || decreased(names, st, e) {
+				slow = append(slow, k) // no sample at the month start (or a counter went down: let the raw samples say)
 				continue
 			}
 			cs := map[string]Counter{}
@@ -307,6 +307,16 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// decreased reports whether any counter is lower in b than in a.
+func decreased(names []string, a, b scrape) bool {
+	for _, n := range names {
+		if b.vals[n] < a.vals[n] {
+			return true
+		}
+	}
+	return false
 }
 
 // walkedCounters finishes a walked entity: its completed lifetimes (w.acc)
