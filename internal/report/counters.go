@@ -31,8 +31,11 @@ import (
 //     to the month start;
 //   - anything else (the series ended before the month end, no start time
 //     exported, the previous lifetime's last sample more than an hour before
-//     the restart, no sample at the month start): the entity's raw samples in
-//     the month, summed piecewise with the start time telling resets apart.
+//     the restart, the new lifetime's first sample not within 20 min after its
+//     start time — an exporter clock far from Prometheus' —, no sample at the
+//     month start, a counter lower at the end than at the start): the entity's
+//     raw samples in the month, summed piecewise with the start time telling
+//     lifetimes apart.
 
 // scrape is the values of one entity's metrics at one timestamp (the metrics
 // of an entity are scraped together, so they share timestamps).
@@ -141,6 +144,16 @@ func (r *run) raw(purpose string, names []string, nameLabel string, vals []strin
 	return sc, labels, nil
 }
 
+// restartWindowBefore and restartWindowAfter bound the raw samples read
+// around a restart: the previous lifetime's last sample must be within the
+// hour before it (else the entity's raw samples of the month are read), and
+// the new lifetime's first sample within 20 min after it (scrape intervals
+// up to 20 min, clock differences between exporter and Prometheus).
+const (
+	restartWindowBefore = time.Hour
+	restartWindowAfter  = 20 * time.Minute
+)
+
 // lifetime is an entity being walked back through its restarts.
 type lifetime struct {
 	key    string
@@ -148,6 +161,7 @@ type lifetime struct {
 	since  float64            // start time of the lifetime reached so far (> month start)
 	acc    map[string]float64 // increase of the lifetimes walked so far
 	end    map[string]float64 // values at the month end
+	seen   map[float64]bool   // start times of the lifetimes walked
 	resets int
 }
 
@@ -212,7 +226,8 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 			for _, n := range names {
 				acc[n] = e.vals[n]
 			}
-			walking = append(walking, &lifetime{key: k, name: ls[f.nameLabel], since: e.vals[f.started], acc: acc, end: e.vals})
+			walking = append(walking, &lifetime{key: k, name: ls[f.nameLabel], since: e.vals[f.started], acc: acc, end: e.vals,
+				seen: map[float64]bool{e.vals[f.started]: true}})
 		}
 	}
 	// Walk restarted entities back, one level (one restart) per round.
@@ -227,7 +242,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		for since, g := range groups {
 			fns = append(fns, func() error {
 				restart := time.UnixMilli(int64(math.Round(since * 1e3)))
-				from := restart.Add(-time.Hour)
+				from := restart.Add(-restartWindowBefore)
 				if !from.After(r.start()) {
 					from = r.start()
 				}
@@ -235,7 +250,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 				for _, w := range g {
 					vals = append(vals, w.name)
 				}
-				sc, _, err := r.raw("samples around a counter restart (last values before it)", withStart, f.nameLabel, vals, from, restart.Add(5*time.Minute))
+				sc, _, err := r.raw("samples around a counter restart (last values before it)", withStart, f.nameLabel, vals, from, restart.Add(restartWindowAfter))
 				if err != nil {
 					return err
 				}
@@ -243,17 +258,31 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 				defer mu.Unlock()
 				for _, w := range g {
 					// The last sample of the previous lifetime: the newest
-					// one with an earlier start time (start times grow from
-					// lifetime to lifetime; a later lifetime's samples may be
-					// in the window too; no start time at all counts as older).
+					// sample before this lifetime's first one whose start
+					// time is none of the lifetimes walked so far (a later
+					// lifetime's samples may be in the window too; order is
+					// by sample time, so a wall clock that stepped back
+					// between two lifetimes does not matter).
+					// The window must hold this lifetime's first sample: the
+					// start time is the exporter's clock, the samples'
+					// times are Prometheus' — if they disagree by more than
+					// the window allows, the raw samples decide.
 					var prev *scrape
-					for i := range sc[w.key] {
-						if x := sc[w.key][i]; x.vals[f.started] < since {
+					first := false
+					for i, x := range sc[w.key] {
+						st, ok := x.vals[f.started]
+						if ok && st == since {
+							first = true
+							break
+						}
+						if !ok || !w.seen[st] {
 							prev = &sc[w.key][i]
 						}
 					}
 					st, okS := startV[w.key]
 					switch {
+					case !first:
+						slow = append(slow, w.key)
 					case prev == nil && from.Equal(r.start()):
 						// No sample of an earlier lifetime in the month before the restart.
 						if okS {
@@ -267,6 +296,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 							w.acc[n] += prev.vals[n]
 						}
 						w.since, w.resets = prev.vals[f.started], w.resets+1
+						w.seen[w.since] = true
 						walking = append(walking, w)
 					case okS && st.has(withStart) && st.vals[f.started] == prev.vals[f.started]:
 						w.resets++

@@ -1,8 +1,13 @@
 package report
 
 import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLifetimeSum: the piecewise sum of the fallback path tells lifetimes
@@ -35,6 +40,171 @@ func TestLifetimeSum(t *testing.T) {
 		c := lifetimeSum("c", "st", tc.base, tc.in, S)
 		if c.Delta != tc.delta || c.Resets != tc.resets || !strings.Contains(c.Note, tc.noteSubstr) {
 			t.Errorf("%s: delta %v resets %d note %q; want %v, %d, %q", tc.name, c.Delta, c.Resets, c.Note, tc.delta, tc.resets, tc.noteSubstr)
+		}
+	}
+}
+
+// memQuerier is an in-memory store answering the availability queries of
+// fetchAvailability: the series API, instant selectors with a 5 min
+// lookback and raw range selectors ({…}[Nms] @ t).
+type memQuerier struct {
+	series []Series // labels include __name__; points oldest first
+}
+
+var (
+	matcherRE = regexp.MustCompile(`([a-zA-Z_]+)=~("(?:[^"\\]|\\.)*")`)
+	rawRE     = regexp.MustCompile(`^(\{.*\})\[(\d+)ms\] @ ([0-9.]+)$`)
+	instRE    = regexp.MustCompile(`^(\{.*\}) @ ([0-9.]+)$`)
+)
+
+func (m *memQuerier) match(sel string, l map[string]string) bool {
+	for _, mm := range matcherRE.FindAllStringSubmatch(sel, -1) {
+		v, _ := strconv.Unquote(mm[2])
+		if !regexp.MustCompile("^(?:" + v + ")$").MatchString(l[mm[1]]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *memQuerier) Query(_ context.Context, expr string, _ time.Time) ([]Series, error) {
+	var sel string
+	var lo, hi float64
+	if r := rawRE.FindStringSubmatch(expr); r != nil {
+		d, _ := strconv.ParseFloat(r[2], 64)
+		hi, _ = strconv.ParseFloat(r[3], 64)
+		sel, lo = r[1], hi-d/1e3
+	} else if r := instRE.FindStringSubmatch(expr); r != nil {
+		hi, _ = strconv.ParseFloat(r[2], 64)
+		sel, lo = r[1], hi-300
+	} else {
+		return nil, fmt.Errorf("memQuerier: unexpected query %s", expr)
+	}
+	var out []Series
+	for _, s := range m.series {
+		if !m.match(sel, s.Labels) {
+			continue
+		}
+		var pts []Point
+		for _, p := range s.Points {
+			if t := float64(p.T.UnixMilli()) / 1e3; t > lo && t <= hi {
+				pts = append(pts, p)
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		if rawRE.MatchString(expr) {
+			out = append(out, Series{Labels: s.Labels, Points: pts})
+		} else {
+			out = append(out, Series{Labels: s.Labels, Points: pts[len(pts)-1:]})
+		}
+	}
+	return out, nil
+}
+
+func (m *memQuerier) QueryRange(context.Context, string, time.Time, time.Time, time.Duration) ([]Series, error) {
+	return nil, nil
+}
+
+func (m *memQuerier) Series(_ context.Context, match string, start, end time.Time) ([]map[string]string, error) {
+	var out []map[string]string
+	name := match[:strings.Index(match, "{")]
+	for _, s := range m.series {
+		if s.Labels["__name__"] == name && len(s.Points) > 0 && !s.Points[0].T.After(end) && s.Points[len(s.Points)-1].T.After(start) {
+			out = append(out, s.Labels)
+		}
+	}
+	return out, nil
+}
+
+// TestWalkLifetimes: an entity restarted twice in the month, scraped every
+// minute; the counters of each lifetime grow by 60 per scrape. With right
+// start times the restarts are walked with short windows; with an exporter
+// clock that stepped back (a start time before the month start, or before
+// the previous lifetime's) the walk hands the entity to the raw samples.
+// Every case gives the exact increase.
+func TestWalkLifetimes(t *testing.T) {
+	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	m, _ := ParseMonth("2026-10", Shanghai, now)
+	S, E := m.Start, m.End
+	type life struct {
+		started  time.Time // NS_start_time_seconds value
+		from, to time.Time // scraped from … to
+		base     float64   // counter value at `from`
+	}
+	build := func(lives []life) *memQuerier {
+		mq := &memQuerier{}
+		lbl := func(name string) map[string]string {
+			return map[string]string{"__name__": name, "line": "l1", "site": "dc1"}
+		}
+		names := []string{"line_observed_seconds_total", "line_down_seconds_total", "line_maintenance_seconds_total",
+			"line_maintenance_down_seconds_total", "line_state_changes_total", "line_start_time_seconds", "line_up", "line_unknown"}
+		for _, n := range names {
+			s := Series{Labels: lbl(n)}
+			for _, l := range lives {
+				v := l.base
+				for ts := l.from; !ts.After(l.to); ts = ts.Add(time.Minute) {
+					x := v
+					switch n {
+					case "line_start_time_seconds":
+						x = float64(l.started.UnixMilli()) / 1e3
+					case "line_up":
+						x = 1
+					case "line_down_seconds_total", "line_maintenance_seconds_total", "line_maintenance_down_seconds_total", "line_state_changes_total", "line_unknown":
+						x = 0
+					}
+					s.Points = append(s.Points, Point{T: ts, V: x})
+					v += 60
+				}
+			}
+			mq.series = append(mq.series, s)
+		}
+		return mq
+	}
+	crash1, crash2 := S.Add(time.Hour), S.Add(5*24*time.Hour)
+	grown := func(l life, from time.Time) float64 { // 60 per scrape after `from`
+		return 60 * float64(l.to.Sub(from)/time.Minute)
+	}
+	a := life{started: S.Add(-10 * 24 * time.Hour), from: S.Add(-2 * time.Hour), to: crash1, base: 1e6}
+	c := life{started: crash2.Add(20 * time.Second), from: crash2.Add(time.Minute), to: E, base: 0}
+	b := func(started time.Time) life {
+		return life{started: started, from: crash1.Add(time.Minute), to: crash2.Add(-30 * time.Second), base: 0}
+	}
+	// z ran into the month, x started 40 min in, y 51 min in with its
+	// exporter's clock 31 min behind (start time before x's).
+	z := life{started: S.Add(-10 * 24 * time.Hour), from: S.Add(-2 * time.Hour), to: S.Add(5 * time.Minute), base: 1e6}
+	x := life{started: S.Add(40 * time.Minute), from: S.Add(41 * time.Minute), to: S.Add(50 * time.Minute), base: 0}
+	y := life{started: S.Add(20 * time.Minute), from: S.Add(51 * time.Minute), to: E, base: 0}
+	for _, tc := range []struct {
+		name  string
+		lives []life
+		want  float64
+		path  string
+	}{
+		{"right clock", []life{a, b(crash1.Add(30 * time.Second)), c},
+			grown(a, S) + grown(b(S), crash1.Add(time.Minute)) + grown(c, c.from), "start_time_seconds"},
+		{"clock stepped back before the month start", []life{a, b(crash1.Add(-3*time.Hour - 30*time.Minute)), c},
+			grown(a, S) + grown(b(S), crash1.Add(time.Minute)) + grown(c, c.from), "piecewise"},
+		{"clock behind: the window misses the lifetime", []life{z, x, y},
+			grown(z, S) + grown(x, x.from) + grown(y, y.from), "piecewise"},
+	} {
+		mq := build(tc.lives)
+		cfg := DefaultConfig()
+		if err := cfg.normalise(); err != nil {
+			t.Fatal(err)
+		}
+		r := &run{ctx: context.Background(), q: mq, cfg: cfg, month: m}
+		es, err := r.fetchAvailability("line")
+		if err != nil {
+			t.Fatal(tc.name, err)
+		}
+		if len(es) != 1 {
+			t.Fatalf("%s: %d entities", tc.name, len(es))
+		}
+		got := es[0].Counters["line_observed_seconds_total"]
+		if got.Delta != tc.want || got.Resets != 2 || !strings.Contains(got.Note, tc.path) {
+			t.Errorf("%s: %+v, want delta %v with 2 resets via %s", tc.name, got, tc.want, tc.path)
 		}
 	}
 }
