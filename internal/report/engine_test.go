@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -102,8 +103,15 @@ type fakeQuerier struct {
 	start   map[string]float64
 	end     map[string]float64
 	fail    error
+	mu      sync.Mutex // the engine queries in parallel
 	seen    []string
 	endUnix int64
+}
+
+func (f *fakeQuerier) saw(q string) {
+	f.mu.Lock()
+	f.seen = append(f.seen, q)
+	f.mu.Unlock()
 }
 
 var namesRE = regexp.MustCompile(`__name__=~"([^"]*)"`)
@@ -111,7 +119,7 @@ var namesRE = regexp.MustCompile(`__name__=~"([^"]*)"`)
 // Query answers the two instant queries of the availability family (all
 // counters at the month end, at the month start).
 func (f *fakeQuerier) Query(_ context.Context, expr string, _ time.Time) ([]Series, error) {
-	f.seen = append(f.seen, expr)
+	f.saw(expr)
 	if f.fail != nil {
 		return nil, f.fail
 	}
@@ -137,7 +145,7 @@ func (f *fakeQuerier) Query(_ context.Context, expr string, _ time.Time) ([]Seri
 }
 
 func (f *fakeQuerier) Series(_ context.Context, match string, _, _ time.Time) ([]map[string]string, error) {
-	f.seen = append(f.seen, match)
+	f.saw(match)
 	if f.fail != nil {
 		return nil, f.fail
 	}
