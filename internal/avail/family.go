@@ -35,8 +35,7 @@ type Family struct {
 	trackers map[string]*entry
 	// batch is the start time given to trackers created since the last
 	// Collect (batchOpen): trackers created together (a start, a reload)
-	// share one start time, and no sample of an earlier lifetime of the
-	// same label values can be newer than it (see Tracker).
+	// share one start time (see Tracker).
 	batch     time.Time
 	batchOpen bool
 
@@ -113,11 +112,12 @@ func key(values []string) string { return strings.Join(values, "\xff") }
 // A new tracker's NS_start_time_seconds is the time the first tracker was
 // created since the family was last collected (in milliseconds, and always
 // later than the previous such time, even if the wall clock steps back), so
-// the trackers of one start or one reload share one value. An earlier lifetime of the same label values
-// (a previous process, or a tracker dropped by Retain) was last exposed at a
-// collection before that time, so every sample of it is older than the
-// start time: a report finds the last value before a reset at the start
-// time (internal/report, fetchAvailability).
+// the trackers of one start or one reload share one value, and each lifetime
+// of a target has a value of its own. An earlier lifetime of the same label
+// values (a previous process, or a tracker dropped by Retain) was last
+// exposed at a collection before that time, so its samples precede the new
+// one's: a report reads the samples around the start time and tells the
+// lifetimes apart by this value (internal/report/counters.go).
 func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
 	if len(values) != len(f.opts.Labels) {
 		panic("avail: label values do not match family labels")

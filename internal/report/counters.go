@@ -102,8 +102,8 @@ func (r *run) series(purpose, match string) ([]map[string]string, error) {
 
 // instant returns, per entity, the last sample at or before t (within the
 // lookback) of each of names, in one query.
-func (r *run) instant(purpose string, names []string, t time.Time, extra ...string) (map[string]scrape, map[string]map[string]string, error) {
-	res, err := r.query(purpose, fmt.Sprintf("%s %s", r.selector("", append([]string{"__name__=~" + RegexAlternation(names)}, extra...)...), at(t)), t)
+func (r *run) instant(purpose string, names []string, t time.Time) (map[string]scrape, map[string]map[string]string, error) {
+	res, err := r.query(purpose, fmt.Sprintf("%s %s", r.selector("", "__name__=~"+RegexAlternation(names)), at(t)), t)
 	if err != nil {
 		return nil, nil, err
 	}
