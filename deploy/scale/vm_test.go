@@ -179,6 +179,20 @@ func TestVictoriaMetricsEquivalence(t *testing.T) {
 		mu.Unlock()
 	}
 
+	// Everything runs once both replicas have scraped and VictoriaMetrics has
+	// the samples: Prometheus applies its first targets up to 5 s after it
+	// is ready (the discovery manager's throttle), longer on a loaded
+	// machine, and a replica without a sample before T−20 s has no counter
+	// difference (CI saw replica B return none).
+	deadline := time.Now().Add(90 * time.Second)
+	for _, u := range append(append([]string{}, promURLs...), vmURL) {
+		for len(query(t, u, `line_observed_seconds_total`, time.Now())) < 3 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s has no samples of the three lines after 90 s", u)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
 	t0 := time.Now().Truncate(time.Second).Add(2 * time.Second)
 	fx.mu.Lock()
 	fx.t0 = t0
