@@ -119,7 +119,7 @@ func (r *run) instant(purpose string, names []string, t time.Time) (map[string]s
 
 // raw returns the raw samples of names in (from, to] for the entities whose
 // name label is in vals.
-func (r *run) raw(purpose string, names []string, nameLabel string, vals []string, from, to time.Time) (map[string][]scrape, map[string]map[string]string, error) {
+func (r *run) raw(purpose string, names []string, nameLabel string, vals []string, from, to time.Time) (map[string][]scrape, error) {
 	ms := to.Sub(from).Milliseconds()
 	expr := fmt.Sprintf("%s[%dms] @ %s", r.selector("", "__name__=~"+RegexAlternation(names), nameLabel+"=~"+RegexAlternation(uniq(vals))),
 		ms, strconv.FormatFloat(float64(to.UnixMilli())/1e3, 'f', -1, 64))
@@ -128,9 +128,9 @@ func (r *run) raw(purpose string, names []string, nameLabel string, vals []strin
 	// kept by timestamp, whatever a backend does at the window's edges.
 	res, err := r.query(purpose, expr, to)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	sc, labels := scrapesOf(res)
+	sc, _ := scrapesOf(res)
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	for k, l := range sc {
 		in := l[:0]
@@ -141,7 +141,7 @@ func (r *run) raw(purpose string, names []string, nameLabel string, vals []strin
 		}
 		sc[k] = in
 	}
-	return sc, labels, nil
+	return sc, nil
 }
 
 // restartWindowBefore and restartWindowAfter bound the raw samples read
@@ -250,7 +250,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 				for _, w := range g {
 					vals = append(vals, w.name)
 				}
-				sc, _, err := r.raw("samples around a counter restart (last values before it)", withStart, f.nameLabel, vals, from, restart.Add(restartWindowAfter))
+				sc, err := r.raw("samples around a counter restart (last values before it)", withStart, f.nameLabel, vals, from, restart.Add(restartWindowAfter))
 				if err != nil {
 					return err
 				}
@@ -313,7 +313,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		}
 	}
 	if len(slow) > 0 {
-		if err := r.slowCounters(f, names, withStart, slow, labels, startV, counters); err != nil {
+		if err := r.slowCounters(f, names, withStart, slow, labels, counters); err != nil {
 			return nil, err
 		}
 	}
@@ -375,7 +375,7 @@ func walkedCounters(names []string, w *lifetime, st scrape, okS bool, prev *scra
 // slowCounters sums the counters of keys from their raw samples in the
 // month (and the day before it, for the value at the month start).
 func (r *run) slowCounters(f family, names, withStart []string, keys []string, labels map[string]map[string]string,
-	startV map[string]scrape, counters map[string]map[string]Counter) error {
+	counters map[string]map[string]Counter) error {
 	var vals []string
 	want := map[string]bool{}
 	for _, k := range keys {
@@ -383,7 +383,7 @@ func (r *run) slowCounters(f family, names, withStart []string, keys []string, l
 		vals = append(vals, labels[k][f.nameLabel])
 	}
 	from := r.start().Add(-24 * time.Hour)
-	sc, _, err := r.raw("raw samples in the month (series ended early, restarted long after its last sample, or no sample at the month start)",
+	sc, err := r.raw("raw samples in the month (series ended early, restarted long after its last sample, or no sample at the month start)",
 		withStart, f.nameLabel, vals, from, r.end())
 	if err != nil {
 		return err

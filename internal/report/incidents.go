@@ -208,54 +208,20 @@ func (r *run) incidentSeries(f family, extra string, s, e time.Time, step time.D
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]Series, len(names))
-	for _, se := range ser {
-		for i, n := range names {
-			if se.Labels["__name__"] == n {
-				out[i] = append(out[i], se)
+	sc, _ := scrapesOf(ser)
+	res := make(map[string][]ipt, len(sc))
+	for k, l := range sc {
+		var pts []ipt
+		for _, x := range l {
+			ch, ok1 := x.vals[f.changes]
+			lc, ok2 := x.vals[f.lastChange]
+			if ok1 && ok2 {
+				pts = append(pts, ipt{t: time.UnixMilli(x.t).UTC(), ch: ch, lc: lc, dn: x.vals[f.down], md: x.vals[f.maintDown]})
 			}
 		}
+		res[k] = pts
 	}
-	byKey := map[string]map[int64]*ipt{}
-	for i := range names {
-		for _, se := range out[i] {
-			k := labelKey(se.Labels)
-			m := byKey[k]
-			if m == nil {
-				m = map[int64]*ipt{}
-				byKey[k] = m
-			}
-			for _, p := range se.Points {
-				x := m[p.T.UnixMilli()]
-				if x == nil {
-					x = &ipt{t: p.T, ch: math.NaN(), lc: math.NaN()}
-					m[p.T.UnixMilli()] = x
-				}
-				switch i {
-				case 0:
-					x.ch = p.V
-				case 1:
-					x.lc = p.V
-				case 2:
-					x.dn = p.V
-				case 3:
-					x.md = p.V
-				}
-			}
-		}
-	}
-	res2 := map[string][]ipt{}
-	for k, m := range byKey {
-		var l []ipt
-		for _, x := range m {
-			if !math.IsNaN(x.ch) && !math.IsNaN(x.lc) {
-				l = append(l, *x)
-			}
-		}
-		sort.Slice(l, func(i, j int) bool { return l[i].t.Before(l[j].t) })
-		res2[k] = l
-	}
-	return res2, nil
+	return res, nil
 }
 
 func unixT(v float64) time.Time { return time.Unix(int64(math.Round(v)), 0).UTC() }
