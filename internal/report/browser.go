@@ -440,7 +440,7 @@ func (b *browser) closeTab(t tab) {
 func (b *browser) print(ctx context.Context, html []byte) (_ []byte, err error) {
 	n := b.seq.Add(1)
 	in := filepath.Join(b.dir, "report-"+strconv.FormatInt(n, 10)+".html")
-	if err := os.WriteFile(in, html, 0o600); err != nil {
+	if err := os.WriteFile(in, printOnly(html), 0o600); err != nil {
 		return nil, err
 	}
 	defer os.Remove(in)
@@ -514,6 +514,34 @@ func (b *browser) print(ctx context.Context, html []byte) (_ []byte, err error) 
 		return nil, fmt.Errorf("chromium produced no PDF: %s", lastLines(readTail(b.log), 5))
 	}
 	return out, nil
+}
+
+// hideOnScreen keeps the tab's screen layout empty. Chromium lays a loading
+// document out several times while it parses it, and once more when it
+// leaves print mode, each a full layout of every table cell; hidden on
+// screen, only the print layouts remain (lines report, 13 000 cells: print
+// 4.4 s → 2.2 s, the same PDF). Print media ignores the rule.
+const hideOnScreen = "<style>@media screen { body { display: none !important } }</style>"
+
+// printOnly returns html with hideOnScreen placed right after the doctype
+// (a style there goes to the head and keeps standards mode), or first when
+// there is no doctype.
+func printOnly(html []byte) []byte {
+	i := 0
+	rest := html
+	if bytes.HasPrefix(rest, []byte("\ufeff")) {
+		rest = rest[3:]
+	}
+	rest = bytes.TrimLeft(rest, " \t\r\n")
+	if len(rest) >= 9 && bytes.EqualFold(rest[:9], []byte("<!doctype")) {
+		if j := bytes.IndexByte(rest, '>'); j >= 0 {
+			i = len(html) - len(rest) + j + 1
+		}
+	}
+	out := make([]byte, 0, len(html)+len(hideOnScreen))
+	out = append(out, html[:i]...)
+	out = append(out, hideOnScreen...)
+	return append(out, html[i:]...)
 }
 
 func readTail(path string) string {
