@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 var lineLabels = []string{"line", "kind", "provider", "site"}
@@ -63,11 +64,69 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 
 // forget deletes every series of a line (removed by a reload).
 func (m *metrics) forget(line string) {
+	m.forgetGauges(line)
 	l := prometheus.Labels{"line": line}
-	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{m.probes, m.replies, m.loss, m.jitter,
-		m.ifOperUp, m.ifSpeed, m.ifUtil, m.ifRx, m.ifTx, m.ifErrors, m.ifDiscards, m.bgpState, m.bgpEstablished,
-		m.bgpEstSeconds, m.bgpTransitions, m.capacity, m.problem} {
+	for _, v := range m.counters() {
 		v.DeletePartialMatch(l)
 	}
-	m.rtt.DeletePartialMatch(l)
+}
+
+// forgetGauges deletes the gauges of a line (its new run sets them again).
+func (m *metrics) forgetGauges(line string) {
+	l := prometheus.Labels{"line": line}
+	for _, v := range []*prometheus.GaugeVec{m.loss, m.jitter, m.ifOperUp, m.ifSpeed, m.ifUtil, m.bgpState,
+		m.bgpEstablished, m.bgpEstSeconds, m.capacity, m.problem} {
+		v.DeletePartialMatch(l)
+	}
+}
+
+// counterVec is a counter or histogram vector of the exporter.
+type counterVec interface {
+	prometheus.Collector
+	Delete(prometheus.Labels) bool
+	DeletePartialMatch(prometheus.Labels) int
+}
+
+// counters are the vectors whose series count from 0 when created: ICMP
+// probes and round trips (label target), interface traffic (interface),
+// BGP flaps (peer).
+func (m *metrics) counters() []counterVec {
+	return []counterVec{m.probes, m.replies, m.rtt, m.ifRx, m.ifTx, m.ifErrors, m.ifDiscards, m.bgpTransitions}
+}
+
+// retainCounters keeps, of a changed line's counters, the series its new
+// run still uses (same line labels lv, target/interface/peer in keep): they
+// go on counting, so the line's counters reset only when
+// line_start_time_seconds says so (the monthly report relies on it). The
+// others are deleted.
+func (m *metrics) retainCounters(lv []string, keep map[string]bool) {
+	for _, v := range m.counters() {
+		ch := make(chan prometheus.Metric, 64)
+		go func() { v.Collect(ch); close(ch) }()
+		var stale []prometheus.Labels
+		for pm := range ch {
+			var d dto.Metric
+			if pm.Write(&d) != nil {
+				continue
+			}
+			ls := prometheus.Labels{}
+			for _, lp := range d.GetLabel() {
+				ls[lp.GetName()] = lp.GetValue()
+			}
+			if ls["line"] != lv[0] {
+				continue
+			}
+			same := true
+			for i, n := range lineLabels {
+				same = same && ls[n] == lv[i]
+			}
+			extra := ls["target"] + ls["interface"] + ls["peer"] // each vector has one of them
+			if !same || !keep[extra] {
+				stale = append(stale, ls)
+			}
+		}
+		for _, ls := range stale {
+			v.Delete(ls)
+		}
+	}
 }

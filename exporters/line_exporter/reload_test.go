@@ -40,7 +40,10 @@ func TestLineMaintenance(t *testing.T) {
 }
 
 // A reload keeps unchanged lines running with their counters, drops
-// removed lines' series and starts new lines.
+// removed lines' series and starts new lines. A changed line keeps its start
+// time and the counters of the targets it still has (the report reads a
+// month's increase from the values at both ends when the start time did not
+// change); a target it no longer has loses its series.
 func TestReloadKeepsLines(t *testing.T) {
 	testutil.NeedRoot(t) // ICMP on loopback
 	t.Parallel()
@@ -50,21 +53,38 @@ func TestReloadKeepsLines(t *testing.T) {
 	a := "  - {name: a, kind: leased, site: s, icmp: [{address: 127.0.0.21}]}\n"
 	b := "  - {name: b, kind: leased, site: s, icmp: [{address: 127.0.0.22}]}\n"
 	c := "  - {name: c, kind: bgp, site: s, icmp: [{address: 127.0.0.23}]}\n"
-	ex := startExporter(t, cfg(a, b))
+	d := "  - {name: d, kind: leased, site: s, icmp: [{address: 127.0.0.24}, {address: 127.0.0.25}]}\n"
+	d2 := "  - {name: d, kind: leased, site: s, icmp: [{address: 127.0.0.24}, {address: 127.0.0.26}]}\n"
+	ex := startExporter(t, cfg(a, b, d))
 	waitFor(t, 10*time.Second, "a and b up", func() bool {
 		f := scrape(t, ex.URL)
-		return f.get("line_up", "line", "a") == 1 && f.get("line_up", "line", "b") == 1
+		return f.get("line_up", "line", "a") == 1 && f.get("line_up", "line", "b") == 1 && f.get("line_up", "line", "d") == 1
 	})
 	time.Sleep(time.Second)
 	before := scrape(t, ex.URL)
-	if err := os.WriteFile(ex.Cfg, []byte(cfg(a, c)), 0o644); err != nil {
+	if err := os.WriteFile(ex.Cfg, []byte(cfg(a, c, d2)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out := post(t, ex.URL+"/-/reload"); !strings.Contains(out, "reloaded") {
 		t.Fatalf("reload: %s", out)
 	}
-	waitFor(t, 10*time.Second, "c up", func() bool { return scrape(t, ex.URL).get("line_up", "line", "c") == 1 })
+	waitFor(t, 10*time.Second, "c up, d's new target probed", func() bool {
+		f := scrape(t, ex.URL)
+		return f.get("line_up", "line", "c") == 1 && f.get("line_icmp_probes_total", "line", "d", "target", "127.0.0.26") > 0
+	})
 	after := scrape(t, ex.URL)
+	if after.get("line_start_time_seconds", "line", "d") != before.get("line_start_time_seconds", "line", "d") {
+		t.Error("changed line d got a new start time")
+	}
+	if after.get("line_icmp_probes_total", "line", "d", "target", "127.0.0.24") <= before.get("line_icmp_probes_total", "line", "d", "target", "127.0.0.24") {
+		t.Error("changed line d: the counter of a target it kept restarted")
+	}
+	if v := after.get("line_icmp_probes_total", "line", "d", "target", "127.0.0.25"); !math.IsNaN(v) {
+		t.Error("changed line d: the removed target's counter is still exported")
+	}
+	if v := after.get("line_icmp_rtt_seconds", "line", "d", "target", "127.0.0.25"); !math.IsNaN(v) {
+		t.Error("changed line d: the removed target's RTT histogram is still exported")
+	}
 	if after.get("line_observed_seconds_total", "line", "a") <= before.get("line_observed_seconds_total", "line", "a") ||
 		after.get("line_icmp_probes_total", "line", "a") <= before.get("line_icmp_probes_total", "line", "a") {
 		t.Error("line a lost its counters on reload")

@@ -91,9 +91,16 @@ func (s *service) Apply(_ context.Context, v any) error {
 		} else {
 			if ok {
 				old.stop()
-				s.m.forget(l.Name)
+				s.m.forgetGauges(l.Name)
 			}
 			lr := s.build(cfg, l, key, now)
+			if ok {
+				keep := map[string]bool{}
+				for _, sl := range lr.labels {
+					keep[sl[len(sl)-1]] = true // target, interface or peer
+				}
+				s.m.retainCounters(lr.line.labels, keep)
+			}
 			next[l.Name] = lr
 			starts = append(starts, lr.icmp...)
 		}
