@@ -140,6 +140,22 @@ func TestReportEquivalence(t *testing.T) {
 			if p.Status != v.Status || len(p.Incidents) != len(v.Incidents) {
 				t.Errorf("%s %s: Prometheus %s/%d incidents, VictoriaMetrics %s/%d incidents", kind, k, p.Status, len(p.Incidents), v.Status, len(v.Incidents))
 			}
+			// Line quality: flaps, loss, RTT percentiles (from the counters'
+			// values at the month ends) and capacity agree exactly; the 95th
+			// percentile of 5 min traffic rates within 0.1 % (VictoriaMetrics'
+			// rate() does not extrapolate to the window's edges).
+			for q, a := range p.Extra {
+				tol := 1e-9
+				if q == "rx_p95" || q == "tx_p95" {
+					tol = 1e-3
+				}
+				if b, ok := v.Extra[q]; !ok || math.Abs(a-b) > tol*math.Max(1, math.Abs(a)) {
+					t.Errorf("%s %s %s: Prometheus %v, VictoriaMetrics %v (present %v)", kind, k, q, a, b, ok)
+				}
+			}
+			if kind == report.KindLines && (len(p.Extra) < 7 || len(v.Extra) != len(p.Extra)) {
+				t.Errorf("%s %s: quality figures Prometheus %v, VictoriaMetrics %v", kind, k, p.Extra, v.Extra)
+			}
 			if kind == report.KindLines {
 				t.Logf("%s: down %.1f / %.1f s, unknown %.1f / %.1f s, %s / %s (Prometheus / VictoriaMetrics)",
 					k, p.DownSeconds, v.DownSeconds, p.UnknownSeconds, v.UnknownSeconds, p.Status, v.Status)

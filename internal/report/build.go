@@ -198,19 +198,30 @@ func (r *run) buildLines(d *Document) error {
 	type q struct {
 		key, purpose, expr string
 	}
+	// The 95th percentile of 5 min rates needs every sample (a subquery);
+	// the counters (flaps, loss, RTT) are exact increases read at the month
+	// ends (lineCounters); the capacity is the value at the month end.
 	qs := []q{
-		{"bgp_flaps", "BGP flaps", fmt.Sprintf("sum by (line) (increase(%s%s %s))", sel("line_bgp_established_transitions_total"), R, E)},
-		{"loss", "ICMP loss ratio", fmt.Sprintf("1 - sum by (line) (increase(%s%s %s)) / sum by (line) (increase(%s%s %s))", sel("line_icmp_replies_total"), R, E, sel("line_icmp_probes_total"), R, E)},
-		{"rtt_p50", "ICMP RTT p50", fmt.Sprintf("histogram_quantile(0.5, sum by (line, le) (increase(%s%s %s)))", sel("line_icmp_rtt_seconds_bucket"), R, E)},
-		{"rtt_p95", "ICMP RTT p95", fmt.Sprintf("histogram_quantile(0.95, sum by (line, le) (increase(%s%s %s)))", sel("line_icmp_rtt_seconds_bucket"), R, E)},
-		{"rtt_p99", "ICMP RTT p99", fmt.Sprintf("histogram_quantile(0.99, sum by (line, le) (increase(%s%s %s)))", sel("line_icmp_rtt_seconds_bucket"), R, E)},
 		{"rx_p95", "95th percentile receive rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel("line_interface_receive_bytes_total"), strings.TrimSuffix(R, "]"), E)},
 		{"tx_p95", "95th percentile transmit rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel("line_interface_transmit_bytes_total"), strings.TrimSuffix(R, "]"), E)},
-		{"capacity", "contracted capacity", fmt.Sprintf("8 * max by (line) (last_over_time(%s%s %s))", sel("line_capacity_bytes_per_second"), R, E)},
+		{"capacity", "contracted capacity at the month end", fmt.Sprintf("8 * max by (line) (%s %s)", sel("line_capacity_bytes_per_second"), E)},
 	}
 	vals := make([]map[string]float64, len(qs))
 	var es []EntityResult
-	fns := []func() error{func() (err error) { es, err = r.fetchAvailability("line"); return }}
+	var counters map[string]map[string]float64
+	fns := []func() error{
+		func() (err error) { es, err = r.fetchAvailability("line"); return },
+		func() (err error) { counters, err = r.lineCounters(); return },
+	}
+	byLine := func(res []Series) map[string]float64 {
+		m := map[string]float64{}
+		for _, s := range res {
+			if len(s.Points) > 0 {
+				m[s.Labels["line"]] = s.Points[0].V
+			}
+		}
+		return m
+	}
 	for i, x := range qs {
 		i, x := i, x
 		fns = append(fns, func() error {
@@ -218,18 +229,30 @@ func (r *run) buildLines(d *Document) error {
 			if err != nil {
 				return err
 			}
-			m := map[string]float64{}
-			for _, s := range res {
-				if len(s.Points) > 0 {
-					m[s.Labels["line"]] = s.Points[0].V
-				}
-			}
-			vals[i] = m
+			vals[i] = byLine(res)
 			return nil
 		})
 	}
 	if err := parallel(fns...); err != nil {
 		return err
+	}
+	// A line that ended before the month end: its last capacity in the month.
+	capacity := vals[len(qs)-1]
+	var gone []string
+	for _, e := range es {
+		if _, ok := capacity[e.Name]; !ok {
+			gone = append(gone, e.Name)
+		}
+	}
+	if len(gone) > 0 {
+		res, err := r.query("contracted capacity of lines without a sample at the month end (last in the month)",
+			fmt.Sprintf("8 * max by (line) (last_over_time(%s%s %s))", r.selector("line_capacity_bytes_per_second", "line=~"+RegexAlternation(gone)), R, E), r.end())
+		if err != nil {
+			return err
+		}
+		for l, v := range byLine(res) {
+			capacity[l] = v
+		}
 	}
 	d.Entities = es
 	r.commonSummary(d, es, "线路", "Lines")
@@ -240,6 +263,9 @@ func (r *run) buildLines(d *Document) error {
 			if v, ok := vals[j][e.Name]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
 				e.Extra[x.key] = v
 			}
+		}
+		for k, v := range counters[e.Name] {
+			e.Extra[k] = v
 		}
 	}
 	get := func(e EntityResult, k string, scale float64, prec int) string {

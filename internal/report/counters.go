@@ -118,8 +118,8 @@ func (r *run) instant(purpose string, names []string, t time.Time) (map[string]s
 }
 
 // raw returns the raw samples of names in (from, to] for the entities whose
-// name label is in vals.
-func (r *run) raw(purpose string, names []string, nameLabel string, vals []string, from, to time.Time) (map[string][]scrape, error) {
+// name label is in vals, and the labels of each key.
+func (r *run) raw(purpose string, names []string, nameLabel string, vals []string, from, to time.Time) (map[string][]scrape, map[string]map[string]string, error) {
 	ms := to.Sub(from).Milliseconds()
 	expr := fmt.Sprintf("%s[%dms] @ %s", r.selector("", "__name__=~"+RegexAlternation(names), nameLabel+"=~"+RegexAlternation(uniq(vals))),
 		ms, strconv.FormatFloat(float64(to.UnixMilli())/1e3, 'f', -1, 64))
@@ -128,9 +128,9 @@ func (r *run) raw(purpose string, names []string, nameLabel string, vals []strin
 	// kept by timestamp, whatever a backend does at the window's edges.
 	res, err := r.query(purpose, expr, to)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	sc, _ := scrapesOf(res)
+	sc, labels := scrapesOf(res)
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	for k, l := range sc {
 		in := l[:0]
@@ -141,7 +141,7 @@ func (r *run) raw(purpose string, names []string, nameLabel string, vals []strin
 		}
 		sc[k] = in
 	}
-	return sc, nil
+	return sc, labels, nil
 }
 
 // restartWindowBefore and restartWindowAfter bound the raw samples read
@@ -250,7 +250,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 				for _, w := range g {
 					vals = append(vals, w.name)
 				}
-				sc, err := r.raw("samples around a counter restart (last values before it)", withStart, f.nameLabel, vals, from, restart.Add(restartWindowAfter))
+				sc, _, err := r.raw("samples around a counter restart (last values before it)", withStart, f.nameLabel, vals, from, restart.Add(restartWindowAfter))
 				if err != nil {
 					return err
 				}
@@ -383,7 +383,7 @@ func (r *run) slowCounters(f family, names, withStart []string, keys []string, l
 		vals = append(vals, labels[k][f.nameLabel])
 	}
 	from := r.start().Add(-24 * time.Hour)
-	sc, err := r.raw("raw samples in the month (series ended early, restarted long after its last sample, or no sample at the month start)",
+	sc, _, err := r.raw("raw samples in the month (series ended early, restarted long after its last sample, or no sample at the month start)",
 		withStart, f.nameLabel, vals, from, r.end())
 	if err != nil {
 		return err
@@ -462,4 +462,163 @@ func lifetimeSum(n, started string, base *scrape, in []scrape, S int64) Counter 
 	}
 	c.Note = strings.TrimSuffix(c.Note, "; ")
 	return c
+}
+
+// counterIncrease is the month's increase of one counter series.
+type counterIncrease struct {
+	Labels map[string]string // without __name__
+	Name   string
+	Counter
+}
+
+// increases returns the month's increase of every series of the counters
+// names of family f's entities, series that may carry labels beyond the
+// entity's (target, le, peer: line_exporter's ICMP, RTT and BGP counters),
+// on the same basis as the availability counters: every counter of an
+// entity resets with its NS_start_time_seconds (docs/metrics.md). Where
+// the entity's start time is before the month start and the same at both
+// ends, a series' increase is its value at the month end minus its value at
+// the month start — or its value at the end when it had no sample at the
+// start although its entity had one (created in the month, at 0). Every
+// series of the other entities (restarted in the month, no start time, a
+// series ended early or lower at the end) is summed from its raw samples
+// in the month, lifetimes told apart by the entity's start time in the same
+// scrape or a decrease (lifetimeSum).
+func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
+	withStart := append(append([]string{}, names...), f.started)
+	var disc []map[string]string
+	var endV, startV map[string]scrape
+	var labels, startL map[string]map[string]string
+	err := parallel(
+		func() (err error) {
+			disc, err = r.series("series with samples in the month ("+strings.Join(names, ", ")+")", r.selector("", "__name__=~"+RegexAlternation(names)))
+			return
+		},
+		func() (err error) {
+			endV, labels, err = r.instant("counters and their entity's start time at the month end (last sample at or before it)", withStart, r.end())
+			return
+		},
+		func() (err error) {
+			startV, startL, err = r.instant("counters and their entity's start time at the month start (last sample at or before it)", withStart, r.start())
+			return
+		},
+	)
+	if err != nil {
+		return nil, err
+	}
+	startOf := func(v map[string]scrape) map[string]float64 {
+		m := map[string]float64{}
+		for k, sc := range v {
+			if st, ok := sc.vals[f.started]; ok {
+				m[labels[k][f.nameLabel]] = st
+			}
+		}
+		return m
+	}
+	for k, l := range startL {
+		labels[k] = l
+	}
+	stEnd, stStart := startOf(endV), startOf(startV)
+	type key struct{ k, name string }
+	all := map[key]map[string]string{}
+	for _, l := range disc {
+		all[key{labelKey(l), l["__name__"]}] = stripName(l)
+	}
+	for k, sc := range endV {
+		for n := range sc.vals {
+			if n != f.started {
+				all[key{k, n}] = labels[k]
+			}
+		}
+	}
+	S := float64(r.start().UnixMilli()) / 1e3
+	slow := map[string]bool{}
+	for s, ls := range all {
+		ent := ls[f.nameLabel]
+		e, okE := endV[s.k].vals[s.name]
+		st, okS := startV[s.k].vals[s.name]
+		t1, ok1 := stEnd[ent]
+		t0, ok0 := stStart[ent]
+		if !ok0 || !ok1 || t1 > S || t0 != t1 || !okE || okS && e < st {
+			slow[ent] = true
+		}
+	}
+	var out []counterIncrease
+	for s, ls := range all {
+		if slow[ls[f.nameLabel]] {
+			continue
+		}
+		e := endV[s.k].vals[s.name]
+		c := counterIncrease{Labels: ls, Name: s.name, Counter: Counter{End: e, Delta: e}}
+		if st, ok := startV[s.k].vals[s.name]; ok {
+			c.Start, c.Delta = st, e-st
+		} else {
+			c.Note = "no sample at the month start while its entity had one: the series began inside the month at 0"
+		}
+		out = append(out, c)
+	}
+	if len(slow) == 0 {
+		return out, nil
+	}
+	var ents []string
+	for e := range slow {
+		ents = append(ents, e)
+	}
+	sort.Strings(ents)
+	sc, rawLabels, err := r.raw("raw samples in the month of entities whose counters restarted in it (or that lack a start time)",
+		withStart, f.nameLabel, ents, r.start().Add(-24*time.Hour), r.end())
+	if err != nil {
+		return nil, err
+	}
+	started := map[string]map[int64]float64{} // entity → sample time → start time
+	for k, l := range sc {
+		for _, x := range l {
+			if v, ok := x.vals[f.started]; ok {
+				ent := rawLabels[k][f.nameLabel]
+				if started[ent] == nil {
+					started[ent] = map[int64]float64{}
+				}
+				started[ent][x.t] = v
+			}
+		}
+	}
+	Sms := r.start().UnixMilli()
+	for k, l := range sc {
+		ls := rawLabels[k]
+		ent := ls[f.nameLabel]
+		if !slow[ent] {
+			continue
+		}
+		ns := map[string]bool{}
+		for _, x := range l {
+			if v, ok := started[ent][x.t]; ok {
+				x.vals[f.started] = v // the entity's start time of the same scrape
+			}
+			for n := range x.vals {
+				ns[n] = n != f.started
+			}
+		}
+		for n, isCounter := range ns {
+			if !isCounter {
+				continue
+			}
+			var base *scrape
+			var in []scrape
+			for i, x := range l {
+				if _, ok := x.vals[n]; !ok {
+					continue
+				}
+				if x.t <= Sms {
+					base = &l[i]
+				} else {
+					in = append(in, x)
+				}
+			}
+			if len(in) == 0 {
+				continue // no sample in the month
+			}
+			out = append(out, counterIncrease{Labels: ls, Name: n, Counter: lifetimeSum(n, f.started, base, in, Sms)})
+		}
+	}
+	return out, nil
 }

@@ -155,6 +155,7 @@ func TestE2ERealPrometheus(t *testing.T) {
 	if w := find("https://www.example.gov.cn/"); w.Status != report.StatusBreached || w.DownSeconds != 600 {
 		t.Errorf("website: %+v", w)
 	}
+	checkLineQuality(t, q, sp, docs[report.KindLines], ms, me)
 	// Headless Chromium: layout, charts, Chinese headings, screenshot.
 	var html bytes.Buffer
 	report.RenderHTML(&html, docs[report.KindLines])
@@ -176,5 +177,50 @@ func TestE2ERealPrometheus(t *testing.T) {
 				os.WriteFile(filepath.Join(os.Getenv("REPORT_OUT"), k+"."+f), b.Bytes(), 0o644)
 			}
 		}
+	}
+}
+
+// checkLineQuality compares the lines report's flaps, loss and RTT
+// percentiles with the generator's counters (restarted lines included: their
+// counters restart at 0 with the exporter) and the percentiles with
+// Prometheus' own histogram_quantile on the same month.
+func checkLineQuality(t *testing.T, q *promapi.Client, sp simhistory.Spec, d *report.Document, ms, me time.Time) {
+	t.Helper()
+	gauge := func(name, line string) simhistory.Gauge {
+		for _, g := range sp.Gauges {
+			if g.Name == name && g.Labels["line"] == line {
+				return g
+			}
+		}
+		t.Fatalf("no %s for %s", name, line)
+		return simhistory.Gauge{}
+	}
+	res, err := q.Query(context.Background(), `histogram_quantile(0.95, sum by (line, le) (increase(line_icmp_rtt_seconds_bucket[2678400s] @ 1793462400)))`, me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	promP95 := map[string]float64{}
+	for _, s := range res {
+		promP95[s.Labels["line"]] = s.Points[0].V
+	}
+	n := 0
+	for _, e := range d.Entities {
+		n++
+		flaps := sp.Increase(gauge("line_bgp_established_transitions_total", e.Name), ms, me)
+		loss := 1 - sp.Increase(gauge("line_icmp_replies_total", e.Name), ms, me)/sp.Increase(gauge("line_icmp_probes_total", e.Name), ms, me)
+		if e.Extra["bgp_flaps"] != flaps || math.Abs(e.Extra["loss"]-loss) > 1e-12 {
+			t.Errorf("%s: flaps %v loss %v, truth %v and %v", e.Name, e.Extra["bgp_flaps"], e.Extra["loss"], flaps, loss)
+		}
+		for k, qq := range map[string]float64{"rtt_p50": 0.5, "rtt_p95": 0.95, "rtt_p99": 0.99} {
+			if want := simhistory.RTTQuantiles[qq]; math.Abs(e.Extra[k]-want) > 0.005*want {
+				t.Errorf("%s: %s %v, truth %v", e.Name, k, e.Extra[k], want)
+			}
+		}
+		if p := promP95[e.Name]; math.Abs(e.Extra["rtt_p95"]-p) > 0.01*p {
+			t.Errorf("%s: p95 %v, Prometheus' histogram_quantile %v", e.Name, e.Extra["rtt_p95"], p)
+		}
+	}
+	if n != 4 || d.Entities[0].Extra["bgp_flaps"] == 0 {
+		t.Errorf("line quality checked on %d lines (want 4), first with %v flaps", n, d.Entities[0].Extra["bgp_flaps"])
 	}
 }

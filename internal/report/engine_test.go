@@ -236,3 +236,34 @@ func TestFreezeByteIdentical(t *testing.T) {
 		t.Error("tampered snapshot accepted")
 	}
 }
+
+// bucketQuantile answers as Prometheus 2.42's histogram_quantile.
+func TestBucketQuantile(t *testing.T) {
+	inf := math.Inf(1)
+	bs := []bucket{{0.01, 10}, {0.02, 60}, {0.05, 90}, {inf, 100}}
+	for _, c := range []struct {
+		name string
+		q    float64
+		in   []bucket
+		want float64
+	}{
+		{"first bucket from 0", 0.05, bs, 0.005},
+		{"interpolated", 0.5, bs, 0.01 + 0.01*40/50},
+		{"upper edge", 0.9, bs, 0.05},
+		{"rank in +Inf: highest finite bound", 0.95, bs, 0.05},
+		{"unsorted input", 0.5, []bucket{{inf, 100}, {0.05, 90}, {0.01, 10}, {0.02, 60}}, 0.018},
+		{"equal bounds coalesced", 0.5, []bucket{{0.01, 5}, {0.01, 5}, {0.02, 60}, {0.05, 90}, {inf, 100}}, 0.018},
+		{"non-monotonic raised", 0.5, []bucket{{0.01, 10}, {0.02, 60}, {0.05, 40}, {inf, 100}}, 0.018},
+		{"negative first bound", 0.05, []bucket{{-1, 10}, {1, 60}, {inf, 100}}, -1},
+		{"q < 0", -0.1, bs, math.Inf(-1)},
+		{"q > 1", 1.1, bs, inf},
+		{"no +Inf bucket", 0.5, bs[:3], math.NaN()},
+		{"one bucket", 0.5, []bucket{{inf, 100}}, math.NaN()},
+		{"no observation", 0.5, []bucket{{0.01, 0}, {inf, 0}}, math.NaN()},
+	} {
+		got := bucketQuantile(c.q, c.in)
+		if !(got == c.want || math.Abs(got-c.want) < 1e-12 || math.IsNaN(got) && math.IsNaN(c.want)) {
+			t.Errorf("%s: bucketQuantile(%v) = %v, want %v", c.name, c.q, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package simhistory
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -75,7 +76,13 @@ func TestScenario(year int, month time.Month, step time.Duration) Spec {
 	}
 	sp := Spec{From: ms.Add(-6 * time.Hour), To: me.Add(2 * time.Hour), Step: step, Entities: ents}
 	sp.Gauges = envGauges("dc1", "A101", "ups-a", "th-1", 0)
-	sp.Gauges = append(sp.Gauges, lineGauges(ents[:3])...)
+	var lines []*Entity
+	for _, e := range ents {
+		if e.NS == "line" {
+			lines = append(lines, e)
+		}
+	}
+	sp.Gauges = append(sp.Gauges, lineGauges(lines)...)
 	sp.Gauges = append(sp.Gauges, Gauge{Name: "website_tls_leaf_expiry_timestamp_seconds",
 		Labels: ents[5].Labels, Value: func(time.Time) float64 { return float64(me.Add(20 * 24 * time.Hour).Unix()) }})
 	return sp
@@ -96,25 +103,43 @@ func envGauges(site, room, ups, sensor string, seed float64) []Gauge {
 	}
 }
 
+// RTTFractions is the simulated share of ICMP replies within each
+// line_icmp_rtt_seconds bucket bound (every line, the whole history), and
+// RTTQuantiles the percentiles it gives by histogram_quantile's linear
+// interpolation: p50 in (5, 10] ms, p95 in (20, 50] ms, p99 in (50, 100] ms.
+var (
+	RTTFractions = []struct{ LE, F float64 }{{.00025, 0}, {.0005, 0}, {.001, 0}, {.002, 0}, {.005, 0.1}, {.01, 0.6},
+		{.02, 0.9}, {.05, 0.98}, {.1, 0.995}, {.2, 1}, {.5, 1}, {1, 1}, {2, 1}, {math.Inf(1), 1}}
+	RTTQuantiles = map[float64]float64{0.5: 0.005 + 0.005*0.4/0.5, 0.95: 0.02 + 0.03*0.05/0.08, 0.99: 0.05 + 0.05*0.01/0.015}
+)
+
+// lineGauges are line_exporter's other series of each line: capacity,
+// interface traffic, ICMP probes, replies (0.1 % loss) and RTT histogram,
+// BGP flaps (one per outage). They are sampled while the line's exporter
+// runs, and its counters restart at 0 with it, as line_start_time_seconds
+// says.
 func lineGauges(lines []*Entity) []Gauge {
 	var g []Gauge
 	for i, e := range lines {
 		l := e.Labels
 		cap := 1e9 * float64(i+1)
 		rate := 0.3 * cap / 8 // bytes/s
+		tl := with(l, "target", fmt.Sprintf("192.0.2.%d", i+1))
+		probes := func(t time.Time) float64 { return float64(t.Unix() % 100000000) } // one a second
+		replies := func(t time.Time) float64 {
+			s := probes(t)
+			return s - math.Floor(s/1000) // 0.1 % loss
+		}
 		g = append(g,
-			Gauge{Name: "line_capacity_bytes_per_second", Labels: l, Value: func(time.Time) float64 { return cap / 8 }},
-			Gauge{Name: "line_interface_receive_bytes_total", Labels: with(l, "interface", "ge-0/0/1"), Value: func(t time.Time) float64 {
+			Gauge{Name: "line_capacity_bytes_per_second", Labels: l, Of: e, Value: func(time.Time) float64 { return cap / 8 }},
+			Gauge{Name: "line_interface_receive_bytes_total", Labels: with(l, "interface", "ge-0/0/1"), Of: e, Counter: true, Value: func(t time.Time) float64 {
 				// rate varies through the day between 0.1 and 0.5 of capacity.
 				s := float64(t.Unix() % 100000000)
 				return math.Floor(rate*s + 0.2*cap/8*86400/(2*math.Pi)*(1-math.Cos(s/86400*2*math.Pi)))
 			}},
-			Gauge{Name: "line_icmp_probes_total", Labels: with(l, "target", fmt.Sprintf("192.0.2.%d", i+1)), Value: func(t time.Time) float64 { return float64(t.Unix() % 100000000) }},
-			Gauge{Name: "line_icmp_replies_total", Labels: with(l, "target", fmt.Sprintf("192.0.2.%d", i+1)), Value: func(t time.Time) float64 {
-				s := float64(t.Unix() % 100000000)
-				return s - math.Floor(s/1000) // 0.1 % loss
-			}},
-			Gauge{Name: "line_bgp_established_transitions_total", Labels: with(l, "peer", fmt.Sprintf("198.51.100.%d", i+1)), Value: func(t time.Time) float64 {
+			Gauge{Name: "line_icmp_probes_total", Labels: tl, Of: e, Counter: true, Value: probes},
+			Gauge{Name: "line_icmp_replies_total", Labels: tl, Of: e, Counter: true, Value: replies},
+			Gauge{Name: "line_bgp_established_transitions_total", Labels: with(l, "peer", fmt.Sprintf("198.51.100.%d", i+1)), Of: e, Counter: true, Value: func(t time.Time) float64 {
 				n := 0.0
 				for _, o := range e.Outages {
 					if !t.Before(o.Start) {
@@ -124,6 +149,11 @@ func lineGauges(lines []*Entity) []Gauge {
 				return n
 			}},
 		)
+		for _, b := range RTTFractions {
+			f := b.F
+			g = append(g, Gauge{Name: "line_icmp_rtt_seconds_bucket", Labels: with(tl, "le", strconv.FormatFloat(b.LE, 'g', -1, 64)), Of: e, Counter: true,
+				Value: func(t time.Time) float64 { return math.Floor(replies(t) * f) }})
+		}
 	}
 	return g
 }

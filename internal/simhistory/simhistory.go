@@ -286,6 +286,69 @@ type Gauge struct {
 	Name   string
 	Labels map[string]string
 	Value  func(t time.Time) float64
+	// Of is the entity whose exporter process exports the series: no sample
+	// while it is not running (nil: always sampled).
+	Of *Entity
+	// Counter: Value is cumulative and the series counts from 0 at each
+	// (re)start of Of's process, as an exporter's counter does.
+	Counter bool
+}
+
+// lifeStart is when the process running at t last (re)started.
+func (e *Entity) lifeStart(t time.Time) time.Time {
+	ls := e.ProcessStart
+	for _, g := range e.Gaps {
+		if !g.End.After(t) && g.End.After(ls) {
+			ls = g.End
+		}
+	}
+	return ls
+}
+
+// at returns the series' sample at t, false when there is none.
+func (g Gauge) at(t time.Time) (float64, bool) {
+	if g.Of != nil && g.Of.classify(t) == clsNone {
+		return 0, false
+	}
+	v := g.Value(t)
+	if math.IsNaN(v) {
+		return 0, false
+	}
+	if g.Counter && g.Of != nil {
+		v -= g.Value(g.Of.lifeStart(t))
+	}
+	return v, true
+}
+
+// Increase is the exact increase of counter g over (from, to] as the samples
+// written by WriteOpenMetrics show it: per lifetime of the process, its
+// last sample in the window minus its last sample at or before from (0 for
+// a lifetime that began after from) — the ground truth of the report's
+// counter increases.
+func (sp Spec) Increase(g Gauge, from, to time.Time) float64 {
+	var sum, last float64
+	var lastLife time.Time
+	have := false
+	for t := sp.From; !t.After(sp.To) && !t.After(to); t = t.Add(sp.Step) {
+		v, ok := g.at(t)
+		if !ok {
+			continue
+		}
+		life := time.Time{}
+		if g.Of != nil {
+			life = g.Of.lifeStart(t)
+		}
+		if !t.After(from) {
+			last, lastLife, have = v, life, true
+			continue
+		}
+		if !have || !life.Equal(lastLife) {
+			last = 0 // a lifetime that began after the previous sample
+		}
+		sum += v - last
+		last, lastLife, have = v, life, true
+	}
+	return sum
 }
 
 // Spec is a whole history.
@@ -419,8 +482,8 @@ func WriteOpenMetricsRange(w io.Writer, sp Spec, lo, hi time.Time) error {
 		for _, g := range gby[n] {
 			ls := LabelString(g.Labels)
 			for t := first; !t.After(last); t = t.Add(sp.Step) {
-				v := g.Value(t)
-				if math.IsNaN(v) {
+				v, ok := g.at(t)
+				if !ok {
 					continue
 				}
 				fmt.Fprintf(bw, "%s%s %s %d\n", n, ls, fmtF(v), t.Unix())
