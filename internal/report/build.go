@@ -210,8 +210,14 @@ func (r *run) buildLines(d *Document) error {
 	var es []EntityResult
 	var counters map[string]map[string]float64
 	fns := []func() error{
-		func() (err error) { es, err = r.fetchAvailability("line"); return },
-		func() (err error) { counters, err = r.lineCounters(); return },
+		func() (err error) {
+			// lineCounters uses the lifetimes the availability walk found.
+			if es, err = r.fetchAvailability("line"); err != nil {
+				return err
+			}
+			counters, err = r.lineCounters()
+			return
+		},
 	}
 	byLine := func(res []Series) map[string]float64 {
 		m := map[string]float64{}

@@ -163,6 +163,16 @@ type lifetime struct {
 	end    map[string]float64 // values at the month end
 	seen   map[float64]bool   // start times of the lifetimes walked
 	resets int
+	walkedLives
+}
+
+// walkedLives is where an entity's lifetimes in the month ended: the time of
+// the last scrape of each earlier lifetime (newest first), and whether the
+// oldest of them was already running at the month start (its value there is
+// then subtracted).
+type walkedLives struct {
+	lastScrapes []int64 // unix ms
+	fromStart   bool
 }
 
 // fetchAvailability computes the availability family of ns for all
@@ -289,18 +299,22 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 							w.resets++ // from the value at the month start
 						}
 						counters[w.key] = walkedCounters(names, w, st, okS, nil)
+						r.walkedTo(f.ns, w)
 					case prev == nil || !prev.has(withStart):
 						slow = append(slow, w.key)
 					case prev.vals[f.started] > S:
 						for _, n := range names {
 							w.acc[n] += prev.vals[n]
 						}
+						w.lastScrapes = append(w.lastScrapes, prev.t)
 						w.since, w.resets = prev.vals[f.started], w.resets+1
 						w.seen[w.since] = true
 						walking = append(walking, w)
 					case okS && st.has(withStart) && st.vals[f.started] == prev.vals[f.started]:
 						w.resets++
+						w.lastScrapes, w.fromStart = append(w.lastScrapes, prev.t), true
 						counters[w.key] = walkedCounters(names, w, st, true, prev)
+						r.walkedTo(f.ns, w)
 					default:
 						slow = append(slow, w.key)
 					}
@@ -337,6 +351,20 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// walkedTo records a walked entity's lifetimes (the caller holds no lock
+// of r).
+func (r *run) walkedTo(ns string, w *lifetime) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.walked == nil {
+		r.walked = map[string]map[string]walkedLives{}
+	}
+	if r.walked[ns] == nil {
+		r.walked[ns] = map[string]walkedLives{}
+	}
+	r.walked[ns][w.name] = w.walkedLives
 }
 
 // decreased reports whether any counter is lower in b than in a.
@@ -475,15 +503,23 @@ type counterIncrease struct {
 // names of family f's entities, series that may carry labels beyond the
 // entity's (target, le, peer: line_exporter's ICMP, RTT and BGP counters),
 // on the same basis as the availability counters: every counter of an
-// entity resets with its NS_start_time_seconds (docs/metrics.md). Where
-// the entity's start time is before the month start and the same at both
-// ends, a series' increase is its value at the month end minus its value at
-// the month start — or its value at the end when it had no sample at the
-// start although its entity had one (created in the month, at 0). Every
-// series of the other entities (restarted in the month, no start time, a
-// series ended early or lower at the end) is summed from its raw samples
-// in the month, lifetimes told apart by the entity's start time in the same
-// scrape or a decrease (lifetimeSum).
+// entity resets with its NS_start_time_seconds (docs/metrics.md), so:
+//
+//   - where the entity's start time is before the month start and the same
+//     at both ends, a series' increase is its value at the month end minus
+//     its value at the month start — or its value at the end when it had no
+//     sample at the start although its entity had one (created in the
+//     month, at 0);
+//   - where fetchAvailability(f.ns) walked the entity back through its
+//     restarts (it must have run), each earlier lifetime ended at a scrape
+//     it found: one instant query at each such scrape (the entities that
+//     ended a lifetime together in one query) gives those lifetimes' last
+//     values: increase = end + Σ last values − the start value when the
+//     oldest lifetime was running at the month start;
+//   - every series of the other entities (no start time, an entity the walk
+//     left to raw samples, a series ended early or lower at the end) is
+//     summed from its raw samples in the month (lifetimeSum, lifetimes told
+//     apart by the entity's start time in the same scrape or a decrease).
 func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 	withStart := append(append([]string{}, names...), f.started)
 	var disc []map[string]string
@@ -506,6 +542,9 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 	if err != nil {
 		return nil, err
 	}
+	for k, l := range startL {
+		labels[k] = l
+	}
 	startOf := func(v map[string]scrape) map[string]float64 {
 		m := map[string]float64{}
 		for k, sc := range v {
@@ -514,9 +553,6 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 			}
 		}
 		return m
-	}
-	for k, l := range startL {
-		labels[k] = l
 	}
 	stEnd, stStart := startOf(endV), startOf(startV)
 	type key struct{ k, name string }
@@ -531,21 +567,108 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 			}
 		}
 	}
+	r.mu.Lock()
+	walked := r.walked[f.ns]
+	r.mu.Unlock()
 	S := float64(r.start().UnixMilli()) / 1e3
+	stable := map[string]bool{}
 	slow := map[string]bool{}
 	for s, ls := range all {
 		ent := ls[f.nameLabel]
-		e, okE := endV[s.k].vals[s.name]
-		st, okS := startV[s.k].vals[s.name]
+		_, okE := endV[s.k].vals[s.name]
 		t1, ok1 := stEnd[ent]
 		t0, ok0 := stStart[ent]
-		if !ok0 || !ok1 || t1 > S || t0 != t1 || !okE || okS && e < st {
+		_, isWalked := walked[ent]
+		switch {
+		case ok0 && ok1 && t1 <= S && t0 == t1 && okE:
+			if e, st := endV[s.k].vals[s.name], startV[s.k].vals[s.name]; e < st {
+				slow[ent] = true
+			}
+			stable[ent] = true
+		case isWalked && ok1 && t1 > S:
+		default:
 			slow[ent] = true
 		}
 	}
-	var out []counterIncrease
+	// The last values of the walked entities' earlier lifetimes.
+	byScrape := map[int64][]string{}
+	for ent := range walked {
+		if !slow[ent] && !stable[ent] {
+			for _, t := range walked[ent].lastScrapes {
+				byScrape[t] = append(byScrape[t], ent)
+			}
+		}
+	}
+	lastV := map[int64]map[string]scrape{}
+	var mu sync.Mutex
+	var fns []func() error
+	for t, ents := range byScrape {
+		fns = append(fns, func() error {
+			sort.Strings(ents)
+			ts := time.UnixMilli(t)
+			res, err := r.query("counters at the last scrape of a lifetime that ended in the month (found by the availability walk)",
+				fmt.Sprintf("%s %s", r.selector("", "__name__=~"+RegexAlternation(names), f.nameLabel+"=~"+RegexAlternation(ents)), at(ts)), ts)
+			if err != nil {
+				return err
+			}
+			sc, _ := scrapesOf(res)
+			v := map[string]scrape{}
+			for k, l := range sc {
+				if n := len(l); n > 0 && l[n-1].t == t {
+					v[k] = l[n-1]
+				}
+			}
+			mu.Lock()
+			lastV[t] = v
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := parallel(fns...); err != nil {
+		return nil, err
+	}
+	var out, walkedOut []counterIncrease
 	for s, ls := range all {
-		if slow[ls[f.nameLabel]] {
+		ent := ls[f.nameLabel]
+		if slow[ent] || stable[ent] {
+			continue
+		}
+		wl := walked[ent]
+		e, okE := endV[s.k].vals[s.name]
+		c := counterIncrease{Labels: ls, Name: s.name, Counter: Counter{End: e, Delta: e, Resets: len(wl.lastScrapes),
+			Note: fmt.Sprintf("%d counter reset(s) found from %s: increase summed over the lifetimes", len(wl.lastScrapes), f.started)}}
+		seen := okE
+		var oldest float64
+		okOldest := false
+		for _, t := range wl.lastScrapes {
+			v, ok := lastV[t][s.k].vals[s.name]
+			if ok {
+				c.Delta += v
+			}
+			seen = seen || ok
+			oldest, okOldest = v, ok
+		}
+		st, okS := startV[s.k].vals[s.name]
+		if wl.fromStart && okS {
+			if !okOldest || oldest < st {
+				slow[ent] = true // ended or reset inside the oldest lifetime
+				continue
+			}
+			c.Start, c.Delta = st, c.Delta-st
+		}
+		if !seen {
+			slow[ent] = true // ended inside a lifetime
+			continue
+		}
+		walkedOut = append(walkedOut, c)
+	}
+	for _, c := range walkedOut {
+		if !slow[c.Labels[f.nameLabel]] {
+			out = append(out, c)
+		}
+	}
+	for s, ls := range all {
+		if ent := ls[f.nameLabel]; slow[ent] || !stable[ent] {
 			continue
 		}
 		e := endV[s.k].vals[s.name]

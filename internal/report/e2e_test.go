@@ -220,6 +220,21 @@ func checkLineQuality(t *testing.T, q *promapi.Client, sp simhistory.Spec, d *re
 			t.Errorf("%s: p95 %v, Prometheus' histogram_quantile %v", e.Name, e.Extra["rtt_p95"], p)
 		}
 	}
+	// ct-leased-2's two restarts are read at the last scrapes the
+	// availability walk found; only cm-bgp-2 (restarted 2 h after its last
+	// sample, beyond the walk's window) reads its month of samples.
+	lastScrapes := 0
+	for _, q := range d.Audit.Queries {
+		if strings.Contains(q.Purpose, "raw samples in the month") && !strings.Contains(q.PromQL, `line=~"cm-bgp-2"}`) {
+			t.Errorf("lines: a query reads the month's samples of more than cm-bgp-2: %s", q.PromQL)
+		}
+		if strings.Contains(q.Purpose, "last scrape of a lifetime") {
+			lastScrapes++
+		}
+	}
+	if lastScrapes != 2 {
+		t.Errorf("lines: %d queries at a lifetime's last scrape, want 2 (ct-leased-2's restarts)", lastScrapes)
+	}
 	if n != 4 || d.Entities[0].Extra["bgp_flaps"] == 0 {
 		t.Errorf("line quality checked on %d lines (want 4), first with %v flaps", n, d.Entities[0].Extra["bgp_flaps"])
 	}

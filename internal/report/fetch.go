@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,11 @@ type run struct {
 	sel   string // matcher body from cfg.Filter (escaped)
 	mu    sync.Mutex
 	audit []AuditQuery
+	// walked: per namespace and name-label value, the lifetimes
+	// fetchAvailability walked back through (entities restarted in the
+	// month); the other counters of those entities end their lifetimes at
+	// the same scrapes (increases).
+	walked map[string]map[string]walkedLives
 }
 
 func (r *run) rangeSel() string {
@@ -28,7 +34,10 @@ func (r *run) end() time.Time   { return r.month.End }
 func (r *run) start() time.Time { return r.month.Start }
 
 // at is the @ modifier for t.
-func at(t time.Time) string { return fmt.Sprintf("@ %d", t.Unix()) }
+// at is PromQL's @ modifier for t, to the millisecond (scrape timestamps are).
+func at(t time.Time) string {
+	return "@ " + strconv.FormatFloat(float64(t.UnixMilli())/1e3, 'f', -1, 64)
+}
 
 // selector returns name{filter,extra}.
 func (r *run) selector(name string, extra ...string) string {
