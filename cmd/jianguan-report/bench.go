@@ -48,6 +48,7 @@ func bench(args []string) error {
 		keep       = fs.String("keep", "", "keep the TSDB in this directory (reused when it exists)")
 		settleF    = fs.Duration("settle", 3*time.Second, "pause between two renders")
 		repeat     = fs.Int("repeat", 3, "renders per kind (the median is reported, and the maximum)")
+		verbose    = fs.Bool("v", false, "print every render's start time and seconds as it finishes")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -161,6 +162,11 @@ func bench(args []string) error {
 				return err
 			}
 			samples[k] = append(samples[k], sample{htmlS, time.Since(st).Seconds(), float64(html.Len() / 1024), float64(len(pdf) / 1024), float64(len(d.Entities))})
+			if *verbose {
+				x := samples[k][len(samples[k])-1]
+				fmt.Printf("%s round %d %-15s html %.2f s (%d queries) pdf %.2f s, load average %s\n", time.Now().Add(-time.Duration((x.html+x.pdf)*1e9)).Format("15:04:05.0"),
+					round+1, k, x.html, len(d.Audit.Queries), x.pdf, loadavg())
+			}
 		}
 	}
 	fmt.Printf("%-15s %8s %8s %8s %8s %8s %8s %8s %8s\n", "kind", "entities", "html_s", "html_max", "html_kB", "pdf_s", "pdf_max", "pdf_kB", "e2e_s")
