@@ -416,28 +416,46 @@ func (r *run) slowCounters(f family, names, withStart []string, keys []string, l
 	if err != nil {
 		return err
 	}
-	S := r.start().UnixMilli()
 	for k := range want {
+		if cs := rawSums(sc[k], f.started, r.start().UnixMilli()); len(cs) > 0 {
+			counters[k] = cs // else no sample in the month: not an entity of this month
+		}
+	}
+	return nil
+}
+
+// rawSums sums every counter in the raw samples l of one key (oldest first,
+// from before the month start S to its end) with lifetimeSum; a counter
+// without a sample in the month is left out.
+func rawSums(l []scrape, started string, S int64) map[string]Counter {
+	names := map[string]bool{}
+	for _, x := range l {
+		for n := range x.vals {
+			names[n] = n != started
+		}
+	}
+	out := map[string]Counter{}
+	for n, isCounter := range names {
+		if !isCounter {
+			continue
+		}
 		var base *scrape
 		var in []scrape
-		for _, x := range sc[k] {
+		for i, x := range l {
+			if _, ok := x.vals[n]; !ok {
+				continue
+			}
 			if x.t <= S {
-				x := x
-				base = &x
+				base = &l[i]
 			} else {
 				in = append(in, x)
 			}
 		}
-		if len(in) == 0 {
-			continue // no sample in the month: not an entity of this month
+		if len(in) > 0 {
+			out[n] = lifetimeSum(n, started, base, in, S)
 		}
-		cs := map[string]Counter{}
-		for _, n := range names {
-			cs[n] = lifetimeSum(n, f.started, base, in, S)
-		}
-		counters[k] = cs
 	}
-	return nil
+	return out
 }
 
 // lifetimeSum sums counter n over the samples in (oldest first) after the
@@ -705,42 +723,19 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 			}
 		}
 	}
-	Sms := r.start().UnixMilli()
 	for k, l := range sc {
 		ls := rawLabels[k]
 		ent := ls[f.nameLabel]
 		if !slow[ent] {
 			continue
 		}
-		ns := map[string]bool{}
 		for _, x := range l {
 			if v, ok := started[ent][x.t]; ok {
 				x.vals[f.started] = v // the entity's start time of the same scrape
 			}
-			for n := range x.vals {
-				ns[n] = n != f.started
-			}
 		}
-		for n, isCounter := range ns {
-			if !isCounter {
-				continue
-			}
-			var base *scrape
-			var in []scrape
-			for i, x := range l {
-				if _, ok := x.vals[n]; !ok {
-					continue
-				}
-				if x.t <= Sms {
-					base = &l[i]
-				} else {
-					in = append(in, x)
-				}
-			}
-			if len(in) == 0 {
-				continue // no sample in the month
-			}
-			out = append(out, counterIncrease{Labels: ls, Name: n, Counter: lifetimeSum(n, f.started, base, in, Sms)})
+		for n, c := range rawSums(l, f.started, r.start().UnixMilli()) {
+			out = append(out, counterIncrease{Labels: ls, Name: n, Counter: c})
 		}
 	}
 	return out, nil
