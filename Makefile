@@ -4,9 +4,19 @@ BIN       := bin
 EXPORTERS := env_exporter line_exporter uptime_exporter
 FUZZTIME  ?= 5s
 
-.PHONY: all build test unit fuzz lint demo demo-smoke plugin dashboards bench-snmp bench-sla bench-icmp bench-report clean
+.PHONY: print-ldflags all build test unit fuzz lint demo demo-smoke plugin dashboards bench-snmp bench-sla bench-icmp bench-report clean
 
 all: build
+
+# Version and revision stamped into every binary (landing pages, *_build_info,
+# the plugin's health check, report provenance): prometheus/common/version.
+VERSION   ?= $(shell cat VERSION)
+REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+VPKG      := github.com/prometheus/common/version
+LDFLAGS   := -X $(VPKG).Version=$(VERSION) -X $(VPKG).Revision=$(REVISION) -X $(VPKG).Branch=$(BRANCH) \
+             -X $(VPKG).BuildUser=jianguan -X $(VPKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
+export LDFLAGS
 
 # Every command (package main) except benchmarks and generators.
 CMDS := ./exporters/env_exporter ./exporters/line_exporter ./exporters/uptime_exporter \
@@ -14,8 +24,8 @@ CMDS := ./exporters/env_exporter ./exporters/line_exporter ./exporters/uptime_ex
 
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ $(CMDS)
-	$(GO) build -o $(BIN)/demo-sites ./exporters/uptime_exporter/demo/sites
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ $(CMDS)
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/demo-sites ./exporters/uptime_exporter/demo/sites
 
 # The whole stack on loopback (installs Debian packages when root).
 demo: build
@@ -25,7 +35,7 @@ demo-smoke: build
 	$(BIN)/jianguan-demo --bin=$(BIN) --out=out --smoke
 
 plugin:
-	bash grafana-plugin/build.sh
+	bash grafana-plugin/build.sh $(VERSION)
 
 dashboards:
 	$(GO) generate ./dashboards/... ./deploy/kubernetes/...
@@ -56,3 +66,7 @@ lint:
 
 clean:
 	rm -rf $(BIN) out
+
+# The ldflags `make build` stamps (used by tests and the plugin build).
+print-ldflags:
+	@echo '$(LDFLAGS)'
