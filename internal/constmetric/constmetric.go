@@ -6,6 +6,8 @@ package constmetric
 
 import (
 	"sort"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -36,7 +38,7 @@ func (m *Metric) Desc() *prometheus.Desc { return m.D }
 
 // Write implements prometheus.Metric.
 func (m *Metric) Write(out *dto.Metric) error {
-	out.Label = m.Labels
+	out.Label = ValidLabels(m.Labels)
 	v := m.Value
 	if m.Counter {
 		out.Counter = &dto.Counter{Value: &v}
@@ -45,3 +47,32 @@ func (m *Metric) Write(out *dto.Metric) error {
 	}
 	return nil
 }
+
+// ValidLabels returns lp when every label value is valid UTF-8, otherwise a
+// copy whose invalid byte sequences are replaced by U+FFFD (as
+// strings.ToValidUTF8 does). A label value that is not UTF-8 makes the
+// registry fail the whole protobuf scrape and Prometheus reject the whole
+// text scrape ("invalid UTF-8 label value"): one bad cell of a target file
+// would make every target of the exporter unknown. The text path
+// (WriteText) applies the same replacement, so both formats carry the same
+// value. The check is one utf8.ValidString per label, without allocation
+// when the values are valid.
+func ValidLabels(lp []*dto.LabelPair) []*dto.LabelPair {
+	for i, p := range lp {
+		if utf8.ValidString(p.GetValue()) {
+			continue
+		}
+		out := append([]*dto.LabelPair(nil), lp...)
+		for j := i; j < len(out); j++ {
+			if v := out[j].GetValue(); !utf8.ValidString(v) {
+				v = ValidUTF8(v)
+				out[j] = &dto.LabelPair{Name: out[j].Name, Value: &v}
+			}
+		}
+		return out
+	}
+	return lp
+}
+
+// ValidUTF8 replaces every run of invalid UTF-8 bytes of s by U+FFFD.
+func ValidUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -66,7 +67,7 @@ func (h *Histogram) Desc() *prometheus.Desc { return h.D }
 
 // Write implements prometheus.Metric.
 func (h *Histogram) Write(m *dto.Metric) error {
-	m.Label = h.Labels
+	m.Label = ValidLabels(h.Labels)
 	bs := make([]*dto.Bucket, len(h.Bounds))
 	for i := range h.Bounds {
 		bs[i] = &dto.Bucket{UpperBound: &h.Bounds[i], CumulativeCount: &h.Buckets[i]}
@@ -245,10 +246,16 @@ func appendLabels(b []byte, lp []*dto.LabelPair, extra string, extraValue []byte
 }
 
 // appendEscaped escapes a label value (\ " and newline), as both formats do.
+// Invalid UTF-8 is replaced by U+FFFD (ValidUTF8), as Metric.Write does for
+// the protobuf format: one bad value must not make Prometheus reject the
+// whole scrape.
 func appendEscaped(b []byte, s string) []byte {
 	i := 0
-	for i < len(s) && s[i] != '\\' && s[i] != '"' && s[i] != '\n' {
+	for i < len(s) && s[i] != '\\' && s[i] != '"' && s[i] != '\n' && s[i] < utf8.RuneSelf {
 		i++
+	}
+	if i < len(s) && !utf8.ValidString(s[i:]) {
+		s = s[:i] + ValidUTF8(s[i:])
 	}
 	b = append(b, s[:i]...)
 	for ; i < len(s); i++ {
