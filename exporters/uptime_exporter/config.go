@@ -23,12 +23,27 @@ type Duration time.Duration
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
+	v, err := parseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: invalid duration %q", n.Line, n.Value)
+		return fmt.Errorf("line %d: %v", n.Line, err)
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// parseDuration parses a duration of the YAML or CSV files. Zero and
+// negative durations are errors: every duration of this exporter is a
+// period, a limit or a delay, and zero means "not set" (the default applies),
+// so writing one would silently do something else than written.
+func parseDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q", v)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("duration %q must be positive (leave the field out for the default)", v)
+	}
+	return d, nil
 }
 
 // MarshalYAML implements yaml.Marshaler (for the /config page).
@@ -120,6 +135,15 @@ type WebsiteTarget struct {
 	WebsiteSettings `yaml:",inline"`
 }
 
+// MarshalYAML implements yaml.Marshaler for the /config page: the
+// password of a URL's userinfo is masked.
+func (t WebsiteTarget) MarshalYAML() (any, error) {
+	type plain WebsiteTarget
+	p := plain(t)
+	p.URL = redactURL(p.URL)
+	return p, nil
+}
+
 // Config is the main configuration file (--config.file).
 type Config struct {
 	Defaults struct {
@@ -139,8 +163,14 @@ type Config struct {
 	TargetMaintenance []TargetWindows `yaml:"target_maintenance,omitempty"`
 	// HTTPWorkers bounds concurrent website probes (default 32);
 	// TCPWorkers bounds concurrent TCP connects (default 64).
+	// At most maxHTTPWorkers and maxTCPWorkers (the workers are started
+	// at once).
 	HTTPWorkers int `yaml:"http_workers,omitempty"`
 	TCPWorkers  int `yaml:"tcp_workers,omitempty"`
+	// CSVEncoding of the CSV target files: utf-8 (default; a file that is
+	// not valid UTF-8 is an error naming line and column), gbk or gb18030
+	// (Excel "CSV" exports of Chinese Windows).
+	CSVEncoding string `yaml:"csv_encoding,omitempty"`
 
 	// Resolved at load time (not in YAML).
 	path     string         `yaml:"-"`
@@ -209,6 +239,15 @@ func (c *Config) loadTargetMaintenance(doc *config.Doc) error {
 		for _, k := range keys {
 			if !slices.Contains(known, k) {
 				return doc.Errorf(f+".match", "unknown label %q (one of %s)", k, strings.Join(known, ", "))
+			}
+		}
+		if v, ok := tw.Match["url"]; ok {
+			// The url label has no userinfo; the password must not reach
+			// /config either.
+			if u, err := parseURL(v); err == nil {
+				tw.Match["url"] = labelURL(u)
+			} else {
+				tw.Match["url"] = redactURL(v)
 			}
 		}
 		if len(tw.Windows) == 0 {
@@ -374,6 +413,26 @@ var builtinWebsite = WebsiteSettings{
 	DownAfter: 2, UpAfter: 1, RecheckDelay: Duration(time.Second), BodyLimit: 1 << 20,
 }
 
+// Bounds of one instance (README "Bounds"). The workers are goroutines
+// started at once; the target counts are per instance after --shard.
+const (
+	maxHTTPWorkers = 1024
+	maxTCPWorkers  = 4096
+	// maxTargetFileBytes bounds the memory of reading one target file.
+	maxTargetFileBytes = 64 << 20
+	// warnHosts and warnWebsites: above these an instance logs a warning
+	// (10 000 hosts is the measured scale, TestScale and make bench-icmp).
+	warnHosts    = 10000
+	warnWebsites = 2000
+	// maxHosts and maxWebsites: above these the configuration is refused
+	// (split the list with --shard).
+	maxHosts    = 50000
+	maxWebsites = 10000
+	// maxHeaders bounds the custom headers of a website and their size.
+	maxHeaders     = 32
+	maxHeaderBytes = 8 << 10
+)
+
 func ptr[T any](v T) *T { return &v }
 
 // fieldError is a validation error of one field, located by the caller.
@@ -430,8 +489,12 @@ func buildHost(t HostTarget, d HostSettings, baseDir string) (*hostSpec, error) 
 	}
 	ports := append([]int(nil), s.TCPPorts...)
 	sort.Ints(ports)
+	name := t.Host
+	if n, err := parseIP(name); err == nil {
+		name = n // ::ffff:10.0.0.1 and 10.0.0.1 are the same far end
+	}
 	h := &hostSpec{
-		labels:   []string{t.Host, ip, t.Unit, t.Provider, t.System, t.Site, t.Path},
+		labels:   []string{name, ip, t.Unit, t.Provider, t.System, t.Site, t.Path},
 		addr:     ip,
 		interval: s.Interval.D(),
 		timeout:  s.Timeout.D(),
@@ -457,10 +520,14 @@ func buildWebsite(t WebsiteTarget, d WebsiteSettings, baseDir string) (*websiteS
 		return nil, ferr("url", "missing url")
 	}
 	if !strings.HasPrefix(t.URL, "http://") && !strings.HasPrefix(t.URL, "https://") {
-		return nil, ferr("url", "%q must start with http:// or https://", t.URL)
+		return nil, ferr("url", "%q must start with http:// or https://", redactURL(t.URL))
 	}
-	if _, err := parseURL(t.URL); err != nil {
+	u, err := parseURL(t.URL)
+	if err != nil {
 		return nil, ferr("url", "%v", err)
+	}
+	if err := checkHeaders(s.Headers); err != nil {
+		return nil, err
 	}
 	if s.Interval.D() < time.Second {
 		return nil, ferr("interval", "must be at least 1s")
@@ -508,7 +575,9 @@ func buildWebsite(t WebsiteTarget, d WebsiteSettings, baseDir string) (*websiteS
 		}
 	}
 	w := &websiteSpec{
-		labels:       []string{t.URL, t.System, t.Unit, t.Provider, t.Site, t.Path},
+		// The url label, the landing page and the messages never carry the
+		// userinfo; the request does (basic auth).
+		labels:       []string{labelURL(u), t.System, t.Unit, t.Provider, t.Site, t.Path},
 		url:          t.URL,
 		interval:     s.Interval.D(),
 		timeout:      s.Timeout.D(),
@@ -562,8 +631,16 @@ func loadConfig(path string, sh shard) (*Config, error) {
 	if cfg.TCPWorkers == 0 {
 		cfg.TCPWorkers = 64
 	}
-	if cfg.HTTPWorkers < 0 || cfg.TCPWorkers < 0 {
-		return nil, doc.Errorf("http_workers", "must be positive")
+	if cfg.HTTPWorkers < 0 || cfg.HTTPWorkers > maxHTTPWorkers {
+		return nil, doc.Errorf("http_workers", "must be between 1 and %d, not %d", maxHTTPWorkers, cfg.HTTPWorkers)
+	}
+	if cfg.TCPWorkers < 0 || cfg.TCPWorkers > maxTCPWorkers {
+		return nil, doc.Errorf("tcp_workers", "must be between 1 and %d, not %d", maxTCPWorkers, cfg.TCPWorkers)
+	}
+	switch strings.ToLower(cfg.CSVEncoding) {
+	case "", "utf-8", "utf8", "gbk", "gb18030":
+	default:
+		return nil, doc.Errorf("csv_encoding", "must be utf-8, gbk or gb18030, not %q", cfg.CSVEncoding)
 	}
 	cal, err := avail.NewWindows(cfg.Maintenance, nil)
 	if err != nil {

@@ -16,7 +16,7 @@ var (
 	descHostRTT    = constmetric.NewDesc("host_rtt_seconds", "ICMP echo round-trip time of the host.", hostLabels)
 
 	descWebProbes  = prometheus.NewDesc("website_probes_total", "Probes of the website.", websiteLabels, nil)
-	descWebFails   = prometheus.NewDesc("website_probe_failures_total", "Failed probes of the website, by reason (connect, dns, tls, status, content, slow, timeout).", withLabels(websiteLabels, "reason"), nil)
+	descWebFails   = prometheus.NewDesc("website_probe_failures_total", "Failed probes of the website, by reason (connect, dns, tls, status, content, slow, timeout, headers_too_large).", withLabels(websiteLabels, "reason"), nil)
 	descWebStatus  = prometheus.NewDesc("website_http_status_code", "HTTP status code of the last probe (0: no response).", websiteLabels, nil)
 	descWebPhase   = prometheus.NewDesc("website_duration_seconds", "Duration of the phases of the last probe (dns, connect, tls, first_byte, total).", withLabels(websiteLabels, "phase"), nil)
 	descWebContent = prometheus.NewDesc("website_content_match", "1 if the body of the last probe matched body_regexp (only when configured).", websiteLabels, nil)

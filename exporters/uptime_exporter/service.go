@@ -223,6 +223,10 @@ func (s *service) Apply(_ context.Context, c any) error {
 	s.log.Info("targets applied", "hosts", len(s.hosts), "websites", len(s.websites), "added", added,
 		"removed", removed, "changed", changed, "shard", fmt.Sprintf("%d/%d", cfg.shard.i, cfg.shard.n),
 		"other_shards_hosts", cfg.skipped["host"], "other_shards_websites", cfg.skipped["website"])
+	if len(s.hosts) > warnHosts || len(s.websites) > warnWebsites {
+		s.log.Warn("more targets than the tested scale of one instance; watch the probe rate (uptime_probes_skipped_total) and the scrape duration, or split the list with --shard",
+			"hosts", len(s.hosts), "tested_hosts", warnHosts, "websites", len(s.websites), "warn_above_websites", warnWebsites)
+	}
 	s.watch(cfg)
 	return nil
 }

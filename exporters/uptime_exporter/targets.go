@@ -11,9 +11,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
-	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/jianguan/jianguan/internal/config"
 )
@@ -62,12 +65,95 @@ func parseIP(s string) (string, error) {
 func parseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, err
+		var ue *url.Error
+		if errors.As(err, &ue) { // its message quotes the URL, password included
+			return nil, fmt.Errorf("%q: %v", redactURL(s), ue.Err)
+		}
+		return nil, fmt.Errorf("%q: invalid URL", redactURL(s))
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("%q has no host", s)
+		return nil, fmt.Errorf("%q has no host", redactURL(s))
 	}
 	return u, nil
+}
+
+// redactURL masks the password of the userinfo of a URL (user:xxxxx@host),
+// also when the URL does not parse: for messages and the /config page.
+func redactURL(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	auth := s[i+3:]
+	if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+		auth = auth[:j]
+	}
+	at := strings.LastIndex(auth, "@")
+	if at < 0 {
+		return s
+	}
+	user, _, hasPass := strings.Cut(auth[:at], ":")
+	if !hasPass {
+		return s // a user name alone is no secret
+	}
+	return s[:i+3] + user + ":xxxxx" + s[i+3+at:]
+}
+
+// labelURL is the url label of a website: the URL without userinfo (a
+// password changes nothing in the series), scheme and host in lower case.
+func labelURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.Scheme = strings.ToLower(c.Scheme)
+	c.Host = strings.ToLower(c.Host)
+	return c.String()
+}
+
+// checkHeaders rejects header names and values net/http would refuse on
+// every probe (the site would be confirmed down and charged to its
+// provider): names must be RFC 9110 tokens, values must not contain CR, LF
+// or other control characters. Values are secrets and never quoted.
+func checkHeaders(h map[string]config.Secret) error {
+	if len(h) > maxHeaders {
+		return ferr("headers", "%d headers, at most %d", len(h), maxHeaders)
+	}
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if k == "" {
+			return ferr("headers", "empty header name")
+		}
+		for i := 0; i < len(k); i++ {
+			if !isTokenChar(k[i]) {
+				return ferr("headers", "header name %q: character %q not allowed (no spaces, colons or control characters)", k, k[i])
+			}
+		}
+		v := h[k].Value()
+		if len(k)+len(v) > maxHeaderBytes {
+			return ferr("headers", "header %q: longer than %d bytes", k, maxHeaderBytes)
+		}
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+				return ferr("headers", "value of header %q contains a control character (CR, LF, NUL…) at byte %d", k, i+1)
+			}
+		}
+		if !utf8.ValidString(v) {
+			return ferr("headers", "value of header %q is not valid UTF-8", k)
+		}
+	}
+	return nil
+}
+
+// isTokenChar: tchar of RFC 9110 §5.6.2.
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // targetSet collects validated targets from all sources.
@@ -77,12 +163,17 @@ type targetSet struct {
 	hosts    []*hostSpec
 	websites []*websiteSpec
 	seen     map[string]string // id → where first defined
+	// ident: the far end of a target (host name and address, or URL
+	// without userinfo) → where first defined; the same far end under
+	// two units or systems would be counted twice.
+	ident map[string]string
+	nHosts, nWebsites int // kept after sharding
 
 	skippedHosts, skippedWebsites int
 }
 
 func newTargetSet(cfg *Config, base string) *targetSet {
-	return &targetSet{cfg: cfg, base: base, seen: map[string]string{}}
+	return &targetSet{cfg: cfg, base: base, seen: map[string]string{}, ident: map[string]string{}}
 }
 
 func (s *targetSet) addHost(t HostTarget, where string) error {
@@ -93,10 +184,18 @@ func (s *targetSet) addHost(t HostTarget, where string) error {
 	if first, dup := s.seen["h"+h.id]; dup {
 		return ferr("host", "duplicate host %s (%s), first defined at %s", t.Host, h.addr, first)
 	}
+	key := "h" + h.labels[0] + "\xff" + h.addr
+	if first, dup := s.ident[key]; dup {
+		return ferr("host", "host %s (%s) is already defined at %s with other labels (unit, provider, system…); each far end once, or it is counted twice", h.labels[0], h.addr, first)
+	}
 	s.seen["h"+h.id] = where
+	s.ident[key] = where
 	if !s.cfg.shard.keep("host", t.Host+"\xff"+h.addr) {
 		s.skippedHosts++
 		return nil
+	}
+	if s.nHosts++; s.nHosts > maxHosts {
+		return ferr("host", "more than %d hosts in one instance; split the list with --shard=i/n", maxHosts)
 	}
 	h.where = where
 	s.hosts = append(s.hosts, h)
@@ -109,12 +208,20 @@ func (s *targetSet) addWebsite(t WebsiteTarget, where string) error {
 		return err
 	}
 	if first, dup := s.seen["w"+w.id]; dup {
-		return ferr("url", "duplicate website %s, first defined at %s", t.URL, first)
+		return ferr("url", "duplicate website %s, first defined at %s", w.labels[0], first)
+	}
+	key := "w" + w.labels[0]
+	if first, dup := s.ident[key]; dup {
+		return ferr("url", "website %s is already defined at %s (with other labels or credentials); each site once, or it is counted twice", w.labels[0], first)
 	}
 	s.seen["w"+w.id] = where
+	s.ident[key] = where
 	if !s.cfg.shard.keep("website", t.URL) {
 		s.skippedWebsites++
 		return nil
+	}
+	if s.nWebsites++; s.nWebsites > maxWebsites {
+		return ferr("url", "more than %d websites in one instance; split the list with --shard=i/n", maxWebsites)
 	}
 	w.where = where
 	s.websites = append(s.websites, w)
@@ -132,14 +239,89 @@ func (s *targetSet) loadFile(path string) error {
 	case ".yml", ".yaml":
 		return s.loadYAML(path)
 	case ".csv":
-		data, err := os.ReadFile(path)
+		data, err := readBounded(path)
 		if err != nil {
-			return &config.Error{File: path, Msg: err.Error()}
+			return err
+		}
+		if data, err = decodeCSV(path, data, s.cfg.CSVEncoding); err != nil {
+			return err
 		}
 		return s.loadCSV(path, data)
 	default:
 		return &config.Error{File: path, Msg: "unknown target file type (want .yml, .yaml or .csv)"}
 	}
+}
+
+// readBounded reads a target file of at most maxTargetFileBytes.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &config.Error{File: path, Msg: err.Error()}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxTargetFileBytes+1))
+	if err != nil {
+		return nil, &config.Error{File: path, Msg: err.Error()}
+	}
+	if len(data) > maxTargetFileBytes {
+		return nil, &config.Error{File: path, Msg: fmt.Sprintf("larger than %d MiB; split the list over several files or instances", maxTargetFileBytes>>20)}
+	}
+	return data, nil
+}
+
+// decodeCSV converts a CSV target file to UTF-8 (csv_encoding gbk or
+// gb18030) or checks that it is UTF-8. A cell that is not UTF-8 would end
+// up in a label value that Prometheus refuses, failing the whole scrape:
+// it is an error naming the line and column.
+func decodeCSV(path string, data []byte, enc string) ([]byte, error) {
+	switch strings.ToLower(enc) {
+	case "gbk", "gb18030":
+		// GB18030 is a superset of GBK; its decoder also maps the bytes
+		// GBK leaves undefined instead of failing.
+		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+		if err != nil {
+			return nil, &config.Error{File: path, Msg: fmt.Sprintf("not valid %s: %v", enc, err)}
+		}
+		data = out
+	}
+	if utf8.Valid(data) {
+		return data, nil
+	}
+	pos := 0
+	for pos < len(data) {
+		r, n := utf8.DecodeRune(data[pos:])
+		if r == utf8.RuneError && n == 1 {
+			break
+		}
+		pos += n
+	}
+	line := 1 + bytes.Count(data[:pos], []byte("\n"))
+	start := bytes.LastIndexByte(data[:pos], '\n') + 1
+	col := 1 + utf8.RuneCount(data[start:pos])
+	field := csvFieldAt(data, start, pos)
+	return nil, &config.Error{File: path, Line: line, Msg: fmt.Sprintf(
+		"column %d (%s, byte 0x%02X): not valid UTF-8; save the file as \"CSV UTF-8\" or set csv_encoding: gbk in the main configuration",
+		col, field, data[pos])}
+}
+
+// csvFieldAt names the CSV field (number and header) that contains pos,
+// whose line starts at start (quotes spanning lines are not followed).
+func csvFieldAt(data []byte, start, pos int) string {
+	n, quoted := 1, false
+	for _, c := range data[start:pos] {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == ',' && !quoted:
+			n++
+		}
+	}
+	hdr, _, _ := bytes.Cut(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), []byte("\n"))
+	cols := strings.Split(strings.TrimRight(string(hdr), "\r"), ",")
+	if start > 0 && n <= len(cols) && utf8.ValidString(cols[n-1]) {
+		return fmt.Sprintf("field %d %q", n, strings.TrimSpace(cols[n-1]))
+	}
+	return fmt.Sprintf("field %d", n)
 }
 
 func (s *targetSet) loadYAML(path string) error {
@@ -293,9 +475,9 @@ func csvDuration(v string, d *Duration) error {
 	if v == "" {
 		return nil
 	}
-	x, err := time.ParseDuration(v)
+	x, err := parseDuration(v)
 	if err != nil {
-		return fmt.Errorf("invalid duration %q", v)
+		return err
 	}
 	*d = Duration(x)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -28,10 +29,16 @@ const (
 	reasonContent
 	reasonSlow
 	reasonTimeout
+	// reasonHeaders: the response headers exceeded maxResponseHeaderBytes
+	// (the server answered, so it is not a connect failure).
+	reasonHeaders
 	nReasons
 )
 
-var reasonNames = [nReasons]string{"connect", "dns", "tls", "status", "content", "slow", "timeout"}
+var reasonNames = [nReasons]string{"connect", "dns", "tls", "status", "content", "slow", "timeout", "headers_too_large"}
+
+// maxResponseHeaderBytes bounds the memory of reading response headers.
+const maxResponseHeaderBytes = 64 << 10
 
 // Timing phases.
 const (
@@ -118,7 +125,7 @@ func newWebProber() *webProber {
 		DialContext:            p.dialer.DialContext,
 		DialTLSContext:         p.dialTLS,
 		DisableCompression:     true,
-		MaxResponseHeaderBytes: 64 << 10,
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
 		ForceAttemptHTTP2:      false,
 	}
 	return p
@@ -287,6 +294,11 @@ func loadCAPool(path string) (*x509.CertPool, error) {
 // transport is shared.
 func (p *webProber) newClient(s *websiteSpec) *http.Client {
 	follow, max := s.follow, s.maxRedirects
+	secret := make([]string, 0, len(s.headers)+3)
+	for k := range s.headers {
+		secret = append(secret, k)
+	}
+	secret = append(secret, "Authorization", "Proxy-Authorization", "Cookie")
 	return &http.Client{
 		Transport: p.transport,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -296,9 +308,24 @@ func (p *webProber) newClient(s *websiteSpec) *http.Client {
 			if len(via) > max {
 				return &redirectError{max}
 			}
+			// The configured headers (tokens, API keys) and the credentials
+			// go to the configured host only: net/http keeps custom headers
+			// on every redirect and Authorization on subdomains. Also not
+			// over a downgrade from https to http.
+			if crossHost(via[0].URL, req.URL) {
+				for _, k := range secret {
+					req.Header.Del(k)
+				}
+			}
 			return nil
 		},
 	}
+}
+
+// crossHost reports whether a redirect from a to b leaves the configured
+// host (another host name, or https to http).
+func crossHost(a, b *url.URL) bool {
+	return !strings.EqualFold(a.Hostname(), b.Hostname()) || (a.Scheme == "https" && b.Scheme != "https")
 }
 
 // probe runs one probe of s.
@@ -368,7 +395,7 @@ func (p *webProber) probe(ctx context.Context, s *websiteSpec, client *http.Clie
 	if err != nil {
 		res.phases[phaseTotal] = time.Since(start)
 		collect()
-		res.reason, res.err = classifyErr(ctx, err, ps), err.Error()
+		res.reason, res.err = classifyErr(ctx, err, ps), redactErr(err, s.url)
 		return res
 	}
 	res.status = resp.StatusCode
@@ -391,7 +418,7 @@ func (p *webProber) probe(ctx context.Context, s *websiteSpec, client *http.Clie
 	collect()
 	switch {
 	case readErr != nil:
-		res.reason, res.err = classifyErr(ctx, readErr, ps), readErr.Error()
+		res.reason, res.err = classifyErr(ctx, readErr, ps), redactErr(readErr, s.url)
 	case !s.statusOK(resp.StatusCode):
 		res.reason, res.err = reasonStatus, fmt.Sprintf("status %d", resp.StatusCode)
 	case res.contentMatch == 0:
@@ -408,6 +435,21 @@ func (p *webProber) probe(ctx context.Context, s *websiteSpec, client *http.Clie
 	return res
 }
 
+// redactErr is the message of a probe error without the URL's password
+// (net/http writes it as ***, a redirect target may carry its own).
+func redactErr(err error, rawURL string) string {
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = strings.ReplaceAll(msg, ue.URL, redactURL(ue.URL))
+	}
+	return strings.ReplaceAll(msg, rawURL, redactURL(rawURL))
+}
+
+// errHeadersTooLarge matches the error of net/http's transport when the
+// response headers exceed MaxResponseHeaderBytes (it has no exported type).
+const errHeadersTooLarge = "server response headers exceeded"
+
 func classifyErr(ctx context.Context, err error, ps *probeState) int {
 	var te *tlsError
 	var re *redirectError
@@ -420,6 +462,8 @@ func classifyErr(ctx context.Context, err error, ps *probeState) int {
 		return reasonTLS
 	case errors.As(err, &re):
 		return reasonStatus
+	case strings.Contains(err.Error(), errHeadersTooLarge):
+		return reasonHeaders
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
 		return reasonTimeout
 	case errors.As(err, &dnsErr):
