@@ -166,7 +166,7 @@ type targetSet struct {
 	// ident: the far end of a target (host name and address, or URL
 	// without userinfo) → where first defined; the same far end under
 	// two units or systems would be counted twice.
-	ident map[string]string
+	ident             map[string]string
 	nHosts, nWebsites int // kept after sharding
 
 	skippedHosts, skippedWebsites int
