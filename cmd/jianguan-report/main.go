@@ -17,6 +17,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
+	"github.com/jianguan/jianguan/internal/report/snapshot"
 )
 
 func main() {
@@ -56,13 +58,15 @@ func run(args []string) error {
 	var (
 		url      = fs.String("prometheus.url", "http://127.0.0.1:9090", "Prometheus base URL")
 		user     = fs.String("prometheus.user", "", "basic-auth user (password from $JIANGUAN_PROMETHEUS_PASSWORD)")
-		timeout  = fs.Duration("prometheus.timeout", 60*time.Second, "query timeout")
+		timeout  = fs.Duration("prometheus.timeout", 60*time.Second, "query timeout (> 0)")
+		maxMiB   = fs.Int64("prometheus.max-answer-mib", promapi.DefaultMaxAnswerBytes>>20, "largest Prometheus answer read, MiB (1 … 1024); a larger one fails with 查询结果过大")
+		maxConc  = fs.Int("prometheus.max-concurrent", promapi.DefaultMaxConcurrent, "Prometheus queries in flight at once (1 … 32)")
 		monthS   = fs.String("month", "", "calendar month YYYY-MM in Asia/Shanghai (default: last month)")
 		kind     = fs.String("kind", "lines", "infrastructure | lines | hosts | providers")
 		format   = fs.String("format", "html", "html | pdf | csv | xlsx | json")
 		out      = fs.String("o", "-", "output file (- = stdout)")
 		freeze   = fs.String("freeze", "", "also write a frozen snapshot (JSON + SHA-256) to this file")
-		snapshot = fs.String("snapshot", "", "render a frozen snapshot instead of querying Prometheus")
+		snapFile = fs.String("snapshot", "", "render a frozen snapshot instead of querying Prometheus")
 		sla      = fs.Float64("sla", 0.9999, "SLA target")
 		policy   = fs.String("maintenance", report.MaintenanceExcluded, "maintenance policy: excluded | counted-as-uptime")
 		org      = fs.String("org", "", "organisation name printed in the header")
@@ -75,6 +79,21 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
+	}
+	if math.IsNaN(*sla) || *sla <= 0 || *sla >= 1 {
+		return fmt.Errorf("--sla=%v: the SLA target must be a fraction strictly between 0 and 1, e.g. 0.9999 for 99.99 %%", *sla)
+	}
+	if *timeout <= 0 {
+		return fmt.Errorf("--prometheus.timeout=%v: must be > 0 (e.g. 60s); 0 would disable every timeout", *timeout)
+	}
+	if *maxMiB < 1 || *maxMiB > promapi.MaxMaxAnswerBytes>>20 {
+		return fmt.Errorf("--prometheus.max-answer-mib=%d: want 1 … %d", *maxMiB, promapi.MaxMaxAnswerBytes>>20)
+	}
+	if *maxConc < 1 || *maxConc > promapi.MaxMaxConcurrent {
+		return fmt.Errorf("--prometheus.max-concurrent=%d: want 1 … %d", *maxConc, promapi.MaxMaxConcurrent)
+	}
 	now := time.Now()
 	if *monthS == "" {
 		t := now.In(report.Shanghai)
@@ -84,6 +103,10 @@ func run(args []string) error {
 	cfg.SLATarget, cfg.MaintenancePolicy, cfg.Organisation, cfg.Filter = *sla, *policy, *org, filter
 	q := promapi.New(*url)
 	q.Username, q.Password, q.BearerToken, q.Timeout = *user, os.Getenv("JIANGUAN_PROMETHEUS_PASSWORD"), os.Getenv("JIANGUAN_PROMETHEUS_TOKEN"), *timeout
+	q.MaxAnswerBytes, q.MaxConcurrent = *maxMiB<<20, *maxConc
+	if err := q.CheckLimits(); err != nil {
+		return err
+	}
 	ctx := context.Background()
 	// One browser for every PDF of this run, started on the first PDF and
 	// killed (with its temporary profile) when run returns.
@@ -123,12 +146,9 @@ func run(args []string) error {
 		return err
 	}
 	var d *report.Document
-	if *snapshot != "" {
-		b, err := os.ReadFile(*snapshot)
-		if err != nil {
-			return err
-		}
-		if d, err = report.Thaw(b); err != nil {
+	if *snapFile != "" {
+		var err error
+		if d, err = snapshot.Load(*snapFile); err != nil {
 			return err
 		}
 	} else {
@@ -136,17 +156,20 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
-		if d, err = report.Build(ctx, q, cfg, *kind, month); err != nil {
-			return err
-		}
+		build := func(ctx context.Context) (*report.Document, error) { return report.Build(ctx, q, cfg, *kind, month) }
 		if *freeze != "" {
-			b, err := report.Freeze(d, now)
+			// The same store as the plugin's: once, atomically; a frozen
+			// period is refused with its SHA-256.
+			res, err := snapshot.FreezeFile(ctx, *freeze, build, now)
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(*freeze, b, 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "froze %s (SHA-256 %s)\n", res.Path, res.SHA256)
+			if d, err = snapshot.Load(res.Path); err != nil {
 				return err
 			}
+		} else if d, err = build(ctx); err != nil {
+			return err
 		}
 	}
 	b, err := render(ctx, d, *format, pdf)

@@ -39,3 +39,29 @@ func TestCLIPrometheusDownNoSecrets(t *testing.T) {
 		t.Error("a report file was written although Prometheus is down")
 	}
 }
+
+// TestHostile_CLIParameterBounds: out-of-range SLA targets and timeouts are
+// rejected before anything is queried.
+func TestHostile_CLIParameterBounds(t *testing.T) {
+	for _, c := range []struct {
+		arg, want string
+	}{
+		{"--sla=NaN", "strictly between 0 and 1"},
+		{"--sla=0", "strictly between 0 and 1"},
+		{"--sla=1", "strictly between 0 and 1"},
+		{"--sla=-0.5", "strictly between 0 and 1"},
+		{"--sla=99.99", "strictly between 0 and 1"},
+		{"--sla=+Inf", "strictly between 0 and 1"},
+		{"--prometheus.timeout=0", "must be > 0"},
+		{"--prometheus.timeout=-5s", "must be > 0"},
+		{"--prometheus.max-answer-mib=0", "want 1 … 1024"},
+		{"--prometheus.max-answer-mib=4096", "want 1 … 1024"},
+		{"--prometheus.max-concurrent=0", "want 1 … 32"},
+		{"--prometheus.max-concurrent=1000", "want 1 … 32"},
+	} {
+		err := run([]string{"--prometheus.url=http://127.0.0.1:1", "--kind=lines", "--month=2026-10", c.arg})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v (want %q)", c.arg, err, c.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -20,7 +21,9 @@ func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month)
 		return nil, err
 	}
 	sel, _ := Matchers(cfg.Filter)
-	r := &run{ctx: ctx, q: q, cfg: cfg, month: month, sel: sel}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: month, sel: sel}
 	d := &Document{
 		Kind: kind, Organisation: cfg.Organisation, Month: month.Label,
 		PeriodStart: month.Start.In(cfg.Location).Format(time.RFC3339), PeriodEnd: month.End.In(cfg.Location).Format(time.RFC3339),
@@ -44,10 +47,30 @@ func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month)
 		err = r.buildProviders(d)
 	}
 	if err != nil {
+		// The first failure cancelled the other queries: report it, not
+		// one of the cancellations it caused.
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			return nil, cause
+		}
 		return nil, err
+	}
+	if len(d.Entities) == 0 {
+		return nil, NoDataError(d.Month, sel)
 	}
 	r.finishAudit(d)
 	return d, nil
+}
+
+// NoDataError is Build's answer for a period without any series of the
+// report's families: retention expired, a wrong Prometheus, or a filter that
+// matches nothing. Such a report would claim a complete month with nothing in
+// it, so none is produced (and so none can be frozen).
+func NoDataError(month, filter string) error {
+	msg := fmt.Sprintf("本期无监测数据 / no monitoring data for the period %s: Prometheus has no series of this report in the month (retention expired, wrong Prometheus URL, or exporters not scraped)", month)
+	if filter != "" {
+		msg = fmt.Sprintf("本期无监测数据 / no monitoring data for the period %s matching the filter {%s}", month, filter)
+	}
+	return Errorf(ErrNoData, "%s", msg)
 }
 
 // ---- formatting helpers ----
@@ -239,7 +262,7 @@ func (r *run) buildLines(d *Document) error {
 			return nil
 		})
 	}
-	if err := parallel(fns...); err != nil {
+	if err := r.parallel(fns...); err != nil {
 		return err
 	}
 	// A line that ended before the month end: its last capacity in the month.
@@ -378,7 +401,7 @@ func aggTable(id, title, titleEN, nt, nen string, as []*agg) Table {
 
 func (r *run) buildHosts(d *Document) error {
 	var hosts, sites []EntityResult
-	err := parallel(
+	err := r.parallel(
 		func() (err error) { hosts, err = r.fetchAvailability("host"); return },
 		func() (err error) { sites, err = r.fetchAvailability("website"); return },
 	)
@@ -454,7 +477,7 @@ func (r *run) buildInfra(d *Document) error {
 			return
 		}
 	}
-	err = parallel(
+	err = r.parallel(
 		agg(&rt, "lowest UPS runtime", "min_over_time", "env_ups_battery_runtime_seconds"),
 		agg(&load, "peak UPS load", "max_over_time", "env_ups_output_load_ratio"),
 		agg(&tmin, "temperature min", "min_over_time", "env_temperature_celsius"),
@@ -552,7 +575,7 @@ func sortedKeys(m map[string]Series) []string {
 
 func (r *run) buildProviders(d *Document) error {
 	var lines, hosts, sites []EntityResult
-	err := parallel(
+	err := r.parallel(
 		func() (err error) { lines, err = r.fetchAvailability("line"); return },
 		func() (err error) { hosts, err = r.fetchAvailability("host"); return },
 		func() (err error) { sites, err = r.fetchAvailability("website"); return },

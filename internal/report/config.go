@@ -71,7 +71,7 @@ func (c *Config) normalise() error {
 	if c.SLATarget == 0 {
 		c.SLATarget = 0.9999
 	}
-	if c.SLATarget <= 0 || c.SLATarget >= 1 {
+	if !(c.SLATarget > 0 && c.SLATarget < 1) { // also NaN
 		return Errorf(ErrBadRequest, "SLA target %v must be between 0 and 1 (e.g. 0.9999)", c.SLATarget)
 	}
 	switch c.MaintenancePolicy {

@@ -184,7 +184,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 	var disc []map[string]string
 	var endV, startV map[string]scrape
 	var endL map[string]map[string]string
-	err := parallel(
+	err := r.parallel(
 		func() (err error) {
 			disc, err = r.series("entities: series with samples in the month ("+f.observed+")", r.selector(f.observed))
 			return
@@ -322,7 +322,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 				return nil
 			})
 		}
-		if err := parallel(fns...); err != nil {
+		if err := r.parallel(fns...); err != nil {
 			return nil, err
 		}
 	}
@@ -543,7 +543,7 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 	var disc []map[string]string
 	var endV, startV map[string]scrape
 	var labels, startL map[string]map[string]string
-	err := parallel(
+	err := r.parallel(
 		func() (err error) {
 			disc, err = r.series("series with samples in the month ("+strings.Join(names, ", ")+")", r.selector("", "__name__=~"+RegexAlternation(names)))
 			return
@@ -642,7 +642,7 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 			return nil
 		})
 	}
-	if err := parallel(fns...); err != nil {
+	if err := r.parallel(fns...); err != nil {
 		return nil, err
 	}
 	var out, walkedOut []counterIncrease

@@ -12,13 +12,14 @@ import (
 
 // run is one report computation: it records every query for the audit.
 type run struct {
-	ctx   context.Context
-	q     Querier
-	cfg   Config
-	month Month
-	sel   string // matcher body from cfg.Filter (escaped)
-	mu    sync.Mutex
-	audit []AuditQuery
+	ctx    context.Context
+	cancel context.CancelCauseFunc // cancels ctx: the first failed query stops the others
+	q      Querier
+	cfg    Config
+	month  Month
+	sel    string // matcher body from cfg.Filter (escaped)
+	mu     sync.Mutex
+	audit  []AuditQuery
 	// walked: per namespace and name-label value, the lifetimes
 	// fetchAvailability walked back through (entities restarted in the
 	// month); the other counters of those entities end their lifetimes at
@@ -72,8 +73,9 @@ func (r *run) queryRange(purpose, expr string, s, e time.Time, step time.Duratio
 	return res, nil
 }
 
-// parallel runs fns with at most 4 in flight; the first error wins.
-func parallel(fns ...func() error) error {
+// parallel runs fns with at most 4 in flight; the first error wins and
+// cancels the run's other queries (their answers would be thrown away).
+func (r *run) parallel(fns ...func() error) error {
 	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -88,6 +90,9 @@ func parallel(fns ...func() error) error {
 				mu.Lock()
 				if first == nil {
 					first = err
+					if r.cancel != nil {
+						r.cancel(err)
+					}
 				}
 				mu.Unlock()
 			}

@@ -173,7 +173,7 @@ func (r *run) zoomSeries(f family, extra string, group []int, ents []EntityResul
 			return nil
 		})
 	}
-	if err := parallel(fns...); err != nil {
+	if err := r.parallel(fns...); err != nil {
 		return nil, err
 	}
 	res := map[string][]ipt{}

@@ -48,6 +48,8 @@ const (
 	ErrUnavailable ErrorKind = iota // backend down / bad gateway → 502
 	ErrTimeout                      // backend too slow → 504
 	ErrBadRequest                   // caller's mistake → 400
+	ErrTooLarge                     // an answer over the client's byte limit (查询结果过大) → 502
+	ErrNoData                       // no series in the period (本期无监测数据) → 404
 )
 
 // Error is an engine error with a kind; its message never contains

@@ -5,6 +5,7 @@ package promapi
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,11 +13,31 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jianguan/jianguan/internal/report"
+)
+
+// Memory bounds of a client. An answer is held in memory whole (the fast
+// parser reads a []byte) and then decoded into report.Series (about 1.5× its
+// size), so the client's peak is about MaxConcurrent × MaxAnswerBytes × 2.5
+// plus what the engine keeps. An answer of unknown length is read in 1 MiB
+// chunks and refused as soon as it passes the limit, so hostile answers cost
+// at most MaxConcurrent × MaxAnswerBytes (defaults: 4 × 64 MiB; the CLI
+// measured 254 MiB peak RSS against 200 MB answers).
+const (
+	// DefaultMaxAnswerBytes is the largest answer body read (64 MiB).
+	DefaultMaxAnswerBytes = 64 << 20
+	// DefaultMaxConcurrent is the number of requests in flight at once.
+	DefaultMaxConcurrent = 4
+	// MaxMaxAnswerBytes is the largest MaxAnswerBytes accepted (1 GiB).
+	MaxMaxAnswerBytes = 1 << 30
+	// MaxMaxConcurrent is the largest MaxConcurrent accepted.
+	MaxMaxConcurrent = 32
 )
 
 // Client talks to one Prometheus.
@@ -27,17 +48,92 @@ type Client struct {
 	BearerToken string // secret
 	Timeout     time.Duration
 	HTTP        *http.Client
+	// MaxAnswerBytes bounds one answer's body; a larger answer fails the
+	// query with 「查询结果过大」 naming the query and the limit
+	// (0 = DefaultMaxAnswerBytes).
+	MaxAnswerBytes int64
+	// MaxConcurrent bounds the requests in flight through this client (and
+	// so the answer bytes held at once: MaxConcurrent × MaxAnswerBytes);
+	// further queries wait (0 = DefaultMaxConcurrent). Read when the first
+	// request starts.
+	MaxConcurrent int
+
+	semOnce sync.Once
+	sem     chan struct{}
 }
 
 // New returns a client with sane defaults.
 func New(base string) *Client {
-	return &Client{BaseURL: strings.TrimRight(base, "/"), Timeout: 60 * time.Second, HTTP: &http.Client{}}
+	return &Client{BaseURL: strings.TrimRight(base, "/"), Timeout: 60 * time.Second, HTTP: &http.Client{},
+		MaxAnswerBytes: DefaultMaxAnswerBytes, MaxConcurrent: DefaultMaxConcurrent}
+}
+
+// CheckLimits validates the client's bounds (callers check user input with
+// it before the first query).
+func (c *Client) CheckLimits() error {
+	if c.Timeout <= 0 {
+		return report.Errorf(report.ErrBadRequest, "Prometheus query timeout %v must be > 0", c.Timeout)
+	}
+	if c.MaxAnswerBytes < 0 || c.MaxAnswerBytes > MaxMaxAnswerBytes {
+		return report.Errorf(report.ErrBadRequest, "maximum answer size %d bytes out of range: want 1 B … 1 GiB (default 64 MiB)", c.MaxAnswerBytes)
+	}
+	if c.MaxConcurrent < 0 || c.MaxConcurrent > MaxMaxConcurrent {
+		return report.Errorf(report.ErrBadRequest, "concurrent queries %d out of range: want 1 … %d (default %d)", c.MaxConcurrent, MaxMaxConcurrent, DefaultMaxConcurrent)
+	}
+	return nil
+}
+
+func (c *Client) maxAnswer() int64 {
+	if c.MaxAnswerBytes <= 0 {
+		return DefaultMaxAnswerBytes
+	}
+	return c.MaxAnswerBytes
+}
+
+// acquire takes one of the MaxConcurrent request slots.
+func (c *Client) acquire(ctx context.Context) error {
+	c.semOnce.Do(func() {
+		n := c.MaxConcurrent
+		if n <= 0 {
+			n = DefaultMaxConcurrent
+		}
+		c.sem = make(chan struct{}, n)
+	})
+	select {
+	case c.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) release() { <-c.sem }
+
+// tooLarge is the error for an answer over the limit.
+func (c *Client) tooLarge(form url.Values, got string) error {
+	q := form.Get("query")
+	if q == "" {
+		q = form.Get("match[]")
+	}
+	if r := []rune(q); len(r) > 200 {
+		q = string(r[:200]) + "…"
+	}
+	return report.Errorf(report.ErrTooLarge, "查询结果过大 / query answer too large: Prometheus at %s answered %s for query %q; the limit is %s per answer (raise it, or narrow the report with a filter)",
+		c.redactedBase(), got, q, byteSize(c.maxAnswer()))
+}
+
+func byteSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 type apiResp struct {
-	Status    string `json:"status"`
-	ErrorType string `json:"errorType"`
-	Error     string `json:"error"`
+	Status    string   `json:"status"`
+	ErrorType string   `json:"errorType"`
+	Error     string   `json:"error"`
+	Warnings  []string `json:"warnings"`
 	Data      struct {
 		ResultType string          `json:"resultType"`
 		Result     json.RawMessage `json:"result"`
@@ -71,6 +167,13 @@ func (c *Client) do(ctx context.Context, path string, form url.Values) (*apiResp
 	if err := c.apiError(status, ar.Status, ar.ErrorType, ar.Error); err != nil {
 		return nil, err
 	}
+	if len(ar.Warnings) > 0 { // partial data: a report from it would not be complete
+		w := ar.Warnings[0]
+		if r := []rune(w); len(r) > 200 {
+			w = string(r[:200]) + "…"
+		}
+		return nil, report.Errorf(report.ErrUnavailable, "Prometheus at %s answered with %d warning(s), e.g. %q: the data may be partial, so no report is produced", c.redactedBase(), len(ar.Warnings), scrub(w, c))
+	}
 	return &ar, nil
 }
 
@@ -88,6 +191,10 @@ func (c *Client) apiError(status int, st, errorType, msg string) error {
 
 // fetch POSTs form to path and returns the body and HTTP status.
 func (c *Client) fetch(ctx context.Context, path string, form url.Values) ([]byte, int, error) {
+	if err := c.acquire(ctx); err != nil {
+		return nil, 0, report.Errorf(report.ErrUnavailable, "query to Prometheus at %s cancelled while waiting for a request slot: %v", c.redactedBase(), err)
+	}
+	defer c.release()
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
@@ -128,7 +235,14 @@ func (c *Client) fetch(ctx context.Context, path string, form url.Values) ([]byt
 		return nil, 0, report.Errorf(report.ErrUnavailable, "Prometheus at %s is unreachable: %s", c.redactedBase(), scrub(err.Error(), c))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<30))
+	limit := c.maxAnswer()
+	if resp.ContentLength > limit {
+		return nil, 0, c.tooLarge(form, byteSize(resp.ContentLength))
+	}
+	body, over, err := readLimited(resp.Body, resp.ContentLength, limit)
+	if over {
+		return nil, 0, c.tooLarge(form, "more than "+byteSize(limit))
+	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, 0, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
@@ -138,16 +252,83 @@ func (c *Client) fetch(ctx context.Context, path string, form url.Values) ([]byt
 	return body, resp.StatusCode, nil
 }
 
-// scrub removes any secret that might be echoed back.
-func scrub(s string, c *Client) string {
-	for _, sec := range []string{c.Password, c.BearerToken} {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "<redacted>")
+// readLimited reads at most limit bytes of r; over reports a longer body
+// (it stops reading at limit+1). With a known length the body is read into
+// one allocation; otherwise into 1 MiB chunks joined once at the end, so no
+// doubling buffer leaves garbage of the answer's size behind.
+func readLimited(r io.Reader, length, limit int64) (body []byte, over bool, err error) {
+	if length >= 0 && length <= limit {
+		body = make([]byte, length)
+		if _, err = io.ReadFull(r, body); err != nil {
+			return nil, false, err
+		}
+		var one [1]byte // the server must not send more than it announced
+		if n, _ := r.Read(one[:]); n > 0 {
+			return nil, false, fmt.Errorf("answer longer than its Content-Length")
+		}
+		return body, false, nil
+	}
+	const chunk = 1 << 20
+	var chunks [][]byte
+	var total int64
+	for {
+		b := make([]byte, chunk)
+		n, err := io.ReadFull(r, b)
+		total += int64(n)
+		if total > limit {
+			return nil, true, nil
+		}
+		if n > 0 {
+			chunks = append(chunks, b[:n])
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, false, err
 		}
 	}
+	body = make([]byte, 0, total)
+	for _, b := range chunks {
+		body = append(body, b...)
+	}
+	return body, false, nil
+}
+
+// scrub removes any secret that might be echoed back: the password, the
+// token and the Authorization header value itself (basic auth's base64 of
+// user:password, which a proxy or an error page may quote).
+func scrub(s string, c *Client) string {
+	return Scrub(s, c.Secrets()...)
+}
+
+// Secrets lists every form in which the client's credentials can appear in
+// text: the password, the token and the Authorization header values.
+func (c *Client) Secrets() []string {
+	user, pass := c.Username, c.Password
 	if u, err := url.Parse(c.BaseURL); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			s = strings.ReplaceAll(s, p, "<redacted>")
+		user = u.User.Username()
+		if p, ok := u.User.Password(); ok {
+			pass = p
+		}
+	}
+	var out []string
+	if pass != "" {
+		out = append(out, pass, base64.StdEncoding.EncodeToString([]byte(user+":"+pass)), url.QueryEscape(pass), url.PathEscape(pass))
+	}
+	if c.BearerToken != "" {
+		out = append(out, c.BearerToken)
+	}
+	return out
+}
+
+// Scrub replaces every secret in s with <redacted>, longest first.
+func Scrub(s string, secrets ...string) string {
+	ss := append([]string(nil), secrets...)
+	sort.Slice(ss, func(i, j int) bool { return len(ss[i]) > len(ss[j]) })
+	for _, sec := range ss {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "<redacted>")
 		}
 	}
 	return s
@@ -271,6 +452,7 @@ func (c *Client) Series(ctx context.Context, match string, start, end time.Time)
 		Status    string              `json:"status"`
 		ErrorType string              `json:"errorType"`
 		Error     string              `json:"error"`
+		Warnings  []string            `json:"warnings"`
 		Data      []map[string]string `json:"data"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil {
@@ -278,6 +460,9 @@ func (c *Client) Series(ctx context.Context, match string, start, end time.Time)
 	}
 	if err := c.apiError(status, r.Status, r.ErrorType, r.Error); err != nil {
 		return nil, err
+	}
+	if len(r.Warnings) > 0 {
+		return nil, report.Errorf(report.ErrUnavailable, "Prometheus at %s answered the series API with %d warning(s): the data may be partial, so no report is produced", c.redactedBase(), len(r.Warnings))
 	}
 	return r.Data, nil
 }
@@ -317,7 +502,7 @@ func (c *Client) Retention(ctx context.Context) (time.Duration, error) {
 	var r struct {
 		Data map[string]string `json:"data"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&r); err != nil {
 		return 0, report.Errorf(report.ErrUnavailable, "status/flags: HTTP %d", resp.StatusCode)
 	}
 	s := r.Data["storage.tsdb.retention.time"]
