@@ -7,6 +7,7 @@ package snmp
 // gosnmp.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -168,15 +169,22 @@ func (f *fastGet) request(id uint32, i, j int) []byte {
 
 // get asks for keys[i:j]; it returns the agent's error status and the
 // variables (valid until the next call).
-func (f *fastGet) get(i, j int) (gosnmp.SNMPError, []fastVar, error) {
+// The poll's deadline bounds every read, retries included.
+func (f *fastGet) get(i, j int, pollDeadline time.Time) (gosnmp.SNMPError, []fastVar, error) {
 	var lastErr error
 	for try := 0; try <= f.retries; try++ {
+		if !pollDeadline.IsZero() && !time.Now().Before(pollDeadline) {
+			return 0, nil, fmt.Errorf("request %w", context.DeadlineExceeded)
+		}
 		f.reqID++
 		id := f.reqID & 0x7fffffff
 		if _, err := f.conn.Write(f.request(id, i, j)); err != nil {
 			return 0, nil, err
 		}
 		deadline := time.Now().Add(f.timeout)
+		if !pollDeadline.IsZero() && pollDeadline.Before(deadline) {
+			deadline = pollDeadline
+		}
 		f.conn.SetReadDeadline(deadline)
 		for {
 			n, err := f.conn.Read(f.in)

@@ -33,10 +33,45 @@ const (
 	ReasonWrongType    Reason = "wrongType"
 	ReasonDecode       Reason = "decode"
 	ReasonOther        Reason = "other"
+	// ReasonRowLimit: a walk returned more than Target.MaxRows rows, or a
+	// poll more than Target.MaxBytes bytes of OIDs and values.
+	ReasonRowLimit Reason = "row_limit"
+	// ReasonDeadline: the poll ran longer than Target.Deadline.
+	ReasonDeadline Reason = "deadline"
+	// ReasonNotIncreasing: a walk returned an OID not after the previous one.
+	ReasonNotIncreasing Reason = "not_increasing"
 )
 
 // Reasons lists every reason, in export order.
-var Reasons = []Reason{ReasonTimeout, ReasonAuth, ReasonNoSuchObject, ReasonWrongType, ReasonDecode, ReasonOther}
+var Reasons = []Reason{ReasonTimeout, ReasonAuth, ReasonNoSuchObject, ReasonWrongType, ReasonDecode, ReasonOther,
+	ReasonRowLimit, ReasonDeadline, ReasonNotIncreasing}
+
+// Bounds of one poll (see Target). A hostile or broken agent that answers a
+// walk forever, or sends huge values, ends the poll with an error of reason
+// row_limit or deadline instead of growing the process.
+const (
+	DefaultMaxRows  = 10000   // rows per walked subtree
+	MaxMaxRows      = 1000000 // largest MaxRows accepted by configurations
+	DefaultMaxBytes = 8 << 20 // OID and value bytes kept per poll
+)
+
+// DefaultDeadline is the poll deadline of a target that sets none: the
+// larger of the interval and (retries + 2) × timeout, so that a poll never
+// holds its concurrency slot much beyond its interval, yet a request that
+// times out after its retries is still reported as a timeout.
+func DefaultDeadline(interval, timeout time.Duration, retries int) time.Duration {
+	return max(interval, time.Duration(retries+2)*timeout)
+}
+
+// Errors of bounded polls (wrapped in Result.Err).
+var (
+	ErrRowLimit      = errors.New("row limit exceeded")
+	ErrByteLimit     = errors.New("byte limit exceeded")
+	ErrDeadline      = errors.New("poll deadline exceeded")
+	ErrNotIncreasing = errors.New("OID not increasing")
+)
+
+const numReasons = 9
 
 // Auth holds SNMP credentials. Secrets never print.
 type Auth struct {
@@ -116,6 +151,16 @@ type Target struct {
 	Retries  int           // per request
 	MaxOIDs  int           // OIDs per GET PDU, default 20
 	MaxReps  uint32        // GetBulk max-repetitions, default 25
+	// MaxRows bounds the rows of each walked subtree (default
+	// DefaultMaxRows); more fails the poll with reason row_limit.
+	MaxRows int
+	// MaxBytes bounds the OID and value bytes of one poll (default
+	// DefaultMaxBytes); more fails the poll with reason row_limit.
+	MaxBytes int
+	// Deadline bounds the wall-clock time of one poll, all requests and
+	// retries included (default: DefaultDeadline); past it the poll fails
+	// with reason deadline and frees its concurrency slot.
+	Deadline time.Duration
 	Labels   map[string]string
 	Request  Request
 }
@@ -173,14 +218,14 @@ type device struct {
 	last     *Result // last good
 	lastErr  string
 	lastWhy  Reason
-	errs     [6]uint64
+	errs     [numReasons]uint64
 	hCount   uint64
 	hSum     float64
 	hBuckets []uint64
 
 	// label pairs, built once per target
 	lp, upLP []*dto.LabelPair
-	errLP    [6][]*dto.LabelPair
+	errLP    [numReasons][]*dto.LabelPair
 }
 
 // New creates a poller without targets.
@@ -278,6 +323,15 @@ func fill(t *Target) {
 	if t.MaxReps == 0 {
 		t.MaxReps = 25
 	}
+	if t.MaxRows <= 0 {
+		t.MaxRows = DefaultMaxRows
+	}
+	if t.MaxBytes <= 0 {
+		t.MaxBytes = DefaultMaxBytes
+	}
+	if t.Deadline <= 0 {
+		t.Deadline = DefaultDeadline(t.Interval, t.Timeout, t.Retries)
+	}
 	if t.Auth.Version == "" || t.Auth.Version == "2" {
 		t.Auth.Version = "2c"
 	}
@@ -311,6 +365,9 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 	t := d.t
 	c := &conns{ctx: ctx, t: t, oids: dotted(t.Request)}
 	defer c.close()
+	// Stop and SetTargets cancel ctx: close the sockets at once so that a
+	// read blocked on a silent agent returns now, not after its timeout.
+	defer context.AfterFunc(ctx, c.abort)()
 	// Spread the devices over the interval, like Prometheus spreads its
 	// targets: each device gets a stable phase from its name, on a coarse
 	// grid (see phase) so that devices due together are polled in one
@@ -338,7 +395,7 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 		r := p.pollOnce(c)
 		<-sem
 		last = r.Reason
-		if r.Reason == ReasonAuth || r.Reason == ReasonOther {
+		if r.Reason == ReasonAuth || r.Reason == ReasonOther || r.Reason == ReasonDeadline {
 			// Start again from discovery / a fresh socket next time.
 			c.close()
 		}
@@ -391,16 +448,25 @@ func slotGrid(interval time.Duration) time.Duration {
 }
 
 // conns are a device's sockets: the lean v1/v2c GET client for scalars,
-// gosnmp for walks and SNMPv3. Both are opened on first use.
+// gosnmp for walks and SNMPv3. Both are opened on first use. They belong to
+// the device's goroutine, except abort, which may run in another one (hence
+// mu, held while a socket is opened or closed).
 type conns struct {
-	ctx  context.Context
-	t    Target
-	oids []string // dotted GET OIDs
-	g    *gosnmp.GoSNMP
-	fast *fastGet
+	ctx      context.Context // the device loop's
+	pctx     context.Context // the current poll's (ctx with the poll deadline)
+	deadline time.Time       // of the current poll
+	t        Target
+	oids     []string // dotted GET OIDs
+
+	mu      sync.Mutex
+	aborted bool
+	g       *gosnmp.GoSNMP
+	fast    *fastGet
 }
 
 func (c *conns) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.g != nil && c.g.Conn != nil {
 		c.g.Conn.Close()
 	}
@@ -409,7 +475,24 @@ func (c *conns) close() {
 	c.fast = nil
 }
 
+// abort closes the sockets for good (the device loop is cancelled): a
+// blocked read fails at once and no socket is opened again.
+func (c *conns) abort() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.aborted = true
+	if c.g != nil && c.g.Conn != nil {
+		c.g.Conn.Close()
+	}
+	c.fast.close()
+}
+
 func (c *conns) gosnmp() (*gosnmp.GoSNMP, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.aborted {
+		return nil, context.Canceled
+	}
 	if c.g == nil {
 		c.g = newClient(c.ctx, c.t)
 	}
@@ -419,10 +502,18 @@ func (c *conns) gosnmp() (*gosnmp.GoSNMP, error) {
 			return nil, err
 		}
 	}
+	if c.pctx != nil {
+		c.g.Context = c.pctx // gosnmp bounds each read by the poll deadline
+	}
 	return c.g, nil
 }
 
 func (c *conns) fastGet() (*fastGet, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.aborted {
+		return nil, context.Canceled
+	}
 	if c.fast == nil {
 		keys := make([]string, len(c.oids))
 		for i, o := range c.oids {
@@ -435,6 +526,22 @@ func (c *conns) fastGet() (*fastGet, error) {
 		c.fast = f
 	}
 	return c.fast, nil
+}
+
+// fail sets the error of a poll and its reason: the poll's own bounds
+// (row_limit, not_increasing, deadline) first, then classify.
+func (c *conns) fail(r *Result, err error) {
+	switch {
+	case errors.Is(err, ErrRowLimit), errors.Is(err, ErrByteLimit):
+		r.Err, r.Reason = err, ReasonRowLimit
+	case errors.Is(err, ErrNotIncreasing) || strings.Contains(err.Error(), "OID not increasing"):
+		r.Err, r.Reason = err, ReasonNotIncreasing
+	case c.ctx.Err() == nil && c.pctx != nil && !time.Now().Before(c.deadline):
+		// (a read cut at the deadline may return before pctx's timer fires)
+		r.Err, r.Reason = fmt.Errorf("%w (%v): %v", ErrDeadline, c.t.Deadline, err), ReasonDeadline
+	default:
+		r.Err, r.Reason = err, classify(err)
+	}
 }
 
 func newClient(ctx context.Context, t Target) *gosnmp.GoSNMP {
@@ -484,12 +591,16 @@ func newClient(ctx context.Context, t Target) *gosnmp.GoSNMP {
 
 const sysUpTime = "1.3.6.1.2.1.1.3.0"
 
-// pollOnce runs one poll; it never panics.
+// pollOnce runs one poll; it never panics. It ends by Target.Deadline.
 func (p *Poller) pollOnce(c *conns) (r *Result) {
 	t, oids := c.t, c.oids
 	start := time.Now()
+	deadline := start.Add(t.Deadline)
+	pctx, cancel := context.WithDeadline(c.ctx, deadline)
+	c.pctx, c.deadline = pctx, deadline
 	r = &Result{Target: t.Name, Values: make(map[string]Value, len(t.Request.Get)+1)}
 	defer func() {
+		cancel()
 		if x := recover(); x != nil {
 			r.Err, r.Reason = fmt.Errorf("panic while polling: %v", x), ReasonDecode
 		}
@@ -504,8 +615,8 @@ func (p *Poller) pollOnce(c *conns) (r *Result) {
 		}
 		for i := 0; i < len(oids); i += t.MaxOIDs {
 			j := min(i+t.MaxOIDs, len(oids))
-			if err := p.getFast(f, i, j, r); err != nil {
-				r.Err, r.Reason = err, classify(err)
+			if err := p.getFast(f, i, j, deadline, r); err != nil {
+				c.fail(r, err)
 				return r
 			}
 		}
@@ -518,7 +629,7 @@ func (p *Poller) pollOnce(c *conns) (r *Result) {
 		for i := 0; i < len(oids); i += t.MaxOIDs {
 			j := min(i+t.MaxOIDs, len(oids))
 			if err := p.get(g, oids[i:j], r); err != nil {
-				r.Err, r.Reason = err, classify(err)
+				c.fail(r, err)
 				return r
 			}
 		}
@@ -531,26 +642,43 @@ func (p *Poller) pollOnce(c *conns) (r *Result) {
 			return r
 		}
 	}
+	size := 0
 	for _, root := range t.Request.Walk {
 		root = strings.TrimPrefix(root, ".")
-		var pdus []gosnmp.SnmpPDU
+		prev, n, rows := root, 0, 0
+		// Rows are checked and kept as they come: a walk that never ends
+		// stops at MaxRows / MaxBytes (or the deadline), and one that goes
+		// back stops at once.
+		walkFn := func(pdu gosnmp.SnmpPDU) error {
+			name := strings.TrimPrefix(pdu.Name, ".")
+			// (the root itself comes first when it is a scalar)
+			if c := compareOIDs(name, prev); c < 0 || c == 0 && rows > 0 {
+				return fmt.Errorf("%w: %s after %s", ErrNotIncreasing, name, prev)
+			}
+			prev = name
+			if rows++; rows > t.MaxRows {
+				return fmt.Errorf("%w: more than %d rows", ErrRowLimit, t.MaxRows)
+			}
+			if isMissing(pdu.Type) {
+				return nil
+			}
+			v := FromPDU(pdu)
+			if size += len(name) + v.size(); size > t.MaxBytes {
+				return fmt.Errorf("%w: more than %d bytes", ErrByteLimit, t.MaxBytes)
+			}
+			r.Values[name] = v
+			n++
+			return nil
+		}
 		var err error
 		if g.Version == gosnmp.Version1 {
-			pdus, err = g.WalkAll("." + root)
+			err = g.Walk("."+root, walkFn)
 		} else {
-			pdus, err = g.BulkWalkAll("." + root)
+			err = g.BulkWalk("."+root, walkFn)
 		}
 		if err != nil {
-			r.Err, r.Reason = fmt.Errorf("walk %s: %w", root, err), classify(err)
+			c.fail(r, fmt.Errorf("walk %s: %w", root, err))
 			return r
-		}
-		n := 0
-		for _, pdu := range pdus {
-			if isMissing(pdu.Type) {
-				continue
-			}
-			r.Values[strings.TrimPrefix(pdu.Name, ".")] = FromPDU(pdu)
-			n++
 		}
 		if n == 0 {
 			r.Empty = append(r.Empty, root)
@@ -562,6 +690,33 @@ func (p *Poller) pollOnce(c *conns) (r *Result) {
 		}
 	}
 	return r
+}
+
+// compareOIDs compares dotted OIDs arc by arc as numbers (-1, 0, 1); a
+// prefix sorts first. Arcs that are not numbers compare as text.
+func compareOIDs(a, b string) int {
+	for a != "" || b != "" {
+		if a == "" {
+			return -1
+		}
+		if b == "" {
+			return 1
+		}
+		x, ra, _ := strings.Cut(a, ".")
+		y, rb, _ := strings.Cut(b, ".")
+		if len(x) != len(y) {
+			// no leading zeros in OIDs: the longer arc is the larger number
+			if len(x) < len(y) {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(x, y); c != 0 {
+			return c
+		}
+		a, b = ra, rb
+	}
+	return 0
 }
 
 // dotted returns the GET OIDs of a request with a leading dot (as gosnmp
@@ -578,21 +733,21 @@ func dotted(req Request) []string {
 }
 
 // getFast asks for oids[i:j] with the lean client, splitting on tooBig.
-func (p *Poller) getFast(f *fastGet, i, j int, r *Result) error {
-	st, vars, err := f.get(i, j)
+func (p *Poller) getFast(f *fastGet, i, j int, deadline time.Time, r *Result) error {
+	st, vars, err := f.get(i, j, deadline)
 	if err != nil {
 		return err
 	}
 	switch {
 	case st == gosnmp.TooBig && j-i > 1:
 		h := (i + j) / 2
-		if err := p.getFast(f, i, h, r); err != nil {
+		if err := p.getFast(f, i, h, deadline, r); err != nil {
 			return err
 		}
-		return p.getFast(f, h, j, r)
+		return p.getFast(f, h, j, deadline, r)
 	case st == gosnmp.NoSuchName && f.version == 0 && j-i > 1:
 		for k := i; k < j; k++ {
-			if err := p.getFast(f, k, k+1, r); err != nil {
+			if err := p.getFast(f, k, k+1, deadline, r); err != nil {
 				return err
 			}
 		}
@@ -681,7 +836,8 @@ func classify(err error) Reason {
 		return ReasonTimeout
 	case strings.Contains(s, "authentic") || strings.Contains(s, "digest") || strings.Contains(s, "decrypt"):
 		return ReasonAuth
-	case strings.Contains(s, "unmarshal") || strings.Contains(s, "parsing") || strings.Contains(s, "decod"):
+	case strings.Contains(s, "unmarshal") || strings.Contains(s, "parsing") || strings.Contains(s, "decod") ||
+		strings.Contains(s, "packet sanity") || strings.Contains(s, "BER"):
 		return ReasonDecode
 	}
 	return ReasonOther

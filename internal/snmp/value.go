@@ -27,6 +27,17 @@ var (
 // FromPDU converts a gosnmp variable binding. It never panics.
 func FromPDU(p gosnmp.SnmpPDU) Value { return Value{Type: p.Type, V: p.Value} }
 
+// size is the number of bytes the value holds (for the byte bound of polls).
+func (v Value) size() int {
+	switch x := v.V.(type) {
+	case []byte:
+		return len(x)
+	case string:
+		return len(x)
+	}
+	return 8
+}
+
 // IsNumeric reports whether the type is an SNMP number.
 func (v Value) IsNumeric() bool {
 	switch v.Type {
