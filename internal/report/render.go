@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -50,13 +51,46 @@ func allTables(d *Document) []Table {
 	return append(ts, pol, q, CounterTable(d))
 }
 
+// csvSafe neutralises spreadsheet formulas (OWASP "CSV injection"): a
+// cell starting with =, +, -, @, TAB or CR is a formula (or becomes one) in
+// Excel, WPS and LibreOffice, so it is prefixed with a single quote, which
+// those programs show as text. A cell that is a plain number ("-1", "-0.5")
+// is no formula and is left alone.
+func csvSafe(v string) string {
+	if v == "" {
+		return v
+	}
+	switch v[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		if plainNumber.MatchString(v) {
+			return v
+		}
+		return "'" + v
+	}
+	return v
+}
+
+var plainNumber = regexp.MustCompile(`^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+
+// csvWriter writes records with every cell made safe.
+type csvWriter struct{ *csv.Writer }
+
+func (w csvWriter) Write(rec []string) error {
+	out := make([]string, len(rec))
+	for i, v := range rec {
+		out[i] = csvSafe(v)
+	}
+	return w.Writer.Write(out)
+}
+
 // RenderCSV writes every table one after another, each preceded by a
 // "# title" line and a header row (UTF-8 with BOM so spreadsheet software
-// reads the Chinese correctly).
+// reads the Chinese correctly). Cells that a spreadsheet would take as a
+// formula are prefixed with a single quote (csvSafe).
 func RenderCSV(w io.Writer, d *Document) error {
 	var b bytes.Buffer
 	b.WriteString("\ufeff")
-	cw := csv.NewWriter(&b)
+	cw := csvWriter{csv.NewWriter(&b)}
 	cw.Write([]string{"# " + d.Title + " / " + d.TitleEN, d.Month, d.PeriodStart, d.PeriodEnd})
 	for _, t := range allTables(d) {
 		cw.Write([]string{})
@@ -111,7 +145,9 @@ func RenderXLSX(w io.Writer, d *Document) error {
 						continue
 					}
 				}
-				f.SetCellValue(name, cell, v)
+				// Text cells are written as strings (never as
+				// formulas, whatever they start with).
+				f.SetCellStr(name, cell, v)
 			}
 		}
 	}
