@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"net"
 	"regexp"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/jianguan/jianguan/internal/avail"
@@ -32,6 +35,31 @@ type Defaults struct {
 	Concurrency int           `yaml:"concurrency"` // polls in flight, default 64
 	Auth        string        `yaml:"auth"`        // name in auths
 	StaleAfter  time.Duration `yaml:"stale_after"` // last-good values are exported this long, default 5m
+	// WalkMaxRows bounds the rows of each walked table column (default
+	// 10000); a longer walk fails the poll with reason row_limit.
+	WalkMaxRows int `yaml:"walk_max_rows"`
+	// PollDeadline bounds one poll of a device, every request and retry
+	// included (default: the larger of the interval and (retries + 2) ×
+	// timeout); a longer poll fails with reason deadline.
+	PollDeadline time.Duration `yaml:"poll_deadline"`
+}
+
+// Ranges accepted for the settings of defaults and devices (README).
+const (
+	minInterval, maxInterval         = 100 * time.Millisecond, time.Hour
+	minTimeout, maxTimeout           = 10 * time.Millisecond, 30 * time.Second
+	maxRetries                       = 10
+	minStaleAfter, maxStaleAfter     = time.Second, 24 * time.Hour
+	minPollDeadline, maxPollDeadline = 100 * time.Millisecond, 10 * time.Minute
+	maxConcurrency                   = 4096
+)
+
+// inRange checks a duration setting (zero has been replaced by its default).
+func inRange(doc *config.Doc, path string, v, lo, hi time.Duration) error {
+	if v < lo || v > hi {
+		return doc.Errorf(path, "must be between %v and %v, not %v", lo, hi, v)
+	}
+	return nil
 }
 
 // Thresholds are the contract's limits (docs/metrics.md §2), exported as
@@ -142,21 +170,32 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 	if d.Interval == 0 {
 		d.Interval = 10 * time.Second
 	}
-	if d.Interval < 100*time.Millisecond {
-		return doc.Errorf("defaults.interval", "must be at least 100ms")
+	if err := inRange(doc, "defaults.interval", d.Interval, minInterval, maxInterval); err != nil {
+		return err
 	}
 	if d.Timeout == 0 {
 		d.Timeout = 2 * time.Second
 	}
-	if d.Timeout < 0 {
-		return doc.Errorf("defaults.timeout", "must be positive")
+	if err := inRange(doc, "defaults.timeout", d.Timeout, minTimeout, maxTimeout); err != nil {
+		return err
 	}
 	if d.Retries == nil {
 		d.Retries = new(int)
 		*d.Retries = 1
 	}
-	if *d.Retries < 0 || *d.Retries > 10 {
-		return doc.Errorf("defaults.retries", "must be 0..10")
+	if *d.Retries < 0 || *d.Retries > maxRetries {
+		return doc.Errorf("defaults.retries", "must be 0..%d, not %d", maxRetries, *d.Retries)
+	}
+	if d.WalkMaxRows == 0 {
+		d.WalkMaxRows = snmp.DefaultMaxRows
+	}
+	if d.WalkMaxRows < 1 || d.WalkMaxRows > snmp.MaxMaxRows {
+		return doc.Errorf("defaults.walk_max_rows", "must be 1..%d, not %d", snmp.MaxMaxRows, d.WalkMaxRows)
+	}
+	if d.PollDeadline != 0 {
+		if err := inRange(doc, "defaults.poll_deadline", d.PollDeadline, minPollDeadline, maxPollDeadline); err != nil {
+			return err
+		}
 	}
 	if d.MaxOIDs == 0 {
 		d.MaxOIDs = 20
@@ -167,11 +206,14 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 	if d.Concurrency == 0 {
 		d.Concurrency = 64
 	}
-	if d.Concurrency < 1 {
-		return doc.Errorf("defaults.concurrency", "must be positive")
+	if d.Concurrency < 1 || d.Concurrency > maxConcurrency {
+		return doc.Errorf("defaults.concurrency", "must be 1..%d, not %d", maxConcurrency, d.Concurrency)
 	}
 	if d.StaleAfter == 0 {
 		d.StaleAfter = 5 * time.Minute
+	}
+	if err := inRange(doc, "defaults.stale_after", d.StaleAfter, minStaleAfter, maxStaleAfter); err != nil {
+		return err
 	}
 	authNames := make([]string, 0, len(c.Auths))
 	for n := range c.Auths {
@@ -253,6 +295,17 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 }
 
 func (t Thresholds) check(doc *config.Doc, path string) error {
+	for _, f := range []struct {
+		name string
+		v    *float64
+	}{{"temperature_low_celsius", t.TemperatureLow}, {"temperature_high_celsius", t.TemperatureHigh},
+		{"humidity_high_ratio", t.HumidityHigh}, {"ups_runtime_min_seconds", t.UPSRuntimeMin},
+		{"rack_power_warning_watts", t.RackPowerWarning}, {"rack_power_critical_watts", t.RackPowerCritical}} {
+		// NaN compares false with everything: it would silently disable the alarm.
+		if math.IsNaN(*f.v) || math.IsInf(*f.v, 0) {
+			return doc.Errorf(path+"."+f.name, "must be a finite number, not %v", *f.v)
+		}
+	}
 	if *t.TemperatureLow >= *t.TemperatureHigh {
 		return doc.Errorf(path+".temperature_low_celsius", "must be below temperature_high_celsius")
 	}
@@ -284,6 +337,11 @@ func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
 	if dv.Address == "" || !addrRE.MatchString(dv.Address) {
 		return doc.Errorf(dp+".address", "address %q must be host or host:port", dv.Address)
 	}
+	if _, port, err := net.SplitHostPort(dv.Address); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return doc.Errorf(dp+".address", "port of %q must be 1..65535", dv.Address)
+		}
+	}
 	if dv.Auth == "" {
 		dv.Auth = c.Defaults.Auth
 	}
@@ -300,14 +358,20 @@ func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
 	if dv.Interval == 0 {
 		dv.Interval = c.Defaults.Interval
 	}
-	if dv.Interval < 100*time.Millisecond {
-		return doc.Errorf(dp+".interval", "must be at least 100ms")
+	if err := inRange(doc, dp+".interval", dv.Interval, minInterval, maxInterval); err != nil {
+		return err
 	}
 	if dv.Timeout == 0 {
 		dv.Timeout = c.Defaults.Timeout
 	}
+	if err := inRange(doc, dp+".timeout", dv.Timeout, minTimeout, maxTimeout); err != nil {
+		return err
+	}
 	if dv.Retries == nil {
 		dv.Retries = c.Defaults.Retries
+	}
+	if *dv.Retries < 0 || *dv.Retries > maxRetries {
+		return doc.Errorf(dp+".retries", "must be 0..%d, not %d", maxRetries, *dv.Retries)
 	}
 	dv.specs = append([]SignalSpec(nil), p.Signals...)
 	for i := range dv.Signals {

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -124,8 +125,21 @@ func (s *SignalSpec) validate(path string, errf func(path, format string, args .
 			return errf(path+".labels", "signal %s has no label %q (labels: %s)", s.Signal, l, strings.Join(def.labels, ", "))
 		}
 	}
-	if s.Scale != nil && *s.Scale == 0 {
-		return errf(path+".scale", "scale must not be 0")
+	// NaN or ±Inf would turn every sample into NaN (alarms silently off).
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if s.Scale != nil && (*s.Scale == 0 || !finite(*s.Scale)) {
+		return errf(path+".scale", "scale must be a finite number other than 0, not %v", *s.Scale)
+	}
+	if !finite(s.Offset) {
+		return errf(path+".offset", "offset must be a finite number, not %v", s.Offset)
+	}
+	if s.Default != nil && !finite(*s.Default) {
+		return errf(path+".default", "default must be a finite number, not %v", *s.Default)
+	}
+	for k, v := range s.Map {
+		if !finite(v) {
+			return errf(path+".map", "map value of %q must be a finite number, not %v", k, v)
+		}
 	}
 	if len(s.AlarmNames) > 0 && s.Signal != "ups_alarm_active" {
 		return errf(path+".alarm_names", "alarm_names only applies to ups_alarm_active")

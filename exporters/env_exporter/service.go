@@ -178,6 +178,7 @@ func (s *service) Apply(_ context.Context, c any) error {
 				rt.order = append(rt.order, ds)
 				targets = append(targets, snmp.Target{Name: key, Address: d.Address, Auth: a, Interval: d.Interval,
 					Timeout: d.Timeout, Retries: *d.Retries, MaxOIDs: cfg.Defaults.MaxOIDs,
+					MaxRows: cfg.Defaults.WalkMaxRows, Deadline: cfg.Defaults.PollDeadline,
 					Labels:  map[string]string{"site": site.Name, "room": room.Name, "device": d.Name, "profile": d.Profile},
 					Request: request(d.specs)})
 			}
