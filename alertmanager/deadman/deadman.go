@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jianguan/jianguan/internal/redact"
 )
 
 // beijing is UTC+8 (Asia/Shanghai has had no DST since 1991); fixed so that the message does
@@ -191,7 +193,9 @@ func (s *Switch) Check(ctx context.Context) {
 		cancel()
 		if err != nil {
 			s.m.notifications.WithLabelValues("failure").Inc()
-			s.logger.Error("notification failed, will retry at the next check", "notifier", j.n.Name(), "status", e.Status, "err", err)
+			// The notifiers' client already redacts; this is the last line of
+			// defence for any URL a server or library put into the text.
+			s.logger.Error("notification failed, will retry at the next check", "notifier", j.n.Name(), "status", e.Status, "err", redact.Error(err))
 			continue
 		}
 		s.m.notifications.WithLabelValues("success").Inc()

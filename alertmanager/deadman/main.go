@@ -26,6 +26,8 @@ import (
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/jianguan/jianguan/internal/redact"
 )
 
 func main() {
@@ -53,6 +55,7 @@ func run(args []string) int {
 		wecomToUser    = app.Flag("deadman.wecom.to-user", "WeCom recipients (user IDs, '|'-separated).").Default("").String()
 		wecomToParty   = app.Flag("deadman.wecom.to-party", "WeCom recipient departments.").Default("").String()
 		wecomToTag     = app.Flag("deadman.wecom.to-tag", "WeCom recipient tags.").Default("").String()
+		checkOnly      = app.Flag("config.check", "Only validate the settings (flags, URLs, secret files) and exit: 0 valid, 2 invalid.").Bool()
 	)
 	promslogConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, promslogConfig)
@@ -64,27 +67,26 @@ func run(args []string) int {
 	}
 	logger := promslog.New(promslogConfig)
 
-	client := &http.Client{Timeout: *notifyTimeout}
-	var notifiers []notifier
-	for _, u := range *webhookURLs {
-		notifiers = append(notifiers, &webhookNotifier{url: u, bearerTokenFile: *webhookToken, client: client})
+	st := &settings{
+		timeout: *timeout, checkInterval: *checkInterval, repeatInterval: *repeatInterval, notifyTimeout: *notifyTimeout,
+		runbookURL: *runbook, externalURL: *externalURL,
+		webhookURLs: *webhookURLs, webhookTokenFile: *webhookToken,
+		wecomAPI: *wecomAPI, wecomCorp: *wecomCorp, wecomAgent: *wecomAgent, wecomSecretFile: *wecomSecret,
+		wecomToUser: *wecomToUser, wecomToParty: *wecomToParty, wecomToTag: *wecomToTag,
 	}
-	if *wecomCorp != "" {
-		if *wecomSecret == "" || *wecomAgent == "" {
-			logger.Error("--deadman.wecom.corp-id needs --deadman.wecom.api-secret-file and --deadman.wecom.agent-id")
-			return 2
-		}
-		notifiers = append(notifiers, &wecomNotifier{apiURL: *wecomAPI, corpID: *wecomCorp, agentID: *wecomAgent, secretFile: *wecomSecret,
-			toUser: *wecomToUser, toParty: *wecomToParty, toTag: *wecomToTag, client: client})
-	}
-	if len(notifiers) == 0 {
-		logger.Error("no notification path: set --deadman.webhook.url and/or --deadman.wecom.corp-id")
+	if err := st.validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "deadman: invalid configuration:\n%v\n", err)
+		logger.Error("invalid configuration", "err", err)
 		return 2
 	}
-	if *timeout <= 0 || *checkInterval <= 0 {
-		logger.Error("--deadman.timeout and --deadman.check-interval must be positive")
-		return 2
+	if *checkOnly {
+		fmt.Fprintln(os.Stdout, "deadman: configuration is valid")
+		return 0
 	}
+	// Every outbound call goes through redact.Client: its errors (refused
+	// connection, timeout, TLS, redirects) never carry query values such as
+	// WeCom's corpsecret/access_token or a webhook's key.
+	notifiers := st.notifiers(redact.NewClient(&http.Client{Timeout: *notifyTimeout}))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(versioncollector.NewCollector("deadman"), collectors.NewGoCollector(),

@@ -8,9 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/redact"
 )
 
 const alertName = "DeadmanHeartbeatMissing"
@@ -41,7 +42,10 @@ func description(e event) string {
 	return fmt.Sprintf("心跳中断自 %s 起，于 %s 恢复（北京时间）。Heartbeats are back.", bj(e.FiringSince), bj(e.ResolvedAt))
 }
 
-func httpDo(ctx context.Context, client *http.Client, req *http.Request) ([]byte, error) {
+// httpDo sends req through client, whose errors are redacted (every query
+// value, userinfo password and fragment masked: see internal/redact); the
+// status error below masks the same way. The answer is read up to 1 MiB.
+func httpDo(ctx context.Context, client *redact.Client, req *http.Request) ([]byte, error) {
 	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
 		return nil, err
@@ -49,17 +53,15 @@ func httpDo(ctx context.Context, client *http.Client, req *http.Request) ([]byte
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
-		return body, fmt.Errorf("%s %s: %s", req.Method, redact(req.URL), resp.Status)
+		return body, fmt.Errorf("%s %s: %s", req.Method, redact.URL(req.URL.String()), resp.Status)
 	}
 	return body, nil
 }
 
-// redact drops the query (WeCom puts secrets and tokens there) from URLs in errors and logs.
-func redact(u *url.URL) string {
-	c := *u
-	c.RawQuery = ""
-	c.User = nil
-	return c.String()
+// newRequest is http.NewRequest with the URL masked in its error.
+func newRequest(method, u string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequest(method, u, body)
+	return req, redact.Error(err)
 }
 
 // ---------------------------------------------------------------- generic webhook
@@ -67,17 +69,17 @@ func redact(u *url.URL) string {
 // webhookNotifier POSTs an Alertmanager-compatible (version 4) webhook payload, so the same
 // ticket/on-call gateway that takes Alertmanager's notifications takes this one.
 type webhookNotifier struct {
+	name            string // unique, shown in logs: "webhook " + the redacted URL
 	url             string
 	bearerTokenFile string
-	client          *http.Client
+	client          *redact.Client
 }
 
 func (w *webhookNotifier) Name() string {
-	u, err := url.Parse(w.url)
-	if err != nil {
-		return "webhook"
+	if w.name != "" {
+		return w.name
 	}
-	return "webhook " + redact(u)
+	return "webhook " + redact.URL(w.url)
 }
 
 type whAlert struct {
@@ -125,18 +127,18 @@ func (w *webhookNotifier) Notify(ctx context.Context, e event) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequest(http.MethodPost, w.url, bytes.NewReader(b))
+	req, err := newRequest(http.MethodPost, w.url, bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "jianguan-deadman")
 	if w.bearerTokenFile != "" {
-		tok, err := os.ReadFile(w.bearerTokenFile)
+		tok, err := readSecretFile("deadman.webhook.bearer-token-file", w.bearerTokenFile)
 		if err != nil {
 			return fmt.Errorf("bearer token: %w", err)
 		}
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	_, err = httpDo(ctx, w.client, req)
 	return err
@@ -147,7 +149,7 @@ func (w *webhookNotifier) Notify(ctx context.Context, e event) error {
 type wecomNotifier struct {
 	apiURL, corpID, agentID, secretFile string
 	toUser, toParty, toTag              string
-	client                              *http.Client
+	client                              *redact.Client
 }
 
 func (w *wecomNotifier) Name() string { return "wecom" }
@@ -171,13 +173,13 @@ func markdown(e event) string {
 }
 
 func (w *wecomNotifier) Notify(ctx context.Context, e event) error {
-	secret, err := os.ReadFile(w.secretFile)
+	secret, err := readSecretFile("deadman.wecom.api-secret-file", w.secretFile)
 	if err != nil {
 		return fmt.Errorf("wecom secret: %w", err)
 	}
 	base := strings.TrimSuffix(w.apiURL, "/") + "/"
-	q := url.Values{"corpid": {w.corpID}, "corpsecret": {strings.TrimSpace(string(secret))}}
-	req, err := http.NewRequest(http.MethodGet, base+"gettoken?"+q.Encode(), nil)
+	q := url.Values{"corpid": {w.corpID}, "corpsecret": {secret}}
+	req, err := newRequest(http.MethodGet, base+"gettoken?"+q.Encode(), nil)
 	if err != nil {
 		return err
 	}
@@ -201,7 +203,7 @@ func (w *wecomNotifier) Notify(ctx context.Context, e event) error {
 		"msgtype": "markdown", "markdown": map[string]string{"content": markdown(e)},
 	}
 	b, _ := json.Marshal(msg)
-	req, err = http.NewRequest(http.MethodPost, base+"message/send?access_token="+url.QueryEscape(tok.AccessToken), bytes.NewReader(b))
+	req, err = newRequest(http.MethodPost, base+"message/send?access_token="+url.QueryEscape(tok.AccessToken), bytes.NewReader(b))
 	if err != nil {
 		return err
 	}

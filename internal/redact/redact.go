@@ -36,7 +36,8 @@ const Mask = "<redacted>"
 
 // URL returns raw with every query value, the fragment and the userinfo
 // password replaced by Mask. A string that does not parse as a URL keeps
-// only what precedes its first '?' or '#', userinfo removed.
+// only what precedes its first '?' or '#' (the rest masked) and loses
+// its userinfo password the same way. URL(URL(s)) == URL(s).
 func URL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -100,7 +101,11 @@ func textual(raw string) string {
 			host = rest[:j]
 		}
 		if at := strings.LastIndexByte(host, '@'); at >= 0 {
-			s = s[:i+3] + Mask + "@" + rest[at+1:]
+			ui := host[:at]
+			if c := strings.IndexByte(ui, ':'); c >= 0 {
+				ui = ui[:c+1] + Mask
+			}
+			s = s[:i+3] + ui + "@" + rest[at+1:]
 		}
 	}
 	return s + tail

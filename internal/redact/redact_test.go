@@ -23,13 +23,16 @@ func TestURL(t *testing.T) {
 		{"http://h/p?a=1&&b=", "http://h/p?a=<redacted>&&b=<redacted>"},
 		{"http://h/p", "http://h/p"},
 		{"http://h/p?", "http://h/p?"},
-		{"http://u:pw@h/%zz?key=S3CRET", "http://<redacted>@h/%zz?<redacted>"}, // url.Parse fails: textual
+		{"http://u:pw@h/%zz?key=S3CRET", "http://u:<redacted>@h/%zz?<redacted>"}, // url.Parse fails: textual
 		{"not a url ?token=S3CRET", "not%20a%20url%20?token=<redacted>"},
 		{"h/p?\x01key=S3CRET", "h/p?<redacted>"}, // control character: textual
 		{"", ""},
 	} {
 		if got := URL(tc.in); got != tc.want {
 			t.Errorf("URL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if got := URL(tc.want); got != tc.want {
+			t.Errorf("not idempotent: URL(%q) = %q", tc.want, got)
 		}
 	}
 }
