@@ -134,7 +134,7 @@ websites:
 	good, _ := os.ReadFile(cfg)
 	writeFile(t, cfg, string(good)+fmt.Sprintf("  - {url: \"http://probe:%s@127.0.0.1:notaport/\"}\n", pw))
 	code, reloadAnswer := httpBody(t, "POST", base+"/-/reload")
-	if code != http.StatusInternalServerError || !strings.Contains(reloadAnswer, `"http://probe:xxxxx@127.0.0.1:notaport/": invalid port`) {
+	if code != http.StatusInternalServerError || !strings.Contains(reloadAnswer, `"http://probe:<redacted>@127.0.0.1:notaport/": invalid port`) {
 		t.Errorf("reload answer %d %q", code, reloadAnswer)
 	}
 
@@ -150,9 +150,9 @@ websites:
 		{"/metrics", metrics, `url="` + okURL + `"`},
 		{"landing page", landing, okURL},
 		{"landing page probe error", landing, "connect: "},
-		{"/config", configPage, "http://probe:xxxxx@" + site.Addr + "/ok"},
-		{"reload answer", reloadAnswer, "probe:xxxxx@"},
-		{"logs", logs.String(), "probe:xxxxx@127.0.0.1:notaport"},
+		{"/config", configPage, "http://probe:<redacted>@" + site.Addr + "/ok"},
+		{"reload answer", reloadAnswer, "probe:<redacted>@"},
+		{"logs", logs.String(), "probe:<redacted>@127.0.0.1:notaport"},
 	}
 	for _, p := range places {
 		if strings.Contains(p.text, pw) {

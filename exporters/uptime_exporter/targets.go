@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/jianguan/jianguan/internal/config"
+	"github.com/jianguan/jianguan/internal/redact"
 )
 
 // shard selects the targets of one instance: hash(identity) mod n == i.
@@ -77,27 +78,10 @@ func parseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// redactURL masks the password of the userinfo of a URL (user:xxxxx@host),
-// also when the URL does not parse: for messages and the /config page.
-func redactURL(s string) string {
-	i := strings.Index(s, "://")
-	if i < 0 {
-		return s
-	}
-	auth := s[i+3:]
-	if j := strings.IndexAny(auth, "/?#"); j >= 0 {
-		auth = auth[:j]
-	}
-	at := strings.LastIndex(auth, "@")
-	if at < 0 {
-		return s
-	}
-	user, _, hasPass := strings.Cut(auth[:at], ":")
-	if !hasPass {
-		return s // a user name alone is no secret
-	}
-	return s[:i+3] + user + ":xxxxx" + s[i+3+at:]
-}
+// redactURL is the URL for messages and the /config page: the userinfo
+// password and the query values masked (internal/redact), also when the
+// URL does not parse.
+func redactURL(s string) string { return redact.URL(s) }
 
 // labelURL is the url label of a website: the URL without userinfo (a
 // password changes nothing in the series), scheme and host in lower case.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/redact"
 )
 
 // Failure reasons of a website probe (docs/metrics.md §4).
@@ -395,7 +396,7 @@ func (p *webProber) probe(ctx context.Context, s *websiteSpec, client *http.Clie
 	if err != nil {
 		res.phases[phaseTotal] = time.Since(start)
 		collect()
-		res.reason, res.err = classifyErr(ctx, err, ps), redactErr(err, s.url)
+		res.reason, res.err = classifyErr(ctx, err, ps), redactErr(err)
 		return res
 	}
 	res.status = resp.StatusCode
@@ -418,7 +419,7 @@ func (p *webProber) probe(ctx context.Context, s *websiteSpec, client *http.Clie
 	collect()
 	switch {
 	case readErr != nil:
-		res.reason, res.err = classifyErr(ctx, readErr, ps), redactErr(readErr, s.url)
+		res.reason, res.err = classifyErr(ctx, readErr, ps), redactErr(readErr)
 	case !s.statusOK(resp.StatusCode):
 		res.reason, res.err = reasonStatus, fmt.Sprintf("status %d", resp.StatusCode)
 	case res.contentMatch == 0:
@@ -435,16 +436,10 @@ func (p *webProber) probe(ctx context.Context, s *websiteSpec, client *http.Clie
 	return res
 }
 
-// redactErr is the message of a probe error without the URL's password
-// (net/http writes it as ***, a redirect target may carry its own).
-func redactErr(err error, rawURL string) string {
-	msg := err.Error()
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		msg = strings.ReplaceAll(msg, ue.URL, redactURL(ue.URL))
-	}
-	return strings.ReplaceAll(msg, rawURL, redactURL(rawURL))
-}
+// redactErr is the message of a probe error without the URL's password or
+// query values (net/http's *url.Error quotes the URL of the failed request,
+// a redirect target included).
+func redactErr(err error) string { return redact.Text(err.Error()) }
 
 // errHeadersTooLarge matches the error of net/http's transport when the
 // response headers exceed MaxResponseHeaderBytes (it has no exported type).
