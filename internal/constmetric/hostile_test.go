@@ -2,9 +2,18 @@ package constmetric
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,5 +128,102 @@ func BenchmarkValidLabels(b *testing.B) {
 		if len(ValidLabels(lp)) != 7 {
 			b.Fatal()
 		}
+	}
+}
+
+// TestHostile_NonUTF8LabelValuePrometheus: a real Prometheus scrapes the
+// text exposition of a collector with a GBK label value: the guarded
+// exposition is accepted (up 1, every series stored, the bad bytes as
+// U+FFFD); the same bytes served raw make Prometheus reject the whole
+// scrape (up 0), which is what the guard prevents.
+func TestHostile_NonUTF8LabelValuePrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real Prometheus skipped in -short mode")
+	}
+	prom := testutil.Need(t, "prometheus")
+	gbk := "\xb2\xe2\xca\xd4\xb5\xa5\xce\xbb"
+	d := NewDesc("t_hostile_prom_up", "Up.", []string{"unit", "host"})
+	c := &testCollector{ms: []prometheus.Metric{
+		&Metric{D: d, Labels: LabelPairs([]string{"unit", "host"}, []string{gbk, "h1"}), Value: 1},
+		&Metric{D: d, Labels: LabelPairs([]string{"unit", "host"}, []string{"ok", "h2"}), Value: 1},
+	}}
+	guarded := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b bytes.Buffer
+		if err := WriteText(&b, false, c); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		w.Write(b.Bytes())
+	}))
+	defer guarded.Close()
+	raw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		io.WriteString(w, "# TYPE t_hostile_raw_up gauge\nt_hostile_raw_up{host=\"h1\",unit=\""+gbk+"\"} 1\nt_hostile_raw_up{host=\"h2\",unit=\"ok\"} 1\n")
+	}))
+	defer raw.Close()
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "prometheus.yml")
+	host := func(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`global: {scrape_interval: 1s, scrape_timeout: 1s}
+scrape_configs:
+  - job_name: guarded
+    static_configs: [{targets: [%q]}]
+  - job_name: raw
+    static_configs: [{targets: [%q]}]
+`, host(guarded), host(raw))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
+	var logs bytes.Buffer
+	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus log:\n%s", logs.String())
+		}
+	}()
+	query := func(q string) map[string]string {
+		resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
+		if err != nil {
+			return nil
+		}
+		defer resp.Body.Close()
+		var r struct {
+			Data struct {
+				Result []struct {
+					Metric map[string]string `json:"metric"`
+					Value  []any             `json:"value"`
+				} `json:"result"`
+			} `json:"data"`
+		}
+		if json.NewDecoder(resp.Body).Decode(&r) != nil {
+			return nil
+		}
+		out := map[string]string{}
+		for _, s := range r.Data.Result {
+			out[s.Metric["job"]+"/"+s.Metric["host"]+"/"+s.Metric["unit"]] = fmt.Sprint(s.Value[1])
+		}
+		return out
+	}
+	var up, series map[string]string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		up, series = query("up"), query("t_hostile_prom_up")
+		if len(up) == 2 && len(series) == 2 {
+			break
+		}
+	}
+	if up["guarded//"] != "1" || up["raw//"] != "0" {
+		t.Errorf("up = %v, want guarded 1 and raw 0 (Prometheus refuses invalid UTF-8)", up)
+	}
+	want := "guarded/h1/" + strings.ToValidUTF8(gbk, "\uFFFD")
+	if series[want] != "1" || series["guarded/h2/ok"] != "1" {
+		t.Errorf("series %v, want %q and guarded/h2/ok", series, want)
 	}
 }
