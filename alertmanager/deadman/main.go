@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/jianguan/jianguan/internal/exporter"
 	"github.com/jianguan/jianguan/internal/redact"
 )
 
@@ -38,6 +39,7 @@ func run(args []string) int {
 	app := kingpin.New("deadman", "jianguan dead man's switch: notifies when Alertmanager's Watchdog heartbeats stop.")
 	var (
 		webFlags       = kingpinflag.AddFlags(app, ":9813")
+		maxRequests    = exporter.AddLimitFlags(app)
 		timeout        = app.Flag("deadman.timeout", "Fire when no heartbeat arrived for this long (keep ≥ 3× the Watchdog route's interval).").Default("5m").Duration()
 		checkInterval  = app.Flag("deadman.check-interval", "How often the switch is evaluated and failed notifications retried.").Default("10s").Duration()
 		repeatInterval = app.Flag("deadman.repeat-interval", "Re-send the firing notification this often while heartbeats stay missing (0 = never).").Default("1h").Duration()
@@ -96,8 +98,9 @@ func run(args []string) int {
 	sw.Timeout, sw.RepeatInterval, sw.NotifyTimeout = *timeout, *repeatInterval, *notifyTimeout
 	sw.Name, sw.Site, sw.RunbookURL, sw.ExternalURL = *name, *site, *runbook, *externalURL
 
+	lim := exporter.NewLimiter(*maxRequests, "deadman", reg)
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("/metrics", lim.Wrap(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	mux.Handle("/heartbeat", heartbeatHandler(sw, logger))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
@@ -114,14 +117,14 @@ func run(args []string) int {
 		logger.Error("landing page", "err", err)
 		return 1
 	}
-	mux.Handle("/", landing)
+	mux.Handle("/", lim.Wrap(landing))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("starting deadman", "version", version.Info(), "timeout", *timeout, "notifiers", len(notifiers))
 	go sw.Run(ctx, *checkInterval)
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := exporter.NewServer(mux) // read/write/idle timeouts of every jianguan exporter
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
 	select {

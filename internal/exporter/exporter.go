@@ -4,6 +4,8 @@
 // /-/healthy, /-/ready, /-/reload (POST) and SIGHUP reload keeping the old
 // config when the new one is invalid, a landing page listing what is
 // checked and its state, and a /config page with every secret masked.
+// Every server is bounded (limits.go): --web.max-requests heavy requests
+// at once, read/write/idle timeouts, and a write deadline per scrape.
 package exporter
 
 import (
@@ -84,6 +86,7 @@ func (a *App) Run(parent context.Context, args []string) int {
 	metricsPath := kp.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 	checkOnly := kp.Flag("config.check", "Only check the configuration file and exit.").Bool()
 	webFlags := kingpinflag.AddFlags(kp, a.DefaultAddress)
+	maxRequests := AddLimitFlags(kp)
 	logCfg := &promslog.Config{}
 	promslogflag.AddFlags(kp, logCfg)
 	kp.Version(version.Print(a.Name))
@@ -125,8 +128,12 @@ func (a *App) Run(parent context.Context, args []string) int {
 	}
 	r.set(cfg)
 
+	// /metrics, / and /config render bodies that grow with the number of
+	// targets: one shared in-flight limit; health, ready and reload stay
+	// outside it so that a flood does not fail liveness probes.
+	lim := NewLimiter(*maxRequests, a.Namespace, reg)
 	mux := http.NewServeMux()
-	mux.Handle(*metricsPath, reg.handler(logger))
+	mux.Handle(*metricsPath, lim.Wrap(reg.handler(logger)))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Ready") })
 	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, req *http.Request) {
@@ -141,11 +148,11 @@ func (a *App) Run(parent context.Context, args []string) int {
 		}
 		fmt.Fprintln(w, "configuration reloaded")
 	})
-	mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("/config", lim.Wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, config.Masked(r.get()))
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+	})))
+	mux.Handle("/", lim.Wrap(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.URL.Path != "/" {
 			http.NotFound(w, req)
 			return
@@ -155,7 +162,7 @@ func (a *App) Run(parent context.Context, args []string) int {
 			"Name": a.Name, "Help": a.Help, "Version": version.Info(), "Metrics": *metricsPath,
 			"Rows": svc.Status(), "ConfigFile": *configFile,
 		})
-	})
+	})))
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -171,7 +178,7 @@ func (a *App) Run(parent context.Context, args []string) int {
 		}
 	}()
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := NewServer(mux)
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
 	logger.Info("started", "name", a.Name, "version", version.Info(), "config", *configFile)
