@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/config"
 	"github.com/jianguan/jianguan/internal/snmp"
@@ -52,10 +54,29 @@ type Router struct {
 	Site     string    `yaml:"site"` // default: site of the first line using the router
 	Address  string    `yaml:"address"`
 	Auth     snmp.Auth `yaml:"auth"`
-	Interval Duration  `yaml:"interval"` // default 10s
-	Timeout  Duration  `yaml:"timeout"`  // default 2s
-	Retries  int       `yaml:"retries"`
+	Interval Duration  `yaml:"interval"` // default 10s, 1s..1h
+	Timeout  Duration  `yaml:"timeout"`  // default 2s, 100ms..30s
+	Retries  int       `yaml:"retries"`  // 0..10
+	// WalkMaxRows bounds the rows of each walked IF-MIB column (default
+	// 10000, at most 1000000); a longer walk fails the poll (row_limit).
+	WalkMaxRows int `yaml:"walk_max_rows"`
+	// PollDeadline bounds one poll (default: the larger of the interval and
+	// (retries + 2) × timeout; 100ms..10m); a longer poll fails (deadline).
+	PollDeadline Duration `yaml:"poll_deadline"`
 }
+
+// Ranges of the settings (README, "Bounds").
+const (
+	minRouterInterval, maxRouterInterval = time.Second, time.Hour
+	minRouterTimeout, maxRouterTimeout   = 100 * time.Millisecond, 30 * time.Second
+	maxRouterRetries                     = 10
+	minPollDeadline, maxPollDeadline     = 100 * time.Millisecond, 10 * time.Minute
+	// maxLossWindow bounds loss_window: each ICMP target keeps one slot per
+	// probe of the window (at most 1h / 100ms = 36 000 slots).
+	maxLossWindow                          = time.Hour
+	minDNSRefresh, maxDNSRefresh           = time.Second, 24 * time.Hour
+	maxCapacity                  Bandwidth = 1e15 // 1 Pbit/s
+)
 
 // Line is one carrier line.
 type Line struct {
@@ -101,6 +122,33 @@ func (r InterfaceRef) String() string {
 // Duration is a time.Duration written as "1s", "250ms", "5m".
 type Duration time.Duration
 
+// UnmarshalYAML reports bad durations with their line.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	return withLine(n, d.UnmarshalText)
+}
+
+// withLine decodes a scalar with parse; errors name the line (as
+// config.Parse reports them: file:line: message).
+func withLine(n *yaml.Node, parse func([]byte) error) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a single value, not a %s", n.Line, kindName(n.Kind))}}
+	}
+	if err := parse([]byte(n.Value)); err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
+	}
+	return nil
+}
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	}
+	return "YAML node"
+}
+
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
@@ -118,6 +166,11 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 type Bandwidth float64
 
 var bwRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)(?:bit/s|bps|bit|b/s)?\s*$`)
+
+// UnmarshalYAML reports bad capacities with their line.
+func (b *Bandwidth) UnmarshalYAML(n *yaml.Node) error {
+	return withLine(n, b.UnmarshalText)
+}
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (b *Bandwidth) UnmarshalText(t []byte) error {
@@ -187,11 +240,15 @@ func (c *Config) validate() error {
 	if c.Defaults.LossWindow == 0 {
 		c.Defaults.LossWindow = Duration(time.Minute)
 	}
-	if c.Defaults.LossWindow < c.Defaults.ICMPInterval {
-		return d.Errorf("defaults.loss_window", "must be at least icmp_interval")
+	if c.Defaults.LossWindow < c.Defaults.ICMPInterval || time.Duration(c.Defaults.LossWindow) > maxLossWindow {
+		return d.Errorf("defaults.loss_window", "must be between icmp_interval (%v) and %v, not %v",
+			time.Duration(c.Defaults.ICMPInterval), maxLossWindow, time.Duration(c.Defaults.LossWindow))
 	}
 	if c.Defaults.DNSRefresh == 0 {
 		c.Defaults.DNSRefresh = Duration(5 * time.Minute)
+	}
+	if v := time.Duration(c.Defaults.DNSRefresh); v < minDNSRefresh || v > maxDNSRefresh {
+		return d.Errorf("defaults.dns_refresh", "must be between %v and %v, not %v", minDNSRefresh, maxDNSRefresh, v)
 	}
 	c.loc = avail.DefaultLocation
 	if c.Timezone != "" {
@@ -245,8 +302,23 @@ func (c *Config) validate() error {
 		if r.Timeout == 0 {
 			r.Timeout = Duration(2 * time.Second)
 		}
-		if r.Interval < Duration(time.Second) || r.Timeout < Duration(100*time.Millisecond) || r.Retries < 0 {
-			return d.Errorf(f, "interval must be ≥ 1s, timeout ≥ 100ms, retries ≥ 0")
+		if v := time.Duration(r.Interval); v < minRouterInterval || v > maxRouterInterval {
+			return d.Errorf(f+".interval", "must be between %v and %v, not %v", minRouterInterval, maxRouterInterval, v)
+		}
+		if v := time.Duration(r.Timeout); v < minRouterTimeout || v > maxRouterTimeout {
+			return d.Errorf(f+".timeout", "must be between %v and %v, not %v", minRouterTimeout, maxRouterTimeout, v)
+		}
+		if r.Retries < 0 || r.Retries > maxRouterRetries {
+			return d.Errorf(f+".retries", "must be 0..%d, not %d", maxRouterRetries, r.Retries)
+		}
+		if r.WalkMaxRows == 0 {
+			r.WalkMaxRows = snmp.DefaultMaxRows
+		}
+		if r.WalkMaxRows < 1 || r.WalkMaxRows > snmp.MaxMaxRows {
+			return d.Errorf(f+".walk_max_rows", "must be 1..%d, not %d", snmp.MaxMaxRows, r.WalkMaxRows)
+		}
+		if v := time.Duration(r.PollDeadline); v != 0 && (v < minPollDeadline || v > maxPollDeadline) {
+			return d.Errorf(f+".poll_deadline", "must be between %v and %v, not %v", minPollDeadline, maxPollDeadline, v)
 		}
 	}
 
@@ -268,23 +340,30 @@ func (c *Config) validate() error {
 		if l.Site == "" {
 			return d.Errorf(f+".site", "site is required (every series carries site)")
 		}
-		if l.Capacity < 0 {
-			return d.Errorf(f+".capacity", "must not be negative")
+		if l.Capacity < 0 || l.Capacity > maxCapacity {
+			return d.Errorf(f+".capacity", "must be between 0 and 1P (bit/s), not %v", float64(l.Capacity))
 		}
 		if len(l.ICMP) == 0 && l.Interface == nil && len(l.BGPPeers) == 0 {
 			return d.Errorf(f, "line %q has no signal: configure icmp targets, a router interface or bgp_peers", l.Name)
 		}
-		seen := map[string]bool{}
+		seen := map[string]int{}
 		for j := range l.ICMP {
 			t := &l.ICMP[j]
 			tf := fmt.Sprintf("%s.icmp[%d]", f, j)
 			if err := checkHost(t.Address); err != nil {
 				return d.Errorf(tf+".address", "%v", err)
 			}
-			if seen[t.Address] {
-				return d.Errorf(tf+".address", "duplicate ICMP target %q in line %q", t.Address, l.Name)
+			// The same far end written twice (::ffff:192.0.2.1 and
+			// 192.0.2.1, 2001:db8::1 and 2001:DB8:0::1, Host. and host)
+			// would be probed twice and counted twice.
+			key := farEnd(t.Address)
+			if j, dup := seen[key]; dup {
+				return d.Errorf(tf+".address", "duplicate ICMP target %q in line %q (same as icmp[%d] %q)", t.Address, l.Name, j, l.ICMP[j].Address)
 			}
-			seen[t.Address] = true
+			seen[key] = j
+			if a, err := netip.ParseAddr(t.Address); err == nil && a.Is4In6() {
+				t.Address = a.Unmap().String() // probe the IPv4 address itself
+			}
 			if t.Source != "" {
 				s, err := netip.ParseAddr(t.Source)
 				if err != nil {
@@ -347,10 +426,12 @@ func (c *Config) validate() error {
 			if err != nil || !a.Unmap().Is4() {
 				return d.Errorf(fmt.Sprintf("%s.bgp_peers[%d]", f, j), "BGP peer must be an IPv4 address (BGP4-MIB is indexed by IPv4), not %q", p)
 			}
+			p = a.Unmap().String() // ::ffff:192.0.2.1 is 192.0.2.1 (the BGP4-MIB index)
 			if peers[p] {
-				return d.Errorf(fmt.Sprintf("%s.bgp_peers[%d]", f, j), "duplicate BGP peer %q", p)
+				return d.Errorf(fmt.Sprintf("%s.bgp_peers[%d]", f, j), "duplicate BGP peer %q", l.BGPPeers[j])
 			}
 			peers[p] = true
+			l.BGPPeers[j] = p
 		}
 		if l.Rules != nil {
 			if err := l.Rules.merge(c.Rules[l.Kind]); err != nil {
@@ -432,6 +513,16 @@ func checkHost(s string) error {
 		return fmt.Errorf("malformed address %q: want an IPv4/IPv6 address or a host name", s)
 	}
 	return nil
+}
+
+// farEnd is the normal form of an ICMP target address: IPv4-mapped IPv6
+// unmapped, IPv6 in canonical form, host names lower case without the
+// final dot.
+func farEnd(s string) string {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap().String()
+	}
+	return strings.TrimSuffix(strings.ToLower(s), ".")
 }
 
 // looksNumeric catches malformed IPv4 literals like 10.0.0.256 or 10.1.2.

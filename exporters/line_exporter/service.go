@@ -149,6 +149,7 @@ func (s *service) Apply(_ context.Context, v any) error {
 		}
 		targets = append(targets, snmp.Target{Name: r.Name, Address: r.Address, Auth: r.Auth,
 			Interval: time.Duration(r.Interval), Timeout: time.Duration(r.Timeout), Retries: r.Retries,
+			MaxRows: r.WalkMaxRows, Deadline: time.Duration(r.PollDeadline),
 			Labels: map[string]string{"site": r.Site, "device": r.Name}, Request: req})
 	}
 	if err := s.poller.SetTargets(targets); err != nil {
