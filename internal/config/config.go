@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -56,18 +57,60 @@ func Load(path string, v any) (*Doc, error) {
 
 var lineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
 
-// Parse strictly decodes data (named file in errors) into v.
+// Parse strictly decodes data (named file in errors) into v. The file must
+// be UTF-8 (a BOM is allowed; the first invalid byte is reported with its
+// line and column) and hold one YAML document: a second one (after "---")
+// is an error at the line of its "---", not silently ignored.
 func Parse(file string, data []byte, v any) (*Doc, error) {
+	if err := checkUTF8(file, data); err != nil {
+		return nil, err
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(file, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &Doc{File: file, root: &root}, nil
+		}
 		return nil, yamlError(file, err)
 	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, yamlError(file, err)
+	default:
+		return nil, &Error{File: file, Line: next.Line, Msg: "a second YAML document starts here (\"---\"): a configuration file holds exactly one document"}
+	}
 	return &Doc{File: file, root: &root}, nil
+}
+
+// checkUTF8 locates the first byte that is not UTF-8 (yaml.v3 reports it
+// without a line).
+func checkUTF8(file string, data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return &Error{File: file, Line: 1, Msg: "the file is UTF-16 (byte order mark): save it as UTF-8"}
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return &Error{File: file, Line: line, Msg: fmt.Sprintf("invalid UTF-8: byte 0x%02x at column %d (save the file as UTF-8; GBK/GB18030 is not accepted)", data[i], col)}
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return nil
 }
 
 func yamlError(file string, err error) error {
