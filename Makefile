@@ -20,7 +20,8 @@ export LDFLAGS
 
 # Every command (package main) except benchmarks and generators.
 CMDS := ./exporters/env_exporter ./exporters/line_exporter ./exporters/uptime_exporter \
-        ./alertmanager/deadman ./cmd/jianguan-report ./cmd/jianguan-history ./cmd/jianguan-demo
+        ./alertmanager/deadman ./cmd/jianguan-report ./cmd/jianguan-history ./cmd/jianguan-demo \
+        ./cmd/jianguan-recorder
 
 build:
 	@mkdir -p $(BIN)

@@ -308,7 +308,9 @@ func TestValidate(t *testing.T) {
 		{"resolved no endsAt", func(n *Notification) { n.Alerts[0].Status = "resolved" }, "endsAt"},
 		{"twice", func(n *Notification) { n.Alerts = append(n.Alerts, n.Alerts[0]) }, "twice"},
 		{"non-UTF-8", func(n *Notification) { n.Alerts[0].Annotations["s"] = "\xff" }, "UTF-8"},
-		{"huge", func(n *Notification) { n.CommonAnnotations = map[string]string{"d": strings.Repeat("x", MaxTextBytes+1)} }, "at most"},
+		{"huge", func(n *Notification) {
+			n.CommonAnnotations = map[string]string{"d": strings.Repeat("x", MaxTextBytes+1)}
+		}, "at most"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			n := ok()

@@ -1,0 +1,133 @@
+// Command jianguan-recorder keeps the operations records the contract
+// requires in a real database: every Alertmanager notification (exactly once
+// from an HA pair), the alerts with their detected → notified → acknowledged
+// → resolved times, acknowledgements and signed-off records, each change in
+// an append-only history. See docs/records.md.
+//
+// It does not use internal/exporter's frame: that frame owns its mux (no
+// API routes), answers /-/ready unconditionally and reloads configuration on
+// SIGHUP, none of which fits a database service. It uses the same pieces:
+// kingpin flags, exporter-toolkit web flags (TLS and basic auth through
+// --web.config.file), promslog, /metrics, /-/healthy, /-/ready.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/jianguan/jianguan/internal/records"
+)
+
+const name = "jianguan-recorder"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+func run(ctx context.Context, args []string) int {
+	kp := kingpin.New(name, "Operations records: Alertmanager webhooks, acknowledgements, signed-off records.")
+	configFile := kp.Flag("config.file", "Path to the configuration file.").Default("/etc/jianguan/recorder.yml").String()
+	checkOnly := kp.Flag("config.check", "Only check the configuration file and exit.").Bool()
+	webFlags := kingpinflag.AddFlags(kp, ":9814")
+	logCfg := &promslog.Config{}
+	promslogflag.AddFlags(kp, logCfg)
+	kp.Version(version.Print(name))
+	kp.HelpFlag.Short('h')
+	if _, err := kp.Parse(args); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	logger := promslog.New(logCfg)
+	webConfig := ""
+	if webFlags.WebConfigFile != nil {
+		webConfig = *webFlags.WebConfigFile
+	}
+	cfg, err := loadConfig(*configFile, webConfig)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: invalid configuration: %v\n", name, err)
+		return 1
+	}
+	if *checkOnly {
+		fmt.Printf("%s: %s is valid\n", name, *configFile)
+		return 0
+	}
+	target := cfg.Database.Path
+	if cfg.Database.Backend == records.Postgres {
+		target = cfg.Database.dsn.Value()
+	}
+	octx, ocancel := context.WithTimeout(ctx, 60*time.Second)
+	st, err := records.Open(octx, cfg.Database.Backend, target)
+	ocancel()
+	if err != nil {
+		logger.Error("cannot open the records database", "backend", cfg.Database.Backend, "err", err)
+		return 1
+	}
+	defer st.Close()
+	sp, err := openSpool(cfg.Spool.Dir, cfg.Spool.MaxBytes, cfg.Spool.MaxFiles)
+	if err != nil {
+		logger.Error("cannot open the spool", "dir", cfg.Spool.Dir, "err", err)
+		return 1
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		versioncollector.NewCollector("jianguan_recorder"))
+	s := newServer(cfg, st, sp, logger, reg)
+	mux := http.NewServeMux()
+	s.register(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogAdapter{logger}}))
+	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
+	mux.HandleFunc("GET /-/ready", s.ready)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	replayDone := make(chan struct{})
+	go func() { s.replayLoop(ctx); close(replayDone) }()
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
+	logger.Info("started", "name", name, "version", version.Info(), "config", *configFile, "backend", cfg.Database.Backend)
+	code := 0
+	select {
+	case err := <-errc:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server failed", "err", err)
+			code = 1
+		}
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	_ = srv.Shutdown(sctx)
+	cancel()
+	<-replayDone
+	return code
+}
+
+type slogAdapter struct {
+	l interface{ Error(string, ...any) }
+}
+
+func (a slogAdapter) Println(v ...any) { a.l.Error(fmt.Sprint(v...)) }
