@@ -22,8 +22,34 @@
 //	<ns>_device_up{<labels>,<up labels>}               1 = last poll succeeded
 //	<ns>_device_last_success_timestamp_seconds{<labels>}
 //	<ns>_device_poll_duration_seconds{<labels>}        histogram
-//	<ns>_device_errors_total{<labels>,reason}          timeout|auth|noSuchObject|wrongType|decode|other
+//	<ns>_device_errors_total{<labels>,reason}          timeout|auth|noSuchObject|wrongType|decode|other|
+//	                                                   row_limit|deadline|not_increasing
 //	<ns>_device_data_age_seconds{<labels>}             age of the last good values
+//
+// Bounds of one poll (hostile or broken agents; tests in hostile_test.go
+// against internal/testutil/hostilesnmp):
+//
+//   - Target.MaxRows (default DefaultMaxRows = 10 000, configurations accept
+//     up to MaxMaxRows = 1 000 000): rows per walked subtree. A walk that
+//     goes on (an agent answering GetBulk with ever increasing OIDs) fails
+//     the poll with reason row_limit.
+//   - Target.MaxBytes (default DefaultMaxBytes = 8 MiB): OID and value bytes
+//     kept from the walks of one poll; more is reason row_limit too.
+//   - Target.Deadline (default DefaultDeadline: the larger of the interval
+//     and (retries + 2) × timeout): wall-clock time of one poll, every
+//     request and retry included; past it the poll fails with reason
+//     deadline and gives its concurrency slot back (a 200 000-row table no
+//     longer keeps a poll busy for minutes).
+//   - A walk that returns an OID not after the previous one (inside one
+//     response or across responses) stops at once: reason not_increasing.
+//   - Stop and SetTargets close the sockets of the cancelled devices, so a
+//     read blocked on a silent agent returns at once (Stop does not wait
+//     for timeout × retries).
+//
+// A poll that hits a bound is a failed poll: its partial values are not
+// kept as the last good result. Responses with other request ids, garbage
+// BER and floods of duplicates are dropped while waiting, within the
+// request timeout and the poll deadline.
 //
 // Usage:
 //
