@@ -3,6 +3,7 @@ package calendar
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -133,11 +134,11 @@ func (p Period) Contains(t time.Time) bool { return !t.Before(p.Start) && t.Befo
 
 // Days is the number of calendar days in the period.
 func (p Period) Days() int {
-	n := 0
-	for d := p.Start; d.Before(p.End); d = addDays(d, 1) {
-		n++
+	if !p.End.After(p.Start) {
+		return 0
 	}
-	return n
+	// Zone has no DST: every day is 24 h.
+	return int(math.Round(p.End.Sub(p.Start).Hours() / 24))
 }
 
 // Seconds is the length of the period in seconds.
@@ -306,6 +307,9 @@ func ParsePeriod(s string, svc *Service) (Period, error) {
 			return bad(err.Error())
 		}
 		if _, ok := year(a[:4]); !ok {
+			return bad("year out of range 2000..2199")
+		}
+		if _, ok := year(b[:4]); !ok {
 			return bad("year out of range 2000..2199")
 		}
 		p, err := Range(da, db)

@@ -13,6 +13,9 @@ type Service struct {
 	End   time.Time // exclusive: midnight after the last day
 }
 
+// MaxServiceYears bounds a configured service period.
+const MaxServiceYears = 10
+
 // NewService returns the service period starting on start; lastDay zero
 // means one year (start + 1 year − 1 day, so 2025-12-01 → 2026-11-30).
 func NewService(start, lastDay time.Time) (Service, error) {
@@ -26,6 +29,9 @@ func NewService(start, lastDay time.Time) (Service, error) {
 	}
 	if !e.After(s) {
 		return Service{}, fmt.Errorf("service period: last day %s is before start %s", ymd(addDays(e, -1)), ymd(s))
+	}
+	if l := s.In(Zone); e.After(Date(l.Year()+MaxServiceYears, l.Month(), l.Day())) {
+		return Service{}, fmt.Errorf("service period: last day %s is more than %d years after start %s", ymd(addDays(e, -1)), MaxServiceYears, ymd(s))
 	}
 	return Service{Start: s, End: e}, nil
 }

@@ -38,6 +38,10 @@ func ParseLang(s string) (Lang, error) {
 	return "", fmt.Errorf("language %q: want zh-CN or en", s)
 }
 
+// MaxDurationSeconds bounds what Duration writes (about 31 700 years; the
+// integer arithmetic stays exact far below int64 overflow).
+const MaxDurationSeconds = 1e12
+
 // Placeholder is written where a figure does not exist (NaN, no data).
 const Placeholder = "—"
 
@@ -134,10 +138,11 @@ func PeriodLabel(p calendar.Period, lang Lang) string {
 //	2小时03分05秒 / 2 h 03 min 05 s
 //	3天02小时00分00秒 / 3 d 02 h 00 min 00 s   (a day or more: days, never 74小时)
 //
-// NaN and ±Inf are written as Placeholder; a negative duration gets a
-// leading "-" (it is a bug upstream, shown rather than hidden).
+// NaN, ±Inf and magnitudes above MaxDurationSeconds are written as
+// Placeholder; a negative duration gets a leading "-" (it is a bug
+// upstream, shown rather than hidden).
 func Duration(seconds float64, lang Lang) string {
-	if math.IsNaN(seconds) || math.IsInf(seconds, 0) {
+	if math.IsNaN(seconds) || math.IsInf(seconds, 0) || math.Abs(seconds) > MaxDurationSeconds {
 		return Placeholder
 	}
 	sign := ""
@@ -152,7 +157,7 @@ func Duration(seconds float64, lang Lang) string {
 // seconds: 0.4秒 / 0.4 s, 1分05.25秒. Use it only where sub-second matters
 // (counter arithmetic in an audit appendix).
 func DurationPrecise(seconds float64, decimals int, lang Lang) string {
-	if math.IsNaN(seconds) || math.IsInf(seconds, 0) {
+	if math.IsNaN(seconds) || math.IsInf(seconds, 0) || math.Abs(seconds) > MaxDurationSeconds {
 		return Placeholder
 	}
 	if decimals < 1 || decimals > 3 {

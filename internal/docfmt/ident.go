@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 	"unicode/utf8"
 
@@ -58,7 +59,37 @@ const (
 	MaxIdentBytes        = 64 << 10
 	maxFieldRunes        = 200
 	maxReportNumberRunes = 64
+	maxTemplateRunes     = 200
 )
+
+// plainTemplate admits text and {{.Field}} / {{printf "…" .Field}} actions
+// only: no range, if, with, define or variables, so a report-number
+// template cannot loop ({{range 1000000000}}) or branch.
+func plainTemplate(root *parse.ListNode) error {
+	for _, n := range root.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+		case *parse.ActionNode:
+			if len(n.Pipe.Decl) > 0 || len(n.Pipe.Cmds) != 1 {
+				return fmt.Errorf("%s: only {{.Year}}, {{.Month}}, {{.Kind}}, {{.Seq}} and {{printf \"%%03d\" .Seq}} are allowed", n)
+			}
+			for i, a := range n.Pipe.Cmds[0].Args {
+				switch a := a.(type) {
+				case *parse.FieldNode, *parse.StringNode:
+				case *parse.IdentifierNode:
+					if a.Ident != "printf" || i != 0 {
+						return fmt.Errorf("%s: function %s is not allowed (printf only)", n, a.Ident)
+					}
+				default:
+					return fmt.Errorf("%s: only fields, strings and printf are allowed", n)
+				}
+			}
+		default:
+			return fmt.Errorf("%s: only {{.Year}}, {{.Month}}, {{.Kind}}, {{.Seq}} and printf are allowed (no range, if, with)", n)
+		}
+	}
+	return nil
+}
 
 // NumberFields are what a report-number template sees.
 type NumberFields struct {
@@ -126,8 +157,14 @@ func ParseIdentification(file string, data []byte) (*Identification, error) {
 	if _, err := calendar.ParseDate(id.ServiceStart); err != nil {
 		return nil, doc.Errorf("service_start", "%v", err)
 	}
+	if n := utf8.RuneCountInString(id.NumberTemplate); n > maxTemplateRunes {
+		return nil, doc.Errorf("report_number", "%d characters; at most %d", n, maxTemplateRunes)
+	}
 	t, err := template.New("report_number").Option("missingkey=error").Parse(id.NumberTemplate)
 	if err != nil {
+		return nil, doc.Errorf("report_number", "%v", err)
+	}
+	if err := plainTemplate(t.Tree.Root); err != nil {
 		return nil, doc.Errorf("report_number", "%v", err)
 	}
 	id.numberTmpl = t
