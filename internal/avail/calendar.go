@@ -31,6 +31,14 @@ func mustShanghai() *time.Location {
 // WindowConfig is one maintenance window as written in a YAML config.
 // Either Start/End (one-off, "2006-01-02 15:04" in the location) or
 // Weekdays/From/To (recurring, e.g. weekdays [sun], from "02:00", to "04:00").
+//
+// Weekly windows are wall-clock times of the location, computed day by day:
+// in a zone with daylight saving time "02:00–04:00" stays 02:00–04:00 on
+// the change days (the window is then an hour shorter or longer in real
+// time). From is 00:00–23:59; To is 00:00–24:00, "24:00" meaning the end of
+// the day (midnight of the next); To not after From crosses midnight
+// (from "23:00" to "01:00"). A wall-clock time that does not exist or
+// exists twice on a change day is resolved as time.Date does.
 type WindowConfig struct {
 	Name     string   `yaml:"name"`
 	Start    string   `yaml:"start"`
@@ -52,7 +60,13 @@ type span struct{ from, to time.Time }
 
 type weekly struct {
 	days     [7]bool
-	from, to time.Duration // offsets from local midnight; to may be < from (crosses midnight)
+	from, to time.Duration // wall-clock times of day (to may be 24h, or <= from: crosses midnight)
+}
+
+// wallClock returns the instant at wall-clock time of day off on the local
+// date of day (off = 24h: midnight of the next day).
+func wallClock(day time.Time, off time.Duration, loc *time.Location) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), int(off/time.Hour), int(off%time.Hour/time.Minute), 0, 0, loc)
 }
 
 const layoutMinute = "2006-01-02 15:04"
@@ -95,10 +109,10 @@ func NewWindows(cfgs []WindowConfig, loc *time.Location) (*Windows, error) {
 				wk.days[wd] = true
 			}
 			var err error
-			if wk.from, err = clock(c.From); err != nil {
+			if wk.from, err = clock(c.From, false); err != nil {
 				return nil, fmt.Errorf("maintenance window %s: from: %v", name, err)
 			}
-			if wk.to, err = clock(c.To); err != nil {
+			if wk.to, err = clock(c.To, true); err != nil {
 				return nil, fmt.Errorf("maintenance window %s: to: %v", name, err)
 			}
 			if wk.from == wk.to {
@@ -120,13 +134,20 @@ var weekdayNames = map[string]time.Weekday{
 	"sat": time.Saturday, "saturday": time.Saturday,
 }
 
-func clock(s string) (time.Duration, error) {
-	t, err := time.Parse("15:04", s)
-	if err != nil {
-		if s == "24:00" {
+// clock parses "HH:MM"; "24:00" (end of the day) only if end.
+func clock(s string, end bool) (time.Duration, error) {
+	if s == "24:00" {
+		if end {
 			return 24 * time.Hour, nil
 		}
-		return 0, fmt.Errorf("%q: want HH:MM", s)
+		return 0, fmt.Errorf("%q: a window cannot start at 24:00 (use 00:00 of the next weekday)", s)
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		if end {
+			return 0, fmt.Errorf("%q: want HH:MM (00:00–24:00)", s)
+		}
+		return 0, fmt.Errorf("%q: want HH:MM (00:00–23:59)", s)
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
@@ -149,12 +170,13 @@ func (w *Windows) spans(from, to time.Time) []span {
 				if !wk.days[day.Weekday()] {
 					continue
 				}
-				a := day.Add(wk.from)
-				end := wk.to
-				if end <= wk.from {
-					end += 24 * time.Hour
+				// Wall clock per day, not midnight + offset: on a DST
+				// change day the two differ by an hour.
+				a := wallClock(day, wk.from, w.loc)
+				b := wallClock(day, wk.to, w.loc)
+				if wk.to <= wk.from {
+					b = wallClock(day.AddDate(0, 0, 1), wk.to, w.loc)
 				}
-				b := day.Add(end)
 				if b.After(from) && a.Before(to) {
 					out = append(out, span{a, b})
 				}
