@@ -148,15 +148,11 @@ func (p Period) Seconds() float64 { return p.End.Sub(p.Start).Seconds() }
 // documents and in the "first..last" range syntax.
 func (p Period) LastDay() time.Time { return addDays(p.End, -1) }
 
-// wholeMonths returns k when End = Start + k calendar months (Start on
-// the 1st), else 0.
+// wholeMonths returns k when End = Start + k calendar months on the same
+// day of the month (1..28, so that no month is too short for it), else 0.
 func (p Period) wholeMonths() int {
-	s := p.Start.In(Zone)
-	if s.Day() != 1 {
-		return 0
-	}
-	e := p.End.In(Zone)
-	if e.Day() != 1 {
+	s, e := p.Start.In(Zone), p.End.In(Zone)
+	if s.Day() != e.Day() || s.Day() > 28 {
 		return 0
 	}
 	k := (e.Year()-s.Year())*12 + int(e.Month()-s.Month())
@@ -167,10 +163,11 @@ func (p Period) wholeMonths() int {
 }
 
 // Previous returns the period of the same kind and length just before p
-// (环比). Months, quarters, years, and service or range periods made of
-// whole calendar months step back by whole months (so the previous month of
-// March is February, 28 or 29 days); other ranges step back by their
-// number of days.
+// (环比). Months, quarters and years step back one unit (the previous month
+// of March is February, 28 or 29 days); a service or range period of k
+// whole months from the same day of the month (1..28) steps back k months
+// (2025-12-15..2026-12-14 → 2024-12-15..2025-12-14); other ranges step back
+// by their number of days.
 func (p Period) Previous() Period {
 	switch p.Kind {
 	case KindDay, KindWeek, KindMonth, KindQuarter, KindYear:
@@ -179,7 +176,7 @@ func (p Period) Previous() Period {
 	}
 	if k := p.wholeMonths(); k > 0 {
 		s := p.Start.In(Zone)
-		return Period{p.Kind, Date(s.Year(), s.Month()-time.Month(k), 1), p.Start}
+		return Period{p.Kind, Date(s.Year(), s.Month()-time.Month(k), s.Day()), p.Start}
 	}
 	return Period{p.Kind, addDays(p.Start, -p.Days()), p.Start}
 }

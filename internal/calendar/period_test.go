@@ -118,6 +118,10 @@ func TestPrevious(t *testing.T) {
 		{"2026-11-01..2026-11-15", "2026-10-17..2026-10-31"}, // 15 days
 		{"2026-03-01..2026-04-30", "2026-01-01..2026-02-28"}, // whole months step by months
 		{"2026-01-31..2026-01-31", "2026-01-30..2026-01-30"},
+		{"2026-01-15..2026-02-14", "2025-12-15..2026-01-14"}, // one month from the 15th
+		{"2026-03-31..2026-04-29", "2026-03-01..2026-03-30"}, // 30 days: the 31st has no "same day" in April
+		{"2026-03-29..2026-04-28", "2026-02-26..2026-03-28"}, // 31 days: the 29th is past 28, by days
+
 	}
 	for _, tc := range tests {
 		p, err := ParsePeriod(tc.in, nil)
@@ -132,6 +136,10 @@ func TestPrevious(t *testing.T) {
 	prev := svc.Period().Previous()
 	if prev.Kind != KindService || ymd(prev.Start) != "2024-12-01" || ymd(prev.End) != "2025-12-01" {
 		t.Errorf("previous service period %s..%s", ymd(prev.Start), ymd(prev.End))
+	}
+	mid, _ := NewService(d("2025-12-15"), time.Time{})
+	if prev := mid.Period().Previous(); ymd(prev.Start) != "2024-12-15" || ymd(prev.End) != "2025-12-15" {
+		t.Errorf("previous of a mid-month service period %s..%s", ymd(prev.Start), ymd(prev.End))
 	}
 }
 
