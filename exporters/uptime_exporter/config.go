@@ -245,7 +245,7 @@ func (c *Config) loadTargetMaintenance(doc *config.Doc) error {
 			// The url label has no userinfo; the password must not reach
 			// /config either.
 			if u, err := parseURL(v); err == nil {
-				tw.Match["url"] = labelURL(u)
+				tw.Match["url"] = labelURL(v, u)
 			} else {
 				tw.Match["url"] = redactURL(v)
 			}
@@ -282,6 +282,7 @@ type hostSpec struct {
 type websiteSpec struct {
 	labels       []string // url,system,unit,provider,site,path
 	id           string
+	identity     string // the URL without userinfo, scheme and host in lower case
 	url          string
 	interval     time.Duration
 	timeout      time.Duration
@@ -577,7 +578,8 @@ func buildWebsite(t WebsiteTarget, d WebsiteSettings, baseDir string) (*websiteS
 	w := &websiteSpec{
 		// The url label, the landing page and the messages never carry the
 		// userinfo; the request does (basic auth).
-		labels:       []string{labelURL(u), t.System, t.Unit, t.Provider, t.Site, t.Path},
+		labels:       []string{labelURL(t.URL, u), t.System, t.Unit, t.Provider, t.Site, t.Path},
+		identity:     identityURL(u),
 		url:          t.URL,
 		interval:     s.Interval.D(),
 		timeout:      s.Timeout.D(),

@@ -198,7 +198,7 @@ func TestHostile_DuplicateAcrossUnits(t *testing.T) {
 			"DIR/a.yml:3: websites[1].url: website https://www.example.gov.cn/ is already defined at DIR/a.yml:2"},
 		{"url with other credentials", map[string]string{
 			"a.yml": "websites:\n  - {url: \"https://u1:p1@www.example.gov.cn/\"}\n  - {url: \"https://u2:p2@WWW.example.gov.cn/\"}\n"},
-			"DIR/a.yml:3: websites[1].url: duplicate website https://www.example.gov.cn/, first defined at DIR/a.yml:2"},
+			"DIR/a.yml:3: websites[1].url: website https://WWW.example.gov.cn/ is already defined at DIR/a.yml:2 (with other labels or credentials)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -319,4 +319,26 @@ func TestHostile_ScaleBounds(t *testing.T) {
 			t.Fatalf("error %v", err)
 		}
 	})
+}
+
+// TestHostile_URLLabel: the url label is the URL as written minus its
+// userinfo; URLs without credentials keep their label byte for byte.
+func TestHostile_URLLabel(t *testing.T) {
+	tests := []struct{ url, label string }{
+		{"https://probe:S3cret@www.example.gov.cn/", "https://www.example.gov.cn/"},
+		{"http://probe@127.0.0.1:8080/x?y=1", "http://127.0.0.1:8080/x?y=1"},
+		{"HTTPS://u:p@WWW.Example.gov.cn/政务", "HTTPS://WWW.Example.gov.cn/政务"},
+		{"https://u:p%40x@h/", "https://h/"},
+		{"http://h/path@x", "http://h/path@x"},
+		{"https://www.example.gov.cn/政务?a=b#c", "https://www.example.gov.cn/政务?a=b#c"},
+	}
+	for _, tc := range tests {
+		u, err := parseURL(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := labelURL(tc.url, u); got != tc.label {
+			t.Errorf("labelURL(%q) = %q, want %q", tc.url, got, tc.label)
+		}
+	}
 }

@@ -83,9 +83,36 @@ func parseURL(s string) (*url.URL, error) {
 // URL does not parse.
 func redactURL(s string) string { return redact.URL(s) }
 
-// labelURL is the url label of a website: the URL without userinfo (a
-// password changes nothing in the series), scheme and host in lower case.
-func labelURL(u *url.URL) string {
+// labelURL is the url label of a website: the URL as written, without its
+// userinfo (a password changes nothing in the series and must not be
+// published). Only the userinfo is cut, so the labels of URLs without
+// credentials stay exactly as written (counters continue across versions).
+func labelURL(raw string, u *url.URL) string {
+	if u.User == nil {
+		return raw
+	}
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		c := *u
+		c.User = nil
+		return c.String()
+	}
+	auth := raw[i+3:]
+	if j := strings.IndexAny(auth, "/?#"); j >= 0 {
+		auth = auth[:j]
+	}
+	at := strings.LastIndex(auth, "@")
+	if at < 0 {
+		c := *u
+		c.User = nil
+		return c.String()
+	}
+	return raw[:i+3] + raw[i+3+at+1:]
+}
+
+// identityURL is the URL as the far end sees it, for duplicate detection:
+// no userinfo, scheme and host in lower case.
+func identityURL(u *url.URL) string {
 	c := *u
 	c.User = nil
 	c.Scheme = strings.ToLower(c.Scheme)
@@ -194,7 +221,7 @@ func (s *targetSet) addWebsite(t WebsiteTarget, where string) error {
 	if first, dup := s.seen["w"+w.id]; dup {
 		return ferr("url", "duplicate website %s, first defined at %s", w.labels[0], first)
 	}
-	key := "w" + w.labels[0]
+	key := "w" + w.identity
 	if first, dup := s.ident[key]; dup {
 		return ferr("url", "website %s is already defined at %s (with other labels or credentials); each site once, or it is counted twice", w.labels[0], first)
 	}
