@@ -24,8 +24,11 @@ func TestZone(t *testing.T) {
 	if off != 8*3600 || off2 != 8*3600 {
 		t.Fatalf("offsets %d %d, want 28800 (no DST)", off, off2)
 	}
-	if fb := loadZone(); fb.String() != ZoneName {
-		t.Fatalf("loadZone %q", fb)
+	// Without tzdata the fixed fallback gives the same dates.
+	fb := zoneFrom(func(string) (*time.Location, error) { return nil, errors.New("no tzdata") })
+	at := time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC)
+	if fb.String() != ZoneName || at.In(fb).Format("2006-01-02 15:04") != at.In(Zone).Format("2006-01-02 15:04") {
+		t.Fatalf("fallback %q gives %s", fb, at.In(fb))
 	}
 }
 
@@ -293,6 +296,15 @@ func TestService(t *testing.T) {
 	m13, err := mid.Month(13)
 	if err != nil || mid.Months() != 13 || m1.String() != "2025-12-15..2025-12-31" || m13.String() != "2026-12-01..2026-12-14" {
 		t.Errorf("mid-month service: %d months, m1 %s, m13 %s, %v", mid.Months(), m1, m13, err)
+	}
+	if q5, err := mid.Quarter(5); err != nil || q5.String() != "2026-12-01..2026-12-14" {
+		t.Errorf("mid-month service quarter 5 (month 13 only): %s %v", q5, err)
+	}
+	if _, err := mid.Quarter(6); err == nil || !strings.Contains(err.Error(), "quarters 1..5") {
+		t.Errorf("quarter 6: %v", err)
+	}
+	if _, ok := mid.QuarterNumber(d("2025-12-14")); ok {
+		t.Error("2025-12-14 is before the service period")
 	}
 	// Configured last day.
 	short, err := NewService(d("2025-12-01"), d("2026-05-31"))

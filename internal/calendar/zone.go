@@ -28,8 +28,10 @@ const ZoneName = "Asia/Shanghai"
 // a fixed UTC+8 fallback (China has had no DST since 1991).
 var Zone = loadZone()
 
-func loadZone() *time.Location {
-	loc, err := time.LoadLocation(ZoneName)
+func loadZone() *time.Location { return zoneFrom(time.LoadLocation) }
+
+func zoneFrom(load func(string) (*time.Location, error)) *time.Location {
+	loc, err := load(ZoneName)
 	if err != nil {
 		return time.FixedZone(ZoneName, 8*3600)
 	}
