@@ -265,3 +265,24 @@ func TestLoadBounds(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func BenchmarkLoadShipped(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(shipped); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAddWorkdays15(b *testing.B) {
+	c, err := Load(shipped)
+	if err != nil {
+		b.Fatal(err)
+	}
+	from := d("2026-02-10")
+	for b.Loop() {
+		if _, err := c.AddWorkdays(from, 15); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
