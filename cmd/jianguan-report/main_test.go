@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jianguan/jianguan/internal/testutil/fakeprom"
 )
 
 func TestCLIBadInput(t *testing.T) {
@@ -64,4 +66,33 @@ func TestHostile_CLIParameterBounds(t *testing.T) {
 			t.Errorf("%s: %v (want %q)", c.arg, err, c.want)
 		}
 	}
+}
+
+// FuzzCLIParameters drives the CLI's parameter parsing (month, SLA target,
+// timeout, kind, format, filter) against a fake Prometheus without data.
+// Properties: no panic; every run fails with an error (bad parameters, or
+// 本期无监测数据), and no output file is written.
+func FuzzCLIParameters(f *testing.F) {
+	fp := fakeprom.Start(f, fakeprom.Empty)
+	for _, s := range [][6]string{
+		{"2026-10", "0.9999", "60s", "lines", "html", "site=dc1"},
+		{"2026-13", "NaN", "0", "hosts", "csv", "=x"},
+		{"9999-99", "1e309", "-1s", "providers", "pdf", `a"b=c`},
+		{"2026-1", "0x1p-2", "1h", "bogus", "docx", "site"},
+		{"", "-0", "9223372036s", "infrastructure", "json", "__name__=up"},
+	} {
+		f.Add(s[0], s[1], s[2], s[3], s[4], s[5])
+	}
+	f.Fuzz(func(t *testing.T, month, sla, timeout, kind, format, filter string) {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "r")
+		err := run([]string{"--prometheus.url=" + fp.URL, "--month=" + month, "--sla=" + sla, "--prometheus.timeout=" + timeout,
+			"--kind=" + kind, "--format=" + format, "--filter=" + filter, "-o", out})
+		if err == nil {
+			t.Fatalf("month %q sla %q timeout %q kind %q format %q filter %q: succeeded without data", month, sla, timeout, kind, format, filter)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) > 0 {
+			t.Fatalf("file written although the run failed: %v (%v)", ents, err)
+		}
+	})
 }
