@@ -47,9 +47,11 @@
 //     for timeout × retries).
 //
 // A poll that hits a bound is a failed poll: its partial values are not
-// kept as the last good result. Responses with other request ids, garbage
-// BER and floods of duplicates are dropped while waiting, within the
-// request timeout and the poll deadline.
+// kept as the last good result. Responses with other request ids and
+// duplicates (floods) are dropped while waiting, within the request timeout
+// and the poll deadline; garbage BER is dropped by the lean GET client (the
+// request then times out) and fails a gosnmp request (walks, v3) with
+// reason decode.
 //
 // Usage:
 //
