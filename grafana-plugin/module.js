@@ -37,8 +37,10 @@ define(['react', '@grafana/data'], function (React, grafanaData) {
           var links = d.formats.map(function (f) {
             return h('a', { key: f, href: base + '/reports/' + k + '/' + m.month + '.' + f, style: { marginRight: '6px' } }, f.toUpperCase());
           });
-          var fr = m.frozen[k] ? h('span', { title: 'frozen' }, ' 🔒') :
-            h('button', { className: 'btn btn-secondary btn-sm', style: { marginLeft: '4px' }, onClick: function () { freeze(k, m.month); } }, '冻结 freeze');
+          // Freezing is for Admins (the backend enforces it; canFreeze only
+          // hides a button that would answer 403).
+          var fr = m.frozen[k] ? h('span', { title: 'frozen' }, ' 🔒') : (d.canFreeze ?
+            h('button', { className: 'btn btn-secondary btn-sm', style: { marginLeft: '4px' }, onClick: function () { freeze(k, m.month); } }, '冻结 freeze') : null);
           return h('td', { key: k }, links, fr);
         }));
     });

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
+	"github.com/jianguan/jianguan/internal/report/snapshot"
 )
 
 // Settings is the app's jsonData.
@@ -36,6 +38,56 @@ type Settings struct {
 	SnapshotDir       string          `json:"snapshotDir"`
 	ChromiumPath      string          `json:"chromiumPath"`
 	MonthsOffered     int             `json:"monthsOffered"`
+	// Memory bounds of the Prometheus client (one per app instance, shared
+	// by every request of the organisation): the largest answer read, MiB,
+	// and the queries in flight at once.
+	MaxAnswerMiB         int64 `json:"maxAnswerMiB"`
+	MaxConcurrentQueries int   `json:"maxConcurrentQueries"`
+}
+
+// Bounds of the settings (NewApp refuses values outside them; 0 or absent
+// means the default).
+const (
+	defaultTimeoutSeconds = 60
+	maxTimeoutSeconds     = 600
+	defaultMonthsOffered  = 13
+	maxMonthsOffered      = 120
+)
+
+// validate applies defaults and checks every bound, with messages that name
+// the setting.
+func (s *Settings) validate() error {
+	switch {
+	case s.TimeoutSeconds == 0:
+		s.TimeoutSeconds = defaultTimeoutSeconds
+	case !(s.TimeoutSeconds >= 1 && s.TimeoutSeconds <= maxTimeoutSeconds):
+		return fmt.Errorf("jsonData.timeoutSeconds = %v: want 1 … %d seconds (default %d)", s.TimeoutSeconds, maxTimeoutSeconds, defaultTimeoutSeconds)
+	}
+	switch {
+	case s.MonthsOffered == 0:
+		s.MonthsOffered = defaultMonthsOffered
+	case s.MonthsOffered < 1 || s.MonthsOffered > maxMonthsOffered:
+		return fmt.Errorf("jsonData.monthsOffered = %d: want 1 … %d (default %d)", s.MonthsOffered, maxMonthsOffered, defaultMonthsOffered)
+	}
+	switch {
+	case s.MaxAnswerMiB == 0:
+		s.MaxAnswerMiB = promapi.DefaultMaxAnswerBytes >> 20
+	case s.MaxAnswerMiB < 1 || s.MaxAnswerMiB > promapi.MaxMaxAnswerBytes>>20:
+		return fmt.Errorf("jsonData.maxAnswerMiB = %d: want 1 … %d (default %d)", s.MaxAnswerMiB, promapi.MaxMaxAnswerBytes>>20, promapi.DefaultMaxAnswerBytes>>20)
+	}
+	switch {
+	case s.MaxConcurrentQueries == 0:
+		s.MaxConcurrentQueries = promapi.DefaultMaxConcurrent
+	case s.MaxConcurrentQueries < 1 || s.MaxConcurrentQueries > promapi.MaxMaxConcurrent:
+		return fmt.Errorf("jsonData.maxConcurrentQueries = %d: want 1 … %d (default %d)", s.MaxConcurrentQueries, promapi.MaxMaxConcurrent, promapi.DefaultMaxConcurrent)
+	}
+	if s.SLATarget != 0 && !(s.SLATarget > 0 && s.SLATarget < 1) {
+		return fmt.Errorf("jsonData.slaTarget = %v: want a fraction strictly between 0 and 1, e.g. 0.9999", s.SLATarget)
+	}
+	if s.SnapshotDir == "" {
+		s.SnapshotDir = "/var/lib/grafana/jianguan-report/snapshots"
+	}
+	return nil
 }
 
 // App is one app instance (per org settings).
@@ -45,6 +97,8 @@ type App struct {
 	password    string // secureJsonData.basicAuthPassword
 	bearerToken string // secureJsonData.bearerToken
 	now         func() time.Time
+	prom        *promapi.Client // shared: its concurrency bound holds for the whole instance
+	store       snapshot.Store
 }
 
 var (
@@ -63,15 +117,11 @@ func NewApp(_ context.Context, st backend.AppInstanceSettings) (instancemgmt.Ins
 	}
 	a.password = st.DecryptedSecureJSONData["basicAuthPassword"]
 	a.bearerToken = st.DecryptedSecureJSONData["bearerToken"]
-	if a.s.TimeoutSeconds <= 0 {
-		a.s.TimeoutSeconds = 60
+	if err := a.s.validate(); err != nil {
+		return nil, err
 	}
-	if a.s.MonthsOffered <= 0 {
-		a.s.MonthsOffered = 13
-	}
-	if a.s.SnapshotDir == "" {
-		a.s.SnapshotDir = "/var/lib/grafana/jianguan-report/snapshots"
-	}
+	a.prom = a.newClient()
+	a.store = snapshot.Store{Dir: a.s.SnapshotDir}
 	if v := os.Getenv("JIANGUAN_REPORT_NOW"); v != "" { // tests only: pin the clock
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			a.now = func() time.Time { return t }
@@ -125,12 +175,16 @@ func (s *rendererSet) closeAll() {
 	s.closed = true
 }
 
-func (a *App) client() *promapi.Client {
+func (a *App) newClient() *promapi.Client {
 	c := promapi.New(a.s.PrometheusURL)
 	c.Username, c.Password, c.BearerToken = a.s.BasicAuthUser, a.password, a.bearerToken
 	c.Timeout = time.Duration(a.s.TimeoutSeconds * float64(time.Second))
+	c.MaxAnswerBytes, c.MaxConcurrent = a.s.MaxAnswerMiB<<20, a.s.MaxConcurrentQueries
 	return c
 }
+
+// client is the instance's Prometheus client.
+func (a *App) client() *promapi.Client { return a.prom }
 
 func (a *App) config() report.Config {
 	c := report.DefaultConfig()
@@ -160,8 +214,32 @@ func (a *App) offeredMonths() []report.Month {
 	return ms
 }
 
-func (a *App) snapshotPath(kind, month string) string {
-	return filepath.Join(a.s.SnapshotDir, kind, month+".json")
+// Grafana organisation roles, lowest first; the plugin checks the role
+// Grafana sends in the PluginContext of every call (User.Role).
+var roleRank = map[string]int{"Viewer": 1, "Editor": 2, "Admin": 3}
+
+// Roles needed: reading reports is for Viewers, freezing a month (signing it
+// off) for Admins.
+const (
+	roleRead   = "Viewer"
+	roleFreeze = "Admin"
+)
+
+// authorize answers 403 unless the caller's org role is at least need.
+func authorize(w http.ResponseWriter, r *http.Request, need, what string) bool {
+	role := ""
+	if u := backend.PluginConfigFromContext(r.Context()).User; u != nil {
+		role = u.Role
+	}
+	if roleRank[role] >= roleRank[need] {
+		return true
+	}
+	have := role
+	if have == "" {
+		have = "none"
+	}
+	writeJSON(w, http.StatusForbidden, apiError{fmt.Sprintf("forbidden: %s needs the Grafana organisation role %s or higher (your role: %s) / 权限不足：%s需要 %s 角色", what, need, have, what, need)})
+	return false
 }
 
 type apiError struct {
@@ -182,6 +260,8 @@ func (a *App) fail(w http.ResponseWriter, err error) {
 		code = http.StatusBadRequest
 	case report.ErrTimeout:
 		code = http.StatusGatewayTimeout
+	case report.ErrNoData:
+		code = http.StatusNotFound
 	}
 	msg := a.scrub(err.Error())
 	if code != http.StatusBadRequest {
@@ -191,19 +271,19 @@ func (a *App) fail(w http.ResponseWriter, err error) {
 	writeJSON(w, code, apiError{Error: msg})
 }
 
-// scrub removes secrets from any message.
+// scrub removes secrets from any message: the password, the token and the
+// Authorization header values built from them (basic auth's base64 of
+// user:password, which an upstream error may quote).
 func (a *App) scrub(s string) string {
-	for _, sec := range []string{a.password, a.bearerToken} {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "<redacted>")
-		}
-	}
-	return s
+	return promapi.Scrub(s, append(a.client().Secrets(), a.password, a.bearerToken)...)
 }
 
 // route dispatches resources (no ServeMux: it would redirect "/../").
 func (a *App) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
+	if !authorize(w, r, roleRead, "reading reports") {
+		return
+	}
 	switch {
 	case strings.Contains(p, ".."):
 		writeJSON(w, http.StatusBadRequest, apiError{"invalid path"})
@@ -228,16 +308,19 @@ func (a *App) handleList(w http.ResponseWriter, r *http.Request) {
 		Frozen map[string]bool `json:"frozen"`
 	}
 	var out struct {
-		Kinds   []string `json:"kinds"`
-		Formats []string `json:"formats"`
-		Months  []month  `json:"months"`
+		Kinds     []string `json:"kinds"`
+		Formats   []string `json:"formats"`
+		Months    []month  `json:"months"`
+		CanFreeze bool     `json:"canFreeze"` // the caller's role may freeze
 	}
 	out.Kinds, out.Formats = report.Kinds, report.Formats
+	if u := backend.PluginConfigFromContext(r.Context()).User; u != nil {
+		out.CanFreeze = roleRank[u.Role] >= roleRank[roleFreeze]
+	}
 	for _, m := range a.offeredMonths() {
 		x := month{Month: m.Label, Start: m.Start.Format(time.RFC3339), End: m.End.Format(time.RFC3339), Frozen: map[string]bool{}}
 		for _, k := range report.Kinds {
-			_, err := os.Stat(a.snapshotPath(k, m.Label))
-			x.Frozen[k] = err == nil
+			x.Frozen[k] = a.store.Exists(k, m.Label)
 		}
 		out.Months = append(out.Months, x)
 	}
@@ -286,36 +369,31 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusMethodNotAllowed, apiError{"freeze needs POST"})
 			return
 		}
+		if !authorize(w, r, roleFreeze, "freezing a month") {
+			return
+		}
 		if len(cfg.Filter) > 0 {
 			writeJSON(w, http.StatusBadRequest, apiError{"a frozen month covers all entities: no filters"})
 			return
 		}
-		p := a.snapshotPath(kind, month.Label)
-		if _, err := os.Stat(p); err == nil {
-			writeJSON(w, http.StatusConflict, apiError{fmt.Sprintf("%s %s is already frozen", kind, month.Label)})
+		// The store shared with the CLI: once, atomically; a frozen month
+		// is refused with its SHA-256.
+		res, err := a.store.Freeze(ctx, kind, month.Label, func(ctx context.Context) (*report.Document, error) {
+			return report.Build(ctx, a.client(), cfg, kind, month)
+		}, a.now())
+		var fe *snapshot.FrozenError
+		switch {
+		case errors.As(err, &fe):
+			writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("%s %s: %s", kind, month.Label, fe.Error()), "sha256": fe.SHA256, "frozenAt": fe.FrozenAt})
 			return
-		}
-		d, err := report.Build(ctx, a.client(), cfg, kind, month)
-		if err != nil {
+		case err != nil && (errors.As(err, new(*report.Error)) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
 			a.fail(w, err)
 			return
-		}
-		b, err := report.Freeze(d, a.now())
-		if err != nil {
-			a.fail(w, err)
+		case err != nil:
+			writeJSON(w, http.StatusInternalServerError, apiError{"cannot freeze: " + a.scrub(err.Error())})
 			return
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			writeJSON(w, http.StatusInternalServerError, apiError{"cannot create snapshot directory: " + err.Error()})
-			return
-		}
-		tmp := p + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o644); err != nil || os.Rename(tmp, p) != nil {
-			writeJSON(w, http.StatusInternalServerError, apiError{"cannot write snapshot"})
-			return
-		}
-		fd, _ := report.Thaw(b)
-		writeJSON(w, http.StatusOK, map[string]string{"kind": kind, "month": month.Label, "sha256": fd.Frozen.SHA256, "frozenAt": fd.Frozen.FrozenAt})
+		writeJSON(w, http.StatusOK, map[string]string{"kind": kind, "month": month.Label, "sha256": res.SHA256, "frozenAt": res.FrozenAt})
 		return
 	}
 	if r.Method != http.MethodGet {
@@ -323,13 +401,14 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var d *report.Document
-	if b, err := os.ReadFile(a.snapshotPath(kind, month.Label)); err == nil && len(cfg.Filter) == 0 {
-		d, err = report.Thaw(b)
-		if err != nil {
+	if len(cfg.Filter) == 0 {
+		d, err = a.store.Load(kind, month.Label)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			writeJSON(w, http.StatusInternalServerError, apiError{"frozen snapshot is damaged: " + err.Error()})
 			return
 		}
-	} else {
+	}
+	if d == nil {
 		d, err = report.Build(ctx, a.client(), cfg, kind, month)
 		if err != nil {
 			a.fail(w, err)
@@ -387,7 +466,7 @@ func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*
 	if a.s.PrometheusURL == "" {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: "prometheusUrl is not configured"}, nil
 	}
-	c := a.client()
+	c := a.newClient()
 	c.Timeout = 10 * time.Second
 	now := a.now()
 	if _, err := c.Query(ctx, "vector(1)", now); err != nil {
