@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,6 +29,12 @@ type registry struct {
 
 	mu      sync.Mutex
 	texters []constmetric.Texter
+
+	// lastSize is the size of the last text body: the next render's buffer
+	// is allocated at once with 1/8 headroom instead of doubling from
+	// small (at 10 000 hosts, 18 MiB: doubling left a 32 MiB buffer and
+	// 31 MiB of garbage per scrape, which --web.max-requests multiplies).
+	lastSize atomic.Int64
 }
 
 func newRegistry() *registry {
@@ -95,11 +102,15 @@ func (r *registry) handler(logger *slog.Logger) http.Handler {
 		buf := bufPool.Get().(*bytes.Buffer)
 		defer bufPool.Put(buf)
 		buf.Reset()
+		if want := int(r.lastSize.Load()); buf.Cap() < want+want/8 {
+			buf.Grow(want + want/8)
+		}
 		if err := r.render(buf, format, om); err != nil {
 			logger.Error("error gathering metrics", "err", err)
 			http.Error(w, "An error has occurred while serving metrics:\n\n"+err.Error(), http.StatusInternalServerError)
 			return
 		}
+		r.lastSize.Store(int64(buf.Len()))
 		w.Header().Set("Content-Type", string(format))
 		if !acceptsGzip(req.Header.Get("Accept-Encoding")) {
 			w.Write(buf.Bytes())
