@@ -74,12 +74,19 @@ func run(ctx context.Context, args []string) int {
 	if cfg.Database.Backend == records.Postgres {
 		target = cfg.Database.dsn.Value()
 	}
-	octx, ocancel := context.WithTimeout(ctx, 60*time.Second)
-	st, err := records.Open(octx, cfg.Database.Backend, target)
-	ocancel()
-	if err != nil {
-		logger.Error("cannot open the records database", "backend", cfg.Database.Backend, "err", err)
-		return 1
+	// The database may be unreachable at start (PostgreSQL after a site-wide
+	// power cut): start anyway, spool webhooks, retry opening in replayLoop.
+	st := &lazyStore{open: func(ctx context.Context) (records.Store, error) {
+		ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		return records.Open(ctx, cfg.Database.Backend, target)
+	}}
+	if err := st.ensure(ctx); err != nil {
+		if cfg.Database.Backend == records.SQLite { // a local file: a configuration or disk problem, say so now
+			logger.Error("cannot open the records database", "path", cfg.Database.Path, "err", err)
+			return 1
+		}
+		logger.Error("cannot open the records database yet; spooling webhooks and retrying", "backend", cfg.Database.Backend, "err", err)
 	}
 	defer st.Close()
 	sp, err := openSpool(cfg.Spool.Dir, cfg.Spool.MaxBytes, cfg.Spool.MaxFiles)

@@ -296,6 +296,12 @@ func (s *server) replayLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.Spool.ReplayInterval)
 	defer t.Stop()
 	for {
+		if l, ok := s.store.(*lazyStore); ok {
+			if err := l.ensure(ctx); err != nil {
+				s.dbUp.Set(0)
+				s.logger.Warn("records database still unavailable", "err", err)
+			}
+		}
 		s.replay(ctx)
 		select {
 		case <-ctx.Done():

@@ -538,3 +538,79 @@ func TestSecretsNotInMetrics(t *testing.T) {
 		t.Errorf("whoami: %d %s", code, b)
 	}
 }
+
+// TestSpoolWhilePostgresReadOnly: the database turns read-only (as during a
+// fail-over to a standby); webhooks are spooled and replayed once writable.
+func TestSpoolWhilePostgresReadOnly(t *testing.T) {
+	pg := pgtest.Start(t)
+	dsn := pg.NewDB(t)
+	e := newEnv(t, testConfig(t), records.Postgres, dsn)
+	admin, err := sql.Open("pgx", pg.DSN("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	setRO := func(on string) {
+		t.Helper()
+		if _, err := admin.Exec("ALTER SYSTEM SET default_transaction_read_only = " + on); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.Exec("SELECT pg_reload_conf()"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // sessions pick the reload up at their next command
+	}
+	setRO("on")
+	code, b := e.do("POST", "/api/v1/alertmanager", "", payload("g1", "firing", "a", "f1"))
+	if code != 200 || !strings.Contains(string(b), "spooled") {
+		t.Fatalf("while read-only: %d %s", code, b)
+	}
+	if code, _ := e.do("POST", "/api/v1/records", records.RoleEditor, map[string]any{"kind": "duty", "body": 1}); code != 503 {
+		t.Errorf("record while read-only: %d, want 503", code)
+	}
+	setRO("off")
+	e.srv.replay(context.Background())
+	if n := count(t, e.store); n != 1 {
+		t.Errorf("%d notifications after replay, want 1", n)
+	}
+}
+
+// TestStartWithDatabaseDown: PostgreSQL is unreachable when the recorder
+// starts; it spools webhooks, answers reads 503, and once the database is
+// up the replay loop opens (migrates) it and drains the spool.
+func TestStartWithDatabaseDown(t *testing.T) {
+	pg := pgtest.Start(t)
+	dsn := pg.NewDB(t)
+	pg.Stop()
+	cfg := testConfig(t)
+	st := &lazyStore{open: func(ctx context.Context) (records.Store, error) { return records.Open(ctx, records.Postgres, dsn) }}
+	if err := st.ensure(context.Background()); err == nil {
+		t.Fatal("opened a stopped database")
+	}
+	t.Cleanup(func() { st.Close() })
+	sp, err := openSpool(cfg.Spool.Dir, cfg.Spool.MaxBytes, cfg.Spool.MaxFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(cfg, st, sp, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	mux := http.NewServeMux()
+	s.register(mux)
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	e := &env{t: t, srv: s, http: hs, store: st, cfg: cfg}
+	if code, b := e.do("POST", "/api/v1/alertmanager", "", payload("g1", "firing", "a", "f1")); code != 200 || !strings.Contains(string(b), "spooled") {
+		t.Fatalf("webhook: %d %s", code, b)
+	}
+	if code, _ := e.do("GET", "/api/v1/alerts", records.RoleViewer, nil); code != 503 {
+		t.Errorf("read: %d, want 503", code)
+	}
+	pg.Restart(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.replayLoop(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitUntil(t, 30*time.Second, "spool drained", func() bool { f, _ := sp.usage(); return f == 0 })
+	if code, b := e.do("GET", "/api/v1/alerts", records.RoleViewer, nil); code != 200 || !strings.Contains(string(b), `"f1"`) {
+		t.Errorf("after start: %d %s", code, b)
+	}
+}

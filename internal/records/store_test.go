@@ -371,3 +371,28 @@ func TestDedupKey(t *testing.T) {
 		t.Error("resolved endsAt ignored")
 	}
 }
+
+// TestOutOfOrderNotifications: a firing notification replayed from the spool
+// after the resolved one (received later in wall time, but older) must not
+// re-open the alert; it only fills in the first-notified time.
+func TestOutOfOrderNotifications(t *testing.T) {
+	backends(t, func(t *testing.T, open func() Store) {
+		ctx := context.Background()
+		s := open()
+		res := alert("f1", "resolved", t0, t0.Add(5*time.Minute))
+		r, err := s.Ingest(ctx, notif("resolved", t0.Add(6*time.Minute), "a", res), time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Ingest(ctx, notif("firing", t0.Add(30*time.Second), "a", alert("f1", "firing", t0, time.Time{})), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.GetAlert(ctx, r.AlertIDs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != "resolved" || a.NotifiedAt == nil || !a.NotifiedAt.Equal(t0.Add(30*time.Second)) || a.ResolvedAt == nil || !a.ResolvedAt.Equal(t0.Add(5*time.Minute)) {
+			t.Errorf("alert after out-of-order firing: %+v", a)
+		}
+	})
+}
