@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -57,9 +58,13 @@ func readSecretFile(flag, path string) (string, error) {
 	if fi.Size() > maxSecretFile {
 		return "", &config.Error{File: path, Field: "--" + flag, Msg: fmt.Sprintf("%d bytes, more than the %d allowed for a one-line secret", fi.Size(), maxSecretFile)}
 	}
-	b := make([]byte, maxSecretFile+1)
-	n, _ := f.Read(b)
-	b = b[:n]
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return "", &config.Error{File: path, Field: "--" + flag, Msg: err.Error()}
+	}
+	if len(b) > maxSecretFile {
+		return "", &config.Error{File: path, Field: "--" + flag, Msg: fmt.Sprintf("more than the %d bytes allowed for a one-line secret", maxSecretFile)}
+	}
 	if !utf8.Valid(b) {
 		return "", &config.Error{File: path, Line: 1 + strings.Count(string(b[:firstInvalid(b)]), "\n"), Field: "--" + flag, Msg: "not valid UTF-8"}
 	}

@@ -93,6 +93,8 @@ func TestSecretNeverPrints(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(good))
 	f.Add([]byte("devices: [{name: a, port: 1}]"))
+	f.Add([]byte("site: dc1\n---\nsite: dc2\n"))
+	f.Add([]byte("site: \xd6\xf7\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c testCfg
 		doc, err := Parse("f.yml", data, &c)

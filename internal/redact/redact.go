@@ -9,8 +9,9 @@
 //
 // Policy (one rule, no list of "secret" parameter names to forget):
 //   - the value of EVERY query parameter is replaced by "<redacted>"
-//     (names stay, so a log still tells gettoken from message/send); a
-//     parameter without "=" is replaced as a whole;
+//     (names stay, so a log still tells gettoken from message/send; an
+//     empty value stays empty); a parameter without "=" is replaced as a
+//     whole;
 //   - a fragment is replaced as a whole;
 //   - userinfo keeps the user name and loses the password;
 //   - scheme, host and path are kept. A secret in the PATH (e.g.
@@ -28,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -73,8 +75,10 @@ func query(rq string) string {
 		if p == "" {
 			continue
 		}
-		if k, _, ok := strings.Cut(p, "="); ok {
-			parts[i] = k + "=" + Mask
+		if k, v, ok := strings.Cut(p, "="); ok {
+			if v != "" {
+				parts[i] = k + "=" + Mask
+			}
 		} else {
 			parts[i] = Mask
 		}
@@ -111,17 +115,27 @@ func textual(raw string) string {
 	return s + tail
 }
 
-// urlInText finds URLs embedded in free text (what net/http, proxies and
-// servers put into messages). It stops at white space and quotes, which is
-// how *url.Error quotes its URL.
-var urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>` + "`" + `]+`)
+// urlInText finds URLs in free text (what net/http, proxies and servers
+// put into messages): quoted the way *url.Error and %q print them (to the
+// closing quote: spaces and escaped quotes included), or bare (to white
+// space or a quote; anything else, '<' and '>' too, is taken as part of
+// the URL so that no part of a value stays behind).
+var urlInText = regexp.MustCompile(`"[A-Za-z][A-Za-z0-9+.\-]*://(?:[^"\\]|\\.)*"|[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'` + "`" + `]+`)
 
 // Text returns s with every URL in it passed through URL.
 func Text(s string) string {
 	if !strings.Contains(s, "://") {
 		return s
 	}
-	return urlInText.ReplaceAllStringFunc(s, URL)
+	return urlInText.ReplaceAllStringFunc(s, func(m string) string {
+		if m[0] != '"' {
+			return URL(m)
+		}
+		if u, err := strconv.Unquote(m); err == nil {
+			return strconv.Quote(URL(u))
+		}
+		return `"` + URL(m[1:len(m)-1]) + `"`
+	})
 }
 
 // Error returns err with its URLs redacted: a *url.Error gets its URL rewritten and its inner error redacted;

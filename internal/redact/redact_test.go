@@ -20,7 +20,7 @@ func TestURL(t *testing.T) {
 		{"http://alice:pa55@h:8080/p?x", "http://alice:<redacted>@h:8080/p?<redacted>"},
 		{"http://alice@h/p", "http://alice@h/p"},
 		{"http://h/p#frag-S3CRET", "http://h/p#<redacted>"},
-		{"http://h/p?a=1&&b=", "http://h/p?a=<redacted>&&b=<redacted>"},
+		{"http://h/p?a=1&&b=", "http://h/p?a=<redacted>&&b="},
 		{"http://h/p", "http://h/p"},
 		{"http://h/p?", "http://h/p?"},
 		{"http://u:pw@h/%zz?key=S3CRET", "http://u:<redacted>@h/%zz?<redacted>"}, // url.Parse fails: textual
@@ -134,4 +134,30 @@ func TestClient_TransportFailureRedacted(t *testing.T) {
 	if _, err := c.Post(context.Background(), "http://h/\x7f?key=S3CRET", "text/plain", nil); err == nil || strings.Contains(err.Error(), "S3CRET") {
 		t.Errorf("bad request URL: %v", err)
 	}
+}
+
+// FuzzURL: whatever path precedes it, a query value never survives URL,
+// Error of a *url.Error, nor Text of a message quoting the URL with %q the
+// way *url.Error does.
+func FuzzURL(f *testing.F) {
+	f.Add("cgi-bin/gettoken", "S3CRET-corpsecret")
+	f.Add("a%zz/b", "tok&en=1")
+	f.Add("p#frag?x", "\x00\xff secret")
+	f.Add("", "xxxxxx")
+	f.Fuzz(func(t *testing.T, path, secret string) {
+		if len(secret) < 6 {
+			return
+		}
+		esc := url.QueryEscape(secret)
+		base := "https://h.example/" + path
+		if strings.Contains(base, esc) || strings.Contains(URL(base), esc) || strings.Contains(Text(base), esc) || strings.Contains("a=token<redacted>", esc) {
+			return // the "secret" is part of what is kept
+		}
+		raw := base + "?a=1&token=" + esc
+		for _, got := range []string{URL(raw), Text(fmt.Sprintf("Get %q: dial tcp: connection refused", raw)), Error(&url.Error{Op: "Get", URL: raw, Err: errors.New("refused")}).Error()} {
+			if strings.Contains(got, esc) {
+				t.Fatalf("secret %q survived in %q", esc, got)
+			}
+		}
+	})
 }
