@@ -10,6 +10,13 @@
 //
 // Credentials: --prometheus.user with the password in $JIANGUAN_PROMETHEUS_PASSWORD,
 // or a bearer token in $JIANGUAN_PROMETHEUS_TOKEN (never on the command line).
+//
+// Bounds: --prometheus.max-answer-mib (64) per answer, --prometheus.max-concurrent
+// (4) queries in flight, --prometheus.timeout (60s, > 0) per query; --sla must be
+// strictly between 0 and 1. --freeze goes through the plugin's snapshot store
+// (internal/report/snapshot): once, atomically; an existing snapshot is never
+// overwritten and the refusal gives its SHA-256. A month without any series of
+// the report fails with 本期无监测数据 and exit status 1.
 package main
 
 import (
