@@ -49,7 +49,9 @@ func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month)
 	if err != nil {
 		// The first failure cancelled the other queries: report it, not
 		// one of the cancellations it caused.
-		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		// (A cause that is the caller's own cancellation or deadline is
+		// not ours: then err, the query's own message, says it better.)
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
 			return nil, cause
 		}
 		return nil, err
