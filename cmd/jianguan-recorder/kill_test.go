@@ -158,6 +158,13 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	stop := make(chan struct{})
 	wg := send(p, "db", stop)
 	time.Sleep(1500 * time.Millisecond)
+	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid)); err == nil {
+		for _, l := range strings.Split(string(st), "\n") {
+			if strings.HasPrefix(l, "VmHWM:") {
+				t.Logf("recorder peak RSS under 8 concurrent senders: %s", strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:")))
+			}
+		}
+	}
 	p.kill()
 	close(stop)
 	wg.Wait()
