@@ -56,7 +56,10 @@ func allTables(d *Document) []Table {
 // Excel, WPS and LibreOffice, so it is prefixed with a single quote, which
 // those programs show as text. A cell that is a plain number ("-1", "-0.5")
 // is no formula and is left alone.
+// Bytes that are not UTF-8 (a label value from a non-Prometheus backend)
+// become U+FFFD, so the file stays UTF-8 throughout.
 func csvSafe(v string) string {
+	v = strings.ToValidUTF8(v, "\uFFFD")
 	if v == "" {
 		return v
 	}
@@ -147,7 +150,7 @@ func RenderXLSX(w io.Writer, d *Document) error {
 				}
 				// Text cells are written as strings (never as
 				// formulas, whatever they start with).
-				f.SetCellStr(name, cell, v)
+				f.SetCellStr(name, cell, strings.ToValidUTF8(v, "\uFFFD"))
 			}
 		}
 	}
