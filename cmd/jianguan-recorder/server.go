@@ -35,6 +35,14 @@ const (
 
 const maxJSONBody = 512 << 10 // acknowledgements and records (record bodies are ≤ 256 KiB)
 
+// At most maxInFlight API requests are handled at once (memory: each holds at
+// most one body, ≤ webhook.max_body_bytes); a request waits up to
+// inFlightWait for a slot, then gets 503 (Alertmanager retries).
+const (
+	maxInFlight  = 32
+	inFlightWait = 10 * time.Second
+)
+
 var roleRank = map[string]int{records.RoleViewer: 1, records.RoleEditor: 2, records.RoleAdmin: 3}
 
 type identity struct {
@@ -57,6 +65,8 @@ type server struct {
 	replayMu   sync.Mutex
 	replayKick chan struct{}
 	nowFunc    func() time.Time
+	slots      chan struct{} // in-flight API requests, capacity maxInFlight
+	slotWait   time.Duration
 }
 
 type route struct {
@@ -65,13 +75,14 @@ type route struct {
 }
 
 func newServer(cfg *Config, st records.Store, sp *spool, logger *slog.Logger, reg prometheus.Registerer) *server {
-	s := &server{cfg: cfg, store: st, spool: sp, logger: logger, replayKick: make(chan struct{}, 1), nowFunc: nowMS}
+	s := &server{cfg: cfg, store: st, spool: sp, logger: logger, replayKick: make(chan struct{}, 1), nowFunc: nowMS,
+		slots: make(chan struct{}, maxInFlight), slotWait: inFlightWait}
 	s.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jianguan_recorder_webhooks_total",
 		Help: "Alertmanager webhook deliveries by result (stored, duplicate, spooled, invalid, too_large, spool_full)."}, []string{"result"})
 	s.replayed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jianguan_recorder_spool_replayed_total",
 		Help: "Spooled notifications replayed into the database by result (stored, duplicate, rejected)."}, []string{"result"})
 	s.denied = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jianguan_recorder_requests_denied_total",
-		Help: "API requests refused by reason (unauthenticated, forbidden)."}, []string{"reason"})
+		Help: "API requests refused by reason (unauthenticated, forbidden, busy)."}, []string{"reason"})
 	s.dbUp = prometheus.NewGauge(prometheus.GaugeOpts{Name: "jianguan_recorder_database_up", Help: "1 if the last database operation succeeded."})
 	s.spoolFiles = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "jianguan_recorder_spool_files", Help: "Notifications waiting in the spool."},
 		func() float64 { f, _ := sp.usage(); return float64(f) })
@@ -122,6 +133,18 @@ func (s *server) register(mux *http.ServeMux) {
 			if roleRank[id.Role] < roleRank[rt.role] {
 				s.denied.WithLabelValues("forbidden").Inc()
 				writeError(w, http.StatusForbidden, fmt.Sprintf("%s needs role %s; %s has %s", rt.method+" "+rt.path, rt.role, id.User, id.Role))
+				return
+			}
+			wait := time.NewTimer(s.slotWait)
+			defer wait.Stop()
+			select {
+			case s.slots <- struct{}{}:
+				defer func() { <-s.slots }()
+			case <-wait.C:
+				s.denied.WithLabelValues("busy").Inc()
+				writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("more than %d requests in flight", maxInFlight))
+				return
+			case <-r.Context().Done():
 				return
 			}
 			rt.h(w, r, id)

@@ -614,3 +614,27 @@ func TestStartWithDatabaseDown(t *testing.T) {
 		t.Errorf("after start: %d %s", code, b)
 	}
 }
+
+// TestRequestsBounded: with every slot taken, a request waits at most
+// slotWait and gets 503; once a slot frees, requests go through.
+func TestRequestsBounded(t *testing.T) {
+	e := newEnv(t, testConfig(t), "", "")
+	e.srv.slotWait = 200 * time.Millisecond
+	for range maxInFlight {
+		e.srv.slots <- struct{}{}
+	}
+	start := time.Now()
+	if code, b := e.do("POST", "/api/v1/alertmanager", "", payload("g", "firing", "a", "f")); code != 503 {
+		t.Errorf("all slots taken: %d %s, want 503", code, b)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond || d > 5*time.Second {
+		t.Errorf("waited %s", d)
+	}
+	<-e.srv.slots
+	if code, b := e.do("POST", "/api/v1/alertmanager", "", payload("g", "firing", "a", "f")); code != 200 {
+		t.Errorf("one slot free: %d %s", code, b)
+	}
+	if n := count(t, e.store); n != 1 {
+		t.Errorf("%d stored", n)
+	}
+}
