@@ -4,7 +4,7 @@ BIN       := bin
 EXPORTERS := env_exporter line_exporter uptime_exporter
 FUZZTIME  ?= 5s
 
-.PHONY: print-ldflags all build test unit fuzz lint demo demo-smoke plugin dashboards bench-snmp bench-sla bench-icmp bench-report clean
+.PHONY: print-ldflags all build test unit fuzz lint demo demo-smoke plugin dashboards bench-snmp bench-sla bench-icmp bench-report clean prom3
 
 all: build
 
@@ -52,6 +52,11 @@ bench-icmp:
 
 bench-report:
 	$(GO) run ./cmd/jianguan-report bench
+
+# Prometheus 3 binaries (version pinned in scripts/prom3.sh) for the rules and
+# dashboards tests, which run against Prometheus 2.42 and 3.x; cached per version.
+prom3:
+	bash scripts/prom3.sh
 
 test:
 	$(GO) vet ./...

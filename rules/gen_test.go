@@ -48,6 +48,41 @@ const elapsedExpr = `(vector(time() + 28800) % 86400 + (day_of_month(vector(time
 // month starts are whole minutes.
 const monthStartAtEnd = `last_over_time((vector(time()) - ` + elapsedExpr + `)[1m:1m] @ end())`
 
+// restartWindow is the interval of the .short groups: last_before_restart
+// looks back exactly one evaluation, so each restart is recorded once.
+const restartWindow = "1m"
+
+// ranges are the range selectors of the windows, one millisecond short of the
+// window: Prometheus 2.x ranges are closed at both ends, 3.x left-open, so a
+// last_before_restart sample exactly at the window start would count in 2.x
+// only. Evaluations of one group are exactly 1 m apart, so (t-w+1ms, t]
+// holds the same samples on both.
+var ranges = map[string]string{"5m": "4m59s999ms", "1h": "59m59s999ms", "1d": "23h59m59s999ms"}
+
+// exactIncrease is the increase of counter c of family f over the window
+// (t-w, t], exact to one scrape and the same on Prometheus 2.42 and 3.x: no
+// extrapolation (increase() extrapolates to the window edges, and 3.x drops a
+// sample exactly at the start), the counter difference plus the last value of
+// every lifetime that ended in the window (exporter restarts,
+// NS_start_time_seconds). With no sample at the window start, the counters
+// count from 0 at NS_start_time_seconds: when that is inside the window the
+// whole value counts; otherwise (Prometheus not running) the window is left
+// out.
+func exactIncrease(f family, c string, w window) string {
+	ctr := f.NS + "_" + c + "_seconds_total"
+	last := f.NS + ":" + f.NS + "_" + c + "_seconds:last_before_restart"
+	secs := strings.TrimSuffix(strings.TrimPrefix(w.Len, "vector("), ")")
+	restarts := fmt.Sprintf("(sum_over_time(%s[%s]) or %s * 0)", last, ranges[w.Name], ctr)
+	return fmt.Sprintf(`      (
+        %[1]s - %[1]s offset %[2]s
+        + %[3]s
+      ) >= 0
+      or (
+        %[1]s + %[3]s
+        and %[4]s_start_time_seconds > time() - %[5]s
+      )`, ctr, w.Name, restarts, f.NS, secs)
+}
+
 type window struct {
 	Name string // suffix: 5m, 1h, 1d, _mtd
 	Len  string // PromQL expression for the window length in seconds (vector or scalar)
@@ -70,29 +105,42 @@ groups:
 - name: jianguan.sla.[[.NS]].short
   interval: 1m
   rules:
+  # The last value of the lifetime that ended since the previous evaluation
+  # (NS_start_time_seconds changed; the counters of the new lifetime count from
+  # 0), recorded once per exporter restart. The windows add it, so the seconds
+  # counted before a restart are not lost (rules/README.md).
+[[- range $c := counters $f]]
+  - record: [[$f.NS]]:[[$f.NS]]_[[$c]]_seconds:last_before_restart
+    expr: |
+      (
+        max_over_time(([[$f.NS]]_[[$c]]_seconds_total and timestamp([[$f.NS]]_[[$c]]_seconds_total) < [[$f.NS]]_start_time_seconds @ end())[[ "[" ]][[restartWindow]]:1s])
+        or last_over_time([[$f.NS]]_[[$c]]_seconds_total[1h] offset [[restartWindow]])
+      )
+      and last_over_time([[$f.NS]]_start_time_seconds[1h] offset [[restartWindow]]) < [[$f.NS]]_start_time_seconds
+[[- end]]
 [[- range $w := shortWindows]]
 [[- range $c := counters $f]]
   - record: [[$f.NS]]:[[$f.NS]]_[[$c]]_seconds:increase[[$w.Name]]
-    expr: increase([[$f.NS]]_[[$c]]_seconds_total[[ "[" ]][[$w.Name]]])
+    expr: |
+[[ exact $f $c $w ]]
 [[- end]]
 [[- template "derived" (pair $f $w)]]
 [[- end]]
 - name: jianguan.sla.[[.NS]].long
   interval: 5m
   rules:
-  - record: [[.NS]]:[[.NS]]_observed_seconds:increase1d
-    expr: increase([[.NS]]_observed_seconds_total[1d])
-  - record: [[.NS]]:[[.NS]]_[[.Down]]_seconds:increase1d
-    expr: increase([[.NS]]_[[.Down]]_seconds_total[1d])
-  - record: [[.NS]]:[[.NS]]_maintenance_seconds:increase1d
-    expr: increase([[.NS]]_maintenance_seconds_total[1d])
+[[- range $c := counters $f]]
+  - record: [[$f.NS]]:[[$f.NS]]_[[$c]]_seconds:increase1d
+    expr: |
+[[ exact $f $c (win "1d" "vector(86400)") ]]
+[[- end]]
 [[- template "derived" (pair $f (win "1d" "vector(86400)"))]]
 [[- range $c := counters $f]]
   # Month-to-date: hourly tiles aligned to whole hours (Beijing month starts are
-  # whole hours), each the counter difference over the hour (a reset counts the
-  # value after the reset), plus the current partial hour (0 tiles in the
-  # first hour of a month). A tile whose start
-  # or end sample is missing (Prometheus not running) is left out and so shows
+  # whole hours), each the exact counter difference over the hour plus the
+  # last values of the lifetimes that ended in it (exporter restarts), and the
+  # current partial hour the same way. A tile with no sample at its start that
+  # did not begin a lifetime (Prometheus not running) is left out and so shows
   # up as unknown, never as up.
   - record: [[$f.NS]]:[[$f.NS]]_[[$c]]_seconds:increase_mtd
     expr: |
@@ -100,8 +148,7 @@ groups:
       sum_over_time(
         (
           (
-            [[$f.NS]]_[[$c]]_seconds_total - [[$f.NS]]_[[$c]]_seconds_total offset 1h >= 0
-            or ([[$f.NS]]_[[$c]]_seconds_total + 0 and [[$f.NS]]_[[$c]]_seconds_total offset 1h)
+[[ exact $f $c (win "1h" "vector(3600)") | indent 6 ]]
           )
           and on() (vector(time()) > on() [[monthStart]])
         )[31d:1h]
@@ -109,8 +156,12 @@ groups:
       or [[$f.NS]]_[[$c]]_seconds_total * 0
       )
       + (
-        [[$f.NS]]_[[$c]]_seconds_total - last_over_time([[$f.NS]]_[[$c]]_seconds_total[1h:1h]) >= 0
-        or [[$f.NS]]_[[$c]]_seconds_total
+        (
+          [[$f.NS]]_[[$c]]_seconds_total - last_over_time([[$f.NS]]_[[$c]]_seconds_total[1h:1h])
+          + (last_over_time([[$f.NS]]:[[$f.NS]]_[[$c]]_seconds:last_before_restart[1h]) and [[$f.NS]]_start_time_seconds > last_over_time([[$f.NS]]_start_time_seconds[1h:1h]) or [[$f.NS]]_[[$c]]_seconds_total * 0)
+        ) >= 0
+        or ([[$f.NS]]_[[$c]]_seconds_total and [[$f.NS]]_start_time_seconds > time() - time() % 3600)
+        or [[$f.NS]]_[[$c]]_seconds_total * 0
       )
 [[- end]]
 [[- template "derived" (pair $f (win "_mtd" elapsed))]]
@@ -156,11 +207,17 @@ func generateSLA() (string, error) {
 		"counters": func(f family) []string {
 			return []string{"observed", f.Down, "maintenance"}
 		},
-		"pair":       func(f family, w window) map[string]any { return map[string]any{"F": f, "W": w} },
-		"win":        func(n, l string) window { return window{n, l} },
-		"elapsed":    func() string { return elapsedExpr },
-		"monthStart": func() string { return monthStartAtEnd },
-		"level":      func(a string) string { return strings.ReplaceAll(a, ",", "_") },
+		"pair":          func(f family, w window) map[string]any { return map[string]any{"F": f, "W": w} },
+		"win":           func(n, l string) window { return window{n, l} },
+		"elapsed":       func() string { return elapsedExpr },
+		"monthStart":    func() string { return monthStartAtEnd },
+		"level":         func(a string) string { return strings.ReplaceAll(a, ",", "_") },
+		"exact":         exactIncrease,
+		"restartWindow": func() string { return restartWindow },
+		"indent": func(n int, s string) string {
+			pad := strings.Repeat(" ", n)
+			return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
+		},
 	}
 	t, err := template.New("sla").Delims("[[", "]]").Funcs(funcs).Parse(slaTemplate)
 	if err != nil {
@@ -254,6 +311,16 @@ var slaExpected = map[string]string{
 	"unknown_seconds:increase_mtd": "29400", "availability:ratio_mtd": "0.7138728323699421",
 	"error_budget_used:seconds_mtd": "29700", "error_budget_remaining:seconds_mtd": "-29432.16",
 	"error_budget_used:ratio_mtd": "110.88709677419357",
+	// recorded once, at the first evaluation after the restart (minute 610):
+	// the last values of the first lifetime (minute 600)
+	"observed_seconds:last_before_restart": "36000", "down_seconds:last_before_restart": "300",
+	"maintenance_seconds:last_before_restart": "0",
+}
+
+// slaEvalTime is when each expected value is checked (default 21h).
+var slaEvalTime = map[string]string{
+	"observed_seconds:last_before_restart": "10h10m", "down_seconds:last_before_restart": "10h10m",
+	"maintenance_seconds:last_before_restart": "10h10m",
 }
 
 func generateSLATest() (string, error) {
@@ -261,7 +328,7 @@ func generateSLATest() (string, error) {
 	b.WriteString(`# GENERATED by rules/gen_test.go (go test ./rules -run TestSLARulesGenerated -update). Do not edit.
 # Scenario and hand arithmetic: see the comment above famTests in gen_test.go and rules/README.md.
 rule_files: [../recording.yml, ../sla.yml]
-evaluation_interval: 1h
+evaluation_interval: 1m
 group_eval_order: [` + strings.Join(groupNames("recording.yml", "sla.yml"), ", ") + `]
 tests:
   - interval: 1m
@@ -277,6 +344,8 @@ tests:
 		for _, c := range []string{"observed", f.Down, "maintenance"} {
 			fmt.Fprintf(&b, "      - series: '%s_%s_seconds_total{%s}'\n        values: '%s'\n", f.NS, c, ft.Labels, series[c])
 		}
+		// the counters' start time: 0, then 36600 (minute 610) after the restart
+		fmt.Fprintf(&b, "      - series: '%s_start_time_seconds{%s}'\n        values: '0x600 _x9 36600x890'\n", f.NS, ft.Labels)
 	}
 	b.WriteString("    promql_expr_test:\n")
 	rules, err := ruleNames("sla.yml")
@@ -304,7 +373,11 @@ tests:
 		if !ok {
 			return "", fmt.Errorf("no expected value for %s (%s)", r, key)
 		}
-		fmt.Fprintf(&b, "      - expr: '%s'\n        eval_time: 21h\n        exp_samples:\n          - labels: '%s{%s}'\n            value: %s\n", r, r, labels, v)
+		at := slaEvalTime[key]
+		if at == "" {
+			at = "21h"
+		}
+		fmt.Fprintf(&b, "      - expr: '%s'\n        eval_time: %s\n        exp_samples:\n          - labels: '%s{%s}'\n            value: %s\n", r, at, r, labels, v)
 	}
 	return b.String(), nil
 }

@@ -8,6 +8,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -60,4 +63,49 @@ func FreeUDPPort(t testing.TB) int {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// Prom3 returns the Prometheus 3 prometheus and promtool binaries that
+// scripts/prom3.sh (`make prom3`) keeps in a cache directory keyed by the
+// version pinned in that script: $JIANGUAN_PROM3_DIR, or else
+// $HOME/.cache/jianguan/prom3-<version>. Like Need, a missing binary skips the
+// test locally and fails it in CI.
+func Prom3(t testing.TB) (prometheus, promtool string) {
+	t.Helper()
+	dir, err := Prom3Dir()
+	if err == nil {
+		prometheus, promtool = filepath.Join(dir, "prometheus"), filepath.Join(dir, "promtool")
+		for _, p := range []string{prometheus, promtool} {
+			if st, e := os.Stat(p); e != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+				err = &os.PathError{Op: "find Prometheus 3 binary", Path: p, Err: os.ErrNotExist}
+				break
+			}
+		}
+	}
+	if err != nil {
+		if InCI() {
+			t.Fatalf("Prometheus 3: %v; .ci/run must run `make prom3` first", err)
+		}
+		t.Skipf("Prometheus 3: %v (run `make prom3`)", err)
+	}
+	return prometheus, promtool
+}
+
+// Prom3Dir is the directory Prom3 reads: $JIANGUAN_PROM3_DIR, or
+// $HOME/.cache/jianguan/prom3-<version of scripts/prom3.sh --version>.
+func Prom3Dir() (string, error) {
+	if d := os.Getenv("JIANGUAN_PROM3_DIR"); d != "" {
+		return d, nil
+	}
+	_, file, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(file), "..", "..", "scripts", "prom3.sh")
+	out, err := exec.Command("bash", script, "--version").Output()
+	if err != nil {
+		return "", err
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".cache", "jianguan", "prom3-"+strings.TrimSpace(string(out))), nil
 }
