@@ -216,17 +216,31 @@ func (s *sqlStore) Ingest(ctx context.Context, n *Notification, window time.Dura
 	var res IngestResult
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res = IngestResult{}
-		var prev int64
-		err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM notifications WHERE dedup_key = ? AND received_at >= ? AND received_at <= ? ORDER BY received_at LIMIT 1`),
-			key, ms(at.Add(-window)), ms(at.Add(window))).Scan(&prev)
+		var prev, prevAt int64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT id, received_at FROM notifications WHERE dedup_key = ? AND received_at >= ? AND received_at <= ? ORDER BY received_at LIMIT 1`),
+			key, ms(at.Add(-window)), ms(at.Add(window))).Scan(&prev, &prevAt)
 		switch {
 		case err == nil:
 			res.NotificationID, res.Duplicate = prev, true
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE notifications SET duplicates = duplicates + 1 WHERE id = ?`), prev); err != nil {
 				return err
 			}
-			return s.history(ctx, tx, "notification", prev, "duplicate", n.ReceivedBy, at, nil,
-				map[string]any{"externalURL": n.ExternalURL, "receivedAt": at})
+			if err := s.history(ctx, tx, "notification", prev, "duplicate", n.ReceivedBy, at, nil,
+				map[string]any{"externalURL": n.ExternalURL, "receivedAt": at}); err != nil {
+				return err
+			}
+			if ms(at) < prevAt {
+				// The copy that arrived first was stored second (it waited in
+				// the spool): its time is the alerts' first-seen time.
+				for _, a := range n.Alerts {
+					id, err := s.upsertAlert(ctx, tx, n, a)
+					if err != nil {
+						return err
+					}
+					res.AlertIDs = append(res.AlertIDs, id)
+				}
+			}
+			return nil
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}

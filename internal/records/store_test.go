@@ -396,3 +396,39 @@ func TestOutOfOrderNotifications(t *testing.T) {
 		}
 	})
 }
+
+// TestDuplicateArrivedFirstKeepsFirstSeen: peer A's copy waited in the spool
+// while peer B's later copy was stored directly; when A's copy is replayed
+// it is a duplicate, but its earlier receive time becomes the alert's
+// notified time (the first notification really received).
+func TestDuplicateArrivedFirstKeepsFirstSeen(t *testing.T) {
+	backends(t, func(t *testing.T, open func() Store) {
+		ctx := context.Background()
+		s := open()
+		a := alert("f1", "firing", t0, time.Time{})
+		r, err := s.Ingest(ctx, notif("firing", t0.Add(45*time.Second), "http://am-b", a), time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.Ingest(ctx, notif("firing", t0.Add(30*time.Second), "http://am-a", a), time.Minute)
+		if err != nil || !d.Duplicate {
+			t.Fatalf("replayed copy: %+v %v", d, err)
+		}
+		got, err := s.GetAlert(ctx, r.AlertIDs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.NotifiedAt == nil || !got.NotifiedAt.Equal(t0.Add(30*time.Second)) || !got.LastNotifiedAt.Equal(t0.Add(45*time.Second)) {
+			t.Errorf("notified %v, last %v; want first-seen %v, last %v", got.NotifiedAt, got.LastNotifiedAt, t0.Add(30*time.Second), t0.Add(45*time.Second))
+		}
+		// A later duplicate changes no alert row (no history noise).
+		before, _ := s.History(ctx, "alert", got.ID)
+		if _, err := s.Ingest(ctx, notif("firing", t0.Add(50*time.Second), "http://am-a", a), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := s.History(ctx, "alert", got.ID)
+		if len(after) != len(before) {
+			t.Errorf("later duplicate wrote %d alert history rows", len(after)-len(before))
+		}
+	})
+}
