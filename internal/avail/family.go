@@ -39,6 +39,11 @@ type Family struct {
 	batch     time.Time
 	batchOpen bool
 
+	// Saved trackers waiting to be created (RestoreState, EndRestore).
+	restore      map[string]pending
+	restoreCont  bool
+	restoreStats RestoreStats
+
 	up, unknown, inMaint                          *prometheus.Desc
 	observed, down, maint, maintDown, unknownSecs *prometheus.Desc
 	changes, lastChange, started                  *prometheus.Desc
@@ -118,6 +123,10 @@ func key(values []string) string { return strings.Join(values, "\xff") }
 // exposed at a collection before that time, so its samples precede the new
 // one's: a report reads the samples around the start time and tells the
 // lifetimes apart by this value (internal/report/counters.go).
+//
+// A tracker whose label values are in a state restored by RestoreState
+// starts from the saved state instead (state.go); when its counters
+// continue (a clean stop), it keeps the saved start time: one lifetime.
 func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
 	if len(values) != len(f.opts.Labels) {
 		panic("avail: label values do not match family labels")
@@ -130,6 +139,21 @@ func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
 		return e.t
 	}
 	t := NewTracker(rule, cal)
+	vals := append([]string(nil), values...)
+	e := &entry{key: k, values: vals, labels: prometheus.MakeLabelPairs(f.up, vals), t: t}
+	f.trackers[k] = e
+	if p, ok := f.restore[k]; ok {
+		delete(f.restore, k)
+		_, back := t.restore(p.saved, f.now(), f.restoreCont)
+		f.restoreStats.Restored++
+		if back {
+			f.restoreStats.ClockBack++
+		}
+		if f.restoreCont {
+			e.started = p.saved.StartTime // the same lifetime: no reset
+			return t
+		}
+	}
 	if !f.batchOpen {
 		// Strictly later than the previous batch, also within one millisecond.
 		now := f.now().Truncate(time.Millisecond)
@@ -138,9 +162,7 @@ func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
 		}
 		f.batch, f.batchOpen = now, true
 	}
-	vals := append([]string(nil), values...)
-	f.trackers[k] = &entry{key: k, values: vals, labels: prometheus.MakeLabelPairs(f.up, vals), t: t,
-		started: float64(f.batch.UnixMilli()) / 1e3}
+	e.started = float64(f.batch.UnixMilli()) / 1e3
 	return t
 }
 

@@ -287,18 +287,20 @@ func (t *Tracker) flushHeld() {
 	t.cand, t.candN = Unknown, 0
 }
 
-func (t *Tracker) add(s State, total, maint time.Duration) {
+func (t *Tracker) add(s State, total, maint time.Duration) { addCounters(&t.c, s, total, maint) }
+
+func addCounters(c *Counters, s State, total, maint time.Duration) {
 	switch s {
 	case Up:
-		t.c.ObservedSeconds += total.Seconds()
-		t.c.MaintenanceSeconds += maint.Seconds()
+		c.ObservedSeconds += total.Seconds()
+		c.MaintenanceSeconds += maint.Seconds()
 	case Down:
-		t.c.ObservedSeconds += total.Seconds()
-		t.c.MaintenanceSeconds += maint.Seconds()
-		t.c.DownSeconds += (total - maint).Seconds()
-		t.c.MaintenanceDownSeconds += maint.Seconds()
+		c.ObservedSeconds += total.Seconds()
+		c.MaintenanceSeconds += maint.Seconds()
+		c.DownSeconds += (total - maint).Seconds()
+		c.MaintenanceDownSeconds += maint.Seconds()
 	default:
-		t.c.UnknownSeconds += total.Seconds()
+		c.UnknownSeconds += total.Seconds()
 	}
 }
 

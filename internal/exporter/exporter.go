@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -87,6 +88,7 @@ func (a *App) Run(parent context.Context, args []string) int {
 	checkOnly := kp.Flag("config.check", "Only check the configuration file and exit.").Bool()
 	webFlags := kingpinflag.AddFlags(kp, a.DefaultAddress)
 	maxRequests := AddLimitFlags(kp)
+	stateFlags := AddStateFlags(kp)
 	logCfg := &promslog.Config{}
 	promslogflag.AddFlags(kp, logCfg)
 	kp.Version(version.Print(a.Name))
@@ -122,11 +124,45 @@ func (a *App) Run(parent context.Context, args []string) int {
 	defer cancel()
 	r := &reloader{app: a, svc: svc, path: *configFile, logger: logger}
 	r.register(reg)
-	if err := svc.Apply(ctx, cfg); err != nil {
+	// State across restarts (state.go): installed before the first Apply
+	// creates the trackers; the file is rewritten as not clean at once, so
+	// only the clean stop below can let counters continue.
+	var state *stateStore
+	fams := reg.availFamilies()
+	if *stateFlags.File != "" && len(fams) > 0 {
+		state = newStateStore(*stateFlags.File, a.Name, logger)
+		saved := state.load()
+		state.restore(saved, fams)
+		defer func() {
+			for _, f := range fams {
+				f.EndRestore() // when Apply failed
+			}
+		}()
+		if err := svc.Apply(ctx, cfg); err != nil {
+			logger.Error("cannot apply configuration", "err", err)
+			return 1
+		}
+		state.endRestore(saved, fams)
+		if err := state.save(fams, false); err != nil {
+			// A clean file left behind would let a later start continue
+			// from counters older than what this process will export.
+			rmErr := os.Remove(*stateFlags.File)
+			if errors.Is(rmErr, fs.ErrNotExist) {
+				rmErr = nil
+			}
+			logger.Error("cannot write the state file: the state will not survive a restart", "file", *stateFlags.File, "err", err, "remove_err", rmErr)
+		}
+	} else if err := svc.Apply(ctx, cfg); err != nil {
 		logger.Error("cannot apply configuration", "err", err)
 		return 1
 	}
 	r.set(cfg)
+	saveStop, saveDone := make(chan struct{}), make(chan struct{})
+	if state != nil {
+		go state.saveLoop(fams, *stateFlags.Interval, saveStop, saveDone)
+	} else {
+		close(saveDone)
+	}
 
 	// /metrics, / and /config render bodies that grow with the number of
 	// targets: one shared in-flight limit; health, ready and reload stay
@@ -197,6 +233,18 @@ func (a *App) Run(parent context.Context, args []string) int {
 	_ = srv.Shutdown(sctx)
 	cancel()
 	svc.Stop()
+	close(saveStop)
+	<-saveDone
+	if state != nil {
+		// After Stop: the last probe result is applied and no scrape is
+		// served any more, so the saved counters are at least what any
+		// scrape saw and may continue after the restart.
+		if err := state.save(fams, true); err != nil {
+			logger.Error("cannot write the state file at stop: the counters since the last save start again at 0", "file", *stateFlags.File, "err", err)
+		} else {
+			logger.Info("state saved", "file", *stateFlags.File)
+		}
+	}
 	return code
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/constmetric"
 )
 
@@ -29,6 +30,9 @@ type registry struct {
 
 	mu      sync.Mutex
 	texters []constmetric.Texter
+	// families are the availability families registered, whose state is
+	// kept across restarts (state.go).
+	families []*avail.Family
 
 	// lastSize is the size of the last text body: the next render's buffer
 	// is allocated at once with 1/8 headroom instead of doubling from
@@ -45,6 +49,11 @@ func newRegistry() *registry {
 func (r *registry) Register(c prometheus.Collector) error {
 	if err := r.full.Register(c); err != nil {
 		return err
+	}
+	if f, ok := c.(*avail.Family); ok {
+		r.mu.Lock()
+		r.families = append(r.families, f)
+		r.mu.Unlock()
 	}
 	if t, ok := c.(constmetric.Texter); ok {
 		r.mu.Lock()
@@ -71,6 +80,16 @@ func (r *registry) MustRegister(cs ...prometheus.Collector) {
 // Unregister implements prometheus.Registerer.
 func (r *registry) Unregister(c prometheus.Collector) bool {
 	ok := r.full.Unregister(c)
+	if f, isF := c.(*avail.Family); isF {
+		r.mu.Lock()
+		for i, x := range r.families {
+			if x == f {
+				r.families = append(r.families[:i:i], r.families[i+1:]...)
+				break
+			}
+		}
+		r.mu.Unlock()
+	}
 	if t, isT := c.(constmetric.Texter); isT {
 		r.mu.Lock()
 		for i, x := range r.texters {
@@ -87,6 +106,13 @@ func (r *registry) Unregister(c prometheus.Collector) bool {
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// availFamilies returns the registered availability families.
+func (r *registry) availFamilies() []*avail.Family {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*avail.Family(nil), r.families...)
+}
 
 // handler serves /metrics.
 func (r *registry) handler(logger *slog.Logger) http.Handler {
