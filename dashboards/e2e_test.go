@@ -8,8 +8,9 @@ package dashboards
 //     $__rate_interval).
 //   - Without it, the test backfills a TSDB with internal/simhistory (the exact
 //     availability counters of docs/metrics.md §1) plus the contract's other
-//     series with contract labels, starts Debian's Prometheus 2.42 on loopback
-//     over it, and runs every query at a fixed instant. Skipped locally when
+//     series with contract labels, starts Debian's Prometheus 2.42 (subtest
+//     prom2) and Prometheus 3.x (prom3, scripts/prom3.sh) on loopback over it,
+//     and runs every query at a fixed instant on each. Skipped locally when
 //     prometheus/promtool are not installed; CI fails instead.
 
 import (
@@ -60,10 +61,24 @@ func TestE2EPanelsReturnData(t *testing.T) {
 		runAllPanels(t, env)
 		return
 	}
-	env = startBackfilledPrometheus(t)
-	runAllPanels(t, env)
-	checkSLAFigures(t, env)
-	checkMTDFigures(t, env)
+	// Debian's Prometheus 2.42 and Prometheus 3.x (scripts/prom3.sh): the
+	// same queries, the same figures (issue 17, item 9).
+	for _, v := range []struct {
+		name string
+		bins func(t *testing.T) (prometheus, promtool string)
+	}{
+		{"prom2", func(t *testing.T) (string, string) {
+			return testutil.Need(t, "prometheus"), testutil.Need(t, "promtool")
+		}},
+		{"prom3", func(t *testing.T) (string, string) { return testutil.Prom3(t) }},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			env := startBackfilledPrometheus(t, v.bins)
+			runAllPanels(t, env)
+			checkSLAFigures(t, env)
+			checkMTDFigures(t, env)
+		})
+	}
 }
 
 // checkMTDFigures: the lines dashboard's month-to-date tiles (recording rules
@@ -451,9 +466,8 @@ var e2eNow = time.Date(2026, 10, 10, 12, 0, 0, 0, shanghai)
 
 const e2eStep = 10 * time.Minute
 
-func startBackfilledPrometheus(t *testing.T) e2eEnv {
-	prom := testutil.Need(t, "prometheus")
-	promtool := testutil.Need(t, "promtool")
+func startBackfilledPrometheus(t *testing.T, bins func(t *testing.T) (prometheus, promtool string)) e2eEnv {
+	prom, promtool := bins(t)
 	dir := t.TempDir()
 	om, sp := writeHistory(t, dir)
 	data := filepath.Join(dir, "data")
@@ -743,6 +757,14 @@ func inlineRules(t *testing.T, q string, defs map[string][]ruleDef) string {
 		}
 		var reps []rep
 		parser.Inspect(e, func(n parser.Node, path []parser.Node) error {
+			// A range over a recorded series (sla.yml's
+			// NS:NS_X_seconds:last_before_restart[w], recorded once per
+			// exporter restart at the 1 m group's evaluations) cannot be
+			// inlined at an affordable cost (a 60-step subquery per minute of
+			// each of the month's 744 tiles timed out): it is left as a series,
+			// absent from the backfilled history, so the figures here are
+			// those of a month without restarts. rules/tests/ checks the
+			// restart arithmetic with both promtools.
 			vs, ok := n.(*parser.VectorSelector)
 			if !ok {
 				return nil
@@ -753,6 +775,9 @@ func inlineRules(t *testing.T, q string, defs map[string][]ruleDef) string {
 			}
 			if len(path) > 0 {
 				if _, ok := path[len(path)-1].(*parser.MatrixSelector); ok {
+					if strings.HasSuffix(vs.Name, ":last_before_restart") {
+						return nil
+					}
 					t.Fatalf("cannot inline range selector of %s in %s", vs.Name, q)
 				}
 			}
