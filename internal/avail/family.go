@@ -105,6 +105,14 @@ func badWord(o FamilyOpts) string {
 	return o.BadName
 }
 
+// SetClock replaces the family's clock (time.Now): start times, restores
+// and maintenance checks read it. For simulations and tests.
+func (f *Family) SetClock(now func() time.Time) {
+	f.mu.Lock()
+	f.now = now
+	f.mu.Unlock()
+}
+
 // Opts returns the family's options.
 func (f *Family) Opts() FamilyOpts { return f.opts }
 
