@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jianguan/jianguan/internal/avail"
@@ -71,12 +72,53 @@ type Thresholds struct {
 	UPSRuntimeMin     *float64 `yaml:"ups_runtime_min_seconds,omitempty"`
 	RackPowerWarning  *float64 `yaml:"rack_power_warning_watts,omitempty"`
 	RackPowerCritical *float64 `yaml:"rack_power_critical_watts,omitempty"`
+	// RoleBands are the optional bands of the sensor roles that the room
+	// band does not judge (supply, return, hot_aisle); a role without a
+	// band is reported, never "out of band".
+	RoleBands map[string]Band `yaml:"role_bands,omitempty"`
+}
+
+// Band is the optional band of a sensor role.
+type Band struct {
+	TemperatureLow  *float64 `yaml:"temperature_low_celsius,omitempty"`
+	TemperatureHigh *float64 `yaml:"temperature_high_celsius,omitempty"`
+	HumidityHigh    *float64 `yaml:"humidity_high_ratio,omitempty"`
+}
+
+// judges reports whether sensors of a role are judged (by the room band,
+// or by the role's own band): for humidity if hum, else for temperature.
+func (t Thresholds) judges(role string, hum bool) bool {
+	if hum {
+		return t.humidityHigh(role) != nil
+	}
+	_, _, ok := t.tempBand(role)
+	return ok
+}
+
+// tempBand returns the temperature band of a role (ok false: not judged).
+func (t Thresholds) tempBand(role string) (lo, hi *float64, ok bool) {
+	if role == "" || roles[role] {
+		return t.TemperatureLow, t.TemperatureHigh, true
+	}
+	b, has := t.RoleBands[role]
+	if !has || (b.TemperatureLow == nil && b.TemperatureHigh == nil) {
+		return nil, nil, false
+	}
+	return b.TemperatureLow, b.TemperatureHigh, true
+}
+
+// humidityHigh returns the humidity limit of a role (nil: not judged).
+func (t Thresholds) humidityHigh(role string) *float64 {
+	if role == "" || roles[role] {
+		return t.HumidityHigh
+	}
+	return t.RoleBands[role].HumidityHigh
 }
 
 func f64(v float64) *float64 { return &v }
 
 // contractThresholds are the defaults: 21–27 °C, 60 % RH, 15 min, 4/5 kW.
-var contractThresholds = Thresholds{f64(21), f64(27), f64(0.60), f64(900), f64(4000), f64(5000)}
+var contractThresholds = Thresholds{f64(21), f64(27), f64(0.60), f64(900), f64(4000), f64(5000), nil}
 
 // over returns t with the fields set in o replaced.
 func (t Thresholds) over(o *Thresholds) Thresholds {
@@ -89,9 +131,19 @@ func (t Thresholds) over(o *Thresholds) Thresholds {
 		}
 		return a
 	}
+	var bands map[string]Band
+	if len(t.RoleBands)+len(o.RoleBands) > 0 {
+		bands = map[string]Band{}
+		for k, v := range t.RoleBands {
+			bands[k] = v
+		}
+		for k, v := range o.RoleBands { // a room's band of a role replaces the global one
+			bands[k] = v
+		}
+	}
 	return Thresholds{pick(t.TemperatureLow, o.TemperatureLow), pick(t.TemperatureHigh, o.TemperatureHigh),
 		pick(t.HumidityHigh, o.HumidityHigh), pick(t.UPSRuntimeMin, o.UPSRuntimeMin),
-		pick(t.RackPowerWarning, o.RackPowerWarning), pick(t.RackPowerCritical, o.RackPowerCritical)}
+		pick(t.RackPowerWarning, o.RackPowerWarning), pick(t.RackPowerCritical, o.RackPowerCritical), bands}
 }
 
 // Site is a physical data-centre site.
@@ -140,13 +192,24 @@ type Device struct {
 	Retries   *int          `yaml:"retries,omitempty"`
 	// Rack fills the rack label of signals that leave it empty.
 	Rack string `yaml:"rack,omitempty"`
+	// Role is the sensor role of the device's temperature and humidity
+	// signals that do not set labels.role (default room).
+	Role string `yaml:"role,omitempty"`
 	// Signals are added to the profile's (generic-sensor devices list
 	// their OIDs here).
 	Signals []SignalSpec `yaml:"signals,omitempty"`
 
-	specs []SignalSpec
-	kind  string
+	specs   []SignalSpec
+	kind    string
+	profile *Profile // nil while profile: auto has not identified the device
 }
+
+// profileAuto selects the profile from the device's sysObjectID (and probe
+// OIDs) at its first answer; it is the default.
+const profileAuto = "auto"
+
+// auto reports whether the device's profile is chosen at run time.
+func (d *Device) auto() bool { return d.Profile == profileAuto }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
 var addrRE = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(:[0-9]{1,5})?$`)
@@ -306,6 +369,23 @@ func (t Thresholds) check(doc *config.Doc, path string) error {
 			return doc.Errorf(path+"."+f.name, "must be a finite number, not %v", *f.v)
 		}
 	}
+	for role, b := range t.RoleBands {
+		judged, known := roles[role]
+		if !known || judged {
+			return doc.Errorf(path+".role_bands", "role_bands: %q is not one of supply, return, hot_aisle (room, inlet and cold_aisle use the room band)", role)
+		}
+		for _, f := range []struct {
+			name string
+			v    *float64
+		}{{"temperature_low_celsius", b.TemperatureLow}, {"temperature_high_celsius", b.TemperatureHigh}, {"humidity_high_ratio", b.HumidityHigh}} {
+			if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0)) {
+				return doc.Errorf(path+".role_bands."+role+"."+f.name, "must be a finite number, not %v", *f.v)
+			}
+		}
+		if b.TemperatureLow != nil && b.TemperatureHigh != nil && *b.TemperatureLow >= *b.TemperatureHigh {
+			return doc.Errorf(path+".role_bands."+role+".temperature_low_celsius", "must be below temperature_high_celsius")
+		}
+	}
 	if *t.TemperatureLow >= *t.TemperatureHigh {
 		return doc.Errorf(path+".temperature_low_celsius", "must be below temperature_high_celsius")
 	}
@@ -325,14 +405,22 @@ func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
 	if !nameRE.MatchString(dv.Name) {
 		return doc.Errorf(dp+".name", "device name %q must match %s", dv.Name, nameRE)
 	}
+	if dv.Profile == "" {
+		dv.Profile = profileAuto
+	}
 	p, ok := c.profiles[dv.Profile]
-	if !ok {
+	if !ok && dv.Profile != profileAuto {
 		names := make([]string, 0, len(c.profiles))
 		for n := range c.profiles {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return doc.Errorf(dp+".profile", "unknown profile %q (known: %v)", dv.Profile, names)
+		return doc.Errorf(dp+".profile", "unknown profile %q (known: auto %v)", dv.Profile, names)
+	}
+	if dv.Role != "" {
+		if _, known := roles[dv.Role]; !known {
+			return doc.Errorf(dp+".role", "unknown role %q (roles: %s)", dv.Role, strings.Join(roleNames, ", "))
+		}
 	}
 	if dv.Address == "" || !addrRE.MatchString(dv.Address) {
 		return doc.Errorf(dp+".address", "address %q must be host or host:port", dv.Address)
@@ -373,13 +461,19 @@ func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
 	if *dv.Retries < 0 || *dv.Retries > maxRetries {
 		return doc.Errorf(dp+".retries", "must be 0..%d, not %d", maxRetries, *dv.Retries)
 	}
-	dv.specs = append([]SignalSpec(nil), p.Signals...)
 	for i := range dv.Signals {
 		if err := dv.Signals[i].validate(fmt.Sprintf("%s.signals[%d]", dp, i), doc.Errorf); err != nil {
 			return err
 		}
 	}
-	dv.specs = append(dv.specs, dv.Signals...)
+	if dv.auto() {
+		// specs and kind are set when the device is identified (service)
+		dv.specs = append([]SignalSpec(nil), dv.Signals...)
+		dv.kind = profileAuto
+		return nil
+	}
+	dv.profile = p
+	dv.specs = append(append([]SignalSpec(nil), p.Signals...), dv.Signals...)
 	if len(dv.specs) == 0 {
 		return doc.Errorf(dp+".signals", "profile %s has no signals: list the device's OIDs under signals", p.Name)
 	}
@@ -424,7 +518,7 @@ func (rd *Redundancy) resolve(doc *config.Doc, path string, r *Room, devs map[st
 			if dv == nil {
 				return doc.Errorf(fmt.Sprintf("%s.%s[%d]", path, field, i), "unknown device %q in this site", n)
 			}
-			if !dv.has(signal) {
+			if !dv.auto() && !dv.has(signal) {
 				return doc.Errorf(fmt.Sprintf("%s.%s[%d]", path, field, i), "device %q has no %s signal", n, signal)
 			}
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,6 +130,18 @@ func TestBuiltinProfiles(t *testing.T) {
 
 func f(x float64) *float64 { return &x }
 
+// validateSpecs validates specs built in a test (effective ranges, placeholders).
+func validateSpecs(t *testing.T, specs []SignalSpec) {
+	t.Helper()
+	for i := range specs {
+		if err := specs[i].validate(fmt.Sprintf("signals[%d]", i), func(path, format string, args ...any) error {
+			return fmt.Errorf(path+": "+format, args...)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestDecode(t *testing.T) {
 	d := &Device{Name: "d", Rack: "R9", specs: []SignalSpec{
 		{Signal: "ups_on_battery", OID: "1.1.0", Map: map[string]float64{"5": 1, "3": 0}},
@@ -159,18 +172,20 @@ func TestDecode(t *testing.T) {
 		"1.11.0":  {Type: gosnmp.Integer, V: 4}, // default
 		"1.99.99": {Type: gosnmp.Integer, V: 1},
 	}
-	got, errs := decode(d, vals)
+	validateSpecs(t, d.specs)
+	got, errs, _ := decode(d, d.specs, vals)
 	want := map[string]float64{
-		"ups_on_battery{}":                1,
-		"ups_battery_runtime_seconds{}":   1200,
-		"temperature_celsius{s1,R9}":      23.5,
-		"humidity_ratio{,R9}":             0.55,
-		"ups_input_voltage_volts{1}":      230,
-		"ups_input_voltage_volts{2}":      231,
-		"temperature_celsius{probe-A,R9}": 22.5,
-		"ups_alarm_active{OnBattery}":     1,
-		"ups_alarm_active{alarm_99}":      1,
-		"door_open{}":                     1,
+		"ups_on_battery{}":                     1,
+		"ups_battery_runtime_seconds{}":        1200,
+		"temperature_celsius{s1,R9,room}":      23.5,
+		"humidity_ratio{,R9,room}":             0.55,
+		"ups_input_voltage_volts{1}":           230,
+		"ups_input_voltage_volts{2}":           231,
+		"temperature_celsius{probe-A,R9,room}": 22.5,
+		"leak_cable_fault{}":                   1, // leak value 9 is not in the map: a cable fault, not "no leak"
+		"ups_alarm_active{OnBattery}":          1,
+		"ups_alarm_active{alarm_99}":           1,
+		"door_open{}":                          1,
 	}
 	have := map[string]float64{}
 	for _, s := range got {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	dto "github.com/prometheus/client_model/go"
 	"math"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jianguan/jianguan/internal/snmp"
@@ -22,11 +24,17 @@ type sample struct {
 // request builds the SNMP request of a device's specs.
 func request(specs []SignalSpec) snmp.Request {
 	var req snmp.Request
+	var rowsFrom []string
 	seenG, seenW := map[string]bool{}, map[string]bool{}
 	for _, s := range specs {
-		if s.OID != "" && !seenG[s.OID] {
-			seenG[s.OID] = true
-			req.Get = append(req.Get, s.OID)
+		for _, g := range []string{s.OID, s.RowsFrom} {
+			if g != "" && !seenG[g] {
+				seenG[g] = true
+				req.Get = append(req.Get, g)
+			}
+		}
+		if s.RowsFrom != "" {
+			rowsFrom = append(rowsFrom, s.RowsFrom)
 		}
 		for _, w := range []string{s.Table, s.LabelOID} {
 			if w != "" && !seenW[w] {
@@ -35,32 +43,56 @@ func request(specs []SignalSpec) snmp.Request {
 			}
 		}
 	}
+	// a card without upsInputNumLines is read without the bound: its
+	// absence is not an error
+	for _, o := range rowsFrom {
+		scalar := false
+		for _, s := range specs {
+			scalar = scalar || s.OID == o
+		}
+		if !scalar && !slices.Contains(req.Optional, o) {
+			req.Optional = append(req.Optional, o)
+		}
+	}
 	return req
 }
 
-// convert turns one raw value into the signal's value.
-func convert(s *SignalSpec, v snmp.Value) (float64, snmp.Reason, error) {
+// convert turns one raw value into the signal's value. invalid is the
+// env_signal_invalid_total reason when the value is not data (a
+// placeholder, out of the physical range, the wrong type); reason and err
+// are the env_device_errors_total reason kept from before (wrongType,
+// decode). fault is set for a leak_detected raw value in fault_values.
+func convert(s *SignalSpec, v snmp.Value) (f float64, invalid string, reason snmp.Reason, err error) {
+	key := v.String()
+	if len(s.FaultValues) > 0 && slices.Contains(s.FaultValues, key) {
+		return 0, invalidFault, "", nil
+	}
 	if len(s.Map) > 0 {
-		key := v.String()
 		if x, ok := s.Map[key]; ok {
-			return x, "", nil
+			return x, "", "", nil
+		}
+		if s.ph[strings.TrimSpace(key)] {
+			return 0, invalidPlaceholder, "", nil
 		}
 		if s.Default != nil {
-			return *s.Default, "", nil
+			return *s.Default, "", "", nil
 		}
 		if !v.IsNumeric() && v.Type != 6 /* OBJECT IDENTIFIER */ {
 			if _, err := v.Float(); err != nil {
-				return 0, snmp.ReasonWrongType, fmt.Errorf("%s: %w", s.Signal, err)
+				return 0, invalidWrongType, snmp.ReasonWrongType, fmt.Errorf("%s: %w", s.Signal, err)
 			}
 		}
-		return 0, snmp.ReasonDecode, fmt.Errorf("%s: value %q not in map", s.Signal, truncate(key))
+		return 0, invalidOutOfRange, snmp.ReasonDecode, fmt.Errorf("%s: value %q not in map", s.Signal, truncate(key))
 	}
-	f, err := v.Float()
+	f, err = v.Float()
 	if err != nil {
 		if errors.Is(err, snmp.ErrWrongType) {
-			return 0, snmp.ReasonWrongType, fmt.Errorf("%s: %w", s.Signal, err)
+			return 0, invalidWrongType, snmp.ReasonWrongType, fmt.Errorf("%s: %w", s.Signal, err)
 		}
-		return 0, snmp.ReasonDecode, fmt.Errorf("%s: %w", s.Signal, err)
+		return 0, invalidWrongType, snmp.ReasonDecode, fmt.Errorf("%s: %w", s.Signal, err)
+	}
+	if s.ph[strconv.FormatFloat(f, 'f', -1, 64)] {
+		return 0, invalidPlaceholder, "", nil
 	}
 	if s.Scale != nil {
 		sc := *s.Scale
@@ -73,10 +105,17 @@ func convert(s *SignalSpec, v snmp.Value) (float64, snmp.Reason, error) {
 	}
 	f += s.Offset
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, snmp.ReasonDecode, fmt.Errorf("%s: value out of range", s.Signal)
+		return 0, invalidOutOfRange, snmp.ReasonDecode, fmt.Errorf("%s: value out of range", s.Signal)
 	}
-	return f, "", nil
+	if f < s.min || f > s.max {
+		return 0, invalidOutOfRange, "", nil
+	}
+	return f, "", "", nil
 }
+
+// invalidFault marks a leak cable fault (counted as placeholder: the raw
+// value says "no reading").
+const invalidFault = "fault"
 
 func truncate(s string) string {
 	if len(s) > 40 {
@@ -85,16 +124,86 @@ func truncate(s string) string {
 	return s
 }
 
+// pollStats is the three-answer account of one poll: every signal the
+// device is expected to deliver was read, is missing or is invalid.
+type pollStats struct {
+	expected, read, missing, invalidN int
+	invalid                           map[string]int // reason → count
+	missingOIDs                       []string       // sorted, at most maxMissingNamed
+	missingMore                       int            // missing OIDs beyond maxMissingNamed
+	unknown                           map[string]int // unknownKey → expected values not read (missing or invalid)
+}
+
+// maxMissingNamed bounds the missing OIDs kept per device (landing page, log).
+const maxMissingNamed = 20
+
+// unknownKey groups expected-but-unread values by what they decide:
+// the signal, and for temperature and humidity also the sensor role.
+func unknownKey(signal, role string) string {
+	if signal == "temperature_celsius" || signal == "humidity_ratio" {
+		return signal + "/" + role
+	}
+	return signal
+}
+
+// roleOf returns the role of a temperature or humidity spec.
+func roleOf(d *Device, s *SignalSpec) string {
+	if r := s.Labels["role"]; r != "" {
+		return r
+	}
+	if d.Role != "" {
+		return d.Role
+	}
+	return roleRoom
+}
+
 // decode turns a poll result into samples. Values that cannot be decoded
 // are counted by reason and skipped; duplicate series keep the first.
-func decode(d *Device, values map[string]snmp.Value) ([]sample, map[snmp.Reason]int) {
-	out := make([]sample, 0, len(d.specs))
+func decode(d *Device, specs []SignalSpec, values map[string]snmp.Value) ([]sample, map[snmp.Reason]int, pollStats) {
+	out := make([]sample, 0, len(specs))
 	var errs map[snmp.Reason]int
+	st := pollStats{}
 	fail := func(r snmp.Reason) {
+		if r == "" {
+			return
+		}
 		if errs == nil {
 			errs = map[snmp.Reason]int{}
 		}
 		errs[r]++
+	}
+	unread := func(s *SignalSpec) {
+		if st.unknown == nil {
+			st.unknown = map[string]int{}
+		}
+		st.unknown[unknownKey(s.Signal, roleOf(d, s))]++
+	}
+	miss := func(s *SignalSpec, oid string) {
+		st.missing++
+		unread(s)
+		if len(st.missingOIDs) < maxMissingNamed {
+			st.missingOIDs = append(st.missingOIDs, oid)
+		} else {
+			st.missingMore++
+		}
+	}
+	var leakFault, leakOK map[string]bool // sensor → cable fault / valid reading
+	bad := func(s *SignalSpec, why string, sensor string) {
+		if why == invalidFault || s.Signal == "leak_detected" {
+			if leakFault == nil {
+				leakFault = map[string]bool{}
+			}
+			leakFault[sensor] = true
+		}
+		if why == invalidFault {
+			why = invalidPlaceholder
+		}
+		if st.invalid == nil {
+			st.invalid = map[string]int{}
+		}
+		st.invalid[why]++
+		st.invalidN++
+		unread(s)
 	}
 	emit := func(s *SignalSpec, index string, v float64) {
 		def := signalDefs[s.Signal]
@@ -114,6 +223,16 @@ func decode(d *Device, values map[string]snmp.Value) ([]sample, map[snmp.Reason]
 			if l == "rack" && lv[i] == "" {
 				lv[i] = d.Rack
 			}
+			if l == "role" {
+				lv[i] = roleOf(d, s)
+			}
+		}
+		st.read++
+		if s.Signal == "leak_detected" {
+			if leakOK == nil {
+				leakOK = map[string]bool{}
+			}
+			leakOK[lv[0]] = true
 		}
 		for i := range out { // duplicate series: the first wins (few samples: no map)
 			if out[i].signal == s.Signal && equal(out[i].labels, lv) {
@@ -122,17 +241,33 @@ func decode(d *Device, values map[string]snmp.Value) ([]sample, map[snmp.Reason]
 		}
 		out = append(out, sample{signal: s.Signal, labels: lv, value: v})
 	}
+	// sensorOf is the sensor label a leak spec's row would get.
+	sensorOf := func(s *SignalSpec, index string) string {
+		if s.LabelOID != "" {
+			if nv, ok := values[s.LabelOID+"."+index]; ok && nv.String() != "" {
+				return nv.String()
+			}
+			return index
+		}
+		if s.IndexLabel == "sensor" && index != "" {
+			return index
+		}
+		return s.Labels["sensor"]
+	}
 	var rows map[string][]string // table → sorted OIDs under it
-	for i := range d.specs {
-		s := &d.specs[i]
+	for i := range specs {
+		s := &specs[i]
 		if s.OID != "" {
+			st.expected++
 			v, ok := values[s.OID]
 			if !ok {
-				continue // missing: counted as noSuchObject by the poller
+				miss(s, s.OID)
+				continue
 			}
-			x, reason, err := convert(s, v)
-			if err != nil {
-				fail(reason)
+			x, why, reason, _ := convert(s, v)
+			fail(reason)
+			if why != "" {
+				bad(s, why, sensorOf(s, ""))
 				continue
 			}
 			emit(s, "", x)
@@ -152,14 +287,61 @@ func decode(d *Device, values map[string]snmp.Value) ([]sample, map[snmp.Reason]
 			sort.Strings(oids)
 			rows[s.Table] = oids
 		}
+		alarmTable := s.Signal == "ups_alarm_active" && len(s.Map) == 0 && s.IndexLabel == "" && s.LabelOID == ""
+		limit := -1 // rows_from: number of valid rows, -1 unknown
+		if s.RowsFrom != "" {
+			if nv, ok := values[s.RowsFrom]; ok {
+				if n, err := nv.Float(); err == nil && n >= 0 && n <= 1e6 {
+					limit = int(n)
+				}
+			}
+		}
+		switch {
+		case alarmTable:
+			if limit == 0 { // upsAlarmsPresent 0: stale rows are not alarms
+				continue
+			}
+			st.expected += len(oids)
+		case limit >= 0:
+			st.expected += limit
+			present := map[string]bool{}
+			for _, o := range oids {
+				present[o[len(s.Table)+1:]] = true
+			}
+			for n := 1; n <= limit; n++ {
+				if idx := strconv.Itoa(n); !present[idx] {
+					miss(s, s.Table+"."+idx)
+				}
+			}
+		case len(oids) == 0:
+			st.expected++
+			miss(s, s.Table)
+			continue
+		default:
+			st.expected += len(oids)
+		}
 		for _, o := range oids {
 			index := o[len(s.Table)+1:]
+			if limit >= 0 && !alarmTable {
+				first := index
+				if k := strings.IndexByte(index, '.'); k >= 0 {
+					first = index[:k]
+				}
+				if n, err := strconv.Atoi(first); err != nil || n < 1 || n > limit {
+					continue // a line the device does not have (e.g. phases 2 and 3 of a single-phase UPS)
+				}
+			}
 			v := values[o]
-			if s.Signal == "ups_alarm_active" && len(s.Map) == 0 && s.IndexLabel == "" && s.LabelOID == "" {
+			if alarmTable {
 				// alarm table: the row's value is the alarm's OID
 				id, err := v.OID()
 				if err != nil {
 					fail(snmp.ReasonWrongType)
+					bad(s, invalidWrongType, "")
+					continue
+				}
+				if id == "0.0" || strings.HasSuffix(id, ".0") || id == "0" {
+					bad(s, invalidPlaceholder, "") // zeroDotZero: no alarm named
 					continue
 				}
 				name := s.AlarmNames[id]
@@ -171,15 +353,37 @@ func decode(d *Device, values map[string]snmp.Value) ([]sample, map[snmp.Reason]
 				emit(&s2, index, 1)
 				continue
 			}
-			x, reason, err := convert(s, v)
-			if err != nil {
-				fail(reason)
+			x, why, reason, _ := convert(s, v)
+			fail(reason)
+			if why != "" {
+				bad(s, why, sensorOf(s, index))
 				continue
 			}
 			emit(s, index, x)
 		}
 	}
-	return out, errs
+	// leak state: leak / no leak / cable fault (a faulty or disconnected
+	// rope is never "no leak" and never disappears).
+	if leakFault != nil || leakOK != nil {
+		fs := &SignalSpec{Signal: "leak_cable_fault"}
+		names := make([]string, 0, len(leakFault)+len(leakOK))
+		for n := range leakFault {
+			names = append(names, n)
+		}
+		for n := range leakOK {
+			if !leakFault[n] {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fs.Labels = map[string]string{"sensor": n}
+			st.read-- // derived, not a signal of the profile
+			emit(fs, "", b2f(leakFault[n]))
+		}
+	}
+	sort.Strings(st.missingOIDs)
+	return out, errs, st
 }
 
 func equal(a, b []string) bool {

@@ -36,7 +36,7 @@ func FuzzProfile(f *testing.F) {
 		}
 		d := &Device{Name: "d", specs: p.Signals}
 		_ = request(d.specs)
-		decode(d, map[string]snmp.Value{"1.3.6.1": {Type: gosnmp.Integer, V: 1}})
+		decode(d, d.specs, map[string]snmp.Value{"1.3.6.1": {Type: gosnmp.Integer, V: 1}})
 	})
 }
 
@@ -75,7 +75,10 @@ func FuzzDecodeValue(f *testing.F) {
 			v = nil
 		}
 		val := snmp.Value{Type: gosnmp.Asn1BER(typ), V: v}
-		samples, _ := decode(d, map[string]snmp.Value{"1.1.0": val, "1.2." + string(raw): val, "1.2.1": val})
+		samples, _, st := decode(d, d.specs, map[string]snmp.Value{"1.1.0": val, "1.2." + string(raw): val, "1.2.1": val})
+		if st.read+st.missing+st.invalidN != st.expected {
+			t.Fatalf("three answers do not add up: %+v", st)
+		}
 		for _, s := range samples {
 			if len(s.labels) != len(signalDefs[s.signal].labels) {
 				t.Fatalf("labels %v for %s", s.labels, s.signal)

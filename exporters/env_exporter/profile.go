@@ -26,7 +26,46 @@ type Profile struct {
 	Kind        string       `yaml:"kind"` // ups, sensor, cooling, generator, feed, pdu, mixed
 	References  []string     `yaml:"references,omitempty"`
 	Signals     []SignalSpec `yaml:"signals"`
-	file        string
+	// Match selects this profile for devices with profile: auto.
+	Match Match `yaml:"match,omitempty"`
+	// Identity names the OIDs of vendor, model, firmware and serial
+	// (env_device_info).
+	Identity Identity `yaml:"identity,omitempty"`
+	file     string
+}
+
+// Match: sysObjectID prefixes of the devices this profile reads, and probe
+// OIDs (a GET that answers means the device speaks the MIB) as fallback
+// when no profile claims the device's sysObjectID.
+type Match struct {
+	SysObjectID []string `yaml:"sysobjectid,omitempty"`
+	Probe       []string `yaml:"probe,omitempty"`
+}
+
+// Identity: a static vendor name and/or the scalar OIDs of the identity.
+type Identity struct {
+	Vendor      string `yaml:"vendor,omitempty"`
+	VendorOID   string `yaml:"vendor_oid,omitempty"`
+	ModelOID    string `yaml:"model_oid,omitempty"`
+	FirmwareOID string `yaml:"firmware_oid,omitempty"`
+	SerialOID   string `yaml:"serial_oid,omitempty"`
+}
+
+// oids returns the identity OIDs that are set.
+func (id *Identity) oids() []string {
+	var out []string
+	for _, o := range []string{id.VendorOID, id.ModelOID, id.FirmwareOID, id.SerialOID} {
+		if o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Range is a physical range of valid values (after scale and offset).
+type Range struct {
+	Min *float64 `yaml:"min"`
+	Max *float64 `yaml:"max"`
 }
 
 // SignalSpec reads one signal from a scalar OID or a table column.
@@ -56,6 +95,24 @@ type SignalSpec struct {
 	// OIDs (RFC 1628 upsAlarmTable): OID → alarm name; unnamed OIDs use the
 	// last arc ("alarm_N").
 	AlarmNames map[string]string `yaml:"alarm_names,omitempty"`
+	// Valid overrides the signal's built-in physical range; values outside
+	// it are invalid (out_of_range), not data.
+	Valid *Range `yaml:"valid,omitempty"`
+	// Placeholders are raw values (as text) that mean "no value" on this
+	// device, e.g. "-1" of a disconnected APC probe; besides the built-in
+	// 2147483647, -2147483647, -2147483648 and 4294967295.
+	Placeholders []string `yaml:"placeholders,omitempty"`
+	// FaultValues (leak_detected only) are raw values meaning a cable fault:
+	// the leak state is unknown, env_leak_cable_fault is 1.
+	FaultValues []string `yaml:"fault_values,omitempty"`
+	// RowsFrom is a scalar OID holding the number of valid rows of the
+	// table (RFC 1628 upsInputNumLines / upsOutputNumLines): rows with an
+	// index above it are ignored, missing rows up to it are missing. For
+	// the alarm table (upsAlarmsPresent) 0 means no alarm at all.
+	RowsFrom string `yaml:"rows_from,omitempty"`
+
+	min, max float64 // effective range
+	ph       map[string]bool
 }
 
 var oidRE = regexp.MustCompile(`^[0-2](\.(0|[1-9][0-9]{0,9}))+$`)
@@ -141,6 +198,47 @@ func (s *SignalSpec) validate(path string, errf func(path, format string, args .
 			return errf(path+".map", "map value of %q must be a finite number, not %v", k, v)
 		}
 	}
+	s.min, s.max = def.min, def.max
+	if s.Valid != nil {
+		if s.Valid.Min != nil {
+			if !finite(*s.Valid.Min) {
+				return errf(path+".valid.min", "must be a finite number, not %v", *s.Valid.Min)
+			}
+			s.min = *s.Valid.Min
+		}
+		if s.Valid.Max != nil {
+			if !finite(*s.Valid.Max) {
+				return errf(path+".valid.max", "must be a finite number, not %v", *s.Valid.Max)
+			}
+			s.max = *s.Valid.Max
+		}
+		if s.min > s.max {
+			return errf(path+".valid", "min %v is above max %v", s.min, s.max)
+		}
+	}
+	s.ph = map[string]bool{}
+	for k := range builtinPlaceholders {
+		s.ph[k] = true
+	}
+	for _, p := range s.Placeholders {
+		s.ph[strings.TrimSpace(p)] = true
+	}
+	if len(s.FaultValues) > 0 && s.Signal != "leak_detected" {
+		return errf(path+".fault_values", "fault_values only applies to leak_detected")
+	}
+	if s.RowsFrom != "" {
+		if s.Table == "" {
+			return errf(path+".rows_from", "rows_from needs a table")
+		}
+		if s.RowsFrom, err = normOID(s.RowsFrom); err != nil {
+			return errf(path+".rows_from", "%v", err)
+		}
+	}
+	if r, ok := s.Labels["role"]; ok {
+		if _, known := roles[r]; !known {
+			return errf(path+".labels.role", "unknown role %q (roles: %s)", r, strings.Join(roleNames, ", "))
+		}
+	}
 	if len(s.AlarmNames) > 0 && s.Signal != "ups_alarm_active" {
 		return errf(path+".alarm_names", "alarm_names only applies to ups_alarm_active")
 	}
@@ -186,6 +284,28 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 	for i := range p.Signals {
 		if err := p.Signals[i].validate(fmt.Sprintf("signals[%d]", i), doc.Errorf); err != nil {
 			return nil, err
+		}
+	}
+	for i, o := range p.Match.SysObjectID {
+		if p.Match.SysObjectID[i], err = normOID(o); err != nil {
+			return nil, doc.Errorf(fmt.Sprintf("match.sysobjectid[%d]", i), "%v", err)
+		}
+	}
+	for i, o := range p.Match.Probe {
+		if p.Match.Probe[i], err = normOID(o); err != nil {
+			return nil, doc.Errorf(fmt.Sprintf("match.probe[%d]", i), "%v", err)
+		}
+	}
+	id := &p.Identity
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"vendor_oid", &id.VendorOID}, {"model_oid", &id.ModelOID}, {"firmware_oid", &id.FirmwareOID}, {"serial_oid", &id.SerialOID}} {
+		if *f.v == "" {
+			continue
+		}
+		if *f.v, err = normOID(*f.v); err != nil {
+			return nil, doc.Errorf("identity."+f.name, "%v", err)
 		}
 	}
 	p.file = file

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -139,6 +140,10 @@ type Request struct {
 	Get    []string // scalar instance OIDs, several per GET PDU
 	Walk   []string // subtrees (table columns), walked with GetBulk
 	Uptime bool     // also GET sysUpTime.0 into Result.Uptime
+	// Optional are GET OIDs (also listed in Get) whose absence is normal,
+	// e.g. identification probes: they are left out of Result.Missing and
+	// not counted as noSuchObject.
+	Optional []string
 }
 
 // Target is one device.
@@ -188,6 +193,12 @@ type Options struct {
 	Buckets     []float64
 	Logger      *slog.Logger
 	OnPoll      func(*Result) // after each poll, in the device's goroutine
+	// NextRequest, if set, is called after OnPoll; when it returns true the
+	// target's following polls ask for the returned request instead (e.g.
+	// the device was identified from its sysObjectID and its profile's
+	// OIDs are now known). The configured Target is unchanged: SetTargets
+	// with the same target keeps the loop and the switched request.
+	NextRequest func(*Result) (Request, bool)
 }
 
 // Poller polls targets in the background. It is a prometheus.Collector.
@@ -394,6 +405,9 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 		}
 		r := p.pollOnce(c)
 		<-sem
+		if len(c.t.Request.Optional) > 0 && len(r.Missing) > 0 {
+			r.Missing = slices.DeleteFunc(r.Missing, func(o string) bool { return slices.Contains(c.t.Request.Optional, o) })
+		}
 		last = r.Reason
 		if r.Reason == ReasonAuth || r.Reason == ReasonOther || r.Reason == ReasonDeadline {
 			// Start again from discovery / a fresh socket next time.
@@ -405,6 +419,11 @@ func (p *Poller) loop(ctx context.Context, d *device) {
 		p.record(d, r)
 		if p.opts.OnPoll != nil {
 			p.opts.OnPoll(r)
+		}
+		if p.opts.NextRequest != nil {
+			if req, ok := p.opts.NextRequest(r); ok {
+				c.setRequest(req)
+			}
 		}
 		select {
 		case <-tick.C:
@@ -462,6 +481,17 @@ type conns struct {
 	aborted bool
 	g       *gosnmp.GoSNMP
 	fast    *fastGet
+}
+
+// setRequest switches the OIDs of the following polls; the lean GET
+// client is re-encoded for them at the next poll.
+func (c *conns) setRequest(req Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t.Request = req
+	c.oids = dotted(req)
+	c.fast.close()
+	c.fast = nil
 }
 
 func (c *conns) close() {
