@@ -221,6 +221,9 @@ func (s *service) build(cfg *Config, l *Line, key string, now time.Time) *lineRu
 		sig := &signal{kind: kind, target: target, line: ln, problem: s.m.problem, labels: sl, fresh: fresh,
 			tracker: s.signals.Tracker(rule, cal, sl...)}
 		sig.tracker.RecordTransitions(now)
+		// A tracker kept by a reload or restored from the state file
+		// (--state.file) starts the line from its state, not from unknown.
+		sig.cur = sig.tracker.State()
 		ln.signals = append(ln.signals, sig)
 		lr.labels = append(lr.labels, sl)
 		return sig
