@@ -397,7 +397,13 @@ func (p *promInstance) groupsEvaluated(since time.Time, names ...string) bool {
 // flags, and waits until it is ready. It is killed at the end of the test.
 func startPrometheus(t *testing.T, targets map[string]string, am string) *promInstance {
 	t.Helper()
-	prom := testutil.Need(t, "prometheus")
+	return startPrometheusBin(t, testutil.Need(t, "prometheus"), targets, am)
+}
+
+// startPrometheusBin is startPrometheus with the prometheus binary given
+// (Prometheus 3.x: testutil.Prom3).
+func startPrometheusBin(t *testing.T, prom string, targets map[string]string, am string) *promInstance {
+	t.Helper()
 	dir := t.TempDir()
 	writePrometheusConfig(t, dir, targets, am)
 	port := testutil.FreePort(t)
@@ -457,7 +463,23 @@ func TestEndToEndPrometheus(t *testing.T) {
 		t.Skip("end-to-end test (≈ 60 s) skipped in -short mode")
 	}
 	t.Parallel()
-	testutil.Need(t, "prometheus")
+	endToEnd(t, testutil.Need(t, "prometheus"))
+}
+
+// TestEndToEndPrometheus3 is TestEndToEndPrometheus on Prometheus 3.x
+// (scripts/prom3.sh) with the same shipped config, flags and rules: the same
+// alerts, labels and latency promises (issue 17, item 9). Not parallel: it
+// runs before the parallel tests, so the two Prometheus never compete for the
+// two cores while latencies are measured.
+func TestEndToEndPrometheus3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test (≈ 60 s) skipped in -short mode")
+	}
+	prom, _ := testutil.Prom3(t)
+	endToEnd(t, prom)
+}
+
+func endToEnd(t *testing.T, prom string) {
 	testStart := time.Now()
 	st := &exporterState{start: time.Now(), lineUp: true, websiteUp: true, scrapes: map[string]int{}}
 	targets := map[string]string{}
@@ -469,7 +491,7 @@ func TestEndToEndPrometheus(t *testing.T) {
 	am := newAMSink()
 	amAddr := listen(t, am)
 
-	p := startPrometheus(t, targets, amAddr)
+	p := startPrometheusBin(t, prom, targets, amAddr)
 	waitFor, activeAlerts := p.waitFor, p.activeAlerts
 	// Ready, every target scraped at least twice, rules evaluating (Watchdog
 	// reached the Alertmanager sink), nothing of ours active.
