@@ -192,6 +192,9 @@ func (c *Client) apiError(status int, st, errorType, msg string) error {
 // fetch POSTs form to path and returns the body and HTTP status.
 func (c *Client) fetch(ctx context.Context, path string, form url.Values) ([]byte, int, error) {
 	if err := c.acquire(ctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) { // the slots are held by queries Prometheus is slow to answer
+			return nil, 0, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within the time limit (this query waited for one of the %d request slots)", c.redactedBase(), cap(c.sem))
+		}
 		return nil, 0, report.Errorf(report.ErrUnavailable, "query to Prometheus at %s cancelled while waiting for a request slot: %v", c.redactedBase(), err)
 	}
 	defer c.release()
