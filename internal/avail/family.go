@@ -55,6 +55,8 @@ type entry struct {
 	labels  []*dto.LabelPair // built once: scrapes of 10 000 targets stay cheap
 	t       *Tracker
 	started float64 // NS_start_time_seconds
+	// continued: the counters continued from a state file (RestoreState).
+	continued bool
 }
 
 // NewFamily creates an empty family.
@@ -159,6 +161,7 @@ func (f *Family) Tracker(rule Rule, cal Calendar, values ...string) *Tracker {
 		}
 		if f.restoreCont {
 			e.started = p.saved.StartTime // the same lifetime: no reset
+			e.continued = true
 			return t
 		}
 	}
@@ -182,6 +185,17 @@ func (f *Family) Get(values ...string) *Tracker {
 		return e.t
 	}
 	return nil
+}
+
+// Continued reports whether the tracker for the label values exists and
+// its counters continued from a state file (the same lifetime as before
+// the restart): an exporter's other counters of that entity must continue
+// too (internal/exporter CounterSet).
+func (f *Family) Continued(values ...string) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	e, ok := f.trackers[key(values)]
+	return ok && e.continued
 }
 
 // Retain drops every tracker whose label values are not in keep (targets

@@ -128,13 +128,13 @@ func (a *App) Run(parent context.Context, args []string) int {
 	// creates the trackers; the file is rewritten as not clean at once, so
 	// only the clean stop below can let counters continue.
 	var state *stateStore
-	fams := reg.availFamilies()
-	if *stateFlags.File != "" && len(fams) > 0 {
+	fams := reg.persisted()
+	if *stateFlags.File != "" && len(fams.fams) > 0 {
 		state = newStateStore(*stateFlags.File, a.Name, logger)
 		saved := state.load()
 		state.restore(saved, fams)
 		defer func() {
-			for _, f := range fams {
+			for _, f := range fams.fams {
 				f.EndRestore() // when Apply failed
 			}
 		}()

@@ -33,6 +33,7 @@ type registry struct {
 	// families are the availability families registered, whose state is
 	// kept across restarts (state.go).
 	families []*avail.Family
+	sets     []*CounterSet
 
 	// lastSize is the size of the last text body: the next render's buffer
 	// is allocated at once with 1/8 headroom instead of doubling from
@@ -53,6 +54,11 @@ func (r *registry) Register(c prometheus.Collector) error {
 	if f, ok := c.(*avail.Family); ok {
 		r.mu.Lock()
 		r.families = append(r.families, f)
+		r.mu.Unlock()
+	}
+	if cs, ok := c.(*CounterSet); ok {
+		r.mu.Lock()
+		r.sets = append(r.sets, cs)
 		r.mu.Unlock()
 	}
 	if t, ok := c.(constmetric.Texter); ok {
@@ -107,11 +113,12 @@ func (r *registry) Unregister(c prometheus.Collector) bool {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// availFamilies returns the registered availability families.
-func (r *registry) availFamilies() []*avail.Family {
+// persisted returns the registered availability families and counter
+// sets: what the state file keeps.
+func (r *registry) persisted() persisted {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]*avail.Family(nil), r.families...)
+	return persisted{fams: append([]*avail.Family(nil), r.families...), sets: append([]*CounterSet(nil), r.sets...)}
 }
 
 // handler serves /metrics.

@@ -47,6 +47,16 @@ type stateFile struct {
 	SavedAt  time.Time           `json:"saved_at"`
 	Clean    bool                `json:"clean_stop"` // written by a clean stop: the counters may continue
 	Families []avail.SavedFamily `json:"families"`
+	// CounterSets: other per-entity counters (persist.go), only continued
+	// from a clean stop.
+	CounterSets []SavedCounterSet `json:"counter_sets,omitempty"`
+}
+
+// persisted is what the state file keeps: the availability families and
+// the counter sets registered on the frame's registry.
+type persisted struct {
+	fams []*avail.Family
+	sets []*CounterSet
 }
 
 // StateFlags are the state persistence flags.
@@ -136,12 +146,21 @@ func truncate(s string, n int) string {
 
 // restore installs the saved state into the families (before the first
 // Apply).
-func (s *stateStore) restore(sf *stateFile, fams []*avail.Family) {
+func (s *stateStore) restore(sf *stateFile, p persisted) {
 	if sf == nil {
 		return
 	}
+	for _, cs := range p.sets {
+		for _, sv := range sf.CounterSets {
+			if sv.Family == cs.fam.Opts().Namespace {
+				if n := cs.restore(sv, sf.Clean); n > 0 {
+					s.logger.Warn("state file: invalid counter series ignored", "file", s.path, "family", sv.Family, "invalid", n)
+				}
+			}
+		}
+	}
 	by := map[string]*avail.Family{}
-	for _, f := range fams {
+	for _, f := range p.fams {
 		by[f.Opts().Namespace] = f
 	}
 	now := s.now()
@@ -168,8 +187,13 @@ func (s *stateStore) restore(sf *stateFile, fams []*avail.Family) {
 
 // endRestore drops saved trackers the configuration no longer has and logs
 // what was restored.
-func (s *stateStore) endRestore(sf *stateFile, fams []*avail.Family) {
-	for _, f := range fams {
+func (s *stateStore) endRestore(sf *stateFile, p persisted) {
+	for _, cs := range p.sets {
+		if kept, dropped := cs.endRestore(); sf != nil && kept+dropped > 0 {
+			s.logger.Info("counters restored", "family", cs.fam.Opts().Namespace, "series", kept, "dropped", dropped)
+		}
+	}
+	for _, f := range p.fams {
 		st := f.EndRestore()
 		if sf == nil || st.Restored+st.Dropped == 0 {
 			continue
@@ -188,12 +212,15 @@ func (s *stateStore) endRestore(sf *stateFile, fams []*avail.Family) {
 
 // save writes the families atomically (temp file, fsync, rename, fsync of
 // the directory).
-func (s *stateStore) save(fams []*avail.Family, clean bool) error {
+func (s *stateStore) save(p persisted, clean bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sf := stateFile{Format: stateFormat, Version: stateVersion, Exporter: s.name, SavedAt: s.now().Round(0), Clean: clean}
-	for _, f := range fams {
+	for _, f := range p.fams {
 		sf.Families = append(sf.Families, f.SaveState())
+	}
+	for _, cs := range p.sets {
+		sf.CounterSets = append(sf.CounterSets, cs.save())
 	}
 	b, err := json.Marshal(&sf)
 	if err != nil {
@@ -238,7 +265,7 @@ func (s *stateStore) save(fams []*avail.Family, clean bool) error {
 }
 
 // saveLoop saves every interval until stop is closed.
-func (s *stateStore) saveLoop(fams []*avail.Family, every time.Duration, stop <-chan struct{}, done chan<- struct{}) {
+func (s *stateStore) saveLoop(fams persisted, every time.Duration, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	if every <= 0 {
 		<-stop

@@ -274,9 +274,9 @@ func TestHostile_StateFile(t *testing.T) {
 			st := newStateStore(path, "fake_exporter", logger)
 			f := avail.NewFamily(avail.FamilyOpts{Namespace: "fake", Labels: []string{"name"}})
 			sf := st.load()
-			st.restore(sf, []*avail.Family{f})
+			st.restore(sf, persisted{fams: []*avail.Family{f}})
 			tr := f.Tracker(avail.Rule{}, nil, "a")
-			st.endRestore(sf, []*avail.Family{f})
+			st.endRestore(sf, persisted{fams: []*avail.Family{f}})
 			if !strings.Contains(logs.String(), tc.log) {
 				t.Errorf("log does not say %q:\n%s", tc.log, logs.String())
 			}
@@ -288,7 +288,7 @@ func TestHostile_StateFile(t *testing.T) {
 			} else if s.ObservedSeconds != 0 {
 				t.Errorf("counters restored from a bad file: %+v", s)
 			}
-			err := st.save([]*avail.Family{f}, true)
+			err := st.save(persisted{fams: []*avail.Family{f}}, true)
 			if tc.dir {
 				if err == nil {
 					t.Error("saving over a directory succeeded")
@@ -338,7 +338,7 @@ func TestStateSaveUnwritable(t *testing.T) {
 	st := newStateStore(filepath.Join(t.TempDir(), "missing", "state.json"), "fake_exporter", slog.New(slog.DiscardHandler))
 	f := avail.NewFamily(avail.FamilyOpts{Namespace: "fake", Labels: []string{"name"}})
 	f.Tracker(avail.Rule{}, nil, "a")
-	if err := st.save([]*avail.Family{f}, true); err == nil {
+	if err := st.save(persisted{fams: []*avail.Family{f}}, true); err == nil {
 		t.Error("save into a missing directory succeeded")
 	}
 }
