@@ -36,6 +36,9 @@ func request(specs []SignalSpec) snmp.Request {
 		if s.RowsFrom != "" {
 			rowsFrom = append(rowsFrom, s.RowsFrom)
 		}
+		if s.Fallback && s.OID != "" {
+			rowsFrom = append(rowsFrom, s.OID) // a fallback's absence is normal too
+		}
 		for _, w := range []string{s.Table, s.LabelOID} {
 			if w != "" && !seenW[w] {
 				seenW[w] = true
@@ -43,12 +46,13 @@ func request(specs []SignalSpec) snmp.Request {
 			}
 		}
 	}
-	// a card without upsInputNumLines is read without the bound: its
+	// a card without upsInputNumLines is read without the bound, and a
+	// fallback OID is only needed when the primary one is missing: their
 	// absence is not an error
 	for _, o := range rowsFrom {
 		scalar := false
 		for _, s := range specs {
-			scalar = scalar || s.OID == o
+			scalar = scalar || s.OID == o && !s.Fallback
 		}
 		if !scalar && !slices.Contains(req.Optional, o) {
 			req.Optional = append(req.Optional, o)
@@ -159,7 +163,51 @@ func roleOf(d *Device, s *SignalSpec) string {
 
 // decode turns a poll result into samples. Values that cannot be decoded
 // are counted by reason and skipped; duplicate series keep the first.
+// Fallback specs of a signal replace its other specs when those read
+// nothing and the fallback reads something.
 func decode(d *Device, specs []SignalSpec, values map[string]snmp.Value) ([]sample, map[snmp.Reason]int, pollStats) {
+	var fbSignals []string
+	for i := range specs {
+		if specs[i].Fallback && !slices.Contains(fbSignals, specs[i].Signal) {
+			fbSignals = append(fbSignals, specs[i].Signal)
+		}
+	}
+	if len(fbSignals) == 0 {
+		return decodeSpecs(d, specs, values)
+	}
+	use := make([]SignalSpec, 0, len(specs))
+	for _, s := range specs {
+		if !s.Fallback {
+			use = append(use, s)
+		}
+	}
+	out, errs, st := decodeSpecs(d, use, values)
+	changed := false
+	for _, sig := range fbSignals {
+		if slices.ContainsFunc(out, func(sm sample) bool { return sm.signal == sig }) {
+			continue // the primary specs deliver
+		}
+		var fb []SignalSpec
+		for _, s := range specs {
+			if s.Fallback && s.Signal == sig {
+				s.Fallback = false
+				fb = append(fb, s)
+			}
+		}
+		if o2, _, _ := decodeSpecs(d, fb, values); !slices.ContainsFunc(o2, func(sm sample) bool { return sm.signal == sig }) {
+			continue // neither: the primary specs stay expected (and missing)
+		}
+		use = slices.DeleteFunc(use, func(s SignalSpec) bool { return s.Signal == sig })
+		use = append(use, fb...)
+		changed = true
+	}
+	if changed {
+		return decodeSpecs(d, use, values)
+	}
+	return out, errs, st
+}
+
+func decodeSpecs(d *Device, specs []SignalSpec, values map[string]snmp.Value) ([]sample, map[snmp.Reason]int, pollStats) {
 	out := make([]sample, 0, len(specs))
 	var errs map[snmp.Reason]int
 	st := pollStats{}

@@ -95,9 +95,33 @@ func TestDemoAgainstSnmpsim(t *testing.T) {
 		{"env_condition_ok", lbl("room", "room-a", "device", "", "condition", "feed_lost"), 1},
 		{"env_condition_ok", lbl("room", "room-b", "device", "", "condition", "cooling_redundancy_lost"), 1},
 		{"env_condition_ok", lbl("device", "th-a-row2", "condition", "temperature_out_of_band"), 1},
+		// issue 21: ups-net has no profile (auto): its APC sysObjectID selects apc-ups
+		{"env_device_info", lbl("device", "ups-net", "profile", "apc-ups", "vendor", "APC", "model", "Smart-UPS SRT 6000"), 1},
+		{"env_redundancy_known", lbl("room", "room-a", "redundancy", "ups"), 1},
+		{"env_redundancy_known", lbl("room", "room-a", "redundancy", "cooling"), 1},
+		{"env_device_signals", lbl("device", "ups-a1", "state", "missing"), 0},
+		{"env_temperature_celsius", lbl("device", "crac-a1", "role", "supply"), 18.5},
 	} {
 		if got := f.val(c.name, c.l); math.Abs(got-c.want) > 1e-9 || math.IsNaN(got) {
 			t.Errorf("%s%v = %v, want %v", c.name, c.l, got, c.want)
+		}
+	}
+	// issue 21: the CRAC supply-air sensors (18.5 °C) are role supply; every
+	// judged sensor (room, inlet, cold_aisle) of the demo is inside 21–27 °C,
+	// so no EnvTemperatureOutOfBand is pending, and no CRAC device has a
+	// temperature_out_of_band condition
+	for _, m := range f["env_temperature_celsius"].GetMetric() {
+		l := map[string]string{}
+		for _, p := range m.GetLabel() {
+			l[p.GetName()] = p.GetValue()
+		}
+		if judged := roles[l["role"]]; judged && (m.GetGauge().GetValue() < 21 || m.GetGauge().GetValue() > 27) {
+			t.Errorf("demo sensor %v at %v °C is out of band", l, m.GetGauge().GetValue())
+		}
+	}
+	for _, crac := range []string{"crac-a1", "crac-a2", "crac-b1", "crac-b2"} {
+		if present(f, "env_condition_ok", lbl("device", crac, "condition", "temperature_out_of_band")) {
+			t.Errorf("%s (supply air only) has a temperature_out_of_band condition", crac)
 		}
 	}
 	for _, reason := range []string{"wrongType", "decode", "noSuchObject", "auth", "timeout"} {

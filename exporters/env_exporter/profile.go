@@ -110,6 +110,11 @@ type SignalSpec struct {
 	// index above it are ignored, missing rows up to it are missing. For
 	// the alarm table (upsAlarmsPresent) 0 means no alarm at all.
 	RowsFrom string `yaml:"rows_from,omitempty"`
+	// Fallback marks a spec read only when the profile's other specs of
+	// the same signal deliver nothing on this device (e.g. RFC 1628 OIDs
+	// behind a vendor MIB that a card does not serve); then it replaces
+	// them, in the samples and in the signal accounting.
+	Fallback bool `yaml:"fallback,omitempty"`
 
 	min, max float64 // effective range
 	ph       map[string]bool
