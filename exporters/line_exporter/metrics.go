@@ -3,6 +3,9 @@ package main
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/exporter"
 )
 
 var lineLabels = []string{"line", "kind", "provider", "site"}
@@ -27,12 +30,16 @@ type metrics struct {
 
 	capacity *prometheus.GaugeVec
 	problem  *prometheus.GaugeVec
+
+	// persist keeps the counters of counters() across restarts with the
+	// line family (--state.file): they reset only with line_start_time_seconds.
+	persist *exporter.CounterSet
 }
 
 // rttBuckets are the classic buckets of line_icmp_rtt_seconds (0.25 ms … 2 s).
 var rttBuckets = []float64{.00025, .0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2}
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, lines *avail.Family) *metrics {
 	t := withLabels("target")
 	i := withLabels("interface")
 	p := withLabels("peer")
@@ -57,8 +64,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		capacity:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_capacity_bytes_per_second", Help: "Contracted capacity of the line in bytes/s (the contract's bit/s ÷ 8; Prometheus base unit)."}, lineLabels),
 		problem:        prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "line_signal_problem", Help: "1 with the reason a signal is not up (down or unknown): timeout, unreachable, interface not found, router not answering, …"}, withLabels("signal", "target", "reason")),
 	}
-	reg.MustRegister(m.probes, m.replies, m.rtt, m.loss, m.jitter, m.ifOperUp, m.ifSpeed, m.ifUtil, m.ifRx, m.ifTx,
-		m.ifErrors, m.ifDiscards, m.bgpState, m.bgpEstablished, m.bgpEstSeconds, m.bgpTransitions, m.capacity, m.problem)
+	cs := m.counters()
+	names := []string{"line_icmp_probes_total", "line_icmp_replies_total", "line_icmp_rtt_seconds", "line_interface_receive_bytes_total",
+		"line_interface_transmit_bytes_total", "line_interface_errors_total", "line_interface_discards_total", "line_bgp_established_transitions_total"}
+	collectors := make([]prometheus.Collector, len(cs))
+	for i, c := range cs {
+		collectors[i] = c
+	}
+	m.persist = exporter.NewCounterSet(lines, names, collectors...)
+	reg.MustRegister(m.persist, m.loss, m.jitter, m.ifOperUp, m.ifSpeed, m.ifUtil,
+		m.bgpState, m.bgpEstablished, m.bgpEstSeconds, m.capacity, m.problem)
 	return m
 }
 
@@ -69,6 +84,7 @@ func (m *metrics) forget(line string) {
 	for _, v := range m.counters() {
 		v.DeletePartialMatch(l)
 	}
+	m.persist.DeletePartialMatch(l)
 }
 
 // forgetGauges deletes the gauges of a line (its new run sets them again).
@@ -127,6 +143,7 @@ func (m *metrics) retainCounters(lv []string, keep map[string]bool) {
 		}
 		for _, ls := range stale {
 			v.Delete(ls)
+			m.persist.Delete(ls)
 		}
 	}
 }

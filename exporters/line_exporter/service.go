@@ -47,11 +47,11 @@ type lineRun struct {
 func newService(logger *slog.Logger, reg prometheus.Registerer, io icmp.Options) (*service, error) {
 	s := &service{
 		log:     logger,
-		m:       newMetrics(reg),
 		lines:   avail.NewFamily(avail.FamilyOpts{Namespace: "line", Labels: lineLabels, What: "line"}),
 		signals: avail.NewFamily(avail.FamilyOpts{Namespace: "line_signal", Labels: withLabels("signal", "target"), What: "signal of a line"}),
 		running: map[string]*lineRun{},
 	}
+	s.m = newMetrics(reg, s.lines)
 	s.pingers = newPingers(io)
 	s.poller = snmp.New(snmp.Options{Namespace: "line", Labels: []string{"site", "device"}, Logger: logger, OnPoll: s.onPoll})
 	reg.MustRegister(s.lines, s.signals, s.poller)

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,9 +26,8 @@ type binExporter struct {
 	stderr *bytes.Buffer
 }
 
-func startBin(t *testing.T, bin string, args ...string) *binExporter {
+func startBin(t *testing.T, bin string, port int, args ...string) *binExporter {
 	t.Helper()
-	port := testutil.FreePort(t)
 	e := &binExporter{URL: fmt.Sprintf("http://127.0.0.1:%d", port), stderr: &bytes.Buffer{}}
 	e.cmd = exec.Command(bin, append([]string{fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port)}, args...)...)
 	e.cmd.Stderr = e.stderr
@@ -73,7 +75,7 @@ func lineVals(t *testing.T, url, line string) map[string]float64 {
 	f := scrape(t, url)
 	out := map[string]float64{}
 	for _, n := range []string{"up", "unknown", "observed_seconds_total", "down_seconds_total", "unknown_seconds_total",
-		"state_changes_total", "last_change_timestamp_seconds", "start_time_seconds"} {
+		"state_changes_total", "last_change_timestamp_seconds", "start_time_seconds", "icmp_probes_total", "icmp_replies_total", "icmp_rtt_seconds"} {
 		out[n] = f.get("line_"+n, "line", line)
 	}
 	return out
@@ -116,25 +118,36 @@ func TestDefect17_10_BinaryRestartDuringOutage(t *testing.T) {
 	}
 	args := []string{"--config.file=" + cfg, "--icmp.netns=" + ns, "--state.file=" + state, "--log.level=info"}
 
-	a := startBin(t, bin, args...)
+	port := testutil.FreePort(t)
+	prom := startPrometheus(t, fmt.Sprintf("127.0.0.1:%d", port))
+	a := startBin(t, bin, port, args...)
 	waitFor(t, 10*time.Second, "l1 up", func() bool { return lineVals(t, a.URL, "l1")["up"] == 1 })
 	time.Sleep(time.Second)
 	cutAt := time.Now()
 	ipc("-n", ns, "link", "set", "lo", "down")
 	waitFor(t, 10*time.Second, "l1 down", func() bool { return lineVals(t, a.URL, "l1")["up"] == 0 })
-	time.Sleep(time.Second)
+	waitFor(t, 20*time.Second, "Prometheus scraped the outage", func() bool {
+		return promValue(t, prom, `min_over_time(line_up{line="l1"}[3s])`) == 0
+	})
 	before := lineVals(t, a.URL, "l1")
 	a.term(t)
 	stoppedAt := time.Now()
 
 	time.Sleep(1500 * time.Millisecond) // not running
-	b := startBin(t, bin, args...)
+	b := startBin(t, bin, port, args...)
 	after := lineVals(t, b.URL, "l1")
 	upToScrape := time.Since(stoppedAt).Seconds()
 	t.Logf("before SIGTERM: %v\nafter restart: %v", before, after)
 	for _, n := range []string{"start_time_seconds", "state_changes_total", "last_change_timestamp_seconds"} {
 		if after[n] != before[n] {
 			t.Errorf("%s %v after the restart, %v before", n, after[n], before[n])
+		}
+	}
+	// The line's other counters continue with it (the report reads them on
+	// the basis that they reset only with line_start_time_seconds).
+	for _, n := range []string{"icmp_probes_total", "icmp_replies_total", "icmp_rtt_seconds"} {
+		if after[n] < before[n] || before[n] < 5 {
+			t.Errorf("%s %v after the restart, %v before: want continued", n, after[n], before[n])
 		}
 	}
 	if after["up"] != 0 || after["unknown"] != 0 {
@@ -153,6 +166,26 @@ func TestDefect17_10_BinaryRestartDuringOutage(t *testing.T) {
 	ipc("-n", ns, "link", "set", "lo", "up")
 	waitFor(t, 10*time.Second, "l1 up again", func() bool { return lineVals(t, b.URL, "l1")["up"] == 1 })
 	final := lineVals(t, b.URL, "l1")
+	waitFor(t, 20*time.Second, "Prometheus scraped the recovery", func() bool {
+		return promValue(t, prom, `max_over_time(line_up{line="l1"}[2s])`) == 1
+	})
+	// A real Prometheus sees one lifetime: no reset of any counter of the
+	// line, no change of its start time, across the restart.
+	for _, q := range []string{
+		`changes(line_start_time_seconds{line="l1"}[5m])`,
+		`resets(line_observed_seconds_total{line="l1"}[5m])`, `resets(line_down_seconds_total{line="l1"}[5m])`,
+		`resets(line_unknown_seconds_total{line="l1"}[5m])`, `resets(line_state_changes_total{line="l1"}[5m])`,
+		`resets(line_signal_observed_seconds_total{line="l1"}[5m])`, `resets(line_icmp_probes_total{line="l1"}[5m])`,
+		`resets(line_icmp_replies_total{line="l1"}[5m])`, `resets(line_icmp_rtt_seconds_count{line="l1"}[5m])`,
+		`resets(line_icmp_rtt_seconds_bucket{line="l1",le="+Inf"}[5m])`,
+	} {
+		if v := promValue(t, prom, q); v != 0 {
+			t.Errorf("Prometheus: %s = %v, want 0", q, v)
+		}
+	}
+	if n := promValue(t, prom, `count_over_time(line_up{line="l1"}[5m])`); n < 4 {
+		t.Errorf("Prometheus has %v samples of line_up: too few to tell", n)
+	}
 	b.term(t)
 	t.Logf("after recovery: %v", final)
 	if final["state_changes_total"] != before["state_changes_total"]+1 {
@@ -166,4 +199,64 @@ func TestDefect17_10_BinaryRestartDuringOutage(t *testing.T) {
 	if !strings.Contains(b.stderr.String(), "state restored") {
 		t.Errorf("no restore logged:\n%s", b.stderr)
 	}
+}
+
+// startPrometheus runs the Debian Prometheus scraping target every 500 ms.
+func startPrometheus(t *testing.T, target string) string {
+	t.Helper()
+	prom := testutil.Need(t, "prometheus")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("global: {scrape_interval: 500ms, scrape_timeout: 400ms}\nscrape_configs:\n  - job_name: line\n    static_configs: [{targets: [%q]}]\n", target)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
+	var logs bytes.Buffer
+	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus log:\n%s", logs.String())
+		}
+	})
+	base := "http://" + addr
+	waitFor(t, 20*time.Second, "prometheus ready", func() bool {
+		resp, err := http.Get(base + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return base
+}
+
+// promValue returns the single value of an instant query, NaN if none.
+func promValue(t *testing.T, base, q string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Data struct {
+			Result []struct {
+				Value []any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Data.Result) != 1 {
+		return math.NaN()
+	}
+	v, _ := strconv.ParseFloat(fmt.Sprint(r.Data.Result[0].Value[1]), 64)
+	return v
 }
