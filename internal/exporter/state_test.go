@@ -342,3 +342,38 @@ func TestStateSaveUnwritable(t *testing.T) {
 		t.Error("save into a missing directory succeeded")
 	}
 }
+
+// TestStateSizeBound: the size and time of a save at 10 000 trackers (the
+// uptime_exporter scale), against the documented bound of MaxStateBytes
+// (about 450 bytes per tracker with labels of typical length).
+func TestStateSizeBound(t *testing.T) {
+	f := avail.NewFamily(avail.FamilyOpts{Namespace: "host", Labels: []string{"host", "address", "provider", "site", "system", "unit"}})
+	now := time.Now()
+	for i := 0; i < 10000; i++ {
+		tr := f.Tracker(avail.Rule{DownAfter: 3}, nil, fmt.Sprintf("vm-%05d.prod.example.cn", i), fmt.Sprintf("10.%d.%d.%d", i/65536, i/256%256, i%256),
+			"阿里云", "cn-hangzhou", "电子政务外网门户", "市大数据局")
+		tr.Observe(now, avail.Up)
+		tr.Observe(now.Add(time.Duration(i)*time.Millisecond), avail.Down)
+	}
+	path := filepath.Join(t.TempDir(), "state.json")
+	st := newStateStore(path, "uptime_exporter", slog.New(slog.DiscardHandler))
+	start := time.Now()
+	if err := st.save(persisted{fams: []*avail.Family{f}}, true); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := fi.Size() / 10000
+	t.Logf("10 000 trackers: %d bytes (%d per tracker), saved in %v; MaxStateBytes holds %d such trackers", fi.Size(), per, took, MaxStateBytes/per)
+	if per > 500 {
+		t.Errorf("%d bytes per tracker: the documented size (about 450) is wrong", per)
+	}
+	start = time.Now()
+	if sf := st.load(); sf == nil || len(sf.Families[0].Trackers) != 10000 {
+		t.Fatal("reload of the saved file failed")
+	}
+	t.Logf("loaded in %v", time.Since(start))
+}
