@@ -169,6 +169,10 @@ func start(t *testing.T, args ...string) *running {
 		case <-time.After(10 * time.Second):
 			r.cmd.Process.Kill()
 		}
+		// go test -race: the child is the same race-enabled binary
+		if strings.Contains(r.stderr.String(), "WARNING: DATA RACE") {
+			t.Errorf("data race in the exporter:\n%s", r.stderr)
+		}
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -153,8 +153,8 @@ func (s *service) Load(path string) (any, error) {
 
 // fingerprint identifies a device definition (a hash: it covers secrets).
 func fingerprint(d *Device, a *snmp.Auth) string {
-	return hashString(fmt.Sprintf("%s|%s|%v|%v|%v|%#v|%s|%s|%s|%s|%s|%s|%s", d.Profile, d.Address, d.Interval, d.Timeout, *d.Retries,
-		d.specs, d.Rack, a.Version, a.Community.Value(), a.Username, a.AuthPassword.Value(), a.PrivPassword.Value(), a.AuthProtocol+a.PrivProtocol+a.SecurityLevel+a.ContextName))
+	return hashString(fmt.Sprintf("%s|%s|%v|%v|%v|%#v|%s/%s|%s|%s|%s|%s|%s|%s", d.Profile, d.Address, d.Interval, d.Timeout, *d.Retries,
+		d.specs, d.Rack, d.Role, a.Version, a.Community.Value(), a.Username, a.AuthPassword.Value(), a.PrivPassword.Value(), a.AuthProtocol+a.PrivProtocol+a.SecurityLevel+a.ContextName))
 }
 
 func hashString(s string) string {
