@@ -28,6 +28,17 @@ var upsFixtures = []struct {
 	{"ups-a1", "demo", "rfc1628-ups", "ietf"},
 }
 
+// pduFixtures are the rack PDU fixtures: detected profile and rack power
+// (NaN: the PDU cannot measure it, a placeholder).
+var pduFixtures = []struct {
+	community, profile, rack string
+	watts                    float64
+}{
+	{"apc-ap8853-rpdu2", "apc-rpdu", "A05", 3420},
+	{"apc-ap7900-no-power", "apc-rpdu", "A06", math.NaN()},
+	{"raritan-px3", "raritan-px2", "A07", 2870},
+}
+
 // startUPSFixtures serves every UPS fixture and runs the exporter with one
 // auto-detected device per fixture (named after the fixture) plus
 // huawei-explicit (profile huawei-ups on the UPS2000 card: RFC 1628
@@ -45,11 +56,24 @@ func startUPSFixtures(t *testing.T) (*snmpsimtest.Sim, *running) {
 		devs.WriteString("          - {name: " + f.community + ", address: \"ADDR\", community: " + f.community + "}\n")
 	}
 	devs.WriteString("          - {name: huawei-explicit, profile: huawei-ups, address: \"ADDR\", community: huawei-ups2000-card}\n")
+	for _, p := range pduFixtures {
+		b, err := os.ReadFile("testdata/" + p.community + ".snmprec")
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[p.community] = string(b)
+		devs.WriteString("          - {name: " + p.community + ", address: \"ADDR\", community: " + p.community + ", rack: " + p.rack + "}\n")
+	}
 	sim := snmpsimtest.Start(t, files, nil)
 	r := startRoom(t, sim, "", devs.String(), "")
 	r.waitFor(t, 15*time.Second, "every fixture identified and read", func(f families) bool {
 		for _, fx := range upsFixtures {
 			if f.val("env_device_signals", lbl("device", fx.community, "state", "read")) < 3 {
+				return false
+			}
+		}
+		for _, p := range pduFixtures {
+			if f.val("env_device_signals", lbl("device", p.community, "state", "expected")) < 1 {
 				return false
 			}
 		}
@@ -104,6 +128,18 @@ func TestVendorProfiles(t *testing.T) {
 		if got := f.val(c.name, c.l); math.Abs(got-c.want) > 1e-9 || math.IsNaN(got) {
 			t.Errorf("%s%v = %v, want %v", c.name, c.l, got, c.want)
 		}
+	}
+	for _, p := range pduFixtures {
+		if f.val("env_device_info", lbl("device", p.community, "profile", p.profile)) != 1 {
+			t.Errorf("%s: not detected as %s", p.community, p.profile)
+		}
+		got := f.val("env_rack_power_watts", lbl("device", p.community, "rack", p.rack))
+		if !(got == p.watts || math.IsNaN(got) && math.IsNaN(p.watts)) {
+			t.Errorf("%s: env_rack_power_watts{rack=%s} = %v, want %v", p.community, p.rack, got, p.watts)
+		}
+	}
+	if f.val("env_signal_invalid_total", lbl("device", "apc-ap7900-no-power", "reason", "placeholder")) < 1 {
+		t.Errorf("AP7900 −1 (no power metering) not counted as a placeholder")
 	}
 	for _, ph := range []string{"2", "3"} {
 		if present(f, "env_ups_input_voltage_volts", lbl("device", "huawei-explicit", "phase", ph)) {
