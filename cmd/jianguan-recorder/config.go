@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/config"
 	"github.com/jianguan/jianguan/internal/records"
 )
@@ -56,7 +57,34 @@ type Config struct {
 			secret     config.Secret
 		} `yaml:"trusted_header"`
 	} `yaml:"auth"`
+	// CalendarFile: the jianguan calendar (working days for repair deadlines); "" = repairs disabled.
+	CalendarFile string `yaml:"calendar_file"`
+	cal          *calendar.Calendar
+	Inspections  struct {
+		Remote struct {
+			Times         []string      `yaml:"times"` // "HH:MM", Asia/Shanghai
+			ChecklistFile string        `yaml:"checklist_file"`
+			Grace         time.Duration `yaml:"grace"` // recorded as missed when not completed within grace of its slot
+			Prometheus    struct {
+				URL            string        `yaml:"url"`
+				Timeout        time.Duration `yaml:"timeout"` // one whole inspection
+				Username       string        `yaml:"username"`
+				PasswordFile   string        `yaml:"password_file"`
+				MaxAnswerBytes int64         `yaml:"max_answer_bytes"`
+				password       config.Secret
+			} `yaml:"prometheus"`
+			check *records.RemoteChecklist
+			slots []clock
+		} `yaml:"remote"`
+		Onsite struct {
+			ChecklistFile string `yaml:"checklist_file"`
+			check         *records.OnsiteChecklist
+		} `yaml:"onsite"`
+	} `yaml:"inspections"`
 }
+
+// clock is a time of day in Asia/Shanghai.
+type clock struct{ h, m int }
 
 func validRole(r string) bool {
 	return r == records.RoleViewer || r == records.RoleEditor || r == records.RoleAdmin
@@ -163,7 +191,101 @@ func loadConfig(path, webConfig string) (*Config, error) {
 			return nil, doc.Errorf("auth.users", "%v", err)
 		}
 	}
+	if err := c.loadOps(doc, rel); err != nil {
+		return nil, err
+	}
 	return &c, nil
+}
+
+// Bounds of the inspection settings (docs/records.md).
+const (
+	defaultGrace         = 30 * time.Minute
+	maxGrace             = 6 * time.Hour
+	defaultInspectTime   = 60 * time.Second
+	maxInspectTime       = 5 * time.Minute
+	defaultPromAnswer    = 8 << 20
+	maxRemoteSlotsPerDay = 24
+)
+
+// loadOps reads the calendar and the checklists the configuration names.
+func (c *Config) loadOps(doc *config.Doc, rel func(string) string) error {
+	if c.CalendarFile != "" {
+		c.CalendarFile = rel(c.CalendarFile)
+		cal, err := calendar.Load(c.CalendarFile)
+		if err != nil {
+			return err
+		}
+		c.cal = cal
+	}
+	r := &c.Inspections.Remote
+	if r.ChecklistFile != "" || len(r.Times) > 0 || r.Prometheus.URL != "" {
+		if r.ChecklistFile == "" || len(r.Times) == 0 || r.Prometheus.URL == "" {
+			return doc.Errorf("inspections.remote", "checklist_file, times and prometheus.url go together")
+		}
+		if len(r.Times) > maxRemoteSlotsPerDay {
+			return doc.Errorf("inspections.remote.times", "%d times: at most %d a day", len(r.Times), maxRemoteSlotsPerDay)
+		}
+		seen := map[clock]bool{}
+		for i, s := range r.Times {
+			t, err := time.Parse("15:04", s)
+			if err != nil {
+				return doc.Errorf(fmt.Sprintf("inspections.remote.times[%d]", i), "%q: want HH:MM (Asia/Shanghai)", s)
+			}
+			k := clock{t.Hour(), t.Minute()}
+			if seen[k] {
+				return doc.Errorf(fmt.Sprintf("inspections.remote.times[%d]", i), "%s given twice", s)
+			}
+			seen[k] = true
+			r.slots = append(r.slots, k)
+		}
+		if r.Grace == 0 {
+			r.Grace = defaultGrace
+		}
+		if r.Grace < time.Minute || r.Grace > maxGrace {
+			return doc.Errorf("inspections.remote.grace", "%s: want 1m … %s", r.Grace, maxGrace)
+		}
+		if r.Prometheus.Timeout == 0 {
+			r.Prometheus.Timeout = defaultInspectTime
+		}
+		if r.Prometheus.Timeout < time.Second || r.Prometheus.Timeout > maxInspectTime {
+			return doc.Errorf("inspections.remote.prometheus.timeout", "%s: want 1s … %s", r.Prometheus.Timeout, maxInspectTime)
+		}
+		if !strings.HasPrefix(r.Prometheus.URL, "http://") && !strings.HasPrefix(r.Prometheus.URL, "https://") {
+			return doc.Errorf("inspections.remote.prometheus.url", "want http:// or https:// (no credentials in the URL: use username and password_file)")
+		}
+		if strings.Contains(r.Prometheus.URL, "@") {
+			return doc.Errorf("inspections.remote.prometheus.url", "credentials do not go in the URL: use username and password_file")
+		}
+		if r.Prometheus.MaxAnswerBytes == 0 {
+			r.Prometheus.MaxAnswerBytes = defaultPromAnswer
+		}
+		if r.Prometheus.MaxAnswerBytes < 4<<10 || r.Prometheus.MaxAnswerBytes > 64<<20 {
+			return doc.Errorf("inspections.remote.prometheus.max_answer_bytes", "%d: want 4 KiB … 64 MiB", r.Prometheus.MaxAnswerBytes)
+		}
+		if f := r.Prometheus.PasswordFile; f != "" {
+			r.Prometheus.PasswordFile = rel(f)
+			b, err := os.ReadFile(r.Prometheus.PasswordFile)
+			if err != nil {
+				return doc.Errorf("inspections.remote.prometheus.password_file", "%v", err)
+			}
+			r.Prometheus.password = config.Secret(strings.TrimSpace(string(b)))
+		}
+		r.ChecklistFile = rel(r.ChecklistFile)
+		check, err := records.LoadRemoteChecklist(r.ChecklistFile)
+		if err != nil {
+			return err
+		}
+		r.check = check
+	}
+	if f := c.Inspections.Onsite.ChecklistFile; f != "" {
+		c.Inspections.Onsite.ChecklistFile = rel(f)
+		check, err := records.LoadOnsiteChecklist(c.Inspections.Onsite.ChecklistFile)
+		if err != nil {
+			return err
+		}
+		c.Inspections.Onsite.check = check
+	}
+	return nil
 }
 
 // checkWebUsers: a role map only means something when the exporter-toolkit

@@ -147,6 +147,22 @@ func (l *lazyStore) Amend(ctx context.Context, actor string, id int64, r records
 	return st.Amend(ctx, actor, id, r)
 }
 
+func (l *lazyStore) CreateRecords(ctx context.Context, actor string, r records.Record, children []records.Record) (records.Record, []records.Record, error) {
+	st, err := l.get()
+	if err != nil {
+		return records.Record{}, nil, err
+	}
+	return st.CreateRecords(ctx, actor, r, children)
+}
+
+func (l *lazyStore) FindRecords(ctx context.Context, f records.RecordFilter) ([]records.Record, error) {
+	st, err := l.get()
+	if err != nil {
+		return nil, err
+	}
+	return st.FindRecords(ctx, f)
+}
+
 func (l *lazyStore) History(ctx context.Context, entity string, id int64) ([]records.HistoryEntry, error) {
 	st, err := l.get()
 	if err != nil {

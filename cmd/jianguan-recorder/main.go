@@ -109,6 +109,8 @@ func run(ctx context.Context, args []string) int {
 	defer cancel()
 	replayDone := make(chan struct{})
 	go func() { s.replayLoop(ctx); close(replayDone) }()
+	opsDone := make(chan struct{})
+	go func() { s.opsLoop(ctx); close(opsDone) }()
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
@@ -130,6 +132,7 @@ func run(ctx context.Context, args []string) int {
 	_ = srv.Shutdown(sctx)
 	cancel()
 	<-replayDone
+	<-opsDone
 	return code
 }
 

@@ -73,7 +73,12 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 	}{
 		{"Alert", records.Alert{NotifiedAt: &now, Acks: []records.Ack{{}}}},
 		{"Ack", records.Ack{}},
-		{"Record", records.Record{AlertID: &id, AmendsID: &id, SignedOffBy: &who, SignedOffAt: &now, Body: json.RawMessage(`{}`)}},
+		{"Record", records.Record{AlertID: &id, AmendsID: &id, SignedOffBy: &who, SignedOffAt: &now, Body: json.RawMessage(`{}`), Slot: &now, ParentID: &id}},
+		{"RemoteItem", records.RemoteItem{Unit: "s"}},
+		{"RemoteInspection", records.RemoteInspection{EvaluatedAt: &now, Reason: "x"}},
+		{"OnsiteInspection", records.OnsiteInspection{Notes: "x"}},
+		{"Repair", records.RepairView{Record: records.Record{AlertID: &id, AmendsID: &id, SignedOffBy: &who, SignedOffAt: &now, Body: json.RawMessage(`{}`), Slot: &now, ParentID: &id},
+			Repair: records.Repair{Description: "x", ReinstalledAt: &now, Note: "x"}}},
 		{"Webhook", records.Notification{ReceivedAt: now, ReceivedBy: "x"}},
 	} {
 		b, err := json.Marshal(c.v)

@@ -67,6 +67,8 @@ type server struct {
 	nowFunc    func() time.Time
 	slots      chan struct{} // in-flight API requests, capacity maxInFlight
 	slotWait   time.Duration
+	ops        *opsMetrics
+	sched      *scheduler // nil: no remote inspections configured
 }
 
 type route struct {
@@ -96,6 +98,8 @@ func newServer(cfg *Config, st records.Store, sp *spool, logger *slog.Logger, re
 		s.replayed.WithLabelValues(r)
 	}
 	s.dbUp.Set(1)
+	s.ops = newOpsMetrics(reg)
+	s.sched = newScheduler(s)
 	return s
 }
 
@@ -115,6 +119,14 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/records/{id}/sign-off", records.RoleAdmin, s.signOff},
 		{"POST", "/api/v1/records/{id}/amend", records.RoleEditor, s.amend},
 		{"GET", "/api/v1/records/{id}/history", records.RoleViewer, s.history("record")},
+		{"GET", "/api/v1/checklists", records.RoleViewer, s.checklists},
+		{"GET", "/api/v1/inspections", records.RoleViewer, s.listInspections},
+		{"POST", "/api/v1/inspections/onsite", records.RoleEditor, s.createOnsite},
+		{"GET", "/api/v1/findings", records.RoleViewer, s.listFindings},
+		{"GET", "/api/v1/repairs", records.RoleViewer, s.listRepairs},
+		{"POST", "/api/v1/repairs", records.RoleEditor, s.createRepair},
+		{"GET", "/api/v1/repairs/{id}", records.RoleViewer, s.getRepair},
+		{"POST", "/api/v1/repairs/{id}/reinstall", records.RoleEditor, s.reinstall},
 		{"GET", "/api/v1/whoami", records.RoleViewer, s.whoami},
 		{"GET", "/api/v1/openapi.yaml", records.RoleViewer, s.openapi},
 	}
@@ -200,7 +212,7 @@ func (s *server) storeError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, records.ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, records.ErrSignedOff):
+	case errors.Is(err, records.ErrSignedOff), errors.Is(err, records.ErrExists):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, records.ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -538,6 +550,10 @@ func (s *server) createRecord(w http.ResponseWriter, r *http.Request, who identi
 	if !readJSON(w, r, &in) {
 		return
 	}
+	if why := typedKind(in.Kind); why != "" {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("kind %s: %s", in.Kind, why))
+		return
+	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	rec, err := s.store.CreateRecord(ctx, who.User, records.Record{Kind: in.Kind, AlertID: in.AlertID, Title: in.Title, Body: in.Body})
@@ -577,6 +593,14 @@ func (s *server) updateRecord(w http.ResponseWriter, r *http.Request, who identi
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
+	old, err := s.store.GetRecord(ctx, id)
+	if err == nil {
+		in.Body, err = s.typedBody(old, in.Body)
+	}
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
 	rec, err := s.store.UpdateRecord(ctx, who.User, id, in.Title, in.Body)
 	if err != nil {
 		s.storeError(w, err)
@@ -592,6 +616,15 @@ func (s *server) signOff(w http.ResponseWriter, r *http.Request, who identity) {
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
+	old, err := s.store.GetRecord(ctx, id)
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	if err := reviewerMayNotSign(old, who.User); err != nil {
+		writeError(w, http.StatusForbidden, err.Error())
+		return
+	}
 	rec, err := s.store.SignOff(ctx, who.User, id, s.nowFunc())
 	if err != nil {
 		s.storeError(w, err)
@@ -615,6 +648,14 @@ func (s *server) amend(w http.ResponseWriter, r *http.Request, who identity) {
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
+	old, err := s.store.GetRecord(ctx, id)
+	if err == nil {
+		in.Body, err = s.typedBody(old, in.Body)
+	}
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
 	rec, err := s.store.Amend(ctx, who.User, id, records.Record{AlertID: in.AlertID, Title: in.Title, Body: in.Body})
 	if err != nil {
 		s.storeError(w, err)

@@ -32,6 +32,7 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrSignedOff = errors.New("record is signed off: it cannot be edited, only amended by a new record")
 	ErrInvalid   = errors.New("invalid")
+	ErrExists    = errors.New("already exists")
 )
 
 // Bounds on what one notification or record may carry; the service enforces
@@ -119,6 +120,20 @@ type Record struct {
 	SignedOffBy *string         `json:"signedOffBy"`
 	SignedOffAt *time.Time      `json:"signedOffAt"`
 	AmendsID    *int64          `json:"amendsId,omitempty"`
+	// Slot: an inspection's slot (remote: the scheduled instant; on-site: the
+	// day's midnight in Asia/Shanghai); at most one record of a kind per slot.
+	Slot *time.Time `json:"slot,omitempty"`
+	// ParentID: the inspection that opened a finding.
+	ParentID *int64 `json:"parentId,omitempty"`
+}
+
+// RecordFilter selects records; zero values select everything.
+type RecordFilter struct {
+	Kind      string
+	ParentID  int64     // 0: any
+	SlotSince time.Time // slot ≥ SlotSince (records without a slot are left out when set)
+	SlotUntil time.Time // slot < SlotUntil
+	Limit     int       // ≤ MaxListLimit; 0 = 100
 }
 
 // HistoryEntry is one change: who, when, before and after (JSON, nil for none).
@@ -168,6 +183,13 @@ type Store interface {
 	SignOff(ctx context.Context, actor string, id int64, at time.Time) (Record, error)
 	// Amend creates a new record referring to a signed-off one.
 	Amend(ctx context.Context, actor string, id int64, r Record) (Record, error)
+	// CreateRecords creates r and its children (ParentID set to r's id) in one
+	// transaction; ErrExists when r.Slot is set and a record of r.Kind already
+	// holds that slot.
+	CreateRecords(ctx context.Context, actor string, r Record, children []Record) (Record, []Record, error)
+	// FindRecords lists records by kind, parent and slot, newest slot (then
+	// newest record) first.
+	FindRecords(ctx context.Context, f RecordFilter) ([]Record, error)
 
 	History(ctx context.Context, entity string, id int64) ([]HistoryEntry, error)
 	Ping(ctx context.Context) error

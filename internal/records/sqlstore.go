@@ -544,7 +544,7 @@ func (s *sqlStore) CountNotifications(ctx context.Context) (int, error) {
 
 // ---------------------------------------------------------------- records
 
-const recordCols = `id, kind, alert_id, title, body, created_by, created_at, updated_by, updated_at, signed_off_by, signed_off_at, amends_id`
+const recordCols = `id, kind, alert_id, title, body, created_by, created_at, updated_by, updated_at, signed_off_by, signed_off_at, amends_id, slot_at, parent_id`
 
 func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 	var (
@@ -554,9 +554,14 @@ func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 		created, updated int64
 		signedBy         sql.NullString
 		signedAt         sql.NullInt64
+		slot, parent     sql.NullInt64
 	)
-	if err := sc.Scan(&r.ID, &r.Kind, &alert, &r.Title, &body, &r.CreatedBy, &created, &r.UpdatedBy, &updated, &signedBy, &signedAt, &amends); err != nil {
+	if err := sc.Scan(&r.ID, &r.Kind, &alert, &r.Title, &body, &r.CreatedBy, &created, &r.UpdatedBy, &updated, &signedBy, &signedAt, &amends, &slot, &parent); err != nil {
 		return r, err
+	}
+	r.Slot = fromNull(slot)
+	if parent.Valid {
+		r.ParentID = &parent.Int64
 	}
 	r.Body = json.RawMessage(body)
 	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
@@ -614,9 +619,30 @@ func (s *sqlStore) insertRecord(ctx context.Context, tx *sql.Tx, actor string, r
 			return r, err
 		}
 	}
+	var slot any
+	if r.Slot != nil && amends == nil { // an amendment never takes its original's slot
+		slot = ms(*r.Slot)
+		var other int64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM records WHERE kind = ? AND slot_at = ?`), r.Kind, slot).Scan(&other)
+		if err == nil {
+			return r, fmt.Errorf("%s for %s: %w (record %d)", r.Kind, r.Slot.Format(time.RFC3339), ErrExists, other)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return r, err
+		}
+	}
+	if r.ParentID != nil {
+		var one int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM records WHERE id = ?`), *r.ParentID).Scan(&one); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return r, fmt.Errorf("%w: parent record %d does not exist", ErrInvalid, *r.ParentID)
+			}
+			return r, err
+		}
+	}
 	var id int64
-	if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO records (kind, alert_id, title, body, created_by, created_at, updated_by, updated_at, amends_id)
-		VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`), r.Kind, r.AlertID, r.Title, string(r.Body), actor, ms(now), actor, ms(now), amends).Scan(&id); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO records (kind, alert_id, title, body, created_by, created_at, updated_by, updated_at, amends_id, slot_at, parent_id)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`), r.Kind, r.AlertID, r.Title, string(r.Body), actor, ms(now), actor, ms(now), amends, slot, r.ParentID).Scan(&id); err != nil {
 		return r, err
 	}
 	out, err := s.getRecordTx(ctx, tx, id)
@@ -633,6 +659,64 @@ func (s *sqlStore) CreateRecord(ctx context.Context, actor string, r Record) (Re
 		return err
 	})
 	return out, err
+}
+
+func (s *sqlStore) CreateRecords(ctx context.Context, actor string, r Record, children []Record) (Record, []Record, error) {
+	if len(children) > MaxListLimit {
+		return r, nil, fmt.Errorf("%w: %d child records: at most %d", ErrInvalid, len(children), MaxListLimit)
+	}
+	var (
+		out  Record
+		kids []Record
+	)
+	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+		kids = kids[:0]
+		if out, err = s.insertRecord(ctx, tx, actor, r, nil, "create"); err != nil {
+			return err
+		}
+		for _, c := range children {
+			c.ParentID = &out.ID
+			k, err := s.insertRecord(ctx, tx, actor, c, nil, "create")
+			if err != nil {
+				return err
+			}
+			kids = append(kids, k)
+		}
+		return nil
+	})
+	return out, kids, err
+}
+
+func (s *sqlStore) FindRecords(ctx context.Context, f RecordFilter) ([]Record, error) {
+	where, args := []string{"1=1"}, []any{}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if f.ParentID != 0 {
+		where, args = append(where, "parent_id = ?"), append(args, f.ParentID)
+	}
+	if !f.SlotSince.IsZero() {
+		where, args = append(where, "slot_at >= ?"), append(args, ms(f.SlotSince))
+	}
+	if !f.SlotUntil.IsZero() {
+		where, args = append(where, "slot_at < ?"), append(args, ms(f.SlotUntil))
+	}
+	args = append(args, clampLimit(f.Limit))
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+recordCols+` FROM records WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY (slot_at IS NULL), slot_at DESC, created_at DESC, id DESC LIMIT ?`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Record{}
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 func (s *sqlStore) GetRecord(ctx context.Context, id int64) (Record, error) {
