@@ -66,21 +66,34 @@ var ranges = map[string]string{"5m": "4m59s999ms", "1h": "59m59s999ms", "1d": "2
 // every lifetime that ended in the window (exporter restarts,
 // NS_start_time_seconds). With no sample at the window start, the counters
 // count from 0 at NS_start_time_seconds: when that is inside the window the
-// whole value counts; otherwise (Prometheus not running) the window is left
-// out.
-func exactIncrease(f family, c string, w window) string {
+// whole value counts; otherwise (Prometheus was not running or not yet
+// installed) the increase since the first sample in the window counts when
+// the lifetime did not change in the window (rolling windows only: in the
+// month's 744 tiles that raw range would read every sample of the month), and
+// the window is left out otherwise. The time before that first sample is
+// unknown, never up.
+func exactIncrease(f family, c string, w window, tile bool) string {
 	ctr := f.NS + "_" + c + "_seconds_total"
 	last := f.NS + ":" + f.NS + "_" + c + "_seconds:last_before_restart"
+	start := f.NS + "_start_time_seconds"
 	secs := strings.TrimSuffix(strings.TrimPrefix(w.Len, "vector("), ")")
 	restarts := fmt.Sprintf("(sum_over_time(%s[%s]) or %s * 0)", last, ranges[w.Name], ctr)
-	return fmt.Sprintf(`      (
+	e := fmt.Sprintf(`      (
         %[1]s - %[1]s offset %[2]s
         + %[3]s
       ) >= 0
       or (
         %[1]s + %[3]s
-        and %[4]s_start_time_seconds > time() - %[5]s
-      )`, ctr, w.Name, restarts, f.NS, secs)
+        and %[4]s > time() - %[5]s
+      )`, ctr, w.Name, restarts, start, secs)
+	if tile {
+		return e
+	}
+	return e + fmt.Sprintf(`
+      or (
+        %[1]s - min_over_time(%[1]s[%[2]s])
+        and min_over_time(%[3]s[%[2]s]) == %[3]s
+      )`, ctr, w.Name, start)
 }
 
 type window struct {
@@ -148,7 +161,7 @@ groups:
       sum_over_time(
         (
           (
-[[ exact $f $c (win "1h" "vector(3600)") | indent 6 ]]
+[[ exactTile $f $c (win "1h" "vector(3600)") | indent 6 ]]
           )
           and on() (vector(time()) > on() [[monthStart]])
         )[31d:1h]
@@ -212,7 +225,8 @@ func generateSLA() (string, error) {
 		"elapsed":       func() string { return elapsedExpr },
 		"monthStart":    func() string { return monthStartAtEnd },
 		"level":         func(a string) string { return strings.ReplaceAll(a, ",", "_") },
-		"exact":         exactIncrease,
+		"exact":         func(f family, c string, w window) string { return exactIncrease(f, c, w, false) },
+		"exactTile":     func(f family, c string, w window) string { return exactIncrease(f, c, w, true) },
 		"restartWindow": func() string { return restartWindow },
 		"indent": func(n int, s string) string {
 			pad := strings.Repeat(" ", n)
