@@ -39,6 +39,34 @@ var pduFixtures = []struct {
 	{"raritan-px3", "raritan-px2", "A07", 2870},
 }
 
+// TestVendorProfiles_CRACRoles: the InRow profile takes the sensor roles
+// from the MIB: rack inlet is judged (21–27 °C), supply air at 18.5 °C and
+// return air at 34.2 °C are reported without making the unit out of band.
+func TestVendorProfiles_CRACRoles(t *testing.T) {
+	sim := snmpsimtest.Start(t, fixtures(t, "apc-inrow-rc"), nil)
+	r := startRoom(t, sim, "", `          - {name: inrow-1, address: "ADDR", community: apc-inrow-rc}
+`, "")
+	cond := lbl("device", "inrow-1", "condition", "temperature_out_of_band")
+	r.waitFor(t, 10*time.Second, "InRow read", func(f families) bool {
+		return f.val("env_temperature_celsius", lbl("device", "inrow-1", "role", "return")) == 34.2 && f.val("env_condition_observed_seconds_total", cond) > 0.3
+	})
+	f, _ := r.scrape(t)
+	for _, c := range []struct {
+		sensor, role string
+		want         float64
+	}{{"rack-inlet", "inlet", 23.6}, {"supply-air", "supply", 18.5}, {"return-air", "return", 34.2}} {
+		if got := f.val("env_temperature_celsius", lbl("device", "inrow-1", "sensor", c.sensor, "role", c.role)); got != c.want {
+			t.Errorf("%s (%s) = %v, want %v", c.sensor, c.role, got, c.want)
+		}
+	}
+	if f.val("env_device_info", lbl("device", "inrow-1", "profile", "apc-inrow")) != 1 {
+		t.Errorf("not detected as apc-inrow")
+	}
+	if f.val("env_condition_ok", cond) != 1 || f.val("env_condition_active_seconds_total", cond) != 0 {
+		t.Errorf("temperature_out_of_band: ok %v active %v, want ok (supply and return are not judged by the room band)", f.val("env_condition_ok", cond), f.val("env_condition_active_seconds_total", cond))
+	}
+}
+
 // startUPSFixtures serves every UPS fixture and runs the exporter with one
 // auto-detected device per fixture (named after the fixture) plus
 // huawei-explicit (profile huawei-ups on the UPS2000 card: RFC 1628
