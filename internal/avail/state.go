@@ -191,7 +191,27 @@ func (f *Family) SaveState() SavedFamily {
 		st.StartTime = e.started
 		out.Trackers = append(out.Trackers, st)
 	}
+	// Saved trackers not created yet (still restorable, see EndRestore)
+	// stay in the file as they were, when their counters may continue:
+	// this process never exported them.
+	f.mu.RLock()
+	if f.restoreCont {
+		for _, p := range f.restore {
+			out.Trackers = append(out.Trackers, *p.saved)
+		}
+	}
+	f.mu.RUnlock()
 	return out
+}
+
+// RestoreProgress returns what the restore did so far; Dropped counts the
+// saved trackers not created yet.
+func (f *Family) RestoreProgress() RestoreStats {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	st := f.restoreStats
+	st.Dropped = len(f.restore)
+	return st
 }
 
 // RestoreState installs saved trackers: each tracker Tracker creates from
@@ -236,7 +256,10 @@ func (f *Family) RestoreState(s SavedFamily, cont bool) (RestoreStats, error) {
 }
 
 // EndRestore drops the saved trackers no tracker was created for (no
-// longer configured) and returns what the restore did.
+// longer configured) and returns what the restore did. The frame calls it
+// a grace time after the first configuration was applied, so that
+// trackers a service creates only after its first polls (env_exporter's
+// conditions of devices identified by profile: auto) are restored too.
 func (f *Family) EndRestore() RestoreStats {
 	f.mu.Lock()
 	defer f.mu.Unlock()

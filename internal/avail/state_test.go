@@ -350,3 +350,41 @@ func TestStateRestartsProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestStatePendingKeptUntilEndRestore: a saved tracker the configuration
+// has not created yet (env_exporter creates a device's conditions after
+// identifying it) is restored when created later, stays in saves until
+// EndRestore (only when its counters may continue), and is dropped then.
+func TestStatePendingKeptUntilEndRestore(t *testing.T) {
+	a := newProc(t0)
+	observe(a.f.Tracker(Rule{}, nil, "l1"), t0, "uuu")
+	a.now = observe(a.f.Tracker(Rule{}, nil, "l2"), t0, "uuddd")
+	for _, clean := range []bool{true, false} {
+		b := restart(t, a, 10*time.Second, clean)
+		b.f.Tracker(Rule{}, nil, "l1")
+		if st := b.f.RestoreProgress(); st.Restored != 1 || st.Dropped != 1 {
+			t.Errorf("clean=%v: progress %+v, want 1 restored, 1 not created yet", clean, st)
+		}
+		want := 1
+		if clean {
+			want = 2
+		}
+		if n := len(b.f.SaveState().Trackers); n != want {
+			t.Errorf("clean=%v: %d trackers saved before EndRestore, want %d", clean, n, want)
+		}
+		// Created late (after a first poll): restored with the time since its last observation unknown.
+		b.now = b.now.Add(30 * time.Second)
+		s := b.f.Tracker(Rule{}, nil, "l2").Snapshot(b.now)
+		if s.State != Down || (clean && (!near(s.DownSeconds, 3) || !near(s.UnknownSeconds, 40))) {
+			t.Errorf("clean=%v: late tracker %+v, want down, 3 s down, 40 s unknown when clean", clean, s)
+		}
+		b2 := restart(t, a, 10*time.Second, clean)
+		b2.f.Tracker(Rule{}, nil, "l1")
+		if st := b2.f.EndRestore(); st.Dropped != 1 {
+			t.Errorf("clean=%v: EndRestore %+v, want 1 dropped", clean, st)
+		}
+		if n := len(b2.f.SaveState().Trackers); n != 1 {
+			t.Errorf("clean=%v: %d trackers saved after EndRestore, want 1", clean, n)
+		}
+	}
+}

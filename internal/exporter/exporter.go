@@ -135,14 +135,23 @@ func (a *App) Run(parent context.Context, args []string) int {
 		state.restore(saved, fams)
 		defer func() {
 			for _, f := range fams.fams {
-				f.EndRestore() // when Apply failed
+				f.EndRestore() // when Apply failed, or at exit within the grace
 			}
 		}()
 		if err := svc.Apply(ctx, cfg); err != nil {
 			logger.Error("cannot apply configuration", "err", err)
 			return 1
 		}
-		state.endRestore(saved, fams)
+		state.applied(saved, fams)
+		go func() {
+			t := time.NewTimer(RestoreGrace)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				state.endRestore(saved, fams)
+			case <-ctx.Done(): // not created yet: kept in the file by the final save
+			}
+		}()
 		if err := state.save(fams, false); err != nil {
 			// A clean file left behind would let a later start continue
 			// from counters older than what this process will export.

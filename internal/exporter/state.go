@@ -185,26 +185,49 @@ func (s *stateStore) restore(sf *stateFile, p persisted) {
 	}
 }
 
-// endRestore drops saved trackers the configuration no longer has and logs
-// what was restored.
-func (s *stateStore) endRestore(sf *stateFile, p persisted) {
+// RestoreGrace is how long after the first configuration was applied a
+// saved tracker may still be created from the state file (trackers that a
+// service creates after its first polls); then the saved trackers not
+// created are dropped (not configured any more).
+const RestoreGrace = 10 * time.Minute
+
+// applied logs what the first Apply restored and ends the counter sets'
+// restore (their entities are all known by then).
+func (s *stateStore) applied(sf *stateFile, p persisted) {
 	for _, cs := range p.sets {
 		if kept, dropped := cs.endRestore(); sf != nil && kept+dropped > 0 {
 			s.logger.Info("counters restored", "family", cs.fam.Opts().Namespace, "series", kept, "dropped", dropped)
 		}
 	}
+	if sf == nil {
+		return
+	}
+	mode := "counters continue (clean stop)"
+	if !sf.Clean {
+		mode = "states only, counters start at 0 (the last save was not a clean stop)"
+	}
 	for _, f := range p.fams {
-		st := f.EndRestore()
-		if sf == nil || st.Restored+st.Dropped == 0 {
+		st := f.RestoreProgress()
+		if st.Restored+st.Dropped == 0 {
 			continue
 		}
-		mode := "counters continue (clean stop)"
-		if !sf.Clean {
-			mode = "states only, counters start at 0 (the last save was not a clean stop)"
-		}
 		s.logger.Info("state restored", "family", f.Opts().Namespace, "restored", st.Restored,
-			"dropped_not_configured", st.Dropped, "mode", mode, "saved_at", sf.SavedAt)
+			"not_created_yet", st.Dropped, "mode", mode, "saved_at", sf.SavedAt, "grace", RestoreGrace)
 		if st.ClockBack > 0 {
+			s.logger.Warn("wall clock went back since the save: no unknown time counted for the gap", "family", f.Opts().Namespace, "trackers", st.ClockBack)
+		}
+	}
+}
+
+// endRestore drops saved trackers the configuration did not create and
+// logs them.
+func (s *stateStore) endRestore(sf *stateFile, p persisted) {
+	for _, f := range p.fams {
+		st := f.EndRestore()
+		if sf != nil && st.Dropped > 0 {
+			s.logger.Info("saved trackers not configured, dropped", "family", f.Opts().Namespace, "dropped", st.Dropped, "restored", st.Restored)
+		}
+		if sf != nil && st.ClockBack > 0 {
 			s.logger.Warn("wall clock went back since the save: no unknown time counted for the gap", "family", f.Opts().Namespace, "trackers", st.ClockBack)
 		}
 	}
