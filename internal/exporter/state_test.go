@@ -45,6 +45,19 @@ func (s *availSvc) Apply(_ context.Context, cfg any) error {
 	s.ts = nil
 	var keep [][]string
 	for _, n := range strings.Split(cfg.(*fakeCfg).Greeting, ",") {
+		if late, ok := strings.CutPrefix(n, "late:"); ok {
+			// Created after a first poll, as env_exporter's auto-identified conditions.
+			keep = append(keep, []string{late})
+			go func() {
+				time.Sleep(150 * time.Millisecond)
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				tr := s.f.Tracker(avail.Rule{}, nil, late)
+				tr.Observe(time.Now(), avail.Up)
+				s.ts = append(s.ts, tr)
+			}()
+			continue
+		}
 		tr := s.f.Tracker(avail.Rule{}, nil, n)
 		tr.Observe(time.Now(), avail.Up)
 		s.ts = append(s.ts, tr)
@@ -376,4 +389,36 @@ func TestStateSizeBound(t *testing.T) {
 		t.Fatal("reload of the saved file failed")
 	}
 	t.Logf("loaded in %v", time.Since(start))
+}
+
+// TestStateLateTracker: a tracker the service creates after its first
+// polls (within RestoreGrace) is restored too.
+func TestStateLateTracker(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	base, stop := runAvail(t, "a,late:c", path)
+	waitForT(t, "c created", func() bool { return samples(t, base)["fake_start_time_seconds/c"] > 0 })
+	time.Sleep(200 * time.Millisecond)
+	first := samples(t, base)
+	stop()
+	base, stop = runAvail(t, "a,late:c", path)
+	defer stop()
+	if sf := readState(t, path); len(sf.Families[0].Trackers) != 2 {
+		t.Errorf("file while c is not created yet holds %d trackers, want 2", len(sf.Families[0].Trackers))
+	}
+	waitForT(t, "c created again", func() bool { return samples(t, base)["fake_start_time_seconds/c"] > 0 })
+	second := samples(t, base)
+	if second["fake_start_time_seconds/c"] != first["fake_start_time_seconds/c"] || second["fake_observed_seconds_total/c"] < first["fake_observed_seconds_total/c"] {
+		t.Errorf("late tracker not restored: before %v, after %v", first, second)
+	}
+}
+
+func waitForT(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timeout waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
