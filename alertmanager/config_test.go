@@ -39,35 +39,36 @@ type routeCase struct {
 
 // routeCases covers every route (and every leaf) of alertmanager.yml; TestRoutesCovered
 // checks that nothing was left out.
+// Every case but the heartbeat also goes to the recorder (route 0, continue: true).
 var routeCases = []routeCase{
 	{"watchdog heartbeat", []string{"alertname=Watchdog", "severity=info", "team=meta"}, "heartbeat"},
 	{"watchdog without labels", []string{"alertname=Watchdog"}, "heartbeat"},
-	{"budget half used → supervisors", []string{"alertname=SLABudgetHalfUsed", "severity=warning", "team=network", "site=bj1", "line=ctc-1"}, "supervisors"},
-	{"rules' line budget (audience) → supervisors", []string{"alertname=LineErrorBudgetExhausted", "audience=supervisors", "severity=warning", "team=network", "site=bj1", "line=ctc-1"}, "supervisors"},
-	{"rules' host budget (audience) → supervisors", []string{"alertname=HostErrorBudgetHalfUsed", "audience=supervisors", "severity=warning", "team=hosts", "site=bj1", "host=web01"}, "supervisors"},
-	{"budget by name without audience", []string{"alertname=WebsiteErrorBudgetExhausted", "severity=warning", "team=websites", "site=bj1"}, "supervisors"},
-	{"anything for supervisors", []string{"alertname=MonthlyReportFailed", "audience=supervisors", "severity=critical", "team=meta"}, "supervisors"},
-	{"budget exhausted critical never pages", []string{"alertname=SLABudgetExhausted", "severity=critical", "team=hosts", "site=bj1", "host=web01"}, "supervisors"},
-	{"critical facilities", []string{"alertname=EnvUPSOnBattery", "severity=critical", "team=facilities", "site=bj1", "room=A201", "device=ups-a1"}, "oncall-facilities"},
-	{"critical room power", []string{"alertname=EnvRoomPowerLost", "severity=critical", "team=facilities", "site=bj1", "room=A201"}, "oncall-facilities"},
-	{"critical network", []string{"alertname=LineDown", "severity=critical", "team=network", "site=bj1", "line=ctc-1"}, "oncall-network"},
-	{"critical hosts", []string{"alertname=HostDown", "severity=critical", "team=hosts", "site=bj1", "host=web01"}, "oncall-hosts"},
-	{"critical websites", []string{"alertname=WebsiteDown", "severity=critical", "team=websites", "site=bj1", "url=https://www.example.gov.cn/"}, "oncall-websites"},
-	{"critical meta (rules' name)", []string{"alertname=MetaExporterDown", "severity=critical", "team=meta", "site=noc", "job=env_exporter", "instance=127.0.0.1:9810"}, "oncall-meta"},
-	{"critical meta", []string{"alertname=ExporterDown", "severity=critical", "team=meta", "site=bj1", "job=env", "instance=127.0.0.1:9810"}, "oncall-meta"},
-	{"critical without team pages meta on-call", []string{"alertname=Mystery", "severity=critical", "site=bj1"}, "oncall-meta"},
+	{"budget half used → supervisors", []string{"alertname=SLABudgetHalfUsed", "severity=warning", "team=network", "site=bj1", "line=ctc-1"}, "recorder,supervisors"},
+	{"rules' line budget (audience) → supervisors", []string{"alertname=LineErrorBudgetExhausted", "audience=supervisors", "severity=warning", "team=network", "site=bj1", "line=ctc-1"}, "recorder,supervisors"},
+	{"rules' host budget (audience) → supervisors", []string{"alertname=HostErrorBudgetHalfUsed", "audience=supervisors", "severity=warning", "team=hosts", "site=bj1", "host=web01"}, "recorder,supervisors"},
+	{"budget by name without audience", []string{"alertname=WebsiteErrorBudgetExhausted", "severity=warning", "team=websites", "site=bj1"}, "recorder,supervisors"},
+	{"anything for supervisors", []string{"alertname=MonthlyReportFailed", "audience=supervisors", "severity=critical", "team=meta"}, "recorder,supervisors"},
+	{"budget exhausted critical never pages", []string{"alertname=SLABudgetExhausted", "severity=critical", "team=hosts", "site=bj1", "host=web01"}, "recorder,supervisors"},
+	{"critical facilities", []string{"alertname=EnvUPSOnBattery", "severity=critical", "team=facilities", "site=bj1", "room=A201", "device=ups-a1"}, "recorder,oncall-facilities"},
+	{"critical room power", []string{"alertname=EnvRoomPowerLost", "severity=critical", "team=facilities", "site=bj1", "room=A201"}, "recorder,oncall-facilities"},
+	{"critical network", []string{"alertname=LineDown", "severity=critical", "team=network", "site=bj1", "line=ctc-1"}, "recorder,oncall-network"},
+	{"critical hosts", []string{"alertname=HostDown", "severity=critical", "team=hosts", "site=bj1", "host=web01"}, "recorder,oncall-hosts"},
+	{"critical websites", []string{"alertname=WebsiteDown", "severity=critical", "team=websites", "site=bj1", "url=https://www.example.gov.cn/"}, "recorder,oncall-websites"},
+	{"critical meta (rules' name)", []string{"alertname=MetaExporterDown", "severity=critical", "team=meta", "site=noc", "job=env_exporter", "instance=127.0.0.1:9810"}, "recorder,oncall-meta"},
+	{"critical meta", []string{"alertname=ExporterDown", "severity=critical", "team=meta", "site=bj1", "job=env", "instance=127.0.0.1:9810"}, "recorder,oncall-meta"},
+	{"critical without team pages meta on-call", []string{"alertname=Mystery", "severity=critical", "site=bj1"}, "recorder,oncall-meta"},
 	// Warnings: the guard-period route (active_time_intervals, continue) comes first; amtool
 	// ignores time intervals, so both receivers are listed. Outside guard periods only the
 	// ticket is sent (shown by TestLive*).
-	{"warning facilities", []string{"alertname=EnvTemperatureHigh", "severity=warning", "team=facilities", "site=bj1", "room=A201"}, "oncall-facilities,tickets-facilities"},
-	{"warning network", []string{"alertname=LineHighLoss", "severity=warning", "team=network", "site=bj1", "line=ctc-1"}, "oncall-network,tickets-network"},
-	{"warning hosts", []string{"alertname=HostHighLatency", "severity=warning", "team=hosts", "site=bj1", "host=web01"}, "oncall-hosts,tickets-hosts"},
-	{"warning websites", []string{"alertname=WebsiteCertExpiring", "severity=warning", "team=websites", "site=bj1", "url=https://www.example.gov.cn/"}, "oncall-websites,tickets-websites"},
-	{"warning meta", []string{"alertname=ExporterConfigReloadFailed", "severity=warning", "team=meta", "site=bj1"}, "oncall-meta,tickets-meta"},
-	{"warning without team", []string{"alertname=Mystery", "severity=warning", "site=bj1"}, "oncall-meta,tickets-meta"},
-	{"info", []string{"alertname=LineFlapped", "severity=info", "team=network", "site=bj1"}, "info-log"},
-	{"no severity falls back to meta tickets", []string{"alertname=Mystery", "site=bj1"}, "tickets-meta"},
-	{"unknown severity falls back to meta tickets", []string{"alertname=Mystery", "severity=page", "team=network"}, "tickets-meta"},
+	{"warning facilities", []string{"alertname=EnvTemperatureHigh", "severity=warning", "team=facilities", "site=bj1", "room=A201"}, "recorder,oncall-facilities,tickets-facilities"},
+	{"warning network", []string{"alertname=LineHighLoss", "severity=warning", "team=network", "site=bj1", "line=ctc-1"}, "recorder,oncall-network,tickets-network"},
+	{"warning hosts", []string{"alertname=HostHighLatency", "severity=warning", "team=hosts", "site=bj1", "host=web01"}, "recorder,oncall-hosts,tickets-hosts"},
+	{"warning websites", []string{"alertname=WebsiteCertExpiring", "severity=warning", "team=websites", "site=bj1", "url=https://www.example.gov.cn/"}, "recorder,oncall-websites,tickets-websites"},
+	{"warning meta", []string{"alertname=ExporterConfigReloadFailed", "severity=warning", "team=meta", "site=bj1"}, "recorder,oncall-meta,tickets-meta"},
+	{"warning without team", []string{"alertname=Mystery", "severity=warning", "site=bj1"}, "recorder,oncall-meta,tickets-meta"},
+	{"info", []string{"alertname=LineFlapped", "severity=info", "team=network", "site=bj1"}, "recorder,info-log"},
+	{"no severity falls back to meta tickets", []string{"alertname=Mystery", "site=bj1"}, "recorder,tickets-meta"},
+	{"unknown severity falls back to meta tickets", []string{"alertname=Mystery", "severity=page", "team=network"}, "recorder,tickets-meta"},
 }
 
 // TestRoutes runs every routing case through `amtool config routes test --verify.receivers`.

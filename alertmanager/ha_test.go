@@ -155,7 +155,8 @@ func TestHACluster(t *testing.T) {
 		alert("id", "ha-host-2", "alertname", "HostDown", "severity", "critical", "team", "hosts", "site", "bj1", "host", "web02", "unit", "财政局"),
 	}
 	t1 := postBoth(batch1, nodes)
-	g1, worst1 := checkOnce("phase 1 (2 nodes)", t1, 3)
+	// 3 pager groups + 4 recorder groups (route 0 groups by every label: one per alert).
+	g1, worst1 := checkOnce("phase 1 (2 nodes)", t1, 3+4)
 	wecom1 := len(s.wecomFor("oncall-network")) + len(s.wecomFor("oncall-hosts"))
 	if wecom1 != 3 {
 		t.Errorf("phase 1: %d WeCom messages, want 3 (one per group)", wecom1)
@@ -209,7 +210,7 @@ func TestHACluster(t *testing.T) {
 	if killedAfter >= haGroupWait {
 		t.Fatalf("kill took %s, not before group_wait %s: test would not show fail-over", killedAfter, haGroupWait)
 	}
-	g2, worst2 := checkOnce("phase 2 ("+leader.name+" killed)", t2, 2)
+	g2, worst2 := checkOnce("phase 2 ("+leader.name+" killed)", t2, 2+2) // pager + recorder
 	for _, g := range g2 {
 		for _, u := range g.senders {
 			if u != survivor.URL {

@@ -1,6 +1,7 @@
 package alertmanager
 
 import (
+	"encoding/base64"
 	"reflect"
 	"sort"
 	"strings"
@@ -119,7 +120,7 @@ func TestLiveInhibition(t *testing.T) {
 		}
 	}
 
-	expectDeliveries(t, s, map[string][]string{
+	want := map[string][]string{
 		"oncall-network":     {"line-l1"},
 		"oncall-facilities":  {"batt-low-a201", "genfail-a201", "power-a201", "power-bj3", "smoke-bj3", "rack-crit", "temp-crac-crit", "unreach-pdu-b1", "ups-a202", "ups-c9-battery"},
 		"oncall-meta":        {"exporter-uptime"},
@@ -127,11 +128,25 @@ func TestLiveInhibition(t *testing.T) {
 		"tickets-facilities": {"temp-crac-other", "unreach-ups-c9"},
 		"supervisors":        {"budget-gone-l2", "budget-l1", "budget-rules-l1"},
 		"tickets-network":    {"loss-l3"}, // outside guard periods a warning is a ticket, not a page
-	})
+	}
+	// The recorder (route 0) gets every alert that is not inhibited, and no inhibited one.
+	var recorded []string
+	for _, ids := range want {
+		recorded = append(recorded, ids...)
+	}
+	want["recorder"] = recorded
+	expectDeliveries(t, s, want)
 
 	// The on-call webhook carried the bearer token from credentials_file, and WeCom got
 	// the markdown message with the Chinese text intact.
+	recorderAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("alertmanager:"+testToken))
 	for _, n := range s.all() {
+		if n.Kind == "webhook" && n.Receiver == "recorder" {
+			if n.Auth != recorderAuth { // basic auth, password from password_file
+				t.Errorf("recorder: Authorization %q", n.Auth)
+			}
+			continue
+		}
 		if n.Kind == "webhook" && n.Auth != "Bearer "+testToken {
 			t.Errorf("%s: Authorization %q", n.Receiver, n.Auth)
 		}
@@ -167,6 +182,7 @@ func TestLiveMaintenanceMutes(t *testing.T) {
 			"oncall-hosts": {"host-down"},
 			"supervisors":  {"budget"},
 			"heartbeat":    {"watchdog"},
+			"recorder":     {"budget", "host-down", "line-down", "line-loss"}, // recorded while muted
 		})
 	})
 	t.Run("maintenance-all", func(t *testing.T) {
@@ -176,6 +192,7 @@ func TestLiveMaintenanceMutes(t *testing.T) {
 		expectDeliveries(t, s, map[string][]string{
 			"supervisors": {"budget"},
 			"heartbeat":   {"watchdog"},
+			"recorder":    {"budget", "host-down", "line-down", "line-loss"}, // recorded while muted
 		})
 		if n := len(s.wecomFor("oncall-network")) + len(s.wecomFor("oncall-hosts")); n != 0 {
 			t.Errorf("%d WeCom pages during maintenance-all", n)
@@ -202,6 +219,7 @@ func TestLiveGuardPeriodPages(t *testing.T) {
 		"tickets-facilities": {"ups-warn"},
 		"info-log":           {"flap-info"},
 		"supervisors":        {"budget-warn"},
+		"recorder":           {"budget-warn", "cert-warn", "flap-info", "loss-warn", "ups-warn"}, // cert-warn: muted, recorded
 	})
 	if msgs := s.wecomFor("oncall-network"); len(msgs) != 1 || !strings.Contains(msgs[0], "[警告]") {
 		t.Errorf("guard-period WeCom page for the network warning: %q", msgs)
