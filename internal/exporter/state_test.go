@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -261,6 +262,7 @@ func TestHostile_StateFile(t *testing.T) {
 		{name: "other version", content: good(func(s *stateFile) { s.Version = 99 }), log: "another format version"},
 		{name: "other exporter", content: good(func(s *stateFile) { s.Exporter = "line_exporter" }), log: "another exporter"},
 		{name: "oversized", content: big, log: "larger than the limit"},
+		{name: "two states in one file", content: append(good(func(*stateFile) {}), good(func(*stateFile) {})...), log: "data after the state"},
 		{name: "invalid tracker", content: good(func(s *stateFile) { s.Families[0].Trackers[0].Counters.Down = 5000 }), log: "invalid trackers ignored"},
 		{name: "family no longer exported", content: good(func(s *stateFile) { s.Families[0].Namespace = "gone" }), log: "family no longer exported"},
 		{name: "saved in the future", content: good(func(s *stateFile) {
@@ -385,10 +387,15 @@ func TestStateSizeBound(t *testing.T) {
 		t.Errorf("%d bytes per tracker: the documented size (about 450) is wrong", per)
 	}
 	start = time.Now()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
 	if sf := st.load(); sf == nil || len(sf.Families[0].Trackers) != 10000 {
 		t.Fatal("reload of the saved file failed")
 	}
-	t.Logf("loaded in %v", time.Since(start))
+	runtime.ReadMemStats(&m1)
+	alloc := m1.TotalAlloc - m0.TotalAlloc
+	t.Logf("loaded in %v, %d MB allocated (%.1f× the file; a file at the %d MiB bound: about %d MB)",
+		time.Since(start), alloc>>20, float64(alloc)/float64(fi.Size()), MaxStateBytes>>20, uint64(float64(alloc)/float64(fi.Size())*MaxStateBytes)>>20)
 }
 
 // TestStateLateTracker: a tracker the service creates after its first
