@@ -58,7 +58,7 @@ bench-report:
 prom3:
 	bash scripts/prom3.sh
 
-test:
+test: prom3
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
