@@ -38,7 +38,9 @@ func inspectionData() string {
 		name, labels string
 		v            func(t time.Time) (float64, bool)
 	}
-	always := func(v float64) func(time.Time) (float64, bool) { return func(time.Time) (float64, bool) { return v, true } }
+	always := func(v float64) func(time.Time) (float64, bool) {
+		return func(time.Time) (float64, bool) { return v, true }
+	}
 	room := `site="hq",room="A201"`
 	fams := [][]series{
 		{{"env_ups_on_battery", room + `,device="ups-a1"`, always(0)}, {"env_ups_on_battery", room + `,device="ups-a2"`, always(0)}},
@@ -407,4 +409,51 @@ func TestRepairAPI(t *testing.T) {
 		pg := pgtest.Start(t)
 		run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), records.Postgres, pg.NewDB(t)))
 	})
+}
+
+// TestInspectionConfigErrors: every wrong inspection setting is an error
+// naming the file and line (the checklist's own file:line for its errors).
+func TestInspectionConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "bad-checklist.yml"), []byte("items:\n  - {name: a, label: A, query: up, op: '=~', threshold: 1}\n"), 0o600)
+	good, _ := os.ReadFile(shippedDir + "inspection-remote.yml")
+	_ = os.WriteFile(filepath.Join(dir, "remote.yml"), good, 0o600)
+	_ = os.WriteFile(filepath.Join(dir, "prom.password"), []byte("hunter2-prometheus\n"), 0o600)
+	base := "database: {path: r.db}\nspool: {dir: sp}\n"
+	remote := func(extra string) string {
+		return base + "inspections:\n  remote:\n    checklist_file: remote.yml\n    prometheus: {url: 'http://127.0.0.1:9090'" + extra + "}\n    times: ['09:00', '21:00']\n"
+	}
+	for _, c := range []struct{ name, yml, where, want string }{
+		{"ok", remote(", password_file: prom.password"), "", ""},
+		{"partial", base + "inspections:\n  remote:\n    times: ['09:00']\n", "recorder.yml:4", "checklist_file, times and prometheus.url go together"},
+		{"bad time", strings.Replace(remote(""), "'21:00'", "'9pm'", 1), "recorder.yml:7", `inspections.remote.times[1]: "9pm": want HH:MM`},
+		{"time twice", strings.Replace(remote(""), "'21:00'", "'09:00'", 1), "recorder.yml:7", "09:00 given twice"},
+		{"grace", remote("") + "    grace: 12h\n", "recorder.yml:8", "inspections.remote.grace: 12h0m0s: want 1m … 6h"},
+		{"credentials in url", strings.Replace(remote(""), "http://127.0.0.1", "http://u:p@127.0.0.1", 1), "recorder.yml:6", "credentials do not go in the URL"},
+		{"timeout", remote(", timeout: 1h"), "recorder.yml:6", "inspections.remote.prometheus.timeout"},
+		{"no checklist", strings.Replace(remote(""), "remote.yml", "missing.yml", 1), "missing.yml", "no such file"},
+		{"bad checklist", strings.Replace(remote(""), "remote.yml", "bad-checklist.yml", 1), "bad-checklist.yml:2", "items[0].op"},
+		{"no calendar", base + "calendar_file: nowhere.yml\n", "nowhere.yml", "no such file"},
+		{"bad onsite", base + "inspections:\n  onsite: {checklist_file: bad-checklist.yml}\n", "bad-checklist.yml:2", "field query not found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(dir, "recorder.yml")
+			if err := os.WriteFile(p, []byte(c.yml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := loadConfig(p, "")
+			if c.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cfg.Inspections.Remote.Prometheus.password.Value() != "hunter2-prometheus" {
+					t.Error("password_file not read")
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.where) {
+				t.Errorf("got %v, want %s: …%s", err, c.where, c.want)
+			}
+		})
+	}
 }

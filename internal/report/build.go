@@ -641,9 +641,10 @@ func (r *run) finishAudit(d *Document) {
 			"未知时间 = 月秒数 − Δobserved（含 exporter 未运行时间），从不计为可用。 Unknown = month seconds − Δobserved (includes time the exporter was not running); never counted as up.",
 			"可用率：维护不计入分母时 A = 1 − Δdown / (Δobserved − Δmaintenance)；维护计为可用时 A = 1 − Δdown / Δobserved。 Availability as in docs/metrics.md §1.",
 			"停机预算 = (1 − 目标) × (月秒数 − 维护秒数[不计入时])；停机 > 预算 → 未达标；未知 > 剩余预算 → 无法判定（绝不判为达标）。 Budget = (1 − target) × (month − maintenance if excluded); down > budget → breached; unknown > remaining budget → indeterminate, never met.",
-			"故障事件由 state_changes_total、last_change_timestamp_seconds 与 down_seconds_total 以 300 s 步长重建，必要时细化到 1 s。 Incidents are rebuilt from state_changes_total, last_change_timestamp_seconds and down_seconds_total at a 300 s step, refined down to 1 s where a step holds more than two transitions.",
+			"故障事件由三态信号（up、unknown、last_change_timestamp_seconds 的原始样本）推导：始于 exporter 记录的转换时刻（无转换时间时为首个故障样本），止于恢复的转换时刻；超过 2 个采集间隔的空缺与未知状态计为未知时间，不视为状态变化；序列在故障中结束时事件止于最后样本并标注监测中断；exporter 重启不截断事件。事件时长（不含未知）与停机计数器逐对象核对，超出界限时列入注意事项。 Incidents come from the three-state signal (raw samples of up, unknown and last_change_timestamp_seconds): an incident starts at the transition time the exporter recorded (the first down sample when none was published) and ends at the recovery's; gaps longer than 2 scrape intervals and unknown samples are unknown time, never a state change; a series that ends while down closes the incident at its last sample, flagged 监测中断 (monitoring stopped); exporter restarts do not cut incidents. Each entity's incident time less unknown is checked against its down counters; a difference beyond the bound is listed in the caveats.",
 		},
 		Queries: r.audit,
+		Caveats: r.caveats,
 	}
 }
 

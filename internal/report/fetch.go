@@ -20,6 +20,8 @@ type run struct {
 	sel    string // matcher body from cfg.Filter (escaped)
 	mu     sync.Mutex
 	audit  []AuditQuery
+	// caveats for the audit (incidents vs counters, …)
+	caveats []string
 	// walked: per namespace and name-label value, the lifetimes
 	// fetchAvailability walked back through (entities restarted in the
 	// month); the other counters of those entities end their lifetimes at

@@ -89,6 +89,13 @@ type Incident struct {
 	Maintenance bool    `json:"maintenance"` // inside a maintenance window
 	Ongoing     bool    `json:"ongoing"`     // still down at month end
 	Note        string  `json:"note,omitempty"`
+	// UnknownSeconds: unknown time inside the incident and the month
+	// (unknown scrapes, scrape gaps, exporter not running); Seconds −
+	// UnknownSeconds is the down time the counters saw.
+	UnknownSeconds float64 `json:"unknownSeconds,omitempty"`
+	// Interrupted (监测中断): the series ended while down (target removed,
+	// monitoring stopped); End is its last sample.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Counter is one counter's raw values for the audit.
@@ -141,6 +148,9 @@ type Audit struct {
 	Policy  string       `json:"policy"`
 	Method  []string     `json:"method"`
 	Queries []AuditQuery `json:"queries"`
+	// Caveats: where figures may disagree (e.g. incidents vs the down
+	// counters beyond the stated bound).
+	Caveats []string `json:"caveats,omitempty"`
 }
 
 // AuditQuery is one PromQL evaluation the figures come from.
