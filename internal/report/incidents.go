@@ -101,12 +101,21 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 		{"incident days: changes of " + f.started + " (restarts)", "changes(" + r.selector(f.started, extra) + win + ")", false},
 		{"incident days: samples of " + f.up + " per day (gaps, series that start or end)", "count_over_time(" + r.selector(f.up, extra) + "[1d])", true},
 	}
-	flag := map[string][]bool{}      // key → days to read
-	counts := map[string][]float64{} // key → samples per day
+	// A detector point at T covers the window [T − w, T]: every day it
+	// overlaps is marked (backends may align the evaluation times to the
+	// step in UTC, not to the report zone's days).
+	type cnt struct {
+		t time.Time
+		v float64
+	}
+	flag := map[string][]bool{}  // key → days to read
+	counts := map[string][]cnt{} // key → samples per 1 d window
 	for k := range cand {
 		flag[k] = make([]bool, nDays)
-		counts[k] = make([]float64, nDays)
 		flag[k][0], flag[k][nDays-1] = true, true
+	}
+	days := func(t time.Time, w time.Duration) (int, int) {
+		return dayOf(t.Add(-w).Add(time.Millisecond)), dayOf(t)
 	}
 	var mu sync.Mutex
 	var fns []func() error
@@ -124,11 +133,13 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 					continue
 				}
 				for _, p := range s.Points {
-					i := dayOf(p.T)
 					if d.count {
-						counts[k][i] = p.V
+						counts[k] = append(counts[k], cnt{p.T, p.V})
 					} else if p.V > 0 {
-						flag[k][i] = true
+						a, b := days(p.T, day+incidentLookback)
+						for i := a; i <= b; i++ {
+							flag[k][i] = true
+						}
 					}
 				}
 			}
@@ -143,19 +154,30 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 	for k := range cand {
 		mx := 0.0
 		for _, c := range counts[k] {
-			mx = math.Max(mx, c)
+			mx = math.Max(mx, c.v)
 		}
 		maxPerDay = math.Max(maxPerDay, mx)
 		full[k] = make([]bool, nDays)
-		for i, c := range counts[k] {
-			// Fewer samples than on the fullest day: a gap, or the series
-			// starts or ends. A day without samples is not read but breaks
-			// continuity.
-			short := c < mx*0.99-1
-			if short && c > 0 {
-				flag[k][i] = true
+		seen := make([]bool, nDays)
+		broken := make([]bool, nDays)
+		for _, c := range counts[k] {
+			// Fewer samples than in the fullest window: a gap, or the
+			// series starts or ends (read those days). A window without
+			// samples is not read but breaks continuity.
+			a, b := days(c.t, day)
+			for i := a; i <= b; i++ {
+				switch {
+				case c.v < mx*0.99-1 && c.v > 0:
+					flag[k][i] = true
+				case c.v == 0:
+					broken[i] = true
+				default:
+					seen[i] = true
+				}
 			}
-			full[k][i] = c > 0 && !short && !flag[k][i]
+		}
+		for i := range full[k] {
+			full[k][i] = seen[i] && !broken[i] && !flag[k][i]
 		}
 	}
 	// Raw samples of the flagged days, batched.
