@@ -73,11 +73,12 @@ func TestOpenAPISchemasMatchJSON(t *testing.T) {
 	}{
 		{"Alert", records.Alert{NotifiedAt: &now, Acks: []records.Ack{{}}}},
 		{"Ack", records.Ack{}},
-		{"Record", records.Record{AlertID: &id, AmendsID: &id, SignedOffBy: &who, SignedOffAt: &now, Body: json.RawMessage(`{}`), Slot: &now, ParentID: &id}},
+		{"Record", records.Record{AlertID: &id, AmendsID: &id, SignedOffBy: &who, SignedOffAt: &now, Body: json.RawMessage(`{}`), Slot: &now, ParentID: &id, Ref: &who}},
+		{"Incident", records.Incident{End: &now, Cause: "x", Impact: "x", Handler: "x", Timeline: []records.TimelineStep{{}}, Measures: "x", Owner: "x", Deadline: "x"}},
 		{"RemoteItem", records.RemoteItem{Unit: "s"}},
 		{"RemoteInspection", records.RemoteInspection{EvaluatedAt: &now, Reason: "x"}},
 		{"OnsiteInspection", records.OnsiteInspection{Notes: "x"}},
-		{"Repair", records.RepairView{Record: records.Record{AlertID: &id, AmendsID: &id, SignedOffBy: &who, SignedOffAt: &now, Body: json.RawMessage(`{}`), Slot: &now, ParentID: &id},
+		{"Repair", records.RepairView{Record: records.Record{AlertID: &id, AmendsID: &id, SignedOffBy: &who, SignedOffAt: &now, Body: json.RawMessage(`{}`), Slot: &now, ParentID: &id, Ref: &who},
 			Repair: records.Repair{Description: "x", ReinstalledAt: &now, Note: "x"}}},
 		{"Webhook", records.Notification{ReceivedAt: now, ReceivedBy: "x"}},
 	} {

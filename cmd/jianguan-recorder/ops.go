@@ -37,6 +37,8 @@ type opsMetrics struct {
 	findingsLate  prometheus.Gauge
 	repairsOpen   prometheus.Gauge
 	repairsLate   prometheus.Gauge
+	incidentsOpen prometheus.Gauge
+	incidentsLate prometheus.Gauge
 	refreshErrors prometheus.Counter
 }
 
@@ -57,10 +59,14 @@ func newOpsMetrics(reg prometheus.Registerer) *opsMetrics {
 			Help: "Repairs not reinstalled and within their 15-working-day deadline."}),
 		repairsLate: prometheus.NewGauge(prometheus.GaugeOpts{Name: "jianguan_recorder_repairs_overdue",
 			Help: "Repairs not reinstalled after their 15-working-day deadline."}),
+		incidentsOpen: prometheus.NewGauge(prometheus.GaugeOpts{Name: "jianguan_recorder_incidents_open",
+			Help: "Incident records not closed."}),
+		incidentsLate: prometheus.NewGauge(prometheus.GaugeOpts{Name: "jianguan_recorder_incidents_overdue",
+			Help: "Incident records not closed after their rectification deadline (整改期限)."}),
 		refreshErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "jianguan_recorder_ops_refresh_errors_total",
 			Help: "Failed refreshes of the inspection, finding and repair metrics (database unavailable)."}),
 	}
-	reg.MustRegister(m.lastCompleted, m.lastMissed, m.abnormal, m.inspections, m.findingsOpen, m.findingsLate, m.repairsOpen, m.repairsLate, m.refreshErrors)
+	reg.MustRegister(m.lastCompleted, m.lastMissed, m.abnormal, m.inspections, m.findingsOpen, m.findingsLate, m.repairsOpen, m.repairsLate, m.incidentsOpen, m.incidentsLate, m.refreshErrors)
 	for _, k := range []string{"remote", "onsite"} {
 		m.lastCompleted.WithLabelValues(k)
 		m.abnormal.WithLabelValues(k)
@@ -294,6 +300,24 @@ func (s *server) refreshOps(ctx context.Context, now time.Time) {
 	}
 	s.ops.repairsOpen.Set(float64(open))
 	s.ops.repairsLate.Set(float64(late))
+	is, err := s.store.FindRecords(ctx, records.RecordFilter{Kind: records.KindIncident, Limit: metricsLimit})
+	if err != nil {
+		fail(err)
+		return
+	}
+	open, late = 0, 0
+	for _, r := range is {
+		var in records.Incident
+		if json.Unmarshal(r.Body, &in) != nil || in.Status == records.IncidentClosed || superseded(r, is) {
+			continue
+		}
+		open++
+		if in.Overdue(now) {
+			late++
+		}
+	}
+	s.ops.incidentsOpen.Set(float64(open))
+	s.ops.incidentsLate.Set(float64(late))
 }
 
 // superseded: a signed-off finding that a later record amends counts once (as the amendment).
@@ -526,6 +550,67 @@ func (s *server) reinstall(w http.ResponseWriter, r *http.Request, who identity)
 	s.refreshOps(r.Context(), s.nowFunc())
 }
 
+func (s *server) createIncident(w http.ResponseWriter, r *http.Request, who identity) {
+	var in records.Incident
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if err := in.Validate(s.nowFunc()); err != nil {
+		s.storeError(w, err)
+		return
+	}
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	rec, err := s.store.CreateRecord(ctx, who.User, records.IncidentRecord(in))
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, rec)
+	s.refreshOps(r.Context(), s.nowFunc())
+}
+
+// listIncidents: all (newest first), by status, or the one of an entity and
+// start (ns, entity, start: the report engine's identity).
+func (s *server) listIncidents(w http.ResponseWriter, r *http.Request, _ identity) {
+	q := r.URL.Query()
+	status := q.Get("status")
+	if status != "" && status != records.IncidentOpen && status != records.IncidentRectifying && status != records.IncidentClosed {
+		writeError(w, http.StatusBadRequest, "status: want open, rectifying or closed")
+		return
+	}
+	f := records.RecordFilter{Kind: records.KindIncident}
+	if q.Get("ns") != "" || q.Get("entity") != "" || q.Get("start") != "" {
+		start, err := parseTimeParam(r, "start")
+		if err != nil || start.IsZero() || q.Get("ns") == "" || q.Get("entity") == "" {
+			writeError(w, http.StatusBadRequest, "ns, entity and start (RFC 3339) go together")
+			return
+		}
+		f.Ref = records.IncidentRef(q.Get("ns"), q.Get("entity"), start)
+	}
+	var err error
+	if f.Limit, err = parseLimit(r); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	rs, err := s.store.FindRecords(ctx, f)
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	out := []records.Record{}
+	for _, rec := range rs {
+		var in records.Incident
+		if status != "" && (json.Unmarshal(rec.Body, &in) != nil || in.Status != status) {
+			continue
+		}
+		out = append(out, rec)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": out})
+}
+
 // ---------------------------------------------------------------- guards on the generic record routes
 
 // typedKind: records of these kinds are written through their own routes
@@ -538,6 +623,8 @@ func typedKind(kind string) string {
 		return "use POST /api/v1/inspections/onsite"
 	case records.KindRepair:
 		return "use POST /api/v1/repairs and POST /api/v1/repairs/{id}/reinstall"
+	case records.KindIncident:
+		return "use POST /api/v1/incidents"
 	}
 	return ""
 }
@@ -563,6 +650,20 @@ func (s *server) typedBody(rec records.Record, body json.RawMessage) (json.RawMe
 		var orig records.OnsiteInspection
 		if json.Unmarshal(rec.Body, &orig) == nil && orig.Date != in.Date {
 			return nil, fmt.Errorf("%w: date %s: this inspection is for %s", records.ErrInvalid, in.Date, orig.Date)
+		}
+		return json.Marshal(in)
+	case records.KindIncident:
+		var in records.Incident
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			return nil, fmt.Errorf("%w: incident body: %v", records.ErrInvalid, err)
+		}
+		if err := in.Validate(s.nowFunc()); err != nil {
+			return nil, err
+		}
+		if rec.Ref != nil && records.IncidentRef(in.NS, in.Entity, in.Start) != *rec.Ref {
+			return nil, fmt.Errorf("%w: ns, entity and start identify the incident (%s): they cannot change", records.ErrInvalid, *rec.Ref)
 		}
 		return json.Marshal(in)
 	case records.KindRemoteInspection, records.KindRepair:

@@ -457,3 +457,69 @@ func TestInspectionConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestIncidentAPI: an incident keyed to the report engine's entity and start,
+// entered by an Editor, found by that identity, updated (validated, identity
+// fixed), overdue rectification exported, signed off by an Admin. Both backends.
+func TestIncidentAPI(t *testing.T) {
+	run := func(t *testing.T, e *env) {
+		now := time.Date(2026, 11, 12, 9, 0, 0, 0, calendar.Zone)
+		e.srv.nowFunc = func() time.Time { return now }
+		in := map[string]any{"ns": "line", "entity": "ct-1", "start": "2026-11-03T10:15:30+08:00", "end": "2026-11-03T11:02:00+08:00",
+			"cause": "光缆被挖断", "impact": "财政局专线中断 47 分钟", "handler": "张工",
+			"timeline": []map[string]any{{"at": "2026-11-03T10:16:00+08:00", "text": "告警，电话联系运营商"}, {"at": "2026-11-03T11:02:00+08:00", "text": "熔接完成，恢复"}},
+			"measures": "增加第二路由", "owner": "李工", "deadline": "2026-11-10", "status": "rectifying"}
+		if code, _ := e.do("POST", "/api/v1/incidents", records.RoleViewer, in); code != 403 {
+			t.Fatalf("viewer: %d", code)
+		}
+		code, b := e.do("POST", "/api/v1/incidents", records.RoleEditor, in)
+		if code != 201 {
+			t.Fatalf("create: %d %s", code, b)
+		}
+		var rec records.Record
+		_ = json.Unmarshal(b, &rec)
+		if code, _ := e.do("POST", "/api/v1/incidents", records.RoleEditor, in); code != 409 {
+			t.Fatalf("second: %d", code)
+		}
+		if code, b := e.do("POST", "/api/v1/records", records.RoleEditor, map[string]any{"kind": "incident", "title": "x", "body": in}); code != 400 {
+			t.Fatalf("generic create: %d %s", code, b)
+		}
+		q := "/api/v1/incidents?ns=line&entity=ct-1&start=" + url.QueryEscape("2026-11-03T02:15:30Z")
+		code, b = e.do("GET", q, records.RoleViewer, nil)
+		if code != 200 || strings.Count(string(b), `"kind": "incident"`) != 1 {
+			t.Fatalf("by identity: %d %s", code, b)
+		}
+		e.srv.refreshOps(context.Background(), now)
+		if testutil.ToFloat64(e.srv.ops.incidentsLate) != 1 || testutil.ToFloat64(e.srv.ops.incidentsOpen) != 1 {
+			t.Error("overdue rectification not exported")
+		}
+		moved := map[string]any{}
+		for k, v := range in {
+			moved[k] = v
+		}
+		moved["entity"] = "cu-1"
+		if code, b := e.do("PUT", fmt.Sprintf("/api/v1/records/%d", rec.ID), records.RoleEditor, map[string]any{"title": rec.Title, "body": moved}); code != 400 || !strings.Contains(string(b), "cannot change") {
+			t.Fatalf("identity change: %d %s", code, b)
+		}
+		in["status"] = "closed"
+		if code, b := e.do("PUT", fmt.Sprintf("/api/v1/records/%d", rec.ID), records.RoleEditor, map[string]any{"title": rec.Title, "body": in}); code != 200 {
+			t.Fatalf("close: %d %s", code, b)
+		}
+		e.srv.refreshOps(context.Background(), now)
+		if testutil.ToFloat64(e.srv.ops.incidentsLate) != 0 || testutil.ToFloat64(e.srv.ops.incidentsOpen) != 0 {
+			t.Error("closed incident still counted")
+		}
+		if code, b := e.do("POST", fmt.Sprintf("/api/v1/records/%d/sign-off", rec.ID), records.RoleAdmin, nil); code != 200 {
+			t.Fatalf("sign-off: %d %s", code, b)
+		}
+		code, b = e.do("GET", "/api/v1/incidents?status=closed", records.RoleViewer, nil)
+		if code != 200 || !strings.Contains(string(b), `"signedOffBy": "grafana:ops-admin"`) {
+			t.Fatalf("list closed: %d %s", code, b)
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) { run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), "", "")) })
+	t.Run("postgres", func(t *testing.T) {
+		pg := pgtest.Start(t)
+		run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), records.Postgres, pg.NewDB(t)))
+	})
+}

@@ -127,6 +127,8 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/repairs", records.RoleEditor, s.createRepair},
 		{"GET", "/api/v1/repairs/{id}", records.RoleViewer, s.getRepair},
 		{"POST", "/api/v1/repairs/{id}/reinstall", records.RoleEditor, s.reinstall},
+		{"GET", "/api/v1/incidents", records.RoleViewer, s.listIncidents},
+		{"POST", "/api/v1/incidents", records.RoleEditor, s.createIncident},
 		{"GET", "/api/v1/whoami", records.RoleViewer, s.whoami},
 		{"GET", "/api/v1/openapi.yaml", records.RoleViewer, s.openapi},
 	}

@@ -167,7 +167,15 @@ type ItemResult struct {
 	Result string         `json:"result"`
 	Series []SeriesResult `json:"series"`
 	Error  string         `json:"error,omitempty"`
+	// Omitted counts series left out so that the record fits in
+	// MaxRecordBodyBytes (normal ones first, then abnormal ones beyond
+	// 20, 5, 1 and 0 per item); the verdict counts them all.
+	Omitted int `json:"omitted,omitempty"`
 }
+
+// keptAbnormal is how many abnormal series per item a record that had to be
+// shrunk keeps.
+const keptAbnormal = 20
 
 // RemoteInspection is the body of an inspection-remote record.
 type RemoteInspection struct {
@@ -286,9 +294,34 @@ func findingRecord(f Finding) Record {
 	return Record{Kind: KindFinding, Title: fmt.Sprintf("%s %s 异常", f.Slot.In(calendar.Zone).Format("2006-01-02 15:04"), f.Label), Body: b}
 }
 
-// RemoteRecord is the inspection-remote record of ri.
+// RemoteRecord is the inspection-remote record of ri. A body larger than
+// MaxRecordBodyBytes (many series with long labels) is shrunk: first the
+// normal series are left out, then abnormal ones beyond 20, 5, 1, 0 per
+// item (ItemResult.Omitted counts them); the verdicts stay.
 func RemoteRecord(ri RemoteInspection) Record {
 	b, _ := json.Marshal(ri) // plain data; values are strings
+	for _, keep := range []int{MaxSeriesPerItem, keptAbnormal, 5, 1, 0} {
+		if len(b) <= MaxRecordBodyBytes-4<<10 {
+			break
+		}
+		items := make([]ItemResult, len(ri.Items))
+		for i, it := range ri.Items {
+			var kept []SeriesResult
+			for _, sr := range it.Series {
+				if sr.Result == ResultAbnormal && len(kept) < keep {
+					kept = append(kept, sr)
+				}
+			}
+			if kept == nil {
+				kept = []SeriesResult{}
+			}
+			it.Omitted += len(it.Series) - len(kept)
+			it.Series = kept
+			items[i] = it
+		}
+		ri.Items = items
+		b, _ = json.Marshal(ri)
+	}
 	title := "远程巡检 " + ri.Slot.In(calendar.Zone).Format("2006-01-02 15:04")
 	if ri.Status == InspectionMissed {
 		title += "（未完成）"

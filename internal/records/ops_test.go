@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -36,7 +37,7 @@ func at(s string) time.Time {
 	return t
 }
 
-// TestMigrationsDownAndUp: 00002 (slot_at, parent_id) reverts and applies
+// TestMigrationsDownAndUp: 00003 (ref) and 00002 (slot_at, parent_id) revert and applies
 // again on both backends, so an upgrade can be rolled back.
 func TestMigrationsDownAndUp(t *testing.T) {
 	for _, tc := range []struct {
@@ -71,11 +72,17 @@ func TestMigrationsDownAndUp(t *testing.T) {
 			if _, err := p.Up(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if v, _ := p.GetDBVersion(ctx); v != 2 {
-				t.Fatalf("version %d after up, want 2", v)
+			if v, _ := p.GetDBVersion(ctx); v != 3 {
+				t.Fatalf("version %d after up, want 3", v)
 			}
 			if _, err := p.Down(ctx); err != nil {
-				t.Fatalf("down: %v", err)
+				t.Fatalf("down 3: %v", err)
+			}
+			if _, err := db.ExecContext(ctx, `SELECT ref FROM records`); err == nil {
+				t.Fatal("ref still there after down")
+			}
+			if _, err := p.Down(ctx); err != nil {
+				t.Fatalf("down 2: %v", err)
 			}
 			if _, err := db.ExecContext(ctx, `SELECT slot_at FROM records`); err == nil {
 				t.Fatal("slot_at still there after down")
@@ -83,7 +90,7 @@ func TestMigrationsDownAndUp(t *testing.T) {
 			if _, err := p.Up(ctx); err != nil {
 				t.Fatalf("up again: %v", err)
 			}
-			if _, err := db.ExecContext(ctx, `SELECT slot_at, parent_id FROM records`); err != nil {
+			if _, err := db.ExecContext(ctx, `SELECT slot_at, parent_id, ref FROM records`); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -426,5 +433,131 @@ func TestEvaluateVerdicts(t *testing.T) {
 	}
 	if _, err := c.Evaluate(context.Background(), down, time.Now()); err == nil || !strings.Contains(err.Error(), "Prometheus") {
 		t.Fatalf("Prometheus down: %v", err)
+	}
+}
+
+// TestIncidentRefOnce: one incident record per entity and start (the report
+// engine's identity), found by its ref; an amendment carries no ref.
+func TestIncidentRefOnce(t *testing.T) {
+	backends(t, func(t *testing.T, open func() Store) {
+		ctx := context.Background()
+		s := open()
+		start := at("2026-11-03T10:15:30.250+08:00")
+		in := Incident{NS: "line", Entity: "ct-1", Start: start, Cause: "光缆被挖断", Handler: "张工", Status: IncidentRectifying,
+			Timeline: []TimelineStep{{At: start.Add(2 * time.Minute), Text: "告警确认"}}, Deadline: "2026-11-10"}
+		if err := in.Validate(start.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := s.CreateRecord(ctx, "noc", IncidentRecord(in))
+		if err != nil || rec.Ref == nil || *rec.Ref != "line/ct-1@1793672130" {
+			t.Fatalf("%+v %v", rec.Ref, err)
+		}
+		// The same entity and start (sub-second difference) is the same incident.
+		in2 := in
+		in2.Start = start.Add(100 * time.Millisecond)
+		_ = in2.Validate(start.Add(time.Hour))
+		if _, err := s.CreateRecord(ctx, "noc", IncidentRecord(in2)); !errors.Is(err, ErrExists) {
+			t.Fatalf("same incident twice: %v", err)
+		}
+		other := in
+		other.Entity = "cu-1"
+		if _, err := s.CreateRecord(ctx, "noc", IncidentRecord(other)); err != nil {
+			t.Fatalf("another entity at the same start: %v", err)
+		}
+		got, err := s.FindRecords(ctx, RecordFilter{Kind: KindIncident, Ref: *rec.Ref})
+		if err != nil || len(got) != 1 || got[0].ID != rec.ID {
+			t.Fatalf("by ref: %+v %v", got, err)
+		}
+		if _, err := s.SignOff(ctx, "duty-manager", rec.ID, start.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if am, err := s.Amend(ctx, "noc", rec.ID, Record{Title: "更正", Body: rec.Body}); err != nil || am.Ref != nil {
+			t.Fatalf("amend: %+v %v", am, err)
+		}
+		if !in.Overdue(at("2026-11-11T00:00:00+08:00")) || in.Overdue(at("2026-11-10T23:59:59+08:00")) {
+			t.Error("overdue after the deadline's day only")
+		}
+	})
+}
+
+func TestIncidentValidation(t *testing.T) {
+	now := at("2026-11-03T12:00:00+08:00")
+	ok := func() Incident {
+		return Incident{NS: "host", Entity: "web01", Start: now.Add(-time.Hour), Cause: "c", Handler: "h"}
+	}
+	for _, tc := range []struct {
+		name string
+		mod  func(*Incident)
+		want string
+	}{
+		{"bad ns", func(in *Incident) { in.NS = "Line!" }, "ns"},
+		{"no entity", func(in *Incident) { in.Entity = "" }, "entity: required"},
+		{"@ in entity", func(in *Incident) { in.Entity = "a@b" }, "no @"},
+		{"future start", func(in *Incident) { in.Start = now.Add(time.Hour) }, "start"},
+		{"end before start", func(in *Incident) { e := in.Start.Add(-time.Second); in.End = &e }, "before start"},
+		{"status", func(in *Incident) { in.Status = "done" }, "want open, rectifying or closed"},
+		{"closed without cause", func(in *Incident) { in.Status, in.Cause = IncidentClosed, "" }, "needs cause and handler"},
+		{"deadline", func(in *Incident) { in.Deadline = "2026-13-01" }, "deadline"},
+		{"timeline without time", func(in *Incident) { in.Timeline = []TimelineStep{{Text: "x"}} }, "timeline[0].at"},
+		{"long cause", func(in *Incident) { in.Cause = strings.Repeat("因", MaxIncidentText) }, "cause"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := ok()
+			tc.mod(&in)
+			if err := in.Validate(now); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v, want %q", err, tc.want)
+			}
+		})
+	}
+	in := ok()
+	if err := in.Validate(now); err != nil || in.Status != IncidentOpen {
+		t.Fatalf("%v %q", err, in.Status)
+	}
+}
+
+// TestHostile_RemoteInspectionTooLarge: 200 items × 200 series with long
+// labels would make a record far over MaxRecordBodyBytes (refused by the
+// store, so the inspection would end up missed); the record is shrunk
+// instead, keeping every verdict and the abnormal series first.
+func TestHostile_RemoteInspectionTooLarge(t *testing.T) {
+	ri := RemoteInspection{Slot: at("2026-12-04T09:00:00+08:00"), Status: InspectionCompleted}
+	long := strings.Repeat("x", 200)
+	for i := 0; i < MaxChecklistItems; i++ {
+		it := ItemResult{RemoteItem: RemoteItem{Name: fmt.Sprintf("i%d", i), Label: "L", Op: "==", Threshold: 0}, Result: ResultNormal}
+		for j := 0; j < MaxSeriesPerItem; j++ {
+			r := ResultNormal
+			if j%7 == 0 {
+				r, it.Result = ResultAbnormal, ResultAbnormal
+			}
+			it.Series = append(it.Series, SeriesResult{Labels: map[string]string{"device": fmt.Sprintf("%s-%d", long, j)}, Value: "1", Result: r})
+		}
+		ri.Items = append(ri.Items, it)
+	}
+	rec := RemoteRecord(ri)
+	if err := validRecord(rec.Kind, rec.Title, rec.Body); err != nil {
+		t.Fatalf("shrunk record still refused: %v (%d bytes)", err, len(rec.Body))
+	}
+	var got RemoteInspection
+	if err := json.Unmarshal(rec.Body, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range got.Items {
+		if it.Result != ResultAbnormal || len(it.Series)+it.Omitted != MaxSeriesPerItem || len(it.Series) > keptAbnormal || it.Omitted == 0 {
+			t.Fatalf("%s: %s, %d kept, %d omitted", it.Name, it.Result, len(it.Series), it.Omitted)
+		}
+		for _, s := range it.Series {
+			if s.Result != ResultAbnormal {
+				t.Fatalf("%s kept a normal series before abnormal ones", it.Name)
+			}
+		}
+	}
+	t.Logf("%d bytes after shrinking", len(rec.Body))
+	// A small inspection is stored whole.
+	small := RemoteInspection{Slot: ri.Slot, Status: InspectionCompleted, Items: []ItemResult{ri.Items[0]}}
+	small.Items[0].Series = small.Items[0].Series[:3]
+	var whole RemoteInspection
+	_ = json.Unmarshal(RemoteRecord(small).Body, &whole)
+	if len(whole.Items[0].Series) != 3 || whole.Items[0].Omitted != 0 {
+		t.Fatalf("small record shrunk: %+v", whole.Items[0])
 	}
 }

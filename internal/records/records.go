@@ -125,6 +125,9 @@ type Record struct {
 	Slot *time.Time `json:"slot,omitempty"`
 	// ParentID: the inspection that opened a finding.
 	ParentID *int64 `json:"parentId,omitempty"`
+	// Ref: identity outside the recorder (an incident's entity@start); at
+	// most one record of a kind per ref.
+	Ref *string `json:"ref,omitempty"`
 }
 
 // RecordFilter selects records; zero values select everything.
@@ -133,6 +136,7 @@ type RecordFilter struct {
 	ParentID  int64     // 0: any
 	SlotSince time.Time // slot ≥ SlotSince (records without a slot are left out when set)
 	SlotUntil time.Time // slot < SlotUntil
+	Ref       string    // "": any
 	Limit     int       // ≤ MaxListLimit; 0 = 100
 }
 

@@ -544,7 +544,7 @@ func (s *sqlStore) CountNotifications(ctx context.Context) (int, error) {
 
 // ---------------------------------------------------------------- records
 
-const recordCols = `id, kind, alert_id, title, body, created_by, created_at, updated_by, updated_at, signed_off_by, signed_off_at, amends_id, slot_at, parent_id`
+const recordCols = `id, kind, alert_id, title, body, created_by, created_at, updated_by, updated_at, signed_off_by, signed_off_at, amends_id, slot_at, parent_id, ref`
 
 func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 	var (
@@ -555,9 +555,13 @@ func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 		signedBy         sql.NullString
 		signedAt         sql.NullInt64
 		slot, parent     sql.NullInt64
+		ref              sql.NullString
 	)
-	if err := sc.Scan(&r.ID, &r.Kind, &alert, &r.Title, &body, &r.CreatedBy, &created, &r.UpdatedBy, &updated, &signedBy, &signedAt, &amends, &slot, &parent); err != nil {
+	if err := sc.Scan(&r.ID, &r.Kind, &alert, &r.Title, &body, &r.CreatedBy, &created, &r.UpdatedBy, &updated, &signedBy, &signedAt, &amends, &slot, &parent, &ref); err != nil {
 		return r, err
+	}
+	if ref.Valid {
+		r.Ref = &ref.String
 	}
 	r.Slot = fromNull(slot)
 	if parent.Valid {
@@ -631,6 +635,21 @@ func (s *sqlStore) insertRecord(ctx context.Context, tx *sql.Tx, actor string, r
 			return r, err
 		}
 	}
+	var ref any
+	if r.Ref != nil && amends == nil {
+		if *r.Ref == "" || len(*r.Ref) > 512 {
+			return r, fmt.Errorf("%w: ref must be 1–512 bytes", ErrInvalid)
+		}
+		ref = *r.Ref
+		var other int64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM records WHERE kind = ? AND ref = ?`), r.Kind, ref).Scan(&other)
+		if err == nil {
+			return r, fmt.Errorf("%s %s: %w (record %d)", r.Kind, *r.Ref, ErrExists, other)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return r, err
+		}
+	}
 	if r.ParentID != nil {
 		var one int
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM records WHERE id = ?`), *r.ParentID).Scan(&one); err != nil {
@@ -641,8 +660,8 @@ func (s *sqlStore) insertRecord(ctx context.Context, tx *sql.Tx, actor string, r
 		}
 	}
 	var id int64
-	if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO records (kind, alert_id, title, body, created_by, created_at, updated_by, updated_at, amends_id, slot_at, parent_id)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`), r.Kind, r.AlertID, r.Title, string(r.Body), actor, ms(now), actor, ms(now), amends, slot, r.ParentID).Scan(&id); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO records (kind, alert_id, title, body, created_by, created_at, updated_by, updated_at, amends_id, slot_at, parent_id, ref)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`), r.Kind, r.AlertID, r.Title, string(r.Body), actor, ms(now), actor, ms(now), amends, slot, r.ParentID, ref).Scan(&id); err != nil {
 		return r, err
 	}
 	out, err := s.getRecordTx(ctx, tx, id)
@@ -700,6 +719,9 @@ func (s *sqlStore) FindRecords(ctx context.Context, f RecordFilter) ([]Record, e
 	}
 	if !f.SlotUntil.IsZero() {
 		where, args = append(where, "slot_at < ?"), append(args, ms(f.SlotUntil))
+	}
+	if f.Ref != "" {
+		where, args = append(where, "ref = ?"), append(args, f.Ref)
 	}
 	args = append(args, clampLimit(f.Limit))
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+recordCols+` FROM records WHERE `+strings.Join(where, " AND ")+
