@@ -207,3 +207,31 @@ func TestDefect17_13_RestartStartsUnknown(t *testing.T) {
 		t.Errorf("maintenance incident: %+v", got)
 	}
 }
+
+// An outage shorter than the scrape interval is seen only in the counters:
+// NS_state_changes_total +2 between two up scrapes, the down seconds and the
+// last change give it exactly; a recovery between two down scrapes splits
+// the incident.
+func TestDerive_TransitionsBetweenScrapes(t *testing.T) {
+	at := func(v float64) time.Time { return t0.Add(time.Duration(v * float64(time.Second))) }
+	lc := func(v float64) float64 { return float64(at(v).UnixMilli()) / 1e3 }
+	mk := func(T float64, up float64, last, ch, dn float64) stateSample {
+		return stateSample{T: at(T), HasUp: true, Up: up, LastChange: lc(last), HasCounters: true, Changes: ch, Down: dn}
+	}
+	p := deriveParams{Start: t0, End: t0.Add(24 * time.Hour), MaxGap: 120 * time.Second}
+	// up, (down 100–115), up
+	got := deriveIncidents([]stateSample{mk(60, 1, -3600, 4, 0), mk(120, 1, 115, 6, 15), mk(180, 1, 115, 6, 15)}, p)
+	if len(got) != 1 || !got[0].Start.Equal(at(100)) || !got[0].End.Equal(at(115)) || got[0].Note != "" {
+		t.Errorf("outage between scrapes: %+v", got)
+	}
+	// down since 30, up 70–100 hidden, down again from 100, up at 200
+	got = deriveIncidents([]stateSample{mk(60, 0, 30, 5, 30), mk(120, 0, 100, 7, 30+10+20), mk(180, 0, 100, 7, 120), mk(240, 1, 200, 8, 140)}, p)
+	if len(got) != 2 || !got[0].Start.Equal(at(30)) || !got[0].End.Equal(at(70)) || !got[1].Start.Equal(at(100)) || !got[1].End.Equal(at(200)) {
+		t.Errorf("recovery between scrapes: %+v", got)
+	}
+	// four transitions between two up scrapes: one merged span, said in the note
+	got = deriveIncidents([]stateSample{mk(60, 1, -3600, 4, 0), mk(120, 1, 115, 8, 20)}, p)
+	if len(got) != 1 || !got[0].End.Equal(at(115)) || !strings.Contains(got[0].Note, "merged") {
+		t.Errorf("merged: %+v", got)
+	}
+}
