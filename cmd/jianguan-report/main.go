@@ -8,6 +8,12 @@
 //
 //	jianguan-report bench --entities=1000 --days=35                # make bench-report
 //
+// Documents: zh-CN by default, one language per document (--lang en for an
+// English one); the cover and sign-off block come from the reports
+// configuration (--reports.config; default deploy/etc/jianguan/reports.yml,
+// then /etc/jianguan/reports.yml, whichever exists first). A configuration
+// with a missing required field is an error naming file and line.
+//
 // Credentials: --prometheus.user with the password in $JIANGUAN_PROMETHEUS_PASSWORD,
 // or a bearer token in $JIANGUAN_PROMETHEUS_TOKEN (never on the command line).
 //
@@ -30,6 +36,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/report/snapshot"
@@ -80,6 +87,8 @@ func run(args []string) error {
 		chromium = fs.String("chromium", "", "chromium binary for PDF (default: auto)")
 		all      = fs.Bool("all", false, "render all four kinds in all formats into --out-dir")
 		outDir   = fs.String("out-dir", "out", "output directory for --all")
+		langS    = fs.String("lang", "zh-CN", "document language: zh-CN | en (one language per document)")
+		repCfg   = fs.String("reports.config", "", "reports configuration (cover and sign-off: reports.yml); default: "+strings.Join(defaultReportsConfigs, " or ")+" when present")
 	)
 	filter := filterFlag{}
 	fs.Var(filter, "filter", "label filter label=value (repeatable; values are escaped)")
@@ -101,6 +110,14 @@ func run(args []string) error {
 	if *maxConc < 1 || *maxConc > promapi.MaxMaxConcurrent {
 		return fmt.Errorf("--prometheus.max-concurrent=%d: want 1 … %d", *maxConc, promapi.MaxMaxConcurrent)
 	}
+	lang, err := docfmt.ParseLang(*langS)
+	if err != nil {
+		return fmt.Errorf("--lang: %v", err)
+	}
+	ident, err := loadReportsConfig(*repCfg)
+	if err != nil {
+		return err
+	}
 	now := time.Now()
 	if *monthS == "" {
 		t := now.In(report.Shanghai)
@@ -108,6 +125,7 @@ func run(args []string) error {
 	}
 	cfg := report.DefaultConfig()
 	cfg.SLATarget, cfg.MaintenancePolicy, cfg.Organisation, cfg.Filter = *sla, *policy, *org, filter
+	cfg.Lang, cfg.Ident = lang, ident
 	q := promapi.New(*url)
 	q.Username, q.Password, q.BearerToken, q.Timeout = *user, os.Getenv("JIANGUAN_PROMETHEUS_PASSWORD"), os.Getenv("JIANGUAN_PROMETHEUS_TOKEN"), *timeout
 	q.MaxAnswerBytes, q.MaxConcurrent = *maxMiB<<20, *maxConc
@@ -188,6 +206,31 @@ func run(args []string) error {
 		return err
 	}
 	return os.WriteFile(*out, b, 0o644)
+}
+
+// defaultReportsConfigs are tried in order when --reports.config is not given.
+var defaultReportsConfigs = []string{"deploy/etc/jianguan/reports.yml", "/etc/jianguan/reports.yml"}
+
+// loadReportsConfig loads the identification block: the given file (which
+// must exist and be valid), else the first default that exists, else none
+// (the cover then carries the title and the period only).
+func loadReportsConfig(path string) (*docfmt.Identification, error) {
+	if path == "" {
+		for _, p := range defaultReportsConfigs {
+			if _, err := os.Stat(p); err == nil {
+				path = p
+				break
+			}
+		}
+		if path == "" {
+			return nil, nil
+		}
+	}
+	id, err := docfmt.LoadIdentification(path)
+	if err != nil {
+		return nil, fmt.Errorf("--reports.config: %w", err)
+	}
+	return id, nil
 }
 
 func render(ctx context.Context, d *report.Document, format string, pdf *report.PDFRenderer) ([]byte, error) {

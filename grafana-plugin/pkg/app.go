@@ -21,6 +21,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/report/snapshot"
@@ -361,6 +362,15 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		if v := r.URL.Query().Get(p); v != "" {
 			cfg.Filter[p] = v
 		}
+	}
+	if v := r.URL.Query().Get("lang"); v != "" {
+		// One language per document (a frozen month keeps its own).
+		l, err := docfmt.ParseLang(v)
+		if err != nil {
+			a.fail(w, report.Errorf(report.ErrBadRequest, "lang: %v", err))
+			return
+		}
+		cfg.Lang = l
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(a.s.TimeoutSeconds*float64(time.Second)))
 	defer cancel()

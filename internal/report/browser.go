@@ -3,11 +3,13 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // PDFRenderer prints HTML reports to PDF with one long-lived headless
@@ -65,7 +69,35 @@ func (p *PDFRenderer) RenderPDF(ctx context.Context, d *Document) ([]byte, error
 	if err := RenderHTML(&html, d); err != nil {
 		return nil, err
 	}
-	return p.HTMLToPDF(ctx, html.Bytes())
+	return p.print(ctx, html.Bytes(), PrintFrame(d))
+}
+
+// PrintOptions are the page header and footer of a printed document
+// (Chromium's headerTemplate / footerTemplate; empty: none).
+type PrintOptions struct {
+	Header, Footer string
+}
+
+// PrintFrame is the running header (title, confidentiality marking) and the
+// footer 「第 N 页 共 M 页」 / "Page N of M" of every page of d's PDF.
+// Chromium fills the pageNumber and totalPages spans; the templates carry
+// their own font and size (Chromium's default is 0 pt).
+func PrintFrame(d *Document) PrintOptions {
+	lang := docLang(d)
+	esc := template.HTMLEscapeString
+	style := `font-family: 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif; font-size: 9pt; color: #000; width: 100%; margin: 0 26mm 0 28mm;`
+	head := esc(pick(lang, d.Title, d.TitleEN))
+	if d.Cover != nil && d.Cover.Confidentiality != "" {
+		head += `<span style="float: right">` + esc(d.Cover.Confidentiality) + `</span>`
+	}
+	foot := `第 <span class="pageNumber"></span> 页 共 <span class="totalPages"></span> 页`
+	if lang == docfmt.EN {
+		foot = `Page <span class="pageNumber"></span> of <span class="totalPages"></span>`
+	}
+	return PrintOptions{
+		Header: `<div style="` + style + ` border-bottom: 0.5pt solid #000; padding-bottom: 1mm; margin-top: 20mm;">` + head + `</div>`,
+		Footer: `<div style="` + style + ` text-align: center; margin-bottom: 18mm;">` + foot + `</div>`,
+	}
 }
 
 // defaultPDFTimeout applies when ctx has no deadline.
@@ -74,6 +106,15 @@ const defaultPDFTimeout = 120 * time.Second
 // HTMLToPDF prints an HTML document to PDF (A4 and margins from the
 // document's @page CSS, backgrounds printed, no header or footer).
 func (p *PDFRenderer) HTMLToPDF(ctx context.Context, html []byte) ([]byte, error) {
+	return p.print(ctx, html, PrintOptions{})
+}
+
+// HTMLToPDFWith prints html with a page header and footer.
+func (p *PDFRenderer) HTMLToPDFWith(ctx context.Context, html []byte, o PrintOptions) ([]byte, error) {
+	return p.print(ctx, html, o)
+}
+
+func (p *PDFRenderer) print(ctx context.Context, html []byte, o PrintOptions) ([]byte, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultPDFTimeout)
@@ -90,7 +131,7 @@ func (p *PDFRenderer) HTMLToPDF(ctx context.Context, html []byte) ([]byte, error
 		if err != nil {
 			return nil, err
 		}
-		pdf, err := b.print(ctx, html)
+		pdf, err := b.print(ctx, html, o)
 		if err == nil {
 			return pdf, nil
 		}
@@ -437,7 +478,7 @@ func (b *browser) closeTab(t tab) {
 }
 
 // print loads html in a tab, waits for its load event and prints it.
-func (b *browser) print(ctx context.Context, html []byte) (_ []byte, err error) {
+func (b *browser) print(ctx context.Context, html []byte, o PrintOptions) (_ []byte, err error) {
 	n := b.seq.Add(1)
 	in := filepath.Join(b.dir, "report-"+strconv.FormatInt(n, 10)+".html")
 	if err := os.WriteFile(in, printOnly(html), 0o600); err != nil {
@@ -503,10 +544,17 @@ func (b *browser) print(ctx context.Context, html []byte) (_ []byte, err error) 
 	// No tagged PDF and no outline: building the accessibility tree for
 	// thousands of table cells doubled the print time and made the PDF
 	// seven times larger; the text (pdftotext, copy and paste) is the same.
-	if err := b.call(ctx, t.session, "Page.printToPDF", map[string]any{
+	params := map[string]any{
 		"preferCSSPageSize": true, "printBackground": true, "displayHeaderFooter": false,
 		"generateTaggedPDF": false, "generateDocumentOutline": false,
-	}, &pdf); err != nil {
+	}
+	if o.Header != "" || o.Footer != "" {
+		params["displayHeaderFooter"] = true
+		// An empty template would print Chromium's default (date, URL).
+		params["headerTemplate"] = cmp.Or(o.Header, "<span></span>")
+		params["footerTemplate"] = cmp.Or(o.Footer, "<span></span>")
+	}
+	if err := b.call(ctx, t.session, "Page.printToPDF", params, &pdf); err != nil {
 		return nil, err
 	}
 	out, err := base64.StdEncoding.DecodeString(pdf.Data)

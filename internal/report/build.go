@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/calendar"
+	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // Build computes one report. On any query error it returns the error and no
@@ -29,7 +32,8 @@ func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month)
 		PeriodStart: month.Start.In(cfg.Location).Format(time.RFC3339), PeriodEnd: month.End.In(cfg.Location).Format(time.RFC3339),
 		TimeZone: cfg.Location.String(), MonthSeconds: month.Seconds(),
 		GeneratedAt: cfg.Now().In(cfg.Location).Format(time.RFC3339), SLATarget: cfg.SLATarget, MaintenancePolicy: cfg.MaintenancePolicy,
-		Filter: sel,
+		Filter: sel, Lang: string(cfg.Lang),
+		PeriodText: docfmt.DateRange(month.Start, month.End, cfg.Lang) + tr(cfg.Lang, "（北京时间）", " (Beijing time)"),
 	}
 	var err error
 	switch kind {
@@ -59,8 +63,58 @@ func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month)
 	if len(d.Entities) == 0 {
 		return nil, NoDataError(d.Month, sel)
 	}
+	if cfg.Ident != nil {
+		c, err := coverOf(cfg.Ident, kind, month, cfg.Lang)
+		if err != nil {
+			return nil, err
+		}
+		d.Cover = c
+	}
 	r.finishAudit(d)
 	return d, nil
+}
+
+// coverOf fills the identification block of a report of kind for month.
+// A report number is the first of its kind for the period (sequence 1).
+func coverOf(id *docfmt.Identification, kind string, month Month, lang docfmt.Lang) (*Cover, error) {
+	p := calendar.MonthOf(month.Start)
+	no, err := id.ReportNumber(kind, p, 1)
+	if err != nil {
+		return nil, Errorf(ErrBadRequest, "reports configuration: %v", err)
+	}
+	svc, err := id.Service()
+	if err != nil {
+		return nil, Errorf(ErrBadRequest, "reports configuration: service_start: %v", err)
+	}
+	return &Cover{Project: id.Project, ContractNo: id.ContractNo, Client: id.Client, Submitter: id.SubmitterFor(kind),
+		Recipient: id.Recipient, ReportNumber: no, ServicePeriod: docfmt.DateRange(svc.Start, svc.End, lang),
+		Confidentiality: id.Confidentiality, SignOff: id.SignOff}, nil
+}
+
+// tr picks the wording of a document's one language.
+func tr(lang docfmt.Lang, zh, en string) string {
+	if lang == docfmt.EN {
+		return en
+	}
+	return zh
+}
+
+func (r *run) tr(zh, en string) string { return tr(r.cfg.Lang, zh, en) }
+
+// term is the glossary's wording of a code (a missing entry is visible in
+// the document as 〔未定义术语：…〕, never the raw code alone).
+func (r *run) term(code string) string {
+	w, _ := docfmt.Term(code, r.cfg.Lang)
+	return w
+}
+
+func (r *run) dur(v float64) string { return docfmt.Duration(v, r.cfg.Lang) }
+
+func (r *run) noData() string { return r.tr("无数据", "no data") }
+
+// naturalSort orders entities by name as people count: host-2 before host-10.
+func naturalSort(es []EntityResult) {
+	sort.SliceStable(es, func(i, j int) bool { return docfmt.NaturalLess(es[i].Name, es[j].Name) })
 }
 
 // NoDataError is Build's answer for a period without any series of the
@@ -77,11 +131,13 @@ func NoDataError(month, filter string) error {
 
 // ---- formatting helpers ----
 
+// pct writes an availability with four decimals, rounded down
+// (docfmt.Availability: a figure never reads as meeting a target it missed).
 func pct(a float64) string {
 	if a < 0 {
 		return "—"
 	}
-	return strconv.FormatFloat(a*100, 'f', 4, 64)
+	return strings.TrimSuffix(docfmt.Availability(a, 4), " %")
 }
 func secs(v float64) string { return strconv.FormatFloat(math.Round(v), 'f', 0, 64) }
 func num(v float64, prec int) string {
@@ -91,47 +147,55 @@ func num(v float64, prec int) string {
 	return strconv.FormatFloat(v, 'f', prec, 64)
 }
 
-// StatusText is the bilingual status.
-func StatusText(s string) string {
+// StatusText is the verdict in lang: 达标, 未达标, 无法判定; an entity
+// without a target has no verdict (Placeholder, 「—」).
+func StatusText(s string, lang docfmt.Lang) string {
 	switch s {
-	case StatusMet:
-		return "达标 met"
-	case StatusBreached:
-		return "未达标 breached"
-	case StatusIndeterminate:
-		return "无法判定 indeterminate"
+	case StatusMet, StatusBreached, StatusIndeterminate:
+		w, _ := docfmt.Term(s, lang)
+		return w
+	}
+	return docfmt.Placeholder
+}
+
+// TargetText is an entity's target: 99.99 %, 99.90 %（内部目标）, 未设定目标.
+func TargetText(ratio float64, internal bool, lang docfmt.Lang) string {
+	if !(ratio > 0) {
+		return tr(lang, "未设定目标", "no target")
+	}
+	s := docfmt.Percent(ratio, 2)
+	if internal {
+		s += tr(lang, "（内部目标）", " (internal target)")
 	}
 	return s
 }
 
-func yesNo(b bool) string {
+func (r *run) yesNo(b bool) string {
 	if b {
-		return "是 yes"
+		return r.tr("是", "yes")
 	}
-	return "否 no"
+	return r.tr("否", "no")
 }
 
-func policyText(p string) string {
-	if p == MaintenanceExcluded {
-		return "维护时间不计入分母 (maintenance excluded from the denominator)"
-	}
-	return "维护时间计为可用 (maintenance counted as uptime)"
-}
+func (r *run) policyText(p string) string { return r.term(p) }
 
 func col(t, en string) Column  { return Column{Title: t, TitleEN: en} }
 func ncol(t, en string) Column { return Column{Title: t, TitleEN: en, Numeric: true} }
 
+// fmtT writes an incident time (Beijing time; the document states the zone once).
 func (r *run) fmtT(unix int64) string {
-	return time.Unix(unix, 0).In(r.cfg.Location).Format("2006-01-02 15:04:05")
+	return docfmt.DateTime(time.Unix(unix, 0), r.cfg.Lang)
 }
 
-func statusCounts(es []EntityResult) (met, br, ind int) {
+func statusCounts(es []EntityResult) (met, br, ind, none int) {
 	for _, e := range es {
 		switch e.Status {
 		case StatusMet:
 			met++
 		case StatusBreached:
 			br++
+		case StatusNoTarget:
+			none++
 		default:
 			ind++
 		}
@@ -139,26 +203,30 @@ func statusCounts(es []EntityResult) (met, br, ind int) {
 	return
 }
 
-func availabilityTable(id, title, titleEN, nameTitle, nameEN string, es []EntityResult, extraCols []Column, extra func(e EntityResult) []string) Table {
-	t := Table{ID: id, Title: title, TitleEN: titleEN, Empty: "本月无数据 no data this month"}
+func (r *run) availabilityTable(id, title, titleEN, nameTitle, nameEN string, es []EntityResult, extraCols []Column, extra func(e EntityResult) []string) Table {
+	t := Table{ID: id, Title: title, TitleEN: titleEN, Empty: r.tr("本月无数据", "no data this month")}
 	t.Columns = append([]Column{col(nameTitle, nameEN)}, extraCols...)
-	t.Columns = append(t.Columns, ncol("可用率 %", "Availability %"), ncol("停机 s", "Down s"), ncol("维护内停机 s", "Maint. down s"),
-		ncol("未知 s", "Unknown s"), ncol("预算 s", "Budget s"), ncol("剩余预算 s", "Remaining s"), ncol("事件数", "Incidents"), col("结论", "Status"))
+	t.Columns = append(t.Columns, ncol("可用率 %", "Availability %"), col("目标", "Target"), col("停机时长", "Downtime"), col("维护内停机", "Down in maintenance"),
+		col("未知时长", "Unknown"), col("停机预算", "Budget"), col("剩余预算", "Remaining"), ncol("事件数", "Incidents"), col("结论", "Verdict"))
 	for _, e := range es {
 		row := []string{e.Name}
 		if extra != nil {
 			row = append(row, extra(e)...)
 		}
-		row = append(row, pct(e.Availability), secs(e.DownSeconds), secs(e.MaintenanceDownSeconds), secs(e.UnknownSeconds),
-			num(e.BudgetSeconds, 1), num(e.RemainingSeconds, 1), strconv.Itoa(len(e.Incidents)), StatusText(e.Status))
+		budget, remaining := docfmt.Placeholder, docfmt.Placeholder
+		if e.Status != StatusNoTarget {
+			budget, remaining = r.dur(e.BudgetSeconds), r.dur(e.RemainingSeconds)
+		}
+		row = append(row, pct(e.Availability), TargetText(e.Target, e.TargetInternal, r.cfg.Lang), r.dur(e.DownSeconds), r.dur(e.MaintenanceDownSeconds), r.dur(e.UnknownSeconds),
+			budget, remaining, strconv.Itoa(len(e.Incidents)), StatusText(e.Status, r.cfg.Lang))
 		t.Rows = append(t.Rows, row)
 	}
 	return t
 }
 
 func (r *run) incidentTable(id string, es []EntityResult, nameTitle, nameEN string) Table {
-	t := Table{ID: id, Title: "故障事件清单", TitleEN: "Incidents", Empty: "本月无故障事件 no incidents this month",
-		Columns: []Column{col(nameTitle, nameEN), col("开始", "Start"), col("结束", "End"), ncol("本月内时长 s", "Seconds in month"),
+	t := Table{ID: id, Title: "故障事件清单", TitleEN: "Incidents", Empty: r.tr("本月无故障事件", "no incidents this month"),
+		Columns: []Column{col(nameTitle, nameEN), col("开始时间", "Start"), col("结束时间", "End"), col("本月内时长", "Duration in month"),
 			col("维护窗口内", "In maintenance"), col("备注", "Note")}}
 	type row struct {
 		st  int64
@@ -169,9 +237,9 @@ func (r *run) incidentTable(id string, es []EntityResult, nameTitle, nameEN stri
 		for _, in := range e.Incidents {
 			end := r.fmtT(in.EndUnix)
 			if in.Ongoing {
-				end += " (持续中 ongoing)"
+				end += r.tr("（持续中）", " (ongoing)")
 			}
-			rows = append(rows, row{in.StartUnix, []string{e.Name, r.fmtT(in.StartUnix), end, secs(in.Seconds), yesNo(in.Maintenance), in.Note}})
+			rows = append(rows, row{in.StartUnix, []string{e.Name, r.fmtT(in.StartUnix), end, r.dur(in.Seconds), r.yesNo(in.Maintenance), in.Note}})
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].st < rows[j].st })
@@ -181,8 +249,22 @@ func (r *run) incidentTable(id string, es []EntityResult, nameTitle, nameEN stri
 	return t
 }
 
-func downtimeChart(title, titleEN string, es []EntityResult, budget float64) Chart {
-	c := Chart{Title: title, TitleEN: titleEN, Unit: "s", Threshold: budget, ThresholdLabel: "预算 budget " + num(budget, 1) + " s"}
+// downtimeChart draws the 20 longest downtimes; the budget line is drawn
+// only when every entity shown has the same target (a budget means nothing
+// for a kind without one).
+func (r *run) downtimeChart(title, titleEN string, es []EntityResult) Chart {
+	c := Chart{Title: title, TitleEN: titleEN, Unit: "s"}
+	budget, same := -1.0, true
+	for _, e := range es {
+		if e.Status == StatusNoTarget || (budget >= 0 && math.Abs(e.BudgetSeconds-budget) > 1e-6) {
+			same = false
+			break
+		}
+		budget = e.BudgetSeconds
+	}
+	if same && budget > 0 {
+		c.Threshold, c.ThresholdLabel = budget, r.tr("停机预算 ", "budget ")+r.dur(budget)
+	}
 	sorted := append([]EntityResult(nil), es...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].DownSeconds > sorted[j].DownSeconds })
 	if len(sorted) > 20 {
@@ -195,21 +277,54 @@ func downtimeChart(title, titleEN string, es []EntityResult, budget float64) Cha
 	return c
 }
 
-func (r *run) budget() float64 { return (1 - r.cfg.SLATarget) * r.month.Seconds() }
+// targetsText states the targets of the kinds in es: 「互联网BGP线路 99.99 %；专线、云主机 未设定目标」.
+func (r *run) targetsText(es []EntityResult) string {
+	type kt struct {
+		key string
+		t   Target
+	}
+	var order []kt
+	seen := map[string]bool{}
+	for _, e := range es {
+		k := TargetKey(e.NS, e.Labels)
+		if !seen[k] {
+			seen[k] = true
+			order = append(order, kt{k, Target{e.Target, e.TargetInternal}})
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].key < order[j].key })
+	var with, without []string
+	for _, x := range order {
+		if x.t.Ratio > 0 {
+			with = append(with, r.term(x.key)+" "+TargetText(x.t.Ratio, x.t.Internal, r.cfg.Lang))
+		} else {
+			without = append(without, r.term(x.key))
+		}
+	}
+	sep, list := r.tr("；", "; "), r.tr("、", ", ")
+	var parts []string
+	if len(with) > 0 {
+		parts = append(parts, strings.Join(with, sep))
+	}
+	if len(without) > 0 {
+		parts = append(parts, strings.Join(without, list)+r.tr("：未设定目标，只列可用率，不作达标判定", ": no target; availability shown without a verdict"))
+	}
+	return strings.Join(parts, sep)
+}
 
 func (r *run) commonSummary(d *Document, es []EntityResult, what, whatEN string) {
-	met, br, ind := statusCounts(es)
+	met, br, ind, none := statusCounts(es)
 	var down float64
 	for _, e := range es {
 		down += e.DownSeconds
 	}
 	d.Summary = append(d.Summary,
-		KV{"统计周期", "Period", fmt.Sprintf("%s — %s (%s)", d.PeriodStart, d.PeriodEnd, d.TimeZone)},
-		KV{"SLA 目标", "SLA target", num(r.cfg.SLATarget*100, 2) + " %"},
-		KV{"维护策略", "Maintenance policy", policyText(r.cfg.MaintenancePolicy)},
-		KV{what + "数量", whatEN + " count", strconv.Itoa(len(es))},
-		KV{"达标 / 未达标 / 无法判定", "Met / breached / indeterminate", fmt.Sprintf("%d / %d / %d", met, br, ind)},
-		KV{"合计停机", "Total downtime", secs(down) + " s"},
+		KV{"统计周期", "Period", d.PeriodText},
+		KV{"可用率目标", "Availability targets", r.targetsText(es)},
+		KV{"维护策略", "Maintenance policy", r.policyText(r.cfg.MaintenancePolicy)},
+		KV{what + "数量", whatEN, strconv.Itoa(len(es))},
+		KV{"达标 / 未达标 / 无法判定 / 未设定目标", "Met / not met / indeterminate / no target", fmt.Sprintf("%d / %d / %d / %d", met, br, ind, none)},
+		KV{"合计停机时长", "Total downtime", r.dur(down)},
 	)
 }
 
@@ -285,6 +400,7 @@ func (r *run) buildLines(d *Document) error {
 			capacity[l] = v
 		}
 	}
+	naturalSort(es)
 	d.Entities = es
 	r.commonSummary(d, es, "线路", "Lines")
 	for i := range d.Entities {
@@ -299,28 +415,31 @@ func (r *run) buildLines(d *Document) error {
 			e.Extra[k] = v
 		}
 	}
+	// A figure without data is written 无数据, never 0 (a missing key read
+	// as 0 made a line without traffic data look idle).
 	get := func(e EntityResult, k string, scale float64, prec int) string {
 		if v, ok := e.Extra[k]; ok {
 			return num(v*scale, prec)
 		}
-		return "—"
+		return r.noData()
 	}
-	avail := availabilityTable("lines", "线路可用性", "Line availability", "线路", "Line", d.Entities,
+	avail := r.availabilityTable("lines", "线路可用性", "Line availability", "线路", "Line", d.Entities,
 		[]Column{col("类型", "Kind"), col("运营商", "Provider"), col("站点", "Site")},
 		func(e EntityResult) []string {
-			return []string{e.Labels["kind"], e.Labels["provider"], e.Labels["site"]}
+			return []string{r.term(e.Labels["kind"]), e.Labels["provider"], e.Labels["site"]}
 		})
-	qual := Table{ID: "quality", Title: "线路质量", TitleEN: "Line quality", Empty: "无数据 no data",
-		Columns: []Column{col("线路", "Line"), ncol("BGP 振荡次数", "BGP flaps"), ncol("丢包率 %", "Loss %"), ncol("时延 P50 ms", "RTT p50 ms"),
-			ncol("时延 P95 ms", "RTT p95 ms"), ncol("时延 P99 ms", "RTT p99 ms"), ncol("入向 P95 Mbit/s", "Rx p95 Mbit/s"),
-			ncol("出向 P95 Mbit/s", "Tx p95 Mbit/s"), ncol("签约带宽 Mbit/s", "Capacity Mbit/s"), ncol("P95 利用率 %", "p95 utilisation %")}}
+	qual := Table{ID: "quality", Title: "线路质量", TitleEN: "Line quality", Empty: r.noData(),
+		Columns: []Column{col("线路", "Line"), ncol("BGP 振荡次数", "BGP flaps"), ncol("丢包率 %", "Loss %"), ncol("时延中位数 ms", "RTT median ms"),
+			ncol("时延 P95 ms", "RTT P95 ms"), ncol("时延 P99 ms", "RTT P99 ms"), ncol("入向 P95 Mbit/s", "Rx P95 Mbit/s"),
+			ncol("出向 P95 Mbit/s", "Tx P95 Mbit/s"), ncol("签约带宽 Mbit/s", "Capacity Mbit/s"), ncol("P95 利用率 %", "P95 utilisation %")}}
 	for _, e := range d.Entities {
-		util := "—"
-		if c, ok := e.Extra["capacity"]; ok && c > 0 {
-			m := math.Max(e.Extra["rx_p95"], e.Extra["tx_p95"])
-			util = num(m/c*100, 2)
+		util := r.noData()
+		rx, okRx := e.Extra["rx_p95"]
+		tx, okTx := e.Extra["tx_p95"]
+		if c, ok := e.Extra["capacity"]; ok && c > 0 && okRx && okTx {
+			util = num(math.Max(rx, tx)/c*100, 2)
 		}
-		flaps := "—"
+		flaps := r.noData()
 		if v, ok := e.Extra["bgp_flaps"]; ok {
 			flaps = num(math.Round(v), 0)
 		}
@@ -328,12 +447,12 @@ func (r *run) buildLines(d *Document) error {
 			get(e, "rtt_p99", 1000, 2), get(e, "rx_p95", 1e-6, 1), get(e, "tx_p95", 1e-6, 1), get(e, "capacity", 1e-6, 0), util})
 	}
 	d.Sections = append(d.Sections,
-		Section{ID: "availability", Title: "一、线路可用性", TitleEN: "1. Line availability",
-			Text:   []string{fmt.Sprintf("按 %s 日历月统计，SLA 目标 %s %%，本月停机预算 %s 秒。 Calendar month in %s; SLA target %s %%; downtime budget %s s.", d.TimeZone, num(r.cfg.SLATarget*100, 2), num(r.budget(), 1), d.TimeZone, num(r.cfg.SLATarget*100, 2), num(r.budget(), 1))},
-			Charts: []Chart{downtimeChart("各线路停机时间", "Downtime per line", d.Entities, r.budget())},
+		Section{ID: "availability", Title: "线路可用性", TitleEN: "Line availability",
+			Text:   []string{r.tr("按北京时间日历月统计。可用率目标：", "Calendar month, Beijing time. Availability targets: ") + r.targetsText(d.Entities) + r.tr("。", ".")},
+			Charts: []Chart{r.downtimeChart("各线路停机时长", "Downtime per line", d.Entities)},
 			Tables: []Table{avail}},
-		Section{ID: "incidents", Title: "二、故障事件", TitleEN: "2. Incidents", Tables: []Table{r.incidentTable("incidents", d.Entities, "线路", "Line")}},
-		Section{ID: "quality", Title: "三、线路质量与带宽利用率", TitleEN: "3. Quality and utilisation", Tables: []Table{qual}},
+		Section{ID: "incidents", Title: "故障事件", TitleEN: "Incidents", Tables: []Table{r.incidentTable("incidents", d.Entities, "线路", "Line")}},
+		Section{ID: "quality", Title: "线路质量与带宽利用率", TitleEN: "Quality and utilisation", Tables: []Table{qual}},
 	)
 	return nil
 }
@@ -342,7 +461,7 @@ func (r *run) buildLines(d *Document) error {
 
 type agg struct {
 	name                            string
-	n, met                          int
+	n, met, targeted                int
 	down, denom, unknown, incidents float64
 	recovery                        float64
 }
@@ -362,6 +481,9 @@ func (r *run) aggregate(es []EntityResult, label string) []*agg {
 		if e.Status == StatusMet {
 			a.met++
 		}
+		if e.Status != StatusNoTarget {
+			a.targeted++
+		}
 		a.down += e.DownSeconds
 		den := e.ObservedSeconds
 		if r.cfg.MaintenancePolicy == MaintenanceExcluded {
@@ -376,7 +498,7 @@ func (r *run) aggregate(es []EntityResult, label string) []*agg {
 			}
 		}
 	}
-	sort.Strings(order)
+	sort.SliceStable(order, func(i, j int) bool { return docfmt.NaturalLess(order[i], order[j]) })
 	out := make([]*agg, 0, len(order))
 	for _, k := range order {
 		out = append(out, m[k])
@@ -391,12 +513,16 @@ func (a *agg) availability() float64 {
 	return 1 - a.down/a.denom
 }
 
-func aggTable(id, title, titleEN, nt, nen string, as []*agg) Table {
-	t := Table{ID: id, Title: title, TitleEN: titleEN, Empty: "无数据 no data",
+func (r *run) aggTable(id, title, titleEN, nt, nen string, as []*agg) Table {
+	t := Table{ID: id, Title: title, TitleEN: titleEN, Empty: r.noData(),
 		Columns: []Column{col(nt, nen), ncol("对象数", "Entities"), ncol("达标数", "Met"), ncol("可用率 %", "Availability %"),
-			ncol("停机 s", "Down s"), ncol("未知 s", "Unknown s"), ncol("事件数", "Incidents")}}
+			col("停机时长", "Downtime"), col("未知时长", "Unknown"), ncol("事件数", "Incidents")}}
 	for _, a := range as {
-		t.Rows = append(t.Rows, []string{a.name, strconv.Itoa(a.n), strconv.Itoa(a.met), pct(a.availability()), secs(a.down), secs(a.unknown), num(a.incidents, 0)})
+		met := strconv.Itoa(a.met)
+		if a.targeted == 0 {
+			met = docfmt.Placeholder
+		}
+		t.Rows = append(t.Rows, []string{a.name, strconv.Itoa(a.n), met, pct(a.availability()), r.dur(a.down), r.dur(a.unknown), num(a.incidents, 0)})
 	}
 	return t
 }
@@ -414,6 +540,8 @@ func (r *run) buildHosts(d *Document) error {
 	if err != nil {
 		return err
 	}
+	naturalSort(hosts)
+	naturalSort(sites)
 	d.Entities = append(append([]EntityResult{}, hosts...), sites...)
 	r.commonSummary(d, d.Entities, "主机与网站", "Hosts and websites")
 	ex := []Column{col("单位", "Unit"), col("服务商", "Provider"), col("系统", "System")}
@@ -428,7 +556,7 @@ func (r *run) buildHosts(d *Document) error {
 			w = append(w, e)
 		}
 	}
-	ct := Table{ID: "certificates", Title: "证书到期", TitleEN: "Certificates expiring", Empty: "无证书数据 no certificate data",
+	ct := Table{ID: "certificates", Title: "证书到期", TitleEN: "Certificates expiring", Empty: r.tr("无证书数据", "no certificate data"),
 		Columns: []Column{col("网站", "Website"), col("到期时间", "Expires"), ncol("剩余天数", "Days left"), col("30 天内到期", "Within 30 days")}}
 	sort.Slice(certs, func(i, j int) bool { return certs[i].Points[0].V < certs[j].Points[0].V })
 	for _, c := range certs {
@@ -437,33 +565,28 @@ func (r *run) buildHosts(d *Document) error {
 		}
 		exp := int64(c.Points[0].V)
 		days := float64(exp-r.end().Unix()) / 86400
-		ct.Rows = append(ct.Rows, []string{c.Labels["url"], r.fmtT(exp), num(days, 1), yesNo(days < 30)})
+		ct.Rows = append(ct.Rows, []string{c.Labels["url"], r.fmtT(exp), num(days, 1), r.yesNo(days < 30)})
 	}
 	d.Sections = append(d.Sections,
-		Section{ID: "hosts", Title: "一、云主机可用性", TitleEN: "1. Host availability",
-			Charts: []Chart{downtimeChart("主机停机时间", "Host downtime", hosts, r.budget())},
-			Tables: []Table{availabilityTable("hosts", "云主机", "Hosts", "主机", "Host", hosts, ex, exf)}},
-		Section{ID: "websites", Title: "二、网站可用性", TitleEN: "2. Website availability",
-			Charts: []Chart{downtimeChart("网站停机时间", "Website downtime", sites, r.budget())},
-			Tables: []Table{availabilityTable("websites", "网站", "Websites", "网站", "Website", sites, ex, exf)}},
-		Section{ID: "units", Title: "三、按单位与服务商汇总", TitleEN: "3. By unit and provider",
-			Tables: []Table{aggTable("units", "按单位", "By unit", "单位", "Unit", r.aggregate(d.Entities, "unit")),
-				aggTable("providers", "按服务商", "By provider", "服务商", "Provider", r.aggregate(d.Entities, "provider"))}},
-		Section{ID: "worst", Title: "四、停机最多的对象", TitleEN: "4. Worst offenders",
-			Tables: []Table{availabilityTable("worst", "停机时间前十", "Top 10 by downtime", "对象", "Entity", w, nil, nil)}},
-		Section{ID: "incidents", Title: "五、故障事件", TitleEN: "5. Incidents", Tables: []Table{r.incidentTable("incidents", d.Entities, "对象", "Entity")}},
-		Section{ID: "certificates", Title: "六、证书到期", TitleEN: "6. Certificates", Tables: []Table{ct}},
+		Section{ID: "hosts", Title: "云主机可用性", TitleEN: "Host availability",
+			Text:   []string{r.tr("可用率目标：", "Availability targets: ") + r.targetsText(d.Entities) + r.tr("。", ".")},
+			Charts: []Chart{r.downtimeChart("云主机停机时长", "Host downtime", hosts)},
+			Tables: []Table{r.availabilityTable("hosts", "云主机", "Hosts", "云主机", "Host", hosts, ex, exf)}},
+		Section{ID: "websites", Title: "网站可用性", TitleEN: "Website availability",
+			Charts: []Chart{r.downtimeChart("网站停机时长", "Website downtime", sites)},
+			Tables: []Table{r.availabilityTable("websites", "网站", "Websites", "网站", "Website", sites, ex, exf)}},
+		Section{ID: "units", Title: "按单位与服务商汇总", TitleEN: "By unit and provider",
+			Tables: []Table{r.aggTable("units", "按单位", "By unit", "单位", "Unit", r.aggregate(d.Entities, "unit")),
+				r.aggTable("providers", "按服务商", "By provider", "服务商", "Provider", r.aggregate(d.Entities, "provider"))}},
+		Section{ID: "worst", Title: "停机时长最长的对象", TitleEN: "Longest downtime",
+			Tables: []Table{r.availabilityTable("worst", "停机时长前十", "Top 10 by downtime", "对象", "Entity", w, nil, nil)}},
+		Section{ID: "incidents", Title: "故障事件", TitleEN: "Incidents", Tables: []Table{r.incidentTable("incidents", d.Entities, "对象", "Entity")}},
+		Section{ID: "certificates", Title: "证书到期", TitleEN: "Certificates", Tables: []Table{ct}},
 	)
 	return nil
 }
 
 // ---- infrastructure ----
-
-var conditionNames = map[string]string{
-	"on_battery": "UPS 电池供电", "temperature_out_of_band": "温度超出 21–27 °C", "humidity_high": "湿度高于 60 %",
-	"leak": "漏水", "feed_lost": "市电中断", "cooling_redundancy_lost": "制冷冗余低于 N+1", "ups_redundancy_lost": "UPS 冗余丢失",
-	"smoke": "烟雾", "door_open": "门禁打开", "generator_running": "发电机运行",
-}
 
 func (r *run) buildInfra(d *Document) error {
 	conds, err := r.fetchAvailability("env_condition")
@@ -493,22 +616,21 @@ func (r *run) buildInfra(d *Document) error {
 		return err
 	}
 	var events, active float64
-	ct := Table{ID: "conditions", Title: "环境与电力事件", TitleEN: "Environment and power conditions", Empty: "本月无事件 no conditions",
+	ct := Table{ID: "conditions", Title: "环境与电力事件", TitleEN: "Environment and power conditions", Empty: r.tr("本月无事件", "no conditions this month"),
 		Columns: []Column{col("站点", "Site"), col("机房", "Room"), col("设备", "Device"), col("事件类型", "Condition"), ncol("次数", "Events"),
-			ncol("累计时长 s", "Seconds"), ncol("维护内 s", "In maintenance s"), ncol("未知 s", "Unknown s")}}
+			col("累计时长", "Duration"), col("维护内时长", "In maintenance"), col("未知时长", "Unknown")}}
 	sort.SliceStable(conds, func(i, j int) bool {
 		a, b := conds[i].Labels, conds[j].Labels
-		return a["site"]+a["room"]+a["condition"]+a["device"] < b["site"]+b["room"]+b["condition"]+b["device"]
+		return docfmt.NaturalLess(a["site"]+"\x00"+a["room"]+"\x00"+a["condition"]+"\x00"+a["device"], b["site"]+"\x00"+b["room"]+"\x00"+b["condition"]+"\x00"+b["device"])
 	})
 	for _, c := range conds {
-		n := conditionNames[c.Labels["condition"]]
-		ct.Rows = append(ct.Rows, []string{c.Labels["site"], c.Labels["room"], c.Labels["device"], n + " " + c.Labels["condition"],
-			strconv.Itoa(len(c.Incidents)), secs(c.DownSeconds), secs(c.MaintenanceDownSeconds), secs(c.UnknownSeconds)})
+		ct.Rows = append(ct.Rows, []string{c.Labels["site"], c.Labels["room"], c.Labels["device"], r.term(c.Labels["condition"]),
+			strconv.Itoa(len(c.Incidents)), r.dur(c.DownSeconds), r.dur(c.MaintenanceDownSeconds), r.dur(c.UnknownSeconds)})
 		events += float64(len(c.Incidents))
 		active += c.DownSeconds
 	}
-	ups := Table{ID: "ups", Title: "UPS 运行", TitleEN: "UPS", Empty: "无 UPS 数据 no UPS data",
-		Columns: []Column{col("站点", "Site"), col("机房", "Room"), col("设备", "Device"), ncol("最低后备时间 min", "Lowest runtime min"), ncol("峰值负载 %", "Peak load %")}}
+	ups := Table{ID: "ups", Title: "UPS 运行", TitleEN: "UPS", Empty: r.tr("无 UPS 数据", "no UPS data"),
+		Columns: []Column{col("站点", "Site"), col("机房", "Room"), col("设备", "Device"), col("最低后备时间", "Lowest runtime"), ncol("峰值负载 %", "Peak load %")}}
 	keys := sortedKeys(rt)
 	for _, k := range keys {
 		s := rt[k]
@@ -522,11 +644,11 @@ func (r *run) buildInfra(d *Document) error {
 		if peak >= 0 {
 			pk = num(peak*100, 1)
 		}
-		ups.Rows = append(ups.Rows, []string{s.Labels["site"], s.Labels["room"], s.Labels["device"], num(s.Points[0].V/60, 1), pk})
+		ups.Rows = append(ups.Rows, []string{s.Labels["site"], s.Labels["room"], s.Labels["device"], r.dur(s.Points[0].V), pk})
 	}
-	sens := Table{ID: "sensors", Title: "温湿度", TitleEN: "Temperature and humidity", Empty: "无传感器数据 no sensor data",
+	sens := Table{ID: "sensors", Title: "温湿度", TitleEN: "Temperature and humidity", Empty: r.tr("无传感器数据", "no sensor data"),
 		Columns: []Column{col("机房", "Room"), col("传感器", "Sensor"), ncol("最低 °C", "Min °C"), ncol("平均 °C", "Mean °C"), ncol("最高 °C", "Max °C"),
-			ncol("最低 %RH", "Min %RH"), ncol("平均 %RH", "Mean %RH"), ncol("最高 %RH", "Max %RH"), ncol("超温时长 s", "Out of 21–27 °C s"), ncol("高湿时长 s", "Above 60 %RH s")}}
+			ncol("最低 %RH", "Min %RH"), ncol("平均 %RH", "Mean %RH"), ncol("最高 %RH", "Max %RH"), col("超出 21–27 °C 时长", "Out of 21–27 °C"), col("高于 60 %RH 时长", "Above 60 %RH")}}
 	v := func(m map[string]Series, k string, scale float64) string {
 		if s, ok := m[k]; ok && len(s.Points) > 0 {
 			return num(s.Points[0].V*scale, 1)
@@ -536,10 +658,10 @@ func (r *run) buildInfra(d *Document) error {
 	condSecs := func(dev, cond string) string {
 		for _, c := range conds {
 			if c.Labels["device"] == dev && c.Labels["condition"] == cond {
-				return secs(c.DownSeconds)
+				return r.dur(c.DownSeconds)
 			}
 		}
-		return "—"
+		return docfmt.Placeholder
 	}
 	chart := Chart{Title: "最高温度", TitleEN: "Maximum temperature per sensor", Unit: "°C", Threshold: 27, ThresholdLabel: "27 °C"}
 	for _, k := range sortedKeys(tmax) {
@@ -550,16 +672,16 @@ func (r *run) buildInfra(d *Document) error {
 		chart.Values = append(chart.Values, s.Points[0].V)
 	}
 	d.Summary = append(d.Summary,
-		KV{"统计周期", "Period", fmt.Sprintf("%s — %s (%s)", d.PeriodStart, d.PeriodEnd, d.TimeZone)},
-		KV{"维护策略", "Maintenance policy", policyText(r.cfg.MaintenancePolicy)},
+		KV{"统计周期", "Period", d.PeriodText},
+		KV{"维护策略", "Maintenance policy", r.policyText(r.cfg.MaintenancePolicy)},
 		KV{"事件总数", "Condition events", num(events, 0)},
-		KV{"事件累计时长", "Condition time", secs(active) + " s"},
+		KV{"事件累计时长", "Condition time", r.dur(active)},
 	)
 	d.Sections = append(d.Sections,
-		Section{ID: "conditions", Title: "一、电力与环境事件", TitleEN: "1. Power and environment conditions", Tables: []Table{ct}},
-		Section{ID: "incidents", Title: "二、事件明细", TitleEN: "2. Condition events", Tables: []Table{r.incidentTable("incidents", conds, "设备", "Device")}},
-		Section{ID: "ups", Title: "三、UPS 运行情况", TitleEN: "3. UPS", Tables: []Table{ups}},
-		Section{ID: "sensors", Title: "四、温湿度", TitleEN: "4. Temperature and humidity", Charts: []Chart{chart}, Tables: []Table{sens}},
+		Section{ID: "conditions", Title: "电力与环境事件", TitleEN: "Power and environment conditions", Tables: []Table{ct}},
+		Section{ID: "incidents", Title: "事件明细", TitleEN: "Condition events", Tables: []Table{r.incidentTable("incidents", conds, "设备", "Device")}},
+		Section{ID: "ups", Title: "UPS 运行情况", TitleEN: "UPS", Tables: []Table{ups}},
+		Section{ID: "sensors", Title: "温湿度", TitleEN: "Temperature and humidity", Charts: []Chart{chart}, Tables: []Table{sens}},
 	)
 	return nil
 }
@@ -569,7 +691,7 @@ func sortedKeys(m map[string]Series) []string {
 	for x := range m {
 		k = append(k, x)
 	}
-	sort.Strings(k)
+	sort.SliceStable(k, func(i, j int) bool { return docfmt.NaturalLess(k[i], k[j]) })
 	return k
 }
 
@@ -585,11 +707,14 @@ func (r *run) buildProviders(d *Document) error {
 	if err != nil {
 		return err
 	}
+	naturalSort(lines)
+	naturalSort(hosts)
+	naturalSort(sites)
 	all := append(append(append([]EntityResult{}, lines...), hosts...), sites...)
 	d.Entities = all
 	w := r.cfg.Weights
 	for _, a := range r.aggregate(all, "provider") {
-		p := ProviderScore{Provider: a.name, Entities: a.n, Met: a.met, Incidents: int(a.incidents), Availability: a.availability()}
+		p := ProviderScore{Provider: a.name, Entities: a.n, Met: a.met, NoTarget: a.n - a.targeted, Incidents: int(a.incidents), Availability: a.availability()}
 		if a.incidents > 0 {
 			p.MTTRSeconds = a.recovery / a.incidents
 		}
@@ -597,29 +722,35 @@ func (r *run) buildProviders(d *Document) error {
 		d.Providers = append(d.Providers, p)
 	}
 	sort.SliceStable(d.Providers, func(i, j int) bool { return d.Providers[i].Score > d.Providers[j].Score })
-	t := Table{ID: "scores", Title: "服务商综合评分", TitleEN: "Provider scores", Empty: "无服务商数据 no provider data",
+	t := Table{ID: "scores", Title: "服务商综合评分", TitleEN: "Provider scores", Empty: r.tr("无服务商数据", "no provider data"),
 		Columns: []Column{col("服务商", "Provider"), ncol("对象数", "Entities"), ncol("可用率 %", "Availability %"), ncol("达标数", "Met"),
-			ncol("事件数", "Incidents"), ncol("平均恢复时间 s", "MTTR s"), ncol("可用性得分", "S_avail"), ncol("达标得分", "S_sla"),
+			ncol("事件数", "Incidents"), col("平均恢复时长", "MTTR"), ncol("可用性得分", "S_avail"), ncol("达标得分", "S_sla"),
 			ncol("事件得分", "S_inc"), ncol("恢复得分", "S_rec"), ncol("综合得分", "Score")}}
-	chart := Chart{Title: "综合得分", TitleEN: "Score per provider", Unit: "分"}
+	chart := Chart{Title: "综合得分", TitleEN: "Score per provider", Unit: r.tr("分", "points")}
 	for _, p := range d.Providers {
-		t.Rows = append(t.Rows, []string{p.Provider, strconv.Itoa(p.Entities), pct(p.Availability), strconv.Itoa(p.Met), strconv.Itoa(p.Incidents),
-			num(p.MTTRSeconds, 0), num(p.SAvailability, 2), num(p.SSLA, 2), num(p.SIncidents, 2), num(p.SRecovery, 2), num(p.Score, 2)})
+		met := strconv.Itoa(p.Met)
+		if p.NoTarget == p.Entities {
+			met = docfmt.Placeholder
+		}
+		t.Rows = append(t.Rows, []string{p.Provider, strconv.Itoa(p.Entities), pct(p.Availability), met, strconv.Itoa(p.Incidents),
+			r.dur(p.MTTRSeconds), num(p.SAvailability, 2), num(p.SSLA, 2), num(p.SIncidents, 2), num(p.SRecovery, 2), num(p.Score, 2)})
 		chart.Labels = append(chart.Labels, p.Provider)
 		chart.Values = append(chart.Values, p.Score)
 	}
 	r.commonSummary(d, all, "评估对象", "Evaluated entities")
 	d.Sections = append(d.Sections,
-		Section{ID: "formula", Title: "一、评分方法", TitleEN: "1. Method",
+		Section{ID: "formula", Title: "评分方法", TitleEN: "Method",
 			Text: []string{
-				"评分输入：各服务商名下线路、云主机、网站的可用率（按所选维护策略）、达标对象数、非维护故障次数及平均恢复时间。 Inputs: availability of the provider's lines, hosts and websites, entities meeting the SLA, incidents outside maintenance and mean time to recover.",
-				"公式 Formula: " + ScoreFormula,
-				fmt.Sprintf("权重 Weights: w_a = %s, w_s = %s, w_i = %s, w_r = %s; SLA target = %s %%.", num(w.Availability, 3), num(w.SLA, 3), num(w.Incidents, 3), num(w.Recovery, 3), num(r.cfg.SLATarget*100, 2)),
+				r.tr("评分输入：各服务商名下线路、云主机、网站的可用率（按所选维护策略）、达标对象数（只计设定目标的对象）、非维护故障次数及平均恢复时长。",
+					"Inputs: availability of the provider's lines, hosts and websites, entities meeting their target (only entities with a target count), incidents outside maintenance and mean time to recover."),
+				r.tr("计算方法："+ScoreFormulaZH, "Formula: "+ScoreFormula),
+				r.tr(fmt.Sprintf("权重：可用性 %s，达标 %s，事件 %s，恢复 %s；可用性得分的参照值 %s。", num(w.Availability, 3), num(w.SLA, 3), num(w.Incidents, 3), num(w.Recovery, 3), docfmt.Percent(r.cfg.SLATarget, 2)),
+					fmt.Sprintf("Weights: w_a = %s, w_s = %s, w_i = %s, w_r = %s; reference for S_avail = %s.", num(w.Availability, 3), num(w.SLA, 3), num(w.Incidents, 3), num(w.Recovery, 3), docfmt.Percent(r.cfg.SLATarget, 2))),
 			}},
-		Section{ID: "scores", Title: "二、评分结果", TitleEN: "2. Scores", Charts: []Chart{chart}, Tables: []Table{t}},
-		Section{ID: "entities", Title: "三、评估对象明细", TitleEN: "3. Entities",
-			Tables: []Table{availabilityTable("entities", "评估对象", "Entities", "对象", "Entity", all,
-				[]Column{col("类别", "Type"), col("服务商", "Provider")}, func(e EntityResult) []string { return []string{e.NS, e.Labels["provider"]} })}},
+		Section{ID: "scores", Title: "评分结果", TitleEN: "Scores", Charts: []Chart{chart}, Tables: []Table{t}},
+		Section{ID: "entities", Title: "评估对象明细", TitleEN: "Entities",
+			Tables: []Table{r.availabilityTable("entities", "评估对象", "Entities", "对象", "Entity", all,
+				[]Column{col("类别", "Type"), col("服务商", "Provider")}, func(e EntityResult) []string { return []string{r.term(e.NS), e.Labels["provider"]} })}},
 	)
 	return nil
 }
@@ -634,14 +765,17 @@ func (r *run) finishAudit(d *Document) {
 		return r.audit[i].PromQL < r.audit[j].PromQL
 	})
 	d.Audit = Audit{
-		Policy: policyText(r.cfg.MaintenancePolicy),
+		Policy: r.policyText(r.cfg.MaintenancePolicy),
 		Method: []string{
-			fmt.Sprintf("月份按 %s 日历月计算：[%s, %s)，共 %s 秒。 Calendar month in %s: [%s, %s), %s s.", d.TimeZone, d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0), d.TimeZone, d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0)),
-			"计数器增量 = 月末最后一个样本 − 月初时刻（含）最后一个样本；计数器重置时读取原始样本分段求和，不使用 increase() 外推。 Counter increase = last sample at or before the month end − last sample at or before the month start (both instant queries with @); on a counter reset the raw samples are summed piecewise. increase() extrapolation is not used, so Prometheus 2.x closed ranges / 3.x left-open ranges do not change the figures.",
-			"未知时间 = 月秒数 − Δobserved（含 exporter 未运行时间），从不计为可用。 Unknown = month seconds − Δobserved (includes time the exporter was not running); never counted as up.",
-			"可用率：维护不计入分母时 A = 1 − Δdown / (Δobserved − Δmaintenance)；维护计为可用时 A = 1 − Δdown / Δobserved。 Availability as in docs/metrics.md §1.",
-			"停机预算 = (1 − 目标) × (月秒数 − 维护秒数[不计入时])；停机 > 预算 → 未达标；未知 > 剩余预算 → 无法判定（绝不判为达标）。 Budget = (1 − target) × (month − maintenance if excluded); down > budget → breached; unknown > remaining budget → indeterminate, never met.",
-			"故障事件由三态信号（up、unknown、last_change_timestamp_seconds 的原始样本）推导：始于 exporter 记录的转换时刻（无转换时间时为首个故障样本），止于恢复的转换时刻；超过 2 个采集间隔的空缺与未知状态计为未知时间，不视为状态变化；序列在故障中结束时事件止于最后样本并标注监测中断；exporter 重启不截断事件。事件时长（不含未知）与停机计数器逐对象核对，超出界限时列入注意事项。 Incidents come from the three-state signal (raw samples of up, unknown and last_change_timestamp_seconds): an incident starts at the transition time the exporter recorded (the first down sample when none was published) and ends at the recovery's; gaps longer than 2 scrape intervals and unknown samples are unknown time, never a state change; a series that ends while down closes the incident at its last sample, flagged 监测中断 (monitoring stopped); exporter restarts do not cut incidents. Each entity's incident time less unknown is checked against its down counters; a difference beyond the bound is listed in the caveats.",
+			r.tr(fmt.Sprintf("月份按北京时间日历月计算：%s 起至 %s 止（不含），共 %s 秒（%s）。", d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0), d.TimeZone),
+				fmt.Sprintf("Calendar month in %s: [%s, %s), %s s.", d.TimeZone, d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0))),
+			r.tr("计数器增量 = 月末最后一个样本 − 月初时刻（含）最后一个样本；计数器重置时读取原始样本分段求和，不使用 increase() 外推，因此 Prometheus 2.x 与 3.x 的区间差异不影响数字。",
+				"Counter increase = last sample at or before the month end − last sample at or before the month start (both instant queries with @); on a counter reset the raw samples are summed piecewise. increase() extrapolation is not used, so Prometheus 2.x closed ranges / 3.x left-open ranges do not change the figures."),
+			r.tr("未知时间 = 月秒数 − Δobserved（含 exporter 未运行时间），从不计为可用。", "Unknown = month seconds − Δobserved (includes time the exporter was not running); never counted as up."),
+			r.tr("可用率：维护不计入分母时 A = 1 − Δdown / (Δobserved − Δmaintenance)；维护计为可用时 A = 1 − Δdown / Δobserved（docs/metrics.md §1）。", "Availability as in docs/metrics.md §1."),
+			r.tr("目标按对象类别设定（合同只对互联网BGP线路约定 99.99 %；内部目标另行标注）。停机预算 = (1 − 目标) × (月秒数 − 维护秒数[不计入时])；停机 > 预算 → 未达标；未知 > 剩余预算 → 无法判定（绝不判为达标）；未设定目标的对象不作判定。",
+				"Targets are per kind (the contract sets 99.99 % for the BGP internet line only; internal targets are labelled). Budget = (1 − target) × (month − maintenance if excluded); down > budget → not met; unknown > remaining budget → indeterminate, never met; no target → no verdict."),
+			r.tr("故障事件由三态信号（up、unknown、last_change_timestamp_seconds 的原始样本）推导：始于 exporter 记录的转换时刻（无转换时间时为首个故障样本），止于恢复的转换时刻；超过 2 个采集间隔的空缺与未知状态计为未知时间，不视为状态变化；序列在故障中结束时事件止于最后样本并标注监测中断；exporter 重启不截断事件。事件时长（不含未知）与停机计数器逐对象核对，超出界限时列入注意事项。", "Incidents come from the three-state signal (raw samples of up, unknown and last_change_timestamp_seconds): an incident starts at the transition time the exporter recorded (the first down sample when none was published) and ends at the recovery's; gaps longer than 2 scrape intervals and unknown samples are unknown time, never a state change; a series that ends while down closes the incident at its last sample, flagged as monitoring stopped; exporter restarts do not cut incidents. Each entity's incident time less unknown is checked against its down counters; a difference beyond the bound is listed in the caveats."),
 		},
 		Queries: r.audit,
 		Caveats: r.caveats,

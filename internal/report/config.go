@@ -2,8 +2,11 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // Maintenance policies.
@@ -34,9 +37,38 @@ type Weights struct {
 	Recovery     float64 `json:"recovery"`
 }
 
+// Target is an availability target of one kind of entity. Contract targets
+// come from the contract (99.99 % for the BGP internet line); Internal ones
+// are the operator's own and are labelled 内部目标 in every document.
+type Target struct {
+	Ratio    float64 `json:"ratio"`
+	Internal bool    `json:"internal,omitempty"`
+}
+
+// TargetKey is the key of an entity in Config.Targets: a line's kind label
+// (bgp, leased), otherwise its namespace (host, website, env_condition).
+func TargetKey(ns string, labels map[string]string) string {
+	if ns == "line" && labels["kind"] != "" {
+		return labels["kind"]
+	}
+	return ns
+}
+
 // Config configures the engine.
 type Config struct {
-	SLATarget         float64           `json:"slaTarget"`         // 0.9999
+	// SLATarget is the contract's target for the BGP internet line
+	// (kind bgp) when Targets is nil.
+	SLATarget float64 `json:"slaTarget"` // 0.9999
+	// Targets are the per-kind targets (TargetKey); nil means the
+	// contract's: SLATarget for kind bgp and no target for any other kind.
+	Targets map[string]Target `json:"targets,omitempty"`
+	// Lang is the document language (zh-CN by default; en is a separate
+	// locale, never mixed into a zh-CN document).
+	Lang docfmt.Lang `json:"lang,omitempty"`
+	// Ident is the identification block of the cover and sign-off
+	// (reports.yml); nil leaves the identification fields off the cover.
+	Ident *docfmt.Identification `json:"-"`
+
 	MaintenancePolicy string            `json:"maintenancePolicy"` // excluded | counted-as-uptime
 	Weights           Weights           `json:"weights"`
 	Location          *time.Location    `json:"-"`
@@ -67,12 +99,34 @@ var Shanghai = func() *time.Location {
 	return time.FixedZone("CST", 8*3600)
 }()
 
+// TargetFor is the target of an entity (Ratio 0: none).
+func (c *Config) TargetFor(ns string, labels map[string]string) Target {
+	if c.Targets == nil {
+		if TargetKey(ns, labels) == "bgp" {
+			return Target{Ratio: c.SLATarget}
+		}
+		return Target{}
+	}
+	return c.Targets[TargetKey(ns, labels)]
+}
+
 func (c *Config) normalise() error {
 	if c.SLATarget == 0 {
 		c.SLATarget = 0.9999
 	}
 	if !(c.SLATarget > 0 && c.SLATarget < 1) { // also NaN
 		return Errorf(ErrBadRequest, "SLA target %v must be between 0 and 1 (e.g. 0.9999)", c.SLATarget)
+	}
+	for k, t := range c.Targets {
+		if !(t.Ratio > 0 && t.Ratio < 1) || math.IsNaN(t.Ratio) {
+			return Errorf(ErrBadRequest, "target for %q: %v must be between 0 and 1 (e.g. 0.9999); leave the kind out for no target", k, t.Ratio)
+		}
+	}
+	if c.Lang == "" {
+		c.Lang = docfmt.ZH
+	}
+	if _, err := docfmt.ParseLang(string(c.Lang)); err != nil {
+		return Errorf(ErrBadRequest, "%v", err)
 	}
 	switch c.MaintenancePolicy {
 	case "":

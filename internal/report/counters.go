@@ -341,7 +341,9 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		e.MaintenanceSeconds = cs[f.maint].Delta
 		e.MaintenanceDownSeconds = cs[f.maintDown].Delta
 		e.StateChanges = cs[f.changes].Delta
-		ev := Evaluate(ms, e.ObservedSeconds, e.DownSeconds, e.MaintenanceSeconds, r.cfg.SLATarget, r.cfg.MaintenancePolicy)
+		tg := r.cfg.TargetFor(ns, ls)
+		e.Target, e.TargetInternal = tg.Ratio, tg.Internal
+		ev := Evaluate(ms, e.ObservedSeconds, e.DownSeconds, e.MaintenanceSeconds, tg.Ratio, r.cfg.MaintenancePolicy)
 		e.Availability, e.AvailabilityLowerBound = nz(ev.Availability), nz(ev.LowerBound)
 		e.BudgetSeconds, e.RemainingSeconds, e.UnknownSeconds, e.Status = ev.Budget, ev.Remaining, ev.Unknown, ev.Status
 		res = append(res, e)

@@ -7,16 +7,348 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // RenderHTML writes a self-contained HTML document (inline CSS and SVG, no
-// external resources), zh-CN first with English, with A4 print CSS.
+// external resources) in the document's one language (d.Lang: zh-CN by
+// default, en), in the frame every document for 甲方 has: cover with the
+// identification block, 目录, numbered headings (一、（一）), the body, the
+// sign-off block and the audit appendix. Print CSS: A4, GB/T 9704 margins
+// (top 37 mm, left 28 mm); page header and 「第 N 页 共 M 页」 come from the
+// PDF printer (PrintFrame).
 func RenderHTML(w io.Writer, d *Document) error {
-	return htmlTmpl.Execute(w, struct {
-		D        *Document
-		Counters Table
-	}{d, compactCounters(CounterTable(d))})
+	v, err := newView(d)
+	if err != nil {
+		return err
+	}
+	return htmlTmpl.Execute(w, v)
 }
+
+// docLang is the document's language (zh-CN when unset: documents frozen
+// before languages existed are Chinese).
+func docLang(d *Document) docfmt.Lang {
+	if d.Lang == string(docfmt.EN) {
+		return docfmt.EN
+	}
+	return docfmt.ZH
+}
+
+// pick is the wording of lang from a zh/en pair.
+func pick(lang docfmt.Lang, zh, en string) string {
+	if lang == docfmt.EN && en != "" {
+		return en
+	}
+	return zh
+}
+
+type kvView struct{ Label, Value string }
+
+type tocView struct{ ID, Num, Title string }
+
+type cellView struct {
+	Class string
+	Text  template.HTML
+}
+
+type tableView struct {
+	ID, Num, Title, Empty string
+	Columns               []string
+	Numeric               []bool
+	Rows                  [][]cellView
+}
+
+type sectionView struct {
+	ID, Num, Title string
+	Text           []string
+	Charts         []template.HTML
+	Tables         []tableView
+	Items          []kvView
+}
+
+type signView struct{ Role, Name string }
+
+type htmlView struct {
+	Lang, Title, Subtitle, Confidentiality string
+	Cover                                  []kvView
+	Draft                                  string
+	Frozen                                 *Frozen
+	L                                      map[string]string
+	TOC                                    []tocView
+	Summary                                sectionView
+	Sections                               []sectionView
+	SignNum                                string
+	SignOff                                []signView
+	SignDate                               string
+	Audit                                  sectionView
+	Policy                                 string
+	Method                                 []string
+	Queries                                []AuditQuery
+	Counters                               tableView
+}
+
+// labels of the frame, per language.
+var frameLabels = map[docfmt.Lang]map[string]string{
+	docfmt.ZH: {
+		"toc": "目录", "summary": "总体情况", "signoff": "签署", "appendix": "附录：审计信息", "seal": "（盖章）", "date": "日期",
+		"policy": "维护策略", "queries": "查询（PromQL 与求值时间）", "purpose": "用途", "evalAt": "求值时间", "series": "序列数",
+		"frozen": "已冻结", "draft": "草稿：本报告尚未签署，签署栏留空。", "item": "项目", "value": "内容",
+	},
+	docfmt.EN: {
+		"toc": "Contents", "summary": "Overview", "signoff": "Sign-off", "appendix": "Appendix: audit", "seal": "(seal)", "date": "Date",
+		"policy": "Maintenance policy", "queries": "Queries (PromQL and evaluation time)", "purpose": "Purpose", "evalAt": "Evaluated at", "series": "Series",
+		"frozen": "Frozen", "draft": "Draft: this report is not signed off; the sign-off lines are empty.", "item": "Item", "value": "Value",
+	},
+}
+
+// heading is the number of the n-th heading at level (1: 一、 / 1., 2: （一） / 1.1).
+func heading(lang docfmt.Lang, level, parent, n int) string {
+	if lang == docfmt.EN {
+		if level == 1 {
+			return fmt.Sprintf("%d.", n)
+		}
+		return fmt.Sprintf("%d.%d", parent, n)
+	}
+	s, err := docfmt.HeadingNumber(level, n)
+	if err != nil {
+		return fmt.Sprintf("%d.", n)
+	}
+	return s
+}
+
+func newView(d *Document) (*htmlView, error) {
+	lang := docLang(d)
+	L := frameLabels[lang]
+	v := &htmlView{Lang: string(lang), Title: pick(lang, d.Title, d.TitleEN), L: L, Frozen: d.Frozen}
+	if lang == docfmt.ZH {
+		v.Lang = "zh-CN"
+	}
+	period := d.PeriodText
+	if period == "" {
+		period = d.Month
+	}
+	add := func(zh, en, val string) {
+		v.Cover = append(v.Cover, kvView{pick(lang, zh, en), val})
+	}
+	if c := d.Cover; c != nil {
+		v.Subtitle = c.Project
+		v.Confidentiality = c.Confidentiality
+		add("项目名称", "Project", c.Project)
+		add("合同编号", "Contract number", c.ContractNo)
+		add("报送单位", "Submitted by", c.Submitter)
+		add("报送对象", "Submitted to", c.Recipient)
+		add("报告编号", "Report number", c.ReportNumber)
+		add("服务期", "Service period", c.ServicePeriod)
+	} else if d.Organisation != "" {
+		add("单位", "Organisation", d.Organisation)
+	}
+	add("报告期", "Reporting period", period)
+	if d.Filter != "" {
+		add("过滤条件", "Filter", d.Filter)
+	}
+	if d.Frozen == nil {
+		v.Draft = L["draft"]
+	}
+	n := 0
+	next := func(id, title string) (string, tocView) {
+		n++
+		t := tocView{ID: id, Num: heading(lang, 1, 0, n), Title: title}
+		v.TOC = append(v.TOC, t)
+		return t.Num, t
+	}
+	v.Summary.ID = "summary"
+	v.Summary.Num, _ = next("summary", L["summary"])
+	v.Summary.Title = L["summary"]
+	for _, kv := range d.Summary {
+		v.Summary.Items = append(v.Summary.Items, kvView{pick(lang, kv.Label, kv.LabelEN), kv.Value})
+	}
+	for _, s := range d.Sections {
+		sv := sectionView{ID: "sec-" + s.ID, Title: pick(lang, s.Title, s.TitleEN), Text: s.Text}
+		sv.Num, _ = next(sv.ID, sv.Title)
+		for _, c := range s.Charts {
+			sv.Charts = append(sv.Charts, chartSVG(c, lang))
+		}
+		for i, t := range s.Tables {
+			sv.Tables = append(sv.Tables, tableOf(t, lang, heading(lang, 2, n, i+1)))
+		}
+		v.Sections = append(v.Sections, sv)
+	}
+	v.SignNum, _ = next("signoff", L["signoff"])
+	for i, role := range docfmt.SignOffRoles {
+		name := ""
+		if d.Frozen != nil && d.Cover != nil {
+			name = [...]string{d.Cover.SignOff.Preparer, d.Cover.SignOff.Reviewer, d.Cover.SignOff.Approver}[i]
+		}
+		v.SignOff = append(v.SignOff, signView{pick(lang, role.ZH, role.EN), name})
+	}
+	if d.Frozen != nil {
+		if t, err := time.Parse(time.RFC3339, d.Frozen.FrozenAt); err == nil {
+			v.SignDate = docfmt.Date(t, lang)
+		}
+	}
+	v.TOC = append(v.TOC, tocView{ID: "audit", Title: L["appendix"]})
+	v.Policy = d.Audit.Policy
+	v.Method = d.Audit.Method
+	v.Queries = d.Audit.Queries
+	v.Counters = tableOf(compactCounters(CounterTable(d)), lang, "")
+	return v, nil
+}
+
+// tableOf is a table in one language; its verdict cells get a class and
+// URLs may break only after / and . (<wbr>).
+func tableOf(t Table, lang docfmt.Lang, num string) tableView {
+	tv := tableView{ID: t.ID, Num: num, Title: pick(lang, t.Title, t.TitleEN), Empty: t.Empty}
+	for _, c := range t.Columns {
+		tv.Columns = append(tv.Columns, pick(lang, c.Title, c.TitleEN))
+		tv.Numeric = append(tv.Numeric, c.Numeric)
+	}
+	tv.Rows = make([][]cellView, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		row := make([]cellView, len(r))
+		for i, c := range r {
+			cls := statusClass(c, lang)
+			if i < len(tv.Numeric) && tv.Numeric[i] {
+				cls = strings.TrimSpace("num " + cls)
+			}
+			row[i] = cellView{Class: cls, Text: breakURL(c)}
+		}
+		tv.Rows = append(tv.Rows, row)
+	}
+	return tv
+}
+
+// breakURL escapes s; in a URL (scheme://…) it allows a line break only
+// after "/" and "." (CSS keeps the rest of the URL together).
+func breakURL(s string) template.HTML {
+	e := template.HTMLEscapeString(s)
+	if !strings.Contains(s, "://") {
+		return template.HTML(e)
+	}
+	e = strings.NewReplacer("/", "/<wbr>", ".", ".<wbr>").Replace(e)
+	return template.HTML(`<span class="url">` + e + `</span>`)
+}
+
+var htmlTmpl = template.Must(template.New("r").Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+/* Print cost: Chromium embeds the CFF-based Noto CJK faces as Type 3 fonts,
+   regenerated for every PDF, at about half a second per face. So the
+   document uses two CJK faces: Noto Serif CJK (body, 宋体 style) and Noto
+   Sans CJK (headings, 黑体 style), each with one weight (bold is
+   synthesised), and code in DejaVu Sans Mono (TrueType, cheap to embed). */
+@font-face { font-family: "JG Serif"; src: local("NotoSerifCJKsc-Regular"), local("Noto Serif CJK SC"); font-weight: 400; }
+@font-face { font-family: "JG Sans"; src: local("NotoSansCJKsc-Regular"), local("Noto Sans CJK SC"); font-weight: 400; }
+/* GB/T 9704-2012: A4, top 37 mm, left 28 mm, text block 156 × 225 mm. */
+@page { size: A4; margin: 37mm 26mm 35mm 28mm; }
+* { box-sizing: border-box; }
+html, body { margin: 0; padding: 0; }
+body { font-family: "JG Serif", "Noto Serif CJK SC", "Source Han Serif SC", "SimSun", serif; font-size: 11pt; color: #000; line-height: 1.5; }
+main { max-width: 156mm; margin: 0 auto; }
+h1, h2, h3, .cover, th, .toc, .signoff { font-family: "JG Sans", "Noto Sans CJK SC", "Source Han Sans SC", "SimHei", sans-serif; }
+h2 { font-size: 14pt; margin: 6mm 0 3mm 0; break-after: avoid; }
+h3 { font-size: 12pt; margin: 4mm 0 2mm 0; break-after: avoid; }
+.cover { break-after: page; text-align: center; padding-top: 20mm; }
+.cover .mark { text-align: right; font-size: 12pt; margin-bottom: 18mm; }
+.cover h1 { font-size: 22pt; line-height: 1.4; margin: 0 0 6mm 0; }
+.cover .project { font-size: 14pt; margin-bottom: 24mm; }
+.cover table { width: 120mm; margin: 0 auto; border: none; font-size: 12pt; table-layout: auto; }
+.cover td { border: none; padding: 2mm 0; text-align: left; vertical-align: top; }
+.cover td.k { width: 30mm; white-space: nowrap; padding-right: 4mm; }
+.cover td.v { border-bottom: 1px solid #000; }
+.cover .draft { margin-top: 16mm; font-size: 10.5pt; }
+.toc { break-after: page; }
+.toc ol { list-style: none; padding: 0; font-size: 12pt; }
+.toc li { margin: 2mm 0; }
+.toc a { color: #000; text-decoration: none; }
+.frozen { font-size: 9pt; margin: 2mm 0; }
+table { width: 100%; border-collapse: collapse; margin: 2mm 0 4mm 0; font-size: 9pt; }
+th, td { border: 1px solid #000; padding: 1mm 1.2mm; vertical-align: top; }
+td { overflow-wrap: anywhere; }
+/* A header never splits a word: keep CJK words and Latin words whole. */
+th { background: #f0f0f0; text-align: center; font-weight: 400; word-break: keep-all; overflow-wrap: normal; hyphens: none; }
+td .url { word-break: keep-all; overflow-wrap: normal; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr { break-inside: avoid; }
+thead { display: table-header-group; }
+.kv td:first-child { width: 35%; }
+.s-breached { font-weight: 700; } .s-indeterminate { font-style: italic; }
+svg.chart { width: 100%; height: auto; display: block; margin: 2mm 0; }
+.audit code { font-family: "DejaVu Sans Mono", "JG Sans", "Noto Sans CJK SC", monospace; font-size: 7.5pt; overflow-wrap: anywhere; word-break: break-all; }
+.audit table { font-size: 7.5pt; }
+#t-audit-counters td { white-space: pre-line; }
+p { margin: 1.5mm 0; text-indent: 2em; }
+.signoff { break-inside: avoid; margin-top: 10mm; }
+.signoff table { border: none; font-size: 12pt; }
+.signoff td { border: none; padding: 4mm 2mm; }
+.signoff td.line { border-bottom: 1px solid #000; width: 40%; }
+.signoff .seal { height: 42mm; text-align: right; padding-right: 10mm; color: #555; }
+.appendix { break-before: page; }
+@media screen { body { background: #eee; } main { background: #fff; padding: 10mm 14mm; max-width: 184mm; } }
+</style>
+</head>
+<body>
+<main>
+<section class="cover" id="cover">
+{{if .Confidentiality}}<div class="mark">{{.Confidentiality}}</div>{{end}}
+<h1 id="title">{{.Title}}</h1>
+{{if .Subtitle}}<div class="project">{{.Subtitle}}</div>{{end}}
+<table><tbody>
+{{range .Cover}}<tr><td class="k">{{.Label}}</td><td class="v">{{.Value}}</td></tr>
+{{end}}</tbody></table>
+{{with .Frozen}}<p class="frozen">{{$.L.frozen}} {{.FrozenAt}} · SHA-256 <code>{{.SHA256}}</code></p>{{end}}
+{{if .Draft}}<p class="draft">{{.Draft}}</p>{{end}}
+</section>
+<nav class="toc" id="toc">
+<h2>{{.L.toc}}</h2>
+<ol>
+{{range .TOC}}<li><a href="#{{.ID}}">{{if .Num}}{{.Num}}{{end}}{{.Title}}</a></li>
+{{end}}</ol>
+</nav>
+<section id="summary">
+<h2>{{.Summary.Num}}{{.Summary.Title}}</h2>
+<table class="kv"><tbody>
+{{range .Summary.Items}}<tr><td>{{.Label}}</td><td>{{.Value}}</td></tr>
+{{end}}</tbody></table>
+</section>
+{{range .Sections}}
+<section id="{{.ID}}">
+<h2>{{.Num}}{{.Title}}</h2>
+{{range .Text}}<p>{{.}}</p>{{end}}
+{{range .Charts}}{{.}}{{end}}
+{{range .Tables}}{{template "table" .}}{{end}}
+</section>
+{{end}}
+<section class="signoff" id="signoff">
+<h2>{{.SignNum}}{{.L.signoff}}</h2>
+<table><tbody>
+{{range .SignOff}}<tr><td>{{.Role}}</td><td class="line">{{.Name}}</td><td>{{$.L.date}}</td><td class="line">{{$.SignDate}}</td></tr>
+{{end}}</tbody></table>
+<div class="seal">{{.L.seal}}</div>
+</section>
+<section id="audit" class="appendix audit">
+<h2>{{.L.appendix}}</h2>
+<p>{{.L.policy}}：{{.Policy}}</p>
+{{range .Method}}<p>{{.}}</p>{{end}}
+<h3>{{.L.queries}}</h3>
+<table><thead><tr><th style="width:22%">{{.L.purpose}}</th><th>PromQL</th><th style="width:18%">{{.L.evalAt}}</th><th style="width:8%">{{.L.series}}</th></tr></thead><tbody>
+{{range .Queries}}<tr><td>{{.Purpose}}</td><td><code>{{.PromQL}}</code></td><td>{{.EvalAt}}</td><td class="num">{{.Series}}</td></tr>
+{{end}}</tbody></table>
+{{template "table" .Counters}}
+</section>
+</main>
+</body>
+</html>
+{{define "table"}}<h3>{{.Num}}{{.Title}}</h3>
+{{if .Rows}}<table id="t-{{.ID}}"><thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody></table>{{else}}<p>{{.Empty}}</p>{{end}}
+{{end}}`))
 
 // compactCounters folds the audit's counter table (entity, five counters,
 // resets, unknown, note) into three columns for HTML and PDF: the same
@@ -47,108 +379,20 @@ func compactCounters(t Table) Table {
 	return out
 }
 
-var htmlTmpl = template.Must(template.New("r").Funcs(template.FuncMap{
-	"svg":    chartSVG,
-	"status": statusClass,
-}).Parse(`<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.D.Title}} {{.D.Month}}</title>
-<style>
-/* Print cost: Chromium embeds the CFF-based Noto CJK faces as Type 3 fonts,
-   regenerated for every PDF, at about half a second per face. So the report
-   uses one CJK face: bold is synthesised from the regular face (a family
-   with only a 400 face), and code is set in DejaVu Sans Mono (TrueType,
-   cheap to embed) with the same CJK face as fallback. Where the local face
-   is missing the usual family list below applies. */
-@font-face { font-family: "JG Sans"; src: local("NotoSansCJKsc-Regular"), local("Noto Sans CJK SC"); font-weight: 400; }
-@page { size: A4; margin: 14mm 12mm 16mm 12mm; }
-* { box-sizing: border-box; }
-html, body { margin: 0; padding: 0; }
-body { font-family: "JG Sans", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; font-size: 10.5pt; color: #1d2330; line-height: 1.45; }
-main { max-width: 186mm; margin: 0 auto; padding: 6mm 0; }
-h1 { font-size: 17pt; margin: 0 0 2mm 0; }
-h1 .en, h2 .en, h3 .en { display: block; font-size: 0.62em; font-weight: normal; color: #5b6473; }
-h2 { font-size: 13pt; border-bottom: 2px solid #1f4e8c; padding-bottom: 1mm; margin: 7mm 0 3mm 0; break-after: avoid; }
-h3 { font-size: 11pt; margin: 4mm 0 2mm 0; break-after: avoid; }
-.meta { color: #5b6473; font-size: 9pt; }
-.frozen { border: 1px solid #1f4e8c; padding: 2mm; margin: 2mm 0; font-size: 9pt; }
-table { width: 100%; border-collapse: collapse; table-layout: fixed; margin: 2mm 0 4mm 0; font-size: 8.5pt; }
-th, td { border: 1px solid #c5cbd6; padding: 1mm 1.2mm; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; }
-th { background: #eef2f8; text-align: left; font-weight: 600; }
-th .en { display: block; font-weight: normal; color: #5b6473; font-size: 0.9em; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr { break-inside: avoid; }
-thead { display: table-header-group; }
-.summary td:first-child { width: 45%; }
-.s-met { color: #1a7f37; } .s-breached { color: #b42318; font-weight: 600; } .s-indeterminate { color: #9a6700; font-weight: 600; }
-svg.chart { width: 100%; height: auto; display: block; margin: 2mm 0; }
-.audit code { font-family: "DejaVu Sans Mono", "JG Sans", "Noto Sans CJK SC", monospace; font-size: 7.5pt; overflow-wrap: anywhere; word-break: break-all; }
-.audit table { font-size: 7.5pt; }
-#t-audit-counters th:first-child { width: 20%; } #t-audit-counters th:last-child { width: 17%; } #t-audit-counters td { white-space: pre-line; }
-p { margin: 1mm 0; }
-section { break-inside: auto; }
-.appendix { break-before: page; }
-@media screen { body { background: #f4f6fa; } main { background: #fff; padding: 10mm 12mm; } }
-</style>
-</head>
-<body>
-<main>
-<header>
-<h1 id="title">{{.D.Title}}<span class="en">{{.D.TitleEN}}</span></h1>
-<p class="meta">{{if .D.Organisation}}{{.D.Organisation}} · {{end}}月份 Month: <b>{{.D.Month}}</b> · 时区 Time zone: {{.D.TimeZone}} · 生成时间 Generated: {{.D.GeneratedAt}}{{if .D.Filter}} · 过滤 Filter: <code>{{.D.Filter}}</code>{{end}}</p>
-{{with .D.Frozen}}<p class="frozen">已冻结 Frozen: {{.FrozenAt}} · SHA-256 <code>{{.SHA256}}</code></p>{{end}}
-</header>
-<section id="summary">
-<h2>概要<span class="en">Summary</span></h2>
-<table class="summary"><tbody>
-{{range .D.Summary}}<tr><td>{{.Label}} <span class="meta">{{.LabelEN}}</span></td><td>{{.Value}}</td></tr>
-{{end}}</tbody></table>
-</section>
-{{range .D.Sections}}
-<section id="sec-{{.ID}}">
-<h2>{{.Title}}<span class="en">{{.TitleEN}}</span></h2>
-{{range .Text}}<p>{{.}}</p>{{end}}
-{{range .Charts}}{{svg .}}{{end}}
-{{range .Tables}}{{template "table" .}}{{end}}
-</section>
-{{end}}
-<section id="audit" class="appendix audit">
-<h2>附录：审计信息<span class="en">Appendix: audit</span></h2>
-<p><b>维护策略 Maintenance policy:</b> {{.D.Audit.Policy}}</p>
-<p><b>SLA 目标 SLA target:</b> {{.D.SLATarget}}</p>
-{{range .D.Audit.Method}}<p>{{.}}</p>{{end}}
-<h3>查询<span class="en">Queries (PromQL, evaluation time)</span></h3>
-<table><thead><tr><th style="width:22%">用途<span class="en">Purpose</span></th><th>PromQL</th><th style="width:18%">求值时间<span class="en">Evaluated at</span></th><th style="width:7%">序列<span class="en">Series</span></th></tr></thead><tbody>
-{{range .D.Audit.Queries}}<tr><td>{{.Purpose}}</td><td><code>{{.PromQL}}</code></td><td>{{.EvalAt}}</td><td class="num">{{.Series}}</td></tr>
-{{end}}</tbody></table>
-{{template "table" .Counters}}
-</section>
-</main>
-</body>
-</html>
-{{define "table"}}<h3>{{.Title}}<span class="en">{{.TitleEN}}</span></h3>
-{{if .Rows}}<table id="t-{{.ID}}"><thead><tr>{{range .Columns}}<th>{{.Title}}<span class="en">{{.TitleEN}}</span></th>{{end}}</tr></thead><tbody>
-{{$cols := .Columns}}{{range .Rows}}<tr>{{range $i, $c := .}}<td class="{{if (index $cols $i).Numeric}}num{{end}} {{status $c}}">{{$c}}</td>{{end}}</tr>
-{{end}}</tbody></table>{{else}}<p class="meta">{{.Empty}}</p>{{end}}
-{{end}}`))
-
-func statusClass(s string) string {
-	switch {
-	case strings.HasSuffix(s, " met"):
+func statusClass(s string, lang docfmt.Lang) string {
+	switch s {
+	case StatusText(StatusMet, lang):
 		return "s-met"
-	case strings.HasSuffix(s, " breached"):
+	case StatusText(StatusBreached, lang):
 		return "s-breached"
-	case strings.HasSuffix(s, " indeterminate"):
+	case StatusText(StatusIndeterminate, lang):
 		return "s-indeterminate"
 	}
 	return ""
 }
 
 // chartSVG renders a horizontal bar chart.
-func chartSVG(c Chart) template.HTML {
+func chartSVG(c Chart, lang docfmt.Lang) template.HTML {
 	const w, left, right, bar, gap, top = 700.0, 200.0, 70.0, 16.0, 6.0, 30.0
 	n := len(c.Values)
 	var b bytes.Buffer
@@ -166,10 +410,11 @@ func chartSVG(c Chart) template.HTML {
 		max = 1
 	}
 	esc := template.HTMLEscapeString
-	fmt.Fprintf(&b, `<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" aria-label="%s">`, w, h, esc(c.Title+" "+c.TitleEN))
-	fmt.Fprintf(&b, `<text x="0" y="16" font-size="13" font-weight="600">%s <tspan fill="#5b6473" font-weight="normal">%s</tspan></text>`, esc(c.Title), esc(c.TitleEN))
+	title := pick(lang, c.Title, c.TitleEN)
+	fmt.Fprintf(&b, `<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" aria-label="%s">`, w, h, esc(title))
+	fmt.Fprintf(&b, `<text x="0" y="16" font-size="13" font-weight="600">%s</text>`, esc(title))
 	if n == 0 {
-		fmt.Fprintf(&b, `<text x="0" y="%.0f" font-size="12" fill="#5b6473">无数据 no data</text></svg>`, top+14)
+		fmt.Fprintf(&b, `<text x="0" y="%.0f" font-size="12" fill="#5b6473">%s</text></svg>`, top+14, pick(lang, "无数据", "no data"))
 		return template.HTML(b.String())
 	}
 	span := w - left - right

@@ -2,12 +2,17 @@ package report
 
 import (
 	"math"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // Document is the report model every renderer reads. It is plain data so a
 // frozen month is just its JSON.
 type Document struct {
 	Kind              string          `json:"kind"`
+	Lang              string          `json:"lang,omitempty"` // zh-CN (default) or en: one language per document
+	Cover             *Cover          `json:"cover,omitempty"`
+	PeriodText        string          `json:"periodText,omitempty"` // 2026年10月1日至10月31日（北京时间）
 	Title             string          `json:"title"`
 	TitleEN           string          `json:"titleEN"`
 	Organisation      string          `json:"organisation,omitempty"`
@@ -26,6 +31,21 @@ type Document struct {
 	Providers         []ProviderScore `json:"providers,omitempty"`
 	Audit             Audit           `json:"audit"`
 	Frozen            *Frozen         `json:"frozen,omitempty"`
+}
+
+// Cover is the identification block of the cover and the sign-off block
+// (from reports.yml, docfmt.Identification). The sign-off names are shown
+// only on a frozen (signed-off) document; a draft has empty lines.
+type Cover struct {
+	Project         string         `json:"project"`
+	ContractNo      string         `json:"contractNo"`
+	Client          string         `json:"client"`
+	Submitter       string         `json:"submitter"`
+	Recipient       string         `json:"recipient"`
+	ReportNumber    string         `json:"reportNumber"`
+	ServicePeriod   string         `json:"servicePeriod"`
+	Confidentiality string         `json:"confidentiality"`
+	SignOff         docfmt.SignOff `json:"signOff"`
 }
 
 // Frozen marks a document rendered from a snapshot.
@@ -122,7 +142,9 @@ type EntityResult struct {
 	AvailabilityLowerBound float64            `json:"availabilityLowerBound"` // unknown counted as down
 	BudgetSeconds          float64            `json:"budgetSeconds"`
 	RemainingSeconds       float64            `json:"remainingSeconds"`
-	Status                 string             `json:"status"` // met | breached | indeterminate
+	Status                 string             `json:"status"`                   // met | breached | indeterminate | no_target
+	Target                 float64            `json:"target,omitempty"`         // 0: no target for this kind
+	TargetInternal         bool               `json:"targetInternal,omitempty"` // a configured internal target (内部目标), not the contract's
 	Incidents              []Incident         `json:"incidents"`
 	Counters               map[string]Counter `json:"counters"`
 	Extra                  map[string]float64 `json:"extra,omitempty"`
@@ -134,6 +156,7 @@ type ProviderScore struct {
 	Entities      int     `json:"entities"`
 	Availability  float64 `json:"availability"`
 	Met           int     `json:"met"`
+	NoTarget      int     `json:"noTarget,omitempty"` // entities without a target (not counted in S_sla)
 	Incidents     int     `json:"incidents"`
 	MTTRSeconds   float64 `json:"mttrSeconds"`
 	SAvailability float64 `json:"scoreAvailability"`
@@ -166,6 +189,10 @@ const (
 	StatusMet           = "met"
 	StatusBreached      = "breached"
 	StatusIndeterminate = "indeterminate"
+	// StatusNoTarget: the contract sets no availability target for the
+	// entity's kind and none is configured; its availability is shown with
+	// no verdict.
+	StatusNoTarget = "no_target"
 )
 
 // Eval is the pure availability arithmetic for one entity.
@@ -180,6 +207,7 @@ type Eval struct {
 //   - excluded:          A = 1 − Δdown / (Δobserved − Δmaintenance), budget = (1−target)·(month − Δmaintenance)
 //   - counted-as-uptime: A = 1 − Δdown / Δobserved,                  budget = (1−target)·month
 //   - breached if Δdown > budget; else indeterminate if unknown > budget − Δdown; else met.
+//   - target ≤ 0 (no target for the kind): no budget and no verdict (no_target).
 func Evaluate(monthSeconds, observed, down, maint float64, target float64, policy string) Eval {
 	var e Eval
 	e.Unknown = math.Max(0, monthSeconds-observed)
@@ -197,6 +225,10 @@ func Evaluate(monthSeconds, observed, down, maint float64, target float64, polic
 		e.LowerBound = 1 - (down+e.Unknown)/base
 	} else {
 		e.LowerBound = math.NaN()
+	}
+	if !(target > 0) {
+		e.Status = StatusNoTarget
+		return e
 	}
 	e.Budget = (1 - target) * base
 	e.Remaining = e.Budget - down
@@ -225,8 +257,11 @@ func Score(p *ProviderScore, target float64, w Weights) {
 	} else {
 		p.SAvailability = 100 * clamp(1-(target-p.Availability)/(10*(1-target)))
 	}
+	targeted := p.Entities - p.NoTarget
+	if targeted > 0 {
+		p.SSLA = 100 * float64(p.Met) / float64(targeted)
+	}
 	if p.Entities > 0 {
-		p.SSLA = 100 * float64(p.Met) / float64(p.Entities)
 		p.SIncidents = 100 * clamp(1-float64(p.Incidents)/(5*float64(p.Entities)))
 	}
 	if p.Incidents == 0 {
@@ -234,8 +269,19 @@ func Score(p *ProviderScore, target float64, w Weights) {
 	} else {
 		p.SRecovery = 100 * clamp(1-p.MTTRSeconds/3600)
 	}
+	if targeted <= 0 && p.Entities > 0 && w.SLA < 1 {
+		// No entity with a target: S_sla does not exist, and the other
+		// weights are renormalised rather than scoring 0 for it.
+		p.Score = (w.Availability*p.SAvailability + w.Incidents*p.SIncidents + w.Recovery*p.SRecovery) / (1 - w.SLA)
+		return
+	}
 	p.Score = w.Availability*p.SAvailability + w.SLA*p.SSLA + w.Incidents*p.SIncidents + w.Recovery*p.SRecovery
 }
+
+// ScoreFormulaZH is ScoreFormula in a zh-CN document.
+const ScoreFormulaZH = "可用性得分 = 100 ×（1 − (目标 − 可用率) ÷ (10 × (1 − 目标))），限于 0～100；达标得分 = 100 × 达标对象数 ÷ 设定目标的对象数；" +
+	"事件得分 = 100 ×（1 − 事件数 ÷ (5 × 对象数)），限于 0～100；恢复得分 = 100 ×（1 − 平均恢复时长 ÷ 1小时），限于 0～100（无事件时为 100）；" +
+	"综合得分 = 各得分按权重加权之和（无设定目标的对象时，达标得分不计，其余权重按比例放大）"
 
 // ScoreFormula is printed in the report.
 const ScoreFormula = "S_avail = 100·clamp(1 − (target − A)/(10·(1 − target)), 0, 1); S_sla = 100·met/entities; " +

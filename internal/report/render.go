@@ -30,9 +30,10 @@ func RenderJSON(w io.Writer, d *Document) error {
 // allTables is every table in document order, then the audit.
 func allTables(d *Document) []Table {
 	var ts []Table
-	sum := Table{ID: "summary", Title: "概要", TitleEN: "Summary", Columns: []Column{col("项目", "Item"), col("值", "Value")}}
+	lang := docLang(d)
+	sum := Table{ID: "summary", Title: "总体情况", TitleEN: "Overview", Columns: []Column{col("项目", "Item"), col("内容", "Value")}}
 	for _, kv := range d.Summary {
-		sum.Rows = append(sum.Rows, []string{kv.Label + " " + kv.LabelEN, kv.Value})
+		sum.Rows = append(sum.Rows, []string{pick(lang, kv.Label, kv.LabelEN), kv.Value})
 	}
 	ts = append(ts, sum)
 	for _, s := range d.Sections {
@@ -44,7 +45,7 @@ func allTables(d *Document) []Table {
 		q.Rows = append(q.Rows, []string{a.Purpose, a.PromQL, a.EvalAt, strconv.Itoa(a.Series)})
 	}
 	pol := Table{ID: "audit-policy", Title: "审计：方法", TitleEN: "Audit: method", Columns: []Column{col("说明", "Note")}}
-	pol.Rows = append(pol.Rows, []string{"维护策略 Maintenance policy: " + d.Audit.Policy})
+	pol.Rows = append(pol.Rows, []string{pick(lang, "维护策略：", "Maintenance policy: ") + d.Audit.Policy})
 	for _, m := range d.Audit.Method {
 		pol.Rows = append(pol.Rows, []string{m})
 	}
@@ -94,13 +95,14 @@ func RenderCSV(w io.Writer, d *Document) error {
 	var b bytes.Buffer
 	b.WriteString("\ufeff")
 	cw := csvWriter{csv.NewWriter(&b)}
-	cw.Write([]string{"# " + d.Title + " / " + d.TitleEN, d.Month, d.PeriodStart, d.PeriodEnd})
+	lang := docLang(d)
+	cw.Write([]string{"# " + pick(lang, d.Title, d.TitleEN), d.Month, d.PeriodStart, d.PeriodEnd})
 	for _, t := range allTables(d) {
 		cw.Write([]string{})
-		cw.Write([]string{"# " + t.Title + " / " + t.TitleEN})
+		cw.Write([]string{"# " + pick(lang, t.Title, t.TitleEN)})
 		var hdr []string
 		for _, c := range t.Columns {
-			hdr = append(hdr, c.Title+" / "+c.TitleEN)
+			hdr = append(hdr, pick(lang, c.Title, c.TitleEN))
 		}
 		cw.Write(hdr)
 		for _, r := range t.Rows {
@@ -120,11 +122,12 @@ func RenderXLSX(w io.Writer, d *Document) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	// Fixed document properties keep re-rendering stable.
-	f.SetDocProps(&excelize.DocProperties{Title: d.Title, Creator: "jianguan", Created: d.GeneratedAt, Modified: d.GeneratedAt})
+	lang := docLang(d)
+	f.SetDocProps(&excelize.DocProperties{Title: pick(lang, d.Title, d.TitleEN), Creator: "jianguan", Created: d.GeneratedAt, Modified: d.GeneratedAt})
 	used := map[string]bool{}
 	first := true
 	for _, t := range allTables(d) {
-		name := sheetName(t.Title, used)
+		name := sheetName(pick(lang, t.Title, t.TitleEN), used)
 		if first {
 			f.SetSheetName("Sheet1", name)
 			first = false
@@ -132,11 +135,11 @@ func RenderXLSX(w io.Writer, d *Document) error {
 			return err
 		}
 		row := 1
-		f.SetCellValue(name, "A1", t.Title+" / "+t.TitleEN)
+		f.SetCellValue(name, "A1", pick(lang, t.Title, t.TitleEN))
 		row = 2
 		for i, c := range t.Columns {
 			cell, _ := excelize.CoordinatesToCellName(i+1, row)
-			f.SetCellValue(name, cell, c.Title+" / "+c.TitleEN)
+			f.SetCellValue(name, cell, pick(lang, c.Title, c.TitleEN))
 		}
 		for _, r := range t.Rows {
 			row++
