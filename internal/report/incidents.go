@@ -282,9 +282,8 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 		iv := scrapeInterval(ss)
 		p := deriveParams{Start: r.start(), End: r.end(), MaxGap: 2 * iv}
 		e := &ents[cand[k]]
-		var sum float64
-		inexact := 0
-		for _, d := range deriveIncidents(ss, p) {
+		incs := deriveIncidents(ss, p)
+		for _, d := range incs {
 			note := d.Note
 			if d.Unknown > 0 {
 				note = joinNote(note, fmt.Sprintf("含未知 %.0f s (unknown %.0f s)", d.Unknown, d.Unknown))
@@ -293,19 +292,11 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 			in.UnknownSeconds = d.Unknown
 			in.Interrupted = d.Interrupted
 			e.Incidents = append(e.Incidents, in)
-			sum += in.Seconds - in.UnknownSeconds
-			if d.Note != "" || d.Unknown > 0 || !d.Start.After(r.start()) || !d.End.Before(r.end()) {
-				inexact++
-			}
 		}
-		// Cross-check with the down counters: each exact edge is within
-		// 1 s; an edge from a scrape, an unknown spell or the period edge
-		// within 2 scrape intervals.
 		counted := e.DownSeconds + e.MaintenanceDownSeconds
-		bound := 1 + 2*float64(len(e.Incidents)) + 2*iv.Seconds()*float64(inexact)
-		if diff := sum - counted; math.Abs(diff) > bound {
+		if sum, bound, ok := crossCheck(incs, p, counted, iv); !ok {
 			r.caveat(fmt.Sprintf("%s %s：事件时长合计（不含未知）%.0f s 与停机计数器 %.0f s 相差 %.0f s，超出界限 %.0f s。 %s %s: incidents' down time %.0f s differs from the down counters' %.0f s by %.0f s, beyond the bound of %.0f s.",
-				f.ns, e.Name, sum, counted, diff, bound, f.ns, e.Name, sum, counted, diff, bound))
+				f.ns, e.Name, sum, counted, sum-counted, bound, f.ns, e.Name, sum, counted, sum-counted, bound))
 		}
 	}
 	return nil
@@ -344,4 +335,21 @@ func uniq(v []string) []string {
 		}
 	}
 	return out
+}
+
+// crossCheck compares the incidents' down time inside the period (wall time
+// less unknown) with the down counters' increase (down + maintenance down):
+// each edge the exporter published is within 1 s; an edge taken from a
+// scrape, an unknown spell or the period edge within 2 scrape intervals. So
+// the bound is 1 s + 2 s per incident + 2 intervals per inexact incident.
+func crossCheck(ds []derived, p deriveParams, counted float64, interval time.Duration) (sum, bound float64, ok bool) {
+	inexact := 0
+	for _, d := range ds {
+		sum += clipSeconds(d.Start, d.End, p.Start, p.End) - d.Unknown
+		if d.Note != "" || d.Unknown > 0 || !d.Start.After(p.Start) || !d.End.Before(p.End) {
+			inexact++
+		}
+	}
+	bound = 1 + 2*float64(len(ds)) + 2*interval.Seconds()*float64(inexact)
+	return sum, bound, math.Abs(sum-counted) <= bound
 }

@@ -235,3 +235,36 @@ func TestDerive_TransitionsBetweenScrapes(t *testing.T) {
 		t.Errorf("merged: %+v", got)
 	}
 }
+
+// The incidents' down time is checked against the down counters; beyond the
+// bound the report lists a caveat.
+func TestDerive_CrossCheckWithCounters(t *testing.T) {
+	p := deriveParams{Start: t0, End: t0.Add(24 * time.Hour), MaxGap: 120 * time.Second}
+	at := func(v float64) time.Time { return t0.Add(time.Duration(v * float64(time.Second))) }
+	exact := []derived{{Start: at(100), End: at(1537)}}
+	withUnknown := []derived{{Start: at(100), End: at(1537), Unknown: 360, Note: "x"}}
+	cases := []struct {
+		name    string
+		ds      []derived
+		counted float64
+		ok      bool
+		bound   float64
+	}{
+		{"exact edges, counters agree", exact, 1437, true, 3},
+		{"exact edges, 2 s off", exact, 1435, true, 3},
+		{"exact edges, counters lost 10 s", exact, 1427, false, 3},
+		{"unknown inside, within 2 intervals", withUnknown, 1127, true, 3 + 120},
+		{"unknown inside, counters far off", withUnknown, 500, false, 3 + 120},
+		{"no incident, no down", nil, 0, true, 1},
+		{"no incident but down counted", nil, 30, false, 1},
+		{"clipped at the period start", []derived{{Start: at(-30), End: at(95)}}, 95, true, 3 + 120},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, bound, ok := crossCheck(c.ds, p, c.counted, time.Minute)
+			if ok != c.ok || bound != c.bound {
+				t.Errorf("ok %v bound %v, want %v %v", ok, bound, c.ok, c.bound)
+			}
+		})
+	}
+}
