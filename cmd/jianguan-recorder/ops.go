@@ -652,6 +652,20 @@ func (s *server) typedBody(rec records.Record, body json.RawMessage) (json.RawMe
 			return nil, fmt.Errorf("%w: date %s: this inspection is for %s", records.ErrInvalid, in.Date, orig.Date)
 		}
 		return json.Marshal(in)
+	case records.KindFinding:
+		var f, old records.Finding
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("%w: finding body: %v", records.ErrInvalid, err)
+		}
+		if err := json.Unmarshal(rec.Body, &old); err != nil {
+			return nil, fmt.Errorf("finding %d: stored body: %v", rec.ID, err)
+		}
+		if err := f.ValidateUpdate(old); err != nil {
+			return nil, err
+		}
+		return json.Marshal(f)
 	case records.KindIncident:
 		var in records.Incident
 		dec := json.NewDecoder(strings.NewReader(string(body)))
@@ -670,6 +684,24 @@ func (s *server) typedBody(rec records.Record, body json.RawMessage) (json.RawMe
 		return nil, fmt.Errorf("%w: a %s cannot be edited here: %s", records.ErrInvalid, rec.Kind, typedKind(rec.Kind))
 	}
 	return body, nil
+}
+
+// findingBody validates a finding entered through POST /api/v1/records
+// (e.g. from an alert): a Finding, what was found given by the caller.
+func findingBody(body json.RawMessage) (json.RawMessage, error) {
+	var f records.Finding
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%w: finding body: %v", records.ErrInvalid, err)
+	}
+	if strings.TrimSpace(f.Source) == "" || strings.TrimSpace(f.Label) == "" {
+		return nil, fmt.Errorf("%w: finding: source (e.g. alert) and label are required", records.ErrInvalid)
+	}
+	if err := f.ValidateUpdate(f); err != nil {
+		return nil, err
+	}
+	return json.Marshal(f)
 }
 
 // reviewerMayNotSign: an on-site inspection is signed off by its reviewer.

@@ -556,6 +556,13 @@ func (s *server) createRecord(w http.ResponseWriter, r *http.Request, who identi
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("kind %s: %s", in.Kind, why))
 		return
 	}
+	if in.Kind == records.KindFinding {
+		var err error
+		if in.Body, err = findingBody(in.Body); err != nil {
+			s.storeError(w, err)
+			return
+		}
+	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	rec, err := s.store.CreateRecord(ctx, who.User, records.Record{Kind: in.Kind, AlertID: in.AlertID, Title: in.Title, Body: in.Body})

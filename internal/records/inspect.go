@@ -207,6 +207,40 @@ type Finding struct {
 	Op        string         `json:"op,omitempty"`
 }
 
+// ValidateUpdate checks a finding's new body against the stored one: the
+// rectification fields change (status open/closed, owner, deadline,
+// measures, closedAt), what was found does not.
+func (f *Finding) ValidateUpdate(old Finding) error {
+	if f.Source != old.Source || !f.Slot.Equal(old.Slot) || f.Item != old.Item || f.Label != old.Label || f.Detail != old.Detail ||
+		len(f.Series) != len(old.Series) || f.Op != old.Op || (f.Threshold == nil) != (old.Threshold == nil) ||
+		(f.Threshold != nil && *f.Threshold != *old.Threshold) {
+		return fmt.Errorf("%w: source, slot, item, label, detail, series, op and threshold are what was found: they cannot change", ErrInvalid)
+	}
+	for i := range f.Series {
+		if f.Series[i].Value != old.Series[i].Value || labelKey(f.Series[i].Labels) != labelKey(old.Series[i].Labels) {
+			return fmt.Errorf("%w: series[%d] is what was found: it cannot change", ErrInvalid, i)
+		}
+	}
+	if f.Status != "open" && f.Status != "closed" {
+		return fmt.Errorf("%w: status %q: want open or closed", ErrInvalid, f.Status)
+	}
+	if err := text("owner", f.Owner, MaxInspectorNameLen, false); err != nil {
+		return err
+	}
+	if err := text("measures", f.Measures, MaxIncidentText, f.Status == "closed"); err != nil {
+		return fmt.Errorf("%w (a closed finding says what was done)", err)
+	}
+	if f.Deadline != "" {
+		if _, err := calendar.ParseDate(f.Deadline); err != nil {
+			return fmt.Errorf("%w: deadline: %v", ErrInvalid, err)
+		}
+	}
+	if f.Status == "closed" && f.ClosedAt == nil {
+		return fmt.Errorf("%w: closedAt: required when closed (RFC 3339)", ErrInvalid)
+	}
+	return nil
+}
+
 func fmtValue(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // Evaluate runs every item at slot. A query that fails makes its item 无数据
