@@ -137,7 +137,10 @@ func TestRemoteInspectionRealPrometheus(t *testing.T) {
 	e := newEnv(t, inspectionConfig(t, prom), "", "")
 	ctx := context.Background()
 	now := slot09.Add(12 * time.Minute) // late but within grace: still evaluated at 09:00
+	st := time.Now()
 	e.srv.sched.step(ctx, now)
+	t.Logf("one scheduler step (%d-item checklist on Prometheus 2.42, one missed slot, stored on SQLite): %v",
+		len(e.cfg.Inspections.Remote.check.Items), time.Since(st).Round(time.Millisecond))
 	e.srv.sched.step(ctx, now.Add(time.Minute)) // idempotent
 	got := remoteInspections(t, e.store)
 	if len(got) != 2 {
