@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
@@ -111,6 +114,42 @@ func (r *run) term(code string) string {
 func (r *run) dur(v float64) string { return docfmt.Duration(v, r.cfg.Lang) }
 
 func (r *run) noData() string { return r.tr("无数据", "no data") }
+
+var (
+	noteEN  = regexp.MustCompile(`\s\(?[A-Za-z]{2,}`)
+	noteNum = regexp.MustCompile(`\s[0-9.]+$`)
+)
+
+// NoteIn is the part of an incident note in lang. The incident derivation
+// writes each note as 「中文 English」, several joined by "; "; a document
+// shows one language. A part is split before its first English word (a
+// number right before it belongs to the English when the Chinese ends
+// before the number: 「合并为一段 3 transitions」). A part without English is
+// kept whole in both languages.
+func NoteIn(note string, lang docfmt.Lang) string {
+	if note == "" {
+		return ""
+	}
+	parts := strings.Split(note, "; ")
+	for i, p := range parts {
+		loc := noteEN.FindStringIndex(p)
+		if loc == nil {
+			continue
+		}
+		cut := loc[0]
+		if m := noteNum.FindStringIndex(p[:cut]); m != nil && m[0] > 0 {
+			if prev, _ := utf8.DecodeLastRuneInString(p[:m[0]]); unicode.Is(unicode.Han, prev) {
+				cut = m[0]
+			}
+		}
+		if lang == docfmt.EN {
+			parts[i] = strings.TrimSpace(p[cut:])
+		} else {
+			parts[i] = strings.TrimSpace(p[:cut])
+		}
+	}
+	return strings.Join(parts, tr(lang, "；", "; "))
+}
 
 // naturalSort orders entities by name as people count: host-2 before host-10.
 func naturalSort(es []EntityResult) {
@@ -239,7 +278,7 @@ func (r *run) incidentTable(id string, es []EntityResult, nameTitle, nameEN stri
 			if in.Ongoing {
 				end += r.tr("（持续中）", " (ongoing)")
 			}
-			rows = append(rows, row{in.StartUnix, []string{e.Name, r.fmtT(in.StartUnix), end, r.dur(in.Seconds), r.yesNo(in.Maintenance), in.Note}})
+			rows = append(rows, row{in.StartUnix, []string{e.Name, r.fmtT(in.StartUnix), end, r.dur(in.Seconds), r.yesNo(in.Maintenance), NoteIn(in.Note, r.cfg.Lang)}})
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].st < rows[j].st })

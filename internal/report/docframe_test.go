@@ -68,8 +68,8 @@ func rowOf(t *testing.T, d *Document, table, name string) map[string]string {
 func TestDefect16_TargetPerKind(t *testing.T) {
 	m, cfg := october(t)
 	cases := []struct {
-		kind, targets          string
-		status                 string
+		kind, targets           string
+		status                  string
 		verdict, target, budget string
 	}{
 		{"bgp", "", StatusBreached, "未达标", "99.99 %", "4分28秒"},

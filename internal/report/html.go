@@ -55,6 +55,7 @@ type cellView struct {
 
 type tableView struct {
 	ID, Num, Title, Empty string
+	Wide                  bool // more than 9 columns: set smaller to fit the 156 mm text block
 	Columns               []string
 	Numeric               []bool
 	Rows                  [][]cellView
@@ -199,7 +200,7 @@ func newView(d *Document) (*htmlView, error) {
 // tableOf is a table in one language; its verdict cells get a class and
 // URLs may break only after / and . (<wbr>).
 func tableOf(t Table, lang docfmt.Lang, num string) tableView {
-	tv := tableView{ID: t.ID, Num: num, Title: pick(lang, t.Title, t.TitleEN), Empty: t.Empty}
+	tv := tableView{ID: t.ID, Num: num, Title: pick(lang, t.Title, t.TitleEN), Empty: t.Empty, Wide: len(t.Columns) > 9}
 	for _, c := range t.Columns {
 		tv.Columns = append(tv.Columns, pick(lang, c.Title, c.TitleEN))
 		tv.Numeric = append(tv.Numeric, c.Numeric)
@@ -209,8 +210,11 @@ func tableOf(t Table, lang docfmt.Lang, num string) tableView {
 		row := make([]cellView, len(r))
 		for i, c := range r {
 			cls := statusClass(c, lang)
-			if i < len(tv.Numeric) && tv.Numeric[i] {
+			switch {
+			case i < len(tv.Numeric) && tv.Numeric[i]:
 				cls = strings.TrimSpace("num " + cls)
+			case i < len(t.Columns) && nameColumns[t.Columns[i].Title]:
+				cls = "name"
 			}
 			row[i] = cellView{Class: cls, Text: breakURL(c)}
 		}
@@ -218,6 +222,12 @@ func tableOf(t Table, lang docfmt.Lang, num string) tableView {
 	}
 	return tv
 }
+
+// nameColumns hold names (of lines, hosts, sites, rooms, devices…): their
+// cells never break inside a name (cu-leased-1 is not 「cu-lease / d-1」);
+// URLs in them break only after / and . (breakURL).
+var nameColumns = map[string]bool{"站点": true, "机房": true, "设备": true, "传感器": true, "网站": true, "服务商": true,
+	"单位": true, "系统": true, "运营商": true, "线路": true, "云主机": true, "对象": true, "类型": true, "类别": true}
 
 // breakURL escapes s; in a URL (scheme://…) it allows a line break only
 // after "/" and "." (CSS keeps the rest of the URL together).
@@ -255,7 +265,7 @@ h2 { font-size: 14pt; margin: 6mm 0 3mm 0; break-after: avoid; }
 h3 { font-size: 12pt; margin: 4mm 0 2mm 0; break-after: avoid; }
 .cover { break-after: page; text-align: center; padding-top: 20mm; }
 .cover .mark { text-align: right; font-size: 12pt; margin-bottom: 18mm; }
-.cover h1 { font-size: 22pt; line-height: 1.4; margin: 0 0 6mm 0; }
+.cover h1 { font-size: 20pt; line-height: 1.4; margin: 0 0 6mm 0; text-wrap: balance; }
 .cover .project { font-size: 14pt; margin-bottom: 24mm; }
 .cover table { width: 120mm; margin: 0 auto; border: none; font-size: 12pt; table-layout: auto; }
 .cover td { border: none; padding: 2mm 0; text-align: left; vertical-align: top; }
@@ -269,14 +279,18 @@ h3 { font-size: 12pt; margin: 4mm 0 2mm 0; break-after: avoid; }
 .frozen { font-size: 9pt; margin: 2mm 0; }
 table { width: 100%; border-collapse: collapse; margin: 2mm 0 4mm 0; font-size: 9pt; }
 th, td { border: 1px solid #000; padding: 1mm 1.2mm; vertical-align: top; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
+td.name { white-space: nowrap; }
 /* A header never splits a word: keep CJK words and Latin words whole. */
 th { background: #f0f0f0; text-align: center; font-weight: 400; word-break: keep-all; overflow-wrap: normal; hyphens: none; }
-td .url { word-break: keep-all; overflow-wrap: normal; }
+td .url { white-space: normal; word-break: keep-all; overflow-wrap: normal; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr { break-inside: avoid; }
 thead { display: table-header-group; }
 .kv td:first-child { width: 35%; }
+table.wide { font-size: 7pt; }
+table.wide th, table.wide td { padding: 0.6mm 0.5mm; }
+.s-met, .s-breached, .s-indeterminate { white-space: nowrap; }
 .s-breached { font-weight: 700; } .s-indeterminate { font-style: italic; }
 svg.chart { width: 100%; height: auto; display: block; margin: 2mm 0; }
 .audit code { font-family: "DejaVu Sans Mono", "JG Sans", "Noto Sans CJK SC", monospace; font-size: 7.5pt; overflow-wrap: anywhere; word-break: break-all; }
@@ -345,7 +359,7 @@ p { margin: 1.5mm 0; text-indent: 2em; }
 </body>
 </html>
 {{define "table"}}<h3>{{.Num}}{{.Title}}</h3>
-{{if .Rows}}<table id="t-{{.ID}}"><thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
+{{if .Rows}}<table id="t-{{.ID}}"{{if .Wide}} class="wide"{{end}}><thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
 {{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{end}}</tbody></table>{{else}}<p>{{.Empty}}</p>{{end}}
 {{end}}`))
@@ -431,7 +445,11 @@ func chartSVG(c Chart, lang docfmt.Lang) template.HTML {
 		}
 		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" font-size="11" text-anchor="end">%s</text>`, left-6, y+bar-4, esc(label))
 		fmt.Fprintf(&b, `<rect class="bar" x="%.0f" y="%.1f" width="%.1f" height="%.0f" fill="%s"/>`, left, y, bw, bar, col)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10">%s %s</text>`, left+bw+4, y+bar-4, esc(num(v, 1)), esc(c.Unit))
+		val := num(v, 1) + " " + c.Unit
+		if c.Unit == "s" {
+			val = docfmt.Duration(v, lang)
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10">%s</text>`, left+bw+4, y+bar-4, esc(val))
 	}
 	if c.Threshold > 0 {
 		x := left + c.Threshold/max*span
