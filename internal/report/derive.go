@@ -133,46 +133,65 @@ func deriveIncidents(s []stateSample, p deriveParams) []derived {
 	var out []derived
 	var open *derived
 	var lastUp, lastDown time.Time // last up / down scrape
-	var prev *stateSample
+	var prev, anchor *stateSample
+	flips, lastKnown := 0.0, stUnknown // state changes the scrapes show since the anchor
+	pending := 0                       // scrapes since the anchor whose counters disagree
 	for i := range s {
 		x := s[i]
 		gap := prev != nil && !x.Cont && x.T.Sub(prev.T) > p.MaxGap
 		st := x.state()
-		if prev != nil && !gap && !x.Cont && prev.HasCounters && x.HasCounters && x.Changes >= prev.Changes && x.Down >= prev.Down &&
-			x.LastChange > 0 && lcTime(x.LastChange).After(prev.T) && !lcTime(x.LastChange).After(x.T.Add(time.Second)) {
-			ps := prev.state()
-			n := x.Changes - prev.Changes
-			if ps != stUnknown && st != stUnknown {
-				if ps != st {
-					n--
-				}
-				lc := lcTime(x.LastChange)
-				if lc.After(x.T) {
-					lc = x.T
-				}
-				dDown := time.Duration((x.Down - prev.Down) * float64(time.Second))
-				merged := ""
-				if n > 2 {
-					merged = fmt.Sprintf("两次采集间 %.0f 次状态变化，合并为一段 %.0f transitions between two scrapes, merged", n, n)
-				}
-				switch {
-				case n >= 2 && ps == stUp && st == stUp:
-					out = append(out, derived{Start: lc.Add(-dDown), End: lc, Maintenance: x.Maint == 1, Note: merged})
-				case n >= 2 && ps == stDown && st == stDown && open != nil && merged == "":
-					u := prev.T.Add(dDown - x.T.Sub(lc))
-					if u.Before(prev.T) {
-						u = prev.T
-					}
-					if u.After(lc) {
-						u = lc
-					}
-					open.End = u
-					out = append(out, *open)
-					open = &derived{Start: lc, Maintenance: x.Maint == 1}
-				case n >= 2 && open != nil:
-					open.Note = joinNote(open.Note, merged)
-				}
+		// Transitions the states do not show, from the counters since the
+		// anchor: the last scrape whose counters agree with the states (a
+		// scrape may publish the new state with the counters of just before
+		// the transition, or the reverse; an odd count waits for the next).
+		if st != stUnknown {
+			if lastKnown != stUnknown && st != lastKnown {
+				flips++
 			}
+			lastKnown = st
+		}
+		if anchor != nil && !gap && !x.Cont && x.HasCounters && x.Changes >= anchor.Changes && x.Down >= anchor.Down &&
+			anchor.state() != stUnknown && st != stUnknown {
+			ps := anchor.state()
+			n := x.Changes - anchor.Changes - flips
+			if n >= 0 && math.Mod(n, 2) == 0 {
+				if n >= 2 && x.LastChange > 0 && lcTime(x.LastChange).After(anchor.T) && !lcTime(x.LastChange).After(x.T.Add(time.Second)) {
+					lc := lcTime(x.LastChange)
+					if lc.After(x.T) {
+						lc = x.T
+					}
+					dDown := time.Duration((x.Down - anchor.Down) * float64(time.Second))
+					merged := ""
+					if n > 2 {
+						merged = fmt.Sprintf("两次采集间 %.0f 次状态变化，合并为一段 %.0f transitions between two scrapes, merged", n, n)
+					}
+					switch {
+					case ps == stUp && st == stUp:
+						out = append(out, derived{Start: lc.Add(-dDown), End: lc, Maintenance: x.Maint == 1, Note: merged})
+					case ps == stDown && st == stDown && open != nil && merged == "":
+						u := anchor.T.Add(dDown - x.T.Sub(lc))
+						if u.Before(anchor.T) {
+							u = anchor.T
+						}
+						if u.After(lc) {
+							u = lc
+						}
+						open.End = u
+						out = append(out, *open)
+						open = &derived{Start: lc, Maintenance: x.Maint == 1}
+					case open != nil:
+						open.Note = joinNote(open.Note, merged)
+					}
+				}
+				anchor, flips, pending = &s[i], 0, 0
+			} else if pending++; pending > 1 {
+				// Still inconsistent one scrape later: start afresh.
+				anchor, flips, pending = &s[i], 0, 0
+			}
+		} else if x.HasCounters {
+			anchor, flips, pending = &s[i], 0, 0
+		} else {
+			anchor, flips, pending = nil, 0, 0
 		}
 		switch st {
 		case stUnknown:

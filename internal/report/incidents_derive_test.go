@@ -229,6 +229,13 @@ func TestDerive_TransitionsBetweenScrapes(t *testing.T) {
 	if len(got) != 2 || !got[0].Start.Equal(at(30)) || !got[0].End.Equal(at(70)) || !got[1].Start.Equal(at(100)) || !got[1].End.Equal(at(200)) {
 		t.Errorf("recovery between scrapes: %+v", got)
 	}
+	// a scrape that publishes the new state with the counters of just
+	// before the transition (odd count): the next scrape settles it
+	got = deriveIncidents([]stateSample{mk(0, 1, -3600, 4, 0), mk(600, 1, 248, 5, 352), mk(1200, 1, 600, 6, 352)},
+		deriveParams{Start: t0, End: t0.Add(24 * time.Hour), MaxGap: 1200 * time.Second})
+	if len(got) != 1 || !got[0].Start.Equal(at(248)) || !got[0].End.Equal(at(600)) {
+		t.Errorf("staggered counters: %+v", got)
+	}
 	// four transitions between two up scrapes: one merged span, said in the note
 	got = deriveIncidents([]stateSample{mk(60, 1, -3600, 4, 0), mk(120, 1, 115, 8, 20)}, p)
 	if len(got) != 1 || !got[0].End.Equal(at(115)) || !strings.Contains(got[0].Note, "merged") {

@@ -20,11 +20,12 @@ import (
 // CachedBackfill backfills sp once per machine (keyed by a hash of the
 // generated history) under os.TempDir() and copies the blocks to dst, so
 // several test packages can share one promtool run. The version in the key
-// ("v6": line counters restart with their exporter, RTT histogram) changes
+// ("v7": a scrape at a transition instant shows it in the counters too;
+// "v6": line counters restart with their exporter, RTT histogram) changes
 // whenever the generator's output does.
 func CachedBackfill(ctx context.Context, promtool string, sp Spec, key string, dst string) error {
 	h := sha256.New()
-	fmt.Fprintf(h, "v6|%s|%s|%s|%v|%d|%d", key, sp.From, sp.To, sp.Step, len(sp.Entities), len(sp.Gauges))
+	fmt.Fprintf(h, "v7|%s|%s|%s|%v|%d|%d", key, sp.From, sp.To, sp.Step, len(sp.Entities), len(sp.Gauges))
 	for _, e := range sp.Entities {
 		fmt.Fprintf(h, "|%s%v%v%v%v%v", e.NS, LabelString(e.Labels), e.Outages, e.Maintenance, e.Gaps, e.Unknown)
 	}

@@ -228,8 +228,24 @@ func (s *sim) advance(t time.Time) counters {
 	c.cls = s.e.classify(t)
 	if c.cls == clsNone {
 		c.running = false
+	} else if conf := confirmed(c.cls); c.running && conf != 0 && s.state != 0 && conf != s.state {
+		// A scrape at a transition instant sees the transition in the
+		// counters as in the state: an exporter publishes them together.
+		c.changes++
+		c.last = float64(t.Unix())
 	}
 	return c
+}
+
+// confirmed is the confirmed state of a class: 1 up, 2 down, 0 none.
+func confirmed(cls int) int {
+	switch cls {
+	case clsUp, clsMaintUp:
+		return 1
+	case clsDown, clsMaintDown:
+		return 2
+	}
+	return 0
 }
 
 // TruthFor computes the exact figures for [from, to).
