@@ -157,7 +157,8 @@ func bench(args []string) error {
 			}
 			htmlS := time.Since(st).Seconds()
 			st = time.Now()
-			pdf, err := pdfR.HTMLToPDF(ctx, html.Bytes())
+			// With the document frame (running header, 第 N 页 共 M 页), as RenderPDF prints it.
+			pdf, err := pdfR.HTMLToPDFWith(ctx, html.Bytes(), report.PrintFrame(d))
 			if err != nil {
 				return err
 			}

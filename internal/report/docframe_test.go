@@ -199,3 +199,63 @@ var tagRE = regexp.MustCompile(`(?s)<style.*?</style>|<[^>]*>`)
 
 // htmlText is the text of an HTML fragment (tags and styles removed).
 func htmlText(s string) string { return tagRE.ReplaceAllString(s, " ") }
+
+// TestSignOffFilledWhenFrozen: a draft has empty sign-off lines; the frozen
+// (signed-off) document shows the names from reports.yml and the date it
+// was frozen, and the cover carries the identification block.
+func TestSignOffFilledWhenFrozen(t *testing.T) {
+	m, cfg := october(t)
+	id, err := docfmt.ParseIdentification("reports.yml", []byte(`project: 项目甲
+contract_no: DSJ-2025-034
+client: 甲方单位
+recipient: 报送对象单位
+submitter: 乙方单位
+report_number: 'JG-{{.Year}}{{.Month}}-{{.Kind}}-{{printf "%03d" .Seq}}'
+number_kinds: {lines: XL}
+service_start: 2025-12-01
+confidentiality: 内部资料
+sign_off: {preparer: 张编制, reviewer: 李审核, approver: 王批准}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Ident = id
+	d, err := Build(context.Background(), lineFake(m, "bgp"), cfg, KindLines, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var draft bytes.Buffer
+	if err := RenderHTML(&draft, d); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"JG-202610-XL-001", "2025年12月1日至2026年11月30日", "报送对象单位", "乙方单位", "内部资料", "草稿"} {
+		if !strings.Contains(draft.String(), want) {
+			t.Errorf("draft lacks %q", want)
+		}
+	}
+	for _, name := range []string{"张编制", "李审核", "王批准"} {
+		if strings.Contains(draft.String(), name) {
+			t.Errorf("draft shows the name %s", name)
+		}
+	}
+	snap, err := Freeze(d, time.Date(2026, 11, 3, 2, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := Thaw(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frozen bytes.Buffer
+	if err := RenderHTML(&frozen, fd); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"张编制", "李审核", "王批准", "2026年11月3日", "已冻结"} {
+		if !strings.Contains(frozen.String(), want) {
+			t.Errorf("frozen document lacks %q", want)
+		}
+	}
+	if strings.Contains(frozen.String(), "草稿") {
+		t.Error("the frozen document is marked as a draft")
+	}
+}
