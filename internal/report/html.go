@@ -299,7 +299,7 @@ svg.chart { width: 100%; height: auto; display: block; margin: 2mm 0; }
 p { margin: 1.5mm 0; text-indent: 2em; }
 .signoff { break-inside: avoid; margin-top: 10mm; }
 .signoff table { border: none; font-size: 12pt; }
-.signoff td { border: none; padding: 4mm 2mm; }
+.signoff td { border: none; padding: 4mm 2mm; white-space: nowrap; }
 .signoff td.line { border-bottom: 1px solid #000; width: 40%; }
 .signoff .seal { height: 42mm; text-align: right; padding-right: 10mm; color: #555; }
 .appendix { break-before: page; }

@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"os/exec"
@@ -195,4 +196,61 @@ func lineContains(lines []string, w string) bool {
 		}
 	}
 	return false
+}
+
+// TestPDFEnglishLocale: --lang en prints an English PDF: "Page N of M" on
+// every page and no Chinese outside the data (entity labels, the
+// identification block's names).
+func TestPDFEnglishLocale(t *testing.T) {
+	testutil.Need(t, "chromium")
+	pdftotext := testutil.Need(t, "pdftotext")
+	url, _ := startE2EPrometheus(t)
+	id, err := docfmt.LoadIdentification("../../deploy/etc/jianguan/reports.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := report.DefaultConfig()
+	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return now }
+	cfg.Ident, cfg.Lang = id, docfmt.EN
+	m, _ := report.ParseMonth("2026-10", cfg.Location, now)
+	d, err := report.Build(context.Background(), promapi.New(url), cfg, report.KindLines, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := report.RenderPDF(context.Background(), d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf := filepath.Join(cmp.Or(os.Getenv("JIANGUAN_REPORT_PDF_DIR"), t.TempDir()), "lines-en.pdf")
+	os.WriteFile(pf, pdf, 0o644)
+	out, err := exec.Command(pdftotext, "-layout", pf, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := strings.Split(strings.TrimSuffix(string(out), "\f"), "\f")
+	for i, p := range pages {
+		if want := "Page" + strconv.Itoa(i+1) + "of" + strconv.Itoa(len(pages)); !strings.Contains(strings.Join(strings.Fields(p), ""), want) {
+			t.Errorf("page %d lacks %q", i+1, want)
+		}
+	}
+	text := strings.Join(strings.Fields(string(out)), "")
+	data := []string{id.Project, id.SubmitterFor(report.KindLines), id.Recipient, id.Confidentiality}
+	for _, e := range d.Entities {
+		for _, v := range e.Labels {
+			data = append(data, v)
+		}
+	}
+	for _, v := range data {
+		text = strings.ReplaceAll(text, strings.Join(strings.Fields(v), ""), "")
+	}
+	if h := regexp.MustCompile(`\p{Han}+`).FindAllString(text, 10); h != nil {
+		t.Errorf("English PDF has Chinese outside the data: %q", h)
+	}
+	flat := strings.Join(strings.Fields(string(out)), "")
+	for _, want := range []string{"Contents", "Prepared by", "Reviewed by", "Approved by", "1 October 2026 – 31 October 2026"} {
+		if !strings.Contains(flat, strings.Join(strings.Fields(want), "")) {
+			t.Errorf("English PDF lacks %q", want)
+		}
+	}
 }
