@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/hostilesnmp"
 )
 
@@ -104,28 +103,6 @@ func TestHostile_NaNThresholds(t *testing.T) {
 	}
 }
 
-// vmHWM returns the peak resident set size (VmHWM) of a process in bytes.
-func vmHWM(t *testing.T, pid int) int64 {
-	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
-}
-
 const hostileTable = "1.3.6.1.4.1.99999.5.1"
 
 func hostileConfig(addr string, extra string) string {
@@ -165,10 +142,10 @@ func TestHostile_EndlessWalkMemory(t *testing.T) {
 	os.WriteFile(path, []byte(hostileConfig(a.Addr, "")), 0o600)
 	r := start(t, "--config.file="+path)
 	pid := r.cmd.Process.Pid
-	before := vmHWM(t, pid)
+	before := testutil.PeakRSS(t, pid)
 	const run = 20 * time.Second
 	time.Sleep(run)
-	after := vmHWM(t, pid)
+	after := testutil.PeakRSS(t, pid)
 	f, _ := r.scrape(t)
 	rowLimit := f.val("env_device_errors_total", lbl("device", "hostile", "reason", "row_limit"))
 	polls := f.val("env_device_poll_duration_seconds", lbl("device", "hostile"))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -196,28 +194,6 @@ func TestHostile_CapacityLine(t *testing.T) {
 	}
 }
 
-// vmHWM returns the peak resident set size (VmHWM) of a process in bytes.
-func vmHWM(t *testing.T, pid int) int64 {
-	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
-}
-
 func hostileRouterConfig(addr, router string) string {
 	return fmt.Sprintf(`routers:
   - {name: rtr, address: "%s", auth: {community: public}, %s}
@@ -256,10 +232,10 @@ func TestHostile_EndlessWalkMemory(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
-	before := vmHWM(t, cmd.Process.Pid)
+	before := testutil.PeakRSS(t, cmd.Process.Pid)
 	const run = 20 * time.Second
 	time.Sleep(run)
-	after := vmHWM(t, cmd.Process.Pid)
+	after := testutil.PeakRSS(t, cmd.Process.Pid)
 	f := scrape(t, url)
 	rowLimit := f.get("line_device_errors_total", "device", "rtr", "reason", "row_limit")
 	growth := after - before

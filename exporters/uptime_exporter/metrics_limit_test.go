@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -17,28 +16,6 @@ import (
 	"github.com/jianguan/jianguan/internal/exporter"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
 )
-
-// peakRSS returns VmHWM (peak resident set size) of process pid in bytes.
-func peakRSS(t *testing.T, pid int) int64 {
-	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
-}
 
 // floodRun is one uptime_exporter process with 10 000 hosts (127.x.y.z,
 // ICMP off, TCP to a closed port) after clients non-reading GET /metrics.
@@ -106,7 +83,7 @@ func floodUptime(t *testing.T, clients int, args ...string) *floodRun {
 		return code == 200 && strings.Contains(b, fmt.Sprintf(`host="host-%05d"`, hosts-1))
 	})
 	r.size = int64(len(body))
-	r.before = peakRSS(t, cmd.Process.Pid)
+	r.before = jtestutil.PeakRSS(t, cmd.Process.Pid)
 	for i := 0; i < clients; i++ {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -120,10 +97,10 @@ func floodUptime(t *testing.T, clients int, args ...string) *floodRun {
 	}
 	// Until VmHWM has not grown for 3 s (every request rendered or
 	// rejected), at most 25 s (WriteTimeout cuts the clients off at 30 s).
-	r.during = peakRSS(t, cmd.Process.Pid)
+	r.during = jtestutil.PeakRSS(t, cmd.Process.Pid)
 	for still, end := 0, time.Now().Add(25*time.Second); still < 3 && time.Now().Before(end); {
 		time.Sleep(time.Second)
-		if v := peakRSS(t, cmd.Process.Pid); v > r.during {
+		if v := jtestutil.PeakRSS(t, cmd.Process.Pid); v > r.during {
 			r.during, still = v, 0
 		} else {
 			still++

@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -156,30 +154,14 @@ func TestHostile_PluginHugeAnswer(t *testing.T) {
 	g := startPlugin(t, buildPlugin(t))
 	fp := fakeprom.Start(t, fakeprom.Huge)
 	r := g.call(t, pctx(30, map[string]any{"prometheusUrl": fp.URL}), "GET", "/reports/providers/2026-10.json")
-	hwm := vmHWM(t, g.cmd.Process.Pid)
-	t.Logf("plugin: %d %s; VmHWM %d MiB; %d requests, %d MB sent", r.code, r.body, hwm>>10, fp.Requests(), fp.BytesSent()/1e6)
+	hwm := testutil.PeakRSS(t, g.cmd.Process.Pid)
+	t.Logf("plugin: %d %s; VmHWM %d MiB; %d requests, %d MB sent", r.code, r.body, hwm>>20, fp.Requests(), fp.BytesSent()/1e6)
 	if r.code != 502 || !bytes.Contains(r.body, []byte("查询结果过大")) || !bytes.Contains(r.body, []byte("limit is 64 MiB per answer")) {
 		t.Errorf("huge: %d %s", r.code, r.body)
 	}
-	if hwm>>10 > 400 {
-		t.Errorf("plugin peak RSS %d MiB > 400 MiB", hwm>>10)
+	if hwm>>20 > 400 {
+		t.Errorf("plugin peak RSS %d MiB > 400 MiB", hwm>>20)
 	}
-}
-
-// vmHWM is the peak resident set of pid, KiB.
-func vmHWM(t *testing.T, pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
-			n, _ := strconv.ParseInt(f[1], 10, 64)
-			return n
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
 }
 
 // TestHostile_PluginConcurrentFreeze: N concurrent freezes of one month

@@ -5,11 +5,13 @@
 package testutil
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -108,4 +110,26 @@ func Prom3Dir() (string, error) {
 		return "", err
 	}
 	return filepath.Join(home, ".cache", "jianguan", "prom3-"+strings.TrimSpace(string(out))), nil
+}
+
+// PeakRSS returns the peak resident set size (VmHWM) of process pid in
+// bytes, read from /proc/PID/status: the figure the hostile-input tests
+// bound and log.
+func PeakRSS(t testing.TB, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatalf("VmHWM of %d: %v", pid, err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatalf("no VmHWM in /proc/%d/status", pid)
+	return 0
 }
