@@ -80,7 +80,8 @@ func FuzzReportRequest(f *testing.F) {
 				t.Fatalf("%s %s: error body is not {\"error\":…}: %q", method, u.RequestURI(), w.Body.Bytes())
 			}
 		}
-		if method == "POST" && roleRank[role] < roleRank["Admin"] && strings.HasSuffix(req.URL.Path, "/freeze") && w.Code != 403 && w.Code != 400 {
+		if method == "POST" && roleRank[role] < roleRank["Admin"] && strings.HasSuffix(req.URL.Path, "/freeze") && w.Code != 403 && w.Code != 400 &&
+			!(w.Code == 404 && strings.Contains(w.Body.String(), "unknown resource")) { // a path that is no freeze route (seed: "freeze" alone) writes nothing either
 			t.Fatalf("%s freeze by %q: %d %s", method, role, w.Code, w.Body.Bytes())
 		}
 		if m, _ := filepath.Glob(filepath.Join(snap, "*", "*")); len(m) > 0 {
