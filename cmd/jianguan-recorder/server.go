@@ -122,6 +122,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/checklists", records.RoleViewer, s.checklists},
 		{"GET", "/api/v1/inspections", records.RoleViewer, s.listInspections},
 		{"POST", "/api/v1/inspections/onsite", records.RoleEditor, s.createOnsite},
+		{"POST", "/api/v1/inspections/remote", records.RoleAdmin, s.runRemote},
 		{"GET", "/api/v1/findings", records.RoleViewer, s.listFindings},
 		{"GET", "/api/v1/repairs", records.RoleViewer, s.listRepairs},
 		{"POST", "/api/v1/repairs", records.RoleEditor, s.createRepair},
