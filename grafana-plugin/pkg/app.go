@@ -44,6 +44,9 @@ type Settings struct {
 	// and the queries in flight at once.
 	MaxAnswerMiB         int64 `json:"maxAnswerMiB"`
 	MaxConcurrentQueries int   `json:"maxConcurrentQueries"`
+	// RecorderURL is jianguan-recorder's base URL (the records API the
+	// pages read and write through /recorder/…; see recorder.go).
+	RecorderURL string `json:"recorderUrl"`
 }
 
 // Bounds of the settings (NewApp refuses values outside them; 0 or absent
@@ -85,6 +88,9 @@ func (s *Settings) validate() error {
 	if s.SLATarget != 0 && !(s.SLATarget > 0 && s.SLATarget < 1) {
 		return fmt.Errorf("jsonData.slaTarget = %v: want a fraction strictly between 0 and 1, e.g. 0.9999", s.SLATarget)
 	}
+	if err := s.validateRecorder(); err != nil {
+		return err
+	}
 	if s.SnapshotDir == "" {
 		s.SnapshotDir = "/var/lib/grafana/jianguan-report/snapshots"
 	}
@@ -100,6 +106,9 @@ type App struct {
 	now         func() time.Time
 	prom        *promapi.Client // shared: its concurrency bound holds for the whole instance
 	store       snapshot.Store
+
+	// secureJsonData.recorderProxySecret and .recorderPassword (recorder.go)
+	recorderSecret, recorderPassword string
 }
 
 var (
@@ -118,6 +127,8 @@ func NewApp(_ context.Context, st backend.AppInstanceSettings) (instancemgmt.Ins
 	}
 	a.password = st.DecryptedSecureJSONData["basicAuthPassword"]
 	a.bearerToken = st.DecryptedSecureJSONData["bearerToken"]
+	a.recorderSecret = st.DecryptedSecureJSONData["recorderProxySecret"]
+	a.recorderPassword = st.DecryptedSecureJSONData["recorderPassword"]
 	if err := a.s.validate(); err != nil {
 		return nil, err
 	}
@@ -276,7 +287,7 @@ func (a *App) fail(w http.ResponseWriter, err error) {
 // Authorization header values built from them (basic auth's base64 of
 // user:password, which an upstream error may quote).
 func (a *App) scrub(s string) string {
-	return promapi.Scrub(s, append(a.client().Secrets(), a.password, a.bearerToken)...)
+	return promapi.Scrub(s, append(a.client().Secrets(), a.password, a.bearerToken, a.recorderSecret, a.recorderPassword)...)
 }
 
 // route dispatches resources (no ServeMux: it would redirect "/../").
@@ -288,6 +299,8 @@ func (a *App) route(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.Contains(p, ".."):
 		writeJSON(w, http.StatusBadRequest, apiError{"invalid path"})
+	case strings.HasPrefix(p, "/recorder/"):
+		a.handleRecorder(w, r)
 	case p == "/reports" || p == "/reports/":
 		a.handleList(w, r)
 	case strings.HasPrefix(p, "/reports/"):
@@ -403,7 +416,11 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, apiError{"cannot freeze: " + a.scrub(err.Error())})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"kind": kind, "month": month.Label, "sha256": res.SHA256, "frozenAt": res.FrozenAt})
+		out := map[string]string{"kind": kind, "month": month.Label, "sha256": res.SHA256, "frozenAt": res.FrozenAt, "frozenBy": backend.PluginConfigFromContext(r.Context()).User.Login}
+		if err := a.recordFreeze(context.WithoutCancel(ctx), r, kind, month.Label, res.SHA256, res.FrozenAt); err != nil {
+			out["warning"] = "frozen, but who froze it was not recorded: " + err.Error()
+		}
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
 	if r.Method != http.MethodGet {

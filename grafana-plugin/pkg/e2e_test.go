@@ -101,6 +101,12 @@ type resp struct {
 
 func (g *grafana) call(t *testing.T, pc *pluginv2.PluginContext, method, path string) resp {
 	t.Helper()
+	return g.callRaw(t, pc, method, path, nil)
+}
+
+// callRaw is call with a request body.
+func (g *grafana) callRaw(t *testing.T, pc *pluginv2.PluginContext, method, path string, body []byte) resp {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	u := path
@@ -108,7 +114,7 @@ func (g *grafana) call(t *testing.T, pc *pluginv2.PluginContext, method, path st
 	if i := strings.IndexByte(p, '?'); i >= 0 {
 		p = p[:i]
 	}
-	stream, err := g.res.CallResource(ctx, &pluginv2.CallResourceRequest{PluginContext: pc, Path: p, Method: method, Url: u})
+	stream, err := g.res.CallResource(ctx, &pluginv2.CallResourceRequest{PluginContext: pc, Path: p, Method: method, Url: u, Body: body})
 	if err != nil {
 		t.Fatal(err)
 	}
