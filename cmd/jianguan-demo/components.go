@@ -37,12 +37,13 @@ func isRoot() bool { return os.Geteuid() == 0 }
 
 // up starts the whole stack in dependency order.
 func (d *demo) up(ctx context.Context) error {
-	for _, a := range []string{addrEnv, addrLine, addrUptime, addrDeadman, addrProm, addrAM, addrSink, addrSite1} {
+	for _, a := range []string{addrEnv, addrLine, addrUptime, addrDeadman, addrProm, addrAM, addrSink, addrSite1, addrRecorder} {
 		if c, err := net.DialTimeout("tcp", a, 200*time.Millisecond); err == nil {
 			c.Close()
 			return fmt.Errorf("%s is already in use (another demo still running? stop it first)", a)
 		}
 	}
+	d.week = demoWeek(time.Now())
 	var err error
 	if d.sink, err = startSink(addrSink, func(s string) {
 		if !d.smoke {
@@ -61,7 +62,9 @@ func (d *demo) up(ctx context.Context) error {
 		{"websites and uptime_exporter", d.startUptime},
 		{"dead man's switch", d.startDeadman},
 		{"Prometheus with backfilled history", d.startPrometheus},
+		{"jianguan-recorder (records, SQLite)", d.startRecorder},
 		{"Alertmanager", d.startAlertmanager},
+		{"a week of records through the recorder's API", d.writeWeek},
 		{"last month's reports", d.reports},
 	}
 	for _, s := range steps {
@@ -80,6 +83,7 @@ func (d *demo) up(ctx context.Context) error {
 		"deadman:            http://"+addrDeadman+"/metrics",
 		"Prometheus:         http://"+addrProm+"/alerts",
 		"Alertmanager:       http://"+addrAM+"/",
+		"recorder:           http://"+addrRecorder+"/api/v1/alerts (records: route 0 of Alertmanager; a week of inspections, alerts, an incident, a repair)",
 		"notification sink:  http://"+addrSink+" (notifications are printed here)",
 	)
 	return nil

@@ -3,7 +3,8 @@
 // (network namespaces when root, loopback otherwise), a few hundred hosts
 // and a dozen websites, the three exporters, Prometheus with ~35 days of
 // backfilled history, Alertmanager with a local webhook sink, the dead man's
-// switch, and last month's reports in out/. It is what `make demo` runs;
+// switch, jianguan-recorder (route 0) with a week of operations records, and
+// last month's reports in out/. It is what `make demo` runs;
 // `--smoke` (make demo-smoke) runs it non-interactively, checks that data
 // flows end to end and tears everything down.
 package main
@@ -37,11 +38,13 @@ type demo struct {
 	smoke                    bool
 	smokeTimeout             time.Duration
 
-	work string
-	p    *procs
-	sink *sink
-	urls []string
-	undo []func()
+	work           string
+	p              *procs
+	sink           *sink
+	urls           []string
+	undo           []func()
+	week           week   // the demo's week of records (records.go)
+	recorderSecret string // the recorder's trusted-header secret (demo users)
 }
 
 func (d *demo) logf(format string, args ...any) {

@@ -54,6 +54,7 @@ func (d *demo) prometheusConfig() ([]byte, error) {
 			job("deadman", "15s", addrDeadman),
 			job("prometheus", "15s", addrProm),
 			job("alertmanager", "15s", addrAM),
+			job("jianguan-recorder", "15s", addrRecorder),
 		},
 	}
 	return yaml.Marshal(cfg)
@@ -78,11 +79,14 @@ func (d *demo) alertmanagerConfig() ([]byte, error) {
 	for i, r := range recvs {
 		m, _ := r.(map[string]any)
 		name, _ := m["name"].(string)
-		url := fmt.Sprintf("http://%s/%s", addrSink, name)
-		if name == "heartbeat" {
-			url = fmt.Sprintf("http://%s/heartbeat", addrDeadman)
+		wh := map[string]any{"url": fmt.Sprintf("http://%s/%s", addrSink, name), "send_resolved": true}
+		switch name {
+		case "heartbeat":
+			wh["url"] = fmt.Sprintf("http://%s/heartbeat", addrDeadman)
+		case "recorder": // route 0: every notification is also recorded
+			wh["url"], wh["max_alerts"] = fmt.Sprintf("http://%s/api/v1/alertmanager", addrRecorder), 0
 		}
-		recvs[i] = map[string]any{"name": name, "webhook_configs": []any{map[string]any{"url": url, "send_resolved": true}}}
+		recvs[i] = map[string]any{"name": name, "webhook_configs": []any{wh}}
 	}
 	// Shorter waits than production so the demo shows pages quickly.
 	if route, ok := cfg["route"].(map[string]any); ok {
@@ -118,6 +122,10 @@ func (d *demo) backfill(ctx context.Context, dataDir string) error {
 	if out, err := exec.CommandContext(ctx, d.binPath("jianguan-history"), "--days=35", "--step=600s", "--lines=10", "--hosts=40", "--websites=12",
 		"--end="+end.Format(time.RFC3339), "-o", om).CombinedOutput(); err != nil {
 		return fmt.Errorf("jianguan-history: %v: %s", err, out)
+	}
+	// The week of records (records.go) inspects A101's door: its sensor's history.
+	if err := appendOpenMetrics(om, d.week.doorHistory()); err != nil {
+		return err
 	}
 	d.logf("backfilling Prometheus TSDB (promtool tsdb create-blocks-from openmetrics) …")
 	if out, err := exec.CommandContext(ctx, "promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", om, dataDir).CombinedOutput(); err != nil {
