@@ -39,7 +39,7 @@ func request(specs []SignalSpec) snmp.Request {
 		if s.Fallback && s.OID != "" {
 			rowsFrom = append(rowsFrom, s.OID) // a fallback's absence is normal too
 		}
-		for _, w := range []string{s.Table, s.LabelOID} {
+		for _, w := range []string{s.Table, s.LabelOID, s.RoleOID} {
 			if w != "" && !seenW[w] {
 				seenW[w] = true
 				req.Walk = append(req.Walk, w)
@@ -161,6 +161,35 @@ func roleOf(d *Device, s *SignalSpec) string {
 	return roleRoom
 }
 
+// rowRole returns the role of one table row: from the spec's role_oid
+// column through role_map when the row's value is mapped, else roleOf.
+func rowRole(d *Device, s *SignalSpec, values map[string]snmp.Value, index string) string {
+	if s.RoleOID != "" && index != "" {
+		if v, ok := values[s.RoleOID+"."+index]; ok {
+			key := v.String()
+			if o, err := v.OID(); err == nil {
+				key = strings.TrimPrefix(o, ".")
+			}
+			if r, ok := s.RoleMap[key]; ok {
+				return r
+			}
+		}
+	}
+	return roleOf(d, s)
+}
+
+// specRoles returns every role a temperature or humidity spec can give
+// its rows (its role_map values and its default role).
+func specRoles(d *Device, s *SignalSpec) []string {
+	out := []string{roleOf(d, s)}
+	for _, r := range s.RoleMap {
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // decode turns a poll result into samples. Values that cannot be decoded
 // are counted by reason and skipped; duplicate series keep the first.
 // Fallback specs of a signal replace its other specs when those read
@@ -272,7 +301,7 @@ func decodeSpecs(d *Device, specs []SignalSpec, values map[string]snmp.Value) ([
 				lv[i] = d.Rack
 			}
 			if l == "role" {
-				lv[i] = roleOf(d, s)
+				lv[i] = rowRole(d, s, values, index)
 			}
 		}
 		st.read++
@@ -361,6 +390,8 @@ func decodeSpecs(d *Device, specs []SignalSpec, values map[string]snmp.Value) ([
 					miss(s, s.Table+"."+idx)
 				}
 			}
+		case len(oids) == 0 && s.Optional:
+			continue // e.g. no remote probe plugged in: nothing expected
 		case len(oids) == 0:
 			st.expected++
 			miss(s, s.Table)

@@ -115,6 +115,18 @@ type SignalSpec struct {
 	// behind a vendor MIB that a card does not serve); then it replaces
 	// them, in the samples and in the signal accounting.
 	Fallback bool `yaml:"fallback,omitempty"`
+	// RoleOID (temperature_celsius, humidity_ratio over a table) is a
+	// column whose value at the same index says what the row measures,
+	// e.g. LIEBERT-GP-ENVIRONMENTAL-MIB lgpEnvTemperatureDescrDegC (an OID
+	// such as lgpEnvSupplyAirTemperature); RoleMap turns that value into
+	// a sensor role. Rows whose value is not in the map (or absent) take
+	// the spec's labels.role, else the device's role, else room.
+	RoleOID string `yaml:"role_oid,omitempty"`
+	// Optional (tables only): a table that may have no rows on a working
+	// device (remote probes not plugged in) expects no value when empty,
+	// instead of one missing value.
+	Optional bool              `yaml:"optional,omitempty"`
+	RoleMap  map[string]string `yaml:"role_map,omitempty"`
 
 	min, max float64 // effective range
 	ph       map[string]bool
@@ -243,6 +255,31 @@ func (s *SignalSpec) validate(path string, errf func(path, format string, args .
 		if _, known := roles[r]; !known {
 			return errf(path+".labels.role", "unknown role %q (roles: %s)", r, strings.Join(roleNames, ", "))
 		}
+	}
+	if s.Optional && s.Table == "" {
+		return errf(path+".optional", "optional applies to a table, not an oid")
+	}
+	if s.RoleOID != "" || len(s.RoleMap) > 0 {
+		if s.Signal != "temperature_celsius" && s.Signal != "humidity_ratio" || s.Table == "" {
+			return errf(path+".role_oid", "role_oid and role_map apply to a temperature_celsius or humidity_ratio table")
+		}
+		if s.RoleOID == "" || len(s.RoleMap) == 0 {
+			return errf(path+".role_map", "role_oid and role_map go together")
+		}
+		if s.RoleOID, err = normOID(s.RoleOID); err != nil {
+			return errf(path+".role_oid", "%v", err)
+		}
+		m := make(map[string]string, len(s.RoleMap))
+		for k, r := range s.RoleMap {
+			if _, known := roles[r]; !known {
+				return errf(path+".role_map", "unknown role %q (roles: %s)", r, strings.Join(roleNames, ", "))
+			}
+			if o, err := normOID(k); err == nil {
+				k = o // OID values are compared without a leading dot
+			}
+			m[k] = r
+		}
+		s.RoleMap = m
 	}
 	if len(s.AlarmNames) > 0 && s.Signal != "ups_alarm_active" {
 		return errf(path+".alarm_names", "alarm_names only applies to ups_alarm_active")

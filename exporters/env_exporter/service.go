@@ -500,9 +500,14 @@ func specConditions(d *Device, specs []SignalSpec, thr Thresholds) map[string]bo
 		if !ok {
 			continue
 		}
-		if sp.Signal == "temperature_celsius" && !thr.judges(roleOf(d, sp), false) ||
-			sp.Signal == "humidity_ratio" && !thr.judges(roleOf(d, sp), true) {
-			continue
+		if sp.Signal == "temperature_celsius" || sp.Signal == "humidity_ratio" {
+			judged := false
+			for _, r := range specRoles(d, sp) {
+				judged = judged || thr.judges(r, sp.Signal == "humidity_ratio")
+			}
+			if !judged {
+				continue
+			}
 		}
 		out[c] = true
 	}
