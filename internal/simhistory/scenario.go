@@ -168,7 +168,8 @@ func with(l map[string]string, k, v string) map[string]string {
 
 // DemoScenario builds nLines/nHosts/nSites-scaled realistic history from
 // `from` to `to`: pseudo-random (seeded, deterministic) short outages, one
-// maintenance window per entity, occasional exporter restarts.
+// maintenance window per entity, occasional exporter restarts; and
+// node_exporter-style series for the hosts (NodeGauges, demoNodeHosts).
 func DemoScenario(from, to time.Time, step time.Duration, nLines, nHosts, nWebsites int) Spec {
 	rnd := uint64(0x9e3779b97f4a7c15)
 	next := func(n uint64) uint64 {
@@ -229,10 +230,15 @@ func DemoScenario(from, to time.Time, step time.Duration, nLines, nHosts, nWebsi
 		lines = append(lines, e)
 	}
 	sp.Entities = append(sp.Entities, lines...)
+	var hosts []*Entity
 	for i := 0; i < nHosts; i++ {
-		sp.Entities = append(sp.Entities, mk("host", map[string]string{"host": fmt.Sprintf("host-%03d", i+1), "address": fmt.Sprintf("10.1.%d.%d", i/250, i%250+1),
+		hosts = append(hosts, mk("host", map[string]string{"host": fmt.Sprintf("host-%03d", i+1), "address": fmt.Sprintf("10.1.%d.%d", i/250, i%250+1),
 			"unit": units[i%len(units)], "provider": providersC[i%len(providersC)], "system": fmt.Sprintf("系统%d", i%7+1), "site": fmt.Sprintf("dc%d", i%2+1), "path": ""}))
 	}
+	sp.Entities = append(sp.Entities, hosts...)
+	// node_exporter-style series of the first DemoNodeHosts hosts, a few
+	// deliberately idle (DemoIdleHosts), the last without any (无数据).
+	sp.Gauges = append(sp.Gauges, NodeGauges(demoNodeHosts(hosts))...)
 	for i := 0; i < nWebsites; i++ {
 		sp.Entities = append(sp.Entities, mk("website", map[string]string{"url": fmt.Sprintf("https://site%03d.example.gov.cn/", i+1),
 			"unit": units[i%len(units)], "provider": providersC[i%len(providersC)], "system": fmt.Sprintf("门户%d", i%5+1), "site": "dc1", "path": ""}))
