@@ -8,6 +8,19 @@
 //
 //	jianguan-report bench --entities=1000 --days=35                # make bench-report
 //
+// Documents from the operations records (jianguan-recorder's store, read
+// with --records.db FILE for SQLite or --records.dsn-file FILE for
+// PostgreSQL; no Prometheus needed):
+//
+//	jianguan-report --kind=duty-daily --day=2026-11-03 --records.db=/var/lib/jianguan/records.db --format=pdf -o duty-2026-11-03.pdf
+//	jianguan-report --kind=duty-weekly --week=2026-W45 --records.db=... -o week.html
+//	jianguan-report --kind=incident --id=17 --records.db=... -o incident-17.pdf --format=pdf
+//	jianguan-report --kind=guard --period=2026年国庆节 --calendar.file=/etc/jianguan/calendar.yml --records.db=... -o guard.pdf --format=pdf
+//
+// With a records store the monthly reports' 巡检 and 整改 sections (lines,
+// infrastructure) and 告警统计 (hosts) read it; without one they say
+// 未配置记录库. An unknown day, incident id or guard period is an error.
+//
 // Documents: zh-CN by default, one language per document (--lang en for an
 // English one); the cover and sign-off block come from the reports
 // configuration (--reports.config; default deploy/etc/jianguan/reports.yml,
@@ -36,9 +49,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
+	"github.com/jianguan/jianguan/internal/report/recdocs"
 	"github.com/jianguan/jianguan/internal/report/snapshot"
 )
 
@@ -76,7 +91,7 @@ func run(args []string) error {
 		maxMiB   = fs.Int64("prometheus.max-answer-mib", promapi.DefaultMaxAnswerBytes>>20, "largest Prometheus answer read, MiB (1 … 1024); a larger one fails with 查询结果过大")
 		maxConc  = fs.Int("prometheus.max-concurrent", promapi.DefaultMaxConcurrent, "Prometheus queries in flight at once (1 … 32)")
 		monthS   = fs.String("month", "", "calendar month YYYY-MM in Asia/Shanghai (default: last month)")
-		kind     = fs.String("kind", "lines", "infrastructure | lines | hosts | providers")
+		kind     = fs.String("kind", "lines", "infrastructure | lines | hosts | providers (monthly, from Prometheus); duty-daily | duty-weekly | incident | guard (from the records store)")
 		format   = fs.String("format", "html", "html | pdf | csv | xlsx | json")
 		out      = fs.String("o", "-", "output file (- = stdout)")
 		freeze   = fs.String("freeze", "", "also write a frozen snapshot (JSON + SHA-256) to this file")
@@ -92,6 +107,7 @@ func run(args []string) error {
 	)
 	filter := filterFlag{}
 	fs.Var(filter, "filter", "label filter label=value (repeatable; values are escaped)")
+	rf := addRecordsFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,6 +149,31 @@ func run(args []string) error {
 		return err
 	}
 	ctx := context.Background()
+	store, err := rf.openRecords(ctx)
+	if err != nil {
+		return err
+	}
+	// The monthly reports' 巡检, 整改 and 告警统计 sections read the store
+	// (without one they say 未配置记录库).
+	var recSections report.RecordSections
+	if store != nil {
+		defer store.Close()
+		recSections = recdocs.Monthly{Src: store}
+	}
+	buildMonthly := func(ctx context.Context, kind string, month report.Month) (*report.Document, error) {
+		d, err := report.Build(ctx, q, cfg, kind, month)
+		if err != nil {
+			return nil, err
+		}
+		return d, report.AddRecordSections(ctx, d, recSections)
+	}
+	recordsKind := isRecordsKind(*kind) && !*all
+	var cal *calendar.Calendar
+	if recordsKind {
+		if cal, err = rf.loadCalendar(); err != nil {
+			return err
+		}
+	}
 	// One browser for every PDF of this run, started on the first PDF and
 	// killed (with its temporary profile) when run returns.
 	pdf := report.NewPDFRenderer(*chromium, 2)
@@ -146,7 +187,7 @@ func run(args []string) error {
 			return err
 		}
 		for _, k := range report.Kinds {
-			d, err := report.Build(ctx, q, cfg, k, month)
+			d, err := buildMonthly(ctx, k, month)
 			if err != nil {
 				return fmt.Errorf("%s: %w", k, err)
 			}
@@ -164,8 +205,8 @@ func run(args []string) error {
 		}
 		return nil
 	}
-	if err := report.ValidKind(*kind); err != nil {
-		return err
+	if err := report.ValidKind(*kind); err != nil && !recordsKind {
+		return fmt.Errorf("%w; or one of %s (from the records store)", err, strings.Join(recdocs.Kinds, ", "))
 	}
 	if err := report.ValidFormat(*format); err != nil {
 		return err
@@ -181,7 +222,17 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
-		build := func(ctx context.Context) (*report.Document, error) { return report.Build(ctx, q, cfg, *kind, month) }
+		build := func(ctx context.Context) (*report.Document, error) { return buildMonthly(ctx, *kind, month) }
+		if recordsKind {
+			var src recdocs.Source
+			if store != nil {
+				src = store
+			}
+			o := recordsOptions(lang, ident, cal)
+			build = func(ctx context.Context) (*report.Document, error) {
+				return rf.buildRecordsDoc(ctx, *kind, src, o, now)
+			}
+		}
 		if *freeze != "" {
 			// The same store as the plugin's: once, atomically; a frozen
 			// period is refused with its SHA-256.

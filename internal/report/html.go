@@ -347,13 +347,13 @@ p { margin: 1.5mm 0; text-indent: 2em; }
 </section>
 <section id="audit" class="appendix audit">
 <h2>{{.L.appendix}}</h2>
-<p>{{.L.policy}}：{{.Policy}}</p>
+{{if .Policy}}<p>{{.L.policy}}：{{.Policy}}</p>{{end}}
 {{range .Method}}<p>{{.}}</p>{{end}}
-<h3>{{.L.queries}}</h3>
+{{if or .Policy .Queries}}<h3>{{.L.queries}}</h3>
 <table><thead><tr><th style="width:22%">{{.L.purpose}}</th><th>PromQL</th><th style="width:18%">{{.L.evalAt}}</th><th style="width:8%">{{.L.series}}</th></tr></thead><tbody>
 {{range .Queries}}<tr><td>{{.Purpose}}</td><td><code>{{.PromQL}}</code></td><td>{{.EvalAt}}</td><td class="num">{{.Series}}</td></tr>
 {{end}}</tbody></table>
-{{template "table" .Counters}}
+{{template "table" .Counters}}{{end}}
 </section>
 </main>
 </body>
