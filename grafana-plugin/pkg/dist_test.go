@@ -22,7 +22,7 @@ var (
 
 // checkDist builds the release zip once per test binary with build.sh and
 // validates it like Grafana's plugin validator: root folder named after the
-// id, module.js/README/CHANGELOG/LICENSE/plugin.json, a 0755 linux/amd64
+// id, module.js (the webpack bundle of src/)/README/CHANGELOG/LICENSE/plugin.json, a 0755 linux/amd64
 // gpx_jianguan_report_linux_amd64, go_plugin_build_manifest, no
 // standalone.txt/pid.txt. It returns the extracted backend binary.
 func checkDist(t *testing.T) string {
@@ -96,6 +96,18 @@ func buildAndCheckDist() (string, string) {
 		rc.Close()
 		if pj.ID != id || pj.Type != "app" || !pj.Backend || pj.Executable != "gpx_jianguan_report" || pj.Info.Version != "0.0.0-test" {
 			problems = append(problems, "plugin.json fields wrong")
+		}
+	}
+	if f := seen["module.js"]; f != nil {
+		// The webpack bundle of src/ (AMD; Grafana's packages are externals),
+		// not a hand-written module.
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		for _, want := range []string{`define(["@grafana/data"`, `"@grafana/ui"`, `"react-router-dom-v5-compat"`, "jianguan-report-app/resources"} {
+			if !strings.Contains(string(b), want) {
+				problems = append(problems, "module.js is not the built frontend: no "+want)
+			}
 		}
 	}
 	if f := seen["go_plugin_build_manifest"]; f != nil && f.UncompressedSize64 < 100 {

@@ -1,0 +1,151 @@
+// Shapes of the plugin backend's answers (grafana-plugin/pkg) and of the
+// records API it forwards (cmd/jianguan-recorder/openapi.yaml).
+
+export interface ReportsList {
+  kinds: string[];
+  formats: string[];
+  months: Array<{ month: string; start: string; end: string; frozen: Record<string, boolean> }>;
+  canFreeze: boolean;
+}
+
+export interface FreezeResult {
+  kind: string;
+  month: string;
+  sha256: string;
+  frozenAt: string;
+  frozenBy?: string;
+  warning?: string;
+}
+
+export interface RecordT<B = unknown> {
+  id: number;
+  kind: string;
+  alertId?: number;
+  title?: string;
+  body: B;
+  createdBy: string;
+  createdAt: string;
+  updatedBy?: string;
+  updatedAt?: string;
+  signedOffBy?: string | null;
+  signedOffAt?: string | null;
+  slot?: string;
+  parentId?: number;
+  ref?: string;
+}
+
+export interface Ack {
+  id: number;
+  alertId: number;
+  who: string;
+  note?: string;
+  at: string;
+}
+
+export interface Alert {
+  id: number;
+  alertname: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  status: 'firing' | 'resolved';
+  detectedAt: string;
+  notifiedAt?: string | null;
+  acknowledgedAt?: string | null;
+  resolvedAt?: string | null;
+  timeToNotifySeconds?: number | null;
+  timeToAcknowledgeSeconds?: number | null;
+  timeToResolveSeconds?: number | null;
+  acknowledgements?: Ack[];
+}
+
+export interface RemoteItemResult {
+  name: string;
+  label: string;
+  op?: string;
+  threshold?: number;
+  unit?: string;
+  result: '正常' | '异常' | '无数据';
+  error?: string;
+  series?: Array<{ labels?: Record<string, string>; value: string; result: '正常' | '异常' }>;
+}
+
+export interface RemoteInspection {
+  slot: string;
+  status: 'completed' | 'missed';
+  reason?: string;
+  normal?: number;
+  abnormal?: number;
+  noData?: number;
+  items?: RemoteItemResult[];
+}
+
+export interface OnsiteItem {
+  name: string;
+  label?: string;
+  result: '正常' | '异常';
+  note?: string;
+}
+
+export interface OnsiteInspection {
+  date: string;
+  inspector: string;
+  reviewer: string;
+  notes?: string;
+  normal?: number;
+  abnormal?: number;
+  items: OnsiteItem[];
+}
+
+export interface Checklists {
+  remoteTimes?: string[] | null;
+  remote?: { items: Array<{ name: string; label: string }> } | null;
+  onsite?: { items: Array<{ name: string; label: string; hint?: string }> } | null;
+}
+
+export interface Incident {
+  ns: string;
+  entity: string;
+  start: string;
+  end?: string;
+  cause?: string;
+  impact?: string;
+  handler?: string;
+  timeline?: Array<{ at: string; text: string }>;
+  measures?: string;
+  owner?: string;
+  deadline?: string;
+  status?: 'open' | 'rectifying' | 'closed';
+}
+
+export interface Finding {
+  source?: string;
+  label?: string;
+  detail?: string;
+  owner?: string;
+  deadline?: string;
+  measures?: string;
+  status?: string;
+  closedAt?: string;
+}
+
+export interface ProviderScore {
+  provider: string;
+  entities: number;
+  availability: number;
+  met: number;
+  incidents: number;
+  mttrSeconds: number;
+  scoreAvailability: number;
+  scoreSLA: number;
+  scoreIncidents: number;
+  scoreRecovery: number;
+  score: number;
+}
+
+export interface ManualScore {
+  provider: string;
+  month: string;
+  indicator: string;
+  score: number;
+  evidence: string;
+}
