@@ -44,8 +44,8 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) int {
-	if len(args) > 0 && (args[0] == "export" || args[0] == "purge") { // handover.go
-		return runHandover(ctx, args[0], args[1:])
+	if len(args) > 0 && (args[0] == "export" || args[0] == "purge") { // export.go
+		return runExportPurge(ctx, args[0], args[1:])
 	}
 	kp := kingpin.New(name, "Operations records: Alertmanager webhooks, acknowledgements, signed-off records.")
 	configFile := kp.Flag("config.file", "Path to the configuration file.").Default("/etc/jianguan/recorder.yml").String()

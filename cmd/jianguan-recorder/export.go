@@ -1,7 +1,7 @@
 package main
 
 // End-of-service handover (issue 18 item 9, docs/records.md "Handover:
-// export and purge"): `export` writes everything the recorder holds — every
+// export and purge"; not the duty handover 交接班 of handover.go): `export` writes everything the recorder holds — every
 // table, history included, as JSON lines — with the frozen report snapshots
 // and a Prometheus TSDB snapshot, and a manifest with the SHA-256 of every
 // file; `purge --confirm <token>` deletes every row, VACUUMs and verifies.
@@ -43,17 +43,17 @@ import (
 	"github.com/jianguan/jianguan/internal/records"
 )
 
-// Bounds of the handover commands (docs/records.md).
+// Bounds of the export and purge commands (docs/records.md).
 const (
-	handoverTimeout   = 6 * time.Hour    // one export or purge, all of it
+	exportTimeout     = 6 * time.Hour    // one export or purge, all of it
 	promAnswerLimit   = 64 << 10         // the snapshot API's answer
 	promSnapshotWait  = 10 * time.Minute // Prometheus writing its snapshot
 	canaryKind        = "purge-canary"
 	schemaVersionsTbl = "goose_db_version" // migration versions: kept, holds no records
 )
 
-// runHandover runs `export` or `purge`.
-func runHandover(ctx context.Context, cmd string, args []string) int {
+// runExportPurge runs `export` or `purge`.
+func runExportPurge(ctx context.Context, cmd string, args []string) int {
 	kp := kingpin.New(name+" "+cmd, "")
 	configFile := kp.Flag("config.file", "Path to the recorder's configuration file (its database).").Default("/etc/jianguan/recorder.yml").String()
 	webConfig := kp.Flag("web.config.file", "The recorder's web config (only to validate auth.users in the configuration).").Default("").String()
@@ -79,7 +79,7 @@ func runHandover(ctx context.Context, cmd string, args []string) int {
 		fmt.Fprintf(os.Stderr, "%s %s: invalid configuration: %v\n", name, cmd, err)
 		return 1
 	}
-	ctx, cancel := context.WithTimeout(ctx, handoverTimeout)
+	ctx, cancel := context.WithTimeout(ctx, exportTimeout)
 	defer cancel()
 	db, err := openRaw(ctx, cfg)
 	if err != nil {
@@ -498,7 +498,11 @@ func purge(ctx context.Context, db *sql.DB, backend, sqlitePath, token string, o
 			return fmt.Errorf("--confirm %q does not match the database's content (token %s): rows were written or changed since that export (is the recorder still running? stop it), or it is another database — export again and purge with the new token", token, got)
 		}
 		now := time.Now().UnixMilli()
-		_, err = tx.ExecContext(ctx, rebind(backend, `INSERT INTO records (kind, title, body, created_by, created_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		insert := `INSERT INTO records (kind, title, body, created_by, created_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+		if backend == records.Postgres {
+			insert = `INSERT INTO records (kind, title, body, created_by, created_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+		}
+		_, err = tx.ExecContext(ctx, insert,
 			canaryKind, mark, `{"canary":"`+mark+`"}`, systemActor, now, systemActor, now)
 		return err
 	})
@@ -686,23 +690,6 @@ func writeTx(ctx context.Context, db *sql.DB, backend string, fn func(*sql.Tx) e
 		return err
 	}
 	return tx.Commit()
-}
-
-func rebind(backend, q string) string {
-	if backend != records.Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // scanFiles returns the files (that exist) containing mark, streamed in 1 MiB
