@@ -4,7 +4,7 @@ BIN       := bin
 EXPORTERS := env_exporter line_exporter uptime_exporter
 FUZZTIME  ?= 5s
 
-.PHONY: print-ldflags all build test unit fuzz lint demo demo-smoke plugin dashboards bench-snmp bench-sla bench-icmp bench-report clean prom3
+.PHONY: print-ldflags all build test unit fuzz lint demo demo-smoke plugin plugin-frontend-test dashboards bench-snmp bench-sla bench-icmp bench-report clean prom3
 
 all: build
 
@@ -35,8 +35,14 @@ demo: build
 demo-smoke: build
 	$(BIN)/jianguan-demo --bin=$(BIN) --out=out --smoke
 
+# The Grafana app: npm ci (committed lockfile) + webpack, the backend binary, the zip.
 plugin:
 	bash grafana-plugin/build.sh $(VERSION)
+
+# The app's frontend: eslint, tsc --noEmit (strict), jest, the build and its
+# bundle-size budget (grafana-plugin/scripts/frontend.sh).
+plugin-frontend-test:
+	bash grafana-plugin/scripts/frontend.sh check
 
 dashboards:
 	$(GO) generate ./dashboards/... ./deploy/kubernetes/...
@@ -58,7 +64,7 @@ bench-report:
 prom3:
 	bash scripts/prom3.sh
 
-test: prom3
+test: prom3 plugin-frontend-test
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
