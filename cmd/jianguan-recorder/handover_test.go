@@ -1,307 +1,73 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/config"
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/records"
-	jtestutil "github.com/jianguan/jianguan/internal/testutil"
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 )
 
-// handoverData writes notifications (one carrying mark in a label), an
-// acknowledgement and a signed-off record — history rows for each — through
-// the API.
-func handoverData(t *testing.T, e *env, mark string) {
-	t.Helper()
-	p := payload("g-handover", "firing", "http://am-1", "fp-h1", "fp-h2")
-	p["alerts"].([]map[string]any)[0]["labels"].(map[string]string)["room"] = mark
-	if code, b := e.do("POST", "/api/v1/alertmanager", "", p); code != 200 {
-		t.Fatalf("webhook: %d %s", code, b)
-	}
-	if code, b := e.do("POST", "/api/v1/alerts/1/ack", records.RoleEditor, map[string]string{"note": "已处理 " + mark}); code != 200 {
-		t.Fatalf("ack: %d %s", code, b)
-	}
-	if code, b := e.do("POST", "/api/v1/records", records.RoleEditor, map[string]any{"kind": "alert_handling", "title": "处理记录", "body": map[string]string{"note": mark}}); code != 201 {
-		t.Fatalf("record: %d %s", code, b)
-	}
-	if code, b := e.do("POST", "/api/v1/records/1/sign-off", records.RoleAdmin, nil); code != 200 {
-		t.Fatalf("sign-off: %d %s", code, b)
-	}
-}
-
-func readManifest(t *testing.T, dir string) Manifest {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// TestExportPurge: on SQLite and a real PostgreSQL, export writes every
-// table (history too) as JSON lines with a manifest whose SHA-256 sums
-// sha256sum accepts; purge refuses a wrong token and a token of content that
-// changed since, then deletes every row including append-only history and
-// signed-off records, and verifies (SQLite: neither the canary nor the
-// exported data is left in the file bytes); the recorder opens the purged
-// database and works.
-func TestExportPurge(t *testing.T) {
-	for _, backend := range []string{records.SQLite, records.Postgres} {
-		t.Run(backend, func(t *testing.T) {
-			cfg := testConfig(t)
-			target := cfg.Database.Path
-			if backend == records.Postgres {
-				target = pgtest.Start(t).NewDB(t)
-				cfg.Database.Backend, cfg.Database.dsn, cfg.Database.Path = records.Postgres, config.Secret(target), ""
-			}
-			e := newEnv(t, cfg, backend, target)
-			mark := fmt.Sprintf("handover-mark-%d", time.Now().UnixNano())
-			handoverData(t, e, mark)
-			ctx := context.Background()
-			db, err := openRaw(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			reports := t.TempDir()
-			if err := os.WriteFile(filepath.Join(reports, "2026-11-infrastructure.pdf"), []byte("%PDF-1.7 frozen"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			dir := filepath.Join(t.TempDir(), "export")
-			var out bytes.Buffer
-			if err := export(ctx, db, backend, exportOptions{Dir: dir, Reports: reports}, &out); err != nil {
-				t.Fatal(err)
-			}
-			m := readManifest(t, dir)
-			for table, min := range map[string]int64{"notifications": 1, "alerts": 2, "notification_alerts": 2, "acknowledgements": 1, "records": 1, "history": 5} {
-				if m.Tables[table] < min {
-					t.Errorf("manifest: table %s has %d rows, want ≥ %d", table, m.Tables[table], min)
-				}
-				lines := 0
-				f, err := os.Open(filepath.Join(dir, "records", table+".jsonl"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				sc := bufio.NewScanner(f)
-				sc.Buffer(nil, 1<<20)
-				for sc.Scan() {
-					var row map[string]any
-					if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-						t.Errorf("%s.jsonl line %d: %v", table, lines+1, err)
-					}
-					lines++
-				}
-				f.Close()
-				if int64(lines) != m.Tables[table] {
-					t.Errorf("%s.jsonl has %d lines, manifest says %d", table, lines, m.Tables[table])
-				}
-			}
-			if h, _ := os.ReadFile(filepath.Join(dir, "records", "history.jsonl")); !bytes.Contains(h, []byte(mark)) {
-				t.Errorf("history.jsonl lacks the history of the data: %.300s", h)
-			}
-			if len(m.Files) < 8 || !strings.Contains(out.String(), "purge token: "+m.Token) {
-				t.Errorf("%d files, output %q", len(m.Files), out.String())
-			}
-			cmd := exec.Command("sha256sum", "-c", "--quiet", "SHA256SUMS")
-			cmd.Dir = dir
-			if b, err := cmd.CombinedOutput(); err != nil {
-				t.Errorf("sha256sum -c in the export: %v %s", err, b)
-			}
-			if got, _ := os.ReadFile(filepath.Join(dir, "reports", "2026-11-infrastructure.pdf")); string(got) != "%PDF-1.7 frozen" {
-				t.Errorf("report snapshot not copied: %q", got)
-			}
-			if err := export(ctx, db, backend, exportOptions{Dir: dir}, &out); err == nil || !strings.Contains(err.Error(), "not empty") {
-				t.Errorf("export into a non-empty dir: %v", err)
-			}
-
-			// Wrong token, then content changed since the export: refused, nothing deleted.
-			if err := purge(ctx, db, backend, cfg.Database.Path, "0123456789abcdef01234567", &out); err == nil || !strings.Contains(err.Error(), "does not match") {
-				t.Errorf("wrong token: %v", err)
-			}
-			if code, b := e.do("POST", "/api/v1/alertmanager", "", payload("g-late", "firing", "http://am-1", "fp-late")); code != 200 {
-				t.Fatalf("late webhook: %d %s", code, b)
-			}
-			if err := purge(ctx, db, backend, cfg.Database.Path, m.Token, &out); err == nil || !strings.Contains(err.Error(), "since that export") {
-				t.Errorf("content changed since the export: %v", err)
-			}
-			if n := count(t, e.store); n != 2 {
-				t.Fatalf("after refused purges %d notifications, want 2", n)
-			}
-			if backend == records.SQLite {
-				if found, _ := scanFiles([]string{cfg.Database.Path, cfg.Database.Path + "-wal"}, mark); len(found) == 0 {
-					t.Fatalf("the data's mark is not in the SQLite files before the purge: the scan below would prove nothing")
-				}
-			}
-
-			dir2 := filepath.Join(t.TempDir(), "export2")
-			if err := export(ctx, db, backend, exportOptions{Dir: dir2}, &out); err != nil {
-				t.Fatal(err)
-			}
-			out.Reset()
-			st := time.Now()
-			if err := purge(ctx, db, backend, cfg.Database.Path, readManifest(t, dir2).Token, &out); err != nil {
-				t.Fatalf("purge: %v\n%s", err, out.String())
-			}
-			t.Logf("purge (%s) in %v:\n%s", backend, time.Since(st).Round(time.Millisecond), out.String())
-			if !strings.Contains(out.String(), "purge verified: every table is empty") || !strings.Contains(out.String(), "table history                0 rows") {
-				t.Errorf("verification output:\n%s", out.String())
-			}
-			if backend == records.SQLite {
-				if !strings.Contains(out.String(), "canary not found") {
-					t.Errorf("no canary scan in the output:\n%s", out.String())
-				}
-				if found, _ := scanFiles([]string{cfg.Database.Path, cfg.Database.Path + "-wal"}, mark); len(found) > 0 {
-					t.Errorf("the exported data's mark is still in %v after the purge", found)
-				}
-			}
-			// The append-only rule is back for everyone else, and the recorder works on the purged database.
-			if code, b := e.do("POST", "/api/v1/alertmanager", "", payload("g-after", "firing", "http://am-1", "fp-after")); code != 200 {
-				t.Fatalf("webhook after purge: %d %s", code, b)
-			}
-			if n := count(t, e.store); n != 1 {
-				t.Errorf("after purge and one webhook: %d notifications", n)
-			}
-			if _, err := db.ExecContext(ctx, "DELETE FROM history"); err == nil || !strings.Contains(err.Error(), "append-only") {
-				t.Errorf("history deletable after the purge: %v", err)
-			}
-		})
-	}
-}
-
-// TestExportPrometheusSnapshot: a real Prometheus 2.42 with the admin API
-// gives a TSDB snapshot that is copied into the export and hashed; without
-// --web.enable-admin-api the error names that flag.
-func TestExportPrometheusSnapshot(t *testing.T) {
-	prom := jtestutil.Need(t, "prometheus")
-	start := func(admin bool) (string, string) {
-		data := t.TempDir()
-		cfgFile := filepath.Join(t.TempDir(), "prometheus.yml")
-		os.WriteFile(cfgFile, []byte("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs: [{targets: ['PLACEHOLDER']}]\n"), 0o644)
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		b, _ := os.ReadFile(cfgFile)
-		os.WriteFile(cfgFile, bytes.ReplaceAll(b, []byte("PLACEHOLDER"), []byte(addr)), 0o644)
-		args := []string{"--config.file=" + cfgFile, "--storage.tsdb.path=" + data, "--web.listen-address=" + addr, "--log.level=warn"}
-		if admin {
-			args = append(args, "--web.enable-admin-api")
-		}
-		cmd := exec.Command(prom, args...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		waitUntil(t, 60*time.Second, "prometheus ready", func() bool {
-			resp, err := http.Get("http://" + addr + "/-/ready")
-			if err != nil {
-				return false
-			}
-			resp.Body.Close()
-			return resp.StatusCode == 200
-		})
-		return "http://" + addr, data
-	}
+// TestHandoverRecordValidated: a handover (交接班, kind handover) entered
+// through the generic record API is validated on create, update and
+// amendment; the stored body is the normalised one the duty log reads.
+func TestHandoverRecordValidated(t *testing.T) {
 	e := newEnv(t, testConfig(t), "", "")
-	handoverData(t, e, "snapshot-test")
-	db, err := openRaw(context.Background(), e.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-
-	url, data := start(true)
-	waitUntil(t, 60*time.Second, "samples in the head block", func() bool { // the snapshot holds the head
-		resp, err := http.Get(url + "/api/v1/query?query=count_over_time(up[1m])")
-		if err != nil {
-			return false
+	now := time.Date(2026, 11, 3, 20, 0, 0, 0, calendar.Zone)
+	e.srv.nowFunc = func() time.Time { return now }
+	good := map[string]any{"at": "2026-11-03T08:30:00+08:00", "from": "夜班 王五", "to": "白班 张三", "notes": "UPS-1 告警已恢复", "tickets": []string{"INC-2026-0042"}}
+	with := func(k string, v any) map[string]any {
+		m := map[string]any{}
+		for x, y := range good {
+			m[x] = y
 		}
-		defer resp.Body.Close()
-		var r struct {
-			Data struct {
-				Result []any `json:"result"`
-			} `json:"data"`
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
 		}
-		return json.NewDecoder(resp.Body).Decode(&r) == nil && len(r.Data.Result) > 0
-	})
-	dir := filepath.Join(t.TempDir(), "export")
-	var out bytes.Buffer
-	if err := export(context.Background(), db, records.SQLite, exportOptions{Dir: dir, PromURL: url, PromDataDir: data}, &out); err != nil {
-		t.Fatal(err)
-	}
-	m := readManifest(t, dir)
-	n := 0
-	for _, f := range m.Files {
-		if strings.HasPrefix(f.Path, "prometheus/"+m.PrometheusSnapshot+"/") {
-			n++
-		}
-	}
-	if m.PrometheusSnapshot == "" || n == 0 {
-		t.Errorf("snapshot %q, %d of its files in the manifest", m.PrometheusSnapshot, n)
-	}
-
-	url2, _ := start(false)
-	err = export(context.Background(), db, records.SQLite, exportOptions{Dir: filepath.Join(t.TempDir(), "x"), PromURL: url2}, &out)
-	if err == nil || !strings.Contains(err.Error(), "--web.enable-admin-api") {
-		t.Errorf("admin API disabled: %v", err)
-	} else {
-		t.Logf("admin API disabled: %v", err)
-	}
-}
-
-// TestHandoverCLI: the export and purge subcommands as an operator runs
-// them (configuration file, flags, exit codes).
-func TestHandoverCLI(t *testing.T) {
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "recorder.yml")
-	if err := os.WriteFile(cfgPath, []byte("database: {path: records.db}\nspool: {dir: spool}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if code := run(ctx, []string{"export", "--config.file=" + cfgPath, "--to=" + filepath.Join(dir, "x")}); code != 1 {
-		t.Errorf("export of a database that does not exist: exit %d, want 1", code)
-	}
-	cfg := testConfig(t)
-	cfg.Database.Path = filepath.Join(dir, "records.db")
-	e := newEnv(t, cfg, "", "")
-	handoverData(t, e, "cli-mark")
-	out := filepath.Join(dir, "export")
-	if code := run(ctx, []string{"export", "--config.file=" + cfgPath, "--to=" + out}); code != 0 {
-		t.Fatalf("export: exit %d", code)
+		return m
 	}
 	for _, c := range []struct {
-		args []string
-		code int
+		name string
+		body any
+		want string
 	}{
-		{[]string{"purge", "--config.file=" + cfgPath}, 2},                        // --confirm required
-		{[]string{"export", "--config.file=" + cfgPath, "--to=" + out}, 1},        // not empty
-		{[]string{"purge", "--config.file=" + cfgPath, "--confirm=nottheone"}, 1}, // wrong token
-		{[]string{"purge", "--config.file=" + cfgPath, "--confirm=" + readManifest(t, out).Token}, 0},
+		{"no at", with("at", nil), "at: required"},
+		{"future", with("at", "2026-11-04T08:30:00+08:00"), "not in the future"},
+		{"no from", with("from", ""), "from: required"},
+		{"two-line to", with("to", "a\nb"), "to: required, 1–128 bytes on one line"},
+		{"no notes", with("notes", " "), "notes: required"},
+		{"empty ticket", with("tickets", []string{""}), "tickets[0]"},
+		{"long ticket", with("tickets", []string{strings.Repeat("9", 65)}), "tickets[0]"},
+		{"unknown field", with("shift", "night"), `unknown field \"shift\"`},
+		{"not an object", []int{1}, "handover body"},
 	} {
-		if code := run(ctx, c.args); code != c.code {
-			t.Errorf("%v: exit %d, want %d", c.args, code, c.code)
+		code, b := e.do("POST", "/api/v1/records", records.RoleEditor, map[string]any{"kind": records.KindHandover, "title": "交接班", "body": c.body})
+		if code != 400 || !strings.Contains(string(b), c.want) {
+			t.Errorf("%s: %d %s (want 400 with %q)", c.name, code, b, c.want)
 		}
 	}
-	if n := count(t, e.store); n != 0 {
-		t.Errorf("%d notifications after the purge", n)
+	code, b := e.do("POST", "/api/v1/records", records.RoleEditor, map[string]any{"kind": records.KindHandover, "title": "交接班", "body": good})
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	var rec records.Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	var h records.Handover
+	if err := json.Unmarshal(rec.Body, &h); err != nil || !h.At.Equal(time.Date(2026, 11, 3, 0, 30, 0, 0, time.UTC)) || h.At.Location() != time.UTC {
+		t.Errorf("stored body %s (%v): want at normalised to UTC", rec.Body, err)
+	}
+	path := "/api/v1/records/" + strconv.FormatInt(rec.ID, 10)
+	if code, b := e.do("PUT", path, records.RoleEditor, map[string]any{"title": "交接班", "body": with("notes", "")}); code != 400 {
+		t.Errorf("update with empty notes: %d %s", code, b)
+	}
+	if code, b := e.do("PUT", path, records.RoleEditor, map[string]any{"title": "交接班", "body": with("notes", "补充：空调 2 号机告警已派单")}); code != 200 {
+		t.Errorf("valid update: %d %s", code, b)
 	}
 }

@@ -682,6 +682,8 @@ func (s *server) typedBody(rec records.Record, body json.RawMessage) (json.RawMe
 		return json.Marshal(in)
 	case records.KindRemoteInspection, records.KindRepair:
 		return nil, fmt.Errorf("%w: a %s cannot be edited here: %s", records.ErrInvalid, rec.Kind, typedKind(rec.Kind))
+	case records.KindHandover:
+		return records.HandoverBody(body, s.nowFunc())
 	}
 	return body, nil
 }

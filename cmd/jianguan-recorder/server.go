@@ -557,9 +557,14 @@ func (s *server) createRecord(w http.ResponseWriter, r *http.Request, who identi
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("kind %s: %s", in.Kind, why))
 		return
 	}
-	if in.Kind == records.KindFinding {
+	if in.Kind == records.KindFinding || in.Kind == records.KindHandover {
 		var err error
-		if in.Body, err = findingBody(in.Body); err != nil {
+		if in.Kind == records.KindFinding {
+			in.Body, err = findingBody(in.Body)
+		} else {
+			in.Body, err = records.HandoverBody(in.Body, s.nowFunc())
+		}
+		if err != nil {
 			s.storeError(w, err)
 			return
 		}
