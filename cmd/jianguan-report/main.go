@@ -51,6 +51,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
+	"github.com/jianguan/jianguan/internal/efficiency"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/report/recdocs"
@@ -107,6 +108,7 @@ func run(args []string) error {
 	)
 	filter := filterFlag{}
 	fs.Var(filter, "filter", "label filter label=value (repeatable; values are escaped)")
+	effF := addEfficiencyFlags(fs) // --kind efficiency (efficiency.go)
 	rf := addRecordsFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -178,6 +180,10 @@ func run(args []string) error {
 	// killed (with its temporary profile) when run returns.
 	pdf := report.NewPDFRenderer(*chromium, 2)
 	defer pdf.Close()
+	if *kind == efficiency.Kind && !*all {
+		return runEfficiency(ctx, q, pdf, effF, efficiencyRun{month: *monthS, format: *format, out: *out, freeze: *freeze, snapshot: *snapFile,
+			now: now, lang: lang, ident: ident, filter: filter})
+	}
 	if *all {
 		month, err := report.ParseMonth(*monthS, report.Shanghai, now)
 		if err != nil {

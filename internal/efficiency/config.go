@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/jianguan/jianguan/internal/config"
+	"github.com/jianguan/jianguan/internal/report"
 )
 
 // Figure names: the per-host instant expressions a platform maps.
@@ -146,6 +147,9 @@ type Config struct {
 type Options struct {
 	RateWindow time.Duration // 0: the file's
 	MaxSeries  int           // 0: the file's
+	// Filter restricts every selector to label=value (e.g. one unit);
+	// values are matched literally.
+	Filter map[string]string
 }
 
 // DefaultFile is the built-in mapping: node_exporter's metric names, the
@@ -252,6 +256,13 @@ func compile(doc *config.Doc, f File, o Options) (*Config, error) {
 		c.Platforms = append(c.Platforms, p)
 	}
 	sort.Strings(c.Platforms)
+	var filter []*labels.Matcher
+	for _, k := range sortedKeys(o.Filter) {
+		if !labelNameRE.MatchString(k) {
+			return nil, report.Errorf(report.ErrBadRequest, "filter: %q is not a Prometheus label name", k)
+		}
+		filter = append(filter, labels.MustNewMatcher(labels.MatchEqual, k, o.Filter[k]))
+	}
 	by := strings.Join([]string{f.Labels.Unit, f.Labels.Platform, f.Labels.Host}, ", ")
 	expand := func(s string) string {
 		return strings.NewReplacer("$rate_window", model.Duration(c.RateWindow).String(), "$by", by).Replace(s)
@@ -273,6 +284,7 @@ func compile(doc *config.Doc, f File, o Options) (*Config, error) {
 		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
 			if vs, ok := n.(*parser.VectorSelector); ok {
 				sels++
+				vs.LabelMatchers = append(vs.LabelMatchers, filter...)
 				if m != nil {
 					vs.LabelMatchers = append(vs.LabelMatchers, m)
 				}
@@ -325,6 +337,15 @@ func compile(doc *config.Doc, f File, o Options) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 func regexAlternation(vs []string) string {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/report"
@@ -154,10 +156,9 @@ func Document(r *Result, c *Config, month report.Month, o DocOptions) (*report.D
 			Tables: []report.Table{hostTable(t, "nodata-hosts", "无数据与数据不足的云主机", "Hosts without sufficient data", append(noData, insufficient...), c.AnnexRows)}},
 		methodSection(t, c),
 	)
-	d.Audit = report.Audit{
-		Policy: t.tr("不适用（本报告不涉及可用性与维护窗口）", "not applicable (no availability figures in this report)"),
-		Method: methodText(t, c, month),
-	}
+	// No maintenance policy: the report has no availability figures (the
+	// appendix leaves the policy line out when it is empty).
+	d.Audit = report.Audit{Method: methodText(t, c, month)}
 	for _, q := range r.Queries {
 		d.Audit.Queries = append(d.Audit.Queries, report.AuditQuery{Purpose: t.tr(q.Purpose, q.PurposeEN), PromQL: q.PromQL,
 			EvalAt: month.End.UTC().Format(time.RFC3339), Series: r.seriesOf(q.ID)})
@@ -230,11 +231,11 @@ func methodSection(t texts, c *Config) report.Section {
 	}
 	s.Text = []string{
 		t.tr(fmt.Sprintf("数据来自各云平台已导出的主机指标（默认为 node_exporter 指标名），按配置文件 efficiency.yml 逐平台映射；$by 表示按单位、云平台、主机三个标签（%s、%s、%s）汇总，$rate_window 为 %v。",
-			c.Labels.Unit, c.Labels.Platform, c.Labels.Host, c.RateWindow),
+			c.Labels.Unit, c.Labels.Platform, c.Labels.Host, model.Duration(c.RateWindow)),
 			fmt.Sprintf("The figures come from the host metrics the platforms already export (node_exporter's names by default), mapped per platform in efficiency.yml; $by groups by the unit, platform and host labels (%s, %s, %s), $rate_window is %v.",
-				c.Labels.Unit, c.Labels.Platform, c.Labels.Host, c.RateWindow)),
-		t.tr(fmt.Sprintf("每项按 %v 步长在整月内取值（子查询），求月均值、月内最大值和第 95 百分位数；流量字节数 = Σ（速率 × 步长），为近似值。", c.RateWindow),
-			fmt.Sprintf("Each figure is sampled every %v over the month (subquery) for its mean, maximum and 95th percentile; traffic bytes = Σ (rate × step), an approximation.", c.RateWindow)),
+				c.Labels.Unit, c.Labels.Platform, c.Labels.Host, model.Duration(c.RateWindow))),
+		t.tr(fmt.Sprintf("每项按 %v 步长在整月内取值（子查询），求月均值、月内最大值和第 95 百分位数；流量字节数 = Σ（速率 × 步长），为近似值。", model.Duration(c.RateWindow)),
+			fmt.Sprintf("Each figure is sampled every %v over the month (subquery) for its mean, maximum and 95th percentile; traffic bytes = Σ (rate × step), an approximation.", model.Duration(c.RateWindow))),
 		t.tr(fmt.Sprintf("闲置判定：CPU 利用率 P95 低于 %s，且 CPU 数据覆盖本月 %s 以上；没有 CPU 数据的主机为无数据，覆盖不足的为数据不足，均不判定为闲置，也不计为 0 %% 利用率。",
 			docfmt.Percent(c.Idle.CPUP95Below, 1), docfmt.Percent(c.Idle.MinCoverage, 0)),
 			fmt.Sprintf("Idle: CPU utilisation p95 below %s with CPU data covering at least %s of the month; a host without CPU data is no data, one with less coverage insufficient data: neither is idle or counted as 0 %% utilised.",

@@ -22,43 +22,9 @@ var (
 	testNow              = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 )
 
-const gib = 1 << 30
+var testHosts, noNodeHost = simhistory.NodeTestHosts(2026, time.October)
 
-// testHosts: two idle hosts in two units (市公安局 on 阿里云, 市卫健委 on
-// 华为云), two busy ones, one created five days before the month end
-// (数据不足) and — in the inventory only — one without node_exporter (无数据).
-var testHosts = []simhistory.NodeHost{
-	{Labels: map[string]string{"host": "gab-idle-1", "unit": "市公安局", "provider": "阿里云"}, VCPU: 1, CPUBusy: 0.02, CPUSwing: 0.01,
-		MemoryBytes: 4 * gib, MemoryUsed: 0.3, DiskBytes: 100 * gib, DiskUsed: 0.2, RxRate: 1e3, TxRate: 500},
-	{Labels: map[string]string{"host": "gab-app-1", "unit": "市公安局", "provider": "阿里云"}, VCPU: 1, CPUBusy: 0.4, CPUSwing: 0.2,
-		MemoryBytes: 8 * gib, MemoryUsed: 0.6, DiskBytes: 200 * gib, DiskUsed: 0.5, RxRate: 2e6, TxRate: 1e6},
-	{Labels: map[string]string{"host": "wjw-idle-1", "unit": "市卫健委", "provider": "华为云"}, VCPU: 1, CPUBusy: 0.01, CPUSwing: 0.005,
-		MemoryBytes: 4 * gib, MemoryUsed: 0.2, DiskBytes: 100 * gib, DiskUsed: 0.1, RxRate: 500, TxRate: 500},
-	{Labels: map[string]string{"host": "jyj-app-1", "unit": "市教育局", "provider": "华为云"}, VCPU: 1, CPUBusy: 0.25, CPUSwing: 0.1,
-		MemoryBytes: 16 * gib, MemoryUsed: 0.5, DiskBytes: 500 * gib, DiskUsed: 0.4, RxRate: 5e5, TxRate: 5e5},
-	{Labels: map[string]string{"host": "jyj-new-1", "unit": "市教育局", "provider": "阿里云"}, VCPU: 1, CPUBusy: 0.01, CPUSwing: 0.005,
-		MemoryBytes: 4 * gib, MemoryUsed: 0.2, DiskBytes: 50 * gib, DiskUsed: 0.1, RxRate: 100, TxRate: 100,
-		From: monthEnd.Add(-5 * 24 * time.Hour)},
-}
-
-var noNodeHost = map[string]string{"host": "wjw-nodata-1", "unit": "市卫健委", "provider": "华为云"}
-
-func testSpec() simhistory.Spec {
-	sp := simhistory.Spec{From: monthStart.Add(-10 * time.Minute), To: monthEnd.Add(10 * time.Minute), Step: 15 * time.Second}
-	sp.Gauges = simhistory.NodeGauges(testHosts)
-	for _, l := range append([]map[string]string{noNodeHost}, labelsOf(testHosts)...) {
-		sp.Gauges = append(sp.Gauges, simhistory.Gauge{Name: "host_up", Labels: l, Value: func(time.Time) float64 { return 1 }})
-	}
-	return sp
-}
-
-func labelsOf(hs []simhistory.NodeHost) []map[string]string {
-	var out []map[string]string
-	for _, h := range hs {
-		out = append(out, h.Labels)
-	}
-	return out
-}
+func testSpec() simhistory.Spec { return simhistory.NodeTestScenario(2026, time.October, 15*time.Second) }
 
 // startPrometheus backfills the 15 s month (cached per machine) and starts
 // Prometheus 2.42 on it.

@@ -135,3 +135,44 @@ func demoNodeHosts(hosts []*Entity) []NodeHost {
 
 // DemoIdleHosts are the hosts demoNodeHosts makes idle.
 var DemoIdleHosts = []string{"host-003", "host-004", "host-013"}
+
+const gib = 1 << 30
+
+// NodeTestHosts are the hosts of NodeTestScenario: two idle hosts in two
+// units (市公安局 on 阿里云, 市卫健委 on 华为云), two busy ones, one created
+// five days before the month end (数据不足), and the labels of a host in
+// the inventory (host_up) without node_exporter (无数据).
+func NodeTestHosts(year int, month time.Month) (hosts []NodeHost, noNode map[string]string) {
+	_, me := MonthBounds(year, month)
+	return []NodeHost{
+		{Labels: map[string]string{"host": "gab-idle-1", "unit": "市公安局", "provider": "阿里云"}, VCPU: 1, CPUBusy: 0.02, CPUSwing: 0.01,
+			MemoryBytes: 4 * gib, MemoryUsed: 0.3, DiskBytes: 100 * gib, DiskUsed: 0.2, RxRate: 1e3, TxRate: 500},
+		{Labels: map[string]string{"host": "gab-app-1", "unit": "市公安局", "provider": "阿里云"}, VCPU: 1, CPUBusy: 0.4, CPUSwing: 0.2,
+			MemoryBytes: 8 * gib, MemoryUsed: 0.6, DiskBytes: 200 * gib, DiskUsed: 0.5, RxRate: 2e6, TxRate: 1e6},
+		{Labels: map[string]string{"host": "wjw-idle-1", "unit": "市卫健委", "provider": "华为云"}, VCPU: 1, CPUBusy: 0.01, CPUSwing: 0.005,
+			MemoryBytes: 4 * gib, MemoryUsed: 0.2, DiskBytes: 100 * gib, DiskUsed: 0.1, RxRate: 500, TxRate: 500},
+		{Labels: map[string]string{"host": "jyj-app-1", "unit": "市教育局", "provider": "华为云"}, VCPU: 1, CPUBusy: 0.25, CPUSwing: 0.1,
+			MemoryBytes: 16 * gib, MemoryUsed: 0.5, DiskBytes: 500 * gib, DiskUsed: 0.4, RxRate: 5e5, TxRate: 5e5},
+		{Labels: map[string]string{"host": "jyj-new-1", "unit": "市教育局", "provider": "阿里云"}, VCPU: 1, CPUBusy: 0.01, CPUSwing: 0.005,
+			MemoryBytes: 4 * gib, MemoryUsed: 0.2, DiskBytes: 50 * gib, DiskUsed: 0.1, RxRate: 100, TxRate: 100,
+			From: me.Add(-5 * 24 * time.Hour)},
+	}, map[string]string{"host": "wjw-nodata-1", "unit": "市卫健委", "provider": "华为云"}
+}
+
+// NodeTestScenario is a month of NodeTestHosts' node_exporter series and
+// host_up of every host (the inventory), 10 minutes either side, at step
+// (the efficiency tests use 15 s, node_exporter's usual scrape interval).
+func NodeTestScenario(year int, month time.Month, step time.Duration) Spec {
+	ms, me := MonthBounds(year, month)
+	hosts, noNode := NodeTestHosts(year, month)
+	sp := Spec{From: ms.Add(-10 * time.Minute), To: me.Add(10 * time.Minute), Step: step}
+	sp.Gauges = NodeGauges(hosts)
+	inv := []map[string]string{noNode}
+	for _, h := range hosts {
+		inv = append(inv, h.Labels)
+	}
+	for _, l := range inv {
+		sp.Gauges = append(sp.Gauges, Gauge{Name: "host_up", Labels: l, Value: func(time.Time) float64 { return 1 }})
+	}
+	return sp
+}

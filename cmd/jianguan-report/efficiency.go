@@ -1,0 +1,128 @@
+package main
+
+// The efficiency kind (deliverable 24 《使用单位云资源使用绩效评估分析结果》):
+//
+//	jianguan-report --kind efficiency --month 2026-10 --format pdf -o efficiency-2026-10.pdf
+//	jianguan-report --kind efficiency --month 2026-10 --efficiency.config /etc/jianguan/efficiency.yml --filter unit=市公安局
+//
+// The mapping comes from --efficiency.config (default
+// deploy/etc/jianguan/efficiency.yml, then /etc/jianguan/efficiency.yml,
+// whichever exists first; else the built-in node_exporter mapping);
+// --efficiency.rate-window and --efficiency.max-series override the file.
+// Not part of --all (a deployment without node_exporter has no such data).
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
+	"github.com/jianguan/jianguan/internal/efficiency"
+	"github.com/jianguan/jianguan/internal/report"
+	"github.com/jianguan/jianguan/internal/report/snapshot"
+)
+
+var defaultEfficiencyConfigs = []string{"deploy/etc/jianguan/efficiency.yml", "/etc/jianguan/efficiency.yml"}
+
+type efficiencyFlags struct {
+	config     *string
+	rateWindow *time.Duration
+	maxSeries  *int
+}
+
+func addEfficiencyFlags(fs *flag.FlagSet) *efficiencyFlags {
+	return &efficiencyFlags{
+		config:     fs.String("efficiency.config", "", "--kind efficiency: the mapping (efficiency.yml); default: "+strings.Join(defaultEfficiencyConfigs, " or ")+" when present, else node_exporter's names"),
+		rateWindow: fs.Duration("efficiency.rate-window", 0, "--kind efficiency: rate() window and subquery step, overriding the file's rate_window (≥ 2 scrape intervals; 30s … 6h)"),
+		maxSeries:  fs.Int("efficiency.max-series", 0, "--kind efficiency: most series one query may return, overriding max_series_per_query (more is an error, never truncated)"),
+	}
+}
+
+func (f *efficiencyFlags) load(filter map[string]string) (*efficiency.Config, error) {
+	o := efficiency.Options{RateWindow: *f.rateWindow, MaxSeries: *f.maxSeries, Filter: filter}
+	path := *f.config
+	if path == "" {
+		for _, p := range defaultEfficiencyConfigs {
+			if _, err := os.Stat(p); err == nil {
+				path = p
+				break
+			}
+		}
+	}
+	if path == "" {
+		return efficiency.Default(o)
+	}
+	c, err := efficiency.Load(path, o)
+	if err != nil {
+		return nil, fmt.Errorf("--efficiency.config: %w", err)
+	}
+	return c, nil
+}
+
+// efficiencyRun is what runEfficiency needs of the command line.
+type efficiencyRun struct {
+	month, format, out, freeze, snapshot string
+	now                                  time.Time
+	lang                                 docfmt.Lang
+	ident                                *docfmt.Identification
+	filter                               map[string]string
+}
+
+// runEfficiency writes one efficiency document (or freezes it, or renders
+// a frozen one) in the format asked for.
+func runEfficiency(ctx context.Context, q report.Querier, pdf *report.PDFRenderer, f *efficiencyFlags, a efficiencyRun) error {
+	if err := report.ValidFormat(a.format); err != nil {
+		return err
+	}
+	var d *report.Document
+	var err error
+	if a.snapshot != "" {
+		if d, err = snapshot.Load(a.snapshot); err != nil {
+			return err
+		}
+	} else {
+		c, err := f.load(a.filter)
+		if err != nil {
+			return err
+		}
+		month, err := report.ParseMonth(a.month, report.Shanghai, a.now)
+		if err != nil {
+			return err
+		}
+		sel, err := report.Matchers(a.filter)
+		if err != nil {
+			return err
+		}
+		build := func(ctx context.Context) (*report.Document, error) {
+			r, err := efficiency.Evaluate(ctx, q, c, month)
+			if err != nil {
+				return nil, err
+			}
+			return efficiency.Document(r, c, month, efficiency.DocOptions{Lang: a.lang, Ident: a.ident, Now: a.now, Filter: sel})
+		}
+		if a.freeze != "" {
+			res, err := snapshot.FreezeFile(ctx, a.freeze, build, a.now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "froze %s (SHA-256 %s)\n", res.Path, res.SHA256)
+			if d, err = snapshot.Load(res.Path); err != nil {
+				return err
+			}
+		} else if d, err = build(ctx); err != nil {
+			return err
+		}
+	}
+	b, err := render(ctx, d, a.format, pdf)
+	if err != nil {
+		return err
+	}
+	if a.out == "-" {
+		_, err = os.Stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(a.out, b, 0o644)
+}
