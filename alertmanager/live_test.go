@@ -56,6 +56,7 @@ func TestLiveInhibition(t *testing.T) {
 		alert("id", "rack-crit", "alertname", "EnvRackPowerCritical", "severity", "critical", "team", "facilities", "site", "bj1", "room", "C9", "rack", "R01"),
 		alert("id", "budget-gone-l2", "alertname", "LineErrorBudgetExhausted", "audience", "supervisors", "severity", "warning", "team", "network", "site", "bj1", "line", "L2"),
 		alert("id", "temp-crac-crit", "alertname", "EnvTemperatureHigh", "severity", "critical", "team", "facilities", "site", "bj1", "room", "C1", "device", "crac-c1", "sensor", "t2"),
+		alert("id", "nodata-crac-c5", "alertname", "EnvDeviceNoData", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C5", "device", "crac-c5"),
 	}
 	dependants := []apiAlert{
 		alert("id", "host-via-l1", "alertname", "HostDown", "severity", "critical", "team", "hosts", "site", "bj1", "host", "web01", "unit", "财政局", "path", "L1"),
@@ -73,6 +74,10 @@ func TestLiveInhibition(t *testing.T) {
 		alert("id", "stale-ups-c9", "alertname", "EnvDataStale", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C9", "device", "ups-c9"),
 		alert("id", "rack-crit-warn", "alertname", "EnvRackPowerHigh", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C9", "rack", "R01"),
 		alert("id", "budget-half-l2", "alertname", "LineErrorBudgetHalfUsed", "audience", "supervisors", "severity", "warning", "team", "network", "site", "bj1", "line", "L2"),
+		// issue 21: a silent device's derived unknowns; a room power loss's unknowns
+		alert("id", "cooling-unknown-c5", "alertname", "EnvRedundancyUnknown", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C5", "redundancy", "cooling"),
+		alert("id", "feeds-unknown-c9", "alertname", "EnvRedundancyUnknown", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C9", "redundancy", "feeds"),
+		alert("id", "ups-unknown-a201", "alertname", "EnvUPSRedundancyUnknown", "severity", "critical", "team", "facilities", "site", "bj1", "room", "A201"),
 		alert("id", "host-of-exporter", "alertname", "HostDown", "severity", "critical", "team", "hosts", "site", "bj1", "host", "app09", "unit", "税务局", "job", "uptime", "instance", "10.0.0.9:9812"),
 	}
 	controls := []apiAlert{
@@ -90,6 +95,10 @@ func TestLiveInhibition(t *testing.T) {
 		// a warning-level "device unreachable" must not hide a critical of that device
 		alert("id", "ups-c9-battery", "alertname", "EnvUPSOnBattery", "severity", "critical", "team", "facilities", "site", "bj1", "room", "C9", "device", "ups-c9"),
 		alert("id", "loss-l3", "alertname", "LineHighLoss", "severity", "warning", "team", "network", "site", "bj1", "line", "L3"),
+		// a 2N pair whose state is unknown pages even beside a silent device of its room
+		alert("id", "ups-unknown-c5", "alertname", "EnvUPSRedundancyUnknown", "severity", "critical", "team", "facilities", "site", "bj1", "room", "C5"),
+		// a silent device does not hide another room's unknown
+		alert("id", "cooling-unknown-c6", "alertname", "EnvRedundancyUnknown", "severity", "warning", "team", "facilities", "site", "bj1", "room", "C6", "redundancy", "cooling"),
 	}
 
 	// Root causes first (as they would be: a line is confirmed down in seconds, hosts after
@@ -122,10 +131,10 @@ func TestLiveInhibition(t *testing.T) {
 
 	want := map[string][]string{
 		"oncall-network":     {"line-l1"},
-		"oncall-facilities":  {"batt-low-a201", "genfail-a201", "power-a201", "power-bj3", "smoke-bj3", "rack-crit", "temp-crac-crit", "unreach-pdu-b1", "ups-a202", "ups-c9-battery"},
+		"oncall-facilities":  {"batt-low-a201", "genfail-a201", "power-a201", "power-bj3", "smoke-bj3", "rack-crit", "temp-crac-crit", "unreach-pdu-b1", "ups-a202", "ups-c9-battery", "ups-unknown-c5"},
 		"oncall-meta":        {"exporter-uptime"},
 		"oncall-hosts":       {"host-bj2-via-l1", "host-no-path", "host-via-l2"},
-		"tickets-facilities": {"temp-crac-other", "unreach-ups-c9"},
+		"tickets-facilities": {"temp-crac-other", "unreach-ups-c9", "nodata-crac-c5", "cooling-unknown-c6"},
 		"supervisors":        {"budget-gone-l2", "budget-l1", "budget-rules-l1"},
 		"tickets-network":    {"loss-l3"}, // outside guard periods a warning is a ticket, not a page
 	}
