@@ -65,6 +65,7 @@ func (d *demo) up(ctx context.Context) error {
 		{"jianguan-recorder (records, SQLite)", d.startRecorder},
 		{"Alertmanager", d.startAlertmanager},
 		{"a week of records through the recorder's API", d.writeWeek},
+		{"documents from the week's records", d.recordDocs},
 		{"last month's reports", d.reports},
 	}
 	for _, s := range steps {

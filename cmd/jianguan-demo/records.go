@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -56,6 +57,7 @@ type week struct {
 	start, end time.Time
 	slots      []time.Time
 	days       []time.Time // midnights, Asia/Shanghai, oldest first
+	incidentID int64       // the line outage's incident record (writeWeek)
 }
 
 func demoWeek(now time.Time) week {
@@ -400,6 +402,7 @@ func (d *demo) writeWeek(ctx context.Context) error {
 	if err := c.call("POST", "/api/v1/incidents", userDuty2, records.RoleEditor, inc, &ir, 201); err != nil {
 		return err
 	}
+	d.week.incidentID = ir.ID
 	inc.Status, inc.Owner, inc.Deadline = records.IncidentRectifying, "李娜", w.days[6].Format("2006-01-02")
 	inc.Measures = "要求联通提供第二路由；在施工区段加装警示标识；专线中断演练纳入季度计划。"
 	if err := c.call("PUT", fmt.Sprintf("/api/v1/records/%d", ir.ID), userDuty2, records.RoleEditor, map[string]any{"title": ir.Title, "body": inc}, nil, 200); err != nil {
@@ -430,11 +433,11 @@ func (d *demo) writeWeek(ctx context.Context) error {
 	for i := range w.days {
 		from, to := []string{"李娜", "张伟"}[i%2], []string{"张伟", "李娜"}[i%2]
 		h := records.Handover{At: day(i, "08:30"), From: from, To: to, Notes: "夜班无未关闭告警；动环、线路、主机、网站状态正常。"}
-		switch i {
-		case 2:
-			h.Notes, h.Tickets = "line-002 专线中断已恢复，联通整改跟踪中（见故障处理记录）。", []string{"CU-88213"}
+		switch i { // what the previous shift saw (the alerts above)
 		case 3:
-			h.Notes = "B201 精密空调 2 号机高压告警已复位，厂家今日上门。"
+			h.Notes, h.Tickets = "昨日 line-002 专线中断已恢复，联通整改跟踪中（见故障处理记录）。", []string{"CU-88213"}
+		case 4:
+			h.Notes = "昨日 B201 精密空调 2 号机高压告警已复位，厂家今日上门。"
 		}
 		if err := c.call("POST", "/api/v1/records", from2user(from), records.RoleEditor, map[string]any{"kind": records.KindHandover,
 			"title": "交接班 " + w.days[i].Format("2006-01-02"), "body": h}, nil, 201); err != nil {
@@ -555,4 +558,71 @@ func (d *demo) smokeRecorded(ctx context.Context, name string) func() error {
 			return fmt.Errorf("no %s in the recorder yet (%d alerts since the demo started)", name, len(out.Alerts))
 		})
 	}
+}
+
+// recordDocs renders the documents from the week's records with
+// jianguan-report (the recorder's SQLite file, read while it runs): the duty
+// log of the incident's day, the weekly report of that week, the incident
+// handling report, and the guard report of the newest guard period before
+// the week — each as html and pdf, into out/reports/records.
+func (d *demo) recordDocs(ctx context.Context) error {
+	dir := filepath.Join(d.out, "reports", "records")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	shipped := filepath.Join(d.root, "deploy", "etc", "jianguan")
+	calFile := filepath.Join(shipped, "calendar.yml")
+	cal, err := calendar.Load(calFile)
+	if err != nil {
+		return err
+	}
+	day := d.week.days[2].Format("2006-01-02")
+	docs := [][]string{
+		{"duty-daily-" + day, "--kind=duty-daily", "--day=" + day},
+		{"duty-weekly-" + day, "--kind=duty-weekly", "--week=" + day},
+		{fmt.Sprintf("incident-%d", d.week.incidentID), "--kind=incident", fmt.Sprintf("--id=%d", d.week.incidentID)},
+	}
+	var guard *calendar.GuardPeriod
+	for _, g := range cal.GuardPeriods() {
+		if g.Period.End.Before(d.week.end) && (guard == nil || g.Period.End.After(guard.Period.End)) {
+			guard = &g
+		}
+	}
+	if guard != nil {
+		docs = append(docs, []string{"guard-" + guard.Name, "--kind=guard", "--period=" + guard.Name})
+	}
+	for _, doc := range docs {
+		for _, format := range []string{"html", "pdf"} {
+			args := append([]string{"--records.db=" + filepath.Join(d.work, "recorder", "records.db"), "--calendar.file=" + calFile,
+				"--reports.config=" + filepath.Join(shipped, "reports.yml"), "--format=" + format,
+				"-o", filepath.Join(dir, doc[0]+"."+format)}, doc[1:]...)
+			if b, err := exec.CommandContext(ctx, d.binPath("jianguan-report"), args...).CombinedOutput(); err != nil {
+				return fmt.Errorf("jianguan-report %s: %v: %s", strings.Join(doc[1:], " "), err, tailString(string(b), 10))
+			}
+		}
+	}
+	d.logf("documents from the week's records written to %s (duty log, weekly report, incident report, guard report × html, pdf)", dir)
+	return nil
+}
+
+// smokeRecordDocs checks the documents from the records: every one a PDF
+// and an HTML page in Chinese.
+func (d *demo) smokeRecordDocs() error {
+	files, _ := filepath.Glob(filepath.Join(d.out, "reports", "records", "*"))
+	if len(files) < 6 {
+		return fmt.Errorf("only %d documents from the records in %s", len(files), filepath.Join(d.out, "reports", "records"))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		switch {
+		case strings.HasSuffix(f, ".pdf") && !bytes.HasPrefix(b, []byte("%PDF")):
+			return fmt.Errorf("%s is not a PDF", f)
+		case strings.HasSuffix(f, ".html") && !strings.Contains(string(b), "报告") && !strings.Contains(string(b), "值班"):
+			return fmt.Errorf("%s has no Chinese title", f)
+		}
+	}
+	return nil
 }

@@ -65,7 +65,11 @@ func (d *demo) smokeChecks(ctx context.Context) error {
 		{"the recorder stored the page (Alertmanager route 0)", d.smokeRecorded(ctx, "EnvUPSOnBattery")},
 		{"a week of records reads back through the recorder's API", d.smokeWeek(ctx)},
 		{"Prometheus scrapes the recorder's inspection metrics", promHas(`count(jianguan_recorder_inspection_last_completed_timestamp_seconds{kind="remote"} > 0)`, 1)},
+		// Of the two slots of the last 24 h at least one is past grace: the
+		// recorder, not running then, recorded it missed.
+		{"a slot the recorder missed raises MetaRemoteInspectionMissed", promHas(`count(ALERTS{alertname="MetaRemoteInspectionMissed"})`, 1)},
 		{"last month's reports are in out/reports", d.smokeReports},
+		{"documents from the week's records are in out/reports/records", d.smokeRecordDocs},
 	}
 	for _, s := range steps {
 		if err := check(s.name, s.fn); err != nil {
@@ -112,6 +116,9 @@ func (d *demo) smokeReports() error {
 		return fmt.Errorf("only %d report files in %s", len(files), filepath.Join(d.out, "reports"))
 	}
 	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil && fi.IsDir() { // records/: smokeRecordDocs
+			continue
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return err
