@@ -3,8 +3,6 @@ package recdocs_test
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,7 +22,7 @@ import (
 // JIANGUAN_REPORT_PDF_DIR set the PDFs are kept there.
 func TestRecordsDocumentsPDF(t *testing.T) {
 	testutil.Need(t, "chromium")
-	pdftotext := testutil.Need(t, "pdftotext")
+	testutil.Need(t, "pdftotext")
 	id, err := docfmt.LoadIdentification("../../../deploy/etc/jianguan/reports.yml")
 	if err != nil {
 		t.Fatal(err)
@@ -74,28 +72,11 @@ func TestRecordsDocumentsPDF(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("%s: PDF %d bytes in %v", c.kind, len(pdf), time.Since(start))
-			pf := filepath.Join(dir, c.kind+".pdf")
-			if err := os.WriteFile(pf, pdf, 0o644); err != nil {
-				t.Fatal(err)
+			pages := testutil.PDFPages(t, dir, c.kind+".pdf", pdf)
+			if len(pages) < 3 {
+				t.Fatalf("%d pages, want cover, 目录 and body", len(pages))
 			}
-			out, err := exec.Command(pdftotext, "-layout", pf, "-").Output()
-			if err != nil {
-				t.Fatal(err)
-			}
-			pages := strings.Split(strings.TrimSuffix(string(out), "\f"), "\f")
-			n := len(pages)
-			if n < 3 {
-				t.Fatalf("%d pages, want cover, 目录 and body", n)
-			}
-			for i, p := range pages {
-				want := "第" + strconv.Itoa(i+1) + "页共" + strconv.Itoa(n) + "页"
-				if !strings.Contains(strings.Join(strings.Fields(p), ""), want) {
-					t.Errorf("page %d lacks %q", i+1, want)
-				}
-				if !strings.Contains(p, id.Confidentiality) || !strings.Contains(p, d.Title) {
-					t.Errorf("page %d lacks the running header (title, %s)", i+1, id.Confidentiality)
-				}
-			}
+			testutil.CheckPageFrame(t, pages, d.Title, id.Confidentiality)
 			for _, want := range []string{d.Title, id.Project, id.ContractNo, id.Recipient, c.number, c.period, "报送单位", "报告编号", "服务期", "报告期", "草稿"} {
 				if !strings.Contains(pages[0], want) {
 					t.Errorf("cover lacks %q:\n%s", want, pages[0])
@@ -104,7 +85,7 @@ func TestRecordsDocumentsPDF(t *testing.T) {
 			if !strings.Contains(pages[1], "目录") || !strings.Contains(pages[1], "一、总体情况") {
 				t.Errorf("page 2 is no 目录:\n%s", pages[1])
 			}
-			all := string(out)
+			all := strings.Join(pages, "\f")
 			for i, s := range d.Sections {
 				num, _ := docfmt.HeadingNumber(1, i+2)
 				if !strings.Contains(all, num+s.Title) {
