@@ -92,7 +92,7 @@ func run(args []string) error {
 		maxMiB   = fs.Int64("prometheus.max-answer-mib", promapi.DefaultMaxAnswerBytes>>20, "largest Prometheus answer read, MiB (1 … 1024); a larger one fails with 查询结果过大")
 		maxConc  = fs.Int("prometheus.max-concurrent", promapi.DefaultMaxConcurrent, "Prometheus queries in flight at once (1 … 32)")
 		monthS   = fs.String("month", "", "calendar month YYYY-MM in Asia/Shanghai (default: last month)")
-		kind     = fs.String("kind", "lines", "infrastructure | lines | hosts | providers (monthly, from Prometheus); duty-daily | duty-weekly | incident | guard (from the records store)")
+		kind     = fs.String("kind", "lines", "infrastructure | lines | hosts | providers (monthly, from Prometheus); evaluation | evaluation-annual (indicator system, docs/evaluation.md); duty-daily | duty-weekly | incident | guard (from the records store)")
 		format   = fs.String("format", "html", "html | pdf | csv | xlsx | json")
 		out      = fs.String("o", "-", "output file (- = stdout)")
 		freeze   = fs.String("freeze", "", "also write a frozen snapshot (JSON + SHA-256) to this file")
@@ -110,6 +110,7 @@ func run(args []string) error {
 	fs.Var(filter, "filter", "label filter label=value (repeatable; values are escaped)")
 	effF := addEfficiencyFlags(fs) // --kind efficiency (efficiency.go)
 	rf := addRecordsFlags(fs)
+	evf := addEvalFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -162,6 +163,15 @@ func run(args []string) error {
 		defer store.Close()
 		recSections = recdocs.Monthly{Src: store}
 	}
+	// The indicator system: the providers report's evaluation sections and
+	// the evaluation kinds (evaluation.go).
+	ev, err := evf.evaluator(ctx, store, q, *kind, *all)
+	if err != nil {
+		return err
+	}
+	if ev != nil {
+		cfg.Evaluator = ev
+	}
 	buildMonthly := func(ctx context.Context, kind string, month report.Month) (*report.Document, error) {
 		d, err := report.Build(ctx, q, cfg, kind, month)
 		if err != nil {
@@ -211,7 +221,7 @@ func run(args []string) error {
 		}
 		return nil
 	}
-	if err := report.ValidKind(*kind); err != nil && !recordsKind {
+	if err := report.ValidKind(*kind); err != nil && !recordsKind && !isEvalKind(*kind) {
 		return fmt.Errorf("%w; or one of %s (from the records store)", err, strings.Join(recdocs.Kinds, ", "))
 	}
 	if err := report.ValidFormat(*format); err != nil {
@@ -237,6 +247,11 @@ func run(args []string) error {
 			o := recordsOptions(lang, ident, cal)
 			build = func(ctx context.Context) (*report.Document, error) {
 				return rf.buildRecordsDoc(ctx, *kind, src, o, now)
+			}
+		}
+		if isEvalKind(*kind) {
+			if build, err = evf.build(*kind, q, cfg, ev, month, now); err != nil {
+				return err
 			}
 		}
 		if *freeze != "" {

@@ -552,6 +552,19 @@ func (a *agg) availability() float64 {
 	return 1 - a.down/a.denom
 }
 
+// AggregateAvailability is the availability of a set of entities as the
+// engine aggregates them per unit or provider: Σdown ÷ Σ(observed −
+// maintenance when excluded); unknown time is outside the denominator; −1
+// without observed time. internal/eval reads it (one arithmetic).
+func AggregateAvailability(es []EntityResult, policy string) float64 {
+	r := &run{cfg: Config{MaintenancePolicy: policy}}
+	as := r.aggregate(es, "\x00all")
+	if len(as) == 0 {
+		return -1
+	}
+	return as[0].availability()
+}
+
 func (r *run) aggTable(id, title, titleEN, nt, nen string, as []*agg) Table {
 	t := Table{ID: id, Title: title, TitleEN: titleEN, Empty: r.noData(),
 		Columns: []Column{col(nt, nen), ncol("对象数", "Entities"), ncol("达标数", "Met"), ncol("可用率 %", "Availability %"),
@@ -737,12 +750,20 @@ func sortedKeys(m map[string]Series) []string {
 // ---- providers ----
 
 func (r *run) buildProviders(d *Document) error {
-	var lines, hosts, sites []EntityResult
-	err := r.parallel(
+	var lines, hosts, sites, conds []EntityResult
+	fns := []func() error{
 		func() (err error) { lines, err = r.fetchAvailability("line"); return },
 		func() (err error) { hosts, err = r.fetchAvailability("host"); return },
 		func() (err error) { sites, err = r.fetchAvailability("website"); return },
-	)
+	}
+	ev := r.cfg.Evaluator
+	if r.cfg.Lang == docfmt.EN {
+		ev = nil // the evaluation sections are written in zh-CN only
+	}
+	if ev != nil { // the machine room feeds the rating of the party running it
+		fns = append(fns, func() (err error) { conds, err = r.fetchAvailability("env_condition"); return })
+	}
+	err := r.parallel(fns...)
 	if err != nil {
 		return err
 	}
@@ -777,6 +798,21 @@ func (r *run) buildProviders(d *Document) error {
 		chart.Values = append(chart.Values, p.Score)
 	}
 	r.commonSummary(d, all, "评估对象", "Evaluated entities")
+	entities := Section{ID: "entities", Title: "评估对象明细", TitleEN: "Entities",
+		Tables: []Table{r.availabilityTable("entities", "评估对象", "Entities", "对象", "Entity", all,
+			[]Column{col("类别", "Type"), col("服务商", "Provider")}, func(e EntityResult) []string { return []string{r.term(e.NS), e.Labels["provider"]} })}}
+	if ev != nil {
+		naturalSort(conds)
+		res, err := ev.Evaluate(r.ctx, r.month, r.cfg.MaintenancePolicy, all, conds)
+		if err != nil {
+			return err
+		}
+		d.Evaluation = res.JSON
+		d.Sections = append(append(d.Sections, res.Sections...), entities)
+		r.audit = append(r.audit, res.Queries...)
+		r.evalMethod = res.Method
+		return nil
+	}
 	d.Sections = append(d.Sections,
 		Section{ID: "formula", Title: "评分方法", TitleEN: "Method",
 			Text: []string{
@@ -787,9 +823,7 @@ func (r *run) buildProviders(d *Document) error {
 					fmt.Sprintf("Weights: w_a = %s, w_s = %s, w_i = %s, w_r = %s; reference for S_avail = %s.", num(w.Availability, 3), num(w.SLA, 3), num(w.Incidents, 3), num(w.Recovery, 3), docfmt.Percent(r.cfg.SLATarget, 2))),
 			}},
 		Section{ID: "scores", Title: "评分结果", TitleEN: "Scores", Charts: []Chart{chart}, Tables: []Table{t}},
-		Section{ID: "entities", Title: "评估对象明细", TitleEN: "Entities",
-			Tables: []Table{r.availabilityTable("entities", "评估对象", "Entities", "对象", "Entity", all,
-				[]Column{col("类别", "Type"), col("服务商", "Provider")}, func(e EntityResult) []string { return []string{r.term(e.NS), e.Labels["provider"]} })}},
+		entities,
 	)
 	return nil
 }
@@ -819,6 +853,7 @@ func (r *run) finishAudit(d *Document) {
 		Queries: r.audit,
 		Caveats: r.caveats,
 	}
+	d.Audit.Method = append(d.Audit.Method, r.evalMethod...)
 }
 
 // CounterTable is the audit's raw counter values: per entity and counter

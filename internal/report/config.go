@@ -1,6 +1,8 @@
 package report
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -74,10 +76,31 @@ type Config struct {
 	Location          *time.Location    `json:"-"`
 	Filter            map[string]string `json:"filter,omitempty"` // label filters (escaped)
 	Organisation      string            `json:"organisation,omitempty"`
+	// Evaluator scores the providers by the indicator system
+	// (internal/eval); when set, the providers report shows its sections
+	// instead of the former four-part score table (zh-CN documents).
+	Evaluator ProviderEvaluator `json:"-"`
 	// Now is the clock (tests); nil = time.Now.
 	Now func() time.Time `json:"-"`
 	// MaxRangePoints bounds query_range resolution (Prometheus: 11 000).
 	MaxRangePoints int `json:"-"`
+}
+
+// ProviderEvaluator turns the month's engine results into the evaluation
+// of a document. entities are the lines, hosts and websites; conditions the
+// machine room's env_condition entities.
+type ProviderEvaluator interface {
+	Evaluate(ctx context.Context, month Month, policy string, entities, conditions []EntityResult) (*Evaluation, error)
+}
+
+// Evaluation is what a ProviderEvaluator adds to a document: its sections,
+// the assessment kept with the document (JSON: a frozen month keeps the
+// scores it used) and the queries and method for the audit appendix.
+type Evaluation struct {
+	Sections []Section
+	JSON     json.RawMessage
+	Queries  []AuditQuery
+	Method   []string
 }
 
 // DefaultConfig is 99.99 %, maintenance excluded, Asia/Shanghai.

@@ -27,6 +27,9 @@ type run struct {
 	// month); the other counters of those entities end their lifetimes at
 	// the same scrapes (increases).
 	walked map[string]map[string]walkedLives
+	// evalMethod: the indicator system's method lines for the audit
+	// (Config.Evaluator).
+	evalMethod []string
 }
 
 func (r *run) rangeSel() string {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"math"
 
 	"github.com/jianguan/jianguan/internal/docfmt"
@@ -29,8 +30,12 @@ type Document struct {
 	Sections          []Section       `json:"sections"`
 	Entities          []EntityResult  `json:"entities,omitempty"`
 	Providers         []ProviderScore `json:"providers,omitempty"`
-	Audit             Audit           `json:"audit"`
-	Frozen            *Frozen         `json:"frozen,omitempty"`
+	// Evaluation is the indicator-system assessment (internal/eval's
+	// Assessment as JSON) when the document carries one: a frozen month
+	// keeps the system version and the scores it used.
+	Evaluation json.RawMessage `json:"evaluation,omitempty"`
+	Audit      Audit           `json:"audit"`
+	Frozen     *Frozen         `json:"frozen,omitempty"`
 }
 
 // Cover is the identification block of the cover and the sign-off block
@@ -150,7 +155,10 @@ type EntityResult struct {
 	Extra                  map[string]float64 `json:"extra,omitempty"`
 }
 
-// ProviderScore is one provider's evaluation.
+// ProviderScore is one provider's availability summary with the former
+// four-part score (S_avail, S_sla, S_inc, S_rec). The documents show the
+// indicator-system assessment instead when Config.Evaluator is set
+// (internal/eval, docs/evaluation.md); these fields stay in the JSON.
 type ProviderScore struct {
 	Provider      string  `json:"provider"`
 	Entities      int     `json:"entities"`
