@@ -121,6 +121,28 @@ func decode(r records.Record, v any) error {
 	return nil
 }
 
+// eachCurrent calls fn with each current record of kind (current) and its
+// decoded body; a kind at the read bound adds a caveat (kind named zh / en).
+func eachCurrent[T any](ctx context.Context, src Source, d *periodData, o Options, kind, zh, en string, fn func(records.Record, T) error) error {
+	rs, full, err := current(ctx, src, kind)
+	if err != nil {
+		return err
+	}
+	if full {
+		d.caveat(o, zh, en)
+	}
+	for _, r := range rs {
+		var b T
+		if err := decode(r, &b); err != nil {
+			return err
+		}
+		if err := fn(r, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // gather reads everything the duty documents show for p.
 func gather(ctx context.Context, src Source, p calendar.Period, o Options) (*periodData, error) {
 	d := &periodData{P: p}
@@ -167,18 +189,7 @@ func (d *periodData) readInspections(ctx context.Context, src Source, o Options)
 	sort.Slice(d.Remote, func(i, j int) bool { return d.Remote[i].Body.Slot.Before(d.Remote[j].Body.Slot) })
 	// On-site inspections: an amendment carries no slot, so read the kind
 	// and place each by its date.
-	os, full, err := current(ctx, src, records.KindOnsiteInspection)
-	if err != nil {
-		return err
-	}
-	if full {
-		d.caveat(o, "现场巡检", "on-site inspection")
-	}
-	for _, r := range os {
-		var b records.OnsiteInspection
-		if err := decode(r, &b); err != nil {
-			return err
-		}
+	err = eachCurrent(ctx, src, d, o, records.KindOnsiteInspection, "现场巡检", "on-site inspection", func(r records.Record, b records.OnsiteInspection) error {
 		day, err := calendar.ParseDate(b.Date)
 		if err != nil {
 			return storeErr(fmt.Sprintf("record %d", r.ID), err)
@@ -186,24 +197,17 @@ func (d *periodData) readInspections(ctx context.Context, src Source, o Options)
 		if d.P.Contains(day) {
 			d.Onsite = append(d.Onsite, onsiteRec{r, day, b})
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	sort.Slice(d.Onsite, func(i, j int) bool { return d.Onsite[i].Day.Before(d.Onsite[j].Day) })
 	return nil
 }
 
 func (d *periodData) readFindings(ctx context.Context, src Source, o Options) error {
-	rs, full, err := current(ctx, src, records.KindFinding)
-	if err != nil {
-		return err
-	}
-	if full {
-		d.caveat(o, "整改", "finding")
-	}
-	for _, r := range rs {
-		var b records.Finding
-		if err := decode(r, &b); err != nil {
-			return err
-		}
+	err := eachCurrent(ctx, src, d, o, records.KindFinding, "整改", "finding", func(r records.Record, b records.Finding) error {
 		f := findingRec{Rec: r, Found: b.Slot, Body: b}
 		if f.Found.IsZero() {
 			f.Found = r.CreatedAt
@@ -220,6 +224,10 @@ func (d *periodData) readFindings(ctx context.Context, src Source, o Options) er
 		if f.Found.Before(d.P.End) && (f.Closed == nil || !f.Closed.Before(d.P.End)) {
 			d.FindingsOpenAtEnd = append(d.FindingsOpenAtEnd, f)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, l := range [][]findingRec{d.FindingsOpened, d.FindingsClosed, d.FindingsOpenAtEnd} {
 		sort.Slice(l, func(i, j int) bool {
@@ -230,42 +238,28 @@ func (d *periodData) readFindings(ctx context.Context, src Source, o Options) er
 }
 
 func (d *periodData) readIncidents(ctx context.Context, src Source, o Options) error {
-	rs, full, err := current(ctx, src, records.KindIncident)
-	if err != nil {
-		return err
-	}
-	if full {
-		d.caveat(o, "故障", "incident")
-	}
-	for _, r := range rs {
-		var b records.Incident
-		if err := decode(r, &b); err != nil {
-			return err
-		}
+	err := eachCurrent(ctx, src, d, o, records.KindIncident, "故障", "incident", func(r records.Record, b records.Incident) error {
 		if b.Start.Before(d.P.End) && (b.End == nil || !b.End.Before(d.P.Start)) {
 			d.Incidents = append(d.Incidents, incidentRec{r, b})
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	sort.Slice(d.Incidents, func(i, j int) bool { return d.Incidents[i].Body.Start.Before(d.Incidents[j].Body.Start) })
 	return nil
 }
 
 func (d *periodData) readHandovers(ctx context.Context, src Source, o Options) error {
-	rs, full, err := current(ctx, src, records.KindHandover)
-	if err != nil {
-		return err
-	}
-	if full {
-		d.caveat(o, "交接班", "handover")
-	}
-	for _, r := range rs {
-		var b records.Handover
-		if err := decode(r, &b); err != nil {
-			return err
-		}
+	err := eachCurrent(ctx, src, d, o, records.KindHandover, "交接班", "handover", func(r records.Record, b records.Handover) error {
 		if d.P.Contains(b.At) {
 			d.Handovers = append(d.Handovers, handoverRec{r, b})
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	sort.Slice(d.Handovers, func(i, j int) bool { return d.Handovers[i].Body.At.Before(d.Handovers[j].Body.At) })
 	return nil

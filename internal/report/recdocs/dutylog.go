@@ -163,7 +163,7 @@ func alertDetail(ctx context.Context, src Source, as []records.Alert, o Options)
 			delay = docfmt.Duration(s, o.Lang)
 		}
 		t.Rows = append(t.Rows, []string{docfmt.DateTime(a.DetectedAt, o.Lang), a.Alertname, severityText(a, o.Lang), alertObject(a),
-			timeText(a.NotifiedAt, o.Lang), timeText(a.AcknowledgedAt, o.Lang), delay, joinOr(who, "、"), timeText(a.ResolvedAt, o.Lang)})
+			timeText(a.NotifiedAt, o.Lang), timeText(a.AcknowledgedAt, o.Lang), delay, joinOr(who, o.list()), timeText(a.ResolvedAt, o.Lang)})
 	}
 	return t, tk, nil
 }
@@ -173,7 +173,7 @@ func handoverTable(hs []handoverRec, o Options) report.Table {
 	t := report.Table{ID: "handover", Title: "交接班", TitleEN: "Handovers", Empty: o.tr("本期无交接班记录", "no handovers recorded"),
 		Columns: []report.Column{col("交接时间", "At"), col("交班人", "From"), col("接班人", "To"), col("交接内容", "Notes"), col("工单", "Tickets"), col("签署", "Signed off")}}
 	for _, h := range hs {
-		t.Rows = append(t.Rows, []string{docfmt.DateTime(h.Body.At, o.Lang), h.Body.From, h.Body.To, h.Body.Notes, joinOr(h.Body.Tickets, "、"), signedText(h.Rec, o)})
+		t.Rows = append(t.Rows, []string{docfmt.DateTime(h.Body.At, o.Lang), h.Body.From, h.Body.To, h.Body.Notes, joinOr(h.Body.Tickets, o.list()), signedText(h.Rec, o)})
 	}
 	return t
 }

@@ -117,7 +117,7 @@ func BuildIncidentReport(ctx context.Context, src Source, id int64, o Options) (
 		overdue = o.tr("是", "yes")
 	}
 	d.Summary = append(d.Summary,
-		kv("故障对象", "Entity", in.Entity+"（"+nsText(in.NS, o)+"）"),
+		kv("故障对象", "Entity", in.Entity+o.paren(nsText(in.NS, o))),
 		kv("开始时间", "Start", docfmt.DateTime(in.Start, o.Lang)),
 		kv("恢复时间", "Restored", timeText(in.End, o.Lang)),
 		kv("持续时间", "Duration", dur),

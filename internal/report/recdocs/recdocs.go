@@ -123,6 +123,13 @@ func newDocument(kind, title, titleEN string, p calendar.Period, seq int, o Opti
 	return d, nil
 }
 
+// Punctuation of the document's language: a zh-CN document writes 全角
+// punctuation, an English one ASCII.
+func (o Options) list() string          { return o.tr("、", ", ") }
+func (o Options) semi() string          { return o.tr("；", "; ") }
+func (o Options) colon() string         { return o.tr("：", ": ") }
+func (o Options) paren(s string) string { return o.tr("（"+s+"）", " ("+s+")") }
+
 func kv(zh, en, v string) report.KV { return report.KV{Label: zh, LabelEN: en, Value: v} }
 
 func col(zh, en string) report.Column  { return report.Column{Title: zh, TitleEN: en} }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
@@ -95,7 +96,7 @@ func TestDutyLogDaily(t *testing.T) {
 				[]string{"UPSOnBattery", "光缆在施工中被挖断"}},
 			{"English", busyDay, en, []string{"Daily duty log", "3 November 2026 (Beijing time)", row("Alerts", "3"),
 				row("Acknowledgement delay (median / max)", docfmt.Duration(210, en)+" / "+docfmt.Duration(300, en)),
-				"critical", "Remote inspections", "missed", "Page"[:0] + "Handovers"},
+				"critical", "Remote inspections", "missed", "Handovers"},
 				[]string{"值班日志", "告警总数", "严重"}},
 		}
 		for _, c := range cases {
@@ -196,7 +197,7 @@ func TestIncidentHandlingReport(t *testing.T) {
 		}
 		checkHTML(t, html(t, d), []string{"故障处理情况报告", row("故障对象", "ct-1（线路）"), row("开始时间", "2026年11月3日 09:00:00"),
 			row("恢复时间", "2026年11月3日 09:40:00"), row("持续时间", "40分00秒"), row("处理人", "李工"), row("状态", "整改中"),
-			row("整改责任人 / 期限", "赵经理 / 2026-11-17"), row("整改逾期", "是"),
+			row("整改责任人 / 期限", "赵经理 / 2026年11月17日"), row("整改逾期", "是"),
 			"故障经过", "值班员确认告警并通知运营商", "运营商熔接完成，线路恢复", "原因分析", "光缆在施工中被挖断",
 			"影响范围", "互联网BGP线路中断 40 分钟", "整改措施及完成情况", "与施工方建立路由报备机制", "相关告警", "LineDown", "2026年11月3日 09:02:10"},
 			[]string{"UPSOnBattery", "TemperatureHigh", "DiskFull"})
@@ -320,6 +321,59 @@ func TestMonthlySectionsReadStore(t *testing.T) {
 				t.Errorf("sections %v, want %v", ids, c.ids)
 			}
 			checkHTML(t, html(t, d), c.want, c.not)
+		})
+	}
+}
+
+// TestRecordsDocumentsEnglish: an English document of each records kind has
+// no Chinese outside the data (names, notes and labels entered in Chinese,
+// the calendar's guard-period names, the recorder's finding details).
+func TestRecordsDocumentsEnglish(t *testing.T) {
+	cal, err := calendar.Load("../../../deploy/etc/jianguan/calendar.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openSQLite(t)
+	fx := fill(t, st, calendar.Date(2026, 10, 2))
+	ctx := context.Background()
+	o := opts(docfmt.EN)
+	o.Calendar = cal
+	week, _ := recdocs.ParseWeek("2026-10-02", testNow)
+	data := []string{"已派单 INC-2026-0042，现场确认市电切换", "UPS 负载率", "漏水", "张工", "消防器材", "2 号灭火器压力低于绿区", "王工",
+		"迁移两台服务器至 UPS-2，负载降至 0.71", "光缆在施工中被挖断", "互联网BGP线路中断 40 分钟，对外网站不可访问", "李工",
+		"值班员确认告警并通知运营商", "运营商熔接完成，线路恢复", "与施工方建立路由报备机制", "赵经理", "夜班 王五", "白班 张三",
+		"UPS-1 告警已恢复，继续观察", "1 项异常（正常条件：值 &lt;= 0.8）", "2026年国庆节", "2026年中秋节"}
+	for _, c := range []struct {
+		kind  string
+		build func() (*report.Document, error)
+		want  []string
+	}{
+		{recdocs.KindDutyDaily, func() (*report.Document, error) {
+			return recdocs.BuildDutyDaily(ctx, st, calendar.Day(calendar.Date(2026, 10, 2)), o)
+		},
+			[]string{"Daily duty log", "2 October 2026 (Beijing time)", "UPS 负载率 (0.92 normal if &lt;= 0.8)", "消防器材: 2 号灭火器压力低于绿区", " (guard period: 2026年国庆节)"}},
+		{recdocs.KindDutyWeekly, func() (*report.Document, error) { return recdocs.BuildDutyWeekly(ctx, st, week, o) }, []string{"Weekly duty report", "Per day"}},
+		{recdocs.KindIncident, func() (*report.Document, error) { return recdocs.BuildIncidentReport(ctx, st, fx.IncidentID, o) },
+			[]string{"Incident handling report", row("Entity", "ct-1 (line)"), row("Rectification owner / deadline", "赵经理 / 16 October 2026")}},
+		{recdocs.KindGuard, func() (*report.Document, error) { return recdocs.BuildGuardReport(ctx, st, "2026年国庆节", o) },
+			[]string{"Guard-period report", row("Kind", "public holiday")}},
+	} {
+		t.Run(c.kind, func(t *testing.T) {
+			d, err := c.build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := html(t, d)
+			checkHTML(t, h, c.want, nil)
+			for _, s := range data {
+				h = strings.ReplaceAll(h, s, "")
+			}
+			for i, r := range h {
+				if unicode.Is(unicode.Han, r) || strings.ContainsRune("（）；、：，。", r) {
+					lo := max(0, i-80)
+					t.Fatalf("Chinese outside the data in an English document: %q", h[lo:min(len(h), i+80)])
+				}
+			}
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/records"
 	"github.com/jianguan/jianguan/internal/report"
@@ -178,12 +179,12 @@ func remoteTable(rs []remoteRec, o Options) report.Table {
 					vals = append(vals, s.Value+it.Unit)
 				}
 			}
-			bad = append(bad, fmt.Sprintf("%s（%s %s %s %s%s）", it.Label, strings.Join(vals, "、"), o.tr("正常条件", "normal if"), it.Op, strconv.FormatFloat(it.Threshold, 'g', -1, 64), it.Unit))
+			bad = append(bad, it.Label+o.paren(fmt.Sprintf("%s %s %s %s%s", strings.Join(vals, o.list()), o.tr("正常条件", "normal if"), it.Op, strconv.FormatFloat(it.Threshold, 'g', -1, 64), it.Unit)))
 		}
 		if r.Body.Status == records.InspectionMissed && r.Body.Reason != "" {
 			bad = append(bad, o.tr("原因：", "reason: ")+r.Body.Reason)
 		}
-		t.Rows = append(t.Rows, []string{docfmt.DateTime(r.Body.Slot, o.Lang), res, itoa(r.Body.Normal), itoa(r.Body.Abnormal), itoa(r.Body.NoData), joinOr(bad, "；")})
+		t.Rows = append(t.Rows, []string{docfmt.DateTime(r.Body.Slot, o.Lang), res, itoa(r.Body.Normal), itoa(r.Body.Abnormal), itoa(r.Body.NoData), joinOr(bad, o.semi())})
 	}
 	return t
 }
@@ -197,11 +198,11 @@ func onsiteTable(rs []onsiteRec, o Options) report.Table {
 		var bad []string
 		for _, it := range r.Body.Items {
 			if it.Result == records.ResultAbnormal {
-				bad = append(bad, it.Label+"："+it.Note)
+				bad = append(bad, it.Label+o.colon()+it.Note)
 			}
 		}
 		t.Rows = append(t.Rows, []string{docfmt.Date(r.Day, o.Lang), r.Body.Inspector, r.Body.Reviewer, itoa(r.Body.Normal), itoa(r.Body.Abnormal),
-			joinOr(bad, "；"), signedText(r.Rec, o)})
+			joinOr(bad, o.semi()), signedText(r.Rec, o)})
 	}
 	return t
 }
@@ -283,11 +284,16 @@ func orDash(s string) string {
 	return s
 }
 
+// deadlineText writes a YYYY-MM-DD deadline as the document writes dates.
 func deadlineText(s string, o Options) string {
 	if s == "" {
 		return docfmt.Placeholder
 	}
-	return s
+	d, err := calendar.ParseDate(s)
+	if err != nil {
+		return s
+	}
+	return docfmt.Date(d, o.Lang)
 }
 
 func incidentStatus(s string, o Options) string {
@@ -321,6 +327,3 @@ func incidentTable(is []incidentRec, o Options) report.Table {
 	}
 	return t
 }
-
-// caveatSection says what the document may have missed (bounds reached).
-func caveatText(d *periodData) []string { return d.Caveats }
