@@ -640,6 +640,12 @@ func (r *run) buildHosts(d *Document) error {
 
 // ---- infrastructure ----
 
+// roomBandRoles are the sensor roles (env_temperature_celsius{role}) judged
+// against the room band 21–27 °C, ≤ 60 %RH: room, inlet, cold aisle, and ""
+// (series from before the role label). Supply air, return air and hot
+// aisle are reported only (env_exporter README, sensor roles).
+var roomBandRoles = map[string]bool{"": true, "room": true, "inlet": true, "cold_aisle": true}
+
 func (r *run) buildInfra(d *Document) error {
 	conds, err := r.fetchAvailability("env_condition")
 	if err != nil {
@@ -718,10 +724,16 @@ func (r *run) buildInfra(d *Document) error {
 	chart := Chart{Title: "最高温度", TitleEN: "Maximum temperature per sensor", Unit: "°C", Threshold: 27, ThresholdLabel: "27 °C"}
 	for _, k := range sortedKeys(tmax) {
 		s := tmax[k]
+		outT, outH := condSecs(s.Labels["device"], "temperature_out_of_band"), condSecs(s.Labels["device"], "humidity_high")
+		if !roomBandRoles[s.Labels["role"]] { // supply/return air, hot aisle: reported, not judged by 21–27 °C, 60 %RH (issue 21)
+			outT, outH = r.tr("不评判", "not judged"), r.tr("不评判", "not judged")
+		}
 		sens.Rows = append(sens.Rows, []string{s.Labels["room"], s.Labels["sensor"], v(tmin, k, 1), v(tavg, k, 1), v(tmax, k, 1),
-			v(hmin, k, 100), v(havg, k, 100), v(hmax, k, 100), condSecs(s.Labels["device"], "temperature_out_of_band"), condSecs(s.Labels["device"], "humidity_high")})
-		chart.Labels = append(chart.Labels, s.Labels["room"]+"/"+s.Labels["sensor"])
-		chart.Values = append(chart.Values, s.Points[0].V)
+			v(hmin, k, 100), v(havg, k, 100), v(hmax, k, 100), outT, outH})
+		if roomBandRoles[s.Labels["role"]] {
+			chart.Labels = append(chart.Labels, s.Labels["room"]+"/"+s.Labels["sensor"])
+			chart.Values = append(chart.Values, s.Points[0].V)
+		}
 	}
 	d.Summary = append(d.Summary,
 		KV{"统计周期", "Period", d.PeriodText},
