@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/config"
 	"github.com/jianguan/jianguan/internal/records"
+	"github.com/jianguan/jianguan/internal/simhistory"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 )
@@ -190,36 +189,23 @@ func TestExportPurgeBothBackends(t *testing.T) {
 // --web.enable-admin-api the error names that flag.
 func TestExportPrometheusSnapshotAdminAPI(t *testing.T) {
 	prom := jtestutil.Need(t, "prometheus")
+	promtool := jtestutil.Need(t, "promtool")
+	// A TSDB with blocks (the inspection test's hour of data), so that the
+	// snapshot has files to copy.
 	start := func(admin bool) (string, string) {
-		data := t.TempDir()
-		cfgFile := filepath.Join(t.TempDir(), "prometheus.yml")
-		os.WriteFile(cfgFile, []byte("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs: [{targets: ['PLACEHOLDER']}]\n"), 0o644)
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
+		dir := t.TempDir()
+		om, data := filepath.Join(dir, "data.om"), filepath.Join(dir, "tsdb")
+		if err := os.WriteFile(om, []byte(inspectionData()), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		addr := l.Addr().String()
-		l.Close()
-		b, _ := os.ReadFile(cfgFile)
-		os.WriteFile(cfgFile, bytes.ReplaceAll(b, []byte("PLACEHOLDER"), []byte(addr)), 0o644)
-		args := []string{"--config.file=" + cfgFile, "--storage.tsdb.path=" + data, "--web.listen-address=" + addr, "--log.level=warn"}
+		if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", om, data).CombinedOutput(); err != nil {
+			t.Fatalf("promtool: %v\n%s", err, out)
+		}
+		var extra []string
 		if admin {
-			args = append(args, "--web.enable-admin-api")
+			extra = append(extra, "--web.enable-admin-api")
 		}
-		cmd := exec.Command(prom, args...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		waitUntil(t, 60*time.Second, "prometheus ready", func() bool {
-			resp, err := http.Get("http://" + addr + "/-/ready")
-			if err != nil {
-				return false
-			}
-			resp.Body.Close()
-			return resp.StatusCode == 200
-		})
-		return "http://" + addr, data
+		return simhistory.StartPrometheus(t, prom, data, extra...), data
 	}
 	e := newEnv(t, testConfig(t), "", "")
 	exportTestData(t, e, "snapshot-test")
@@ -230,19 +216,6 @@ func TestExportPrometheusSnapshotAdminAPI(t *testing.T) {
 	defer db.Close()
 
 	url, data := start(true)
-	waitUntil(t, 60*time.Second, "samples in the head block", func() bool { // the snapshot holds the head
-		resp, err := http.Get(url + "/api/v1/query?query=count_over_time(up[1m])")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		var r struct {
-			Data struct {
-				Result []any `json:"result"`
-			} `json:"data"`
-		}
-		return json.NewDecoder(resp.Body).Decode(&r) == nil && len(r.Data.Result) > 0
-	})
 	dir := filepath.Join(t.TempDir(), "export")
 	var out bytes.Buffer
 	if err := export(context.Background(), db, records.SQLite, exportOptions{Dir: dir, PromURL: url, PromDataDir: data}, &out); err != nil {

@@ -95,9 +95,9 @@ func copyTree(src, dst string) error {
 }
 
 // StartPrometheus runs prometheus on 127.0.0.1 over dataDir (retention 10
-// years so backfilled history is kept) and returns its base URL; it is
-// stopped when the test ends.
-func StartPrometheus(t testing.TB, prometheus, dataDir string) string {
+// years so backfilled history is kept, extraArgs appended to its flags) and
+// returns its base URL; it is stopped when the test ends.
+func StartPrometheus(t testing.TB, prometheus, dataDir string, extraArgs ...string) string {
 	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "prometheus.yml")
 	os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o644)
@@ -108,8 +108,8 @@ func StartPrometheus(t testing.TB, prometheus, dataDir string) string {
 	addr := l.Addr().String()
 	l.Close()
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "prometheus.log"))
-	cmd := exec.Command(prometheus, "--config.file="+cfg, "--storage.tsdb.path="+dataDir, "--web.listen-address="+addr,
-		"--storage.tsdb.retention.time=10y", "--log.level=warn")
+	cmd := exec.Command(prometheus, append([]string{"--config.file=" + cfg, "--storage.tsdb.path=" + dataDir, "--web.listen-address=" + addr,
+		"--storage.tsdb.retention.time=10y", "--log.level=warn"}, extraArgs...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
