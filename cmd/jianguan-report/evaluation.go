@@ -52,15 +52,7 @@ func (f evalFlags) evaluator(ctx context.Context, store records.Store, q report.
 	if !all && kind != report.KindProviders && kind != eval.DocMonthly {
 		return nil, nil
 	}
-	path := *f.file
-	if path == "" {
-		for _, p := range defaultEvaluationConfigs {
-			if _, err := os.Stat(p); err == nil {
-				path = p
-				break
-			}
-		}
-	}
+	path := firstExisting(*f.file, defaultEvaluationConfigs)
 	if path == "" {
 		if kind == eval.DocMonthly {
 			return nil, fmt.Errorf("--kind %s: no indicator system: give --evaluation.config (see deploy/etc/jianguan/evaluation.yml)", kind)
@@ -96,4 +88,19 @@ func (f evalFlags) build(kind string, q report.Querier, cfg report.Config, ev *e
 	}
 	st := snapshot.Store{Dir: *f.snaps}
 	return func(context.Context) (*report.Document, error) { return eval.BuildAnnual(st, cfg, y) }, nil
+}
+
+// firstExisting is given when set, else the first of defaults that exists,
+// else "" (the configuration files' lookup: --reports.config, --calendar.file,
+// --efficiency.config and --evaluation.config all follow it).
+func firstExisting(given string, defaults []string) string {
+	if given != "" {
+		return given
+	}
+	for _, p := range defaults {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
 }
