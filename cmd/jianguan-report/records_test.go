@@ -121,3 +121,41 @@ func TestCLIRecordsBadInput(t *testing.T) {
 		t.Error("--records.db created a new store")
 	}
 }
+
+// TestCLIRecordsFreezeAndFormats: a records document freezes once (a second
+// freeze is refused), renders from its snapshot, and its CSV carries no
+// PromQL or counter tables of the monthly reports' audit.
+func TestCLIRecordsFreezeAndFormats(t *testing.T) {
+	db, _ := recordsDB(t)
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "duty-2026-10-02.json")
+	args := []string{"--kind=duty-daily", "--day=2026-10-02", "--records.db=" + db, "--reports.config=../../deploy/etc/jianguan/reports.yml"}
+	if err := run(append(args, "--freeze="+snap, "-o", filepath.Join(dir, "a.html"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(append(args, "--freeze="+snap, "-o", filepath.Join(dir, "b.html"))); err == nil {
+		t.Error("a second freeze of the same document was accepted")
+	}
+	out := filepath.Join(dir, "frozen.html")
+	if err := run([]string{"--snapshot=" + snap, "--format=html", "-o", out}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); !strings.Contains(string(b), "值班日志") || !strings.Contains(string(b), "已冻结") {
+		t.Error("the frozen duty log does not render as frozen")
+	}
+	csv := filepath.Join(dir, "d.csv")
+	if err := run(append(args, "--format=csv", "-o", csv)); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(csv)
+	for _, w := range []string{"告警明细", "LineDown", "数据来源：运维记录库"} {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("CSV lacks %q", w)
+		}
+	}
+	for _, w := range []string{"PromQL", "维护策略", "observed_seconds_total"} {
+		if strings.Contains(string(b), w) {
+			t.Errorf("CSV of a records document has %q", w)
+		}
+	}
+}

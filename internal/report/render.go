@@ -45,9 +45,16 @@ func allTables(d *Document) []Table {
 		q.Rows = append(q.Rows, []string{a.Purpose, a.PromQL, a.EvalAt, strconv.Itoa(a.Series)})
 	}
 	pol := Table{ID: "audit-policy", Title: "审计：方法", TitleEN: "Audit: method", Columns: []Column{col("说明", "Note")}}
-	pol.Rows = append(pol.Rows, []string{pick(lang, "维护策略：", "Maintenance policy: ") + d.Audit.Policy})
+	if d.Audit.Policy != "" {
+		pol.Rows = append(pol.Rows, []string{pick(lang, "维护策略：", "Maintenance policy: ") + d.Audit.Policy})
+	}
 	for _, m := range d.Audit.Method {
 		pol.Rows = append(pol.Rows, []string{m})
+	}
+	if d.Audit.Policy == "" && len(d.Audit.Queries) == 0 && len(d.Entities) == 0 {
+		// A document from the records (internal/report/recdocs): no
+		// maintenance policy, PromQL or counters to audit.
+		return append(ts, pol)
 	}
 	return append(ts, pol, q, CounterTable(d))
 }
