@@ -151,7 +151,7 @@ func (d *demo) reports(ctx context.Context) error {
 		return fmt.Errorf("jianguan-report --all --month=%s: %v: %s", last, err, tailString(string(b), 10))
 	}
 	d.logf("reports for %s written to %s (infrastructure, lines, hosts, providers × html, pdf, csv, xlsx, json)", last, dir)
-	return nil
+	return d.efficiencyReports(ctx, last, dir) // deliverable 24 (efficiency.go)
 }
 
 var shanghai = func() *time.Location {

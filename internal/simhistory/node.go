@@ -24,6 +24,10 @@ type NodeHost struct {
 	RxRate, TxRate    float64 // mean bytes/s (daily swing ±50 %)
 	// From: no sample before it (a host created in the month); zero: always.
 	From time.Time
+	// Noise adds the series the default mapping must leave out: a tmpfs
+	// /run and the loopback interface lo (tests; the demo leaves them off
+	// to keep its history small).
+	Noise bool
 }
 
 // SineP95 is the 95th percentile of sin over whole periods: sin(0.45π).
@@ -49,9 +53,9 @@ func sineAt(t time.Time, mean, swing, phase float64) float64 {
 // NodeGauges are the series node_exporter would export for hs:
 // node_cpu_seconds_total (mode idle per vCPU),
 // node_memory_MemTotal_bytes / MemAvailable_bytes, node_filesystem_size_bytes
-// / avail_bytes (/ on ext4 and a tmpfs /run that the default mapping leaves
-// out), node_network_receive/transmit_bytes_total (eth0 and lo, likewise
-// left out).
+// / avail_bytes (/ on ext4; with Noise also a tmpfs /run that the default
+// mapping leaves out), node_network_receive/transmit_bytes_total (eth0;
+// with Noise also lo, likewise left out).
 func NodeGauges(hs []NodeHost) []Gauge {
 	var g []Gauge
 	for i, h := range hs {
@@ -84,23 +88,27 @@ func NodeGauges(hs []NodeHost) []Gauge {
 			})})
 		root := with(with(with(node, "mountpoint", "/"), "fstype", "ext4"), "device", "/dev/vda1")
 		run := with(with(with(node, "mountpoint", "/run"), "fstype", "tmpfs"), "device", "tmpfs")
-		g = append(g,
-			Gauge{Name: "node_filesystem_size_bytes", Labels: root, Value: gate(func(time.Time) float64 { return h.DiskBytes })},
-			Gauge{Name: "node_filesystem_size_bytes", Labels: run, Value: gate(func(time.Time) float64 { return 1 << 30 })},
-			Gauge{Name: "node_filesystem_avail_bytes", Labels: root, Value: gate(func(time.Time) float64 { return math.Round(h.DiskBytes * (1 - h.DiskUsed)) })},
-			Gauge{Name: "node_filesystem_avail_bytes", Labels: run, Value: gate(func(time.Time) float64 { return 1 << 29 })})
+		size := Gauge{Name: "node_filesystem_size_bytes", Labels: root, Value: gate(func(time.Time) float64 { return h.DiskBytes })}
+		avail := Gauge{Name: "node_filesystem_avail_bytes", Labels: root, Value: gate(func(time.Time) float64 { return math.Round(h.DiskBytes * (1 - h.DiskUsed)) })}
+		if h.Noise {
+			g = append(g, size, Gauge{Name: "node_filesystem_size_bytes", Labels: run, Value: gate(func(time.Time) float64 { return 1 << 30 })},
+				avail, Gauge{Name: "node_filesystem_avail_bytes", Labels: run, Value: gate(func(time.Time) float64 { return 1 << 29 })})
+		} else {
+			g = append(g, size, avail)
+		}
 		for _, dir := range []struct {
 			name string
 			rate float64
 		}{{"node_network_receive_bytes_total", h.RxRate}, {"node_network_transmit_bytes_total", h.TxRate}} {
 			rate := dir.rate
-			g = append(g,
-				Gauge{Name: dir.name, Labels: with(node, "device", "eth0"), Value: gate(func(t time.Time) float64 {
-					return math.Floor(sineIntegral(t, rate, rate/2, phase))
-				})},
-				Gauge{Name: dir.name, Labels: with(node, "device", "lo"), Value: gate(func(t time.Time) float64 {
+			g = append(g, Gauge{Name: dir.name, Labels: with(node, "device", "eth0"), Value: gate(func(t time.Time) float64 {
+				return math.Floor(sineIntegral(t, rate, rate/2, phase))
+			})})
+			if h.Noise {
+				g = append(g, Gauge{Name: dir.name, Labels: with(node, "device", "lo"), Value: gate(func(t time.Time) float64 {
 					return math.Floor(sineIntegral(t, 1e6, 0, 0)) // loopback chatter, not traffic
 				})})
+			}
 		}
 	}
 	return g
@@ -146,15 +154,15 @@ func NodeTestHosts(year int, month time.Month) (hosts []NodeHost, noNode map[str
 	_, me := MonthBounds(year, month)
 	return []NodeHost{
 		{Labels: map[string]string{"host": "gab-idle-1", "unit": "市公安局", "provider": "阿里云"}, VCPU: 1, CPUBusy: 0.02, CPUSwing: 0.01,
-			MemoryBytes: 4 * gib, MemoryUsed: 0.3, DiskBytes: 100 * gib, DiskUsed: 0.2, RxRate: 1e3, TxRate: 500},
+			MemoryBytes: 4 * gib, MemoryUsed: 0.3, DiskBytes: 100 * gib, DiskUsed: 0.2, RxRate: 1e3, TxRate: 500, Noise: true},
 		{Labels: map[string]string{"host": "gab-app-1", "unit": "市公安局", "provider": "阿里云"}, VCPU: 1, CPUBusy: 0.4, CPUSwing: 0.2,
-			MemoryBytes: 8 * gib, MemoryUsed: 0.6, DiskBytes: 200 * gib, DiskUsed: 0.5, RxRate: 2e6, TxRate: 1e6},
+			MemoryBytes: 8 * gib, MemoryUsed: 0.6, DiskBytes: 200 * gib, DiskUsed: 0.5, RxRate: 2e6, TxRate: 1e6, Noise: true},
 		{Labels: map[string]string{"host": "wjw-idle-1", "unit": "市卫健委", "provider": "华为云"}, VCPU: 1, CPUBusy: 0.01, CPUSwing: 0.005,
-			MemoryBytes: 4 * gib, MemoryUsed: 0.2, DiskBytes: 100 * gib, DiskUsed: 0.1, RxRate: 500, TxRate: 500},
+			MemoryBytes: 4 * gib, MemoryUsed: 0.2, DiskBytes: 100 * gib, DiskUsed: 0.1, RxRate: 500, TxRate: 500, Noise: true},
 		{Labels: map[string]string{"host": "jyj-app-1", "unit": "市教育局", "provider": "华为云"}, VCPU: 1, CPUBusy: 0.25, CPUSwing: 0.1,
-			MemoryBytes: 16 * gib, MemoryUsed: 0.5, DiskBytes: 500 * gib, DiskUsed: 0.4, RxRate: 5e5, TxRate: 5e5},
+			MemoryBytes: 16 * gib, MemoryUsed: 0.5, DiskBytes: 500 * gib, DiskUsed: 0.4, RxRate: 5e5, TxRate: 5e5, Noise: true},
 		{Labels: map[string]string{"host": "jyj-new-1", "unit": "市教育局", "provider": "阿里云"}, VCPU: 1, CPUBusy: 0.01, CPUSwing: 0.005,
-			MemoryBytes: 4 * gib, MemoryUsed: 0.2, DiskBytes: 50 * gib, DiskUsed: 0.1, RxRate: 100, TxRate: 100,
+			MemoryBytes: 4 * gib, MemoryUsed: 0.2, DiskBytes: 50 * gib, DiskUsed: 0.1, RxRate: 100, TxRate: 100, Noise: true,
 			From: me.Add(-5 * 24 * time.Hour)},
 	}, map[string]string{"host": "wjw-nodata-1", "unit": "市卫健委", "provider": "华为云"}
 }
