@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/records"
+	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 )
 
 // recordsDB is a SQLite records store with one alert (acknowledged) and one
@@ -157,5 +158,40 @@ func TestCLIRecordsFreezeAndFormats(t *testing.T) {
 		if strings.Contains(string(b), w) {
 			t.Errorf("CSV of a records document has %q", w)
 		}
+	}
+}
+
+// TestCLIRecordsPostgres reads the store from a real PostgreSQL through
+// --records.dsn-file.
+func TestCLIRecordsPostgres(t *testing.T) {
+	srv := pgtest.Start(t)
+	dsn := srv.NewDB(t)
+	ctx := context.Background()
+	st, err := records.Open(ctx, records.Postgres, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Date(2026, 10, 2, 1, 0, 0, 0, time.UTC)
+	end := start.Add(40 * time.Minute)
+	in := records.Incident{NS: "line", Entity: "ct-1", Start: start, End: &end, Cause: "光缆中断", Handler: "李工", Status: records.IncidentClosed}
+	if err := in.Validate(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.CreateRecord(ctx, "li", records.IncidentRecord(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	dsnFile := filepath.Join(dir, "dsn")
+	if err := os.WriteFile(dsnFile, []byte(dsn+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "incident.html")
+	if err := run([]string{"--kind=incident", "--id=" + strconv.FormatInt(r.ID, 10), "--records.dsn-file=" + dsnFile, "-o", out}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); !strings.Contains(string(b), "光缆中断") || !strings.Contains(string(b), "已关闭") {
+		t.Error("the incident report from PostgreSQL lacks the incident")
 	}
 }
