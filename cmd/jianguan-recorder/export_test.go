@@ -41,7 +41,7 @@ func exportTestData(t *testing.T, e *env, mark string) {
 	}
 }
 
-func readExportManifest(t *testing.T, dir string) Manifest {
+func readExportManifest(t testing.TB, dir string) Manifest {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
@@ -276,5 +276,57 @@ func TestExportPurgeCLI(t *testing.T) {
 	}
 	if n := count(t, e.store); n != 0 {
 		t.Errorf("%d notifications after the purge", n)
+	}
+}
+
+// BenchmarkExportPurge: export and purge (with verification) of a SQLite
+// store of 5000 notifications (40 004 rows); logs the database size and
+// the process's peak RSS. go test -run '^$' -bench ExportPurge -benchtime 1x ./cmd/jianguan-recorder/
+func BenchmarkExportPurge(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		cfg := &Config{}
+		cfg.Database.Backend, cfg.Database.Path = records.SQLite, filepath.Join(b.TempDir(), "records.db")
+		st, err := records.Open(context.Background(), records.SQLite, cfg.Database.Path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		base := time.Now().Add(-time.Hour)
+		for j := 0; j < 5000; j++ {
+			body, _ := json.Marshal(payload(fmt.Sprintf("g-%d", j), "firing", "http://am", fmt.Sprintf("fp-%d-a", j), fmt.Sprintf("fp-%d-b", j)))
+			n, err := decodeWebhook(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n.ReceivedAt = base.Add(time.Duration(j) * time.Second)
+			if _, err := st.Ingest(ctx, n, time.Second); err != nil {
+				b.Fatal(err)
+			}
+		}
+		st.Close()
+		fi, _ := os.Stat(cfg.Database.Path)
+		db, err := openRaw(ctx, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir := filepath.Join(b.TempDir(), "export")
+		var out bytes.Buffer
+		b.StartTimer()
+		s := time.Now()
+		if err := export(ctx, db, records.SQLite, exportOptions{Dir: dir}, &out); err != nil {
+			b.Fatal(err)
+		}
+		te := time.Since(s)
+		b.StopTimer()
+		tok := readExportManifest(b, dir).Token
+		b.StartTimer()
+		s = time.Now()
+		if err := purge(ctx, db, records.SQLite, cfg.Database.Path, tok, &out); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("database %d bytes: export %v, purge with verification %v, peak RSS %.1f MB", fi.Size(), te.Round(time.Millisecond),
+			time.Since(s).Round(time.Millisecond), float64(jtestutil.PeakRSS(b, os.Getpid()))/1e6)
+		db.Close()
 	}
 }
