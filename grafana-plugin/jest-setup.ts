@@ -33,3 +33,7 @@ jest.mock('@grafana/runtime', () => {
   const b = require('./src/testing/backend');
   return { getBackendSrv: () => b.fakeBackendSrv(), config: b.runtimeConfig };
 });
+
+// The CI machine is shared: give asynchronous UI updates time.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('@testing-library/react').configure({ asyncUtilTimeout: 5000 });

@@ -2,12 +2,16 @@ import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-
 import { AppRootProps } from '@grafana/data';
 import { Tab, TabsBar } from '@grafana/ui';
 
+import { PLUGIN_ID } from '../api';
 import { t } from '../i18n';
 import { Duty } from '../pages/Duty';
 import { Evaluation } from '../pages/Evaluation';
 import { Incidents } from '../pages/Incidents';
 import { Inspections } from '../pages/Inspections';
 import { Reports } from '../pages/Reports';
+
+// APP_URL is where Grafana mounts the app (its router adds any sub path).
+export const APP_URL = `/a/${PLUGIN_ID}`;
 
 export interface AppSettings {
   serviceStart?: string;
@@ -31,7 +35,7 @@ export function App(props: AppRootProps<AppSettings>) {
     <div style={{ padding: 8 }}>
       <TabsBar>
         {pages.map((p) => (
-          <Tab key={p.path} label={t(p.zh, p.en)} active={current === p.path} onChangeTab={() => navigate(p.path === current ? '.' : `../${p.path}`, { relative: 'path' })} />
+          <Tab key={p.path} label={t(p.zh, p.en)} active={current === p.path} onChangeTab={() => navigate(`${APP_URL}/${p.path}`)} />
         ))}
       </TabsBar>
       <div style={{ paddingTop: 16 }}>

@@ -3,6 +3,7 @@ import { Alert, Badge, Button, Field, Input, LoadingPlaceholder, RadioButtonGrou
 
 import { api, errorMessage } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { Row } from '../components/Row';
 import { useLoad } from '../components/useLoad';
 import { t } from '../i18n';
 import { Checklists, OnsiteInspection, RecordT, RemoteInspection } from '../types';
@@ -183,7 +184,7 @@ export function OnsiteForm({ onSaved }: { onSaved: () => void }) {
         const err = show('item:' + it.name);
         return (
           <Field key={it.name} label={it.label || it.name} description={it.hint} invalid={!!err} error={err}>
-            <Stack direction="row" gap={1}>
+            <Row>
               <RadioButtonGroup
                 value={a.result || undefined}
                 onChange={(v) => set(it.name, { result: v })}
@@ -193,7 +194,7 @@ export function OnsiteForm({ onSaved }: { onSaved: () => void }) {
                 ]}
               />
               <Input aria-label={`${it.label || it.name} ${t('说明', 'note')}`} placeholder={t('说明（异常必填）', 'Note (required if abnormal)')} value={a.note} onChange={(e) => set(it.name, { note: e.currentTarget.value })} />
-            </Stack>
+            </Row>
           </Field>
         );
       })}

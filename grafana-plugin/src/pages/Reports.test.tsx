@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { calls, json, setBackend, setLanguage } from '../testing/backend';
@@ -45,7 +45,7 @@ describe('Reports', () => {
     await userEvent.click(screen.getByLabelText('季度', { selector: 'input' }));
     await userEvent.click(screen.getByLabelText('Q3', { selector: 'input' }));
     const rows = within(screen.getByTestId('report-months')).getAllByRole('row');
-    expect(rows.map((r) => r.cells[0].textContent).slice(1)).toEqual(['2026-09', '2026-08', '2026-07']);
+    expect(rows.map((r) => (r as HTMLTableRowElement).cells[0].textContent).slice(1)).toEqual(['2026-09', '2026-08', '2026-07']);
 
     await userEvent.click(screen.getByLabelText('自定义', { selector: 'input' }));
     await userEvent.type(screen.getByLabelText('起始月'), '2026-13');
