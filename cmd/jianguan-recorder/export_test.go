@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -328,5 +330,59 @@ func BenchmarkExportPurge(b *testing.B) {
 		b.Logf("database %d bytes: export %v, purge with verification %v, peak RSS %.1f MB", fi.Size(), te.Round(time.Millisecond),
 			time.Since(s).Round(time.Millisecond), float64(jtestutil.PeakRSS(b, os.Getpid()))/1e6)
 		db.Close()
+	}
+}
+
+// TestHostile_ExportBadInput: an export target that is a file, a reports
+// directory with a symbolic link (an export holds data only) or missing, a
+// Prometheus that is unreachable or answers something else than a snapshot:
+// each a clear error, and nothing half-written is presented as an export.
+func TestHostile_ExportBadInput(t *testing.T) {
+	e := newEnv(t, testConfig(t), "", "")
+	exportTestData(t, e, "bad-input")
+	db, err := openRaw(context.Background(), e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "a-file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	linked := filepath.Join(tmp, "reports-with-link")
+	os.MkdirAll(linked, 0o755)
+	os.Symlink("/etc/passwd", filepath.Join(linked, "passwd"))
+	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte(`{"status":"success","data":{"name":"../../etc"}}`))
+	}))
+	defer garbage.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	for _, c := range []struct {
+		name string
+		o    exportOptions
+		want string
+	}{
+		{"target is a file", exportOptions{Dir: file}, "not a directory"},
+		{"reports dir with a symlink", exportOptions{Reports: linked}, "is not a regular file"},
+		{"reports dir missing", exportOptions{Reports: filepath.Join(tmp, "nope")}, "no such file"},
+		{"prometheus unreachable", exportOptions{PromURL: closed.URL}, "connection refused"},
+		{"prometheus answers a path as the snapshot name", exportOptions{PromURL: garbage.URL}, "answers 200"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.o.Dir == "" {
+				c.o.Dir = filepath.Join(t.TempDir(), "export")
+			}
+			var out bytes.Buffer
+			err := export(context.Background(), db, records.SQLite, c.o, &out)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want it to say %q", err, c.want)
+			}
+			if _, serr := os.Stat(filepath.Join(c.o.Dir, "manifest.json")); serr == nil {
+				t.Errorf("a failed export left a manifest.json")
+			}
+			if strings.Contains(out.String(), "purge token") {
+				t.Errorf("a failed export printed a purge token: %s", out.String())
+			}
+		})
 	}
 }
