@@ -99,7 +99,7 @@ var conformance = []confRow{
 		v("env_device_info", 1, "model", "Liebert APM 90kVA", "firmware", "R1.12")}},
 	{fixture: "liebert-crv", profile: "vertiv-liebert-env", values: []confValue{
 		v("env_cooling_unit_running", 1),
-		v("env_temperature_celsius", 23.8, "sensor", "1", "role", "room"), v("env_temperature_celsius", 18.4, "sensor", "2", "role", "supply"),
+		v("env_temperature_celsius", nan, "sensor", "1"), v("env_temperature_celsius", 18.4, "sensor", "2", "role", "supply"),
 		v("env_temperature_celsius", 30.6, "sensor", "3", "role", "return"), v("env_humidity_ratio", 0.38, "sensor", "1", "role", "return"),
 		v("env_device_info", 1, "vendor", "Liebert Corporation", "model", "Liebert CRV", "serial", "1812CR0456")}},
 	{fixture: "liebert-pdx", profile: "vertiv-liebert-env", values: []confValue{
@@ -309,6 +309,7 @@ func TestProfileRoleMap(t *testing.T) {
 		{"map without column", "  - {signal: temperature_celsius, table: 1.2.3, role_map: {1.2.5.1: supply}}\n", "p.yml:4: signals[0].role_map: role_oid and role_map go together"},
 		{"not a temperature", "  - {signal: cooling_unit_running, table: 1.2.3, role_oid: 1.2.4, role_map: {\"1\": supply}}\n", "p.yml:4: signals[0].role_oid: role_oid and role_map apply to a temperature_celsius or humidity_ratio table"},
 		{"scalar", "  - {signal: temperature_celsius, oid: 1.2.3.0, role_oid: 1.2.4, role_map: {\"1\": supply}}\n", "role_oid and role_map apply to a temperature_celsius or humidity_ratio table"},
+		{"role_map_only alone", "  - {signal: temperature_celsius, table: 1.2.3, role_map_only: true}\n", "p.yml:4: signals[0].role_map_only: role_map_only needs role_oid and role_map"},
 		{"optional scalar", "  - {signal: temperature_celsius, oid: 1.2.3.0, optional: true}\n", "p.yml:4: signals[0].optional: optional applies to a table, not an oid"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -331,8 +332,17 @@ func TestProfileRoleMap(t *testing.T) {
 	for _, s := range samples {
 		got[s.labels[0]] = s.labels[2]
 	}
+	if want := map[string]string{"7": roleSupply, "8": roleReturn}; !maps.Equal(got, want) {
+		t.Errorf("role_map_only: roles by row %v, want %v (row 9, not named by the description column, not read)", got, want)
+	}
+	temp.RoleMapOnly = false
+	samples, _, _ = decode(&Device{Name: "crac", Role: roleInlet}, []SignalSpec{temp}, vals)
+	clear(got)
+	for _, s := range samples {
+		got[s.labels[0]] = s.labels[2]
+	}
 	if want := map[string]string{"7": roleSupply, "8": roleReturn, "9": roleInlet}; !maps.Equal(got, want) {
-		t.Errorf("roles by row %v, want %v", got, want)
+		t.Errorf("roles by row %v, want %v (unmapped row: the device's role)", got, want)
 	}
 	// the unit drives temperature_out_of_band through its judged rows only
 	if conds := specConditions(&Device{}, []SignalSpec{temp}, contractThresholds); !conds[condTempBand] {
@@ -341,6 +351,10 @@ func TestProfileRoleMap(t *testing.T) {
 	sup := temp
 	sup.RoleMap = map[string]string{"1.3.6.1.4.1.476.1.42.3.4.1.1.3": roleSupply}
 	sup.Labels = map[string]string{"role": roleReturn}
+	if conds := specConditions(&Device{}, []SignalSpec{sup}, contractThresholds); conds[condTempBand] {
+		t.Errorf("supply/return-only table drives temperature_out_of_band")
+	}
+	sup.Labels, sup.RoleMapOnly = nil, true // unmapped rows not read: the default role (room) never applies
 	if conds := specConditions(&Device{}, []SignalSpec{sup}, contractThresholds); conds[condTempBand] {
 		t.Errorf("supply/return-only table drives temperature_out_of_band")
 	}

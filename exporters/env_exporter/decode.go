@@ -164,24 +164,36 @@ func roleOf(d *Device, s *SignalSpec) string {
 // rowRole returns the role of one table row: from the spec's role_oid
 // column through role_map when the row's value is mapped, else roleOf.
 func rowRole(d *Device, s *SignalSpec, values map[string]snmp.Value, index string) string {
-	if s.RoleOID != "" && index != "" {
-		if v, ok := values[s.RoleOID+"."+index]; ok {
-			key := v.String()
-			if o, err := v.OID(); err == nil {
-				key = strings.TrimPrefix(o, ".")
-			}
-			if r, ok := s.RoleMap[key]; ok {
-				return r
-			}
-		}
+	if r, ok := mappedRole(s, values, index); ok {
+		return r
 	}
 	return roleOf(d, s)
+}
+
+// mappedRole is the role_map entry of a row's role column, if any.
+func mappedRole(s *SignalSpec, values map[string]snmp.Value, index string) (string, bool) {
+	if s.RoleOID == "" || index == "" {
+		return "", false
+	}
+	v, ok := values[s.RoleOID+"."+index]
+	if !ok {
+		return "", false
+	}
+	key := v.String()
+	if o, err := v.OID(); err == nil {
+		key = strings.TrimPrefix(o, ".")
+	}
+	r, ok := s.RoleMap[key]
+	return r, ok
 }
 
 // specRoles returns every role a temperature or humidity spec can give
 // its rows (its role_map values and its default role).
 func specRoles(d *Device, s *SignalSpec) []string {
-	out := []string{roleOf(d, s)}
+	var out []string
+	if !s.RoleMapOnly {
+		out = append(out, roleOf(d, s))
+	}
 	for _, r := range s.RoleMap {
 		if !slices.Contains(out, r) {
 			out = append(out, r)
@@ -363,6 +375,15 @@ func decodeSpecs(d *Device, specs []SignalSpec, values map[string]snmp.Value) ([
 			}
 			sort.Strings(oids)
 			rows[s.Table] = oids
+		}
+		if s.RoleMapOnly { // rows the role column does not name are not this signal's
+			kept := make([]string, 0, len(oids))
+			for _, o := range oids {
+				if _, ok := mappedRole(s, values, o[len(s.Table)+1:]); ok {
+					kept = append(kept, o)
+				}
+			}
+			oids = kept
 		}
 		alarmTable := s.Signal == "ups_alarm_active" && len(s.Map) == 0 && s.IndexLabel == "" && s.LabelOID == ""
 		limit := -1 // rows_from: number of valid rows, -1 unknown

@@ -121,12 +121,16 @@ type SignalSpec struct {
 	// such as lgpEnvSupplyAirTemperature); RoleMap turns that value into
 	// a sensor role. Rows whose value is not in the map (or absent) take
 	// the spec's labels.role, else the device's role, else room.
-	RoleOID string `yaml:"role_oid,omitempty"`
+	RoleOID string            `yaml:"role_oid,omitempty"`
+	RoleMap map[string]string `yaml:"role_map,omitempty"`
+	// RoleMapOnly: rows whose role column is not in role_map are not read
+	// at all (neither expected nor exported), e.g. a CRAC's compressor
+	// temperatures and its control point (a copy of another sensor).
+	RoleMapOnly bool `yaml:"role_map_only,omitempty"`
 	// Optional (tables only): a table that may have no rows on a working
 	// device (remote probes not plugged in) expects no value when empty,
 	// instead of one missing value.
-	Optional bool              `yaml:"optional,omitempty"`
-	RoleMap  map[string]string `yaml:"role_map,omitempty"`
+	Optional bool `yaml:"optional,omitempty"`
 
 	min, max float64 // effective range
 	ph       map[string]bool
@@ -258,6 +262,9 @@ func (s *SignalSpec) validate(path string, errf func(path, format string, args .
 	}
 	if s.Optional && s.Table == "" {
 		return errf(path+".optional", "optional applies to a table, not an oid")
+	}
+	if s.RoleMapOnly && len(s.RoleMap) == 0 {
+		return errf(path+".role_map_only", "role_map_only needs role_oid and role_map")
 	}
 	if s.RoleOID != "" || len(s.RoleMap) > 0 {
 		if s.Signal != "temperature_celsius" && s.Signal != "humidity_ratio" || s.Table == "" {
