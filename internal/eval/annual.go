@@ -107,6 +107,11 @@ func Annual(months []FrozenMonth) (kinds map[string][]AnnualProvider, grades []G
 					by[key] = a
 					names = append(names, key)
 				}
+				for _, r := range p.Rows { // the licence review counts whether or not the month was rated
+					if r.Rated && fm.Assessment.licence(r.ID) {
+						a.Licence = fmt.Sprintf("%s（%s 录入；%s）", r.Measured, fm.Month, r.Source)
+					}
+				}
 				if !p.Rated {
 					continue
 				}
@@ -127,9 +132,6 @@ func Annual(months []FrozenMonth) (kinds map[string][]AnnualProvider, grades []G
 					}
 					iy.scores = append(iy.scores, r.Score)
 					iy.last = fm.Month
-					if fm.Assessment.licence(r.ID) {
-						a.Licence = fmt.Sprintf("%s（%s 录入；%s）", r.Measured, fm.Month, r.Source)
-					}
 				}
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report/snapshot"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 )
 
 const systemFile = "../../deploy/etc/jianguan/evaluation.yml"
@@ -109,7 +110,18 @@ func saveSystem(t *testing.T, st records.Store, v, from string, edits ...string)
 // refused at entry; an accepted one is a record with history, and a
 // correction (newer record) wins.
 func TestEvalManualScoreNeedsEvidence(t *testing.T) {
-	st := openStore(t)
+	t.Run("sqlite", func(t *testing.T) { manualScoreNeedsEvidence(t, openStore(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		st, err := records.Open(context.Background(), records.Postgres, pgtest.Start(t).NewDB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		manualScoreNeedsEvidence(t, st)
+	})
+}
+
+func manualScoreNeedsEvidence(t *testing.T, st records.Store) {
 	ctx := context.Background()
 	s, err := eval.Load(systemFile)
 	if err != nil {

@@ -123,7 +123,7 @@ func Assess(ctx context.Context, s *System, in Inputs) (*Assessment, error) {
 	}
 	manual := map[string]ManualScore{}
 	for _, m := range in.Manual {
-		k := m.Provider + "\x00" + m.Indicator
+		k := m.Provider + "\x00" + m.Kind + "\x00" + m.Indicator
 		if old, ok := manual[k]; !ok || !m.At.Before(old.At) {
 			manual[k] = m
 		}
@@ -149,7 +149,7 @@ func Assess(ctx context.Context, s *System, in Inputs) (*Assessment, error) {
 		if pd.operator {
 			pd.conditions = in.Conditions
 		}
-		sc := &scorer{ctx: ctx, s: s, in: in, pd: pd, manual: manual, cache: cache, audit: &a.Queries}
+		sc := &scorer{ctx: ctx, s: s, in: in, pd: pd, kind: kind, manual: manual, cache: cache, audit: &a.Queries}
 		res := ProviderResult{Provider: p, Kind: kind, Operator: pd.operator}
 		total, share, _, err := sc.level(ks.Capabilities, 1, "", &res.Rows)
 		if err != nil {
@@ -196,6 +196,7 @@ type scorer struct {
 	s      *System
 	in     Inputs
 	pd     *providerData
+	kind   string
 	manual map[string]ManualScore
 	cache  map[string][]report.Series
 	audit  *[]report.AuditQuery
@@ -267,7 +268,7 @@ func (sc *scorer) leaf(n *Indicator, r *Row) error {
 	var m Measure
 	switch n.Rule {
 	case RuleManual:
-		ms, ok := sc.manual[sc.pd.provider+"\x00"+n.ID]
+		ms, ok := sc.manual[sc.pd.provider+"\x00"+sc.kind+"\x00"+n.ID]
 		if !ok {
 			r.State, r.Measured, r.Source = StateUnrated, "未录入", "人工评分（记录库）"
 			return nil

@@ -1,6 +1,9 @@
 package eval
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -140,6 +143,30 @@ func TestEvalSystemErrors(t *testing.T) {
 		_, err := Parse("eval.yml", []byte(strings.Replace(minimal, c.from, c.to, 1)))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s → %s: got %v, want %q", c.from, c.to, err, c.want)
+		}
+	}
+}
+
+// TestHostile_EvalSystemFile: a system file that is too large, not UTF-8,
+// holds two documents or misspells a field is refused with file and line.
+func TestHostile_EvalSystemFile(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.yml")
+	if err := os.WriteFile(big, append([]byte(minimal), bytes.Repeat([]byte("# padding\n"), MaxSystemBytes/10)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(big); err == nil || !strings.Contains(err.Error(), "big.yml: ") || !strings.Contains(err.Error(), "at most 1048576") {
+		t.Errorf("oversized file: %v", err)
+	}
+	cases := []struct{ name, data, want string }{
+		{"gbk", strings.Replace(minimal, "满意度", "\xc2\xfa\xd2\xe2", 1), "eval.yml:26: invalid UTF-8"},
+		{"two documents", minimal + "---\nversion: x\n", "eval.yml:29: a second YAML document"},
+		{"misspelt field", strings.Replace(minimal, "        weight: 40", "        wieght: 40", 1), "eval.yml:23: field wieght not found"},
+		{"NaN weight", strings.Replace(minimal, "weight: 30\n", "weight: .nan\n", 1), "eval.yml:18: kinds.cloud.capabilities[0].indicators[1].weight: NaN: want a weight > 0"},
+	}
+	for _, c := range cases {
+		if _, err := Parse("eval.yml", []byte(c.data)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
 		}
 	}
 }
