@@ -680,9 +680,9 @@ func writeTx(ctx context.Context, db *sql.DB, backend string, fn func(*sql.Tx) e
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit a no-op
 	if backend == records.Postgres {
-		// The recorder's writers' lock (records.pgWriteLock): no recorder
-		// replica writes while the purge holds it.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(0x6a69616e67756e)); err != nil {
+		// The recorder's writers' lock: no recorder replica writes while
+		// the purge holds it.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(records.PGWriteLock)); err != nil {
 			return err
 		}
 	}

@@ -31,8 +31,9 @@ const (
 // the write fails (and the recorder spools the webhook).
 const SQLiteBusyTimeout = 5 * time.Second
 
-// pgWriteLock is the advisory lock key that serialises writers on PostgreSQL.
-const pgWriteLock = 0x6a69616e67756e // "jianguan"
+// PGWriteLock is the advisory lock key that serialises writers on
+// PostgreSQL (also jianguan-recorder purge's).
+const PGWriteLock = 0x6a69616e67756e // "jianguan"
 
 type sqlStore struct {
 	db      *sql.DB
@@ -135,7 +136,7 @@ func (s *sqlStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	if s.dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(pgWriteLock)); err != nil {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(PGWriteLock)); err != nil {
 			return err
 		}
 	}
