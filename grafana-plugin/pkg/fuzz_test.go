@@ -22,7 +22,8 @@ import (
 // Prometheus without data. Properties: no panic; a known status; every
 // error is a JSON {"error": …} without the password; no snapshot is written
 // (the fake has no data, and only an Admin's POST may freeze); a Viewer's
-// write is always 403.
+// write is always 403, also to the records API (/recorder/…, not configured
+// here: 503 for an allowed call).
 func FuzzReportRequest(f *testing.F) {
 	fp := fakeprom.Start(f, fakeprom.Empty)
 	snap := f.TempDir()
@@ -37,6 +38,10 @@ func FuzzReportRequest(f *testing.F) {
 		{"GET", "", "/reports/providers/9999999999-01.pdf", "timeout=1e308"},
 		{"DELETE", "Admin", "/reports/lines/2026-1.json", "line=%ff%fe"},
 		{"GET", "Viewer", "/reports/lines/2026-10.xlsx", "provider=" + strings.Repeat("=", 5000)},
+		{"POST", "Viewer", "/recorder/records/1/sign-off", ""},
+		{"PUT", "Editor", "/recorder/records/1", ""},
+		{"POST", "Viewer", "/recorder/alertmanager", ""},
+		{"GET", "Viewer", "/recorder/records/../../reports", "kind=x"},
 	} {
 		f.Add(s.method, s.role, s.path, s.query)
 	}
@@ -68,6 +73,10 @@ func FuzzReportRequest(f *testing.F) {
 		app.route(w, req)
 		switch w.Code {
 		case 200, 400, 403, 404, 405, 409, 502, 504:
+		case 503: // the records API is not configured here
+			if !strings.HasPrefix(req.URL.Path, "/recorder/") {
+				t.Fatalf("%s %s: 503 outside /recorder/", method, u.RequestURI())
+			}
 		default:
 			t.Fatalf("%s %s (%s): unexpected status %d %s", method, u.RequestURI(), role, w.Code, w.Body.Bytes())
 		}
@@ -83,6 +92,11 @@ func FuzzReportRequest(f *testing.F) {
 		if method == "POST" && roleRank[role] < roleRank["Admin"] && strings.HasSuffix(req.URL.Path, "/freeze") && w.Code != 403 && w.Code != 400 &&
 			!(w.Code == 404 && strings.Contains(w.Body.String(), "unknown resource")) { // a path that is no freeze route (seed: "freeze" alone) writes nothing either
 			t.Fatalf("%s freeze by %q: %d %s", method, role, w.Code, w.Body.Bytes())
+		}
+		// A write to the records API by a Viewer (or without a role) never
+		// gets past the role check (403), unless it names no route at all.
+		if method != "GET" && roleRank[role] < roleRank["Editor"] && strings.HasPrefix(req.URL.Path, "/recorder/") && w.Code != 403 && w.Code != 404 && w.Code != 405 && w.Code != 400 {
+			t.Fatalf("%s %s by %q: %d %s", method, u.RequestURI(), role, w.Code, w.Body.Bytes())
 		}
 		if m, _ := filepath.Glob(filepath.Join(snap, "*", "*")); len(m) > 0 {
 			t.Fatalf("snapshot written: %v", m)

@@ -123,7 +123,7 @@ func (a *App) handleRecorder(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case !pathKnown:
-		writeJSON(w, http.StatusNotFound, apiError{"unknown records resource /recorder/" + rest + "; see cmd/jianguan-recorder/openapi.yaml"})
+		writeJSON(w, http.StatusNotFound, apiError{"unknown resource /recorder/" + rest + ": not a records API route (see cmd/jianguan-recorder/openapi.yaml)"})
 		return
 	case rt == nil:
 		writeJSON(w, http.StatusMethodNotAllowed, apiError{"method " + r.Method + " not allowed on /recorder/" + rest})
