@@ -402,7 +402,7 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		// The store shared with the CLI: once, atomically; a frozen month
 		// is refused with its SHA-256.
 		res, err := a.store.Freeze(ctx, kind, month.Label, func(ctx context.Context) (*report.Document, error) {
-			return report.Build(ctx, a.client(), cfg, kind, month)
+			return buildMonthly(ctx, a.client(), cfg, kind, month)
 		}, a.now())
 		var fe *snapshot.FrozenError
 		switch {
@@ -436,7 +436,7 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d == nil {
-		d, err = report.Build(ctx, a.client(), cfg, kind, month)
+		d, err = buildMonthly(ctx, a.client(), cfg, kind, month)
 		if err != nil {
 			a.fail(w, err)
 			return
@@ -555,3 +555,15 @@ func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*
 }
 
 func days(d time.Duration) string { return fmt.Sprintf("%dd", int(math.Ceil(d.Hours()/24))) }
+
+// buildMonthly is a monthly report with its records sections (巡检, 整改,
+// 告警统计): the plugin has no records store setting, so they say
+// 未配置记录库 (report.AddRecordSections) rather than vanish; jianguan-report
+// fills them from the store (--records.db, --records.dsn-file).
+func buildMonthly(ctx context.Context, q report.Querier, cfg report.Config, kind string, month report.Month) (*report.Document, error) {
+	d, err := report.Build(ctx, q, cfg, kind, month)
+	if err != nil {
+		return nil, err
+	}
+	return d, report.AddRecordSections(ctx, d, nil)
+}
