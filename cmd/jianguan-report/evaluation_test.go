@@ -55,7 +55,7 @@ func TestCLIEvaluation(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, _ := os.ReadFile(annual)
-	for _, w := range []string{"云服务商综合评估年度评级报告", "未冻结", "2026-10：冻结于", "JG-202601-NP-001"} {
+	for _, w := range []string{"云服务商综合评估年度评级报告", "未冻结", "2026年10月：冻结于", "JG-202601-NP-001"} {
 		if !strings.Contains(string(h), w) {
 			t.Errorf("annual rating lacks %q", w)
 		}

@@ -18,6 +18,23 @@ import (
 
 func calendarMonth(m report.Month) calendar.Period { return calendar.MonthOf(m.Start) }
 
+// monthZH writes a YYYY-MM label as a zh-CN document does: 2026年10月.
+func monthZH(label string) string {
+	t, err := time.Parse("2006-01", label)
+	if err != nil {
+		return label
+	}
+	return fmt.Sprintf("%d年%d月", t.Year(), int(t.Month()))
+}
+
+func frozenAtZH(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return docfmt.DateTime(t, docfmt.ZH)
+}
+
 // MonthState of one month in the annual rating.
 const (
 	MonthNotFrozen = "未冻结"
@@ -109,7 +126,7 @@ func Annual(months []FrozenMonth) (kinds map[string][]AnnualProvider, grades []G
 				}
 				for _, r := range p.Rows { // the licence review counts whether or not the month was rated
 					if r.Rated && fm.Assessment.licence(r.ID) {
-						a.Licence = fmt.Sprintf("%s（%s 录入；%s）", r.Measured, fm.Month, r.Source)
+						a.Licence = fmt.Sprintf("%s（%s录入；%s）", r.Measured, monthZH(fm.Month), r.Source)
 					}
 				}
 				if !p.Rated {
@@ -208,7 +225,7 @@ func mean(v []float64) float64 {
 // trend compares the first and the last rated month.
 func trend(s []float64, first, last string) string {
 	if len(s) < 2 {
-		return fmt.Sprintf("仅 %s 一个月可评价，无趋势", first)
+		return fmt.Sprintf("仅%s一个月可评价，无趋势", monthZH(first))
 	}
 	d := s[len(s)-1] - s[0]
 	lo, hi := s[0], s[0]
@@ -222,7 +239,7 @@ func trend(s []float64, first, last string) string {
 	case d <= -1:
 		dir = fmt.Sprintf("下降 %.2f 分", -d)
 	}
-	return fmt.Sprintf("%s 至 %s 由 %.2f 分到 %.2f 分，%s（最低 %.2f，最高 %.2f）", first, last, s[0], s[len(s)-1], dir, lo, hi)
+	return fmt.Sprintf("%s至%s由 %.2f 分到 %.2f 分，%s（最低 %.2f，最高 %.2f）", monthZH(first), monthZH(last), s[0], s[len(s)-1], dir, lo, hi)
 }
 
 // strengths: indicators averaging ≥ 90 (best first, at most 3);
@@ -256,7 +273,7 @@ func strengths(ind map[string]*indicatorYear, order []string) (st, wk []string) 
 	for _, x := range ms {
 		if x.d <= -10 && !seen[x.id] {
 			iy := ind[x.id]
-			wk = append(wk, fmt.Sprintf("%s（%s 至 %s 下降 %.2f 分）", iy.name, iy.first, iy.last, -x.d))
+			wk = append(wk, fmt.Sprintf("%s（%s至%s下降 %.2f 分）", iy.name, monthZH(iy.first), monthZH(iy.last), -x.d))
 		}
 	}
 	if len(st) == 0 {
@@ -296,9 +313,9 @@ func BuildAnnual(st snapshot.Store, cfg report.Config, year int) (*report.Docume
 	for _, fm := range months {
 		if fm.Frozen {
 			frozen = append(frozen, fm.Month)
-			method = append(method, fmt.Sprintf("%s：冻结于 %s，SHA-256 %s，指标体系 %s 版", fm.Month, fm.FrozenAt, fm.SHA256, fm.Assessment.SystemVersion))
+			method = append(method, fmt.Sprintf("%s：冻结于%s，SHA-256 %s，指标体系 %s 版", monthZH(fm.Month), frozenAtZH(fm.FrozenAt), fm.SHA256, fm.Assessment.SystemVersion))
 		} else {
-			missing = append(missing, fm.Month)
+			missing = append(missing, monthZH(fm.Month))
 		}
 	}
 	if len(frozen) == 0 {

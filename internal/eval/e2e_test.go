@@ -346,13 +346,13 @@ func TestEvalAnnualReadsFrozenMonths(t *testing.T) {
 	if !strings.Contains(got.Months[9], fmt.Sprintf("%.2f", ali.Score)) {
 		t.Errorf("October cell %q, want the frozen score %.2f", got.Months[9], ali.Score)
 	}
-	if !strings.Contains(got.Licence, "60 / 100") || !strings.Contains(got.Licence, "审查记录 2026-10") || strings.Contains(got.Licence, "迟到") {
+	if !strings.Contains(got.Licence, "60 / 100") || !strings.Contains(got.Licence, "2026年10月录入；证据：审查记录 2026-10") || strings.Contains(got.Licence, "迟到") {
 		t.Errorf("licence review from the frozen October: %q", got.Licence)
 	}
-	if !strings.Contains(strings.Join(got.Weaknesses, ""), "运营资质年度审查（2026-09 至 2026-10 下降 40.00 分）") {
+	if !strings.Contains(strings.Join(got.Weaknesses, ""), "运营资质年度审查（2026年9月至2026年10月下降 40.00 分）") {
 		t.Errorf("weaknesses %v: the licence review fell from 100 to 60", got.Weaknesses)
 	}
-	if !strings.Contains(got.Trend, "2026-09 至 2026-10") {
+	if !strings.Contains(got.Trend, "2026年9月至2026年10月") {
 		t.Errorf("trend %q", got.Trend)
 	}
 	for _, carrier := range y.Kinds[eval.KindCarrier] {
