@@ -111,8 +111,8 @@ func gradesText(gs []Grade) string {
 // MethodText explains the system and the rules in the document.
 func MethodText(a *Assessment) []string {
 	return []string{
-		fmt.Sprintf("评估依据：综合评估指标体系 %s 版（%s，自 %s 起适用，SHA-256 %s）。指标体系按合同在服务期内制定和修订；修订版只适用于其生效月份及以后，已冻结月份保留当时的版本和得分，不重新计算。",
-			a.SystemVersion, statusText(a.SystemStatus), a.AppliesFrom, shortHash(a.SystemSHA256)),
+		fmt.Sprintf("评估依据：综合评估指标体系 %s 版（%s，自%s起适用，SHA-256 %s）。指标体系按合同在服务期内制定和修订；修订版只适用于其生效月份及以后，已冻结月份保留当时的版本和得分，不重新计算。",
+			a.SystemVersion, statusText(a.SystemStatus), monthZH(a.AppliesFrom), shortHash(a.SystemSHA256)),
 		"评估维度：基础服务能力、安全保障能力、运维管理能力、数据支撑能力、用户服务能力；每一层级的权重合计为 100。云服务商与电信运营商各用本类指标集，分别排名。",
 		"评分方法：每个指标得分 0～100 分（按评分标准线性或分段计分，再按扣分规则扣分）；上一层级得分为可评价指标得分按权重加权平均，无法评价或不适用的指标不计 0 分，其权重按比例分配给同层可评价的指标。",
 		fmt.Sprintf("未知时间（监测无数据）不计入服务商的扣分：可用率不含未知时间，无法判定的对象不计入达标比例；某项指标的未知时间占比超过 %.2f %% 时，该指标为「无法评价」。可评价指标的权重合计低于 %s %% 或没有任何数据的服务商为「无法评价」，不参与排名。",
