@@ -43,17 +43,13 @@ func addEfficiencyFlags(fs *flag.FlagSet) *efficiencyFlags {
 
 func (f *efficiencyFlags) load(filter map[string]string) (*efficiency.Config, error) {
 	o := efficiency.Options{RateWindow: *f.rateWindow, MaxSeries: *f.maxSeries, Filter: filter}
-	path := *f.config
+	path := firstExisting(*f.config, defaultEfficiencyConfigs)
 	if path == "" {
-		for _, p := range defaultEfficiencyConfigs {
-			if _, err := os.Stat(p); err == nil {
-				path = p
-				break
-			}
+		c, err := efficiency.Default(o)
+		if err != nil {
+			return nil, fmt.Errorf("efficiency (built-in mapping, no efficiency.yml found): %w", err)
 		}
-	}
-	if path == "" {
-		return efficiency.Default(o)
+		return c, nil
 	}
 	c, err := efficiency.Load(path, o)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +25,9 @@ var (
 
 var testHosts, noNodeHost = simhistory.NodeTestHosts(2026, time.October)
 
-func testSpec() simhistory.Spec { return simhistory.NodeTestScenario(2026, time.October, 15*time.Second) }
+func testSpec() simhistory.Spec {
+	return simhistory.NodeTestScenario(2026, time.October, 15*time.Second)
+}
 
 // startPrometheus backfills the 15 s month (cached per machine) and starts
 // Prometheus 2.42 on it.
@@ -63,6 +66,31 @@ func evaluate(t *testing.T, url string, o efficiency.Options) (*efficiency.Resul
 	return r, c, err
 }
 
+// shared is the evaluation of the shipped mapping over the test month,
+// computed once per test process (the first test that needs it starts
+// Prometheus; the others read the same result).
+var shared struct {
+	once sync.Once
+	r    *efficiency.Result
+	c    *efficiency.Config
+	err  error
+}
+
+func sharedEvaluation(t *testing.T) (*efficiency.Result, *efficiency.Config) {
+	t.Helper()
+	shared.once.Do(func() {
+		url := startPrometheus(t)
+		shared.r, shared.c, shared.err = evaluate(t, url, efficiency.Options{})
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	if shared.r == nil {
+		t.Fatal("the shared evaluation failed in an earlier test")
+	}
+	return shared.r, shared.c
+}
+
 func hostByName(r *efficiency.Result, name string) *efficiency.Host {
 	for i := range r.Hosts {
 		if r.Hosts[i].Host == name {
@@ -89,11 +117,7 @@ func within(t *testing.T, what string, got *float64, want, tol float64) {
 // utilisation mean and p95 (a daily sine: mean + 0.9877·swing), tmpfs and
 // lo left out, traffic bytes and p95 rate.
 func TestEfficiencyIdleHosts(t *testing.T) {
-	url := startPrometheus(t)
-	r, _, err := evaluate(t, url, efficiency.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, _ := sharedEvaluation(t)
 	var idle []string
 	for _, h := range r.Idle() {
 		idle = append(idle, h.Unit+"/"+h.Host)
@@ -161,11 +185,7 @@ func TestEfficiencyIdleHosts(t *testing.T) {
 // never idle — and a host with five days of data out of 31 is 数据不足,
 // not idle although its CPU p95 is 1.5 %; the document says so in both.
 func TestEfficiencyNoDataNotIdle(t *testing.T) {
-	url := startPrometheus(t)
-	r, c, err := evaluate(t, url, efficiency.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, c := sharedEvaluation(t)
 	h := hostByName(r, "wjw-nodata-1")
 	if h == nil {
 		t.Fatal("the inventory host without node data is missing (it must be listed as 无数据)")

@@ -26,11 +26,7 @@ import (
 func TestEfficiencyPDF(t *testing.T) {
 	testutil.Need(t, "chromium")
 	pdftotext := testutil.Need(t, "pdftotext")
-	url := startPrometheus(t)
-	r, c, err := evaluate(t, url, efficiency.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, c := sharedEvaluation(t)
 	id, err := docfmt.LoadIdentification("../../deploy/etc/jianguan/reports.yml")
 	if err != nil {
 		t.Fatal(err)

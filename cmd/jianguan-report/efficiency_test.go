@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/simhistory"
+	"github.com/jianguan/jianguan/internal/testutil"
+)
+
+// TestEfficiencyCLI: --kind efficiency refuses a bad efficiency.yml or
+// window with file:line before any query, and against Prometheus 2.42 with
+// the 15 s node_exporter month writes the CSV of one unit (--filter): its
+// idle host, its host without data as 无数据, no other unit's host.
+func TestEfficiencyCLI(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "efficiency.yml")
+	if err := os.WriteFile(bad, []byte("rate_window: 5m\ndefault:\n  cpu_used: 'sum(rate(node_cpu_seconds_total[5m])'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--efficiency.config=" + bad}, []string{"--efficiency.config", bad + ":3", "default.cpu_used", "PromQL does not parse"}},
+		{[]string{"--efficiency.config=" + filepath.Join(dir, "absent.yml")}, []string{"absent.yml", "no such file"}},
+		{[]string{"--efficiency.config=../../deploy/etc/jianguan/efficiency.yml", "--efficiency.rate-window=1s"}, []string{"efficiency.yml:15: rate_window: 1s"}},
+		{[]string{"--efficiency.config=", "--efficiency.rate-window=1s"}, []string{"built-in mapping", "rate_window: 1s"}},
+		{[]string{"--efficiency.max-series=-1"}, []string{"max_series_per_query: -1"}},
+		{[]string{"--filter=bad-label=x"}, []string{"filter", "bad-label"}},
+	} {
+		// Prometheus at a closed port: the configuration must fail first.
+		err := run(append([]string{"--prometheus.url=http://127.0.0.1:1", "--kind=efficiency", "--month=2026-10", "-o", filepath.Join(dir, "r.html")}, c.args...))
+		if err == nil {
+			t.Fatalf("%v: no error", c.args)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: %v (want %q)", c.args, err, w)
+			}
+		}
+	}
+
+	promtool := testutil.Need(t, "promtool")
+	prom := testutil.Need(t, "prometheus")
+	data := filepath.Join(t.TempDir(), "data")
+	// The same history and cache key as internal/efficiency's tests.
+	if err := simhistory.CachedBackfill(context.Background(), promtool, simhistory.NodeTestScenario(2026, time.October, 15*time.Second), "efficiency-v1", data); err != nil {
+		t.Fatal(err)
+	}
+	url := simhistory.StartPrometheus(t, prom, data)
+	out := filepath.Join(dir, "efficiency.csv")
+	if err := run([]string{"--prometheus.url=" + url, "--kind=efficiency", "--month=2026-10", "--filter=unit=市卫健委", "--format=csv", "-o", out}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := string(b)
+	for _, w := range []string{"使用单位云资源使用绩效评估分析结果", "市卫健委,华为云,wjw-idle-1,闲置", "市卫健委,华为云,wjw-nodata-1,无数据", `unit=""市卫健委""`} {
+		if !strings.Contains(csv, w) {
+			t.Errorf("CSV without %q", w)
+		}
+	}
+	for _, w := range []string{"gab-idle-1", "市公安局", "jyj-"} {
+		if strings.Contains(csv, w) {
+			t.Errorf("CSV filtered to 市卫健委 has %q", w)
+		}
+	}
+}
