@@ -104,7 +104,7 @@ func buildAndCheckDist() (string, string) {
 		rc, _ := f.Open()
 		b, _ := io.ReadAll(rc)
 		rc.Close()
-		for _, want := range []string{`define(["@grafana/data"`, `"@grafana/ui"`, `"react-router-dom-v5-compat"`, "jianguan-report-app/resources"} {
+		for _, want := range []string{`define(["@grafana/data"`, `"@grafana/ui"`, `"react-router-dom-v5-compat"`, "/api/plugins/", "jianguan-report-app"} {
 			if !strings.Contains(string(b), want) {
 				problems = append(problems, "module.js is not the built frontend: no "+want)
 			}
