@@ -265,12 +265,14 @@ func SummariseRecords(ctx context.Context, st records.Store, m report.Month) (*R
 	}
 	days := int(math.Round(m.End.Sub(m.Start).Hours() / 24))
 	s.InspectionsExpected = 3 * days // contract: one on-site and two remote inspections a day
+	var parents []int64
 	for _, k := range []string{records.KindRemoteInspection, records.KindOnsiteInspection} {
 		rs, err := st.FindRecords(ctx, records.RecordFilter{Kind: k, SlotSince: m.Start, SlotUntil: m.End, Limit: records.MaxListLimit})
 		if err != nil {
 			return nil, fmt.Errorf("records: %s: %w", k, err)
 		}
 		for _, r := range rs {
+			parents = append(parents, r.ID) // a missed inspection opens no finding; listing it is harmless
 			if k == records.KindRemoteInspection {
 				var b struct {
 					Status string `json:"status"`
@@ -282,21 +284,25 @@ func SummariseRecords(ctx context.Context, st records.Store, m report.Month) (*R
 			s.InspectionsDone++
 		}
 	}
-	fs, err := st.FindRecords(ctx, records.RecordFilter{Kind: records.KindFinding, Limit: records.MaxListLimit})
-	if err != nil {
-		return nil, fmt.Errorf("records: findings: %w", err)
-	}
-	if len(fs) >= records.MaxListLimit {
-		s.Truncated = "巡检发现问题"
-	}
-	for _, r := range fs {
-		var f records.Finding
-		if json.Unmarshal(r.Body, &f) != nil || f.Slot.Before(m.Start) || !f.Slot.Before(m.End) {
-			continue
+	// The month's findings are the children of its inspections (at most
+	// 3 × 31 inspections, each listing at most MaxListLimit findings).
+	for _, id := range parents {
+		fs, err := st.FindRecords(ctx, records.RecordFilter{Kind: records.KindFinding, ParentID: id, Limit: records.MaxListLimit})
+		if err != nil {
+			return nil, fmt.Errorf("records: findings: %w", err)
 		}
-		s.FindingsOpened++
-		if f.Status == "closed" {
-			s.FindingsClosed++
+		if len(fs) >= records.MaxListLimit {
+			s.Truncated = "巡检发现问题"
+		}
+		for _, r := range fs {
+			var f records.Finding
+			if json.Unmarshal(r.Body, &f) != nil {
+				continue
+			}
+			s.FindingsOpened++
+			if f.Status == "closed" {
+				s.FindingsClosed++
+			}
 		}
 	}
 	return s, nil
