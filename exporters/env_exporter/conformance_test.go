@@ -132,7 +132,8 @@ var conformance = []confRow{
 		v("env_ups_input_voltage_volts", 231, "phase", "3"), v("env_ups_output_load_ratio", 0.52, "phase", "2"),
 		v("env_ups_output_load_ratio", nan, "phase", "3"), v("env_temperature_celsius", 24, "sensor", "emp"), v("env_ups_alarm_active", nan)},
 		missing: []string{"1.3.6.1.2.1.33.1.4.4.1.5.3"}},
-	{fixture: "eaton-epdu-g3", device: "rack: B07", profile: "eaton-epdu", values: []confValue{v("env_rack_power_watts", 3105, "rack", "B07")}},
+	{fixture: "eaton-epdu-g3", device: "rack: B07", profile: "eaton-epdu", values: []confValue{v("env_rack_power_watts", 3105, "rack", "B07"),
+		v("env_device_info", 1, "vendor", "Eaton", "model", "EMAB03", "serial", "G345F21007", "firmware", "04.02.0004")}},
 	{fixture: "raritan-px3", device: "rack: A07", profile: "raritan-px2", values: []confValue{v("env_rack_power_watts", 2870, "rack", "A07")}},
 	{fixture: "delta-amplon-rt", profile: "delta-ups", values: []confValue{
 		v("env_ups_on_battery", 0), v("env_ups_on_bypass", 0), v("env_ups_battery_charge_ratio", 1), v("env_ups_battery_temperature_celsius", 32),
