@@ -97,6 +97,10 @@ var conformance = []confRow{
 		v("env_ups_on_battery", 0), v("env_ups_on_bypass", 0), v("env_ups_battery_status", 2), v("env_ups_battery_runtime_seconds", 1320),
 		v("env_ups_input_voltage_volts", 231, "phase", "2"), v("env_ups_output_load_ratio", 0.44, "phase", "3"),
 		v("env_device_info", 1, "model", "Liebert APM 90kVA", "firmware", "R1.12")}},
+	{fixture: "liebert-ita2-rdu101", profile: "vertiv-liebert-ups", values: []confValue{
+		v("env_ups_on_battery", 1), v("env_ups_on_bypass", 0), v("env_ups_battery_runtime_seconds", 1080), v("env_ups_battery_charge_ratio", 0.87),
+		v("env_ups_input_voltage_volts", 0, "phase", "3"), v("env_ups_output_load_ratio", 0.36, "phase", "1"), v("env_ups_output_load_ratio", nan, "phase", "2"),
+		v("env_ups_alarm_active", 1, "alarm", "OnBattery")}},
 	{fixture: "liebert-crv", profile: "vertiv-liebert-env", values: []confValue{
 		v("env_cooling_unit_running", 1),
 		v("env_temperature_celsius", nan, "sensor", "1"), v("env_temperature_celsius", 18.4, "sensor", "2", "role", "supply"),
@@ -187,7 +191,7 @@ func TestConformance(t *testing.T) {
 	}
 	sim := snmpsimtest.Start(t, files, nil)
 	r := startRoom(t, sim, "", devs.String(), "")
-	r.waitFor(t, 20*time.Second, "every fixture identified and polled twice", func(f families) bool {
+	r.waitFor(t, 60*time.Second, "every fixture identified and polled three times", func(f families) bool {
 		for _, c := range conformance {
 			if f.val("env_device_info", lbl("device", c.fixture, "profile", c.profile)) != 1 ||
 				c.profile != "unrecognised" && !(f.val("env_device_signals", lbl("device", c.fixture, "state", "expected")) > 0) ||
