@@ -14,3 +14,10 @@ export function lang(): Lang {
 export function t(zh: string, en: string): string {
   return lang() === 'en' ? en : zh;
 }
+
+// orgRole is the user's Grafana organisation role as the page knows it (to
+// offer Admin actions; the backend checks the role of every call itself).
+export function orgRole(): string {
+  const user = config?.bootData?.user as { orgRole?: string } | undefined;
+  return user?.orgRole ?? '';
+}

@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { calls, json, setBackend, setLanguage } from '../testing/backend';
+import { calls, json, setBackend, setLanguage, setOrgRole } from '../testing/backend';
 import { Inspections } from './Inspections';
 
 const checklists = {
@@ -49,7 +49,10 @@ function backend(opts: { remote?: unknown[]; onsite?: unknown[]; post?: (d: unkn
   });
 }
 
-beforeEach(() => setLanguage('zh-Hans'));
+beforeEach(() => {
+  setLanguage('zh-Hans');
+  setOrgRole('Editor');
+});
 
 describe('Inspections', () => {
   it("highlights today's abnormal remote items", async () => {
@@ -121,5 +124,49 @@ describe('Inspections', () => {
     await userEvent.clear(within(form).getByLabelText('复核人'));
     await fill();
     expect(await screen.findByRole('alert')).toHaveTextContent('409 an on-site inspection for 2026-12-04 exists');
+  });
+
+  it('lets an Admin sign off an on-site inspection, and shows the reviewer mismatch', async () => {
+    const rec = (signed: boolean) => ({
+      id: 9,
+      kind: 'inspection-onsite',
+      createdBy: 'grafana:zhang',
+      createdAt: '',
+      signedOffBy: signed ? 'grafana:admin' : null,
+      signedOffAt: signed ? '2026-12-04T10:00:00Z' : null,
+      body: { date: '2026-12-04', inspector: '张三', reviewer: 'admin', normal: 1, abnormal: 1, items: [] },
+    });
+    let signed = false;
+    let refuse = true;
+    backend({});
+    setBackend((c) => {
+      if (c.path.startsWith('/recorder/inspections?kind=onsite')) {
+        return json(200, { inspections: [rec(signed)] });
+      }
+      if (c.method === 'POST' && c.path === '/recorder/records/9/sign-off') {
+        if (refuse) {
+          refuse = false;
+          return json(403, { error: 'only the named reviewer grafana:admin signs this inspection off' });
+        }
+        signed = true;
+        return json(200, rec(true));
+      }
+      return c.path === '/recorder/checklists' ? json(200, checklists) : json(200, { inspections: [] });
+    });
+    setOrgRole('Admin');
+    render(<Inspections />);
+    const h = await screen.findByTestId('onsite-history');
+    await userEvent.click(within(h).getByRole('button', { name: '签署' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('权限不足：only the named reviewer');
+    await userEvent.click(within(h).getByRole('button', { name: '签署' }));
+    expect(await screen.findByText('admin 2026-12-04 18:00')).toBeInTheDocument();
+  });
+
+  it('offers no sign-off to an Editor', async () => {
+    backend({ onsite: [{ id: 9, kind: 'inspection-onsite', createdBy: '', createdAt: '', body: { date: '2026-12-04', inspector: 'a', reviewer: 'b', items: [] } }] });
+    render(<Inspections />);
+    const h = await screen.findByTestId('onsite-history');
+    expect(within(h).getByText('待签署')).toBeInTheDocument();
+    expect(within(h).queryByRole('button', { name: '签署' })).not.toBeInTheDocument();
   });
 });

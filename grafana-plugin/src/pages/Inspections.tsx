@@ -5,7 +5,7 @@ import { api, errorMessage } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Row } from '../components/Row';
 import { useLoad } from '../components/useLoad';
-import { t } from '../i18n';
+import { orgRole, t } from '../i18n';
 import { Checklists, OnsiteInspection, RecordT, RemoteInspection } from '../types';
 import { formatTime, hasErrors, midnightShanghai, required, todayShanghai, validDate } from '../validate';
 
@@ -212,6 +212,20 @@ export function OnsiteForm({ onSaved }: { onSaved: () => void }) {
 }
 
 function OnsiteHistory({ state }: { state: ReturnType<typeof useLoad<{ inspections: Array<RecordT<OnsiteInspection>> }>> }) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(0);
+  const signOff = async (id: number) => {
+    setBusy(id);
+    setError('');
+    try {
+      await api('POST', `/recorder/records/${id}/sign-off`);
+      state.reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(0);
+    }
+  };
   if (state.loading && !state.data) {
     return <LoadingPlaceholder text={t('加载中…', 'Loading…')} />;
   }
@@ -223,6 +237,8 @@ function OnsiteHistory({ state }: { state: ReturnType<typeof useLoad<{ inspectio
     return <Alert severity="info" title={t('还没有现场巡检记录', 'No on-site inspection recorded yet')} />;
   }
   return (
+    <>
+    <ErrorBanner error={error} />
     <table className="filter-table" data-testid="onsite-history">
       <thead>
         <tr>
@@ -242,10 +258,21 @@ function OnsiteHistory({ state }: { state: ReturnType<typeof useLoad<{ inspectio
             <td>
               {r.body.normal ?? 0} / <span style={r.body.abnormal ? { color: '#e02f44', fontWeight: 'bold' } : undefined}>{r.body.abnormal ?? 0}</span>
             </td>
-            <td>{r.signedOffBy ? `${r.signedOffBy.replace(/^grafana:/, '')} ${formatTime(r.signedOffAt)}` : t('待签署', 'pending')}</td>
+            <td>
+              {r.signedOffBy ? (
+                `${r.signedOffBy.replace(/^grafana:/, '')} ${formatTime(r.signedOffAt)}`
+              ) : orgRole() === 'Admin' ? (
+                <Button size="sm" disabled={busy === r.id} onClick={() => signOff(r.id)}>
+                  {t('签署', 'Sign off')}
+                </Button>
+              ) : (
+                t('待签署', 'pending')
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
     </table>
+    </>
   );
 }

@@ -15,7 +15,7 @@ export type Route = (c: Call) => Answer | undefined;
 
 export const calls: Call[] = [];
 let route: Route = () => undefined;
-export const runtimeConfig = { bootData: { user: { language: 'zh-Hans' } } };
+export const runtimeConfig = { bootData: { user: { language: 'zh-Hans', orgRole: 'Editor' } } };
 
 export function setBackend(r: Route) {
   calls.length = 0;
@@ -24,6 +24,10 @@ export function setBackend(r: Route) {
 
 export function setLanguage(l: string) {
   runtimeConfig.bootData.user.language = l;
+}
+
+export function setOrgRole(r: string) {
+  runtimeConfig.bootData.user.orgRole = r;
 }
 
 const PREFIX = '/api/plugins/jianguan-report-app/resources';
