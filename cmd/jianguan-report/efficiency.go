@@ -9,13 +9,18 @@ package main
 // deploy/etc/jianguan/efficiency.yml, then /etc/jianguan/efficiency.yml,
 // whichever exists first; else the built-in node_exporter mapping);
 // --efficiency.rate-window and --efficiency.max-series override the file.
-// Not part of --all (a deployment without node_exporter has no such data).
+// Not among --all's kinds (a deployment without node_exporter has no such
+// data); --all --kind efficiency writes it in every format into --out-dir
+// from one evaluation:
+//
+//	jianguan-report --all --kind efficiency --month 2026-10 --out-dir out/   # out/efficiency-2026-10.{html,pdf,csv,xlsx,json}
 
 import (
 	"context"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -65,13 +70,24 @@ type efficiencyRun struct {
 	lang                                 docfmt.Lang
 	ident                                *docfmt.Identification
 	filter                               map[string]string
+	all                                  bool // every format into outDir
+	outDir                               string
 }
 
 // runEfficiency writes one efficiency document (or freezes it, or renders
 // a frozen one) in the format asked for.
 func runEfficiency(ctx context.Context, q report.Querier, pdf *report.PDFRenderer, f *efficiencyFlags, a efficiencyRun) error {
-	if err := report.ValidFormat(a.format); err != nil {
-		return err
+	formats := []string{a.format}
+	if a.all {
+		formats = report.Formats
+		if err := os.MkdirAll(a.outDir, 0o755); err != nil {
+			return err
+		}
+	}
+	for _, fm := range formats {
+		if err := report.ValidFormat(fm); err != nil {
+			return err
+		}
 	}
 	var d *report.Document
 	var err error
@@ -112,13 +128,27 @@ func runEfficiency(ctx context.Context, q report.Querier, pdf *report.PDFRendere
 			return err
 		}
 	}
-	b, err := render(ctx, d, a.format, pdf)
-	if err != nil {
-		return err
+	for _, format := range formats {
+		b, err := render(ctx, d, format, pdf)
+		if err != nil {
+			return err
+		}
+		switch {
+		case a.all:
+			p := filepath.Join(a.outDir, fmt.Sprintf("%s-%s.%s", efficiency.Kind, d.Month, format))
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintln(os.Stderr, "wrote", p)
+		case a.out == "-":
+			if _, err := os.Stdout.Write(b); err != nil {
+				return err
+			}
+		default:
+			if err := os.WriteFile(a.out, b, 0o644); err != nil {
+				return err
+			}
+		}
 	}
-	if a.out == "-" {
-		_, err = os.Stdout.Write(b)
-		return err
-	}
-	return os.WriteFile(a.out, b, 0o644)
+	return nil
 }

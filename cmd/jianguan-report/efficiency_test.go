@@ -15,7 +15,8 @@ import (
 // TestEfficiencyCLI: --kind efficiency refuses a bad efficiency.yml or
 // window with file:line before any query, and against Prometheus 2.42 with
 // the 15 s node_exporter month writes the CSV of one unit (--filter): its
-// idle host, its host without data as 无数据, no other unit's host.
+// idle host, its host without data as 无数据, no other unit's host; with
+// --all every format of it (and no other kind) into --out-dir.
 func TestEfficiencyCLI(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "efficiency.yml")
@@ -71,5 +72,18 @@ func TestEfficiencyCLI(t *testing.T) {
 		if strings.Contains(csv, w) {
 			t.Errorf("CSV filtered to 市卫健委 has %q", w)
 		}
+	}
+	// --all --kind efficiency: every format from one evaluation.
+	all := filepath.Join(dir, "all")
+	if err := run([]string{"--prometheus.url=" + url, "--all", "--kind=efficiency", "--month=2026-10", "--filter=unit=市卫健委", "--out-dir=" + all}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"html", "pdf", "csv", "xlsx", "json"} {
+		if st, err := os.Stat(filepath.Join(all, "efficiency-2026-10."+f)); err != nil || st.Size() == 0 {
+			t.Errorf("--all: efficiency-2026-10.%s: %v", f, err)
+		}
+	}
+	if ents, _ := os.ReadDir(all); len(ents) != 5 {
+		t.Errorf("--all --kind efficiency wrote %d files, want 5 (no other kind)", len(ents))
 	}
 }

@@ -190,9 +190,9 @@ func run(args []string) error {
 	// killed (with its temporary profile) when run returns.
 	pdf := report.NewPDFRenderer(*chromium, 2)
 	defer pdf.Close()
-	if *kind == efficiency.Kind && !*all {
+	if *kind == efficiency.Kind { // with --all: every format into --out-dir
 		return runEfficiency(ctx, q, pdf, effF, efficiencyRun{month: *monthS, format: *format, out: *out, freeze: *freeze, snapshot: *snapFile,
-			now: now, lang: lang, ident: ident, filter: filter})
+			now: now, lang: lang, ident: ident, filter: filter, all: *all, outDir: *outDir})
 	}
 	if *all {
 		month, err := report.ParseMonth(*monthS, report.Shanghai, now)
