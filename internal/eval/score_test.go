@@ -302,3 +302,27 @@ func TestEvalMachineRoomFeedsOperator(t *testing.T) {
 		t.Error("operator flag")
 	}
 }
+
+// BenchmarkEvalAssess: 2 000 entities of 40 providers scored by the default
+// system (go test -run XXX -bench EvalAssess ./internal/eval).
+func BenchmarkEvalAssess(b *testing.B) {
+	s, err := Load("../../deploy/etc/jianguan/evaluation.yml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms := oct.Seconds()
+	var es []report.EntityResult
+	for i := 0; i < 2000; i++ {
+		ns, p := "host", "云"+string(rune('A'+i%30))
+		if i%40 >= 30 {
+			ns, p = "line", "运营商"+string(rune('A'+i%10))
+		}
+		es = append(es, entity(ns, ns+string(rune(i)), p, ms-float64(i%7), float64(i%300), 0.9999, float64(i%50)))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Assess(context.Background(), s, Inputs{Month: oct, Policy: report.MaintenanceExcluded, Entities: es}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
