@@ -413,7 +413,7 @@ func startPrometheusBin(t *testing.T, prom string, targets map[string]string, am
 		t.Fatal(err)
 	}
 	// The shipped flags (deploy/prometheus/prometheus.default), then the
-	// loopback-only ones. The shipped --rules.alert.resend-delay=30s matters
+	// loopback-only ones. The shipped --rules.alert.resend-delay=1m matters
 	// here: an alert evaluated before the notifier has discovered its
 	// Alertmanagers (first seconds after start) is dropped and only resent
 	// after the resend delay — Watchdog is the one that hits this.
@@ -571,7 +571,17 @@ func endToEnd(t *testing.T, prom string) {
 	st.lineUp, st.onBattery, st.websiteUp = true, false, true
 	st.mu.Unlock()
 	const resolveLimit = 10*time.Second + 5*time.Second + slack // scrape + evaluation
-	waitFor("resolved notifications", resolveLimit+5*time.Second, func() bool {
+	// LineDown also fires while line_down_seconds_total grew since the
+	// sample 30 s before (pages from what was counted, issue 17 item 12): it
+	// resolves once that sample is after the recovery, ≤ 30 s + a 5 s scrape later.
+	const lineDownHold = 35 * time.Second
+	limitOf := func(name string) time.Duration {
+		if name == "LineDown" {
+			return resolveLimit + lineDownHold
+		}
+		return resolveLimit
+	}
+	waitFor("resolved notifications", resolveLimit+lineDownHold+5*time.Second, func() bool {
 		for name := range promised {
 			if _, ok := am.get(am.resolved, name); !ok {
 				return false
@@ -583,16 +593,18 @@ func endToEnd(t *testing.T, prom string) {
 	for name := range promised {
 		at, _ := am.get(am.resolved, name)
 		t.Logf("%-16s recovery → resolved at Alertmanager: %5.1f s", name, at.Sub(t1).Seconds())
-		if at.Sub(t1) > resolveLimit {
-			t.Errorf("%s resolved after %s, want ≤ %s", name, at.Sub(t1), resolveLimit)
+		if at.Sub(t1) > limitOf(name) {
+			t.Errorf("%s resolved after %s, want ≤ %s", name, at.Sub(t1), limitOf(name))
 		}
 		if s, ok := api[name]; ok {
 			t.Errorf("%s still %s in the Prometheus API after recovery", name, s)
 		}
 	}
 	// Watchdog (meta group, 15 s interval) must have reached the sink by now;
-	// allow one more evaluation interval before calling it lost.
-	deadline := time.Now().Add(20 * time.Second)
+	// allow one more evaluation interval and one resend delay (1 m: a
+	// notification made before the notifier found its Alertmanagers is only
+	// resent then) before calling it lost.
+	deadline := time.Now().Add(80 * time.Second)
 	for time.Now().Before(deadline) {
 		if _, ok := am.get(am.firing, "Watchdog"); ok {
 			break

@@ -38,6 +38,12 @@ type icmpTarget struct {
 	haveRTT bool
 	jit     float64
 
+	// Confirmation probes (see burstInterval): while burstUntil is in the
+	// future the run loop also probes every fast interval; kick wakes it.
+	fast       time.Duration
+	burstUntil time.Time
+	kick       chan struct{}
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -50,6 +56,39 @@ type slot struct {
 	detail string
 	rtt    time.Duration
 	count  bool // counts as a probe (sent or failed to send)
+	extra  bool // a confirmation probe: feeds the state only, not the probe/loss/RTT metrics
+}
+
+// burstInterval is the interval of confirmation probes: max(100 ms,
+// interval/10), none when that is not shorter than the interval. A probe
+// that is lost or overdue (no reply after suspectAfter), a pending change
+// or a confirmed down state starts them; they stop two intervals after the
+// target is confirmed up again (unknown evidence — DNS, socket — does not
+// start them). They narrow the instants of a change to the
+// fast interval (the recovery to ±50 ms at the 1 s default) and let a short
+// outage reach its down_after confirmation (a 1 s outage at 1 s probes);
+// being extra, they are not counted in line_icmp_probes_total, replies,
+// loss or RTT, whose cadence stays the configured interval.
+func burstInterval(iv time.Duration) time.Duration {
+	f := iv / 10
+	if f < 100*time.Millisecond {
+		f = 100 * time.Millisecond
+	}
+	if f >= iv {
+		return 0
+	}
+	return f
+}
+
+// suspectAfter is how long a probe may stay unanswered before confirmation
+// probes start: four times the last RTT, at least 50 ms, at most half the
+// timeout (half the timeout before any reply).
+func suspectAfter(lastRTT time.Duration, haveRTT bool, timeout time.Duration) time.Duration {
+	d := timeout / 2
+	if haveRTT {
+		d = min(max(4*lastRTT, 50*time.Millisecond), d)
+	}
+	return d
 }
 
 func newICMPTarget(sig *signal, cfg ICMPTarget, d Defaults, ps *pingers, m *metrics, lv []string) *icmpTarget {
@@ -60,7 +99,8 @@ func newICMPTarget(sig *signal, cfg ICMPTarget, d Defaults, ps *pingers, m *metr
 	r := icmp.NewResolver(cfg.Address, time.Duration(d.DNSRefresh))
 	t := &icmpTarget{sig: sig, cfg: cfg, res: r, pingers: ps, lv: lv, window: n, ring: make([]bool, n),
 		probes: m.probes.WithLabelValues(lv...), replies: m.replies.WithLabelValues(lv...),
-		rtt: m.rtt.WithLabelValues(lv...), loss: m.loss.WithLabelValues(lv...), jitter: m.jitter.WithLabelValues(lv...)}
+		rtt: m.rtt.WithLabelValues(lv...), loss: m.loss.WithLabelValues(lv...), jitter: m.jitter.WithLabelValues(lv...),
+		fast: burstInterval(time.Duration(cfg.Interval)), kick: make(chan struct{}, 1)}
 	return t
 }
 
@@ -83,6 +123,7 @@ func (t *icmpTarget) run(ctx context.Context, offset time.Duration) {
 	defer close(t.done)
 	iv := time.Duration(t.cfg.Interval)
 	next := time.Now().Add(offset)
+	var lastSend time.Time
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	for {
@@ -90,23 +131,73 @@ func (t *icmpTarget) run(ctx context.Context, offset time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
+		case <-t.kick:
 		}
 		now := time.Now()
-		t.tick(ctx, now)
-		next = next.Add(iv)
-		if d := time.Since(next); d > iv {
-			// Stalled (suspend, overload): skip missed ticks, keep the phase.
-			next = next.Add(d.Truncate(iv))
+		if !now.Before(next) {
+			t.tick(ctx, now, false)
+			lastSend = now
+			next = next.Add(iv)
+			if d := time.Since(next); d > iv {
+				// Stalled (suspend, overload): skip missed ticks, keep the phase.
+				next = next.Add(d.Truncate(iv))
+			}
+		} else if t.bursting(now) && now.Sub(lastSend) >= t.fast-t.fast/10 {
+			t.tick(ctx, now, true)
+			lastSend = now
 		}
-		timer.Reset(time.Until(next))
+		wake := next
+		if t.bursting(now) {
+			// A confirmation probe every fast interval, none closer than
+			// half of it before the next regular probe.
+			if f := lastSend.Add(t.fast); f.Before(wake) && next.Sub(f) >= t.fast/2 {
+				wake = f
+			}
+		}
+		timer.Reset(time.Until(wake))
 	}
 }
 
-func (t *icmpTarget) tick(ctx context.Context, now time.Time) {
-	sl := &slot{at: now}
+// bursting says whether confirmation probes are due at now.
+func (t *icmpTarget) bursting(now time.Time) bool {
+	if t.fast <= 0 {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return now.Before(t.burstUntil)
+}
+
+// burst keeps confirmation probes going for two intervals from now and
+// wakes the run loop. Called with t.mu held.
+func (t *icmpTarget) burst(now time.Time) {
+	if t.fast <= 0 {
+		return
+	}
+	if u := now.Add(2 * time.Duration(t.cfg.Interval)); u.After(t.burstUntil) {
+		t.burstUntil = u
+	}
+	select {
+	case t.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (t *icmpTarget) tick(ctx context.Context, now time.Time, extra bool) {
+	sl := &slot{at: now, extra: extra}
 	t.mu.Lock()
 	t.queue = append(t.queue, sl)
+	suspect := suspectAfter(t.lastRTT, t.haveRTT, time.Duration(t.cfg.Timeout))
 	t.mu.Unlock()
+	if t.fast > 0 {
+		time.AfterFunc(suspect, func() {
+			t.mu.Lock()
+			if !sl.done {
+				t.burst(time.Now())
+			}
+			t.mu.Unlock()
+		})
+	}
 
 	addr, err := t.res.Addr(ctx)
 	if err != nil {
@@ -161,7 +252,7 @@ func (t *icmpTarget) complete(sl *slot, st avail.State, reason, detail string, r
 }
 
 func (t *icmpTarget) apply(s *slot) {
-	if s.count {
+	if s.count && !s.extra {
 		t.probes.Inc()
 		lost := s.state != avail.Up
 		if lost {
@@ -191,6 +282,11 @@ func (t *icmpTarget) apply(s *slot) {
 		return
 	}
 	t.sig.observe(s.at, s.state, s.reason, s.detail)
+	if t.fast > 0 {
+		if snap := t.sig.tracker.Snapshot(s.at); s.state == avail.Down || snap.Pending != avail.Unknown || snap.State == avail.Down {
+			t.burst(time.Now())
+		}
+	}
 }
 
 // pingers holds one ICMP engine per source address ("" = any).

@@ -23,7 +23,8 @@ func TestLineMaintenance(t *testing.T) {
 	s := &signal{kind: "icmp", line: l, tracker: avail.NewTracker(r, w)}
 	s.tracker.RecordTransitions(t0)
 	l.signals = []*signal{s}
-	// Down from 50 s to 70 s: 10 s inside the window, 10 s after it.
+	// Down from 51 s to 70 s (probes), dated midway: 50.5 s to 70.5 s, so
+	// 9.5 s inside the window and 10.5 s after it.
 	for i := 0; i <= 100; i++ {
 		at := t0.Add(time.Duration(i) * time.Second)
 		st := avail.Up
@@ -34,7 +35,7 @@ func TestLineMaintenance(t *testing.T) {
 		l.evaluate(at)
 	}
 	snap := l.tracker.Snapshot(t0)
-	if !near(snap.DownSeconds, 10) || !near(snap.MaintenanceDownSeconds, 10) || !near(snap.MaintenanceSeconds, 60) {
+	if !near(snap.DownSeconds, 10.5) || !near(snap.MaintenanceDownSeconds, 9.5) || !near(snap.MaintenanceSeconds, 60) {
 		t.Fatalf("%+v", snap.Counters)
 	}
 }

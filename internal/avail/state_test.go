@@ -84,7 +84,7 @@ func TestDefect17_10_RestartDuringOutage(t *testing.T) {
 		last := observe(tr, t0, "uuuuuuuuuu"+"dddddddddddddd") // up t0..t9, down t10..t23 (14 s down at t23... counted to t23)
 		a.now = last
 		before := tr.Snapshot(last)
-		if before.State != Down || before.StateChanges != 1 || !before.Since.Equal(t0.Add(9*time.Second)) {
+		if before.State != Down || before.StateChanges != 1 || !before.Since.Equal(t0.Add(9500*time.Millisecond)) {
 			t.Fatalf("%+v: before restart: %+v", rule, before)
 		}
 		startA := startTime(a.f, "l1")
@@ -109,8 +109,8 @@ func TestDefect17_10_RestartDuringOutage(t *testing.T) {
 		first := b.now.Add(time.Second)
 		end := observe(tr2, first, "dddddddddddddddddddddddddddddd"+"uuuuu")
 		s = tr2.Snapshot(end)
-		recovered := first.Add(29 * time.Second) // last down probe; the up interval starts there
-		wantDown := recovered.Sub(t0.Add(9*time.Second)).Seconds() - gap.Seconds()
+		recovered := first.Add(29500 * time.Millisecond) // midway between the last down probe and the first up one
+		wantDown := recovered.Sub(t0.Add(9500*time.Millisecond)).Seconds() - gap.Seconds()
 		if !near(s.DownSeconds, wantDown) {
 			t.Errorf("%+v: down %v s, want %v (the whole outage but the gap)", rule, s.DownSeconds, wantDown)
 		}
@@ -243,7 +243,7 @@ func TestStateMaxGap(t *testing.T) {
 		t.Fatalf("after a restart longer than max_gap: %+v", s)
 	}
 	observe(tr, b.now.Add(time.Second), "dd")
-	if s := tr.Snapshot(b.now); s.State != Down || s.StateChanges != 1 || !near(s.DownSeconds, 2+3) {
+	if s := tr.Snapshot(b.now); s.State != Down || s.StateChanges != 1 || !near(s.DownSeconds, 2+2.5) {
 		t.Errorf("down again after the gap: %+v, want the same outage", s)
 	}
 }
@@ -284,7 +284,7 @@ func TestStateSaveFlushesHeld(t *testing.T) {
 	if sv.Counters.Observed != 5 || sv.Counters.Down != 0 || sv.State != "up" {
 		t.Errorf("saved %+v, want 5 s observed up", sv)
 	}
-	if s := tr.Snapshot(p.now); s.ObservedSeconds != 3 || s.Pending != Down {
+	if s := tr.Snapshot(p.now); s.ObservedSeconds != 3.5 || s.Pending != Down {
 		t.Errorf("saving changed the live tracker: %+v", s)
 	}
 }
@@ -375,8 +375,8 @@ func TestStatePendingKeptUntilEndRestore(t *testing.T) {
 		// Created late (after a first poll): restored with the time since its last observation unknown.
 		b.now = b.now.Add(30 * time.Second)
 		s := b.f.Tracker(Rule{}, nil, "l2").Snapshot(b.now)
-		if s.State != Down || (clean && (!near(s.DownSeconds, 3) || !near(s.UnknownSeconds, 40))) {
-			t.Errorf("clean=%v: late tracker %+v, want down, 3 s down, 40 s unknown when clean", clean, s)
+		if s.State != Down || (clean && (!near(s.DownSeconds, 2.5) || !near(s.UnknownSeconds, 40))) {
+			t.Errorf("clean=%v: late tracker %+v, want down, 2.5 s down, 40 s unknown when clean", clean, s)
 		}
 		b2 := restart(t, a, 10*time.Second, clean)
 		b2.f.Tracker(Rule{}, nil, "l1")

@@ -3,11 +3,14 @@
 //
 // A Tracker turns timestamped observations (up / down / unknown) into a
 // confirmed state and into seconds counters (design.md §2). The interval
-// between two observations is attributed to the evidence of the later one;
-// while a change is still unconfirmed (fewer than DownAfter/UpAfter
+// between two observations is attributed to the evidence of the later one,
+// except where the evidence changes between up and down: the change is then
+// dated at the midpoint of the two observations, the
+// first half counted in the old state and the second in the new; while a
+// change is still unconfirmed (fewer than DownAfter/UpAfter
 // consecutive observations), its time is held and attributed once the change
-// is confirmed or rejected, so counters only ever go up and are exact to one
-// observation interval. Time during maintenance windows is split out exactly
+// is confirmed or rejected, so counters only ever go up and each transition
+// is exact to half an observation interval. Time during maintenance windows is split out exactly
 // at the window boundaries. Unknown is a state of its own: its time is never
 // counted as up, nor as observed.
 package avail
@@ -97,6 +100,7 @@ type Tracker struct {
 	last      time.Time
 	state     State
 	lastKnown State // last confirmed known state, survives unknown spells
+	lastEv    State // evidence of the last observation (Unknown after a restore: not observed since)
 	since     time.Time
 
 	cand      State
@@ -114,8 +118,10 @@ type Tracker struct {
 }
 
 // Transition is a change of the tracker's state (unknown included), dated
-// where the tracker attributes it: a confirmed change at the start of its
-// first unconfirmed observation interval.
+// where the tracker attributes it: a confirmed up↔down change at the
+// midpoint between the last observation of the old state and the first of
+// the new; a change from or to unknown at the start of the interval of its
+// first observation.
 type Transition struct {
 	At    time.Time
 	State State
@@ -184,6 +190,8 @@ func (t *Tracker) Observe(at time.Time, s State) {
 // apply attributes an interval of length dt (maint of it in maintenance)
 // that ended with evidence s.
 func (t *Tracker) apply(at time.Time, dt, maint time.Duration, s State) {
+	prevEv := t.lastEv
+	t.lastEv = s
 	if s == Unknown {
 		t.flushHeld()
 		t.c.UnknownSeconds += dt.Seconds()
@@ -200,6 +208,22 @@ func (t *Tracker) apply(at time.Time, dt, maint time.Duration, s State) {
 		t.cand = s
 		t.candN = 0
 		t.candStart = at.Add(-dt)
+		if t.state != Unknown && prevEv == t.state && dt > 0 {
+			// Up↔down (the last observation saw the old state): the
+			// change happened somewhere between it and this one; estimate it at
+			// the midpoint (error at most dt/2 instead of dt, and zero on
+			// average). The first half is the old state's for good, so
+			// it is counted now; the second half is held.
+			mid := at.Add(-dt + dt/2)
+			first := t.maintOverlap(at.Add(-dt), mid)
+			t.add(t.state, dt/2, first)
+			dt -= dt / 2
+			maint -= first
+			if maint < 0 {
+				maint = 0
+			}
+			t.candStart = mid
+		}
 	}
 	t.candN++
 	t.heldTotal += dt

@@ -57,7 +57,7 @@ func TestTracker(t *testing.T) {
 		{name: "confirm-before-down: short loss is not an outage", rule: Rule{DownAfter: 3}, pattern: "uuuduudduuu", state: Up, observed: 10},
 		{name: "confirmed outage counts from the first bad probe", rule: Rule{DownAfter: 3}, pattern: "uuuddddduuu", state: Up, observed: 10, down: 5, changes: 2},
 		{name: "confirm-before-up: flapping recovery stays down", rule: Rule{UpAfter: 3}, pattern: "uuuudduudduuuu", state: Up, observed: 13, down: 6, changes: 2},
-		{name: "still pending at the end is not yet counted", rule: Rule{DownAfter: 5}, pattern: "uuuuudd", state: Up, observed: 4, changes: 0},
+		{name: "still pending at the end is not yet counted", rule: Rule{DownAfter: 5}, pattern: "uuuuudd", state: Up, observed: 4.5, changes: 0},
 		{name: "unknown at start is not up", pattern: "???uuu", state: Up, observed: 3, unknown: 2},
 		{name: "unknown spell in the middle", pattern: "uuu???uuu", state: Up, observed: 5, unknown: 3},
 		{name: "unknown while down then down again: one outage", pattern: "uddd??dddu", state: Up, observed: 7, down: 6, unknown: 2, changes: 2},
@@ -65,7 +65,7 @@ func TestTracker(t *testing.T) {
 		{name: "gap within max_gap is observed", rule: Rule{MaxGap: 5 * time.Second}, pattern: "uuu__uuu", state: Up, observed: 7},
 		{name: "long outage", pattern: "uuddddddu", state: Up, observed: 8, down: 6, changes: 2},
 		{name: "outage inside maintenance", cal: win("2026-11-01 00:00", "2026-11-01 00:01"), pattern: "uuddddddu", state: Up, observed: 8, maint: 8, maintDown: 6, changes: 2},
-		{name: "first observation down", pattern: "ddddu", state: Up, observed: 4, down: 3, changes: 1},
+		{name: "first observation down", pattern: "ddddu", state: Up, observed: 4, down: 3.5, changes: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,7 +120,7 @@ func TestTrackerMaintenanceSplitAtBoundary(t *testing.T) {
 		t.Errorf("observed %v maint %v maintDown %v down %v; want 600 180 180 180",
 			s.ObservedSeconds, s.MaintenanceSeconds, s.MaintenanceDownSeconds, s.DownSeconds)
 	}
-	if got := s.LastChange; !got.Equal(t0.Add(7 * time.Minute)) {
+	if got := s.LastChange; !got.Equal(t0.Add(7*time.Minute + 15*time.Second)) { // midway between 7:00 (down) and 7:30 (up)
 		t.Errorf("last change %v", got)
 	}
 }
@@ -129,8 +129,8 @@ func TestTrackerLastChangeIsOutageStart(t *testing.T) {
 	tr := NewTracker(Rule{DownAfter: 3}, nil)
 	run(tr, time.Second, "uuuuddddd")
 	s := tr.Snapshot(t0)
-	// first bad probe at t0+4s; its interval starts at t0+3s.
-	if !s.LastChange.Equal(t0.Add(3*time.Second)) || s.State != Down || s.DownSeconds != 5 {
+	// last good probe at t0+3s, first bad one at t0+4s: the outage is dated midway.
+	if !s.LastChange.Equal(t0.Add(3500*time.Millisecond)) || s.State != Down || s.DownSeconds != 4.5 {
 		t.Fatalf("last change %v state %v down %v", s.LastChange, s.State, s.DownSeconds)
 	}
 }
@@ -242,9 +242,11 @@ func TestTrackerTransitions(t *testing.T) {
 	if got := tr.Settled(); !got.Equal(t0) {
 		t.Fatalf("settled before any observation %v", got)
 	}
-	// u at 0..3, d at 4..8 (confirmed at 6, dated 3), ? at 9, u at 10, 11 (confirmed at 11, dated 9).
+	// u at 0..3, d at 4..8 (confirmed at 6, dated 3.5: midway between the
+	// last u and the first d), ? at 9 (the interval from 8), u at 10, 11
+	// (confirmed at 11, dated 9: a change from unknown is not estimated).
 	run(tr, time.Second, "uuuuddddd?uu")
-	want := []Transition{{t0, Unknown}, {t0, Up}, {t0.Add(3 * time.Second), Down}, {t0.Add(8 * time.Second), Unknown}, {t0.Add(9 * time.Second), Up}}
+	want := []Transition{{t0, Unknown}, {t0, Up}, {t0.Add(3500 * time.Millisecond), Down}, {t0.Add(8 * time.Second), Unknown}, {t0.Add(9 * time.Second), Up}}
 	got := tr.TakeTransitions(t0.Add(time.Hour))
 	if len(got) != len(want) {
 		t.Fatalf("transitions %v, want %v", got, want)
@@ -258,7 +260,7 @@ func TestTrackerTransitions(t *testing.T) {
 		t.Error("transitions not drained")
 	}
 	tr.Observe(t0.Add(12*time.Second), Down)
-	if got := tr.Settled(); !got.Equal(t0.Add(11 * time.Second)) {
+	if got := tr.Settled(); !got.Equal(t0.Add(11500 * time.Millisecond)) {
 		t.Errorf("settled with a pending change = %v, want its start", got)
 	}
 }
