@@ -237,8 +237,8 @@ func TestConformance(t *testing.T) {
 					t.Errorf("missing OID %s not named on the landing page:\n%s", o, row)
 				}
 			}
-			if !strings.Contains(row, ">up<") && f.val("env_device_signals", dev("state", "read")) > 0 {
-				t.Errorf("landing page row not up:\n%s", row)
+			if !strings.Contains(row, "auto: "+c.profile) && !strings.Contains(row, "("+c.profile+")") {
+				t.Errorf("landing page row does not show the profile %s:\n%s", c.profile, row)
 			}
 		})
 	}
