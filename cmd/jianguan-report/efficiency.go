@@ -115,16 +115,7 @@ func runEfficiency(ctx context.Context, q report.Querier, pdf *report.PDFRendere
 			}
 			return efficiency.Document(r, c, month, efficiency.DocOptions{Lang: a.lang, Ident: a.ident, Now: a.now, Filter: sel})
 		}
-		if a.freeze != "" {
-			res, err := snapshot.FreezeFile(ctx, a.freeze, build, a.now)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "froze %s (SHA-256 %s)\n", res.Path, res.SHA256)
-			if d, err = snapshot.Load(res.Path); err != nil {
-				return err
-			}
-		} else if d, err = build(ctx); err != nil {
+		if d, err = freezeOrBuild(ctx, a.freeze, build, a.now); err != nil {
 			return err
 		}
 	}

@@ -86,4 +86,21 @@ func TestEfficiencyCLI(t *testing.T) {
 	if ents, _ := os.ReadDir(all); len(ents) != 5 {
 		t.Errorf("--all --kind efficiency wrote %d files, want 5 (no other kind)", len(ents))
 	}
+	// --freeze once (a second freeze is refused with the SHA-256), then
+	// --snapshot renders the frozen document without Prometheus.
+	snap := filepath.Join(dir, "snapshots", "efficiency-2026-10.json")
+	args := []string{"--prometheus.url=" + url, "--kind=efficiency", "--month=2026-10", "--filter=unit=市卫健委", "--freeze=" + snap, "-o", filepath.Join(dir, "f.html")}
+	if err := run(args); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(args); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Errorf("second freeze: %v", err)
+	}
+	frozen := filepath.Join(dir, "frozen.html")
+	if err := run([]string{"--prometheus.url=http://127.0.0.1:1", "--kind=efficiency", "--snapshot=" + snap, "-o", frozen}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(frozen); !strings.Contains(string(b), "wjw-idle-1") || !strings.Contains(string(b), "已冻结") {
+		t.Errorf("frozen document without its host or the frozen mark")
+	}
 }

@@ -254,18 +254,7 @@ func run(args []string) error {
 				return err
 			}
 		}
-		if *freeze != "" {
-			// The same store as the plugin's: once, atomically; a frozen
-			// period is refused with its SHA-256.
-			res, err := snapshot.FreezeFile(ctx, *freeze, build, now)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "froze %s (SHA-256 %s)\n", res.Path, res.SHA256)
-			if d, err = snapshot.Load(res.Path); err != nil {
-				return err
-			}
-		} else if d, err = build(ctx); err != nil {
+		if d, err = freezeOrBuild(ctx, *freeze, build, now); err != nil {
 			return err
 		}
 	}
@@ -303,6 +292,21 @@ func loadReportsConfig(path string) (*docfmt.Identification, error) {
 		return nil, fmt.Errorf("--reports.config: %w", err)
 	}
 	return id, nil
+}
+
+// freezeOrBuild builds the document, or with a freeze path freezes it
+// through the plugin's snapshot store (once, atomically; a frozen period is
+// refused with its SHA-256) and returns the frozen document.
+func freezeOrBuild(ctx context.Context, freeze string, build func(context.Context) (*report.Document, error), now time.Time) (*report.Document, error) {
+	if freeze == "" {
+		return build(ctx)
+	}
+	res, err := snapshot.FreezeFile(ctx, freeze, build, now)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "froze %s (SHA-256 %s)\n", res.Path, res.SHA256)
+	return snapshot.Load(res.Path)
 }
 
 func render(ctx context.Context, d *report.Document, format string, pdf *report.PDFRenderer) ([]byte, error) {

@@ -55,7 +55,7 @@ func TestEfficiencyAnswerChecks(t *testing.T) {
 				return []report.Series{one(map[string]string{"unit": "市公安局", "provider": "阿里云"}, 4)}
 			}
 			return nil
-		}, `host/cpu/allocated: a series without label host ({provider="阿里云",unit="市公安局"})`, nil},
+		}, `host/cpu/allocated: a series without label host ({provider="阿里云", unit="市公安局"})`, nil},
 		{"two series for one host", func(expr string) []report.Series {
 			if strings.HasPrefix(expr, "max_over_time((group by") {
 				return []report.Series{one(h1, 1), one(map[string]string{"unit": "市卫健委", "provider": "阿里云", "host": "h1"}, 1)}

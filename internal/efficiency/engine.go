@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/prometheus/model/labels"
+
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/report"
 )
@@ -139,7 +141,7 @@ func Evaluate(ctx context.Context, q report.Querier, c *Config, month report.Mon
 			case LevelHost:
 				if s.Labels[c.Labels.Host] == "" {
 					return nil, report.Errorf(report.ErrBadRequest, "%s: a series without label %s (%s): the %s mapping must give one series per host (sum by (%s, %s, %s))",
-						a.q.ID, c.Labels.Host, labelText(s.Labels), a.q.Figure, c.Labels.Unit, c.Labels.Platform, c.Labels.Host)
+						a.q.ID, c.Labels.Host, labels.FromMap(s.Labels).String(), a.q.Figure, c.Labels.Unit, c.Labels.Platform, c.Labels.Host)
 				}
 				key = s.Labels[c.Labels.Platform] + "\x00" + s.Labels[c.Labels.Host]
 			case LevelUnit:
@@ -149,7 +151,7 @@ func Evaluate(ctx context.Context, q report.Querier, c *Config, month report.Mon
 			}
 			if seen[key] {
 				return nil, report.Errorf(report.ErrBadRequest, "%s: two series for %s (%s): the mapping must aggregate by (%s, %s, %s)",
-					a.q.ID, strings.ReplaceAll(key, "\x00", "/"), labelText(s.Labels), c.Labels.Unit, c.Labels.Platform, c.Labels.Host)
+					a.q.ID, strings.ReplaceAll(key, "\x00", "/"), labels.FromMap(s.Labels).String(), c.Labels.Unit, c.Labels.Platform, c.Labels.Host)
 			}
 			seen[key] = true
 			vv := v
@@ -296,17 +298,4 @@ func sortedGroups(m map[string]*Group) []Group {
 	}
 	sort.Slice(out, func(i, j int) bool { return docfmt.NaturalLess(out[i].Name, out[j].Name) })
 	return out
-}
-
-func labelText(l map[string]string) string {
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + report.QuoteLabelValue(l[k])
-	}
-	return "{" + strings.Join(parts, ",") + "}"
 }
