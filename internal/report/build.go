@@ -652,7 +652,7 @@ func (r *run) buildInfra(d *Document) error {
 		return err
 	}
 	d.Entities = conds
-	R, E := r.rangeSel(), at(r.end())
+	R, E := r.gaugeWindow() // half-open [start, end) on every backend
 	var rt, load, tmin, tavg, tmax, hmin, havg, hmax map[string]Series
 	agg := func(dst *map[string]Series, purpose, fn, metric string) func() error {
 		return func() (err error) {
@@ -866,6 +866,7 @@ func (r *run) finishAudit(d *Document) {
 		Caveats: r.caveats,
 	}
 	d.Audit.Method = append(d.Audit.Method, r.evalMethod...)
+	r.provenance(d)
 }
 
 // CounterTable is the audit's raw counter values: per entity and counter

@@ -331,11 +331,15 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 			return nil, err
 		}
 	}
+	bounds, err := r.edgeInterpolate(f, names, counters)
+	if err != nil {
+		return nil, err
+	}
 	ms := r.month.Seconds()
 	var res []EntityResult
 	for k, cs := range counters {
 		ls := labels[k]
-		e := EntityResult{NS: ns, Labels: ls, Name: ls[f.nameLabel], Counters: cs}
+		e := EntityResult{NS: ns, Labels: ls, Name: ls[f.nameLabel], Counters: cs, EdgeBoundSeconds: bounds[k]}
 		e.ObservedSeconds = cs[f.observed].Delta
 		e.DownSeconds = cs[f.down].Delta
 		e.MaintenanceSeconds = cs[f.maint].Delta

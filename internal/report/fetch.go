@@ -30,6 +30,11 @@ type run struct {
 	// evalMethod: the indicator system's method lines for the audit
 	// (Config.Evaluator).
 	evalMethod []string
+	// backend and the range-selector semantics, each found once
+	// (provenance.go).
+	backendOnce, rangeOnce sync.Once
+	backend                Backend
+	rangeSem               string
 }
 
 func (r *run) rangeSel() string {

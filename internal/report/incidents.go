@@ -282,6 +282,7 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 		iv := scrapeInterval(ss)
 		p := deriveParams{Start: r.start(), End: r.end(), MaxGap: 2 * iv}
 		e := &ents[cand[k]]
+		r.coverageCaveats(f, e.Name, ss, iv)
 		incs := deriveIncidents(ss, p)
 		for _, d := range incs {
 			note := d.Note

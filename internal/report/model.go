@@ -130,6 +130,10 @@ type Counter struct {
 	Resets int     `json:"resets"`
 	Delta  float64 `json:"delta"`
 	Note   string  `json:"note,omitempty"`
+	// EdgeInterpolated: the growth interpolated between the samples around
+	// the period edges (added at the end, removed at the start; included in
+	// Start, End and Delta). See docs/metrics.md, "Period edges".
+	EdgeInterpolated float64 `json:"edgeInterpolated,omitempty"`
 }
 
 // EntityResult is one availability entity (line, host, website, condition).
@@ -153,6 +157,10 @@ type EntityResult struct {
 	Incidents              []Incident         `json:"incidents"`
 	Counters               map[string]Counter `json:"counters"`
 	Extra                  map[string]float64 `json:"extra,omitempty"`
+	// EdgeBoundSeconds: the error bound of the down time at the period
+	// edges where the state changed inside the scrape straddling an edge
+	// (0: exact to ≤ 1 s).
+	EdgeBoundSeconds float64 `json:"edgeBoundSeconds,omitempty"`
 }
 
 // ProviderScore is one provider's availability summary with the former
@@ -182,6 +190,9 @@ type Audit struct {
 	// Caveats: where figures may disagree (e.g. incidents vs the down
 	// counters beyond the stated bound).
 	Caveats []string `json:"caveats,omitempty"`
+	// Backend: which backend answered, its version and its measured
+	// range-selector semantics (nil in documents from before issue 17).
+	Backend *Backend `json:"backend,omitempty"`
 }
 
 // AuditQuery is one PromQL evaluation the figures come from.

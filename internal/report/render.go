@@ -51,6 +51,9 @@ func allTables(d *Document) []Table {
 	for _, m := range d.Audit.Method {
 		pol.Rows = append(pol.Rows, []string{m})
 	}
+	for _, c := range d.Audit.Caveats {
+		pol.Rows = append(pol.Rows, []string{pick(lang, "注意事项：", "Caveat: ") + c})
+	}
 	if d.Audit.Policy == "" && len(d.Audit.Queries) == 0 && len(d.Entities) == 0 {
 		// A document from the records (internal/report/recdocs): no
 		// maintenance policy, PromQL or counters to audit.

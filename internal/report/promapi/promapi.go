@@ -474,39 +474,15 @@ func (c *Client) Series(ctx context.Context, match string, start, end time.Time)
 // and the oldest sample time (from /api/v1/status/tsdb is not exposed in
 // 2.42; callers probe with a query instead).
 func (c *Client) Retention(ctx context.Context) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	u, err := url.Parse(c.BaseURL)
+	body, status, err := c.get(ctx, "/api/v1/status/flags")
 	if err != nil {
-		return 0, report.Errorf(report.ErrUnavailable, "invalid Prometheus URL")
+		return 0, err
 	}
-	user, pass := c.Username, c.Password
-	if u.User != nil {
-		user = u.User.Username()
-		pass, _ = u.User.Password()
-		u.User = nil
-	}
-	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1/status/flags"
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if c.BearerToken != "" {
-		req.Header.Set("Authorization", "Bearer "+c.BearerToken)
-	} else if user != "" {
-		req.SetBasicAuth(user, pass)
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, report.Errorf(report.ErrUnavailable, "Prometheus at %s is unreachable", c.redactedBase())
-	}
-	defer resp.Body.Close()
 	var r struct {
 		Data map[string]string `json:"data"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&r); err != nil {
-		return 0, report.Errorf(report.ErrUnavailable, "status/flags: HTTP %d", resp.StatusCode)
+	if err := json.Unmarshal(body, &r); err != nil {
+		return 0, report.Errorf(report.ErrUnavailable, "status/flags: HTTP %d", status)
 	}
 	s := r.Data["storage.tsdb.retention.time"]
 	if s == "" || s == "0s" {

@@ -1,0 +1,388 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Provenance (issue 17, items 6–8): every document records which backend
+// answered (kind and version), how that backend bounds range selectors, each
+// query with its evaluation time (Audit.Queries), and the caveats a reader
+// needs to judge the figures: scrape gaps longer than two intervals per
+// entity, series that start or end inside the period, counter resets and the
+// period-edge error bound (docs/metrics.md §"Period edges").
+
+// Backend identifies the Prometheus-compatible backend a document was built
+// from.
+type Backend struct {
+	// Kind is "Prometheus", "VictoriaMetrics" or "unknown" (the querier
+	// could not tell: a test double, a proxy hiding the status API).
+	Kind string `json:"kind"`
+	// Version as the backend reports it; "" when it reports none (a
+	// Prometheus built with `go install` stamps no version; Debian's
+	// VictoriaMetrics 1.79 answers buildinfo with no data).
+	Version   string `json:"version"`
+	Revision  string `json:"revision,omitempty"`
+	GoVersion string `json:"goVersion,omitempty"`
+	// Source says where the identification came from.
+	Source string `json:"source,omitempty"`
+	// RangeSelectors is the range-selector boundary semantics measured on
+	// the backend itself (rangeProbe): "closed" ([t−d, t], Prometheus 2),
+	// "left-open" ((t−d, t], Prometheus 3, VictoriaMetrics), or "" when not
+	// measured (no gauge figure needed it).
+	RangeSelectors string `json:"rangeSelectors,omitempty"`
+}
+
+// BackendInfoer is implemented by queriers that can say which backend they
+// talk to (promapi.Client: /api/v1/status/buildinfo, else /metrics).
+type BackendInfoer interface {
+	BackendInfo(ctx context.Context) (Backend, error)
+}
+
+// Range-selector semantics.
+const (
+	RangeClosed   = "closed"
+	RangeLeftOpen = "left-open"
+)
+
+// rangeProbeExpr counts the points of a subquery whose window is exactly
+// two steps long at a step-aligned instant: 3 points on a backend whose
+// windows are closed on the left ([t−d, t]: Prometheus 2.x), 2 where they are
+// left-open ((t−d, t]: Prometheus 3.x, VictoriaMetrics). It needs no data.
+const rangeProbeExpr = "count_over_time(vector(1)[120s:60s] %s)"
+
+// rangeSemantics measures (once per run) how the backend bounds range
+// selectors. A backend that answers neither 3 nor 2 gets a caveat and the
+// semantics its kind and version imply (left-open when unknown).
+func (r *run) rangeSemantics() string {
+	r.rangeOnce.Do(func() {
+		t := r.end().Truncate(time.Minute)
+		res, err := r.query("range-selector boundary probe (3: closed [t−d, t], Prometheus 2; 2: left-open (t−d, t], Prometheus 3 / VictoriaMetrics)",
+			fmt.Sprintf(rangeProbeExpr, at(t)), t)
+		switch {
+		case err == nil && len(res) == 1 && len(res[0].Points) == 1 && res[0].Points[0].V == 3:
+			r.rangeSem = RangeClosed
+		case err == nil && len(res) == 1 && len(res[0].Points) == 1 && res[0].Points[0].V == 2:
+			r.rangeSem = RangeLeftOpen
+		default:
+			r.rangeSem = RangeLeftOpen
+			b := r.backendInfo()
+			if b.Kind == "Prometheus" && strings.HasPrefix(b.Version, "2.") {
+				r.rangeSem = RangeClosed
+			}
+			r.caveat(r.tr(fmt.Sprintf("后端的区间选择器边界语义无法测定（探测查询未给出 2 或 3），按%s处理；温湿度等量值的月界样本可能多算或漏算一个。", semZH(r.rangeSem)),
+				fmt.Sprintf("The backend's range-selector boundary semantics could not be measured (the probe answered neither 2 nor 3); %s was assumed, so gauge figures may include or miss one sample at a period edge.", r.rangeSem)))
+		}
+	})
+	return r.rangeSem
+}
+
+func semZH(s string) string {
+	if s == RangeClosed {
+		return "两端闭区间 [t−d, t]（Prometheus 2）"
+	}
+	return "左开区间 (t−d, t]（Prometheus 3、VictoriaMetrics）"
+}
+
+// gaugeWindow returns the range and @ modifier that select exactly the
+// samples in the half-open period [start, end) on this backend: evaluated
+// at end − 1 ms (samples carry millisecond timestamps), over end − start on a
+// left-open backend ((start − 1 ms, end − 1 ms]) and 1 ms less on a closed one
+// ([start, end − 1 ms]). The next period's first sample (at end) is never
+// read; a sample exactly at start always is.
+func (r *run) gaugeWindow() (rng, atMod string) {
+	d := r.end().Sub(r.start()).Milliseconds()
+	if r.rangeSemantics() == RangeClosed {
+		d--
+	}
+	return fmt.Sprintf("[%dms]", d), at(r.end().Add(-time.Millisecond))
+}
+
+// backendInfo asks the querier once which backend it is.
+func (r *run) backendInfo() Backend {
+	r.backendOnce.Do(func() {
+		r.backend = Backend{Kind: "unknown"}
+		bi, ok := r.q.(BackendInfoer)
+		if !ok {
+			r.backend.Source = "the querier does not identify its backend"
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
+		defer cancel()
+		b, err := bi.BackendInfo(ctx)
+		if err != nil {
+			r.backend.Source = "identification failed: " + err.Error()
+			return
+		}
+		r.backend = b
+	})
+	return r.backend
+}
+
+// provenance completes the audit of d: the backend, its range semantics
+// and the caveats gathered while building (period edges, resets, gaps,
+// series that start or end inside the period), in a stable order.
+func (r *run) provenance(d *Document) {
+	b := r.backendInfo()
+	r.mu.Lock()
+	b.RangeSelectors = r.rangeSem
+	r.mu.Unlock()
+	d.Audit.Backend = &b
+	if b.Kind == "unknown" {
+		r.caveat(r.tr("无法识别后端类型与版本（"+b.Source+"）。", "The backend's kind and version could not be identified ("+b.Source+")."))
+	}
+	for _, e := range d.Entities {
+		resets := 0
+		for _, c := range e.Counters {
+			resets = max(resets, c.Resets)
+		}
+		if resets > 0 {
+			r.caveat(r.tr(fmt.Sprintf("%s %s：本期计数器重置 %d 次（exporter 重启），增量按各生命周期分段求和。", e.NS, e.Name, resets),
+				fmt.Sprintf("%s %s: %d counter reset(s) in the period (exporter restarts); increases summed over the lifetimes.", e.NS, e.Name, resets)))
+		}
+		if e.EdgeBoundSeconds > 0 {
+			r.caveat(r.tr(fmt.Sprintf("%s %s：跨越期间边界的采集内状态发生变化，停机时间的边界误差 ≤ %s s。", e.NS, e.Name, num(e.EdgeBoundSeconds, 1)),
+				fmt.Sprintf("%s %s: the state changed within a scrape straddling a period edge; down time is exact to ≤ %s s there.", e.NS, e.Name, num(e.EdgeBoundSeconds, 1))))
+		}
+	}
+	r.mu.Lock()
+	cv := append([]string(nil), r.caveats...)
+	r.mu.Unlock()
+	sort.Strings(cv)
+	d.Audit.Caveats = cv
+	d.Audit.Method = append(d.Audit.Method,
+		r.tr("期间边界：月初、月末各读取边界前后的原始样本；跨边界的采集内状态未变（各计数器增长 0 或 1 s/s、状态变化次数与启动时间不变）时按两样本线性插值到边界时刻，误差 ≤ 1 s；状态有变化时仍插值，并在注意事项中列出剩余误差界。",
+			"Period edges: the raw samples around each edge are read; where the state did not change within the straddling scrape (every counter grew by 0 or 1 s/s, state changes and start time unchanged) the counters are interpolated linearly to the edge instant (exact to ≤ 1 s); where it changed they are still interpolated and the remaining bound is listed in the caveats."),
+		r.tr("量值（温湿度、UPS 负载与后备时间）取半开区间 [月初, 月末) 内的样本：在月末前 1 ms 求值，区间长度按后端实测的边界语义确定，因此次月首个样本不计入，三种后端结果一致。",
+			"Gauges (temperature, humidity, UPS load and runtime) read the samples in the half-open period [start, end): evaluated 1 ms before the end over a range sized by the backend's measured boundary semantics, so the next period's first sample is never included, identically on all three backends."))
+	if b.Kind != "" {
+		v := b.Version
+		if v == "" {
+			v = r.tr("未报告版本", "no version reported")
+		}
+		line := fmt.Sprintf("%s %s", b.Kind, v)
+		if b.GoVersion != "" {
+			line += " (" + b.GoVersion + ")"
+		}
+		if b.RangeSelectors != "" {
+			line += r.tr("；区间选择器："+semZH(b.RangeSelectors), "; range selectors: "+b.RangeSelectors)
+		}
+		d.Audit.Method = append(d.Audit.Method, r.tr("数据来源（后端）：", "Backend: ")+line)
+	}
+}
+
+// edgeWindow is how far around a period edge the raw samples are read for
+// the interpolation: scrape intervals up to 5 min (the instant queries'
+// lookback) are covered.
+const edgeWindow = 5 * time.Minute
+
+// edgeTolerance: a counter grew "by 0 or 1 s/s" between two scrapes when its
+// growth is within this of 0 or of the scrapes' distance (exporter and
+// Prometheus timestamps differ by the collection time).
+const edgeTolerance = 1.0
+
+// edgeInterpolate corrects the counters of every entity at both period
+// edges. The increases so far use the last sample at or before each edge;
+// the counter's growth from that sample to the edge itself is interpolated
+// from the first sample after the edge (same lifetime only), so
+// Δ = v(end) − v(start) to ≤ 1 s in a steady state. Where the state changed
+// inside the straddling scrape the error bound of the down counters is
+// recorded on the entity (EdgeBoundSeconds).
+func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[string]Counter) (map[string]float64, error) {
+	if len(counters) == 0 {
+		return nil, nil
+	}
+	sig := append(append([]string{}, names...), f.started, f.up, f.unknownGauge, f.lastChange, f.ns+"_in_maintenance")
+	type pair struct{ before, after *scrape }
+	edges := []time.Time{r.start(), r.end()}
+	pairs := make([]map[string]pair, len(edges))
+	var fns []func() error
+	for i, edge := range edges {
+		fns = append(fns, func() error {
+			to := edge.Add(edgeWindow)
+			expr := fmt.Sprintf("%s[%dms] @ %s", r.selector("", "__name__=~"+RegexAlternation(sig)), (2 * edgeWindow).Milliseconds(),
+				strconv.FormatFloat(float64(to.UnixMilli())/1e3, 'f', -1, 64))
+			ans, err := r.query("period edge: raw samples around "+edge.UTC().Format(time.RFC3339)+" (interpolation to the edge)", expr, to)
+			if err != nil {
+				return err
+			}
+			sc, _ := scrapesOf(ans)
+			m := map[string]pair{}
+			e := edge.UnixMilli()
+			for k, l := range sc {
+				var p pair
+				for j := range l {
+					x := &l[j]
+					if x.t <= e && x.t > e-edgeWindow.Milliseconds() && x.has(names) {
+						p.before = x
+					}
+					if x.t > e && x.t <= e+edgeWindow.Milliseconds() && x.has(names) && p.after == nil {
+						p.after = x
+					}
+				}
+				m[k] = p
+			}
+			r.mu.Lock()
+			pairs[i] = m
+			r.mu.Unlock()
+			return nil
+		})
+	}
+	if err := r.parallel(fns...); err != nil {
+		return nil, err
+	}
+	bounded := []string{f.observed, f.down, f.maintDown} // the counters the verdict reads
+	bounds := map[string]float64{}
+	for k, cs := range counters {
+		bound := 0.0
+		for ei, edge := range edges {
+			p, ok := pairs[ei][k]
+			if !ok || p.before == nil || p.after == nil {
+				continue
+			}
+			b, a := p.before, p.after
+			if sb, sa := b.vals[f.started], a.vals[f.started]; sb != sa {
+				continue // a restart between the two: the later lifetime's value is what was counted
+			}
+			dt := float64(a.t-b.t) / 1e3
+			before := float64(edge.UnixMilli()-b.t) / 1e3
+			frac := before / dt
+			steady := b.vals[f.changes] == a.vals[f.changes] && b.vals[f.up] == a.vals[f.up] && b.vals[f.unknownGauge] == a.vals[f.unknownGauge]
+			for _, n := range names {
+				if g := a.vals[n] - b.vals[n]; g < 0 || n != f.changes && math.Abs(g) > edgeTolerance && math.Abs(g-dt) > edgeTolerance {
+					steady = false
+				}
+			}
+			// One confirmed change between the two scrapes at the instant
+			// the exporter published (NS_last_change_timestamp_seconds):
+			// every time counter grows at its rate of the earlier state
+			// up to that instant and at the later state's after it.
+			lc := a.vals[f.lastChange] - float64(b.t)/1e3 // the change, seconds after b
+			one := !steady && a.vals[f.changes]-b.vals[f.changes] == 1 && lc > 0 && lc <= dt &&
+				b.vals[f.unknownGauge] == 0 && a.vals[f.unknownGauge] == 0 && b.vals[f.up] != a.vals[f.up]
+			growth := map[string]float64{}
+			for _, n := range names {
+				g := a.vals[n] - b.vals[n]
+				if g < 0 {
+					continue
+				}
+				growth[n] = g * frac
+				if steady {
+					continue
+				}
+				if n == f.changes {
+					growth[n] = 0
+					if one && lc <= before {
+						growth[n] = g
+					}
+					continue
+				}
+				if one {
+					r1, r2 := edgeRate(f, n, b), edgeRate(f, n, a)
+					if r1 >= 0 && r2 >= 0 && math.Abs(r1*lc+r2*(dt-lc)-g) <= edgeTolerance {
+						growth[n] = r1*math.Min(before, lc) + r2*math.Max(0, before-lc)
+						continue
+					}
+				}
+				for _, bn := range bounded { // no exact rule: interpolated, with its bound
+					if n == bn && g > 0 {
+						lo, hi := math.Max(0, g-(dt-before)), math.Min(g, before)
+						bound += math.Max(growth[n]-lo, hi-growth[n])
+					}
+				}
+			}
+			for n, add := range growth {
+				c, ok := cs[n]
+				if !ok {
+					continue
+				}
+				if ei == 0 { // growth before the start edge is not in the period
+					c.Delta -= add
+					c.Start += add
+				} else {
+					c.Delta += add
+					c.End += add
+				}
+				c.EdgeInterpolated += add
+				cs[n] = c
+			}
+		}
+		if bound > 0 {
+			bounds[k] = bound
+		}
+	}
+	return bounds, nil
+}
+
+// coverageCaveats lists, for one entity's raw state samples ss (oldest
+// first, those incident reconstruction read: every day with a change, a
+// missing scrape beyond 1 % of the day's, or a period edge), the scrape gaps
+// longer than two intervals inside the period and whether the series starts
+// or ends inside it.
+func (r *run) coverageCaveats(f family, name string, ss []stateSample, iv time.Duration) {
+	if len(ss) == 0 {
+		return
+	}
+	maxGap := 2 * iv
+	s, e := r.start(), r.end()
+	if first := ss[0].T; first.Sub(s) > maxGap {
+		r.caveat(r.tr(fmt.Sprintf("%s %s：序列始于期间内（首个样本 %s），此前为未知时间。", f.ns, name, first.In(r.cfg.Location).Format(time.RFC3339)),
+			fmt.Sprintf("%s %s: the series starts inside the period (first sample %s); the time before is unknown.", f.ns, name, first.In(r.cfg.Location).Format(time.RFC3339))))
+	}
+	if last := ss[len(ss)-1].T; e.Sub(last) > maxGap && !r.cfg.Now().Before(e) {
+		r.caveat(r.tr(fmt.Sprintf("%s %s：序列止于期间内（最后样本 %s），此后为未知时间。", f.ns, name, last.In(r.cfg.Location).Format(time.RFC3339)),
+			fmt.Sprintf("%s %s: the series ends inside the period (last sample %s); the time after is unknown.", f.ns, name, last.In(r.cfg.Location).Format(time.RFC3339))))
+	}
+	var n int
+	var total, longest time.Duration
+	for i := 1; i < len(ss); i++ {
+		a, b := ss[i-1].T, ss[i].T
+		if ss[i].Cont || b.Sub(a) <= maxGap || !b.After(s) || !a.Before(e) {
+			continue
+		}
+		if a.Before(s) {
+			a = s
+		}
+		if b.After(e) {
+			b = e
+		}
+		n++
+		total += b.Sub(a)
+		longest = max(longest, b.Sub(a))
+	}
+	if n > 0 {
+		r.caveat(r.tr(fmt.Sprintf("%s %s：%d 处采集空缺超过 2 个采集间隔（%s），合计 %s，最长 %s，计为未知时间。", f.ns, name, n, iv, r.dur(total.Seconds()), r.dur(longest.Seconds())),
+			fmt.Sprintf("%s %s: %d scrape gap(s) longer than 2 scrape intervals (%s), %s in all, longest %s, counted as unknown.", f.ns, name, n, iv, r.dur(total.Seconds()), r.dur(longest.Seconds()))))
+	}
+}
+
+// edgeRate is how fast time counter n grows in the state of sample x
+// (1 or 0 s/s), or −1 when the state does not say (maintenance counters).
+func edgeRate(f family, n string, x *scrape) float64 {
+	known := x.vals[f.unknownGauge] == 0
+	down := known && x.vals[f.up] == 0
+	maint := x.vals[f.ns+"_in_maintenance"] == 1
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	switch n {
+	case f.observed:
+		return b(known)
+	case f.down:
+		if _, ok := x.vals[f.ns+"_in_maintenance"]; !ok {
+			return b(down)
+		}
+		return b(down && !maint)
+	case f.maintDown:
+		return b(down && maint)
+	}
+	return -1
+}
