@@ -331,7 +331,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 			return nil, err
 		}
 	}
-	bounds, err := r.edgeInterpolate(f, names, counters)
+	bounds, missing, err := r.edgeInterpolate(f, names, counters)
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +339,8 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 	var res []EntityResult
 	for k, cs := range counters {
 		ls := labels[k]
-		e := EntityResult{NS: ns, Labels: ls, Name: ls[f.nameLabel], Counters: cs, EdgeBoundSeconds: bounds[k]}
+		e := EntityResult{NS: ns, Labels: ls, Name: ls[f.nameLabel], Counters: cs, EdgeBoundSeconds: bounds[k],
+			StartsInside: missing[k][0], EndsInside: missing[k][1]}
 		e.ObservedSeconds = cs[f.observed].Delta
 		e.DownSeconds = cs[f.down].Delta
 		e.MaintenanceSeconds = cs[f.maint].Delta

@@ -157,10 +157,14 @@ type EntityResult struct {
 	Incidents              []Incident         `json:"incidents"`
 	Counters               map[string]Counter `json:"counters"`
 	Extra                  map[string]float64 `json:"extra,omitempty"`
-	// EdgeBoundSeconds: the error bound of the down time at the period
-	// edges where the state changed inside the scrape straddling an edge
+	// EdgeBoundSeconds: the error bound of the observed and down time at
+	// the period edges where the state changed inside the scrape straddling an edge
 	// (0: exact to ≤ 1 s).
 	EdgeBoundSeconds float64 `json:"edgeBoundSeconds,omitempty"`
+	// StartsInside / EndsInside: no sample in the 5 min before the period
+	// start / end: the series starts or ends inside the period.
+	StartsInside bool `json:"startsInside,omitempty"`
+	EndsInside   bool `json:"endsInside,omitempty"`
 }
 
 // ProviderScore is one provider's availability summary with the former

@@ -145,9 +145,17 @@ func (r *run) provenance(d *Document) {
 			r.caveat(r.tr(fmt.Sprintf("%s %s：本期计数器重置 %d 次（exporter 重启），增量按各生命周期分段求和。", e.NS, e.Name, resets),
 				fmt.Sprintf("%s %s: %d counter reset(s) in the period (exporter restarts); increases summed over the lifetimes.", e.NS, e.Name, resets)))
 		}
+		if e.StartsInside {
+			r.caveat(r.tr(fmt.Sprintf("%s %s：序列始于期间内（期初前 %v 内无样本），此前为未知时间。", e.NS, e.Name, edgeWindow),
+				fmt.Sprintf("%s %s: the series starts inside the period (no sample in the %v before its start); the time before is unknown.", e.NS, e.Name, edgeWindow)))
+		}
+		if e.EndsInside {
+			r.caveat(r.tr(fmt.Sprintf("%s %s：序列止于期间内（期末前 %v 内无样本），此后为未知时间。", e.NS, e.Name, edgeWindow),
+				fmt.Sprintf("%s %s: the series ends inside the period (no sample in the %v before its end); the time after is unknown.", e.NS, e.Name, edgeWindow)))
+		}
 		if e.EdgeBoundSeconds > 0 {
-			r.caveat(r.tr(fmt.Sprintf("%s %s：跨越期间边界的采集内状态发生变化，停机时间的边界误差 ≤ %s s。", e.NS, e.Name, num(e.EdgeBoundSeconds, 1)),
-				fmt.Sprintf("%s %s: the state changed within a scrape straddling a period edge; down time is exact to ≤ %s s there.", e.NS, e.Name, num(e.EdgeBoundSeconds, 1))))
+			r.caveat(r.tr(fmt.Sprintf("%s %s：跨越期间边界的采集内状态发生变化，停机与观测时间的边界误差 ≤ %s s。", e.NS, e.Name, num(e.EdgeBoundSeconds, 1)),
+				fmt.Sprintf("%s %s: the state changed within a scrape straddling a period edge; down and observed time are exact to ≤ %s s there.", e.NS, e.Name, num(e.EdgeBoundSeconds, 1))))
 		}
 	}
 	r.mu.Lock()
@@ -193,9 +201,9 @@ const edgeTolerance = 1.0
 // Δ = v(end) − v(start) to ≤ 1 s in a steady state. Where the state changed
 // inside the straddling scrape the error bound of the down counters is
 // recorded on the entity (EdgeBoundSeconds).
-func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[string]Counter) (map[string]float64, error) {
+func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[string]Counter) (map[string]float64, map[string][2]bool, error) {
 	if len(counters) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	sig := append(append([]string{}, names...), f.started, f.up, f.unknownGauge, f.lastChange, f.ns+"_in_maintenance")
 	type pair struct{ before, after *scrape }
@@ -234,7 +242,15 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 		})
 	}
 	if err := r.parallel(fns...); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	// missing[k]: no sample of k within edgeWindow before the start edge
+	// (the series starts inside the period) / before the end edge (it ends
+	// inside the period; only once the end is edgeWindow past).
+	missing := map[string][2]bool{}
+	ended := !r.cfg.Now().Before(r.end().Add(edgeWindow))
+	for k := range counters {
+		missing[k] = [2]bool{pairs[0][k].before == nil, ended && pairs[1][k].before == nil}
 	}
 	bounded := []string{f.observed, f.down, f.maintDown} // the counters the verdict reads
 	bounds := map[string]float64{}
@@ -316,28 +332,20 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 			bounds[k] = bound
 		}
 	}
-	return bounds, nil
+	return bounds, missing, nil
 }
 
 // coverageCaveats lists, for one entity's raw state samples ss (oldest
 // first, those incident reconstruction read: every day with a change, a
 // missing scrape beyond 1 % of the day's, or a period edge), the scrape gaps
-// longer than two intervals inside the period and whether the series starts
-// or ends inside it.
+// longer than two intervals inside the period. (Series that start or end
+// inside the period: edgeInterpolate.)
 func (r *run) coverageCaveats(f family, name string, ss []stateSample, iv time.Duration) {
 	if len(ss) == 0 {
 		return
 	}
 	maxGap := 2 * iv
 	s, e := r.start(), r.end()
-	if first := ss[0].T; first.Sub(s) > maxGap {
-		r.caveat(r.tr(fmt.Sprintf("%s %s：序列始于期间内（首个样本 %s），此前为未知时间。", f.ns, name, first.In(r.cfg.Location).Format(time.RFC3339)),
-			fmt.Sprintf("%s %s: the series starts inside the period (first sample %s); the time before is unknown.", f.ns, name, first.In(r.cfg.Location).Format(time.RFC3339))))
-	}
-	if last := ss[len(ss)-1].T; e.Sub(last) > maxGap && !r.cfg.Now().Before(e) {
-		r.caveat(r.tr(fmt.Sprintf("%s %s：序列止于期间内（最后样本 %s），此后为未知时间。", f.ns, name, last.In(r.cfg.Location).Format(time.RFC3339)),
-			fmt.Sprintf("%s %s: the series ends inside the period (last sample %s); the time after is unknown.", f.ns, name, last.In(r.cfg.Location).Format(time.RFC3339))))
-	}
 	var n int
 	var total, longest time.Duration
 	for i := 1; i < len(ss); i++ {

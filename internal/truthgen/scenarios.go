@@ -76,7 +76,8 @@ const (
 //
 //   - tg-restart: the exporter stops 20 min into a 1 h outage and starts
 //     again 5 min later (February);
-//   - tg-gap: a 2 h scrape gap with three transitions inside (March);
+//   - tg-gap: a 2 h scrape gap with the recovery inside it (March; two
+//     scrapes saw the line down before the gap);
 //   - tg-removed: the target is removed 30 min into an outage (April; the
 //     series ends inside the period);
 //   - tg-unknown: a 10 min outage whose last 3 min are unknown (February);
@@ -86,9 +87,10 @@ const (
 //   - tg-end: an outage from 240 s before the end of April, ongoing;
 //   - tg-steady: up throughout (observed = the month to the millisecond);
 //   - tg-new: first started on 10 April (the series starts inside April);
-//   - tg-flap: down from 5 s before 1 April to 100 s after it: two changes
-//     inside the scrape straddling the edge, so April's down time has an
-//     edge bound (the report states it);
+//   - tg-flap: unknown from 5 s before 1 April, down from 100 s after it
+//     for 1100 s: the scrape straddling the edge holds an unknown spell and
+//     a change, so April's observed time has an edge bound (the report
+//     states it);
 //   - env_condition tg-ups1: ok throughout (the infrastructure report's
 //     entity), and its room's temperature with samples exactly on the March
 //     edges: 20 °C at 1 March 00:00 (March's minimum), 10 °C 1 ms before it
@@ -112,9 +114,8 @@ func Defects() *Scenario {
 	sc.Entities = []*Entity{
 		{NS: "line", Labels: line("tg-restart"), Events: []Event{start, st(restartDown, Down), ev(stop, Stop),
 			ev(stop.Add(5*time.Minute), Start), st(restartDown.Add(time.Hour), Up)}},
-		{NS: "line", Labels: line("tg-gap"), Events: []Event{start, st(gapDown, Down), ev(gapDown.Add(2*time.Minute), GapStart),
-			st(gapDown.Add(30*time.Minute), Up), st(gapDown.Add(60*time.Minute), Down), st(gapDown.Add(80*time.Minute), Up),
-			ev(gapDown.Add(122*time.Minute), GapEnd)}},
+		{NS: "line", Labels: line("tg-gap"), Events: []Event{start, st(gapDown, Down), ev(gapDown.Add(12*time.Minute), GapStart),
+			st(gapDown.Add(60*time.Minute), Up), ev(gapDown.Add(132*time.Minute), GapEnd)}},
 		{NS: "line", Labels: line("tg-removed"), Events: []Event{start, st(remDown, Down), ev(sc.Scrape(remDown.Add(30*time.Minute)), Remove)}},
 		{NS: "line", Labels: line("tg-unknown"), Events: []Event{start, st(day(febS, 20, 14, 0, 0), Down),
 			st(day(febS, 20, 14, 7, 0), Unknown), st(day(febS, 20, 14, 10, 0), Up)}},
@@ -122,7 +123,8 @@ func Defects() *Scenario {
 		{NS: "line", Labels: line("tg-end"), Events: []Event{start, st(aprE.Add(-240*time.Second), Down)}},
 		{NS: "line", Labels: line("tg-steady"), Events: []Event{start}},
 		{NS: "line", Labels: line("tg-new"), Events: []Event{{At: day(aprS, 10, 3, 0, 0), Kind: Start}}},
-		{NS: "line", Labels: line("tg-flap"), Events: []Event{start, st(aprS.Add(-5*time.Second), Down), st(aprS.Add(100*time.Second), Up)}},
+		{NS: "line", Labels: line("tg-flap"), Events: []Event{start, st(aprS.Add(-5*time.Second), Unknown), st(aprS.Add(100*time.Second), Down),
+			st(aprS.Add(1200*time.Second), Up)}},
 		{NS: "env_condition", Labels: map[string]string{"site": "tg", "room": "tg-room", "device": "tg-ups1", "condition": "on_battery"},
 			Events: []Event{start}},
 	}
@@ -155,11 +157,11 @@ func sortedSamples(m map[int64]float64) []GaugeSample {
 // Random is a scenario of n lines over one Asia/Shanghai month (and 6 h
 // either side), each with a schedule drawn from rand.New(seed+i): outages,
 // unknown spells, exporter restarts, scrape gaps and sometimes a removal,
-// at 60 s scrapes with a random phase. Line i is named "rnd-<seed>-<i>".
+// at 300 s scrapes with a random phase. Line i is named "rnd-<seed>-<i>".
 func Random(seed int64, n int, year int, m time.Month) *Scenario {
 	s, e := Month(year, m)
 	rng := rand.New(rand.NewSource(seed))
-	step := time.Minute
+	step := 300 * time.Second
 	sc := &Scenario{From: s.Add(-6 * time.Hour), To: e.Add(6 * time.Hour), Step: step,
 		Phase: time.Duration(rng.Int63n(int64(step/time.Millisecond))) * time.Millisecond}
 	span := sc.To.Sub(sc.From)
@@ -212,9 +214,16 @@ func Random(seed int64, n int, year int, m time.Month) *Scenario {
 		for _, x := range kept {
 			evs = append(evs, x.evs...)
 		}
-		if rng.Intn(4) == 0 { // removed (maybe while down) in the last days
+		if rng.Intn(4) == 0 { // removed (maybe while down) in the last days, outside the other acts
 			a := sc.Scrape(e.Add(-time.Duration(1+rng.Intn(72)) * time.Hour))
-			evs = append(evs, Event{At: a.Add(-10 * time.Minute), Kind: SetState, State: Down}, Event{At: a, Kind: Remove})
+			x := act{at: a.Add(-10 * time.Minute), evs: []Event{{At: a.Add(-10 * time.Minute), Kind: SetState, State: Down}, {At: a, Kind: Remove}}}
+			ok := true
+			for _, y := range kept {
+				ok = ok && (end(x).Before(y.at) || end(y).Before(x.at))
+			}
+			if ok {
+				evs = append(evs, x.evs...)
+			}
 		}
 		sortEvents(evs)
 		// events after a removal never happen
