@@ -36,4 +36,4 @@ jest.mock('@grafana/runtime', () => {
 
 // The CI machine is shared: give asynchronous UI updates time.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-require('@testing-library/react').configure({ asyncUtilTimeout: 5000 });
+require('@testing-library/react').configure({ asyncUtilTimeout: 15000 });

@@ -15,5 +15,5 @@ module.exports = {
     '^.+\\.(t|j)sx?$|^.+\\.mjs$': ['@swc/jest', { jsc: { transform: { react: { runtime: 'automatic' } } } }],
   },
   transformIgnorePatterns: [`node_modules/(?!(${esModules.join('|')})/)`],
-  testTimeout: 20000,
+  testTimeout: 60000, // the machines are shared; userEvent typing is slow under load
 };

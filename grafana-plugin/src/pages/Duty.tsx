@@ -1,9 +1,12 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Field, Input, LoadingPlaceholder, Stack, TextArea } from '@grafana/ui';
+import { Badge, Button, Field, Input, Stack, TextArea } from '@grafana/ui';
 
-import { api, errorMessage } from '../api';
+import { api } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
-import { useLoad } from '../components/useLoad';
+import { Form } from '../components/Form';
+import { Loadable } from '../components/Loadable';
+import { useAction } from '../components/useAction';
+import { Loaded, useLoad } from '../components/useLoad';
 import { t } from '../i18n';
 import { Alert as AlertT, RecordT } from '../types';
 import { formatSeconds, formatTime, required, todayShanghai } from '../validate';
@@ -31,51 +34,35 @@ export function Duty() {
   return (
     <div>
       <h3>{t('告警记录', 'Alert log')}</h3>
-      <AlertLog state={alerts} />
+      <Loadable state={alerts} list={(d) => d.alerts} empty={t('没有告警记录', 'No alerts recorded')}>
+        {(list) => <AlertLog list={list} reload={alerts.reload} />}
+      </Loadable>
       <h3>{t('交接班记录', 'Handover notes')}</h3>
       <HandoverForm onSaved={logs.reload} />
-      {logs.error ? (
-        <ErrorBanner error={logs.error} />
-      ) : (logs.data?.records ?? []).length === 0 ? (
-        !logs.loading && <Alert severity="info" title={t('还没有交接班记录', 'No handover notes yet')} />
-      ) : (
-        <ul data-testid="duty-log">
-          {(logs.data?.records ?? []).map((r) => (
-            <li key={r.id}>
-              <strong>{r.body.date}</strong> {r.createdBy.replace(/^grafana:/, '')}: {r.body.note}
-            </li>
-          ))}
-        </ul>
-      )}
+      <Loadable state={logs} list={(d) => d.records} empty={t('还没有交接班记录', 'No handover notes yet')}>
+        {(records) => (
+          <ul data-testid="duty-log">
+            {records.map((r) => (
+              <li key={r.id}>
+                <strong>{r.body.date}</strong> {r.createdBy.replace(/^grafana:/, '')}: {r.body.note}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Loadable>
     </div>
   );
 }
 
-function AlertLog({ state }: { state: ReturnType<typeof useLoad<{ alerts: AlertT[] }>> }) {
+function AlertLog({ list, reload }: { list: AlertT[]; reload: Loaded<unknown>['reload'] }) {
   const [notes, setNotes] = useState<Record<number, string>>({});
-  const [busy, setBusy] = useState(0);
-  const [error, setError] = useState('');
-  if (state.loading && !state.data) {
-    return <LoadingPlaceholder text={t('加载中…', 'Loading…')} />;
-  }
-  if (state.error) {
-    return <ErrorBanner error={state.error} />;
-  }
-  const list = state.data?.alerts ?? [];
-  if (list.length === 0) {
-    return <Alert severity="info" title={t('没有告警记录', 'No alerts recorded')} />;
-  }
+  const [acking, setAcking] = useState(0);
+  const action = useAction();
   const ack = async (id: number) => {
-    setBusy(id);
-    setError('');
-    try {
-      await api('POST', `/recorder/alerts/${id}/ack`, { note: (notes[id] ?? '').trim() });
+    setAcking(id);
+    if (await action.run(() => api('POST', `/recorder/alerts/${id}/ack`, { note: (notes[id] ?? '').trim() }))) {
       setNotes((n) => ({ ...n, [id]: '' }));
-      state.reload();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(0);
+      reload();
     }
   };
   return (
@@ -91,7 +78,7 @@ function AlertLog({ state }: { state: ReturnType<typeof useLoad<{ alerts: AlertT
           {t('恢复时间中位数', 'Median time to resolve')}: <strong>{formatSeconds(median(list.map((a) => a.timeToResolveSeconds)))}</strong>
         </span>
       </Stack>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={action.error} />
       <table className="filter-table" data-testid="alert-log">
         <thead>
           <tr>
@@ -135,7 +122,7 @@ function AlertLog({ state }: { state: ReturnType<typeof useLoad<{ alerts: AlertT
                       setNotes((n) => ({ ...n, [a.id]: v }));
                     }}
                   />
-                  <Button size="sm" disabled={busy === a.id} onClick={() => ack(a.id)}>
+                  <Button size="sm" disabled={action.busy && acking === a.id} onClick={() => ack(a.id)}>
                     {a.acknowledgedAt ? t('补充备注', 'Add note') : t('确认', 'Acknowledge')}
                   </Button>
                 </Stack>
@@ -151,43 +138,29 @@ function AlertLog({ state }: { state: ReturnType<typeof useLoad<{ alerts: AlertT
 function HandoverForm({ onSaved }: { onSaved: () => void }) {
   const [note, setNote] = useState('');
   const [touched, setTouched] = useState(false);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const err = required(note, 4096);
   const submit = async () => {
     setTouched(true);
     if (err) {
       return;
     }
-    setBusy(true);
-    setError('');
-    try {
-      const date = todayShanghai();
-      await api('POST', '/recorder/records', { kind: 'duty-log', title: date, body: { date, note: note.trim() } });
+    const date = todayShanghai();
+    if (await action.run(() => api('POST', '/recorder/records', { kind: 'duty-log', title: date, body: { date, note: note.trim() } }))) {
       setNote('');
       setTouched(false);
       onSaved();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
     }
   };
   return (
-    <form
-      aria-label={t('交接班记录', 'Handover notes')}
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
+    <Form label={t('交接班记录', 'Handover notes')} onSubmit={submit}>
       <Field label={t('交接班说明', 'Handover note')} invalid={touched && !!err} error={touched ? err : ''}>
         <TextArea aria-label={t('交接班说明', 'Handover note')} rows={2} value={note} onChange={(e) => setNote(e.currentTarget.value)} />
       </Field>
-      <ErrorBanner error={error} />
-      <Button type="submit" disabled={busy}>
+      <ErrorBanner error={action.error} />
+      <Button type="submit" disabled={action.busy}>
         {t('记录', 'Record')}
       </Button>
-    </form>
+    </Form>
   );
 }

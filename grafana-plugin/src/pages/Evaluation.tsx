@@ -1,8 +1,11 @@
 import { useState } from 'react';
 import { Alert, Button, Field, Input, LoadingPlaceholder, Select, Stack, TextArea } from '@grafana/ui';
 
-import { api, errorMessage } from '../api';
+import { api } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { Form } from '../components/Form';
+import { Loadable } from '../components/Loadable';
+import { useAction } from '../components/useAction';
 import { useLoad } from '../components/useLoad';
 import { t } from '../i18n';
 import { ManualScore, ProviderScore, RecordT, ReportsList } from '../types';
@@ -27,86 +30,79 @@ export function Evaluation() {
     return <ErrorBanner error={list.error} />;
   }
   const providers = doc.data?.providers ?? [];
-  const manual = (scores.data?.records ?? []).filter((r) => r.body.month === m);
   return (
     <div>
       <Field label={t('月份', 'Month')}>
         <Select aria-label={t('月份', 'Month')} width={16} value={m} options={(list.data?.months ?? []).map((x) => ({ value: x.month, label: x.month }))} onChange={(v) => setMonth(v.value ?? '')} />
       </Field>
       <h3>{t('服务商指标', 'Indicators per provider')}</h3>
-      {doc.loading && !doc.data ? (
-        <LoadingPlaceholder text={t('计算中…', 'Computing…')} />
-      ) : doc.error ? (
-        <ErrorBanner error={doc.error} />
-      ) : providers.length === 0 ? (
-        <Alert severity="info" title={t('本月没有服务商数据', 'No provider data for this month')} />
-      ) : (
-        <table className="filter-table" data-testid="providers">
-          <thead>
-            <tr>
-              <th>{t('服务商', 'Provider')}</th>
-              <th>{t('对象数', 'Entities')}</th>
-              <th>{t('可用率', 'Availability')}</th>
-              <th>{t('达标数', 'Met SLA')}</th>
-              <th>{t('事件数', 'Incidents')}</th>
-              <th>MTTR</th>
-              <th>{t('可用率得分', 'S availability')}</th>
-              <th>{t('SLA 得分', 'S SLA')}</th>
-              <th>{t('事件得分', 'S incidents')}</th>
-              <th>{t('恢复得分', 'S recovery')}</th>
-              <th>{t('综合得分', 'Score')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {providers.map((p) => (
-              <tr key={p.provider}>
-                <td>{p.provider}</td>
-                <td>{p.entities}</td>
-                <td>{pct(p.availability)}</td>
-                <td>{p.met}</td>
-                <td>{p.incidents}</td>
-                <td>{formatSeconds(p.mttrSeconds)}</td>
-                <td>{num(p.scoreAvailability)}</td>
-                <td>{num(p.scoreSLA)}</td>
-                <td>{num(p.scoreIncidents)}</td>
-                <td>{num(p.scoreRecovery)}</td>
-                <td>
-                  <strong>{num(p.score)}</strong>
-                </td>
+      <Loadable state={doc} list={(d) => d.providers ?? []} empty={t('本月没有服务商数据', 'No provider data for this month')}>
+        {(providers) => (
+          <table className="filter-table" data-testid="providers">
+            <thead>
+              <tr>
+                <th>{t('服务商', 'Provider')}</th>
+                <th>{t('对象数', 'Entities')}</th>
+                <th>{t('可用率', 'Availability')}</th>
+                <th>{t('达标数', 'Met SLA')}</th>
+                <th>{t('事件数', 'Incidents')}</th>
+                <th>MTTR</th>
+                <th>{t('可用率得分', 'S availability')}</th>
+                <th>{t('SLA 得分', 'S SLA')}</th>
+                <th>{t('事件得分', 'S incidents')}</th>
+                <th>{t('恢复得分', 'S recovery')}</th>
+                <th>{t('综合得分', 'Score')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {providers.map((p) => (
+                <tr key={p.provider}>
+                  <td>{p.provider}</td>
+                  <td>{p.entities}</td>
+                  <td>{pct(p.availability)}</td>
+                  <td>{p.met}</td>
+                  <td>{p.incidents}</td>
+                  <td>{formatSeconds(p.mttrSeconds)}</td>
+                  <td>{num(p.scoreAvailability)}</td>
+                  <td>{num(p.scoreSLA)}</td>
+                  <td>{num(p.scoreIncidents)}</td>
+                  <td>{num(p.scoreRecovery)}</td>
+                  <td>
+                    <strong>{num(p.score)}</strong>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Loadable>
       <h3>{t('人工评分', 'Manual scores')}</h3>
-      {scores.error ? (
-        <ErrorBanner error={scores.error} />
-      ) : manual.length === 0 ? (
-        !scores.loading && <Alert severity="info" title={t('本月还没有人工评分', 'No manual score for this month yet')} />
-      ) : (
-        <table className="filter-table" data-testid="manual-scores">
-          <thead>
-            <tr>
-              <th>{t('服务商', 'Provider')}</th>
-              <th>{t('指标', 'Indicator')}</th>
-              <th>{t('分数', 'Score')}</th>
-              <th>{t('依据', 'Evidence')}</th>
-              <th>{t('评分人', 'By')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {manual.map((r) => (
-              <tr key={r.id}>
-                <td>{r.body.provider}</td>
-                <td>{r.body.indicator}</td>
-                <td>{r.body.score}</td>
-                <td>{r.body.evidence}</td>
-                <td>{r.createdBy.replace(/^grafana:/, '')}</td>
+      <Loadable state={scores} list={(d) => d.records.filter((r) => r.body.month === m)} empty={t('本月还没有人工评分', 'No manual score for this month yet')}>
+        {(manual) => (
+          <table className="filter-table" data-testid="manual-scores">
+            <thead>
+              <tr>
+                <th>{t('服务商', 'Provider')}</th>
+                <th>{t('指标', 'Indicator')}</th>
+                <th>{t('分数', 'Score')}</th>
+                <th>{t('依据', 'Evidence')}</th>
+                <th>{t('评分人', 'By')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {manual.map((r) => (
+                <tr key={r.id}>
+                  <td>{r.body.provider}</td>
+                  <td>{r.body.indicator}</td>
+                  <td>{r.body.score}</td>
+                  <td>{r.body.evidence}</td>
+                  <td>{r.createdBy.replace(/^grafana:/, '')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Loadable>
       <ScoreForm month={m} providers={providers.map((p) => p.provider)} onSaved={scores.reload} />
     </div>
   );
@@ -119,8 +115,7 @@ export function ScoreForm({ month, providers, onSaved }: { month: string; provid
   const [score, setScore] = useState('');
   const [evidence, setEvidence] = useState('');
   const [touched, setTouched] = useState(false);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const errs: Record<string, string> = {
     month: validMonth(month),
     provider: required(provider),
@@ -134,30 +129,17 @@ export function ScoreForm({ month, providers, onSaved }: { month: string; provid
     if (hasErrors(errs)) {
       return;
     }
-    setBusy(true);
-    setError('');
     const body: ManualScore = { provider: provider.trim(), month, indicator: indicator.trim(), score: Number(score), evidence: evidence.trim() };
-    try {
-      await api('POST', '/recorder/records', { kind: 'evaluation-score', title: `${body.provider} ${month} ${body.indicator}`, body });
+    if (await action.run(() => api('POST', '/recorder/records', { kind: 'evaluation-score', title: `${body.provider} ${month} ${body.indicator}`, body }))) {
       setIndicator('');
       setScore('');
       setEvidence('');
       setTouched(false);
       onSaved();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
     }
   };
   return (
-    <form
-      aria-label={t('人工评分', 'Manual score')}
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
+    <Form label={t('人工评分', 'Manual score')} onSubmit={submit}>
       <Stack direction="row" gap={2} wrap="wrap">
         <Field label={t('服务商', 'Provider')} invalid={!!show('provider')} error={show('provider')}>
           <Input aria-label={t('服务商', 'Provider')} list="jianguan-providers" width={20} value={provider} onChange={(e) => setProvider(e.currentTarget.value)} />
@@ -178,10 +160,10 @@ export function ScoreForm({ month, providers, onSaved }: { month: string; provid
         <TextArea aria-label={t('评分依据', 'Evidence')} rows={2} value={evidence} onChange={(e) => setEvidence(e.currentTarget.value)} />
       </Field>
       {show('month') && <Alert severity="warning" title={show('month')} />}
-      <ErrorBanner error={error} />
-      <Button type="submit" disabled={busy}>
+      <ErrorBanner error={action.error} />
+      <Button type="submit" disabled={action.busy}>
         {t('提交评分', 'Submit score')}
       </Button>
-    </form>
+    </Form>
   );
 }

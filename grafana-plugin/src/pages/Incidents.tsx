@@ -1,8 +1,11 @@
-import React, { useState } from 'react';
-import { Alert, Badge, Button, Field, Input, LoadingPlaceholder, RadioButtonGroup, Stack, TextArea } from '@grafana/ui';
+import { useState } from 'react';
+import { Badge, Button, Field, Input, RadioButtonGroup, Stack, TextArea } from '@grafana/ui';
 
-import { api, errorMessage } from '../api';
+import { api } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { Form } from '../components/Form';
+import { Loadable } from '../components/Loadable';
+import { useAction } from '../components/useAction';
 import { useLoad } from '../components/useLoad';
 import { t } from '../i18n';
 import { Finding, Incident, RecordT } from '../types';
@@ -21,61 +24,53 @@ export function Incidents() {
   const findings = useLoad(() => api<{ findings: Array<RecordT<Finding>> }>('GET', '/recorder/findings?limit=200'), []);
   const [editing, setEditing] = useState<RecordT<Incident> | null>(null);
 
-  let body: React.ReactNode;
-  if (incidents.loading && !incidents.data) {
-    body = <LoadingPlaceholder text={t('加载中…', 'Loading…')} />;
-  } else if (incidents.error) {
-    body = <ErrorBanner error={incidents.error} />;
-  } else if ((incidents.data?.incidents ?? []).length === 0) {
-    body = <Alert severity="info" title={t('没有事件记录', 'No incidents recorded')} />;
-  } else {
-    body = (
-      <table className="filter-table" data-testid="incidents">
-        <thead>
-          <tr>
-            <th>{t('对象', 'Entity')}</th>
-            <th>{t('开始', 'Start')}</th>
-            <th>{t('状态', 'Status')}</th>
-            <th>{t('原因', 'Cause')}</th>
-            <th>{t('整改措施', 'Measures')}</th>
-            <th>{t('责任人', 'Owner')}</th>
-            <th>{t('期限', 'Deadline')}</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(incidents.data?.incidents ?? []).map((r) => (
-            <tr key={r.id}>
-              <td>
-                {r.body.ns}/{r.body.entity}
-              </td>
-              <td>{formatTime(r.body.start)}</td>
-              <td>
-                <Badge color={r.body.status === 'closed' ? 'green' : r.body.status === 'rectifying' ? 'orange' : 'red'} text={statusText(r.body.status)} />
-              </td>
-              <td>{r.body.cause}</td>
-              <td>{r.body.measures}</td>
-              <td>{r.body.owner}</td>
-              <td>{r.body.deadline}</td>
-              <td>
-                {r.signedOffBy ? (
-                  t('已签署', 'signed off')
-                ) : (
-                  <Button size="sm" variant="secondary" onClick={() => setEditing(r)}>
-                    {t('批注', 'Annotate')}
-                  </Button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    );
-  }
   return (
     <div>
       <h3>{t('事件', 'Incidents')}</h3>
-      {body}
+      <Loadable state={incidents} list={(d) => d.incidents} empty={t('没有事件记录', 'No incidents recorded')}>
+        {(list) => (
+          <table className="filter-table" data-testid="incidents">
+            <thead>
+              <tr>
+                <th>{t('对象', 'Entity')}</th>
+                <th>{t('开始', 'Start')}</th>
+                <th>{t('状态', 'Status')}</th>
+                <th>{t('原因', 'Cause')}</th>
+                <th>{t('整改措施', 'Measures')}</th>
+                <th>{t('责任人', 'Owner')}</th>
+                <th>{t('期限', 'Deadline')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    {r.body.ns}/{r.body.entity}
+                  </td>
+                  <td>{formatTime(r.body.start)}</td>
+                  <td>
+                    <Badge color={r.body.status === 'closed' ? 'green' : r.body.status === 'rectifying' ? 'orange' : 'red'} text={statusText(r.body.status)} />
+                  </td>
+                  <td>{r.body.cause}</td>
+                  <td>{r.body.measures}</td>
+                  <td>{r.body.owner}</td>
+                  <td>{r.body.deadline}</td>
+                  <td>
+                    {r.signedOffBy ? (
+                      t('已签署', 'signed off')
+                    ) : (
+                      <Button size="sm" variant="secondary" onClick={() => setEditing(r)}>
+                        {t('批注', 'Annotate')}
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Loadable>
       {editing && (
         <IncidentForm
           key={editing.id}
@@ -89,7 +84,9 @@ export function Incidents() {
         />
       )}
       <h3>{t('整改清单', 'Rectification list')}</h3>
-      <Findings state={findings} />
+      <Loadable state={findings} list={(d) => d.findings} empty={t('没有待整改的问题', 'Nothing to rectify')}>
+        {(list) => <Findings list={list} />}
+      </Loadable>
     </div>
   );
 }
@@ -106,8 +103,7 @@ export function IncidentForm({ record, onDone }: { record: RecordT<Incident>; on
   const [status, setStatus] = useState<Status>(b.status ?? 'open');
   const [entry, setEntry] = useState('');
   const [touched, setTouched] = useState(false);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const errs: Record<string, string> = {
     deadline: deadline ? validDate(deadline) : status === 'rectifying' ? t('整改中须填写期限', 'A rectification needs a deadline') : '',
     owner: status === 'rectifying' && !owner.trim() ? t('整改中须填写责任人', 'A rectification needs an owner') : [...owner].length > 128 ? t('不超过 128 个字符', 'At most 128 characters') : '',
@@ -121,8 +117,6 @@ export function IncidentForm({ record, onDone }: { record: RecordT<Incident>; on
     if (hasErrors(errs)) {
       return;
     }
-    setBusy(true);
-    setError('');
     const timeline = [...(b.timeline ?? [])];
     if (entry.trim()) {
       timeline.push({ at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), text: entry.trim() });
@@ -138,23 +132,12 @@ export function IncidentForm({ record, onDone }: { record: RecordT<Incident>; on
       status,
       timeline: timeline.length ? timeline : undefined,
     };
-    try {
-      await api('PUT', `/recorder/records/${record.id}`, { body });
+    if (await action.run(() => api('PUT', `/recorder/records/${record.id}`, { body }))) {
       onDone(true);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
     }
   };
   return (
-    <form
-      aria-label={t('批注事件', 'Annotate incident')}
-      onSubmit={(e) => {
-        e.preventDefault();
-        save();
-      }}
-    >
+    <Form label={t('批注事件', 'Annotate incident')} onSubmit={save}>
       <h4>
         {t('批注', 'Annotate')} {b.ns}/{b.entity} {formatTime(b.start)}
       </h4>
@@ -201,30 +184,20 @@ export function IncidentForm({ record, onDone }: { record: RecordT<Incident>; on
       <Field label={t('新增时间线条目', 'New timeline entry')} invalid={!!show('entry')} error={show('entry')}>
         <Input aria-label={t('时间线', 'Timeline')} value={entry} onChange={(e) => setEntry(e.currentTarget.value)} />
       </Field>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={action.error} />
       <Stack direction="row" gap={1}>
-        <Button type="submit" disabled={busy}>
+        <Button type="submit" disabled={action.busy}>
           {t('保存', 'Save')}
         </Button>
         <Button variant="secondary" onClick={() => onDone(false)}>
           {t('取消', 'Cancel')}
         </Button>
       </Stack>
-    </form>
+    </Form>
   );
 }
 
-function Findings({ state }: { state: ReturnType<typeof useLoad<{ findings: Array<RecordT<Finding>> }>> }) {
-  if (state.loading && !state.data) {
-    return <LoadingPlaceholder text={t('加载中…', 'Loading…')} />;
-  }
-  if (state.error) {
-    return <ErrorBanner error={state.error} />;
-  }
-  const list = state.data?.findings ?? [];
-  if (list.length === 0) {
-    return <Alert severity="info" title={t('没有待整改的问题', 'Nothing to rectify')} />;
-  }
+function Findings({ list }: { list: Array<RecordT<Finding>> }) {
   return (
     <table className="filter-table" data-testid="findings">
       <thead>

@@ -1,8 +1,11 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Field, Input, LoadingPlaceholder, RadioButtonGroup, Stack, TextArea } from '@grafana/ui';
 
-import { api, errorMessage } from '../api';
+import { api } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { Form } from '../components/Form';
+import { Loadable } from '../components/Loadable';
+import { useAction } from '../components/useAction';
 import { Row } from '../components/Row';
 import { useLoad } from '../components/useLoad';
 import { orgRole, t } from '../i18n';
@@ -21,26 +24,20 @@ export function Inspections() {
   return (
     <div>
       <h3>{t('今日远程巡检', "Today's remote inspections")}</h3>
-      <RemoteList state={remote} />
+      <Loadable state={remote} list={(d) => d.inspections} empty={t('今天还没有远程巡检记录', 'No remote inspection today yet')}>
+        {(list) => <RemoteList list={list} />}
+      </Loadable>
       <h3>{t('现场巡检', 'On-site inspection')}</h3>
       <OnsiteForm onSaved={onsite.reload} />
       <h3>{t('现场巡检记录', 'On-site history')}</h3>
-      <OnsiteHistory state={onsite} />
+      <Loadable state={onsite} list={(d) => d.inspections} empty={t('还没有现场巡检记录', 'No on-site inspection recorded yet')}>
+        {(list) => <OnsiteHistory list={list} reload={onsite.reload} />}
+      </Loadable>
     </div>
   );
 }
 
-function RemoteList({ state }: { state: ReturnType<typeof useLoad<{ inspections: Array<RecordT<RemoteInspection>> }>> }) {
-  if (state.loading && !state.data) {
-    return <LoadingPlaceholder text={t('加载中…', 'Loading…')} />;
-  }
-  if (state.error) {
-    return <ErrorBanner error={state.error} />;
-  }
-  const list = state.data?.inspections ?? [];
-  if (list.length === 0) {
-    return <Alert severity="info" title={t('今天还没有远程巡检记录', 'No remote inspection today yet')} />;
-  }
+function RemoteList({ list }: { list: Array<RecordT<RemoteInspection>> }) {
   return (
     <div>
       {list.map((r) => {
@@ -105,9 +102,8 @@ export function OnsiteForm({ onSaved }: { onSaved: () => void }) {
   const [notes, setNotes] = useState('');
   const [answers, setAnswers] = useState<Record<string, Answer>>({});
   const [touched, setTouched] = useState(false);
-  const [error, setError] = useState('');
   const [saved, setSaved] = useState('');
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   if (lists.loading && !lists.data) {
     return <LoadingPlaceholder text={t('加载中…', 'Loading…')} />;
@@ -138,8 +134,6 @@ export function OnsiteForm({ onSaved }: { onSaved: () => void }) {
     if (hasErrors(errs)) {
       return;
     }
-    setBusy(true);
-    setError('');
     const body: OnsiteInspection = {
       date,
       inspector: inspector.trim(),
@@ -147,27 +141,17 @@ export function OnsiteForm({ onSaved }: { onSaved: () => void }) {
       notes: notes.trim() || undefined,
       items: items.map((it) => ({ name: it.name, result: answers[it.name].result as '正常' | '异常', note: answers[it.name].note.trim() || undefined })),
     };
-    try {
+    await action.run(async () => {
       const r = await api<{ inspection: RecordT; findings?: RecordT[] }>('POST', '/recorder/inspections/onsite', body);
       setSaved(t(`已保存现场巡检 #${r.inspection.id}，待 ${body.reviewer} 签署；新发现问题 ${r.findings?.length ?? 0} 项。`, `On-site inspection #${r.inspection.id} saved, for ${body.reviewer} to sign off; ${r.findings?.length ?? 0} new findings.`));
       setAnswers({});
       setTouched(false);
       onSaved();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <form
-      aria-label={t('现场巡检', 'On-site inspection')}
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
+    <Form label={t('现场巡检', 'On-site inspection')} onSubmit={submit}>
       <Stack direction="row" gap={2} wrap="wrap">
         <Field label={t('日期', 'Date')} invalid={!!show('date')} error={show('date')}>
           <Input aria-label={t('日期', 'Date')} width={16} value={date} onChange={(e) => setDate(e.currentTarget.value.trim())} />
@@ -201,44 +185,26 @@ export function OnsiteForm({ onSaved }: { onSaved: () => void }) {
       <Field label={t('备注', 'Notes')} invalid={!!show('notes')} error={show('notes')}>
         <TextArea aria-label={t('备注', 'Notes')} rows={2} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} />
       </Field>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={action.error} />
       {touched && hasErrors(errs) && <Alert severity="warning" title={t('请更正标出的字段', 'Correct the marked fields')} />}
       {saved && <Alert severity="success" title={saved} />}
-      <Button type="submit" disabled={busy}>
+      <Button type="submit" disabled={action.busy}>
         {t('提交现场巡检', 'Submit on-site inspection')}
       </Button>
-    </form>
+    </Form>
   );
 }
 
-function OnsiteHistory({ state }: { state: ReturnType<typeof useLoad<{ inspections: Array<RecordT<OnsiteInspection>> }>> }) {
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(0);
+function OnsiteHistory({ list, reload }: { list: Array<RecordT<OnsiteInspection>>; reload: () => void }) {
+  const action = useAction();
   const signOff = async (id: number) => {
-    setBusy(id);
-    setError('');
-    try {
-      await api('POST', `/recorder/records/${id}/sign-off`);
-      state.reload();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(0);
+    if (await action.run(() => api('POST', `/recorder/records/${id}/sign-off`))) {
+      reload();
     }
   };
-  if (state.loading && !state.data) {
-    return <LoadingPlaceholder text={t('加载中…', 'Loading…')} />;
-  }
-  if (state.error) {
-    return <ErrorBanner error={state.error} />;
-  }
-  const list = state.data?.inspections ?? [];
-  if (list.length === 0) {
-    return <Alert severity="info" title={t('还没有现场巡检记录', 'No on-site inspection recorded yet')} />;
-  }
   return (
     <>
-    <ErrorBanner error={error} />
+    <ErrorBanner error={action.error} />
     <table className="filter-table" data-testid="onsite-history">
       <thead>
         <tr>
@@ -262,7 +228,7 @@ function OnsiteHistory({ state }: { state: ReturnType<typeof useLoad<{ inspectio
               {r.signedOffBy ? (
                 `${r.signedOffBy.replace(/^grafana:/, '')} ${formatTime(r.signedOffAt)}`
               ) : orgRole() === 'Admin' ? (
-                <Button size="sm" disabled={busy === r.id} onClick={() => signOff(r.id)}>
+                <Button size="sm" disabled={action.busy} onClick={() => signOff(r.id)}>
                   {t('签署', 'Sign off')}
                 </Button>
               ) : (

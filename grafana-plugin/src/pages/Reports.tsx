@@ -1,8 +1,9 @@
 import { useMemo, useState } from 'react';
 import { Alert, Button, ConfirmModal, Field, Input, LinkButton, LoadingPlaceholder, RadioButtonGroup, Select, Stack } from '@grafana/ui';
 
-import { api, BASE, errorMessage } from '../api';
+import { api, BASE } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { useAction } from '../components/useAction';
 import { useLoad } from '../components/useLoad';
 import { t } from '../i18n';
 import { FreezeResult, RecordT, ReportsList } from '../types';
@@ -53,9 +54,8 @@ export function Reports({ serviceStart }: ReportsProps) {
   const [kind, setKind] = useState('infrastructure');
   const [format, setFormat] = useState('html');
   const [confirm, setConfirm] = useState<string>('');
-  const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<FreezeResult | null>(null);
-  const [actionError, setActionError] = useState('');
+  const action = useAction();
 
   const offered = useMemo(() => list.data?.months.map((m) => m.month) ?? [], [list.data]);
 
@@ -116,19 +116,12 @@ export function Reports({ serviceStart }: ReportsProps) {
   }
 
   const freeze = async (m: string) => {
-    setBusy(true);
-    setActionError('');
-    try {
-      const r = await api<FreezeResult>('POST', `/reports/${kind}/${m}/freeze`);
-      setResult(r);
+    setConfirm('');
+    await action.run(async () => {
+      setResult(await api<FreezeResult>('POST', `/reports/${kind}/${m}/freeze`));
       list.reload();
       freezes.reload();
-    } catch (e) {
-      setActionError(errorMessage(e));
-    } finally {
-      setBusy(false);
-      setConfirm('');
-    }
+    });
   };
 
   return (
@@ -181,7 +174,7 @@ export function Reports({ serviceStart }: ReportsProps) {
         </Field>
       </Stack>
       {periodError && (period !== 'custom' || (from && to)) && <Alert severity="warning" title={periodError} />}
-      <ErrorBanner error={actionError} />
+      <ErrorBanner error={action.error} />
       {freezes.error && <Alert severity="info" title={t('无法读取冻结记录（签署人不可见）', 'Freeze records unavailable (who signed is not shown)')}>{freezes.error}</Alert>}
       {result && (
         <Alert severity="success" title={t('已冻结', 'Frozen')} onRemove={() => setResult(null)}>
@@ -240,7 +233,7 @@ export function Reports({ serviceStart }: ReportsProps) {
                   </td>
                   <td>
                     {!frozen && d.canFreeze && (
-                      <Button size="sm" icon="lock" disabled={busy} onClick={() => setConfirm(m)}>
+                      <Button size="sm" icon="lock" disabled={action.busy} onClick={() => setConfirm(m)}>
                         {t('签署并冻结', 'Sign off and freeze')}
                       </Button>
                     )}
