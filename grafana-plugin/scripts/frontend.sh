@@ -18,7 +18,7 @@ deps() {
   want="$(sha256sum package-lock.json | cut -d' ' -f1)"
   if [ "$(cat node_modules/.jianguan-lock-sha256 2>/dev/null)" != "$want" ]; then
     start=$(date +%s)
-    npm ci --no-audit --no-fund --loglevel=error >&2
+    npm ci --prefer-offline --no-audit --no-fund --loglevel=error >&2
     echo "$want" > node_modules/.jianguan-lock-sha256
     echo "npm ci: $(( $(date +%s) - start )) s" >&2
   fi
