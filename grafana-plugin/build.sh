@@ -17,7 +17,7 @@ trap 'rm -rf "$stage"' EXIT
 d="$stage/$id"
 mkdir -p "$d/img"
 bash scripts/frontend.sh build
-CGO_ENABLED=0 GOOS=linux GOARCH=amd64 "$GO" build -trimpath -ldflags "-s -w" -o "$d/gpx_jianguan_report_linux_amd64" ./pkg
+CGO_ENABLED=0 GOOS=linux GOARCH=amd64 "$GO" build -trimpath -ldflags "-s -w ${LDFLAGS:-}" -o "$d/gpx_jianguan_report_linux_amd64" ./pkg
 chmod 0755 "$d/gpx_jianguan_report_linux_amd64"
 sed -e "s/%VERSION%/$version/" -e "s/%TODAY%/$(date -u +%Y-%m-%d)/" src/plugin.json > "$d/plugin.json"
 cp build/frontend/module.js build/frontend/module.js.map README.md CHANGELOG.md LICENSE "$d/"

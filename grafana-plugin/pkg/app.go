@@ -20,6 +20,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+	"github.com/prometheus/common/version"
 
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/report"
@@ -550,7 +551,11 @@ func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*
 	if len(noStart) > 0 && len(missing) == 0 {
 		msgs = append(msgs, "no "+strings.Join(noStart, ", ")+" (exporters older than jianguan's counter start time): reports stay exact but read every sample of those entities and are slower; upgrade the exporters")
 	}
-	details, _ := json.Marshal(map[string]any{"missing": missing, "missingStartTime": noStart, "retention": days(ret), "monthsOffered": len(months)})
+	// The plugin's own version and revision (make plugin stamps them with
+	// -ldflags, issue 24 item 3), first in the message and in the details.
+	msgs = append([]string{"jianguan " + version.Version + " (revision " + version.Revision + ")"}, msgs...)
+	details, _ := json.Marshal(map[string]any{"missing": missing, "missingStartTime": noStart, "retention": days(ret), "monthsOffered": len(months),
+		"version": version.Version, "revision": version.Revision})
 	return &backend.CheckHealthResult{Status: status, Message: strings.Join(msgs, "; "), JSONDetails: details}, nil
 }
 

@@ -170,6 +170,10 @@ func TestPluginGRPC(t *testing.T) {
 	if h.Status != pluginv2.CheckHealthResponse_OK || !strings.Contains(h.Message, "retention") {
 		t.Fatalf("health: %v %s", h.Status, h.Message)
 	}
+	// Issue 24 item 3: the health check names the plugin's version and revision.
+	if !strings.HasPrefix(h.Message, "jianguan ") || !strings.Contains(string(h.JsonDetails), `"revision":`) {
+		t.Errorf("health lacks the plugin's version: %s %s", h.Message, h.JsonDetails)
+	}
 	// Short retention is reported.
 	short := startShortRetention(t, prom)
 	h, _ = g.diag.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: pctx(2, map[string]any{"prometheusUrl": short})})
