@@ -164,6 +164,14 @@ var conformance = []confRow{
 		values: []confValue{v("env_leak_detected", 0, "sensor", "1"), v("env_leak_cable_fault", 0, "sensor", "1"),
 			v("env_leak_detected", nan, "sensor", "2"), v("env_leak_cable_fault", 1, "sensor", "2"), v("env_leak_cable_fault", 1, "sensor", "3")},
 		invalid: map[string]int{"placeholder": 1, "out_of_range": 1}},
+	{fixture: "akcp-sp2plus-water", profile: "akcp-sp2plus-water", values: []confValue{
+		v("env_leak_detected", 0, "sensor", "Rope CRAC-B1 drip tray"), v("env_leak_cable_fault", 0, "sensor", "Rope CRAC-B1 drip tray"),
+		v("env_leak_detected", 0, "sensor", "Rope under floor row A"), v("env_leak_cable_fault", 0, "sensor", "Rope under floor row A"),
+		v("env_leak_detected", nan, "sensor", "Rope under floor row B"), v("env_leak_cable_fault", 1, "sensor", "Rope under floor row B"), // sensorError(7)
+		v("env_leak_detected", nan, "sensor", "Spot chilled-water valve"), v("env_leak_cable_fault", 1, "sensor", "Spot chilled-water valve"), // 0: placeholder
+		v("env_leak_detected", nan, "sensor", "Spot spare port"), v("env_leak_cable_fault", 1, "sensor", "Spot spare port"), // noStatus(1): offline port
+		v("env_device_info", 1, "vendor", "AKCP", "model", "SP2+ 1.0.4521 Mar 12 2021 10:21:33", "sys_object_id", "1.3.6.1.4.1.3854")},
+		invalid: map[string]int{"placeholder": 3}},
 	{fixture: "silent-card", profile: "unrecognised", values: []confValue{v("env_device_info", 1, "sys_object_id", "1.3.6.1.4.1.99998.1.7")}},
 }
 
