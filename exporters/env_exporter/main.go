@@ -14,9 +14,9 @@ import (
 	"github.com/jianguan/jianguan/internal/exporter"
 )
 
-func app() *exporter.App {
+func app() *exporter.App[*Config] {
 	var profilesDir *string
-	return &exporter.App{
+	return &exporter.App[*Config]{
 		Name:           "env_exporter",
 		Namespace:      "env",
 		Help:           "Machine-room environment exporter (UPS, temperature, humidity, leak, power, cooling) over SNMP. 机房动环监控导出器。",
@@ -25,7 +25,7 @@ func app() *exporter.App {
 		Flags: func(a *kingpin.Application) {
 			profilesDir = a.Flag("profiles.dir", "Directory of operator profiles (*.yml) added to, or overriding, the built-in ones.").Default("").String()
 		},
-		New: func(logger *slog.Logger, reg prometheus.Registerer) (exporter.Service, error) {
+		New: func(logger *slog.Logger, reg prometheus.Registerer) (exporter.Service[*Config], error) {
 			return newService(logger, reg, *profilesDir)
 		},
 	}

@@ -139,7 +139,7 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, profilesDir stri
 }
 
 // Load reads the profiles and the config; it does not touch running state.
-func (s *service) Load(path string) (any, error) {
+func (s *service) Load(path string) (*Config, error) {
 	profiles, err := loadProfiles(s.profilesDir)
 	if err != nil {
 		return nil, err
@@ -164,8 +164,7 @@ func hashString(s string) string {
 
 // Apply switches to a loaded config; unchanged devices keep their loop,
 // last-good values and counters.
-func (s *service) Apply(_ context.Context, c any) error {
-	cfg := c.(*Config)
+func (s *service) Apply(_ context.Context, cfg *Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.poller == nil {

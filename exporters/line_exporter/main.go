@@ -18,9 +18,9 @@ import (
 	"github.com/jianguan/jianguan/internal/icmp"
 )
 
-func app() *exporter.App {
+func app() *exporter.App[*Config] {
 	var mode, netns *string
-	return &exporter.App{
+	return &exporter.App[*Config]{
 		Name:           "line_exporter",
 		Namespace:      "line",
 		Help:           "jianguan line_exporter: availability of BGP and leased lines (ICMP, IF-MIB, BGP4-MIB).",
@@ -30,7 +30,7 @@ func app() *exporter.App {
 			mode = kp.Flag("icmp.mode", "ICMP sockets: auto (unprivileged datagram, then raw), unprivileged (needs net.ipv4.ping_group_range) or privileged (needs CAP_NET_RAW).").Default("auto").Enum("auto", "unprivileged", "privileged")
 			netns = kp.Flag("icmp.netns", "Open the ICMP sockets inside this network namespace (name under /var/run/netns or a path); the HTTP server and SNMP stay in the exporter's namespace.").Default("").String()
 		},
-		New: func(logger *slog.Logger, reg prometheus.Registerer) (exporter.Service, error) {
+		New: func(logger *slog.Logger, reg prometheus.Registerer) (exporter.Service[*Config], error) {
 			m, err := icmp.ParseMode(*mode)
 			if err != nil {
 				return nil, err

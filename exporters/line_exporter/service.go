@@ -59,11 +59,10 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, io icmp.Options)
 }
 
 // Load implements exporter.Service.
-func (s *service) Load(path string) (any, error) { return LoadConfig(path) }
+func (s *service) Load(path string) (*Config, error) { return LoadConfig(path) }
 
 // Apply implements exporter.Service.
-func (s *service) Apply(_ context.Context, v any) error {
-	cfg := v.(*Config)
+func (s *service) Apply(_ context.Context, cfg *Config) error {
 	// Fail at start-up when no ICMP socket can be opened at all: the error
 	// explains both fixes.
 	needICMP := false

@@ -30,10 +30,10 @@ func main() {
 	os.Exit(newApp().Main(os.Args[1:]))
 }
 
-func newApp() *exporter.App {
+func newApp() *exporter.App[*Config] {
 	var shardFlag, modeFlag, sourceFlag *string
 	var watchFlag *bool
-	return &exporter.App{
+	return &exporter.App[*Config]{
 		Name:           "uptime_exporter",
 		Namespace:      "uptime",
 		Help:           "Continuous availability probes of cloud hosts (ICMP, TCP) and websites (HTTP/HTTPS) with exact uptime counters.",
@@ -45,7 +45,7 @@ func newApp() *exporter.App {
 			sourceFlag = kp.Flag("icmp.source", "Source address of ICMP probes (empty: any).").Default("").String()
 			watchFlag = kp.Flag("targets.watch", "Reload when the config or a target file changes.").Default("true").Bool()
 		},
-		New: func(logger *slog.Logger, reg prometheus.Registerer) (exporter.Service, error) {
+		New: func(logger *slog.Logger, reg prometheus.Registerer) (exporter.Service[*Config], error) {
 			sh, err := parseShard(*shardFlag)
 			if err != nil {
 				return nil, err

@@ -104,7 +104,7 @@ func registerAll(reg prometheus.Registerer, cs ...prometheus.Collector) error {
 }
 
 // Load implements exporter.Service.
-func (s *service) Load(path string) (any, error) {
+func (s *service) Load(path string) (*Config, error) {
 	cfg, err := loadConfig(path, s.opts.shard)
 	if err != nil {
 		return nil, err
@@ -114,8 +114,7 @@ func (s *service) Load(path string) (any, error) {
 
 // Apply implements exporter.Service: targets whose identity is unchanged
 // keep their trackers (counters), probe counters and schedule.
-func (s *service) Apply(_ context.Context, c any) error {
-	cfg := c.(*Config)
+func (s *service) Apply(_ context.Context, cfg *Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.httpPool == nil {

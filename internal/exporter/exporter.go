@@ -35,14 +35,16 @@ import (
 	"github.com/jianguan/jianguan/internal/config"
 )
 
-// Service is what one exporter plugs into the frame.
-type Service interface {
+// Service is what one exporter plugs into the frame; C is the exporter's
+// loaded configuration (e.g. *Config), so no service starts with a type
+// assertion.
+type Service[C any] interface {
 	// Load reads and validates the config file; it must not touch running
 	// state. Errors should be *config.Error (file:line: field: message).
-	Load(path string) (any, error)
+	Load(path string) (C, error)
 	// Apply switches to a config returned by Load. Called once at start and
 	// on every successful reload.
-	Apply(ctx context.Context, cfg any) error
+	Apply(ctx context.Context, cfg C) error
 	// Status lists the checked things for the landing page.
 	Status() []StatusRow
 	// Stop ends background work at shutdown.
@@ -58,8 +60,8 @@ type StatusRow struct {
 	Detail string // free text: last error, age, …
 }
 
-// App describes one exporter binary.
-type App struct {
+// App describes one exporter binary whose configuration is a C.
+type App[C any] struct {
 	Name           string // e.g. "env_exporter"
 	Namespace      string // e.g. "env"
 	Help           string
@@ -69,19 +71,19 @@ type App struct {
 	Flags func(*kingpin.Application)
 	// New builds the service once flags are parsed; it registers its
 	// collectors on reg.
-	New func(logger *slog.Logger, reg prometheus.Registerer) (Service, error)
+	New func(logger *slog.Logger, reg prometheus.Registerer) (Service[C], error)
 }
 
 // Main parses args, runs the exporter until SIGINT/SIGTERM and returns the
 // process exit code.
-func (a *App) Main(args []string) int {
+func (a *App[C]) Main(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return a.Run(ctx, args)
 }
 
 // Run is Main with an explicit context: the exporter stops when ctx ends.
-func (a *App) Run(parent context.Context, args []string) int {
+func (a *App[C]) Run(parent context.Context, args []string) int {
 	kp := kingpin.New(a.Name, a.Help)
 	configFile := kp.Flag("config.file", "Path to the configuration file.").Default(a.DefaultConfig).String()
 	metricsPath := kp.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
@@ -122,7 +124,7 @@ func (a *App) Run(parent context.Context, args []string) int {
 	}
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	r := &reloader{app: a, svc: svc, path: *configFile, logger: logger}
+	r := &reloader[C]{namespace: a.Namespace, svc: svc, path: *configFile, logger: logger}
 	r.register(reg)
 	// State across restarts (state.go): installed before the first Apply
 	// creates the trackers; the file is rewritten as not clean at once, so
@@ -257,28 +259,28 @@ func (a *App) Run(parent context.Context, args []string) int {
 	return code
 }
 
-type reloader struct {
-	app    *App
-	svc    Service
-	path   string
-	logger *slog.Logger
+type reloader[C any] struct {
+	namespace string
+	svc       Service[C]
+	path      string
+	logger    *slog.Logger
 
 	mu      sync.Mutex
-	cfg     any
+	cfg     C
 	ok      prometheus.Gauge
 	okTime  prometheus.Gauge
 	reloads *prometheus.CounterVec
 }
 
-func (r *reloader) register(reg prometheus.Registerer) {
-	ns := r.app.Namespace
+func (r *reloader[C]) register(reg prometheus.Registerer) {
+	ns := r.namespace
 	r.ok = prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "_config_last_reload_successful", Help: "1 if the last configuration load succeeded."})
 	r.okTime = prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "_config_last_reload_success_timestamp_seconds", Help: "Unix time of the last successful configuration load."})
 	r.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "_config_reloads_total", Help: "Configuration reloads by result."}, []string{"result"})
 	reg.MustRegister(r.ok, r.okTime, r.reloads)
 }
 
-func (r *reloader) set(cfg any) {
+func (r *reloader[C]) set(cfg C) {
 	r.mu.Lock()
 	r.cfg = cfg
 	r.mu.Unlock()
@@ -286,14 +288,14 @@ func (r *reloader) set(cfg any) {
 	r.okTime.SetToCurrentTime()
 }
 
-func (r *reloader) get() any {
+func (r *reloader[C]) get() C {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.cfg
 }
 
 // reload loads the file again; on any error the running config stays.
-func (r *reloader) reload(ctx context.Context) error {
+func (r *reloader[C]) reload(ctx context.Context) error {
 	cfg, err := r.svc.Load(r.path)
 	if err == nil {
 		err = r.svc.Apply(ctx, cfg)

@@ -31,7 +31,7 @@ type fakeSvc struct {
 	g       prometheus.Gauge
 }
 
-func (f *fakeSvc) Load(path string) (any, error) {
+func (f *fakeSvc) Load(path string) (*fakeCfg, error) {
 	var c fakeCfg
 	doc, err := config.Load(path, &c)
 	if err != nil {
@@ -43,10 +43,10 @@ func (f *fakeSvc) Load(path string) (any, error) {
 	return &c, nil
 }
 
-func (f *fakeSvc) Apply(_ context.Context, cfg any) error {
+func (f *fakeSvc) Apply(_ context.Context, cfg *fakeCfg) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.applied = append(f.applied, cfg.(*fakeCfg).Greeting)
+	f.applied = append(f.applied, cfg.Greeting)
 	f.g.Set(float64(len(f.applied)))
 	return nil
 }
@@ -76,8 +76,8 @@ func TestFrame(t *testing.T) {
 	port := testutil.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	svc := &fakeSvc{}
-	app := &App{Name: "fake_exporter", Namespace: "fake", DefaultAddress: ":0", DefaultConfig: cfgPath,
-		New: func(_ *slog.Logger, reg prometheus.Registerer) (Service, error) {
+	app := &App[*fakeCfg]{Name: "fake_exporter", Namespace: "fake", DefaultAddress: ":0", DefaultConfig: cfgPath,
+		New: func(_ *slog.Logger, reg prometheus.Registerer) (Service[*fakeCfg], error) {
 			svc.g = prometheus.NewGauge(prometheus.GaugeOpts{Name: "fake_applies", Help: "applies"})
 			reg.MustRegister(svc.g)
 			return svc, nil
@@ -158,8 +158,8 @@ func TestInvalidConfigExits(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "bad.yml")
 	os.WriteFile(cfgPath, []byte("greeting: hi\nunknown_field: 1\n"), 0o600)
-	app := &App{Name: "fake_exporter", Namespace: "fake", DefaultAddress: ":0",
-		New: func(*slog.Logger, prometheus.Registerer) (Service, error) { return &fakeSvc{}, nil }}
+	app := &App[*fakeCfg]{Name: "fake_exporter", Namespace: "fake", DefaultAddress: ":0",
+		New: func(*slog.Logger, prometheus.Registerer) (Service[*fakeCfg], error) { return &fakeSvc{}, nil }}
 	var stderr bytes.Buffer
 	old := os.Stderr
 	r, w, _ := os.Pipe()

@@ -32,7 +32,7 @@ type availSvc struct {
 	ts []*avail.Tracker
 }
 
-func (s *availSvc) Load(path string) (any, error) {
+func (s *availSvc) Load(path string) (*fakeCfg, error) {
 	var c fakeCfg
 	if _, err := config.Load(path, &c); err != nil {
 		return nil, err
@@ -40,12 +40,12 @@ func (s *availSvc) Load(path string) (any, error) {
 	return &c, nil
 }
 
-func (s *availSvc) Apply(_ context.Context, cfg any) error {
+func (s *availSvc) Apply(_ context.Context, cfg *fakeCfg) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ts = nil
 	var keep [][]string
-	for _, n := range strings.Split(cfg.(*fakeCfg).Greeting, ",") {
+	for _, n := range strings.Split(cfg.Greeting, ",") {
 		if late, ok := strings.CutPrefix(n, "late:"); ok {
 			// Created after a first poll, as env_exporter's auto-identified conditions.
 			keep = append(keep, []string{late})
@@ -89,8 +89,8 @@ func runAvail(t *testing.T, names, stateFile string, extra ...string) (base stri
 	}
 	port := testutil.FreePort(t)
 	base = fmt.Sprintf("http://127.0.0.1:%d", port)
-	app := &App{Name: "fake_exporter", Namespace: "fake", DefaultAddress: ":0", DefaultConfig: cfgPath,
-		New: func(_ *slog.Logger, reg prometheus.Registerer) (Service, error) {
+	app := &App[*fakeCfg]{Name: "fake_exporter", Namespace: "fake", DefaultAddress: ":0", DefaultConfig: cfgPath,
+		New: func(_ *slog.Logger, reg prometheus.Registerer) (Service[*fakeCfg], error) {
 			s := &availSvc{f: avail.NewFamily(avail.FamilyOpts{Namespace: "fake", Labels: []string{"name"}})}
 			reg.MustRegister(s.f)
 			return s, nil
