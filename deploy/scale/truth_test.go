@@ -533,7 +533,9 @@ func xlsxText(d *report.Document) (string, error) {
 // 2026, 300 s scrapes at a random phase) on Prometheus 2.42: every line's
 // observed, down and unknown seconds equal the truth to 0.001 s plus the
 // edge bound the report states, unless its caveats say the series starts or
-// ends inside the month (no sample within 5 min of an edge).
+// ends inside the month (no sample within 5 min of an edge); and where its
+// incident list differs from the truth in length (an outage no scrape saw),
+// the caveats say so for that line.
 func TestTruthRandomSchedules(t *testing.T) {
 	prom, promtool := testutil.Need(t, "prometheus"), testutil.Need(t, "promtool")
 	seed := int64(17)
@@ -571,6 +573,24 @@ func TestTruthRandomSchedules(t *testing.T) {
 		}
 		t.Logf("seed %d %s: truth observed %.3f down %.3f unknown %.3f incidents %d | report %.3f %.3f %.3f %d bound %.3f", seed, ent.Name(),
 			tr.Observed, tr.Down, tr.Unknown, len(tr.Incidents), got.ObservedSeconds, got.DownSeconds, got.UnknownSeconds, len(got.Incidents), got.EdgeBoundSeconds)
+		if len(got.Incidents) != len(tr.Incidents) {
+			// An outage no scrape saw down (between two scrapes, or hidden
+			// by an unknown spell) cannot be listed; the report must then
+			// say so (the incidents-vs-counters cross-check), never be silent.
+			said := false
+			for _, c := range d.Audit.Caveats {
+				said = said || strings.Contains(c, ent.Name()+"：事件时长合计") || strings.Contains(c, ent.Name()+"：本期确认状态变化")
+			}
+			for _, x := range got.Incidents {
+				t.Logf("  report %s … %s", x.Start, x.End)
+			}
+			for _, x := range tr.Incidents {
+				t.Logf("  truth  %s … %s", x.Start.In(truthgen.Shanghai).Format(time.RFC3339Nano), x.End.In(truthgen.Shanghai).Format(time.RFC3339Nano))
+			}
+			if !said {
+				t.Errorf("seed %d %s: %d incidents, truth %d, and no caveat says so", seed, ent.Name(), len(got.Incidents), len(tr.Incidents))
+			}
+		}
 		if got.StartsInside || got.EndsInside {
 			continue
 		}

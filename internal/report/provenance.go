@@ -145,6 +145,13 @@ func (r *run) provenance(d *Document) {
 			r.caveat(r.tr(fmt.Sprintf("%s %s：本期计数器重置 %d 次（exporter 重启），增量按各生命周期分段求和。", e.NS, e.Name, resets),
 				fmt.Sprintf("%s %s: %d counter reset(s) in the period (exporter restarts); increases summed over the lifetimes.", e.NS, e.Name, resets)))
 		}
+		if listed := 2 * len(e.Incidents); e.StateChanges > float64(listed)+0.5 {
+			// Each listed incident accounts for at most two confirmed
+			// changes (down, up): more changes mean an outage no scrape saw
+			// down (between two scrapes, or hidden by an unknown spell).
+			r.caveat(r.tr(fmt.Sprintf("%s %s：本期确认状态变化 %.0f 次，多于所列 %d 起事件可解释的 %d 次：有采集未见到的短时故障（发生在两次采集之间），其停机时间已计入停机计数器。", e.NS, e.Name, e.StateChanges, len(e.Incidents), listed),
+				fmt.Sprintf("%s %s: %.0f confirmed state changes in the period, more than the %d the %d listed incident(s) explain: an outage no scrape saw (between two scrapes); its down time is in the down counters.", e.NS, e.Name, e.StateChanges, listed, len(e.Incidents))))
+		}
 		if e.StartsInside {
 			r.caveat(r.tr(fmt.Sprintf("%s %s：序列始于期间内（期初前 %v 内无样本），此前为未知时间。", e.NS, e.Name, edgeWindow),
 				fmt.Sprintf("%s %s: the series starts inside the period (no sample in the %v before its start); the time before is unknown.", e.NS, e.Name, edgeWindow)))
