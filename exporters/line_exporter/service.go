@@ -61,65 +61,97 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, io icmp.Options)
 // Load implements exporter.Service.
 func (s *service) Load(path string) (*Config, error) { return LoadConfig(path) }
 
-// Apply implements exporter.Service.
+// Apply implements exporter.Service: unchanged lines keep running.
 func (s *service) Apply(_ context.Context, cfg *Config) error {
 	// Fail at start-up when no ICMP socket can be opened at all: the error
 	// explains both fixes.
-	needICMP := false
 	for _, l := range cfg.Lines {
 		if len(l.ICMP) > 0 {
-			needICMP = true
-		}
-	}
-	if needICMP {
-		if _, err := s.pingers.get(""); err != nil {
-			return err
+			if _, err := s.pingers.get(""); err != nil {
+				return err
+			}
+			break
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
-	next := map[string]*lineRun{}
-	var keepLines, keepSignals [][]string
 	var starts []*icmpTarget
-	for i := range cfg.Lines {
-		l := &cfg.Lines[i]
-		key := fingerprint(cfg, l)
-		if old, ok := s.running[l.Name]; ok && old.key == key {
-			next[l.Name] = old
-		} else {
-			if ok {
-				old.stop()
-				s.m.forgetGauges(l.Name)
+	next, _ := exporter.Reconcile(s.running, cfg.lines(), s.reconciler(cfg, time.Now(), &starts))
+	var keepLines, keepSignals [][]string
+	for _, l := range cfg.Lines {
+		keepLines = append(keepLines, next[l.Name].line.labels)
+		keepSignals = append(keepSignals, next[l.Name].labels...)
+	}
+	s.lines.Retain(keepLines)
+	s.signals.Retain(keepSignals)
+	s.running, s.cfg = next, cfg
+	targets, err := s.setRouters(cfg, next)
+	if err != nil {
+		return err
+	}
+	for _, t := range starts {
+		t.start(stagger(t))
+	}
+	if s.stopEval == nil {
+		s.stopEval, s.evalDone = make(chan struct{}), make(chan struct{})
+		go s.evalLoop()
+	}
+	s.log.Info("configuration applied", "lines", len(cfg.Lines), "routers", targets)
+	return nil
+}
+
+// stagger spreads the first probes of ICMP targets across the interval,
+// stable per target.
+func stagger(t *icmpTarget) time.Duration {
+	h := fnv.New32a()
+	h.Write([]byte(t.sig.line.cfg.Name + "\xff" + t.cfg.Address))
+	return time.Duration(uint64(h.Sum32()) % uint64(time.Duration(t.cfg.Interval)))
+}
+
+// lines lists the configured lines by reference (for exporter.Reconcile).
+func (c *Config) lines() []*Line {
+	ls := make([]*Line, len(c.Lines))
+	for i := range c.Lines {
+		ls[i] = &c.Lines[i]
+	}
+	return ls
+}
+
+// reconciler keeps a line whose fingerprint is unchanged; a changed line
+// is rebuilt keeping the counters of the signals it still has. The ICMP
+// targets of new lines are collected in starts.
+func (s *service) reconciler(cfg *Config, now time.Time, starts *[]*icmpTarget) exporter.Reconciler[*Line, *lineRun] {
+	return exporter.Reconciler[*Line, *lineRun]{
+		ID:   func(l *Line) string { return l.Name },
+		Keep: func(old *lineRun, l *Line) bool { return old.key == fingerprint(cfg, l) },
+		Stop: func(name string, old *lineRun, removed bool) {
+			old.stop()
+			if removed {
+				s.m.forget(name)
+			} else {
+				s.m.forgetGauges(name)
 			}
-			lr := s.build(cfg, l, key, now)
-			if ok {
+		},
+		Start: func(l *Line, _ *lineRun, replaced bool) *lineRun {
+			lr := s.build(cfg, l, fingerprint(cfg, l), now)
+			if replaced {
 				keep := map[string]bool{}
 				for _, sl := range lr.labels {
 					keep[sl[len(sl)-1]] = true // target, interface or peer
 				}
 				s.m.retainCounters(lr.line.labels, keep)
 			}
-			next[l.Name] = lr
-			starts = append(starts, lr.icmp...)
-		}
-		keepLines = append(keepLines, next[l.Name].line.labels)
-		keepSignals = append(keepSignals, next[l.Name].labels...)
+			*starts = append(*starts, lr.icmp...)
+			return lr
+		},
 	}
-	for name, old := range s.running {
-		if _, ok := next[name]; !ok {
-			old.stop()
-			s.m.forget(name)
-		}
-	}
-	s.lines.Retain(keepLines)
-	s.signals.Retain(keepSignals)
-	s.running = next
-	s.cfg = cfg
+}
 
-	// SNMP: one poller target per router in use.
+// setRouters gives the SNMP poller one target per router in use and
+// returns how many.
+func (s *service) setRouters(cfg *Config, running map[string]*lineRun) (int, error) {
 	dispatch := map[string][]func(*snmp.Result){}
-	for _, lr := range next {
+	for _, lr := range running {
 		for r, hs := range lr.snmp {
 			dispatch[r] = append(dispatch[r], hs...)
 		}
@@ -151,23 +183,7 @@ func (s *service) Apply(_ context.Context, cfg *Config) error {
 			MaxRows: r.WalkMaxRows, Deadline: time.Duration(r.PollDeadline),
 			Labels: map[string]string{"site": r.Site, "device": r.Name}, Request: req})
 	}
-	if err := s.poller.SetTargets(targets); err != nil {
-		return err
-	}
-
-	// Stagger ICMP targets across the interval, stable per target.
-	for _, t := range starts {
-		h := fnv.New32a()
-		h.Write([]byte(t.sig.line.cfg.Name + "\xff" + t.cfg.Address))
-		iv := time.Duration(t.cfg.Interval)
-		t.start(time.Duration(uint64(h.Sum32()) % uint64(iv)))
-	}
-	if s.stopEval == nil {
-		s.stopEval, s.evalDone = make(chan struct{}), make(chan struct{})
-		go s.evalLoop()
-	}
-	s.log.Info("configuration applied", "lines", len(cfg.Lines), "routers", len(targets))
-	return nil
+	return len(targets), s.poller.SetTargets(targets)
 }
 
 // evalLoop advances lines whose signals are quiet (polled signals are held
