@@ -38,6 +38,9 @@ type Identification struct {
 	ServiceStart    string  `yaml:"service_start"`
 	Confidentiality string  `yaml:"confidentiality"` // 密级 / marking printed on every page
 	SignOff         SignOff `yaml:"sign_off"`
+	// MachineRoom: the contract's machine-room figures the infrastructure
+	// report checks against (zero fields take DefaultMachineRoom's).
+	MachineRoom MachineRoom `yaml:"machine_room"`
 
 	numberTmpl *template.Template
 	doc        *config.Doc
@@ -49,6 +52,42 @@ type SignOff struct {
 	Preparer string `yaml:"preparer"` // 编制人
 	Reviewer string `yaml:"reviewer"` // 审核人
 	Approver string `yaml:"approver"` // 批准人
+}
+
+// MachineRoom holds the contract's rack figures: racks hosted, the reserve
+// on top of them, the power per rack and the most one rack may draw.
+type MachineRoom struct {
+	Racks          int     `yaml:"racks"`           // 106
+	ReservePercent float64 `yaml:"reserve_percent"` // 20
+	RackKW         float64 `yaml:"rack_kw"`         // 4
+	RackMaxKW      float64 `yaml:"rack_max_kw"`     // 5
+}
+
+// Bound of machine_room.racks (a typo of 106000 is refused).
+const maxRacks = 100000
+
+// DefaultMachineRoom is the contract's: 106 racks + 20 % reserve, 4 kW per
+// rack, 5 kW at most for one rack.
+func DefaultMachineRoom() MachineRoom {
+	return MachineRoom{Racks: 106, ReservePercent: 20, RackKW: 4, RackMaxKW: 5}
+}
+
+// Room is the configured machine room with the defaults for zero fields.
+func (id *Identification) Room() MachineRoom {
+	m, d := id.MachineRoom, DefaultMachineRoom()
+	if m.Racks == 0 {
+		m.Racks = d.Racks
+	}
+	if m.ReservePercent == 0 {
+		m.ReservePercent = d.ReservePercent
+	}
+	if m.RackKW == 0 {
+		m.RackKW = d.RackKW
+	}
+	if m.RackMaxKW == 0 {
+		m.RackMaxKW = d.RackMaxKW
+	}
+	return m
 }
 
 // SignOffRoles are the roles of the sign-off block, in order.
@@ -156,6 +195,13 @@ func ParseIdentification(file string, data []byte) (*Identification, error) {
 	}
 	if _, err := calendar.ParseDate(id.ServiceStart); err != nil {
 		return nil, doc.Errorf("service_start", "%v", err)
+	}
+	if m := id.MachineRoom; m.Racks < 0 || m.Racks > maxRacks {
+		return nil, doc.Errorf("machine_room.racks", "%d; want 1..%d", m.Racks, maxRacks)
+	} else if m.ReservePercent < 0 || m.ReservePercent > 100 || m.RackKW < 0 || m.RackMaxKW < 0 {
+		return nil, doc.Errorf("machine_room", "reserve_percent 0..100, rack_kw and rack_max_kw ≥ 0")
+	} else if r := id.Room(); r.RackMaxKW < r.RackKW {
+		return nil, doc.Errorf("machine_room.rack_max_kw", "%g kW below rack_kw %g kW", r.RackMaxKW, r.RackKW)
 	}
 	if n := utf8.RuneCountInString(id.NumberTemplate); n > maxTemplateRunes {
 		return nil, doc.Errorf("report_number", "%d characters; at most %d", n, maxTemplateRunes)

@@ -89,6 +89,10 @@ func TestIdentificationErrors(t *testing.T) {
 		{"empty submitter override", goodIdent + "submitters: {hosts: ''}\n", "submitters.hosts: empty"},
 		{"too long field", rep("project: P", "project: "+strings.Repeat("项", 201)), "project: 201 characters; at most 200"},
 		{"sign-off unknown role", goodIdent + "sign_off: {author: x}\n", "field author not found"},
+		{"machine room racks negative", goodIdent + "machine_room: {racks: -1}\n", "reports.yml:10: machine_room.racks: -1; want 1..100000"},
+		{"machine room racks typo", goodIdent + "machine_room: {racks: 106000}\n", "machine_room.racks: 106000"},
+		{"machine room max below per-rack", goodIdent + "machine_room: {rack_kw: 6}\n", "machine_room.rack_max_kw: 5 kW below rack_kw 6 kW"},
+		{"machine room reserve", goodIdent + "machine_room: {reserve_percent: 120}\n", "reports.yml:10: machine_room: reserve_percent 0..100"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
