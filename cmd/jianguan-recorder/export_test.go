@@ -17,9 +17,9 @@ import (
 
 	"github.com/jianguan/jianguan/internal/config"
 	"github.com/jianguan/jianguan/internal/records"
-	"github.com/jianguan/jianguan/internal/simhistory"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/pgtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // exportTestData writes notifications (one carrying mark in a label), an
@@ -207,7 +207,7 @@ func TestExportPrometheusSnapshotAdminAPI(t *testing.T) {
 		if admin {
 			extra = append(extra, "--web.enable-admin-api")
 		}
-		return simhistory.StartPrometheus(t, prom, data, extra...), data
+		return testenv.StartPrometheus(t, prom, data, extra...), data
 	}
 	e := newEnv(t, testConfig(t), "", "")
 	exportTestData(t, e, "snapshot-test")

@@ -17,9 +17,9 @@ import (
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/records"
-	"github.com/jianguan/jianguan/internal/simhistory"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/pgtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 const shippedDir = "../../deploy/etc/jianguan/"
@@ -89,7 +89,7 @@ func startInspectionPrometheus(t *testing.T) string {
 	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", om, data).CombinedOutput(); err != nil {
 		t.Fatalf("promtool: %v\n%s", err, out)
 	}
-	return simhistory.StartPrometheus(t, prom, data)
+	return testenv.StartPrometheus(t, prom, data)
 }
 
 func inspectionConfig(t *testing.T, promURL string) *Config {

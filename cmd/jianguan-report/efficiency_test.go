@@ -10,6 +10,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestEfficiencyCLI: --kind efficiency refuses a bad efficiency.yml or
@@ -53,7 +54,7 @@ func TestEfficiencyCLI(t *testing.T) {
 	if err := simhistory.CachedBackfill(context.Background(), promtool, simhistory.NodeTestScenario(2026, time.October, 15*time.Second), "efficiency-v1", data); err != nil {
 		t.Fatal(err)
 	}
-	url := simhistory.StartPrometheus(t, prom, data)
+	url := testenv.StartPrometheus(t, prom, data)
 	out := filepath.Join(dir, "efficiency.csv")
 	if err := run([]string{"--prometheus.url=" + url, "--kind=efficiency", "--month=2026-10", "--filter=unit=市卫健委", "--format=csv", "-o", out}); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestCLIEvaluation runs the evaluation kinds end to end against a real
@@ -27,7 +28,7 @@ func TestCLIEvaluation(t *testing.T) {
 	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", data); err != nil {
 		t.Fatal(err)
 	}
-	url := simhistory.StartPrometheus(t, prom, data)
+	url := testenv.StartPrometheus(t, prom, data)
 	dir := t.TempDir()
 	st, err := records.Open(context.Background(), records.SQLite, filepath.Join(dir, "records.db"))
 	if err != nil {

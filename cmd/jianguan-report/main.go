@@ -6,7 +6,7 @@
 //	jianguan-report --snapshot=snapshots/lines-2026-10.json --format=html -o lines.html
 //	jianguan-report --all --month=2026-10 --out-dir=out/          # four kinds × html, pdf, csv, xlsx, json
 //
-//	jianguan-report bench --entities=1000 --days=35                # make bench-report
+// The benchmark (make bench-report) is tools/bench/report.
 //
 // Documents from the operations records (jianguan-recorder's store, read
 // with --records.db FILE for SQLite or --records.dsn-file FILE for
@@ -59,13 +59,7 @@ import (
 )
 
 func main() {
-	var err error
-	if len(os.Args) > 1 && os.Args[1] == "bench" {
-		err = bench(os.Args[2:])
-	} else {
-		err = run(os.Args[1:])
-	}
-	if err != nil {
+	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "jianguan-report:", err)
 		os.Exit(1)
 	}

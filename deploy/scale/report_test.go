@@ -17,6 +17,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // importVM starts Debian's VictoriaMetrics and imports the history through
@@ -90,7 +91,7 @@ func TestReportEquivalence(t *testing.T) {
 	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
 		t.Fatal(err)
 	}
-	promURL := simhistory.StartPrometheus(t, prom, dir)
+	promURL := testenv.StartPrometheus(t, prom, dir)
 	vmURL := importVM(t, sp)
 
 	cfg := report.DefaultConfig()
@@ -193,7 +194,7 @@ func TestDefect17_IncidentsVictoriaMetrics(t *testing.T) {
 	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "defects17", dir); err != nil {
 		t.Fatal(err)
 	}
-	promURL := simhistory.StartPrometheus(t, prom, dir)
+	promURL := testenv.StartPrometheus(t, prom, dir)
 	vmURL := importVM(t, sp)
 	cfg := report.DefaultConfig()
 	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)

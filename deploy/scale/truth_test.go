@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"html/template"
 	"math"
 	"net/http"
 	"os"
@@ -456,7 +455,7 @@ func TestDefect17_Provenance(t *testing.T) {
 // April) and the one that starts inside it (tg-new, April), and the
 // remaining edge bound where the state changed inside the scrape straddling
 // an edge (tg-flap, 1 April); a steady line gets none — on all three
-// backends, identically, and each caveat is in the HTML and CSV audit.
+// backends, identically.
 func TestDefect17_Caveats(t *testing.T) {
 	bs := threeBackends(t)
 	want := []struct {
@@ -481,18 +480,6 @@ func TestDefect17_Caveats(t *testing.T) {
 				}
 			} else if !reflect.DeepEqual(cv, ref[mo.Month]) {
 				t.Errorf("%s %s caveats %q, %s: %q", b.name, mo.Month, cv, bs[0].name, ref[mo.Month])
-			}
-			var page, csv strings.Builder
-			if err := report.RenderHTML(&page, d); err != nil {
-				t.Fatal(err)
-			}
-			if err := report.RenderCSV(&csv, d); err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range cv { // in the audit appendix of every output (the PDF prints the HTML)
-				if !strings.Contains(page.String(), "<li>"+template.HTMLEscapeString(c)+"</li>") || !strings.Contains(csv.String(), "注意事项："+c) {
-					t.Errorf("%s %s: caveat %q missing from the HTML or CSV", b.name, mo.Month, c)
-				}
 			}
 			for _, c := range cv {
 				if strings.Contains(c, "tg-steady") {

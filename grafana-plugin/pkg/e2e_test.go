@@ -24,6 +24,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 const secretPW = "s3cr3t-Pa55w0rd-xyz"
@@ -156,7 +157,7 @@ func TestPluginGRPC(t *testing.T) {
 	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
 		t.Fatal(err)
 	}
-	url := simhistory.StartPrometheus(t, prom, dir)
+	url := testenv.StartPrometheus(t, prom, dir)
 	g := startPlugin(t, bin)
 	snap := t.TempDir()
 	good := pctx(1, map[string]any{"prometheusUrl": url, "basicAuthUser": "grafana", "snapshotDir": snap, "timeoutSeconds": 60})

@@ -20,6 +20,7 @@ import (
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/fakeprom"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // callErr is call for requests the plugin may refuse at the gRPC level (an
@@ -177,7 +178,7 @@ func TestHostile_PluginConcurrentFreeze(t *testing.T) {
 	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
 		t.Fatal(err)
 	}
-	url := simhistory.StartPrometheus(t, prom, dir)
+	url := testenv.StartPrometheus(t, prom, dir)
 	g := startPlugin(t, bin)
 	snap := t.TempDir()
 	const n = 6

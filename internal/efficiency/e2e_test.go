@@ -14,6 +14,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // The test month: 2026-10 (31 days) at 15 s scrapes, as node_exporter is
@@ -43,7 +44,7 @@ func startPrometheus(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Logf("backfill ready in %v", time.Since(st))
-	return simhistory.StartPrometheus(t, prom, dir)
+	return testenv.StartPrometheus(t, prom, dir)
 }
 
 func month(t *testing.T) report.Month {

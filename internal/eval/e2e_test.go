@@ -21,6 +21,7 @@ import (
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/pgtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 const systemFile = "../../deploy/etc/jianguan/evaluation.yml"
@@ -37,7 +38,7 @@ func startPrometheus(t *testing.T) string {
 	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
 		t.Fatal(err)
 	}
-	return simhistory.StartPrometheus(t, prom, dir)
+	return testenv.StartPrometheus(t, prom, dir)
 }
 
 func openStore(t *testing.T) records.Store {

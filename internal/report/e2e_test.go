@@ -14,6 +14,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // E2EMonth is the month the e2e history covers (in the past).
@@ -30,7 +31,7 @@ func startE2EPrometheus(t *testing.T) (string, simhistory.Spec) {
 		t.Fatal(err)
 	}
 	t.Logf("backfill ready in %v", time.Since(st))
-	return simhistory.StartPrometheus(t, prom, dir), sp
+	return testenv.StartPrometheus(t, prom, dir), sp
 }
 
 // key drops empty labels as Prometheus does.

@@ -15,6 +15,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // hostileValues are label values that spreadsheets, browsers or parsers
@@ -85,7 +86,7 @@ func TestHostile_CSVFormulaInjection(t *testing.T) {
 	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "hostile", dir); err != nil {
 		t.Fatal(err)
 	}
-	q := promapi.New(simhistory.StartPrometheus(t, prom, dir))
+	q := promapi.New(testenv.StartPrometheus(t, prom, dir))
 	cfg := report.DefaultConfig()
 	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 	cfg.Now = func() time.Time { return now }

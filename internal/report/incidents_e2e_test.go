@@ -13,6 +13,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // defectStep is the scrape interval of the issue-17 defect history.
@@ -128,7 +129,7 @@ func TestDefect17_IncidentsE2E(t *testing.T) {
 			if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "defects17", dir); err != nil {
 				t.Fatal(err)
 			}
-			results[b.name] = defectIncidents(t, simhistory.StartPrometheus(t, bin, dir), sp)
+			results[b.name] = defectIncidents(t, testenv.StartPrometheus(t, bin, dir), sp)
 		})
 	}
 	if a, b := results["prometheus2"], results["prometheus3"]; a != nil && b != nil && !reflect.DeepEqual(a, b) {

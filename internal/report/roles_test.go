@@ -11,6 +11,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestReportJudgesRoomSensorsOnly (issue 21 item 4 / defect 7): the
@@ -47,7 +48,7 @@ func TestReportJudgesRoomSensorsOnly(t *testing.T) {
 	if err := simhistory.Backfill(context.Background(), promtool, sp, dir); err != nil {
 		t.Fatal(err)
 	}
-	url := simhistory.StartPrometheus(t, prom, dir)
+	url := testenv.StartPrometheus(t, prom, dir)
 	cfg := report.DefaultConfig()
 	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 	cfg.Now = func() time.Time { return now }
