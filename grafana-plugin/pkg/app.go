@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/jianguan/jianguan/internal/docfmt"
+	"github.com/jianguan/jianguan/internal/eval"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/report/snapshot"
@@ -48,6 +49,13 @@ type Settings struct {
 	// RecorderURL is jianguan-recorder's base URL (the records API the
 	// pages read and write through /recorder/…; see recorder.go).
 	RecorderURL string `json:"recorderUrl"`
+	// EvaluationConfig is the indicator system (evaluation.yml, path on the
+	// Grafana server; docs/evaluation.md). When set, the providers report
+	// shows the assessment by it, as jianguan-report --evaluation.config
+	// does, instead of the former score table; an invalid file fails the
+	// instance with file:line. The plugin has no records store: manual
+	// indicators are 无法评价 (as jianguan-report without --records.db).
+	EvaluationConfig string `json:"evaluationConfig"`
 }
 
 // Bounds of the settings (NewApp refuses values outside them; 0 or absent
@@ -107,6 +115,7 @@ type App struct {
 	now         func() time.Time
 	prom        *promapi.Client // shared: its concurrency bound holds for the whole instance
 	store       snapshot.Store
+	ev          *eval.Evaluator // jsonData.evaluationConfig; nil: the former score table
 
 	// secureJsonData.recorderProxySecret and .recorderPassword (recorder.go)
 	recorderSecret, recorderPassword string
@@ -134,6 +143,13 @@ func NewApp(_ context.Context, st backend.AppInstanceSettings) (instancemgmt.Ins
 		return nil, err
 	}
 	a.prom = a.newClient()
+	if a.s.EvaluationConfig != "" {
+		sys, err := eval.Load(a.s.EvaluationConfig)
+		if err != nil {
+			return nil, fmt.Errorf("jsonData.evaluationConfig: %w", err)
+		}
+		a.ev = &eval.Evaluator{File: sys, Querier: a.prom}
+	}
 	a.store = snapshot.Store{Dir: a.s.SnapshotDir}
 	if v := os.Getenv("JIANGUAN_REPORT_NOW"); v != "" { // tests only: pin the clock
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
@@ -212,6 +228,9 @@ func (a *App) config() report.Config {
 	}
 	c.Organisation = a.s.Organisation
 	c.Now = a.now
+	if a.ev != nil {
+		c.Evaluator = a.ev
+	}
 	return c
 }
 
