@@ -270,16 +270,8 @@ var defaultReportsConfigs = []string{"deploy/etc/jianguan/reports.yml", "/etc/ji
 // must exist and be valid), else the first default that exists, else none
 // (the cover then carries the title and the period only).
 func loadReportsConfig(path string) (*docfmt.Identification, error) {
-	if path == "" {
-		for _, p := range defaultReportsConfigs {
-			if _, err := os.Stat(p); err == nil {
-				path = p
-				break
-			}
-		}
-		if path == "" {
-			return nil, nil
-		}
+	if path = firstExisting(path, defaultReportsConfigs); path == "" {
+		return nil, nil
 	}
 	id, err := docfmt.LoadIdentification(path)
 	if err != nil {

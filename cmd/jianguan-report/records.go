@@ -100,17 +100,9 @@ func (f recordsFlags) openRecords(ctx context.Context) (records.Store, error) {
 // loadCalendar loads the calendar file (guard periods); nil when none is
 // given and no default exists.
 func (f recordsFlags) loadCalendar() (*calendar.Calendar, error) {
-	path := *f.calFile
+	path := firstExisting(*f.calFile, defaultCalendarFiles)
 	if path == "" {
-		for _, p := range defaultCalendarFiles {
-			if _, err := os.Stat(p); err == nil {
-				path = p
-				break
-			}
-		}
-		if path == "" {
-			return nil, nil
-		}
+		return nil, nil
 	}
 	c, err := calendar.Load(path)
 	if err != nil {
