@@ -115,6 +115,9 @@ func FreezeFile(ctx context.Context, path string, build func(context.Context) (*
 	if err != nil {
 		return nil, err
 	}
+	if u := report.UnfilledSections(d); len(u) > 0 {
+		return nil, &UnfilledError{Sections: u}
+	}
 	b, err := report.Freeze(d, now)
 	if err != nil {
 		return nil, err
