@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html/template"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -111,7 +113,10 @@ func threeBackends(t *testing.T) []backend {
 				if b, err := exec.Command("cp", "-r", blocks, data).CombinedOutput(); err != nil {
 					return fmt.Errorf("cp: %v: %s", err, b)
 				}
-				port := freePort()
+				port, err := freePort()
+				if err != nil {
+					return err
+				}
 				u := fmt.Sprintf("http://127.0.0.1:%d", port)
 				if _, err := spawn(p.prom, "--config.file="+cfg, "--storage.tsdb.path="+data, fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
 					"--storage.tsdb.retention.time=10y", "--log.level=warn"); err != nil {
@@ -122,7 +127,10 @@ func threeBackends(t *testing.T) []backend {
 				}
 				tbList = append(tbList, backend{p.name, u, "Prometheus", p.sem})
 			}
-			port := freePort()
+			port, err := freePort()
+			if err != nil {
+				return err
+			}
 			u := fmt.Sprintf("http://127.0.0.1:%d", port)
 			if _, err := spawn(vm, "-storageDataPath="+filepath.Join(dir, "vm"), fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", port),
 				"-retentionPeriod=100y", "-search.disableCache", "-search.latencyOffset=1s", "-loggerLevel=ERROR"); err != nil {
@@ -158,9 +166,15 @@ func threeBackends(t *testing.T) []backend {
 	return tbList
 }
 
-func freePort() int {
-	var t testing.T
-	return testutil.FreePort(&t)
+// freePort is a free loopback TCP port (the fixture runs outside any one
+// test, so testutil.FreePort's testing.TB is not at hand).
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // docs builds kind for every month of truthgen.Months from b (cached).
@@ -455,7 +469,7 @@ func TestDefect17_Provenance(t *testing.T) {
 // April) and the one that starts inside it (tg-new, April), and the
 // remaining edge bound where the state changed inside the scrape straddling
 // an edge (tg-flap, 1 April); a steady line gets none — on all three
-// backends, identically.
+// backends, identically, and each caveat is in the HTML and CSV audit.
 func TestDefect17_Caveats(t *testing.T) {
 	bs := threeBackends(t)
 	want := []struct {
@@ -480,6 +494,18 @@ func TestDefect17_Caveats(t *testing.T) {
 				}
 			} else if !reflect.DeepEqual(cv, ref[mo.Month]) {
 				t.Errorf("%s %s caveats %q, %s: %q", b.name, mo.Month, cv, bs[0].name, ref[mo.Month])
+			}
+			var page, csv strings.Builder
+			if err := report.RenderHTML(&page, d); err != nil {
+				t.Fatal(err)
+			}
+			if err := report.RenderCSV(&csv, d); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cv { // in the audit appendix of every output (the PDF prints the HTML)
+				if !strings.Contains(page.String(), "<li>"+template.HTMLEscapeString(c)+"</li>") || !strings.Contains(csv.String(), "注意事项："+c) {
+					t.Errorf("%s %s: caveat %q missing from the HTML or CSV", b.name, mo.Month, c)
+				}
 			}
 			for _, c := range cv {
 				if strings.Contains(c, "tg-steady") {
