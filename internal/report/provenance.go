@@ -289,6 +289,7 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 			one := !steady && a.vals[f.changes]-b.vals[f.changes] == 1 && lc > 0 && lc <= dt &&
 				b.vals[f.unknownGauge] == 0 && a.vals[f.unknownGauge] == 0 && b.vals[f.up] != a.vals[f.up]
 			growth := map[string]float64{}
+			edgeB := 0.0
 			for _, n := range names {
 				g := a.vals[n] - b.vals[n]
 				if g < 0 {
@@ -315,10 +316,11 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 				for _, bn := range bounded { // no exact rule: interpolated, with its bound
 					if n == bn && g > 0 {
 						lo, hi := math.Max(0, g-(dt-before)), math.Min(g, before)
-						bound += math.Max(growth[n]-lo, hi-growth[n])
+						edgeB = math.Max(edgeB, math.Max(growth[n]-lo, hi-growth[n])) // the largest of the counters' bounds at this edge
 					}
 				}
 			}
+			bound += edgeB
 			for n, add := range growth {
 				c, ok := cs[n]
 				if !ok {
