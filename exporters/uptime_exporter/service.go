@@ -133,89 +133,12 @@ func (s *service) Apply(_ context.Context, cfg *Config) error {
 		s.pinger = p
 	}
 	now := time.Now()
-
-	// Hosts.
-	keep := make([][]string, 0, len(cfg.hosts))
-	seen := make(map[string]bool, len(cfg.hosts))
-	added, changed := 0, 0
-	for _, spec := range cfg.hosts {
-		keep = append(keep, spec.labels)
-		seen[spec.id] = true
-		tr := s.hostFam.Tracker(spec.rule, cfg.calendar(hostLabels, spec.labels), spec.labels...)
-		old := s.hosts[spec.id]
-		if old != nil {
-			old.mu.Lock()
-			same := sameChecks(old.spec, spec)
-			oldInterval := old.spec.interval
-			if same {
-				old.spec = spec
-			}
-			old.mu.Unlock()
-			if same {
-				if oldInterval != spec.interval {
-					s.sched.schedule(&old.ev, now.Add(offset(spec.id, spec.interval)))
-				}
-				continue
-			}
-			changed++
-			s.removeHost(old)
-		} else {
-			added++
-		}
-		h := newHost(s, spec, tr, old)
-		s.hosts[spec.id] = h
-		s.sched.schedule(&h.ev, now.Add(offset(spec.id, spec.interval)))
-	}
-	removed := 0
-	for id, h := range s.hosts {
-		if !seen[id] {
-			s.removeHost(h)
-			delete(s.hosts, id)
-			removed++
-		}
-	}
-	s.hostFam.Retain(keep)
-
-	// Websites.
-	keep = keep[:0:0]
-	seen = make(map[string]bool, len(cfg.websites))
-	for _, spec := range cfg.websites {
-		keep = append(keep, spec.labels)
-		seen[spec.id] = true
-		tr := s.webFam.Tracker(spec.rule, cfg.calendar(websiteLabels, spec.labels), spec.labels...)
-		if w := s.websites[spec.id]; w != nil {
-			w.mu.Lock()
-			oldInterval := w.spec.interval
-			if w.spec.settingsKey != spec.settingsKey {
-				w.client = s.web.newClient(spec)
-			}
-			w.spec = spec
-			w.mu.Unlock()
-			if oldInterval != spec.interval {
-				s.sched.schedule(&w.ev, now.Add(offset(spec.id, spec.interval)))
-			}
-			continue
-		}
-		added++
-		w := &website{svc: s, spec: spec, tracker: tr, client: s.web.newClient(spec), ev: event{index: -1}, rc: event{index: -1}}
-		w.ev.fire = w.fire
-		w.rc.fire = w.fireRecheck
-		s.websites[spec.id] = w
-		s.sched.schedule(&w.ev, now.Add(offset(spec.id, spec.interval)))
-	}
-	for id, w := range s.websites {
-		if !seen[id] {
-			w.mu.Lock()
-			w.removed = true
-			w.mu.Unlock()
-			s.sched.cancel(&w.ev)
-			s.sched.cancel(&w.rc)
-			delete(s.websites, id)
-			removed++
-		}
-	}
-	s.webFam.Retain(keep)
-
+	var hc, wc exporter.Changes
+	s.hosts, hc = exporter.Reconcile(s.hosts, cfg.hosts, s.hostReconciler(cfg, now))
+	s.hostFam.Retain(specLabels(cfg.hosts, func(h *hostSpec) []string { return h.labels }))
+	s.websites, wc = exporter.Reconcile(s.websites, cfg.websites, s.websiteReconciler(cfg, now))
+	s.webFam.Retain(specLabels(cfg.websites, func(w *websiteSpec) []string { return w.labels }))
+	added, removed, changed := hc.Added+wc.Added, hc.Removed+wc.Removed, hc.Changed
 	s.targets.WithLabelValues("host").Set(float64(len(s.hosts)))
 	s.targets.WithLabelValues("website").Set(float64(len(s.websites)))
 	s.cfg = cfg
@@ -228,6 +151,85 @@ func (s *service) Apply(_ context.Context, cfg *Config) error {
 	}
 	s.watch(cfg)
 	return nil
+}
+
+func specLabels[S any](specs []S, labels func(S) []string) [][]string {
+	keep := make([][]string, 0, len(specs))
+	for _, sp := range specs {
+		keep = append(keep, labels(sp))
+	}
+	return keep
+}
+
+// hostReconciler keeps a host whose checks are unchanged (a new interval
+// reschedules it); a changed host starts again with the counters of the
+// checks it still has.
+func (s *service) hostReconciler(cfg *Config, now time.Time) exporter.Reconciler[*hostSpec, *host] {
+	tracker := func(spec *hostSpec) *avail.Tracker { // also updates a kept tracker's rule and calendar
+		return s.hostFam.Tracker(spec.rule, cfg.calendar(hostLabels, spec.labels), spec.labels...)
+	}
+	return exporter.Reconciler[*hostSpec, *host]{
+		ID: func(spec *hostSpec) string { return spec.id },
+		Keep: func(old *host, spec *hostSpec) bool {
+			tracker(spec)
+			old.mu.Lock()
+			same := sameChecks(old.spec, spec)
+			oldInterval := old.spec.interval
+			if same {
+				old.spec = spec
+			}
+			old.mu.Unlock()
+			if same && oldInterval != spec.interval {
+				s.sched.schedule(&old.ev, now.Add(offset(spec.id, spec.interval)))
+			}
+			return same
+		},
+		Stop: func(_ string, h *host, _ bool) { s.removeHost(h) },
+		Start: func(spec *hostSpec, old *host, _ bool) *host {
+			h := newHost(s, spec, tracker(spec), old)
+			s.sched.schedule(&h.ev, now.Add(offset(spec.id, spec.interval)))
+			return h
+		},
+	}
+}
+
+// websiteReconciler keeps every website whose id stays, updating its
+// settings (a new client when they changed) and schedule in place.
+func (s *service) websiteReconciler(cfg *Config, now time.Time) exporter.Reconciler[*websiteSpec, *website] {
+	tracker := func(spec *websiteSpec) *avail.Tracker {
+		return s.webFam.Tracker(spec.rule, cfg.calendar(websiteLabels, spec.labels), spec.labels...)
+	}
+	return exporter.Reconciler[*websiteSpec, *website]{
+		ID: func(spec *websiteSpec) string { return spec.id },
+		Keep: func(w *website, spec *websiteSpec) bool {
+			tracker(spec)
+			w.mu.Lock()
+			oldInterval := w.spec.interval
+			if w.spec.settingsKey != spec.settingsKey {
+				w.client = s.web.newClient(spec)
+			}
+			w.spec = spec
+			w.mu.Unlock()
+			if oldInterval != spec.interval {
+				s.sched.schedule(&w.ev, now.Add(offset(spec.id, spec.interval)))
+			}
+			return true
+		},
+		Stop: func(_ string, w *website, _ bool) {
+			w.mu.Lock()
+			w.removed = true
+			w.mu.Unlock()
+			s.sched.cancel(&w.ev)
+			s.sched.cancel(&w.rc)
+		},
+		Start: func(spec *websiteSpec, _ *website, _ bool) *website {
+			w := &website{svc: s, spec: spec, tracker: tracker(spec), client: s.web.newClient(spec), ev: event{index: -1}, rc: event{index: -1}}
+			w.ev.fire = w.fire
+			w.rc.fire = w.fireRecheck
+			s.sched.schedule(&w.ev, now.Add(offset(spec.id, spec.interval)))
+			return w
+		},
+	}
 }
 
 func (s *service) removeHost(h *host) {
