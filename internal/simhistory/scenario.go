@@ -119,10 +119,21 @@ var (
 // runs, and its counters restart at 0 with it, as line_start_time_seconds
 // says.
 func lineGauges(lines []*Entity) []Gauge {
+	caps := make([]float64, len(lines))
+	for i := range caps {
+		caps[i] = 1e9 * float64(i+1)
+	}
+	return LineGauges(lines, caps)
+}
+
+// LineGauges is lineGauges with each line's capacity in bit/s (caps[i] for
+// lines[i]): the site model (internal/simsite) rates its lines as the
+// contract does.
+func LineGauges(lines []*Entity, caps []float64) []Gauge {
 	var g []Gauge
 	for i, e := range lines {
 		l := e.Labels
-		cap := 1e9 * float64(i+1)
+		cap := caps[i]
 		rate := 0.3 * cap / 8 // bytes/s
 		tl := with(l, "target", fmt.Sprintf("192.0.2.%d", i+1))
 		probes := func(t time.Time) float64 { return float64(t.Unix() % 100000000) } // one a second

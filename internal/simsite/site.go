@@ -1,0 +1,560 @@
+// Package simsite is the contract's machine room (/work/shared/contract.md,
+// item 1) as one physical model: its topology, its calendar and the events
+// of every calendar month (Asia/Shanghai), from which every demo series is
+// derived — gauges (feeds, UPS, generator, temperatures, rack power) and
+// the availability counters of lines, hosts, websites and env conditions.
+// A condition is active exactly in the seconds its gauges say so (the
+// windows are found by evaluating the same value functions second by
+// second), so a report can never state seconds out of band while its
+// gauges stayed in band (issue 24 item 2; TestDemoConsistency).
+package simsite
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	sh "github.com/jianguan/jianguan/internal/simhistory"
+)
+
+// The contract's figures.
+const (
+	Racks        = 106 // hosted racks
+	ReserveRacks = 22  // 20 % reserve, rounded up (106 × 0.2 = 21.2)
+	RackKW       = 4.0 // per rack
+	MaxRackKW    = 5.0 // one rack may draw up to 5 kW
+	// UPSRuntimeFull is the battery runtime of one UPS path at full load
+	// (contract: ≥ 15 min); at the room's load the runtime gauge shows more.
+	UPSRuntimeFull = 15 * time.Minute
+	// BandLow/BandHigh: the room band judged at room and cold-aisle sensors.
+	BandLow, BandHigh = 21.0, 27.0
+	// HumidityHigh: relative humidity ≤ 60 %.
+	HumidityHigh = 0.60
+	// BGPTarget: availability of the 1 G BGP line (the only line target).
+	BGPTarget = 0.9999
+	// GeneratorStart is how long the generator takes from a utility failure
+	// to carry the load (start + ATS transfer): the UPS runs on battery
+	// for exactly this long; CoolingRestart how long the CRACs (not on UPS)
+	// stay off after a transfer.
+	GeneratorStart = 40 * time.Second
+	CoolingRestart = 160 * time.Second
+	// GeneratorCooldown: the generator runs on after the utility returns.
+	GeneratorCooldown = 5 * time.Minute
+)
+
+// Site names.
+const (
+	SiteName = "dc1"
+	Room     = "A101"
+	BGPLine  = "ct-bgp-1"
+)
+
+// Line is one carrier line.
+type Line struct {
+	Name, Kind, Provider string
+	BitsPerSecond        float64
+}
+
+// Lines: one 1 G BGP internet line and four 200 M leased lines.
+var Lines = []Line{
+	{BGPLine, "bgp", "中国电信", 1e9},
+	{"ct-leased-1", "leased", "中国电信", 200e6},
+	{"cu-leased-2", "leased", "中国联通", 200e6},
+	{"cm-leased-3", "leased", "中国移动", 200e6},
+	{"cu-leased-4", "leased", "中国联通", 200e6},
+}
+
+// Device names of the room.
+var (
+	Feeds        = []string{"feed-1", "feed-2"} // dual utility feeds, different substations
+	UPSs         = []string{"ups-a", "ups-b"}   // 2N
+	Generator    = "gen-1"
+	CRACs        = []string{"crac-1", "crac-2", "crac-3", "crac-4"} // N+1, N = 3
+	RoomSensors  = []string{"th-room-1", "th-room-2"}
+	AisleSensors = []string{"th-aisle-1", "th-aisle-2", "th-aisle-3", "th-aisle-4"}
+	Leaks        = []string{"leak-rope-1", "leak-rope-2"}
+	Smokes       = []string{"smoke-1", "smoke-2", "vesda-1"} // point detectors and very-early smoke detection
+	Doors        = []string{"door-main", "door-ups"}
+)
+
+// Unit is one user unit with hosts and websites on cloud providers.
+type Unit struct {
+	Name      string
+	Providers []string
+	Hosts     int
+	Websites  int
+}
+
+// Units of the demo: several units, several providers.
+var Units = []Unit{
+	{"市财政局", []string{"阿里云", "政务云"}, 6, 2},
+	{"市政府办公厅", []string{"华为云", "政务云"}, 4, 3},
+	{"市公安局", []string{"政务云"}, 5, 1},
+	{"市卫健委", []string{"腾讯云", "阿里云"}, 4, 2},
+	{"市教育局", []string{"华为云", "腾讯云"}, 5, 2},
+}
+
+// pathOf is the line a host of this provider is reached through: the
+// government cloud over the leased lines, public clouds over the BGP line.
+func pathOf(provider string, i int) string {
+	if provider == "政务云" {
+		return Lines[1+i%4].Name
+	}
+	return BGPLine
+}
+
+// Kind of an event.
+type Kind string
+
+// Event kinds.
+const (
+	UtilityFailure Kind = "utility_failure" // both feeds (regional): UPS on battery, generator starts, cooling restarts
+	LineCut        Kind = "line_cut"        // the line and every host reached through it are down
+	CRACFailure    Kind = "crac_failure"    // one unit fails; N+1 holds the room in band
+	Maintenance    Kind = "maintenance"     // declared window: UPS on bypass, a line's planned work
+	GeneratorTest  Kind = "generator_test"  // the monthly test run
+	DoorOpen       Kind = "door_open"
+	Leak           Kind = "leak"
+	Smoke          Kind = "smoke"
+	HostDown       Kind = "host_down" // a host's own failure
+	WebsiteDown    Kind = "website_down"
+	Guard          Kind = "guard_period"
+)
+
+// Event is one thing that happened; Target names the device, line, host
+// or website it happened to.
+type Event struct {
+	Kind   Kind
+	Target string
+	sh.Window
+}
+
+// Holidays of 2026 (the service year): key holidays are guard periods.
+var Holidays = []struct {
+	Name     string
+	From, To string // dates, Asia/Shanghai, inclusive
+}{
+	{"元旦", "2026-01-01", "2026-01-03"}, {"春节", "2026-02-15", "2026-02-23"}, {"清明", "2026-04-04", "2026-04-06"},
+	{"五一", "2026-05-01", "2026-05-05"}, {"端午", "2026-06-19", "2026-06-21"}, {"国庆", "2026-10-01", "2026-10-08"},
+}
+
+// Events returns the events of every calendar month that overlaps
+// [from, to): the same believable month each time (a few incidents of each
+// kind, a maintenance window, a guard period, one BGP breach, one CRAC
+// failure within N+1), plus the holiday guard periods.
+func Events(from, to time.Time) []Event {
+	var ev []Event
+	lf := from.In(sh.Shanghai)
+	for m := time.Date(lf.Year(), lf.Month(), 1, 0, 0, 0, 0, sh.Shanghai); m.Before(to); m = m.AddDate(0, 1, 0) {
+		at := func(d, hh, mm, ss int) time.Time {
+			return m.Add(time.Duration(d-1)*24*time.Hour + time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute + time.Duration(ss)*time.Second).UTC()
+		}
+		e := func(k Kind, target string, start time.Time, d time.Duration) {
+			ev = append(ev, Event{k, target, sh.Window{Start: start, End: start.Add(d)}})
+		}
+		e(LineCut, BGPLine, at(3, 16, 2, 9), 35*time.Second)
+		e(GeneratorTest, Generator, at(6, 10, 0, 0), 20*time.Minute)
+		e(DoorOpen, "door-ups", at(6, 9, 55, 0), 8*time.Minute)
+		e(Smoke, "vesda-1", at(9, 11, 3, 0), 90*time.Second) // dust while cleaning
+		e(UtilityFailure, "", at(11, 3, 12, 7), 6*time.Minute)
+		e(LineCut, "cu-leased-2", at(14, 15, 20, 0), 47*time.Minute)
+		e(HostDown, "host-003", at(16, 8, 30, 0), 4*time.Minute)
+		e(CRACFailure, "crac-2", at(18, 14, 5, 0), 3*time.Hour+20*time.Minute)
+		e(Guard, "重要会议保障", at(18, 0, 0, 0), 48*time.Hour)
+		e(Maintenance, "ups-b", at(20, 1, 0, 0), 2*time.Hour)
+		e(DoorOpen, "door-ups", at(20, 0, 55, 0), 10*time.Minute)
+		e(Maintenance, "cm-leased-3", at(20, 2, 0, 0), 30*time.Minute)
+		e(LineCut, "cm-leased-3", at(20, 2, 5, 0), 10*time.Minute) // the planned work itself
+		e(LineCut, BGPLine, at(22, 9, 41, 13), 312*time.Second)    // the month's breach: 259.2 s allowed
+		e(WebsiteDown, "site-004", at(24, 20, 0, 0), 11*time.Minute)
+		e(Leak, "leak-rope-2", at(25, 16, 0, 0), 8*time.Minute) // condensate tray at crac-3
+		e(LineCut, "ct-leased-1", at(27, 4, 40, 0), 90*time.Second)
+		e(HostDown, "host-017", at(28, 13, 15, 0), 2*time.Minute)
+	}
+	for _, h := range Holidays {
+		a, _ := time.ParseInLocation("2006-01-02", h.From, sh.Shanghai)
+		b, _ := time.ParseInLocation("2006-01-02", h.To, sh.Shanghai)
+		if b.AddDate(0, 0, 1).After(from) && a.Before(to) {
+			ev = append(ev, Event{Guard, h.Name, sh.Window{Start: a.UTC(), End: b.AddDate(0, 0, 1).UTC()}})
+		}
+	}
+	return ev
+}
+
+// Model is the room's physical state as functions of time.
+type Model struct {
+	Events []Event
+	phys   []Event // Events without guard periods, sorted by start
+}
+
+// Reach is how long an event still moves a gauge after it ends (a
+// temperature rise decays with τ ≤ 20 min: after 6 h it is below 1e-7 °C).
+const Reach = 6 * time.Hour
+
+// NewModel sorts the events for the per-second look-ups.
+func NewModel(ev []Event) *Model {
+	m := &Model{Events: ev}
+	for _, e := range ev {
+		if e.Kind != Guard {
+			m.phys = append(m.phys, e)
+		}
+	}
+	sort.Slice(m.phys, func(i, j int) bool { return m.phys[i].Start.Before(m.phys[j].Start) })
+	return m
+}
+
+// Regions are the stretches where some event acts ([start, end + Reach),
+// merged): outside them every gauge is at its undisturbed value and no
+// condition is active.
+func (m *Model) Regions(from, to time.Time) []sh.Window {
+	var ws []sh.Window
+	for _, e := range m.phys {
+		a, b := e.Start, e.End.Add(Reach)
+		if a.Before(from) {
+			a = from
+		}
+		if b.After(to) {
+			b = to
+		}
+		if !a.Before(b) {
+			continue
+		}
+		if n := len(ws); n > 0 && !a.After(ws[n-1].End) {
+			if b.After(ws[n-1].End) {
+				ws[n-1].End = b
+			}
+			continue
+		}
+		ws = append(ws, sh.Window{Start: a, End: b})
+	}
+	return ws
+}
+
+// near returns the events that may act at t (started, not past Reach).
+func (m *Model) near(t time.Time) []Event {
+	hi := sort.Search(len(m.phys), func(i int) bool { return m.phys[i].Start.After(t) })
+	lo := hi
+	for lo > 0 && t.Sub(m.phys[lo-1].Start) < 4*time.Hour+Reach {
+		lo--
+	}
+	return m.phys[lo:hi]
+}
+
+func (m *Model) active(k Kind, target string, t time.Time) bool {
+	for _, e := range m.near(t) {
+		if e.Kind == k && (target == "" || e.Target == target) && !t.Before(e.Start) && t.Before(e.End) {
+			return true
+		}
+	}
+	return false
+}
+
+// FeedUp: both feeds fail together in a utility failure (a regional
+// outage; one feed alone is covered by the other and the UPS stays on mains).
+func (m *Model) FeedUp(t time.Time) bool { return !m.active(UtilityFailure, "", t) }
+
+// GeneratorRunning: from its start after a utility failure until the
+// cool-down after the utility returns, and during the monthly test.
+func (m *Model) GeneratorRunning(t time.Time) bool {
+	for _, e := range m.near(t) {
+		switch e.Kind {
+		case UtilityFailure:
+			if !t.Before(e.Start.Add(GeneratorStart-15*time.Second)) && t.Before(e.End.Add(GeneratorCooldown)) {
+				return true
+			}
+		case GeneratorTest:
+			if !t.Before(e.Start) && t.Before(e.End) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// OnBattery: the UPS pair carries the load from the utility failure until
+// the generator takes it over.
+func (m *Model) OnBattery(t time.Time) bool {
+	for _, e := range m.near(t) {
+		if e.Kind == UtilityFailure && !t.Before(e.Start) && t.Before(e.Start.Add(GeneratorStart)) && t.Before(e.End) {
+			return true
+		}
+	}
+	return false
+}
+
+// Runtime is a UPS's estimated battery runtime: 1 980 s at the room's
+// load, one second less per second on battery, recharged at 1/20 of that.
+func (m *Model) Runtime(t time.Time) float64 {
+	const full = 1980.0
+	r := full
+	for _, e := range m.near(t) {
+		if e.Kind != UtilityFailure || t.Before(e.Start) {
+			continue
+		}
+		used := math.Min(t.Sub(e.Start).Seconds(), GeneratorStart.Seconds())
+		rec := math.Max(0, t.Sub(e.Start.Add(GeneratorStart)).Seconds()) / 20
+		r -= math.Max(0, used-rec)
+	}
+	return math.Max(0, r)
+}
+
+// CRACRunning: a failed unit is off; all units stop after a utility
+// failure until the generator carries them and they restart.
+func (m *Model) CRACRunning(unit string, t time.Time) bool {
+	if m.active(CRACFailure, unit, t) {
+		return false
+	}
+	for _, e := range m.near(t) {
+		if e.Kind == UtilityFailure && !t.Before(e.Start) && t.Before(e.Start.Add(CoolingRestart)) {
+			return false
+		}
+	}
+	return true
+}
+
+// rise is the temperature rise over the undisturbed value at a sensor of
+// the given sensitivity (a hot-spot cold aisle rises more): linear while
+// cooling is short, exponential decay (τ = 10 min) after.
+func (m *Model) rise(t time.Time, sens float64) float64 {
+	r := 0.0
+	ramp := func(s time.Time, l time.Duration, peak float64, tau time.Duration) {
+		if t.Before(s) {
+			return
+		}
+		d := t.Sub(s)
+		if d < l {
+			r += peak * d.Seconds() / l.Seconds()
+			return
+		}
+		r += peak * math.Exp(-(d-l).Seconds()/tau.Seconds())
+	}
+	for _, e := range m.near(t) {
+		switch e.Kind {
+		case UtilityFailure: // every unit off for CoolingRestart
+			ramp(e.Start, CoolingRestart, 1.2*sens, 10*time.Minute)
+		case CRACFailure: // the three others cover the load: a little warmer
+			ramp(e.Start, e.End.Sub(e.Start), 0.4*sens, 20*time.Minute)
+		}
+	}
+	return r
+}
+
+// dayPhase: coolest at 05:00, warmest at 17:00 (Asia/Shanghai).
+func dayPhase(t time.Time) float64 {
+	s := float64((t.Unix()+8*3600-11*3600)%86400) / 86400 * 2 * math.Pi
+	return math.Sin(s - math.Pi/2)
+}
+
+// Temperature at a room, cold-aisle, supply or return sensor.
+func (m *Model) Temperature(sensor string, t time.Time) float64 {
+	switch sensor {
+	case "th-room-1", "th-room-2":
+		return 23.5 + 0.6*dayPhase(t) + m.rise(t, 1)
+	case "th-aisle-1", "th-aisle-2", "th-aisle-3":
+		return 23.0 + 0.5*dayPhase(t) + m.rise(t, 1.5)
+	case "th-aisle-4": // the hot spot at the end of row 4
+		return 24.2 + 0.5*dayPhase(t) + m.rise(t, 3.6)
+	}
+	return math.NaN()
+}
+
+// CRACAir is a unit's supply or return air temperature (NaN when off).
+func (m *Model) CRACAir(unit, role string, t time.Time) float64 {
+	if !m.CRACRunning(unit, t) {
+		return math.NaN()
+	}
+	if role == "supply" {
+		return 18.5 + 0.2*dayPhase(t)
+	}
+	return 29.0 + 0.8*dayPhase(t) + m.rise(t, 1)
+}
+
+// Humidity of the room: 45 % ± 5 %.
+func (m *Model) Humidity(t time.Time) float64 { return 0.45 + 0.05*dayPhase(t) }
+
+// RackWatts of hosted rack i (0-based): 2.4–3.6 kW, rack 0 up to 4.8 kW.
+func RackWatts(i int, t time.Time) float64 {
+	base := 2400 + float64((i*37)%1000)
+	if i == 0 {
+		base = 4200
+	}
+	return base + 300*(1+dayPhase(t))
+}
+
+// band reports whether a temperature is outside the room band.
+func outOfBand(v float64) bool { return !math.IsNaN(v) && (v < BandLow || v > BandHigh) }
+
+// Windows returns the maximal runs of whole seconds in [from, to) where
+// f holds (each second judged at its start).
+func Windows(from, to time.Time, f func(time.Time) bool) []sh.Window {
+	var ws []sh.Window
+	var open bool
+	var s time.Time
+	for t := from.Truncate(time.Second); t.Before(to); t = t.Add(time.Second) {
+		on := f(t)
+		if on && !open {
+			s, open = t, true
+		} else if !on && open {
+			ws = append(ws, sh.Window{Start: s, End: t})
+			open = false
+		}
+	}
+	if open {
+		ws = append(ws, sh.Window{Start: s, End: to})
+	}
+	return ws
+}
+
+// Condition is one env_condition entity and the predicate over the model's
+// gauges that makes it active.
+type Condition struct {
+	Entity *sh.Entity
+	Active func(time.Time) bool
+}
+
+func eventIn(m *Model, k Kind, target string) func(time.Time) bool {
+	return func(t time.Time) bool { return m.active(k, target, t) }
+}
+
+// Scenario is the site's history from `from` to `to` (exporters started a
+// day before) and the conditions it derived, for the consistency test.
+func Scenario(from, to time.Time, step time.Duration) (sh.Spec, *Model, []Condition) {
+	m := NewModel(Events(from.Add(-24*time.Hour), to))
+	ps := from.Add(-24 * time.Hour)
+	sp := sh.Spec{From: from, To: to, Step: step}
+	var maint = map[string][]sh.Window{}
+	for _, e := range m.Events {
+		if e.Kind == Maintenance {
+			maint[e.Target] = append(maint[e.Target], e.Window)
+		}
+	}
+	regions := m.Regions(ps, to)
+	scan := func(f func(time.Time) bool) []sh.Window {
+		var ws []sh.Window
+		for _, r := range regions {
+			ws = append(ws, Windows(r.Start, r.End, f)...)
+		}
+		return ws
+	}
+	// Lines.
+	lineEnt := map[string]*sh.Entity{}
+	var lines []*sh.Entity
+	var caps []float64
+	for _, l := range Lines {
+		e := &sh.Entity{NS: "line", Labels: map[string]string{"line": l.Name, "kind": l.Kind, "provider": l.Provider, "site": SiteName},
+			ProcessStart: ps, Outages: scan(eventIn(m, LineCut, l.Name)), Maintenance: maint[l.Name]}
+		lineEnt[l.Name] = e
+		lines = append(lines, e)
+		caps = append(caps, l.BitsPerSecond)
+	}
+	sp.Entities = append(sp.Entities, lines...)
+	sp.Gauges = append(sp.Gauges, sh.LineGauges(lines, caps)...)
+	// Hosts and websites: down while their own failure or their path line is.
+	n, nw := 0, 0
+	for _, u := range Units {
+		for i := 0; i < u.Hosts; i++ {
+			n++
+			name := fmt.Sprintf("host-%03d", n)
+			prov := u.Providers[i%len(u.Providers)]
+			path := pathOf(prov, n)
+			down := func(t time.Time) bool { return m.active(HostDown, name, t) || m.active(LineCut, path, t) }
+			sp.Entities = append(sp.Entities, &sh.Entity{NS: "host", Labels: map[string]string{"host": name, "address": fmt.Sprintf("10.1.0.%d", n),
+				"unit": u.Name, "provider": prov, "system": u.Name + "业务系统", "site": SiteName, "path": path},
+				ProcessStart: ps, Outages: scan(down), Maintenance: maint[path]})
+		}
+		for i := 0; i < u.Websites; i++ {
+			nw++
+			name := fmt.Sprintf("site-%03d", nw)
+			down := func(t time.Time) bool { return m.active(WebsiteDown, name, t) || m.active(LineCut, BGPLine, t) }
+			sp.Entities = append(sp.Entities, &sh.Entity{NS: "website", Labels: map[string]string{"url": fmt.Sprintf("https://%s.example.gov.cn/", name),
+				"unit": u.Name, "provider": u.Providers[i%len(u.Providers)], "system": u.Name + "门户", "site": SiteName, "path": BGPLine},
+				ProcessStart: ps, Outages: scan(down)})
+		}
+	}
+	// The room: gauges and the conditions derived from them.
+	var conds []Condition
+	cond := func(device, c string, f func(time.Time) bool) {
+		e := &sh.Entity{NS: "env_condition", Labels: map[string]string{"site": SiteName, "room": Room, "device": device, "condition": c},
+			ProcessStart: ps, Outages: scan(f), Maintenance: maint[device]}
+		sp.Entities = append(sp.Entities, e)
+		conds = append(conds, Condition{e, f})
+	}
+	g := func(name string, l map[string]string, f func(time.Time) float64) {
+		lab := map[string]string{"site": SiteName, "room": Room}
+		for k, v := range l {
+			lab[k] = v
+		}
+		sp.Gauges = append(sp.Gauges, sh.Gauge{Name: name, Labels: lab, Value: f})
+	}
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	for _, f := range Feeds {
+		g("env_feed_up", map[string]string{"device": "ats-1", "feed": f}, func(t time.Time) float64 { return b(m.FeedUp(t)) })
+		cond(f, "feed_lost", func(t time.Time) bool { return !m.FeedUp(t) })
+	}
+	for _, u := range UPSs {
+		u := u
+		g("env_ups_battery_runtime_seconds", map[string]string{"device": u}, m.Runtime)
+		g("env_ups_output_load_ratio", map[string]string{"device": u, "phase": "1"}, func(t time.Time) float64 { return 0.22 + 0.03*dayPhase(t) })
+		g("env_ups_battery_status", map[string]string{"device": u}, func(time.Time) float64 { return 2 })
+		cond(u, "on_battery", m.OnBattery)
+		cond(u, "ups_redundancy_lost", eventIn(m, Maintenance, u))
+	}
+	g("env_generator_running", map[string]string{"device": Generator}, func(t time.Time) float64 { return b(m.GeneratorRunning(t)) })
+	cond(Generator, "generator_running", m.GeneratorRunning)
+	for _, c := range CRACs {
+		c := c
+		g("env_cooling_unit_running", map[string]string{"device": c}, func(t time.Time) float64 { return b(m.CRACRunning(c, t)) })
+		for _, role := range []string{"supply", "return"} {
+			role := role
+			g("env_temperature_celsius", map[string]string{"device": c, "sensor": c + "-" + role, "rack": "", "role": role},
+				func(t time.Time) float64 { return m.CRACAir(c, role, t) })
+		}
+	}
+	// N+1: redundancy is lost while fewer than four units run.
+	cond("cooling", "cooling_redundancy_lost", func(t time.Time) bool {
+		for _, c := range CRACs {
+			if !m.CRACRunning(c, t) {
+				return true
+			}
+		}
+		return false
+	})
+	for i, s := range append(append([]string{}, RoomSensors...), AisleSensors...) {
+		s, role, rack := s, "room", ""
+		if i >= len(RoomSensors) {
+			role, rack = "cold_aisle", fmt.Sprintf("R%02d", 1+(i-len(RoomSensors))*26)
+		}
+		temp := func(t time.Time) float64 { return m.Temperature(s, t) }
+		g("env_temperature_celsius", map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, temp)
+		g("env_humidity_ratio", map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, m.Humidity)
+		cond(s, "temperature_out_of_band", func(t time.Time) bool { return outOfBand(temp(t)) })
+		cond(s, "humidity_high", func(t time.Time) bool { return m.Humidity(t) > HumidityHigh })
+	}
+	for _, d := range Leaks {
+		d := d
+		g("env_leak_detected", map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(Leak, d, t)) })
+		cond(d, "leak", eventIn(m, Leak, d))
+	}
+	for _, d := range Smokes {
+		d := d
+		g("env_smoke_detected", map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(Smoke, d, t)) })
+		cond(d, "smoke", eventIn(m, Smoke, d))
+	}
+	for _, d := range Doors {
+		d := d
+		g("env_door_open", map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(DoorOpen, d, t)) })
+		cond(d, "door_open", eventIn(m, DoorOpen, d))
+	}
+	for i := 0; i < Racks; i++ {
+		i := i
+		g("env_rack_power_watts", map[string]string{"device": fmt.Sprintf("pdu-R%03d", i+1), "rack": fmt.Sprintf("R%03d", i+1)},
+			func(t time.Time) float64 { return RackWatts(i, t) })
+	}
+	return sp, m, conds
+}
