@@ -98,6 +98,7 @@ func run(args []string) error {
 		all      = fs.Bool("all", false, "render all four kinds in all formats into --out-dir")
 		outDir   = fs.String("out-dir", "out", "output directory for --all")
 		langS    = fs.String("lang", "zh-CN", "document language: zh-CN | en (one language per document)")
+		narrF    = fs.String("narrative", "", "the editable sections (主要问题及原因分析、整改措施及完成情况、下一步工作计划及建议) as JSON {problems, remedies, nextSteps}; default with --freeze: X.narrative.json beside the snapshot X.json. A freeze with one unfilled is refused")
 		repCfg   = fs.String("reports.config", "", "reports configuration (cover and sign-off: reports.yml); default: "+strings.Join(defaultReportsConfigs, " or ")+" when present")
 	)
 	filter := filterFlag{}
@@ -139,6 +140,16 @@ func run(args []string) error {
 	cfg := report.DefaultConfig()
 	cfg.SLATarget, cfg.MaintenancePolicy, cfg.Organisation, cfg.Filter = *sla, *policy, *org, filter
 	cfg.Lang, cfg.Ident = lang, ident
+	if nf := *narrF; nf != "" || *freeze != "" {
+		if nf == "" {
+			nf = snapshot.NarrativeFileFor(*freeze)
+		} else if _, err := os.Stat(nf); err != nil {
+			return fmt.Errorf("--narrative: %w", err)
+		}
+		if cfg.Narrative, err = snapshot.LoadNarrativeFile(nf); err != nil {
+			return err
+		}
+	}
 	q := promapi.New(*url)
 	q.Username, q.Password, q.BearerToken, q.Timeout = *user, os.Getenv("JIANGUAN_PROMETHEUS_PASSWORD"), os.Getenv("JIANGUAN_PROMETHEUS_TOKEN"), *timeout
 	q.MaxAnswerBytes, q.MaxConcurrent = *maxMiB<<20, *maxConc

@@ -30,8 +30,19 @@ func (s Store) NarrativePath(kind, month string) string {
 // LoadNarrative reads kind/month's editable sections (empty when none were
 // written yet).
 func (s Store) LoadNarrative(kind, month string) (report.Narrative, error) {
+	return LoadNarrativeFile(s.NarrativePath(kind, month))
+}
+
+// NarrativeFileFor is the narrative file beside a snapshot file
+// (X.json → X.narrative.json).
+func NarrativeFileFor(snapshotPath string) string {
+	return strings.TrimSuffix(snapshotPath, ".json") + ".narrative.json"
+}
+
+// LoadNarrativeFile reads editable sections from p (empty when p does not
+// exist): strict JSON, at most maxNarrativeBytes, each section bounded.
+func LoadNarrativeFile(p string) (report.Narrative, error) {
 	var n report.Narrative
-	p := s.NarrativePath(kind, month)
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return n, nil
