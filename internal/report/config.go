@@ -70,6 +70,10 @@ type Config struct {
 	// Ident is the identification block of the cover and sign-off
 	// (reports.yml); nil leaves the identification fields off the cover.
 	Ident *docfmt.Identification `json:"-"`
+	// Narrative is the period's editable text (主要问题及原因分析,
+	// 整改措施及完成情况, 下一步工作计划及建议; narrative.go); an empty
+	// section shows as 「（未填写）」 and blocks the sign-off.
+	Narrative Narrative `json:"-"`
 
 	MaintenancePolicy string            `json:"maintenancePolicy"` // excluded | counted-as-uptime
 	Weights           Weights           `json:"weights"`

@@ -101,7 +101,9 @@ func (r *run) buildInfra(d *Document) error {
 		KV{"统计周期", "Period", d.PeriodText},
 		KV{"维护策略", "Maintenance policy", r.policyText(r.cfg.MaintenancePolicy)},
 	)
-	for _, tp := range infraTopics {
+	counts := make([]int, len(infraTopics))
+	first := len(d.Sections)
+	for ti, tp := range infraTopics {
 		es := condsOf(conds, tp.alarms...)
 		var tables []Table
 		var charts []Chart
@@ -146,9 +148,12 @@ func (r *run) buildInfra(d *Document) error {
 		tables = append([]Table{ct}, tables...)
 		tables = append(tables, r.incidentTable("incidents-"+tp.id, es, "设备", "Device"))
 		d.Sections = append(d.Sections, Section{ID: tp.id, Title: r.tr(tp.zh, tp.en), TitleEN: tp.en, Text: text, Charts: charts, Tables: tables})
-		d.Summary = append(d.Summary, KV{tp.zh + "告警", tp.en + " alarms", strconv.Itoa(alarms)})
+		d.Summary = append(d.Summary, KV{tp.zh + "告警次数", tp.en + " alarms", strconv.Itoa(alarms)})
+		counts[ti] = alarms
 	}
-	return nil
+	overview := Section{ID: "overview", Title: r.tr("总体运行情况", "Overall operation"), TitleEN: "Overall operation", Text: []string{r.infraOverview(counts)}}
+	d.Sections = append(d.Sections[:first], append([]Section{overview}, d.Sections[first:]...)...)
+	return r.narrate(d)
 }
 
 // condsOf are the condition entities of the given conditions.

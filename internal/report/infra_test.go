@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,16 +50,38 @@ func TestPDFInfraFiveTopicsInContractOrder(t *testing.T) {
 		t.Fatalf("topics %v, want %v", got, want)
 	}
 	var titles []string
-	for _, s := range d.Sections {
+	pos := map[string]int{}
+	for i, s := range d.Sections {
 		titles = append(titles, s.Title)
+		pos[s.Title] = i
+		if !slices.Contains(want, s.Title) {
+			continue
+		}
 		if len(s.Text) == 0 || !(strings.HasPrefix(s.Text[0], "本期运行正常，未发生告警") || strings.HasPrefix(s.Text[0], "本期发生告警") || strings.HasPrefix(s.Text[0], "本期无监测数据")) {
 			t.Errorf("section %s has no status sentence: %q", s.Title, s.Text)
 		}
 	}
+	figures := map[string]bool{}
 	for _, kv := range d.Summary {
 		if kv.Label == "事件累计时长" {
 			t.Errorf("summary adds unlike durations: %v", kv)
 		}
+		figures[kv.Value] = true
+	}
+	// 总体运行情况 (issue 16 item 6): template sentences whose every number
+	// is a figure of the summary table.
+	if d.Sections[0].ID != "overview" || len(d.Sections[0].Text) != 1 {
+		t.Fatalf("first section %q is not the 总体运行情况 paragraph", d.Sections[0].Title)
+	}
+	overview := d.Sections[0].Text[0]
+	for _, n := range regexp.MustCompile(`[0-9]+(\.[0-9]+)?`).FindAllString(overview, -1) {
+		if !figures[n] {
+			t.Errorf("总体运行情况 says %s, a number in no table: %s", n, overview)
+		}
+	}
+	// The editable sections of a draft: 「（未填写）」, and they block the sign-off.
+	if got := report.UnfilledSections(d); len(got) != 3 {
+		t.Errorf("unfilled sections %v, want the three editable ones", got)
 	}
 	inv := map[string]string{}
 	for _, s := range d.Sections {
@@ -92,13 +116,16 @@ func TestPDFInfraFiveTopicsInContractOrder(t *testing.T) {
 	}
 	body := strings.Join(pages[2:], "\f") // after the cover and 目录
 	at := 0
-	for i, w := range want {
-		num, _ := docfmt.HeadingNumber(1, i+2) // 一、 is 总体情况
+	for _, w := range want {
+		num, _ := docfmt.HeadingNumber(1, pos[w]+2) // 一、 is 总体情况
 		h := num + w
 		j := strings.Index(body[at:], h)
 		if j < 0 {
 			t.Fatalf("heading %q missing or out of contract order (sections %v)", h, titles)
 		}
 		at += j + len(h)
+	}
+	if c := strings.Count(body, report.Unfilled); c < 3 {
+		t.Errorf("the draft shows 「（未填写）」 %d times, want 3", c)
 	}
 }
