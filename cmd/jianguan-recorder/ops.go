@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/jianguan/jianguan/internal/calendar"
+	"github.com/jianguan/jianguan/internal/eval"
 	"github.com/jianguan/jianguan/internal/records"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 )
@@ -631,7 +632,8 @@ func typedKind(kind string) string {
 
 // typedBody validates a new body for an update or amendment of rec and
 // returns it normalised (labels and counts filled in); other kinds pass.
-func (s *server) typedBody(rec records.Record, body json.RawMessage) (json.RawMessage, error) {
+// actor (the authenticated user) is the default author of a manual score.
+func (s *server) typedBody(ctx context.Context, actor string, rec records.Record, body json.RawMessage) (json.RawMessage, error) {
 	switch rec.Kind {
 	case records.KindOnsiteInspection:
 		c := s.cfg.Inspections.Onsite.check
@@ -684,6 +686,8 @@ func (s *server) typedBody(rec records.Record, body json.RawMessage) (json.RawMe
 		return nil, fmt.Errorf("%w: a %s cannot be edited here: %s", records.ErrInvalid, rec.Kind, typedKind(rec.Kind))
 	case records.KindHandover:
 		return records.HandoverBody(body, s.nowFunc())
+	case eval.KindManualScore:
+		return eval.ManualScoreBody(ctx, s.store, actor, body, s.nowFunc())
 	}
 	return body, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/jianguan/jianguan/internal/eval"
 	"github.com/jianguan/jianguan/internal/records"
 )
 
@@ -557,20 +558,23 @@ func (s *server) createRecord(w http.ResponseWriter, r *http.Request, who identi
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("kind %s: %s", in.Kind, why))
 		return
 	}
-	if in.Kind == records.KindFinding || in.Kind == records.KindHandover {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	if in.Kind == records.KindFinding || in.Kind == records.KindHandover || in.Kind == eval.KindManualScore {
 		var err error
-		if in.Kind == records.KindFinding {
+		switch in.Kind {
+		case records.KindFinding:
 			in.Body, err = findingBody(in.Body)
-		} else {
+		case records.KindHandover:
 			in.Body, err = records.HandoverBody(in.Body, s.nowFunc())
+		default:
+			in.Body, err = eval.ManualScoreBody(ctx, s.store, who.User, in.Body, s.nowFunc())
 		}
 		if err != nil {
 			s.storeError(w, err)
 			return
 		}
 	}
-	ctx, cancel := s.ctx(r)
-	defer cancel()
 	rec, err := s.store.CreateRecord(ctx, who.User, records.Record{Kind: in.Kind, AlertID: in.AlertID, Title: in.Title, Body: in.Body})
 	if err != nil {
 		s.storeError(w, err)
@@ -610,7 +614,7 @@ func (s *server) updateRecord(w http.ResponseWriter, r *http.Request, who identi
 	defer cancel()
 	old, err := s.store.GetRecord(ctx, id)
 	if err == nil {
-		in.Body, err = s.typedBody(old, in.Body)
+		in.Body, err = s.typedBody(ctx, who.User, old, in.Body)
 	}
 	if err != nil {
 		s.storeError(w, err)
@@ -665,7 +669,7 @@ func (s *server) amend(w http.ResponseWriter, r *http.Request, who identity) {
 	defer cancel()
 	old, err := s.store.GetRecord(ctx, id)
 	if err == nil {
-		in.Body, err = s.typedBody(old, in.Body)
+		in.Body, err = s.typedBody(ctx, who.User, old, in.Body)
 	}
 	if err != nil {
 		s.storeError(w, err)

@@ -35,6 +35,9 @@ type ManualScore struct {
 // ErrInvalid wraps every refused entry.
 var ErrInvalid = errors.New("invalid manual score")
 
+// ErrNoSystem: no stored indicator system applies to the period.
+var ErrNoSystem = errors.New("no indicator system")
+
 // Check validates a manual score against the system: the indicator exists
 // and is manual, the score is in range, evidence, author and time are given.
 func (m ManualScore) Check(s *System) error {
@@ -78,6 +81,49 @@ func EnterManual(ctx context.Context, st records.Store, s *System, actor string,
 		return records.Record{}, err
 	}
 	return st.CreateRecord(ctx, actor, records.Record{Kind: KindManualScore, Title: fmt.Sprintf("人工评分 %s %s %s", m.Provider, m.Indicator, m.Period), Body: b})
+}
+
+// ManualScoreBody validates the body of an eval_manual_score record entered
+// through the record API (POST, PUT, amendment): it is decoded strictly
+// (unknown fields and trailing data are errors), an empty author is the
+// authenticated actor and an empty at is now, and it is checked (Check)
+// against the indicator system stored for its period (SystemFor). Every
+// refusal wraps both records.ErrInvalid and ErrInvalid. It returns the
+// normalised body (at in UTC milliseconds) that ManualScores reads.
+func ManualScoreBody(ctx context.Context, st records.Store, actor string, body json.RawMessage, now time.Time) (json.RawMessage, error) {
+	var m ManualScore
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%w: %w: body: %v", records.ErrInvalid, ErrInvalid, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: %w: body: trailing data", records.ErrInvalid, ErrInvalid)
+	}
+	if m.Author == "" {
+		m.Author = actor
+	}
+	if m.At.IsZero() {
+		m.At = now
+	}
+	if m.At.After(now.Add(5 * time.Minute)) {
+		return nil, fmt.Errorf("%w: %w: at: not in the future (RFC 3339)", records.ErrInvalid, ErrInvalid)
+	}
+	m.At = m.At.UTC().Truncate(time.Millisecond)
+	if !periodRE.MatchString(m.Period) {
+		return nil, fmt.Errorf("%w: %w: period %q: want YYYY-MM", records.ErrInvalid, ErrInvalid, m.Period)
+	}
+	s, err := SystemFor(ctx, st, m.Period)
+	if err != nil {
+		if errors.Is(err, ErrNoSystem) {
+			return nil, fmt.Errorf("%w: %w: %v", records.ErrInvalid, ErrInvalid, err)
+		}
+		return nil, err // the store: not the caller's fault
+	}
+	if err := m.Check(s); err != nil {
+		return nil, fmt.Errorf("%w: %w", records.ErrInvalid, err)
+	}
+	return json.Marshal(m)
 }
 
 // ManualScores reads the manual scores of a period (YYYY-MM) from the store
@@ -172,7 +218,7 @@ func SystemFor(ctx context.Context, st records.Store, period string) (*System, e
 		}
 	}
 	if best == nil {
-		return nil, fmt.Errorf("no indicator system applies to %s (stored versions: %d)", period, len(ss))
+		return nil, fmt.Errorf("%w applies to %s (stored versions: %d)", ErrNoSystem, period, len(ss))
 	}
 	return Parse("records:"+KindSystemVersion+"/"+best.Version, []byte(best.YAML))
 }
