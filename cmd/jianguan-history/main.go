@@ -11,7 +11,9 @@
 //	jianguan-report --all --out-dir=out        # last month's four reports
 //
 // The demo history always covers the whole of last month (Asia/Shanghai).
-// --scenario=test writes the hand-placed test month instead (--month=YYYY-MM).
+// --scenario=test writes the hand-placed test month instead (--month=YYYY-MM);
+// --scenario=site the contract's machine room from one physical model
+// (internal/simsite; same span as demo, --lines/--hosts/--websites ignored).
 package main
 
 import (
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/simhistory"
+	"github.com/jianguan/jianguan/internal/simsite"
 )
 
 func main() {
@@ -33,7 +36,7 @@ func main() {
 		lines    = flag.Int("lines", 20, "lines")
 		hosts    = flag.Int("hosts", 60, "hosts")
 		websites = flag.Int("websites", 20, "websites")
-		scenario = flag.String("scenario", "demo", "demo | test")
+		scenario = flag.String("scenario", "demo", "demo | test | site")
 		month    = flag.String("month", "", "month for --scenario=test (YYYY-MM)")
 		out      = flag.String("o", "-", "output file (- = stdout)")
 		tsdb     = flag.String("tsdb", "", "instead of OpenMetrics, backfill this Prometheus TSDB directory directly (runs promtool in day-sized chunks)")
@@ -42,7 +45,7 @@ func main() {
 	flag.Parse()
 	var sp simhistory.Spec
 	switch *scenario {
-	case "demo":
+	case "demo", "site":
 		end := time.Now().UTC().Truncate(*step)
 		if *endS != "" {
 			t, err := time.Parse(time.RFC3339, *endS)
@@ -58,7 +61,11 @@ func main() {
 		if lastMonth.Add(-6 * time.Hour).Before(from) {
 			from = lastMonth.Add(-6 * time.Hour).UTC().Truncate(*step)
 		}
-		sp = simhistory.DemoScenario(from, end, *step, *lines, *hosts, *websites)
+		if *scenario == "site" {
+			sp, _, _ = simsite.Scenario(from, end, *step)
+		} else {
+			sp = simhistory.DemoScenario(from, end, *step, *lines, *hosts, *websites)
+		}
 	case "test":
 		t, err := time.Parse("2006-01", *month)
 		if err != nil {
