@@ -4,7 +4,7 @@ BIN       := bin
 EXPORTERS := env_exporter line_exporter uptime_exporter
 FUZZTIME  ?= 5s
 
-.PHONY: print-ldflags all build test unit fuzz lint lint-cached demo demo-smoke plugin plugin-frontend-test dashboards bench-snmp bench-sla bench-icmp bench-report clean prom3
+.PHONY: print-ldflags all build test unit fuzz lint lint-cached demo demo-smoke demo-reports plugin plugin-frontend-test dashboards bench-snmp bench-sla bench-icmp bench-report clean prom3
 
 all: build
 
@@ -29,8 +29,13 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/demo-sites ./exporters/uptime_exporter/demo/sites
 
 # The whole stack on loopback (installs Debian packages when root).
-demo: build
+demo: build demo-reports
 	$(BIN)/jianguan-demo --bin=$(BIN) --out=out $(if $(SCENARIO),--scenario=$(SCENARIO))
+
+# Every monthly document kind for the demo month (MONTH=2026-10) in every format into
+# out/reports/ from a private backfilled Prometheus, without the live stack (LANGS="zh-CN en").
+demo-reports: build
+	BIN=$(BIN) sh tools/demoreports/demo-reports.sh
 
 demo-smoke: build
 	$(BIN)/jianguan-demo --bin=$(BIN) --out=out --smoke
