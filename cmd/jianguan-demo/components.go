@@ -67,6 +67,7 @@ func (d *demo) up(ctx context.Context) error {
 		{"a week of records through the recorder's API", d.writeWeek},
 		{"documents from the week's records", d.recordDocs},
 		{"last month's reports", d.reports},
+		{"last month's provider assessment and the year's rating (evaluation.go)", d.evaluationReports},
 	}
 	for _, s := range steps {
 		if ctx.Err() != nil {

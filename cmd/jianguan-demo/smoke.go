@@ -70,6 +70,7 @@ func (d *demo) smokeChecks(ctx context.Context) error {
 		{"a slot the recorder missed raises MetaRemoteInspectionMissed", promHas(`count(ALERTS{alertname="MetaRemoteInspectionMissed"})`, 1)},
 		{"last month's reports are in out/reports", d.smokeReports},
 		{"documents from the week's records are in out/reports/records", d.smokeRecordDocs},
+		{"the provider assessment and the annual rating name the frozen months", d.smokeEvaluation},
 	}
 	for _, s := range steps {
 		if err := check(s.name, s.fn); err != nil {
