@@ -12,12 +12,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/redact"
 )
 
-// beijing is UTC+8 (Asia/Shanghai has had no DST since 1991); fixed so that the message does
-// not depend on the host's tzdata or TZ.
-var beijing = time.FixedZone("CST", 8*3600)
+// beijing is calendar.Zone (Asia/Shanghai, tzdata embedded), so the message does not depend
+// on the host's tzdata or TZ.
+var beijing = calendar.Zone
 
 // event is what a notifier is asked to deliver.
 type event struct {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jianguan/jianguan/internal/calendar"
 )
 
 func (d *demo) binPath(name string) string { return filepath.Join(d.bin, name) }
@@ -154,13 +156,7 @@ func (d *demo) reports(ctx context.Context) error {
 	return d.efficiencyReports(ctx, last, dir) // deliverable 24 (efficiency.go)
 }
 
-var shanghai = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("Asia/Shanghai", 8*3600)
-	}
-	return l
-}()
+var shanghai = calendar.Zone
 
 func tailString(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")

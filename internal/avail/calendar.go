@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/calendar"
 )
 
 // Calendar tells which time is inside declared maintenance.
@@ -16,17 +18,8 @@ type Calendar interface {
 }
 
 // DefaultLocation is the zone maintenance windows are written in unless a
-// config says otherwise: Asia/Shanghai (UTC+8, no DST).
-var DefaultLocation = mustShanghai()
-
-func mustShanghai() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		// No tzdata on the machine: Asia/Shanghai has had no DST since 1991.
-		return time.FixedZone("Asia/Shanghai", 8*3600)
-	}
-	return loc
-}
+// config says otherwise: calendar.Zone, Asia/Shanghai (tzdata embedded).
+var DefaultLocation = calendar.Zone
 
 // WindowConfig is one maintenance window as written in a YAML config.
 // Either Start/End (one-off, "2006-01-02 15:04" in the location) or

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
@@ -117,14 +118,8 @@ func DefaultConfig() Config {
 	}
 }
 
-// Shanghai is Asia/Shanghai; a fixed UTC+8 zone when tzdata is missing (no
-// DST since 1991, so identical for every month a report can cover).
-var Shanghai = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
+// Shanghai is calendar.Zone (Asia/Shanghai, tzdata embedded).
+var Shanghai = calendar.Zone
 
 // TargetFor is the target of an entity (Ratio 0: none).
 func (c *Config) TargetFor(ns string, labels map[string]string) Target {

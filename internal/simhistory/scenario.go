@@ -5,21 +5,18 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/calendar"
 )
 
-// Shanghai is Asia/Shanghai (UTC+8, no DST). A fixed zone keeps the package
-// independent of the host's tzdata.
-var Shanghai = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
+// Shanghai is calendar.Zone (Asia/Shanghai, tzdata embedded).
+var Shanghai = calendar.Zone
 
-// MonthBounds returns [start, end) of a calendar month in Asia/Shanghai.
+// MonthBounds returns [start, end) of a calendar month in Asia/Shanghai
+// (calendar.Month), in UTC.
 func MonthBounds(year int, month time.Month) (time.Time, time.Time) {
-	s := time.Date(year, month, 1, 0, 0, 0, 0, Shanghai)
-	return s.UTC(), s.AddDate(0, 1, 0).UTC()
+	p := calendar.Month(year, month)
+	return p.Start.UTC(), p.End.UTC()
 }
 
 func w(a time.Time, d time.Duration) Window { return Window{Start: a, End: a.Add(d)} }

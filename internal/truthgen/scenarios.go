@@ -5,15 +5,18 @@ import (
 	"math/rand"
 	"sort"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/calendar"
 )
 
-// Shanghai is the report zone (UTC+8, no daylight saving time).
-var Shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
+// Shanghai is the report zone, calendar.Zone.
+var Shanghai = calendar.Zone
 
-// Month returns the bounds [start, end) of a calendar month in Asia/Shanghai.
+// Month returns the bounds [start, end) of a calendar month in Asia/Shanghai
+// (calendar.Month), in UTC.
 func Month(year int, m time.Month) (time.Time, time.Time) {
-	s := time.Date(year, m, 1, 0, 0, 0, 0, Shanghai)
-	return s.UTC(), s.AddDate(0, 1, 0).UTC()
+	p := calendar.Month(year, m)
+	return p.Start.UTC(), p.End.UTC()
 }
 
 // Validate checks what the truth model assumes: events sorted, each entity
