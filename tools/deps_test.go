@@ -58,3 +58,23 @@ func TestNoTestingInProductionBinaries(t *testing.T) {
 		t.Fatal("go list -deps ./internal/testutil/testenv does not list testing: the check above would pass vacuously")
 	}
 }
+
+// TestDefect23_LineExporterTimezoneWithoutZoneinfo: line_exporter loaded its
+// maintenance timezone with time.LoadLocation, which fails for every zone on
+// a machine without /usr/share/zoneinfo since the binary did not embed
+// tzdata. Every shipped binary now links time/tzdata (through
+// internal/calendar, the one definition of the zone).
+func TestDefect23_LineExporterTimezoneWithoutZoneinfo(t *testing.T) {
+	bins := []string{"./cmd/jianguan-demo", "./cmd/jianguan-history", "./cmd/jianguan-recorder", "./cmd/jianguan-report",
+		"./exporters/env_exporter", "./exporters/line_exporter", "./exporters/uptime_exporter", "./alertmanager/deadman"}
+	for _, pkg := range bins {
+		t.Run(pkg, func(t *testing.T) {
+			for _, p := range deps(t, pkg) {
+				if p == "time/tzdata" {
+					return
+				}
+			}
+			t.Errorf("%s does not link time/tzdata: its zones fail to load on a machine without /usr/share/zoneinfo", pkg)
+		})
+	}
+}
