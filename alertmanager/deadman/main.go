@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,16 +15,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/common/promslog"
-	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
-	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/jianguan/jianguan/internal/exporter"
 	"github.com/jianguan/jianguan/internal/redact"
@@ -36,9 +31,9 @@ func main() {
 }
 
 func run(args []string) int {
-	app := kingpin.New("deadman", "jianguan dead man's switch: notifies when Alertmanager's Watchdog heartbeats stop.")
+	cmd := exporter.NewCommand("deadman", "jianguan dead man's switch: notifies when Alertmanager's Watchdog heartbeats stop.", ":9813")
+	app := cmd.App
 	var (
-		webFlags       = kingpinflag.AddFlags(app, ":9813")
 		maxRequests    = exporter.AddLimitFlags(app)
 		timeout        = app.Flag("deadman.timeout", "Fire when no heartbeat arrived for this long (keep ≥ 3× the Watchdog route's interval).").Default("5m").Duration()
 		checkInterval  = app.Flag("deadman.check-interval", "How often the switch is evaluated and failed notifications retried.").Default("10s").Duration()
@@ -59,15 +54,10 @@ func run(args []string) int {
 		wecomToTag     = app.Flag("deadman.wecom.to-tag", "WeCom recipient tags.").Default("").String()
 		checkOnly      = app.Flag("config.check", "Only validate the settings (flags, URLs, secret files) and exit: 0 valid, 2 invalid.").Bool()
 	)
-	promslogConfig := &promslog.Config{}
-	promslogflag.AddFlags(app, promslogConfig)
-	app.Version(version.Print("deadman"))
-	app.HelpFlag.Short('h')
-	if _, err := app.Parse(args); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+	logger, code := cmd.Parse(args)
+	if logger == nil {
+		return code
 	}
-	logger := promslog.New(promslogConfig)
 
 	st := &settings{
 		timeout: *timeout, checkInterval: *checkInterval, repeatInterval: *repeatInterval, notifyTimeout: *notifyTimeout,
@@ -125,19 +115,5 @@ func run(args []string) int {
 	go sw.Run(ctx, *checkInterval)
 
 	srv := exporter.NewServer(mux) // read/write/idle timeouts of every jianguan exporter
-	errc := make(chan error, 1)
-	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
-	select {
-	case err := <-errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("web server", "err", err)
-			return 1
-		}
-	case <-ctx.Done():
-		logger.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}
-	return 0
+	return cmd.Serve(ctx, srv, logger, 5*time.Second)
 }

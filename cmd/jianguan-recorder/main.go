@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -21,17 +20,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/common/promslog"
-	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web"
-	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/jianguan/jianguan/internal/exporter"
 	"github.com/jianguan/jianguan/internal/records"
 )
 
@@ -47,24 +42,14 @@ func run(ctx context.Context, args []string) int {
 	if len(args) > 0 && (args[0] == "export" || args[0] == "purge") { // export.go
 		return runExportPurge(ctx, args[0], args[1:])
 	}
-	kp := kingpin.New(name, "Operations records: Alertmanager webhooks, acknowledgements, signed-off records.")
-	configFile := kp.Flag("config.file", "Path to the configuration file.").Default("/etc/jianguan/recorder.yml").String()
-	checkOnly := kp.Flag("config.check", "Only check the configuration file and exit.").Bool()
-	webFlags := kingpinflag.AddFlags(kp, ":9814")
-	logCfg := &promslog.Config{}
-	promslogflag.AddFlags(kp, logCfg)
-	kp.Version(version.Print(name))
-	kp.HelpFlag.Short('h')
-	if _, err := kp.Parse(args); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-		return 2
+	cmd := exporter.NewCommand(name, "Operations records: Alertmanager webhooks, acknowledgements, signed-off records.", ":9814")
+	configFile := cmd.App.Flag("config.file", "Path to the configuration file.").Default("/etc/jianguan/recorder.yml").String()
+	checkOnly := cmd.App.Flag("config.check", "Only check the configuration file and exit.").Bool()
+	logger, code := cmd.Parse(args)
+	if logger == nil {
+		return code
 	}
-	logger := promslog.New(logCfg)
-	webConfig := ""
-	if webFlags.WebConfigFile != nil {
-		webConfig = *webFlags.WebConfigFile
-	}
-	cfg, err := loadConfig(*configFile, webConfig)
+	cfg, err := loadConfig(*configFile, cmd.WebConfigFile())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: invalid configuration: %v\n", name, err)
 		return 1
@@ -117,22 +102,8 @@ func run(ctx context.Context, args []string) int {
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	errc := make(chan error, 1)
-	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
 	logger.Info("started", "name", name, "version", version.Info(), "config", *configFile, "backend", cfg.Database.Backend)
-	code := 0
-	select {
-	case err := <-errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("http server failed", "err", err)
-			code = 1
-		}
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer scancel()
-	_ = srv.Shutdown(sctx)
+	code = cmd.Serve(ctx, srv, logger, 10*time.Second)
 	cancel()
 	<-replayDone
 	<-opsDone

@@ -26,11 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
-	"github.com/prometheus/common/promslog"
-	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web"
-	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/jianguan/jianguan/internal/config"
 )
@@ -84,25 +80,20 @@ func (a *App[C]) Main(args []string) int {
 
 // Run is Main with an explicit context: the exporter stops when ctx ends.
 func (a *App[C]) Run(parent context.Context, args []string) int {
-	kp := kingpin.New(a.Name, a.Help)
+	cmd := NewCommand(a.Name, a.Help, a.DefaultAddress)
+	kp := cmd.App
 	configFile := kp.Flag("config.file", "Path to the configuration file.").Default(a.DefaultConfig).String()
 	metricsPath := kp.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 	checkOnly := kp.Flag("config.check", "Only check the configuration file and exit.").Bool()
-	webFlags := kingpinflag.AddFlags(kp, a.DefaultAddress)
 	maxRequests := AddLimitFlags(kp)
 	stateFlags := AddStateFlags(kp)
-	logCfg := &promslog.Config{}
-	promslogflag.AddFlags(kp, logCfg)
-	kp.Version(version.Print(a.Name))
-	kp.HelpFlag.Short('h')
 	if a.Flags != nil {
 		a.Flags(kp)
 	}
-	if _, err := kp.Parse(args); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", a.Name, err)
-		return 2
+	logger, code := cmd.Parse(args)
+	if logger == nil {
+		return code
 	}
-	logger := promslog.New(logCfg)
 
 	reg := newRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -226,22 +217,8 @@ func (a *App[C]) Run(parent context.Context, args []string) int {
 	}()
 
 	srv := NewServer(mux)
-	errc := make(chan error, 1)
-	go func() { errc <- web.ListenAndServe(srv, webFlags, logger) }()
 	logger.Info("started", "name", a.Name, "version", version.Info(), "config", *configFile)
-	code := 0
-	select {
-	case err := <-errc:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("http server failed", "err", err)
-			code = 1
-		}
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	_ = srv.Shutdown(sctx)
+	code = cmd.Serve(ctx, srv, logger, 5*time.Second)
 	cancel()
 	svc.Stop()
 	close(saveStop)
