@@ -21,8 +21,8 @@ func at(x, y uint32) (a, b *uint32) { return u32(x), u32(y) }
 const (
 	mtdAvailDesc = "本自然月（北京时间）至今的可用率：(已观测 − 维护 − 停机) / (已观测 + 未知 − 维护)，未知时间不算可用（记录规则 line:line_availability:ratio_mtd，与预算告警同源）。 " +
 		"Availability this Beijing calendar month: (observed − maintenance − down) / (observed + unknown − maintenance); unknown never counts as up (recording rule, same as the budget alerts). Target 99.99 %."
-	mtdBudgetDesc = "本月 99.99 % 故障预算（月长 × 0.0001 秒）减去已用（停机 + 未知），负数即违约（记录规则 line:line_error_budget_remaining:seconds_mtd）。 " +
-		"This month's 99.99 % budget (month length × 0.0001) minus what is used (down + unknown); negative = SLA breached (recording rule)."
+	mtdBudgetDesc = "本月 99.99 % 故障预算（月长 × 0.0001 秒）减去已用（停机 + 未知），负数即可用率低于目标（记录规则 line:line_error_budget_remaining:seconds_mtd）。 " +
+		"This month's 99.99 % budget (month length × 0.0001) minus what is used (down + unknown); negative = availability below the target (recording rule)."
 )
 
 // availability over $__range, maintenance excluded from the denominator.
