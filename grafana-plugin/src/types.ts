@@ -142,10 +142,17 @@ export interface ProviderScore {
   score: number;
 }
 
+// ManualScore is the body of a record of kind eval_manual_score, as
+// internal/eval reads it (ManualScore) and the recorder validates it
+// (eval.ManualScoreBody): author defaults to the Grafana user, at to now.
 export interface ManualScore {
+  kind: 'cloud' | 'carrier';
   provider: string;
-  month: string;
   indicator: string;
+  period: string;
   score: number;
   evidence: string;
+  author?: string;
+  at?: string;
+  note?: string;
 }

@@ -1,6 +1,6 @@
 import { setLanguage } from './testing/backend';
 import { toApiError } from './api';
-import { formatSeconds, formatTime, midnightShanghai, monthsBetween, todayShanghai, validDate, validMonth, validScore } from './validate';
+import { formatSeconds, formatTime, midnightShanghai, monthsBetween, nowShanghaiLocal, oneLine, shanghaiInstant, todayShanghai, validDate, validInstant, validMonth, validScore } from './validate';
 
 beforeEach(() => setLanguage('zh-Hans'));
 
@@ -34,6 +34,28 @@ describe('validation', () => {
     ['', '请输入 0 到 100 的数字'],
   ])('validScore(%s) = %s', (v, want) => {
     expect(validScore(v)).toBe(want);
+  });
+
+  it.each([
+    ['张三', 128, ''],
+    ['  ', 128, '必填'],
+    ['a\nb', 128, '只能一行'],
+    ['张'.repeat(43), 128, '不超过 128 字节'], // 129 bytes, 43 characters
+  ])('oneLine(%j, %d) = %s', (v, max, want) => {
+    expect(oneLine(v, max)).toBe(want);
+  });
+
+  it.each([
+    ['2026-12-04T09:30', '', '2026-12-04T09:30:00+08:00'],
+    ['2026-12-04T09:34', '', '2026-12-04T09:34:00+08:00'], // within the server's 5 minutes
+    ['2026-12-04T09:40', '不能是将来的时间', '2026-12-04T09:40:00+08:00'],
+    ['2026-12-04 09:30', '时间格式为 YYYY-MM-DD HH:MM', ''],
+    ['', '时间格式为 YYYY-MM-DD HH:MM', ''],
+  ])('validInstant(%s) = %s', (v, want, rfc) => {
+    const now = new Date('2026-12-04T01:30:00Z'); // 09:30 in Shanghai
+    expect(validInstant(v, now)).toBe(want);
+    expect(shanghaiInstant(v)).toBe(rfc);
+    expect(nowShanghaiLocal(now)).toBe('2026-12-04T09:30');
   });
 
   it('speaks English to an English user', () => {

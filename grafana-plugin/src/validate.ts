@@ -25,6 +25,48 @@ export function required(v: string, max = 128): string {
   return '';
 }
 
+// oneLine mirrors the server's one-line fields (names, evidence, ticket
+// numbers): required, at most maxBytes bytes of UTF-8, no line break.
+export function oneLine(v: string, maxBytes: number): string {
+  if (!v.trim()) {
+    return t('必填', 'Required');
+  }
+  if (/[\r\n\0]/.test(v)) {
+    return t('只能一行', 'One line only');
+  }
+  if (new TextEncoder().encode(v).length > maxBytes) {
+    return t(`不超过 ${maxBytes} 字节`, `At most ${maxBytes} bytes`);
+  }
+  return '';
+}
+
+// shanghaiInstant turns a datetime-local value (YYYY-MM-DDTHH:MM, Asia/
+// Shanghai) into RFC 3339 with +08:00; '' when it is not one.
+export function shanghaiInstant(v: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v) || isNaN(Date.parse(v + ':00+08:00'))) {
+    return '';
+  }
+  return v + ':00+08:00';
+}
+
+// nowShanghaiLocal is now as a datetime-local value in Asia/Shanghai.
+export function nowShanghaiLocal(now: Date = new Date()): string {
+  return new Date(now.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16);
+}
+
+// validInstant checks a datetime-local value (Asia/Shanghai): required and
+// not more than 5 minutes in the future, as the server does.
+export function validInstant(v: string, now: Date = new Date()): string {
+  const s = shanghaiInstant(v);
+  if (!s) {
+    return t('时间格式为 YYYY-MM-DD HH:MM', 'Use YYYY-MM-DD HH:MM');
+  }
+  if (Date.parse(s) > now.getTime() + 5 * 60 * 1000) {
+    return t('不能是将来的时间', 'Cannot be in the future');
+  }
+  return '';
+}
+
 // validDate checks YYYY-MM-DD (a real day); notAfter (YYYY-MM-DD) bounds it.
 export function validDate(v: string, notAfter?: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) {

@@ -31,7 +31,7 @@ describe('Duty', () => {
         acked = true;
         return json(200, { id: 5 });
       }
-      if (c.path.startsWith('/recorder/records?kind=duty-log')) {
+      if (c.path.startsWith('/recorder/records?kind=handover')) {
         return json(200, { records: [] });
       }
       return undefined;
@@ -63,18 +63,70 @@ describe('Duty', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('权限不足：forbidden: acknowledging an alert needs the Grafana organisation role Editor');
   });
 
-  it('shows empty states and validates the handover note', async () => {
+  it('shows empty states and validates the handover as the server does', async () => {
     setBackend((c) => (c.path.startsWith('/recorder/alerts') ? json(200, { alerts: [] }) : c.method === 'GET' ? json(200, { records: [] }) : json(201, { id: 1 })));
     render(<Duty />);
     expect(await screen.findByText('没有告警记录')).toBeInTheDocument();
     expect(await screen.findByText('还没有交接班记录')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: '记录' }));
-    expect(screen.getByText('必填')).toBeInTheDocument();
+    expect(screen.getAllByText('必填')).toHaveLength(3); // from, to, notes
+    await userEvent.type(screen.getByLabelText('交班人'), '张'.repeat(43)); // 129 bytes
+    expect(screen.getByText('不超过 128 字节')).toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText('工单号'));
+    await userEvent.paste('X'.repeat(65));
+    expect(screen.getByText(/超过 64 字节/)).toBeInTheDocument();
+    const at = screen.getByLabelText('交接时间');
+    await userEvent.clear(at);
+    await userEvent.type(at, '2999-01-01T08:00');
+    expect(screen.getByText('不能是将来的时间')).toBeInTheDocument();
     expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
-    await userEvent.type(screen.getByLabelText('交接班说明'), '夜班无异常');
+  });
+
+  it('writes a handover record the duty documents read and lists it', async () => {
+    const stored: unknown[] = [];
+    setBackend((c) => {
+      if (c.path.startsWith('/recorder/alerts')) {
+        return json(200, { alerts: [] });
+      }
+      if (c.method === 'POST' && c.path === '/recorder/records') {
+        stored.push({ id: 7, kind: 'handover', createdBy: 'grafana:li', createdAt: '', body: (c.data as { body: unknown }).body });
+        return json(201, { id: 7 });
+      }
+      if (c.path === '/recorder/records?kind=handover&limit=50') {
+        return json(200, { records: stored });
+      }
+      return undefined;
+    });
+    render(<Duty />);
+    await screen.findByText('还没有交接班记录');
+    const at = screen.getByLabelText('交接时间');
+    await userEvent.clear(at);
+    await userEvent.type(at, '2026-11-03T08:30');
+    await userEvent.type(screen.getByLabelText('交班人'), ' 夜班 王五 ');
+    await userEvent.type(screen.getByLabelText('接班人'), '白班 张三');
+    await userEvent.type(screen.getByLabelText('工单号'), 'INC-2026-0042, INC-2026-0043');
+    await userEvent.type(screen.getByLabelText('交接班说明'), 'UPS-1 告警已恢复');
     await userEvent.click(screen.getByRole('button', { name: '记录' }));
-    await screen.findByText('没有告警记录');
-    expect(calls.find((c) => c.method === 'POST')?.data).toMatchObject({ kind: 'duty-log', body: { note: '夜班无异常' } });
+    const log = await screen.findByTestId('duty-log');
+    expect(calls.find((c) => c.method === 'POST')?.data).toEqual({
+      kind: 'handover',
+      title: '交接班',
+      body: { at: '2026-11-03T08:30:00+08:00', from: '夜班 王五', to: '白班 张三', notes: 'UPS-1 告警已恢复', tickets: ['INC-2026-0042', 'INC-2026-0043'] },
+    });
+    expect(log).toHaveTextContent('2026-11-03 08:30 夜班 王五 → 白班 张三: UPS-1 告警已恢复 (工单 INC-2026-0042, INC-2026-0043)');
+  });
+
+  it('shows the server refusing a handover in the error banner', async () => {
+    setBackend((c) =>
+      c.path.startsWith('/recorder/alerts') ? json(200, { alerts: [] }) : c.method === 'GET' ? json(200, { records: [] }) : json(400, { error: 'invalid: notes: required' })
+    );
+    render(<Duty />);
+    await screen.findByText('还没有交接班记录');
+    await userEvent.type(screen.getByLabelText('交班人'), 'a');
+    await userEvent.type(screen.getByLabelText('接班人'), 'b');
+    await userEvent.type(screen.getByLabelText('交接班说明'), 'c');
+    await userEvent.click(screen.getByRole('button', { name: '记录' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('invalid: notes: required');
   });
 
   it('shows the recorder being down as an error banner', async () => {

@@ -9,11 +9,47 @@ import { useAction } from '../components/useAction';
 import { Loaded, useLoad } from '../components/useLoad';
 import { t } from '../i18n';
 import { Alert as AlertT, RecordT } from '../types';
-import { formatSeconds, formatTime, required, todayShanghai } from '../validate';
+import { formatSeconds, formatTime, hasErrors, nowShanghaiLocal, oneLine, shanghaiInstant, validInstant } from '../validate';
 
-interface DutyLog {
-  date: string;
-  note: string;
+// Handover is the body of a record of kind handover, as the recorder
+// validates it (records.HandoverBody) and the duty documents read it.
+export interface Handover {
+  at: string;
+  from: string;
+  to: string;
+  notes: string;
+  tickets?: string[];
+}
+
+// The server's bounds (internal/records): names, notes, tickets.
+const MAX_NAME_BYTES = 128;
+const MAX_NOTES_BYTES = 4096;
+const MAX_TICKETS = 100;
+const MAX_TICKET_BYTES = 64;
+
+// validNotes mirrors the server: required, at most 4096 bytes, no NUL.
+function validNotes(v: string): string {
+  if (!v.trim()) {
+    return t('必填', 'Required');
+  }
+  if (v.includes('\0') || new TextEncoder().encode(v).length > MAX_NOTES_BYTES) {
+    return t(`不超过 ${MAX_NOTES_BYTES} 字节`, `At most ${MAX_NOTES_BYTES} bytes`);
+  }
+  return '';
+}
+
+// parseTickets splits ticket numbers at commas, spaces and line breaks.
+export function parseTickets(v: string): string[] {
+  return v.split(/[\s,，、]+/).filter(Boolean);
+}
+
+// validTickets mirrors the server: at most 100 numbers of ≤ 64 bytes.
+export function validTickets(list: string[]): string {
+  if (list.length > MAX_TICKETS) {
+    return t(`最多 ${MAX_TICKETS} 个工单号`, `At most ${MAX_TICKETS} ticket numbers`);
+  }
+  const bad = list.find((x) => oneLine(x, MAX_TICKET_BYTES) !== '');
+  return bad ? t(`工单号 ${bad.slice(0, 16)}… 超过 ${MAX_TICKET_BYTES} 字节`, `Ticket ${bad.slice(0, 16)}… is over ${MAX_TICKET_BYTES} bytes`) : '';
 }
 
 // median of the finite numbers (undefined when there are none).
@@ -30,7 +66,7 @@ export function median(xs: Array<number | null | undefined>): number | undefined
 // times, and the handover notes of the duty log.
 export function Duty() {
   const alerts = useLoad(() => api<{ alerts: AlertT[] }>('GET', '/recorder/alerts?limit=200'), []);
-  const logs = useLoad(() => api<{ records: Array<RecordT<DutyLog>> }>('GET', '/recorder/records?kind=duty-log&limit=50'), []);
+  const logs = useLoad(() => api<{ records: Array<RecordT<Handover>> }>('GET', '/recorder/records?kind=handover&limit=50'), []);
   return (
     <div>
       <h3>{t('告警记录', 'Alert log')}</h3>
@@ -44,7 +80,8 @@ export function Duty() {
           <ul data-testid="duty-log">
             {records.map((r) => (
               <li key={r.id}>
-                <strong>{r.body.date}</strong> {r.createdBy.replace(/^grafana:/, '')}: {r.body.note}
+                <strong>{formatTime(r.body.at)}</strong> {r.body.from} → {r.body.to}: {r.body.notes}
+                {r.body.tickets?.length ? ` (${t('工单', 'tickets')} ${r.body.tickets.join(', ')})` : ''}
               </li>
             ))}
           </ul>
@@ -136,26 +173,56 @@ function AlertLog({ list, reload }: { list: AlertT[]; reload: Loaded<unknown>['r
 }
 
 function HandoverForm({ onSaved }: { onSaved: () => void }) {
-  const [note, setNote] = useState('');
+  const [at, setAt] = useState(() => nowShanghaiLocal());
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [notes, setNotes] = useState('');
+  const [tickets, setTickets] = useState('');
   const [touched, setTouched] = useState(false);
   const action = useAction();
-  const err = required(note, 4096);
+  const errs: Record<string, string> = {
+    at: validInstant(at),
+    from: oneLine(from, MAX_NAME_BYTES),
+    to: oneLine(to, MAX_NAME_BYTES),
+    notes: validNotes(notes),
+    tickets: validTickets(parseTickets(tickets)),
+  };
+  const show = (k: string) => (touched ? errs[k] : '');
   const submit = async () => {
     setTouched(true);
-    if (err) {
+    if (hasErrors(errs)) {
       return;
     }
-    const date = todayShanghai();
-    if (await action.run(() => api('POST', '/recorder/records', { kind: 'duty-log', title: date, body: { date, note: note.trim() } }))) {
-      setNote('');
+    const body: Handover = { at: shanghaiInstant(at), from: from.trim(), to: to.trim(), notes: notes.trim() };
+    const list = parseTickets(tickets);
+    if (list.length) {
+      body.tickets = list;
+    }
+    if (await action.run(() => api('POST', '/recorder/records', { kind: 'handover', title: t('交接班', 'Handover'), body }))) {
+      setNotes('');
+      setTickets('');
       setTouched(false);
       onSaved();
     }
   };
   return (
     <Form label={t('交接班记录', 'Handover notes')} onSubmit={submit}>
-      <Field label={t('交接班说明', 'Handover note')} invalid={touched && !!err} error={touched ? err : ''}>
-        <TextArea aria-label={t('交接班说明', 'Handover note')} rows={2} value={note} onChange={(e) => setNote(e.currentTarget.value)} />
+      <Stack direction="row" gap={2} wrap="wrap">
+        <Field label={t('交接时间', 'Handed over at')} invalid={!!show('at')} error={show('at')}>
+          <Input aria-label={t('交接时间', 'Handed over at')} type="datetime-local" width={24} value={at} onChange={(e) => setAt(e.currentTarget.value)} />
+        </Field>
+        <Field label={t('交班人', 'From')} invalid={!!show('from')} error={show('from')}>
+          <Input aria-label={t('交班人', 'From')} width={20} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
+        </Field>
+        <Field label={t('接班人', 'To')} invalid={!!show('to')} error={show('to')}>
+          <Input aria-label={t('接班人', 'To')} width={20} value={to} onChange={(e) => setTo(e.currentTarget.value)} />
+        </Field>
+        <Field label={t('工单号', 'Tickets')} invalid={!!show('tickets')} error={show('tickets')}>
+          <Input aria-label={t('工单号', 'Tickets')} width={30} value={tickets} onChange={(e) => setTickets(e.currentTarget.value)} />
+        </Field>
+      </Stack>
+      <Field label={t('交接班说明', 'Handover note')} invalid={!!show('notes')} error={show('notes')}>
+        <TextArea aria-label={t('交接班说明', 'Handover note')} rows={2} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} />
       </Field>
       <ErrorBanner error={action.error} />
       <Button type="submit" disabled={action.busy}>

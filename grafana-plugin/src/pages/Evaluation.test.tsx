@@ -19,7 +19,7 @@ function backend(opts: { providers?: unknown[]; docStatus?: number; scores?: unk
     if (c.path === '/reports/providers/2026-11.json') {
       return opts.docStatus ? json(opts.docStatus, { error: 'no report was produced: 本期无监测数据' }) : json(200, { providers: opts.providers ?? providers });
     }
-    if (c.method === 'GET' && c.path.startsWith('/recorder/records?kind=evaluation-score')) {
+    if (c.method === 'GET' && c.path.startsWith('/recorder/records?kind=eval_manual_score')) {
       return json(200, { records: opts.scores ?? [] });
     }
     if (c.method === 'POST') {
@@ -31,7 +31,18 @@ function backend(opts: { providers?: unknown[]; docStatus?: number; scores?: unk
 
 describe('Evaluation', () => {
   it('shows the indicator table per provider and the manual scores of the month', async () => {
-    backend({ scores: [{ id: 1, kind: 'evaluation-score', createdBy: 'grafana:zhao', createdAt: '', body: { provider: 'ct', month: '2026-11', indicator: '服务响应', score: 88, evidence: '工单 #12' } }] });
+    backend({
+      scores: [
+        {
+          id: 1,
+          kind: 'eval_manual_score',
+          createdBy: 'grafana:zhao',
+          createdAt: '',
+          body: { kind: 'cloud', provider: 'ct', period: '2026-11', indicator: 'vuln_rectification', score: 88, evidence: '工单 #12', author: 'grafana:zhao', at: '2026-11-29T12:00:00Z' },
+        },
+        { id: 2, kind: 'eval_manual_score', createdBy: 'grafana:qian', createdAt: '', body: { kind: 'cloud', provider: 'ct', period: '2026-10', indicator: 'x', score: 1, evidence: '十月' } },
+      ],
+    });
     render(<Evaluation />);
     const t = await screen.findByTestId('providers');
     expect(within(t).getByText('99.995 %')).toBeInTheDocument();
@@ -39,6 +50,8 @@ describe('Evaluation', () => {
     const m = await screen.findByTestId('manual-scores');
     expect(within(m).getByText('工单 #12')).toBeInTheDocument();
     expect(within(m).getByText('zhao')).toBeInTheDocument();
+    expect(within(m).getByText('2026-11-29 20:00')).toBeInTheDocument();
+    expect(within(m).queryByText('十月')).not.toBeInTheDocument(); // another period
   });
 
   it('validates the manual score form', async () => {
@@ -52,6 +65,11 @@ describe('Evaluation', () => {
     await userEvent.clear(screen.getByLabelText('分数'));
     await userEvent.type(screen.getByLabelText('分数'), 'abc');
     expect(screen.getByText('请输入 0 到 100 的数字')).toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText('评分依据'));
+    await userEvent.paste('x'.repeat(1025));
+    expect(screen.getByText('不超过 1024 字节')).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText('服务商'), '   ');
+    expect(screen.getAllByText('必填')).toHaveLength(2); // provider (blank), indicator
     expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
   });
 
@@ -60,15 +78,15 @@ describe('Evaluation', () => {
     render(<Evaluation />);
     await screen.findByTestId('providers');
     await userEvent.type(screen.getByLabelText('服务商'), 'ct');
-    await userEvent.type(screen.getByLabelText('指标'), '服务响应');
+    await userEvent.type(screen.getByLabelText('指标'), 'vuln_rectification');
     await userEvent.type(screen.getByLabelText('分数'), '88.5');
     await userEvent.type(screen.getByLabelText('评分依据'), '工单 #12 按时处理');
     await userEvent.click(screen.getByRole('button', { name: '提交评分' }));
     await screen.findByText('本月还没有人工评分');
     expect(calls.find((c) => c.method === 'POST')?.data).toEqual({
-      kind: 'evaluation-score',
-      title: 'ct 2026-11 服务响应',
-      body: { provider: 'ct', month: '2026-11', indicator: '服务响应', score: 88.5, evidence: '工单 #12 按时处理' },
+      kind: 'eval_manual_score',
+      title: '人工评分 ct vuln_rectification 2026-11',
+      body: { kind: 'cloud', provider: 'ct', period: '2026-11', indicator: 'vuln_rectification', score: 88.5, evidence: '工单 #12 按时处理' },
     });
   });
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Field, Input, LoadingPlaceholder, Select, Stack, TextArea } from '@grafana/ui';
+import { Alert, Button, Field, Input, LoadingPlaceholder, Select, Stack } from '@grafana/ui';
 
 import { api } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -9,7 +9,7 @@ import { useAction } from '../components/useAction';
 import { useLoad } from '../components/useLoad';
 import { t } from '../i18n';
 import { ManualScore, ProviderScore, RecordT, ReportsList } from '../types';
-import { formatSeconds, hasErrors, required, validMonth, validScore } from '../validate';
+import { formatSeconds, formatTime, hasErrors, oneLine, validMonth, validScore } from '../validate';
 
 const pct = (x: number) => (isFinite(x) ? `${(x * 100).toFixed(3)} %` : '—');
 const num = (x: number) => (isFinite(x) ? x.toFixed(1) : '—');
@@ -21,7 +21,7 @@ export function Evaluation() {
   const [month, setMonth] = useState('');
   const m = month || list.data?.months[0]?.month || '';
   const doc = useLoad(() => (m ? api<{ providers?: ProviderScore[] }>('GET', `/reports/providers/${m}.json`) : Promise.resolve({ providers: [] })), [m]);
-  const scores = useLoad(() => api<{ records: Array<RecordT<ManualScore>> }>('GET', '/recorder/records?kind=evaluation-score&limit=1000'), []);
+  const scores = useLoad(() => api<{ records: Array<RecordT<ManualScore>> }>('GET', '/recorder/records?kind=eval_manual_score&limit=1000'), []);
 
   if (list.loading && !list.data) {
     return <LoadingPlaceholder text={t('加载中…', 'Loading…')} />;
@@ -77,7 +77,7 @@ export function Evaluation() {
         )}
       </Loadable>
       <h3>{t('人工评分', 'Manual scores')}</h3>
-      <Loadable state={scores} list={(d) => d.records.filter((r) => r.body.month === m)} empty={t('本月还没有人工评分', 'No manual score for this month yet')}>
+      <Loadable state={scores} list={(d) => d.records.filter((r) => r.body.period === m)} empty={t('本月还没有人工评分', 'No manual score for this month yet')}>
         {(manual) => (
           <table className="filter-table" data-testid="manual-scores">
             <thead>
@@ -87,16 +87,20 @@ export function Evaluation() {
                 <th>{t('分数', 'Score')}</th>
                 <th>{t('依据', 'Evidence')}</th>
                 <th>{t('评分人', 'By')}</th>
+                <th>{t('时间', 'At')}</th>
               </tr>
             </thead>
             <tbody>
               {manual.map((r) => (
                 <tr key={r.id}>
                   <td>{r.body.provider}</td>
-                  <td>{r.body.indicator}</td>
+                  <td>
+                    {r.body.kind} / {r.body.indicator}
+                  </td>
                   <td>{r.body.score}</td>
                   <td>{r.body.evidence}</td>
-                  <td>{r.createdBy.replace(/^grafana:/, '')}</td>
+                  <td>{(r.body.author ?? r.createdBy).replace(/^grafana:/, '')}</td>
+                  <td>{formatTime(r.body.at)}</td>
                 </tr>
               ))}
             </tbody>
@@ -108,8 +112,19 @@ export function Evaluation() {
   );
 }
 
-// ScoreForm enters a manual score (0 … 100) with its evidence.
+// The server's bounds (internal/eval ManualScore.Check).
+const MAX_PROVIDER_BYTES = 256;
+const MAX_EVIDENCE_BYTES = 1024;
+const MAX_INDICATOR_BYTES = 128;
+const kinds = () => [
+  { value: 'cloud' as const, label: t('云服务商', 'Cloud') },
+  { value: 'carrier' as const, label: t('运营商', 'Carrier') },
+];
+
+// ScoreForm enters a manual score (0 … 100; the recorder checks the
+// indicator's own maximum and that it is a manual one) with its evidence.
 export function ScoreForm({ month, providers, onSaved }: { month: string; providers: string[]; onSaved: () => void }) {
+  const [kind, setKind] = useState<ManualScore['kind']>('cloud');
   const [provider, setProvider] = useState('');
   const [indicator, setIndicator] = useState('');
   const [score, setScore] = useState('');
@@ -118,10 +133,10 @@ export function ScoreForm({ month, providers, onSaved }: { month: string; provid
   const action = useAction();
   const errs: Record<string, string> = {
     month: validMonth(month),
-    provider: required(provider),
-    indicator: required(indicator),
+    provider: oneLine(provider, MAX_PROVIDER_BYTES),
+    indicator: oneLine(indicator, MAX_INDICATOR_BYTES),
     score: validScore(score),
-    evidence: required(evidence, 4096),
+    evidence: oneLine(evidence, MAX_EVIDENCE_BYTES),
   };
   const show = (k: string) => (touched ? errs[k] : '');
   const submit = async () => {
@@ -129,8 +144,8 @@ export function ScoreForm({ month, providers, onSaved }: { month: string; provid
     if (hasErrors(errs)) {
       return;
     }
-    const body: ManualScore = { provider: provider.trim(), month, indicator: indicator.trim(), score: Number(score), evidence: evidence.trim() };
-    if (await action.run(() => api('POST', '/recorder/records', { kind: 'evaluation-score', title: `${body.provider} ${month} ${body.indicator}`, body }))) {
+    const body: ManualScore = { kind, provider: provider.trim(), indicator: indicator.trim(), period: month, score: Number(score), evidence: evidence.trim() };
+    if (await action.run(() => api('POST', '/recorder/records', { kind: 'eval_manual_score', title: `人工评分 ${body.provider} ${body.indicator} ${month}`, body }))) {
       setIndicator('');
       setScore('');
       setEvidence('');
@@ -141,6 +156,9 @@ export function ScoreForm({ month, providers, onSaved }: { month: string; provid
   return (
     <Form label={t('人工评分', 'Manual score')} onSubmit={submit}>
       <Stack direction="row" gap={2} wrap="wrap">
+        <Field label={t('类别', 'Kind')}>
+          <Select aria-label={t('类别', 'Kind')} width={14} value={kind} options={kinds()} onChange={(v) => setKind(v.value ?? 'cloud')} />
+        </Field>
         <Field label={t('服务商', 'Provider')} invalid={!!show('provider')} error={show('provider')}>
           <Input aria-label={t('服务商', 'Provider')} list="jianguan-providers" width={20} value={provider} onChange={(e) => setProvider(e.currentTarget.value)} />
         </Field>
@@ -150,14 +168,14 @@ export function ScoreForm({ month, providers, onSaved }: { month: string; provid
           ))}
         </datalist>
         <Field label={t('指标', 'Indicator')} invalid={!!show('indicator')} error={show('indicator')}>
-          <Input aria-label={t('指标', 'Indicator')} width={24} value={indicator} onChange={(e) => setIndicator(e.currentTarget.value)} />
+          <Input aria-label={t('指标', 'Indicator')} placeholder="vuln_rectification" width={24} value={indicator} onChange={(e) => setIndicator(e.currentTarget.value)} />
         </Field>
         <Field label={t('分数（0–100）', 'Score (0–100)')} invalid={!!show('score')} error={show('score')}>
           <Input aria-label={t('分数', 'Score')} width={10} value={score} onChange={(e) => setScore(e.currentTarget.value)} />
         </Field>
       </Stack>
-      <Field label={t('评分依据', 'Evidence')} invalid={!!show('evidence')} error={show('evidence')}>
-        <TextArea aria-label={t('评分依据', 'Evidence')} rows={2} value={evidence} onChange={(e) => setEvidence(e.currentTarget.value)} />
+      <Field label={t('评分依据（文件号、记录号）', 'Evidence (document or record number)')} invalid={!!show('evidence')} error={show('evidence')}>
+        <Input aria-label={t('评分依据', 'Evidence')} value={evidence} onChange={(e) => setEvidence(e.currentTarget.value)} />
       </Field>
       {show('month') && <Alert severity="warning" title={show('month')} />}
       <ErrorBanner error={action.error} />
