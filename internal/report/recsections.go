@@ -27,9 +27,12 @@ const (
 )
 
 // recordSectionTitles are the records sections of each monthly kind (id, zh, en).
+// The rectification list from the store is 整改跟踪情况: 整改措施及完成情况 is
+// the editable narrative section of the same report (narrative.go), and one
+// document must not carry two sections of the same title.
 var recordSectionTitles = map[string][][3]string{
-	KindInfrastructure: {{"inspections", "巡检情况", "Inspections"}, {"rectification", "整改措施及完成情况", "Rectification"}},
-	KindLines:          {{"inspections", "巡检情况", "Inspections"}, {"rectification", "整改措施及完成情况", "Rectification"}},
+	KindInfrastructure: {{"inspections", "巡检情况", "Inspections"}, {"rectification", "整改跟踪情况", "Rectification tracking"}},
+	KindLines:          {{"inspections", "巡检情况", "Inspections"}, {"rectification", "整改跟踪情况", "Rectification tracking"}},
 	KindHosts:          {{"alerts", "告警统计", "Alert statistics"}},
 }
 

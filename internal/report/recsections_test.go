@@ -18,7 +18,7 @@ import (
 // TestMonthlyReportsRecordsSections builds the e2e month's monthly reports
 // from a real Prometheus and adds the records sections from a SQLite store
 // filled through its API: the line and machine-room reports get 巡检情况 and
-// 整改措施及完成情况 with the store's figures, the supervision report (hosts)
+// 整改跟踪情况 with the store's figures, the supervision report (hosts)
 // 告警统计; without a store each says 未配置记录库 and no figure.
 func TestMonthlyReportsRecordsSections(t *testing.T) {
 	url, _ := startE2EPrometheus(t)
@@ -68,10 +68,10 @@ func TestMonthlyReportsRecordsSections(t *testing.T) {
 		want, not []string
 	}{
 		{report.KindLines, true, []string{"巡检情况", "远程巡检应 62 次，完成 0 次、未完成 0 次，发现异常项 0 项；现场巡检应 31 次，完成 1 次，发现异常项 1 项。",
-			"线缆：B3 机柜跳线松脱", "整改措施及完成情况", "本期新增整改 1 项，关闭 0 项，期末未关闭 1 项。"}, []string{"未配置记录库"}},
+			"线缆：B3 机柜跳线松脱", "整改跟踪情况", "本期新增整改 1 项，关闭 0 项，期末未关闭 1 项。"}, []string{"未配置记录库"}},
 		{report.KindInfrastructure, true, []string{"巡检情况", "线缆：B3 机柜跳线松脱"}, []string{"未配置记录库"}},
 		{report.KindHosts, true, []string{"告警统计", "本期共检测到告警 1 条，已确认 0 条、未确认 1 条", "HostDown"}, []string{"未配置记录库"}},
-		{report.KindLines, false, []string{"巡检情况", "整改措施及完成情况", "未配置记录库"}, []string{"远程巡检应", "本期新增整改"}},
+		{report.KindLines, false, []string{"巡检情况", "整改跟踪情况", "未配置记录库"}, []string{"远程巡检应", "本期新增整改"}},
 		{report.KindHosts, false, []string{"告警统计", "未配置记录库"}, []string{"本期共检测到告警"}},
 	} {
 		t.Run(c.kind+map[bool]string{true: "/store", false: "/no-store"}[c.store], func(t *testing.T) {
