@@ -19,18 +19,7 @@ func TestHandoverRecordValidated(t *testing.T) {
 	now := time.Date(2026, 11, 3, 20, 0, 0, 0, calendar.Zone)
 	e.srv.nowFunc = func() time.Time { return now }
 	good := map[string]any{"at": "2026-11-03T08:30:00+08:00", "from": "夜班 王五", "to": "白班 张三", "notes": "UPS-1 告警已恢复", "tickets": []string{"INC-2026-0042"}}
-	with := func(k string, v any) map[string]any {
-		m := map[string]any{}
-		for x, y := range good {
-			m[x] = y
-		}
-		if v == nil {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-		return m
-	}
+	with := func(k string, v any) map[string]any { return withField(good, k, v) }
 	for _, c := range []struct {
 		name string
 		body any

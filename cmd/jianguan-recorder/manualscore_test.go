@@ -25,18 +25,7 @@ func TestManualScoreValidatedByRecorder(t *testing.T) {
 	now := time.Date(2026, 11, 29, 20, 0, 0, 0, calendar.Zone)
 	e.srv.nowFunc = func() time.Time { return now }
 	good := map[string]any{"kind": "cloud", "provider": "ct", "indicator": "vuln_rectification", "period": "2026-11", "score": 88.5, "evidence": "整改报告 ZG-2026-11"}
-	with := func(k string, v any) map[string]any {
-		m := map[string]any{}
-		for x, y := range good {
-			m[x] = y
-		}
-		if v == nil {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-		return m
-	}
+	with := func(k string, v any) map[string]any { return withField(good, k, v) }
 	post := func(body any) (int, []byte) {
 		return e.do("POST", "/api/v1/records", records.RoleEditor, map[string]any{"kind": eval.KindManualScore, "title": "人工评分", "body": body})
 	}
@@ -97,4 +86,18 @@ func TestManualScoreValidatedByRecorder(t *testing.T) {
 	if code, b := e.do("POST", path+"/amend", records.RoleAdmin, map[string]any{"title": "人工评分", "body": with("evidence", "")}); code != 400 {
 		t.Errorf("amendment without evidence: %d %s", code, b)
 	}
+}
+
+// withField is a copy of body with field k set to v (deleted when v is nil).
+func withField(body map[string]any, k string, v any) map[string]any {
+	m := make(map[string]any, len(body))
+	for x, y := range body {
+		m[x] = y
+	}
+	if v == nil {
+		delete(m, k)
+	} else {
+		m[k] = v
+	}
+	return m
 }
