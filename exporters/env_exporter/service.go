@@ -172,70 +172,21 @@ func (s *service) Apply(_ context.Context, cfg *Config) error {
 			Concurrency: cfg.Defaults.Concurrency, Logger: s.log, OnPoll: s.onPoll, NextRequest: s.nextRequest})
 	}
 	old := s.rt.Load()
-	rt := &runtime{cfg: cfg, devices: map[string]*devState{}}
-	var targets []snmp.Target
-	var keep [][]string
-	for si := range cfg.Sites {
-		site := &cfg.Sites[si]
-		for ri := range site.Rooms {
-			room := &site.Rooms[ri]
-			for di := range room.Devices {
-				d := &room.Devices[di]
-				key := site.Name + "/" + d.Name
-				a := cfg.snmpAuth(d)
-				rule := avail.Rule{DownAfter: 1, UpAfter: 1, MaxGap: 3*d.Interval + d.Timeout*time.Duration(*d.Retries+1)}
-				ds := &devState{key: key, site: site.Name, room: room.Name, dev: d, thr: room.thr, fp: fingerprint(d, &a), conds: map[string]*avail.Tracker{},
-					profile: d.profile, specs: d.specs, invalidTot: map[string]uint64{}, rule: rule, windows: cfg.windows, cfgProfiles: cfg.profiles}
-				if old != nil {
-					if o := old.devices[key]; o != nil && o.fp == ds.fp && o.room == ds.room {
-						o.mu.Lock()
-						ds.polled, ds.ok, ds.lastErr, ds.samples, ds.at = o.polled, o.ok, o.lastErr, o.samples, o.at
-						ds.profile, ds.specs, ds.unrecog, ds.sysObjectID, ds.sysDescr, ds.ident = o.profile, o.specs, o.unrecog, o.sysObjectID, o.sysDescr, o.ident
-						ds.stats, ds.invalidTot, ds.lastMissing = o.stats, o.invalidTot, o.lastMissing
-						if ds.profile != nil && d.auto() { // identified before: keep the trackers' conditions
-							ds.switched = true
-						}
-						o.mu.Unlock()
-					}
-				}
-				conds := specConditions(d, ds.specs, room.thr)
-				for c := range conds {
-					ds.conds[c] = s.family.Tracker(rule, cfg.windows, site.Name, room.Name, d.Name, c)
-					keep = append(keep, []string{site.Name, room.Name, d.Name, c})
-				}
-				rt.devices[key] = ds
-				rt.order = append(rt.order, ds)
-				targets = append(targets, snmp.Target{Name: key, Address: d.Address, Auth: a, Interval: d.Interval,
-					Timeout: d.Timeout, Retries: *d.Retries, MaxOIDs: cfg.Defaults.MaxOIDs,
-					MaxRows: cfg.Defaults.WalkMaxRows, Deadline: cfg.Defaults.PollDeadline,
-					Labels:  map[string]string{"site": site.Name, "room": room.Name, "device": d.Name, "profile": d.Profile},
-					Request: requestFor(ds)})
-			}
-		}
-		for ri := range site.Rooms {
-			room := &site.Rooms[ri]
-			rs := &roomState{site: site.Name, room: room, conds: map[string]*avail.Tracker{}}
-			get := func(names []string) []*devState {
-				out := make([]*devState, 0, len(names))
-				for _, n := range names {
-					out = append(out, rt.devices[site.Name+"/"+n])
-				}
-				return out
-			}
-			rs.ups, rs.cooling, rs.feeds = get(room.Redundancy.UPSPair), get(room.Redundancy.CoolingUnits), get(room.Redundancy.FeedDevices)
-			rule := avail.Rule{DownAfter: 1, UpAfter: 1, MaxGap: 3*cfg.Defaults.Interval + cfg.Defaults.Timeout*time.Duration(*cfg.Defaults.Retries+1)}
-			add := func(c string, on bool) {
-				if on {
-					rs.conds[c] = s.family.Tracker(rule, cfg.windows, site.Name, room.Name, "", c)
-					keep = append(keep, []string{site.Name, room.Name, "", c})
-				}
-			}
-			add(condUPSRedundancy, len(rs.ups) == 2)
-			add(condCoolingLost, len(rs.cooling) > 0)
-			add(condFeedLost, len(rs.feeds) > 0)
-			rt.rooms = append(rt.rooms, rs)
-		}
+	var running map[string]*devState
+	if old != nil {
+		running = old.devices
 	}
+	rt := &runtime{cfg: cfg}
+	var keep [][]string
+	refs := cfg.deviceRefs()
+	rt.devices, _ = exporter.Reconcile(running, refs, s.deviceReconciler(cfg, &keep))
+	targets := make([]snmp.Target, 0, len(refs))
+	for _, ref := range refs {
+		ds := rt.devices[ref.key()]
+		rt.order = append(rt.order, ds)
+		targets = append(targets, deviceTarget(cfg, ds))
+	}
+	keep = s.buildRooms(cfg, rt, keep)
 	sort.Slice(rt.order, func(i, j int) bool { return rt.order[i].key < rt.order[j].key })
 	s.rt.Store(rt)
 	if err := s.poller.SetTargets(targets); err != nil {
@@ -248,15 +199,117 @@ func (s *service) Apply(_ context.Context, cfg *Config) error {
 	if old != nil && old.cfg.Defaults.Concurrency != cfg.Defaults.Concurrency {
 		s.log.Warn("defaults.concurrency changes take effect at restart")
 	}
+	s.restartRoomLoop(cfg.Defaults.Interval)
+	s.log.Info("configuration applied", "devices", len(targets), "rooms", len(rt.rooms))
+	return nil
+}
+
+// deviceRef is one configured device with its site and room.
+type deviceRef struct {
+	site *Site
+	room *Room
+	d    *Device
+}
+
+func (r deviceRef) key() string { return r.site.Name + "/" + r.d.Name }
+
+// deviceRefs lists the configured devices in config order.
+func (c *Config) deviceRefs() []deviceRef {
+	var refs []deviceRef
+	for si := range c.Sites {
+		site := &c.Sites[si]
+		for ri := range site.Rooms {
+			room := &site.Rooms[ri]
+			for di := range room.Devices {
+				refs = append(refs, deviceRef{site, room, &room.Devices[di]})
+			}
+		}
+	}
+	return refs
+}
+
+// deviceReconciler builds every device's state anew; one whose definition
+// (fingerprint) and room are unchanged inherits its last poll, identified
+// profile and counters. The condition label sets go to keep.
+func (s *service) deviceReconciler(cfg *Config, keep *[][]string) exporter.Reconciler[deviceRef, *devState] {
+	return exporter.Reconciler[deviceRef, *devState]{
+		ID: deviceRef.key,
+		Start: func(ref deviceRef, o *devState, had bool) *devState {
+			site, room, d := ref.site, ref.room, ref.d
+			a := cfg.snmpAuth(d)
+			rule := avail.Rule{DownAfter: 1, UpAfter: 1, MaxGap: 3*d.Interval + d.Timeout*time.Duration(*d.Retries+1)}
+			ds := &devState{key: ref.key(), site: site.Name, room: room.Name, dev: d, thr: room.thr, fp: fingerprint(d, &a), conds: map[string]*avail.Tracker{},
+				profile: d.profile, specs: d.specs, invalidTot: map[string]uint64{}, rule: rule, windows: cfg.windows, cfgProfiles: cfg.profiles}
+			if had && o.fp == ds.fp && o.room == ds.room {
+				o.mu.Lock()
+				ds.polled, ds.ok, ds.lastErr, ds.samples, ds.at = o.polled, o.ok, o.lastErr, o.samples, o.at
+				ds.profile, ds.specs, ds.unrecog, ds.sysObjectID, ds.sysDescr, ds.ident = o.profile, o.specs, o.unrecog, o.sysObjectID, o.sysDescr, o.ident
+				ds.stats, ds.invalidTot, ds.lastMissing = o.stats, o.invalidTot, o.lastMissing
+				if ds.profile != nil && d.auto() { // identified before: keep the trackers' conditions
+					ds.switched = true
+				}
+				o.mu.Unlock()
+			}
+			for c := range specConditions(d, ds.specs, room.thr) {
+				ds.conds[c] = s.family.Tracker(rule, cfg.windows, site.Name, room.Name, d.Name, c)
+				*keep = append(*keep, []string{site.Name, room.Name, d.Name, c})
+			}
+			return ds
+		},
+	}
+}
+
+// deviceTarget is the SNMP poller's target for a device.
+func deviceTarget(cfg *Config, ds *devState) snmp.Target {
+	d := ds.dev
+	return snmp.Target{Name: ds.key, Address: d.Address, Auth: cfg.snmpAuth(d), Interval: d.Interval,
+		Timeout: d.Timeout, Retries: *d.Retries, MaxOIDs: cfg.Defaults.MaxOIDs,
+		MaxRows: cfg.Defaults.WalkMaxRows, Deadline: cfg.Defaults.PollDeadline,
+		Labels:  map[string]string{"site": ds.site, "room": ds.room, "device": d.Name, "profile": d.Profile},
+		Request: requestFor(ds)}
+}
+
+// buildRooms adds each room's redundancy state to rt and its condition
+// label sets to keep.
+func (s *service) buildRooms(cfg *Config, rt *runtime, keep [][]string) [][]string {
+	rule := avail.Rule{DownAfter: 1, UpAfter: 1, MaxGap: 3*cfg.Defaults.Interval + cfg.Defaults.Timeout*time.Duration(*cfg.Defaults.Retries+1)}
+	for si := range cfg.Sites {
+		site := &cfg.Sites[si]
+		for ri := range site.Rooms {
+			room := &site.Rooms[ri]
+			rs := &roomState{site: site.Name, room: room, conds: map[string]*avail.Tracker{}}
+			get := func(names []string) []*devState {
+				out := make([]*devState, 0, len(names))
+				for _, n := range names {
+					out = append(out, rt.devices[site.Name+"/"+n])
+				}
+				return out
+			}
+			rs.ups, rs.cooling, rs.feeds = get(room.Redundancy.UPSPair), get(room.Redundancy.CoolingUnits), get(room.Redundancy.FeedDevices)
+			add := func(c string, on bool) {
+				if on {
+					rs.conds[c] = s.family.Tracker(rule, cfg.windows, site.Name, room.Name, "", c)
+					keep = append(keep, []string{site.Name, room.Name, "", c})
+				}
+			}
+			add(condUPSRedundancy, len(rs.ups) == 2)
+			add(condCoolingLost, len(rs.cooling) > 0)
+			add(condFeedLost, len(rs.feeds) > 0)
+			rt.rooms = append(rt.rooms, rs)
+		}
+	}
+	return keep
+}
+
+// restartRoomLoop (re)starts the loop that evaluates the rooms.
+func (s *service) restartRoomLoop(every time.Duration) {
 	if s.stop != nil {
 		s.stop()
 		<-s.done
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop, s.done = cancel, make(chan struct{})
-	go s.roomLoop(ctx, cfg.Defaults.Interval)
-	s.log.Info("configuration applied", "devices", len(targets), "rooms", len(rt.rooms))
-	return nil
+	go s.roomLoop(ctx, every)
 }
 
 // Stop ends polling.
