@@ -59,7 +59,7 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, io icmp.Options)
 }
 
 // Load implements exporter.Service.
-func (s *service) Load(path string) (*Config, error) { return LoadConfig(path) }
+func (*service) Load(path string) (*Config, error) { return LoadConfig(path) }
 
 // Apply implements exporter.Service: unchanged lines keep running.
 func (s *service) Apply(_ context.Context, cfg *Config) error {
