@@ -86,9 +86,13 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@bin=$$(GO=$(GO) bash scripts/golangci-lint.sh) && echo "$$bin run ./..." && $$bin run ./...
 
+# Findings older than LINT_BASELINE (246 in the exporters, frame, deadman and
+# recorder alone, mostly noctx in tests) are listed by `make lint`; `make test`
+# fails only on findings in code changed since then.
+LINT_BASELINE ?= 0ed24c452c69c46d7433bf2d8e0a36c8dad34dbf
 lint-cached:
 	@bin=$$(GO=$(GO) bash scripts/golangci-lint.sh --cached-only) || { echo "lint: golangci-lint not cached; 'make lint' builds it"; exit 0; }; \
-	  echo "$$bin run ./..."; $$bin run ./...
+	  echo "$$bin run --new-from-rev=$(LINT_BASELINE) ./..."; $$bin run --new-from-rev=$(LINT_BASELINE) ./...
 
 clean:
 	rm -rf $(BIN) out
