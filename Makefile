@@ -92,6 +92,7 @@ lint:
 LINT_BASELINE ?= 0ed24c452c69c46d7433bf2d8e0a36c8dad34dbf
 lint-cached:
 	@bin=$$(GO=$(GO) bash scripts/golangci-lint.sh --cached-only) || { echo "lint: golangci-lint not cached; 'make lint' builds it"; exit 0; }; \
+	  git cat-file -e $(LINT_BASELINE)^{commit} 2>/dev/null || { echo "lint: baseline $(LINT_BASELINE) not in this clone (shallow?); 'make lint' lists every finding"; exit 0; }; \
 	  echo "$$bin run --new-from-rev=$(LINT_BASELINE) ./..."; $$bin run --new-from-rev=$(LINT_BASELINE) ./...
 
 clean:
