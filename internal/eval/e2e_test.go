@@ -434,3 +434,57 @@ func TestEvalAnnualReadsFrozenMonths(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalSupervisionReportSection: 《北京市市级政务云综合监管月报》
+// (deliverable 16, the report of kind hosts) carries the monthly
+// comprehensive evaluation — the same assessment, byte for byte, as the
+// providers report of the month — and a security-posture section that says
+// it has no data source instead of showing nothing.
+func TestEvalSupervisionReportSection(t *testing.T) {
+	url := startPrometheus(t)
+	st := openStore(t)
+	saveSystem(t, st, "2026.1", "2026-01")
+	cfg := config(t)
+	cfg.Evaluator = &eval.Evaluator{Store: st, Querier: promapi.New(url)}
+	m := month(t, "2026-10")
+	ctx := context.Background()
+	sup, err := report.Build(ctx, promapi.New(url), cfg, report.KindHosts, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov, err := report.Build(ctx, promapi.New(url), cfg, report.KindProviders, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sup.Title != "北京市市级政务云综合监管月报" {
+		t.Errorf("title %q", sup.Title)
+	}
+	if len(sup.Evaluation) == 0 || string(sup.Evaluation) != string(prov.Evaluation) {
+		t.Fatalf("the supervision report's assessment differs from the providers report's:\n%s\n%s", sup.Evaluation, prov.Evaluation)
+	}
+	var ids []string
+	for _, s := range sup.Sections {
+		ids = append(ids, s.ID)
+	}
+	joined := "," + strings.Join(ids, ",") + ","
+	for _, want := range []string{",hosts,", ",websites,", ",eval-method,", ",eval-rank-cloud,", ",eval-rank-carrier,", ",security,"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("sections %v lack %s", ids, strings.Trim(want, ","))
+		}
+	}
+	// Without an indicator system the section says so.
+	cfg.Evaluator = nil
+	bare, err := report.Build(ctx, promapi.New(url), cfg, report.KindHosts, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	for _, s := range bare.Sections {
+		if s.ID == "evaluation" {
+			text = strings.Join(s.Text, "")
+		}
+	}
+	if !strings.Contains(text, "未配置评估指标体系") || len(bare.Evaluation) != 0 {
+		t.Errorf("no indicator system: evaluation section %q, assessment %d bytes", text, len(bare.Evaluation))
+	}
+}

@@ -44,7 +44,10 @@ func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month)
 		d.Title, d.TitleEN = "数据机房线路检查与巡检运行情况月度工作报告", "Monthly report on data-centre lines"
 		err = r.buildLines(d)
 	case KindHosts:
-		d.Title, d.TitleEN = "云主机与网站可用性月度报告", "Monthly availability of cloud hosts and websites"
+		// Deliverable 16: the supervision monthly report — the providers' and
+		// user units' service (hosts, websites), hardware inspections
+		// (records), the monthly comprehensive evaluation, security posture.
+		d.Title, d.TitleEN = "北京市市级政务云综合监管月报", "Municipal government cloud: monthly supervision report"
 		err = r.buildHosts(d)
 	case KindInfrastructure:
 		d.Title, d.TitleEN = "数据机房基础设施运行情况月度工作报告", "Monthly report on data-centre infrastructure"
@@ -580,12 +583,21 @@ func (r *run) aggTable(id, title, titleEN, nt, nen string, as []*agg) Table {
 }
 
 func (r *run) buildHosts(d *Document) error {
-	var hosts, sites []EntityResult
-	err := r.parallel(
+	var hosts, sites, lines, conds []EntityResult
+	fns := []func() error{
 		func() (err error) { hosts, err = r.fetchAvailability("host"); return },
 		func() (err error) { sites, err = r.fetchAvailability("website"); return },
-	)
-	if err != nil {
+	}
+	ev := r.cfg.Evaluator
+	if r.cfg.Lang == docfmt.EN {
+		ev = nil // the evaluation sections are written in zh-CN only
+	}
+	if ev != nil { // the evaluation reads every provider's lines and the machine room too
+		fns = append(fns,
+			func() (err error) { lines, err = r.fetchAvailability("line"); return },
+			func() (err error) { conds, err = r.fetchAvailability("env_condition"); return })
+	}
+	if err := r.parallel(fns...); err != nil {
 		return err
 	}
 	certs, err := r.query("TLS leaf certificate expiry", fmt.Sprintf("last_over_time(%s%s %s)", r.selector("website_tls_leaf_expiry_timestamp_seconds"), r.rangeSel(), at(r.end())), r.end())
@@ -635,6 +647,29 @@ func (r *run) buildHosts(d *Document) error {
 		Section{ID: "incidents", Title: "故障事件", TitleEN: "Incidents", Tables: []Table{r.incidentTable("incidents", d.Entities, "对象", "Entity")}},
 		Section{ID: "certificates", Title: "证书到期", TitleEN: "Certificates", Tables: []Table{ct}},
 	)
+	// The monthly comprehensive evaluation (the same assessment as the
+	// providers report and --kind evaluation), then security posture, which
+	// has no data source in jianguan: each says so rather than show nothing.
+	if ev != nil {
+		naturalSort(lines)
+		naturalSort(conds)
+		all := append(append([]EntityResult{}, lines...), d.Entities...)
+		res, err := ev.Evaluate(r.ctx, r.month, r.cfg.MaintenancePolicy, all, conds)
+		if err != nil {
+			return err
+		}
+		d.Evaluation = res.JSON
+		d.Sections = append(d.Sections, res.Sections...)
+		r.audit = append(r.audit, res.Queries...)
+		r.evalMethod = res.Method
+	} else {
+		d.Sections = append(d.Sections, Section{ID: "evaluation", Title: "月度综合评估", TitleEN: "Monthly comprehensive evaluation",
+			Text: []string{r.tr("未配置评估指标体系：本节无评估结果。",
+				"No indicator system (evaluation.yml) configured, so this section has no assessment (English documents carry none: the evaluation is written in zh-CN).")}})
+	}
+	d.Sections = append(d.Sections, Section{ID: "security", Title: "安全态势", TitleEN: "Security posture",
+		Text: []string{r.tr("本期无数据来源：安全监测数据未接入本系统，本节不作评价。",
+			"No data source this period: security monitoring is not connected to this system; no assessment is made.")}})
 	return nil
 }
 

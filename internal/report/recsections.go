@@ -33,7 +33,7 @@ const (
 var recordSectionTitles = map[string][][3]string{
 	KindInfrastructure: {{"inspections", "巡检情况", "Inspections"}, {"rectification", "整改跟踪情况", "Rectification tracking"}},
 	KindLines:          {{"inspections", "巡检情况", "Inspections"}, {"rectification", "整改跟踪情况", "Rectification tracking"}},
-	KindHosts:          {{"alerts", "告警统计", "Alert statistics"}},
+	KindHosts:          {{"alerts", "告警统计", "Alert statistics"}, {"inspections", "硬件巡检情况", "Hardware inspections"}},
 }
 
 // RecordSectionKinds reports which records sections (ids) a monthly kind has.

@@ -299,10 +299,11 @@ func TestMonthlySectionsReadStore(t *testing.T) {
 		{report.KindLines, true, []string{"inspections", "rectification"}, []string{"巡检情况", "远程巡检应 60 次，完成 1 次、未完成 1 次，发现异常项 1 项；现场巡检应 30 次，完成 1 次，发现异常项 1 项。",
 			"UPS 负载率", "整改跟踪情况", "本期新增整改 2 项，关闭 1 项，期末未关闭 1 项。", "与施工方建立路由报备机制", "故障整改"}, []string{"未配置记录库"}},
 		{report.KindInfrastructure, true, []string{"inspections", "rectification"}, []string{"消防器材：2 号灭火器压力低于绿区"}, []string{"未配置记录库"}},
-		{report.KindHosts, true, []string{"alerts"}, []string{"告警统计", "本期共检测到告警 4 条，已确认 2 条、未确认 2 条", "DiskFull"}, []string{"未配置记录库"}},
+		{report.KindHosts, true, []string{"alerts", "inspections"}, []string{"告警统计", "本期共检测到告警 4 条，已确认 2 条、未确认 2 条", "DiskFull",
+			"硬件巡检情况", "消防器材：2 号灭火器压力低于绿区"}, []string{"未配置记录库"}},
 		{report.KindProviders, true, nil, nil, []string{"巡检情况", "告警统计"}},
 		{report.KindLines, false, []string{"inspections", "rectification"}, []string{"未配置记录库：本节内容取自运维记录库"}, []string{"远程巡检应", "0 次"}},
-		{report.KindHosts, false, []string{"alerts"}, []string{"未配置记录库"}, []string{"告警 0 条"}},
+		{report.KindHosts, false, []string{"alerts", "inspections"}, []string{"未配置记录库"}, []string{"告警 0 条", "远程巡检应"}},
 	} {
 		t.Run(c.kind+map[bool]string{true: "/store", false: "/no-store"}[c.store], func(t *testing.T) {
 			d := doc(c.kind)
