@@ -111,16 +111,28 @@ func monthList(ms []time.Time) string {
 // is manual, the score in range, evidence, author and time given), then
 // stored through the recorder's API by the 值班长.
 func (d *demo) enterLicenceReview(ctx context.Context, system, period string) error {
-	s, err := eval.Load(system)
+	data, err := os.ReadFile(system)
 	if err != nil {
 		return err
+	}
+	s, err := eval.Parse(system, data)
+	if err != nil {
+		return err
+	}
+	c := recClient{ctx: ctx, secret: d.recorderSecret}
+	// The recorder checks a manual score against the indicator system stored
+	// for its period (eval.ManualScoreBody): store the shipped version first,
+	// as eval.SaveSystem would (jianguan-report finds it there, same SHA-256).
+	if err := c.call("POST", "/api/v1/records", userManager, records.RoleEditor, map[string]any{"kind": eval.KindSystemVersion,
+		"title": "评估指标体系 " + s.Version + "（自 " + s.AppliesFrom + " 起）",
+		"body":  eval.SystemRecord{Version: s.Version, AppliesFrom: s.AppliesFrom, Status: s.Status, SHA256: s.SHA256, YAML: string(data)}}, nil, 201); err != nil {
+		return fmt.Errorf("storing the indicator system %s: %w", s.Version, err)
 	}
 	m := eval.ManualScore{Kind: "cloud", Provider: demoLicenceProvider, Indicator: s.LicenceIndicator, Period: period,
 		Score: demoLicenceScore, Evidence: demoLicenceEvidence, Author: userManager, At: time.Now().UTC().Truncate(time.Second)}
 	if err := m.Check(s); err != nil {
 		return err
 	}
-	c := recClient{ctx: ctx, secret: d.recorderSecret}
 	return c.call("POST", "/api/v1/records", userManager, records.RoleEditor, map[string]any{"kind": eval.KindManualScore,
 		"title": fmt.Sprintf("人工评分 %s %s %s", m.Provider, m.Indicator, m.Period), "body": m}, nil, 201)
 }
