@@ -7,12 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jianguan/jianguan/internal/records"
 	"github.com/jianguan/jianguan/internal/report"
-	"github.com/jianguan/jianguan/internal/simhistory"
-	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
@@ -21,14 +18,7 @@ import (
 // store: freeze the monthly assessment, render the annual rating from the
 // snapshot directory, and the providers report with the indicator system.
 func TestCLIEvaluation(t *testing.T) {
-	promtool := testutil.Need(t, "promtool")
-	prom := testutil.Need(t, "prometheus")
-	sp := simhistory.TestScenario(2026, time.October, 300*time.Second)
-	data := filepath.Join(t.TempDir(), "data")
-	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", data); err != nil {
-		t.Fatal(err)
-	}
-	url := testenv.StartPrometheus(t, prom, data)
+	url := testenv.StartTestScenario(t)
 	dir := t.TempDir()
 	st, err := records.Open(context.Background(), records.SQLite, filepath.Join(dir, "records.db"))
 	if err != nil {

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jianguan/jianguan/internal/report/snapshot"
-	"github.com/jianguan/jianguan/internal/simhistory"
-	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
@@ -21,14 +17,7 @@ import (
 // the snapshot carries them; an explicit --narrative that does not exist is
 // an error.
 func TestCLINarrativeSignOff(t *testing.T) {
-	promtool := testutil.Need(t, "promtool")
-	prom := testutil.Need(t, "prometheus")
-	sp := simhistory.TestScenario(2026, time.October, 300*time.Second)
-	data := filepath.Join(t.TempDir(), "data")
-	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", data); err != nil {
-		t.Fatal(err)
-	}
-	url := testenv.StartPrometheus(t, prom, data)
+	url := testenv.StartTestScenario(t)
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "infrastructure", "2026-10.json")
 	args := []string{"--prometheus.url=" + url, "--kind=infrastructure", "--month=2026-10", "--format=json", "-o", os.DevNull,

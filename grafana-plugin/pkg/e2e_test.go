@@ -149,15 +149,10 @@ func (g *grafana) callRaw(t *testing.T, pc *pluginv2.PluginContext, method, path
 }
 
 func TestPluginGRPC(t *testing.T) {
-	promtool := testutil.Need(t, "promtool")
 	prom := testutil.Need(t, "prometheus")
 	bin := buildPlugin(t)
-	sp := simhistory.TestScenario(2026, time.October, 300*time.Second)
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
-		t.Fatal(err)
-	}
-	url := testenv.StartPrometheus(t, prom, dir)
+	url := testenv.StartTestScenario(t)
+	sp := simhistory.TestScenario(2026, time.October, 300*time.Second) // its truth
 	g := startPlugin(t, bin)
 	snap := t.TempDir()
 	good := pctx(1, map[string]any{"prometheusUrl": url, "basicAuthUser": "grafana", "snapshotDir": snap, "timeoutSeconds": 60})

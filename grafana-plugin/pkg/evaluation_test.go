@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -10,11 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jianguan/jianguan/internal/report"
-	"github.com/jianguan/jianguan/internal/simhistory"
-	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
@@ -25,15 +21,8 @@ import (
 // former score table stays; an invalid indicator system fails the instance
 // with file:line.
 func TestPluginEvaluation(t *testing.T) {
-	promtool := testutil.Need(t, "promtool")
-	prom := testutil.Need(t, "prometheus")
 	bin := buildPlugin(t)
-	sp := simhistory.TestScenario(2026, time.October, 300*time.Second)
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
-		t.Fatal(err)
-	}
-	url := testenv.StartPrometheus(t, prom, dir)
+	url := testenv.StartTestScenario(t)
 	g := startPlugin(t, bin)
 	system, err := filepath.Abs("../../deploy/etc/jianguan/evaluation.yml")
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 
-	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/fakeprom"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
@@ -170,15 +169,8 @@ func TestHostile_PluginHugeAnswer(t *testing.T) {
 // the same SHA-256, which is the snapshot on disk; the CLI, freezing the
 // same file, goes through the same store and is refused with that hash.
 func TestHostile_PluginConcurrentFreeze(t *testing.T) {
-	promtool := testutil.Need(t, "promtool")
-	prom := testutil.Need(t, "prometheus")
 	bin := buildPlugin(t)
-	sp := simhistory.TestScenario(2026, time.October, 300*time.Second)
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
-		t.Fatal(err)
-	}
-	url := testenv.StartPrometheus(t, prom, dir)
+	url := testenv.StartTestScenario(t)
 	g := startPlugin(t, bin)
 	snap := t.TempDir()
 	const n = 6

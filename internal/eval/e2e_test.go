@@ -18,7 +18,6 @@ import (
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/report/snapshot"
-	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
@@ -30,16 +29,7 @@ var now = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 
 // startPrometheus serves the report tests' October 2026 scenario from a
 // real Prometheus (promtool backfill).
-func startPrometheus(t *testing.T) string {
-	promtool := testutil.Need(t, "promtool")
-	prom := testutil.Need(t, "prometheus")
-	sp := simhistory.TestScenario(2026, time.October, 300*time.Second)
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", dir); err != nil {
-		t.Fatal(err)
-	}
-	return testenv.StartPrometheus(t, prom, dir)
-}
+func startPrometheus(t *testing.T) string { return testenv.StartTestScenario(t) }
 
 func openStore(t *testing.T) records.Store {
 	st, err := records.Open(context.Background(), records.SQLite, filepath.Join(t.TempDir(), "records.db"))
