@@ -121,11 +121,10 @@ func (d *demo) enterLicenceReview(ctx context.Context, system, period string) er
 	}
 	c := recClient{ctx: ctx, secret: d.recorderSecret}
 	// The recorder checks a manual score against the indicator system stored
-	// for its period (eval.ManualScoreBody): store the shipped version first,
-	// as eval.SaveSystem would (jianguan-report finds it there, same SHA-256).
-	if err := c.call("POST", "/api/v1/records", userManager, records.RoleEditor, map[string]any{"kind": eval.KindSystemVersion,
-		"title": "评估指标体系 " + s.Version + "（自 " + s.AppliesFrom + " 起）",
-		"body":  eval.SystemRecord{Version: s.Version, AppliesFrom: s.AppliesFrom, Status: s.Status, SHA256: s.SHA256, YAML: string(data)}}, nil, 201); err != nil {
+	// for its period (eval.ManualScoreBody): the 值班长 (Admin) stores the
+	// shipped version first, through the recorder's own route (eval.SaveSystem:
+	// jianguan-report finds it there, same SHA-256).
+	if err := c.call("POST", "/api/v1/eval/systems", userManager, records.RoleAdmin, map[string]any{"file": filepath.Base(system), "yaml": string(data)}, nil, 200); err != nil {
 		return fmt.Errorf("storing the indicator system %s: %w", s.Version, err)
 	}
 	m := eval.ManualScore{Kind: "cloud", Provider: demoLicenceProvider, Indicator: s.LicenceIndicator, Period: period,

@@ -626,6 +626,8 @@ func typedKind(kind string) string {
 		return "use POST /api/v1/repairs and POST /api/v1/repairs/{id}/reinstall"
 	case records.KindIncident:
 		return "use POST /api/v1/incidents"
+	case eval.KindSystemVersion:
+		return "use POST /api/v1/eval/systems (role Admin): the indicator system is parsed and checked there, and a stored version never changes"
 	}
 	return ""
 }
@@ -682,7 +684,7 @@ func (s *server) typedBody(ctx context.Context, actor string, rec records.Record
 			return nil, fmt.Errorf("%w: ns, entity and start identify the incident (%s): they cannot change", records.ErrInvalid, *rec.Ref)
 		}
 		return json.Marshal(in)
-	case records.KindRemoteInspection, records.KindRepair:
+	case records.KindRemoteInspection, records.KindRepair, eval.KindSystemVersion:
 		return nil, fmt.Errorf("%w: a %s cannot be edited here: %s", records.ErrInvalid, rec.Kind, typedKind(rec.Kind))
 	case records.KindHandover:
 		return records.HandoverBody(body, s.nowFunc())

@@ -131,6 +131,7 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/repairs/{id}/reinstall", records.RoleEditor, s.reinstall},
 		{"GET", "/api/v1/incidents", records.RoleViewer, s.listIncidents},
 		{"POST", "/api/v1/incidents", records.RoleEditor, s.createIncident},
+		{"POST", "/api/v1/eval/systems", records.RoleAdmin, s.saveSystem},
 		{"GET", "/api/v1/whoami", records.RoleViewer, s.whoami},
 		{"GET", "/api/v1/openapi.yaml", records.RoleViewer, s.openapi},
 	}
@@ -581,6 +582,32 @@ func (s *server) createRecord(w http.ResponseWriter, r *http.Request, who identi
 		return
 	}
 	writeJSON(w, http.StatusCreated, rec)
+}
+
+// saveSystem stores a version of the evaluation indicator system
+// (eval.SaveSystem: parsed and checked; a stored version never changes — the
+// same content again is a no-op, other content under the same version is a
+// conflict). Role Admin: the system decides every provider's score.
+func (s *server) saveSystem(w http.ResponseWriter, r *http.Request, who identity) {
+	var in struct {
+		File string `json:"file"`
+		YAML string `json:"yaml"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	if in.File == "" || strings.ContainsAny(in.File, "/\\\n") || len(in.File) > 128 {
+		writeError(w, http.StatusBadRequest, "file: the indicator system's file name (no path, ≤ 128 bytes) is required; errors name it")
+		return
+	}
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	sys, err := eval.SaveSystem(ctx, s.store, who.User, in.File, []byte(in.YAML))
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": sys.Version, "appliesFrom": sys.AppliesFrom, "status": sys.Status, "sha256": sys.SHA256})
 }
 
 func (s *server) getRecord(w http.ResponseWriter, r *http.Request, _ identity) {

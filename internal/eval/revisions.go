@@ -162,7 +162,7 @@ type SystemRecord struct {
 func SaveSystem(ctx context.Context, st records.Store, actor, file string, data []byte) (*System, error) {
 	s, err := Parse(file, data)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", records.ErrInvalid, err)
 	}
 	old, err := storedSystems(ctx, st)
 	if err != nil {
@@ -173,7 +173,7 @@ func SaveSystem(ctx context.Context, st records.Store, actor, file string, data 
 			if o.SHA256 == s.SHA256 {
 				return s, nil
 			}
-			return nil, fmt.Errorf("indicator system version %s is already stored with other content (SHA-256 %s): a revision needs a new version", s.Version, o.SHA256)
+			return nil, fmt.Errorf("%w: indicator system version %s is already stored with other content (SHA-256 %s): a revision needs a new version", records.ErrExists, s.Version, o.SHA256)
 		}
 	}
 	b, err := json.Marshal(SystemRecord{Version: s.Version, AppliesFrom: s.AppliesFrom, Status: s.Status, SHA256: s.SHA256, YAML: string(data)})
