@@ -325,6 +325,10 @@ func (a *App) route(w http.ResponseWriter, r *http.Request) {
 		a.handleList(w, r)
 	case strings.HasPrefix(p, "/reports/"):
 		a.handleReport(w, r)
+	case strings.HasPrefix(p, "/narrative/"):
+		a.handleNarrative(w, r)
+	case strings.HasPrefix(p, "/evaluation/"):
+		a.handleEvaluation(w, r)
 	default:
 		writeJSON(w, http.StatusNotFound, apiError{"unknown resource; see GET /reports"})
 	}
@@ -405,6 +409,9 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		}
 		cfg.Lang = l
 	}
+	if !a.narrate(w, &cfg, kind, month.Label) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(a.s.TimeoutSeconds*float64(time.Second)))
 	defer cancel()
 	if freeze {
@@ -425,9 +432,13 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 			return buildMonthly(ctx, a.client(), cfg, kind, month)
 		}, a.now())
 		var fe *snapshot.FrozenError
+		var ue *snapshot.UnfilledError
 		switch {
 		case errors.As(err, &fe):
 			writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("%s %s: %s", kind, month.Label, fe.Error()), "sha256": fe.SHA256, "frozenAt": fe.FrozenAt})
+			return
+		case errors.As(err, &ue):
+			writeJSON(w, http.StatusConflict, apiError{fmt.Sprintf("%s %s: %s", kind, month.Label, ue.Error())})
 			return
 		case err != nil && (errors.As(err, new(*report.Error)) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
 			a.fail(w, err)

@@ -229,21 +229,26 @@ var recorderClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Req
 // report-freeze), so the page can say who signed it off. The freeze itself
 // stands if this fails; the caller reports the failure.
 func (a *App) recordFreeze(ctx context.Context, r *http.Request, kind, month, sha, frozenAt string) error {
+	return a.record(ctx, r, "report-freeze", kind+" "+month, map[string]string{"kind": kind, "month": month, "sha256": sha, "frozenAt": frozenAt})
+}
+
+// record writes one record of kind (title, body) as the caller in the
+// records API: who did what to a report (a freeze, a narrative edit).
+func (a *App) record(ctx context.Context, r *http.Request, kind, title string, body any) error {
 	if a.s.RecorderURL == "" || a.recorderSecret == "" {
-		return errors.New("records are not configured (jsonData.recorderUrl): who froze it is not recorded")
+		return errors.New("records are not configured (jsonData.recorderUrl): who did it is not recorded")
 	}
 	login := ""
 	if u := backend.PluginConfigFromContext(r.Context()).User; u != nil {
 		login = u.Login
 	}
-	b, _ := json.Marshal(map[string]any{"kind": "report-freeze", "title": kind + " " + month,
-		"body": map[string]string{"kind": kind, "month": month, "sha256": sha, "frozenAt": frozenAt}})
+	b, _ := json.Marshal(map[string]any{"kind": kind, "title": title, "body": body})
 	code, _, out, err := a.callRecorder(ctx, http.MethodPost, "records", "", b, login, roleOf(r))
 	if err != nil {
 		return errors.New(a.scrub(err.Error()))
 	}
 	if code != http.StatusCreated {
-		log.DefaultLogger.Warn("recording a freeze failed", "status", code)
+		log.DefaultLogger.Warn("recording failed", "kind", kind, "status", code)
 		return fmt.Errorf("records service answered %d: %s", code, bytes.TrimSpace(out))
 	}
 	return nil
