@@ -4,7 +4,7 @@ BIN       := bin
 EXPORTERS := env_exporter line_exporter uptime_exporter
 FUZZTIME  ?= 5s
 
-.PHONY: print-ldflags all build test unit fuzz lint lint-cached demo demo-smoke demo-reports plugin plugin-frontend-test dashboards bench-snmp bench-sla bench-icmp bench-report clean prom3
+.PHONY: print-ldflags all build test unit fuzz lint lint-cached demo demo-smoke demo-reports plugin plugin-frontend-test dashboards bench-snmp bench-sla bench-icmp bench-report bench-fastpaths clean prom3
 
 all: build
 
@@ -63,6 +63,11 @@ bench-icmp:
 
 bench-report:
 	$(GO) run ./tools/bench/report
+
+# Issue 23: each home-grown fast path against its library, side by side in
+# every round (docs/fastpaths.md). FASTPATHS_ARGS e.g. --rounds=3 --only=snmp.
+bench-fastpaths:
+	$(GO) run ./tools/bench/fastpaths $(FASTPATHS_ARGS)
 
 # Prometheus 3 binaries (version pinned in scripts/prom3.sh) for the rules and
 # dashboards tests, which run against Prometheus 2.42 and 3.x; cached per version.

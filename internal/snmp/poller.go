@@ -199,6 +199,30 @@ type Options struct {
 	// OIDs are now known). The configured Target is unchanged: SetTargets
 	// with the same target keeps the loop and the switched request.
 	NextRequest func(*Result) (Request, bool)
+	// Client selects the client of the scalar GETs of v1/v2c targets:
+	// ClientFast (default, "") is the lean BER client of fast.go,
+	// ClientGosnmp sends them through gosnmp as walks and SNMPv3 are.
+	// TestClientsAgree holds both to the same results; docs/fastpaths.md
+	// has the measurements.
+	Client string
+}
+
+// The clients Options.Client selects.
+const (
+	ClientFast   = "fast"
+	ClientGosnmp = "gosnmp"
+)
+
+// ParseClient checks a --snmp.client setting: "" or "fast" is ClientFast,
+// "gosnmp" is ClientGosnmp.
+func ParseClient(s string) (string, error) {
+	switch s {
+	case "", ClientFast:
+		return ClientFast, nil
+	case ClientGosnmp:
+		return ClientGosnmp, nil
+	}
+	return "", fmt.Errorf("SNMP client %q: want %q or %q", s, ClientGosnmp, ClientFast)
 }
 
 // Poller polls targets in the background. It is a prometheus.Collector.
@@ -637,7 +661,7 @@ func (p *Poller) pollOnce(c *conns) (r *Result) {
 		r.Time = time.Now()
 		r.Duration = r.Time.Sub(start)
 	}()
-	if t.Auth.Version != "3" && len(oids) > 0 {
+	if t.Auth.Version != "3" && p.opts.Client != ClientGosnmp && len(oids) > 0 {
 		f, err := c.fastGet()
 		if err != nil {
 			r.Err, r.Reason = err, ReasonOther

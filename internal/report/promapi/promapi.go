@@ -57,6 +57,11 @@ type Client struct {
 	// further queries wait (0 = DefaultMaxConcurrent). Read when the first
 	// request starts.
 	MaxConcurrent int
+	// JSON selects the decoder of query answers: JSONFast (default, "")
+	// is the hand-written vector/matrix decoder of fastparse.go, JSONStd
+	// is encoding/json alone. Both give the same series
+	// (TestDecodersAgree); docs/fastpaths.md has the measurements.
+	JSON string
 
 	semOnce sync.Once
 	sem     chan struct{}
@@ -67,6 +72,26 @@ func New(base string) *Client {
 	return &Client{BaseURL: strings.TrimRight(base, "/"), Timeout: 60 * time.Second, HTTP: &http.Client{},
 		MaxAnswerBytes: DefaultMaxAnswerBytes, MaxConcurrent: DefaultMaxConcurrent}
 }
+
+// The decoders Client.JSON selects.
+const (
+	JSONFast = "fast"
+	JSONStd  = "std"
+)
+
+// ParseJSONDecoder checks a --report.json style setting: "" or "fast" is
+// JSONFast, "std" is JSONStd.
+func ParseJSONDecoder(s string) (string, error) {
+	switch s {
+	case "", JSONFast:
+		return JSONFast, nil
+	case JSONStd:
+		return JSONStd, nil
+	}
+	return "", fmt.Errorf("JSON decoder %q: want %q or %q", s, JSONStd, JSONFast)
+}
+
+func (c *Client) fast() bool { return c.JSON != JSONStd }
 
 // CheckLimits validates the client's bounds (callers check user input with
 // it before the first query).
@@ -79,6 +104,9 @@ func (c *Client) CheckLimits() error {
 	}
 	if c.MaxConcurrent < 0 || c.MaxConcurrent > MaxMaxConcurrent {
 		return report.Errorf(report.ErrBadRequest, "concurrent queries %d out of range: want 1 … %d (default %d)", c.MaxConcurrent, MaxMaxConcurrent, DefaultMaxConcurrent)
+	}
+	if _, err := ParseJSONDecoder(c.JSON); err != nil {
+		return report.Errorf(report.ErrBadRequest, "%v", err)
 	}
 	return nil
 }
@@ -157,8 +185,16 @@ func (c *Client) do(ctx context.Context, path string, form url.Values) (*apiResp
 	if err != nil {
 		return nil, err
 	}
-	if ar, ok := successEnvelope(body); ok && status == http.StatusOK {
-		return ar, nil
+	return c.decode(body, status)
+}
+
+// decode turns an answer body into an API response with the selected
+// decoder.
+func (c *Client) decode(body []byte, status int) (*apiResp, error) {
+	if c.fast() && status == http.StatusOK {
+		if ar, ok := successEnvelope(body); ok {
+			return ar, nil
+		}
 	}
 	var ar apiResp
 	if err := json.Unmarshal(body, &ar); err != nil {
@@ -388,8 +424,10 @@ func (c *Client) parse(ar *apiResp) ([]report.Series, error) {
 	if ar.parsed != nil {
 		return ar.parsed, nil
 	}
-	if out, err := parseSeriesFast(ar.Data.Result); err == nil {
-		return out, nil
+	if c.fast() {
+		if out, err := parseSeriesFast(ar.Data.Result); err == nil {
+			return out, nil
+		}
 	}
 	var rs []rawSeries
 	if err := json.Unmarshal(ar.Data.Result, &rs); err != nil {
