@@ -18,6 +18,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/exporter"
+	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/snmp"
 
 	"github.com/jianguan/jianguan/internal/constmetric"
@@ -98,8 +99,8 @@ type roomState struct {
 
 func newService(logger *slog.Logger, reg prometheus.Registerer, profilesDir string) (*service, error) {
 	s := &service{log: logger, profilesDir: profilesDir,
-		family: avail.NewFamily(avail.FamilyOpts{Namespace: "env_condition", Labels: []string{"site", "room", "device", "condition"},
-			GoodName: "ok", BadName: "active", What: "condition"}),
+		family: avail.NewFamily(avail.FamilyOpts{Namespace: metricnames.EnvCondition.Namespace, Labels: []string{"site", "room", "device", "condition"},
+			What: "condition"}),
 		descs: map[string]*prometheus.Desc{}, roomD: map[string]*prometheus.Desc{}, thrD: map[string]*prometheus.Desc{}}
 	base := []string{"site", "room", "device"}
 	for name, def := range signalDefs {

@@ -15,6 +15,7 @@ import (
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/exporter"
 	"github.com/jianguan/jianguan/internal/icmp"
+	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/snmp"
 )
 
@@ -47,8 +48,8 @@ type lineRun struct {
 func newService(logger *slog.Logger, reg prometheus.Registerer, io icmp.Options) (*service, error) {
 	s := &service{
 		log:     logger,
-		lines:   avail.NewFamily(avail.FamilyOpts{Namespace: "line", Labels: lineLabels, What: "line"}),
-		signals: avail.NewFamily(avail.FamilyOpts{Namespace: "line_signal", Labels: withLabels("signal", "target"), What: "signal of a line"}),
+		lines:   avail.NewFamily(avail.FamilyOpts{Namespace: metricnames.Line.Namespace, Labels: lineLabels, What: "line"}),
+		signals: avail.NewFamily(avail.FamilyOpts{Namespace: metricnames.LineSignal.Namespace, Labels: withLabels("signal", "target"), What: "signal of a line"}),
 		running: map[string]*lineRun{},
 	}
 	s.m = newMetrics(reg, s.lines)

@@ -17,6 +17,7 @@ import (
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/exporter"
 	"github.com/jianguan/jianguan/internal/icmp"
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // pinger is the part of *icmp.Pinger the exporter uses.
@@ -70,8 +71,8 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, o options) (*ser
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &service{
 		log: logger, opts: o, ctx: ctx, cancel: cancel,
-		hostFam:  avail.NewFamily(avail.FamilyOpts{Namespace: "host", Labels: hostLabels, What: "host"}),
-		webFam:   avail.NewFamily(avail.FamilyOpts{Namespace: "website", Labels: websiteLabels, What: "website"}),
+		hostFam:  avail.NewFamily(avail.FamilyOpts{Namespace: metricnames.Host.Namespace, Labels: hostLabels, What: "host"}),
+		webFam:   avail.NewFamily(avail.FamilyOpts{Namespace: metricnames.Website.Namespace, Labels: websiteLabels, What: "website"}),
 		sched:    newScheduler(),
 		web:      newWebProber(),
 		hosts:    map[string]*host{},

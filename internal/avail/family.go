@@ -10,6 +10,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/jianguan/jianguan/internal/constmetric"
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // FamilyOpts names the metric family of one kind of checked thing.
@@ -61,34 +62,37 @@ type entry struct {
 
 // NewFamily creates an empty family.
 func NewFamily(o FamilyOpts) *Family {
+	// The names come from the contract (internal/metricnames): a known
+	// namespace gets its renames ("ok"/"active" for env_condition).
+	mf := metricnames.Lookup(o.Namespace)
 	if o.GoodName == "" {
-		o.GoodName = "up"
+		o.GoodName = mf.Good
 	}
 	if o.BadName == "" {
-		o.BadName = "down"
+		o.BadName = mf.Bad
 	}
+	mf.Good, mf.Bad = o.GoodName, o.BadName
 	if o.What == "" {
 		o.What = "checked thing"
 	}
-	n := func(s string) string { return o.Namespace + "_" + s }
 	d := func(name, help string) *prometheus.Desc {
-		return constmetric.NewDesc(n(name), help, o.Labels)
+		return constmetric.NewDesc(name, help, o.Labels)
 	}
 	return &Family{
 		opts:        o,
 		now:         time.Now,
 		trackers:    map[string]*entry{},
-		up:          d(o.GoodName, "1 if the "+o.What+" is confirmed "+goodWord(o)+" now, 0 if confirmed "+badWord(o)+" or unknown."),
-		unknown:     d("unknown", "1 if the state of the "+o.What+" is unknown now (no decision yet or no data)."),
-		inMaint:     d("in_maintenance", "1 if the "+o.What+" is inside a declared maintenance window now."),
-		observed:    d("observed_seconds_total", "Seconds the "+o.What+" had a known state, maintenance included."),
-		down:        d(o.BadName+"_seconds_total", "Seconds the "+o.What+" was confirmed "+badWord(o)+" outside maintenance windows."),
-		maint:       d("maintenance_seconds_total", "Seconds the "+o.What+" had a known state inside maintenance windows."),
-		maintDown:   d("maintenance_"+o.BadName+"_seconds_total", "Seconds the "+o.What+" was confirmed "+badWord(o)+" inside maintenance windows."),
-		unknownSecs: d("unknown_seconds_total", "Seconds the prober ran without a known state of the "+o.What+"."),
-		changes:     d("state_changes_total", "Confirmed state transitions of the "+o.What+"."),
-		lastChange:  d("last_change_timestamp_seconds", "Unix time of the last confirmed state transition of the "+o.What+" (0: none yet)."),
-		started: d("start_time_seconds", "Unix time from which the "+o.What+"'s counters count (they were 0 then): exporter start or target added. "+
+		up:          d(mf.Up(), "1 if the "+o.What+" is confirmed "+goodWord(o)+" now, 0 if confirmed "+badWord(o)+" or unknown."),
+		unknown:     d(mf.Unknown(), "1 if the state of the "+o.What+" is unknown now (no decision yet or no data)."),
+		inMaint:     d(mf.InMaintenance(), "1 if the "+o.What+" is inside a declared maintenance window now."),
+		observed:    d(mf.Observed(), "Seconds the "+o.What+" had a known state, maintenance included."),
+		down:        d(mf.Down(), "Seconds the "+o.What+" was confirmed "+badWord(o)+" outside maintenance windows."),
+		maint:       d(mf.Maintenance(), "Seconds the "+o.What+" had a known state inside maintenance windows."),
+		maintDown:   d(mf.MaintenanceDown(), "Seconds the "+o.What+" was confirmed "+badWord(o)+" inside maintenance windows."),
+		unknownSecs: d(mf.UnknownSeconds(), "Seconds the prober ran without a known state of the "+o.What+"."),
+		changes:     d(mf.StateChanges(), "Confirmed state transitions of the "+o.What+"."),
+		lastChange:  d(mf.LastChange(), "Unix time of the last confirmed state transition of the "+o.What+" (0: none yet)."),
+		started: d(mf.StartTime(), "Unix time from which the "+o.What+"'s counters count (they were 0 then): exporter start or target added. "+
 			"A new value means the counters were reset; reports find resets from it without reading every sample."),
 	}
 }

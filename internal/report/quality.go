@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // Line quality from line_exporter's counters: BGP flaps, ICMP loss and RTT
@@ -12,10 +14,10 @@ import (
 // (increases: values at both ends, no month of samples read) summed per
 // line.
 const (
-	mBGPTransitions = "line_bgp_established_transitions_total"
-	mICMPProbes     = "line_icmp_probes_total"
-	mICMPReplies    = "line_icmp_replies_total"
-	mRTTBucket      = "line_icmp_rtt_seconds_bucket"
+	mBGPTransitions = metricnames.LineBGPEstablishedTransitions
+	mICMPProbes     = metricnames.LineICMPProbes
+	mICMPReplies    = metricnames.LineICMPReplies
+	mRTTBucket      = metricnames.LineICMPRTTBucket
 )
 
 // rttQuantiles are the RTT percentiles of the lines report (key → q).
@@ -26,7 +28,7 @@ var rttQuantiles = []struct {
 
 // lineCounters returns, per line, bgp_flaps, loss and the RTT percentiles.
 func (r *run) lineCounters() (map[string]map[string]float64, error) {
-	incs, err := r.increases(familyFor("line"), []string{mBGPTransitions, mICMPProbes, mICMPReplies, mRTTBucket})
+	incs, err := r.increases(familyFor(metricnames.Line.Namespace), []string{mBGPTransitions, mICMPProbes, mICMPReplies, mRTTBucket})
 	if err != nil {
 		return nil, err
 	}
