@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jianguan/jianguan/alertmanager/internal/amconfig"
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/testutil"
 )
 
@@ -121,22 +122,66 @@ func TestRoutesCovered(t *testing.T) {
 	}
 }
 
-// TestCalendarInSync: alertmanager.yml carries exactly calendar.yml (go generate ./alertmanager).
+// TestCalendarInSync: alertmanager.yml's time_intervals are what gencalendar
+// writes from the calendar file (go generate ./alertmanager).
 func TestCalendarInSync(t *testing.T) {
 	cfg, err := os.ReadFile(configFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err := os.ReadFile("calendar.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := generatedBlock(t, amconfig.CalendarFile)
 	got, err := amconfig.Extract(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, cal) {
-		t.Fatal("alertmanager.yml's calendar block differs from calendar.yml: run `go generate ./alertmanager`")
+	if !bytes.Equal(got, want) {
+		t.Fatalf("alertmanager.yml's calendar block differs from what %s gives: run `go generate ./alertmanager`", amconfig.CalendarFile)
+	}
+}
+
+func generatedBlock(t *testing.T, calendarFile string) []byte {
+	t.Helper()
+	c, err := calendar.Load(calendarFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := amconfig.TimeIntervals(c, amconfig.CalendarSource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestCheckConfigCalendarShapes: amtool accepts alertmanager.yml with the
+// time_intervals generated from a calendar holding maintenance windows of
+// every shape (partial days, 24:00, weekly across midnight) and guard periods
+// across a month and a year end — not only the shipped calendar's whole days.
+func TestCheckConfigCalendarShapes(t *testing.T) {
+	amtool := testutil.Need(t, "amtool")
+	cfg, err := os.ReadFile(configFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := generatedBlock(t, "internal/amconfig/testdata/calendar.yml")
+	if !bytes.Contains(block, []byte("end_time: '24:00'")) || !bytes.Contains(block, []byte("weekdays: ['sunday'")) {
+		t.Fatalf("test calendar does not exercise the shapes:\n%s", block)
+	}
+	out, err := amconfig.Splice(cfg, block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs("templates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = bytes.Replace(out, []byte("'templates/*.tmpl'"), []byte("'"+filepath.Join(abs, "*.tmpl")+"'"), 1)
+	path := filepath.Join(t.TempDir(), "alertmanager.yml")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := exec.Command(amtool, "check-config", path).CombinedOutput()
+	if err != nil || !bytes.Contains(res, []byte("SUCCESS")) {
+		t.Fatalf("amtool check-config: %v\n%s", err, res)
 	}
 }
 
@@ -149,7 +194,11 @@ func TestCalendar(t *testing.T) {
 			TimeIntervals []map[string]any `yaml:"time_intervals"`
 		} `yaml:"time_intervals"`
 	}
-	b, err := os.ReadFile("calendar.yml")
+	cfgBytes, err := os.ReadFile(configFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := amconfig.Extract(cfgBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +223,7 @@ func TestCalendar(t *testing.T) {
 		for _, k := range []string{"mute_time_intervals", "active_time_intervals"} {
 			for _, n := range asList(r[k]) {
 				if !names[n.(string)] {
-					t.Errorf("route uses %s %q not defined in calendar.yml", k, n)
+					t.Errorf("route uses %s %q not defined in the calendar block", k, n)
 				}
 				if k == "active_time_intervals" && n != "guard-periods" || k == "mute_time_intervals" && !strings.HasPrefix(n.(string), "maintenance-") {
 					t.Errorf("route uses %q as %s", n, k)

@@ -1,5 +1,7 @@
-// Command gencalendar copies calendar.yml into alertmanager.yml between the calendar
-// markers. Run it through `go generate ./alertmanager` (working directory alertmanager/).
+// Command gencalendar writes alertmanager.yml's time_intervals block (between
+// the calendar markers) from the jianguan calendar file: its maintenance
+// windows and guard periods (amconfig.TimeIntervals). Run it through
+// `go generate ./alertmanager` (working directory alertmanager/).
 package main
 
 import (
@@ -8,13 +10,18 @@ import (
 	"os"
 
 	"github.com/jianguan/jianguan/alertmanager/internal/amconfig"
+	"github.com/jianguan/jianguan/internal/calendar"
 )
 
 func main() {
-	cal := flag.String("calendar", "calendar.yml", "operator-edited calendar (time_intervals)")
+	cal := flag.String("calendar", amconfig.CalendarFile, "the jianguan calendar file (internal/calendar)")
 	cfg := flag.String("config", "alertmanager.yml", "Alertmanager configuration to update in place")
 	flag.Parse()
-	c, err := os.ReadFile(*cal)
+	c, err := calendar.Load(*cal)
+	if err != nil {
+		fail(err)
+	}
+	block, err := amconfig.TimeIntervals(c, amconfig.CalendarSource)
 	if err != nil {
 		fail(err)
 	}
@@ -22,7 +29,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	out, err := amconfig.Splice(a, c)
+	out, err := amconfig.Splice(a, block)
 	if err != nil {
 		fail(err)
 	}

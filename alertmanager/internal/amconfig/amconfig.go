@@ -1,8 +1,10 @@
-// Package amconfig keeps alertmanager.yml and the operator-edited calendar.yml in step.
+// Package amconfig keeps alertmanager.yml's time_intervals in step with the
+// jianguan calendar file (deploy/etc/jianguan/calendar.yml, internal/calendar).
 //
-// Alertmanager 0.25 has no include mechanism, so the calendar (time_intervals) is copied
-// verbatim into alertmanager.yml between two marker lines. `go generate ./alertmanager`
-// does the copy; TestCalendarInSync fails when someone edited one file and not the other.
+// Alertmanager 0.25 has no include mechanism, so the time_intervals block is
+// generated (TimeIntervals) into alertmanager.yml between two marker lines.
+// `go generate ./alertmanager` writes it; TestCalendarInSync fails when the
+// calendar file changed and alertmanager.yml was not regenerated.
 package amconfig
 
 import (
@@ -12,9 +14,14 @@ import (
 
 const (
 	// BeginMarker starts the generated calendar block in alertmanager.yml.
-	BeginMarker = "# ---- BEGIN calendar.yml (generated: edit alertmanager/calendar.yml, then run `go generate ./alertmanager`) ----\n"
+	BeginMarker = "# ---- BEGIN calendar (generated: edit deploy/etc/jianguan/calendar.yml, then run `go generate ./alertmanager`) ----\n"
 	// EndMarker ends it.
-	EndMarker = "# ---- END calendar.yml ----"
+	EndMarker = "# ---- END calendar ----"
+
+	// CalendarFile is the calendar file relative to alertmanager/ (go generate's directory).
+	CalendarFile = "../deploy/etc/jianguan/calendar.yml"
+	// CalendarSource names it in the generated header.
+	CalendarSource = "deploy/etc/jianguan/calendar.yml"
 )
 
 // Splice returns config with the block between the markers replaced by calendar.
