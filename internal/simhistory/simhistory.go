@@ -415,22 +415,8 @@ func WriteOpenMetrics(w io.Writer, sp Spec) error {
 
 // WriteOpenMetricsRange writes only the samples with lo <= t < hi.
 func WriteOpenMetricsRange(w io.Writer, sp Spec, lo, hi time.Time) error {
-	first := sp.From
-	if lo.After(first) {
-		first = lo.Add(-time.Nanosecond).Truncate(sp.Step)
-		for first.Before(lo) || first.Before(sp.From) {
-			first = first.Add(sp.Step)
-		}
-	}
-	last := sp.To
-	if !hi.After(last) {
-		last = hi.Add(-time.Nanosecond)
-	}
+	first, last := sp.grid(lo, hi)
 	bw := bufio.NewWriterSize(w, 1<<20)
-	type fam struct {
-		name string
-		get  func(c counters) (float64, bool)
-	}
 	// One pass per entity per metric keeps series contiguous (promtool wants
 	// each family's samples grouped; we group by metric name across entities).
 	byNS := map[string][]*Entity{}
@@ -442,22 +428,7 @@ func WriteOpenMetricsRange(w io.Writer, sp Spec, lo, hi time.Time) error {
 		byNS[e.NS] = append(byNS[e.NS], e)
 	}
 	for _, ns := range nss {
-		upN, downN, mdN := names(ns)
-		fams := []fam{
-			{upN, func(c counters) (float64, bool) { return b2f(c.cls == clsUp || c.cls == clsMaintUp), true }},
-			{ns + "_unknown", func(c counters) (float64, bool) { return b2f(c.cls == clsUnknown), true }},
-			{ns + "_in_maintenance", func(c counters) (float64, bool) {
-				return b2f(c.cls == clsMaintUp || c.cls == clsMaintDown), true
-			}},
-			{ns + "_observed_seconds_total", func(c counters) (float64, bool) { return c.observed, true }},
-			{downN, func(c counters) (float64, bool) { return c.down, true }},
-			{ns + "_maintenance_seconds_total", func(c counters) (float64, bool) { return c.maint, true }},
-			{mdN, func(c counters) (float64, bool) { return c.maintDown, true }},
-			{ns + "_unknown_seconds_total", func(c counters) (float64, bool) { return c.unknown, true }},
-			{ns + "_state_changes_total", func(c counters) (float64, bool) { return c.changes, true }},
-			{ns + "_last_change_timestamp_seconds", func(c counters) (float64, bool) { return c.last, true }},
-			{ns + "_start_time_seconds", func(c counters) (float64, bool) { return c.start, true }},
-		}
+		fams := availFamilies(ns)
 		for _, f := range fams {
 			fmt.Fprintf(bw, "# TYPE %s %s\n", strings.TrimSuffix(f.name, "_total"), typ(f.name))
 			for _, e := range byNS[ns] {
@@ -508,6 +479,49 @@ func WriteOpenMetricsRange(w io.Writer, sp Spec, lo, hi time.Time) error {
 	}
 	bw.WriteString("# EOF\n")
 	return bw.Flush()
+}
+
+// grid is the first and last sample instant of the history in [lo, hi).
+func (sp Spec) grid(lo, hi time.Time) (first, last time.Time) {
+	first = sp.From
+	if lo.After(first) {
+		first = lo.Add(-time.Nanosecond).Truncate(sp.Step)
+		for first.Before(lo) || first.Before(sp.From) {
+			first = first.Add(sp.Step)
+		}
+	}
+	last = sp.To
+	if !hi.After(last) {
+		last = hi.Add(-time.Nanosecond)
+	}
+	return first, last
+}
+
+// fam is one metric of an availability namespace and its value in the
+// exporter's state.
+type fam struct {
+	name string
+	get  func(c counters) (float64, bool)
+}
+
+// availFamilies is the availability family of ns as an exporter publishes it.
+func availFamilies(ns string) []fam {
+	upN, downN, mdN := names(ns)
+	return []fam{
+		{upN, func(c counters) (float64, bool) { return b2f(c.cls == clsUp || c.cls == clsMaintUp), true }},
+		{ns + "_unknown", func(c counters) (float64, bool) { return b2f(c.cls == clsUnknown), true }},
+		{ns + "_in_maintenance", func(c counters) (float64, bool) {
+			return b2f(c.cls == clsMaintUp || c.cls == clsMaintDown), true
+		}},
+		{ns + "_observed_seconds_total", func(c counters) (float64, bool) { return c.observed, true }},
+		{downN, func(c counters) (float64, bool) { return c.down, true }},
+		{ns + "_maintenance_seconds_total", func(c counters) (float64, bool) { return c.maint, true }},
+		{mdN, func(c counters) (float64, bool) { return c.maintDown, true }},
+		{ns + "_unknown_seconds_total", func(c counters) (float64, bool) { return c.unknown, true }},
+		{ns + "_state_changes_total", func(c counters) (float64, bool) { return c.changes, true }},
+		{ns + "_last_change_timestamp_seconds", func(c counters) (float64, bool) { return c.last, true }},
+		{ns + "_start_time_seconds", func(c counters) (float64, bool) { return c.start, true }},
+	}
 }
 
 func typ(name string) string {

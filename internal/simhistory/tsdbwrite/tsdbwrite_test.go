@@ -1,0 +1,128 @@
+package tsdbwrite_test
+
+import (
+	"context"
+	"io"
+	"math"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/calendar"
+	"github.com/jianguan/jianguan/internal/report"
+	"github.com/jianguan/jianguan/internal/report/promapi"
+	"github.com/jianguan/jianguan/internal/simhistory"
+	"github.com/jianguan/jianguan/internal/simhistory/tsdbwrite"
+	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
+)
+
+// TestBlocksMatchTruth: the blocks tsdbwrite writes (the bench's history:
+// simhistory.DemoScenario, here 20 entities plus the rooms' conditions over
+// two days at the production scrape interval of 15 s, 2 h blocks) are opened
+// by Debian's Prometheus 2.42, which loads every block, and the report engine
+// reads from them, for a two-day period, the figures of the simulation's
+// truth: observed, down, maintenance, maintenance-down and unknown seconds
+// and every incident — so make bench-report measures real data.
+func TestBlocksMatchTruth(t *testing.T) {
+	prom := testutil.Need(t, "prometheus")
+	p0 := calendar.Date(2026, 11, 1)
+	p1 := p0.Add(48 * time.Hour)
+	from, to := p0.Add(-6*time.Hour).UTC(), p1.Add(6*time.Hour).UTC()
+	sp := simhistory.DemoScenario(from, to, 15*time.Second, 8, 9, 3)
+	dir := filepath.Join(t.TempDir(), "data")
+	st, err := tsdbwrite.Write(context.Background(), sp, dir, tsdbwrite.Options{Block: 2 * time.Hour, Parallel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int(to.Sub(from.Truncate(2*time.Hour))/(2*time.Hour)) + 1; st.Blocks != want || st.Samples == 0 {
+		t.Fatalf("wrote %+v, want %d blocks", st, want)
+	}
+	base := testenv.StartPrometheus(t, prom, dir)
+	if n := blocksLoaded(t, base); n != st.Blocks {
+		t.Fatalf("Prometheus loaded %d blocks of %d", n, st.Blocks)
+	}
+	q := promapi.New(base)
+	cfg := report.DefaultConfig()
+	cfg.Now = func() time.Time { return to.Add(24 * time.Hour) }
+	m := report.Month{Label: "2026-11-01..02", Start: p0, End: p1}
+	got := map[string]report.EntityResult{}
+	for _, k := range []string{report.KindLines, report.KindHosts, report.KindInfrastructure} {
+		d, err := report.Build(context.Background(), q, cfg, k, m)
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		for _, e := range d.Entities {
+			got[key(e.NS, e.Labels)] = e
+		}
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 0.001 }
+	incidents := 0
+	for _, e := range sp.Entities {
+		k := key(e.NS, e.Labels)
+		g, ok := got[k]
+		if !ok {
+			t.Errorf("%s: not in the reports", k)
+			continue
+		}
+		tr := e.TruthFor(p0, p1)
+		if !near(g.ObservedSeconds, tr.Observed) || !near(g.DownSeconds, tr.Down) || !near(g.MaintenanceSeconds, tr.Maintenance) ||
+			!near(g.MaintenanceDownSeconds, tr.MaintenanceDown) || !near(g.UnknownSeconds, tr.Unknown) {
+			t.Errorf("%s: observed %v down %v maint %v mdown %v unknown %v; truth %+v", k, g.ObservedSeconds, g.DownSeconds,
+				g.MaintenanceSeconds, g.MaintenanceDownSeconds, g.UnknownSeconds, tr)
+		}
+		if len(g.Incidents) != len(tr.Incidents) {
+			t.Errorf("%s: %d incidents %+v, truth %+v", k, len(g.Incidents), g.Incidents, tr.Incidents)
+			continue
+		}
+		for i, in := range tr.Incidents {
+			incidents++
+			end := in.End
+			if end.After(p1) {
+				end = p1
+			}
+			gi := g.Incidents[i]
+			if gi.StartUnix != in.Start.Unix() || gi.EndUnix != end.Unix() || gi.Maintenance != in.Maintenance {
+				t.Errorf("%s incident %d: %s – %s maintenance %v; truth %s – %s %v", k, i, gi.Start, gi.End, gi.Maintenance, in.Start, end, in.Maintenance)
+			}
+		}
+	}
+	t.Logf("%d blocks, %d series, %d samples; %d entities and %d incidents as the truth says", st.Blocks, st.Series, st.Samples, len(got), incidents)
+	if len(got) != len(sp.Entities) || incidents == 0 {
+		t.Errorf("%d entities in the reports for %d in the history, %d incidents compared", len(got), len(sp.Entities), incidents)
+	}
+}
+
+// key is an entity's namespace and labels without the empty ones (absent in
+// Prometheus).
+func key(ns string, l map[string]string) string {
+	m := map[string]string{}
+	for k, v := range l {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return ns + simhistory.LabelString(m)
+}
+
+// blocksLoaded is Prometheus' prometheus_tsdb_blocks_loaded.
+func blocksLoaded(t *testing.T, base string) int {
+	t.Helper()
+	r, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "prometheus_tsdb_blocks_loaded "); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	t.Fatal("prometheus_tsdb_blocks_loaded not in Prometheus' /metrics")
+	return 0
+}
