@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // expr replaces $F (the dashboard's variable filter) in a PromQL template.
@@ -26,21 +28,22 @@ const (
 )
 
 // availability over $__range, maintenance excluded from the denominator.
-func availability(ns, by, f string) string {
-	return fmt.Sprintf("1 - sum by (%[2]s) (increase(%[1]s_down_seconds_total{%[3]s}[$__range])) / clamp_min(sum by (%[2]s) (increase(%[1]s_observed_seconds_total{%[3]s}[$__range])) - sum by (%[2]s) (increase(%[1]s_maintenance_seconds_total{%[3]s}[$__range])), 1)", ns, by, f)
+func availability(m metricnames.Family, by, f string) string {
+	return fmt.Sprintf("1 - sum by (%[4]s) (increase(%[1]s{%[5]s}[$__range])) / clamp_min(sum by (%[4]s) (increase(%[2]s{%[5]s}[$__range])) - sum by (%[4]s) (increase(%[3]s{%[5]s}[$__range])), 1)",
+		m.Down(), m.Observed(), m.Maintenance(), by, f)
 }
 
-func downtime(ns, by, f string) string {
-	return fmt.Sprintf("sum by (%[2]s) (increase(%[1]s_down_seconds_total{%[3]s}[$__range]))", ns, by, f)
+func downtime(m metricnames.Family, by, f string) string {
+	return fmt.Sprintf("sum by (%[2]s) (increase(%[1]s{%[3]s}[$__range]))", m.Down(), by, f)
 }
 
 // unknown = wall-clock seconds of the range − observed seconds (docs/metrics.md §1).
-func unknown(ns, by, f string) string {
-	return fmt.Sprintf("clamp_min($__range_s - sum by (%[2]s) (increase(%[1]s_observed_seconds_total{%[3]s}[$__range])), 0)", ns, by, f)
+func unknown(m metricnames.Family, by, f string) string {
+	return fmt.Sprintf("clamp_min($__range_s - sum by (%[2]s) (increase(%[1]s{%[3]s}[$__range])), 0)", m.Observed(), by, f)
 }
 
-func downNow(ns, key, f string) string {
-	return fmt.Sprintf("(%[1]s_up{%[3]s} == 0) unless on(%[2]s) (%[1]s_unknown{%[3]s} == 1)", ns, key, f)
+func downNow(m metricnames.Family, key, f string) string {
+	return fmt.Sprintf("(%[1]s{%[4]s} == 0) unless on(%[3]s) (%[2]s{%[4]s} == 1)", m.Up(), m.Unknown(), key, f)
 }
 
 func organize(rename map[string]string, hide ...string) dashboard.DataTransformerConfig {
@@ -131,8 +134,8 @@ func wallboard() D {
 		Steps: steps("green", 1, "red"),
 		Desc:  "确认故障（非未知）的云主机和网站数量。 Hosts and websites confirmed down (unknown not counted).",
 		Queries: []Q{
-			q(e(`count(`+downNow("host", "host, address", f)+`) or vector(0)`), "主机 Hosts"),
-			q(e(`count(`+downNow("website", "url", f)+`) or vector(0)`), "网站 Websites"),
+			q(e(`count(`+downNow(metricnames.Host, "host, address", f)+`) or vector(0)`), "主机 Hosts"),
+			q(e(`count(`+downNow(metricnames.Website, "url", f)+`) or vector(0)`), "网站 Websites"),
 		}})
 
 	add(0, 16, P{Kind: kBarGauge, W: 8, H: 6, Title: "本月停机最长主机 Worst hosts this month", Unit: "s", Horizontal: true,
@@ -145,7 +148,7 @@ func wallboard() D {
 		Queries: []Q{qi(e(`topk(5, website:website_down_seconds:increase_mtd{$F})`), "{{url}} ({{unit}})")}})
 	add(16, 16, P{Kind: kTable, W: 8, H: 6, Title: "当前故障 Down now", Unit: "none", MayBeEmpty: true,
 		Desc:       "当前确认故障的主机与网站。 Hosts and websites confirmed down now.",
-		Queries:    []Q{qt(downNow("host", "host, address", f) + " or " + downNow("website", "url", f))},
+		Queries:    []Q{qt(downNow(metricnames.Host, "host, address", f) + " or " + downNow(metricnames.Website, "url", f))},
 		Transforms: []dashboard.DataTransformerConfig{organize(map[string]string{"host": "主机 Host", "url": "网站 URL", "unit": "单位 Unit", "provider": "服务商 Provider"}, "Time", "Value", "__name__", "site", "instance", "job", "address", "system", "path")}})
 
 	add(0, 22, P{Kind: kTable, W: 24, H: 5, Title: "严重告警 Firing critical alerts", Unit: "none", MayBeEmpty: true,
@@ -169,8 +172,8 @@ func machineRoom() D {
 		Desc: "Per room and rack: temperature, humidity, UPS, feeds, generator, cooling, rack power, safety sensors.",
 		Tags: []string{"environment"}, Refresh: "1m", From: "now-24h", To: "now",
 		Vars: []V{
-			{Name: "site", Label: "站点 Site", Metric: "env_device_up", LabelName: "site"},
-			{Name: "room", Label: "机房 Room", Metric: "env_device_up", LabelName: "room", Parents: []string{"site"}},
+			{Name: "site", Label: "站点 Site", Metric: metricnames.EnvDeviceUp, LabelName: "site"},
+			{Name: "room", Label: "机房 Room", Metric: metricnames.EnvDeviceUp, LabelName: "room", Parents: []string{"site"}},
 		},
 		Rows: []Row{
 			{Title: "温湿度 Temperature & humidity", Panels: []P{
@@ -298,9 +301,9 @@ func lines() D {
 		Desc: "BGP internet and leased lines: state, loss, RTT, jitter, utilisation, BGP, downtime this month.",
 		Tags: []string{"lines"}, Refresh: "30s", From: "now-24h", To: "now",
 		Vars: []V{
-			{Name: "site", Label: "站点 Site", Metric: "line_up", LabelName: "site"},
-			{Name: "provider", Label: "运营商 Provider", Metric: "line_up", LabelName: "provider", Parents: []string{"site"}},
-			{Name: "line", Label: "线路 Line", Metric: "line_up", LabelName: "line", Parents: []string{"site", "provider"}},
+			{Name: "site", Label: "站点 Site", Metric: metricnames.Line.Up(), LabelName: "site"},
+			{Name: "provider", Label: "运营商 Provider", Metric: metricnames.Line.Up(), LabelName: "provider", Parents: []string{"site"}},
+			{Name: "line", Label: "线路 Line", Metric: metricnames.Line.Up(), LabelName: "line", Parents: []string{"site", "provider"}},
 		},
 		Rows: []Row{
 			{Title: "状态 State", Panels: []P{
@@ -384,10 +387,10 @@ func hostsWebsites() D {
 	f := `site=~"$site", unit=~"$unit", provider=~"$provider"`
 	e := func(t string) string { return expr(f, t) }
 	availBoth := func(by string) string {
-		sum := func(c string) string {
-			return fmt.Sprintf("sum by (%[1]s) (increase(host_%[2]s_seconds_total{%[3]s}[$__range]) or increase(website_%[2]s_seconds_total{%[3]s}[$__range]))", by, c, f)
+		sum := func(name func(metricnames.Family) string) string {
+			return fmt.Sprintf("sum by (%[1]s) (increase(%[2]s{%[4]s}[$__range]) or increase(%[3]s{%[4]s}[$__range]))", by, name(metricnames.Host), name(metricnames.Website), f)
 		}
-		return "1 - " + sum("down") + " / clamp_min(" + sum("observed") + " - " + sum("maintenance") + ", 1)"
+		return "1 - " + sum(metricnames.Family.Down) + " / clamp_min(" + sum(metricnames.Family.Observed) + " - " + sum(metricnames.Family.Maintenance) + ", 1)"
 	}
 	return D{UID: "jianguan-hosts-websites", File: "hosts-websites.json", Title: "云主机与网站 Hosts & websites",
 		Desc: "Cloud hosts and websites: down now, availability by unit and provider, response phases, certificates.",
@@ -401,10 +404,10 @@ func hostsWebsites() D {
 			{Title: "现在 Now", Panels: []P{
 				{Kind: kStat, W: 6, H: 5, Title: "故障主机 Hosts down", Unit: "none", ColorBg: true, Steps: steps("green", 1, "red"),
 					Desc:    "确认故障的云主机数（不含未知）。 Hosts confirmed down (unknown excluded).",
-					Queries: []Q{q(`count(`+downNow("host", "host, address", f)+`) or vector(0)`, "主机 Hosts")}},
+					Queries: []Q{q(`count(`+downNow(metricnames.Host, "host, address", f)+`) or vector(0)`, "主机 Hosts")}},
 				{Kind: kStat, W: 6, H: 5, Title: "故障网站 Websites down", Unit: "none", ColorBg: true, Steps: steps("green", 1, "red"),
 					Desc:    "确认故障的网站数（不含未知）。 Websites confirmed down (unknown excluded).",
-					Queries: []Q{q(`count(`+downNow("website", "url", f)+`) or vector(0)`, "网站 Websites")}},
+					Queries: []Q{q(`count(`+downNow(metricnames.Website, "url", f)+`) or vector(0)`, "网站 Websites")}},
 				{Kind: kStat, W: 6, H: 5, Title: "状态未知 Unknown state", Unit: "none", ColorBg: true, Steps: steps("green", 1, "purple"),
 					Desc:    "探测器无法判定状态的主机与网站数。 Hosts and websites whose state is unknown.",
 					Queries: []Q{q(e(`(sum(host_unknown{$F}) or vector(0)) + (sum(website_unknown{$F}) or vector(0))`), "未知 Unknown")}},
@@ -413,7 +416,7 @@ func hostsWebsites() D {
 					Queries: []Q{q(e(`count(website_tls_chain_expiry_timestamp_seconds{$F} - time() < 30 * 86400) or vector(0)`), "30 d")}},
 				{Kind: kTable, W: 24, H: 7, Title: "当前故障列表 Down now", Unit: "none", MayBeEmpty: true,
 					Desc:       "当前确认故障的主机与网站，含单位与服务商。 Hosts and websites confirmed down now, with unit and provider.",
-					Queries:    []Q{qt(downNow("host", "host, address", f) + " or " + downNow("website", "url", f))},
+					Queries:    []Q{qt(downNow(metricnames.Host, "host, address", f) + " or " + downNow(metricnames.Website, "url", f))},
 					Transforms: []dashboard.DataTransformerConfig{organize(map[string]string{"host": "主机 Host", "url": "网站 URL", "unit": "单位 Unit", "provider": "服务商 Provider", "system": "系统 System", "path": "线路 Path"}, "Time", "Value", "__name__", "instance", "job")}},
 			}},
 			{Title: "可用率 Availability (selected range)", Panels: []P{
@@ -428,11 +431,11 @@ func hostsWebsites() D {
 				{Kind: kBarGauge, W: 12, Title: "停机最长主机 Worst hosts", Unit: "s", Horizontal: true,
 					Steps:   steps("green", 129.6, "orange", 259.2, "red"),
 					Desc:    "所选时间范围内停机秒数最多的 10 台主机。 The ten hosts with the most downtime in the range.",
-					Queries: []Q{qi(`topk(10, `+downtime("host", "host, unit", f)+`)`, "{{host}} ({{unit}})")}},
+					Queries: []Q{qi(`topk(10, `+downtime(metricnames.Host, "host, unit", f)+`)`, "{{host}} ({{unit}})")}},
 				{Kind: kBarGauge, W: 12, Title: "停机最长网站 Worst websites", Unit: "s", Horizontal: true,
 					Steps:   steps("green", 129.6, "orange", 259.2, "red"),
 					Desc:    "所选时间范围内停机秒数最多的 10 个网站。 The ten websites with the most downtime in the range.",
-					Queries: []Q{qi(`topk(10, `+downtime("website", "url, unit", f)+`)`, "{{url}} ({{unit}})")}},
+					Queries: []Q{qi(`topk(10, `+downtime(metricnames.Website, "url, unit", f)+`)`, "{{url}} ({{unit}})")}},
 			}},
 			{Title: "性能与证书 Performance and certificates", Panels: []P{
 				{Kind: kTimeseries, W: 12, Title: "网站响应阶段 Website response phases", Unit: "s",
@@ -472,12 +475,12 @@ func reportURL(kind string) string {
 	return "/api/plugins/" + ReportApp + "/resources/reports/" + kind + "/${__to:date:YYYY-MM}.html"
 }
 
-func slaTable(title, ns, by, kind string, f string, legendKeys map[string]string) P {
-	d := downtime(ns, by, f)
-	u := unknown(ns, by, f)
+func slaTable(title string, m metricnames.Family, by, kind string, f string, legendKeys map[string]string) P {
+	d := downtime(m, by, f)
+	u := unknown(m, by, f)
 	b := fmt.Sprintf("$__range_s * %g", 1-SLATarget)
 	status := fmt.Sprintf("(%[1]s <= bool %[3]s) * (1 + ((%[1]s + %[2]s) > bool %[3]s))", d, u, b)
-	budget := fmt.Sprintf("sum by (%[1]s) (increase(%[2]s_observed_seconds_total{%[3]s}[$__range])) * 0 + %[4]s", by, ns, f, b)
+	budget := fmt.Sprintf("sum by (%[1]s) (increase(%[2]s{%[3]s}[$__range])) * 0 + %[4]s", by, m.Observed(), f, b)
 	rename := map[string]string{
 		"Value #A": "可用率 Availability", "Value #B": "停机 Downtime", "Value #C": "未知 Unknown",
 		"Value #D": "预算 Budget", "Value #E": "结论 Verdict",
@@ -488,7 +491,7 @@ func slaTable(title, ns, by, kind string, f string, legendKeys map[string]string
 	return P{Kind: kTable, W: 24, H: 8, Title: title, Unit: "percentunit", Decimals: f64(4),
 		Desc: "所选自然月（Asia/Shanghai）：可用率（维护不计入分母）、停机秒数、未知秒数（墙钟减已观测）、99.99 % 预算与结论；未知时间超出剩余预算时为“不确定”。 " +
 			"Calendar month in Asia/Shanghai: availability (maintenance excluded), downtime, unknown (wall clock − observed), 99.99 % budget and verdict; indeterminate when unknown time exceeds the remaining budget. Figures of record are in the report (link).",
-		Queries: []Q{qt(availability(ns, by, f)), qt(d), qt(u), qt(budget), qt(status)},
+		Queries: []Q{qt(availability(m, by, f)), qt(d), qt(u), qt(budget), qt(status)},
 		Links:   []link{{"月报 Monthly report (" + kind + ")", reportURL(kind)}},
 		Transforms: []dashboard.DataTransformerConfig{merge,
 			organize(rename, "Time")},
@@ -511,10 +514,11 @@ func sla() D {
 	}
 	// Provider roll-up: lines, hosts and websites of a provider together.
 	// Their label sets differ, so `or` keeps all series and sum by (provider) adds them.
-	prov := func(c string) string {
-		return fmt.Sprintf("sum by (provider) (increase(line_%[1]s_seconds_total{%[2]s}[$__range]) or increase(host_%[1]s_seconds_total{%[2]s}[$__range]) or increase(website_%[1]s_seconds_total{%[2]s}[$__range]))", c, f)
+	prov := func(name func(metricnames.Family) string) string {
+		return fmt.Sprintf("sum by (provider) (increase(%[1]s{%[4]s}[$__range]) or increase(%[2]s{%[4]s}[$__range]) or increase(%[3]s{%[4]s}[$__range]))",
+			name(metricnames.Line), name(metricnames.Host), name(metricnames.Website), f)
 	}
-	provAvail := "1 - " + prov("down") + " / clamp_min(" + prov("observed") + " - " + prov("maintenance") + ", 1)"
+	provAvail := "1 - " + prov(metricnames.Family.Down) + " / clamp_min(" + prov(metricnames.Family.Observed) + " - " + prov(metricnames.Family.Maintenance) + ", 1)"
 	return D{UID: "jianguan-sla", File: "sla.json", Title: "SLA 月度可用率 SLA by calendar month",
 		Desc: "Calendar-month SLA per line, host, website and provider (pick a month in the time picker; default: last month), with links to the report plugin.",
 		Tags: []string{"sla"}, Refresh: "", From: "now-1M/M", To: "now-1M/M",
@@ -524,18 +528,18 @@ func sla() D {
 		},
 		Links: links,
 		Rows: []Row{
-			{Title: "线路 Lines", Panels: []P{slaTable("线路月度 SLA Lines, calendar month", "line", "line, kind, provider", "lines", f,
+			{Title: "线路 Lines", Panels: []P{slaTable("线路月度 SLA Lines, calendar month", metricnames.Line, "line, kind, provider", "lines", f,
 				map[string]string{"line": "线路 Line", "kind": "类型 Kind", "provider": "运营商 Provider"})}},
-			{Title: "云主机 Hosts", Panels: []P{slaTable("云主机月度 SLA Hosts, calendar month", "host", "host, unit, provider", "hosts", f,
+			{Title: "云主机 Hosts", Panels: []P{slaTable("云主机月度 SLA Hosts, calendar month", metricnames.Host, "host, unit, provider", "hosts", f,
 				map[string]string{"host": "主机 Host", "unit": "单位 Unit", "provider": "服务商 Provider"})}},
-			{Title: "网站 Websites", Panels: []P{slaTable("网站月度 SLA Websites, calendar month", "website", "url, unit, provider", "hosts", f,
+			{Title: "网站 Websites", Panels: []P{slaTable("网站月度 SLA Websites, calendar month", metricnames.Website, "url, unit, provider", "hosts", f,
 				map[string]string{"url": "网站 URL", "unit": "单位 Unit", "provider": "服务商 Provider"})}},
 			{Title: "服务商 Providers", Panels: []P{{Kind: kTable, W: 24, H: 7, Title: "服务商月度可用率 Providers, calendar month", Unit: "percentunit", Decimals: f64(4),
 				Desc:  "每个服务商（运营商、云服务商）的线路、主机、网站合计可用率与停机秒数；评分见月度评估报告。 Combined availability and downtime of each provider's lines, hosts and websites; the weighted score is in the provider report (link).",
 				Links: []link{{"服务商月度评估 Provider evaluation", reportURL("providers")}},
 				Queries: []Q{
 					qt(provAvail),
-					qt(prov("down")),
+					qt(prov(metricnames.Family.Down)),
 				},
 				Transforms: []dashboard.DataTransformerConfig{merge,
 					organize(map[string]string{"provider": "服务商 Provider", "Value #A": "可用率 Availability", "Value #B": "停机 Downtime"}, "Time")},
