@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // NodeHost is one host's node_exporter-style series (as scraped and
@@ -180,7 +182,7 @@ func NodeTestScenario(year int, month time.Month, step time.Duration) Spec {
 		inv = append(inv, h.Labels)
 	}
 	for _, l := range inv {
-		sp.Gauges = append(sp.Gauges, Gauge{Name: "host_up", Labels: l, Value: func(time.Time) float64 { return 1 }})
+		sp.Gauges = append(sp.Gauges, Gauge{Name: metricnames.Host.Up(), Labels: l, Value: func(time.Time) float64 { return 1 }})
 	}
 	return sp
 }

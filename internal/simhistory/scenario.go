@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/calendar"
+
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // Shanghai is calendar.Zone (Asia/Shanghai, tzdata embedded).
@@ -36,51 +38,51 @@ func TestScenario(year int, month time.Month, step time.Duration) Spec {
 	}
 	ps := ms.Add(-72 * time.Hour) // exporters started 3 days before
 	ents := []*Entity{
-		{NS: "line", Labels: map[string]string{"line": "ct-bgp-1", "kind": "bgp", "provider": "中国电信", "site": "dc1"}, ProcessStart: ps,
+		{NS: metricnames.Line.Namespace, Labels: map[string]string{"line": "ct-bgp-1", "kind": "bgp", "provider": "中国电信", "site": "dc1"}, ProcessStart: ps,
 			Outages: []Window{w(ms.Add(-30*time.Second), 125*time.Second), w(day(3, 10, 0, 7), 125*time.Second), w(day(10, 22, 13, 3), 41*time.Second)}},
-		{NS: "line", Labels: map[string]string{"line": "cu-leased-1", "kind": "leased", "provider": "中国联通", "site": "dc1"}, ProcessStart: ps,
+		{NS: metricnames.Line.Namespace, Labels: map[string]string{"line": "cu-leased-1", "kind": "leased", "provider": "中国联通", "site": "dc1"}, ProcessStart: ps,
 			Outages:     []Window{w(ms.Add(-600*time.Second), 540*time.Second), w(day(5, 2, 10, 0), 300*time.Second), w(day(7, 13, 1, 1), 20*time.Second), w(me.Add(-50*time.Second), 150*time.Second)},
 			Maintenance: []Window{w(day(5, 2, 0, 0), time.Hour)}},
-		{NS: "line", Labels: map[string]string{"line": "cm-bgp-2", "kind": "bgp", "provider": "中国移动", "site": "dc2"}, ProcessStart: ps,
+		{NS: metricnames.Line.Namespace, Labels: map[string]string{"line": "cm-bgp-2", "kind": "bgp", "provider": "中国移动", "site": "dc2"}, ProcessStart: ps,
 			// The exporter crashes 1 s after a scrape: seconds it counted but
 			// nobody scraped are lost (they become unknown time).
 			Gaps:    []Window{w(day(15, 3, 0, 1), 2*time.Hour-time.Second)},
 			Unknown: []Window{w(day(18, 9, 0, 0), 1000*time.Second)},
 			Outages: []Window{w(day(20, 11, 11, 11), 200*time.Second)}},
-		{NS: "host", Labels: map[string]string{"host": "web-01", "address": "10.0.0.11", "unit": "市财政局", "provider": "阿里云", "system": "财政门户", "site": "dc1", "path": "ct-bgp-1"}, ProcessStart: ps,
+		{NS: metricnames.Host.Namespace, Labels: map[string]string{"host": "web-01", "address": "10.0.0.11", "unit": "市财政局", "provider": "阿里云", "system": "财政门户", "site": "dc1", "path": "ct-bgp-1"}, ProcessStart: ps,
 			Outages: []Window{w(day(12, 8, 30, 0), 30*time.Second)}},
-		{NS: "host", Labels: map[string]string{"host": "db-01", "address": "10.0.0.12", "unit": "市财政局", "provider": "华为云", "system": "财政门户", "site": "dc1", "path": ""}, ProcessStart: ps},
-		{NS: "website", Labels: map[string]string{"url": "https://www.example.gov.cn/", "unit": "市政府办公厅", "provider": "阿里云", "system": "政府门户", "site": "dc1", "path": "ct-bgp-1"}, ProcessStart: ps,
+		{NS: metricnames.Host.Namespace, Labels: map[string]string{"host": "db-01", "address": "10.0.0.12", "unit": "市财政局", "provider": "华为云", "system": "财政门户", "site": "dc1", "path": ""}, ProcessStart: ps},
+		{NS: metricnames.Website.Namespace, Labels: map[string]string{"url": "https://www.example.gov.cn/", "unit": "市政府办公厅", "provider": "阿里云", "system": "政府门户", "site": "dc1", "path": "ct-bgp-1"}, ProcessStart: ps,
 			Outages: []Window{w(day(25, 14, 0, 0), 600*time.Second)}},
-		{NS: "env_condition", Labels: map[string]string{"site": "dc1", "room": "A101", "device": "ups-a", "condition": "on_battery"}, ProcessStart: ps,
+		{NS: metricnames.EnvCondition.Namespace, Labels: map[string]string{"site": "dc1", "room": "A101", "device": "ups-a", "condition": "on_battery"}, ProcessStart: ps,
 			Outages: []Window{w(day(8, 4, 0, 0), 90*time.Second), w(day(21, 4, 0, 0), 30*time.Second)}},
-		{NS: "env_condition", Labels: map[string]string{"site": "dc1", "room": "A101", "device": "th-1", "condition": "temperature_out_of_band"}, ProcessStart: ps,
+		{NS: metricnames.EnvCondition.Namespace, Labels: map[string]string{"site": "dc1", "room": "A101", "device": "th-1", "condition": "temperature_out_of_band"}, ProcessStart: ps,
 			Outages: []Window{w(day(16, 13, 0, 0), 45*time.Minute)}},
 		// Restarted twice in the month (an upgrade, a crash): two counter
 		// resets found from line_start_time_seconds.
-		{NS: "line", Labels: map[string]string{"line": "ct-leased-2", "kind": "leased", "provider": "中国电信", "site": "dc2"}, ProcessStart: ps,
+		{NS: metricnames.Line.Namespace, Labels: map[string]string{"line": "ct-leased-2", "kind": "leased", "provider": "中国电信", "site": "dc2"}, ProcessStart: ps,
 			Gaps:    []Window{w(day(4, 3, 0, 0).Add(time.Millisecond), 20*time.Second), w(day(9, 17, 30, 0).Add(time.Millisecond), 45*time.Second)},
 			Outages: []Window{w(day(6, 8, 0, 0), 100*time.Second), w(day(12, 1, 2, 3), 70*time.Second)}},
 		// Added in the middle of the month.
-		{NS: "host", Labels: map[string]string{"host": "app-02", "address": "10.0.0.21", "unit": "市教育局", "provider": "阿里云", "system": "教育云", "site": "dc2", "path": ""},
+		{NS: metricnames.Host.Namespace, Labels: map[string]string{"host": "app-02", "address": "10.0.0.21", "unit": "市教育局", "provider": "阿里云", "system": "教育云", "site": "dc2", "path": ""},
 			ProcessStart: day(6, 12, 0, 0), Outages: []Window{w(day(7, 9, 0, 0), 60*time.Second)}},
 		// Decommissioned on day 20: its series end before the month end.
-		{NS: "host", Labels: map[string]string{"host": "app-03", "address": "10.0.0.22", "unit": "市教育局", "provider": "华为云", "system": "教育云", "site": "dc2", "path": ""},
+		{NS: metricnames.Host.Namespace, Labels: map[string]string{"host": "app-03", "address": "10.0.0.22", "unit": "市教育局", "provider": "华为云", "system": "教育云", "site": "dc2", "path": ""},
 			ProcessStart: ps, Gaps: []Window{w(day(20, 0, 0, 1), 40*24*time.Hour)}, Outages: []Window{w(day(2, 1, 0, 0), 90*time.Second)}},
 		// The exporter restarted five minutes after the month start.
-		{NS: "website", Labels: map[string]string{"url": "https://jy.example.gov.cn/", "unit": "市教育局", "provider": "华为云", "system": "教育门户", "site": "dc2", "path": ""},
+		{NS: metricnames.Website.Namespace, Labels: map[string]string{"url": "https://jy.example.gov.cn/", "unit": "市教育局", "provider": "华为云", "system": "教育门户", "site": "dc2", "path": ""},
 			ProcessStart: ps, Gaps: []Window{w(ms.Add(5*time.Minute+time.Second), 30*time.Second)}, Outages: []Window{w(day(3, 15, 0, 0), 45*time.Second)}},
 	}
 	sp := Spec{From: ms.Add(-6 * time.Hour), To: me.Add(2 * time.Hour), Step: step, Entities: ents}
 	sp.Gauges = envGauges("dc1", "A101", "ups-a", "th-1", 0)
 	var lines []*Entity
 	for _, e := range ents {
-		if e.NS == "line" {
+		if e.NS == metricnames.Line.Namespace {
 			lines = append(lines, e)
 		}
 	}
 	sp.Gauges = append(sp.Gauges, lineGauges(lines)...)
-	sp.Gauges = append(sp.Gauges, Gauge{Name: "website_tls_leaf_expiry_timestamp_seconds",
+	sp.Gauges = append(sp.Gauges, Gauge{Name: metricnames.WebsiteTLSLeafExpiry,
 		Labels: ents[5].Labels, Value: func(time.Time) float64 { return float64(me.Add(20 * 24 * time.Hour).Unix()) }})
 	return sp
 }
@@ -93,10 +95,10 @@ func envGauges(site, room, ups, sensor string, seed float64) []Gauge {
 	}
 	day := func(t time.Time) float64 { return float64(t.Unix()%86400) / 86400 * 2 * math.Pi }
 	return []Gauge{
-		{Name: "env_ups_battery_runtime_seconds", Labels: ul, Value: func(t time.Time) float64 { return 1800 + 300*math.Sin(day(t)+seed) }},
-		{Name: "env_ups_output_load_ratio", Labels: ph("1"), Value: func(t time.Time) float64 { return 0.45 + 0.1*math.Sin(day(t)+seed) }},
-		{Name: "env_temperature_celsius", Labels: sl, Value: func(t time.Time) float64 { return 24 + 2*math.Sin(day(t)+seed) }},
-		{Name: "env_humidity_ratio", Labels: sl, Value: func(t time.Time) float64 { return 0.45 + 0.05*math.Cos(day(t)+seed) }},
+		{Name: metricnames.EnvUPSBatteryRuntimeSeconds, Labels: ul, Value: func(t time.Time) float64 { return 1800 + 300*math.Sin(day(t)+seed) }},
+		{Name: metricnames.EnvUPSOutputLoadRatio, Labels: ph("1"), Value: func(t time.Time) float64 { return 0.45 + 0.1*math.Sin(day(t)+seed) }},
+		{Name: metricnames.EnvTemperatureCelsius, Labels: sl, Value: func(t time.Time) float64 { return 24 + 2*math.Sin(day(t)+seed) }},
+		{Name: metricnames.EnvHumidityRatio, Labels: sl, Value: func(t time.Time) float64 { return 0.45 + 0.05*math.Cos(day(t)+seed) }},
 	}
 }
 
@@ -139,15 +141,15 @@ func LineGauges(lines []*Entity, caps []float64) []Gauge {
 			return s - math.Floor(s/1000) // 0.1 % loss
 		}
 		g = append(g,
-			Gauge{Name: "line_capacity_bytes_per_second", Labels: l, Of: e, Value: func(time.Time) float64 { return cap / 8 }},
-			Gauge{Name: "line_interface_receive_bytes_total", Labels: with(l, "interface", "ge-0/0/1"), Of: e, Counter: true, Value: func(t time.Time) float64 {
+			Gauge{Name: metricnames.LineCapacityBytesPerSecond, Labels: l, Of: e, Value: func(time.Time) float64 { return cap / 8 }},
+			Gauge{Name: metricnames.LineInterfaceReceiveBytes, Labels: with(l, "interface", "ge-0/0/1"), Of: e, Counter: true, Value: func(t time.Time) float64 {
 				// rate varies through the day between 0.1 and 0.5 of capacity.
 				s := float64(t.Unix() % 100000000)
 				return math.Floor(rate*s + 0.2*cap/8*86400/(2*math.Pi)*(1-math.Cos(s/86400*2*math.Pi)))
 			}},
-			Gauge{Name: "line_icmp_probes_total", Labels: tl, Of: e, Counter: true, Value: probes},
-			Gauge{Name: "line_icmp_replies_total", Labels: tl, Of: e, Counter: true, Value: replies},
-			Gauge{Name: "line_bgp_established_transitions_total", Labels: with(l, "peer", fmt.Sprintf("198.51.100.%d", i+1)), Of: e, Counter: true, Value: func(t time.Time) float64 {
+			Gauge{Name: metricnames.LineICMPProbes, Labels: tl, Of: e, Counter: true, Value: probes},
+			Gauge{Name: metricnames.LineICMPReplies, Labels: tl, Of: e, Counter: true, Value: replies},
+			Gauge{Name: metricnames.LineBGPEstablishedTransitions, Labels: with(l, "peer", fmt.Sprintf("198.51.100.%d", i+1)), Of: e, Counter: true, Value: func(t time.Time) float64 {
 				n := 0.0
 				for _, o := range e.Outages {
 					if !t.Before(o.Start) {
@@ -159,7 +161,7 @@ func LineGauges(lines []*Entity, caps []float64) []Gauge {
 		)
 		for _, b := range RTTFractions {
 			f := b.F
-			g = append(g, Gauge{Name: "line_icmp_rtt_seconds_bucket", Labels: with(tl, "le", strconv.FormatFloat(b.LE, 'g', -1, 64)), Of: e, Counter: true,
+			g = append(g, Gauge{Name: metricnames.LineICMPRTTBucket, Labels: with(tl, "le", strconv.FormatFloat(b.LE, 'g', -1, 64)), Of: e, Counter: true,
 				Value: func(t time.Time) float64 { return math.Floor(replies(t) * f) }})
 		}
 	}
@@ -234,13 +236,13 @@ func DemoScenario(from, to time.Time, step time.Duration, nLines, nHosts, nWebsi
 		if i%2 == 1 {
 			kind = "leased"
 		}
-		e := mk("line", map[string]string{"line": fmt.Sprintf("line-%03d", i+1), "kind": kind, "provider": p, "site": fmt.Sprintf("dc%d", i%2+1)})
+		e := mk(metricnames.Line.Namespace, map[string]string{"line": fmt.Sprintf("line-%03d", i+1), "kind": kind, "provider": p, "site": fmt.Sprintf("dc%d", i%2+1)})
 		lines = append(lines, e)
 	}
 	sp.Entities = append(sp.Entities, lines...)
 	var hosts []*Entity
 	for i := 0; i < nHosts; i++ {
-		hosts = append(hosts, mk("host", map[string]string{"host": fmt.Sprintf("host-%03d", i+1), "address": fmt.Sprintf("10.1.%d.%d", i/250, i%250+1),
+		hosts = append(hosts, mk(metricnames.Host.Namespace, map[string]string{"host": fmt.Sprintf("host-%03d", i+1), "address": fmt.Sprintf("10.1.%d.%d", i/250, i%250+1),
 			"unit": units[i%len(units)], "provider": providersC[i%len(providersC)], "system": fmt.Sprintf("系统%d", i%7+1), "site": fmt.Sprintf("dc%d", i%2+1), "path": ""}))
 	}
 	sp.Entities = append(sp.Entities, hosts...)
@@ -248,15 +250,15 @@ func DemoScenario(from, to time.Time, step time.Duration, nLines, nHosts, nWebsi
 	// deliberately idle (DemoIdleHosts), the last without any (无数据).
 	sp.Gauges = append(sp.Gauges, NodeGauges(demoNodeHosts(hosts))...)
 	for i := 0; i < nWebsites; i++ {
-		sp.Entities = append(sp.Entities, mk("website", map[string]string{"url": fmt.Sprintf("https://site%03d.example.gov.cn/", i+1),
+		sp.Entities = append(sp.Entities, mk(metricnames.Website.Namespace, map[string]string{"url": fmt.Sprintf("https://site%03d.example.gov.cn/", i+1),
 			"unit": units[i%len(units)], "provider": providersC[i%len(providersC)], "system": fmt.Sprintf("门户%d", i%5+1), "site": "dc1", "path": ""}))
 	}
 	for r, room := range []string{"A101", "B201"} {
 		ups := fmt.Sprintf("ups-%d", r+1)
 		sen := fmt.Sprintf("th-%d", r+1)
-		e := mk("env_condition", map[string]string{"site": "dc1", "room": room, "device": ups, "condition": "on_battery"})
+		e := mk(metricnames.EnvCondition.Namespace, map[string]string{"site": "dc1", "room": room, "device": ups, "condition": "on_battery"})
 		sp.Entities = append(sp.Entities, e)
-		e2 := mk("env_condition", map[string]string{"site": "dc1", "room": room, "device": sen, "condition": "temperature_out_of_band"})
+		e2 := mk(metricnames.EnvCondition.Namespace, map[string]string{"site": "dc1", "room": room, "device": sen, "condition": "temperature_out_of_band"})
 		sp.Entities = append(sp.Entities, e2)
 		sp.Gauges = append(sp.Gauges, envGauges("dc1", room, ups, sen, float64(r))...)
 	}

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // Window is a half-open time interval [Start, End).
@@ -375,13 +377,6 @@ type Spec struct {
 	Gauges   []Gauge
 }
 
-func names(ns string) (up, down, maintDown string) {
-	if ns == "env_condition" {
-		return "env_condition_ok", "env_condition_active_seconds_total", "env_condition_maintenance_active_seconds_total"
-	}
-	return ns + "_up", ns + "_down_seconds_total", ns + "_maintenance_down_seconds_total"
-}
-
 // LabelString renders {k="v",…} with sorted keys.
 func LabelString(l map[string]string) string {
 	keys := make([]string, 0, len(l))
@@ -506,21 +501,21 @@ type fam struct {
 
 // availFamilies is the availability family of ns as an exporter publishes it.
 func availFamilies(ns string) []fam {
-	upN, downN, mdN := names(ns)
+	m := metricnames.Lookup(ns) // the names of the contract (env_condition: ok, active)
 	return []fam{
-		{upN, func(c counters) (float64, bool) { return b2f(c.cls == clsUp || c.cls == clsMaintUp), true }},
-		{ns + "_unknown", func(c counters) (float64, bool) { return b2f(c.cls == clsUnknown), true }},
-		{ns + "_in_maintenance", func(c counters) (float64, bool) {
+		{m.Up(), func(c counters) (float64, bool) { return b2f(c.cls == clsUp || c.cls == clsMaintUp), true }},
+		{m.Unknown(), func(c counters) (float64, bool) { return b2f(c.cls == clsUnknown), true }},
+		{m.InMaintenance(), func(c counters) (float64, bool) {
 			return b2f(c.cls == clsMaintUp || c.cls == clsMaintDown), true
 		}},
-		{ns + "_observed_seconds_total", func(c counters) (float64, bool) { return c.observed, true }},
-		{downN, func(c counters) (float64, bool) { return c.down, true }},
-		{ns + "_maintenance_seconds_total", func(c counters) (float64, bool) { return c.maint, true }},
-		{mdN, func(c counters) (float64, bool) { return c.maintDown, true }},
-		{ns + "_unknown_seconds_total", func(c counters) (float64, bool) { return c.unknown, true }},
-		{ns + "_state_changes_total", func(c counters) (float64, bool) { return c.changes, true }},
-		{ns + "_last_change_timestamp_seconds", func(c counters) (float64, bool) { return c.last, true }},
-		{ns + "_start_time_seconds", func(c counters) (float64, bool) { return c.start, true }},
+		{m.Observed(), func(c counters) (float64, bool) { return c.observed, true }},
+		{m.Down(), func(c counters) (float64, bool) { return c.down, true }},
+		{m.Maintenance(), func(c counters) (float64, bool) { return c.maint, true }},
+		{m.MaintenanceDown(), func(c counters) (float64, bool) { return c.maintDown, true }},
+		{m.UnknownSeconds(), func(c counters) (float64, bool) { return c.unknown, true }},
+		{m.StateChanges(), func(c counters) (float64, bool) { return c.changes, true }},
+		{m.LastChange(), func(c counters) (float64, bool) { return c.last, true }},
+		{m.StartTime(), func(c counters) (float64, bool) { return c.start, true }},
 	}
 }
 
