@@ -36,9 +36,9 @@ type checkStats struct {
 // port); the host is confirmed down only when the burst fails too. Up is
 // confirmed after up_after good rounds.
 type host struct {
-	svc     *service
-	ev      event // regular rounds
-	burstEv event // burst sends
+	env     *probeEnv // shared with the other targets (probes.go)
+	ev      event     // regular rounds
+	burstEv event     // burst sends
 	ip      netip.Addr
 
 	mu       sync.Mutex
@@ -69,8 +69,8 @@ type host struct {
 	lp      []*dto.LabelPair // host labels, built once
 }
 
-func newHost(svc *service, spec *hostSpec, tracker *avail.Tracker, old *host) *host {
-	h := &host{svc: svc, spec: spec, tracker: tracker, ev: event{index: -1}, burstEv: event{index: -1}}
+func newHost(env *probeEnv, spec *hostSpec, tracker *avail.Tracker, old *host) *host {
+	h := &host{env: env, spec: spec, tracker: tracker, ev: event{index: -1}, burstEv: event{index: -1}}
 	h.ip, _ = netip.ParseAddr(spec.addr)
 	h.ev.fire = h.fire
 	h.burstEv.fire = h.fireBurst
@@ -102,7 +102,7 @@ func newHost(svc *service, spec *hostSpec, tracker *avail.Tracker, old *host) *h
 		if c.port != 0 {
 			i, addr := i, netip.AddrPortFrom(h.ip, uint16(c.port)).String()
 			h.tcpJobs = append(h.tcpJobs, func() {
-				ok, err := svc.tcpCheck(addr, spec.timeout)
+				ok, err := env.tcpCheck(addr, spec.timeout)
 				h.onTCP(i, ok, err)
 			})
 		} else {
@@ -131,7 +131,7 @@ func (h *host) fire(at time.Time) {
 		h.mu.Unlock()
 		return
 	}
-	h.svc.sched.schedule(&h.ev, nextTick(at, h.spec.interval, time.Now()))
+	h.env.sched.schedule(&h.ev, nextTick(at, h.spec.interval, time.Now()))
 	if h.inFlight {
 		h.mu.Unlock()
 		return
@@ -150,12 +150,12 @@ func (h *host) sendAll(withICMP bool) {
 	for i, c := range h.checks {
 		if c.port == 0 {
 			if withICMP {
-				h.svc.sendICMP(h.ip, h.spec.timeout, h.icmpCB)
+				h.env.sendICMP(h.ip, h.spec.timeout, h.icmpCB)
 			}
 			continue
 		}
-		if !h.svc.tcpPool.try(h.tcpJobs[i]) {
-			h.svc.skipped.WithLabelValues("host").Inc()
+		if !h.env.tcpPool.try(h.tcpJobs[i]) {
+			h.env.skipped.WithLabelValues("host").Inc()
 			h.mu.Lock()
 			h.complete(i, false, true)
 			h.mu.Unlock()
@@ -178,7 +178,7 @@ func (h *host) startBurst(now time.Time) {
 		}
 	}
 	h.pending = n
-	h.svc.sched.schedule(&h.burstEv, now)
+	h.env.sched.schedule(&h.burstEv, now)
 }
 
 func (h *host) fireBurst(at time.Time) {
@@ -191,13 +191,13 @@ func (h *host) fireBurst(at time.Time) {
 	h.burstSent++
 	more := h.spec.icmp && h.burstSent < h.spec.burst
 	if more {
-		h.svc.sched.schedule(&h.burstEv, at.Add(h.spec.spacing))
+		h.env.sched.schedule(&h.burstEv, at.Add(h.spec.spacing))
 	}
 	h.mu.Unlock()
 	if first {
 		h.sendAll(h.spec.icmp)
 	} else if h.spec.icmp {
-		h.svc.sendICMP(h.ip, h.spec.timeout, h.icmpCB)
+		h.env.sendICMP(h.ip, h.spec.timeout, h.icmpCB)
 	}
 }
 

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
 	"sort"
 	"strings"
@@ -45,40 +43,33 @@ type service struct {
 	log  *slog.Logger
 	opts options
 
-	ctx    context.Context
+	// probeEnv is handed to every host and website (probes.go).
+	*probeEnv
 	cancel context.CancelFunc
 
 	hostFam, webFam *avail.Family
-	sched           *scheduler
-	web             *webProber
 
-	skipped *prometheus.CounterVec
 	targets *prometheus.GaugeVec
 
 	mu       sync.RWMutex
 	cfg      *Config
 	hosts    map[string]*host
 	websites map[string]*website
-	httpPool *pool
-	tcpPool  *pool
-	pinger   pinger
 	watcher  *watcher
 	path     string
-	dialer   net.Dialer
 }
 
 func newService(logger *slog.Logger, reg prometheus.Registerer, o options) (*service, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &service{
-		log: logger, opts: o, ctx: ctx, cancel: cancel,
+		log: logger, opts: o, cancel: cancel,
+		probeEnv: &probeEnv{ctx: ctx, sched: newScheduler(), web: newWebProber(),
+			skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "uptime_probes_skipped_total",
+				Help: "Probes not started because the worker pool was saturated."}, []string{"kind"})},
 		hostFam:  avail.NewFamily(avail.FamilyOpts{Namespace: metricnames.Host.Namespace, Labels: hostLabels, What: "host"}),
 		webFam:   avail.NewFamily(avail.FamilyOpts{Namespace: metricnames.Website.Namespace, Labels: websiteLabels, What: "website"}),
-		sched:    newScheduler(),
-		web:      newWebProber(),
 		hosts:    map[string]*host{},
 		websites: map[string]*website{},
-		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "uptime_probes_skipped_total",
-			Help: "Probes not started because the worker pool was saturated."}, []string{"kind"}),
 		targets: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "uptime_targets",
 			Help: "Targets probed by this instance (after sharding)."}, []string{"kind"}),
 	}
@@ -126,12 +117,12 @@ func (s *service) Apply(_ context.Context, cfg *Config) error {
 	for _, h := range cfg.hosts {
 		needICMP = needICMP || h.icmp
 	}
-	if needICMP && s.pinger == nil {
+	if needICMP && s.currentPinger() == nil {
 		p, err := s.openPinger()
 		if err != nil {
 			return err
 		}
-		s.pinger = p
+		s.setPinger(p)
 	}
 	now := time.Now()
 	var hc, wc exporter.Changes
@@ -187,7 +178,7 @@ func (s *service) hostReconciler(cfg *Config, now time.Time) exporter.Reconciler
 		},
 		Stop: func(_ string, h *host, _ bool) { s.removeHost(h) },
 		Start: func(spec *hostSpec, old *host, _ bool) *host {
-			h := newHost(s, spec, tracker(spec), old)
+			h := newHost(s.probeEnv, spec, tracker(spec), old)
 			s.sched.schedule(&h.ev, now.Add(offset(spec.id, spec.interval)))
 			return h
 		},
@@ -224,7 +215,7 @@ func (s *service) websiteReconciler(cfg *Config, now time.Time) exporter.Reconci
 			s.sched.cancel(&w.rc)
 		},
 		Start: func(spec *websiteSpec, _ *website, _ bool) *website {
-			w := &website{svc: s, spec: spec, tracker: tracker(spec), client: s.web.newClient(spec), ev: event{index: -1}, rc: event{index: -1}}
+			w := &website{env: s.probeEnv, spec: spec, tracker: tracker(spec), client: s.web.newClient(spec), ev: event{index: -1}, rc: event{index: -1}}
 			w.ev.fire = w.fire
 			w.rc.fire = w.fireRecheck
 			s.sched.schedule(&w.ev, now.Add(offset(spec.id, spec.interval)))
@@ -256,29 +247,6 @@ func (s *service) openPinger() (pinger, error) {
 		return nil, fmt.Errorf("icmp: %w", err)
 	}
 	return p, nil
-}
-
-func (s *service) sendICMP(ip netip.Addr, timeout time.Duration, cb func(icmp.Result)) {
-	s.mu.RLock()
-	p := s.pinger
-	s.mu.RUnlock()
-	if p == nil {
-		cb(icmp.Result{Addr: ip, Reason: icmp.ReasonClosed, Err: errors.New("no icmp engine")})
-		return
-	}
-	p.Send(ip, timeout, cb)
-}
-
-// tcpCheck connects to addr and closes at once.
-func (s *service) tcpCheck(addr string, timeout time.Duration) (bool, error) {
-	ctx, cancel := context.WithTimeout(s.ctx, timeout)
-	defer cancel()
-	c, err := s.dialer.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return false, err
-	}
-	c.Close()
-	return true, nil
 }
 
 // Status implements exporter.Service: targets not up first, at most 2000
@@ -349,8 +317,9 @@ func (s *service) Stop() {
 	s.sched.close()
 	s.cancel()
 	s.mu.Lock()
-	hp, tp, p := s.httpPool, s.tcpPool, s.pinger
+	hp, tp := s.httpPool, s.tcpPool
 	s.mu.Unlock()
+	p := s.currentPinger()
 	if hp != nil {
 		hp.close()
 		tp.close()

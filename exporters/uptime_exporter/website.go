@@ -483,7 +483,7 @@ func b2i(b bool) int {
 
 // website is one probed website: its spec, tracker and last result.
 type website struct {
-	svc *service
+	env *probeEnv // shared with the other targets (probes.go)
 	ev  event
 	rc  event // re-check
 
@@ -514,7 +514,7 @@ func (w *website) fire(at time.Time) {
 		w.inFlight = true
 	}
 	w.mu.Unlock()
-	w.svc.sched.schedule(&w.ev, nextTick(at, spec.interval, time.Now()))
+	w.env.sched.schedule(&w.ev, nextTick(at, spec.interval, time.Now()))
 	if busy {
 		return
 	}
@@ -532,11 +532,11 @@ func (w *website) fireRecheck(at time.Time) {
 }
 
 func (w *website) dispatch(at time.Time, recheck bool) {
-	ok := w.svc.httpPool.try(func() {
+	ok := w.env.httpPool.try(func() {
 		w.mu.Lock()
 		spec, client := w.spec, w.client
 		w.mu.Unlock()
-		res := w.svc.web.probe(w.svc.ctx, spec, client)
+		res := w.env.web.probe(w.env.ctx, spec, client)
 		w.done(at, res, recheck)
 	})
 	if !ok {
@@ -545,7 +545,7 @@ func (w *website) dispatch(at time.Time, recheck bool) {
 		w.mu.Lock()
 		w.inFlight = false
 		w.mu.Unlock()
-		w.svc.skipped.WithLabelValues("website").Inc()
+		w.env.skipped.WithLabelValues("website").Inc()
 	}
 }
 
@@ -573,7 +573,7 @@ func (w *website) done(at time.Time, res webResult, recheck bool) {
 	// interruption is declared (the tracker needs down_after+1).
 	if !recheck && w.fails == w.spec.rule.DownAfter-1 && w.tracker.State() != avail.Down {
 		w.inFlight = true
-		w.svc.sched.schedule(&w.rc, time.Now().Add(w.spec.recheck))
+		w.env.sched.schedule(&w.rc, time.Now().Add(w.spec.recheck))
 	}
 }
 
