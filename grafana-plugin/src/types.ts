@@ -156,3 +156,51 @@ export interface ManualScore {
   at?: string;
   note?: string;
 }
+
+// Narrative is a period's editable sections (report.Narrative), as
+// GET/PUT /narrative/{kind}/{YYYY-MM} carries them.
+export interface Narrative {
+  problems?: string;
+  remedies?: string;
+  nextSteps?: string;
+}
+
+export interface NarrativeAnswer {
+  kind: string;
+  month: string;
+  narrative: Narrative;
+  frozen: boolean;
+  warning?: string;
+}
+
+// AnnualProvider is one provider's year (eval.AnnualProvider).
+export interface AnnualProvider {
+  provider: string;
+  kind: string;
+  months: string[];
+  ratedMonths: number;
+  score: number;
+  grade?: string;
+  trend: string;
+  licence: string;
+}
+
+// Annual is GET /evaluation/annual/{YYYY}.
+export interface Annual {
+  year: number;
+  months: Array<{ month: string; frozen: boolean; from?: string; sha256?: string; frozenAt?: string }>;
+  kinds: Record<string, AnnualProvider[] | undefined>;
+  grades: Array<{ grade: string; min: number }> | null;
+}
+
+// Assessment is the monthly assessment a providers report carries
+// (eval.Assessment, the document's evaluation field): per kind, the
+// providers' rank, score and grade.
+export interface Assessment {
+  systemVersion: string;
+  grades: Array<{ grade: string; min: number }>;
+  kinds: Array<{
+    kind: string;
+    providers: Array<{ provider: string; kind: string; rank?: number; rated: boolean; score: number; grade?: string; reason?: string; evaluableWeight: number }>;
+  }>;
+}

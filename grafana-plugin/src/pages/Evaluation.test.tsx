@@ -25,6 +25,9 @@ function backend(opts: { providers?: unknown[]; docStatus?: number; scores?: unk
     if (c.method === 'POST') {
       return opts.post ? opts.post() : json(201, { id: 1 });
     }
+    if (c.path === '/evaluation/annual/2026') {
+      return json(200, { year: 2026, months: [], grades: null, kinds: {} });
+    }
     return undefined;
   });
 }

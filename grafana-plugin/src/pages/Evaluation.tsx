@@ -8,7 +8,8 @@ import { Loadable } from '../components/Loadable';
 import { useAction } from '../components/useAction';
 import { useLoad } from '../components/useLoad';
 import { t } from '../i18n';
-import { ManualScore, ProviderScore, RecordT, ReportsList } from '../types';
+import { Assessment, ManualScore, ProviderScore, RecordT, ReportsList } from '../types';
+import { AnnualRating, MonthlyGrades } from './EvaluationGrades';
 import { formatSeconds, formatTime, hasErrors, oneLine, validMonth, validScore } from '../validate';
 
 const pct = (x: number) => (isFinite(x) ? `${(x * 100).toFixed(3)} %` : '—');
@@ -20,7 +21,10 @@ export function Evaluation() {
   const list = useLoad(() => api<ReportsList>('GET', '/reports'), []);
   const [month, setMonth] = useState('');
   const m = month || list.data?.months[0]?.month || '';
-  const doc = useLoad(() => (m ? api<{ providers?: ProviderScore[] }>('GET', `/reports/providers/${m}.json`) : Promise.resolve({ providers: [] })), [m]);
+  const doc = useLoad(
+    () => (m ? api<{ providers?: ProviderScore[]; evaluation?: Assessment }>('GET', `/reports/providers/${m}.json`) : Promise.resolve({ providers: [] })),
+    [m]
+  );
   const scores = useLoad(() => api<{ records: Array<RecordT<ManualScore>> }>('GET', '/recorder/records?kind=eval_manual_score&limit=1000'), []);
 
   if (list.loading && !list.data) {
@@ -35,6 +39,9 @@ export function Evaluation() {
       <Field label={t('月份', 'Month')}>
         <Select aria-label={t('月份', 'Month')} width={16} value={m} options={(list.data?.months ?? []).map((x) => ({ value: x.month, label: x.month }))} onChange={(v) => setMonth(v.value ?? '')} />
       </Field>
+      <h3>{t('月度等级', 'Monthly grades')}</h3>
+      {doc.data && <MonthlyGrades assessment={doc.data.evaluation} />}
+      <AnnualRating year={m.slice(0, 4)} />
       <h3>{t('服务商指标', 'Indicators per provider')}</h3>
       <Loadable state={doc} list={(d) => d.providers ?? []} empty={t('本月没有服务商数据', 'No provider data for this month')}>
         {(providers) => (

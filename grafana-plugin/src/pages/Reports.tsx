@@ -3,6 +3,7 @@ import { Alert, Button, ConfirmModal, Field, Input, LinkButton, LoadingPlacehold
 
 import { api, BASE } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { NarrativeEditor } from '../components/NarrativeEditor';
 import { useAction } from '../components/useAction';
 import { useLoad } from '../components/useLoad';
 import { t } from '../i18n';
@@ -22,6 +23,10 @@ const kindNames: Record<string, [string, string]> = {
   hosts: ['云主机与网站可用性', 'Hosts & websites'],
   providers: ['云服务商综合评估', 'Providers'],
 };
+
+// The kinds whose documents carry the editable sections (the backend's
+// narrativeKinds); the editor shows the latest month of the period.
+const narrativeKinds = ['infrastructure'];
 
 function kindName(k: string): string {
   const n = kindNames[k];
@@ -243,6 +248,9 @@ export function Reports({ serviceStart }: ReportsProps) {
             })}
           </tbody>
         </table>
+      )}
+      {narrativeKinds.includes(kind) && months.length > 0 && (
+        <NarrativeEditor key={`${kind}/${months[0]}/${d.months.find((x) => x.month === months[0])?.frozen[kind] ?? false}`} kind={kind} month={months[0]} />
       )}
       <ConfirmModal
         isOpen={confirm !== ''}
