@@ -29,20 +29,20 @@ type Config struct {
 
 // Defaults apply to every device unless it says otherwise.
 type Defaults struct {
-	Interval    time.Duration `yaml:"interval"`    // poll interval, default 10s
-	Timeout     time.Duration `yaml:"timeout"`     // per SNMP request, default 2s
-	Retries     *int          `yaml:"retries"`     // default 1
-	MaxOIDs     int           `yaml:"max_oids"`    // OIDs per GET PDU, default 20
-	Concurrency int           `yaml:"concurrency"` // polls in flight, default 64
-	Auth        string        `yaml:"auth"`        // name in auths
-	StaleAfter  time.Duration `yaml:"stale_after"` // last-good values are exported this long, default 5m
+	Interval    config.Duration `yaml:"interval"`    // poll interval, default 10s
+	Timeout     config.Duration `yaml:"timeout"`     // per SNMP request, default 2s
+	Retries     *int            `yaml:"retries"`     // default 1
+	MaxOIDs     int             `yaml:"max_oids"`    // OIDs per GET PDU, default 20
+	Concurrency int             `yaml:"concurrency"` // polls in flight, default 64
+	Auth        string          `yaml:"auth"`        // name in auths
+	StaleAfter  config.Duration `yaml:"stale_after"` // last-good values are exported this long, default 5m
 	// WalkMaxRows bounds the rows of each walked table column (default
 	// 10000); a longer walk fails the poll with reason row_limit.
 	WalkMaxRows int `yaml:"walk_max_rows"`
 	// PollDeadline bounds one poll of a device, every request and retry
 	// included (default: the larger of the interval and (retries + 2) ×
 	// timeout); a longer poll fails with reason deadline.
-	PollDeadline time.Duration `yaml:"poll_deadline"`
+	PollDeadline config.Duration `yaml:"poll_deadline"`
 }
 
 // Ranges accepted for the settings of defaults and devices (README).
@@ -186,10 +186,10 @@ type Device struct {
 	Auth    string `yaml:"auth,omitempty"`
 	// Community overrides the v1/v2c community of the auth (one agent
 	// serving several devices, e.g. snmpsim, or per-device communities).
-	Community config.Secret `yaml:"community,omitempty"`
-	Interval  time.Duration `yaml:"interval,omitempty"`
-	Timeout   time.Duration `yaml:"timeout,omitempty"`
-	Retries   *int          `yaml:"retries,omitempty"`
+	Community config.Secret   `yaml:"community,omitempty"`
+	Interval  config.Duration `yaml:"interval,omitempty"`
+	Timeout   config.Duration `yaml:"timeout,omitempty"`
+	Retries   *int            `yaml:"retries,omitempty"`
 	// Rack fills the rack label of signals that leave it empty.
 	Rack string `yaml:"rack,omitempty"`
 	// Role is the sensor role of the device's temperature and humidity
@@ -231,15 +231,15 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 	c.profiles = profiles
 	d := &c.Defaults
 	if d.Interval == 0 {
-		d.Interval = 10 * time.Second
+		d.Interval = config.Duration(10 * time.Second)
 	}
-	if err := inRange(doc, "defaults.interval", d.Interval, minInterval, maxInterval); err != nil {
+	if err := inRange(doc, "defaults.interval", d.Interval.D(), minInterval, maxInterval); err != nil {
 		return err
 	}
 	if d.Timeout == 0 {
-		d.Timeout = 2 * time.Second
+		d.Timeout = config.Duration(2 * time.Second)
 	}
-	if err := inRange(doc, "defaults.timeout", d.Timeout, minTimeout, maxTimeout); err != nil {
+	if err := inRange(doc, "defaults.timeout", d.Timeout.D(), minTimeout, maxTimeout); err != nil {
 		return err
 	}
 	if d.Retries == nil {
@@ -256,7 +256,7 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 		return doc.Errorf("defaults.walk_max_rows", "must be 1..%d, not %d", snmp.MaxMaxRows, d.WalkMaxRows)
 	}
 	if d.PollDeadline != 0 {
-		if err := inRange(doc, "defaults.poll_deadline", d.PollDeadline, minPollDeadline, maxPollDeadline); err != nil {
+		if err := inRange(doc, "defaults.poll_deadline", d.PollDeadline.D(), minPollDeadline, maxPollDeadline); err != nil {
 			return err
 		}
 	}
@@ -273,9 +273,9 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 		return doc.Errorf("defaults.concurrency", "must be 1..%d, not %d", maxConcurrency, d.Concurrency)
 	}
 	if d.StaleAfter == 0 {
-		d.StaleAfter = 5 * time.Minute
+		d.StaleAfter = config.Duration(5 * time.Minute)
 	}
-	if err := inRange(doc, "defaults.stale_after", d.StaleAfter, minStaleAfter, maxStaleAfter); err != nil {
+	if err := inRange(doc, "defaults.stale_after", d.StaleAfter.D(), minStaleAfter, maxStaleAfter); err != nil {
 		return err
 	}
 	authNames := make([]string, 0, len(c.Auths))
@@ -446,13 +446,13 @@ func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
 	if dv.Interval == 0 {
 		dv.Interval = c.Defaults.Interval
 	}
-	if err := inRange(doc, dp+".interval", dv.Interval, minInterval, maxInterval); err != nil {
+	if err := inRange(doc, dp+".interval", dv.Interval.D(), minInterval, maxInterval); err != nil {
 		return err
 	}
 	if dv.Timeout == 0 {
 		dv.Timeout = c.Defaults.Timeout
 	}
-	if err := inRange(doc, dp+".timeout", dv.Timeout, minTimeout, maxTimeout); err != nil {
+	if err := inRange(doc, dp+".timeout", dv.Timeout.D(), minTimeout, maxTimeout); err != nil {
 		return err
 	}
 	if dv.Retries == nil {

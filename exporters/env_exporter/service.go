@@ -200,7 +200,7 @@ func (s *service) Apply(_ context.Context, cfg *Config) error {
 	if old != nil && old.cfg.Defaults.Concurrency != cfg.Defaults.Concurrency {
 		s.log.Warn("defaults.concurrency changes take effect at restart")
 	}
-	s.restartRoomLoop(cfg.Defaults.Interval)
+	s.restartRoomLoop(cfg.Defaults.Interval.D())
 	s.log.Info("configuration applied", "devices", len(targets), "rooms", len(rt.rooms))
 	return nil
 }
@@ -238,7 +238,7 @@ func (s *service) deviceReconciler(cfg *Config, keep *[][]string) exporter.Recon
 		Start: func(ref deviceRef, o *devState, had bool) *devState {
 			site, room, d := ref.site, ref.room, ref.d
 			a := cfg.snmpAuth(d)
-			rule := avail.Rule{DownAfter: 1, UpAfter: 1, MaxGap: 3*d.Interval + d.Timeout*time.Duration(*d.Retries+1)}
+			rule := avail.Rule{DownAfter: 1, UpAfter: 1, MaxGap: 3*d.Interval.D() + d.Timeout.D()*time.Duration(*d.Retries+1)}
 			ds := &devState{key: ref.key(), site: site.Name, room: room.Name, dev: d, thr: room.thr, fp: fingerprint(d, &a), conds: map[string]*avail.Tracker{},
 				profile: d.profile, specs: d.specs, invalidTot: map[string]uint64{}, rule: rule, windows: cfg.windows, cfgProfiles: cfg.profiles}
 			if had && o.fp == ds.fp && o.room == ds.room {
@@ -263,9 +263,9 @@ func (s *service) deviceReconciler(cfg *Config, keep *[][]string) exporter.Recon
 // deviceTarget is the SNMP poller's target for a device.
 func deviceTarget(cfg *Config, ds *devState) snmp.Target {
 	d := ds.dev
-	return snmp.Target{Name: ds.key, Address: d.Address, Auth: cfg.snmpAuth(d), Interval: d.Interval,
-		Timeout: d.Timeout, Retries: *d.Retries, MaxOIDs: cfg.Defaults.MaxOIDs,
-		MaxRows: cfg.Defaults.WalkMaxRows, Deadline: cfg.Defaults.PollDeadline,
+	return snmp.Target{Name: ds.key, Address: d.Address, Auth: cfg.snmpAuth(d), Interval: d.Interval.D(),
+		Timeout: d.Timeout.D(), Retries: *d.Retries, MaxOIDs: cfg.Defaults.MaxOIDs,
+		MaxRows: cfg.Defaults.WalkMaxRows, Deadline: cfg.Defaults.PollDeadline.D(),
 		Labels:  map[string]string{"site": ds.site, "room": ds.room, "device": d.Name, "profile": d.Profile},
 		Request: requestFor(ds)}
 }
@@ -273,7 +273,7 @@ func deviceTarget(cfg *Config, ds *devState) snmp.Target {
 // buildRooms adds each room's redundancy state to rt and its condition
 // label sets to keep.
 func (s *service) buildRooms(cfg *Config, rt *runtime, keep [][]string) [][]string {
-	rule := avail.Rule{DownAfter: 1, UpAfter: 1, MaxGap: 3*cfg.Defaults.Interval + cfg.Defaults.Timeout*time.Duration(*cfg.Defaults.Retries+1)}
+	rule := avail.Rule{DownAfter: 1, UpAfter: 1, MaxGap: 3*cfg.Defaults.Interval.D() + cfg.Defaults.Timeout.D()*time.Duration(*cfg.Defaults.Retries+1)}
 	for si := range cfg.Sites {
 		site := &cfg.Sites[si]
 		for ri := range site.Rooms {
@@ -749,7 +749,7 @@ func (s *service) roomLoop(ctx context.Context, every time.Duration) {
 		rt := s.rt.Load()
 		now := time.Now()
 		for _, rs := range rt.rooms {
-			st := rs.status(rt.cfg.Defaults.StaleAfter, now)
+			st := rs.status(rt.cfg.Defaults.StaleAfter.D(), now)
 			obs := func(c string, known, active bool) {
 				tr := rs.conds[c]
 				if tr == nil {
@@ -796,7 +796,7 @@ func (s *service) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	now := time.Now()
-	stale := rt.cfg.Defaults.StaleAfter
+	stale := rt.cfg.Defaults.StaleAfter.D()
 	for _, d := range rt.order {
 		d.mu.Lock()
 		polled, ok, samples, at, st, inv := d.polled, d.ok, d.samples, d.at, d.stats, d.invalidTot
@@ -838,7 +838,7 @@ func (s *service) Collect(ch chan<- prometheus.Metric) {
 	for _, rs := range rt.rooms {
 		lp := constmetric.LabelPairs([]string{"site", "room"}, []string{rs.site, rs.room.Name})
 		g := func(d *prometheus.Desc, v float64) { ch <- &constmetric.Metric{D: d, Labels: lp, Value: v} }
-		st := rs.status(rt.cfg.Defaults.StaleAfter, now)
+		st := rs.status(rt.cfg.Defaults.StaleAfter.D(), now)
 		known := func(what string, k bool) {
 			ch <- &constmetric.Metric{D: s.knownD, Value: b2f(k),
 				Labels: constmetric.LabelPairs([]string{"site", "room", "redundancy"}, []string{rs.site, rs.room.Name, what})}

@@ -35,10 +35,10 @@ type Config struct {
 
 // Defaults for ICMP probing.
 type Defaults struct {
-	ICMPInterval Duration `yaml:"icmp_interval"` // default 1s, minimum 100ms
-	ICMPTimeout  Duration `yaml:"icmp_timeout"`  // default = interval, at most 10s
-	LossWindow   Duration `yaml:"loss_window"`   // default 60s
-	DNSRefresh   Duration `yaml:"dns_refresh"`   // default 5m
+	ICMPInterval config.Duration `yaml:"icmp_interval"` // default 1s, minimum 100ms
+	ICMPTimeout  config.Duration `yaml:"icmp_timeout"`  // default = interval, at most 10s
+	LossWindow   config.Duration `yaml:"loss_window"`   // default 60s
+	DNSRefresh   config.Duration `yaml:"dns_refresh"`   // default 5m
 }
 
 // KindRules are the confirmation rules of one line kind, per signal.
@@ -50,19 +50,19 @@ type KindRules struct {
 
 // Router is one SNMP-polled router.
 type Router struct {
-	Name     string    `yaml:"name"`
-	Site     string    `yaml:"site"` // default: site of the first line using the router
-	Address  string    `yaml:"address"`
-	Auth     snmp.Auth `yaml:"auth"`
-	Interval Duration  `yaml:"interval"` // default 10s, 1s..1h
-	Timeout  Duration  `yaml:"timeout"`  // default 2s, 100ms..30s
-	Retries  int       `yaml:"retries"`  // 0..10
+	Name     string          `yaml:"name"`
+	Site     string          `yaml:"site"` // default: site of the first line using the router
+	Address  string          `yaml:"address"`
+	Auth     snmp.Auth       `yaml:"auth"`
+	Interval config.Duration `yaml:"interval"` // default 10s, 1s..1h
+	Timeout  config.Duration `yaml:"timeout"`  // default 2s, 100ms..30s
+	Retries  int             `yaml:"retries"`  // 0..10
 	// WalkMaxRows bounds the rows of each walked IF-MIB column (default
 	// 10000, at most 1000000); a longer walk fails the poll (row_limit).
 	WalkMaxRows int `yaml:"walk_max_rows"`
 	// PollDeadline bounds one poll (default: the larger of the interval and
 	// (retries + 2) × timeout; 100ms..10m); a longer poll fails (deadline).
-	PollDeadline Duration `yaml:"poll_deadline"`
+	PollDeadline config.Duration `yaml:"poll_deadline"`
 }
 
 // Ranges of the settings (README, "Bounds").
@@ -95,10 +95,10 @@ type Line struct {
 
 // ICMPTarget is one far-end address probed continuously.
 type ICMPTarget struct {
-	Address  string   `yaml:"address"` // IP literal or host name (re-resolved every dns_refresh)
-	Source   string   `yaml:"source"`  // optional local source address
-	Interval Duration `yaml:"interval"`
-	Timeout  Duration `yaml:"timeout"`
+	Address  string          `yaml:"address"` // IP literal or host name (re-resolved every dns_refresh)
+	Source   string          `yaml:"source"`  // optional local source address
+	Interval config.Duration `yaml:"interval"`
+	Timeout  config.Duration `yaml:"timeout"`
 }
 
 // InterfaceRef names a router interface by exactly one of ifName, ifAlias, ifIndex.
@@ -119,49 +119,6 @@ func (r InterfaceRef) String() string {
 	}
 }
 
-// Duration is a time.Duration written as "1s", "250ms", "5m".
-type Duration time.Duration
-
-// UnmarshalYAML reports bad durations with their line.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	return withLine(n, d.UnmarshalText)
-}
-
-// withLine decodes a scalar with parse; errors name the line (as
-// config.Parse reports them: file:line: message).
-func withLine(n *yaml.Node, parse func([]byte) error) error {
-	if n.Kind != yaml.ScalarNode {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a single value, not a %s", n.Line, kindName(n.Kind))}}
-	}
-	if err := parse([]byte(n.Value)); err != nil {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
-	}
-	return nil
-}
-
-func kindName(k yaml.Kind) string {
-	switch k {
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.SequenceNode:
-		return "list"
-	}
-	return "YAML node"
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("invalid duration %q (e.g. 1s, 250ms, 5m)", b)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
-
 // Bandwidth is bit/s, written as a number or with a unit: "1G", "200M", "100Mbit", "1000000000".
 type Bandwidth float64
 
@@ -169,7 +126,7 @@ var bwRE = regexp.MustCompile(`^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)(?:bit/s
 
 // UnmarshalYAML reports bad capacities with their line.
 func (b *Bandwidth) UnmarshalYAML(n *yaml.Node) error {
-	return withLine(n, b.UnmarshalText)
+	return config.DecodeScalar(n, b.UnmarshalText)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
@@ -229,7 +186,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 func (c *Config) validate() error {
 	d := c.doc
 	if c.Defaults.ICMPInterval == 0 {
-		c.Defaults.ICMPInterval = Duration(time.Second)
+		c.Defaults.ICMPInterval = config.Duration(time.Second)
 	}
 	if time.Duration(c.Defaults.ICMPInterval) < 100*time.Millisecond {
 		return d.Errorf("defaults.icmp_interval", "must be at least 100ms, not %v", time.Duration(c.Defaults.ICMPInterval))
@@ -238,14 +195,14 @@ func (c *Config) validate() error {
 		return d.Errorf("defaults.icmp_timeout", "must be between 0 and 10s")
 	}
 	if c.Defaults.LossWindow == 0 {
-		c.Defaults.LossWindow = Duration(time.Minute)
+		c.Defaults.LossWindow = config.Duration(time.Minute)
 	}
 	if c.Defaults.LossWindow < c.Defaults.ICMPInterval || time.Duration(c.Defaults.LossWindow) > maxLossWindow {
 		return d.Errorf("defaults.loss_window", "must be between icmp_interval (%v) and %v, not %v",
 			time.Duration(c.Defaults.ICMPInterval), maxLossWindow, time.Duration(c.Defaults.LossWindow))
 	}
 	if c.Defaults.DNSRefresh == 0 {
-		c.Defaults.DNSRefresh = Duration(5 * time.Minute)
+		c.Defaults.DNSRefresh = config.Duration(5 * time.Minute)
 	}
 	if v := time.Duration(c.Defaults.DNSRefresh); v < minDNSRefresh || v > maxDNSRefresh {
 		return d.Errorf("defaults.dns_refresh", "must be between %v and %v, not %v", minDNSRefresh, maxDNSRefresh, v)
@@ -297,10 +254,10 @@ func (c *Config) validate() error {
 			return d.Errorf(f+".auth", "%v", err)
 		}
 		if r.Interval == 0 {
-			r.Interval = Duration(10 * time.Second)
+			r.Interval = config.Duration(10 * time.Second)
 		}
 		if r.Timeout == 0 {
-			r.Timeout = Duration(2 * time.Second)
+			r.Timeout = config.Duration(2 * time.Second)
 		}
 		if v := time.Duration(r.Interval); v < minRouterInterval || v > maxRouterInterval {
 			return d.Errorf(f+".interval", "must be between %v and %v, not %v", minRouterInterval, maxRouterInterval, v)
@@ -376,7 +333,7 @@ func (c *Config) validate() error {
 			if t.Interval == 0 {
 				t.Interval = c.Defaults.ICMPInterval
 			}
-			if t.Interval < Duration(100*time.Millisecond) {
+			if t.Interval < config.Duration(100*time.Millisecond) {
 				return d.Errorf(tf+".interval", "must be at least 100ms")
 			}
 			if t.Timeout == 0 {
@@ -384,11 +341,11 @@ func (c *Config) validate() error {
 			}
 			if t.Timeout == 0 {
 				t.Timeout = t.Interval
-				if t.Timeout > Duration(time.Second) {
-					t.Timeout = Duration(time.Second)
+				if t.Timeout > config.Duration(time.Second) {
+					t.Timeout = config.Duration(time.Second)
 				}
 			}
-			if t.Timeout < 0 || t.Timeout > Duration(10*time.Second) {
+			if t.Timeout < 0 || t.Timeout > config.Duration(10*time.Second) {
 				return d.Errorf(tf+".timeout", "must be between 0 and 10s")
 			}
 		}

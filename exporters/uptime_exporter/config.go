@@ -18,27 +18,28 @@ import (
 	"github.com/jianguan/jianguan/internal/config"
 )
 
-// Duration is a time.Duration written as "10s", "500ms" in YAML and CSV.
-type Duration time.Duration
+// Duration is config.Duration (the shared syntax and line-naming decoder)
+// restricted to positive values; see parseDuration.
+type Duration config.Duration
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := parseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %v", n.Line, err)
-	}
-	*d = Duration(v)
-	return nil
+	return config.DecodeScalar(n, func(b []byte) error {
+		v, err := parseDuration(string(b))
+		*d = Duration(v)
+		return err
+	})
 }
 
-// parseDuration parses a duration of the YAML or CSV files. Zero and
-// negative durations are errors: every duration of this exporter is a
-// period, a limit or a delay, and zero means "not set" (the default applies),
-// so writing one would silently do something else than written.
+// parseDuration parses a duration of the YAML or CSV files
+// (config.ParseDuration). Zero and negative durations are errors: every
+// duration of this exporter is a period, a limit or a delay, and zero means
+// "not set" (the default applies), so writing one would silently do
+// something else than written.
 func parseDuration(v string) (time.Duration, error) {
-	d, err := time.ParseDuration(v)
+	d, err := config.ParseDuration(v)
 	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q", v)
+		return 0, err
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("duration %q must be positive (leave the field out for the default)", v)
