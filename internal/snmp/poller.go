@@ -199,30 +199,6 @@ type Options struct {
 	// OIDs are now known). The configured Target is unchanged: SetTargets
 	// with the same target keeps the loop and the switched request.
 	NextRequest func(*Result) (Request, bool)
-	// Client selects the client of the scalar GETs of v1/v2c targets:
-	// ClientFast (default, "") is the lean BER client of fast.go,
-	// ClientGosnmp sends them through gosnmp as walks and SNMPv3 are.
-	// TestClientsAgree holds both to the same results; docs/fastpaths.md
-	// has the measurements.
-	Client string
-}
-
-// The clients Options.Client selects.
-const (
-	ClientFast   = "fast"
-	ClientGosnmp = "gosnmp"
-)
-
-// ParseClient checks a --snmp.client setting: "" or "fast" is ClientFast,
-// "gosnmp" is ClientGosnmp.
-func ParseClient(s string) (string, error) {
-	switch s {
-	case "", ClientFast:
-		return ClientFast, nil
-	case ClientGosnmp:
-		return ClientGosnmp, nil
-	}
-	return "", fmt.Errorf("SNMP client %q: want %q or %q", s, ClientGosnmp, ClientFast)
 }
 
 // Poller polls targets in the background. It is a prometheus.Collector.
@@ -490,10 +466,11 @@ func slotGrid(interval time.Duration) time.Duration {
 	return min(max(interval/60, 10*time.Millisecond), 250*time.Millisecond)
 }
 
-// conns are a device's sockets: the lean v1/v2c GET client for scalars,
-// gosnmp for walks and SNMPv3. Both are opened on first use. They belong to
-// the device's goroutine, except abort, which may run in another one (hence
-// mu, held while a socket is opened or closed).
+// conns are a device's socket: one gosnmp client for GETs and walks of
+// every version (issue 23 retired the lean BER GET client: it saved 1.5×
+// of the client's CPU, below the 2× bar; docs/fastpaths.md), opened on
+// first use. It belongs to the device's goroutine, except abort, which may
+// run in another one (hence mu, held while the socket is opened or closed).
 type conns struct {
 	ctx      context.Context // the device loop's
 	pctx     context.Context // the current poll's (ctx with the poll deadline)
@@ -504,18 +481,14 @@ type conns struct {
 	mu      sync.Mutex
 	aborted bool
 	g       *gosnmp.GoSNMP
-	fast    *fastGet
 }
 
-// setRequest switches the OIDs of the following polls; the lean GET
-// client is re-encoded for them at the next poll.
+// setRequest switches the OIDs of the following polls.
 func (c *conns) setRequest(req Request) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t.Request = req
 	c.oids = dotted(req)
-	c.fast.close()
-	c.fast = nil
 }
 
 func (c *conns) close() {
@@ -525,8 +498,6 @@ func (c *conns) close() {
 		c.g.Conn.Close()
 	}
 	c.g = nil
-	c.fast.close()
-	c.fast = nil
 }
 
 // abort closes the sockets for good (the device loop is cancelled): a
@@ -538,7 +509,6 @@ func (c *conns) abort() {
 	if c.g != nil && c.g.Conn != nil {
 		c.g.Conn.Close()
 	}
-	c.fast.close()
 }
 
 func (c *conns) gosnmp() (*gosnmp.GoSNMP, error) {
@@ -560,26 +530,6 @@ func (c *conns) gosnmp() (*gosnmp.GoSNMP, error) {
 		c.g.Context = c.pctx // gosnmp bounds each read by the poll deadline
 	}
 	return c.g, nil
-}
-
-func (c *conns) fastGet() (*fastGet, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.aborted {
-		return nil, context.Canceled
-	}
-	if c.fast == nil {
-		keys := make([]string, len(c.oids))
-		for i, o := range c.oids {
-			keys[i] = o[1:]
-		}
-		f, err := newFastGet(c.t, keys)
-		if err != nil {
-			return nil, err
-		}
-		c.fast = f
-	}
-	return c.fast, nil
 }
 
 // fail sets the error of a poll and its reason: the poll's own bounds
@@ -661,20 +611,7 @@ func (p *Poller) pollOnce(c *conns) (r *Result) {
 		r.Time = time.Now()
 		r.Duration = r.Time.Sub(start)
 	}()
-	if t.Auth.Version != "3" && p.opts.Client != ClientGosnmp && len(oids) > 0 {
-		f, err := c.fastGet()
-		if err != nil {
-			r.Err, r.Reason = err, ReasonOther
-			return r
-		}
-		for i := 0; i < len(oids); i += t.MaxOIDs {
-			j := min(i+t.MaxOIDs, len(oids))
-			if err := p.getFast(f, i, j, deadline, r); err != nil {
-				c.fail(r, err)
-				return r
-			}
-		}
-	} else if len(oids) > 0 {
+	if len(oids) > 0 {
 		g, err := c.gosnmp()
 		if err != nil {
 			r.Err, r.Reason = err, ReasonOther
@@ -784,44 +721,6 @@ func dotted(req Request) []string {
 		out = append(out, "."+strings.TrimPrefix(o, "."))
 	}
 	return out
-}
-
-// getFast asks for oids[i:j] with the lean client, splitting on tooBig.
-func (p *Poller) getFast(f *fastGet, i, j int, deadline time.Time, r *Result) error {
-	st, vars, err := f.get(i, j, deadline)
-	if err != nil {
-		return err
-	}
-	switch {
-	case st == gosnmp.TooBig && j-i > 1:
-		h := (i + j) / 2
-		if err := p.getFast(f, i, h, deadline, r); err != nil {
-			return err
-		}
-		return p.getFast(f, h, j, deadline, r)
-	case st == gosnmp.NoSuchName && f.version == 0 && j-i > 1:
-		for k := i; k < j; k++ {
-			if err := p.getFast(f, k, k+1, deadline, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	case st == gosnmp.NoSuchName:
-		r.Missing = append(r.Missing, f.keys[i:j]...)
-		return nil
-	case st == gosnmp.AuthorizationError:
-		return fmt.Errorf("%w: %s", gosnmp.ErrUnknownUsername, st)
-	case st != gosnmp.NoError:
-		return fmt.Errorf("agent error %s", st)
-	}
-	for _, v := range vars {
-		if isMissing(v.val.Type) {
-			r.Missing = append(r.Missing, v.key)
-			continue
-		}
-		r.Values[v.key] = v.val
-	}
-	return nil
 }
 
 // get sends oids (dotted) in one GET PDU, splitting on tooBig.
