@@ -51,13 +51,27 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// monthAnswers returns the query answers of the four reports of a
-// 1 000-entity month from a real Prometheus. With JIANGUAN_FASTPATH_CACHE
-// set (make bench-fastpaths sets it) they are kept there between runs.
-func monthAnswers(b *testing.B) [][]byte {
+// recordReports builds the four reports of month from the Prometheus at
+// url and returns the query answers it received.
+func recordReports(b *testing.B, url string, month calendar.Period) [][]byte {
+	rec := &recorder{}
+	q := New(url)
+	q.HTTP = &http.Client{Transport: rec}
+	q.Timeout = 5 * time.Minute
+	for _, k := range report.Kinds {
+		if _, err := report.Build(context.Background(), q, report.DefaultConfig(), k, month); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return rec.bodies
+}
+
+// cached returns the answers kept under name in JIANGUAN_FASTPATH_CACHE
+// (make bench-fastpaths sets it), or makes and keeps them.
+func cached(b *testing.B, name string, make func() [][]byte) [][]byte {
 	cache := os.Getenv("JIANGUAN_FASTPATH_CACHE")
 	if cache != "" {
-		if fs, _ := filepath.Glob(filepath.Join(cache, "promapi-*.json")); len(fs) > 0 {
+		if fs, _ := filepath.Glob(filepath.Join(cache, name+"-*.json")); len(fs) > 0 {
 			sort.Strings(fs)
 			var out [][]byte
 			for _, f := range fs {
@@ -70,39 +84,65 @@ func monthAnswers(b *testing.B) [][]byte {
 			return out
 		}
 	}
-	promtool := testutil.Need(b, "promtool")
-	prom := testutil.Need(b, "prometheus")
-	month, err := calendar.ParsePeriod("2026-10", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	end := month.End.Add(48 * time.Hour).UTC()
-	sp := simhistory.DemoScenario(end.Add(-35*24*time.Hour), end, 10*time.Minute, 400, 450, 150)
-	dir := filepath.Join(b.TempDir(), "data")
-	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "fastpath-1000", dir); err != nil {
-		b.Fatal(err)
-	}
-	rec := &recorder{}
-	q := New(testenv.StartPrometheus(b, prom, dir))
-	q.HTTP = &http.Client{Transport: rec}
-	q.Timeout = 5 * time.Minute
-	for _, k := range report.Kinds {
-		if _, err := report.Build(context.Background(), q, report.DefaultConfig(), k, month); err != nil {
-			b.Fatal(err)
-		}
-	}
+	out := make()
 	if cache != "" {
-		for i, x := range rec.bodies {
-			if err := os.WriteFile(filepath.Join(cache, fmt.Sprintf("promapi-%04d.json", i)), x, 0o644); err != nil {
+		for i, x := range out {
+			if err := os.WriteFile(filepath.Join(cache, fmt.Sprintf("%s-%04d.json", name, i)), x, 0o644); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	return rec.bodies
+	return out
 }
 
+// monthAnswers returns the query answers of the four reports of a
+// 1 000-entity month (the documented scale) from a real Prometheus.
+func monthAnswers(b *testing.B) [][]byte {
+	return cached(b, "promapi-1000", func() [][]byte {
+		promtool := testutil.Need(b, "promtool")
+		prom := testutil.Need(b, "prometheus")
+		month, err := calendar.ParsePeriod("2026-10", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		end := month.End.Add(48 * time.Hour).UTC()
+		sp := simhistory.DemoScenario(end.Add(-35*24*time.Hour), end, 10*time.Minute, 400, 450, 150)
+		dir := filepath.Join(b.TempDir(), "data")
+		if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "fastpath-1000", dir); err != nil {
+			b.Fatal(err)
+		}
+		return recordReports(b, testenv.StartPrometheus(b, prom, dir), month)
+	})
+}
+
+// scenarioAnswers returns the answers of the four reports of the tests'
+// October 2026 scenario (testenv.StartTestScenario, a few dozen entities).
+func scenarioAnswers(b *testing.B) [][]byte {
+	return cached(b, "promapi-scenario", func() [][]byte {
+		month, err := calendar.ParsePeriod("2026-10", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return recordReports(b, testenv.StartTestScenario(b), month)
+	})
+}
+
+// BenchmarkFastpath: with -short only the tests' scenario (the
+// 1 000-entity history takes promtool most of an hour to build once).
 func BenchmarkFastpath(b *testing.B) {
-	bodies := monthAnswers(b)
+	cases := []struct {
+		name    string
+		answers func(*testing.B) [][]byte
+	}{{"report_month_test_scenario", scenarioAnswers}, {"report_month_1000_entities", monthAnswers}}
+	if testing.Short() {
+		cases = cases[:1]
+	}
+	for _, c := range cases {
+		benchDecoders(b, c.name, c.answers(b))
+	}
+}
+
+func benchDecoders(b *testing.B, name string, bodies [][]byte) {
 	total := 0
 	fast, std := New("http://127.0.0.1:1"), New("http://127.0.0.1:1")
 	std.JSON = JSONStd
@@ -125,7 +165,7 @@ func BenchmarkFastpath(b *testing.B) {
 		}
 	}
 	for _, mode := range []struct{ name, json string }{{"own", JSONFast}, {"lib", JSONStd}} {
-		b.Run("json/report_month_1000_entities/"+mode.name, func(b *testing.B) {
+		b.Run("json/"+name+"/"+mode.name, func(b *testing.B) {
 			c := New("http://127.0.0.1:1")
 			c.JSON = mode.json
 			b.SetBytes(int64(total))
