@@ -181,7 +181,7 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 		}
 	}
 	// Raw samples of the flagged days, batched.
-	sigs := []string{f.up, f.unknownGauge, f.lastChange, f.ns + "_in_maintenance", f.changes, f.down, f.maintDown}
+	sigs := []string{f.up, f.unknownGauge, f.lastChange, f.inMaintenance(), f.changes, f.down, f.maintDown}
 	perBatch := int(incidentMaxPoints / (float64(len(sigs)) * maxPerDay))
 	if perBatch < 1 {
 		perBatch = 1
@@ -232,7 +232,7 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 						ch, okCh := x.vals[f.changes]
 						_, okDn := x.vals[f.down]
 						samples[k] = append(samples[k], stateSample{T: time.UnixMilli(x.t).UTC(), HasUp: hasUp, Up: up,
-							Unknown: x.vals[f.unknownGauge], LastChange: x.vals[f.lastChange], Maint: x.vals[f.ns+"_in_maintenance"],
+							Unknown: x.vals[f.unknownGauge], LastChange: x.vals[f.lastChange], Maint: x.vals[f.inMaintenance()],
 							Changes: ch, Down: x.vals[f.down] + x.vals[f.maintDown], HasCounters: okCh && okDn})
 						dayIdx[k] = append(dayIdx[k], day)
 					}

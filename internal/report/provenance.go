@@ -230,7 +230,7 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 	if len(counters) == 0 {
 		return nil, nil, nil
 	}
-	sig := append(append([]string{}, names...), f.started, f.up, f.unknownGauge, f.lastChange, f.ns+"_in_maintenance")
+	sig := append(append([]string{}, names...), f.started, f.up, f.unknownGauge, f.lastChange, f.inMaintenance())
 	type pair struct{ before, after *scrape }
 	edges := []time.Time{r.start(), r.end()}
 	pairs := make([]map[string]pair, len(edges))
@@ -401,7 +401,7 @@ func (r *run) coverageCaveats(f family, name string, ss []stateSample, iv time.D
 func edgeRate(f family, n string, x *scrape) float64 {
 	known := x.vals[f.unknownGauge] == 0
 	down := known && x.vals[f.up] == 0
-	maint := x.vals[f.ns+"_in_maintenance"] == 1
+	maint := x.vals[f.inMaintenance()] == 1
 	b := func(v bool) float64 {
 		if v {
 			return 1
@@ -412,7 +412,7 @@ func edgeRate(f family, n string, x *scrape) float64 {
 	case f.observed:
 		return b(known)
 	case f.down:
-		if _, ok := x.vals[f.ns+"_in_maintenance"]; !ok {
+		if _, ok := x.vals[f.inMaintenance()]; !ok {
 			return b(down)
 		}
 		return b(down && !maint)
