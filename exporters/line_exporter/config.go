@@ -184,6 +184,39 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 }
 
 func (c *Config) validate() error {
+	if err := c.validateDefaults(); err != nil {
+		return err
+	}
+	if err := c.validateRules(); err != nil {
+		return err
+	}
+	site, err := avail.NewWindows(c.Maintenance, c.loc)
+	if err != nil {
+		return c.doc.Errorf("maintenance", "%v", err)
+	}
+	routers := map[string]bool{}
+	if err := c.validateRouters(routers); err != nil {
+		return err
+	}
+	c.cals = map[string]avail.Calendar{}
+	names := map[string]int{}
+	for i := range c.Lines {
+		if err := c.validateLine(i, names, routers, site); err != nil {
+			return err
+		}
+	}
+	for i := range c.Routers {
+		for _, l := range c.Lines {
+			if c.Routers[i].Site == "" && l.Router == c.Routers[i].Name {
+				c.Routers[i].Site = l.Site
+			}
+		}
+	}
+	return nil
+}
+
+// validateDefaults fills and checks the defaults section.
+func (c *Config) validateDefaults() error {
 	d := c.doc
 	if c.Defaults.ICMPInterval == 0 {
 		c.Defaults.ICMPInterval = config.Duration(time.Second)
@@ -207,6 +240,12 @@ func (c *Config) validate() error {
 	if v := time.Duration(c.Defaults.DNSRefresh); v < minDNSRefresh || v > maxDNSRefresh {
 		return d.Errorf("defaults.dns_refresh", "must be between %v and %v, not %v", minDNSRefresh, maxDNSRefresh, v)
 	}
+	return nil
+}
+
+// validateRules checks the timezone and fills and checks the rules by kind.
+func (c *Config) validateRules() error {
+	d := c.doc
 	c.loc = avail.DefaultLocation
 	if c.Timezone != "" {
 		loc, err := time.LoadLocation(c.Timezone)
@@ -231,12 +270,12 @@ func (c *Config) validate() error {
 		}
 		c.Rules[k] = r
 	}
-	site, err := avail.NewWindows(c.Maintenance, c.loc)
-	if err != nil {
-		return d.Errorf("maintenance", "%v", err)
-	}
+	return nil
+}
 
-	routers := map[string]bool{}
+// validateRouters fills and checks the routers section; routers gets their names.
+func (c *Config) validateRouters(routers map[string]bool) error {
+	d := c.doc
 	for i := range c.Routers {
 		r := &c.Routers[i]
 		f := fmt.Sprintf("routers[%d]", i)
@@ -278,134 +317,148 @@ func (c *Config) validate() error {
 			return d.Errorf(f+".poll_deadline", "must be between %v and %v, not %v", minPollDeadline, maxPollDeadline, v)
 		}
 	}
+	return nil
+}
 
-	c.cals = map[string]avail.Calendar{}
-	names := map[string]int{}
-	for i := range c.Lines {
-		l := &c.Lines[i]
-		f := fmt.Sprintf("lines[%d]", i)
-		if l.Name == "" || !nameRE.MatchString(l.Name) {
-			return d.Errorf(f+".name", "line name %q must be non-empty and use letters, digits, _ . : / @ -", l.Name)
+// validateLine fills and checks lines[i] (names: the names seen so far) and
+// sets its maintenance calendar (the site-wide windows and its own).
+func (c *Config) validateLine(i int, names map[string]int, routers map[string]bool, site *avail.Windows) error {
+	d := c.doc
+	l := &c.Lines[i]
+	f := fmt.Sprintf("lines[%d]", i)
+	if l.Name == "" || !nameRE.MatchString(l.Name) {
+		return d.Errorf(f+".name", "line name %q must be non-empty and use letters, digits, _ . : / @ -", l.Name)
+	}
+	if j, dup := names[l.Name]; dup {
+		return d.Errorf(f+".name", "duplicate line name %q (also lines[%d])", l.Name, j)
+	}
+	names[l.Name] = i
+	if l.Kind != "bgp" && l.Kind != "leased" {
+		return d.Errorf(f+".kind", "kind must be bgp or leased, not %q", l.Kind)
+	}
+	if l.Site == "" {
+		return d.Errorf(f+".site", "site is required (every series carries site)")
+	}
+	if l.Capacity < 0 || l.Capacity > maxCapacity {
+		return d.Errorf(f+".capacity", "must be between 0 and 1P (bit/s), not %v", float64(l.Capacity))
+	}
+	if len(l.ICMP) == 0 && l.Interface == nil && len(l.BGPPeers) == 0 {
+		return d.Errorf(f, "line %q has no signal: configure icmp targets, a router interface or bgp_peers", l.Name)
+	}
+	if err := c.validateICMP(f, l); err != nil {
+		return err
+	}
+	if err := c.validateLineSNMP(f, l, routers); err != nil {
+		return err
+	}
+	if l.Rules != nil {
+		if err := l.Rules.merge(c.Rules[l.Kind]); err != nil {
+			return d.Errorf(f+".rules", "%v", err)
 		}
-		if j, dup := names[l.Name]; dup {
-			return d.Errorf(f+".name", "duplicate line name %q (also lines[%d])", l.Name, j)
+	}
+	w, err := avail.NewWindows(l.Maintenance, c.loc)
+	if err != nil {
+		return d.Errorf(f+".maintenance", "%v", err)
+	}
+	c.cals[l.Name] = avail.Union{site, w}
+	return nil
+}
+
+// validateLineSNMP checks the router signals of line l (field path f): its
+// router, interface and BGP peers (normalised to their IPv4 form).
+func (c *Config) validateLineSNMP(f string, l *Line, routers map[string]bool) error {
+	d := c.doc
+	if l.Interface != nil || len(l.BGPPeers) > 0 {
+		if l.Router == "" {
+			return d.Errorf(f+".router", "interface and bgp_peers need a router (routers[].name)")
 		}
-		names[l.Name] = i
-		if l.Kind != "bgp" && l.Kind != "leased" {
-			return d.Errorf(f+".kind", "kind must be bgp or leased, not %q", l.Kind)
-		}
-		if l.Site == "" {
-			return d.Errorf(f+".site", "site is required (every series carries site)")
-		}
-		if l.Capacity < 0 || l.Capacity > maxCapacity {
-			return d.Errorf(f+".capacity", "must be between 0 and 1P (bit/s), not %v", float64(l.Capacity))
-		}
-		if len(l.ICMP) == 0 && l.Interface == nil && len(l.BGPPeers) == 0 {
-			return d.Errorf(f, "line %q has no signal: configure icmp targets, a router interface or bgp_peers", l.Name)
-		}
-		seen := map[string]int{}
-		for j := range l.ICMP {
-			t := &l.ICMP[j]
-			tf := fmt.Sprintf("%s.icmp[%d]", f, j)
-			if err := checkHost(t.Address); err != nil {
-				return d.Errorf(tf+".address", "%v", err)
-			}
-			// The same far end written twice (::ffff:192.0.2.1 and
-			// 192.0.2.1, 2001:db8::1 and 2001:DB8:0::1, Host. and host)
-			// would be probed twice and counted twice.
-			key := farEnd(t.Address)
-			if j, dup := seen[key]; dup {
-				return d.Errorf(tf+".address", "duplicate ICMP target %q in line %q (same as icmp[%d] %q)", t.Address, l.Name, j, l.ICMP[j].Address)
-			}
-			seen[key] = j
-			if a, err := netip.ParseAddr(t.Address); err == nil && a.Is4In6() {
-				t.Address = a.Unmap().String() // probe the IPv4 address itself
-			}
-			if t.Source != "" {
-				s, err := netip.ParseAddr(t.Source)
-				if err != nil {
-					return d.Errorf(tf+".source", "source must be an IP address of this host, not %q", t.Source)
-				}
-				if a, err := netip.ParseAddr(t.Address); err == nil && a.Unmap().Is4() != s.Unmap().Is4() {
-					return d.Errorf(tf+".source", "source %s and address %s are of different IP families", t.Source, t.Address)
-				}
-			}
-			if t.Interval == 0 {
-				t.Interval = c.Defaults.ICMPInterval
-			}
-			if t.Interval < config.Duration(100*time.Millisecond) {
-				return d.Errorf(tf+".interval", "must be at least 100ms")
-			}
-			if t.Timeout == 0 {
-				t.Timeout = c.Defaults.ICMPTimeout
-			}
-			if t.Timeout == 0 {
-				t.Timeout = t.Interval
-				if t.Timeout > config.Duration(time.Second) {
-					t.Timeout = config.Duration(time.Second)
-				}
-			}
-			if t.Timeout < 0 || t.Timeout > config.Duration(10*time.Second) {
-				return d.Errorf(tf+".timeout", "must be between 0 and 10s")
-			}
-		}
-		if l.Interface != nil || len(l.BGPPeers) > 0 {
-			if l.Router == "" {
-				return d.Errorf(f+".router", "interface and bgp_peers need a router (routers[].name)")
-			}
-			if !routers[l.Router] {
-				return d.Errorf(f+".router", "unknown router %q", l.Router)
-			}
-		} else if l.Router != "" && !routers[l.Router] {
+		if !routers[l.Router] {
 			return d.Errorf(f+".router", "unknown router %q", l.Router)
 		}
-		if ir := l.Interface; ir != nil {
-			n := 0
-			if ir.Name != "" {
-				n++
-			}
-			if ir.Alias != "" {
-				n++
-			}
-			if ir.Index != 0 {
-				n++
-			}
-			if n != 1 || ir.Index < 0 {
-				return d.Errorf(f+".interface", "give exactly one of name (ifName), alias (ifAlias) or index (ifIndex > 0)")
-			}
-		}
-		if len(l.BGPPeers) > 0 && l.Kind != "bgp" {
-			return d.Errorf(f+".bgp_peers", "bgp_peers only for kind bgp")
-		}
-		peers := map[string]bool{}
-		for j, p := range l.BGPPeers {
-			a, err := netip.ParseAddr(p)
-			if err != nil || !a.Unmap().Is4() {
-				return d.Errorf(fmt.Sprintf("%s.bgp_peers[%d]", f, j), "BGP peer must be an IPv4 address (BGP4-MIB is indexed by IPv4), not %q", p)
-			}
-			p = a.Unmap().String() // ::ffff:192.0.2.1 is 192.0.2.1 (the BGP4-MIB index)
-			if peers[p] {
-				return d.Errorf(fmt.Sprintf("%s.bgp_peers[%d]", f, j), "duplicate BGP peer %q", l.BGPPeers[j])
-			}
-			peers[p] = true
-			l.BGPPeers[j] = p
-		}
-		if l.Rules != nil {
-			if err := l.Rules.merge(c.Rules[l.Kind]); err != nil {
-				return d.Errorf(f+".rules", "%v", err)
-			}
-		}
-		w, err := avail.NewWindows(l.Maintenance, c.loc)
-		if err != nil {
-			return d.Errorf(f+".maintenance", "%v", err)
-		}
-		c.cals[l.Name] = avail.Union{site, w}
+	} else if l.Router != "" && !routers[l.Router] {
+		return d.Errorf(f+".router", "unknown router %q", l.Router)
 	}
-	for i := range c.Routers {
-		for _, l := range c.Lines {
-			if c.Routers[i].Site == "" && l.Router == c.Routers[i].Name {
-				c.Routers[i].Site = l.Site
+	if ir := l.Interface; ir != nil {
+		n := 0
+		if ir.Name != "" {
+			n++
+		}
+		if ir.Alias != "" {
+			n++
+		}
+		if ir.Index != 0 {
+			n++
+		}
+		if n != 1 || ir.Index < 0 {
+			return d.Errorf(f+".interface", "give exactly one of name (ifName), alias (ifAlias) or index (ifIndex > 0)")
+		}
+	}
+	if len(l.BGPPeers) > 0 && l.Kind != "bgp" {
+		return d.Errorf(f+".bgp_peers", "bgp_peers only for kind bgp")
+	}
+	peers := map[string]bool{}
+	for j, p := range l.BGPPeers {
+		a, err := netip.ParseAddr(p)
+		if err != nil || !a.Unmap().Is4() {
+			return d.Errorf(fmt.Sprintf("%s.bgp_peers[%d]", f, j), "BGP peer must be an IPv4 address (BGP4-MIB is indexed by IPv4), not %q", p)
+		}
+		p = a.Unmap().String() // ::ffff:192.0.2.1 is 192.0.2.1 (the BGP4-MIB index)
+		if peers[p] {
+			return d.Errorf(fmt.Sprintf("%s.bgp_peers[%d]", f, j), "duplicate BGP peer %q", l.BGPPeers[j])
+		}
+		peers[p] = true
+		l.BGPPeers[j] = p
+	}
+	return nil
+}
+
+// validateICMP fills and checks the ICMP targets of line l (field path f).
+func (c *Config) validateICMP(f string, l *Line) error {
+	d := c.doc
+	seen := map[string]int{}
+	for j := range l.ICMP {
+		t := &l.ICMP[j]
+		tf := fmt.Sprintf("%s.icmp[%d]", f, j)
+		if err := checkHost(t.Address); err != nil {
+			return d.Errorf(tf+".address", "%v", err)
+		}
+		// The same far end written twice (::ffff:192.0.2.1 and
+		// 192.0.2.1, 2001:db8::1 and 2001:DB8:0::1, Host. and host)
+		// would be probed twice and counted twice.
+		key := farEnd(t.Address)
+		if j, dup := seen[key]; dup {
+			return d.Errorf(tf+".address", "duplicate ICMP target %q in line %q (same as icmp[%d] %q)", t.Address, l.Name, j, l.ICMP[j].Address)
+		}
+		seen[key] = j
+		if a, err := netip.ParseAddr(t.Address); err == nil && a.Is4In6() {
+			t.Address = a.Unmap().String() // probe the IPv4 address itself
+		}
+		if t.Source != "" {
+			s, err := netip.ParseAddr(t.Source)
+			if err != nil {
+				return d.Errorf(tf+".source", "source must be an IP address of this host, not %q", t.Source)
 			}
+			if a, err := netip.ParseAddr(t.Address); err == nil && a.Unmap().Is4() != s.Unmap().Is4() {
+				return d.Errorf(tf+".source", "source %s and address %s are of different IP families", t.Source, t.Address)
+			}
+		}
+		if t.Interval == 0 {
+			t.Interval = c.Defaults.ICMPInterval
+		}
+		if t.Interval < config.Duration(100*time.Millisecond) {
+			return d.Errorf(tf+".interval", "must be at least 100ms")
+		}
+		if t.Timeout == 0 {
+			t.Timeout = c.Defaults.ICMPTimeout
+		}
+		if t.Timeout == 0 {
+			t.Timeout = t.Interval
+			if t.Timeout > config.Duration(time.Second) {
+				t.Timeout = config.Duration(time.Second)
+			}
+		}
+		if t.Timeout < 0 || t.Timeout > config.Duration(10*time.Second) {
+			return d.Errorf(tf+".timeout", "must be between 0 and 10s")
 		}
 	}
 	return nil
