@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -133,42 +132,6 @@ func TestWriteTextRejectsForeignMetrics(t *testing.T) {
 	if err := WriteText(&b, false, c); err == nil || !strings.Contains(err.Error(), "cannot be formatted") {
 		t.Fatalf("err = %v, want a type error", err)
 	}
-}
-
-// BenchmarkExposition compares WriteText with registry + expfmt on 48 000
-// series (env_exporter with 1 000 devices).
-func BenchmarkExposition(b *testing.B) {
-	temp := NewDesc("b_temperature_celsius", "Temperature.", []string{"site", "room", "device", "sensor"})
-	c := &testCollector{}
-	for i := 0; i < 48000; i++ {
-		c.ms = append(c.ms, &Metric{D: temp, Labels: LabelPairs([]string{"site", "room", "device", "sensor"},
-			[]string{"bench", "r1", "dev" + strconv.Itoa(i/20), "s" + strconv.Itoa(i%20)}), Value: float64(i) / 10})
-	}
-	b.Run("WriteText", func(b *testing.B) {
-		var buf bytes.Buffer
-		for b.Loop() {
-			buf.Reset()
-			if err := WriteText(&buf, false, c); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("RegistryExpfmt", func(b *testing.B) {
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(c)
-		var buf bytes.Buffer
-		for b.Loop() {
-			buf.Reset()
-			mfs, err := reg.Gather()
-			if err != nil {
-				b.Fatal(err)
-			}
-			enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
-			for _, mf := range mfs {
-				enc.Encode(mf)
-			}
-		}
-	})
 }
 
 // TestWriteTextMergesFamiliesByName: two descriptors of one name (two
