@@ -229,6 +229,35 @@ func loadConfig(path string, data []byte, profiles map[string]*Profile) (*Config
 
 func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 	c.profiles = profiles
+	if err := c.validateDefaults(doc); err != nil {
+		return err
+	}
+	if err := c.validateAuths(doc); err != nil {
+		return err
+	}
+	c.Thresholds = contractThresholds.over(&c.Thresholds)
+	if err := c.Thresholds.check(doc, "thresholds"); err != nil {
+		return err
+	}
+	w, err := avail.NewWindows(c.Maintenance, nil)
+	if err != nil {
+		return doc.Errorf("maintenance", "%v", err)
+	}
+	c.windows = w
+	if len(c.Sites) == 0 {
+		return doc.Errorf("sites", "at least one site is required")
+	}
+	sites := map[string]bool{}
+	for si := range c.Sites {
+		if err := c.validateSite(doc, si, sites); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateDefaults fills and checks the defaults section.
+func (c *Config) validateDefaults(doc *config.Doc) error {
 	d := &c.Defaults
 	if d.Interval == 0 {
 		d.Interval = config.Duration(10 * time.Second)
@@ -278,6 +307,13 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 	if err := inRange(doc, "defaults.stale_after", d.StaleAfter.D(), minStaleAfter, maxStaleAfter); err != nil {
 		return err
 	}
+	return nil
+}
+
+// validateAuths checks the auths (in name order, so the first error is
+// stable) and the default auth's name.
+func (c *Config) validateAuths(doc *config.Doc) error {
+	d := &c.Defaults
 	authNames := make([]string, 0, len(c.Auths))
 	for n := range c.Auths {
 		authNames = append(authNames, n)
@@ -295,63 +331,54 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 	if d.Auth != "" && c.Auths[d.Auth] == nil {
 		return doc.Errorf("defaults.auth", "unknown auth %q", d.Auth)
 	}
-	c.Thresholds = contractThresholds.over(&c.Thresholds)
-	if err := c.Thresholds.check(doc, "thresholds"); err != nil {
-		return err
+	return nil
+}
+
+// validateSite checks sites[si] (sites: the names seen so far), its rooms,
+// their devices and redundancy.
+func (c *Config) validateSite(doc *config.Doc, si int, sites map[string]bool) error {
+	s := &c.Sites[si]
+	sp := fmt.Sprintf("sites[%d]", si)
+	if !nameRE.MatchString(s.Name) {
+		return doc.Errorf(sp+".name", "site name %q must match %s", s.Name, nameRE)
 	}
-	w, err := avail.NewWindows(c.Maintenance, nil)
-	if err != nil {
-		return doc.Errorf("maintenance", "%v", err)
+	if sites[s.Name] {
+		return doc.Errorf(sp+".name", "duplicate site %q", s.Name)
 	}
-	c.windows = w
-	if len(c.Sites) == 0 {
-		return doc.Errorf("sites", "at least one site is required")
-	}
-	sites := map[string]bool{}
-	for si := range c.Sites {
-		s := &c.Sites[si]
-		sp := fmt.Sprintf("sites[%d]", si)
-		if !nameRE.MatchString(s.Name) {
-			return doc.Errorf(sp+".name", "site name %q must match %s", s.Name, nameRE)
+	sites[s.Name] = true
+	devs := map[string]*Device{}
+	rooms := map[string]bool{}
+	for ri := range s.Rooms {
+		r := &s.Rooms[ri]
+		rp := fmt.Sprintf("%s.rooms[%d]", sp, ri)
+		if !nameRE.MatchString(r.Name) {
+			return doc.Errorf(rp+".name", "room name %q must match %s", r.Name, nameRE)
 		}
-		if sites[s.Name] {
-			return doc.Errorf(sp+".name", "duplicate site %q", s.Name)
+		if rooms[r.Name] {
+			return doc.Errorf(rp+".name", "duplicate room %q in site %s", r.Name, s.Name)
 		}
-		sites[s.Name] = true
-		devs := map[string]*Device{}
-		rooms := map[string]bool{}
-		for ri := range s.Rooms {
-			r := &s.Rooms[ri]
-			rp := fmt.Sprintf("%s.rooms[%d]", sp, ri)
-			if !nameRE.MatchString(r.Name) {
-				return doc.Errorf(rp+".name", "room name %q must match %s", r.Name, nameRE)
-			}
-			if rooms[r.Name] {
-				return doc.Errorf(rp+".name", "duplicate room %q in site %s", r.Name, s.Name)
-			}
-			rooms[r.Name] = true
-			r.thr = c.Thresholds.over(r.Thresholds)
-			if err := r.thr.check(doc, rp+".thresholds"); err != nil {
+		rooms[r.Name] = true
+		r.thr = c.Thresholds.over(r.Thresholds)
+		if err := r.thr.check(doc, rp+".thresholds"); err != nil {
+			return err
+		}
+		for di := range r.Devices {
+			dv := &r.Devices[di]
+			dp := fmt.Sprintf("%s.devices[%d]", rp, di)
+			if err := c.validateDevice(doc, dp, dv); err != nil {
 				return err
 			}
-			for di := range r.Devices {
-				dv := &r.Devices[di]
-				dp := fmt.Sprintf("%s.devices[%d]", rp, di)
-				if err := c.validateDevice(doc, dp, dv); err != nil {
-					return err
-				}
-				if devs[dv.Name] != nil {
-					return doc.Errorf(dp+".name", "duplicate device %q in site %s", dv.Name, s.Name)
-				}
-				devs[dv.Name] = dv
+			if devs[dv.Name] != nil {
+				return doc.Errorf(dp+".name", "duplicate device %q in site %s", dv.Name, s.Name)
 			}
+			devs[dv.Name] = dv
 		}
-		for ri := range s.Rooms {
-			r := &s.Rooms[ri]
-			rp := fmt.Sprintf("%s.rooms[%d].redundancy", sp, ri)
-			if err := r.Redundancy.resolve(doc, rp, r, devs); err != nil {
-				return err
-			}
+	}
+	for ri := range s.Rooms {
+		r := &s.Rooms[ri]
+		rp := fmt.Sprintf("%s.rooms[%d].redundancy", sp, ri)
+		if err := r.Redundancy.resolve(doc, rp, r, devs); err != nil {
+			return err
 		}
 	}
 	return nil
