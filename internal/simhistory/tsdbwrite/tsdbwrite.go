@@ -41,6 +41,9 @@ type Options struct {
 	Block time.Duration
 	// Parallel is how many blocks are written at once (default 1).
 	Parallel int
+	// CountFrom, CountTo: Stats.Counted is the samples written with
+	// CountFrom < t ≤ CountTo (a report period's samples).
+	CountFrom, CountTo time.Time
 	// Logger receives the tsdb library's messages (default: discarded).
 	Logger *slog.Logger
 }
@@ -50,6 +53,7 @@ type Stats struct {
 	Blocks  int
 	Series  int // series of the history (with at least one sample)
 	Samples int64
+	Counted int64 // samples in (Options.CountFrom, Options.CountTo]
 }
 
 // Write writes sp into blocks in dir (created if missing; it must not hold
@@ -91,7 +95,7 @@ func Write(ctx context.Context, sp simhistory.Spec, dir string, o Options) (Stat
 		go func(lo time.Time) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			n, names, err := writeBlock(ctx, sp, dir, lo, lo.Add(o.Block), o)
+			n, counted, names, err := writeBlock(ctx, sp, dir, lo, lo.Add(o.Block), o)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
@@ -100,6 +104,7 @@ func Write(ctx context.Context, sp simhistory.Spec, dir string, o Options) (Stat
 			if n > 0 {
 				st.Blocks++
 				st.Samples += n
+				st.Counted += counted
 			}
 			for _, k := range names {
 				series[k] = true
@@ -115,17 +120,19 @@ func Write(ctx context.Context, sp simhistory.Spec, dir string, o Options) (Stat
 }
 
 // writeBlock writes the samples at lo <= t < hi as one block; it returns the
-// samples written and the keys of the series that had any.
-func writeBlock(ctx context.Context, sp simhistory.Spec, dir string, lo, hi time.Time, o Options) (int64, []string, error) {
+// samples written, those in (o.CountFrom, o.CountTo], and the keys of the
+// series that had any.
+func writeBlock(ctx context.Context, sp simhistory.Spec, dir string, lo, hi time.Time, o Options) (int64, int64, []string, error) {
 	// The head accepts samples no older than half its chunk range before its
 	// newest one, and the series are written one after the other, each over
 	// the whole window: a chunk range of twice the window admits them all.
 	w, err := tsdb.NewBlockWriter(o.Logger, dir, 2*o.Block.Milliseconds())
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	defer w.Close()
-	var n int64
+	var n, counted int64
+	cf, ct := o.CountFrom.UnixMilli(), o.CountTo.UnixMilli()
 	var keys []string
 	b := labels.NewBuilder(labels.EmptyLabels())
 	err = sp.EachSeries(lo, hi, func(s *simhistory.Samples) error {
@@ -145,6 +152,9 @@ func writeBlock(ctx context.Context, sp simhistory.Spec, dir string, lo, hi time
 		app := w.Appender(ctx)
 		var ref storage.SeriesRef
 		for i, t := range s.T {
+			if t > cf && t <= ct {
+				counted++
+			}
 			var err error
 			if ref, err = app.Append(ref, ls, t, s.V[i]); err != nil {
 				app.Rollback()
@@ -156,13 +166,13 @@ func writeBlock(ctx context.Context, sp simhistory.Spec, dir string, lo, hi time
 		return app.Commit()
 	})
 	if err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	if n == 0 {
-		return 0, nil, nil
+		return 0, 0, nil, nil
 	}
 	if _, err := w.Flush(ctx); err != nil && !errors.Is(err, tsdb.ErrNoSeriesAppended) {
-		return 0, nil, fmt.Errorf("tsdbwrite: block at %s: %w", lo.UTC().Format(time.RFC3339), err)
+		return 0, 0, nil, fmt.Errorf("tsdbwrite: block at %s: %w", lo.UTC().Format(time.RFC3339), err)
 	}
-	return n, keys, nil
+	return n, counted, keys, nil
 }

@@ -34,11 +34,11 @@ func TestBlocksMatchTruth(t *testing.T) {
 	from, to := p0.Add(-6*time.Hour).UTC(), p1.Add(6*time.Hour).UTC()
 	sp := simhistory.DemoScenario(from, to, 15*time.Second, 8, 9, 3)
 	dir := filepath.Join(t.TempDir(), "data")
-	st, err := tsdbwrite.Write(context.Background(), sp, dir, tsdbwrite.Options{Block: 2 * time.Hour, Parallel: 2})
+	st, err := tsdbwrite.Write(context.Background(), sp, dir, tsdbwrite.Options{Block: 2 * time.Hour, Parallel: 2, CountFrom: p0, CountTo: p1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := int(to.Sub(from.Truncate(2*time.Hour))/(2*time.Hour)) + 1; st.Blocks != want || st.Samples == 0 {
+	if want := int(to.Sub(from.Truncate(2*time.Hour))/(2*time.Hour)) + 1; st.Blocks != want || st.Counted == 0 || st.Counted >= st.Samples {
 		t.Fatalf("wrote %+v, want %d blocks", st, want)
 	}
 	base := testenv.StartPrometheus(t, prom, dir)
