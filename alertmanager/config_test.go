@@ -179,7 +179,7 @@ func TestCheckConfigCalendarShapes(t *testing.T) {
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := exec.Command(amtool, "check-config", path).CombinedOutput()
+	res, err := exec.CommandContext(t.Context(), amtool, "check-config", path).CombinedOutput()
 	if err != nil || !bytes.Contains(res, []byte("SUCCESS")) {
 		t.Fatalf("amtool check-config: %v\n%s", err, res)
 	}

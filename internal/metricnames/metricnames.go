@@ -122,7 +122,7 @@ func (f Family) All() []string {
 // Metrics outside the availability families that the readers (report,
 // simhistory, dashboards, plugin) use by name (docs/metrics.md §2–4).
 const (
-	// line_exporter (docs/metrics.md, lines)
+	// line_exporter (docs/metrics.md, lines).
 	LineICMPProbes                = "line_icmp_probes_total"
 	LineICMPReplies               = "line_icmp_replies_total"
 	LineICMPRTT                   = "line_icmp_rtt_seconds"

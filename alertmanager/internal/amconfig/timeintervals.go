@@ -2,6 +2,7 @@ package amconfig
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,11 +117,11 @@ func dayEntries(note string, first, last time.Time, times string) []entry {
 		if end.After(last) {
 			end = last
 		}
-		r := fmt.Sprint(d.Day())
+		r := strconv.Itoa(d.Day())
 		if end.Day() != d.Day() {
 			r = fmt.Sprintf("%d:%d", d.Day(), end.Day())
 		}
-		out = append(out, entry{note: note, times: times, year: fmt.Sprint(d.Year()),
+		out = append(out, entry{note: note, times: times, year: strconv.Itoa(d.Year()),
 			month: strings.ToLower(d.Month().String()), dayRange: r})
 		note = ""
 		d = end.AddDate(0, 0, 1)

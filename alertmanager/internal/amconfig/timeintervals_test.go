@@ -44,7 +44,7 @@ type amEntry struct {
 // inRange reports whether v is in one of ranges ("a" or "a:b", inclusive),
 // names mapped by num — Alertmanager's documented semantics, written out
 // independently of the generator.
-func inRange(t *testing.T, ranges []string, v int, num func(string) int) bool {
+func inRange(ranges []string, v int, num func(string) int) bool {
 	if len(ranges) == 0 {
 		return true
 	}
@@ -100,8 +100,8 @@ func (e amEntry) active(t *testing.T, at time.Time) bool {
 		return 0
 	}
 	minute := func(s string) int { h, m, _ := strings.Cut(s, ":"); return atoi(h)*60 + atoi(m) }
-	if !inRange(t, e.Years, at.Year(), atoi) || !inRange(t, e.Months, int(at.Month()), month) ||
-		!inRange(t, e.DaysOfMonth, at.Day(), atoi) || !inRange(t, e.Weekdays, int(at.Weekday()), weekday) {
+	if !inRange(e.Years, at.Year(), atoi) || !inRange(e.Months, int(at.Month()), month) ||
+		!inRange(e.DaysOfMonth, at.Day(), atoi) || !inRange(e.Weekdays, int(at.Weekday()), weekday) {
 		return false
 	}
 	if len(e.Times) == 0 {
