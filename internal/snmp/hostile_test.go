@@ -165,7 +165,7 @@ func TestHostile_BadAnswers(t *testing.T) {
 		{hostilesnmp.WrongRequestID, "2c", false, ReasonTimeout, 0},
 		{hostilesnmp.WrongRequestID, "2c", true, ReasonTimeout, 0},
 		{hostilesnmp.GarbageBER, "2c", false, ReasonDecode, 0}, // gosnmp fails the GET at once (the lean client of issue 9 timed out)
-		{hostilesnmp.GarbageBER, "2c", true, "", 0}, // gosnmp: decode or timeout, checked below
+		{hostilesnmp.GarbageBER, "2c", true, "", 0},            // gosnmp: decode or timeout, checked below
 		{hostilesnmp.Flood, "2c", false, "", 20},
 		{hostilesnmp.Flood, "2c", true, "", 20},
 		// 1 000 × 2 datagrams of 2 kB per request overflow the socket
