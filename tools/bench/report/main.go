@@ -51,6 +51,7 @@ type genStats struct {
 	Seconds   float64 // wall-clock time of the generator child
 	MaxRSSMiB float64 // its peak RSS
 	Compacted int     // blocks after Prometheus compacted them (0: not yet)
+	Block     string  // span of the generated blocks
 }
 
 // bench: `go run ./tools/bench/report` (make bench-report). Generates N
@@ -78,6 +79,7 @@ func bench(args []string) error {
 		chromium   = fs.String("chromium", "", "chromium binary (default: auto)")
 		settleF    = fs.Duration("settle", 3*time.Second, "pause between two renders")
 		repeat     = fs.Int("repeat", 5, "renders per kind (the median is the figure)")
+		kindsF     = fs.String("kinds", strings.Join(report.Kinds, ","), "report kinds to time, comma-separated")
 		verbose    = fs.Bool("v", false, "print every render's start time and seconds as it finishes")
 		genOut     = fs.String("generate-into", "", "internal: be the generator child, writing blocks into this directory")
 	)
@@ -120,7 +122,7 @@ func bench(args []string) error {
 	if b, err := os.ReadFile(statsF); err == nil && json.Unmarshal(b, &gs) == nil {
 		fmt.Printf("history: cached in %s (generated in %.0f s, peak RSS %.0f MiB)\n", dir, gs.Seconds, gs.MaxRSSMiB)
 	} else {
-		if err := generate(dir, args, &gs); err != nil {
+		if err := generate(dir, args, *block, &gs); err != nil {
 			return err
 		}
 		fmt.Printf("history generated in %.1f s (not part of any figure below; child's peak RSS %.0f MiB) into %s\n", gs.Seconds, gs.MaxRSSMiB, dir)
@@ -128,8 +130,8 @@ func bench(args []string) error {
 	if err := writeStats(statsF, gs); err != nil {
 		return err
 	}
-	fmt.Printf("history: %d entities (%d lines, %d hosts, %d websites) + 4 room conditions, %d days at %v: %d series, %d samples in %d blocks of %v; %d samples in the month\n",
-		*entities, nl, nh, nw, *days, *step, gs.Series, gs.Samples, gs.Blocks, *block, gs.Counted)
+	fmt.Printf("history: %d entities (%d lines, %d hosts, %d websites) + 4 room conditions, %d days at %v: %d series, %d samples in %d blocks of %s; %d samples in the month\n",
+		*entities, nl, nh, nw, *days, *step, gs.Series, gs.Samples, gs.Blocks, gs.Block, gs.Counted)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -193,7 +195,7 @@ func bench(args []string) error {
 		allMet = false
 		return "MISSED"
 	}
-	for _, k := range report.Kinds {
+	for _, k := range strings.Split(*kindsF, ",") {
 		// Each kind's peak RSS on its own: collect, return memory to the
 		// OS and reset VmHWM to the current RSS (clear_refs 5).
 		runtime.GC()
@@ -255,7 +257,7 @@ func bench(args []string) error {
 
 // generate runs this program as the generator child (so its memory is not
 // the report engine's) writing the blocks into dir/data.
-func generate(dir string, args []string, gs *genStats) error {
+func generate(dir string, args []string, block time.Duration, gs *genStats) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -272,7 +274,7 @@ func generate(dir string, args []string, gs *genStats) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("generator: %v", err)
 	}
-	gs.Seconds = time.Since(st).Seconds()
+	gs.Seconds, gs.Block = time.Since(st).Seconds(), block.String()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		gs.MaxRSSMiB = float64(ru.Maxrss) / 1024
 	}
