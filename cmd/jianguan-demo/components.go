@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jianguan/jianguan/internal/simsite"
 )
 
 // Fixed loopback endpoints. The exporters keep their documented ports;
@@ -100,17 +102,19 @@ func (d *demo) startSNMPSim(ctx context.Context) error {
 		}
 		_ = os.Chmod(dir, 0o777)
 	}
-	var files []string
-	for _, g := range []string{"exporters/env_exporter/demo/*.snmprec", "exporters/line_exporter/demo/*.snmprec"} {
-		m, _ := filepath.Glob(filepath.Join(d.root, g))
-		files = append(files, m...)
+	// The machine room: the site model's devices (live.go); the core router as shipped.
+	env, err := d.writeLiveRoom(data, time.Now())
+	if err != nil {
+		return err
 	}
+	d.envConfig = env
+	files, _ := filepath.Glob(filepath.Join(d.root, "exporters/line_exporter/demo/*.snmprec"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(data, filepath.Base(f)), b, 0o666); err != nil {
+		if err := os.WriteFile(filepath.Join(data, filepath.Base(f)), liveRouter(b), 0o666); err != nil {
 			return err
 		}
 	}
@@ -124,7 +128,7 @@ func (d *demo) startSNMPSim(ctx context.Context) error {
 	}
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		out, err := exec.CommandContext(ctx, "snmpget", "-v2c", "-c", "ups-a1", "-t", "1", "-r", "0", addrSNMP, "1.3.6.1.2.1.33.1.4.1.0").CombinedOutput()
+		out, err := exec.CommandContext(ctx, "snmpget", "-v2c", "-c", simsite.UPSs[0], "-t", "1", "-r", "0", addrSNMP, "1.3.6.1.2.1.33.1.4.1.0").CombinedOutput()
 		if err == nil && strings.Contains(string(out), "INTEGER") {
 			return nil
 		}
@@ -137,7 +141,7 @@ func (d *demo) startSNMPSim(ctx context.Context) error {
 
 func (d *demo) startEnv(ctx context.Context) error {
 	pr, err := d.p.start("env_exporter", nil, d.binPath("env_exporter"),
-		"--config.file="+filepath.Join(d.root, "exporters/env_exporter/demo/env.yml"), "--web.listen-address="+addrEnv)
+		"--config.file="+d.envConfig, "--web.listen-address="+addrEnv)
 	if err != nil {
 		return err
 	}
@@ -192,6 +196,15 @@ func (d *demo) lineConfig(src string) ([]byte, error) {
 		"name": "core-rtr", "address": addrSNMP, "auth": map[string]any{"community": "router"}, "interval": "5s",
 	}}
 	lines, _ := cfg["lines"].([]any)
+	if len(lines) != len(simsite.Lines) {
+		return nil, fmt.Errorf("%s: %d lines, the site has %d (internal/simsite)", src, len(lines), len(simsite.Lines))
+	}
+	for i, l := range lines { // the site's lines, carriers and rates (the shipped file's targets)
+		m, _ := l.(map[string]any)
+		sl := simsite.Lines[i]
+		m["name"], m["kind"], m["provider"], m["site"] = sl.Name, sl.Kind, sl.Provider, simsite.SiteName
+		m["capacity"] = fmt.Sprintf("%gM", sl.BitsPerSecond/1e6)
+	}
 	for _, l := range lines {
 		m, _ := l.(map[string]any)
 		if m["kind"] == "bgp" {
@@ -213,8 +226,12 @@ func (d *demo) startUptime(ctx context.Context) error {
 	if err := waitTCP(ctx, sites, addrSite1, 30*time.Second); err != nil {
 		return err
 	}
+	cfg, err := d.writeLiveTargets(ca, time.Now())
+	if err != nil {
+		return err
+	}
 	pr, err := d.p.start("uptime_exporter", nil, d.binPath("uptime_exporter"),
-		"--config.file="+filepath.Join(d.root, "exporters/uptime_exporter/demo/uptime.yml"), "--web.listen-address="+addrUptime)
+		"--config.file="+cfg, "--web.listen-address="+addrUptime)
 	if err != nil {
 		return err
 	}
@@ -252,7 +269,11 @@ func (d *demo) startPrometheus(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return waitHTTP(ctx, pr, "http://"+addrProm+"/-/ready", 120*time.Second)
+	if err := waitHTTP(ctx, pr, "http://"+addrProm+"/-/ready", 120*time.Second); err != nil {
+		return err
+	}
+	d.promStarted = time.Now()
+	return nil
 }
 
 func (d *demo) startAlertmanager(ctx context.Context) error {
@@ -287,16 +308,21 @@ func waitTCP(ctx context.Context, pr *proc, addr string, timeout time.Duration) 
 	}
 }
 
-// promQuery runs an instant query and returns the samples' values by their
-// label sets rendered as text.
-func promQuery(ctx context.Context, q string) (map[string]float64, error) {
+// promSample is one element of an instant query's result.
+type promSample struct {
+	Metric map[string]string
+	Value  float64
+}
+
+// promInstant runs an instant query against the demo's Prometheus (answer
+// bounded to 16 MiB).
+func promInstant(ctx context.Context, q string) ([]promSample, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addrProm+"/api/v1/query?query="+url.QueryEscape(q), nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
 	var r struct {
 		Status string `json:"status"`
 		Error  string `json:"error"`
@@ -307,16 +333,30 @@ func promQuery(ctx context.Context, q string) (map[string]float64, error) {
 			} `json:"result"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&r); err != nil {
 		return nil, fmt.Errorf("query %s: %v", q, err)
 	}
 	if r.Status != "success" {
 		return nil, fmt.Errorf("query %s: %s", q, r.Error)
 	}
-	out := map[string]float64{}
+	out := make([]promSample, 0, len(r.Data.Result))
 	for _, s := range r.Data.Result {
 		v, _ := strconv.ParseFloat(fmt.Sprint(s.Value[1]), 64)
-		out[fmt.Sprint(s.Metric)] = v
+		out = append(out, promSample{s.Metric, v})
+	}
+	return out, nil
+}
+
+// promQuery runs an instant query and returns the samples' values by their
+// label sets rendered as text.
+func promQuery(ctx context.Context, q string) (map[string]float64, error) {
+	ss, err := promInstant(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, s := range ss {
+		out[fmt.Sprint(s.Metric)] = s.Value
 	}
 	return out, nil
 }
@@ -357,7 +397,7 @@ func (d *demo) statusLoop(ctx context.Context) {
 	}
 }
 
-// runScenario SCENARIO=outage: a minute after start, room-a loses utility
+// runScenario SCENARIO=outage: a minute after start, the room loses utility
 // power (both feeds, UPS pair on battery) and the leased line 2 is cut for
 // two minutes; the pages and the inhibited dependants can be watched in
 // Alertmanager and at the sink. Power returns after three minutes.
@@ -371,7 +411,7 @@ func (d *demo) runScenario(ctx context.Context) {
 		return
 	case <-time.After(time.Minute):
 	}
-	d.logf("SCENARIO outage: room-a loses utility power (feeds down, UPS pair on battery); line 2 is cut for 2 min")
+	d.logf("SCENARIO outage: " + simsite.Room + " loses utility power (feeds down, UPS pair on battery); line 2 is cut for 2 min")
 	d.setPower(ctx, false)
 	if isRoot() {
 		go func() {
@@ -388,17 +428,17 @@ func (d *demo) runScenario(ctx context.Context) {
 	d.logf("SCENARIO outage: utility power restored")
 }
 
-// setPower switches room-a's feeds and UPS pair through snmpsim writecache.
+// setPower switches the room's feeds and UPS pair through snmpsim writecache.
 func (d *demo) setPower(ctx context.Context, on bool) {
-	feed, ups1, ups2 := "0", "5", "5"
+	feed, ups := "0", "5"
 	if on {
-		feed, ups1, ups2 = "1", "3", "3"
+		feed, ups = "1", "3"
 	}
 	for _, s := range [][]string{
 		{"ats-1", "1.3.6.1.4.1.99999.12.1.0", feed},
 		{"ats-1", "1.3.6.1.4.1.99999.12.2.0", feed},
-		{"ups-a1", "1.3.6.1.2.1.33.1.4.1.0", ups1},
-		{"ups-a2", "1.3.6.1.4.1.476.1.42.3.5.3.55.0", ups2},
+		{simsite.UPSs[0], "1.3.6.1.2.1.33.1.4.1.0", ups},
+		{simsite.UPSs[1], "1.3.6.1.2.1.33.1.4.1.0", ups},
 	} {
 		if err := snmpSet(ctx, s[0], s[1], s[2]); err != nil {
 			d.logf("snmpset %s %s: %v", s[0], s[1], err)

@@ -6,15 +6,15 @@ import (
 	"os/exec"
 )
 
-// efficiencyRateWindow: the demo's history has one sample per 10 min
-// (backfill), so rate() needs a window of two samples at least.
+// efficiencyRateWindow: node series are back-filled at historyStep (one
+// sample per 10 min), so rate() needs a window of two samples at least.
 const efficiencyRateWindow = "20m"
 
 // efficiencyReports writes last month's user-unit efficiency report
 // (deliverable 24; jianguan-report --all --kind efficiency: one evaluation,
-// every format) into dir. The demo's hosts carry node_exporter-style series
-// (simhistory.DemoScenario): host-003 and host-013 (市公安局) and host-004
-// (市卫健委) are idle, host-040 has none (无数据).
+// every format) into dir. The site's hosts carry node_exporter-style series
+// (internal/simsite): simsite.IdleHosts (host-013 of 市公安局, host-018 of
+// 市卫健委) are idle, simsite.NoNodeHost (host-024) has none (无数据).
 func (d *demo) efficiencyReports(ctx context.Context, month, dir string) error {
 	cmd := exec.CommandContext(ctx, d.binPath("jianguan-report"), "--prometheus.url=http://"+addrProm, "--all", "--kind=efficiency",
 		"--month="+month, "--efficiency.rate-window="+efficiencyRateWindow, "--out-dir="+dir)

@@ -22,6 +22,8 @@ import (
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/records"
+	"github.com/jianguan/jianguan/internal/simhistory"
+	"github.com/jianguan/jianguan/internal/simsite"
 )
 
 // The demo's records (docs/records.md): jianguan-recorder on SQLite under the
@@ -79,48 +81,41 @@ func demoWeek(now time.Time) week {
 	return w
 }
 
-// doorHistory is an OpenMetrics family appended to the backfill: A101's
-// door sensor over the week, open for 25 minutes around doorOpenSlot.
-func (w week) doorHistory() string {
-	var b strings.Builder
-	b.WriteString("# HELP env_door_open 1 if the door is open.\n# TYPE env_door_open gauge\n")
-	open := w.slots[doorOpenSlot]
-	for t := w.start.Add(-time.Hour).Truncate(5 * time.Minute); !t.After(w.end.Add(time.Hour)); t = t.Add(5 * time.Minute) {
-		v := 0
-		if !t.Before(open.Add(-5*time.Minute)) && t.Before(open.Add(20*time.Minute)) {
-			v = 1
-		}
-		fmt.Fprintf(&b, "env_door_open{site=\"dc1\",room=\"A101\",device=\"door-a101\",sensor=\"door-a101\"} %d %d\n", v, t.Unix())
-	}
-	return b.String()
+// day is the instant hm (15:04, Asia/Shanghai) of the week's day i.
+func (w week) day(i int, hm string) time.Time {
+	t, _ := time.Parse("15:04", hm)
+	x := w.days[i]
+	return time.Date(x.Year(), x.Month(), x.Day(), t.Hour(), t.Minute(), 0, 0, calendar.Zone)
 }
 
-// appendOpenMetrics adds a family before the file's "# EOF".
-func appendOpenMetrics(path, family string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
+// The week's events (issue 24 item 2): they happen in the site model the
+// history is back-filled from (simsite.ScenarioWith), so the inspections,
+// alerts, incident and handovers the week records have their causes in
+// Prometheus' history.
+const (
+	weekDoor     = "door-main" // left open around doorOpenSlot
+	weekLine     = "cu-leased-2"
+	weekCRAC     = "crac-3"
+	weekHost     = "host-007"
+	weekWebsite  = "site-003"
+	weekUtility  = 12 * time.Minute
+	weekLineCut  = 48 * time.Minute
+	weekCRACDown = 25 * time.Minute
+)
+
+func (w week) events() []simsite.Event {
+	ev := func(k simsite.Kind, target string, start time.Time, d time.Duration) simsite.Event {
+		return simsite.Event{Kind: k, Target: target, Window: simhistory.Window{Start: start.UTC(), End: start.Add(d).UTC()}}
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
+	open := w.slots[doorOpenSlot]
+	return []simsite.Event{
+		ev(simsite.DoorOpen, weekDoor, open.Add(-5*time.Minute), 25*time.Minute),
+		ev(simsite.UtilityFailure, "", w.day(0, "14:20"), weekUtility),
+		ev(simsite.LineCut, weekLine, w.day(2, "10:05"), weekLineCut),
+		ev(simsite.CRACFailure, weekCRAC, w.day(3, "15:40"), weekCRACDown),
+		ev(simsite.HostDown, weekHost, w.day(4, "02:13"), 9*time.Minute),
+		ev(simsite.WebsiteDown, weekWebsite, w.day(5, "20:31"), 14*time.Minute),
 	}
-	const eof = "# EOF\n"
-	tail := make([]byte, len(eof))
-	if fi.Size() < int64(len(eof)) {
-		return fmt.Errorf("%s: no # EOF", path)
-	}
-	if _, err := f.ReadAt(tail, fi.Size()-int64(len(eof))); err != nil {
-		return err
-	}
-	if string(tail) != eof {
-		return fmt.Errorf("%s does not end with # EOF", path)
-	}
-	if _, err := f.WriteAt([]byte(family+eof), fi.Size()-int64(len(eof))); err != nil {
-		return err
-	}
-	return f.Close()
 }
 
 // startRecorder writes the recorder's configuration (SQLite, the shipped
@@ -294,11 +289,7 @@ var weekWant = weekCounts{remote: 14, findings: 1, onsite: 7, alerts: 5, acked: 
 func (d *demo) writeWeek(ctx context.Context) error {
 	c := recClient{ctx: ctx, secret: d.recorderSecret}
 	w := d.week
-	day := func(i int, hm string) time.Time {
-		t, _ := time.Parse("15:04", hm)
-		x := w.days[i]
-		return time.Date(x.Year(), x.Month(), x.Day(), t.Hour(), t.Minute(), 0, 0, calendar.Zone)
-	}
+	day := w.day
 	// 远程巡检: the 14 slots, evaluated from Prometheus' history.
 	var findingIDs []int64
 	for _, s := range w.slots {
@@ -326,7 +317,7 @@ func (d *demo) writeWeek(ctx context.Context) error {
 	}
 	closed := w.slots[doorOpenSlot].Add(18 * time.Hour)
 	f.Owner, f.Deadline, f.Status, f.ClosedAt = "张伟", closed.In(calendar.Zone).Format("2006-01-02"), "closed", &closed
-	f.Measures = "A101 门禁闭门器更换；在门上张贴“随手关门”提示；将门禁告警接入值班大屏。"
+	f.Measures = simsite.Room + " 主门（" + weekDoor + "）闭门器更换；在门上张贴“随手关门”提示；将门禁告警接入值班大屏。"
 	if err := c.call("PUT", fmt.Sprintf("/api/v1/records/%d", fr.ID), userDuty1, records.RoleEditor, map[string]any{"title": fr.Title, "body": f}, nil, 200); err != nil {
 		return err
 	}
@@ -356,17 +347,24 @@ func (d *demo) writeWeek(ctx context.Context) error {
 	}
 	// 告警: five alerts as Alertmanager delivers them to route 0, firing then
 	// resolved; four acknowledged with notes, one never acknowledged.
-	line := map[string]string{"alertname": "LineDown", "severity": "critical", "team": "network", "site": "dc2", "line": "line-002", "kind": "leased", "provider": "中国联通"}
+	line := map[string]string{"alertname": "LineDown", "severity": "critical", "team": "network", "site": simsite.SiteName, "line": weekLine, "kind": "leased", "provider": "中国联通", "path": weekLine}
+	room := func(alertname, severity string, l ...string) map[string]string {
+		m := map[string]string{"alertname": alertname, "severity": severity, "team": "facilities", "site": simsite.SiteName, "room": simsite.Room}
+		for i := 0; i+1 < len(l); i += 2 {
+			m[l[i]] = l[i+1]
+		}
+		return m
+	}
 	alerts := []demoAlert{
-		{map[string]string{"alertname": "EnvUPSOnBattery", "severity": "critical", "team": "facilities", "site": "dc1", "room": "A101", "device": "ups-1"},
-			"UPS 电池供电", day(0, "14:20"), 12 * time.Minute, userDuty1, "市电闪断，UPS 切电池 12 分钟后恢复；已电话通知物业供电值班，记录工单 GD-1201。"},
-		{line, "线路中断", day(2, "10:05"), 48 * time.Minute, userDuty2, "联通专线中断，已报障（联通工单 CU-88213），业务切至备线；见故障处理记录。"},
-		{map[string]string{"alertname": "EnvTemperatureOutOfBand", "severity": "warning", "team": "facilities", "site": "dc1", "room": "B201", "device": "th-2"},
-			"机房温度越限", day(3, "15:40"), 25 * time.Minute, userDuty1, "B201 精密空调 2 号机高压告警，已复位，温度回落；厂家次日上门检查。"},
-		{map[string]string{"alertname": "HostDown", "severity": "critical", "team": "hosts", "site": "dc1", "host": "host-007"},
-			"主机宕机", day(4, "02:13"), 9 * time.Minute, userDuty2, "host-007 内核崩溃自动重启，已通知系统负责人提交日志。"},
-		{map[string]string{"alertname": "WebsiteSlow", "severity": "warning", "team": "websites", "site": "dc1", "url": "https://site003.example.gov.cn/"},
-			"网站响应慢", day(5, "20:31"), 14 * time.Minute, "", ""},
+		{room("EnvUPSOnBattery", "critical", "device", simsite.UPSs[0]), "UPS 电池供电", day(0, "14:20"), simsite.GeneratorStart, userDuty1,
+			fmt.Sprintf("市电双路中断 %d 分钟：UPS 电池供电 %d 秒后由发电机接载，市电恢复后切回；已电话通知物业供电值班，记录工单 GD-1201。", int(weekUtility.Minutes()), int(simsite.GeneratorStart.Seconds()))},
+		{line, "线路中断", day(2, "10:05"), weekLineCut, userDuty2, "联通专线中断，已报障（联通工单 CU-88213）；经该线路访问的政务云主机同时不可达，见故障处理记录。"},
+		{room("EnvCoolingRedundancyLost", "warning"), "空调冗余不足", day(3, "15:40"), weekCRACDown, userDuty1,
+			weekCRAC + " 高压告警停机，其余三台（N+1）承载，温度未越限；已复位，厂家次日上门检查。"},
+		{map[string]string{"alertname": "HostDown", "severity": "critical", "team": "hosts", "site": simsite.SiteName, "host": weekHost},
+			"主机不可达", day(4, "02:13"), 9 * time.Minute, userDuty2, weekHost + " 内核崩溃自动重启，已通知系统负责人提交日志。"},
+		{map[string]string{"alertname": "WebsiteDown", "severity": "critical", "team": "websites", "site": simsite.SiteName, "url": simsite.WebsiteURL(weekWebsite)},
+			"网站不可用", day(5, "20:31"), 14 * time.Minute, "", ""},
 	}
 	for _, a := range alerts {
 		var res struct {
@@ -390,11 +388,12 @@ func (d *demo) writeWeek(ctx context.Context) error {
 	// 故障处理: the line outage, through its course to closed, then signed off.
 	la := alerts[1]
 	end := la.start.Add(la.dur)
-	inc := records.Incident{NS: "line", Entity: "line-002", Start: la.start, End: &end, Status: records.IncidentOpen,
-		Cause: "联通城域网光缆被市政施工挖断。", Impact: "dc2 专线 line-002 中断 48 分钟，业务经备线承载，无服务中断。", Handler: "李娜",
+	inc := records.Incident{NS: "line", Entity: weekLine, Start: la.start, End: &end, Status: records.IncidentOpen,
+		Cause: "联通城域网光缆被市政施工挖断。", Impact: fmt.Sprintf("%s 专线 %s 中断 %d 分钟，经其访问的政务云主机 %s 同时不可达。", simsite.SiteName, weekLine,
+			int(weekLineCut.Minutes()), strings.Join(simsite.HostsBehind(weekLine), "、")), Handler: "李娜",
 		Timeline: []records.TimelineStep{
-			{At: la.start.Add(time.Minute), Text: "LineDown 告警，值班员确认专线中断。"},
-			{At: la.start.Add(6 * time.Minute), Text: "向联通报障，工单 CU-88213；确认业务已切备线。"},
+			{At: la.start.Add(time.Minute), Text: "LineDown 告警，值班员确认专线中断及其后的主机不可达。"},
+			{At: la.start.Add(6 * time.Minute), Text: "向联通报障，工单 CU-88213；通知受影响单位。"},
 			{At: la.start.Add(35 * time.Minute), Text: "联通定位为施工挖断，抢修熔接。"},
 			{At: end, Text: "线路恢复，丢包与时延正常。"},
 		}}
@@ -418,12 +417,12 @@ func (d *demo) writeWeek(ctx context.Context) error {
 	}
 	// 维修: a UPS power module swapped for a spare, the repaired one reinstalled.
 	var rv records.RepairView
-	if err := c.call("POST", "/api/v1/repairs", userDuty1, records.RoleEditor, map[string]any{"unit": "UPS-1（A101）功率模块 3",
+	if err := c.call("POST", "/api/v1/repairs", userDuty1, records.RoleEditor, map[string]any{"unit": simsite.UPSs[0] + "（" + simsite.Room + "）功率模块 3",
 		"description": "功率模块 3 故障告警，已换上备件；故障模块返厂维修。", "swapAt": day(1, "10:30")}, &rv, 201); err != nil {
 		return err
 	}
 	if err := c.call("POST", fmt.Sprintf("/api/v1/repairs/%d/reinstall", rv.ID), userDuty1, records.RoleEditor, map[string]any{"reinstalledAt": day(6, "16:00"),
-		"note": "返厂模块修复，已装回 UPS-1 并通过带载测试；备件归还备件库。"}, &rv, 200); err != nil {
+		"note": "返厂模块修复，已装回 " + simsite.UPSs[0] + " 并通过带载测试；备件归还备件库。"}, &rv, 200); err != nil {
 		return err
 	}
 	if rv.Status != records.RepairDone || rv.Late {
@@ -435,9 +434,9 @@ func (d *demo) writeWeek(ctx context.Context) error {
 		h := records.Handover{At: day(i, "08:30"), From: from, To: to, Notes: "夜班无未关闭告警；动环、线路、主机、网站状态正常。"}
 		switch i { // what the previous shift saw (the alerts above)
 		case 3:
-			h.Notes, h.Tickets = "昨日 line-002 专线中断已恢复，联通整改跟踪中（见故障处理记录）。", []string{"CU-88213"}
+			h.Notes, h.Tickets = "昨日 "+weekLine+" 专线中断已恢复，联通整改跟踪中（见故障处理记录）。", []string{"CU-88213"}
 		case 4:
-			h.Notes = "昨日 B201 精密空调 2 号机高压告警已复位，厂家今日上门。"
+			h.Notes = "昨日 " + simsite.Room + " 精密空调 " + weekCRAC + " 高压告警停机已复位（N+1 承载，温度未越限），厂家今日上门。"
 		}
 		if err := c.call("POST", "/api/v1/records", from2user(from), records.RoleEditor, map[string]any{"kind": records.KindHandover,
 			"title": "交接班 " + w.days[i].Format("2006-01-02"), "body": h}, nil, 201); err != nil {

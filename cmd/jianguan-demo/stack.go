@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jianguan/jianguan/internal/calendar"
+	"github.com/jianguan/jianguan/internal/simsite"
 )
 
 func (d *demo) binPath(name string) string { return filepath.Join(d.bin, name) }
@@ -36,7 +37,10 @@ func (d *demo) prometheusConfig() ([]byte, error) {
 			"job_name":        name,
 			"scrape_interval": interval,
 			"scrape_timeout":  "4s",
-			"static_configs":  []any{map[string]any{"targets": []string{addr}, "labels": map[string]string{"site": "demo-dc1"}}},
+			// No site target label: the exporters' series carry the site's
+			// own (simsite.SiteName); a target label would rename theirs
+			// exported_site and split the live series from the history.
+			"static_configs": []any{map[string]any{"targets": []string{addr}}},
 		}
 	}
 	cfg := map[string]any{
@@ -112,21 +116,37 @@ func shorten(route map[string]any) {
 	}
 }
 
-// backfill writes ~35 days of simulated history and turns it into TSDB
-// blocks in the Prometheus data directory. The history has one sample per
-// 10 min (counters are exact at every sample, so monthly figures are exact)
-// and promtool writes month-sized blocks: promtool re-reads its whole input
-// once per block, and 2 h blocks over 35 days took many minutes.
+// historyStep is the back-filled history's sample interval outside the
+// site model's event regions (inside them the room's gauges are sampled
+// every simsite.Fine): counters are exact at every sample, so monthly
+// figures are exact, and 35 days stay a few million samples.
+const historyStep = 600 * time.Second
+
+// backfill writes ~35 days of the contract's site (internal/simsite: the
+// calendar's events and the week's, records.go) and turns it into TSDB
+// blocks in the Prometheus data directory. promtool writes month-sized
+// blocks: it re-reads its whole input once per block, and 2 h blocks over
+// 35 days took many minutes.
 func (d *demo) backfill(ctx context.Context, dataDir string) error {
 	om := filepath.Join(d.work, "history.om")
 	end := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Hour)
-	d.logf("generating 35 days of history up to %s …", end.Format(time.RFC3339))
-	if out, err := exec.CommandContext(ctx, d.binPath("jianguan-history"), "--days=35", "--step=600s", "--lines=10", "--hosts=40", "--websites=12",
-		"--end="+end.Format(time.RFC3339), "-o", om).CombinedOutput(); err != nil {
-		return fmt.Errorf("jianguan-history: %v: %s", err, out)
+	from := end.Add(-demoHistoryDays * 24 * time.Hour)
+	// Always the whole of last month (Asia/Shanghai), so its reports can be rendered.
+	lt := end.In(shanghai)
+	if lm := time.Date(lt.Year(), lt.Month(), 1, 0, 0, 0, 0, shanghai).AddDate(0, -1, 0).Add(-6 * time.Hour); lm.Before(from) {
+		from = lm.UTC().Truncate(historyStep)
 	}
-	// The week of records (records.go) inspects A101's door: its sensor's history.
-	if err := appendOpenMetrics(om, d.week.doorHistory()); err != nil {
+	d.logf("generating the site's history (internal/simsite) %s – %s …", from.Format(time.RFC3339), end.Format(time.RFC3339))
+	sp, m, _ := simsite.ScenarioWith(from, end, historyStep, d.week.events()...)
+	f, err := os.Create(om)
+	if err != nil {
+		return err
+	}
+	if err := simsite.WriteOpenMetrics(f, sp, m); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
 		return err
 	}
 	d.logf("backfilling Prometheus TSDB (promtool tsdb create-blocks-from openmetrics) …")

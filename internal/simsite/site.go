@@ -43,6 +43,17 @@ const (
 	GeneratorCooldown = 5 * time.Minute
 )
 
+// Thresholds of the room as env_exporter is configured with them (its
+// thresholds: block; the contract's band, humidity, runtime and rack power:
+// 4 kW a rack, one rack up to 5 kW, so the warning is just below 5 kW).
+var Thresholds = []struct {
+	Name  string
+	Value float64
+}{
+	{"temperature_low_celsius", BandLow}, {"temperature_high_celsius", BandHigh}, {"humidity_high_ratio", HumidityHigh},
+	{"ups_runtime_min_seconds", 900}, {"rack_power_warning_watts", 4900}, {"rack_power_critical_watts", MaxRackKW * 1000},
+}
+
 // Site names.
 const (
 	SiteName = "dc1"
@@ -241,6 +252,18 @@ func (m *Model) near(t time.Time) []Event {
 	return m.phys[lo:hi]
 }
 
+// Active reports whether an event of kind k (on target; "" any) acts at t:
+// the live simulators of make demo read the model's state at start-up.
+func (m *Model) Active(k Kind, target string, t time.Time) bool { return m.active(k, target, t) }
+
+// DayPhase is the room's time-of-day phase: −1 at 05:00, +1 at 17:00
+// (Asia/Shanghai).
+func DayPhase(t time.Time) float64 { return dayPhase(t) }
+
+// UPSLoad is each UPS's output load ratio (per phase): 2N, so each path
+// carries a little under a quarter of its rating.
+func UPSLoad(t time.Time) float64 { return 0.22 + 0.03*dayPhase(t) }
+
 func (m *Model) active(k Kind, target string, t time.Time) bool {
 	for _, e := range m.near(t) {
 		if e.Kind == k && (target == "" || e.Target == target) && !t.Before(e.Start) && t.Before(e.End) {
@@ -420,7 +443,15 @@ func eventIn(m *Model, k Kind, target string) func(time.Time) bool {
 // Scenario is the site's history from `from` to `to` (exporters started a
 // day before) and the conditions it derived, for the consistency test.
 func Scenario(from, to time.Time, step time.Duration) (sh.Spec, *Model, []Condition) {
-	m := NewModel(Events(from.Add(-24*time.Hour), to))
+	return ScenarioWith(from, to, step)
+}
+
+// ScenarioWith is Scenario with extra events in the model beside the
+// calendar's (make demo: the week of records it writes — a door left open,
+// a utility failure, a line cut — happen in the history too, so the
+// inspections, alerts and incidents it records have their causes there).
+func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Spec, *Model, []Condition) {
+	m := NewModel(append(Events(from.Add(-24*time.Hour), to), extra...))
 	ps := from.Add(-24 * time.Hour)
 	sp := sh.Spec{From: from, To: to, Step: step}
 	var maint = map[string][]sh.Window{}
@@ -452,6 +483,7 @@ func Scenario(from, to time.Time, step time.Duration) (sh.Spec, *Model, []Condit
 	sp.Gauges = append(sp.Gauges, sh.LineGauges(lines, caps)...)
 	// Hosts and websites: down while their own failure or their path line is.
 	n, nw := 0, 0
+	var hosts []*sh.Entity
 	for _, u := range Units {
 		for i := 0; i < u.Hosts; i++ {
 			n++
@@ -459,19 +491,22 @@ func Scenario(from, to time.Time, step time.Duration) (sh.Spec, *Model, []Condit
 			prov := u.Providers[i%len(u.Providers)]
 			path := pathOf(prov, n)
 			down := func(t time.Time) bool { return m.active(HostDown, name, t) || m.active(LineCut, path, t) }
-			sp.Entities = append(sp.Entities, &sh.Entity{NS: "host", Labels: map[string]string{"host": name, "address": fmt.Sprintf("10.1.0.%d", n),
+			he := &sh.Entity{NS: "host", Labels: map[string]string{"host": name, "address": HostAddress(n),
 				"unit": u.Name, "provider": prov, "system": u.Name + "业务系统", "site": SiteName, "path": path},
-				ProcessStart: ps, Outages: scan(down), Maintenance: maint[path]})
+				ProcessStart: ps, Outages: scan(down), Maintenance: maint[path]}
+			sp.Entities = append(sp.Entities, he)
+			hosts = append(hosts, he)
 		}
 		for i := 0; i < u.Websites; i++ {
 			nw++
 			name := fmt.Sprintf("site-%03d", nw)
 			down := func(t time.Time) bool { return m.active(WebsiteDown, name, t) || m.active(LineCut, BGPLine, t) }
-			sp.Entities = append(sp.Entities, &sh.Entity{NS: "website", Labels: map[string]string{"url": fmt.Sprintf("https://%s.example.gov.cn/", name),
+			sp.Entities = append(sp.Entities, &sh.Entity{NS: "website", Labels: map[string]string{"url": WebsiteURL(name),
 				"unit": u.Name, "provider": u.Providers[i%len(u.Providers)], "system": u.Name + "门户", "site": SiteName, "path": BGPLine},
 				ProcessStart: ps, Outages: scan(down)})
 		}
 	}
+	sp.Gauges = append(sp.Gauges, sh.NodeGauges(nodeHosts(hosts))...)
 	// The room: gauges and the conditions derived from them.
 	var conds []Condition
 	cond := func(device, c string, f func(time.Time) bool) {
@@ -500,10 +535,31 @@ func Scenario(from, to time.Time, step time.Duration) (sh.Spec, *Model, []Condit
 	for _, u := range UPSs {
 		u := u
 		g("env_ups_battery_runtime_seconds", map[string]string{"device": u}, m.Runtime)
-		g("env_ups_output_load_ratio", map[string]string{"device": u, "phase": "1"}, func(t time.Time) float64 { return 0.22 + 0.03*dayPhase(t) })
+		g("env_ups_output_load_ratio", map[string]string{"device": u, "phase": "1"}, UPSLoad)
 		g("env_ups_battery_status", map[string]string{"device": u}, func(time.Time) float64 { return 2 })
 		cond(u, "on_battery", m.OnBattery)
 		cond(u, "ups_redundancy_lost", eventIn(m, Maintenance, u))
+	}
+	for _, u := range UPSs {
+		g("env_ups_on_battery", map[string]string{"device": u}, func(t time.Time) float64 { return b(m.OnBattery(t)) })
+	}
+	// The room's derived states as env_exporter publishes them (the alert
+	// rules read these: EnvRoomPowerLost, EnvCoolingRedundancyLost).
+	g("env_feeds_up", nil, func(t time.Time) float64 { return float64(len(Feeds)) * b(m.FeedUp(t)) })
+	g("env_feeds_required", nil, func(time.Time) float64 { return float64(len(Feeds)) })
+	g("env_cooling_units_running", nil, func(t time.Time) float64 {
+		n := 0.0
+		for _, c := range CRACs {
+			n += b(m.CRACRunning(c, t))
+		}
+		return n
+	})
+	g("env_cooling_units_required", nil, func(time.Time) float64 { return float64(len(CRACs)) }) // N+1: all four
+	for _, r := range []string{"ups", "cooling", "feeds"} {
+		g("env_redundancy_known", map[string]string{"redundancy": r}, func(time.Time) float64 { return 1 })
+	}
+	for _, th := range Thresholds {
+		g("env_threshold_"+th.Name, nil, func(time.Time) float64 { return th.Value })
 	}
 	g("env_generator_running", map[string]string{"device": Generator}, func(t time.Time) float64 { return b(m.GeneratorRunning(t)) })
 	cond(Generator, "generator_running", m.GeneratorRunning)
@@ -525,11 +581,8 @@ func Scenario(from, to time.Time, step time.Duration) (sh.Spec, *Model, []Condit
 		}
 		return false
 	})
-	for i, s := range append(append([]string{}, RoomSensors...), AisleSensors...) {
-		s, role, rack := s, "room", ""
-		if i >= len(RoomSensors) {
-			role, rack = "cold_aisle", fmt.Sprintf("R%02d", 1+(i-len(RoomSensors))*26)
-		}
+	for _, s := range ClimateSensors() {
+		role, rack := SensorPlace(s)
 		temp := func(t time.Time) float64 { return m.Temperature(s, t) }
 		g("env_temperature_celsius", map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, temp)
 		g("env_humidity_ratio", map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, m.Humidity)
@@ -553,8 +606,100 @@ func Scenario(from, to time.Time, step time.Duration) (sh.Spec, *Model, []Condit
 	}
 	for i := 0; i < Racks; i++ {
 		i := i
-		g("env_rack_power_watts", map[string]string{"device": fmt.Sprintf("pdu-R%03d", i+1), "rack": fmt.Sprintf("R%03d", i+1)},
+		g("env_rack_power_watts", map[string]string{"device": PDUGateway(i), "rack": fmt.Sprintf("R%03d", i+1)},
 			func(t time.Time) float64 { return RackWatts(i, t) })
 	}
 	return sp, m, conds
+}
+
+// IdleHosts are the hosts whose node_exporter series show them idle (the
+// user-unit efficiency report's 闲置 findings); NoNodeHost has no
+// node_exporter at all (无数据).
+var (
+	IdleHosts  = []string{"host-013", "host-018"} // 市公安局 (政务云), 市卫健委 (腾讯云)
+	NoNodeHost = "host-024"
+)
+
+// nodeHosts: node_exporter-style series of every host but NoNodeHost, with
+// the host's labels as Prometheus relabels them; IdleHosts nearly idle.
+func nodeHosts(hosts []*sh.Entity) []sh.NodeHost {
+	var hs []sh.NodeHost
+	for i, e := range hosts {
+		name := e.Labels["host"]
+		if name == NoNodeHost {
+			continue
+		}
+		nh := sh.NodeHost{Labels: map[string]string{"host": name, "unit": e.Labels["unit"], "provider": e.Labels["provider"]},
+			VCPU: 2 << (i % 3), CPUBusy: 0.2 + 0.05*float64(i%7), CPUSwing: 0.1,
+			MemoryBytes: float64(int64(8<<(i%3)) << 30), MemoryUsed: 0.4 + 0.05*float64(i%5),
+			DiskBytes: float64(int64(200+100*(i%4)) << 30), DiskUsed: 0.3 + 0.1*float64(i%4),
+			RxRate: 2e5 * float64(1+i%5), TxRate: 1e5 * float64(1+i%3)}
+		for _, idle := range IdleHosts {
+			if name == idle {
+				nh.CPUBusy, nh.CPUSwing, nh.RxRate, nh.TxRate = 0.015, 0.01, 2e3, 1e3
+			}
+		}
+		hs = append(hs, nh)
+	}
+	return hs
+}
+
+// HostsBehind lists the hosts reached through a line (their path label):
+// a cut of the line takes them down.
+func HostsBehind(line string) []string {
+	var out []string
+	n := 0
+	for _, u := range Units {
+		for i := 0; i < u.Hosts; i++ {
+			n++
+			if pathOf(u.Providers[i%len(u.Providers)], n) == line {
+				out = append(out, fmt.Sprintf("host-%03d", n))
+			}
+		}
+	}
+	return out
+}
+
+// HostAddress is the address of host n (1-based): loopback, where make
+// demo's uptime_exporter probes the site's hosts, so the live series are
+// the history's.
+func HostAddress(n int) string { return fmt.Sprintf("127.10.0.%d", n) }
+
+// websiteURLs are the websites make demo serves (exporters/uptime_exporter/
+// demo/sites: answering 200, the https one with a certificate valid for a
+// year), in the order of the site's websites: the history's url labels
+// are the ones the live probes have.
+var websiteURLs = []string{"http://127.0.0.1:18081/", "https://127.0.0.1:18082/", "http://127.0.0.1:18083/", "http://127.0.0.1:18084/",
+	"http://127.0.0.1:18086/", "http://127.0.0.1:18087/", "http://127.0.0.1:18088/", "http://127.0.0.1:18089/", "http://127.0.0.1:18090/",
+	"http://127.0.0.1:18091/"}
+
+// WebsiteURL is the url label of website name (site-NNN).
+func WebsiteURL(name string) string {
+	var n int
+	if _, err := fmt.Sscanf(name, "site-%d", &n); err != nil || n < 1 || n > len(websiteURLs) {
+		return ""
+	}
+	return websiteURLs[n-1]
+}
+
+// RacksPerRow: the hosted racks stand in rows of 27; each row's rack PDUs
+// are read through one monitoring gateway (daisy-chained PDUs).
+const RacksPerRow = 27
+
+// PDUGateway is the device that reports rack i's (0-based) PDU.
+func PDUGateway(i int) string { return fmt.Sprintf("pdu-row-%d", 1+i/RacksPerRow) }
+
+// ClimateSensors are the room's and cold aisles' sensors (judged by the
+// room band), in order.
+func ClimateSensors() []string { return append(append([]string{}, RoomSensors...), AisleSensors...) }
+
+// SensorPlace is a climate sensor's role (room or cold_aisle) and, in a
+// cold aisle, the rack it stands at (every 26th from R001).
+func SensorPlace(sensor string) (role, rack string) {
+	for i, a := range AisleSensors {
+		if a == sensor {
+			return "cold_aisle", fmt.Sprintf("R%03d", 1+i*26)
+		}
+	}
+	return "room", ""
 }

@@ -231,7 +231,7 @@ func TestDemoConsistency(t *testing.T) {
 		case HostDown:
 			want = append(want, entity(t, sp, "host", "host", ev.Target, ""))
 		case WebsiteDown:
-			want = append(want, entity(t, sp, "website", "url", "https://"+ev.Target+".example.gov.cn/", ""))
+			want = append(want, entity(t, sp, "website", "url", WebsiteURL(ev.Target), ""))
 		case Leak, Smoke, DoorOpen:
 			want = append(want, entity(t, sp, "env_condition", "device", ev.Target, string(ev.Kind)))
 		}
