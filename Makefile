@@ -4,7 +4,7 @@ BIN       := bin
 EXPORTERS := env_exporter line_exporter uptime_exporter
 FUZZTIME  ?= 5s
 
-.PHONY: print-ldflags all build test unit fuzz lint lint-cached demo demo-smoke demo-reports plugin plugin-frontend-test dashboards bench-snmp bench-sla bench-icmp bench-report bench-fastpaths clean prom3
+.PHONY: print-ldflags all build test unit fuzz lint lint-cached demo demo-smoke demo-reports plugin plugin-frontend-test plugin-screenshots dashboards bench-snmp bench-sla bench-icmp bench-report bench-fastpaths clean prom3
 
 all: build
 
@@ -48,6 +48,13 @@ plugin:
 # bundle-size budget (grafana-plugin/scripts/frontend.sh).
 plugin-frontend-test:
 	bash grafana-plugin/scripts/frontend.sh check
+
+# Screenshots of the app's pages, light and dark theme, into
+# docs/screenshots/plugin-<page>-<theme>.png: TestPluginBrowserE2E drives the
+# built app in headless Chromium against the real backend, Prometheus and
+# recorder, and saves each page once its flows are done.
+plugin-screenshots:
+	JIANGUAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -timeout 20m -run '^TestPluginBrowserE2E$$' ./grafana-plugin/pkg
 
 dashboards:
 	$(GO) generate ./dashboards/... ./deploy/kubernetes/...

@@ -29,6 +29,13 @@ var (
 // store in a temp dir, trusting the plugin's headers with recorderSecret.
 func startRecorder(t *testing.T) string {
 	t.Helper()
+	return startRecorderWith(t, "")
+}
+
+// startRecorderWith is startRecorder with more recorder.yml (extra is
+// appended to the configuration).
+func startRecorderWith(t *testing.T, extra string) string {
+	t.Helper()
 	recorderBinOnce.Do(func() {
 		dir, _ := os.MkdirTemp("", "jianguan-recorder-bin-")
 		recorderBin = filepath.Join(dir, "jianguan-recorder")
@@ -46,7 +53,7 @@ func startRecorder(t *testing.T) string {
 		t.Fatal(err)
 	}
 	cfg := fmt.Sprintf("database: {path: %s}\nspool: {dir: %s}\nauth:\n  trusted_header: {secret_file: %s}\n",
-		filepath.Join(dir, "records.db"), filepath.Join(dir, "spool"), secretFile)
+		filepath.Join(dir, "records.db"), filepath.Join(dir, "spool"), secretFile) + extra
 	cfgPath := filepath.Join(dir, "recorder.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

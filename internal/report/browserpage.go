@@ -1,0 +1,45 @@
+package report
+
+import (
+	"context"
+	"errors"
+)
+
+// Page is one tab of a PDFRenderer's browser driven directly over CDP, for
+// tests and tools that need a real browser on a page of their own (the
+// Grafana app's end-to-end test and its screenshots): Do sends any CDP
+// command to the tab's session. It shares the renderer's process, pipe and
+// clean-up (Close of the renderer kills it with the browser); it is not used
+// for printing.
+type Page struct {
+	b *browser
+	t tab
+}
+
+// NewPage opens a new tab (starting the browser when none runs).
+func (p *PDFRenderer) NewPage(ctx context.Context) (*Page, error) {
+	b, err := p.browser()
+	if err != nil {
+		return nil, err
+	}
+	t, err := b.getTab(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Page{b: b, t: t}, nil
+}
+
+// Do sends the CDP command method with params to the tab and decodes its
+// result into result (nil: ignored).
+func (pg *Page) Do(ctx context.Context, method string, params, result any) error {
+	if pg.b.dead() {
+		return errors.New("the browser of this page exited")
+	}
+	if params == nil {
+		params = struct{}{}
+	}
+	return pg.b.call(ctx, pg.t.session, method, params, result)
+}
+
+// Close closes the tab.
+func (pg *Page) Close() { pg.b.closeTab(pg.t) }
