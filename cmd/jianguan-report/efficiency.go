@@ -100,10 +100,11 @@ func runEfficiency(ctx context.Context, q report.Querier, pdf *report.PDFRendere
 		if err != nil {
 			return err
 		}
-		month, err := report.ParseMonth(a.month, report.Shanghai, a.now)
+		p, err := report.ParseMonth(a.month, report.Shanghai, a.now) // a complete month
 		if err != nil {
 			return err
 		}
+		month := report.PeriodMonth(p)
 		sel, err := report.Matchers(a.filter)
 		if err != nil {
 			return err

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/eval"
 	"github.com/jianguan/jianguan/internal/records"
 	"github.com/jianguan/jianguan/internal/report"
@@ -78,8 +79,12 @@ func (f evalFlags) evaluator(ctx context.Context, store records.Store, q report.
 }
 
 // build returns the builder of an evaluation document.
-func (f evalFlags) build(kind string, q report.Querier, cfg report.Config, ev *eval.Evaluator, month report.Month, now time.Time) (func(context.Context) (*report.Document, error), error) {
+func (f evalFlags) build(kind string, q report.Querier, cfg report.Config, ev *eval.Evaluator, p calendar.Period, now time.Time) (func(context.Context) (*report.Document, error), error) {
 	if kind == eval.DocMonthly {
+		if p.Kind != calendar.KindMonth || !p.IsComplete(now) {
+			return nil, fmt.Errorf("--kind %s: the indicator system scores a complete calendar month (--period YYYY-MM), not %s", kind, p)
+		}
+		month := report.PeriodMonth(p)
 		return func(ctx context.Context) (*report.Document, error) { return eval.BuildMonthly(ctx, q, cfg, ev, month) }, nil
 	}
 	y := *f.year

@@ -1,10 +1,20 @@
-// Command jianguan-report renders the monthly reports from Prometheus with
-// the same engine as the Grafana plugin (for cron and e-mail):
+// Command jianguan-report renders the reports from Prometheus with the same
+// engine as the Grafana plugin (for cron and e-mail), for any period:
 //
-//	jianguan-report --prometheus.url=http://127.0.0.1:9090 --month=2026-10 --kind=lines --format=pdf -o lines.pdf
+//	jianguan-report --prometheus.url=http://127.0.0.1:9090 --period=2026-10 --kind=lines --format=pdf -o lines.pdf
+//	jianguan-report ... --period=2026-Q4        # a quarter (2026Q4 too), with its per-month table
+//	jianguan-report ... --period=2026           # a year; --period=service: the 服务期 (reports.yml service_start)
+//	jianguan-report ... --period=2026-11-03..2026-11-17   # whole days, last day inclusive
+//
+// --period takes what calendar.ParsePeriod accepts (--month is its alias);
+// the default is the last complete month. The current, unfinished period is
+// reported as a draft marked 截至 … (the last full hour) and cannot be
+// frozen; a period that has not begun is an error. Every report carries 环比
+// (the previous period, from the same engine).
+//
 //	jianguan-report ... --freeze=snapshots/lines-2026-10.json     # write a frozen snapshot
 //	jianguan-report --snapshot=snapshots/lines-2026-10.json --format=html -o lines.html
-//	jianguan-report --all --month=2026-10 --out-dir=out/          # four kinds × html, pdf, csv, xlsx, json
+//	jianguan-report --all --period=2026-10 --out-dir=out/         # four kinds × html, pdf, csv, xlsx, json
 //
 // The benchmark (make bench-report) is tools/bench/report.
 //
@@ -52,6 +62,7 @@ import (
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/efficiency"
+	"github.com/jianguan/jianguan/internal/eval"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/report/recdocs"
@@ -85,7 +96,7 @@ func run(args []string) error {
 		timeout  = fs.Duration("prometheus.timeout", 60*time.Second, "query timeout (> 0)")
 		maxMiB   = fs.Int64("prometheus.max-answer-mib", promapi.DefaultMaxAnswerBytes>>20, "largest Prometheus answer read, MiB (1 … 1024); a larger one fails with 查询结果过大")
 		maxConc  = fs.Int("prometheus.max-concurrent", promapi.DefaultMaxConcurrent, "Prometheus queries in flight at once (1 … 32)")
-		monthS   = fs.String("month", "", "calendar month YYYY-MM in Asia/Shanghai (default: last month)")
+		monthS   = fs.String("month", "", "alias of --period (kept for systemd units and scripts)")
 		kind     = fs.String("kind", "lines", "infrastructure | lines | hosts | providers (monthly, from Prometheus); evaluation | evaluation-annual (indicator system, docs/evaluation.md); duty-daily | duty-weekly | incident | guard (from the records store)")
 		format   = fs.String("format", "html", "html | pdf | csv | xlsx | json")
 		out      = fs.String("o", "-", "output file (- = stdout)")
@@ -133,9 +144,9 @@ func run(args []string) error {
 		return err
 	}
 	now := time.Now()
-	if *monthS == "" {
-		t := now.In(report.Shanghai)
-		*monthS = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, report.Shanghai).AddDate(0, -1, 0).Format("2006-01")
+	periodS, err := periodFlag(*kind, *rf.period, *monthS, now)
+	if err != nil {
+		return err
 	}
 	cfg := report.DefaultConfig()
 	cfg.SLATarget, cfg.MaintenancePolicy, cfg.Organisation, cfg.Filter = *sla, *policy, *org, filter
@@ -177,8 +188,8 @@ func run(args []string) error {
 	if ev != nil {
 		cfg.Evaluator = ev
 	}
-	buildMonthly := func(ctx context.Context, kind string, month report.Month) (*report.Document, error) {
-		d, err := report.Build(ctx, q, cfg, kind, month)
+	buildMonthly := func(ctx context.Context, kind string, p calendar.Period) (*report.Document, error) {
+		d, err := report.Build(ctx, q, cfg, kind, p)
 		if err != nil {
 			return nil, err
 		}
@@ -196,11 +207,11 @@ func run(args []string) error {
 	pdf := report.NewPDFRenderer(*chromium, 2)
 	defer pdf.Close()
 	if *kind == efficiency.Kind { // with --all: every format into --out-dir
-		return runEfficiency(ctx, q, pdf, effF, efficiencyRun{month: *monthS, format: *format, out: *out, freeze: *freeze, snapshot: *snapFile,
+		return runEfficiency(ctx, q, pdf, effF, efficiencyRun{month: periodS, format: *format, out: *out, freeze: *freeze, snapshot: *snapFile,
 			now: now, lang: lang, ident: ident, filter: filter, all: *all, outDir: *outDir})
 	}
 	if *all {
-		month, err := report.ParseMonth(*monthS, report.Shanghai, now)
+		month, err := parsePeriod(periodS, ident, now)
 		if err != nil {
 			return err
 		}
@@ -217,7 +228,7 @@ func run(args []string) error {
 				if err != nil {
 					return fmt.Errorf("%s.%s: %w", k, f, err)
 				}
-				p := filepath.Join(*outDir, fmt.Sprintf("%s-%s.%s", k, month.Label, f))
+				p := filepath.Join(*outDir, fmt.Sprintf("%s-%s.%s", k, snapshot.Name(month), f))
 				if err := os.WriteFile(p, b, 0o644); err != nil {
 					return err
 				}
@@ -239,9 +250,14 @@ func run(args []string) error {
 			return err
 		}
 	} else {
-		month, err := report.ParseMonth(*monthS, report.Shanghai, now)
-		if err != nil {
-			return err
+		var month calendar.Period
+		if !recordsKind && *kind != eval.DocAnnual {
+			if month, err = parsePeriod(periodS, ident, now); err != nil {
+				return err
+			}
+			if *freeze != "" && !month.IsComplete(now) { // refused before anything is queried
+				return report.NewDraftError(month, now)
+			}
 		}
 		build := func(ctx context.Context) (*report.Document, error) { return buildMonthly(ctx, *kind, month) }
 		if recordsKind {
@@ -272,6 +288,42 @@ func run(args []string) error {
 		return err
 	}
 	return os.WriteFile(*out, b, 0o644)
+}
+
+// periodFlag is the period string of a report kind: --period (--month is
+// its alias; --kind guard takes --period as a guard period's name), by
+// default the last complete month.
+func periodFlag(kind, period, month string, now time.Time) (string, error) {
+	if kind == recdocs.KindGuard {
+		return period, nil
+	}
+	switch {
+	case period != "" && month != "" && period != month:
+		return "", fmt.Errorf("--period=%s and --month=%s: give one (--month is an alias of --period)", period, month)
+	case period == "":
+		period = month
+	}
+	if period == "" {
+		p, _ := calendar.LastComplete(calendar.KindMonth, now)
+		period = p.String()
+	}
+	return period, nil
+}
+
+// parsePeriod parses --period (calendar.ParsePeriod); "service" is the
+// service period of the reports configuration (service_start).
+func parsePeriod(s string, ident *docfmt.Identification, now time.Time) (calendar.Period, error) {
+	var svc *calendar.Service
+	if ident != nil {
+		if v, err := ident.Service(); err == nil {
+			svc = &v
+		}
+	}
+	p, err := report.ParsePeriod(s, svc, now)
+	if err != nil {
+		return p, fmt.Errorf("--period: %w", err)
+	}
+	return p, nil
 }
 
 // defaultReportsConfigs are tried in order when --reports.config is not given.

@@ -17,7 +17,7 @@ func TestCLIBadInput(t *testing.T) {
 	}{
 		{[]string{"--kind=nope", "--month=2026-10"}, "unknown report kind"},
 		{[]string{"--kind=lines", "--month=2026-13"}, "no such month"},
-		{[]string{"--kind=lines", "--month=2999-01"}, "not finished yet"},
+		{[]string{"--kind=lines", "--month=2099-01"}, "has not begun"}, // a period not begun; an unfinished one is a 截至 draft
 		{[]string{"--kind=lines", "--month=2026-10", "--format=docx"}, "unsupported format"},
 	} {
 		err := run(c.args)

@@ -22,6 +22,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 	"github.com/prometheus/common/version"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/eval"
 	"github.com/jianguan/jianguan/internal/report"
@@ -56,6 +57,12 @@ type Settings struct {
 	// instance with file:line. The plugin has no records store: manual
 	// indicators are 无法评价 (as jianguan-report without --records.db).
 	EvaluationConfig string `json:"evaluationConfig"`
+	// ServiceStart is the contract's 服务期 start (YYYY-MM-DD; one year
+	// from it, as reports.yml's service_start): the period "service" and
+	// its summary documents; empty: not offered.
+	ServiceStart string `json:"serviceStart"`
+
+	service *calendar.Service // from ServiceStart (validate)
 }
 
 // Bounds of the settings (NewApp refuses values outside them; 0 or absent
@@ -102,6 +109,17 @@ func (s *Settings) validate() error {
 	}
 	if s.SnapshotDir == "" {
 		s.SnapshotDir = "/var/lib/grafana/jianguan-report/snapshots"
+	}
+	if s.ServiceStart != "" {
+		d, err := calendar.ParseDate(s.ServiceStart)
+		if err != nil {
+			return fmt.Errorf("jsonData.serviceStart = %q: %v", s.ServiceStart, err)
+		}
+		svc, err := calendar.NewService(d, time.Time{})
+		if err != nil {
+			return fmt.Errorf("jsonData.serviceStart = %q: %v", s.ServiceStart, err)
+		}
+		s.service = &svc
 	}
 	return nil
 }
@@ -234,16 +252,50 @@ func (a *App) config() report.Config {
 	return c
 }
 
-// offeredMonths are the last N complete months.
-func (a *App) offeredMonths() []report.Month {
-	now := a.now().In(report.Shanghai)
-	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, report.Shanghai)
-	var ms []report.Month
-	for i := 1; i <= a.s.MonthsOffered; i++ {
-		s := first.AddDate(0, -i, 0)
-		ms = append(ms, report.Month{Label: s.Format("2006-01"), Start: s, End: s.AddDate(0, 1, 0)})
+// offeredMonths are the last N complete months, newest first.
+func (a *App) offeredMonths() []calendar.Period {
+	m, _ := calendar.LastComplete(calendar.KindMonth, a.now())
+	ms := make([]calendar.Period, 0, a.s.MonthsOffered)
+	for i := 0; i < a.s.MonthsOffered; i++ {
+		ms = append(ms, m)
+		m = m.Previous()
 	}
 	return ms
+}
+
+// offeredPeriods are the periods the report page lists: the current month
+// (a 截至 draft), the complete months offered, the current and the last
+// quarter, the current and the last year, and the service period when
+// configured (any other period, e.g. a range, is asked for with ?period=).
+func (a *App) offeredPeriods() []calendar.Period {
+	now := a.now()
+	cur, _ := calendar.Current(calendar.KindMonth, now)
+	out := append([]calendar.Period{cur}, a.offeredMonths()...)
+	for _, k := range []calendar.Kind{calendar.KindQuarter, calendar.KindYear} {
+		c, _ := calendar.Current(k, now)
+		out = append(out, c, c.Previous())
+	}
+	if svc := a.s.service; svc != nil && now.After(svc.Start) {
+		out = append(out, svc.Period())
+	}
+	return out
+}
+
+// period is the report period of a request: the parameter period (month
+// accepted as its alias), else the path's {period} segment; any form
+// calendar.ParsePeriod accepts ("service": jsonData.serviceStart).
+func (a *App) period(r *http.Request, seg string) (calendar.Period, error) {
+	s := r.URL.Query().Get("period")
+	if s == "" {
+		s = r.URL.Query().Get("month")
+	}
+	if s == "" {
+		s = seg
+	}
+	if s == "" {
+		return calendar.Period{}, report.Errorf(report.ErrBadRequest, "no period: give /reports/{kind}/{period}.{format} or ?period= (e.g. 2026-10, 2026-Q4, 2026, service, 2026-11-03..2026-11-17)")
+	}
+	return report.ParsePeriod(s, a.s.service, a.now())
 }
 
 // Grafana organisation roles, lowest first; the plugin checks the role
@@ -345,10 +397,20 @@ func (a *App) handleList(w http.ResponseWriter, r *http.Request) {
 		End    string          `json:"end"`
 		Frozen map[string]bool `json:"frozen"`
 	}
+	type period struct {
+		Period string          `json:"period"` // ?period= value
+		Kind   string          `json:"kind"`
+		Label  string          `json:"label"`
+		Start  string          `json:"start"`
+		End    string          `json:"end"`
+		Draft  bool            `json:"draft"` // unfinished: 截至 …, cannot be frozen
+		Frozen map[string]bool `json:"frozen"`
+	}
 	var out struct {
 		Kinds     []string `json:"kinds"`
 		Formats   []string `json:"formats"`
 		Months    []month  `json:"months"`
+		Periods   []period `json:"periods"`
 		CanFreeze bool     `json:"canFreeze"` // the caller's role may freeze
 	}
 	out.Kinds, out.Formats = report.Kinds, report.Formats
@@ -356,16 +418,27 @@ func (a *App) handleList(w http.ResponseWriter, r *http.Request) {
 		out.CanFreeze = roleRank[u.Role] >= roleRank[roleFreeze]
 	}
 	for _, m := range a.offeredMonths() {
-		x := month{Month: m.Label, Start: m.Start.Format(time.RFC3339), End: m.End.Format(time.RFC3339), Frozen: map[string]bool{}}
+		x := month{Month: m.String(), Start: m.Start.Format(time.RFC3339), End: m.End.Format(time.RFC3339), Frozen: map[string]bool{}}
 		for _, k := range report.Kinds {
-			x.Frozen[k] = a.store.Exists(k, m.Label)
+			x.Frozen[k] = a.store.Exists(k, snapshot.Name(m))
 		}
 		out.Months = append(out.Months, x)
+	}
+	for _, p := range a.offeredPeriods() {
+		x := period{Period: p.String(), Kind: string(p.Kind), Label: docfmt.PeriodLabel(p, docfmt.ZH), Start: p.Start.Format(time.RFC3339),
+			End: p.End.Format(time.RFC3339), Draft: !p.IsComplete(a.now()), Frozen: map[string]bool{}}
+		for _, k := range report.Kinds {
+			x.Frozen[k] = a.store.Exists(k, snapshot.Name(p))
+		}
+		out.Periods = append(out.Periods, x)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-var reportPath = regexp.MustCompile(`^/reports/([^/]+)/([^/]+?)(?:\.([a-z]+)|/(freeze))$`)
+// reportPath is /reports/{kind}/{period}.{format}, POST
+// /reports/{kind}/{period}/freeze, or without {period} when ?period= gives
+// it (a range's ".." cannot be in a path).
+var reportPath = regexp.MustCompile(`^/reports/([^/.]+)(?:/([^/]+?))?(?:\.([a-z]+)|/(freeze))$`)
 
 // filterParams are the query parameters accepted as label filters; their
 // values are escaped by the engine.
@@ -374,7 +447,7 @@ var filterParams = []string{"site", "room", "provider", "unit", "line", "kind", 
 func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 	m := reportPath.FindStringSubmatch(r.URL.Path)
 	if m == nil {
-		writeJSON(w, http.StatusBadRequest, apiError{"want /reports/{kind}/{YYYY-MM}.{html,pdf,csv,xlsx,json} or POST /reports/{kind}/{YYYY-MM}/freeze"})
+		writeJSON(w, http.StatusBadRequest, apiError{"want /reports/{kind}/{period}.{html,pdf,csv,xlsx,json} or POST /reports/{kind}/{period}/freeze (period: YYYY-MM, YYYY-Qn, YYYY, service; or ?period=, e.g. a range 2026-11-03..2026-11-17)"})
 		return
 	}
 	kind, monthS, format, freeze := m[1], m[2], m[3], m[4] != ""
@@ -388,11 +461,12 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	month, err := report.ParseMonth(monthS, report.Shanghai, a.now())
+	month, err := a.period(r, monthS)
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
+	name := snapshot.Name(month) // the snapshot's and narrative's file name
 	cfg := a.config()
 	cfg.Filter = map[string]string{}
 	for _, p := range filterParams {
@@ -409,7 +483,7 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		}
 		cfg.Lang = l
 	}
-	if !a.narrate(w, &cfg, kind, month.Label) {
+	if !a.narrate(w, &cfg, kind, name) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(a.s.TimeoutSeconds*float64(time.Second)))
@@ -426,19 +500,26 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, apiError{"a frozen month covers all entities: no filters"})
 			return
 		}
+		if !month.IsComplete(a.now()) { // a 截至 draft is never signed off
+			writeJSON(w, http.StatusConflict, apiError{fmt.Sprintf("%s %s: %s", kind, name, report.NewDraftError(month, a.now()).Error())})
+			return
+		}
 		// The store shared with the CLI: once, atomically; a frozen month
 		// is refused with its SHA-256.
-		res, err := a.store.Freeze(ctx, kind, month.Label, func(ctx context.Context) (*report.Document, error) {
+		res, err := a.store.Freeze(ctx, kind, name, func(ctx context.Context) (*report.Document, error) {
 			return buildMonthly(ctx, a.client(), cfg, kind, month)
 		}, a.now())
 		var fe *snapshot.FrozenError
 		var ue *snapshot.UnfilledError
 		switch {
 		case errors.As(err, &fe):
-			writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("%s %s: %s", kind, month.Label, fe.Error()), "sha256": fe.SHA256, "frozenAt": fe.FrozenAt})
+			writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("%s %s: %s", kind, name, fe.Error()), "sha256": fe.SHA256, "frozenAt": fe.FrozenAt})
 			return
 		case errors.As(err, &ue):
-			writeJSON(w, http.StatusConflict, apiError{fmt.Sprintf("%s %s: %s", kind, month.Label, ue.Error())})
+			writeJSON(w, http.StatusConflict, apiError{fmt.Sprintf("%s %s: %s", kind, name, ue.Error())})
+			return
+		case errors.As(err, new(*report.DraftError)):
+			writeJSON(w, http.StatusConflict, apiError{fmt.Sprintf("%s %s: %s", kind, name, err.Error())})
 			return
 		case err != nil && (errors.As(err, new(*report.Error)) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
 			a.fail(w, err)
@@ -447,8 +528,8 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, apiError{"cannot freeze: " + a.scrub(err.Error())})
 			return
 		}
-		out := map[string]string{"kind": kind, "month": month.Label, "sha256": res.SHA256, "frozenAt": res.FrozenAt, "frozenBy": backend.PluginConfigFromContext(r.Context()).User.Login}
-		if err := a.recordFreeze(context.WithoutCancel(ctx), r, kind, month.Label, res.SHA256, res.FrozenAt); err != nil {
+		out := map[string]string{"kind": kind, "month": name, "sha256": res.SHA256, "frozenAt": res.FrozenAt, "frozenBy": backend.PluginConfigFromContext(r.Context()).User.Login}
+		if err := a.recordFreeze(context.WithoutCancel(ctx), r, kind, name, res.SHA256, res.FrozenAt); err != nil {
 			out["warning"] = "frozen, but who froze it was not recorded: " + err.Error()
 		}
 		writeJSON(w, http.StatusOK, out)
@@ -460,7 +541,7 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 	}
 	var d *report.Document
 	if len(cfg.Filter) == 0 {
-		d, err = a.store.Load(kind, month.Label)
+		d, err = a.store.Load(kind, name)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			writeJSON(w, http.StatusInternalServerError, apiError{"frozen snapshot is damaged: " + err.Error()})
 			return
@@ -492,7 +573,7 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", report.ContentType(format))
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="jianguan-%s-%s.%s"`, kind, month.Label, format))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="jianguan-%s-%s.%s"`, kind, name, format))
 	w.WriteHeader(http.StatusOK)
 	// gRPC's default client limit is 4 MiB: send ≤ 1 MiB per message.
 	b := out.Bytes()
@@ -573,7 +654,7 @@ func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*
 		}
 		status = backend.HealthStatusError
 		msgs = append(msgs, fmt.Sprintf("retention %s covers only %d of the %d months offered (oldest %s needs %v); raise --storage.tsdb.retention.time, use remote storage, or freeze months in time",
-			days(ret), covered, len(months), oldest.Label, days(now.Sub(oldest.Start))))
+			days(ret), covered, len(months), oldest.String(), days(now.Sub(oldest.Start))))
 	}
 	if status == backend.HealthStatusOk {
 		msgs = append([]string{fmt.Sprintf("Prometheus reachable; metrics present; retention %s covers the %d months offered", days(ret), len(months))}, msgs...)
@@ -595,7 +676,7 @@ func days(d time.Duration) string { return fmt.Sprintf("%dd", int(math.Ceil(d.Ho
 // 告警统计): the plugin has no records store setting, so they say
 // 未配置记录库 (report.AddRecordSections) rather than vanish; jianguan-report
 // fills them from the store (--records.db, --records.dsn-file).
-func buildMonthly(ctx context.Context, q report.Querier, cfg report.Config, kind string, month report.Month) (*report.Document, error) {
+func buildMonthly(ctx context.Context, q report.Querier, cfg report.Config, kind string, month calendar.Period) (*report.Document, error) {
 	d, err := report.Build(ctx, q, cfg, kind, month)
 	if err != nil {
 		return nil, err

@@ -233,20 +233,51 @@ func TestPluginGRPC(t *testing.T) {
 
 	// Bad input → 400 with a clear message.
 	for path, want := range map[string]string{
-		"/reports/bogus/2026-10.html":  "unknown report kind",
-		"/reports/lines/2026-13.html":  "no such month",
-		"/reports/lines/26-10.html":    "want YYYY-MM",
-		"/reports/lines/2099-01.html":  "not finished yet",
-		"/reports/lines/2026-11.html":  "not finished yet",
-		"/reports/lines/2026-10.doc":   "unsupported format",
-		"/reports/lines/2026-10.exe":   "unsupported format",
-		"/reports/lines/2026-10":       "want /reports/",
-		"/reports/lines/../etc/passwd": "",
+		"/reports/bogus/2026-10.html":                       "unknown report kind",
+		"/reports/lines/2026-13.html":                       "no such month",
+		"/reports/lines/26-10.html":                         "want YYYY-MM",
+		"/reports/lines/2099-01.html":                       "has not begun",
+		"/reports/lines/2026-Q5.html":                       "quarter 5: want 1..4",
+		"/reports/lines.html?period=2026-11-17..2026-11-03": "is before first day",
+		"/reports/lines.html":                               "no period",
+		"/reports/lines/2026-10.doc":                        "unsupported format",
+		"/reports/lines/2026-10.exe":                        "unsupported format",
+		"/reports/lines/2026-10":                            "want /reports/",
+		"/reports/lines/../etc/passwd":                      "",
 	} {
 		r := g.call(t, good, "GET", path)
 		if r.code != 400 || !bytes.Contains(r.body, []byte(want)) {
 			t.Errorf("%s: %d %s (want 400 %q)", path, r.code, r.body, want)
 		}
+	}
+
+	// Issue 16 item 4: any period, one engine. The current month (the
+	// plugin's clock: 29 November 08:00) is a 截至 draft whose freeze is
+	// refused; a quarter comes with its per-month rows and 环比; a range is
+	// asked for with ?period= (a path cannot hold "..").
+	r = g.call(t, good, "GET", "/reports/lines/2026-11.json")
+	var draft report.Document
+	if err := json.Unmarshal(r.body, &draft); r.code != 200 || err != nil || !draft.Draft || !strings.Contains(draft.PeriodText, "截至 2026年11月29日 8时（北京时间）") {
+		t.Errorf("current month: %d draft %v %q", r.code, draft.Draft, draft.PeriodText)
+	}
+	if r := g.call(t, good, "POST", "/reports/lines/2026-11/freeze"); r.code != 409 || !bytes.Contains(r.body, []byte("草稿不可冻结")) {
+		t.Errorf("freeze of the current month: %d %s", r.code, r.body)
+	}
+	for path, check := range map[string]func(d report.Document) bool{
+		"/reports/lines/2026-Q4.json": func(d report.Document) bool { return d.Draft && len(d.PerMonth) == 2 && d.PreviousPeriod == "2026-Q3" }, // October, November up to the 29th
+		"/reports/lines.json?period=2026-10-01..2026-10-15": func(d report.Document) bool {
+			return d.PeriodKind == "range" && len(d.PerMonth) == 0 && d.PeriodEnd == "2026-10-16T00:00:00+08:00"
+		},
+		"/reports/lines.json?month=2026-10": func(d report.Document) bool { return d.Month == "2026-10" && !d.Draft && len(d.Comparison) > 0 },
+	} {
+		r := g.call(t, good, "GET", path)
+		var d report.Document
+		if err := json.Unmarshal(r.body, &d); r.code != 200 || err != nil || !check(d) {
+			t.Errorf("%s: %d %v draft %v perMonth %d previous %q kind %q", path, r.code, err, d.Draft, len(d.PerMonth), d.PreviousPeriod, d.PeriodKind)
+		}
+	}
+	if r := g.call(t, good, "GET", "/reports"); !bytes.Contains(r.body, []byte(`"period": "2026-Q4"`)) || !bytes.Contains(r.body, []byte(`"draft": true`)) {
+		t.Errorf("list lacks the offered periods: %s", r.body)
 	}
 
 	// Injection: a label value from a parameter is escaped.

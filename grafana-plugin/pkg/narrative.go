@@ -70,12 +70,12 @@ func (a *App) handleNarrative(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet:
-		n, err := a.store.LoadNarrative(kind, month.Label)
+		n, err := a.store.LoadNarrative(kind, month.String())
 		if err != nil {
 			writeJSON(w, http.StatusInternalServerError, apiError{"the stored narrative cannot be read: " + err.Error()})
 			return
 		}
-		writeJSON(w, http.StatusOK, narrativeAnswer{Kind: kind, Month: month.Label, Narrative: n, Frozen: a.store.Exists(kind, month.Label)})
+		writeJSON(w, http.StatusOK, narrativeAnswer{Kind: kind, Month: month.String(), Narrative: n, Frozen: a.store.Exists(kind, month.String())})
 	case http.MethodPut:
 		if !authorize(w, r, roleNarrative, "writing a report's narrative sections") {
 			return
@@ -101,9 +101,9 @@ func (a *App) handleNarrative(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var fe *snapshot.FrozenError
-		switch err := a.store.SaveNarrative(kind, month.Label, n); {
+		switch err := a.store.SaveNarrative(kind, month.String(), n); {
 		case errors.As(err, &fe):
-			writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("%s %s 已冻结 / already frozen: its sections can no longer change", kind, month.Label), "sha256": fe.SHA256, "frozenAt": fe.FrozenAt})
+			writeJSON(w, http.StatusConflict, map[string]string{"error": fmt.Sprintf("%s %s 已冻结 / already frozen: its sections can no longer change", kind, month.String()), "sha256": fe.SHA256, "frozenAt": fe.FrozenAt})
 			return
 		case report.KindOf(err) == report.ErrBadRequest:
 			a.fail(w, err)
@@ -112,12 +112,12 @@ func (a *App) handleNarrative(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, apiError{"cannot save the narrative: " + err.Error()})
 			return
 		}
-		out := narrativeAnswer{Kind: kind, Month: month.Label, Narrative: n}
+		out := narrativeAnswer{Kind: kind, Month: month.String(), Narrative: n}
 		by := ""
 		if u := backend.PluginConfigFromContext(r.Context()).User; u != nil {
 			by = u.Login
 		}
-		if err := a.record(r.Context(), r, "report-narrative", kind+" "+month.Label, map[string]string{"kind": kind, "month": month.Label, "by": by}); err != nil {
+		if err := a.record(r.Context(), r, "report-narrative", kind+" "+month.String(), map[string]string{"kind": kind, "month": month.String(), "by": by}); err != nil {
 			out.Warning = "saved, but who wrote it was not recorded: " + err.Error()
 		}
 		writeJSON(w, http.StatusOK, out)

@@ -40,7 +40,8 @@ func TestEfficiencyAnswerChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := report.ParseMonth("2026-10", report.Shanghai, testNow)
+	p, err := report.ParseMonth("2026-10", report.Shanghai, testNow)
+	m := report.PeriodMonth(p)
 	if err != nil {
 		t.Fatal(err)
 	}

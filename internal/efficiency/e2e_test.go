@@ -52,7 +52,7 @@ func month(t *testing.T) report.Month {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return report.PeriodMonth(m)
 }
 
 func evaluate(t *testing.T, url string, o efficiency.Options) (*efficiency.Result, *efficiency.Config, error) {

@@ -202,7 +202,7 @@ func BuildMonthly(ctx context.Context, q report.Querier, cfg report.Config, ev *
 	cfg.Lang = docfmt.ZH
 	id := cfg.Ident
 	cfg.Ident = nil // the cover is of kind evaluation, below
-	d, err := report.Build(ctx, q, cfg, report.KindProviders, m)
+	d, err := report.Build(ctx, q, cfg, report.KindProviders, calendarMonth(m))
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/jianguan/jianguan/internal/calendar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,6 +53,11 @@ func config(t *testing.T) report.Config {
 }
 
 func month(t *testing.T, label string) report.Month {
+	return report.PeriodMonth(monthPeriod(t, label))
+}
+
+// monthPeriod is the complete month label as report.Build takes it.
+func monthPeriod(t *testing.T, label string) calendar.Period {
 	m, err := report.ParseMonth(label, report.Shanghai, now)
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +283,7 @@ func TestEvalAnnualReadsFrozenMonths(t *testing.T) {
 	// same store (the test Prometheus holds October only).
 	sep := month(t, "2026-09")
 	_, err := snaps.Freeze(ctx, eval.DocMonthly, "2026-09", func(ctx context.Context) (*report.Document, error) {
-		oct, err := report.Build(ctx, q, config(t), report.KindProviders, month(t, "2026-10"))
+		oct, err := report.Build(ctx, q, config(t), report.KindProviders, monthPeriod(t, "2026-10"))
 		if err != nil {
 			return nil, err
 		}
@@ -436,13 +442,12 @@ func TestEvalSupervisionReportSection(t *testing.T) {
 	saveSystem(t, st, "2026.1", "2026-01")
 	cfg := config(t)
 	cfg.Evaluator = &eval.Evaluator{Store: st, Querier: promapi.New(url)}
-	m := month(t, "2026-10")
 	ctx := context.Background()
-	sup, err := report.Build(ctx, promapi.New(url), cfg, report.KindHosts, m)
+	sup, err := report.Build(ctx, promapi.New(url), cfg, report.KindHosts, monthPeriod(t, "2026-10"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov, err := report.Build(ctx, promapi.New(url), cfg, report.KindProviders, m)
+	prov, err := report.Build(ctx, promapi.New(url), cfg, report.KindProviders, monthPeriod(t, "2026-10"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,7 +469,7 @@ func TestEvalSupervisionReportSection(t *testing.T) {
 	}
 	// Without an indicator system the section says so.
 	cfg.Evaluator = nil
-	bare, err := report.Build(ctx, promapi.New(url), cfg, report.KindHosts, m)
+	bare, err := report.Build(ctx, promapi.New(url), cfg, report.KindHosts, monthPeriod(t, "2026-10"))
 	if err != nil {
 		t.Fatal(err)
 	}

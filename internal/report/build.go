@@ -17,44 +17,63 @@ import (
 	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
-// Build computes one report. On any query error it returns the error and no
-// document: a partial report is never presented as complete.
-func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month) (*Document, error) {
+// Build computes one report of period p (calendar.ParsePeriod or
+// report.ParsePeriod: a month, quarter, year, the service period or a
+// range). On any query error it returns the error and no document: a
+// partial report is never presented as complete. An unfinished period is
+// measured up to the last full hour (a 截至 draft, Document.Draft, which
+// cannot be frozen); a period without any data is ErrNoData
+// (本期无监测数据). Every report carries 环比 (the previous period by the
+// same engine); a period of more than one month a per-month table.
+func Build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.Period) (*Document, error) {
+	return build(ctx, q, cfg, kind, p, true)
+}
+
+func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.Period, full bool) (*Document, error) {
 	if err := ValidKind(kind); err != nil {
 		return nil, err
 	}
 	if err := cfg.normalise(); err != nil {
 		return nil, err
 	}
+	span, draft, err := measured(p, cfg.Now())
+	if err != nil {
+		return nil, err
+	}
 	sel, _ := Matchers(cfg.Filter)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: month, sel: sel}
+	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: span, sel: sel}
 	d := &Document{
-		Kind: kind, Organisation: cfg.Organisation, Month: month.Label,
-		PeriodStart: month.Start.In(cfg.Location).Format(time.RFC3339), PeriodEnd: month.End.In(cfg.Location).Format(time.RFC3339),
-		TimeZone: cfg.Location.String(), MonthSeconds: month.Seconds(),
+		Kind: kind, Organisation: cfg.Organisation, Month: p.String(), PeriodKind: string(p.Kind),
+		PeriodStart: span.Start.In(cfg.Location).Format(time.RFC3339), PeriodEnd: span.End.In(cfg.Location).Format(time.RFC3339),
+		TimeZone: cfg.Location.String(), MonthSeconds: span.Seconds(),
 		GeneratedAt: cfg.Now().In(cfg.Location).Format(time.RFC3339), SLATarget: cfg.SLATarget, MaintenancePolicy: cfg.MaintenancePolicy,
-		Filter: sel, Lang: string(cfg.Lang),
-		PeriodText: docfmt.DateRange(month.Start, month.End, cfg.Lang) + tr(cfg.Lang, "（北京时间）", " (Beijing time)"),
+		Filter: sel, Lang: string(cfg.Lang), Draft: draft,
+		PeriodText: periodText(p, span, draft, cfg.Lang),
 	}
-	var err error
+	if draft {
+		d.AsOf = span.End.In(cfg.Location).Format(time.RFC3339)
+	}
 	switch kind {
 	case KindLines:
-		d.Title, d.TitleEN = "数据机房线路检查与巡检运行情况月度工作报告", "Monthly report on data-centre lines"
+		d.Title, d.TitleEN = periodTitle("数据机房线路检查与巡检运行情况月度工作报告", "Monthly report on data-centre lines", p.Kind)
 		err = r.buildLines(d)
 	case KindHosts:
 		// Deliverable 16: the supervision monthly report — the providers' and
 		// user units' service (hosts, websites), hardware inspections
 		// (records), the monthly comprehensive evaluation, security posture.
-		d.Title, d.TitleEN = "北京市市级政务云综合监管月报", "Municipal government cloud: monthly supervision report"
+		d.Title, d.TitleEN = periodTitle("北京市市级政务云综合监管月报", "Municipal government cloud: monthly supervision report", p.Kind)
 		err = r.buildHosts(d)
 	case KindInfrastructure:
-		d.Title, d.TitleEN = "数据机房基础设施运行情况月度工作报告", "Monthly report on data-centre infrastructure"
+		d.Title, d.TitleEN = periodTitle("数据机房基础设施运行情况月度工作报告", "Monthly report on data-centre infrastructure", p.Kind)
 		err = r.buildInfra(d)
 	case KindProviders:
-		d.Title, d.TitleEN = "云服务商月度综合评估", "Monthly evaluation of service providers"
+		d.Title, d.TitleEN = periodTitle("云服务商月度综合评估", "Monthly evaluation of service providers", p.Kind)
 		err = r.buildProviders(d)
+	}
+	if err == nil && len(d.Entities) > 0 && full {
+		err = r.perMonth(d)
 	}
 	if err != nil {
 		// The first failure cancelled the other queries: report it, not
@@ -69,8 +88,15 @@ func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month)
 	if len(d.Entities) == 0 {
 		return nil, NoDataError(d.Month, sel)
 	}
+	if full {
+		prev, err := buildPrevious(ctx, q, cfg, kind, p.Previous())
+		if err != nil {
+			return nil, err
+		}
+		compare(d, prev, p.Previous(), cfg.Lang)
+	}
 	if cfg.Ident != nil {
-		c, err := coverOf(cfg.Ident, kind, month, cfg.Lang)
+		c, err := coverOf(cfg.Ident, kind, p, cfg.Lang)
 		if err != nil {
 			return nil, err
 		}
@@ -82,8 +108,7 @@ func Build(ctx context.Context, q Querier, cfg Config, kind string, month Month)
 
 // coverOf fills the identification block of a report of kind for month.
 // A report number is the first of its kind for the period (sequence 1).
-func coverOf(id *docfmt.Identification, kind string, month Month, lang docfmt.Lang) (*Cover, error) {
-	p := calendar.MonthOf(month.Start)
+func coverOf(id *docfmt.Identification, kind string, p calendar.Period, lang docfmt.Lang) (*Cover, error) {
 	no, err := id.ReportNumber(kind, p, 1)
 	if err != nil {
 		return nil, Errorf(ErrBadRequest, "reports configuration: %v", err)
@@ -654,7 +679,7 @@ func (r *run) buildHosts(d *Document) error {
 		naturalSort(lines)
 		naturalSort(conds)
 		all := append(append([]EntityResult{}, lines...), d.Entities...)
-		res, err := ev.Evaluate(r.ctx, r.month, r.cfg.MaintenancePolicy, all, conds)
+		res, err := ev.Evaluate(r.ctx, PeriodMonth(r.month), r.cfg.MaintenancePolicy, all, conds)
 		if err != nil {
 			return err
 		}
@@ -738,7 +763,7 @@ func (r *run) buildProviders(d *Document) error {
 			[]Column{col("类别", "Type"), col("服务商", "Provider")}, func(e EntityResult) []string { return []string{r.term(e.NS), e.Labels["provider"]} })}}
 	if ev != nil {
 		naturalSort(conds)
-		res, err := ev.Evaluate(r.ctx, r.month, r.cfg.MaintenancePolicy, all, conds)
+		res, err := ev.Evaluate(r.ctx, PeriodMonth(r.month), r.cfg.MaintenancePolicy, all, conds)
 		if err != nil {
 			return err
 		}

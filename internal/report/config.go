@@ -3,9 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
-	"regexp"
 	"time"
 
 	"github.com/jianguan/jianguan/internal/calendar"
@@ -181,7 +179,11 @@ func (c *Config) normalise() error {
 	return nil
 }
 
-// Month is a calendar month in the report time zone, [Start, End).
+// Month is the span handed to a ProviderEvaluator and to
+// internal/efficiency and internal/eval, which still take it: a report
+// period as Label (calendar.Period.String: 2026-10, 2026-Q4, …) and
+// [Start, End). The engine itself works on calendar.Period (Build);
+// PeriodMonth converts.
 type Month struct {
 	Label      string // 2026-10
 	Start, End time.Time
@@ -190,30 +192,44 @@ type Month struct {
 // Seconds is the wall-clock length.
 func (m Month) Seconds() float64 { return m.End.Sub(m.Start).Seconds() }
 
-var monthRE = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
+// PeriodMonth is p as a Month (Label p.String()).
+func PeriodMonth(p calendar.Period) Month {
+	return Month{Label: p.String(), Start: p.Start, End: p.End}
+}
 
-// ParseMonth parses YYYY-MM in loc; months not yet finished at now are
-// rejected (a report of an unfinished month would be partial).
-func ParseMonth(s string, loc *time.Location, now time.Time) (Month, error) {
-	if loc == nil {
-		loc = Shanghai
+// ParsePeriod parses a report period with calendar.ParsePeriod (the one
+// parser: 2026-11, 2026-Q4, 2026, service, 2026-11-03..2026-11-17, …); svc
+// is the configured service period (nil: "service" is an error). A period
+// that has not begun at now is refused: it has no data. An unfinished
+// period is accepted; Build reports it as a 截至 draft.
+func ParsePeriod(s string, svc *calendar.Service, now time.Time) (calendar.Period, error) {
+	p, err := calendar.ParsePeriod(s, svc)
+	if err != nil {
+		return calendar.Period{}, Errorf(ErrBadRequest, "%v", err)
 	}
-	m := monthRE.FindStringSubmatch(s)
-	if m == nil {
-		return Month{}, Errorf(ErrBadRequest, "month %q: want YYYY-MM, e.g. 2026-10", s)
+	if !now.After(p.Start) {
+		return calendar.Period{}, Errorf(ErrBadRequest, "period %s has not begun: it starts %s (Beijing time); a period entirely in the future has no data", s, p.Start.In(Shanghai).Format("2006-01-02 15:04"))
 	}
-	var y, mo int
-	fmt.Sscanf(m[1], "%d", &y)
-	fmt.Sscanf(m[2], "%d", &mo)
-	if mo < 1 || mo > 12 || y < 2000 {
-		return Month{}, Errorf(ErrBadRequest, "month %q: no such month", s)
+	return p, nil
+}
+
+// ParseMonth parses a complete calendar month YYYY-MM with
+// calendar.ParsePeriod.
+//
+// Deprecated: use ParsePeriod (any period; an unfinished one is a draft).
+// Kept for callers that need a complete month (tools/bench/report).
+func ParseMonth(s string, _ *time.Location, now time.Time) (calendar.Period, error) {
+	p, err := calendar.ParsePeriod(s, nil)
+	if err != nil {
+		return calendar.Period{}, Errorf(ErrBadRequest, "%v", err)
 	}
-	st := time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, loc)
-	en := st.AddDate(0, 1, 0)
-	if en.After(now) {
-		return Month{}, Errorf(ErrBadRequest, "month %s is not finished yet (it ends %s); only complete months can be reported", s, en.Format("2006-01-02 15:04 MST"))
+	if p.Kind != calendar.KindMonth {
+		return calendar.Period{}, Errorf(ErrBadRequest, "month %q: want YYYY-MM, e.g. 2026-10", s)
 	}
-	return Month{Label: s, Start: st, End: en}, nil
+	if !p.IsComplete(now) {
+		return calendar.Period{}, Errorf(ErrBadRequest, "month %s is not finished yet (it ends %s); only complete months can be reported", s, p.End.Format("2006-01-02 15:04 MST"))
+	}
+	return p, nil
 }
 
 // ValidKind checks a report kind.

@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // lineFake is one line of kind with 300 s down in October 2026, fully
 // observed (budget at 99.99 %: 267.84 s).
-func lineFake(m Month, kind string) *fakeQuerier {
+func lineFake(m calendar.Period, kind string) *fakeQuerier {
 	ms := m.Seconds()
 	fq := &fakeQuerier{
 		labels: map[string]string{"line": "line-" + kind, "provider": "p", "site": "s", "kind": kind},
@@ -28,7 +29,7 @@ func lineFake(m Month, kind string) *fakeQuerier {
 	return fq
 }
 
-func october(t *testing.T) (Month, Config) {
+func october(t *testing.T) (calendar.Period, Config) {
 	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 	m, err := ParseMonth("2026-10", Shanghai, now)
 	if err != nil {

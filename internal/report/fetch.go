@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/calendar"
 )
 
 // run is one report computation: it records every query for the audit.
@@ -16,8 +18,8 @@ type run struct {
 	cancel context.CancelCauseFunc // cancels ctx: the first failed query stops the others
 	q      Querier
 	cfg    Config
-	month  Month
-	sel    string // matcher body from cfg.Filter (escaped)
+	month  calendar.Period // the measured span (a draft: up to its 截至 hour)
+	sel    string          // matcher body from cfg.Filter (escaped)
 	mu     sync.Mutex
 	audit  []AuditQuery
 	// caveats for the audit (incidents vs counters, …)

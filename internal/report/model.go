@@ -10,14 +10,19 @@ import (
 // Document is the report model every renderer reads. It is plain data so a
 // frozen month is just its JSON.
 type Document struct {
-	Kind              string          `json:"kind"`
-	Lang              string          `json:"lang,omitempty"` // zh-CN (default) or en: one language per document
-	Cover             *Cover          `json:"cover,omitempty"`
-	PeriodText        string          `json:"periodText,omitempty"` // 2026年10月1日至10月31日（北京时间）
-	Title             string          `json:"title"`
-	TitleEN           string          `json:"titleEN"`
-	Organisation      string          `json:"organisation,omitempty"`
-	Month             string          `json:"month"`
+	Kind         string `json:"kind"`
+	Lang         string `json:"lang,omitempty"` // zh-CN (default) or en: one language per document
+	Cover        *Cover `json:"cover,omitempty"`
+	PeriodText   string `json:"periodText,omitempty"` // 2026年10月1日至10月31日（北京时间）
+	Title        string `json:"title"`
+	TitleEN      string `json:"titleEN"`
+	Organisation string `json:"organisation,omitempty"`
+	Month        string `json:"month"`                // the period: calendar.Period.String (2026-10, 2026-Q4, service, …)
+	PeriodKind   string `json:"periodKind,omitempty"` // calendar.Kind ("" in documents from before issue 16 item 4: month)
+	// Draft: the period was not finished when the document was built; it
+	// is measured up to AsOf (PeriodEnd) and cannot be frozen.
+	Draft             bool            `json:"draft,omitempty"`
+	AsOf              string          `json:"asOf,omitempty"`
 	PeriodStart       string          `json:"periodStart"` // RFC 3339 in the report zone
 	PeriodEnd         string          `json:"periodEnd"`
 	TimeZone          string          `json:"timeZone"`
@@ -34,8 +39,14 @@ type Document struct {
 	// Assessment as JSON) when the document carries one: a frozen month
 	// keeps the system version and the scores it used.
 	Evaluation json.RawMessage `json:"evaluation,omitempty"`
-	Audit      Audit           `json:"audit"`
-	Frozen     *Frozen         `json:"frozen,omitempty"`
+	// PerMonth: the months of a period longer than one (the per-month
+	// table's figures).
+	PerMonth []PeriodFigures `json:"perMonth,omitempty"`
+	// Comparison: the headline figures beside the previous period's (环比).
+	Comparison     []Compared `json:"comparison,omitempty"`
+	PreviousPeriod string     `json:"previousPeriod,omitempty"`
+	Audit          Audit      `json:"audit"`
+	Frozen         *Frozen    `json:"frozen,omitempty"`
 }
 
 // Cover is the identification block of the cover and the sign-off block

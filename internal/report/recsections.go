@@ -92,7 +92,7 @@ func AddRecordSections(ctx context.Context, d *Document, rs RecordSections) erro
 // the seq-th of its kind in p's month (report numbers come from
 // reports.yml's template and number_kinds).
 func CoverFor(id *docfmt.Identification, kind string, p calendar.Period, seq int, lang docfmt.Lang) (*Cover, error) {
-	c, err := coverOf(id, kind, Month{Start: p.Start, End: p.End}, lang)
+	c, err := coverOf(id, kind, p, lang)
 	if err != nil || seq == 1 {
 		return c, err
 	}

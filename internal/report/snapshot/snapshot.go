@@ -16,9 +16,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/report"
 )
 
@@ -46,8 +48,15 @@ func (e *FrozenError) Error() string {
 	return fmt.Sprintf("已冻结 / already frozen: %s was frozen at %s with SHA-256 %s; a frozen period is never overwritten", filepath.Base(e.Path), e.FrozenAt, e.SHA256)
 }
 
-// Store keeps snapshots under Dir/{kind}/{YYYY-MM}.json.
+// Store keeps snapshots under Dir/{kind}/{period}.json, period being Name:
+// a month keeps its YYYY-MM name (months frozen before issue 16 item 4
+// still load), a quarter 2026-Q4, a year 2026, the service period service,
+// a range 2026-11-03--2026-11-17.
 type Store struct{ Dir string }
+
+// Name is the file name (without .json) of period p's snapshot:
+// p.String() with a range's ".." written "--" (no ".." in a path).
+func Name(p calendar.Period) string { return strings.ReplaceAll(p.String(), "..", "--") }
 
 // Path is the snapshot file of kind and month.
 func (s Store) Path(kind, month string) string {
@@ -114,6 +123,9 @@ func FreezeFile(ctx context.Context, path string, build func(context.Context) (*
 	d, err := build(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if d.Draft { // an unfinished period (截至 …) is never signed off
+		return nil, &report.DraftError{Period: d.Month, AsOf: d.AsOf}
 	}
 	if u := report.UnfilledSections(d); len(u) > 0 {
 		return nil, &UnfilledError{Sections: u}

@@ -48,7 +48,10 @@ func TestBlocksMatchTruth(t *testing.T) {
 	q := promapi.New(base)
 	cfg := report.DefaultConfig()
 	cfg.Now = func() time.Time { return to.Add(24 * time.Hour) }
-	m := report.Month{Label: "2026-11-01..02", Start: p0, End: p1}
+	m, err := calendar.Range(p0, p1.Add(-time.Hour))
+	if err != nil || !m.Start.Equal(p0) || !m.End.Equal(p1) {
+		t.Fatalf("period %+v: %v", m, err)
+	}
 	got := map[string]report.EntityResult{}
 	for _, k := range []string{report.KindLines, report.KindHosts, report.KindInfrastructure} {
 		d, err := report.Build(context.Background(), q, cfg, k, m)

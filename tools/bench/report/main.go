@@ -174,7 +174,7 @@ func bench(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("month %s, Prometheus 2.42 on %s, %d CPUs, load average at start: %s\n", month.Label, addr, runtime.NumCPU(), loadavg())
+	fmt.Printf("month %s, Prometheus 2.42 on %s, %d CPUs, load average at start: %s\n", month, addr, runtime.NumCPU(), loadavg())
 	ctx := context.Background()
 	// One persistent browser for all PDFs, as in the CLI and the plugin; its
 	// start-up is timed separately (a plugin or CLI run pays it once).
