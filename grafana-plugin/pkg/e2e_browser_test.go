@@ -440,13 +440,13 @@ func TestPluginBrowserE2E(t *testing.T) {
 	}
 	var noteLabel string
 	b.eval(`document.querySelector('form[aria-label="现场巡检"] input[placeholder="说明（异常必填）"]').getAttribute('aria-label')`, &noteLabel)
-	b.typeInto(noteLabel, "UPS 告警灯亮，已通知厂家")
+	b.typeInto(noteLabel, "地面积尘、有纸箱，已安排清理")
 	b.click("button", "提交现场巡检")
 	b.waitText("已保存现场巡检 #", "新发现问题 1 项")
 	b.open("inspections")
 	b.waitText("张巡检")
 	b.open("incidents")
-	b.waitText("UPS 告警灯亮") // the finding, for rectification
+	b.waitText("地面积尘、有纸箱") // the finding, for rectification
 	b.noErrors("inspection")
 
 	// A handover.
@@ -526,7 +526,7 @@ func TestPluginBrowserE2E(t *testing.T) {
 			{"reports", `document.querySelector('[data-testid="report-months"]') && document.body.innerText.includes('报告正文')`},
 			{"inspections", `document.body.innerText.includes('张巡检')`},
 			{"duty", `document.body.innerText.includes('李值班')`},
-			{"incidents", `document.body.innerText.includes('UPS 告警灯亮')`},
+			{"incidents", `document.body.innerText.includes('地面积尘')`},
 			{"evaluation", `document.querySelector('[data-testid="annual-cloud"] tbody tr')`},
 		} {
 			b.open(c.page)
