@@ -74,6 +74,9 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 	}
 	if err == nil && len(d.Entities) > 0 && full {
 		err = r.perMonth(d)
+		if err == nil {
+			err = r.extend(d) // trend, daily bands (trend.go, bands.go)
+		}
 	}
 	if err != nil {
 		// The first failure cancelled the other queries: report it, not
@@ -656,21 +659,29 @@ func (r *run) buildHosts(d *Document) error {
 		days := float64(exp-r.end().Unix()) / 86400
 		ct.Rows = append(ct.Rows, []string{c.Labels["url"], r.fmtT(exp), num(days, 1), r.yesNo(days < 30)})
 	}
+	// Large populations (annex.go): the body lists the ten worst, the annex all.
+	hostT, hostNote := r.entityList(d, r.availabilityTable("hosts", "云主机", "Hosts", "云主机", "Host", hosts, ex, exf), hosts, "云主机可用性明细", "Host availability in full", "台云主机", "hosts")
+	siteT, siteNote := r.entityList(d, r.availabilityTable("websites", "网站", "Websites", "网站", "Website", sites, ex, exf), sites, "网站可用性明细", "Website availability in full", "个网站", "websites")
+	unitT, unitNote := r.aggList(d, r.aggTable("units", "按单位", "By unit", "单位", "Unit", r.aggregate(d.Entities, "unit")), "单位可用性明细", "Availability by unit in full", "个单位", "units")
+	provT, provNote := r.aggList(d, r.aggTable("providers", "按服务商", "By provider", "服务商", "Provider", r.aggregate(d.Entities, "provider")), "服务商可用性明细", "Availability by provider in full", "个服务商", "providers")
+	incT, incNote := r.incidentList(d, r.incidentTable("incidents", d.Entities, "对象", "Entity"), d.Entities, "故障事件明细", "Incidents in full")
+	ct, certNote := r.splitLarge(d, largeList{full: ct, annexZH: "证书到期明细", annexEN: "Certificates in full", unitZH: "个网站证书", unitEN: "certificates",
+		rankZH: "最早到期的", rankEN: "expiring first", worse: func(i, j int) bool { return i < j }, keyCols: []int{0}})
 	d.Sections = append(d.Sections,
 		Section{ID: "hosts", Title: "云主机可用性", TitleEN: "Host availability",
-			Text:   []string{r.tr("可用率目标：", "Availability targets: ") + r.targetsText(d.Entities) + r.tr("。", ".")},
+			Text:   sectionNote([]string{r.tr("可用率目标：", "Availability targets: ") + r.targetsText(d.Entities) + r.tr("。", ".")}, hostNote),
 			Charts: []Chart{r.downtimeChart("云主机停机时长", "Host downtime", hosts)},
-			Tables: []Table{r.availabilityTable("hosts", "云主机", "Hosts", "云主机", "Host", hosts, ex, exf)}},
+			Tables: []Table{hostT}},
 		Section{ID: "websites", Title: "网站可用性", TitleEN: "Website availability",
+			Text:   sectionNote(nil, siteNote),
 			Charts: []Chart{r.downtimeChart("网站停机时长", "Website downtime", sites)},
-			Tables: []Table{r.availabilityTable("websites", "网站", "Websites", "网站", "Website", sites, ex, exf)}},
-		Section{ID: "units", Title: "按单位与服务商汇总", TitleEN: "By unit and provider",
-			Tables: []Table{r.aggTable("units", "按单位", "By unit", "单位", "Unit", r.aggregate(d.Entities, "unit")),
-				r.aggTable("providers", "按服务商", "By provider", "服务商", "Provider", r.aggregate(d.Entities, "provider"))}},
+			Tables: []Table{siteT}},
+		Section{ID: "units", Title: "按单位与服务商汇总", TitleEN: "By unit and provider", Text: sectionNote(sectionNote(nil, unitNote), provNote),
+			Tables: []Table{unitT, provT}},
 		Section{ID: "worst", Title: "停机时长最长的对象", TitleEN: "Longest downtime",
 			Tables: []Table{r.availabilityTable("worst", "停机时长前十", "Top 10 by downtime", "对象", "Entity", w, nil, nil)}},
-		Section{ID: "incidents", Title: "故障事件", TitleEN: "Incidents", Tables: []Table{r.incidentTable("incidents", d.Entities, "对象", "Entity")}},
-		Section{ID: "certificates", Title: "证书到期", TitleEN: "Certificates", Tables: []Table{ct}},
+		Section{ID: "incidents", Title: "故障事件", TitleEN: "Incidents", Text: sectionNote(nil, incNote), Tables: []Table{incT}},
+		Section{ID: "certificates", Title: "证书到期", TitleEN: "Certificates", Text: sectionNote(nil, certNote), Tables: []Table{ct}},
 	)
 	// The monthly comprehensive evaluation (the same assessment as the
 	// providers report and --kind evaluation), then security posture, which
@@ -758,9 +769,10 @@ func (r *run) buildProviders(d *Document) error {
 		chart.Values = append(chart.Values, p.Score)
 	}
 	r.commonSummary(d, all, "评估对象", "Evaluated entities")
-	entities := Section{ID: "entities", Title: "评估对象明细", TitleEN: "Entities",
-		Tables: []Table{r.availabilityTable("entities", "评估对象", "Entities", "对象", "Entity", all,
-			[]Column{col("类别", "Type"), col("服务商", "Provider")}, func(e EntityResult) []string { return []string{r.term(e.NS), e.Labels["provider"]} })}}
+	entT, entNote := r.entityList(d, r.availabilityTable("entities", "评估对象", "Entities", "对象", "Entity", all,
+		[]Column{col("类别", "Type"), col("服务商", "Provider")}, func(e EntityResult) []string { return []string{r.term(e.NS), e.Labels["provider"]} }),
+		all, "评估对象明细", "Evaluated entities in full", "个评估对象", "entities")
+	entities := Section{ID: "entities", Title: "评估对象明细", TitleEN: "Entities", Text: sectionNote(nil, entNote), Tables: []Table{entT}}
 	if ev != nil {
 		naturalSort(conds)
 		res, err := ev.Evaluate(r.ctx, PeriodMonth(r.month), r.cfg.MaintenancePolicy, all, conds)

@@ -89,6 +89,14 @@ type htmlView struct {
 	Queries                                []AuditQuery
 	Caveats                                []string
 	Counters                               tableView
+	Annexes                                []annexView
+}
+
+// annexView is one annex (附件一：…明细) after the sign-off, its table in
+// chunks of annexChunkRows rows (annexChunks).
+type annexView struct {
+	ID, Title string
+	Tables    []tableView
 }
 
 // labels of the frame, per language.
@@ -172,6 +180,9 @@ func newView(d *Document) (*htmlView, error) {
 		for _, c := range s.Charts {
 			sv.Charts = append(sv.Charts, chartSVG(c, lang))
 		}
+		for _, c := range s.SeriesCharts {
+			sv.Charts = append(sv.Charts, seriesSVG(c, lang))
+		}
 		for i, t := range s.Tables {
 			sv.Tables = append(sv.Tables, tableOf(t, lang, heading(lang, 2, n, i+1)))
 		}
@@ -189,6 +200,11 @@ func newView(d *Document) (*htmlView, error) {
 		if t, err := time.Parse(time.RFC3339, d.Frozen.FrozenAt); err == nil {
 			v.SignDate = docfmt.Date(t, lang)
 		}
+	}
+	for _, a := range d.Annexes {
+		av := annexView{ID: a.ID, Title: pick(lang, a.Title, a.TitleEN), Tables: annexChunks(tableOf(a.Table, lang, ""))}
+		v.Annexes = append(v.Annexes, av)
+		v.TOC = append(v.TOC, tocView{ID: av.ID, Title: av.Title})
 	}
 	v.TOC = append(v.TOC, tocView{ID: "audit", Title: L["appendix"]})
 	v.Policy = d.Audit.Policy
@@ -347,7 +363,11 @@ p { margin: 1.5mm 0; text-indent: 2em; }
 {{end}}</tbody></table>
 <div class="seal">{{.L.seal}}</div>
 </section>
-<section id="audit" class="appendix audit">
+{{range .Annexes}}<section id="{{.ID}}" class="appendix annex">
+<h2>{{.Title}}</h2>
+{{range .Tables}}{{template "chunk" .}}{{end}}
+</section>
+{{end}}<section id="audit" class="appendix audit">
 <h2>{{.L.appendix}}</h2>
 {{if .Policy}}<p>{{.L.policy}}：{{.Policy}}</p>{{end}}
 {{range .Method}}<p>{{.}}</p>{{end}}
@@ -362,7 +382,11 @@ p { margin: 1.5mm 0; text-indent: 2em; }
 </main>
 </body>
 </html>
-{{define "table"}}<h3>{{.Num}}{{.Title}}</h3>
+{{define "chunk"}}{{if .Title}}<h3>{{.Title}}</h3>
+{{end}}<table{{if .Wide}} class="wide"{{end}}><thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody></table>
+{{end}}{{define "table"}}<h3>{{.Num}}{{.Title}}</h3>
 {{if .Rows}}<table id="t-{{.ID}}"{{if .Wide}} class="wide"{{end}}><thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
 {{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{end}}</tbody></table>{{else}}<p>{{.Empty}}</p>{{end}}

@@ -107,12 +107,16 @@ func (r *run) buildInfra(d *Document) error {
 		es := condsOf(conds, tp.alarms...)
 		var tables []Table
 		var charts []Chart
+		var notes []string // where a long list continues (annex.go)
 		hasData := len(es) > 0
 		switch tp.id {
 		case "power":
 			ups := r.upsTable(g)
 			gen := r.generatorTable(g, condsOf(conds, "generator_running"), period)
 			racks, inv := r.rackTables(g)
+			racks, note := r.splitLarge(d, largeList{full: racks, annexZH: "机柜用电明细", annexEN: "Rack power in full", unitZH: "个机柜", unitEN: "racks",
+				rankZH: "峰值功率最高的", rankEN: "with the highest peak power", worse: byNumberDesc(racks.Rows, 2), keyCols: []int{0, 1}})
+			notes = sectionNote(notes, note)
 			tables = append(tables, ups, gen, racks, inv)
 			hasData = hasData || len(ups.Rows)+len(gen.Rows)+len(racks.Rows) > 0
 		case "cooling":
@@ -129,6 +133,9 @@ func (r *run) buildInfra(d *Document) error {
 			hasData = hasData || len(t.Rows) > 0
 		case "environment":
 			sens, chart := r.sensorTable(g, conds)
+			sens, note := r.splitLarge(d, largeList{full: sens, annexZH: "温湿度传感器明细", annexEN: "Temperature and humidity sensors in full", unitZH: "个温湿度传感器", unitEN: "sensors",
+				rankZH: "最高温度最高的", rankEN: "with the highest maximum temperature", worse: byNumberDesc(sens.Rows, 4), keyCols: []int{0, 1}})
+			notes = sectionNote(notes, note)
 			leak := r.signalTable("leak", "漏水检测", "Water-leak detection", g.leak, false, period)
 			tables = append(tables, sens, leak)
 			charts = append(charts, chart)
@@ -144,9 +151,12 @@ func (r *run) buildInfra(d *Document) error {
 		if tp.id == "environment" {
 			text = append(text, r.tr("机房清洁度无自动监测数据来源，以现场巡检记录为准。", "Room cleanliness has no automatic monitoring; the on-site inspection records are authoritative."))
 		}
+		text = append(text, notes...)
 		ct := r.conditionTable("conditions-"+tp.id, es)
 		tables = append([]Table{ct}, tables...)
-		tables = append(tables, r.incidentTable("incidents-"+tp.id, es, "设备", "Device"))
+		it, note := r.incidentList(d, r.incidentTable("incidents-"+tp.id, es, "设备", "Device"), es, tp.zh+"告警事件明细", tp.en+": alarm events in full")
+		text = sectionNote(text, note)
+		tables = append(tables, it)
 		d.Sections = append(d.Sections, Section{ID: tp.id, Title: r.tr(tp.zh, tp.en), TitleEN: tp.en, Text: text, Charts: charts, Tables: tables})
 		d.Summary = append(d.Summary, KV{tp.zh + "告警次数", tp.en + " alarms", strconv.Itoa(alarms)})
 		counts[ti] = alarms

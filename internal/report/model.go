@@ -35,6 +35,12 @@ type Document struct {
 	Sections          []Section       `json:"sections"`
 	Entities          []EntityResult  `json:"entities,omitempty"`
 	Providers         []ProviderScore `json:"providers,omitempty"`
+	// Annexes are the complete per-entity lists of lists longer than
+	// BodyRows (annex.go), printed after the body.
+	Annexes []Annex `json:"annexes,omitempty"`
+	// Trend: the availability of the last TrendMonths months per kind
+	// (trend.go; lines and hosts reports).
+	Trend []PeriodFigures `json:"trend,omitempty"`
 	// Evaluation is the indicator-system assessment (internal/eval's
 	// Assessment as JSON) when the document carries one: a frozen month
 	// keeps the system version and the scores it used.
@@ -84,7 +90,10 @@ type Section struct {
 	TitleEN string   `json:"titleEN"`
 	Text    []string `json:"text,omitempty"`
 	Charts  []Chart  `json:"charts,omitempty"`
-	Tables  []Table  `json:"tables,omitempty"`
+	// SeriesCharts: line and band charts over time (trend, daily
+	// temperature and humidity; chart.go).
+	SeriesCharts []SeriesChart `json:"seriesCharts,omitempty"`
+	Tables       []Table       `json:"tables,omitempty"`
 }
 
 // Column of a table; Numeric columns become numbers in XLSX.

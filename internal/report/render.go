@@ -39,6 +39,11 @@ func allTables(d *Document) []Table {
 	for _, s := range d.Sections {
 		ts = append(ts, s.Tables...)
 	}
+	for _, a := range d.Annexes { // each annex its own sheet, titled 附件一：…明细
+		t := a.Table
+		t.Title, t.TitleEN = a.Title, a.TitleEN
+		ts = append(ts, t)
+	}
 	q := Table{ID: "audit-queries", Title: "审计：查询", TitleEN: "Audit: queries",
 		Columns: []Column{col("用途", "Purpose"), col("PromQL", "PromQL"), col("求值时间", "Evaluated at"), ncol("序列", "Series")}}
 	for _, a := range d.Audit.Queries {

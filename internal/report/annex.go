@@ -1,0 +1,217 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
+)
+
+// BodyRows is the most rows a per-entity list (hosts, websites, the
+// providers report's entities, racks, sensors) has in the body of a
+// document (issue 16 item 8): a longer list shows its totals and its
+// BodyRows worst rows, and the complete list goes to an annex (附件：…明细),
+// printed after the sign-off in HTML and PDF, its own sheet in XLSX and its
+// own block in CSV. 10 000 hosts then give a body of a few pages, not 600.
+const BodyRows = 10
+
+// Annex is a complete per-entity list outside the body: 「附件一：云主机可用性明细」.
+// Its table keeps the list's natural order (docfmt.NaturalLess on the names).
+type Annex struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"` // 附件一：云主机可用性明细
+	TitleEN string `json:"titleEN"`
+	Table   Table  `json:"table"`
+}
+
+// annexLabel is the n-th annex's label: 附件一 / Annex 1.
+func annexLabel(n int, lang docfmt.Lang) string {
+	if lang == docfmt.EN {
+		return "Annex " + strconv.Itoa(n)
+	}
+	zh, err := docfmt.ChineseNumeral(n)
+	if err != nil {
+		zh = strconv.Itoa(n)
+	}
+	return "附件" + zh
+}
+
+// largeList is one per-entity list that may grow past BodyRows.
+type largeList struct {
+	full    Table  // every row, in natural order
+	annexZH string // 云主机可用性明细
+	annexEN string
+	unitZH  string // 台云主机 (count and noun: 共 N 台云主机)
+	unitEN  string
+	rankZH  string // 可用率最低的 (正文列出可用率最低的 10 台)
+	rankEN  string
+	worse   func(i, j int) bool // row i of full is worse than row j
+	// keyCols: when set, the annex is sorted naturally by these columns
+	// (racks: room, rack); otherwise full is already in natural order.
+	keyCols []int
+}
+
+// splitLarge returns the body table of l and the sentence that says where
+// the rest is. A list of at most BodyRows rows stays whole in the body
+// (no annex, no sentence). A longer one: the body gets its BodyRows worst
+// rows (l.worse; ties keep the natural order) and the whole table becomes
+// the next annex of d.
+func (r *run) splitLarge(d *Document, l largeList) (Table, string) {
+	n := len(l.full.Rows)
+	if n <= BodyRows {
+		return l.full, ""
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return l.worse(idx[a], idx[b]) })
+	body := l.full
+	body.Rows = make([][]string, 0, BodyRows)
+	for _, i := range idx[:BodyRows] {
+		body.Rows = append(body.Rows, l.full.Rows[i])
+	}
+	body.Title += r.tr(fmt.Sprintf("（%s%d项）", l.rankZH, BodyRows), fmt.Sprintf(" (%d %s)", BodyRows, l.rankEN))
+	body.TitleEN += fmt.Sprintf(" (%d %s)", BodyRows, l.rankEN)
+	label := annexLabel(len(d.Annexes)+1, r.cfg.Lang)
+	a := Annex{ID: fmt.Sprintf("annex-%d", len(d.Annexes)+1),
+		Title:   label + r.tr("：", ": ") + r.tr(l.annexZH, l.annexEN),
+		TitleEN: annexLabel(len(d.Annexes)+1, docfmt.EN) + ": " + l.annexEN,
+		Table:   l.full}
+	a.Table.ID = "annex-" + l.full.ID
+	if len(l.keyCols) > 0 {
+		a.Table.Rows = append([][]string(nil), l.full.Rows...)
+		key := func(row []string) string {
+			k := ""
+			for _, c := range l.keyCols {
+				if c < len(row) {
+					k += row[c] + "\x00"
+				}
+			}
+			return k
+		}
+		sort.SliceStable(a.Table.Rows, func(i, j int) bool { return docfmt.NaturalLess(key(a.Table.Rows[i]), key(a.Table.Rows[j])) })
+	}
+	d.Annexes = append(d.Annexes, a)
+	note := r.tr(fmt.Sprintf("共 %d %s，正文列出%s %d 项，完整清单见%s。", n, l.unitZH, l.rankZH, BodyRows, a.Title),
+		fmt.Sprintf("%d %s in total; the body lists the %d %s, the complete list is in %s.", n, l.unitEN, BodyRows, l.rankEN, a.Title))
+	return body, note
+}
+
+// worseAvailability orders entities worst first: lowest availability
+// (entities without an availability last), then most downtime.
+func worseAvailability(a, b EntityResult) bool {
+	av, bv := a.Availability, b.Availability
+	aok, bok := av >= 0 && !math.IsNaN(av), bv >= 0 && !math.IsNaN(bv)
+	if aok != bok {
+		return aok
+	}
+	if aok && av != bv {
+		return av < bv
+	}
+	return a.DownSeconds > b.DownSeconds
+}
+
+// entityList is an availability table of es (naturally sorted) as a large
+// list: worst availability first in the body, all of es in the annex.
+func (r *run) entityList(d *Document, full Table, es []EntityResult, annexZH, annexEN, unitZH, unitEN string) (Table, string) {
+	return r.splitLarge(d, largeList{full: full, annexZH: annexZH, annexEN: annexEN, unitZH: unitZH, unitEN: unitEN,
+		rankZH: "可用率最低的", rankEN: "with the lowest availability",
+		worse: func(i, j int) bool { return worseAvailability(es[i], es[j]) }})
+}
+
+// byNumber orders rows by the number in column c, largest first when desc
+// else smallest first (cells without a number last).
+func byNumber(rows [][]string, c int, desc bool) func(i, j int) bool {
+	v := func(i int) (float64, bool) {
+		if c >= len(rows[i]) {
+			return 0, false
+		}
+		x, err := strconv.ParseFloat(rows[i][c], 64)
+		return x, err == nil
+	}
+	return func(i, j int) bool {
+		a, aok := v(i)
+		b, bok := v(j)
+		if aok != bok {
+			return aok
+		}
+		if desc {
+			return aok && a > b
+		}
+		return aok && a < b
+	}
+}
+
+// byNumberDesc orders rows by the number in column c, largest first.
+func byNumberDesc(rows [][]string, c int) func(i, j int) bool { return byNumber(rows, c, true) }
+
+// incidentSeconds are the durations of incidentTable's rows, in its order
+// (entity order, then stable by start time).
+func incidentSeconds(es []EntityResult) []float64 {
+	type x struct {
+		st   int64
+		secs float64
+	}
+	var xs []x
+	for _, e := range es {
+		for _, in := range e.Incidents {
+			xs = append(xs, x{in.StartUnix, in.Seconds})
+		}
+	}
+	sort.SliceStable(xs, func(i, j int) bool { return xs[i].st < xs[j].st })
+	out := make([]float64, len(xs))
+	for i, v := range xs {
+		out[i] = v.secs
+	}
+	return out
+}
+
+// incidentList is incidentTable as a large list: the longest incidents in
+// the body, all of them in time order in the annex.
+func (r *run) incidentList(d *Document, full Table, es []EntityResult, annexZH, annexEN string) (Table, string) {
+	secs := incidentSeconds(es)
+	return r.splitLarge(d, largeList{full: full, annexZH: annexZH, annexEN: annexEN, unitZH: "起故障事件", unitEN: "incidents",
+		rankZH: "时长最长的", rankEN: "longest", worse: func(i, j int) bool { return secs[i] > secs[j] }})
+}
+
+// aggList is aggTable (per unit or provider) as a large list: lowest
+// availability first in the body, all in natural order in the annex.
+func (r *run) aggList(d *Document, full Table, annexZH, annexEN, unitZH, unitEN string) (Table, string) {
+	return r.splitLarge(d, largeList{full: full, annexZH: annexZH, annexEN: annexEN, unitZH: unitZH, unitEN: unitEN,
+		rankZH: "可用率最低的", rankEN: "with the lowest availability", worse: byNumber(full.Rows, 3, false)})
+}
+
+// sectionNote adds the sentence of splitLarge to a section's text.
+func sectionNote(text []string, note string) []string {
+	if note == "" {
+		return text
+	}
+	return append(text, note)
+}
+
+// annexChunkRows is the most rows of one HTML table in an annex: a long
+// list is printed as consecutive tables (the header repeated), which
+// Chromium lays out and paginates one at a time — one table of 10 000 rows
+// did not print within 15 minutes.
+const annexChunkRows = 200
+
+// annexChunks splits t into tables of at most annexChunkRows rows; the
+// first keeps the title.
+func annexChunks(t tableView) []tableView {
+	if len(t.Rows) == 0 {
+		return []tableView{t}
+	}
+	var out []tableView
+	for i := 0; i < len(t.Rows); i += annexChunkRows {
+		c := t
+		c.Rows = t.Rows[i:min(i+annexChunkRows, len(t.Rows))]
+		if i > 0 {
+			c.Title = ""
+		}
+		out = append(out, c)
+	}
+	return out
+}
