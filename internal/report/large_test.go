@@ -262,15 +262,7 @@ func TestLargePopulation_PDFBodyPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	printed := time.Since(st)
-	f := filepath.Join(t.TempDir(), "hosts-10000.pdf")
-	if err := os.WriteFile(f, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(pdftotext, "-layout", f, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages := strings.Split(strings.TrimSuffix(string(out), "\f"), "\f")
+	pages := PDFPages(t, pdftotext, pdf)
 	seal, annex, audit := -1, -1, -1
 	for i, pg := range pages {
 		switch {
@@ -293,4 +285,19 @@ func TestLargePopulation_PDFBodyPages(t *testing.T) {
 	if annexes < n/100 {
 		t.Errorf("annexes have %d pages: the complete list of %d hosts is missing", annexes, n)
 	}
+}
+
+// PDFPages is the text of each page of pdf (pdftotext -layout), for the
+// tests that read a printed document back (also report_test's).
+func PDFPages(t testing.TB, pdftotext string, pdf []byte) []string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(f, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(pdftotext, "-layout", f, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(out), "\f"), "\f")
 }

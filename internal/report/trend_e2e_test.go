@@ -3,9 +3,6 @@ package report_test
 import (
 	"context"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -181,15 +178,7 @@ func TestTrendAndDailyBandsRealPrometheus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := filepath.Join(t.TempDir(), kind+".pdf")
-		if err := os.WriteFile(f, pdf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(pdftotext, "-layout", f, "-").Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body := string(out)
+		body := strings.Join(report.PDFPages(t, pdftotext, pdf), "\f")
 		if i := strings.LastIndex(body, "附录：审计信息"); i > 0 {
 			body = body[:i]
 		}
