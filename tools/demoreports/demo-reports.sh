@@ -12,6 +12,10 @@
 # The quarter and the service period read the same backfilled month: their
 # per-month tables say 无数据 for the months outside it, and 环比 says
 # 无上期数据 where the previous period has none.
+# The test scenario's series all end 2 h after the month, so a longer
+# period reads their raw samples (report/counters.go's slow path): one answer
+# is then ~70 MiB, over jianguan-report's default 64 MiB bound per answer
+# (MAX_ANSWER_MIB, default 256 here).
 set -eu
 BIN=${BIN:-bin}
 OUT=${OUT:-out/reports}
@@ -41,7 +45,7 @@ done
 for period in $PERIODS; do
 	for lang in ${LANGS:-zh-CN}; do
 		mkdir -p "$OUT/$period/$lang"
-		"$BIN/jianguan-report" --prometheus.url="http://127.0.0.1:$port" --all --period="$period" --lang="$lang" \
+		"$BIN/jianguan-report" --prometheus.url="http://127.0.0.1:$port" --all --period="$period" --lang="$lang" --prometheus.max-answer-mib="${MAX_ANSWER_MIB:-256}" \
 			--reports.config=deploy/etc/jianguan/reports.yml --out-dir="$OUT/$period/$lang"
 	done
 	echo "demo-reports: $(find "$OUT/$period" -type f | wc -l) documents in $OUT/$period"
