@@ -71,6 +71,8 @@ func periodText(p, span calendar.Period, draft bool, lang docfmt.Lang) string {
 	s := docfmt.DateRange(p.Start, p.End, lang) + tr(lang, "（北京时间）", " (Beijing time)")
 	switch p.Kind {
 	case calendar.KindMonth, calendar.KindDay, calendar.KindRange:
+	case calendar.KindService: // PeriodLabel would repeat the dates
+		s = tr(lang, "服务期：", "Service period: ") + s
 	default:
 		s = docfmt.PeriodLabel(p, lang) + tr(lang, "：", ": ") + s
 	}
@@ -380,7 +382,15 @@ func compare(d, prev *Document, prevPeriod calendar.Period, lang docfmt.Lang) {
 		t.Rows = append(t.Rows, []string{c.Label, c.Current, c.Previous, c.Change})
 	}
 	d.PreviousPeriod = prevPeriod.String()
-	text := tr(lang, "上期：", "Previous period: ") + docfmt.PeriodLabel(prevPeriod, lang) + tr(lang, "（", " (") + docfmt.DateRange(prevPeriod.Start, prevPeriod.End, lang) + tr(lang, "）。", ").")
+	if prevPeriod.Kind == calendar.KindService { // the service period before this one: its dates
+		d.PreviousPeriod = calendar.Period{Kind: calendar.KindRange, Start: prevPeriod.Start, End: prevPeriod.End}.String()
+	}
+	text := tr(lang, "上期：", "Previous period: ") + docfmt.PeriodLabel(prevPeriod, lang)
+	switch prevPeriod.Kind {
+	case calendar.KindMonth, calendar.KindQuarter, calendar.KindYear: // the label has no dates
+		text += tr(lang, "（", " (") + docfmt.DateRange(prevPeriod.Start, prevPeriod.End, lang) + tr(lang, "）", ")")
+	}
+	text += tr(lang, "。", ".")
 	if prev == nil {
 		text += tr(lang, "上期无监测数据，各项均为「"+NoPrevious+"」。", " The previous period has no monitoring data.")
 	}
