@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ func liveRoom(m *simsite.Model, now time.Time, tmpl []byte) (cfg []byte, devs []
 			case strings.HasPrefix(l, "1.3.6.1.2.1.33.1.4.1.0|"): // upsOutputSource
 				l = fmt.Sprintf("1.3.6.1.2.1.33.1.4.1.0|2:writecache|value=%d", src)
 			case strings.HasPrefix(l, "1.3.6.1.2.1.33.1.4.4.1.5."): // upsOutputPercentLoad
-				l = l[:strings.LastIndex(l, "|")+1] + fmt.Sprint(load)
+				l = l[:strings.LastIndex(l, "|")+1] + strconv.Itoa(load)
 			}
 			d.recs = append(d.recs, l)
 		}
@@ -170,7 +171,7 @@ func liveRoom(m *simsite.Model, now time.Time, tmpl []byte) (cfg []byte, devs []
 			row, rowSignals = newDevice(gw), nil
 		}
 		oid := fmt.Sprintf("%s13.%d.0", ent, i+1)
-		row.add(oid, 66, fmt.Sprint(int(math.Round(simsite.RackWatts(i, now)))))
+		row.add(oid, 66, strconv.Itoa(int(math.Round(simsite.RackWatts(i, now)))))
 		rowSignals = append(rowSignals, sig("rack_power_watts", oid, map[string]any{"labels": map[string]string{"rack": fmt.Sprintf("R%03d", i+1)}}))
 	}
 	flush()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,7 +68,7 @@ func TestCLIQuarterPDFCover(t *testing.T) {
 	if err := run(append(args, "--format=pdf", "-o", pdf)); err != nil {
 		t.Fatal(err)
 	}
-	b, err := exec.Command(pdftotext, "-layout", pdf, "-").Output()
+	b, err := exec.CommandContext(context.Background(), pdftotext, "-layout", pdf, "-").Output()
 	if err != nil {
 		t.Fatal(err)
 	}

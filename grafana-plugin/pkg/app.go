@@ -113,11 +113,11 @@ func (s *Settings) validate() error {
 	if s.ServiceStart != "" {
 		d, err := calendar.ParseDate(s.ServiceStart)
 		if err != nil {
-			return fmt.Errorf("jsonData.serviceStart = %q: %v", s.ServiceStart, err)
+			return fmt.Errorf("jsonData.serviceStart = %q: %w", s.ServiceStart, err)
 		}
 		svc, err := calendar.NewService(d, time.Time{})
 		if err != nil {
-			return fmt.Errorf("jsonData.serviceStart = %q: %v", s.ServiceStart, err)
+			return fmt.Errorf("jsonData.serviceStart = %q: %w", s.ServiceStart, err)
 		}
 		s.service = &svc
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -128,7 +130,7 @@ func (s *grafanaShim) resource(w http.ResponseWriter, r *http.Request) {
 	first := true
 	for {
 		m, err := stream.Recv()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return
 		}
 		if err != nil {
@@ -157,7 +159,7 @@ type tab struct {
 	base string
 }
 
-func (b *tab) ctx() (context.Context, context.CancelFunc) {
+func (*tab) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 60*time.Second)
 }
 
@@ -347,7 +349,7 @@ func TestPluginBrowserE2E(t *testing.T) {
 		t.Skipf("the built frontend is missing (%v): make plugin builds it", err)
 	}
 	st := time.Now()
-	if out, err := exec.Command("bash", filepath.Join(root, "scripts", "frontend.sh"), "e2e-host").CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(context.Background(), "bash", filepath.Join(root, "scripts", "frontend.sh"), "e2e-host").CombinedOutput(); err != nil {
 		t.Fatalf("building the host page: %v\n%s", err, out)
 	}
 	t.Logf("host page built (or up to date) in %v", time.Since(st).Round(time.Millisecond))
@@ -366,7 +368,7 @@ func TestPluginBrowserE2E(t *testing.T) {
 	shim := &grafanaShim{g: g, hostDir: filepath.Join(root, "build", "e2e-host"), module: module, theme: "light", pageLanguage: "zh-Hans",
 		jsonData: map[string]any{"prometheusUrl": url, "snapshotDir": t.TempDir(), "recorderUrl": rec, "evaluationConfig": system},
 		secure:   map[string]string{"recorderProxySecret": recorderSecret}}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +386,7 @@ func TestPluginBrowserE2E(t *testing.T) {
 	}
 	// localhost, not 127.0.0.1: the browser's resolver rules map every other
 	// name, IP literals included, to NOTFOUND (report/browser.go).
-	b := &tab{t: t, page: page, base: "http://localhost:" + fmt.Sprint(l.Addr().(*net.TCPAddr).Port)}
+	b := &tab{t: t, page: page, base: "http://localhost:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)}
 	b.do("Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}, nil)
 	b.do("Emulation.setScrollbarsHidden", map[string]any{"hidden": true}, nil) // a scrollbar would crop the screenshots' right edge
 

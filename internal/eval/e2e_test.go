@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/jianguan/jianguan/internal/calendar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/eval"
 	"github.com/jianguan/jianguan/internal/records"

@@ -162,7 +162,7 @@ type SystemRecord struct {
 func SaveSystem(ctx context.Context, st records.Store, actor, file string, data []byte) (*System, error) {
 	s, err := Parse(file, data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", records.ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %w", records.ErrInvalid, err)
 	}
 	old, err := storedSystems(ctx, st)
 	if err != nil {

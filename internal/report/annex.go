@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/jianguan/jianguan/internal/docfmt"
 )
@@ -84,13 +85,14 @@ func (r *run) splitLarge(d *Document, l largeList) (Table, string) {
 	if len(l.keyCols) > 0 {
 		a.Table.Rows = append([][]string(nil), l.full.Rows...)
 		key := func(row []string) string {
-			k := ""
+			var k strings.Builder
 			for _, c := range l.keyCols {
 				if c < len(row) {
-					k += row[c] + "\x00"
+					k.WriteString(row[c])
+					k.WriteByte(0)
 				}
 			}
-			return k
+			return k.String()
 		}
 		sort.SliceStable(a.Table.Rows, func(i, j int) bool { return docfmt.NaturalLess(key(a.Table.Rows[i]), key(a.Table.Rows[j])) })
 	}

@@ -214,10 +214,9 @@ func ParsePeriod(s string, svc *calendar.Service, now time.Time) (calendar.Perio
 }
 
 // ParseMonth parses a complete calendar month YYYY-MM with
-// calendar.ParsePeriod.
-//
-// Deprecated: use ParsePeriod (any period; an unfinished one is a draft).
-// Kept for callers that need a complete month (tools/bench/report).
+// calendar.ParsePeriod, for the kinds that are only made for a finished
+// month (efficiency, the narrative of a month, the bench); every other caller
+// uses ParsePeriod (any period; an unfinished one is a draft).
 func ParseMonth(s string, _ *time.Location, now time.Time) (calendar.Period, error) {
 	p, err := calendar.ParsePeriod(s, nil)
 	if err != nil {

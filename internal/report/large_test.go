@@ -47,7 +47,7 @@ func (m *manyQuerier) Query(_ context.Context, expr string, t time.Time) ([]Seri
 	m.mu.Unlock()
 	g := manyNames.FindStringSubmatch(expr)
 	atStart, atEnd := t.Equal(m.month.Start), t.Equal(m.month.End)
-	if g == nil || strings.Contains(expr, "ms] @") || !(atStart || atEnd) {
+	if g == nil || strings.Contains(expr, "ms] @") || (!atStart && !atEnd) {
 		return nil, nil
 	}
 	secs := m.month.Seconds()
@@ -80,11 +80,11 @@ func (m *manyQuerier) Query(_ context.Context, expr string, t time.Time) ([]Seri
 	return out, nil
 }
 
-func (m *manyQuerier) QueryRange(context.Context, string, time.Time, time.Time, time.Duration) ([]Series, error) {
+func (*manyQuerier) QueryRange(context.Context, string, time.Time, time.Time, time.Duration) ([]Series, error) {
 	return nil, nil
 }
 
-func (m *manyQuerier) Series(_ context.Context, match string, start, end time.Time) ([]map[string]string, error) {
+func (m *manyQuerier) Series(_ context.Context, match string, start, _ time.Time) ([]map[string]string, error) {
 	if !strings.HasPrefix(match, m.ns+"_") || !start.Equal(m.month.Start) {
 		return nil, nil
 	}
@@ -191,7 +191,7 @@ func TestLargePopulation_TenThousandHostsBodyTopTen(t *testing.T) {
 	}
 	s := html.String()
 	sign, ann, audit := strings.Index(s, `id="signoff"`), strings.Index(s, `id="annex-1"`), strings.Index(s, `id="audit"`)
-	if !(sign >= 0 && sign < ann && ann < audit) {
+	if sign < 0 || sign >= ann || ann >= audit {
 		t.Errorf("HTML order: sign-off %d, annex %d, audit %d", sign, ann, audit)
 	}
 	if n := strings.Count(s[:sign], "<tr><td class=\"name\">host-"); n > 2*BodyRows {
@@ -295,7 +295,7 @@ func PDFPages(t testing.TB, pdftotext string, pdf []byte) []string {
 	if err := os.WriteFile(f, pdf, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(pdftotext, "-layout", f, "-").Output()
+	out, err := exec.CommandContext(context.Background(), pdftotext, "-layout", f, "-").Output()
 	if err != nil {
 		t.Fatal(err)
 	}

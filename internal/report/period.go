@@ -312,7 +312,7 @@ func headline(d *Document, lang docfmt.Lang) []figure {
 	}
 	for _, kv := range d.Summary {
 		if n, err := strconv.Atoi(kv.Value); err == nil {
-			out = append(out, figure{pick(docfmt.Lang(lang), kv.Label, kv.LabelEN), kv.LabelEN, float64(n), fmtCount})
+			out = append(out, figure{pick(lang, kv.Label, kv.LabelEN), kv.LabelEN, float64(n), fmtCount})
 		}
 	}
 	return out

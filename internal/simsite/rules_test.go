@@ -79,7 +79,7 @@ func TestEventsFireTheirAlerts(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Close()
-		if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", om, data).CombinedOutput(); err != nil {
+		if out, err := exec.CommandContext(context.Background(), promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", om, data).CombinedOutput(); err != nil {
 			t.Fatalf("promtool: %v\n%s", err, out)
 		}
 	}

@@ -682,7 +682,7 @@ func WebsiteURL(name string) string {
 	return websiteURLs[n-1]
 }
 
-// RacksPerRow: the hosted racks stand in rows of 27; each row's rack PDUs
+// RacksPerRow is the number of hosted racks in a row (27); each row's rack PDUs
 // are read through one monitoring gateway (daisy-chained PDUs).
 const RacksPerRow = 27
 

@@ -80,7 +80,7 @@ func WriteOpenMetrics(w io.Writer, sp sh.Spec, m *Model) error {
 			}
 		}
 	}
-	bw.WriteString("# EOF\n")
+	_, _ = bw.WriteString("# EOF\n")
 	return bw.Flush()
 }
 

@@ -3,6 +3,7 @@ package simsite
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,7 +114,7 @@ func TestDemoHistoryShowsEveryExcursion(t *testing.T) {
 	if err := os.WriteFile(om, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", om, filepath.Join(dir, "tsdb")).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(context.Background(), promtool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=744h", om, filepath.Join(dir, "tsdb")).CombinedOutput(); err != nil {
 		t.Fatalf("promtool: %v\n%s", err, out)
 	}
 }

@@ -68,7 +68,7 @@ func recordReports(b *testing.B, url string, month calendar.Period) [][]byte {
 
 // cached returns the answers kept under name in JIANGUAN_FASTPATH_CACHE
 // (make bench-fastpaths sets it), or makes and keeps them.
-func cached(b *testing.B, name string, make func() [][]byte) [][]byte {
+func cached(b *testing.B, name string, build func() [][]byte) [][]byte {
 	cache := os.Getenv("JIANGUAN_FASTPATH_CACHE")
 	if cache != "" {
 		if fs, _ := filepath.Glob(filepath.Join(cache, name+"-*.json")); len(fs) > 0 {
@@ -84,7 +84,7 @@ func cached(b *testing.B, name string, make func() [][]byte) [][]byte {
 			return out
 		}
 	}
-	out := make()
+	out := build()
 	if cache != "" {
 		for i, x := range out {
 			if err := os.WriteFile(filepath.Join(cache, fmt.Sprintf("%s-%04d.json", name, i)), x, 0o644); err != nil {

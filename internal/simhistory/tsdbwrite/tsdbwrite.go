@@ -16,12 +16,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
@@ -69,7 +69,7 @@ func Write(ctx context.Context, sp simhistory.Spec, dir string, o Options) (Stat
 		o.Parallel = 1
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Stats{}, err
@@ -145,7 +145,7 @@ func writeBlock(ctx context.Context, sp simhistory.Spec, dir string, lo, hi time
 				b.Set(k, v)
 			}
 		}
-		b.Set(labels.MetricName, s.Name)
+		b.Set(model.MetricNameLabel, s.Name)
 		ls := b.Labels()
 		// One commit per series keeps the appender's pending batch to
 		// one window of one series.
@@ -157,7 +157,7 @@ func writeBlock(ctx context.Context, sp simhistory.Spec, dir string, lo, hi time
 			}
 			var err error
 			if ref, err = app.Append(ref, ls, t, s.V[i]); err != nil {
-				app.Rollback()
+				_ = app.Rollback()
 				return fmt.Errorf("tsdbwrite: %s at %d: %w", ls, t, err)
 			}
 		}

@@ -114,7 +114,11 @@ func key(ns string, l map[string]string) string {
 // blocksLoaded is Prometheus' prometheus_tsdb_blocks_loaded.
 func blocksLoaded(t *testing.T, base string) int {
 	t.Helper()
-	r, err := http.Get(base + "/metrics")
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

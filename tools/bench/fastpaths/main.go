@@ -18,6 +18,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -69,7 +70,7 @@ func run(args []string) error {
 	if *only != "" {
 		var err error
 		if sel, err = regexp.Compile(*only); err != nil {
-			return fmt.Errorf("--only: %v", err)
+			return fmt.Errorf("--only: %w", err)
 		}
 	}
 	bin, err := os.MkdirTemp("", "jianguan-fastpaths-")
@@ -88,10 +89,10 @@ func run(args []string) error {
 			continue
 		}
 		exe := filepath.Join(bin, strings.ReplaceAll(strings.TrimPrefix(p, "./"), "/", "_")+".test")
-		cmd := exec.Command("go", "test", "-c", "-o", exe, p)
+		cmd := exec.CommandContext(context.Background(), "go", "test", "-c", "-o", exe, p)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("building %s: %v", p, err)
+			return fmt.Errorf("building %s: %w", p, err)
 		}
 		bins = append(bins, pkgBin{p, exe})
 	}
@@ -101,14 +102,14 @@ func run(args []string) error {
 	line := regexp.MustCompile(`^BenchmarkFastpath/(\S+)/(own|lib)(?:-\d+)?\s+\d+\s+(.*)$`)
 	for r := 1; r <= *rounds; r++ {
 		for _, b := range bins {
-			cmd := exec.Command(b.exe, "-test.run", "^$", "-test.bench", "^BenchmarkFastpath$", "-test.benchmem",
+			cmd := exec.CommandContext(context.Background(), b.exe, "-test.run", "^$", "-test.bench", "^BenchmarkFastpath$", "-test.benchmem",
 				"-test.benchtime", *benchtime, "-test.count", "1", "-test.timeout", "90m", "-test.short="+strconv.FormatBool(*short))
 			cmd.Dir = filepath.Join(root, b.pkg)
 			cmd.Env = append(os.Environ(), "JIANGUAN_FASTPATH_CACHE="+*cache)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Run(); err != nil {
-				return fmt.Errorf("%s round %d: %v\n%s", b.pkg, r, err, out.String())
+				return fmt.Errorf("%s round %d: %w\n%s", b.pkg, r, err, out.String())
 			}
 			if strings.Contains(out.String(), "--- SKIP") {
 				fmt.Printf("%s: skipped\n%s", b.pkg, out.String())

@@ -200,7 +200,7 @@ func bench(args []string) error {
 		// OS and reset VmHWM to the current RSS (clear_refs 5).
 		runtime.GC()
 		debug.FreeOSMemory()
-		os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+		_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 		var htmlS, pdfS []float64
 		var htmlKB, pdfKB, ents, queries int
 		for r := 0; r < *repeat; r++ {
@@ -268,18 +268,18 @@ func generate(dir string, args []string, block time.Duration, gs *genStats) erro
 	tmp := filepath.Join(dir, "data.partial")
 	os.RemoveAll(tmp)
 	var out bytes.Buffer
-	cmd := exec.Command(self, append(append([]string{}, args...), "--generate-into="+tmp)...)
+	cmd := exec.CommandContext(context.Background(), self, append(append([]string{}, args...), "--generate-into="+tmp)...)
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	st := time.Now()
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("generator: %v", err)
+		return fmt.Errorf("generator: %w", err)
 	}
 	gs.Seconds, gs.Block = time.Since(st).Seconds(), block.String()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		gs.MaxRSSMiB = float64(ru.Maxrss) / 1024
 	}
 	if err := json.Unmarshal(out.Bytes(), &gs.Stats); err != nil {
-		return fmt.Errorf("generator output %q: %v", out.String(), err)
+		return fmt.Errorf("generator output %q: %w", out.String(), err)
 	}
 	data := filepath.Join(dir, "data")
 	os.RemoveAll(data)
@@ -372,7 +372,7 @@ func waitCompacted(base string, want int) (int, error) {
 			n, last = m, time.Now()
 		}
 		if time.Since(st) > 30*time.Minute {
-			return 0, fmt.Errorf("Prometheus did not finish compacting in 30 min (%d → %d blocks)", n0, n)
+			return 0, fmt.Errorf("prometheus did not finish compacting in 30 min (%d → %d blocks)", n0, n)
 		}
 	}
 	fmt.Printf("Prometheus compacted the generated blocks (%d → %d) in %.0f s, as a server's history is; not timed\n", n0, n, time.Since(st).Seconds())
