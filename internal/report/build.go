@@ -518,7 +518,7 @@ func (r *run) buildLines(d *Document) error {
 	}
 	d.Sections = append(d.Sections,
 		Section{ID: "availability", Title: "线路可用性", TitleEN: "Line availability",
-			Text:   []string{r.tr("按北京时间日历月统计。可用率目标：", "Calendar month, Beijing time. Availability targets: ") + r.targetsText(d.Entities) + r.tr("。", ".")},
+			Text:   []string{r.spanText() + r.tr("可用率目标：", "Availability targets: ") + r.targetsText(d.Entities) + r.tr("。", ".")},
 			Charts: []Chart{r.downtimeChart("各线路停机时长", "Downtime per line", d.Entities)},
 			Tables: []Table{avail}},
 		Section{ID: "incidents", Title: "故障事件", TitleEN: "Incidents", Tables: []Table{r.incidentTable("incidents", d.Entities, "线路", "Line")}},
@@ -812,8 +812,8 @@ func (r *run) finishAudit(d *Document) {
 	d.Audit = Audit{
 		Policy: r.policyText(r.cfg.MaintenancePolicy),
 		Method: []string{
-			r.tr(fmt.Sprintf("月份按北京时间日历月计算：%s 起至 %s 止（不含），共 %s 秒（%s）。", d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0), d.TimeZone),
-				fmt.Sprintf("Calendar month in %s: [%s, %s), %s s.", d.TimeZone, d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0))),
+			r.tr(fmt.Sprintf("%s：%s 起至 %s 止（不含），共 %s 秒（%s）。", strings.TrimSuffix(r.spanText(), "。"), d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0), d.TimeZone),
+				fmt.Sprintf("%s: [%s, %s), %s s.", strings.TrimSuffix(r.spanText(), "."), d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0))),
 			r.tr("计数器增量 = 月末最后一个样本 − 月初时刻（含）最后一个样本；计数器重置时读取原始样本分段求和，不使用 increase() 外推，因此 Prometheus 2.x 与 3.x 的区间差异不影响数字。",
 				"Counter increase = last sample at or before the month end − last sample at or before the month start (both instant queries with @); on a counter reset the raw samples are summed piecewise. increase() extrapolation is not used, so Prometheus 2.x closed ranges / 3.x left-open ranges do not change the figures."),
 			r.tr("未知时间 = 月秒数 − Δobserved（含 exporter 未运行时间），从不计为可用。", "Unknown = month seconds − Δobserved (includes time the exporter was not running); never counted as up."),
@@ -866,4 +866,14 @@ func condLabel(e EntityResult) string {
 		return c
 	}
 	return ""
+}
+
+// spanText says what the figures span: a calendar month, or the whole
+// reporting period (quarter, year, service period, range) as the cover and
+// 报告期 name it, in Beijing time.
+func (r *run) spanText() string {
+	if r.month.Kind == calendar.KindMonth {
+		return r.tr("按北京时间日历月统计。", "Calendar month, Beijing time.")
+	}
+	return r.tr("按北京时间统计整个报告期。", "Whole reporting period, Beijing time.")
 }
