@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jianguan/jianguan/internal/calendar"
+	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/simsite"
 )
 
@@ -137,12 +138,12 @@ func (d *demo) backfill(ctx context.Context, dataDir string) error {
 		from = lm.UTC().Truncate(historyStep)
 	}
 	d.logf("generating the site's history (internal/simsite) %s – %s …", from.Format(time.RFC3339), end.Format(time.RFC3339))
-	sp, m, _ := simsite.ScenarioWith(from, end, historyStep, d.week.events()...)
+	sp, _, _ := simsite.ScenarioWith(from, end, historyStep, d.week.events()...)
 	f, err := os.Create(om)
 	if err != nil {
 		return err
 	}
-	if err := simsite.WriteOpenMetrics(f, sp, m); err != nil {
+	if err := simhistory.WriteOpenMetrics(f, sp); err != nil {
 		f.Close()
 		return err
 	}

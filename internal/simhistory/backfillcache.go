@@ -20,11 +20,17 @@ import (
 func CachedBackfill(ctx context.Context, promtool string, sp Spec, key string, dst string) error {
 	h := sha256.New()
 	fmt.Fprintf(h, "v7|%s|%s|%s|%v|%d|%d", key, sp.From, sp.To, sp.Step, len(sp.Entities), len(sp.Gauges))
+	if len(sp.Dense) > 0 {
+		fmt.Fprintf(h, "|dense %v %v", sp.DenseStep, sp.Dense)
+	}
 	for _, e := range sp.Entities {
 		fmt.Fprintf(h, "|%s%v%v%v%v%v", e.NS, LabelString(e.Labels), e.Outages, e.Maintenance, e.Gaps, e.Unknown)
 	}
 	for _, g := range sp.Gauges {
 		fmt.Fprintf(h, "|%s%s", g.Name, LabelString(g.Labels))
+		if g.Dense {
+			h.Write([]byte("|dense"))
+		}
 	}
 	cache := filepath.Join(os.TempDir(), "jianguan-simhistory-"+hex.EncodeToString(h.Sum(nil))[:16])
 	// One builder at a time across test processes (go test runs packages in parallel).

@@ -53,10 +53,15 @@ func (sp Spec) EachSeries(lo, hi time.Time, fn func(s *Samples) error) error {
 			}
 		}
 	}
-	g := Samples{T: make([]int64, 0, n), V: make([]float64, 0, n)}
+	grid, dense := sp.gaugeTimes(lo, hi, first, last)
+	g := Samples{T: make([]int64, 0, len(dense)), V: make([]float64, 0, len(dense))}
 	for _, gg := range sp.Gauges {
 		g.Name, g.Labels, g.T, g.V = gg.Name, gg.Labels, g.T[:0], g.V[:0]
-		for t := first; !t.After(last); t = t.Add(sp.Step) {
+		ts := grid
+		if gg.Dense {
+			ts = dense
+		}
+		for _, t := range ts {
 			if v, ok := gg.at(t); ok {
 				g.T = append(g.T, t.Unix()*1000)
 				g.V = append(g.V, v)

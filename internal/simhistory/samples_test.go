@@ -12,10 +12,25 @@ import (
 // TestEachSeriesIsOpenMetrics: EachSeries (the TSDB block writer's input)
 // yields exactly the samples WriteOpenMetricsRange writes for the same
 // window — every series, timestamp and value, gaps and restarts included —
-// so blocks written directly hold the history promtool back-fills.
+// so blocks written directly hold the history promtool back-fills; Dense
+// gauges have their extra samples in both.
 func TestEachSeriesIsOpenMetrics(t *testing.T) {
 	from := time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC)
 	sp := DemoScenario(from, from.Add(10*time.Hour), 15*time.Second, 6, 7, 3)
+	// Dense gauges (the site model's event-driven ones) are sampled every
+	// DenseStep inside the Dense windows too, by both writers alike.
+	sp.Dense = []Window{w(from.Add(-time.Hour), 90*time.Minute), w(from.Add(3*time.Hour+7*time.Second), 61*time.Minute), w(from.Add(8*time.Hour+30*time.Minute+time.Second), 3*time.Hour)}
+	sp.DenseStep = 4 * time.Second
+	dense := 0
+	for i := range sp.Gauges {
+		if sp.Gauges[i].Name == "env_temperature_celsius" {
+			sp.Gauges[i].Dense = true
+			dense++
+		}
+	}
+	if dense == 0 {
+		t.Fatal("no gauge to sample densely")
+	}
 	for _, w := range []struct{ lo, hi time.Time }{
 		{from, sp.To.Add(time.Nanosecond)},
 		{from.Add(2 * time.Hour), from.Add(4 * time.Hour)},
@@ -43,6 +58,7 @@ func TestEachSeriesIsOpenMetrics(t *testing.T) {
 			b.WriteString(f[1] + "=" + f[0] + " ")
 		}
 		got := map[string]string{}
+		perName := map[string]int{}
 		n := 0
 		err := sp.EachSeries(w.lo, w.hi, func(s *Samples) error {
 			var b strings.Builder
@@ -51,6 +67,7 @@ func TestEachSeriesIsOpenMetrics(t *testing.T) {
 				n++
 			}
 			got[s.Name+LabelString(s.Labels)] += b.String()
+			perName[s.Name] = max(perName[s.Name], len(s.T))
 			return nil
 		})
 		if err != nil {
@@ -58,6 +75,9 @@ func TestEachSeriesIsOpenMetrics(t *testing.T) {
 		}
 		if len(got) != len(want) || n == 0 {
 			t.Errorf("%v: %d series (%d samples), OpenMetrics %d", w, len(got), n, len(want))
+		}
+		if perName["env_temperature_celsius"] <= perName["env_ups_battery_runtime_seconds"] {
+			t.Errorf("%v: dense gauge %d samples, ordinary %d", w, perName["env_temperature_celsius"], perName["env_ups_battery_runtime_seconds"])
 		}
 		for k, v := range want {
 			if got[k] != v.String() {

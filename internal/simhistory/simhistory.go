@@ -310,6 +310,10 @@ type Gauge struct {
 	// Counter: Value is cumulative and the series counts from 0 at each
 	// (re)start of Of's process, as an exporter's counter does.
 	Counter bool
+	// Dense: the series is also sampled every Spec.DenseStep inside
+	// Spec.Dense (an event-driven gauge: a report reading its samples sees
+	// every excursion the condition counters count).
+	Dense bool
 }
 
 // lifeStart is when the process running at t last (re)started.
@@ -375,6 +379,41 @@ type Spec struct {
 	Step     time.Duration
 	Entities []*Entity
 	Gauges   []Gauge
+	// Dense windows where the Dense gauges are sampled every DenseStep
+	// (from each window's start truncated to DenseStep) besides the Step
+	// grid; bound: the
+	// windows' total length / DenseStep extra samples per Dense gauge.
+	Dense     []Window
+	DenseStep time.Duration
+}
+
+// gaugeTimes returns the sample instants of ordinary gauges (the Step grid
+// from first to last) and of Dense gauges (that grid merged with the
+// DenseStep grid inside sp.Dense, restricted to lo <= t < hi and the
+// history's span), each sorted without duplicates.
+func (sp Spec) gaugeTimes(lo, hi, first, last time.Time) (grid, dense []time.Time) {
+	for t := first; !t.After(last); t = t.Add(sp.Step) {
+		grid = append(grid, t)
+	}
+	if sp.DenseStep <= 0 || len(sp.Dense) == 0 {
+		return grid, grid
+	}
+	seen := make(map[int64]bool, len(grid))
+	dense = append(dense, grid...)
+	for _, t := range grid {
+		seen[t.UnixNano()] = true
+	}
+	for _, w := range sp.Dense {
+		for t := w.Start.Truncate(sp.DenseStep); t.Before(w.End); t = t.Add(sp.DenseStep) {
+			if t.Before(lo) || !t.Before(hi) || t.Before(sp.From) || t.After(sp.To) || seen[t.UnixNano()] {
+				continue
+			}
+			seen[t.UnixNano()] = true
+			dense = append(dense, t)
+		}
+	}
+	sort.Slice(dense, func(i, j int) bool { return dense[i].Before(dense[j]) })
+	return grid, dense
 }
 
 // LabelString renders {k="v",…} with sorted keys.
@@ -455,6 +494,7 @@ func WriteOpenMetricsRange(w io.Writer, sp Spec, lo, hi time.Time) error {
 		}
 		gby[g.Name] = append(gby[g.Name], g)
 	}
+	grid, dense := sp.gaugeTimes(lo, hi, first, last)
 	for _, n := range gnames {
 		base := n
 		if strings.HasSuffix(n, "_bucket") {
@@ -463,7 +503,11 @@ func WriteOpenMetricsRange(w io.Writer, sp Spec, lo, hi time.Time) error {
 		fmt.Fprintf(bw, "# TYPE %s %s\n", strings.TrimSuffix(base, "_total"), typ(n))
 		for _, g := range gby[n] {
 			ls := LabelString(g.Labels)
-			for t := first; !t.After(last); t = t.Add(sp.Step) {
+			ts := grid
+			if g.Dense {
+				ts = dense
+			}
+			for _, t := range ts {
 				v, ok := g.at(t)
 				if !ok {
 					continue

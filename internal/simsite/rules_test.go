@@ -69,13 +69,13 @@ func TestEventsFireTheirAlerts(t *testing.T) {
 		}
 		done[c.ev.Start] = true
 		from, to := c.ev.Start.Add(-15*time.Minute).Truncate(time.Minute), c.ev.End.Add(15*time.Minute)
-		sp, m, _ := Scenario(from, to, Fine)
+		sp, _, _ := Scenario(from, to, Fine)
 		om := filepath.Join(t.TempDir(), "h.om")
 		f, err := os.Create(om)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteOpenMetrics(f, sp, m); err != nil {
+		if err := sh.WriteOpenMetrics(f, sp); err != nil {
 			t.Fatal(err)
 		}
 		f.Close()

@@ -609,6 +609,12 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 		g("env_rack_power_watts", map[string]string{"device": PDUGateway(i), "rack": fmt.Sprintf("R%03d", i+1)},
 			func(t time.Time) float64 { return RackWatts(i, t) })
 	}
+	// The room's event-driven gauges are sampled every Fine where an event
+	// acts (write.go).
+	sp.Dense, sp.DenseStep = m.Regions(from, to.Add(time.Nanosecond)), Fine
+	for i := range sp.Gauges {
+		sp.Gauges[i].Dense = dense(sp.Gauges[i])
+	}
 	return sp, m, conds
 }
 

@@ -28,9 +28,9 @@ func TestDemoHistoryShowsEveryExcursion(t *testing.T) {
 	// week's extra CRAC failure, as make demo adds them.
 	from, to := ms.Add(9*24*time.Hour), ms.Add(11*24*time.Hour)
 	extra := Event{Kind: CRACFailure, Target: "crac-1", Window: sh.Window{Start: ms.Add(9*24*time.Hour + 15*time.Hour), End: ms.Add(9*24*time.Hour + 15*time.Hour + 25*time.Minute)}}
-	sp, m, conds := ScenarioWith(from, to, 600*time.Second, extra)
+	sp, _, conds := ScenarioWith(from, to, 600*time.Second, extra)
 	var buf bytes.Buffer
-	if err := WriteOpenMetrics(&buf, sp, m); err != nil {
+	if err := sh.WriteOpenMetrics(&buf, sp); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasSuffix(buf.Bytes(), []byte("\n# EOF\n")) || bytes.Count(buf.Bytes(), []byte("# EOF")) != 1 {
