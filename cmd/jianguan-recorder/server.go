@@ -115,6 +115,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/notifications", records.RoleViewer, s.listNotifications},
 		{"GET", "/api/v1/records", records.RoleViewer, s.listRecords},
 		{"POST", "/api/v1/records", records.RoleEditor, s.createRecord},
+		{"GET", "/api/v1/records/find", records.RoleViewer, s.findRecords},
 		{"GET", "/api/v1/records/{id}", records.RoleViewer, s.getRecord},
 		{"PUT", "/api/v1/records/{id}", records.RoleEditor, s.updateRecord},
 		{"POST", "/api/v1/records/{id}/sign-off", records.RoleAdmin, s.signOff},
@@ -543,6 +544,38 @@ func (s *server) listRecords(w http.ResponseWriter, r *http.Request, _ identity)
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	rs, err := s.store.ListRecords(ctx, r.URL.Query().Get("kind"), limit)
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"records": rs})
+}
+
+// findRecords is records.Store.FindRecords: records by kind, parent, slot
+// range and ref, newest slot (then newest record) first — what the documents
+// built from the records read (the Grafana plugin's records source).
+func (s *server) findRecords(w http.ResponseWriter, r *http.Request, _ identity) {
+	q := r.URL.Query()
+	f := records.RecordFilter{Kind: q.Get("kind"), Ref: q.Get("ref")}
+	var err error
+	if v := q.Get("parentId"); v != "" {
+		if f.ParentID, err = strconv.ParseInt(v, 10, 64); err != nil || f.ParentID <= 0 {
+			writeError(w, http.StatusBadRequest, "parentId "+strconv.Quote(v)+": want a positive integer")
+			return
+		}
+	}
+	if f.SlotSince, err = parseTimeParam(r, "slotSince"); err == nil {
+		if f.SlotUntil, err = parseTimeParam(r, "slotUntil"); err == nil {
+			f.Limit, err = parseLimit(r)
+		}
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	rs, err := s.store.FindRecords(ctx, f)
 	if err != nil {
 		s.storeError(w, err)
 		return

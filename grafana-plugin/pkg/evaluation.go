@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -14,12 +11,12 @@ import (
 
 // GET /evaluation/annual/{YYYY} (Viewer): the providers' annual rating of a
 // year for the 评估 page — eval.Annual over the year's frozen monthly
-// assessments, nothing recomputed. A month counts when it is frozen in the
-// snapshot store as the monthly assessment (kind evaluation, jianguan-report
-// --kind evaluation --freeze, eval.ReadYear) or, failing that, as a providers
-// report that carries the assessment (frozen from the 报告 page with
-// jsonData.evaluationConfig set; the same assessment, byte for byte).
-// Months frozen neither way are 未冻结 and take no part.
+// assessments, nothing recomputed, read by eval.ReadYear as jianguan-report
+// --kind evaluation-annual reads them: a month counts when it is frozen in
+// the snapshot store as the monthly assessment (kind evaluation) or, failing
+// that, as a providers report that carries the assessment (frozen from the
+// 报告 page with jsonData.evaluationConfig set). Months frozen neither way
+// are 未冻结 and take no part.
 var annualPath = regexp.MustCompile(`^/evaluation/annual/([0-9]{4})$`)
 
 type annualAnswer struct {
@@ -52,37 +49,16 @@ func (a *App) handleEvaluation(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{fmt.Sprintf("year %d: want 2000 … %d", year, now)})
 		return
 	}
+	// The one reading of the year that jianguan-report --kind
+	// evaluation-annual does too (eval.BuildAnnual).
 	months, err := eval.ReadYear(a.store, year)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, apiError{err.Error()})
 		return
 	}
 	out := annualAnswer{Year: year}
-	for i, fm := range months {
-		from := eval.DocMonthly
-		if !fm.Frozen {
-			from = "providers"
-			d, err := a.store.Load("providers", fm.Month)
-			switch {
-			case errors.Is(err, fs.ErrNotExist):
-			case err != nil:
-				writeJSON(w, http.StatusInternalServerError, apiError{fmt.Sprintf("frozen providers report %s: %v", fm.Month, err)})
-				return
-			case len(d.Evaluation) > 0:
-				var as eval.Assessment
-				if err := json.Unmarshal(d.Evaluation, &as); err != nil {
-					writeJSON(w, http.StatusInternalServerError, apiError{fmt.Sprintf("frozen providers report %s: %v", fm.Month, err)})
-					return
-				}
-				fm.Frozen, fm.Assessment, fm.SHA256, fm.FrozenAt = true, &as, d.Frozen.SHA256, d.Frozen.FrozenAt
-				months[i] = fm
-			}
-		}
-		am := annualMonth{Month: fm.Month, Frozen: fm.Frozen}
-		if fm.Frozen {
-			am.From, am.SHA256, am.FrozenAt = from, fm.SHA256, fm.FrozenAt
-		}
-		out.Months = append(out.Months, am)
+	for _, fm := range months {
+		out.Months = append(out.Months, annualMonth{Month: fm.Month, Frozen: fm.Frozen, From: fm.From, SHA256: fm.SHA256, FrozenAt: fm.FrozenAt})
 	}
 	out.Kinds, out.Grades = eval.Annual(months)
 	writeJSON(w, http.StatusOK, out)

@@ -42,40 +42,62 @@ const (
 
 // FrozenMonth is one month as the annual rating read it.
 type FrozenMonth struct {
-	Month      string      `json:"month"`
-	Frozen     bool        `json:"frozen"`
-	SHA256     string      `json:"sha256,omitempty"`
-	FrozenAt   string      `json:"frozenAt,omitempty"`
+	Month    string `json:"month"`
+	Frozen   bool   `json:"frozen"`
+	From     string `json:"from,omitempty"` // the snapshot's kind: DocMonthly or report.KindProviders
+	SHA256   string `json:"sha256,omitempty"`
+	FrozenAt string `json:"frozenAt,omitempty"`
+	// Assessment of the month; nil when it is not frozen.
 	Assessment *Assessment `json:"assessment,omitempty"`
 }
 
 // ReadYear reads the twelve monthly assessments of year from the snapshot
-// store (kind evaluation). A month without a snapshot is 未冻结 and is never
-// computed; a snapshot that does not verify is an error.
+// store: the one every annual rating reads (jianguan-report --kind
+// evaluation-annual and the plugin's 评估 page). A month counts when it is
+// frozen as the monthly assessment (kind evaluation, jianguan-report --kind
+// evaluation --freeze) or, failing that, as a providers report that carries
+// the assessment (frozen with an indicator system configured: the same
+// assessment the evaluation document shows). A month frozen neither way is
+// 未冻结 and is never computed; a snapshot that does not verify is an error.
 func ReadYear(st snapshot.Store, year int) ([]FrozenMonth, error) {
 	out := make([]FrozenMonth, 0, 12)
 	for mo := 1; mo <= 12; mo++ {
 		label := fmt.Sprintf("%04d-%02d", year, mo)
-		fm := FrozenMonth{Month: label}
-		d, err := st.Load(DocMonthly, label)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			out = append(out, fm)
-			continue
-		case err != nil:
-			return nil, fmt.Errorf("frozen assessment %s: %w", label, err)
+		fm, err := readFrozen(st, label)
+		if err != nil {
+			return nil, err
 		}
-		if len(d.Evaluation) == 0 {
-			return nil, fmt.Errorf("frozen assessment %s: the snapshot carries no evaluation", label)
-		}
-		var a Assessment
-		if err := json.Unmarshal(d.Evaluation, &a); err != nil {
-			return nil, fmt.Errorf("frozen assessment %s: %v", label, err)
-		}
-		fm.Frozen, fm.Assessment, fm.SHA256, fm.FrozenAt = true, &a, d.Frozen.SHA256, d.Frozen.FrozenAt
 		out = append(out, fm)
 	}
 	return out, nil
+}
+
+// readFrozen is one month of ReadYear: its evaluation snapshot, else its
+// providers snapshot when that carries an assessment.
+func readFrozen(st snapshot.Store, label string) (FrozenMonth, error) {
+	fm := FrozenMonth{Month: label}
+	for _, kind := range []string{DocMonthly, report.KindProviders} {
+		d, err := st.Load(kind, label)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return fm, fmt.Errorf("frozen %s %s: %w", kind, label, err)
+		}
+		if len(d.Evaluation) == 0 {
+			if kind == DocMonthly {
+				return fm, fmt.Errorf("frozen assessment %s: the snapshot carries no evaluation", label)
+			}
+			continue // a providers report frozen without an indicator system
+		}
+		var a Assessment
+		if err := json.Unmarshal(d.Evaluation, &a); err != nil {
+			return fm, fmt.Errorf("frozen %s %s: %v", kind, label, err)
+		}
+		fm.Frozen, fm.From, fm.Assessment, fm.SHA256, fm.FrozenAt = true, kind, &a, d.Frozen.SHA256, d.Frozen.FrozenAt
+		return fm, nil
+	}
+	return fm, nil
 }
 
 // AnnualProvider is one provider's year.
@@ -313,13 +335,17 @@ func BuildAnnual(st snapshot.Store, cfg report.Config, year int) (*report.Docume
 	for _, fm := range months {
 		if fm.Frozen {
 			frozen = append(frozen, fm.Month)
-			method = append(method, fmt.Sprintf("%s：冻结于%s，SHA-256 %s，指标体系 %s 版", monthZH(fm.Month), frozenAtZH(fm.FrozenAt), fm.SHA256, fm.Assessment.SystemVersion))
+			from := ""
+			if fm.From == report.KindProviders {
+				from = "（取自冻结的云服务商月度综合评估报告）"
+			}
+			method = append(method, fmt.Sprintf("%s：冻结于%s%s，SHA-256 %s，指标体系 %s 版", monthZH(fm.Month), frozenAtZH(fm.FrozenAt), from, fm.SHA256, fm.Assessment.SystemVersion))
 		} else {
 			missing = append(missing, monthZH(fm.Month))
 		}
 	}
 	if len(frozen) == 0 {
-		return nil, report.Errorf(report.ErrNoData, "%d 年没有已冻结的月度评估 / no frozen monthly assessment in %d: freeze the months first (jianguan-report --kind evaluation --freeze)", year, year)
+		return nil, report.Errorf(report.ErrNoData, "%d 年没有已冻结的月度评估 / no frozen monthly assessment in %d: freeze the months first (jianguan-report --kind evaluation --freeze, or the providers report with an indicator system)", year, year)
 	}
 	kinds, grades := Annual(months)
 	d.Summary = []report.KV{
@@ -329,7 +355,7 @@ func BuildAnnual(st snapshot.Store, cfg report.Config, year int) (*report.Docume
 		{Label: "等级划分", Value: gradesText(grades)},
 	}
 	d.Sections = append(d.Sections, report.Section{ID: "annual-method", Title: "评级方法", Text: []string{
-		"年度评级只读取各月已冻结的月度综合评估结果（校验 SHA-256），从不重新计算；未冻结的月份列为「未冻结」，不参与评级。",
+		"年度评级只读取各月已冻结的月度综合评估结果（综合评估文档，或载有评估结果的云服务商月度综合评估报告；校验 SHA-256），从不重新计算；未冻结的月份列为「未冻结」，不参与评级。",
 		"年度得分为全年可评价月份综合得分的算术平均值，等级按最近一个已冻结月份所用指标体系的等级划分；各月使用当月生效的指标体系版本。",
 		"优势与不足由各指标全年得分生成：年均 90 分以上为优势；年均低于 80 分，或由首个可评价月份至最后一个下降 10 分以上为不足。",
 		"运营资质年度审查结果为人工评分指标，取全年最近一次录入的结果及其证据。",

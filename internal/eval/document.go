@@ -23,9 +23,17 @@ const (
 // manual scores and record figures come from the store; without one, File
 // is used as is.
 type Evaluator struct {
-	File    *System       // used when Store is nil (or holds no version for the month)
-	Store   records.Store // optional
+	File    *System // used when Store is nil (or holds no version for the month)
+	Store   Reader  // optional
 	Querier report.Querier
+}
+
+// Reader is what the assessment reads from the records store: a
+// records.Store, or the recorder's API read by the Grafana plugin.
+type Reader interface {
+	ListAlerts(ctx context.Context, f records.AlertFilter) ([]records.Alert, error)
+	ListRecords(ctx context.Context, kind string, limit int) ([]records.Record, error)
+	FindRecords(ctx context.Context, f records.RecordFilter) ([]records.Record, error)
 }
 
 // SystemFor is the indicator system that applies to month (YYYY-MM).

@@ -249,7 +249,7 @@ type RecordSummary struct {
 // SummariseRecords reads the month's alerts, inspections and findings from
 // the records store. Each list reads at most records.MaxListLimit rows; a
 // month with more is marked Truncated and its figures are 无数据.
-func SummariseRecords(ctx context.Context, st records.Store, m report.Month) (*RecordSummary, error) {
+func SummariseRecords(ctx context.Context, st Reader, m report.Month) (*RecordSummary, error) {
 	s := &RecordSummary{AckSeconds: map[string][]float64{}}
 	alerts, err := st.ListAlerts(ctx, records.AlertFilter{Since: m.Start, Until: m.End, Limit: records.MaxListLimit})
 	if err != nil {

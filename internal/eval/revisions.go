@@ -128,7 +128,7 @@ func ManualScoreBody(ctx context.Context, st records.Store, actor string, body j
 
 // ManualScores reads the manual scores of a period (YYYY-MM) from the store
 // (at most records.MaxListLimit records of the kind are read: newest first).
-func ManualScores(ctx context.Context, st records.Store, period string) ([]ManualScore, error) {
+func ManualScores(ctx context.Context, st Reader, period string) ([]ManualScore, error) {
 	rs, err := st.ListRecords(ctx, KindManualScore, records.MaxListLimit)
 	if err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ func SaveSystem(ctx context.Context, st records.Store, actor, file string, data 
 	return s, nil
 }
 
-func storedSystems(ctx context.Context, st records.Store) ([]SystemRecord, error) {
+func storedSystems(ctx context.Context, st Reader) ([]SystemRecord, error) {
 	rs, err := st.ListRecords(ctx, KindSystemVersion, records.MaxListLimit)
 	if err != nil {
 		return nil, err
@@ -205,7 +205,7 @@ func storedSystems(ctx context.Context, st records.Store) ([]SystemRecord, error
 // SystemFor is the stored version that applies to period (YYYY-MM): the
 // one with the latest applies_from not after period (among equal ones the
 // one stored last).
-func SystemFor(ctx context.Context, st records.Store, period string) (*System, error) {
+func SystemFor(ctx context.Context, st Reader, period string) (*System, error) {
 	ss, err := storedSystems(ctx, st) // newest first
 	if err != nil {
 		return nil, err
