@@ -8,6 +8,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // Daily temperature and humidity bands per sensor group (issue 16 item 7):
@@ -65,10 +66,10 @@ func (r *run) bands(d *Document) error {
 	}
 	var tmin, tmax, hmin, hmax map[string][]Point
 	qs := []q{
-		{&tmin, "daily lowest temperature per sensor group", "min", "min_over_time", "env_temperature_celsius"},
-		{&tmax, "daily highest temperature per sensor group", "max", "max_over_time", "env_temperature_celsius"},
-		{&hmin, "daily lowest humidity per sensor group", "min", "min_over_time", "env_humidity_ratio"},
-		{&hmax, "daily highest humidity per sensor group", "max", "max_over_time", "env_humidity_ratio"},
+		{&tmin, "daily lowest temperature per sensor group", "min", "min_over_time", metricnames.EnvTemperatureCelsius},
+		{&tmax, "daily highest temperature per sensor group", "max", "max_over_time", metricnames.EnvTemperatureCelsius},
+		{&hmin, "daily lowest humidity per sensor group", "min", "min_over_time", metricnames.EnvHumidityRatio},
+		{&hmax, "daily highest humidity per sensor group", "max", "max_over_time", metricnames.EnvHumidityRatio},
 	}
 	var fns []func() error
 	for _, x := range qs {

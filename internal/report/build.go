@@ -15,6 +15,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // Build computes one report of period p (calendar.ParsePeriod or
@@ -97,6 +98,14 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 			return nil, err
 		}
 		compare(d, prev, p.Previous(), cfg.Lang)
+		// 总体运行情况 first (infrastructure writes its own from the topics),
+		// the editable sections last (narrative.go).
+		if kind != KindInfrastructure {
+			r.availabilityOverview(d)
+		}
+		if err := r.narrate(d); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Ident != nil {
 		c, err := coverOf(cfg.Ident, kind, p, cfg.Lang)
@@ -412,9 +421,9 @@ func (r *run) buildLines(d *Document) error {
 	// the counters (flaps, loss, RTT) are exact increases read at the month
 	// ends (lineCounters); the capacity is the value at the month end.
 	qs := []q{
-		{"rx_p95", "95th percentile receive rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel("line_interface_receive_bytes_total"), strings.TrimSuffix(R, "]"), E)},
-		{"tx_p95", "95th percentile transmit rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel("line_interface_transmit_bytes_total"), strings.TrimSuffix(R, "]"), E)},
-		{"capacity", "contracted capacity at the month end", fmt.Sprintf("8 * max by (line) (%s %s)", sel("line_capacity_bytes_per_second"), E)},
+		{"rx_p95", "95th percentile receive rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel(metricnames.LineInterfaceReceiveBytes), strings.TrimSuffix(R, "]"), E)},
+		{"tx_p95", "95th percentile transmit rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel(metricnames.LineInterfaceTransmitBytes), strings.TrimSuffix(R, "]"), E)},
+		{"capacity", "contracted capacity at the month end", fmt.Sprintf("8 * max by (line) (%s %s)", sel(metricnames.LineCapacityBytesPerSecond), E)},
 	}
 	vals := make([]map[string]float64, len(qs))
 	var es []EntityResult
@@ -462,7 +471,7 @@ func (r *run) buildLines(d *Document) error {
 	}
 	if len(gone) > 0 {
 		res, err := r.query("contracted capacity of lines without a sample at the month end (last in the month)",
-			fmt.Sprintf("8 * max by (line) (last_over_time(%s%s %s))", r.selector("line_capacity_bytes_per_second", "line=~"+RegexAlternation(gone)), R, E), r.end())
+			fmt.Sprintf("8 * max by (line) (last_over_time(%s%s %s))", r.selector(metricnames.LineCapacityBytesPerSecond, "line=~"+RegexAlternation(gone)), R, E), r.end())
 		if err != nil {
 			return err
 		}
@@ -623,12 +632,12 @@ func (r *run) buildHosts(d *Document) error {
 	if ev != nil { // the evaluation reads every provider's lines and the machine room too
 		fns = append(fns,
 			func() (err error) { lines, err = r.fetchAvailability("line"); return },
-			func() (err error) { conds, err = r.fetchAvailability("env_condition"); return })
+			func() (err error) { conds, err = r.fetchAvailability(metricnames.EnvCondition.Namespace); return })
 	}
 	if err := r.parallel(fns...); err != nil {
 		return err
 	}
-	certs, err := r.query("TLS leaf certificate expiry", fmt.Sprintf("last_over_time(%s%s %s)", r.selector("website_tls_leaf_expiry_timestamp_seconds"), r.rangeSel(), at(r.end())), r.end())
+	certs, err := r.query("TLS leaf certificate expiry", fmt.Sprintf("last_over_time(%s%s %s)", r.selector(metricnames.WebsiteTLSLeafExpiry), r.rangeSel(), at(r.end())), r.end())
 	if err != nil {
 		return err
 	}
@@ -732,7 +741,7 @@ func (r *run) buildProviders(d *Document) error {
 		ev = nil // the evaluation sections are written in zh-CN only
 	}
 	if ev != nil { // the machine room feeds the rating of the party running it
-		fns = append(fns, func() (err error) { conds, err = r.fetchAvailability("env_condition"); return })
+		fns = append(fns, func() (err error) { conds, err = r.fetchAvailability(metricnames.EnvCondition.Namespace); return })
 	}
 	err := r.parallel(fns...)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/calendar"
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // run is one report computation: it records every query for the audit.
@@ -124,13 +125,13 @@ type family struct {
 }
 
 func familyFor(ns string) family {
-	f := family{ns: ns, up: ns + "_up", observed: ns + "_observed_seconds_total", down: ns + "_down_seconds_total",
-		maint: ns + "_maintenance_seconds_total", maintDown: ns + "_maintenance_down_seconds_total",
-		changes: ns + "_state_changes_total", lastChange: ns + "_last_change_timestamp_seconds", unknownGauge: ns + "_unknown",
-		started: ns + "_start_time_seconds"}
+	m := metricnames.Lookup(ns) // env_condition's ok/active renames included
+	f := family{ns: ns, up: m.Up(), observed: m.Observed(), down: m.Down(),
+		maint: m.Maintenance(), maintDown: m.MaintenanceDown(),
+		changes: m.StateChanges(), lastChange: m.LastChange(), unknownGauge: m.Unknown(),
+		started: m.StartTime()}
 	switch ns {
-	case "env_condition":
-		f.up, f.down, f.maintDown = "env_condition_ok", "env_condition_active_seconds_total", "env_condition_maintenance_active_seconds_total"
+	case metricnames.EnvCondition.Namespace:
 		f.nameLabel = "device"
 	case "line":
 		f.nameLabel = "line"

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/jianguan/jianguan/internal/docfmt"
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // ---- infrastructure (deliverable 1) ----
@@ -55,7 +56,7 @@ type infraGauges struct {
 }
 
 func (r *run) buildInfra(d *Document) error {
-	conds, err := r.fetchAvailability("env_condition")
+	conds, err := r.fetchAvailability(metricnames.EnvCondition.Namespace)
 	if err != nil {
 		return err
 	}
@@ -73,25 +74,25 @@ func (r *run) buildInfra(d *Document) error {
 		}
 	}
 	err = r.parallel(
-		agg(&g.rt, "UPS 最低后备时间", "min_over_time", "env_ups_battery_runtime_seconds"),
-		agg(&g.load, "UPS 峰值负载", "max_over_time", "env_ups_output_load_ratio"),
-		agg(&g.tmin, "最低温度", "min_over_time", "env_temperature_celsius"),
-		agg(&g.tavg, "平均温度", "avg_over_time", "env_temperature_celsius"),
-		agg(&g.tmax, "最高温度", "max_over_time", "env_temperature_celsius"),
-		agg(&g.hmin, "最低湿度", "min_over_time", "env_humidity_ratio"),
-		agg(&g.havg, "平均湿度", "avg_over_time", "env_humidity_ratio"),
-		agg(&g.hmax, "最高湿度", "max_over_time", "env_humidity_ratio"),
-		agg(&g.genRun, "油机运行时间占比", "avg_over_time", "env_generator_running"),
-		agg(&g.fuelMin, "油机最低油位", "min_over_time", "env_generator_fuel_ratio"),
-		agg(&g.fuelMax, "油机最高油位", "max_over_time", "env_generator_fuel_ratio"),
-		agg(&g.rackMax, "机柜峰值功率", "max_over_time", "env_rack_power_watts"),
-		agg(&g.rackAvg, "机柜平均功率", "avg_over_time", "env_rack_power_watts"),
-		agg(&g.crac, "精密空调运行时间占比", "avg_over_time", "env_cooling_unit_running"),
-		agg(&g.coolMinRunning, "精密空调最少运行台数", "min_over_time", "env_cooling_units_running"),
-		agg(&g.coolRequired, "精密空调所需台数（N+1）", "max_over_time", "env_cooling_units_required"),
-		agg(&g.smoke, "烟感告警", "max_over_time", "env_smoke_detected"),
-		agg(&g.doorAvg, "门开启时间占比", "avg_over_time", "env_door_open"),
-		agg(&g.leak, "漏水检测", "max_over_time", "env_leak_detected"),
+		agg(&g.rt, "UPS 最低后备时间", "min_over_time", metricnames.EnvUPSBatteryRuntimeSeconds),
+		agg(&g.load, "UPS 峰值负载", "max_over_time", metricnames.EnvUPSOutputLoadRatio),
+		agg(&g.tmin, "最低温度", "min_over_time", metricnames.EnvTemperatureCelsius),
+		agg(&g.tavg, "平均温度", "avg_over_time", metricnames.EnvTemperatureCelsius),
+		agg(&g.tmax, "最高温度", "max_over_time", metricnames.EnvTemperatureCelsius),
+		agg(&g.hmin, "最低湿度", "min_over_time", metricnames.EnvHumidityRatio),
+		agg(&g.havg, "平均湿度", "avg_over_time", metricnames.EnvHumidityRatio),
+		agg(&g.hmax, "最高湿度", "max_over_time", metricnames.EnvHumidityRatio),
+		agg(&g.genRun, "油机运行时间占比", "avg_over_time", metricnames.EnvGeneratorRunning),
+		agg(&g.fuelMin, "油机最低油位", "min_over_time", metricnames.EnvGeneratorFuelRatio),
+		agg(&g.fuelMax, "油机最高油位", "max_over_time", metricnames.EnvGeneratorFuelRatio),
+		agg(&g.rackMax, "机柜峰值功率", "max_over_time", metricnames.EnvRackPowerWatts),
+		agg(&g.rackAvg, "机柜平均功率", "avg_over_time", metricnames.EnvRackPowerWatts),
+		agg(&g.crac, "精密空调运行时间占比", "avg_over_time", metricnames.EnvCoolingUnitRunning),
+		agg(&g.coolMinRunning, "精密空调最少运行台数", "min_over_time", metricnames.EnvCoolingUnitsRunning),
+		agg(&g.coolRequired, "精密空调所需台数（N+1）", "max_over_time", metricnames.EnvCoolingUnitsRequired),
+		agg(&g.smoke, "烟感告警", "max_over_time", metricnames.EnvSmokeDetected),
+		agg(&g.doorAvg, "门开启时间占比", "avg_over_time", metricnames.EnvDoorOpen),
+		agg(&g.leak, "漏水检测", "max_over_time", metricnames.EnvLeakDetected),
 	)
 	if err != nil {
 		return err
@@ -163,7 +164,7 @@ func (r *run) buildInfra(d *Document) error {
 	}
 	overview := Section{ID: "overview", Title: r.tr("总体运行情况", "Overall operation"), TitleEN: "Overall operation", Text: []string{r.infraOverview(counts)}}
 	d.Sections = append(d.Sections[:first], append([]Section{overview}, d.Sections[first:]...)...)
-	return r.narrate(d)
+	return nil // the editable sections: build, after 环比 (narrative.go)
 }
 
 // condsOf are the condition entities of the given conditions.
