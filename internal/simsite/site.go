@@ -218,10 +218,22 @@ func NewModel(ev []Event) *Model {
 // Regions are the stretches where some event acts ([start, end + Reach),
 // merged): outside them every gauge is at its undisturbed value and no
 // condition is active.
-func (m *Model) Regions(from, to time.Time) []sh.Window {
+func (m *Model) Regions(from, to time.Time) []sh.Window { return m.regionsOf(from, to, nil) }
+
+// regionsOf is Regions of the events of the kinds in reach only, each
+// acting until its end + reach[kind] (nil: every kind, Reach): where a
+// predicate that only those events move can be true.
+func (m *Model) regionsOf(from, to time.Time, reach map[Kind]time.Duration) []sh.Window {
 	var ws []sh.Window
 	for _, e := range m.phys {
-		a, b := e.Start, e.End.Add(Reach)
+		r, ok := reach[e.Kind]
+		if reach == nil {
+			r, ok = Reach, true
+		}
+		if !ok {
+			continue
+		}
+		a, b := e.Start, e.End.Add(r)
 		if a.Before(from) {
 			a = from
 		}
@@ -460,21 +472,35 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 			maint[e.Target] = append(maint[e.Target], e.Window)
 		}
 	}
-	regions := m.Regions(ps, to)
-	scan := func(f func(time.Time) bool) []sh.Window {
+	// scan finds f's windows second by second where the events that move
+	// it act (reach: those kinds and how long after their end; nil: every
+	// event, Reach). A year is scanned in seconds, not minutes, because
+	// most predicates are only looked at inside their own events
+	// (TestDemoConsistency checks every second of the month's regions).
+	scan := func(f func(time.Time) bool, reach map[Kind]time.Duration) []sh.Window {
 		var ws []sh.Window
-		for _, r := range regions {
+		for _, r := range m.regionsOf(ps, to, reach) {
 			ws = append(ws, Windows(r.Start, r.End, f)...)
 		}
 		return ws
 	}
+	only := func(kinds ...Kind) map[Kind]time.Duration {
+		r := map[Kind]time.Duration{}
+		for _, k := range kinds {
+			r[k] = 0
+		}
+		return r
+	}
+	// The room's temperatures: a utility failure or a CRAC failure warms
+	// it, decaying within Reach.
+	warming := map[Kind]time.Duration{UtilityFailure: Reach, CRACFailure: Reach}
 	// Lines.
 	lineEnt := map[string]*sh.Entity{}
 	var lines []*sh.Entity
 	var caps []float64
 	for _, l := range Lines {
 		e := &sh.Entity{NS: "line", Labels: map[string]string{"line": l.Name, "kind": l.Kind, "provider": l.Provider, "site": SiteName},
-			ProcessStart: ps, Outages: scan(eventIn(m, LineCut, l.Name)), Maintenance: maint[l.Name]}
+			ProcessStart: ps, Outages: scan(eventIn(m, LineCut, l.Name), only(LineCut)), Maintenance: maint[l.Name]}
 		lineEnt[l.Name] = e
 		lines = append(lines, e)
 		caps = append(caps, l.BitsPerSecond)
@@ -493,7 +519,7 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 			down := func(t time.Time) bool { return m.active(HostDown, name, t) || m.active(LineCut, path, t) }
 			he := &sh.Entity{NS: "host", Labels: map[string]string{"host": name, "address": HostAddress(n),
 				"unit": u.Name, "provider": prov, "system": u.Name + "业务系统", "site": SiteName, "path": path},
-				ProcessStart: ps, Outages: scan(down), Maintenance: maint[path]}
+				ProcessStart: ps, Outages: scan(down, only(HostDown, LineCut)), Maintenance: maint[path]}
 			sp.Entities = append(sp.Entities, he)
 			hosts = append(hosts, he)
 		}
@@ -503,15 +529,15 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 			down := func(t time.Time) bool { return m.active(WebsiteDown, name, t) || m.active(LineCut, BGPLine, t) }
 			sp.Entities = append(sp.Entities, &sh.Entity{NS: "website", Labels: map[string]string{"url": WebsiteURL(name),
 				"unit": u.Name, "provider": u.Providers[i%len(u.Providers)], "system": u.Name + "门户", "site": SiteName, "path": BGPLine},
-				ProcessStart: ps, Outages: scan(down)})
+				ProcessStart: ps, Outages: scan(down, only(WebsiteDown, LineCut))})
 		}
 	}
 	sp.Gauges = append(sp.Gauges, sh.NodeGauges(nodeHosts(hosts))...)
 	// The room: gauges and the conditions derived from them.
 	var conds []Condition
-	cond := func(device, c string, f func(time.Time) bool) {
+	cond := func(device, c string, f func(time.Time) bool, reach map[Kind]time.Duration) {
 		e := &sh.Entity{NS: "env_condition", Labels: map[string]string{"site": SiteName, "room": Room, "device": device, "condition": c},
-			ProcessStart: ps, Outages: scan(f), Maintenance: maint[device]}
+			ProcessStart: ps, Outages: scan(f, reach), Maintenance: maint[device]}
 		sp.Entities = append(sp.Entities, e)
 		conds = append(conds, Condition{e, f})
 	}
@@ -530,15 +556,15 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	}
 	for _, f := range Feeds {
 		g("env_feed_up", map[string]string{"device": "ats-1", "feed": f}, func(t time.Time) float64 { return b(m.FeedUp(t)) })
-		cond(f, "feed_lost", func(t time.Time) bool { return !m.FeedUp(t) })
+		cond(f, "feed_lost", func(t time.Time) bool { return !m.FeedUp(t) }, only(UtilityFailure))
 	}
 	for _, u := range UPSs {
 		u := u
 		g("env_ups_battery_runtime_seconds", map[string]string{"device": u}, m.Runtime)
 		g("env_ups_output_load_ratio", map[string]string{"device": u, "phase": "1"}, UPSLoad)
 		g("env_ups_battery_status", map[string]string{"device": u}, func(time.Time) float64 { return 2 })
-		cond(u, "on_battery", m.OnBattery)
-		cond(u, "ups_redundancy_lost", eventIn(m, Maintenance, u))
+		cond(u, "on_battery", m.OnBattery, only(UtilityFailure))
+		cond(u, "ups_redundancy_lost", eventIn(m, Maintenance, u), only(Maintenance))
 	}
 	for _, u := range UPSs {
 		g("env_ups_on_battery", map[string]string{"device": u}, func(t time.Time) float64 { return b(m.OnBattery(t)) })
@@ -562,7 +588,7 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 		g("env_threshold_"+th.Name, nil, func(time.Time) float64 { return th.Value })
 	}
 	g("env_generator_running", map[string]string{"device": Generator}, func(t time.Time) float64 { return b(m.GeneratorRunning(t)) })
-	cond(Generator, "generator_running", m.GeneratorRunning)
+	cond(Generator, "generator_running", m.GeneratorRunning, map[Kind]time.Duration{UtilityFailure: GeneratorCooldown, GeneratorTest: 0})
 	for _, c := range CRACs {
 		c := c
 		g("env_cooling_unit_running", map[string]string{"device": c}, func(t time.Time) float64 { return b(m.CRACRunning(c, t)) })
@@ -580,29 +606,29 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 			}
 		}
 		return false
-	})
+	}, map[Kind]time.Duration{CRACFailure: 0, UtilityFailure: CoolingRestart})
 	for _, s := range ClimateSensors() {
 		role, rack := SensorPlace(s)
 		temp := func(t time.Time) float64 { return m.Temperature(s, t) }
 		g("env_temperature_celsius", map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, temp)
 		g("env_humidity_ratio", map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, m.Humidity)
-		cond(s, "temperature_out_of_band", func(t time.Time) bool { return outOfBand(temp(t)) })
-		cond(s, "humidity_high", func(t time.Time) bool { return m.Humidity(t) > HumidityHigh })
+		cond(s, "temperature_out_of_band", func(t time.Time) bool { return outOfBand(temp(t)) }, warming)
+		cond(s, "humidity_high", func(t time.Time) bool { return m.Humidity(t) > HumidityHigh }, nil) // time of day only: every region
 	}
 	for _, d := range Leaks {
 		d := d
 		g("env_leak_detected", map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(Leak, d, t)) })
-		cond(d, "leak", eventIn(m, Leak, d))
+		cond(d, "leak", eventIn(m, Leak, d), only(Leak))
 	}
 	for _, d := range Smokes {
 		d := d
 		g("env_smoke_detected", map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(Smoke, d, t)) })
-		cond(d, "smoke", eventIn(m, Smoke, d))
+		cond(d, "smoke", eventIn(m, Smoke, d), only(Smoke))
 	}
 	for _, d := range Doors {
 		d := d
 		g("env_door_open", map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(DoorOpen, d, t)) })
-		cond(d, "door_open", eventIn(m, DoorOpen, d))
+		cond(d, "door_open", eventIn(m, DoorOpen, d), only(DoorOpen))
 	}
 	for i := 0; i < Racks; i++ {
 		i := i
@@ -611,12 +637,18 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	}
 	// The room's event-driven gauges are sampled every Fine where an event
 	// acts (write.go).
-	sp.Dense, sp.DenseStep = m.Regions(from, to.Add(time.Nanosecond)), Fine
+	sp.Dense, sp.DenseStep = m.regionsOf(from, to.Add(time.Nanosecond), roomEvents), Fine
 	for i := range sp.Gauges {
 		sp.Gauges[i].Dense = dense(sp.Gauges[i])
 	}
 	return sp, m, conds
 }
+
+// roomEvents are the events that move the room's event-driven gauges
+// (dense) and how long after their end they do: the regions sampled every
+// Fine (a UPS recharges its runtime within Reach too).
+var roomEvents = map[Kind]time.Duration{UtilityFailure: Reach, CRACFailure: Reach, GeneratorTest: time.Minute,
+	DoorOpen: time.Minute, Leak: time.Minute, Smoke: time.Minute}
 
 // IdleHosts are the hosts whose node_exporter series show them idle (the
 // user-unit efficiency report's 闲置 findings); NoNodeHost has no
