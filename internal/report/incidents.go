@@ -13,7 +13,9 @@ import (
 // scrapes of NS_up, NS_unknown, NS_last_change_timestamp_seconds and
 // NS_in_maintenance, walked by deriveIncidents (derive.go). Counter resets
 // (exporter restarts), scrape gaps, series that end and unknown spells are
-// handled there; the counters only choose which entities and days to read:
+// handled there; the counters and two levels of detectors only choose which
+// entities and hours to read (issue 24: at a 15 s scrape interval one
+// entity-day is 7 × 5 760 samples, an entity-hour 7 × 240):
 //
 //   - entities: those with down or maintenance-down seconds, a state change
 //     in the period, or down at its start;
@@ -21,15 +23,30 @@ import (
 //     1 d step (five in all) finds the days in which NS_up, NS_unknown,
 //     NS_last_change_timestamp_seconds or NS_start_time_seconds changed
 //     (windows of 1 d + 20 min, so a change at a day edge is seen on both
-//     sides) or an entity had fewer samples than on its fullest day (a gap,
-//     a series that starts or ends); the first and last day are always read;
-//   - the raw samples of those days only, batched per day over entities so
+//     sides) or an entity had at least 2 samples fewer than on its fullest
+//     day (a gap: one missed scrape is not one, deriveIncidents' gap is more
+//     than 2 scrape intervals; a series that starts or ends);
+//   - hours, inside those days only: per day with a flagged entity, one
+//     query_range at a 1 h step of `changes(…[1h20m]) > 0` of the same four
+//     signals joined with `or` (the answer carries only the hours with a
+//     change; the 20 min lookback again marks both sides of an hour edge) and
+//     one of `count_over_time(NS_up[1h])`: an hour is read when it changed or
+//     has at least 2 samples fewer than the entity's fullest hour (at least
+//     its fullest day ÷ 24); the period's first hour (from 20 min before the
+//     start: the state there and its transition time) and last hour (ongoing
+//     or interrupted) are always read;
+//   - the raw samples of those hours only, batched per hour over entities so
 //     that one answer holds at most incidentMaxPoints samples. Between two
-//     read days, unread days had samples and no change: the state held.
+//     read hours, unread hours had samples (an unflagged day, or an hour with
+//     a count) and no change of any of the four signals: the state held
+//     (stateSample.Cont), exactly as the day's raw samples would have shown
+//     it; an hour or day without any sample breaks that, so the time between
+//     is a gap.
 //
-// Queries: 5 + Σ over read days of ⌈samples / incidentMaxPoints⌉; at most
-// days × candidates raw queries (each entity alone when one day exceeds the
-// bound).
+// Queries: 5 + 2 per day with a flagged entity + Σ over read hours of
+// ⌈entities reading it / perBatch⌉; raw samples moved: about 7 signals ×
+// (2 + 2 per change) hours of samples per entity, instead of 7 × 2 days
+// per change (24 times less at any scrape interval).
 
 // incidentMaxPoints bounds the samples of one raw answer (about 30 bytes
 // each in JSON: ~12 MB, well under the client's answer limit).
@@ -38,6 +55,64 @@ const incidentMaxPoints = 400000
 // incidentLookback is read before the period start to see the state there
 // (and its transition time); scrape intervals up to 20 min.
 const incidentLookback = 20 * time.Minute
+
+// grid cuts a period into units of step from its start (the last one may be
+// shorter): the days and hours the incident detectors look at.
+type grid struct {
+	start, end time.Time
+	step       time.Duration
+	n          int
+}
+
+func newGrid(start, end time.Time, step time.Duration) grid {
+	n := int((end.Sub(start) + step - 1) / step)
+	return grid{start: start, end: end, step: step, n: max(n, 1)}
+}
+
+// unitEnd is the end of unit i (clipped to the period end).
+func (g grid) unitEnd(i int) time.Time {
+	t := g.start.Add(time.Duration(i+1) * g.step)
+	if t.After(g.end) {
+		t = g.end
+	}
+	return t
+}
+
+// of is the unit holding t (a unit is (start, end]).
+func (g grid) of(t time.Time) int {
+	if !t.After(g.start) {
+		return 0
+	}
+	return min(int((t.Sub(g.start)-time.Millisecond)/g.step), g.n-1)
+}
+
+// span is the first and last unit a window (t − w, t] overlaps. A detector
+// point at t covers that window: every unit it overlaps is marked (backends
+// may align the evaluation times to the step in UTC, not to the period's).
+func (g grid) span(t time.Time, w time.Duration) (int, int) {
+	return g.of(t.Add(-w).Add(time.Millisecond)), g.of(t)
+}
+
+// incidentWalk is what the detectors found for one entity.
+type incidentWalk struct {
+	name       string
+	dayFlag    []bool  // day with a change or missing samples: look at its hours
+	dayFull    []bool  // day sampled throughout and unchanged: the state held
+	maxPerDay  float64 // samples of NS_up on its fullest day
+	maxPerHour float64 // … in its fullest hour (at least maxPerDay ÷ 24)
+	hourFlag   map[int]bool
+	hourFull   map[int]bool // hours of flagged days: sampled throughout, unchanged
+	samples    []stateSample
+	unit       []int // hour each sample was read in
+}
+
+// held reports whether hour h is known to hold the state without being read.
+func (w *incidentWalk) held(h int) bool {
+	if d := h / 24; !w.dayFlag[d] {
+		return w.dayFull[d]
+	}
+	return w.hourFull[h]
+}
 
 // fetchIncidents fills ents' incidents; atStart holds NS_up and NS_unknown
 // at the month start (who was down then).
@@ -52,196 +127,28 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 		}
 	}
 	cand := map[string]int{} // label key → index in ents
-	nameOf := map[string]string{}
-	var names []string
+	walks := map[string]*incidentWalk{}
 	for i := range ents {
 		k := labelKey(ents[i].Labels)
 		ents[i].Incidents = []Incident{}
 		e := ents[i]
 		if e.StateChanges > 0 || downAtStart[k] || e.DownSeconds > 0 || e.MaintenanceDownSeconds > 0 {
 			cand[k] = i
-			nameOf[k] = e.Labels[f.nameLabel]
-			names = append(names, e.Labels[f.nameLabel])
+			walks[k] = &incidentWalk{name: e.Labels[f.nameLabel], hourFlag: map[int]bool{}, hourFull: map[int]bool{}}
 		}
 	}
 	if len(cand) == 0 {
 		return nil
 	}
-	names = uniq(names)
-	const day = 24 * time.Hour
-	nDays := int(math.Ceil(r.end().Sub(r.start()).Hours() / 24))
-	dayEnd := func(i int) time.Time {
-		t := r.start().Add(time.Duration(i+1) * day)
-		if t.After(r.end()) {
-			t = r.end()
-		}
-		return t
-	}
-	dayOf := func(t time.Time) int {
-		if !t.After(r.start()) {
-			return 0
-		}
-		i := int((t.Sub(r.start()) - time.Millisecond) / day)
-		if i >= nDays {
-			i = nDays - 1
-		}
-		return i
-	}
-	// Detectors.
-	extra := f.nameLabel + "=~" + RegexAlternation(names)
-	win := fmt.Sprintf("[%ds]", int64((day + incidentLookback).Seconds()))
-	type det struct {
-		purpose, expr string
-		count         bool
-	}
-	dets := []det{
-		{"incident days: changes of " + f.up, "changes(" + r.selector(f.up, extra) + win + ")", false},
-		{"incident days: changes of " + f.unknownGauge, "changes(" + r.selector(f.unknownGauge, extra) + win + ")", false},
-		{"incident days: changes of " + f.lastChange, "changes(" + r.selector(f.lastChange, extra) + win + ")", false},
-		{"incident days: changes of " + f.started + " (restarts)", "changes(" + r.selector(f.started, extra) + win + ")", false},
-		{"incident days: samples of " + f.up + " per day (gaps, series that start or end)", "count_over_time(" + r.selector(f.up, extra) + "[1d])", true},
-	}
-	// A detector point at T covers the window [T − w, T]: every day it
-	// overlaps is marked (backends may align the evaluation times to the
-	// step in UTC, not to the report zone's days).
-	type cnt struct {
-		t time.Time
-		v float64
-	}
-	flag := map[string][]bool{}  // key → days to read
-	counts := map[string][]cnt{} // key → samples per 1 d window
-	for k := range cand {
-		flag[k] = make([]bool, nDays)
-		flag[k][0], flag[k][nDays-1] = true, true
-	}
-	days := func(t time.Time, w time.Duration) (int, int) {
-		return dayOf(t.Add(-w).Add(time.Millisecond)), dayOf(t)
-	}
-	var mu sync.Mutex
-	var fns []func() error
-	for _, d := range dets {
-		fns = append(fns, func() error {
-			res, err := r.queryRange(d.purpose, d.expr, dayEnd(0), r.end(), day)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, s := range res {
-				k := labelKey(s.Labels)
-				if _, ok := cand[k]; !ok {
-					continue
-				}
-				for _, p := range s.Points {
-					if d.count {
-						counts[k] = append(counts[k], cnt{p.T, p.V})
-					} else if p.V > 0 {
-						a, b := days(p.T, day+incidentLookback)
-						for i := a; i <= b; i++ {
-							flag[k][i] = true
-						}
-					}
-				}
-			}
-			return nil
-		})
-	}
-	if err := r.parallel(fns...); err != nil {
+	days := newGrid(r.start(), r.end(), 24*time.Hour)
+	hours := newGrid(r.start(), r.end(), time.Hour)
+	if err := r.incidentDays(f, walks, days); err != nil {
 		return err
 	}
-	full := map[string][]bool{} // sampled all day and unchanged: the state held
-	maxPerDay := 1.0            // most samples of one entity in one day
-	for k := range cand {
-		mx := 0.0
-		for _, c := range counts[k] {
-			mx = math.Max(mx, c.v)
-		}
-		maxPerDay = math.Max(maxPerDay, mx)
-		full[k] = make([]bool, nDays)
-		seen := make([]bool, nDays)
-		broken := make([]bool, nDays)
-		for _, c := range counts[k] {
-			// Fewer samples than in the fullest window: a gap, or the
-			// series starts or ends (read those days). A window without
-			// samples is not read but breaks continuity.
-			a, b := days(c.t, day)
-			for i := a; i <= b; i++ {
-				switch {
-				case c.v < mx*0.99-1 && c.v > 0:
-					flag[k][i] = true
-				case c.v == 0:
-					broken[i] = true
-				default:
-					seen[i] = true
-				}
-			}
-		}
-		for i := range full[k] {
-			full[k][i] = seen[i] && !broken[i] && !flag[k][i]
-		}
+	if err := r.incidentHours(f, walks, days, hours); err != nil {
+		return err
 	}
-	// Raw samples of the flagged days, batched.
-	sigs := []string{f.up, f.unknownGauge, f.lastChange, f.inMaintenance(), f.changes, f.down, f.maintDown}
-	perBatch := int(incidentMaxPoints / (float64(len(sigs)) * maxPerDay))
-	if perBatch < 1 {
-		perBatch = 1
-	}
-	samples := map[string][]stateSample{}
-	dayIdx := map[string][]int{}
-	fns = nil
-	for i := 0; i < nDays; i++ {
-		var keys []string
-		for k := range cand {
-			if flag[k][i] {
-				keys = append(keys, k)
-			}
-		}
-		sort.Strings(keys)
-		from := dayEnd(i).Add(-day)
-		if i == 0 {
-			from = r.start().Add(-incidentLookback)
-		}
-		to := dayEnd(i)
-		for len(keys) > 0 {
-			n := perBatch
-			if n > len(keys) {
-				n = len(keys)
-			}
-			batch := keys[:n]
-			keys = keys[n:]
-			var vals []string
-			want := map[string]bool{}
-			for _, k := range batch {
-				vals = append(vals, nameOf[k])
-				want[k] = true
-			}
-			day := i
-			fns = append(fns, func() error {
-				sc, _, err := r.raw("incident reconstruction: raw "+strings.Join(sigs, ", ")+" of the days with a change", sigs, f.nameLabel, vals, from, to)
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				for k, l := range sc {
-					if !want[k] {
-						continue
-					}
-					for _, x := range l {
-						up, hasUp := x.vals[f.up]
-						ch, okCh := x.vals[f.changes]
-						_, okDn := x.vals[f.down]
-						samples[k] = append(samples[k], stateSample{T: time.UnixMilli(x.t).UTC(), HasUp: hasUp, Up: up,
-							Unknown: x.vals[f.unknownGauge], LastChange: x.vals[f.lastChange], Maint: x.vals[f.inMaintenance()],
-							Changes: ch, Down: x.vals[f.down] + x.vals[f.maintDown], HasCounters: okCh && okDn})
-						dayIdx[k] = append(dayIdx[k], day)
-					}
-				}
-				return nil
-			})
-		}
-	}
-	if err := r.parallel(fns...); err != nil {
+	if err := r.incidentSamples(f, walks, hours); err != nil {
 		return err
 	}
 	keys := make([]string, 0, len(cand))
@@ -250,7 +157,8 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		s, di := samples[k], dayIdx[k]
+		w := walks[k]
+		s, di := w.samples, w.unit
 		if len(s) == 0 {
 			continue
 		}
@@ -274,8 +182,8 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 				continue
 			}
 			cont := true
-			for d := a + 1; d < b; d++ {
-				cont = cont && full[k][d]
+			for h := a + 1; h < b && cont; h++ {
+				cont = w.held(h)
 			}
 			ss[j].Cont = cont
 		}
@@ -301,6 +209,268 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 		}
 	}
 	return nil
+}
+
+// changedSignals are the signals whose change marks a day or hour to read.
+func (f family) changedSignals() []string {
+	return []string{f.up, f.unknownGauge, f.lastChange, f.started}
+}
+
+// incidentDays runs the day detectors (five query_range at a 1 d step over
+// the period) and fills the walks' dayFlag, dayFull and maxPerDay.
+func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) error {
+	const day = 24 * time.Hour
+	var names []string
+	for _, w := range walks {
+		names = append(names, w.name)
+		w.dayFlag, w.dayFull = make([]bool, days.n), make([]bool, days.n)
+	}
+	extra := f.nameLabel + "=~" + RegexAlternation(uniq(names))
+	win := fmt.Sprintf("[%ds]", int64((day + incidentLookback).Seconds()))
+	type det struct {
+		purpose, expr string
+		count         bool
+	}
+	var dets []det
+	for _, s := range f.changedSignals() {
+		what := s
+		if s == f.started {
+			what += " (restarts)"
+		}
+		dets = append(dets, det{"incident days: changes of " + what, "changes(" + r.selector(s, extra) + win + ")", false})
+	}
+	dets = append(dets, det{"incident days: samples of " + f.up + " per day (gaps, series that start or end)", "count_over_time(" + r.selector(f.up, extra) + "[1d])", true})
+	type cnt struct {
+		t time.Time
+		v float64
+	}
+	counts := map[string][]cnt{} // key → samples per 1 d window
+	var mu sync.Mutex
+	var fns []func() error
+	for _, d := range dets {
+		fns = append(fns, func() error {
+			res, err := r.queryRange(d.purpose, d.expr, days.unitEnd(0), r.end(), day)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range res {
+				k := labelKey(s.Labels)
+				w := walks[k]
+				if w == nil {
+					continue
+				}
+				for _, p := range s.Points {
+					if d.count {
+						counts[k] = append(counts[k], cnt{p.T, p.V})
+					} else if p.V > 0 {
+						a, b := days.span(p.T, day+incidentLookback)
+						for i := a; i <= b; i++ {
+							w.dayFlag[i] = true
+						}
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if err := r.parallel(fns...); err != nil {
+		return err
+	}
+	for k, w := range walks {
+		mx := 0.0
+		for _, c := range counts[k] {
+			mx = math.Max(mx, c.v)
+		}
+		w.maxPerDay = mx
+		seen := make([]bool, days.n)
+		broken := make([]bool, days.n)
+		for _, c := range counts[k] {
+			// At least 2 samples fewer than in the fullest window: a
+			// gap, or the series starts or ends (look at those days' hours).
+			// A window without samples breaks continuity.
+			a, b := days.span(c.t, day)
+			for i := a; i <= b; i++ {
+				switch {
+				case c.v <= mx-2 && c.v > 0:
+					w.dayFlag[i] = true
+				case c.v == 0:
+					broken[i] = true
+				default:
+					seen[i] = true
+				}
+			}
+		}
+		// The first and last day are always looked at hour by hour: a
+		// backend that aligns its 1 d steps to UTC (VictoriaMetrics) leaves
+		// part of the last day outside every window, and a last day cut
+		// short (a draft's 截至 hour) has no 1 d window at all.
+		w.dayFlag[0], w.dayFlag[days.n-1] = true, true
+		for i := range w.dayFull {
+			w.dayFull[i] = seen[i] && !broken[i] && !w.dayFlag[i]
+		}
+	}
+	return nil
+}
+
+// incidentHours looks at the hours of each flagged day: two query_range at
+// a 1 h step per day with a flagged entity (the changes of the four signals,
+// only nonzero hours in the answer; the samples per hour). It fills the
+// walks' hourFlag and hourFull.
+func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hours grid) error {
+	byDay := map[int][]string{} // day → name-label values of the entities flagged in it
+	for _, w := range walks {
+		for i, fl := range w.dayFlag {
+			if fl {
+				byDay[i] = append(byDay[i], w.name)
+			}
+		}
+	}
+	win := fmt.Sprintf("[%ds]", int64((time.Hour + incidentLookback).Seconds()))
+	type cnt struct {
+		t time.Time
+		v float64
+	}
+	counts := map[string][]cnt{}
+	var mu sync.Mutex
+	var fns []func() error
+	for i, names := range byDay {
+		extra := f.nameLabel + "=~" + RegexAlternation(uniq(names))
+		var ors []string
+		for _, s := range f.changedSignals() {
+			ors = append(ors, "(changes("+r.selector(s, extra)+win+") > 0)")
+		}
+		from, to := hours.unitEnd(i*24), days.unitEnd(i)
+		fns = append(fns, func() error {
+			res, err := r.queryRange("incident hours (in a day with a change): hours in which "+strings.Join(f.changedSignals(), ", ")+" changed",
+				strings.Join(ors, " or "), from, to, time.Hour)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range res {
+				w := walks[labelKey(s.Labels)]
+				if w == nil || !w.dayFlag[i] {
+					continue
+				}
+				for _, p := range s.Points {
+					if p.V > 0 {
+						a, b := hours.span(p.T, time.Hour+incidentLookback)
+						for h := a; h <= b; h++ {
+							w.hourFlag[h] = true
+						}
+					}
+				}
+			}
+			return nil
+		}, func() error {
+			res, err := r.queryRange("incident hours (in a day with a change): samples of "+f.up+" per hour (gaps, series that start or end)",
+				"count_over_time("+r.selector(f.up, extra)+"[1h])", from, to, time.Hour)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range res {
+				k := labelKey(s.Labels)
+				if w := walks[k]; w == nil || !w.dayFlag[i] {
+					continue
+				}
+				for _, p := range s.Points {
+					counts[k] = append(counts[k], cnt{p.T, p.V})
+				}
+			}
+			return nil
+		})
+	}
+	if err := r.parallel(fns...); err != nil {
+		return err
+	}
+	for k, w := range walks {
+		mx := math.Floor(w.maxPerDay / 24)
+		for _, c := range counts[k] {
+			mx = math.Max(mx, c.v)
+		}
+		seen, broken := map[int]bool{}, map[int]bool{}
+		for _, c := range counts[k] {
+			a, b := hours.span(c.t, time.Hour)
+			for h := a; h <= b; h++ {
+				switch {
+				case c.v <= mx-2 && c.v > 0:
+					w.hourFlag[h] = true
+				case c.v == 0:
+					broken[h] = true
+				default:
+					seen[h] = true
+				}
+			}
+		}
+		for h := range seen {
+			w.hourFull[h] = !broken[h] && !w.hourFlag[h]
+		}
+		w.maxPerHour = mx
+		w.hourFlag[0], w.hourFlag[hours.n-1] = true, true
+	}
+	return nil
+}
+
+// incidentSamples reads the raw samples of the walks' flagged hours, one
+// query per hour and batch of entities.
+func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours grid) error {
+	sigs := []string{f.up, f.unknownGauge, f.lastChange, f.inMaintenance(), f.changes, f.down, f.maintDown}
+	maxPerHour := 1.0
+	byHour := map[int][]string{} // hour → keys
+	for k, w := range walks {
+		maxPerHour = math.Max(maxPerHour, w.maxPerHour+1)
+		for h := range w.hourFlag {
+			byHour[h] = append(byHour[h], k)
+		}
+	}
+	// The first hour reads 20 min more.
+	perBatch := max(int(incidentMaxPoints/(float64(len(sigs))*maxPerHour*(time.Hour+incidentLookback).Hours())), 1)
+	var mu sync.Mutex
+	var fns []func() error
+	for h, keys := range byHour {
+		sort.Strings(keys)
+		from := hours.unitEnd(h).Add(-time.Hour)
+		if h == 0 {
+			from = r.start().Add(-incidentLookback)
+		}
+		to := hours.unitEnd(h)
+		for len(keys) > 0 {
+			n := min(perBatch, len(keys))
+			batch := keys[:n]
+			keys = keys[n:]
+			var vals []string
+			for _, k := range batch {
+				vals = append(vals, walks[k].name)
+			}
+			fns = append(fns, func() error {
+				sc, _, err := r.raw("incident reconstruction: raw "+strings.Join(sigs, ", ")+" of the hours with a change", sigs, f.nameLabel, vals, from, to)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				for _, k := range batch {
+					w := walks[k]
+					for _, x := range sc[k] {
+						up, hasUp := x.vals[f.up]
+						ch, okCh := x.vals[f.changes]
+						_, okDn := x.vals[f.down]
+						w.samples = append(w.samples, stateSample{T: time.UnixMilli(x.t).UTC(), HasUp: hasUp, Up: up,
+							Unknown: x.vals[f.unknownGauge], LastChange: x.vals[f.lastChange], Maint: x.vals[f.inMaintenance()],
+							Changes: ch, Down: x.vals[f.down] + x.vals[f.maintDown], HasCounters: okCh && okDn})
+						w.unit = append(w.unit, h)
+					}
+				}
+				return nil
+			})
+		}
+	}
+	return r.parallel(fns...)
 }
 
 // caveat records a caveat for the audit.
