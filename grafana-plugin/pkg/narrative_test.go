@@ -58,10 +58,10 @@ func TestPluginNarrative(t *testing.T) {
 		{"not JSON", path, `problems=x`, "want JSON"},
 		{"too long", path, `{"problems":"` + strings.Repeat("长", report.MaxNarrativeRunes+1) + `"}`, "at most 20000"},
 		{"not UTF-8", path, "{\"problems\":\"\xff\"}", "not UTF-8"},
-		{"kind without sections", "/narrative/lines/2026-10", `{}`, "no editable sections"},
+		{"kind without sections", "/narrative/duty-daily/2026-10", `{}`, "unknown report kind"},
 		{"unknown kind", "/narrative/bogus/2026-10", `{}`, "unknown report kind"},
-		{"unfinished month", "/narrative/infrastructure/2026-11", `{}`, "not finished yet"},
-		{"bad month", "/narrative/infrastructure/26-10", `{}`, "want YYYY-MM"},
+		{"period not begun", "/narrative/infrastructure/2099-01", `{}`, "has not begun"},
+		{"bad period", "/narrative/infrastructure/26-10", `{}`, "want YYYY-MM-DD, YYYY-Www"},
 	} {
 		if r := g.callRaw(t, as("Editor"), "PUT", c.path, []byte(c.body)); r.code != 400 || !strings.Contains(string(r.body), c.want) {
 			t.Errorf("%s: %d %.300s (want 400 %q)", c.name, r.code, r.body, c.want)
@@ -104,6 +104,27 @@ func TestPluginNarrative(t *testing.T) {
 	}
 	if all := strings.Join(texts, "\n"); !strings.Contains(all, "压缩机故障") || !strings.Contains(all, "加强空调巡检") {
 		t.Errorf("frozen document lacks the narrative")
+	}
+
+	// Every kind and any period the reports accept (issue 16 item 6): the
+	// lines report's quarter and a range are stored under the period's
+	// snapshot name, and the lines report of the month carries its own.
+	for _, c := range []struct{ path, file string }{
+		{"/narrative/lines/2026-Q4", "lines/2026-Q4.narrative.json"},
+		{"/narrative/hosts?period=2026-10-01..2026-10-15", "hosts/2026-10-01--2026-10-15.narrative.json"},
+		{"/narrative/providers/2026", "providers/2026.narrative.json"},
+		{"/narrative/lines/2026-10", "lines/2026-10.narrative.json"},
+	} {
+		if r := g.callBody(t, as("Editor"), "PUT", c.path, report.Narrative{Problems: "线路" + c.file}); r.code != 200 {
+			t.Errorf("PUT %s: %d %s", c.path, r.code, r.body)
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(snap, c.file)); err != nil || !strings.Contains(string(b), "线路"+c.file) {
+			t.Errorf("PUT %s: not stored in %s: %v", c.path, c.file, err)
+		}
+	}
+	if r := g.call(t, as("Viewer"), "GET", "/reports/lines/2026-10.html"); r.code != 200 || !strings.Contains(string(r.body), "线路lines/2026-10.narrative.json") || !strings.Contains(string(r.body), "总体运行情况") {
+		t.Errorf("the lines report lacks its overview or narrative: %d", r.code)
 	}
 
 	// Frozen: the sections cannot change.

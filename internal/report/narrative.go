@@ -2,8 +2,12 @@ package report
 
 import (
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // Narrative is the editable text of a period's report, written by the
@@ -61,6 +65,38 @@ func UnfilledSections(d *Document) []string {
 	return out
 }
 
+// HasNarrative reports whether documents of kind carry the editable
+// sections and a 总体运行情况 paragraph: every report built by Build
+// (infrastructure, lines, the supervision report hosts, providers).
+func HasNarrative(kind string) bool { return ValidKind(kind) == nil }
+
+// isNarrativeSection reports whether s is one of the editable sections.
+func isNarrativeSection(s Section) bool {
+	for _, ns := range narrativeSections {
+		if s.ID == ns.id {
+			return true
+		}
+	}
+	return false
+}
+
+// insertBeforeNarrative puts ss before the editable sections (at the end
+// when there are none): the contract's order is the summary, the topics,
+// then 主要问题及原因分析、整改措施及完成情况、下一步工作计划及建议, so sections
+// added after Build (the records store's 巡检, 整改跟踪) are topics.
+func insertBeforeNarrative(sections []Section, ss ...Section) []Section {
+	at := len(sections)
+	for i, s := range sections {
+		if isNarrativeSection(s) {
+			at = i
+			break
+		}
+	}
+	out := make([]Section, 0, len(sections)+len(ss))
+	out = append(append(append(out, sections[:at]...), ss...), sections[at:]...)
+	return out
+}
+
 // narrate appends the editable sections (Unfilled where empty); in an
 // English document an empty one reads "(not filled in)".
 func (r *run) narrate(d *Document) error {
@@ -106,4 +142,93 @@ func (r *run) infraOverview(counts []int) string {
 	}
 	return r.tr("机房基础设施按电力、空调、消防、安防、环境五个方面监测。", "The machine room is monitored in five topics: power, air conditioning, fire protection, security and environment. ") +
 		strings.Join(parts, r.tr("；", "; ")) + r.tr("。详见以下各节。", ". See the sections below.")
+}
+
+// availabilityOverview is the 总体运行情况 paragraph of the lines report,
+// the supervision report (kind hosts) and the providers report (issue 16
+// item 6): template sentences from the summary, the headline figures of
+// the 环比 table (headline: per kind availability, downtime, incidents) and
+// the entities' verdicts. Every number in it is a figure of one of the
+// document's tables (TestOverview_EveryNumberInATable); it is inserted
+// first, before the comparison.
+func (r *run) availabilityOverview(d *Document) {
+	what, whatEN, unit := "线路", "lines", "条"
+	switch d.Kind {
+	case KindHosts:
+		what, whatEN, unit = "云主机和网站", "hosts and websites", "个"
+	case KindProviders:
+		what, whatEN, unit = "线路、云主机和网站", "lines, hosts and websites", "个"
+	}
+	n := strconv.Itoa(len(d.Entities))
+	down := 0.0
+	for _, e := range d.Entities {
+		down += e.DownSeconds
+	}
+	var sents []string
+	sents = append(sents, r.tr(fmt.Sprintf("本期共监测%s %s %s，合计停机时长 %s", what, n, unit, r.dur(down)),
+		fmt.Sprintf("%s %s monitored in this period, %s of downtime in total", n, whatEN, r.dur(down))))
+	hl := headline(d, r.cfg.Lang)
+	var perKind []string
+	for i := 0; i < 3*len(kindFigures(d.Entities, d.MaintenancePolicy)) && i+2 < len(hl); i += 3 {
+		name := strings.TrimSuffix(hl[i].label, r.tr("可用率 %", " availability %"))
+		a := r.tr("可用率 "+hl[i].text(r.cfg.Lang)+" %", "availability "+hl[i].text(r.cfg.Lang)+" %")
+		if hl[i].v < 0 {
+			a = r.tr("可用率无数据", "availability: no data")
+		}
+		perKind = append(perKind, r.tr(fmt.Sprintf("%s%s，停机 %s，故障事件 %s 起", name, a, hl[i+1].text(r.cfg.Lang), hl[i+2].text(r.cfg.Lang)),
+			fmt.Sprintf("%s: %s, downtime %s, %s incidents", name, a, hl[i+1].text(r.cfg.Lang), hl[i+2].text(r.cfg.Lang))))
+	}
+	if len(perKind) > 0 {
+		sents = append(sents, strings.Join(perKind, r.tr("；", "; ")))
+	}
+	met, br, ind, none := statusCounts(d.Entities)
+	if met+br+ind > 0 {
+		sents = append(sents, r.tr(fmt.Sprintf("设定可用率目标的%s中，达标 %d %s、未达标 %d %s、无法判定 %d %s", what, met, unit, br, unit, ind, unit),
+			fmt.Sprintf("of the entities with a target, %d met it, %d did not and %d are indeterminate", met, br, ind)))
+	}
+	if none > 0 {
+		sents = append(sents, r.tr(fmt.Sprintf("%d %s%s未设定目标，只列可用率，不作达标判定", none, unit, what),
+			fmt.Sprintf("%d entities have no target: their availability is shown without a verdict", none)))
+	}
+	if br > 0 {
+		var worst []EntityResult
+		for _, e := range d.Entities {
+			if e.Status == StatusBreached {
+				worst = append(worst, e)
+			}
+		}
+		sort.SliceStable(worst, func(i, j int) bool { return worseAvailability(worst[i], worst[j]) })
+		var names []string
+		for _, e := range worst[:min(3, len(worst))] {
+			names = append(names, r.tr(fmt.Sprintf("%s（%s %%）", e.Name, pct(e.Availability)), fmt.Sprintf("%s (%s %%)", e.Name, pct(e.Availability))))
+		}
+		s := r.tr("未达标的对象按可用率由低到高为 ", "not meeting their target, lowest availability first: ") + strings.Join(names, r.tr("、", ", "))
+		if len(worst) > len(names) {
+			s += r.tr("等", " and others")
+		}
+		sents = append(sents, s)
+	}
+	if len(d.Providers) > 0 && hasTable(d, "scores") {
+		hi, lo := d.Providers[0], d.Providers[len(d.Providers)-1]
+		sents = append(sents, r.tr(fmt.Sprintf("综合得分最高的服务商为 %s（%s 分），最低的为 %s（%s 分）", hi.Provider, num(hi.Score, 2), lo.Provider, num(lo.Score, 2)),
+			fmt.Sprintf("the highest provider score is %s (%s points), the lowest %s (%s points)", hi.Provider, num(hi.Score, 2), lo.Provider, num(lo.Score, 2))))
+	}
+	text := strings.Join(sents, r.tr("；", "; ")) + r.tr("。详见以下各节。", ". See the sections below.")
+	if r.cfg.Lang == docfmt.EN {
+		text = strings.ToUpper(text[:1]) + text[1:]
+	}
+	ov := Section{ID: "overview", Title: r.tr("总体运行情况", "Overall operation"), TitleEN: "Overall operation", Text: []string{text}}
+	d.Sections = append([]Section{ov}, d.Sections...)
+}
+
+// hasTable reports whether a section of d has the table id.
+func hasTable(d *Document, id string) bool {
+	for _, s := range d.Sections {
+		for _, t := range s.Tables {
+			if t.ID == id {
+				return true
+			}
+		}
+	}
+	return false
 }

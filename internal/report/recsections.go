@@ -57,7 +57,8 @@ func RecordSectionTitle(kind, id string) (zh, en string) {
 
 // AddRecordSections appends the records sections of d's kind (a monthly
 // report from Build) for d's period: from rs, or, when rs is nil, each
-// section saying 未配置记录库 — never a zero that was not counted. Callers
+// section saying 未配置记录库 — never a zero that was not counted — before
+// the editable sections (主要问题及原因分析 … stay last). Callers
 // that render monthly reports (jianguan-report, the plugin) call it after
 // Build.
 func AddRecordSections(ctx context.Context, d *Document, rs RecordSections) error {
@@ -68,7 +69,7 @@ func AddRecordSections(ctx context.Context, d *Document, rs RecordSections) erro
 	lang := docLang(d)
 	if rs == nil {
 		for _, t := range titles {
-			d.Sections = append(d.Sections, Section{ID: t[0], Title: t[1], TitleEN: t[2], Text: []string{tr(lang,
+			d.Sections = insertBeforeNarrative(d.Sections, Section{ID: t[0], Title: t[1], TitleEN: t[2], Text: []string{tr(lang,
 				NoRecordsStore+"：本节内容取自运维记录库，本报告生成时未配置记录库。",
 				NoRecordsStoreEN+": this section is read from the operations-records store, which was not configured when the report was made.")}})
 		}
@@ -84,7 +85,7 @@ func AddRecordSections(ctx context.Context, d *Document, rs RecordSections) erro
 	if err != nil {
 		return Errorf(ErrUnavailable, "records store: %v", err)
 	}
-	d.Sections = append(d.Sections, ss...)
+	d.Sections = insertBeforeNarrative(d.Sections, ss...) // topics, before the editable sections
 	return nil
 }
 

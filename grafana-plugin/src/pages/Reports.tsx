@@ -25,8 +25,10 @@ const kindNames: Record<string, [string, string]> = {
 };
 
 // The kinds whose documents carry the editable sections (the backend's
-// narrativeKinds); the editor shows the latest month of the period.
-const narrativeKinds = ['infrastructure'];
+// report.HasNarrative: every report kind); the editor shows the latest month
+// of the period (the backend also takes a quarter, year, service period or
+// range: /narrative/{kind}/{period}).
+const narrativeKinds = ['infrastructure', 'lines', 'hosts', 'providers'];
 
 function kindName(k: string): string {
   const n = kindNames[k];

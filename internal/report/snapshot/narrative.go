@@ -14,7 +14,8 @@ import (
 )
 
 // The editable sections of a period (report.Narrative) are kept beside its
-// snapshot, Dir/{kind}/{YYYY-MM}.narrative.json, until the period is
+// snapshot, Dir/{kind}/{period}.narrative.json (period as Name: 2026-10,
+// 2026-Q4, 2026, service, 2026-11-03--2026-11-17; every report kind), until the period is
 // frozen: the freeze copies them into the document, so the snapshot (and
 // its SHA-256) includes them, and after it they cannot change.
 
@@ -22,7 +23,7 @@ import (
 // report.MaxNarrativeRunes runes of at most 4 bytes, plus JSON.
 const maxNarrativeBytes = 3*4*report.MaxNarrativeRunes + 4096
 
-// NarrativePath is the file of kind/month's editable sections.
+// NarrativePath is the file of the editable sections of kind and period (its Name).
 func (s Store) NarrativePath(kind, month string) string {
 	return filepath.Join(s.Dir, kind, month+".narrative.json")
 }
