@@ -98,6 +98,14 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 			return nil, err
 		}
 		compare(d, prev, p.Previous(), cfg.Lang)
+		// 总体运行情况 first (infrastructure writes its own from the topics),
+		// the editable sections last (narrative.go).
+		if kind != KindInfrastructure {
+			r.availabilityOverview(d)
+		}
+		if err := r.narrate(d); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Ident != nil {
 		c, err := coverOf(cfg.Ident, kind, p, cfg.Lang)

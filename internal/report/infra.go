@@ -164,7 +164,7 @@ func (r *run) buildInfra(d *Document) error {
 	}
 	overview := Section{ID: "overview", Title: r.tr("总体运行情况", "Overall operation"), TitleEN: "Overall operation", Text: []string{r.infraOverview(counts)}}
 	d.Sections = append(d.Sections[:first], append([]Section{overview}, d.Sections[first:]...)...)
-	return r.narrate(d)
+	return nil // the editable sections: build, after 环比 (narrative.go)
 }
 
 // condsOf are the condition entities of the given conditions.
