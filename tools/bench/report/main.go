@@ -9,6 +9,16 @@
 // TSDB blocks by internal/simhistory/tsdbwrite in a child process (its time,
 // samples and peak RSS printed apart) and kept under --cache, keyed by the
 // history's parameters, so a re-run skips it.
+//
+// --year times the year instead (issue 24 item 4): a history of the last
+// complete calendar year (plus two days on each side) at --step, the
+// service-period summary of that year for each kind (report.Build over a
+// service period equal to the year, the period `service` of a contract
+// signed on 1 January) and the annual rating (internal/eval.BuildAnnual)
+// from its twelve monthly assessments, frozen first with
+// internal/report/snapshot (untimed, kept in the cache):
+//
+//	go run ./tools/bench/report --year --entities=100 --cache=DIR
 package main
 
 import (
@@ -32,8 +42,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
+	"github.com/jianguan/jianguan/internal/eval"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
+	"github.com/jianguan/jianguan/internal/report/snapshot"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/simhistory/tsdbwrite"
 )
@@ -72,7 +85,10 @@ func bench(args []string) error {
 		entities   = fs.Int("entities", 1000, "entities (40 % lines, 45 % hosts, 15 % websites)")
 		days       = fs.Int("days", 35, "days of history")
 		step       = fs.Duration("step", 15*time.Second, "sample interval of the generated history (Prometheus' production scrape interval)")
-		block      = fs.Duration("block", 18*time.Hour, "span of one generated TSDB block (the generator holds one block's samples per --parallel: ~1.7 GiB RSS each for 1 000 entities at 18 h × 15 s; Prometheus compacts the blocks further)")
+		block      = fs.Duration("block", 486*time.Hour, "span of one generated TSDB block, aligned to multiples of it since 1970 (default 486 h: the largest block Prometheus' compactor makes with a retention of 10 y, so it has nothing to compact; the direct writer's memory does not grow with it)")
+		headW      = fs.Bool("head-writer", false, "generate with the old writer, tsdb.NewBlockWriter's head appender (memory: one block's samples per --parallel, ~1.7 GiB for 1 000 entities at 18 h × 15 s; use --block=18h)")
+		yearF      = fs.Bool("year", false, "time the year instead of the month: the service-period summary of the last complete calendar year per kind and the annual rating from its 12 frozen monthly assessments (target ≤ 10 s each)")
+		evalConfig = fs.String("evaluation.config", "deploy/etc/jianguan/evaluation.yml", "indicator system of the monthly assessments --year freezes")
 		parallel   = fs.Int("parallel", 2, "blocks generated at once")
 		cache      = fs.String("cache", envOr("BENCH_CACHE", filepath.Join(os.TempDir(), "jianguan-bench-report")), "directory keeping the generated TSDB between runs, one subdirectory per history (625 MB for 100 entities × 35 days at 15 s, ten times that for 1 000; $BENCH_CACHE, e.g. make bench-report BENCH_CACHE=DIR); empty: a temporary one, removed")
 		prometheus = fs.String("prometheus", "/usr/bin/prometheus", "prometheus binary")
@@ -97,11 +113,20 @@ func bench(args []string) error {
 	monthEnd := monthStart.AddDate(0, 1, 0)
 	end := monthEnd.Add(48 * time.Hour).UTC()
 	from := end.Add(-time.Duration(*days) * 24 * time.Hour)
+	key := fmt.Sprintf("e%d-d%d-s%v-%s", *entities, *days, *step, monthStart.Format("2006-01"))
+	// The year: the last complete calendar year, as the service period of a
+	// contract signed on its 1 January, and two days on each side.
+	year := calendar.Year(now.Year() - 1)
+	if *yearF {
+		monthStart, monthEnd = year.Start, year.End
+		from, end = year.Start.Add(-48*time.Hour).UTC(), year.End.Add(48*time.Hour).UTC()
+		key = fmt.Sprintf("e%d-year%d-s%v", *entities, now.Year()-1, *step)
+	}
 	nl, nh := *entities*40/100, *entities*45/100
 	nw := *entities - nl - nh
 	if *genOut != "" {
 		sp := simhistory.DemoScenario(from, end, *step, nl, nh, nw)
-		st, err := tsdbwrite.Write(context.Background(), sp, *genOut, tsdbwrite.Options{Block: *block, Parallel: *parallel, CountFrom: monthStart, CountTo: monthEnd})
+		st, err := tsdbwrite.Write(context.Background(), sp, *genOut, tsdbwrite.Options{Block: *block, Parallel: *parallel, Head: *headW, CountFrom: monthStart, CountTo: monthEnd})
 		if err != nil {
 			return err
 		}
@@ -116,7 +141,7 @@ func bench(args []string) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	dir = filepath.Join(dir, fmt.Sprintf("e%d-d%d-s%v-%s", *entities, *days, *step, monthStart.Format("2006-01")))
+	dir = filepath.Join(dir, key)
 	data, statsF := filepath.Join(dir, "data"), filepath.Join(dir, "stats.json")
 	var gs genStats
 	if b, err := os.ReadFile(statsF); err == nil && json.Unmarshal(b, &gs) == nil {
@@ -130,8 +155,8 @@ func bench(args []string) error {
 	if err := writeStats(statsF, gs); err != nil {
 		return err
 	}
-	fmt.Printf("history: %d entities (%d lines, %d hosts, %d websites) + 4 room conditions, %d days at %v: %d series, %d samples in %d blocks of %s; %d samples in the month\n",
-		*entities, nl, nh, nw, *days, *step, gs.Series, gs.Samples, gs.Blocks, gs.Block, gs.Counted)
+	fmt.Printf("history: %d entities (%d lines, %d hosts, %d websites) + 4 room conditions, %s – %s at %v: %d series, %d samples in %d blocks of %s; %d samples in the %s\n",
+		*entities, nl, nh, nw, from.Format(time.DateOnly), end.Format(time.DateOnly), *step, gs.Series, gs.Samples, gs.Blocks, gs.Block, gs.Counted, map[bool]string{false: "month", true: "year"}[*yearF])
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -170,11 +195,7 @@ func bench(args []string) error {
 	q := promapi.New(base)
 	q.Timeout = 5 * time.Minute
 	cfg := report.DefaultConfig()
-	month, err := report.ParseMonth(monthStart.Format("2006-01"), report.Shanghai, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Printf("month %s, Prometheus 2.42 on %s, %d CPUs, load average at start: %s\n", month, addr, runtime.NumCPU(), loadavg())
+	fmt.Printf("Prometheus 2.42 on %s, %d CPUs, load average at start: %s\n", addr, runtime.NumCPU(), loadavg())
 	ctx := context.Background()
 	// One persistent browser for all PDFs, as in the CLI and the plugin; its
 	// start-up is timed separately (a plugin or CLI run pays it once).
@@ -185,57 +206,25 @@ func bench(args []string) error {
 		return err
 	}
 	fmt.Printf("browser start + first tiny PDF: %.2f s (once per process)\n", time.Since(st).Seconds())
-	const htmlTarget, pdfTarget, rssTarget = 2.0, 5.0, 200.0
-	var verdicts []string
-	allMet := true
-	ok := func(v, lim float64) string {
-		if v <= lim {
-			return "met"
+	tm := &timer{pdf: pdfR, repeat: *repeat, settle: settle, verbose: *verbose, samples: gs.Counted,
+		html: 2, pdfT: 5, rss: 200, allMet: true}
+	kinds := strings.Split(*kindsF, ",")
+	if *yearF {
+		tm.html, tm.pdfT = 10, 10
+		if err := benchYear(ctx, tm, q, cfg, year, filepath.Join(dir, "snapshots"), kinds, *evalConfig); err != nil {
+			return err
 		}
-		allMet = false
-		return "MISSED"
-	}
-	for _, k := range strings.Split(*kindsF, ",") {
-		// Each kind's peak RSS on its own: collect, return memory to the
-		// OS and reset VmHWM to the current RSS (clear_refs 5).
-		runtime.GC()
-		debug.FreeOSMemory()
-		_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-		var htmlS, pdfS []float64
-		var htmlKB, pdfKB, ents, queries int
-		for r := 0; r < *repeat; r++ {
-			// Chromium's clean-up after the previous print (tab
-			// teardown, garbage collection) would otherwise run during
-			// this render's queries.
-			time.Sleep(settle)
-			st := time.Now()
-			d, err := report.Build(ctx, q, cfg, k, month)
-			if err != nil {
+	} else {
+		month, err := report.ParseMonth(monthStart.Format("2006-01"), report.Shanghai, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Printf("month %s\n", month)
+		for _, k := range kinds {
+			if err := tm.time("month "+k, func() (*report.Document, error) { return report.Build(ctx, q, cfg, k, month) }); err != nil {
 				return err
-			}
-			var html bytes.Buffer
-			if err := report.RenderHTML(&html, d); err != nil {
-				return err
-			}
-			h := time.Since(st).Seconds()
-			st = time.Now()
-			// With the document frame (running header, 第 N 页 共 M 页), as RenderPDF prints it.
-			pdf, err := pdfR.HTMLToPDFWith(ctx, html.Bytes(), report.PrintFrame(d))
-			if err != nil {
-				return err
-			}
-			p := time.Since(st).Seconds()
-			htmlS, pdfS = append(htmlS, h), append(pdfS, p)
-			htmlKB, pdfKB, ents, queries = html.Len()/1024, len(pdf)/1024, len(d.Entities), len(d.Audit.Queries)
-			if *verbose {
-				fmt.Printf("  %s run %d %-15s html %.2f s (%d queries) pdf %.2f s, load average %s\n", time.Now().Format("15:04:05.0"), r+1, k, h, queries, p, loadavg())
 			}
 		}
-		rss := vmHWM()
-		hm, pm := median(htmlS), median(pdfS)
-		fmt.Printf("month %-15s %4d entities, %d raw samples in the month: HTML median %.2f s runs %s (%d kB, %d queries); PDF median %.2f s runs %s (%d kB); peak RSS %.0f MiB\n",
-			k, ents, gs.Counted, hm, runs(htmlS), htmlKB, queries, pm, runs(pdfS), pdfKB, rss)
-		verdicts = append(verdicts, fmt.Sprintf("%s HTML %s, PDF %s, RSS %s", k, ok(hm, htmlTarget), ok(pm, pdfTarget), ok(rss, rssTarget)))
 	}
 	// Stop the browser and Prometheus first so that their peak RSS is
 	// counted among the waited-for children.
@@ -248,10 +237,10 @@ func bench(args []string) error {
 	fmt.Printf("HTML = queries + document model + HTML render; PDF = the persistent Chromium printing that HTML; medians of %d runs per kind; peak RSS = VmHWM of this process (the report engine, in-process) over that kind's runs\n", *repeat)
 	fmt.Printf("load average at end: %s\n", loadavg())
 	verdict := "NOT all met"
-	if allMet {
+	if tm.allMet {
 		verdict = "all met"
 	}
-	fmt.Printf("targets HTML ≤ %.0f s, PDF ≤ %.0f s, peak RSS ≤ %.0f MiB (medians): %s (%s)\n", htmlTarget, pdfTarget, rssTarget, verdict, strings.Join(verdicts, "; "))
+	fmt.Printf("targets HTML ≤ %.0f s, PDF ≤ %.0f s, peak RSS ≤ %.0f MiB (medians): %s (%s)\n", tm.html, tm.pdfT, tm.rss, verdict, strings.Join(tm.verdicts, "; "))
 	return nil
 }
 
@@ -390,4 +379,110 @@ func loadavg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// timer times documents: build + HTML render, then the PDF print, --repeat
+// times in a row, with the targets in seconds and MiB.
+type timer struct {
+	pdf             *report.PDFRenderer
+	repeat          int
+	settle          time.Duration
+	verbose         bool
+	samples         int64 // raw samples in the period
+	html, pdfT, rss float64
+	allMet          bool
+	verdicts        []string
+}
+
+// time renders the document build returns t.repeat times and prints its
+// line: medians, every run, peak RSS (this process's VmHWM, reset first).
+func (t *timer) time(label string, build func() (*report.Document, error)) error {
+	ctx := context.Background()
+	// The peak RSS of this document on its own: collect, return memory
+	// to the OS and reset VmHWM to the current RSS (clear_refs 5).
+	runtime.GC()
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	var htmlS, pdfS []float64
+	var htmlKB, pdfKB, ents, queries int
+	for r := 0; r < t.repeat; r++ {
+		// Chromium's clean-up after the previous print (tab teardown,
+		// garbage collection) would otherwise run during this render's
+		// queries.
+		time.Sleep(t.settle)
+		st := time.Now()
+		d, err := build()
+		if err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		var html bytes.Buffer
+		if err := report.RenderHTML(&html, d); err != nil {
+			return err
+		}
+		h := time.Since(st).Seconds()
+		st = time.Now()
+		// With the document frame (running header, 第 N 页 共 M 页), as RenderPDF prints it.
+		pdf, err := t.pdf.HTMLToPDFWith(ctx, html.Bytes(), report.PrintFrame(d))
+		if err != nil {
+			return err
+		}
+		p := time.Since(st).Seconds()
+		htmlS, pdfS = append(htmlS, h), append(pdfS, p)
+		htmlKB, pdfKB, ents, queries = html.Len()/1024, len(pdf)/1024, len(d.Entities), len(d.Audit.Queries)
+		if t.verbose {
+			fmt.Printf("  %s run %d %-22s html %.2f s (%d queries) pdf %.2f s, load average %s\n", time.Now().Format("15:04:05.0"), r+1, label, h, queries, p, loadavg())
+		}
+	}
+	rss := vmHWM()
+	hm, pm := median(htmlS), median(pdfS)
+	fmt.Printf("%-24s %4d entities, %d raw samples in the period: HTML median %.2f s runs %s (%d kB, %d queries); PDF median %.2f s runs %s (%d kB); peak RSS %.0f MiB\n",
+		label, ents, t.samples, hm, runs(htmlS), htmlKB, queries, pm, runs(pdfS), pdfKB, rss)
+	ok := func(v, lim float64) string {
+		if v <= lim {
+			return "met"
+		}
+		t.allMet = false
+		return "MISSED"
+	}
+	t.verdicts = append(t.verdicts, fmt.Sprintf("%s HTML %s, PDF %s, RSS %s", label, ok(hm, t.html), ok(pm, t.pdfT), ok(rss, t.rss)))
+	return nil
+}
+
+// benchYear times the year: the service-period summary per kind (the
+// service period of a contract signed on the year's 1 January: the year),
+// then the annual rating of the year from its twelve monthly assessments,
+// each frozen into snaps first (untimed; a month already frozen there by an
+// earlier run is kept).
+func benchYear(ctx context.Context, t *timer, q report.Querier, cfg report.Config, year calendar.Period, snaps string, kinds []string, evalConfig string) error {
+	svc, err := calendar.NewService(year.Start, time.Time{})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("service period %s (the year %s)\n", svc.Period(), year)
+	for _, k := range kinds {
+		if err := t.time("service "+k, func() (*report.Document, error) { return report.Build(ctx, q, cfg, k, svc.Period()) }); err != nil {
+			return err
+		}
+	}
+	sys, err := eval.Load(evalConfig)
+	if err != nil {
+		return fmt.Errorf("--evaluation.config: %w", err)
+	}
+	ev := &eval.Evaluator{File: sys, Querier: q}
+	st := snapshot.Store{Dir: snaps}
+	for _, m := range year.Months() {
+		label := m.String()
+		if st.Exists(eval.DocMonthly, label) {
+			continue
+		}
+		t0 := time.Now()
+		if _, err := st.Freeze(ctx, eval.DocMonthly, label, func(ctx context.Context) (*report.Document, error) {
+			return eval.BuildMonthly(ctx, q, cfg, ev, report.PeriodMonth(m))
+		}, time.Now()); err != nil {
+			return fmt.Errorf("freezing the assessment of %s: %w", label, err)
+		}
+		fmt.Printf("froze the monthly assessment %s in %.1f s (not timed as a figure)\n", label, time.Since(t0).Seconds())
+	}
+	y := year.Start.In(report.Shanghai).Year()
+	return t.time(fmt.Sprintf("annual rating %d", y), func() (*report.Document, error) { return eval.BuildAnnual(st, cfg, y) })
 }
