@@ -25,6 +25,7 @@ import (
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/eval"
+	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/report/snapshot"
@@ -592,12 +593,13 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 }
 
 // neededMetrics must exist for the reports to be meaningful.
-var neededMetrics = []string{"line_observed_seconds_total", "line_down_seconds_total", "host_observed_seconds_total",
-	"website_observed_seconds_total", "env_condition_observed_seconds_total"}
+var neededMetrics = []string{metricnames.Line.Observed(), metricnames.Line.Down(), metricnames.Host.Observed(),
+	metricnames.Website.Observed(), metricnames.EnvCondition.Observed()}
 
 // startTimeMetrics let the engine find counter resets without reading every
 // sample (exporters before they existed still give exact, slower reports).
-var startTimeMetrics = []string{"line_start_time_seconds", "host_start_time_seconds", "website_start_time_seconds", "env_condition_start_time_seconds"}
+var startTimeMetrics = []string{metricnames.Line.StartTime(), metricnames.Host.StartTime(), metricnames.Website.StartTime(),
+	metricnames.EnvCondition.StartTime()}
 
 // CheckHealth: Prometheus reachable, needed metrics exist, retention covers
 // the months offered.
