@@ -104,7 +104,7 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, profilesDir stri
 		descs: map[string]*prometheus.Desc{}, roomD: map[string]*prometheus.Desc{}, thrD: map[string]*prometheus.Desc{}}
 	base := []string{"site", "room", "device"}
 	for name, def := range signalDefs {
-		s.descs[name] = constmetric.NewDesc(def.metric, def.help, append(append([]string{}, base...), def.labels...))
+		s.descs[name] = prometheus.NewDesc(def.metric, def.help, append(append([]string{}, base...), def.labels...), nil)
 	}
 	room := []string{"site", "room"}
 	for name, help := range map[string]string{
@@ -114,7 +114,7 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, profilesDir stri
 		"feeds_up":               "Utility feeds of the room present.",
 		"feeds_required":         "Utility feeds required (2).",
 	} {
-		s.roomD[name] = constmetric.NewDesc("env_"+name, help, room)
+		s.roomD[name] = prometheus.NewDesc("env_"+name, help, room, nil)
 	}
 	for name, help := range map[string]string{
 		"temperature_low_celsius":   "Lower limit of the temperature band in degrees Celsius (contract: 21).",
@@ -124,12 +124,12 @@ func newService(logger *slog.Logger, reg prometheus.Registerer, profilesDir stri
 		"rack_power_warning_watts":  "Rack power warning threshold in watts (contract: 4000).",
 		"rack_power_critical_watts": "Rack power critical threshold in watts (contract: 5000).",
 	} {
-		s.thrD[name] = constmetric.NewDesc("env_threshold_"+name, help, room)
+		s.thrD[name] = prometheus.NewDesc("env_threshold_"+name, help, room, nil)
 	}
-	s.signalsD = constmetric.NewDesc("env_device_signals", "Signals of the device at its last poll by state: expected (by its profile and signals), read (a value), missing (not on the device: noSuchObject, empty table), invalid (a placeholder, out of range or of the wrong type).", []string{"site", "room", "device", "state"})
-	s.invalidD = constmetric.NewDesc("env_signal_invalid_total", "Values read but not exported as data, by reason: placeholder, out_of_range, wrong_type.", []string{"site", "room", "device", "reason"})
-	s.infoD = constmetric.NewDesc("env_device_info", "Identity of the device (value 1): the profile in use (auto: the detected one, unrecognised if none matches) and vendor, model, firmware and serial from the profile's identity OIDs.", []string{"site", "room", "device", "profile", "vendor", "model", "firmware", "serial", "sys_object_id"})
-	s.knownD = constmetric.NewDesc("env_redundancy_known", "1 if the room's redundancy (ups, cooling, feeds) is decided by known inputs; 0 if an input is missing (unreachable device, signal missing or invalid): the state is unknown, never intact.", []string{"site", "room", "redundancy"})
+	s.signalsD = prometheus.NewDesc("env_device_signals", "Signals of the device at its last poll by state: expected (by its profile and signals), read (a value), missing (not on the device: noSuchObject, empty table), invalid (a placeholder, out of range or of the wrong type).", []string{"site", "room", "device", "state"}, nil)
+	s.invalidD = prometheus.NewDesc("env_signal_invalid_total", "Values read but not exported as data, by reason: placeholder, out_of_range, wrong_type.", []string{"site", "room", "device", "reason"}, nil)
+	s.infoD = prometheus.NewDesc("env_device_info", "Identity of the device (value 1): the profile in use (auto: the detected one, unrecognised if none matches) and vendor, model, firmware and serial from the profile's identity OIDs.", []string{"site", "room", "device", "profile", "vendor", "model", "firmware", "serial", "sys_object_id"}, nil)
+	s.knownD = prometheus.NewDesc("env_redundancy_known", "1 if the room's redundancy (ups, cooling, feeds) is decided by known inputs; 0 if an input is missing (unreachable device, signal missing or invalid): the state is unknown, never intact.", []string{"site", "room", "redundancy"}, nil)
 	if err := reg.Register(s); err != nil {
 		return nil, err
 	}
@@ -779,9 +779,6 @@ func (s *service) roomLoop(ctx context.Context, every time.Duration) {
 // Describe implements prometheus.Collector (unchecked: the poller's
 // descriptors depend on the configuration).
 func (s *service) Describe(chan<- *prometheus.Desc) {}
-
-// ConstMetricsOnly marks the service as a constmetric.Texter.
-func (s *service) ConstMetricsOnly() {}
 
 // Collect implements prometheus.Collector.
 func (s *service) Collect(ch chan<- prometheus.Metric) {

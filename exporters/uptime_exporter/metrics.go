@@ -11,9 +11,9 @@ func withLabels(base []string, extra ...string) []string {
 }
 
 var (
-	descHostProbes = constmetric.NewDesc("host_probes_total", "Probes sent to the host, by check (icmp, tcp:PORT).", withLabels(hostLabels, "check"))
-	descHostFails  = constmetric.NewDesc("host_probe_failures_total", "Failed probes of the host, by check (icmp, tcp:PORT).", withLabels(hostLabels, "check"))
-	descHostRTT    = constmetric.NewDesc("host_rtt_seconds", "ICMP echo round-trip time of the host.", hostLabels)
+	descHostProbes = prometheus.NewDesc("host_probes_total", "Probes sent to the host, by check (icmp, tcp:PORT).", withLabels(hostLabels, "check"), nil)
+	descHostFails  = prometheus.NewDesc("host_probe_failures_total", "Failed probes of the host, by check (icmp, tcp:PORT).", withLabels(hostLabels, "check"), nil)
+	descHostRTT    = prometheus.NewDesc("host_rtt_seconds", "ICMP echo round-trip time of the host.", hostLabels, nil)
 
 	descWebProbes  = prometheus.NewDesc("website_probes_total", "Probes of the website.", websiteLabels, nil)
 	descWebFails   = prometheus.NewDesc("website_probe_failures_total", "Failed probes of the website, by reason (connect, dns, tls, status, content, slow, timeout, headers_too_large).", withLabels(websiteLabels, "reason"), nil)
@@ -29,12 +29,8 @@ var (
 
 // hostCollector exports the probe counters of every host. At 10 000 hosts
 // a scrape is dominated by the exposition: label pairs are built once per
-// host and check, and the collector is a constmetric.Texter (its series are
-// written without the registry's per-sample checks).
+// host and check (constmetric), not per scrape.
 type hostCollector struct{ s *service }
-
-// ConstMetricsOnly marks the collector as a constmetric.Texter.
-func (c *hostCollector) ConstMetricsOnly() {}
 
 func (c *hostCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descHostProbes

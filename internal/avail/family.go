@@ -76,7 +76,7 @@ func NewFamily(o FamilyOpts) *Family {
 		o.What = "checked thing"
 	}
 	d := func(name, help string) *prometheus.Desc {
-		return constmetric.NewDesc(name, help, o.Labels)
+		return prometheus.NewDesc(name, help, o.Labels, nil)
 	}
 	return &Family{
 		opts:        o,
@@ -259,9 +259,6 @@ func (f *Family) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 }
-
-// ConstMetricsOnly marks the Family as a constmetric.Texter.
-func (f *Family) ConstMetricsOnly() {}
 
 // Collect implements prometheus.Collector.
 func (f *Family) Collect(ch chan<- prometheus.Metric) {

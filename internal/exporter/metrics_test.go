@@ -84,33 +84,35 @@ func stable(s string) []string {
 	return out
 }
 
-// TestMetricsFastPathMatchesRegistry: /metrics (constmetric.WriteText for
-// Texters, the registry for the rest) serves the same lines as promhttp over
-// the full registry, in the text format and in OpenMetrics, gzipped or not;
-// protobuf still comes from the registry.
-func TestMetricsFastPathMatchesRegistry(t *testing.T) {
+// TestMetricsServedByRegistry: /metrics is promhttp over the one registry
+// (issue 23: no second path beside it). It serves the same lines as a plain
+// promhttp handler over that registry in the text format and in
+// OpenMetrics, gzipped (BestSpeed, our wrapper) when the client accepts it,
+// and protobuf; a collector unregistered is no longer served.
+func TestMetricsServedByRegistry(t *testing.T) {
 	reg := testRegistry(t)
-	fast := reg.handler(slog.New(slog.DiscardHandler))
-	ref := promhttp.HandlerFor(reg.full, promhttp.HandlerOpts{EnableOpenMetrics: true})
+	h := reg.handler(slog.New(slog.DiscardHandler))
+	ref := promhttp.HandlerFor(reg.Registry, promhttp.HandlerOpts{EnableOpenMetrics: true, DisableCompression: true})
 	const om = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
 	for _, tc := range []struct {
 		name, accept, encoding, wantType string
 	}{
 		{"text", "", "", "text/plain; version=0.0.4"},
 		{"text-gzip", "text/plain;version=0.0.4", "gzip, deflate", "text/plain; version=0.0.4"},
+		{"text-gzip-refused", "text/plain;version=0.0.4", "gzip;q=0, br", "text/plain; version=0.0.4"},
 		{"openmetrics-prometheus-2.42", om, "gzip", "application/openmetrics-text; version=1.0.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, h := scrape(t, fast, tc.accept, tc.encoding)
+			got, hdr := scrape(t, h, tc.accept, tc.encoding)
 			want, _ := scrape(t, ref, tc.accept, "")
-			if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, tc.wantType) {
+			if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, tc.wantType) {
 				t.Errorf("Content-Type %q, want %q", ct, tc.wantType)
 			}
-			if tc.encoding != "" && h.Get("Content-Encoding") != "gzip" {
-				t.Error("gzip accepted but not used")
+			if gz := hdr.Get("Content-Encoding") == "gzip"; gz != acceptsGzip(tc.encoding) {
+				t.Errorf("Content-Encoding %q for Accept-Encoding %q", hdr.Get("Content-Encoding"), tc.encoding)
 			}
 			if g, w := strings.Join(stable(got), "\n"), strings.Join(stable(want), "\n"); g != w {
-				t.Errorf("fast path differs from registry\n--- got\n%s\n--- want\n%s", g, w)
+				t.Errorf("/metrics differs from promhttp over the registry\n--- got\n%s\n--- want\n%s", g, w)
 			}
 			if !strings.Contains(got, "t_line_down_seconds_total{") || !strings.Contains(got, "t_reloads_total{") {
 				t.Errorf("families missing:\n%s", got)
@@ -126,15 +128,14 @@ func TestMetricsFastPathMatchesRegistry(t *testing.T) {
 			}
 		})
 	}
-	// Protobuf goes to the registry (with its consistency checks).
 	req := httptest.NewRequest("GET", "/metrics", nil)
 	req.Header.Set("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited")
 	rec := httptest.NewRecorder()
-	fast.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	if rec.Code != 200 || !strings.Contains(rec.Header().Get("Content-Type"), "protobuf") {
 		t.Errorf("protobuf: HTTP %d, %s", rec.Code, rec.Header().Get("Content-Type"))
 	}
-	// Unregistering a Texter removes its series from both paths.
+	// Unregistering a family removes its series and its state.
 	reg2 := newRegistry()
 	fam := avail.NewFamily(avail.FamilyOpts{Namespace: "t_gone", Labels: []string{"x"}})
 	fam.Tracker(avail.Rule{}, nil, "a")
@@ -145,6 +146,41 @@ func TestMetricsFastPathMatchesRegistry(t *testing.T) {
 	if got, _ := scrape(t, reg2.handler(slog.New(slog.DiscardHandler)), "", ""); strings.Contains(got, "t_gone") {
 		t.Errorf("unregistered family still served:\n%s", got)
 	}
+	if p := reg2.persisted(); len(p.fams) != 0 {
+		t.Errorf("unregistered family still persisted: %d", len(p.fams))
+	}
+}
+
+// TestHostile_MetricsGatherErrorGzip: a collector whose series the
+// registry refuses (a duplicate) makes the scrape fail with 500 and the
+// reason, readable through gzip, instead of a silently partial body.
+func TestHostile_MetricsGatherErrorGzip(t *testing.T) {
+	reg := newRegistry()
+	d := prometheus.NewDesc("t_dup", "Duplicated.", []string{"x"}, nil)
+	reg.MustRegister(dupCollector{d})
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	reg.handler(slog.New(slog.DiscardHandler)).ServeHTTP(rec, req)
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("HTTP %d, want 500", rec.Code)
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatalf("error body not gzip with Content-Encoding %q: %v", rec.Header().Get("Content-Encoding"), err)
+	}
+	b, _ := io.ReadAll(zr)
+	if !strings.Contains(string(b), "t_dup") {
+		t.Errorf("error body %q does not name the family", b)
+	}
+}
+
+type dupCollector struct{ d *prometheus.Desc }
+
+func (c dupCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.d }
+func (c dupCollector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(c.d, prometheus.GaugeValue, 1, "a")
+	ch <- prometheus.MustNewConstMetric(c.d, prometheus.GaugeValue, 2, "a")
 }
 
 func TestAcceptsGzip(t *testing.T) {

@@ -256,11 +256,11 @@ func New(o Options) *Poller {
 	return &Poller{
 		opts: o, sem: make(chan struct{}, o.Concurrency), semDown: make(chan struct{}, max(2, o.Concurrency/4)),
 		log: o.Logger, devices: map[string]*device{},
-		up:     constmetric.NewDesc(n("up"), "1 if the last SNMP poll of the device succeeded.", upL),
-		lastOK: constmetric.NewDesc(n("last_success_timestamp_seconds"), "Unix time of the last successful SNMP poll (0: none yet).", o.Labels),
-		dur:    constmetric.NewDesc(n("poll_duration_seconds"), "Duration of SNMP polls of the device.", o.Labels),
-		errs:   constmetric.NewDesc(n("errors_total"), "SNMP poll errors by reason.", errL),
-		age:    constmetric.NewDesc(n("data_age_seconds"), "Age of the last good values of the device (absent before the first success).", o.Labels),
+		up:     prometheus.NewDesc(n("up"), "1 if the last SNMP poll of the device succeeded.", upL, nil),
+		lastOK: prometheus.NewDesc(n("last_success_timestamp_seconds"), "Unix time of the last successful SNMP poll (0: none yet).", o.Labels, nil),
+		dur:    prometheus.NewDesc(n("poll_duration_seconds"), "Duration of SNMP polls of the device.", o.Labels, nil),
+		errs:   prometheus.NewDesc(n("errors_total"), "SNMP poll errors by reason.", errL, nil),
+		age:    prometheus.NewDesc(n("data_age_seconds"), "Age of the last good values of the device (absent before the first success).", o.Labels, nil),
 	}
 }
 
@@ -914,9 +914,6 @@ func (p *Poller) Health() []Health {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
-
-// ConstMetricsOnly marks the Poller as a constmetric.Texter.
-func (p *Poller) ConstMetricsOnly() {}
 
 // Describe implements prometheus.Collector.
 func (p *Poller) Describe(ch chan<- *prometheus.Desc) {
