@@ -12,6 +12,9 @@ import (
 // expr replaces $F (the dashboard's variable filter) in a PromQL template.
 func expr(filter, tmpl string) string { return strings.ReplaceAll(tmpl, "$F", filter) }
 
+// anyOf is a variable query over several metrics: {__name__=~"a|b"}.
+func anyOf(names ...string) string { return `{__name__=~"` + strings.Join(names, "|") + `"}` }
+
 func q(e, legend string) Q          { return Q{Expr: e, Legend: legend} }
 func qi(e, legend string) Q         { return Q{Expr: e, Legend: legend, Instant: true} }
 func qt(e string) Q                 { return Q{Expr: e, Instant: true, Table: true} }
@@ -159,7 +162,7 @@ func wallboard() D {
 	return D{UID: "jianguan-noc-wallboard", File: "noc-wallboard.json", Title: "NOC 值班大屏 NOC wallboard",
 		Desc: "1920×1080 kiosk wallboard: lines, UPS, rooms, safety, hosts and websites, critical alerts. 值班大屏。",
 		Tags: []string{"noc", "wallboard"}, Refresh: "30s", From: "now-6h", To: "now", Kiosk: true,
-		Vars: []V{{Name: "site", Label: "站点 Site", Metric: `{__name__=~"env_device_up|line_up|host_up|website_up"}`, LabelName: "site"}},
+		Vars: []V{{Name: "site", Label: "站点 Site", Metric: anyOf(metricnames.EnvDeviceUp, metricnames.Line.Up(), metricnames.Host.Up(), metricnames.Website.Up()), LabelName: "site"}},
 		Rows: []Row{{Panels: ps}}}
 }
 
@@ -396,9 +399,9 @@ func hostsWebsites() D {
 		Desc: "Cloud hosts and websites: down now, availability by unit and provider, response phases, certificates.",
 		Tags: []string{"hosts", "websites"}, Refresh: "1m", From: "now-24h", To: "now",
 		Vars: []V{
-			{Name: "site", Label: "站点 Site", Metric: `{__name__=~"host_up|website_up"}`, LabelName: "site"},
-			{Name: "unit", Label: "单位 Unit", Metric: `{__name__=~"host_up|website_up"}`, LabelName: "unit", Parents: []string{"site"}},
-			{Name: "provider", Label: "服务商 Provider", Metric: `{__name__=~"host_up|website_up"}`, LabelName: "provider", Parents: []string{"site", "unit"}},
+			{Name: "site", Label: "站点 Site", Metric: anyOf(metricnames.Host.Up(), metricnames.Website.Up()), LabelName: "site"},
+			{Name: "unit", Label: "单位 Unit", Metric: anyOf(metricnames.Host.Up(), metricnames.Website.Up()), LabelName: "unit", Parents: []string{"site"}},
+			{Name: "provider", Label: "服务商 Provider", Metric: anyOf(metricnames.Host.Up(), metricnames.Website.Up()), LabelName: "provider", Parents: []string{"site", "unit"}},
 		},
 		Rows: []Row{
 			{Title: "现在 Now", Panels: []P{
@@ -523,8 +526,8 @@ func sla() D {
 		Desc: "Calendar-month SLA per line, host, website and provider (pick a month in the time picker; default: last month), with links to the report plugin.",
 		Tags: []string{"sla"}, Refresh: "", From: "now-1M/M", To: "now-1M/M",
 		Vars: []V{
-			{Name: "site", Label: "站点 Site", Metric: `{__name__=~"line_up|host_up|website_up"}`, LabelName: "site"},
-			{Name: "provider", Label: "服务商 Provider", Metric: `{__name__=~"line_up|host_up|website_up"}`, LabelName: "provider", Parents: []string{"site"}},
+			{Name: "site", Label: "站点 Site", Metric: anyOf(metricnames.Line.Up(), metricnames.Host.Up(), metricnames.Website.Up()), LabelName: "site"},
+			{Name: "provider", Label: "服务商 Provider", Metric: anyOf(metricnames.Line.Up(), metricnames.Host.Up(), metricnames.Website.Up()), LabelName: "provider", Parents: []string{"site"}},
 		},
 		Links: links,
 		Rows: []Row{
