@@ -7,8 +7,10 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -19,7 +21,7 @@ import (
 )
 
 func app() *exporter.App[*Config] {
-	var mode, netns *string
+	var mode, netns, engine *string
 	return &exporter.App[*Config]{
 		Name:           "line_exporter",
 		Namespace:      "line",
@@ -28,6 +30,7 @@ func app() *exporter.App[*Config] {
 		DefaultConfig:  "line.yml",
 		Flags: func(kp *kingpin.Application) {
 			mode = kp.Flag("icmp.mode", "ICMP sockets: auto (unprivileged datagram, then raw), unprivileged (needs net.ipv4.ping_group_range) or privileged (needs CAP_NET_RAW).").Default("auto").Enum("auto", "unprivileged", "privileged")
+			engine = kp.Flag("icmp.engine", "ICMP engine: own (one socket for every probe) or pro-bing (github.com/prometheus-community/pro-bing, one pinger per probe, "+strconv.Itoa(icmp.ProBingParallel)+" at once; ~25× slower at 10 000 hosts, for comparison: docs/fastpaths.md).").Default(string(icmp.EngineOwn)).String()
 			netns = kp.Flag("icmp.netns", "Open the ICMP sockets inside this network namespace (name under /var/run/netns or a path); the HTTP server and SNMP stay in the exporter's namespace.").Default("").String()
 		},
 		New: func(logger *slog.Logger, reg prometheus.Registerer) (exporter.Service[*Config], error) {
@@ -35,11 +38,15 @@ func app() *exporter.App[*Config] {
 			if err != nil {
 				return nil, err
 			}
+			e, err := icmp.ParseEngine(*engine)
+			if err != nil {
+				return nil, fmt.Errorf("--icmp.engine: %w", err)
+			}
 			ns := *netns
 			if ns != "" && !strings.Contains(ns, "/") {
 				ns = "/var/run/netns/" + ns
 			}
-			return newService(logger, reg, icmp.Options{Mode: m, Netns: ns, Logger: logger})
+			return newService(logger, reg, icmp.Options{Mode: m, Netns: ns, Engine: e, Logger: logger})
 		},
 	}
 }

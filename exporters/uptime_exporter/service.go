@@ -29,6 +29,7 @@ type options struct {
 	shard      shard
 	icmpMode   icmp.Mode
 	icmpSource netip.Addr
+	icmpEngine icmp.Engine
 	// onChange is called (debounced) when a watched file changed; nil
 	// reloads inside the service.
 	onChange func()
@@ -242,7 +243,7 @@ func (s *service) openPinger() (pinger, error) {
 	if s.opts.newPinger != nil {
 		return s.opts.newPinger()
 	}
-	p, err := icmp.New(icmp.Options{Mode: s.opts.icmpMode, Source: s.opts.icmpSource, Logger: s.log})
+	p, err := icmp.New(icmp.Options{Mode: s.opts.icmpMode, Source: s.opts.icmpSource, Engine: s.opts.icmpEngine, Logger: s.log})
 	if err != nil {
 		return nil, fmt.Errorf("icmp: %w", err)
 	}

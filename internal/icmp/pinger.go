@@ -99,6 +99,8 @@ type Options struct {
 	// The engine's goroutines need no namespace: a socket stays in the
 	// namespace it was created in.
 	Netns string
+	// Engine is EngineOwn ("", the default) or EngineProBing (probing.go).
+	Engine Engine
 }
 
 // ErrPermission is wrapped by New when no ICMP socket may be opened.
@@ -134,6 +136,8 @@ type Pinger struct {
 	wg      sync.WaitGroup
 	st      struct{ sent, replies, timeouts, unreach, senderr atomic.Uint64 }
 	closing sync.Once
+
+	lib *libEngine // EngineProBing: every method goes to it
 }
 
 type family struct {
@@ -164,6 +168,13 @@ func New(o Options) (*Pinger, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch o.Engine {
+	case "", EngineOwn:
+	case EngineProBing:
+		return newLib(o)
+	default:
+		return nil, fmt.Errorf("unknown ICMP engine %q (%s, %s)", o.Engine, EngineOwn, EngineProBing)
 	}
 	p := &Pinger{opts: o, log: o.Logger, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	var b [8]byte
@@ -333,6 +344,12 @@ func tune(c net.PacketConn, raw, v6 bool) {
 
 // Mode returns the socket kind in use ("privileged" or "unprivileged").
 func (p *Pinger) Mode() Mode {
+	if p.lib != nil {
+		if p.lib.privileged {
+			return ModePrivileged
+		}
+		return ModeUnprivileged
+	}
 	f := p.v4
 	if f == nil {
 		f = p.v6
@@ -344,10 +361,18 @@ func (p *Pinger) Mode() Mode {
 }
 
 // IPv6 reports whether IPv6 probes are possible, and why not.
-func (p *Pinger) IPv6() (bool, error) { return p.v6 != nil, p.v6err }
+func (p *Pinger) IPv6() (bool, error) {
+	if p.lib != nil {
+		return p.lib.v6, p.lib.v6err
+	}
+	return p.v6 != nil, p.v6err
+}
 
 // Stats returns engine counters.
 func (p *Pinger) Stats() Stats {
+	if p.lib != nil {
+		return p.lib.stats()
+	}
 	p.mu.Lock()
 	n := 0
 	for _, f := range []*family{p.v4, p.v6} {
@@ -368,6 +393,10 @@ func (p *Pinger) Send(addr netip.Addr, timeout time.Duration, cb func(Result)) {
 		timeout = time.Second
 	}
 	pr := &probe{addr: addr, timeout: timeout, cb: cb, idx: -1}
+	if p.lib != nil {
+		p.lib.send(pr)
+		return
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -396,6 +425,10 @@ func (p *Pinger) Ping(ctx context.Context, addr netip.Addr, timeout time.Duratio
 
 // Close stops the engine; probes in flight complete with ReasonClosed.
 func (p *Pinger) Close() error {
+	if p.lib != nil {
+		p.lib.close()
+		return nil
+	}
 	p.closing.Do(func() {
 		p.mu.Lock()
 		p.closed = true
