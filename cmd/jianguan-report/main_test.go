@@ -60,6 +60,7 @@ func TestHostile_CLIParameterBounds(t *testing.T) {
 		{"--prometheus.max-answer-mib=4096", "want 1 … 1024"},
 		{"--prometheus.max-concurrent=0", "want 1 … 32"},
 		{"--prometheus.max-concurrent=1000", "want 1 … 32"},
+		{"--prometheus.json-decoder=simd", `--prometheus.json-decoder="simd": want fast or std`},
 	} {
 		err := run([]string{"--prometheus.url=http://127.0.0.1:1", "--kind=lines", "--month=2026-10", c.arg})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
