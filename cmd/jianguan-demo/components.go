@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -263,9 +264,13 @@ func (d *demo) startPrometheus(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	resend, err := shippedResendDelay(d.root)
+	if err != nil {
+		return err
+	}
 	pr, err := d.p.start("prometheus", nil, "prometheus", "--config.file="+path,
 		"--storage.tsdb.path="+dataDir, "--storage.tsdb.retention.time=400d",
-		"--web.listen-address="+addrProm, "--web.enable-lifecycle", "--rules.alert.resend-delay=30s")
+		"--web.listen-address="+addrProm, "--web.enable-lifecycle", resend)
 	if err != nil {
 		return err
 	}
@@ -275,6 +280,25 @@ func (d *demo) startPrometheus(ctx context.Context) error {
 	d.promStarted = time.Now()
 	return nil
 }
+
+// shippedResendDelay is the --rules.alert.resend-delay flag production
+// runs Prometheus with (deploy/prometheus/prometheus.default; its comment and
+// rules/README.md say why 1 min): the demo's pages and resolutions behave as
+// a deployment's.
+func shippedResendDelay(root string) (string, error) {
+	p := filepath.Join(root, "deploy", "prometheus", "prometheus.default")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", err
+	}
+	f := resendFlag.Find(b)
+	if f == nil {
+		return "", fmt.Errorf("%s: no --rules.alert.resend-delay=DURATION", p)
+	}
+	return string(f), nil
+}
+
+var resendFlag = regexp.MustCompile(`--rules\.alert\.resend-delay=[0-9a-z]+`)
 
 func (d *demo) startAlertmanager(ctx context.Context) error {
 	cfg, err := d.alertmanagerConfig()

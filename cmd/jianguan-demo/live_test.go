@@ -115,3 +115,24 @@ func TestLiveRouterTrafficFollowsModel(t *testing.T) {
 		t.Errorf("per-request counters left:\n%s", out)
 	}
 }
+
+// TestDemoResendDelayIsShipped (issue 24: the demo's Prometheus ran with
+// --rules.alert.resend-delay=30s while production uses 1m): the demo takes
+// the flag from deploy/prometheus/prometheus.default, and a file without it
+// is an error naming the file.
+func TestDemoResendDelayIsShipped(t *testing.T) {
+	got, err := shippedResendDelay("../..")
+	if err != nil || got != "--rules.alert.resend-delay=1m" {
+		t.Errorf("shipped resend delay %q, %v; want --rules.alert.resend-delay=1m", got, err)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(dir+"/deploy/prometheus", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/deploy/prometheus/prometheus.default", []byte("ARGS=\"--web.enable-lifecycle\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shippedResendDelay(dir); err == nil || !strings.Contains(err.Error(), "prometheus.default") {
+		t.Errorf("file without the flag: %v", err)
+	}
+}
