@@ -265,7 +265,7 @@ var (
 	reDay     = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	reWeek    = regexp.MustCompile(`^(\d{4})-W(\d{2})$`)
 	reMonth   = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
-	reQuarter = regexp.MustCompile(`^(\d{4})-Q(\d)$`)
+	reQuarter = regexp.MustCompile(`^(\d{4})-?[Qq](\d)$`) // 2026-Q4; 2026Q4, 2026q4, 2026-q4 as aliases
 	reYear    = regexp.MustCompile(`^(\d{4})$`)
 )
 
