@@ -10,21 +10,21 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/config"
 	"github.com/jianguan/jianguan/internal/snmp"
 )
 
 // Config is env.yml.
 type Config struct {
-	Defaults    Defaults              `yaml:"defaults"`
-	Auths       map[string]*snmp.Auth `yaml:"auths"`
-	Thresholds  Thresholds            `yaml:"thresholds"`
-	Maintenance []avail.WindowConfig  `yaml:"maintenance,omitempty"`
-	Sites       []Site                `yaml:"sites"`
+	Defaults    Defaults                     `yaml:"defaults"`
+	Auths       map[string]*snmp.Auth        `yaml:"auths"`
+	Thresholds  Thresholds                   `yaml:"thresholds"`
+	Maintenance []calendar.MaintenanceWindow `yaml:"maintenance,omitempty"`
+	Sites       []Site                       `yaml:"sites"`
 
 	profiles map[string]*Profile
-	windows  *avail.Windows
+	windows  *calendar.Windows
 }
 
 // Defaults apply to every device unless it says otherwise.
@@ -239,7 +239,7 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 	if err := c.Thresholds.check(doc, "thresholds"); err != nil {
 		return err
 	}
-	w, err := avail.NewWindows(c.Maintenance, nil)
+	w, err := calendar.NewWindows(c.Maintenance, nil)
 	if err != nil {
 		return doc.Errorf("maintenance", "%v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/exporter"
 	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/snmp"
@@ -79,7 +80,7 @@ type devState struct {
 	cfgProfiles map[string]*Profile
 
 	rule    avail.Rule // of the condition trackers
-	windows *avail.Windows
+	windows *calendar.Windows
 }
 
 // sysObjectID.0 and sysDescr.0 (SNMPv2-MIB), read at every poll.

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/config"
 	"github.com/jianguan/jianguan/internal/snmp"
 )
@@ -22,7 +23,7 @@ type Config struct {
 	// Rules are the confirmation rules per line kind (bgp, leased).
 	Rules map[string]KindRules `yaml:"rules"`
 	// Maintenance windows for every line (site-wide), merged with each line's own.
-	Maintenance []avail.WindowConfig `yaml:"maintenance"`
+	Maintenance []calendar.MaintenanceWindow `yaml:"maintenance"`
 	// Timezone of maintenance windows (default Asia/Shanghai).
 	Timezone string   `yaml:"timezone"`
 	Routers  []Router `yaml:"routers"`
@@ -80,17 +81,17 @@ const (
 
 // Line is one carrier line.
 type Line struct {
-	Name        string               `yaml:"name"`
-	Kind        string               `yaml:"kind"`
-	Provider    string               `yaml:"provider"`
-	Site        string               `yaml:"site"`
-	Capacity    Bandwidth            `yaml:"capacity"`
-	ICMP        []ICMPTarget         `yaml:"icmp"`
-	Router      string               `yaml:"router"`
-	Interface   *InterfaceRef        `yaml:"interface"`
-	BGPPeers    []string             `yaml:"bgp_peers"`
-	Rules       *KindRules           `yaml:"rules"` // per-line override of the kind's rules
-	Maintenance []avail.WindowConfig `yaml:"maintenance"`
+	Name        string                       `yaml:"name"`
+	Kind        string                       `yaml:"kind"`
+	Provider    string                       `yaml:"provider"`
+	Site        string                       `yaml:"site"`
+	Capacity    Bandwidth                    `yaml:"capacity"`
+	ICMP        []ICMPTarget                 `yaml:"icmp"`
+	Router      string                       `yaml:"router"`
+	Interface   *InterfaceRef                `yaml:"interface"`
+	BGPPeers    []string                     `yaml:"bgp_peers"`
+	Rules       *KindRules                   `yaml:"rules"` // per-line override of the kind's rules
+	Maintenance []calendar.MaintenanceWindow `yaml:"maintenance"`
 }
 
 // ICMPTarget is one far-end address probed continuously.
@@ -190,7 +191,7 @@ func (c *Config) validate() error {
 	if err := c.validateRules(); err != nil {
 		return err
 	}
-	site, err := avail.NewWindows(c.Maintenance, c.loc)
+	site, err := calendar.NewWindows(c.Maintenance, c.loc)
 	if err != nil {
 		return c.doc.Errorf("maintenance", "%v", err)
 	}
@@ -322,7 +323,7 @@ func (c *Config) validateRouters(routers map[string]bool) error {
 
 // validateLine fills and checks lines[i] (names: the names seen so far) and
 // sets its maintenance calendar (the site-wide windows and its own).
-func (c *Config) validateLine(i int, names map[string]int, routers map[string]bool, site *avail.Windows) error {
+func (c *Config) validateLine(i int, names map[string]int, routers map[string]bool, site *calendar.Windows) error {
 	d := c.doc
 	l := &c.Lines[i]
 	f := fmt.Sprintf("lines[%d]", i)
@@ -356,11 +357,11 @@ func (c *Config) validateLine(i int, names map[string]int, routers map[string]bo
 			return d.Errorf(f+".rules", "%v", err)
 		}
 	}
-	w, err := avail.NewWindows(l.Maintenance, c.loc)
+	w, err := calendar.NewWindows(l.Maintenance, c.loc)
 	if err != nil {
 		return d.Errorf(f+".maintenance", "%v", err)
 	}
-	c.cals[l.Name] = avail.Union{site, w}
+	c.cals[l.Name] = calendar.Union{site, w}
 	return nil
 }
 

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/testutil"
 )
 
 // Maintenance: downtime inside a window is counted apart.
 func TestLineMaintenance(t *testing.T) {
 	t0 := time.Date(2026, 11, 29, 2, 0, 0, 0, avail.DefaultLocation)
-	w, err := avail.NewWindows([]avail.WindowConfig{{Start: "2026-11-29 02:00", End: "2026-11-29 02:01"}}, nil)
+	w, err := calendar.NewWindows([]calendar.MaintenanceWindow{{Start: "2026-11-29 02:00", End: "2026-11-29 02:01"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/config"
 )
 
@@ -158,7 +159,7 @@ type Config struct {
 	Hosts    []HostTarget    `yaml:"hosts,omitempty"`
 	Websites []WebsiteTarget `yaml:"websites,omitempty"`
 	// Maintenance windows apply to every target.
-	Maintenance []avail.WindowConfig `yaml:"maintenance,omitempty"`
+	Maintenance []calendar.MaintenanceWindow `yaml:"maintenance,omitempty"`
 	// TargetMaintenance windows apply only to the targets whose labels
 	// match (e.g. one unit's websites, one host), on top of Maintenance.
 	TargetMaintenance []TargetWindows `yaml:"target_maintenance,omitempty"`
@@ -189,20 +190,20 @@ type Config struct {
 // every entry of Match (labels: host, address, url, unit, provider, system,
 // site, path; a label a kind does not have never matches it).
 type TargetWindows struct {
-	Match   map[string]string    `yaml:"match"`
-	Windows []avail.WindowConfig `yaml:"windows"`
+	Match   map[string]string            `yaml:"match"`
+	Windows []calendar.MaintenanceWindow `yaml:"windows"`
 }
 
 type targetCal struct {
 	match map[string]string
-	w     *avail.Windows
+	w     *calendar.Windows
 }
 
 // calendar is the maintenance calendar of a target (label names and values
 // in the same order): the global windows plus those of every matching
 // target_maintenance entry.
 func (c *Config) calendar(names, values []string) avail.Calendar {
-	u := avail.Union{c.cal}
+	u := calendar.Union{c.cal}
 	for _, tc := range c.tcals {
 		if labelsMatch(tc.match, names, values) {
 			u = append(u, tc.w)
@@ -254,7 +255,7 @@ func (c *Config) loadTargetMaintenance(doc *config.Doc) error {
 		if len(tw.Windows) == 0 {
 			return doc.Errorf(f+".windows", "needs at least one window")
 		}
-		w, err := avail.NewWindows(tw.Windows, nil)
+		w, err := calendar.NewWindows(tw.Windows, nil)
 		if err != nil {
 			return doc.Errorf(f+".windows", "%v", err)
 		}
@@ -645,7 +646,7 @@ func loadConfig(path string, sh shard) (*Config, error) {
 	default:
 		return nil, doc.Errorf("csv_encoding", "must be utf-8, gbk or gb18030, not %q", cfg.CSVEncoding)
 	}
-	cal, err := avail.NewWindows(cfg.Maintenance, nil)
+	cal, err := calendar.NewWindows(cfg.Maintenance, nil)
 	if err != nil {
 		return nil, doc.Errorf("maintenance", "%v", err)
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/jianguan/jianguan/internal/calendar"
 )
 
 var t0 = time.Date(2026, 10, 31, 16, 0, 0, 0, time.UTC) // 2026-11-01 00:00 Asia/Shanghai
@@ -33,7 +35,7 @@ func run(tr *Tracker, step time.Duration, pattern string) time.Time {
 
 func TestTracker(t *testing.T) {
 	win := func(s, e string) Calendar {
-		w, err := NewWindows([]WindowConfig{{Name: "m", Start: s, End: e}}, nil)
+		w, err := calendar.NewWindows([]calendar.MaintenanceWindow{{Name: "m", Start: s, End: e}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +101,7 @@ func TestTracker(t *testing.T) {
 
 func TestTrackerMaintenanceSplitAtBoundary(t *testing.T) {
 	// Window 00:00:03–00:00:06 is not expressible in minutes; use minutes.
-	w, err := NewWindows([]WindowConfig{{Name: "cutover", Start: "2026-11-01 00:02", End: "2026-11-01 00:05"}}, nil)
+	w, err := calendar.NewWindows([]calendar.MaintenanceWindow{{Name: "cutover", Start: "2026-11-01 00:02", End: "2026-11-01 00:05"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,40 +162,6 @@ func TestTrackerOutOfOrderObservation(t *testing.T) {
 	tr.Observe(t0.Add(12*time.Second), Up)
 	if s := tr.Snapshot(t0); s.ObservedSeconds != 2 {
 		t.Fatalf("observed %v, want 2", s.ObservedSeconds)
-	}
-}
-
-func TestWindowsWeeklyAndValidation(t *testing.T) {
-	w, err := NewWindows([]WindowConfig{{Name: "sunday night", Weekdays: []string{"sun"}, From: "23:00", To: "01:00"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// 2026-11-01 is a Sunday in Shanghai. 23:00 Sun → 01:00 Mon local.
-	sun23 := time.Date(2026, 11, 1, 23, 0, 0, 0, DefaultLocation)
-	if got := w.Overlap(sun23.Add(-time.Hour), sun23.Add(3*time.Hour)); got != 2*time.Hour {
-		t.Errorf("overlap %v, want 2h", got)
-	}
-	if !w.Active(sun23.Add(90*time.Minute)) || w.Active(sun23.Add(-time.Minute)) {
-		t.Error("Active wrong around the window")
-	}
-	bad := []WindowConfig{
-		{Name: "x", Start: "2026-11-01 02:00", End: "2026-11-01 01:00"},
-		{Name: "y", Start: "yesterday", End: "2026-11-01 01:00"},
-		{Name: "z", Weekdays: []string{"someday"}, From: "01:00", To: "02:00"},
-		{Name: "e"},
-	}
-	for _, c := range bad {
-		if _, err := NewWindows([]WindowConfig{c}, nil); err == nil || !strings.Contains(err.Error(), c.Name) {
-			t.Errorf("%+v: error %v should name the window", c, err)
-		}
-	}
-}
-
-func TestUnionDoesNotDoubleCount(t *testing.T) {
-	a, _ := NewWindows([]WindowConfig{{Start: "2026-11-01 00:00", End: "2026-11-01 02:00"}}, nil)
-	b, _ := NewWindows([]WindowConfig{{Start: "2026-11-01 01:00", End: "2026-11-01 03:00"}}, nil)
-	if got := (Union{a, b}).Overlap(t0, t0.Add(5*time.Hour)); got != 3*time.Hour {
-		t.Fatalf("union overlap %v, want 3h", got)
 	}
 }
 

@@ -19,9 +19,8 @@ type Calendar struct {
 	Doc *config.Doc
 	// Service is the service period.
 	Service Service
-	// Maintenance holds the maintenance windows as written; they are parsed
-	// by internal/calendar/maint (avail's parser), not here, so that avail
-	// can itself import this package.
+	// Maintenance holds the maintenance windows as written; Windows parses
+	// them (NewWindows, the exporters' parser too).
 	Maintenance []MaintenanceWindow
 
 	years    map[int]YearInfo
@@ -31,9 +30,18 @@ type Calendar struct {
 	guards   []GuardPeriod
 }
 
-// MaintenanceWindow is one maintenance window, with exactly the fields and
-// syntax of avail.WindowConfig: one-off start/end ("2006-01-02 15:04") or
-// weekly weekdays/from/to ("02:00".."04:00").
+// MaintenanceWindow is one maintenance window as written in the calendar
+// file or an exporter's configuration (NewWindows parses it). Either
+// Start/End (one-off, "2006-01-02 15:04" in the location) or
+// Weekdays/From/To (recurring, e.g. weekdays [sun], from "02:00", to "04:00").
+//
+// Weekly windows are wall-clock times of the location, computed day by day:
+// in a zone with daylight saving time "02:00–04:00" stays 02:00–04:00 on
+// the change days (the window is then an hour shorter or longer in real
+// time). From is 00:00–23:59; To is 00:00–24:00, "24:00" meaning the end of
+// the day (midnight of the next); To not after From crosses midnight
+// (from "23:00" to "01:00"). A wall-clock time that does not exist or
+// exists twice on a change day is resolved as time.Date does.
 type MaintenanceWindow struct {
 	Name     string   `yaml:"name"`
 	Start    string   `yaml:"start"`

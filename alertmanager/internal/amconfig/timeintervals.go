@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/calendar"
-	"github.com/jianguan/jianguan/internal/calendar/maint"
 )
 
 // Teams are the teams of alertmanager.yml's routes; each has a
@@ -29,9 +28,9 @@ const location = "Asia/Shanghai"
 //   - guard-periods: the calendar's guard periods, whole days, split by month.
 //
 // A window the exporters would reject is an error naming the calendar's
-// file and line (internal/calendar/maint).
+// file and line (calendar.Calendar.Windows).
 func TimeIntervals(c *calendar.Calendar, source string) ([]byte, error) {
-	if _, err := maint.Windows(c); err != nil {
+	if _, err := c.Windows(); err != nil {
 		return nil, err
 	}
 	var b strings.Builder
@@ -134,7 +133,7 @@ func span(from, to string) string {
 }
 
 // windowEntries converts one maintenance window (already validated by
-// maint.Windows, so its syntax is avail's).
+// c.Windows, so its syntax is calendar.NewWindows').
 func windowEntries(m calendar.MaintenanceWindow) ([]entry, error) {
 	if m.Start != "" {
 		const layout = "2006-01-02 15:04"

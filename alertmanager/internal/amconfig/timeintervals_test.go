@@ -11,7 +11,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jianguan/jianguan/internal/calendar"
-	"github.com/jianguan/jianguan/internal/calendar/maint"
 )
 
 // testCalendarFile has windows of every shape and guard periods across a
@@ -150,7 +149,7 @@ func TestTimeIntervalsMatchCalendar(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := parseBlock(t, block)
-	w, err := maint.Windows(c)
+	w, err := c.Windows()
 	if err != nil {
 		t.Fatal(err)
 	}
