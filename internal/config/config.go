@@ -55,7 +55,12 @@ func Load(path string, v any) (*Doc, error) {
 	return Parse(path, data, v)
 }
 
-var lineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+var (
+	lineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+	// plainRE: the "type plain" of a Defaulted section names no type of
+	// the user's file; the message ends at the field.
+	plainRE = regexp.MustCompile(`(field \S+ not found) in type [\w.]*\bplain\b`)
+)
 
 // Parse strictly decodes data (named file in errors) into v. The file must
 // be UTF-8 (a BOM is allowed; the first invalid byte is reported with its
@@ -120,6 +125,7 @@ func yamlError(file string, err error) error {
 		msgs := make([]string, 0, len(te.Errors))
 		line := 0
 		for _, m := range te.Errors {
+			m = plainRE.ReplaceAllString(m, "$1")
 			if sm := lineRE.FindStringSubmatch(m); sm != nil {
 				if line == 0 {
 					line, _ = strconv.Atoi(sm[1])
