@@ -87,6 +87,11 @@ type Config struct {
 	Now func() time.Time `json:"-"`
 	// MaxRangePoints bounds query_range resolution (Prometheus: 11 000).
 	MaxRangePoints int `json:"-"`
+	// RawCounters computes every entity's counters from its raw samples
+	// (counters.go counterSums' chunked path) instead of the instant
+	// queries at the period's edges: the same figures, for comparing the
+	// two paths (tests, make bench-report's ratio); never needed otherwise.
+	RawCounters bool `json:"-"`
 }
 
 // ProviderEvaluator turns the month's engine results into the evaluation

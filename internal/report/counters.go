@@ -219,6 +219,8 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		e, okE := endV[k]
 		st, okS := startV[k]
 		switch {
+		case r.cfg.RawCounters:
+			slow = append(slow, k) // the raw-sample path for every entity (a comparison)
 		case !okE || !e.has(withStart):
 			slow = append(slow, k) // ended early, or no start time exported
 		case e.vals[f.started] <= S:
@@ -327,7 +329,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		}
 	}
 	if len(slow) > 0 {
-		if err := r.slowCounters(f, names, withStart, slow, labels, counters); err != nil {
+		if err := r.slowCounters(f, names, slow, labels, startV, counters); err != nil {
 			return nil, err
 		}
 	}
@@ -407,24 +409,22 @@ func walkedCounters(names []string, w *lifetime, st scrape, okS bool, prev *scra
 	return cs
 }
 
-// slowCounters sums the counters of keys from their raw samples in the
-// month (and the day before it, for the value at the month start).
-func (r *run) slowCounters(f family, names, withStart []string, keys []string, labels map[string]map[string]string,
-	counters map[string]map[string]Counter) error {
+// slowCounters gives the counters of keys (entities the edges could not
+// decide) with counterSums: their figures are rawSums' over the period.
+func (r *run) slowCounters(f family, names []string, keys []string, labels map[string]map[string]string,
+	startV map[string]scrape, counters map[string]map[string]Counter) error {
 	var vals []string
 	want := map[string]bool{}
 	for _, k := range keys {
 		want[k] = true
 		vals = append(vals, labels[k][f.nameLabel])
 	}
-	from := r.start().Add(-24 * time.Hour)
-	sc, _, err := r.raw("raw samples in the month (series ended early, restarted long after its last sample, or no sample at the month start)",
-		withStart, f.nameLabel, vals, from, r.end())
+	sums, _, err := r.counterSums(f, names, vals, startV)
 	if err != nil {
 		return err
 	}
-	for k := range want {
-		if cs := rawSums(sc[k], f.started, r.start().UnixMilli()); len(cs) > 0 {
+	for k, cs := range sums {
+		if want[k] && len(cs) > 0 {
 			counters[k] = cs // else no sample in the month: not an entity of this month
 		}
 	}
@@ -470,51 +470,320 @@ func rawSums(l []scrape, started string, S int64) map[string]Counter {
 // starts a new lifetime when its start time differs from the previous one's
 // or its value went down.
 func lifetimeSum(n, started string, base *scrape, in []scrape, S int64) Counter {
-	var c Counter
-	prev, prevStart, have := 0.0, math.NaN(), false
+	a := newLifeAcc(n, started, base, S)
+	for _, x := range in {
+		a.add(x)
+	}
+	return a.counter()
+}
+
+// lifeAcc is lifetimeSum in steps, so that a period's raw samples can be
+// read and folded a chunk at a time.
+type lifeAcc struct {
+	n, started      string
+	c               Counter
+	prev, prevStart float64
+	have, first     bool
+}
+
+func newLifeAcc(n, started string, base *scrape, S int64) *lifeAcc {
+	a := &lifeAcc{n: n, started: started, prevStart: math.NaN(), first: true}
 	if base != nil {
 		if v, ok := base.vals[n]; ok {
-			prev, have = v, true
-			c.Start = v
+			a.prev, a.have = v, true
+			a.c.Start = v
 			if s, ok := base.vals[started]; ok {
-				prevStart = s
+				a.prevStart = s
 			}
 			if age := S - base.t; age > 5*60*1000 {
-				c.Note = fmt.Sprintf("the last sample before the month start is %d s older than it (no scrape then): the increase across that gap counts in this month; ", age/1000)
+				a.c.Note = fmt.Sprintf("the last sample before the month start is %d s older than it (no scrape then): the increase across that gap counts in this month; ", age/1000)
 			}
 		}
 	}
-	if !have {
-		c.Note = "no sample at the month start: the series began inside the month at 0; "
+	if !a.have {
+		a.c.Note = "no sample at the month start: the series began inside the month at 0; "
 	}
-	first := true
-	for _, x := range in {
-		v, ok := x.vals[n]
-		if !ok {
-			continue
-		}
-		s, okS := x.vals[started]
-		newLife := (have || !first) && (v < prev || okS && !math.IsNaN(prevStart) && s != prevStart)
-		switch {
-		case newLife:
-			c.Delta += v
-			c.Resets++
-		case !have && first:
-			c.Delta += v
-		default:
-			c.Delta += v - prev
-		}
-		prev, first = v, false
-		if okS {
-			prevStart = s
-		}
-		c.End = v
+	return a
+}
+
+// add folds the next sample (after the base, oldest first).
+func (a *lifeAcc) add(x scrape) {
+	v, ok := x.vals[a.n]
+	if !ok {
+		return
 	}
+	s, okS := x.vals[a.started]
+	newLife := (a.have || !a.first) && (v < a.prev || okS && !math.IsNaN(a.prevStart) && s != a.prevStart)
+	switch {
+	case newLife:
+		a.c.Delta += v
+		a.c.Resets++
+	case !a.have && a.first:
+		a.c.Delta += v
+	default:
+		a.c.Delta += v - a.prev
+	}
+	a.prev, a.first = v, false
+	if okS {
+		a.prevStart = s
+	}
+	a.c.End = v
+}
+
+// counter is the sum so far.
+func (a *lifeAcc) counter() Counter {
+	c := a.c
 	if c.Resets > 0 {
 		c.Note += fmt.Sprintf("%d counter reset(s): increase summed piecewise from raw samples", c.Resets)
 	}
 	c.Note = strings.TrimSuffix(c.Note, "; ")
 	return c
+}
+
+// counterMaxPoints bounds the samples of one raw answer of counterSums
+// (about 30 bytes each in JSON: ~12 MB).
+const counterMaxPoints = 400000
+
+// counterBaseWindow is how far before the period start the raw path looks
+// for each counter's value there (rawSums' base).
+const counterBaseWindow = 24 * time.Hour
+
+// counterSums returns, for the entities of family f whose name label is in
+// vals, the increase over the period of every series of the counters names,
+// by series key (with each key's labels): rawSums' figures over the raw
+// samples of (S − 24 h, E] — lifetimes told apart by the entity's start time
+// in the same scrape or a decrease — without reading them where instant
+// queries say the same (issue 24: at 15 s a month is ~170 000 samples per
+// series, a raw answer of a month 70 MiB and more):
+//
+//   - per counter four instant queries over (S − 24 h, E] or (S − 24 h, S]
+//     (max_over_time, last_over_time, count_over_time of each window) and
+//     one of changes() of the entity's start time: an entity that exports
+//     its start time, with no start-time change there and no counter whose
+//     highest value exceeds its last, whose last sample before S is within
+//     the instant lookback of startV (or absent from those 24 h), had no
+//     counter reset (a reset restarts the exporter, whose start time then
+//     changes: docs/metrics.md); per series with a sample in the period its
+//     increase = last value − value at S, or the last value when it had
+//     none at S (began inside at 0) — exactly lifetimeSum's sum of its
+//     samples;
+//   - the other entities (all of them with Config.RawCounters): their raw
+//     samples, read a day at a time (the 24 h before S first, for the value
+//     there) in batches of entities of at most counterMaxPoints samples (one
+//     query_range of count_over_time per entity and day sizes them), folded
+//     into running sums (lifeAcc): memory holds one chunk per batch in
+//     flight, whatever the period's length.
+func (r *run) counterSums(f family, names, vals []string, startV map[string]scrape) (map[string]map[string]Counter, map[string]map[string]string, error) {
+	vals = uniq(append([]string{}, vals...))
+	S, E := r.start(), r.end()
+	extra := f.nameLabel + "=~" + RegexAlternation(vals)
+	sel := func(n string) string { return r.selector("", "__name__=~"+RegexAlternation([]string{n}), extra) }
+	win := fmt.Sprintf("[%dms] @ %s", E.Sub(S.Add(-counterBaseWindow)).Milliseconds(), strconv.FormatFloat(float64(E.UnixMilli())/1e3, 'f', -1, 64))
+	baseWin := fmt.Sprintf("[%dms] @ %s", counterBaseWindow.Milliseconds(), strconv.FormatFloat(float64(S.UnixMilli())/1e3, 'f', -1, 64))
+	type perSeries struct {
+		v      map[string]float64
+		labels map[string]map[string]string
+	}
+	type fnq struct{ fn, n, w, purpose string }
+	var qs []fnq
+	for _, n := range names {
+		qs = append(qs, fnq{"max_over_time", n, win, "highest counter value from 24 h before the period start to its end (" + n + ")"},
+			fnq{"last_over_time", n, win, "last counter value up to the period end (" + n + ")"},
+			fnq{"count_over_time", n, win, "samples from 24 h before the period start to its end (" + n + ")"},
+			fnq{"count_over_time", n, baseWin, "samples in the 24 h before the period start (" + n + ")"})
+	}
+	qs = append(qs, fnq{"changes", f.started, win, "start-time changes from 24 h before the period start to its end (" + f.started + ")"})
+	res := make([]perSeries, len(qs))
+	var fns []func() error
+	for i, q := range qs {
+		fns = append(fns, func() error {
+			at := E
+			if q.w == baseWin {
+				at = S
+			}
+			out, err := r.query(q.purpose, q.fn+"("+sel(q.n)+q.w+")", at)
+			if err != nil {
+				return err
+			}
+			ps := perSeries{v: map[string]float64{}, labels: map[string]map[string]string{}}
+			for _, s := range out {
+				if len(s.Points) > 0 {
+					k := labelKey(s.Labels)
+					ps.v[k], ps.labels[k] = s.Points[len(s.Points)-1].V, stripName(s.Labels)
+				}
+			}
+			res[i] = ps
+			return nil
+		})
+	}
+	if err := r.parallel(fns...); err != nil {
+		return nil, nil, err
+	}
+	rawEnt := map[string]bool{}
+	hasStart := map[string]bool{}
+	for _, ls := range res[len(qs)-1].labels {
+		hasStart[ls[f.nameLabel]] = true
+		if k := labelKey(ls); res[len(qs)-1].v[k] > 0 {
+			rawEnt[ls[f.nameLabel]] = true // restarted
+		}
+	}
+	series := map[string]int{} // entity → series with samples in the window
+	for i, n := range names {
+		mx, last, cnt, base := res[4*i], res[4*i+1], res[4*i+2], res[4*i+3]
+		for k, ls := range cnt.labels {
+			ent := ls[f.nameLabel]
+			series[ent]++
+			_, atS := startV[k].vals[n]
+			if mx.v[k] > last.v[k] || !hasStart[ent] || base.v[k] > 0 && !atS || r.cfg.RawCounters {
+				rawEnt[ent] = true // went down, no start time, a scrape gap at S, or asked for
+			}
+		}
+	}
+	out := map[string]map[string]Counter{}
+	labels := map[string]map[string]string{}
+	for i, n := range names {
+		last, cnt, base := res[4*i+1], res[4*i+2], res[4*i+3]
+		for k, ls := range cnt.labels {
+			if rawEnt[ls[f.nameLabel]] || cnt.v[k]-base.v[k] <= 0 {
+				continue // raw samples below, or no sample in the period
+			}
+			e := last.v[k]
+			c := Counter{End: e, Delta: e}
+			if st, ok := startV[k].vals[n]; ok {
+				c.Start, c.Delta = st, e-st
+			} else {
+				c.Note = "no sample at the month start: the series began inside the month at 0"
+			}
+			if out[k] == nil {
+				out[k] = map[string]Counter{}
+			}
+			out[k][n], labels[k] = c, ls
+		}
+	}
+	var raw []string
+	for e := range rawEnt {
+		raw = append(raw, e)
+	}
+	if len(raw) == 0 {
+		return out, labels, nil
+	}
+	sort.Strings(raw)
+	return out, labels, r.rawCounterSums(f, names, raw, series, out, labels)
+}
+
+// rawCounterSums folds the raw samples of the entities ents (names: their
+// counters; series: each entity's series count) into out, a day at a time
+// (see counterSums).
+func (r *run) rawCounterSums(f family, names, ents []string, series map[string]int, out map[string]map[string]Counter, labels map[string]map[string]string) error {
+	const day = 24 * time.Hour
+	S, E := r.start(), r.end()
+	extra := f.nameLabel + "=~" + RegexAlternation(ents)
+	perDay := map[string]float64{} // entity → most samples of one scrape series in one day
+	cres, err := r.queryRange("raw counter sums: samples per entity and day (sizes the raw reads)",
+		"count_over_time("+r.selector(f.started, extra)+"[1d]) or count_over_time("+r.selector(f.observed, extra)+"[1d])", S, E, day)
+	if err != nil {
+		return err
+	}
+	for _, s := range cres {
+		for _, p := range s.Points {
+			perDay[s.Labels[f.nameLabel]] = math.Max(perDay[s.Labels[f.nameLabel]], p.V)
+		}
+	}
+	var batches [][]string
+	var cur []string
+	pts := 0.0
+	for _, e := range ents {
+		n := perDay[e] * float64(series[e]+1)
+		if len(cur) > 0 && pts+n > counterMaxPoints {
+			batches, cur, pts = append(batches, cur), nil, 0
+		}
+		cur, pts = append(cur, e), pts+n
+	}
+	batches = append(batches, cur)
+	withStart := append(append([]string{}, names...), f.started)
+	isCounter := map[string]bool{}
+	for _, n := range names {
+		isCounter[n] = true
+	}
+	Sms := S.UnixMilli()
+	var mu sync.Mutex
+	var fns []func() error
+	for _, b := range batches {
+		fns = append(fns, func() error {
+			base := map[string]map[string]*scrape{} // key → counter → last sample at or before S
+			accs := map[string]map[string]*lifeAcc{}
+			lbl := map[string]map[string]string{}
+			for from := S.Add(-counterBaseWindow); from.Before(E); {
+				to := from.Add(day)
+				if from.Before(S) {
+					to = S
+				}
+				if to.After(E) {
+					to = E
+				}
+				sc, ls, err := r.raw("raw samples of the counters, one day at a time (a counter reset, a series that ended, or a scrape gap at the period start)", withStart, f.nameLabel, b, from, to)
+				if err != nil {
+					return err
+				}
+				started := map[string]map[int64]float64{} // entity → sample time → start time
+				for k, l := range sc {
+					ent := ls[k][f.nameLabel]
+					for _, x := range l {
+						if v, ok := x.vals[f.started]; ok {
+							if started[ent] == nil {
+								started[ent] = map[int64]float64{}
+							}
+							started[ent][x.t] = v
+						}
+					}
+				}
+				for k, l := range sc {
+					ent := ls[k][f.nameLabel]
+					lbl[k] = ls[k]
+					for i := range l {
+						x := &l[i]
+						if v, ok := started[ent][x.t]; ok {
+							x.vals[f.started] = v // the entity's start time of the same scrape
+						}
+						for n := range x.vals {
+							if !isCounter[n] {
+								continue
+							}
+							if x.t <= Sms {
+								if base[k] == nil {
+									base[k] = map[string]*scrape{}
+								}
+								base[k][n] = x
+								continue
+							}
+							if accs[k] == nil {
+								accs[k] = map[string]*lifeAcc{}
+							}
+							a := accs[k][n]
+							if a == nil {
+								a = newLifeAcc(n, f.started, base[k][n], Sms)
+								accs[k][n] = a
+							}
+							a.add(*x)
+						}
+					}
+				}
+				from = to
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for k, m := range accs {
+				for n, a := range m {
+					if out[k] == nil {
+						out[k] = map[string]Counter{}
+					}
+					out[k][n], labels[k] = a.counter(), lbl[k]
+				}
+			}
+			return nil
+		})
+	}
+	return r.parallel(fns...)
 }
 
 // counterIncrease is the month's increase of one counter series.
@@ -605,6 +874,8 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 		t0, ok0 := stStart[ent]
 		_, isWalked := walked[ent]
 		switch {
+		case r.cfg.RawCounters:
+			slow[ent] = true
 		case ok0 && ok1 && t1 <= S && t0 == t1 && okE:
 			if e, st := endV[s.k].vals[s.name], startV[s.k].vals[s.name]; e < st {
 				slow[ent] = true
@@ -713,35 +984,16 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 		ents = append(ents, e)
 	}
 	sort.Strings(ents)
-	sc, rawLabels, err := r.raw("raw samples in the month of entities whose counters restarted in it (or that lack a start time)",
-		withStart, f.nameLabel, ents, r.start().Add(-24*time.Hour), r.end())
+	sums, sumLabels, err := r.counterSums(f, names, ents, startV)
 	if err != nil {
 		return nil, err
 	}
-	started := map[string]map[int64]float64{} // entity → sample time → start time
-	for k, l := range sc {
-		for _, x := range l {
-			if v, ok := x.vals[f.started]; ok {
-				ent := rawLabels[k][f.nameLabel]
-				if started[ent] == nil {
-					started[ent] = map[int64]float64{}
-				}
-				started[ent][x.t] = v
-			}
-		}
-	}
-	for k, l := range sc {
-		ls := rawLabels[k]
-		ent := ls[f.nameLabel]
-		if !slow[ent] {
+	for k, cs := range sums {
+		ls := sumLabels[k]
+		if !slow[ls[f.nameLabel]] {
 			continue
 		}
-		for _, x := range l {
-			if v, ok := started[ent][x.t]; ok {
-				x.vals[f.started] = v // the entity's start time of the same scrape
-			}
-		}
-		for n, c := range rawSums(l, f.started, r.start().UnixMilli()) {
+		for n, c := range cs {
 			out = append(out, counterIncrease{Labels: ls, Name: n, Counter: c})
 		}
 	}

@@ -55,7 +55,26 @@ var (
 	matcherRE = regexp.MustCompile(`([a-zA-Z_]+)=~("(?:[^"\\]|\\.)*")`)
 	rawRE     = regexp.MustCompile(`^(\{.*\})\[(\d+)ms\] @ ([0-9.]+)$`)
 	instRE    = regexp.MustCompile(`^(\{.*\}) @ ([0-9.]+)$`)
+	fnRE      = regexp.MustCompile(`^(max_over_time|changes|last_over_time|count_over_time)\((\{.*\}\[\d+ms\] @ [0-9.]+)\)$`)
 )
+
+// overTime is PromQL's fn over the raw samples pts (oldest first).
+func overTime(fn string, pts []Point) float64 {
+	v := 0.0
+	for i, p := range pts {
+		switch {
+		case fn == "count_over_time":
+			v++
+		case fn == "last_over_time":
+			v = p.V
+		case fn == "max_over_time":
+			v = max(v, p.V)
+		case i > 0 && fn == "changes" && p.V != pts[i-1].V:
+			v++
+		}
+	}
+	return v
+}
 
 func (m *memQuerier) match(sel string, l map[string]string) bool {
 	for _, mm := range matcherRE.FindAllStringSubmatch(sel, -1) {
@@ -67,7 +86,14 @@ func (m *memQuerier) match(sel string, l map[string]string) bool {
 	return true
 }
 
-func (m *memQuerier) Query(_ context.Context, expr string, _ time.Time) ([]Series, error) {
+func (m *memQuerier) Query(ctx context.Context, expr string, t time.Time) ([]Series, error) {
+	if f := fnRE.FindStringSubmatch(expr); f != nil {
+		res, err := m.Query(ctx, f[2], t)
+		for i, s := range res {
+			res[i] = Series{Labels: stripName(s.Labels), Points: []Point{{T: t, V: overTime(f[1], s.Points)}}}
+		}
+		return res, err
+	}
 	var sel string
 	var lo, hi float64
 	if r := rawRE.FindStringSubmatch(expr); r != nil {
