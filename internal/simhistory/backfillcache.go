@@ -20,8 +20,8 @@ import (
 func CachedBackfill(ctx context.Context, promtool string, sp Spec, key string, dst string) error {
 	h := sha256.New()
 	fmt.Fprintf(h, "v7|%s|%s|%s|%v|%d|%d", key, sp.From, sp.To, sp.Step, len(sp.Entities), len(sp.Gauges))
-	if len(sp.Dense) > 0 {
-		fmt.Fprintf(h, "|dense %v %v", sp.DenseStep, sp.Dense)
+	if sp.DenseStep > 0 {
+		fmt.Fprintf(h, "|dense %v", sp.DenseStep)
 	}
 	for _, e := range sp.Entities {
 		fmt.Fprintf(h, "|%s%v%v%v%v%v", e.NS, LabelString(e.Labels), e.Outages, e.Maintenance, e.Gaps, e.Unknown)

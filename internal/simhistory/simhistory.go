@@ -310,9 +310,10 @@ type Gauge struct {
 	// Counter: Value is cumulative and the series counts from 0 at each
 	// (re)start of Of's process, as an exporter's counter does.
 	Counter bool
-	// Dense: the series is also sampled every Spec.DenseStep inside
-	// Spec.Dense (an event-driven gauge: a report reading its samples sees
-	// every excursion the condition counters count).
+	// Dense: the series is sampled every Spec.DenseStep instead of Step
+	// (an event-driven gauge: a report reading its samples sees every
+	// excursion the condition counters count, and its averages are time
+	// averages).
 	Dense bool
 }
 
@@ -379,40 +380,29 @@ type Spec struct {
 	Step     time.Duration
 	Entities []*Entity
 	Gauges   []Gauge
-	// Dense windows where the Dense gauges are sampled every DenseStep
-	// (from each window's start truncated to DenseStep) besides the Step
-	// grid; bound: the
-	// windows' total length / DenseStep extra samples per Dense gauge.
-	Dense     []Window
+	// DenseStep is the sample interval of the Dense gauges (a divisor of
+	// Step; 0: Step): uniform over the whole history, so an average over
+	// the samples (avg_over_time) is a time average. Bound: span/DenseStep
+	// samples per Dense gauge.
 	DenseStep time.Duration
 }
 
-// gaugeTimes returns the sample instants of ordinary gauges (the Step grid
-// from first to last) and of Dense gauges (that grid merged with the
-// DenseStep grid inside sp.Dense, restricted to lo <= t < hi and the
-// history's span), each sorted without duplicates.
+// gaugeTimes returns the sample instants in lo <= t < hi of ordinary
+// gauges (the Step grid from first to last) and of Dense gauges (every
+// DenseStep, aligned to multiples of it, within the history's span).
 func (sp Spec) gaugeTimes(lo, hi, first, last time.Time) (grid, dense []time.Time) {
 	for t := first; !t.After(last); t = t.Add(sp.Step) {
 		grid = append(grid, t)
 	}
-	if sp.DenseStep <= 0 || len(sp.Dense) == 0 {
+	if sp.DenseStep <= 0 || sp.DenseStep == sp.Step {
 		return grid, grid
 	}
-	seen := make(map[int64]bool, len(grid))
-	dense = append(dense, grid...)
-	for _, t := range grid {
-		seen[t.UnixNano()] = true
+	if lo.Before(sp.From) {
+		lo = sp.From
 	}
-	for _, w := range sp.Dense {
-		for t := w.Start.Truncate(sp.DenseStep); t.Before(w.End); t = t.Add(sp.DenseStep) {
-			if t.Before(lo) || !t.Before(hi) || t.Before(sp.From) || t.After(sp.To) || seen[t.UnixNano()] {
-				continue
-			}
-			seen[t.UnixNano()] = true
-			dense = append(dense, t)
-		}
+	for t := lo.Add(sp.DenseStep - time.Nanosecond).Truncate(sp.DenseStep); t.Before(hi) && !t.After(sp.To); t = t.Add(sp.DenseStep) {
+		dense = append(dense, t)
 	}
-	sort.Slice(dense, func(i, j int) bool { return dense[i].Before(dense[j]) })
 	return grid, dense
 }
 

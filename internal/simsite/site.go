@@ -468,8 +468,11 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	sp := sh.Spec{From: from, To: to, Step: step}
 	var maint = map[string][]sh.Window{}
 	for _, e := range m.Events {
-		if e.Kind == Maintenance {
+		switch e.Kind {
+		case Maintenance:
 			maint[e.Target] = append(maint[e.Target], e.Window)
+		case GeneratorTest: // the monthly test run is a declared window: a test run, not an incident
+			maint[Generator] = append(maint[Generator], e.Window)
 		}
 	}
 	// scan finds f's windows second by second where the events that move
@@ -635,20 +638,13 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 		g("env_rack_power_watts", map[string]string{"device": PDUGateway(i), "rack": fmt.Sprintf("R%03d", i+1)},
 			func(t time.Time) float64 { return RackWatts(i, t) })
 	}
-	// The room's event-driven gauges are sampled every Fine where an event
-	// acts (write.go).
-	sp.Dense, sp.DenseStep = m.regionsOf(from, to.Add(time.Nanosecond), roomEvents), Fine
+	// The room's event-driven gauges are sampled every Fine (write.go).
+	sp.DenseStep = Fine
 	for i := range sp.Gauges {
 		sp.Gauges[i].Dense = dense(sp.Gauges[i])
 	}
 	return sp, m, conds
 }
-
-// roomEvents are the events that move the room's event-driven gauges
-// (dense) and how long after their end they do: the regions sampled every
-// Fine (a UPS recharges its runtime within Reach too).
-var roomEvents = map[Kind]time.Duration{UtilityFailure: Reach, CRACFailure: Reach, GeneratorTest: time.Minute,
-	DoorOpen: time.Minute, Leak: time.Minute, Smoke: time.Minute}
 
 // IdleHosts are the hosts whose node_exporter series show them idle (the
 // user-unit efficiency report's 闲置 findings); NoNodeHost has no

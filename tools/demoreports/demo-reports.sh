@@ -4,18 +4,20 @@
 # service period (reports.yml service_start), in every format (html, pdf,
 # csv, xlsx, json; LANGS="zh-CN en" adds English), into
 # out/reports/{2026-10,2026-Q4,service}/{lang}/, without
-# the live stack: jianguan-history backfills the test scenario of the month
-# into a private TSDB, a private Prometheus on a free loopback port serves it,
-# jianguan-report --all renders, and the Prometheus is stopped.
-# Bounds: one month of the test scenario (≈ 1 min backfill on 2 cores), the
-# Prometheus is killed on any exit (trap), its port is chosen by the kernel.
-# The quarter and the service period read the same backfilled month: their
-# per-month tables say 无数据 for the months outside it, and 环比 says
-# 无上期数据 where the previous period has none.
-# The test scenario's series all end 2 h after the month, so a longer
-# period reads their raw samples (report/counters.go's slow path): one answer
-# is then ~70 MiB, over jianguan-report's default 64 MiB bound per answer
-# (MAX_ANSWER_MIB, default 256 here).
+# the live stack: tools/demoreports/sitehistory writes the contract's site
+# (internal/simsite, the model make demo back-fills and its live simulators
+# follow: one 1 G BGP line and four 200 M leased lines, 106 racks, the 2N UPS,
+# the generator's monthly test run, the CRAC failure within N+1, …) from 6 h
+# before the service start to now into a private TSDB, a private Prometheus on
+# a free loopback port serves it, jianguan-report --all renders, and the
+# Prometheus is stopped.
+# Bounds: the service period to now at make demo's 10-min step (15 s for the
+# room's gauges around events): ~67 M samples, ~45 s and ~100 MiB to write on
+# 2 cores; the whole script ~N min (see README). Every period is covered by
+# the history up to its end, so the report reads counters at the period's
+# boundaries (report/counters.go's fast path) within jianguan-report's
+# default bound per answer (MAX_ANSWER_MIB overrides it). The Prometheus is
+# killed on any exit (trap), its port is chosen by the kernel.
 set -eu
 BIN=${BIN:-bin}
 OUT=${OUT:-out/reports}
@@ -25,12 +27,17 @@ m=${MONTH#*-}
 QUARTER=${QUARTER:-$y-Q$(((${m#0} - 1) / 3 + 1))}
 PERIODS="$MONTH $QUARTER service"
 PROMETHEUS=${PROMETHEUS:-prometheus}
-PROMTOOL=${PROMTOOL:-promtool}
 work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
-"$BIN/jianguan-history" --scenario=test --month="$MONTH" --tsdb="$work/tsdb" --promtool="$PROMTOOL" >/dev/null
+SERVICE_START=${SERVICE_START:-$(sed -n 's/^service_start: *\([0-9-]*\).*/\1/p' deploy/etc/jianguan/reports.yml)}
+case "$SERVICE_START" in
+[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]) ;;
+*) echo "demo-reports: no service_start (YYYY-MM-DD) in deploy/etc/jianguan/reports.yml" >&2; exit 1 ;;
+esac
+${GO:-go} build -o "$work/sitehistory" ./tools/demoreports/sitehistory
+"$work/sitehistory" --from="$SERVICE_START" --tsdb="$work/tsdb"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf 'global:\n  scrape_interval: 1m\n' >"$work/prometheus.yml"
 "$PROMETHEUS" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" --storage.tsdb.retention.time=10y \
@@ -45,7 +52,7 @@ done
 for period in $PERIODS; do
 	for lang in ${LANGS:-zh-CN}; do
 		mkdir -p "$OUT/$period/$lang"
-		"$BIN/jianguan-report" --prometheus.url="http://127.0.0.1:$port" --all --period="$period" --lang="$lang" --prometheus.max-answer-mib="${MAX_ANSWER_MIB:-256}" \
+		"$BIN/jianguan-report" --prometheus.url="http://127.0.0.1:$port" --all --period="$period" --lang="$lang" ${MAX_ANSWER_MIB:+--prometheus.max-answer-mib="$MAX_ANSWER_MIB"} \
 			--reports.config=deploy/etc/jianguan/reports.yml --out-dir="$OUT/$period/$lang"
 	done
 	echo "demo-reports: $(find "$OUT/$period" -type f | wc -l) documents in $OUT/$period"
