@@ -4,6 +4,7 @@ package main
 //
 //	jianguan-report --kind efficiency --month 2026-10 --format pdf -o efficiency-2026-10.pdf
 //	jianguan-report --kind efficiency --month 2026-10 --efficiency.config /etc/jianguan/efficiency.yml --filter unit=市公安局
+//	jianguan-report --kind efficiency --period 2026-Q4 ...   # any complete period the reports accept (not a 截至 draft)
 //
 // The mapping comes from --efficiency.config (default
 // deploy/etc/jianguan/efficiency.yml, then /etc/jianguan/efficiency.yml,
@@ -100,9 +101,16 @@ func runEfficiency(ctx context.Context, q report.Querier, pdf *report.PDFRendere
 		if err != nil {
 			return err
 		}
-		p, err := report.ParseMonth(a.month, report.Shanghai, a.now) // a complete month
+		// Any complete period the reports accept (deliverable 24 is the
+		// month; a quarter, year, the service period or a range summarise
+		// it); an unfinished one has no 截至 draft here: its utilisation
+		// would change until the period ends.
+		p, err := parsePeriod(a.month, a.ident, a.now)
 		if err != nil {
 			return err
+		}
+		if !p.IsComplete(a.now) {
+			return report.Errorf(report.ErrBadRequest, "--kind %s: the period %s is not finished (it ends %s, Beijing time); efficiency is reported for a complete month, quarter, year, service period or range", efficiency.Kind, p, p.End.In(report.Shanghai).Format("2006-01-02 15:04"))
 		}
 		month := report.PeriodMonth(p)
 		sel, err := report.Matchers(a.filter)
@@ -114,7 +122,7 @@ func runEfficiency(ctx context.Context, q report.Querier, pdf *report.PDFRendere
 			if err != nil {
 				return nil, err
 			}
-			return efficiency.Document(r, c, month, efficiency.DocOptions{Lang: a.lang, Ident: a.ident, Now: a.now, Filter: sel})
+			return efficiency.Document(r, c, month, efficiency.DocOptions{Lang: a.lang, Ident: a.ident, Now: a.now, Filter: sel, Period: p})
 		}
 		if d, err = freezeOrBuild(ctx, a.freeze, build, a.now); err != nil {
 			return err
@@ -127,7 +135,7 @@ func runEfficiency(ctx context.Context, q report.Querier, pdf *report.PDFRendere
 		}
 		switch {
 		case a.all:
-			p := filepath.Join(a.outDir, fmt.Sprintf("%s-%s.%s", efficiency.Kind, d.Month, format))
+			p := filepath.Join(a.outDir, fmt.Sprintf("%s-%s.%s", efficiency.Kind, strings.ReplaceAll(d.Month, "..", "--"), format)) // as snapshot.Name
 			if err := os.WriteFile(p, b, 0o644); err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
@@ -73,6 +74,28 @@ func TestEfficiencyCLI(t *testing.T) {
 		if strings.Contains(csv, w) {
 			t.Errorf("CSV filtered to 市卫健委 has %q", w)
 		}
+	}
+	// Any complete period the reports accept (issue 16 item 4): a range
+	// of October is computed over its own span and says 本期, not 本月; the
+	// current, unfinished month is refused naming what is accepted.
+	rng := filepath.Join(dir, "efficiency-range.json")
+	if err := run([]string{"--prometheus.url=" + url, "--kind=efficiency", "--period=2026-10-01..2026-10-15", "--filter=unit=市卫健委", "--format=json", "-o", rng}); err != nil {
+		t.Fatalf("a range of October: %v", err)
+	}
+	if b, err = os.ReadFile(rng); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`"periodStart": "2026-10-01T00:00:00+08:00"`, `"periodEnd": "2026-10-16T00:00:00+08:00"`, "CPU 期均", "报告期按北京时间计算"} {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("the range's document lacks %q", w)
+		}
+	}
+	if strings.Contains(string(b), "本月") {
+		t.Error("the range's document says 本月")
+	}
+	cur := calendar.MonthOf(time.Now()).String()
+	if err := run([]string{"--prometheus.url=" + url, "--kind=efficiency", "--period=" + cur, "-o", filepath.Join(dir, "cur.html")}); err == nil || !strings.Contains(err.Error(), "is not finished") || !strings.Contains(err.Error(), "quarter, year, service period or range") {
+		t.Errorf("the unfinished month %s: %v", cur, err)
 	}
 	// --all --kind efficiency: every format from one evaluation.
 	all := filepath.Join(dir, "all")

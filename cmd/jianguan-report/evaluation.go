@@ -82,7 +82,11 @@ func (f evalFlags) evaluator(ctx context.Context, store records.Store, q report.
 func (f evalFlags) build(kind string, q report.Querier, cfg report.Config, ev *eval.Evaluator, p calendar.Period, now time.Time) (func(context.Context) (*report.Document, error), error) {
 	if kind == eval.DocMonthly {
 		if p.Kind != calendar.KindMonth || !p.IsComplete(now) {
-			return nil, fmt.Errorf("--kind %s: the indicator system scores a complete calendar month (--period YYYY-MM), not %s", kind, p)
+			// Month only (docs/evaluation.md): the indicator system's version,
+			// the manual scores (the licence review…) and the freeze that the
+			// annual rating reads are all per month; longer periods are made
+			// of frozen months, never scored as one.
+			return nil, fmt.Errorf("--kind %s: the indicator system scores one complete calendar month (--period YYYY-MM, e.g. %s), not %s: its version and manual scores are per month. For a year use --kind %s --year YYYY (it collates the frozen months); for a quarter's review (季评) the providers or hosts report of the quarter (--kind providers --period YYYY-Qn) with its per-month table", kind, calendar.MonthOf(now.AddDate(0, -1, 0)), p, eval.DocAnnual)
 		}
 		month := report.PeriodMonth(p)
 		return func(ctx context.Context) (*report.Document, error) { return eval.BuildMonthly(ctx, q, cfg, ev, month) }, nil

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jianguan/jianguan/internal/records"
 	"github.com/jianguan/jianguan/internal/report"
@@ -88,6 +89,28 @@ func TestCLIEvaluation(t *testing.T) {
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%v: output written on error", c.args)
+		}
+	}
+}
+
+// TestEvaluationPeriods_MonthOnly: --kind evaluation scores one complete
+// calendar month (docs/evaluation.md: the indicator system's version and
+// the manual scores are per month); a quarter, a year, a range or the
+// unfinished month is refused before any query, naming what is accepted —
+// the month, evaluation-annual for a year, the providers report of a
+// quarter for its review (季评).
+func TestEvaluationPeriods_MonthOnly(t *testing.T) {
+	cur := time.Now().In(report.Shanghai).Format("2006-01")
+	for _, p := range []string{"2026-Q3", "2025", "2026-10-01..2026-10-15", cur} {
+		err := run([]string{"--prometheus.url=http://127.0.0.1:1", "--kind=evaluation", "--period=" + p,
+			"--evaluation.config=../../deploy/etc/jianguan/evaluation.yml", "-o", filepath.Join(t.TempDir(), "e.html")})
+		if err == nil {
+			t.Fatalf("--period=%s: no error", p)
+		}
+		for _, want := range []string{"one complete calendar month (--period YYYY-MM", "--kind evaluation-annual --year YYYY", "--kind providers --period YYYY-Qn"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("--period=%s: %v (want %q)", p, err, want)
+			}
 		}
 	}
 }

@@ -23,10 +23,25 @@ type DocOptions struct {
 	Now      time.Time
 	Location *time.Location
 	Filter   string
+	// Period is the document's period (its kind names it on the cover and
+	// in the report number); zero: the calendar month of the span's start.
+	Period calendar.Period
 }
 
-// texts of one language.
-type texts struct{ lang docfmt.Lang }
+// texts of one language; month: the document covers one calendar month
+// (本月, 月均, 月内), else another period (本期, 期均, 期内).
+type texts struct {
+	lang  docfmt.Lang
+	month bool
+}
+
+// per is the month's word (zh, en) or, for another period, the period's.
+func (t texts) per(zhMonth, zhPeriod, enMonth, enPeriod string) string {
+	if t.month {
+		return t.tr(zhMonth, enMonth)
+	}
+	return t.tr(zhPeriod, enPeriod)
+}
 
 func (t texts) tr(zh, en string) string {
 	if t.lang == docfmt.EN {
@@ -77,7 +92,11 @@ func ncol(zh, en string) report.Column { return report.Column{Title: zh, TitleEN
 // has (cover, 目录, numbered sections, sign-off, audit appendix with every
 // query); the same renderers (HTML, PDF, CSV, XLSX, JSON) print it.
 func Document(r *Result, c *Config, month report.Month, o DocOptions) (*report.Document, error) {
-	t := texts{o.Lang}
+	p := o.Period
+	if p.Start.IsZero() {
+		p = calendar.MonthOf(month.Start)
+	}
+	t := texts{lang: o.Lang, month: p.Kind == calendar.KindMonth}
 	loc := o.Location
 	if loc == nil {
 		loc = report.Shanghai
@@ -88,10 +107,10 @@ func Document(r *Result, c *Config, month report.Month, o DocOptions) (*report.D
 		PeriodStart: month.Start.In(loc).Format(time.RFC3339), PeriodEnd: month.End.In(loc).Format(time.RFC3339),
 		TimeZone: loc.String(), MonthSeconds: month.Seconds(), GeneratedAt: o.Now.In(loc).Format(time.RFC3339),
 		Filter:     o.Filter,
-		PeriodText: docfmt.DateRange(month.Start, month.End, o.Lang) + t.tr("（北京时间）", " (Beijing time)"),
+		PeriodText: periodText(p, o.Lang, t),
 	}
 	if o.Ident != nil {
-		no, err := o.Ident.ReportNumber(Kind, calendar.MonthOf(month.Start), 1)
+		no, err := o.Ident.ReportNumber(Kind, p, 1)
 		if err != nil {
 			return nil, report.Errorf(report.ErrBadRequest, "reports configuration: %v", err)
 		}
@@ -133,17 +152,19 @@ func Document(r *Result, c *Config, month report.Month, o DocOptions) (*report.D
 	kv("云平台", "Platforms", strconv.Itoa(len(r.Platforms)))
 	kv("云主机", "Hosts", t.tr(fmt.Sprintf("%d 台（有数据 %d 台，无数据 %d 台，数据不足 %d 台）", all.Hosts, all.Data-len(insufficient), all.NoData, len(insufficient)),
 		fmt.Sprintf("%d (with data %d, no data %d, insufficient data %d)", all.Hosts, all.Data-len(insufficient), all.NoData, len(insufficient))))
-	kv("闲置云主机", "Idle hosts", t.tr(fmt.Sprintf("%d 台（CPU 利用率 P95 低于 %s，且数据覆盖本月 %s 以上）", len(idle), thr, docfmt.Percent(c.Idle.MinCoverage, 0)),
-		fmt.Sprintf("%d (CPU utilisation p95 below %s, data covering at least %s of the month)", len(idle), thr, docfmt.Percent(c.Idle.MinCoverage, 0))))
-	kv("vCPU（分配 / 月均使用）", "vCPU (allocated / mean used)", t.num(all.CPU.Allocated, 1, 0)+" / "+t.num(all.CPU.UsedMean, 1, 1))
-	kv("内存 GiB（分配 / 月均使用）", "Memory GiB (allocated / mean used)", t.gib(all.Memory.Allocated)+" / "+t.gib(all.Memory.UsedMean))
-	kv("磁盘 GiB（分配 / 月均使用）", "Disk GiB (allocated / mean used)", t.gib(all.Disk.Allocated)+" / "+t.gib(all.Disk.UsedMean))
+	kv("闲置云主机", "Idle hosts", t.tr(fmt.Sprintf("%d 台（CPU 利用率 P95 低于 %s，且数据覆盖%s %s 以上）", len(idle), thr, t.per("本月", "本期", "", ""), docfmt.Percent(c.Idle.MinCoverage, 0)),
+		fmt.Sprintf("%d (CPU utilisation p95 below %s, data covering at least %s of the %s)", len(idle), thr, docfmt.Percent(c.Idle.MinCoverage, 0), t.per("", "", "month", "period"))))
+	kv("vCPU（分配 / "+t.per("月均", "期均", "", "")+"使用）", "vCPU (allocated / mean used)", t.num(all.CPU.Allocated, 1, 0)+" / "+t.num(all.CPU.UsedMean, 1, 1))
+	kv("内存 GiB（分配 / "+t.per("月均", "期均", "", "")+"使用）", "Memory GiB (allocated / mean used)", t.gib(all.Memory.Allocated)+" / "+t.gib(all.Memory.UsedMean))
+	kv("磁盘 GiB（分配 / "+t.per("月均", "期均", "", "")+"使用）", "Disk GiB (allocated / mean used)", t.gib(all.Disk.Allocated)+" / "+t.gib(all.Disk.UsedMean))
 	kv("流量 GiB（入 / 出）", "Traffic GiB (in / out)", t.gib(all.In.Bytes)+" / "+t.gib(all.Out.Bytes))
 
 	d.Sections = append(d.Sections,
 		report.Section{ID: "units", Title: "各使用单位资源使用情况", TitleEN: "Resource use per user unit",
-			Text: []string{t.tr("分配量为本月内的最大值，使用量为月均值；利用率为单位合计使用量与合计分配量之比的月均值和第 95 百分位数（P95）。无数据的主机不计入利用率，也不判定为闲置。",
-				"Allocated is the month's maximum, used the month's mean; utilisation is the mean and the 95th percentile (p95) of the unit's total used over its total allocated. Hosts without data count in neither utilisation nor idleness.")},
+			Text: []string{t.per("分配量为本月内的最大值，使用量为月均值；利用率为单位合计使用量与合计分配量之比的月均值和第 95 百分位数（P95）。无数据的主机不计入利用率，也不判定为闲置。",
+				"分配量为本期内的最大值，使用量为本期均值；利用率为单位合计使用量与合计分配量之比的本期均值和第 95 百分位数（P95）。无数据的主机不计入利用率，也不判定为闲置。",
+				"Allocated is the month's maximum, used the month's mean; utilisation is the mean and the 95th percentile (p95) of the unit's total used over its total allocated. Hosts without data count in neither utilisation nor idleness.",
+				"Allocated is the period's maximum, used the period's mean; utilisation is the mean and the 95th percentile (p95) of the unit's total used over its total allocated. Hosts without data count in neither utilisation nor idleness.")},
 			Tables: groupTables(t, "unit", "单位", "Unit", r.Units)},
 		report.Section{ID: "platforms", Title: "各云平台资源使用情况", TitleEN: "Resource use per platform",
 			Tables: groupTables(t, "platform", "云平台", "Platform", r.Platforms)},
@@ -151,8 +172,10 @@ func Document(r *Result, c *Config, month report.Month, o DocOptions) (*report.D
 			Text:   []string{annexText(t, len(idle), c.AnnexRows, thr)},
 			Tables: []report.Table{hostTable(t, "idle-hosts", "闲置云主机清单", "Idle hosts", idle, c.AnnexRows)}},
 		report.Section{ID: "nodata", Title: "无数据与数据不足的云主机", TitleEN: "Hosts without sufficient data",
-			Text: []string{t.tr("以下主机本月没有 CPU 数据（无数据）或数据覆盖不足，不作闲置判定，也不按 0 % 利用率计。",
-				"These hosts have no CPU data this month (no data) or too little of it: no idle verdict, and never counted as 0 % utilised.")},
+			Text: []string{t.per("以下主机本月没有 CPU 数据（无数据）或数据覆盖不足，不作闲置判定，也不按 0 % 利用率计。",
+				"以下主机本期没有 CPU 数据（无数据）或数据覆盖不足，不作闲置判定，也不按 0 % 利用率计。",
+				"These hosts have no CPU data this month (no data) or too little of it: no idle verdict, and never counted as 0 % utilised.",
+				"These hosts have no CPU data this period (no data) or too little of it: no idle verdict, and never counted as 0 % utilised.")},
 			Tables: []report.Table{hostTable(t, "nodata-hosts", "无数据与数据不足的云主机", "Hosts without sufficient data", append(noData, insufficient...), c.AnnexRows)}},
 		methodSection(t, c),
 	)
@@ -172,8 +195,8 @@ func groupTables(t texts, id, zh, en string, gs []Group) []report.Table {
 			ncol("vCPU 分配", "vCPU allocated"), ncol("vCPU 使用", "vCPU used"), ncol("内存分配 GiB", "Memory allocated GiB"), ncol("内存使用 GiB", "Memory used GiB"),
 			ncol("磁盘分配 GiB", "Disk allocated GiB"), ncol("磁盘使用 GiB", "Disk used GiB")}}
 	util := report.Table{ID: id + "-util", Title: "利用率", TitleEN: "Utilisation",
-		Columns: []report.Column{col(zh, en), col("CPU 月均", "CPU mean"), col("CPU P95", "CPU p95"), col("内存月均", "Memory mean"), col("内存 P95", "Memory p95"),
-			col("磁盘月均", "Disk mean"), col("磁盘 P95", "Disk p95")}}
+		Columns: []report.Column{col(zh, en), col("CPU "+t.per("月均", "期均", "", ""), "CPU mean"), col("CPU P95", "CPU p95"), col("内存"+t.per("月均", "期均", "", ""), "Memory mean"), col("内存 P95", "Memory p95"),
+			col("磁盘"+t.per("月均", "期均", "", ""), "Disk mean"), col("磁盘 P95", "Disk p95")}}
 	traffic := report.Table{ID: id + "-traffic", Title: "网络流量", TitleEN: "Network traffic",
 		Columns: []report.Column{col(zh, en), ncol("入流量 GiB", "In GiB"), ncol("出流量 GiB", "Out GiB"), ncol("入 P95 Mbit/s", "In p95 Mbit/s"), ncol("出 P95 Mbit/s", "Out p95 Mbit/s")}}
 	for _, g := range gs {
@@ -190,7 +213,7 @@ func groupTables(t texts, id, zh, en string, gs []Group) []report.Table {
 func hostTable(t texts, id, zh, en string, hs []Host, max int) report.Table {
 	tb := report.Table{ID: id, Title: zh, TitleEN: en, Empty: t.tr("无。", "None."),
 		Columns: []report.Column{col("单位", "Unit"), col("云平台", "Platform"), col("云主机", "Host"), col("状态", "State"), ncol("vCPU", "vCPU"),
-			col("CPU 月均", "CPU mean"), col("CPU P95", "CPU p95"), col("内存 P95", "Memory p95"), col("数据覆盖率", "Coverage")}}
+			col("CPU "+t.per("月均", "期均", "", ""), "CPU mean"), col("CPU P95", "CPU p95"), col("内存 P95", "Memory p95"), col("数据覆盖率", "Coverage")}}
 	for i, h := range hs {
 		if i >= max {
 			break
@@ -203,11 +226,11 @@ func hostTable(t texts, id, zh, en string, hs []Host, max int) report.Table {
 
 func annexText(t texts, n, max int, thr string) string {
 	if n <= max {
-		return t.tr(fmt.Sprintf("本月 CPU 利用率 P95 低于 %s 的云主机共 %d 台，全部列于下表，建议使用单位核实需求，回收或缩减资源。", thr, n),
-			fmt.Sprintf("%d hosts had a CPU utilisation p95 below %s this month, all listed below; the units should review whether to reclaim or shrink them.", n, thr))
+		return t.tr(fmt.Sprintf("%s CPU 利用率 P95 低于 %s 的云主机共 %d 台，全部列于下表，建议使用单位核实需求，回收或缩减资源。", t.per("本月", "本期", "", ""), thr, n),
+			fmt.Sprintf("%d hosts had a CPU utilisation p95 below %s this %s, all listed below; the units should review whether to reclaim or shrink them.", n, thr, t.per("", "", "month", "period")))
 	}
-	return t.tr(fmt.Sprintf("本月 CPU 利用率 P95 低于 %s 的云主机共 %d 台；附表按单位、云平台、主机排序，只列前 %d 台（idle_annex_max_rows），其余 %d 台未列出。", thr, n, max, n-max),
-		fmt.Sprintf("%d hosts had a CPU utilisation p95 below %s this month; the annex, sorted by unit, platform and host, lists the first %d (idle_annex_max_rows), %d more are not listed.", n, thr, max, n-max))
+	return t.tr(fmt.Sprintf("%s CPU 利用率 P95 低于 %s 的云主机共 %d 台；附表按单位、云平台、主机排序，只列前 %d 台（idle_annex_max_rows），其余 %d 台未列出。", t.per("本月", "本期", "", ""), thr, n, max, n-max),
+		fmt.Sprintf("%d hosts had a CPU utilisation p95 below %s this %s; the annex, sorted by unit, platform and host, lists the first %d (idle_annex_max_rows), %d more are not listed.", n, thr, t.per("", "", "month", "period"), max, n-max))
 }
 
 func methodSection(t texts, c *Config) report.Section {
@@ -234,12 +257,13 @@ func methodSection(t texts, c *Config) report.Section {
 			c.Labels.Unit, c.Labels.Platform, c.Labels.Host, model.Duration(c.RateWindow)),
 			fmt.Sprintf("The figures come from the host metrics the platforms already export (node_exporter's names by default), mapped per platform in efficiency.yml; $by groups by the unit, platform and host labels (%s, %s, %s), $rate_window is %v.",
 				c.Labels.Unit, c.Labels.Platform, c.Labels.Host, model.Duration(c.RateWindow))),
-		t.tr(fmt.Sprintf("每项按 %v 步长在整月内取值（子查询），求月均值、月内最大值和第 95 百分位数；流量字节数 = Σ（速率 × 步长），为近似值。", model.Duration(c.RateWindow)),
-			fmt.Sprintf("Each figure is sampled every %v over the month (subquery) for its mean, maximum and 95th percentile; traffic bytes = Σ (rate × step), an approximation.", model.Duration(c.RateWindow))),
-		t.tr(fmt.Sprintf("闲置判定：CPU 利用率 P95 低于 %s，且 CPU 数据覆盖本月 %s 以上；没有 CPU 数据的主机为无数据，覆盖不足的为数据不足，均不判定为闲置，也不计为 0 %% 利用率。",
-			docfmt.Percent(c.Idle.CPUP95Below, 1), docfmt.Percent(c.Idle.MinCoverage, 0)),
-			fmt.Sprintf("Idle: CPU utilisation p95 below %s with CPU data covering at least %s of the month; a host without CPU data is no data, one with less coverage insufficient data: neither is idle or counted as 0 %% utilised.",
-				docfmt.Percent(c.Idle.CPUP95Below, 1), docfmt.Percent(c.Idle.MinCoverage, 0))),
+		t.tr(fmt.Sprintf("每项按 %v 步长在%s内取值（子查询），求%s均值、%s内最大值和第 95 百分位数；流量字节数 = Σ（速率 × 步长），为近似值。", model.Duration(c.RateWindow),
+			t.per("整月", "整个报告期", "", ""), t.per("月", "期", "", ""), t.per("月", "期", "", "")),
+			fmt.Sprintf("Each figure is sampled every %v over the %s (subquery) for its mean, maximum and 95th percentile; traffic bytes = Σ (rate × step), an approximation.", model.Duration(c.RateWindow), t.per("", "", "month", "period"))),
+		t.tr(fmt.Sprintf("闲置判定：CPU 利用率 P95 低于 %s，且 CPU 数据覆盖%s %s 以上；没有 CPU 数据的主机为无数据，覆盖不足的为数据不足，均不判定为闲置，也不计为 0 %% 利用率。",
+			docfmt.Percent(c.Idle.CPUP95Below, 1), t.per("本月", "本期", "", ""), docfmt.Percent(c.Idle.MinCoverage, 0)),
+			fmt.Sprintf("Idle: CPU utilisation p95 below %s with CPU data covering at least %s of the %s; a host without CPU data is no data, one with less coverage insufficient data: neither is idle or counted as 0 %% utilised.",
+				docfmt.Percent(c.Idle.CPUP95Below, 1), docfmt.Percent(c.Idle.MinCoverage, 0), t.per("", "", "month", "period"))),
 	}
 	s.Tables = []report.Table{tb}
 	return s
@@ -247,10 +271,10 @@ func methodSection(t texts, c *Config) report.Section {
 
 func methodText(t texts, c *Config, month report.Month) []string {
 	return []string{
-		t.tr(fmt.Sprintf("月份按北京时间日历月计算：%s 起至 %s 止（不含）；子查询区间为月末前 %d 毫秒（左开），在 Prometheus 2.x 与 3.x 上选取相同的点。",
-			month.Start.Format(time.RFC3339), month.End.Format(time.RFC3339), month.End.Sub(month.Start).Milliseconds()-1),
-			fmt.Sprintf("Calendar month in Beijing time: [%s, %s); the subqueries cover the %d ms before the month end (left-open), the same points on Prometheus 2.x and 3.x.",
-				month.Start.Format(time.RFC3339), month.End.Format(time.RFC3339), month.End.Sub(month.Start).Milliseconds()-1)),
+		t.tr(fmt.Sprintf("%s：%s 起至 %s 止（不含）；子查询区间为%s末前 %d 毫秒（左开），在 Prometheus 2.x 与 3.x 上选取相同的点。",
+			t.per("月份按北京时间日历月计算", "报告期按北京时间计算", "", ""), month.Start.Format(time.RFC3339), month.End.Format(time.RFC3339), t.per("月", "期", "", ""), month.End.Sub(month.Start).Milliseconds()-1),
+			fmt.Sprintf("%s in Beijing time: [%s, %s); the subqueries cover the %d ms before its end (left-open), the same points on Prometheus 2.x and 3.x.",
+				t.per("", "", "Calendar month", "Reporting period"), month.Start.Format(time.RFC3339), month.End.Format(time.RFC3339), month.End.Sub(month.Start).Milliseconds()-1)),
 		t.tr(fmt.Sprintf("每个查询最多 %d 条序列，超过即报错，不截断。", c.MaxSeries),
 			fmt.Sprintf("At most %d series per query; more is an error, never truncated.", c.MaxSeries)),
 	}
@@ -259,4 +283,17 @@ func methodText(t texts, c *Config, month report.Month) []string {
 // seriesOf is the number of series a query gave (audit).
 func (r *Result) seriesOf(id string) int {
 	return r.series[id]
+}
+
+// periodText is the document's 报告期: the dates in Beijing time, a
+// period other than a month (or range) with its name first (2026年第四季度：…).
+func periodText(p calendar.Period, lang docfmt.Lang, t texts) string {
+	s := docfmt.DateRange(p.Start, p.End, lang) + t.tr("（北京时间）", " (Beijing time)")
+	switch p.Kind {
+	case calendar.KindMonth, calendar.KindDay, calendar.KindRange:
+		return s
+	case calendar.KindService:
+		return t.tr("服务期：", "Service period: ") + s
+	}
+	return docfmt.PeriodLabel(p, lang) + t.tr("：", ": ") + s
 }

@@ -90,11 +90,21 @@ func (r *Result) Idle() []Host {
 	return out
 }
 
-// Evaluate computes the month [start, end) from q. Any query error fails
-// the whole evaluation (a partial result is never presented as complete);
-// a month without any host is report.ErrNoData.
+// MaxPeriodDays bounds the period Evaluate computes: every figure samples
+// the whole period every rate_window (a subquery), so its cost grows with
+// the period — 400 days hold a year and the service period.
+const MaxPeriodDays = 400
+
+// Evaluate computes the period [start, end) — a month (deliverable 24 is
+// monthly), or a quarter, year, the service period or a range of at most
+// MaxPeriodDays — from q. Any query error fails the whole evaluation (a
+// partial result is never presented as complete); a period without any
+// host is report.ErrNoData.
 func Evaluate(ctx context.Context, q report.Querier, c *Config, month report.Month) (*Result, error) {
 	span := month.End.Sub(month.Start)
+	if span <= 0 || span > MaxPeriodDays*24*time.Hour {
+		return nil, report.Errorf(report.ErrBadRequest, "efficiency: the period %s is %.0f days; it must be 1 to %d days (each figure samples the whole period every rate_window)", month.Label, span.Hours()/24, MaxPeriodDays)
+	}
 	qs := c.queries(month.End, span)
 	ans, err := c.run(ctx, q, qs, month.End)
 	if err != nil {
