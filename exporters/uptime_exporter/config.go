@@ -320,94 +320,11 @@ func (s *websiteSpec) statusOK(code int) bool {
 var hostLabels = []string{"host", "address", "unit", "provider", "system", "site", "path"}
 var websiteLabels = []string{"url", "system", "unit", "provider", "site", "path"}
 
-// applyHostDefaults fills zero settings from d and then from built-in
-// defaults.
-func mergeHost(s, d HostSettings) HostSettings {
-	if s.Interval == 0 {
-		s.Interval = d.Interval
-	}
-	if s.Timeout == 0 {
-		s.Timeout = d.Timeout
-	}
-	if s.ICMP == nil {
-		s.ICMP = d.ICMP
-	}
-	if s.TCPPorts == nil {
-		s.TCPPorts = d.TCPPorts
-	}
-	if s.UpWhen == "" {
-		s.UpWhen = d.UpWhen
-	}
-	if s.DownAfter == 0 {
-		s.DownAfter = d.DownAfter
-	}
-	if s.UpAfter == 0 {
-		s.UpAfter = d.UpAfter
-	}
-	if s.Burst == 0 {
-		s.Burst = d.Burst
-	}
-	if s.BurstSpacing == 0 {
-		s.BurstSpacing = d.BurstSpacing
-	}
-	return s
-}
-
+// A target's settings inherit, field by field, the zero ones from the
+// defaults section and then from these built-in defaults (config.Inherit).
 var builtinHost = HostSettings{
 	Interval: Duration(10 * time.Second), Timeout: Duration(time.Second), ICMP: ptr(true), UpWhen: "all",
 	DownAfter: 3, UpAfter: 2, Burst: 3, BurstSpacing: Duration(200 * time.Millisecond),
-}
-
-func mergeWebsite(s, d WebsiteSettings) WebsiteSettings {
-	if s.Interval == 0 {
-		s.Interval = d.Interval
-	}
-	if s.Timeout == 0 {
-		s.Timeout = d.Timeout
-	}
-	if s.Method == "" {
-		s.Method = d.Method
-	}
-	if s.ValidStatus == nil {
-		s.ValidStatus = d.ValidStatus
-	}
-	if s.BodyRegexp == "" {
-		s.BodyRegexp = d.BodyRegexp
-	}
-	if s.Slow == 0 {
-		s.Slow = d.Slow
-	}
-	if s.FollowRedirects == nil {
-		s.FollowRedirects = d.FollowRedirects
-	}
-	if s.MaxRedirects == 0 {
-		s.MaxRedirects = d.MaxRedirects
-	}
-	if s.Headers == nil {
-		s.Headers = d.Headers
-	}
-	if s.BasicAuth == nil {
-		s.BasicAuth = d.BasicAuth
-	}
-	if s.CAFile == "" {
-		s.CAFile = d.CAFile
-	}
-	if s.InsecureSkipVerify == nil {
-		s.InsecureSkipVerify = d.InsecureSkipVerify
-	}
-	if s.DownAfter == 0 {
-		s.DownAfter = d.DownAfter
-	}
-	if s.UpAfter == 0 {
-		s.UpAfter = d.UpAfter
-	}
-	if s.RecheckDelay == 0 {
-		s.RecheckDelay = d.RecheckDelay
-	}
-	if s.BodyLimit == 0 {
-		s.BodyLimit = d.BodyLimit
-	}
-	return s
 }
 
 var builtinWebsite = WebsiteSettings{
@@ -451,11 +368,12 @@ func ferr(field, format string, a ...any) error {
 
 // buildHost validates t merged with defaults d.
 func buildHost(t HostTarget, d HostSettings, baseDir string) (*hostSpec, error) {
-	s := mergeHost(t.HostSettings, d)
+	s := t.HostSettings
+	config.Inherit(&s, d)
 	if s.Timeout == 0 && s.Interval != 0 && s.Interval <= builtinHost.Timeout {
 		s.Timeout = s.Interval / 2
 	}
-	s = mergeHost(s, builtinHost)
+	config.Inherit(&s, builtinHost)
 	addr := t.Address
 	if t.Host == "" {
 		return nil, ferr("host", "missing host name")
@@ -514,11 +432,12 @@ func buildHost(t HostTarget, d HostSettings, baseDir string) (*hostSpec, error) 
 }
 
 func buildWebsite(t WebsiteTarget, d WebsiteSettings, baseDir string) (*websiteSpec, error) {
-	s := mergeWebsite(t.WebsiteSettings, d)
+	s := t.WebsiteSettings
+	config.Inherit(&s, d)
 	if s.Timeout == 0 && s.Interval != 0 && s.Interval < builtinWebsite.Timeout {
 		s.Timeout = s.Interval // a short interval without a timeout: the interval
 	}
-	s = mergeWebsite(s, builtinWebsite)
+	config.Inherit(&s, builtinWebsite)
 	if t.URL == "" {
 		return nil, ferr("url", "missing url")
 	}
