@@ -88,6 +88,7 @@ func bench(args []string) error {
 		block      = fs.Duration("block", 486*time.Hour, "span of one generated TSDB block, aligned to multiples of it since 1970 (default 486 h: the largest block Prometheus' compactor makes with a retention of 10 y, so it has nothing to compact; the direct writer's memory does not grow with it)")
 		headW      = fs.Bool("head-writer", false, "generate with the old writer, tsdb.NewBlockWriter's head appender (memory: one block's samples per --parallel, ~1.7 GiB for 1 000 entities at 18 h × 15 s; use --block=18h)")
 		yearF      = fs.Bool("year", false, "time the year instead of the month: the service-period summary of the last complete calendar year per kind and the annual rating from its 12 frozen monthly assessments (target ≤ 10 s each)")
+		rawRepeat  = fs.Int("raw-repeat", 1, "builds per kind on the raw-sample path (report.Config.RawCounters: every entity's counters from its raw samples instead of the instant queries at the period's edges), timed beside the default path with the ratio; 0: skip")
 		evalConfig = fs.String("evaluation.config", "deploy/etc/jianguan/evaluation.yml", "indicator system of the monthly assessments --year freezes")
 		parallel   = fs.Int("parallel", 2, "blocks generated at once")
 		cache      = fs.String("cache", envOr("BENCH_CACHE", filepath.Join(os.TempDir(), "jianguan-bench-report")), "directory keeping the generated TSDB between runs, one subdirectory per history (625 MB for 100 entities × 35 days at 15 s, ten times that for 1 000; $BENCH_CACHE, e.g. make bench-report BENCH_CACHE=DIR); empty: a temporary one, removed")
@@ -206,7 +207,7 @@ func bench(args []string) error {
 		return err
 	}
 	fmt.Printf("browser start + first tiny PDF: %.2f s (once per process)\n", time.Since(st).Seconds())
-	tm := &timer{pdf: pdfR, repeat: *repeat, settle: settle, verbose: *verbose, samples: gs.Counted,
+	tm := &timer{pdf: pdfR, repeat: *repeat, rawRepeat: *rawRepeat, settle: settle, verbose: *verbose, samples: gs.Counted,
 		html: 2, pdfT: 5, rss: 200, allMet: true}
 	kinds := strings.Split(*kindsF, ",")
 	if *yearF {
@@ -221,7 +222,7 @@ func bench(args []string) error {
 		}
 		fmt.Printf("month %s\n", month)
 		for _, k := range kinds {
-			if err := tm.time("month "+k, func() (*report.Document, error) { return report.Build(ctx, q, cfg, k, month) }); err != nil {
+			if err := tm.kind(ctx, q, cfg, "month", k, month); err != nil {
 				return err
 			}
 		}
@@ -386,17 +387,41 @@ func loadavg() string {
 type timer struct {
 	pdf             *report.PDFRenderer
 	repeat          int
+	rawRepeat       int // builds on the raw-sample path per kind (0: none)
 	settle          time.Duration
-	verbose         bool
+	verbose, noPDF  bool
 	samples         int64 // raw samples in the period
 	html, pdfT, rss float64
 	allMet          bool
 	verdicts        []string
 }
 
+// kind times report kind k for period p on the default path (counters from
+// instant queries at the period's edges), then, t.rawRepeat times, on the
+// raw-sample path (report.Config.RawCounters) — build + HTML only, the PDF
+// does not depend on the path — and prints the ratio of the medians (issue
+// 24: "Print the ratio against the raw-sample path").
+func (t *timer) kind(ctx context.Context, q report.Querier, cfg report.Config, what, k string, p calendar.Period) error {
+	edge, err := t.time(what+" "+k, func() (*report.Document, error) { return report.Build(ctx, q, cfg, k, p) })
+	if err != nil || t.rawRepeat < 1 {
+		return err
+	}
+	raw := *t
+	raw.repeat, raw.noPDF, raw.verdicts = t.rawRepeat, true, nil
+	rc := cfg
+	rc.RawCounters = true
+	rm, err := raw.time(what+" "+k+" raw", func() (*report.Document, error) { return report.Build(ctx, q, rc, k, p) })
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-24s raw-sample path %.2f s / edge counters %.2f s (HTML medians) = %.2f ×\n", what+" "+k+" ratio", rm, edge, rm/edge)
+	return nil
+}
+
 // time renders the document build returns t.repeat times and prints its
-// line: medians, every run, peak RSS (this process's VmHWM, reset first).
-func (t *timer) time(label string, build func() (*report.Document, error)) error {
+// line: medians, every run, peak RSS (this process's VmHWM, reset first);
+// it returns the HTML median.
+func (t *timer) time(label string, build func() (*report.Document, error)) (float64, error) {
 	ctx := context.Background()
 	// The peak RSS of this document on its own: collect, return memory
 	// to the OS and reset VmHWM to the current RSS (clear_refs 5).
@@ -413,28 +438,41 @@ func (t *timer) time(label string, build func() (*report.Document, error)) error
 		st := time.Now()
 		d, err := build()
 		if err != nil {
-			return fmt.Errorf("%s: %w", label, err)
+			return 0, fmt.Errorf("%s: %w", label, err)
 		}
 		var html bytes.Buffer
 		if err := report.RenderHTML(&html, d); err != nil {
-			return err
+			return 0, err
 		}
 		h := time.Since(st).Seconds()
+		htmlS = append(htmlS, h)
+		htmlKB, ents, queries = html.Len()/1024, len(d.Entities), len(d.Audit.Queries)
+		if t.noPDF {
+			if t.verbose {
+				fmt.Printf("  %s run %d %-22s html %.2f s (%d queries), load average %s\n", time.Now().Format("15:04:05.0"), r+1, label, h, queries, loadavg())
+			}
+			continue
+		}
 		st = time.Now()
 		// With the document frame (running header, 第 N 页 共 M 页), as RenderPDF prints it.
 		pdf, err := t.pdf.HTMLToPDFWith(ctx, html.Bytes(), report.PrintFrame(d))
 		if err != nil {
-			return err
+			return 0, err
 		}
 		p := time.Since(st).Seconds()
-		htmlS, pdfS = append(htmlS, h), append(pdfS, p)
-		htmlKB, pdfKB, ents, queries = html.Len()/1024, len(pdf)/1024, len(d.Entities), len(d.Audit.Queries)
+		pdfS = append(pdfS, p)
+		pdfKB = len(pdf) / 1024
 		if t.verbose {
 			fmt.Printf("  %s run %d %-22s html %.2f s (%d queries) pdf %.2f s, load average %s\n", time.Now().Format("15:04:05.0"), r+1, label, h, queries, p, loadavg())
 		}
 	}
 	rss := vmHWM()
-	hm, pm := median(htmlS), median(pdfS)
+	hm := median(htmlS)
+	if t.noPDF {
+		fmt.Printf("%-24s %4d entities: HTML median %.2f s runs %s (%d kB, %d queries); peak RSS %.0f MiB\n", label, ents, hm, runs(htmlS), htmlKB, queries, rss)
+		return hm, nil
+	}
+	pm := median(pdfS)
 	fmt.Printf("%-24s %4d entities, %d raw samples in the period: HTML median %.2f s runs %s (%d kB, %d queries); PDF median %.2f s runs %s (%d kB); peak RSS %.0f MiB\n",
 		label, ents, t.samples, hm, runs(htmlS), htmlKB, queries, pm, runs(pdfS), pdfKB, rss)
 	ok := func(v, lim float64) string {
@@ -445,7 +483,7 @@ func (t *timer) time(label string, build func() (*report.Document, error)) error
 		return "MISSED"
 	}
 	t.verdicts = append(t.verdicts, fmt.Sprintf("%s HTML %s, PDF %s, RSS %s", label, ok(hm, t.html), ok(pm, t.pdfT), ok(rss, t.rss)))
-	return nil
+	return hm, nil
 }
 
 // benchYear times the year: the service-period summary per kind (the
@@ -460,7 +498,7 @@ func benchYear(ctx context.Context, t *timer, q report.Querier, cfg report.Confi
 	}
 	fmt.Printf("service period %s (the year %s)\n", svc.Period(), year)
 	for _, k := range kinds {
-		if err := t.time("service "+k, func() (*report.Document, error) { return report.Build(ctx, q, cfg, k, svc.Period()) }); err != nil {
+		if err := t.kind(ctx, q, cfg, "service", k, svc.Period()); err != nil {
 			return err
 		}
 	}
@@ -484,5 +522,6 @@ func benchYear(ctx context.Context, t *timer, q report.Querier, cfg report.Confi
 		fmt.Printf("froze the monthly assessment %s in %.1f s (not timed as a figure)\n", label, time.Since(t0).Seconds())
 	}
 	y := year.Start.In(report.Shanghai).Year()
-	return t.time(fmt.Sprintf("annual rating %d", y), func() (*report.Document, error) { return eval.BuildAnnual(st, cfg, y) })
+	_, err = t.time(fmt.Sprintf("annual rating %d", y), func() (*report.Document, error) { return eval.BuildAnnual(st, cfg, y) })
+	return err
 }
