@@ -47,10 +47,11 @@ func addEvalFlags(fs *flag.FlagSet) evalFlags {
 func isEvalKind(k string) bool { return k == eval.DocMonthly || k == eval.DocAnnual }
 
 // evaluator loads the indicator system for the kinds that use it
-// (providers, evaluation, --all); nil when none is configured or found (the
-// providers report then keeps the former score table).
+// (providers, the supervision report hosts with its 月度综合评估 section,
+// evaluation, --all); nil when none is configured or found (the providers
+// report then keeps the former score table).
 func (f evalFlags) evaluator(ctx context.Context, store records.Store, q report.Querier, kind string, all bool) (*eval.Evaluator, error) {
-	if !all && kind != report.KindProviders && kind != eval.DocMonthly {
+	if !all && kind != report.KindProviders && kind != report.KindHosts && kind != eval.DocMonthly {
 		return nil, nil
 	}
 	path := firstExisting(*f.file, defaultEvaluationConfigs)

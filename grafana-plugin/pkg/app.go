@@ -28,6 +28,7 @@ import (
 	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
+	"github.com/jianguan/jianguan/internal/report/recdocs"
 	"github.com/jianguan/jianguan/internal/report/snapshot"
 )
 
@@ -62,6 +63,11 @@ type Settings struct {
 	// from it, as reports.yml's service_start): the period "service" and
 	// its summary documents; empty: not offered.
 	ServiceStart string `json:"serviceStart"`
+	// CalendarFile is calendar.yml (path on the Grafana server): the guard
+	// periods (重保时期) of the 《重保保障工作报告》 (GET /documents/guard…)
+	// and the guard days the duty documents mark; an invalid file fails
+	// the instance with file:line. Empty: no guard periods.
+	CalendarFile string `json:"calendarFile"`
 
 	service *calendar.Service // from ServiceStart (validate)
 }
@@ -134,7 +140,8 @@ type App struct {
 	now         func() time.Time
 	prom        *promapi.Client // shared: its concurrency bound holds for the whole instance
 	store       snapshot.Store
-	ev          *eval.Evaluator // jsonData.evaluationConfig; nil: the former score table
+	ev          *eval.Evaluator    // jsonData.evaluationConfig; nil: the former score table
+	calendar    *calendar.Calendar // jsonData.calendarFile; nil: none
 
 	// secureJsonData.recorderProxySecret and .recorderPassword (recorder.go)
 	recorderSecret, recorderPassword string
@@ -168,6 +175,18 @@ func NewApp(_ context.Context, st backend.AppInstanceSettings) (instancemgmt.Ins
 			return nil, fmt.Errorf("jsonData.evaluationConfig: %w", err)
 		}
 		a.ev = &eval.Evaluator{File: sys, Querier: a.prom}
+		if rs := a.records(); rs != nil {
+			// Manual scores, stored system versions and the records
+			// figures, as jianguan-report --records.db reads them.
+			a.ev.Store = rs
+		}
+	}
+	if a.s.CalendarFile != "" {
+		c, err := calendar.Load(a.s.CalendarFile)
+		if err != nil {
+			return nil, fmt.Errorf("jsonData.calendarFile: %w", err)
+		}
+		a.calendar = c
 	}
 	a.store = snapshot.Store{Dir: a.s.SnapshotDir}
 	if v := os.Getenv("JIANGUAN_REPORT_NOW"); v != "" { // tests only: pin the clock
@@ -382,6 +401,8 @@ func (a *App) route(w http.ResponseWriter, r *http.Request) {
 		a.handleNarrative(w, r)
 	case strings.HasPrefix(p, "/evaluation/"):
 		a.handleEvaluation(w, r)
+	case strings.HasPrefix(p, "/documents/"):
+		a.handleDocument(w, r)
 	default:
 		writeJSON(w, http.StatusNotFound, apiError{"unknown resource; see GET /reports"})
 	}
@@ -508,7 +529,7 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		// The store shared with the CLI: once, atomically; a frozen month
 		// is refused with its SHA-256.
 		res, err := a.store.Freeze(ctx, kind, name, func(ctx context.Context) (*report.Document, error) {
-			return buildMonthly(ctx, a.client(), cfg, kind, month)
+			return a.buildMonthly(ctx, cfg, kind, month)
 		}, a.now())
 		var fe *snapshot.FrozenError
 		var ue *snapshot.UnfilledError
@@ -549,12 +570,18 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d == nil {
-		d, err = buildMonthly(ctx, a.client(), cfg, kind, month)
+		d, err = a.buildMonthly(ctx, cfg, kind, month)
 		if err != nil {
 			a.fail(w, err)
 			return
 		}
 	}
+	a.writeDocument(w, d, format, kind+"-"+name)
+}
+
+// writeDocument renders d in format and sends it as the attachment
+// jianguan-{stem}.{format}.
+func (a *App) writeDocument(w http.ResponseWriter, d *report.Document, format, stem string) {
 	var out bytes.Buffer
 	if format == "pdf" {
 		pctx, pcancel := context.WithTimeout(context.Background(), 120*time.Second)
@@ -574,7 +601,7 @@ func (a *App) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", report.ContentType(format))
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="jianguan-%s-%s.%s"`, kind, name, format))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="jianguan-%s.%s"`, stem, format))
 	w.WriteHeader(http.StatusOK)
 	// gRPC's default client limit is 4 MiB: send ≤ 1 MiB per message.
 	b := out.Bytes()
@@ -675,13 +702,17 @@ func (a *App) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*
 func days(d time.Duration) string { return fmt.Sprintf("%dd", int(math.Ceil(d.Hours()/24))) }
 
 // buildMonthly is a monthly report with its records sections (巡检, 整改,
-// 告警统计): the plugin has no records store setting, so they say
-// 未配置记录库 (report.AddRecordSections) rather than vanish; jianguan-report
-// fills them from the store (--records.db, --records.dsn-file).
-func buildMonthly(ctx context.Context, q report.Querier, cfg report.Config, kind string, month calendar.Period) (*report.Document, error) {
-	d, err := report.Build(ctx, q, cfg, kind, month)
+// 告警统计): read from jianguan-recorder's API when jsonData.recorderUrl is
+// set (recsource.go: the sections jianguan-report --records.db writes), else
+// each says 未配置记录库 (report.AddRecordSections) rather than vanish.
+func (a *App) buildMonthly(ctx context.Context, cfg report.Config, kind string, month calendar.Period) (*report.Document, error) {
+	d, err := report.Build(ctx, a.client(), cfg, kind, month)
 	if err != nil {
 		return nil, err
 	}
-	return d, report.AddRecordSections(ctx, d, nil)
+	var rs report.RecordSections
+	if src := a.records(); src != nil {
+		rs = recdocs.Monthly{Src: src}
+	}
+	return d, report.AddRecordSections(ctx, d, rs)
 }

@@ -36,6 +36,14 @@ func startRecorder(t *testing.T) string {
 // appended to the configuration).
 func startRecorderWith(t *testing.T, extra string) string {
 	t.Helper()
+	url, _ := startRecorderDB(t, extra)
+	return url
+}
+
+// startRecorderDB is startRecorderWith that also returns the recorder's
+// SQLite file (what jianguan-report --records.db reads).
+func startRecorderDB(t *testing.T, extra string) (string, string) {
+	t.Helper()
 	recorderBinOnce.Do(func() {
 		dir, _ := os.MkdirTemp("", "jianguan-recorder-bin-")
 		recorderBin = filepath.Join(dir, "jianguan-recorder")
@@ -73,7 +81,7 @@ func startRecorderWith(t *testing.T, extra string) string {
 		if resp, err := http.Get(url + "/-/ready"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return url
+				return url, filepath.Join(dir, "records.db")
 			}
 		}
 		if time.Now().After(deadline) {

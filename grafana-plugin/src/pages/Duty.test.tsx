@@ -2,7 +2,7 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { calls, json, setBackend, setLanguage } from '../testing/backend';
-import { Duty, median } from './Duty';
+import { Duty, median, yesterdayShanghai } from './Duty';
 
 const alert = (id: number, ackd: boolean) => ({
   id,
@@ -138,6 +138,17 @@ describe('Duty', () => {
 });
 
 describe('median', () => {
+  it('links the day\'s duty log and its week\'s report, and refuses a malformed day', async () => {
+    setBackend((c) => (c.path.startsWith('/recorder/alerts?') ? json(200, { alerts: [] }) : json(200, { records: [] })));
+    render(<Duty />);
+    const day = screen.getByLabelText('值班日期');
+    expect(day).toHaveValue(yesterdayShanghai());
+    await userEvent.clear(day);
+    await userEvent.type(day, '2026-10-15');
+    expect(screen.getByRole('link', { name: /值班日志/ })).toHaveAttribute('href', '/api/plugins/jianguan-report-app/resources/documents/duty-daily.html?day=2026-10-15');
+    expect(screen.getByRole('link', { name: /值班周报/ })).toHaveAttribute('href', '/api/plugins/jianguan-report-app/resources/documents/duty-weekly.html?week=2026-10-15');
+  });
+
   it.each([
     [[], undefined],
     [[null, undefined, NaN], undefined],

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { Badge, Button, Field, Input, Stack, TextArea } from '@grafana/ui';
+import { Badge, Button, Field, Input, LinkButton, Stack, TextArea } from '@grafana/ui';
 
-import { api } from '../api';
+import { api, BASE } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Form } from '../components/Form';
 import { Loadable } from '../components/Loadable';
@@ -9,7 +9,7 @@ import { useAction } from '../components/useAction';
 import { Loaded, useLoad } from '../components/useLoad';
 import { t } from '../i18n';
 import { Alert as AlertT, RecordT } from '../types';
-import { formatSeconds, formatTime, hasErrors, nowShanghaiLocal, oneLine, shanghaiInstant, validInstant } from '../validate';
+import { formatSeconds, formatTime, hasErrors, nowShanghaiLocal, oneLine, shanghaiInstant, validDate, validInstant } from '../validate';
 
 // Handover is the body of a record of kind handover, as the recorder
 // validates it (records.HandoverBody) and the duty documents read it.
@@ -75,6 +75,7 @@ export function Duty() {
       </Loadable>
       <h3>{t('交接班记录', 'Handover notes')}</h3>
       <HandoverForm onSaved={logs.reload} />
+      <DutyDocuments />
       <Loadable state={logs} list={(d) => d.records} empty={t('还没有交接班记录', 'No handover notes yet')}>
         {(records) => (
           <ul data-testid="duty-log">
@@ -172,6 +173,37 @@ function AlertLog({ list, reload }: { list: AlertT[]; reload: Loaded<unknown>['r
   );
 }
 
+// yesterdayShanghai is yesterday's date in Asia/Shanghai (YYYY-MM-DD).
+export function yesterdayShanghai(): string {
+  const d = new Date(nowShanghaiLocal().slice(0, 10) + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+// DutyDocuments links the documents built from the records: the day's
+// 值班日志 and the 值班周报 of its week (GET /documents/…, HTML).
+function DutyDocuments() {
+  const [day, setDay] = useState(() => yesterdayShanghai());
+  const err = validDate(day);
+  return (
+    <Stack direction="row" gap={2} alignItems="flex-end">
+      <Field label={t('值班日期', 'Duty day')} invalid={!!err} error={err}>
+        <Input aria-label={t('值班日期', 'Duty day')} type="date" width={22} value={day} onChange={(e) => setDay(e.currentTarget.value)} />
+      </Field>
+      <div style={{ marginBottom: 16 }}>
+        <Stack direction="row" gap={1}>
+          <LinkButton variant="secondary" icon="eye" disabled={!!err} href={`${BASE}/documents/duty-daily.html?day=${day}`} target="_blank">
+            {t('值班日志', 'Duty log')}
+          </LinkButton>
+          <LinkButton variant="secondary" icon="eye" disabled={!!err} href={`${BASE}/documents/duty-weekly.html?week=${day}`} target="_blank">
+            {t('值班周报', 'Weekly report')}
+          </LinkButton>
+        </Stack>
+      </div>
+    </Stack>
+  );
+}
+
 function HandoverForm({ onSaved }: { onSaved: () => void }) {
   const [at, setAt] = useState(() => nowShanghaiLocal());
   const [from, setFrom] = useState('');
@@ -209,7 +241,7 @@ function HandoverForm({ onSaved }: { onSaved: () => void }) {
     <Form label={t('交接班记录', 'Handover notes')} onSubmit={submit}>
       <Stack direction="row" gap={2} wrap="wrap">
         <Field label={t('交接时间', 'Handed over at')} invalid={!!show('at')} error={show('at')}>
-          <Input aria-label={t('交接时间', 'Handed over at')} type="datetime-local" width={24} value={at} onChange={(e) => setAt(e.currentTarget.value)} />
+          <Input aria-label={t('交接时间', 'Handed over at')} type="datetime-local" width={30} value={at} onChange={(e) => setAt(e.currentTarget.value)} />
         </Field>
         <Field label={t('交班人', 'From')} invalid={!!show('from')} error={show('from')}>
           <Input aria-label={t('交班人', 'From')} width={20} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />

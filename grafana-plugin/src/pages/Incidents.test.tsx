@@ -36,7 +36,10 @@ describe('Incidents', () => {
   it('lists incidents and the rectification list', async () => {
     backend();
     render(<Incidents />);
-    expect(within(await screen.findByTestId('incidents')).getByText('line/ct-1')).toBeInTheDocument();
+    const table = await screen.findByTestId('incidents');
+    expect(within(table).getByText('line/ct-1')).toBeInTheDocument();
+    // The incident's 《故障处理情况报告》, built by the backend from the records.
+    expect(within(table).getByRole('link', { name: /故障处理情况报告/ })).toHaveAttribute('href', '/api/plugins/jianguan-report-app/resources/documents/incident.html?id=4');
     const f = await screen.findByTestId('findings');
     expect(within(f).getByText(/UPS 运行状态 — 告警灯亮/)).toBeInTheDocument();
     expect(within(f).getByText('王五')).toBeInTheDocument();

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { Badge, Button, Field, Input, RadioButtonGroup, Stack, TextArea } from '@grafana/ui';
+import { Badge, Button, Field, Input, LinkButton, RadioButtonGroup, Stack, TextArea } from '@grafana/ui';
 
-import { api } from '../api';
+import { api, BASE } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Form } from '../components/Form';
 import { Loadable } from '../components/Loadable';
@@ -57,13 +57,18 @@ export function Incidents() {
                   <td>{r.body.owner}</td>
                   <td>{r.body.deadline}</td>
                   <td>
-                    {r.signedOffBy ? (
-                      t('已签署', 'signed off')
-                    ) : (
-                      <Button size="sm" variant="secondary" onClick={() => setEditing(r)}>
-                        {t('批注', 'Annotate')}
-                      </Button>
-                    )}
+                    <Stack direction="row" gap={1}>
+                      {r.signedOffBy ? (
+                        t('已签署', 'signed off')
+                      ) : (
+                        <Button size="sm" variant="secondary" onClick={() => setEditing(r)}>
+                          {t('批注', 'Annotate')}
+                        </Button>
+                      )}
+                      <LinkButton size="sm" variant="secondary" icon="eye" href={`${BASE}/documents/incident.html?id=${r.id}`} target="_blank">
+                        {t('故障处理情况报告', 'Incident report')}
+                      </LinkButton>
+                    </Stack>
                   </td>
                 </tr>
               ))}
