@@ -29,7 +29,7 @@ type testCollector struct {
 	ms []prometheus.Metric
 }
 
-func (c *testCollector) Describe(chan<- *prometheus.Desc) {}
+func (*testCollector) Describe(chan<- *prometheus.Desc) {}
 func (c *testCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, m := range c.ms {
 		ch <- m
@@ -42,7 +42,7 @@ func served(t *testing.T, c prometheus.Collector, format expfmt.Format) []byte {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(c)
-	req := httptest.NewRequest("GET", "/metrics", nil)
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/metrics", nil)
 	req.Header.Set("Accept", string(format))
 	rec := httptest.NewRecorder()
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}).ServeHTTP(rec, req)
@@ -102,7 +102,7 @@ func TestHostile_NonUTF8LabelValue(t *testing.T) {
 				}
 			}
 			promtool := testutil.Need(t, "promtool")
-			cmd := exec.Command(promtool, "check", "metrics")
+			cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
 			cmd.Stdin = bytes.NewReader(got)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Errorf("promtool check metrics: %v\n%s", err, out)

@@ -18,7 +18,7 @@ import (
 // host_probe_failures_total, and the 14-bucket RTT histogram.
 type uptimeHosts struct{ ms []prometheus.Metric }
 
-func (c *uptimeHosts) Describe(chan<- *prometheus.Desc) {}
+func (*uptimeHosts) Describe(chan<- *prometheus.Desc) {}
 func (c *uptimeHosts) Collect(ch chan<- prometheus.Metric) {
 	for _, m := range c.ms {
 		ch <- m
@@ -62,7 +62,7 @@ func BenchmarkMetrics10000Hosts(b *testing.B) {
 		b.Run(enc, func(b *testing.B) {
 			var w countingWriter
 			for b.Loop() {
-				req := httptest.NewRequest("GET", "/metrics", nil)
+				req := httptest.NewRequestWithContext(b.Context(), http.MethodGet, "/metrics", nil)
 				req.Header.Set("Accept", "text/plain;version=0.0.4")
 				req.Header.Set("Accept-Encoding", enc)
 				w = countingWriter{h: http.Header{}, code: 200}

@@ -158,7 +158,7 @@ func TestHostile_MetricsGatherErrorGzip(t *testing.T) {
 	reg := newRegistry()
 	d := prometheus.NewDesc("t_dup", "Duplicated.", []string{"x"}, nil)
 	reg.MustRegister(dupCollector{d})
-	req := httptest.NewRequest("GET", "/metrics", nil)
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/metrics", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	rec := httptest.NewRecorder()
 	reg.handler(slog.New(slog.DiscardHandler)).ServeHTTP(rec, req)
