@@ -45,6 +45,29 @@ type Defaults struct {
 	PollDeadline config.Duration `yaml:"poll_deadline"`
 }
 
+// newDefaults is the defaults section before the file: Config and Defaults
+// apply it at decode (config.Defaulted), so a key the file leaves out has
+// its built-in value and a misspelt key is still an error at its line. A
+// fresh value each call: the decoder writes retries through its pointer.
+func newDefaults() Defaults {
+	one := 1
+	return Defaults{Interval: config.Duration(10 * time.Second), Timeout: config.Duration(2 * time.Second), Retries: &one,
+		MaxOIDs: 20, Concurrency: 64, StaleAfter: config.Duration(5 * time.Minute), WalkMaxRows: snmp.DefaultMaxRows}
+}
+
+// UnmarshalYAML implements the yaml.v3 func form: defaults at decode.
+func (d *Defaults) UnmarshalYAML(unmarshal func(any) error) error {
+	type plain Defaults
+	return config.Defaulted(unmarshal, (*plain)(d), plain(newDefaults()))
+}
+
+// UnmarshalYAML implements the yaml.v3 func form: a file without a
+// defaults section gets newDefaults too.
+func (c *Config) UnmarshalYAML(unmarshal func(any) error) error {
+	type plain Config
+	return config.Defaulted(unmarshal, (*plain)(c), plain{Defaults: newDefaults()})
+}
+
 // Ranges accepted for the settings of defaults and devices (README).
 const (
 	minInterval, maxInterval         = 100 * time.Millisecond, time.Hour
@@ -256,30 +279,20 @@ func (c *Config) validate(doc *config.Doc, profiles map[string]*Profile) error {
 	return nil
 }
 
-// validateDefaults fills and checks the defaults section.
+// validateDefaults checks the defaults section (newDefaults filled it at decode).
 func (c *Config) validateDefaults(doc *config.Doc) error {
 	d := &c.Defaults
-	if d.Interval == 0 {
-		d.Interval = config.Duration(10 * time.Second)
-	}
 	if err := inRange(doc, "defaults.interval", d.Interval.D(), minInterval, maxInterval); err != nil {
 		return err
-	}
-	if d.Timeout == 0 {
-		d.Timeout = config.Duration(2 * time.Second)
 	}
 	if err := inRange(doc, "defaults.timeout", d.Timeout.D(), minTimeout, maxTimeout); err != nil {
 		return err
 	}
 	if d.Retries == nil {
-		d.Retries = new(int)
-		*d.Retries = 1
+		return doc.Errorf("defaults.retries", "must be 0..%d, not null", maxRetries)
 	}
 	if *d.Retries < 0 || *d.Retries > maxRetries {
 		return doc.Errorf("defaults.retries", "must be 0..%d, not %d", maxRetries, *d.Retries)
-	}
-	if d.WalkMaxRows == 0 {
-		d.WalkMaxRows = snmp.DefaultMaxRows
 	}
 	if d.WalkMaxRows < 1 || d.WalkMaxRows > snmp.MaxMaxRows {
 		return doc.Errorf("defaults.walk_max_rows", "must be 1..%d, not %d", snmp.MaxMaxRows, d.WalkMaxRows)
@@ -289,20 +302,11 @@ func (c *Config) validateDefaults(doc *config.Doc) error {
 			return err
 		}
 	}
-	if d.MaxOIDs == 0 {
-		d.MaxOIDs = 20
-	}
 	if d.MaxOIDs < 1 || d.MaxOIDs > 128 {
 		return doc.Errorf("defaults.max_oids", "must be 1..128")
 	}
-	if d.Concurrency == 0 {
-		d.Concurrency = 64
-	}
 	if d.Concurrency < 1 || d.Concurrency > maxConcurrency {
 		return doc.Errorf("defaults.concurrency", "must be 1..%d, not %d", maxConcurrency, d.Concurrency)
-	}
-	if d.StaleAfter == 0 {
-		d.StaleAfter = config.Duration(5 * time.Minute)
 	}
 	if err := inRange(doc, "defaults.stale_after", d.StaleAfter.D(), minStaleAfter, maxStaleAfter); err != nil {
 		return err
