@@ -510,6 +510,18 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	}
 	sp.Entities = append(sp.Entities, lines...)
 	sp.Gauges = append(sp.Gauges, sh.LineGauges(lines, caps)...)
+	// Outbound traffic at half the inbound (the live router's, liveRouter),
+	// and both interface counters sampled every Fine: the report's P95
+	// utilisation takes rate(…[5m]), which needs more than one sample in
+	// five minutes (the coarse step left it 无数据).
+	for i := range sp.Gauges {
+		if in := &sp.Gauges[i]; in.Name == "line_interface_receive_bytes_total" {
+			in.Dense = true
+			rx := in.Value
+			sp.Gauges = append(sp.Gauges, sh.Gauge{Name: "line_interface_transmit_bytes_total", Labels: in.Labels, Of: in.Of, Counter: true, Dense: true,
+				Value: func(t time.Time) float64 { return math.Floor(rx(t) / 2) }})
+		}
+	}
 	// Hosts and websites: down while their own failure or their path line is.
 	n, nw := 0, 0
 	var hosts []*sh.Entity

@@ -7,13 +7,13 @@
 # the live stack: tools/demoreports/sitehistory writes the contract's site
 # (internal/simsite, the model make demo back-fills and its live simulators
 # follow: one 1 G BGP line and four 200 M leased lines, 106 racks, the 2N UPS,
-# the generator's monthly test run, the CRAC failure within N+1, …) from 6 h
-# before the service start to now into a private TSDB, a private Prometheus on
+# the generator's monthly test run, the CRAC failure within N+1, …) from the
+# service start to now into a private TSDB, a private Prometheus on
 # a free loopback port serves it, jianguan-report --all renders, and the
 # Prometheus is stopped.
-# Bounds: the service period to now at make demo's 10-min step (15 s for the
-# room's gauges around events): ~67 M samples, ~45 s and ~100 MiB to write on
-# 2 cores; the whole script ~N min (see README). Every period is covered by
+# Bounds: the service period to now at make demo's 10-min step (every 15 s
+# for the room's event-driven gauges and the lines' traffic counters): ~160 M
+# samples, 1–2 min and ~100 MiB to write on 2 cores. Every period is covered by
 # the history up to its end, so the report reads counters at the period's
 # boundaries (report/counters.go's fast path) within jianguan-report's
 # default bound per answer (MAX_ANSWER_MIB overrides it). The Prometheus is

@@ -9,10 +9,10 @@
 // It is a developer program, not a shipped binary: the Prometheus tsdb
 // library it writes with (internal/simhistory/tsdbwrite) links package
 // testing. jianguan-history --scenario=site writes the same history as
-// OpenMetrics for promtool, which takes ~8 s per day of it on two cores
-// (~50 min for a service year); the block writer takes about a minute.
+// OpenMetrics for promtool, which took ~8 s per day of it on two loaded
+// cores (~50 min for a service year); the block writer takes 1–2 min.
 //
-// Bounds: the history runs from 6 h before --from (Asia/Shanghai) to --to
+// Bounds: the history runs from --from's 00:00 (Asia/Shanghai) to --to
 // (default now, rounded down to --step); memory is one --block of samples
 // (~1 200 series × block/step, plus the 15 s room samples around events)
 // times --parallel.
@@ -66,7 +66,9 @@ func run(fromS, toS string, step time.Duration, dir string, block time.Duration,
 		}
 		end = t.UTC().Truncate(step)
 	}
-	from := day.Add(-6 * time.Hour).UTC().Truncate(step)
+	// From the first day's start: a month before it has no sample inside
+	// (its trend row says 无数据, not 100 %).
+	from := day.UTC().Truncate(step)
 	if !from.Before(end) {
 		return fmt.Errorf("--from %s is not before the end %s", fromS, end.Format(time.RFC3339))
 	}
