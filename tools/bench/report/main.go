@@ -96,7 +96,7 @@ func bench(args []string) error {
 		chromium   = fs.String("chromium", "", "chromium binary (default: auto)")
 		settleF    = fs.Duration("settle", 3*time.Second, "pause between two renders")
 		repeat     = fs.Int("repeat", 5, "renders per kind (the median is the figure)")
-		kindsF     = fs.String("kinds", strings.Join(report.Kinds, ","), "report kinds to time, comma-separated")
+		kindsF     = fs.String("kinds", strings.Join(report.Kinds, ","), "report kinds to time, comma-separated (empty: none; with --year, only the annual rating)")
 		verbose    = fs.Bool("v", false, "print every render's start time and seconds as it finishes")
 		genOut     = fs.String("generate-into", "", "internal: be the generator child, writing blocks into this directory")
 	)
@@ -209,7 +209,12 @@ func bench(args []string) error {
 	fmt.Printf("browser start + first tiny PDF: %.2f s (once per process)\n", time.Since(st).Seconds())
 	tm := &timer{pdf: pdfR, repeat: *repeat, rawRepeat: *rawRepeat, settle: settle, verbose: *verbose, samples: gs.Counted,
 		html: 2, pdfT: 5, rss: 200, allMet: true}
-	kinds := strings.Split(*kindsF, ",")
+	var kinds []string // --kinds= (empty): none, e.g. --year for the annual rating only
+	for _, k := range strings.Split(*kindsF, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			kinds = append(kinds, k)
+		}
+	}
 	if *yearF {
 		tm.html, tm.pdfT = 10, 10
 		if err := benchYear(ctx, tm, q, cfg, year, filepath.Join(dir, "snapshots"), kinds, *evalConfig); err != nil {
@@ -496,7 +501,7 @@ func benchYear(ctx context.Context, t *timer, q report.Querier, cfg report.Confi
 	if err != nil {
 		return err
 	}
-	fmt.Printf("service period %s (the year %s)\n", svc.Period(), year)
+	fmt.Printf("service period %s – %s (the year %s)\n", svc.Start.In(report.Shanghai).Format(time.DateOnly), svc.End.In(report.Shanghai).AddDate(0, 0, -1).Format(time.DateOnly), year)
 	for _, k := range kinds {
 		if err := t.kind(ctx, q, cfg, "service", k, svc.Period()); err != nil {
 			return err
