@@ -42,6 +42,34 @@ type Defaults struct {
 	DNSRefresh   config.Duration `yaml:"dns_refresh"`   // default 5m
 }
 
+// newDefaults is the defaults section before the file (config.Defaulted
+// applies it at decode; a misspelt key is still an error at its line).
+func newDefaults() Defaults {
+	return Defaults{ICMPInterval: config.Duration(time.Second), LossWindow: config.Duration(time.Minute),
+		DNSRefresh: config.Duration(5 * time.Minute)}
+}
+
+// UnmarshalYAML implements the yaml.v3 func form: defaults at decode.
+func (d *Defaults) UnmarshalYAML(unmarshal func(any) error) error {
+	type plain Defaults
+	return config.Defaulted(unmarshal, (*plain)(d), plain(newDefaults()))
+}
+
+// UnmarshalYAML implements the yaml.v3 func form: a file without a
+// defaults section gets newDefaults too.
+func (c *Config) UnmarshalYAML(unmarshal func(any) error) error {
+	type plain Config
+	return config.Defaulted(unmarshal, (*plain)(c), plain{Defaults: newDefaults()})
+}
+
+// UnmarshalYAML implements the yaml.v3 func form: a router's interval,
+// timeout and walk_max_rows default at decode.
+func (r *Router) UnmarshalYAML(unmarshal func(any) error) error {
+	type plain Router
+	return config.Defaulted(unmarshal, (*plain)(r), plain{Interval: config.Duration(10 * time.Second),
+		Timeout: config.Duration(2 * time.Second), WalkMaxRows: snmp.DefaultMaxRows})
+}
+
 // KindRules are the confirmation rules of one line kind, per signal.
 type KindRules struct {
 	ICMP      *avail.Rule `yaml:"icmp"`      // default down after 3 lost probes, up after 3 good
@@ -216,27 +244,18 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// validateDefaults fills and checks the defaults section.
+// validateDefaults checks the defaults section (newDefaults filled it at decode).
 func (c *Config) validateDefaults() error {
 	d := c.doc
-	if c.Defaults.ICMPInterval == 0 {
-		c.Defaults.ICMPInterval = config.Duration(time.Second)
-	}
 	if time.Duration(c.Defaults.ICMPInterval) < 100*time.Millisecond {
 		return d.Errorf("defaults.icmp_interval", "must be at least 100ms, not %v", time.Duration(c.Defaults.ICMPInterval))
 	}
 	if c.Defaults.ICMPTimeout < 0 || time.Duration(c.Defaults.ICMPTimeout) > 10*time.Second {
 		return d.Errorf("defaults.icmp_timeout", "must be between 0 and 10s")
 	}
-	if c.Defaults.LossWindow == 0 {
-		c.Defaults.LossWindow = config.Duration(time.Minute)
-	}
 	if c.Defaults.LossWindow < c.Defaults.ICMPInterval || time.Duration(c.Defaults.LossWindow) > maxLossWindow {
 		return d.Errorf("defaults.loss_window", "must be between icmp_interval (%v) and %v, not %v",
 			time.Duration(c.Defaults.ICMPInterval), maxLossWindow, time.Duration(c.Defaults.LossWindow))
-	}
-	if c.Defaults.DNSRefresh == 0 {
-		c.Defaults.DNSRefresh = config.Duration(5 * time.Minute)
 	}
 	if v := time.Duration(c.Defaults.DNSRefresh); v < minDNSRefresh || v > maxDNSRefresh {
 		return d.Errorf("defaults.dns_refresh", "must be between %v and %v, not %v", minDNSRefresh, maxDNSRefresh, v)
@@ -293,12 +312,6 @@ func (c *Config) validateRouters(routers map[string]bool) error {
 		if err := r.Auth.Validate(); err != nil {
 			return d.Errorf(f+".auth", "%v", err)
 		}
-		if r.Interval == 0 {
-			r.Interval = config.Duration(10 * time.Second)
-		}
-		if r.Timeout == 0 {
-			r.Timeout = config.Duration(2 * time.Second)
-		}
 		if v := time.Duration(r.Interval); v < minRouterInterval || v > maxRouterInterval {
 			return d.Errorf(f+".interval", "must be between %v and %v, not %v", minRouterInterval, maxRouterInterval, v)
 		}
@@ -307,9 +320,6 @@ func (c *Config) validateRouters(routers map[string]bool) error {
 		}
 		if r.Retries < 0 || r.Retries > maxRouterRetries {
 			return d.Errorf(f+".retries", "must be 0..%d, not %d", maxRouterRetries, r.Retries)
-		}
-		if r.WalkMaxRows == 0 {
-			r.WalkMaxRows = snmp.DefaultMaxRows
 		}
 		if r.WalkMaxRows < 1 || r.WalkMaxRows > snmp.MaxMaxRows {
 			return d.Errorf(f+".walk_max_rows", "must be 1..%d, not %d", snmp.MaxMaxRows, r.WalkMaxRows)
