@@ -104,7 +104,8 @@ func (d *demo) startSNMPSim(ctx context.Context) error {
 		_ = os.Chmod(dir, 0o777)
 	}
 	// The machine room: the site model's devices (live.go); the core router as shipped.
-	env, err := d.writeLiveRoom(data, time.Now())
+	start := time.Now()
+	env, err := d.writeLiveRoom(data, start)
 	if err != nil {
 		return err
 	}
@@ -131,6 +132,7 @@ func (d *demo) startSNMPSim(ctx context.Context) error {
 	for {
 		out, err := exec.CommandContext(ctx, "snmpget", "-v2c", "-c", simsite.UPSs[0], "-t", "1", "-r", "0", addrSNMP, "1.3.6.1.2.1.33.1.4.1.0").CombinedOutput()
 		if err == nil && strings.Contains(string(out), "INTEGER") {
+			go d.followModel(ctx, d.live, start)
 			return nil
 		}
 		if pr.exited() || time.Now().After(deadline) || ctx.Err() != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -17,21 +18,81 @@ import (
 // The live simulators (issue 24 item 2) derive from the same site model as
 // the back-filled history (internal/simsite): the machine room snmpsim
 // answers for and env_exporter polls are the site's devices with the
-// model's values at start-up (plus the week's events, records.go), the
+// model's values (plus the week's events, records.go), which follow the
+// model's clock while the demo runs (followModel), the
 // lines carry the site's names, carriers and rates, and uptime_exporter
 // probes the site's hosts and websites. So the wallboard shows the
 // contract's topology and a live alert has a cause in the model
 // (smokeAlertsExplained).
 
-// liveModel is the site model the history is generated from, at now.
+// liveModel is the site model the history is generated from, around now
+// (its events up to a week ahead: the demo's run).
 func (d *demo) liveModel(now time.Time) *simsite.Model {
-	return simsite.NewModel(append(simsite.Events(now.Add(-48*time.Hour), now.Add(time.Hour)), d.week.events()...))
+	return simsite.NewModel(append(simsite.Events(now.Add(-48*time.Hour), now.Add(7*24*time.Hour)), d.week.events()...))
 }
 
-// snmpDevice is one simulated device: its snmprec lines (community = name).
+// snmpDevice is one simulated device: its snmprec lines (community = name)
+// and the writable values that follow the model's clock.
 type snmpDevice struct {
 	name string
 	recs []string
+	live []liveValue
+}
+
+// liveValue is one writable integer of the live room and its value on the
+// model's clock.
+type liveValue struct {
+	community, oid string
+	at             func(time.Time) int
+}
+
+// follow adds a writable integer with the model's value at now; followModel
+// moves it with the clock.
+func (s *snmpDevice) follow(oid string, now time.Time, at func(time.Time) int) {
+	s.wc(oid, at(now))
+	s.live = append(s.live, liveValue{s.name, oid, at})
+}
+
+// followEvery is how often the live room follows the model (env_exporter
+// polls every 5 s, Prometheus scrapes it every 15 s).
+const followEvery = 15 * time.Second
+
+// followModel keeps the live room on the model's clock: every followEvery it
+// snmpsets each value whose model value changed since it was last set, so
+// the wallboard's temperatures, rack power, UPS load and runtime move as the
+// history does and an event of the model that begins while the demo runs
+// shows live. A value the smoke test or SCENARIO=outage set stays until the
+// model's own value changes. Bound: one snmpset per changed value per tick
+// (rack power is followed in 10 W steps: a few a tick). It returns when ctx
+// ends or snmpsim stops answering.
+func (d *demo) followModel(ctx context.Context, vals []liveValue, start time.Time) {
+	last := make([]int, len(vals))
+	for i, v := range vals {
+		last[i] = v.at(start)
+	}
+	t := time.NewTicker(followEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		for i, v := range vals {
+			x := v.at(now)
+			if x == last[i] {
+				continue
+			}
+			if err := snmpSet(ctx, v.community, v.oid, strconv.Itoa(x)); err != nil {
+				if ctx.Err() == nil {
+					d.logf("live room: snmpset %s %s: %v (no longer following the model)", v.community, v.oid, err)
+				}
+				return
+			}
+			last[i] = x
+		}
+	}
 }
 
 func (s *snmpDevice) add(oid string, typ int, value string) {
@@ -77,23 +138,27 @@ func liveRoom(m *simsite.Model, now time.Time, tmpl []byte) (cfg []byte, devs []
 	}
 	// 2N UPS (RFC 1628): the model's runtime, load and source.
 	for _, u := range simsite.UPSs {
-		src := 3 // normal
-		if m.OnBattery(now) {
-			src = 5
+		src := func(t time.Time) int {
+			if m.OnBattery(t) {
+				return 5 // battery
+			}
+			return 3 // normal
 		}
-		load := int(math.Round(100 * simsite.UPSLoad(now)))
+		load := func(t time.Time) int { return int(math.Round(100 * simsite.UPSLoad(t))) }
 		text := strings.NewReplacer("ups-a1", u).Replace(string(tmpl))
 		d := &snmpDevice{name: u}
 		for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+			oid := l[:strings.IndexByte(l, '|')]
 			switch {
-			case strings.HasPrefix(l, "1.3.6.1.2.1.33.1.2.3.0|"): // upsEstimatedMinutesRemaining
-				l = fmt.Sprintf("1.3.6.1.2.1.33.1.2.3.0|2|%d", int(m.Runtime(now)/60))
-			case strings.HasPrefix(l, "1.3.6.1.2.1.33.1.4.1.0|"): // upsOutputSource
-				l = fmt.Sprintf("1.3.6.1.2.1.33.1.4.1.0|2:writecache|value=%d", src)
-			case strings.HasPrefix(l, "1.3.6.1.2.1.33.1.4.4.1.5."): // upsOutputPercentLoad
-				l = l[:strings.LastIndex(l, "|")+1] + strconv.Itoa(load)
+			case oid == "1.3.6.1.2.1.33.1.2.3.0": // upsEstimatedMinutesRemaining
+				d.follow(oid, now, func(t time.Time) int { return int(m.Runtime(t) / 60) })
+			case oid == "1.3.6.1.2.1.33.1.4.1.0": // upsOutputSource
+				d.follow(oid, now, src)
+			case strings.HasPrefix(oid, "1.3.6.1.2.1.33.1.4.4.1.5."): // upsOutputPercentLoad
+				d.follow(oid, now, load)
+			default:
+				d.recs = append(d.recs, l)
 			}
-			d.recs = append(d.recs, l)
 		}
 		devices = append(devices, map[string]any{"name": u, "profile": "rfc1628-ups", "address": addrSNMP, "community": u})
 		devs = append(devs, d)
@@ -103,12 +168,12 @@ func liveRoom(m *simsite.Model, now time.Time, tmpl []byte) (cfg []byte, devs []
 	var feeds []any
 	for i, f := range simsite.Feeds {
 		oid := fmt.Sprintf("%s12.%d.0", ent, i+1)
-		ats.wc(oid, b2i(m.FeedUp(now)))
+		ats.follow(oid, now, func(t time.Time) int { return b2i(m.FeedUp(t)) })
 		feeds = append(feeds, sig("feed_up", oid, map[string]any{"map": map[string]int{"0": 0, "1": 1}, "labels": map[string]string{"feed": f}}))
 	}
 	generic(ats, feeds...)
 	gen := newDevice(simsite.Generator)
-	gen.wc(ent+"11.1.0", b2i(m.GeneratorRunning(now)))
+	gen.follow(ent+"11.1.0", now, func(t time.Time) int { return b2i(m.GeneratorRunning(t)) })
 	gen.add(ent+"11.2.0", 66, "87")
 	generic(gen, sig("generator_running", ent+"11.1.0", map[string]any{"map": map[string]int{"0": 0, "1": 1}}),
 		sig("generator_fuel_ratio", ent+"11.2.0", map[string]any{"scale": 0.01}))
@@ -116,14 +181,15 @@ func liveRoom(m *simsite.Model, now time.Time, tmpl []byte) (cfg []byte, devs []
 	for i, c := range simsite.CRACs {
 		d := newDevice(c)
 		base := fmt.Sprintf("%s%d.", ent, 20+i)
-		d.wc(base+"1.0", b2i(m.CRACRunning(c, now)))
+		d.follow(base+"1.0", now, func(t time.Time) int { return b2i(m.CRACRunning(c, t)) })
 		signals := []any{sig("cooling_unit_running", base+"1.0", nil)}
 		for j, role := range []string{"supply", "return"} {
-			if v := m.CRACAir(c, role, now); !math.IsNaN(v) {
-				d.wc(fmt.Sprintf("%s%d.0", base, j+2), int(math.Round(v*10)))
-			} else {
-				d.wc(fmt.Sprintf("%s%d.0", base, j+2), 0)
-			}
+			d.follow(fmt.Sprintf("%s%d.0", base, j+2), now, func(t time.Time) int {
+				if v := m.CRACAir(c, role, t); !math.IsNaN(v) {
+					return int(math.Round(v * 10))
+				}
+				return 0 // off: no air
+			})
 			signals = append(signals, sig("temperature_celsius", fmt.Sprintf("%s%d.0", base, j+2),
 				map[string]any{"scale": 0.1, "labels": map[string]string{"sensor": c + "-" + role, "role": role}}))
 		}
@@ -134,8 +200,8 @@ func liveRoom(m *simsite.Model, now time.Time, tmpl []byte) (cfg []byte, devs []
 		role, rack := simsite.SensorPlace(s)
 		d := newDevice(s)
 		base := fmt.Sprintf("%s%d.", ent, 30+i)
-		d.wc(base+"1.0", int(math.Round(m.Temperature(s, now)*10)))
-		d.wc(base+"2.0", int(math.Round(m.Humidity(now)*100)))
+		d.follow(base+"1.0", now, func(t time.Time) int { return int(math.Round(m.Temperature(s, t) * 10)) })
+		d.follow(base+"2.0", now, func(t time.Time) int { return int(math.Round(m.Humidity(t) * 100)) })
 		l := map[string]string{"sensor": s, "role": role}
 		if rack != "" {
 			l["rack"] = rack
@@ -148,7 +214,7 @@ func liveRoom(m *simsite.Model, now time.Time, tmpl []byte) (cfg []byte, devs []
 		for i, n := range names {
 			d := newDevice(n)
 			oid := fmt.Sprintf("%s%d.1.0", ent, first+i)
-			d.wc(oid, b2i(m.Active(kind, n, now)))
+			d.follow(oid, now, func(t time.Time) int { return b2i(m.Active(kind, n, t)) })
 			generic(d, sig(signal, oid, map[string]any{"map": map[string]int{"0": 0, "1": 1}, "labels": map[string]string{"sensor": n}}))
 		}
 	}
@@ -171,7 +237,7 @@ func liveRoom(m *simsite.Model, now time.Time, tmpl []byte) (cfg []byte, devs []
 			row, rowSignals = newDevice(gw), nil
 		}
 		oid := fmt.Sprintf("%s13.%d.0", ent, i+1)
-		row.add(oid, 66, strconv.Itoa(int(math.Round(simsite.RackWatts(i, now)))))
+		row.follow(oid, now, func(t time.Time) int { return 10 * int(math.Round(simsite.RackWatts(i, t)/10)) })
 		rowSignals = append(rowSignals, sig("rack_power_watts", oid, map[string]any{"labels": map[string]string{"rack": fmt.Sprintf("R%03d", i+1)}}))
 	}
 	flush()
@@ -194,7 +260,8 @@ func liveRoom(m *simsite.Model, now time.Time, tmpl []byte) (cfg []byte, devs []
 	return cfg, devs, err
 }
 
-// writeLiveRoom writes env.yml and the devices' snmprec files.
+// writeLiveRoom writes env.yml and the devices' snmprec files, and keeps
+// the values that follow the model (d.live, followModel).
 func (d *demo) writeLiveRoom(dataDir string, now time.Time) (string, error) {
 	tmpl, err := os.ReadFile(filepath.Join(d.root, "exporters/env_exporter/demo/ups-a1.snmprec"))
 	if err != nil {
@@ -204,7 +271,9 @@ func (d *demo) writeLiveRoom(dataDir string, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	d.live = nil
 	for _, dv := range devs {
+		d.live = append(d.live, dv.live...)
 		if err := os.WriteFile(filepath.Join(dataDir, dv.name+".snmprec"), []byte(strings.Join(dv.recs, "\n")+"\n"), 0o666); err != nil {
 			return "", err
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -95,6 +96,65 @@ func TestLiveRoomFollowsSiteModel(t *testing.T) {
 				t.Errorf("EnvRackPowerHigh explained by %q: the model's racks stay below the warning", cause)
 			}
 		})
+	}
+}
+
+// TestLiveRoomMovesWithModelClock (issue 24: the live room's values were
+// fixed at start-up): every writable value of the live room is the
+// snmprec's at start and the model's later on — a utility failure that
+// begins after start moves the UPS pair to battery and the feeds down on
+// the clock, temperatures and rack power follow the time of day — and
+// every followed OID is served as writecache (snmpset accepts it).
+func TestLiveRoomMovesWithModelClock(t *testing.T) {
+	tmpl, err := os.ReadFile("../../exporters/env_exporter/demo/ups-a1.snmprec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 12, 4, 5, 0, 0, 0, time.UTC) // 13:00 in Beijing: warming
+	failure := simsite.Event{Kind: simsite.UtilityFailure, Window: simhistory.Window{Start: start.Add(time.Minute), End: start.Add(6 * time.Minute)}}
+	m := simsite.NewModel([]simsite.Event{failure})
+	_, devs, err := liveRoom(m, start, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]liveValue{}
+	for _, d := range devs {
+		recs := strings.Join(d.recs, "\n")
+		for _, v := range d.live {
+			want := fmt.Sprintf("%s|2:writecache|value=%d", v.oid, v.at(start))
+			if !strings.Contains(recs, want) {
+				t.Errorf("%s: snmprec lacks %q", d.name, want)
+			}
+			byKey[v.community+" "+v.oid] = v
+		}
+	}
+	for _, c := range []struct {
+		key          string
+		at           time.Time
+		want, before int
+	}{
+		{simsite.UPSs[0] + " 1.3.6.1.2.1.33.1.4.1.0", start.Add(70 * time.Second), 5, 3},    // on battery
+		{"ats-1 1.3.6.1.4.1.99999.12.1.0", start.Add(70 * time.Second), 0, 1},               // feed lost
+		{simsite.Generator + " 1.3.6.1.4.1.99999.11.1.0", start.Add(3 * time.Minute), 1, 0}, // generator carries the load
+	} {
+		v, ok := byKey[c.key]
+		if !ok {
+			t.Fatalf("%s is not followed", c.key)
+		}
+		if got, was := v.at(c.at), v.at(start); got != c.want || was != c.before {
+			t.Errorf("%s: %d at start, %d at %s; want %d then %d", c.key, was, got, c.at.Format(time.RFC3339), c.before, c.want)
+		}
+	}
+	moved := 0
+	for k, v := range byKey {
+		if strings.HasPrefix(k, "pdu-row-") || strings.HasPrefix(k, "th-") {
+			if v.at(start.Add(3*time.Hour)) != v.at(start) {
+				moved++
+			}
+		}
+	}
+	if moved < simsite.Racks/2 {
+		t.Errorf("only %d temperature and rack power values move in 3 h", moved)
 	}
 }
 

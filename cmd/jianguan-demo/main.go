@@ -43,10 +43,11 @@ type demo struct {
 	sink           *sink
 	urls           []string
 	undo           []func()
-	week           week      // the demo's week of records (records.go)
-	recorderSecret string    // the recorder's trusted-header secret (demo users)
-	envConfig      string    // env_exporter's config of the site's room (live.go)
-	promStarted    time.Time // when Prometheus was ready (smokeAlertsExplained)
+	week           week        // the demo's week of records (records.go)
+	recorderSecret string      // the recorder's trusted-header secret (demo users)
+	envConfig      string      // env_exporter's config of the site's room (live.go)
+	live           []liveValue // the room's values that follow the model (live.go)
+	promStarted    time.Time   // when Prometheus was ready (smokeAlertsExplained)
 }
 
 func (d *demo) logf(format string, args ...any) {
