@@ -329,7 +329,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		}
 	}
 	if len(slow) > 0 {
-		if err := r.slowCounters(f, names, slow, labels, startV, counters); err != nil {
+		if err := r.slowCounters(f, names, slow, labels, startV, endV, counters); err != nil {
 			return nil, err
 		}
 	}
@@ -412,19 +412,19 @@ func walkedCounters(names []string, w *lifetime, st scrape, okS bool, prev *scra
 // slowCounters gives the counters of keys (entities the edges could not
 // decide) with counterSums: their figures are rawSums' over the period.
 func (r *run) slowCounters(f family, names []string, keys []string, labels map[string]map[string]string,
-	startV map[string]scrape, counters map[string]map[string]Counter) error {
-	var vals []string
-	want := map[string]bool{}
+	startV, endV map[string]scrape, counters map[string]map[string]Counter) error {
+	var refs []seriesRef
 	for _, k := range keys {
-		want[k] = true
-		vals = append(vals, labels[k][f.nameLabel])
+		for _, n := range names {
+			refs = append(refs, seriesRef{key: k, name: n, labels: labels[k]})
+		}
 	}
-	sums, _, err := r.counterSums(f, names, vals, startV)
+	sums, _, err := r.counterSums(f, names, refs, startV, endV)
 	if err != nil {
 		return err
 	}
-	for k, cs := range sums {
-		if want[k] && len(cs) > 0 {
+	for _, k := range keys {
+		if cs := sums[k]; len(cs) > 0 {
 			counters[k] = cs // else no sample in the month: not an entity of this month
 		}
 	}
@@ -548,117 +548,175 @@ const counterMaxPoints = 400000
 // for each counter's value there (rawSums' base).
 const counterBaseWindow = 24 * time.Hour
 
-// counterSums returns, for the entities of family f whose name label is in
-// vals, the increase over the period of every series of the counters names,
-// by series key (with each key's labels): rawSums' figures over the raw
-// samples of (S − 24 h, E] — lifetimes told apart by the entity's start time
-// in the same scrape or a decrease — without reading them where instant
-// queries say the same (issue 24: at 15 s a month is ~170 000 samples per
-// series, a raw answer of a month 70 MiB and more):
+// seriesRef is one counter series of an entity the edges could not decide.
+type seriesRef struct {
+	key, name string
+	labels    map[string]string // without __name__
+}
+
+// counterSums returns the increase over the period of the counter series
+// refs, by series key and counter (with each key's labels): rawSums' figures
+// over the raw samples of (S − 24 h, E] — lifetimes told apart by the
+// entity's start time in the same scrape or a decrease — without reading
+// them where instant queries say the same (issue 24: at 15 s a month is
+// ~170 000 samples per series, a raw answer of a month 70 MiB and more).
+// startV and endV are the values at S and E (instant lookback):
 //
-//   - per counter four instant queries over (S − 24 h, E] or (S − 24 h, S]
-//     (max_over_time, last_over_time, count_over_time of each window) and
-//     one of changes() of the entity's start time: an entity that exports
-//     its start time, with no start-time change there and no counter whose
-//     highest value exceeds its last, whose last sample before S is within
-//     the instant lookback of startV (or absent from those 24 h), had no
-//     counter reset (a reset restarts the exporter, whose start time then
-//     changes: docs/metrics.md); per series with a sample in the period its
-//     increase = last value − value at S, or the last value when it had
-//     none at S (began inside at 0) — exactly lifetimeSum's sum of its
-//     samples;
+//   - one query of changes() of the entities' start time over (S − 24 h, E];
+//     per counter, for the entities with a series lacking a value at S,
+//     count_over_time of the 24 h before S, and for those with one lacking a
+//     value at E (a series that ended inside), last_over_time over (S, E].
+//     An entity that exports its start time, with no start-time change
+//     there, whose last sample before S is within the lookback of startV (or
+//     absent from those 24 h), and no counter lower at its end than at S,
+//     had no counter reset in the period (a reset restarts the exporter,
+//     whose start time then changes: docs/metrics.md), so per series with a
+//     sample in the period its increase = last value − value at S, or the
+//     last value when it had none at S (began inside at 0) — exactly
+//     lifetimeSum's sum of its samples. The server reads the start-time
+//     series over the period and a counter's samples only where it ended
+//     inside it;
 //   - the other entities (all of them with Config.RawCounters): their raw
 //     samples, read a day at a time (the 24 h before S first, for the value
 //     there) in batches of entities of at most counterMaxPoints samples (one
 //     query_range of count_over_time per entity and day sizes them), folded
 //     into running sums (lifeAcc): memory holds one chunk per batch in
 //     flight, whatever the period's length.
-func (r *run) counterSums(f family, names, vals []string, startV map[string]scrape) (map[string]map[string]Counter, map[string]map[string]string, error) {
-	vals = uniq(append([]string{}, vals...))
+func (r *run) counterSums(f family, names []string, refs []seriesRef, startV, endV map[string]scrape) (map[string]map[string]Counter, map[string]map[string]string, error) {
 	S, E := r.start(), r.end()
-	extra := f.nameLabel + "=~" + RegexAlternation(vals)
-	sel := func(n string) string { return r.selector("", "__name__=~"+RegexAlternation([]string{n}), extra) }
-	win := fmt.Sprintf("[%dms] @ %s", E.Sub(S.Add(-counterBaseWindow)).Milliseconds(), strconv.FormatFloat(float64(E.UnixMilli())/1e3, 'f', -1, 64))
-	baseWin := fmt.Sprintf("[%dms] @ %s", counterBaseWindow.Milliseconds(), strconv.FormatFloat(float64(S.UnixMilli())/1e3, 'f', -1, 64))
-	type perSeries struct {
-		v      map[string]float64
-		labels map[string]map[string]string
+	all, needBase, needLast := map[string]bool{}, map[string]map[string]bool{}, map[string]map[string]bool{}
+	series := map[string]int{} // entity → series
+	for _, s := range refs {
+		ent := s.labels[f.nameLabel]
+		all[ent] = true
+		series[ent]++
+		if _, ok := startV[s.key].vals[s.name]; !ok {
+			if needBase[s.name] == nil {
+				needBase[s.name] = map[string]bool{}
+			}
+			needBase[s.name][ent] = true
+		}
+		if _, ok := endV[s.key].vals[s.name]; !ok {
+			if needLast[s.name] == nil {
+				needLast[s.name] = map[string]bool{}
+			}
+			needLast[s.name][ent] = true
+		}
 	}
-	type fnq struct{ fn, n, w, purpose string }
-	var qs []fnq
+	if len(all) == 0 {
+		return map[string]map[string]Counter{}, map[string]map[string]string{}, nil
+	}
+	match := func(ents map[string]bool) string {
+		l := make([]string, 0, len(ents))
+		for e := range ents {
+			l = append(l, e)
+		}
+		sort.Strings(l)
+		return f.nameLabel + "=~" + RegexAlternation(l)
+	}
+	sel := func(n string, ents map[string]bool) string {
+		return r.selector("", "__name__=~"+RegexAlternation([]string{n}), match(ents))
+	}
+	atE, atS := strconv.FormatFloat(float64(E.UnixMilli())/1e3, 'f', -1, 64), strconv.FormatFloat(float64(S.UnixMilli())/1e3, 'f', -1, 64)
+	d := E.Sub(S).Milliseconds()
+	if r.rangeSemantics() == RangeClosed {
+		d-- // (S, E]
+	}
+	type fnq struct {
+		n, expr, purpose string
+		at               time.Time
+	}
+	qs := []fnq{{f.started, fmt.Sprintf("changes(%s[%dms] @ %s)", sel(f.started, all), E.Sub(S.Add(-counterBaseWindow)).Milliseconds(), atE),
+		"start-time changes from 24 h before the period start to its end (counter resets; " + f.started + ")", E}}
 	for _, n := range names {
-		qs = append(qs, fnq{"max_over_time", n, win, "highest counter value from 24 h before the period start to its end (" + n + ")"},
-			fnq{"last_over_time", n, win, "last counter value up to the period end (" + n + ")"},
-			fnq{"count_over_time", n, win, "samples from 24 h before the period start to its end (" + n + ")"},
-			fnq{"count_over_time", n, baseWin, "samples in the 24 h before the period start (" + n + ")"})
+		if len(needBase[n]) > 0 {
+			qs = append(qs, fnq{n, fmt.Sprintf("count_over_time(%s[%dms] @ %s)", sel(n, needBase[n]), counterBaseWindow.Milliseconds(), atS),
+				"samples in the 24 h before the period start of series without a value at it (" + n + ")", S})
+		}
+		if len(needLast[n]) > 0 {
+			qs = append(qs, fnq{n, fmt.Sprintf("last_over_time(%s[%dms] @ %s)", sel(n, needLast[n]), d, atE),
+				"last value in the period of series that ended inside it (" + n + ")", E})
+		}
 	}
-	qs = append(qs, fnq{"changes", f.started, win, "start-time changes from 24 h before the period start to its end (" + f.started + ")"})
-	res := make([]perSeries, len(qs))
+	res := make([]map[string]float64, len(qs))
+	hasStart := map[string]bool{}
+	restarted := map[string]bool{}
+	var mu sync.Mutex
 	var fns []func() error
 	for i, q := range qs {
 		fns = append(fns, func() error {
-			at := E
-			if q.w == baseWin {
-				at = S
-			}
-			out, err := r.query(q.purpose, q.fn+"("+sel(q.n)+q.w+")", at)
+			out, err := r.query(q.purpose, q.expr, q.at)
 			if err != nil {
 				return err
 			}
-			ps := perSeries{v: map[string]float64{}, labels: map[string]map[string]string{}}
+			m := map[string]float64{}
+			mu.Lock()
+			defer mu.Unlock()
 			for _, s := range out {
-				if len(s.Points) > 0 {
-					k := labelKey(s.Labels)
-					ps.v[k], ps.labels[k] = s.Points[len(s.Points)-1].V, stripName(s.Labels)
+				if len(s.Points) == 0 {
+					continue
+				}
+				v := s.Points[len(s.Points)-1].V
+				m[labelKey(s.Labels)] = v
+				if i == 0 {
+					ent := s.Labels[f.nameLabel]
+					hasStart[ent] = true
+					restarted[ent] = restarted[ent] || v > 0
 				}
 			}
-			res[i] = ps
+			res[i] = m
 			return nil
 		})
 	}
 	if err := r.parallel(fns...); err != nil {
 		return nil, nil, err
 	}
-	rawEnt := map[string]bool{}
-	hasStart := map[string]bool{}
-	for _, ls := range res[len(qs)-1].labels {
-		hasStart[ls[f.nameLabel]] = true
-		if k := labelKey(ls); res[len(qs)-1].v[k] > 0 {
-			rawEnt[ls[f.nameLabel]] = true // restarted
+	base, last := map[string]map[string]float64{}, map[string]map[string]float64{}
+	for i, q := range qs[1:] {
+		if strings.HasPrefix(q.expr, "count_over_time(") {
+			base[q.n] = res[i+1]
+		} else {
+			last[q.n] = res[i+1]
 		}
 	}
-	series := map[string]int{} // entity → series with samples in the window
-	for i, n := range names {
-		mx, last, cnt, base := res[4*i], res[4*i+1], res[4*i+2], res[4*i+3]
-		for k, ls := range cnt.labels {
-			ent := ls[f.nameLabel]
-			series[ent]++
-			_, atS := startV[k].vals[n]
-			if mx.v[k] > last.v[k] || !hasStart[ent] || base.v[k] > 0 && !atS || r.cfg.RawCounters {
-				rawEnt[ent] = true // went down, no start time, a scrape gap at S, or asked for
-			}
+	type val struct {
+		c  Counter
+		ok bool
+	}
+	rawEnt := map[string]bool{}
+	vals := make([]val, len(refs))
+	for i, s := range refs {
+		ent := s.labels[f.nameLabel]
+		st, inS := startV[s.key].vals[s.name]
+		e, inE := endV[s.key].vals[s.name]
+		if !inE {
+			e, inE = last[s.name][s.key]
 		}
+		if r.cfg.RawCounters || !hasStart[ent] || restarted[ent] || !inS && base[s.name][s.key] > 0 || inS && inE && e < st {
+			rawEnt[ent] = true // no start time, restarted, a scrape gap at S, lower at the end, or asked for
+			continue
+		}
+		if !inE {
+			continue // no sample in the period
+		}
+		c := Counter{End: e, Delta: e}
+		if inS {
+			c.Start, c.Delta = st, e-st
+		} else {
+			c.Note = "no sample at the month start: the series began inside the month at 0"
+		}
+		vals[i] = val{c, true}
 	}
 	out := map[string]map[string]Counter{}
 	labels := map[string]map[string]string{}
-	for i, n := range names {
-		last, cnt, base := res[4*i+1], res[4*i+2], res[4*i+3]
-		for k, ls := range cnt.labels {
-			if rawEnt[ls[f.nameLabel]] || cnt.v[k]-base.v[k] <= 0 {
-				continue // raw samples below, or no sample in the period
-			}
-			e := last.v[k]
-			c := Counter{End: e, Delta: e}
-			if st, ok := startV[k].vals[n]; ok {
-				c.Start, c.Delta = st, e-st
-			} else {
-				c.Note = "no sample at the month start: the series began inside the month at 0"
-			}
-			if out[k] == nil {
-				out[k] = map[string]Counter{}
-			}
-			out[k][n], labels[k] = c, ls
+	for i, s := range refs {
+		if !vals[i].ok || rawEnt[s.labels[f.nameLabel]] {
+			continue
 		}
+		if out[s.key] == nil {
+			out[s.key] = map[string]Counter{}
+		}
+		out[s.key][s.name], labels[s.key] = vals[i].c, s.labels
 	}
 	var raw []string
 	for e := range rawEnt {
@@ -979,12 +1037,14 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 	if len(slow) == 0 {
 		return out, nil
 	}
-	var ents []string
-	for e := range slow {
-		ents = append(ents, e)
+	var refs []seriesRef
+	for s, ls := range all {
+		if slow[ls[f.nameLabel]] {
+			refs = append(refs, seriesRef{key: s.k, name: s.name, labels: ls})
+		}
 	}
-	sort.Strings(ents)
-	sums, sumLabels, err := r.counterSums(f, names, ents, startV)
+	sort.Slice(refs, func(i, j int) bool { return refs[i].key+refs[i].name < refs[j].key+refs[j].name })
+	sums, sumLabels, err := r.counterSums(f, names, refs, startV, endV)
 	if err != nil {
 		return nil, err
 	}
