@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jianguan/jianguan/internal/docfmt"
 )
@@ -214,6 +215,131 @@ func annexChunks(t tableView) []tableView {
 			c.Title = ""
 		}
 		out = append(out, c)
+	}
+	return out
+}
+
+// PrintRows is the most rows a complete list has in HTML and PDF (the
+// printable document): an annex, or the audit appendix's per-entity
+// counter table. A longer list is not printed row by row — 10 000 hosts
+// would be some 250 pages of annex and as many of counters, and Chromium
+// did not print them within 15 minutes — but stated: how many rows it has
+// and where they all are (the XLSX sheet of the same title and the CSV
+// block; JSON has the document). XLSX, CSV and JSON always carry every row.
+// 1 000 rows (about 25 A4 pages) keep every list of the 1 000-entity bench
+// printed whole.
+const PrintRows = 1000
+
+// printedAnnex is annex a as HTML and PDF show it: every row up to
+// PrintRows, else a statement of where the complete list is.
+func printedAnnex(a Annex, lang docfmt.Lang) annexView {
+	av := annexView{ID: a.ID, Title: pick(lang, a.Title, a.TitleEN)}
+	if n := len(a.Table.Rows); n > PrintRows {
+		av.Note = tr(lang, fmt.Sprintf("本附件共 %d 项，超过打印上限 %d 项，不在本文件中逐项列出；完整清单见同一报告的 XLSX 文件中标题为「%s」的工作表及 CSV 文件。", n, PrintRows, av.Title),
+			fmt.Sprintf("This annex has %d rows, more than the %d printed, so they are not listed here; the complete list is the sheet titled \"%s\" of the report's XLSX file, and its CSV file.", n, PrintRows, av.Title))
+		return av
+	}
+	av.Tables = annexChunks(tableOf(a.Table, lang, ""))
+	return av
+}
+
+// printedCounters is the audit's counter table (CounterTable) as HTML and
+// PDF show it: whole for at most PrintRows entities; for more, the totals
+// of every counter's increase over all entities and the BodyRows entities
+// with the most unknown time (then the most resets) — the ones an auditor
+// checks first — with a sentence saying where every row is.
+func printedCounters(d *Document, lang docfmt.Lang) (Table, string) {
+	t := CounterTable(d)
+	n := len(t.Rows)
+	if n <= PrintRows {
+		return t, ""
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	resets := func(i int) int { v, _ := strconv.Atoi(t.Rows[i][6]); return v }
+	sort.SliceStable(idx, func(a, b int) bool {
+		ua, ub := d.Entities[idx[a]].UnknownSeconds, d.Entities[idx[b]].UnknownSeconds
+		if ua != ub {
+			return ua > ub
+		}
+		return resets(idx[a]) > resets(idx[b])
+	})
+	out := t
+	out.Rows = make([][]string, 0, BodyRows+1)
+	var sum [5]float64
+	var have [5]bool
+	totalResets, unknown := 0, 0.0
+	for i, e := range d.Entities {
+		f := familyFor(e.NS)
+		for j, name := range []string{f.observed, f.down, f.maint, f.maintDown, f.changes} {
+			if c, ok := e.Counters[name]; ok {
+				sum[j] += c.Delta
+				have[j] = true
+			}
+		}
+		totalResets += resets(i)
+		unknown += e.UnknownSeconds
+	}
+	total := []string{tr(lang, fmt.Sprintf("全部 %d 个对象合计（增量）", n), fmt.Sprintf("All %d entities (sum of increases)", n))}
+	for j := range sum {
+		if !have[j] {
+			total = append(total, "—")
+			continue
+		}
+		total = append(total, "Σ "+num(sum[j], 0))
+	}
+	total = append(total, strconv.Itoa(totalResets), secs(unknown), "")
+	out.Rows = append(out.Rows, total)
+	for _, i := range idx[:BodyRows] {
+		out.Rows = append(out.Rows, t.Rows[i])
+	}
+	title := pick(lang, t.Title, t.TitleEN)
+	note := tr(lang, fmt.Sprintf("共 %d 个对象，超过打印上限 %d 项：下表列出全部对象的合计及未知时长最长的 %d 个对象；逐对象的完整计数器值见同一报告的 XLSX 文件中标题为「%s」的工作表及 CSV 文件。", n, PrintRows, BodyRows, title),
+		fmt.Sprintf("%d entities, more than the %d printed: the table gives the totals over all of them and the %d entities with the most unknown time; every entity's counters are in the sheet titled \"%s\" of the report's XLSX file, and its CSV file.", n, PrintRows, BodyRows, title))
+	return out, note
+}
+
+// PrintCaveats is the most caveats the printed audit appendix lists (the
+// XLSX and CSV 审计：方法 table and JSON carry all): with 10 000 entities a
+// caveat per entity was 2 MB of HTML.
+const PrintCaveats = 50
+
+// PrintQueryBytes is the most bytes of one PromQL expression the printed
+// audit appendix shows: a query over many entities names them in a regex
+// alternation (RegexAlternation), 100–400 KB at 10 000 hosts, dozens of
+// pages each; 600 bytes show the expression's shape and its first names. The
+// XLSX and CSV 审计：查询 table and JSON carry it whole.
+const PrintQueryBytes = 600
+
+// printedCaveats are the caveats as HTML and PDF list them: at most
+// PrintCaveats, then a line saying how many more there are and where.
+func printedCaveats(cs []string, lang docfmt.Lang) []string {
+	if len(cs) <= PrintCaveats {
+		return cs
+	}
+	out := append([]string(nil), cs[:PrintCaveats]...)
+	return append(out, tr(lang, fmt.Sprintf("……以上列出前 %d 条，共 %d 条注意事项；全部见同一报告的 XLSX 文件中标题为「审计：方法」的工作表及 CSV 文件。", PrintCaveats, len(cs)),
+		fmt.Sprintf("… the first %d of %d caveats; all of them are in the sheet titled \"Audit: method\" of the report's XLSX file, and its CSV file.", PrintCaveats, len(cs))))
+}
+
+// printedQueries are the audit's queries as HTML and PDF show them: an
+// expression longer than PrintQueryBytes is cut (at a rune boundary) and
+// says how long it is and where it is whole.
+func printedQueries(qs []AuditQuery, lang docfmt.Lang) []AuditQuery {
+	out := make([]AuditQuery, len(qs))
+	for i, q := range qs {
+		out[i] = q
+		if len(q.PromQL) <= PrintQueryBytes {
+			continue
+		}
+		cut := PrintQueryBytes
+		for cut > 0 && !utf8.RuneStart(q.PromQL[cut]) {
+			cut--
+		}
+		out[i].PromQL = q.PromQL[:cut] + tr(lang, fmt.Sprintf(" ……（共 %d 字节，完整查询见 XLSX 文件「审计：查询」工作表及 CSV 文件）", len(q.PromQL)),
+			fmt.Sprintf(" … (%d bytes; the whole query is in the XLSX sheet \"Audit: queries\" and the CSV file)", len(q.PromQL)))
 	}
 	return out
 }

@@ -89,6 +89,7 @@ type htmlView struct {
 	Queries                                []AuditQuery
 	Caveats                                []string
 	Counters                               tableView
+	CountersNote                           string // where the counters are when not printed whole (printedCounters)
 	Annexes                                []annexView
 }
 
@@ -96,6 +97,7 @@ type htmlView struct {
 // chunks of annexChunkRows rows (annexChunks).
 type annexView struct {
 	ID, Title string
+	Note      string // an annex longer than PrintRows: where its rows are (printedAnnex)
 	Tables    []tableView
 }
 
@@ -202,16 +204,17 @@ func newView(d *Document) (*htmlView, error) {
 		}
 	}
 	for _, a := range d.Annexes {
-		av := annexView{ID: a.ID, Title: pick(lang, a.Title, a.TitleEN), Tables: annexChunks(tableOf(a.Table, lang, ""))}
+		av := printedAnnex(a, lang) // at most PrintRows rows printed
 		v.Annexes = append(v.Annexes, av)
 		v.TOC = append(v.TOC, tocView{ID: av.ID, Title: av.Title})
 	}
 	v.TOC = append(v.TOC, tocView{ID: "audit", Title: L["appendix"]})
 	v.Policy = d.Audit.Policy
 	v.Method = d.Audit.Method
-	v.Queries = d.Audit.Queries
-	v.Caveats = d.Audit.Caveats
-	v.Counters = tableOf(compactCounters(CounterTable(d)), lang, "")
+	v.Queries = printedQueries(d.Audit.Queries, lang) // each PromQL at most PrintQueryBytes
+	v.Caveats = printedCaveats(d.Audit.Caveats, lang) // at most PrintCaveats
+	counters, note := printedCounters(d, lang)        // at most PrintRows entities printed
+	v.Counters, v.CountersNote = tableOf(compactCounters(counters), lang, ""), note
 	return v, nil
 }
 
@@ -365,7 +368,8 @@ p { margin: 1.5mm 0; text-indent: 2em; }
 </section>
 {{range .Annexes}}<section id="{{.ID}}" class="appendix annex">
 <h2>{{.Title}}</h2>
-{{range .Tables}}{{template "chunk" .}}{{end}}
+{{with .Note}}<p>{{.}}</p>
+{{end}}{{range .Tables}}{{template "chunk" .}}{{end}}
 </section>
 {{end}}<section id="audit" class="appendix audit">
 <h2>{{.L.appendix}}</h2>
@@ -377,7 +381,8 @@ p { margin: 1.5mm 0; text-indent: 2em; }
 <table><thead><tr><th style="width:22%">{{.L.purpose}}</th><th>PromQL</th><th style="width:18%">{{.L.evalAt}}</th><th style="width:8%">{{.L.series}}</th></tr></thead><tbody>
 {{range .Queries}}<tr><td>{{.Purpose}}</td><td><code>{{.PromQL}}</code></td><td>{{.EvalAt}}</td><td class="num">{{.Series}}</td></tr>
 {{end}}</tbody></table>
-{{template "table" .Counters}}{{end}}
+{{with .CountersNote}}<p>{{.}}</p>
+{{end}}{{template "table" .Counters}}{{end}}
 </section>
 </main>
 </body>
