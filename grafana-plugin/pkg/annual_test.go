@@ -22,7 +22,8 @@ func TestPluginAnnualRating(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jd := map[string]any{"prometheusUrl": url, "snapshotDir": t.TempDir(), "evaluationConfig": system}
+	snap := t.TempDir()
+	jd := map[string]any{"prometheusUrl": url, "snapshotDir": snap, "evaluationConfig": system}
 	viewer, admin := pctxAs(1, "Viewer", jd), pctxAs(1, "Admin", jd)
 
 	annual := func() annualAnswer {
@@ -37,6 +38,7 @@ func TestPluginAnnualRating(t *testing.T) {
 	if a := annual(); len(a.Months) != 12 || len(a.Kinds) != 0 || a.Months[9].Frozen {
 		t.Errorf("before any freeze: %+v", a)
 	}
+	fillNarrative(t, snap, "providers", "2026-10") // a freeze needs the editable sections
 	if r := g.call(t, admin, "POST", "/reports/providers/2026-10/freeze"); r.code != 200 {
 		t.Fatalf("freeze providers 2026-10: %d %s", r.code, r.body)
 	}

@@ -365,8 +365,9 @@ func TestPluginBrowserE2E(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := startPlugin(t, bin)
+	snapDir := t.TempDir()
 	shim := &grafanaShim{g: g, hostDir: filepath.Join(root, "build", "e2e-host"), module: module, theme: "light", pageLanguage: "zh-Hans",
-		jsonData: map[string]any{"prometheusUrl": url, "snapshotDir": t.TempDir(), "recorderUrl": rec, "evaluationConfig": system},
+		jsonData: map[string]any{"prometheusUrl": url, "snapshotDir": snapDir, "recorderUrl": rec, "evaluationConfig": system},
 		secure:   map[string]string{"recorderProxySecret": recorderSecret}}
 	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -505,7 +506,8 @@ func TestPluginBrowserE2E(t *testing.T) {
 	}
 
 	// 评估: freeze October's providers report, then the month's grades and
-	// the annual rating.
+	// the annual rating (its editable sections filled: every kind has them).
+	fillNarrative(t, snapDir, "providers", "2026-10")
 	if code, body := b.fetch("POST", "/reports/providers/2026-10/freeze", ""); code != 200 {
 		t.Fatalf("freezing the providers report: %d %s", code, body)
 	}

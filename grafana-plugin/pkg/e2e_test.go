@@ -308,7 +308,8 @@ func TestPluginGRPC(t *testing.T) {
 		t.Errorf("slow: %d %s", r.code, r.body)
 	}
 
-	// Freeze, then re-render byte-identically.
+	// Freeze (its editable sections filled), then re-render byte-identically.
+	fillNarrative(t, snap, "lines", "2026-10")
 	r = g.call(t, good, "POST", "/reports/lines/2026-10/freeze")
 	if r.code != 200 || !bytes.Contains(r.body, []byte("sha256")) {
 		t.Fatalf("freeze: %d %s", r.code, r.body)

@@ -173,6 +173,7 @@ func TestHostile_PluginConcurrentFreeze(t *testing.T) {
 	url := testenv.StartTestScenario(t)
 	g := startPlugin(t, bin)
 	snap := t.TempDir()
+	fillNarrative(t, snap, "lines", "2026-10") // a freeze needs the editable sections
 	const n = 6
 	var wg sync.WaitGroup
 	rs := make([]resp, n)
