@@ -49,6 +49,11 @@ type Settings struct {
 	// and the queries in flight at once.
 	MaxAnswerMiB         int64 `json:"maxAnswerMiB"`
 	MaxConcurrentQueries int   `json:"maxConcurrentQueries"`
+	// JSONDecoder selects the decoder of Prometheus answers: "fast" (the
+	// default, "") or "std" (encoding/json alone; the same series, about
+	// 3× the CPU: docs/fastpaths.md), as jianguan-report
+	// --prometheus.json-decoder.
+	JSONDecoder string `json:"jsonDecoder"`
 	// RecorderURL is jianguan-recorder's base URL (the records API the
 	// pages read and write through /recorder/…; see recorder.go).
 	RecorderURL string `json:"recorderUrl"`
@@ -108,6 +113,11 @@ func (s *Settings) validate() error {
 	case s.MaxConcurrentQueries < 1 || s.MaxConcurrentQueries > promapi.MaxMaxConcurrent:
 		return fmt.Errorf("jsonData.maxConcurrentQueries = %d: want 1 … %d (default %d)", s.MaxConcurrentQueries, promapi.MaxMaxConcurrent, promapi.DefaultMaxConcurrent)
 	}
+	dec, err := promapi.ParseJSONDecoder(s.JSONDecoder)
+	if err != nil {
+		return fmt.Errorf("jsonData.jsonDecoder = %q: want %q (default) or %q", s.JSONDecoder, promapi.JSONFast, promapi.JSONStd)
+	}
+	s.JSONDecoder = dec
 	if s.SLATarget != 0 && !(s.SLATarget > 0 && s.SLATarget < 1) {
 		return fmt.Errorf("jsonData.slaTarget = %v: want a fraction strictly between 0 and 1, e.g. 0.9999", s.SLATarget)
 	}
@@ -246,7 +256,7 @@ func (a *App) newClient() *promapi.Client {
 	c := promapi.New(a.s.PrometheusURL)
 	c.Username, c.Password, c.BearerToken = a.s.BasicAuthUser, a.password, a.bearerToken
 	c.Timeout = time.Duration(a.s.TimeoutSeconds * float64(time.Second))
-	c.MaxAnswerBytes, c.MaxConcurrent = a.s.MaxAnswerMiB<<20, a.s.MaxConcurrentQueries
+	c.MaxAnswerBytes, c.MaxConcurrent, c.JSON = a.s.MaxAnswerMiB<<20, a.s.MaxConcurrentQueries, a.s.JSONDecoder
 	return c
 }
 

@@ -102,6 +102,7 @@ func TestHostile_PluginSettingsBounds(t *testing.T) {
 		{"maxAnswerMiB", 1 << 20, "jsonData.maxAnswerMiB = 1048576: want 1 … 1024"},
 		{"maxConcurrentQueries", 1000, "jsonData.maxConcurrentQueries = 1000: want 1 … 32"},
 		{"slaTarget", 1.5, "jsonData.slaTarget = 1.5"},
+		{"jsonDecoder", "simd", `jsonData.jsonDecoder = "simd": want "fast" (default) or "std"`},
 	} {
 		pc := pctx(int64(100+i), map[string]any{"prometheusUrl": fp.URL, c.key: c.val})
 		r, err := g.callErr(pc, "GET", "/reports")
@@ -109,8 +110,8 @@ func TestHostile_PluginSettingsBounds(t *testing.T) {
 			t.Errorf("%s=%v: %v %d %s (want an error %q)", c.key, c.val, err, r.code, r.body, c.want)
 		}
 	}
-	// Within the bounds: accepted, and monthsOffered is honoured.
-	r := g.call(t, pctx(200, map[string]any{"prometheusUrl": fp.URL, "monthsOffered": 120, "timeoutSeconds": 600}), "GET", "/reports")
+	// Within the bounds: accepted (the std decoder too), and monthsOffered is honoured.
+	r := g.call(t, pctx(200, map[string]any{"prometheusUrl": fp.URL, "monthsOffered": 120, "timeoutSeconds": 600, "jsonDecoder": "std"}), "GET", "/reports")
 	var l struct{ Months []any }
 	json.Unmarshal(r.body, &l)
 	if r.code != 200 || len(l.Months) != 120 {
