@@ -29,6 +29,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jianguan/jianguan/tools/bench/internal/benchenv"
 )
 
 // packages holding a BenchmarkFastpath. Removed paths are measured at the
@@ -194,14 +196,4 @@ func median(ss []sample, f func(sample) float64) float64 {
 	return v[len(v)/2]
 }
 
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
+var loadavg = benchenv.LoadAvg // /proc/loadavg, the one copy in tools/bench/internal/benchenv

@@ -49,6 +49,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report/snapshot"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/simhistory/tsdbwrite"
+	"github.com/jianguan/jianguan/tools/bench/internal/benchenv"
 )
 
 func main() {
@@ -374,18 +375,7 @@ func waitCompacted(base string, want int) (int, error) {
 	return n, nil
 }
 
-// loadavg is the first three fields of /proc/loadavg.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
+var loadavg = benchenv.LoadAvg // /proc/loadavg, the one copy in tools/bench/internal/benchenv
 
 // timer times documents: build + HTML render, then the PDF print, --repeat
 // times in a row, with the targets in seconds and MiB.
