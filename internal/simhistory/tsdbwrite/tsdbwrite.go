@@ -444,13 +444,8 @@ func writeFileSync(f string, v any) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(b); err != nil {
-		w.Close()
-		return err
+	if _, err = w.Write(b); err == nil {
+		err = w.Sync()
 	}
-	if err := w.Sync(); err != nil {
-		w.Close()
-		return err
-	}
-	return w.Close()
+	return errors.Join(err, w.Close())
 }
