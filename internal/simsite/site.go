@@ -653,7 +653,7 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	// The room's event-driven gauges are sampled every Fine (write.go).
 	sp.DenseStep = Fine
 	for i := range sp.Gauges {
-		sp.Gauges[i].Dense = dense(sp.Gauges[i])
+		sp.Gauges[i].Dense = sp.Gauges[i].Dense || dense(sp.Gauges[i])
 	}
 	return sp, m, conds
 }

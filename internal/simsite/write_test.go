@@ -153,10 +153,22 @@ func historySamples(t *testing.T, sp sh.Spec) (map[string]*agg, []byte) {
 func TestDefect24_DemoAveragesAreTimeAverages(t *testing.T) {
 	from, to, sp, m, _ := twoDays()
 	series, _ := historySamples(t, sp)
+	traffic := 0
 	for k, a := range series {
 		if a.n > 1 && a.gap <= 0 {
 			t.Errorf("%s: samples unevenly spaced", k)
 		}
+		// The lines report's P95 utilisation takes rate(…[5m]): the
+		// interface counters need several samples in five minutes.
+		if strings.HasPrefix(k, "line_interface_") {
+			traffic++
+			if a.gap != int64(Fine.Seconds()) {
+				t.Errorf("%s: samples every %d s, want %v", k, a.gap, Fine)
+			}
+		}
+	}
+	if traffic != 2*len(Lines) {
+		t.Errorf("%d interface counter series, want receive and transmit of %d lines", traffic, len(Lines))
 	}
 	span := to.Sub(from).Seconds()
 	moved := 0
