@@ -27,6 +27,10 @@ describe('Duty', () => {
       if (c.path.startsWith('/recorder/alerts?')) {
         return json(200, { alerts: [alert(2, acked), alert(1, true)] });
       }
+      const detail = c.path.match(/^\/recorder\/alerts\/(\d+)$/); // the notes come with the alert itself
+      if (detail) {
+        return json(200, alert(Number(detail[1]), detail[1] === '1' || acked));
+      }
       if (c.method === 'POST' && c.path === '/recorder/alerts/2/ack') {
         acked = true;
         return json(200, { id: 5 });
@@ -40,7 +44,7 @@ describe('Duty', () => {
     const log = await screen.findByTestId('alert-log');
     expect(within(log).getAllByText('1 h 2 min 5 s')).toHaveLength(1);
     expect(screen.getByText('5 min 0 s', { selector: 'strong' })).toBeInTheDocument(); // median time to acknowledge
-    expect(within(log).getByText(/li 2026-12-04 09:05：已派人/)).toBeInTheDocument();
+    expect(await within(log).findByText(/li 2026-12-04 09:05：已派人/)).toBeInTheDocument(); // GET /alerts/1
     await userEvent.type(screen.getByLabelText('备注 2'), '  正在处理 ');
     await userEvent.click(within(log).getByRole('button', { name: '确认' }));
     await screen.findAllByText(/li 2026-12-04 09:05/);

@@ -92,14 +92,36 @@ export function Duty() {
   );
 }
 
+// Acks lists an acknowledged alert's acknowledgements (who, when, note):
+// the alert list carries the times only, GET /alerts/{id} the notes; read
+// again after each acknowledgement (version).
+function Acks({ id, version }: { id: number; version: number }) {
+  const detail = useLoad(() => api<AlertT>('GET', `/recorder/alerts/${id}`), [id, version]);
+  if (detail.error) {
+    return <ErrorBanner error={detail.error} />;
+  }
+  return (
+    <>
+      {(detail.data?.acknowledgements ?? []).map((k) => (
+        <div key={k.id}>
+          {k.who.replace(/^grafana:/, '')} {formatTime(k.at)}
+          {k.note ? `：${k.note}` : ''}
+        </div>
+      ))}
+    </>
+  );
+}
+
 function AlertLog({ list, reload }: { list: AlertT[]; reload: Loaded<unknown>['reload'] }) {
   const [notes, setNotes] = useState<Record<number, string>>({});
   const [acking, setAcking] = useState(0);
+  const [acked, setAcked] = useState<Record<number, number>>({});
   const action = useAction();
   const ack = async (id: number) => {
     setAcking(id);
     if (await action.run(() => api('POST', `/recorder/alerts/${id}/ack`, { note: (notes[id] ?? '').trim() }))) {
       setNotes((n) => ({ ...n, [id]: '' }));
+      setAcked((v) => ({ ...v, [id]: (v[id] ?? 0) + 1 }));
       reload();
     }
   };
@@ -144,12 +166,7 @@ function AlertLog({ list, reload }: { list: AlertT[]; reload: Loaded<unknown>['r
               <td>{formatSeconds(a.timeToAcknowledgeSeconds)}</td>
               <td>{formatSeconds(a.timeToResolveSeconds)}</td>
               <td>
-                {(a.acknowledgements ?? []).map((k) => (
-                  <div key={k.id}>
-                    {k.who.replace(/^grafana:/, '')} {formatTime(k.at)}
-                    {k.note ? `：${k.note}` : ''}
-                  </div>
-                ))}
+                {a.acknowledgedAt ? <Acks id={a.id} version={acked[a.id] ?? 0} /> : null}
                 <Stack direction="row" gap={1}>
                   <Input
                     aria-label={`${t('备注', 'note')} ${a.id}`}
