@@ -2,11 +2,9 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // binExporter is the built line_exporter binary running as a process.
@@ -119,7 +118,7 @@ func TestDefect17_10_BinaryRestartDuringOutage(t *testing.T) {
 	args := []string{"--config.file=" + cfg, "--icmp.netns=" + ns, "--state.file=" + state, "--log.level=info"}
 
 	port := testutil.FreePort(t)
-	prom := startPrometheus(t, fmt.Sprintf("127.0.0.1:%d", port))
+	prom := testenv.StartScraping(t, "line", fmt.Sprintf("127.0.0.1:%d", port), 500*time.Millisecond)
 	a := startBin(t, bin, port, args...)
 	waitFor(t, 10*time.Second, "l1 up", func() bool { return lineVals(t, a.URL, "l1")["up"] == 1 })
 	time.Sleep(time.Second)
@@ -201,62 +200,19 @@ func TestDefect17_10_BinaryRestartDuringOutage(t *testing.T) {
 	}
 }
 
-// startPrometheus runs the Debian Prometheus scraping target every 500 ms.
-func startPrometheus(t *testing.T, target string) string {
-	t.Helper()
-	prom := testutil.Need(t, "prometheus")
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("global: {scrape_interval: 500ms, scrape_timeout: 400ms}\nscrape_configs:\n  - job_name: line\n    static_configs: [{targets: [%q]}]\n", target)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
-	var logs bytes.Buffer
-	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus log:\n%s", logs.String())
-		}
-	})
-	base := "http://" + addr
-	waitFor(t, 20*time.Second, "prometheus ready", func() bool {
-		resp, err := http.Get(base + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
-	return base
-}
-
 // promValue returns the single value of an instant query, NaN if none.
 func promValue(t *testing.T, base, q string) float64 {
 	t.Helper()
-	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	r, err := testenv.Query(base, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var r struct {
-		Data struct {
-			Result []struct {
-				Value []any `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatal(err)
-	}
-	if len(r.Data.Result) != 1 {
+	if len(r) != 1 {
 		return math.NaN()
 	}
-	v, _ := strconv.ParseFloat(fmt.Sprint(r.Data.Result[0].Value[1]), 64)
-	return v
+	for _, v := range r {
+		f, _ := strconv.ParseFloat(v, 64)
+		return f
+	}
+	return math.NaN()
 }

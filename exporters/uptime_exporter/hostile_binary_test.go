@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +18,7 @@ import (
 
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/hostilehttp"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // lockedBuffer collects a process's output.
@@ -170,56 +169,6 @@ websites:
 	}
 }
 
-// startPrometheus runs a real Prometheus scraping target every second and
-// returns its base URL.
-func startPrometheus(t *testing.T, target string) string {
-	t.Helper()
-	prom := jtestutil.Need(t, "prometheus")
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "prometheus.yml")
-	writeFile(t, cfg, fmt.Sprintf("global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:\n  - job_name: uptime\n    static_configs: [{targets: [%q]}]\n", target))
-	addr := fmt.Sprintf("127.0.0.1:%d", jtestutil.FreePort(t))
-	logs := &lockedBuffer{}
-	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus log:\n%s", logs.String())
-		}
-	})
-	return "http://" + addr
-}
-
-// promQuery returns the samples of an instant query: labels → value.
-func promQuery(t *testing.T, base, q string) (map[string]string, error) {
-	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var r struct {
-		Data struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Value  []any             `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, s := range r.Data.Result {
-		out[fmt.Sprint(s.Metric)] = fmt.Sprint(s.Value[1])
-	}
-	return out, nil
-}
-
 // TestHostile_NonUTF8CSVPrometheus: the GBK export of the CMDB, loaded with
 // csv_encoding: gbk, is scraped by a real Prometheus without error and the
 // Chinese unit arrives intact; the target is up.
@@ -247,12 +196,12 @@ func TestHostile_NonUTF8CSVPrometheus(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "uptime.yml"), "csv_encoding: gbk\ndefaults:\n  host: {interval: 1s, timeout: 500ms}\ntarget_files: [hosts.csv]\n")
 	writeFile(t, filepath.Join(dir, "hosts.csv"), "host,address,unit,icmp,tcp_ports\nweb-01,127.0.0.1,"+gbkUnit+",no,"+port+"\n")
 	base, logs := runExporterBin(t, buildExporterBin(t), filepath.Join(dir, "uptime.yml"))
-	prom := startPrometheus(t, strings.TrimPrefix(base, "http://"))
+	prom := testenv.StartScraping(t, "uptime", strings.TrimPrefix(base, "http://"), time.Second)
 	var up, probes map[string]string
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		up, _ = promQuery(t, prom, `up{job="uptime"}`)
-		probes, _ = promQuery(t, prom, `host_probes_total{unit="测试单位",host="web-01"}`)
+		up, _ = testenv.Query(prom, `up{job="uptime"}`)
+		probes, _ = testenv.Query(prom, `host_probes_total{unit="测试单位",host="web-01"}`)
 		if len(up) == 1 && len(probes) == 1 {
 			break
 		}

@@ -3,20 +3,27 @@
 // imports package testing, so only _test.go files may import it; production
 // binaries never link it (tools/TestNoTestingInProductionBinaries).
 //
-// It holds Prometheus today; FreePort, Need and the other finders are in
-// internal/testutil.
+// It holds Prometheus (over a TSDB, or scraping one target), WaitFor and
+// Query today; FreePort, Need and the other finders are in internal/testutil.
 package testenv
 
 import (
-	"net"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/testutil"
 )
+
+// readyTimeout bounds the wait for a started component's readiness.
+const readyTimeout = 60 * time.Second
 
 // StartPrometheus runs prometheus (2.x or 3.x) on 127.0.0.1 over dataDir
 // (retention 10 years so backfilled history is kept, extraArgs appended to
@@ -25,40 +32,119 @@ import (
 // ends.
 func StartPrometheus(t testing.TB, prometheus, dataDir string, extraArgs ...string) string {
 	t.Helper()
-	cfg := filepath.Join(t.TempDir(), "prometheus.yml")
-	os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o644)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	return startPrometheus(t, prometheus, "global:\n  scrape_interval: 1m\n", dataDir, extraArgs...)
+}
+
+// StartScraping runs the machine's prometheus (testutil.Need: the test is
+// skipped without it) scraping target (host:port) as job every interval,
+// with a scrape timeout of 80 % of it, over a fresh TSDB; it returns the
+// base URL once /-/ready answers. Prometheus' log is printed if the test
+// fails.
+func StartScraping(t testing.TB, job, target string, interval time.Duration) string {
+	t.Helper()
+	prom := testutil.Need(t, "prometheus")
+	cfg := fmt.Sprintf("global: {scrape_interval: %s, scrape_timeout: %s}\nscrape_configs:\n  - job_name: %s\n    static_configs: [{targets: [%q]}]\n",
+		interval, interval*4/5, job, target)
+	return startPrometheus(t, prom, cfg, filepath.Join(t.TempDir(), "data"))
+}
+
+func startPrometheus(t testing.TB, prometheus, config, dataDir string, extraArgs ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
+	logf, err := os.Create(filepath.Join(dir, "prometheus.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	logf, _ := os.Create(filepath.Join(t.TempDir(), "prometheus.log"))
 	cmd := exec.Command(prometheus, append([]string{"--config.file=" + cfg, "--storage.tsdb.path=" + dataDir, "--web.listen-address=" + addr,
 		"--storage.tsdb.retention.time=10y", "--log.level=warn"}, extraArgs...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	log := func() string { b, _ := os.ReadFile(logf.Name()); return strings.TrimSpace(string(b)) }
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus log:\n%s", log())
+		}
 		logf.Close()
 	})
 	base := "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
+	if err := waitReady(base+"/-/ready", readyTimeout); err != nil {
+		t.Fatalf("prometheus not ready: %v\n%s", err, log())
+	}
+	return base
+}
+
+// waitReady polls u every 100 ms until it answers 200, at most timeout.
+func waitReady(u string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
 	for {
-		resp, err := http.Get(base + "/-/ready")
+		resp, err := http.Get(u)
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return base
+			if resp.StatusCode == http.StatusOK {
+				return nil
 			}
+			err = fmt.Errorf("%s: %s", u, resp.Status)
 		}
 		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logf.Name())
-			t.Fatalf("prometheus not ready: %v\n%s", err, strings.TrimSpace(string(b)))
+			return err
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// WaitFor polls cond every 50 ms until it holds; after timeout the test
+// fails naming what it waited for.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Query runs an instant PromQL query against a Prometheus base URL and
+// returns its samples, the labels (as fmt prints the label map) → the value
+// as Prometheus wrote it. An HTTP or API error is returned, not fatal, so
+// that a caller can poll.
+func Query(base, q string) (map[string]string, error) {
+	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+				Value  []any             `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, err
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("query %q: %s %s", q, r.Status, r.Error)
+	}
+	out := map[string]string{}
+	for _, s := range r.Data.Result {
+		if len(s.Value) == 2 {
+			out[fmt.Sprint(s.Metric)] = fmt.Sprint(s.Value[1])
+		}
+	}
+	return out, nil
 }
