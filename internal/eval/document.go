@@ -214,6 +214,7 @@ func BuildMonthly(ctx context.Context, q report.Querier, cfg report.Config, ev *
 	if err != nil {
 		return nil, err
 	}
+	report.DropNarrative(d) // the providers report's 总体运行情况 and editable sections are not this document's
 	var a Assessment
 	if err := json.Unmarshal(d.Evaluation, &a); err != nil {
 		return nil, fmt.Errorf("evaluation: %v", err)

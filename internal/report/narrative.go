@@ -232,3 +232,20 @@ func hasTable(d *Document, id string) bool {
 	}
 	return false
 }
+
+// DropNarrative removes the 总体运行情况 paragraph and the editable sections
+// from d, a document built by Build for another document's use: the monthly
+// assessment (kind evaluation) is the providers report's figures in its own
+// frame with its own summary, so the providers report's paragraph would
+// speak of figures it does not show, and its editable sections (which
+// belong to the providers report, stored under that kind) would block its
+// freeze as 「（未填写）」.
+func DropNarrative(d *Document) {
+	out := d.Sections[:0]
+	for _, s := range d.Sections {
+		if s.ID != "overview" && !isNarrativeSection(s) {
+			out = append(out, s)
+		}
+	}
+	d.Sections = out
+}

@@ -70,3 +70,30 @@ func TestNarrative_EditableSections(t *testing.T) {
 		t.Errorf("en: unfilled %v, want 3", got)
 	}
 }
+
+// TestNarrative_DropNarrativeForEvaluation: the monthly assessment (kind
+// evaluation) reuses the providers report built by Build; DropNarrative
+// takes the providers report's 总体运行情况 and its three editable sections
+// out (else its freeze was refused as 「（未填写）」), keeping every other
+// section in order.
+func TestNarrative_DropNarrativeForEvaluation(t *testing.T) {
+	r := &run{cfg: DefaultConfig()}
+	d := &Document{Sections: []Section{{ID: "overview"}, {ID: "comparison"}, {ID: "eval-method"}, {ID: "entities"}}}
+	if err := r.narrate(d); err != nil {
+		t.Fatal(err)
+	}
+	if len(UnfilledSections(d)) != 3 {
+		t.Fatalf("draft: unfilled %v", UnfilledSections(d))
+	}
+	DropNarrative(d)
+	var ids []string
+	for _, s := range d.Sections {
+		ids = append(ids, s.ID)
+	}
+	if got := strings.Join(ids, ","); got != "comparison,eval-method,entities" {
+		t.Errorf("sections %s", got)
+	}
+	if u := UnfilledSections(d); len(u) != 0 {
+		t.Errorf("still unfilled: %v", u)
+	}
+}
