@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -49,7 +50,7 @@ func main() {
 
 func run(fromS, toS string, step time.Duration, dir string, block time.Duration, parallel, maxDays int) error {
 	if dir == "" {
-		return fmt.Errorf("--tsdb is required")
+		return errors.New("--tsdb is required")
 	}
 	if step <= 0 || time.Hour%step != 0 {
 		return fmt.Errorf("--step %v must divide an hour (period boundaries are whole hours)", step)
