@@ -23,7 +23,15 @@ import (
 // counts seconds out of band has a sample out of band; every series is in
 // time order and promtool accepts the file.
 func TestDemoHistoryShowsEveryExcursion(t *testing.T) {
+	// simsite's 15 s and make demo's 1 min (cmd/jianguan-demo historyDenseStep).
+	for _, dense := range []time.Duration{Fine, time.Minute} {
+		t.Run(dense.String(), func(t *testing.T) { historyShowsEveryExcursion(t, dense) })
+	}
+}
+
+func historyShowsEveryExcursion(t *testing.T, dense time.Duration) {
 	from, to, sp, _, conds := twoDays()
+	sp.DenseStep = dense
 	series, buf := historySamples(t, sp)
 	excursions := 0
 	for _, c := range conds {
