@@ -486,7 +486,7 @@ type lifeAcc struct {
 	have, first     bool
 }
 
-func newLifeAcc(n, started string, base *scrape, S int64) *lifeAcc {
+func newLifeAcc(n, started string, base *scrape, start int64) *lifeAcc {
 	a := &lifeAcc{n: n, started: started, prevStart: math.NaN(), first: true}
 	if base != nil {
 		if v, ok := base.vals[n]; ok {
@@ -495,7 +495,7 @@ func newLifeAcc(n, started string, base *scrape, S int64) *lifeAcc {
 			if s, ok := base.vals[started]; ok {
 				a.prevStart = s
 			}
-			if age := S - base.t; age > 5*60*1000 {
+			if age := start - base.t; age > 5*60*1000 {
 				a.c.Note = fmt.Sprintf("the last sample before the month start is %d s older than it (no scrape then): the increase across that gap counts in this month; ", age/1000)
 			}
 		}

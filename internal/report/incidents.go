@@ -93,6 +93,33 @@ func (g grid) span(t time.Time, w time.Duration) (int, int) {
 	return g.of(t.Add(-w).Add(time.Millisecond)), g.of(t)
 }
 
+// sampleCount is a count_over_time point: the samples in (t − step, t].
+type sampleCount struct {
+	t time.Time
+	v float64
+}
+
+// classifyCounts marks the units of g each count window overlaps: flag with
+// at least 2 samples fewer than mx, the fullest window (a gap — one missed
+// scrape is none, deriveIncidents' gap is more than 2 scrape intervals — or
+// a series that starts or ends: read or look closer), broken without
+// samples (continuity ends), else seen.
+func classifyCounts(cs []sampleCount, g grid, mx float64, flag, broken, seen func(int)) {
+	for _, c := range cs {
+		a, b := g.span(c.t, g.step)
+		for i := a; i <= b; i++ {
+			switch {
+			case c.v <= mx-2 && c.v > 0:
+				flag(i)
+			case c.v == 0:
+				broken(i)
+			default:
+				seen(i)
+			}
+		}
+	}
+}
+
 // incidentWalk is what the detectors found for one entity.
 type incidentWalk struct {
 	name       string
@@ -240,11 +267,7 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 		dets = append(dets, det{"incident days: changes of " + what, "changes(" + r.selector(s, extra) + win + ")", false})
 	}
 	dets = append(dets, det{"incident days: samples of " + f.up + " per day (gaps, series that start or end)", "count_over_time(" + r.selector(f.up, extra) + "[1d])", true})
-	type cnt struct {
-		t time.Time
-		v float64
-	}
-	counts := map[string][]cnt{} // key → samples per 1 d window
+	counts := map[string][]sampleCount{} // key → samples per 1 d window
 	var mu sync.Mutex
 	var fns []func() error
 	for _, d := range dets {
@@ -263,7 +286,7 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 				}
 				for _, p := range s.Points {
 					if d.count {
-						counts[k] = append(counts[k], cnt{p.T, p.V})
+						counts[k] = append(counts[k], sampleCount{p.T, p.V})
 					} else if p.V > 0 {
 						a, b := days.span(p.T, day+incidentLookback)
 						for i := a; i <= b; i++ {
@@ -286,22 +309,7 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 		w.maxPerDay = mx
 		seen := make([]bool, days.n)
 		broken := make([]bool, days.n)
-		for _, c := range counts[k] {
-			// At least 2 samples fewer than in the fullest window: a
-			// gap, or the series starts or ends (look at those days' hours).
-			// A window without samples breaks continuity.
-			a, b := days.span(c.t, day)
-			for i := a; i <= b; i++ {
-				switch {
-				case c.v <= mx-2 && c.v > 0:
-					w.dayFlag[i] = true
-				case c.v == 0:
-					broken[i] = true
-				default:
-					seen[i] = true
-				}
-			}
-		}
+		classifyCounts(counts[k], days, mx, func(i int) { w.dayFlag[i] = true }, func(i int) { broken[i] = true }, func(i int) { seen[i] = true })
 		// The first and last day are always looked at hour by hour: a
 		// backend that aligns its 1 d steps to UTC (VictoriaMetrics) leaves
 		// part of the last day outside every window, and a last day cut
@@ -328,11 +336,7 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 		}
 	}
 	win := fmt.Sprintf("[%ds]", int64((time.Hour + incidentLookback).Seconds()))
-	type cnt struct {
-		t time.Time
-		v float64
-	}
-	counts := map[string][]cnt{}
+	counts := map[string][]sampleCount{}
 	var mu sync.Mutex
 	var fns []func() error
 	for i, names := range byDay {
@@ -379,7 +383,7 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 					continue
 				}
 				for _, p := range s.Points {
-					counts[k] = append(counts[k], cnt{p.T, p.V})
+					counts[k] = append(counts[k], sampleCount{p.T, p.V})
 				}
 			}
 			return nil
@@ -394,19 +398,7 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 			mx = math.Max(mx, c.v)
 		}
 		seen, broken := map[int]bool{}, map[int]bool{}
-		for _, c := range counts[k] {
-			a, b := hours.span(c.t, time.Hour)
-			for h := a; h <= b; h++ {
-				switch {
-				case c.v <= mx-2 && c.v > 0:
-					w.hourFlag[h] = true
-				case c.v == 0:
-					broken[h] = true
-				default:
-					seen[h] = true
-				}
-			}
-		}
+		classifyCounts(counts[k], hours, mx, func(h int) { w.hourFlag[h] = true }, func(h int) { broken[h] = true }, func(h int) { seen[h] = true })
 		for h := range seen {
 			w.hourFull[h] = !broken[h] && !w.hourFlag[h]
 		}
