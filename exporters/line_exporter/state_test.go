@@ -210,9 +210,6 @@ func promValue(t *testing.T, base, q string) float64 {
 	if len(r) != 1 {
 		return math.NaN()
 	}
-	for _, v := range r {
-		f, _ := strconv.ParseFloat(v, 64)
-		return f
-	}
-	return math.NaN()
+	v, _ := strconv.ParseFloat(r[0].Value, 64)
+	return v
 }

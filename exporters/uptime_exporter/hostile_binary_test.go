@@ -197,7 +197,7 @@ func TestHostile_NonUTF8CSVPrometheus(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "hosts.csv"), "host,address,unit,icmp,tcp_ports\nweb-01,127.0.0.1,"+gbkUnit+",no,"+port+"\n")
 	base, logs := runExporterBin(t, buildExporterBin(t), filepath.Join(dir, "uptime.yml"))
 	prom := testenv.StartScraping(t, "uptime", strings.TrimPrefix(base, "http://"), time.Second)
-	var up, probes map[string]string
+	var up, probes []testenv.Sample
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		up, _ = testenv.Query(prom, `up{job="uptime"}`)
@@ -208,8 +208,8 @@ func TestHostile_NonUTF8CSVPrometheus(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	for _, v := range up {
-		if v != "1" {
-			t.Errorf("up = %s, want 1 (scrape failed)", v)
+		if v.Value != "1" {
+			t.Errorf("up = %s, want 1 (scrape failed)", v.Value)
 		}
 	}
 	if len(up) != 1 || len(probes) != 1 {

@@ -2,15 +2,10 @@ package constmetric
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 type testCollector struct {
@@ -161,7 +157,6 @@ func TestHostile_NonUTF8LabelValuePrometheus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real Prometheus skipped in -short mode")
 	}
-	prom := testutil.Need(t, "prometheus")
 	gbk := "\xb2\xe2\xca\xd4\xb5\xa5\xce\xbb"
 	d := prometheus.NewDesc("t_hostile_prom_up", "Up.", []string{"unit", "host"}, nil)
 	c := &testCollector{ms: []prometheus.Metric{
@@ -178,52 +173,16 @@ func TestHostile_NonUTF8LabelValuePrometheus(t *testing.T) {
 	}))
 	defer raw.Close()
 
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "prometheus.yml")
 	host := func(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`global: {scrape_interval: 1s, scrape_timeout: 1s}
-scrape_configs:
-  - job_name: guarded
-    static_configs: [{targets: [%q]}]
-  - job_name: raw
-    static_configs: [{targets: [%q]}]
-`, host(guarded), host(raw))), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
-	var logs bytes.Buffer
-	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus log:\n%s", logs.String())
-		}
-	}()
+	base := testenv.StartScrapingJobs(t, time.Second, map[string]string{"guarded": host(guarded), "raw": host(raw)})
 	query := func(q string) map[string]string {
-		resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
+		samples, err := testenv.Query(base, q)
 		if err != nil {
 			return nil
 		}
-		defer resp.Body.Close()
-		var r struct {
-			Data struct {
-				Result []struct {
-					Metric map[string]string `json:"metric"`
-					Value  []any             `json:"value"`
-				} `json:"result"`
-			} `json:"data"`
-		}
-		if json.NewDecoder(resp.Body).Decode(&r) != nil {
-			return nil
-		}
 		out := map[string]string{}
-		for _, s := range r.Data.Result {
-			out[s.Metric["job"]+"/"+s.Metric["host"]+"/"+s.Metric["unit"]] = fmt.Sprint(s.Value[1])
+		for _, s := range samples {
+			out[s.Labels["job"]+"/"+s.Labels["host"]+"/"+s.Labels["unit"]] = s.Value
 		}
 		return out
 	}

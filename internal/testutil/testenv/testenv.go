@@ -10,11 +10,13 @@ package testenv
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,10 +44,19 @@ func StartPrometheus(t testing.TB, prometheus, dataDir string, extraArgs ...stri
 // fails.
 func StartScraping(t testing.TB, job, target string, interval time.Duration) string {
 	t.Helper()
+	return StartScrapingJobs(t, interval, map[string]string{job: target})
+}
+
+// StartScrapingJobs is StartScraping with several jobs, job name → target.
+func StartScrapingJobs(t testing.TB, interval time.Duration, targets map[string]string) string {
+	t.Helper()
 	prom := testutil.Need(t, "prometheus")
-	cfg := fmt.Sprintf("global: {scrape_interval: %s, scrape_timeout: %s}\nscrape_configs:\n  - job_name: %s\n    static_configs: [{targets: [%q]}]\n",
-		interval, interval*4/5, job, target)
-	return startPrometheus(t, prom, cfg, filepath.Join(t.TempDir(), "data"))
+	var b strings.Builder
+	fmt.Fprintf(&b, "global: {scrape_interval: %s, scrape_timeout: %s}\nscrape_configs:\n", interval, interval*4/5)
+	for _, job := range slices.Sorted(maps.Keys(targets)) {
+		fmt.Fprintf(&b, "  - job_name: %q\n    static_configs: [{targets: [%q]}]\n", job, targets[job])
+	}
+	return startPrometheus(t, prom, b.String(), filepath.Join(t.TempDir(), "data"))
 }
 
 func startPrometheus(t testing.TB, prometheus, config, dataDir string, extraArgs ...string) string {
@@ -114,11 +125,17 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
+// Sample is one sample of an instant query: its labels and its value as
+// Prometheus wrote it ("1", "NaN").
+type Sample struct {
+	Labels map[string]string
+	Value  string
+}
+
 // Query runs an instant PromQL query against a Prometheus base URL and
-// returns its samples, the labels (as fmt prints the label map) → the value
-// as Prometheus wrote it. An HTTP or API error is returned, not fatal, so
-// that a caller can poll.
-func Query(base, q string) (map[string]string, error) {
+// returns its samples. An HTTP or API error is returned, not fatal, so that
+// a caller can poll.
+func Query(base, q string) ([]Sample, error) {
 	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
 	if err != nil {
 		return nil, err
@@ -140,10 +157,10 @@ func Query(base, q string) (map[string]string, error) {
 	if r.Status != "success" {
 		return nil, fmt.Errorf("query %q: %s %s", q, r.Status, r.Error)
 	}
-	out := map[string]string{}
+	out := make([]Sample, 0, len(r.Data.Result))
 	for _, s := range r.Data.Result {
 		if len(s.Value) == 2 {
-			out[fmt.Sprint(s.Metric)] = fmt.Sprint(s.Value[1])
+			out = append(out, Sample{Labels: s.Metric, Value: fmt.Sprint(s.Value[1])})
 		}
 	}
 	return out, nil

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 )
@@ -26,15 +25,13 @@ func TestStartScraping(t *testing.T) {
 	t.Cleanup(func() { _ = srv.Close() })
 
 	base := StartScraping(t, "testenv", l.Addr().String(), 500*time.Millisecond)
-	var got map[string]string
+	var got []Sample
 	WaitFor(t, 20*time.Second, "the scraped sample", func() bool {
 		got, _ = Query(base, `testenv_answer{job="testenv"}`)
 		return len(got) == 1
 	})
-	for labels, v := range got {
-		if v != "42" || !strings.Contains(labels, "kind:probe") {
-			t.Errorf("%s = %s, want kind=probe 42", labels, v)
-		}
+	if got[0].Value != "42" || got[0].Labels["kind"] != "probe" || got[0].Labels["job"] != "testenv" {
+		t.Errorf("%+v, want testenv_answer{job=testenv, kind=probe} 42", got[0])
 	}
 	if _, err := Query(base, `sum(`); err == nil {
 		t.Error("a malformed query returned no error")
