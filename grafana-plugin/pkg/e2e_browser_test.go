@@ -462,6 +462,11 @@ func TestPluginBrowserE2E(t *testing.T) {
 	b.open("duty")
 	b.waitText("李值班", "王值班", "夜班平稳；UPS 告警已报修。")
 
+	// The records: an acknowledgement, an incident's rectification and a
+	// manual score, each in its document; a Viewer refused each
+	// (e2e_records_test.go).
+	e2eRecordFlows(t, b, shim, rec)
+
 	// A Viewer: the page shows the server's refusal naming the role; the
 	// narrative is read only, and a direct write is refused too.
 	shim.as("viewer-user", "Viewer")

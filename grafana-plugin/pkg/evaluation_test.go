@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -80,11 +79,7 @@ func TestPluginEvaluation(t *testing.T) {
 	}
 
 	// The CLI on the same Prometheus with the same file: the same assessment.
-	cli := filepath.Join(t.TempDir(), "jianguan-report")
-	if out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", cli, "../../cmd/jianguan-report").CombinedOutput(); err != nil {
-		t.Fatalf("go build jianguan-report: %v\n%s", err, out)
-	}
-	cmd := exec.Command(cli, "--prometheus.url="+url, "--kind=providers", "--month=2026-10", "--format=json", "--evaluation.config="+system)
+	cmd := exec.Command(buildCLI(t), "--prometheus.url="+url, "--kind=providers", "--month=2026-10", "--format=json", "--evaluation.config="+system)
 	cmd.Dir = t.TempDir() // no default reports.yml or records store
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -92,6 +92,22 @@ func alertmanagerPayload(fp string, starts time.Time, labels map[string]string) 
 			"endsAt": "0001-01-01T00:00:00Z", "labels": labels, "annotations": map[string]string{"summary": labels["alertname"]}}}}
 }
 
+// postHostDown posts a firing HostDown of web-01 (provider 阿里云, detected
+// 2026-10-15 09:00 Beijing time) to the recorder's Alertmanager webhook and
+// returns the alert's id.
+func postHostDown(t *testing.T, rec, fingerprint string) int64 {
+	t.Helper()
+	var in struct {
+		AlertIDs []int64 `json:"alertIds"`
+	}
+	json.Unmarshal(recorderAdmin(t, rec, "alertmanager", alertmanagerPayload(fingerprint, time.Date(2026, 10, 15, 1, 0, 0, 0, time.UTC),
+		map[string]string{"alertname": "HostDown", "severity": "critical", "host": "web-01", "provider": "阿里云"})), &in)
+	if len(in.AlertIDs) != 1 {
+		t.Fatalf("webhook stored alerts %v", in.AlertIDs)
+	}
+	return in.AlertIDs[0]
+}
+
 // fillRecords enters a month's records as the app's users do (through the
 // plugin as an Editor), plus an alert from Alertmanager: an acknowledged
 // alert, an on-site inspection with an abnormal item (a finding, then
@@ -107,15 +123,8 @@ func fillRecords(t *testing.T, g *grafana, editor *pluginv2.PluginContext, rec s
 		return r.body
 	}
 	// An alert as Alertmanager posts it, acknowledged on the 值班 page.
-	var in struct {
-		AlertIDs []int64 `json:"alertIds"`
-	}
-	json.Unmarshal(recorderAdmin(t, rec, "alertmanager", alertmanagerPayload("e2e0001", time.Date(2026, 10, 15, 1, 0, 0, 0, time.UTC),
-		map[string]string{"alertname": "HostDown", "severity": "critical", "host": "web-01", "provider": "阿里云"})), &in)
-	if len(in.AlertIDs) != 1 {
-		t.Fatalf("webhook stored alerts %v", in.AlertIDs)
-	}
-	ok(g.callBody(t, editor, "POST", fmt.Sprintf("/recorder/alerts/%d/ack", in.AlertIDs[0]), map[string]any{"note": "已通知阿里云值班"}), 200, "ack")
+	alert := postHostDown(t, rec, "e2e0001")
+	ok(g.callBody(t, editor, "POST", fmt.Sprintf("/recorder/alerts/%d/ack", alert), map[string]any{"note": "已通知阿里云值班"}), 200, "ack")
 
 	// The on-site inspection of 2026-10-15, one item abnormal.
 	var cl struct {
