@@ -811,7 +811,7 @@ func (r *run) rawCounterSums(f family, names, ents []string, series map[string]i
 								if base[k] == nil {
 									base[k] = map[string]*scrape{}
 								}
-								base[k][n] = x
+								base[k][n] = &scrape{t: x.t, vals: x.vals} // not &l[i]: that would keep the chunk alive
 								continue
 							}
 							if accs[k] == nil {
