@@ -82,10 +82,10 @@ func NewWindows(cfgs []MaintenanceWindow, loc *time.Location) (*Windows, error) 
 			}
 			var err error
 			if wk.from, err = clock(c.From, false); err != nil {
-				return nil, fmt.Errorf("maintenance window %s: from: %v", name, err)
+				return nil, fmt.Errorf("maintenance window %s: from: %w", name, err)
 			}
 			if wk.to, err = clock(c.To, true); err != nil {
-				return nil, fmt.Errorf("maintenance window %s: to: %v", name, err)
+				return nil, fmt.Errorf("maintenance window %s: to: %w", name, err)
 			}
 			if wk.from == wk.to {
 				return nil, fmt.Errorf("maintenance window %s: from and to are equal", name)

@@ -76,8 +76,8 @@ func TestDefaulted(t *testing.T) {
 		}},
 		{name: "unknown key inside a defaulted section", yaml: "defaults:\n  interval: 5s\n  retires: 2\n",
 			err: `f.yml:3: field retires not found`},
-		{name: "unknown key in a defaulted list item", yaml: "items:\n  - name: a\n  - nmae: b\n",
-			err: `f.yml:3: field nmae not found`},
+		{name: "unknown key in a defaulted list item", yaml: "items:\n  - name: a\n  - nme: b\n",
+			err: `f.yml:3: field nme not found`},
 		{name: "type error inside a defaulted section names its line", yaml: "defaults:\n  name: x\n  interval: soon\n",
 			err: `f.yml:3: `},
 	} {

@@ -8,8 +8,10 @@
 package testenv
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -24,8 +26,37 @@ import (
 	"github.com/jianguan/jianguan/internal/testutil"
 )
 
-// readyTimeout bounds the wait for a started component's readiness.
-const readyTimeout = 60 * time.Second
+const (
+	// readyTimeout bounds the wait for a started component's readiness.
+	readyTimeout = 60 * time.Second
+	// requestTimeout bounds one HTTP request to a started component.
+	requestTimeout = 10 * time.Second
+)
+
+// get is one GET of u within requestTimeout; the caller closes the body.
+func get(u string) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel}
+	return resp, nil
+}
+
+// cancelOnClose releases a request's context with its body.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error { defer c.cancel(); return c.ReadCloser.Close() }
 
 // StartPrometheus runs prometheus (2.x or 3.x) on 127.0.0.1 over dataDir
 // (retention 10 years so backfilled history is kept, extraArgs appended to
@@ -97,7 +128,7 @@ func startPrometheus(t testing.TB, prometheus, config, dataDir string, extraArgs
 func waitReady(u string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		resp, err := http.Get(u)
+		resp, err := get(u)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -136,7 +167,7 @@ type Sample struct {
 // returns its samples. An HTTP or API error is returned, not fatal, so that
 // a caller can poll.
 func Query(base, q string) ([]Sample, error) {
-	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	resp, err := get(base + "/api/v1/query?query=" + url.QueryEscape(q))
 	if err != nil {
 		return nil, err
 	}

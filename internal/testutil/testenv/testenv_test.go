@@ -14,7 +14,7 @@ func TestStartScraping(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real Prometheus skipped in -short mode")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
