@@ -33,9 +33,11 @@ import (
 //     exported, the previous lifetime's last sample more than an hour before
 //     the restart, the new lifetime's first sample not within 20 min after its
 //     start time — an exporter clock far from Prometheus' —, no sample at the
-//     month start, a counter lower at the end than at the start): the entity's
-//     raw samples in the month, summed piecewise with the start time telling
-//     lifetimes apart.
+//     month start, a counter lower at the end than at the start):
+//     counterSums — the same sums as the entity's raw samples in the month,
+//     summed piecewise with the start time telling lifetimes apart, from
+//     instant queries over the period where no counter reset, else from the
+//     raw samples read a day at a time.
 
 // scrape is the values of one entity's metrics at one timestamp (the metrics
 // of an entity are scraped together, so they share timestamps).
@@ -869,9 +871,10 @@ type counterIncrease struct {
 //     values: increase = end + Σ last values − the start value when the
 //     oldest lifetime was running at the month start;
 //   - every series of the other entities (no start time, an entity the walk
-//     left to raw samples, a series ended early or lower at the end) is
-//     summed from its raw samples in the month (lifetimeSum, lifetimes told
-//     apart by the entity's start time in the same scrape or a decrease).
+//     left to raw samples, a series ended early or lower at the end) gets
+//     counterSums' figures: those of its raw samples in the month
+//     (lifetimeSum, lifetimes told apart by the entity's start time in the
+//     same scrape or a decrease), read only for entities with a reset.
 func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 	withStart := append(append([]string{}, names...), f.started)
 	var disc []map[string]string
