@@ -13,7 +13,9 @@
 # Prometheus is stopped.
 # Bounds: the service period to now at make demo's 10-min step (every 15 s
 # for the room's event-driven gauges and the lines' traffic counters): ~160 M
-# samples, 1–2 min and ~100 MiB to write on 2 cores. Every period is covered by
+# samples, 1.5–3.5 min and ~100 MiB to write on 2 loaded cores; the whole
+# script took 18 min at load average 30 (60 documents, PDF via Chromium).
+# Every period is covered by
 # the history up to its end, so the report reads counters at the period's
 # boundaries (report/counters.go's fast path) within jianguan-report's
 # default bound per answer (MAX_ANSWER_MIB overrides it). The Prometheus is
