@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jianguan/jianguan/internal/docfmt"
@@ -72,14 +73,14 @@ func (a *App) handleDocument(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	name := kind
-	for _, v := range []string{arg.Day, arg.Week} { // ASCII: a guard period's name is not
+	name := []string{kind} // ASCII only: a guard period's name is not
+	for _, v := range []string{arg.Day, arg.Week} {
 		if v != "" {
-			name += "-" + v
+			name = append(name, v)
 		}
 	}
 	if arg.ID != 0 {
-		name += fmt.Sprintf("-%d", arg.ID)
+		name = append(name, strconv.FormatInt(arg.ID, 10))
 	}
-	a.writeDocument(w, d, format, name)
+	a.writeDocument(w, d, format, strings.Join(name, "-"))
 }

@@ -24,7 +24,7 @@ func e2eRecordFlows(t *testing.T, b *tab, shim *grafanaShim, rec string) {
 		t.Fatal(err)
 	}
 	recorderAdmin(t, rec, "eval/systems", map[string]any{"file": "evaluation.yml", "yaml": string(y)}) // the lead stores the indicator system
-	alert := postHostDown(t, rec, "e2e-browser-1") // as Alertmanager posts it
+	alert := postHostDown(t, rec, "e2e-browser-1")                                                     // as Alertmanager posts it
 	// The incident to annotate, as it is entered from the report's incidents.
 	code, body := b.fetch("POST", "/recorder/incidents", `{"ns":"host","entity":"web-01","start":"2026-10-15T01:00:00Z","end":"2026-10-15T01:40:00Z","status":"open"}`)
 	var inc struct{ ID int64 }

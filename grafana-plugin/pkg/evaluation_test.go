@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -79,7 +80,7 @@ func TestPluginEvaluation(t *testing.T) {
 	}
 
 	// The CLI on the same Prometheus with the same file: the same assessment.
-	cmd := exec.Command(buildCLI(t), "--prometheus.url="+url, "--kind=providers", "--month=2026-10", "--format=json", "--evaluation.config="+system)
+	cmd := exec.CommandContext(context.Background(), buildCLI(t), "--prometheus.url="+url, "--kind=providers", "--month=2026-10", "--format=json", "--evaluation.config="+system)
 	cmd.Dir = t.TempDir() // no default reports.yml or records store
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

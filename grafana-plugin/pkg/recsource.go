@@ -67,7 +67,7 @@ func (s recorderSource) get(ctx context.Context, path string, q url.Values, v an
 		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("records service: GET %s: %v", path, err)
+		return fmt.Errorf("records service: GET %s: %w", path, err)
 	}
 	return nil
 }
@@ -183,7 +183,7 @@ func compactBody(r *records.Record) error {
 	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, r.Body); err != nil {
-		return fmt.Errorf("records service: record %d: body: %v", r.ID, err)
+		return fmt.Errorf("records service: record %d: body: %w", r.ID, err)
 	}
 	r.Body = b.Bytes()
 	return nil

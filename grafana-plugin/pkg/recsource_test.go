@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -34,8 +34,8 @@ func buildCLI(t *testing.T) string {
 	cliOnce.Do(func() {
 		dir, _ := os.MkdirTemp("", "jianguan-report-bin-")
 		cliBin = filepath.Join(dir, "jianguan-report")
-		if out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", cliBin, "../../cmd/jianguan-report").CombinedOutput(); err != nil {
-			cliErr = fmt.Errorf("go build jianguan-report: %v\n%s", err, out)
+		if out, err := exec.CommandContext(context.Background(), "go", "build", "-o", cliBin, "../../cmd/jianguan-report").CombinedOutput(); err != nil {
+			cliErr = fmt.Errorf("go build jianguan-report: %w\n%s", err, out)
 		}
 	})
 	if cliErr != nil {
@@ -48,7 +48,7 @@ func buildCLI(t *testing.T) string {
 // reports.yml or calendar) and returns its standard output.
 func runCLI(t *testing.T, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(buildCLI(t), args...)
+	cmd := exec.CommandContext(context.Background(), buildCLI(t), args...)
 	cmd.Dir = t.TempDir()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -65,7 +65,7 @@ func runCLI(t *testing.T, args ...string) []byte {
 func recorderAdmin(t *testing.T, rec, path string, body any) []byte {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", rec+"/api/v1/"+path, bytes.NewReader(b))
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, rec+"/api/v1/"+path, bytes.NewReader(b))
 	req.Header.Set(hdrProxySecret, recorderSecret)
 	req.Header.Set(hdrUser, "lead")
 	req.Header.Set(hdrRole, "Admin")

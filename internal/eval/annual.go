@@ -92,7 +92,7 @@ func readFrozen(st snapshot.Store, label string) (FrozenMonth, error) {
 		}
 		var a Assessment
 		if err := json.Unmarshal(d.Evaluation, &a); err != nil {
-			return fm, fmt.Errorf("frozen %s %s: %v", kind, label, err)
+			return fm, fmt.Errorf("frozen %s %s: %w", kind, label, err)
 		}
 		fm.Frozen, fm.From, fm.Assessment, fm.SHA256, fm.FrozenAt = true, kind, &a, d.Frozen.SHA256, d.Frozen.FrozenAt
 		return fm, nil
