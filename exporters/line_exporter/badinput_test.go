@@ -12,6 +12,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestBadInputAtRuntime: problems only visible at run time make the
@@ -54,7 +55,7 @@ lines:
 		"no-dns":        {"icmp", "dns"},
 	}
 	var f families
-	waitFor(t, 20*time.Second, "every reason exported", func() bool {
+	testenv.WaitFor(t, 20*time.Second, "every reason exported", func() bool {
 		f = scrape(t, ex.URL)
 		for l, w := range want {
 			if f.get("line_signal_problem", "line", l, "signal", w[0], "reason", w[1]) != 1 {

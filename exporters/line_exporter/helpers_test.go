@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // exporterRun is line_exporter running in-process.
@@ -52,7 +53,7 @@ func startExporter(t *testing.T, cfg string, args ...string) *exporterRun {
 			t.Error("exporter did not stop")
 		}
 	})
-	waitFor(t, 10*time.Second, "exporter healthy", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "exporter healthy", func() bool {
 		select {
 		case c := <-r.code:
 			t.Fatalf("exporter exited with %d", c)
@@ -66,17 +67,6 @@ func startExporter(t *testing.T, cfg string, args ...string) *exporterRun {
 		return resp.StatusCode == 200
 	})
 	return r
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout after %v waiting for %s", d, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 type families map[string]*dto.MetricFamily

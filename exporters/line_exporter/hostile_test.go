@@ -16,6 +16,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/hostilesnmp"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestMain lets a test run the exporter as a child process (the test binary
@@ -224,7 +225,7 @@ func TestHostile_EndlessWalkMemory(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 	})
-	waitFor(t, 20*time.Second, "child exporter healthy", func() bool {
+	testenv.WaitFor(t, 20*time.Second, "child exporter healthy", func() bool {
 		resp, err := http.Get(url + "/-/healthy")
 		if err != nil {
 			return false
@@ -260,7 +261,7 @@ func TestHostile_EndlessWalkMemory(t *testing.T) {
 func TestHostile_StopWhileSilent(t *testing.T) {
 	a := hostilesnmp.Start(t, hostilesnmp.Silent, hostilesnmp.Options{})
 	ex := startExporter(t, hostileRouterConfig(a.Addr, "interval: 1s, timeout: 30s, retries: 10"))
-	waitFor(t, 10*time.Second, "a request at the silent router", func() bool { return a.Requests() > 0 })
+	testenv.WaitFor(t, 10*time.Second, "a request at the silent router", func() bool { return a.Requests() > 0 })
 	time.Sleep(200 * time.Millisecond)
 	start := time.Now()
 	ex.stop()

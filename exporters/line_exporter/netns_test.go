@@ -17,6 +17,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // sortRecs sorts .snmprec lines by OID (snmpsim walks in file order).
@@ -145,7 +146,7 @@ func TestNetnsLines(t *testing.T) {
 	sim := snmpsimtest.Start(t, map[string]string{"rtr": routerRecs(dir)}, nil)
 	ex := startExporter(t, netnsConfig(tp, sim.Addr), "--icmp.netns="+tp.Core)
 	lines := []string{"ct-internet", "leased-1", "leased-2", "leased-3", "leased-4"}
-	waitFor(t, 30*time.Second, "all lines up", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "all lines up", func() bool {
 		f := scrape(t, ex.URL)
 		for _, l := range lines {
 			if f.get("line_up", "line", l) != 1 {
@@ -243,7 +244,7 @@ func TestNetnsLines(t *testing.T) {
 		}(c)
 	}
 	wg.Wait()
-	waitFor(t, 30*time.Second, "all lines up again", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "all lines up again", func() bool {
 		f := scrape(t, ex.URL)
 		for _, l := range lines {
 			if f.get("line_up", "line", l) != 1 {
@@ -318,7 +319,7 @@ func TestNetnsLines(t *testing.T) {
 	t0 := time.Now()
 	sim.Set(t, "rtr", oidIfOperStatus+".5", "i", "2")
 	sawOper := false
-	waitFor(t, 10*time.Second, "ct-internet down on ifOperStatus", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "ct-internet down on ifOperStatus", func() bool {
 		f := scrape(t, ex.URL)
 		for _, r := range f.labelValues("line_signal_problem", "reason", "line", "ct-internet", "signal", "interface") {
 			sawOper = sawOper || r == "oper_down"
@@ -328,7 +329,7 @@ func TestNetnsLines(t *testing.T) {
 	time.Sleep(3*time.Second - time.Since(t0))
 	sim.Set(t, "rtr", oidIfOperStatus+".5", "i", "1")
 	ifTruth := time.Since(t0)
-	waitFor(t, 10*time.Second, "ct-internet up again", func() bool { return scrape(t, ex.URL).get("line_up", "line", "ct-internet") == 1 })
+	testenv.WaitFor(t, 10*time.Second, "ct-internet up again", func() bool { return scrape(t, ex.URL).get("line_up", "line", "ct-internet") == 1 })
 	time.Sleep(2500 * time.Millisecond)
 	f0 := scrape(t, ex.URL)
 	ifDown := f0.get("line_down_seconds_total", "line", "ct-internet") - b4.get("line_down_seconds_total", "line", "ct-internet")

@@ -10,6 +10,7 @@ import (
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // Maintenance: downtime inside a window is counted apart.
@@ -58,7 +59,7 @@ func TestReloadKeepsLines(t *testing.T) {
 	d := "  - {name: d, kind: leased, site: s, icmp: [{address: 127.0.0.24}, {address: 127.0.0.25}]}\n"
 	d2 := "  - {name: d, kind: leased, site: s, icmp: [{address: 127.0.0.24}, {address: 127.0.0.26}]}\n"
 	ex := startExporter(t, cfg(a, b, d))
-	waitFor(t, 10*time.Second, "a and b up", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "a and b up", func() bool {
 		f := scrape(t, ex.URL)
 		return f.get("line_up", "line", "a") == 1 && f.get("line_up", "line", "b") == 1 && f.get("line_up", "line", "d") == 1
 	})
@@ -70,7 +71,7 @@ func TestReloadKeepsLines(t *testing.T) {
 	if out := post(t, ex.URL+"/-/reload"); !strings.Contains(out, "reloaded") {
 		t.Fatalf("reload: %s", out)
 	}
-	waitFor(t, 10*time.Second, "c up, d's new target probed", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "c up, d's new target probed", func() bool {
 		f := scrape(t, ex.URL)
 		return f.get("line_up", "line", "c") == 1 && f.get("line_icmp_probes_total", "line", "d", "target", "127.0.0.26") > 0
 	})

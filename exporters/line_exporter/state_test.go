@@ -39,7 +39,7 @@ func startBin(t *testing.T, bin string, port int, args ...string) *binExporter {
 			_ = e.cmd.Wait()
 		}
 	})
-	waitFor(t, 10*time.Second, "exporter healthy", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "exporter healthy", func() bool {
 		resp, err := http.Get(e.URL + "/-/healthy")
 		if err != nil {
 			return false
@@ -120,12 +120,12 @@ func TestDefect17_10_BinaryRestartDuringOutage(t *testing.T) {
 	port := testutil.FreePort(t)
 	prom := testenv.StartScraping(t, "line", fmt.Sprintf("127.0.0.1:%d", port), 500*time.Millisecond)
 	a := startBin(t, bin, port, args...)
-	waitFor(t, 10*time.Second, "l1 up", func() bool { return lineVals(t, a.URL, "l1")["up"] == 1 })
+	testenv.WaitFor(t, 10*time.Second, "l1 up", func() bool { return lineVals(t, a.URL, "l1")["up"] == 1 })
 	time.Sleep(time.Second)
 	cutAt := time.Now()
 	ipc("-n", ns, "link", "set", "lo", "down")
-	waitFor(t, 10*time.Second, "l1 down", func() bool { return lineVals(t, a.URL, "l1")["up"] == 0 })
-	waitFor(t, 20*time.Second, "Prometheus scraped the outage", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "l1 down", func() bool { return lineVals(t, a.URL, "l1")["up"] == 0 })
+	testenv.WaitFor(t, 20*time.Second, "Prometheus scraped the outage", func() bool {
 		return promValue(t, prom, `min_over_time(line_up{line="l1"}[3s])`) == 0
 	})
 	before := lineVals(t, a.URL, "l1")
@@ -163,9 +163,9 @@ func TestDefect17_10_BinaryRestartDuringOutage(t *testing.T) {
 	time.Sleep(time.Second)
 	upAt := time.Now()
 	ipc("-n", ns, "link", "set", "lo", "up")
-	waitFor(t, 10*time.Second, "l1 up again", func() bool { return lineVals(t, b.URL, "l1")["up"] == 1 })
+	testenv.WaitFor(t, 10*time.Second, "l1 up again", func() bool { return lineVals(t, b.URL, "l1")["up"] == 1 })
 	final := lineVals(t, b.URL, "l1")
-	waitFor(t, 20*time.Second, "Prometheus scraped the recovery", func() bool {
+	testenv.WaitFor(t, 20*time.Second, "Prometheus scraped the recovery", func() bool {
 		return promValue(t, prom, `max_over_time(line_up{line="l1"}[2s])`) == 1
 	})
 	// A real Prometheus sees one lifetime: no reset of any counter of the
