@@ -15,6 +15,7 @@ import (
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/icmp"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // realPinger opens the shared engine or skips/fails like testutil.Need.
@@ -49,9 +50,9 @@ target_files: [hosts.csv]
 	s, reg := startService(t, dir, options{shard: shard{0, 1}, newPinger: np})
 	for i := 1; i <= 20; i++ {
 		h := s.hostByName(fmt.Sprintf("lo-%02d", i))
-		waitFor(t, 3*time.Second, h.spec.addr+" up", func() bool { return h.tracker.State() == avail.Up })
+		testenv.WaitFor(t, 3*time.Second, h.spec.addr+" up", func() bool { return h.tracker.State() == avail.Up })
 	}
-	waitFor(t, 3*time.Second, "rtt samples", func() bool {
+	testenv.WaitFor(t, 3*time.Second, "rtt samples", func() bool {
 		v, _ := metricValue(t, reg, "host_rtt_seconds", "host=lo-07")
 		return v >= 2
 	})
@@ -88,13 +89,13 @@ hosts:
 `, interval, addr))
 	s, reg := startService(t, dir, options{shard: shard{0, 1}, newPinger: np})
 	h := s.hostByName("victim")
-	waitFor(t, 5*time.Second, "victim up", func() bool { return h.tracker.State() == avail.Up })
+	testenv.WaitFor(t, 5*time.Second, "victim up", func() bool { return h.tracker.State() == avail.Up })
 	time.Sleep(1500 * time.Millisecond)
 
 	start := time.Now()
 	run("add", "rule", "ip", table, "input", "ip", "daddr", addr, "icmp", "type", "echo-request", "drop")
 	_, f0 := h.probes("icmp")
-	waitFor(t, 6*time.Second, "victim confirmed down", func() bool { return h.tracker.State() == avail.Down })
+	testenv.WaitFor(t, 6*time.Second, "victim confirmed down", func() bool { return h.tracker.State() == avail.Down })
 	_, f1 := h.probes("icmp")
 	if f1-f0 < 2+3 {
 		t.Errorf("down after %d failed echo requests, want >= 2 rounds + burst of 3", f1-f0)
@@ -105,7 +106,7 @@ hosts:
 	time.Sleep(5 * time.Second)
 	run("flush", "chain", "ip", table, "input")
 	outage := time.Since(start)
-	waitFor(t, 6*time.Second, "victim up again", func() bool { return h.tracker.State() == avail.Up })
+	testenv.WaitFor(t, 6*time.Second, "victim up again", func() bool { return h.tracker.State() == avail.Up })
 
 	down, _ := metricValue(t, reg, "host_down_seconds_total", "host=victim")
 	if diff := down - outage.Seconds(); diff < -(interval.Seconds()+0.5) || diff > interval.Seconds()+0.5 {

@@ -12,6 +12,7 @@ import (
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/icmp"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // fakePinger answers instantly for addresses not marked down and times
@@ -89,11 +90,11 @@ hosts:
 `)
 	s, reg := startService(t, dir, options{shard: shard{0, 1}, newPinger: func() (pinger, error) { return fp, nil }})
 	h := s.hostByName("web-01")
-	waitFor(t, 3*time.Second, "host up", func() bool { return h.tracker.State() == avail.Up })
+	testenv.WaitFor(t, 3*time.Second, "host up", func() bool { return h.tracker.State() == avail.Up })
 
 	// One failed round: not down, no burst (down_after 2).
 	fp.set("10.0.0.1", true)
-	waitFor(t, 2*time.Second, "one failure", func() bool { _, f := h.probes("icmp"); return f >= 1 })
+	testenv.WaitFor(t, 2*time.Second, "one failure", func() bool { _, f := h.probes("icmp"); return f >= 1 })
 	fp.set("10.0.0.1", false)
 	time.Sleep(time.Second)
 	if st := h.tracker.Snapshot(time.Now()); st.State != avail.Up || st.DownSeconds != 0 {
@@ -104,14 +105,14 @@ hosts:
 	_, before := h.probes("icmp")
 	fp.set("10.0.0.1", true)
 	start := time.Now()
-	waitFor(t, 3*time.Second, "host down", func() bool { return h.tracker.State() == avail.Down })
+	testenv.WaitFor(t, 3*time.Second, "host down", func() bool { return h.tracker.State() == avail.Down })
 	if _, f := h.probes("icmp"); f-before != 2+3 {
 		t.Errorf("failed echo requests until down = %d, want 2 rounds + burst of 3", f-before)
 	}
 	time.Sleep(time.Second)
 	fp.set("10.0.0.1", false)
 	outage := time.Since(start)
-	waitFor(t, 3*time.Second, "host up again", func() bool { return h.tracker.State() == avail.Up })
+	testenv.WaitFor(t, 3*time.Second, "host up again", func() bool { return h.tracker.State() == avail.Up })
 	st := h.tracker.Snapshot(time.Now())
 	if st.StateChanges != 2 {
 		t.Errorf("state changes %d, want 2", st.StateChanges)
@@ -150,7 +151,7 @@ hosts:
 	want := map[string]avail.State{"open": avail.Up, "closed": avail.Down, "both-all": avail.Down, "both-any": avail.Up}
 	for name, st := range want {
 		h := s.hostByName(name)
-		waitFor(t, 3*time.Second, name+" "+st.String(), func() bool { return h.tracker.State() == st })
+		testenv.WaitFor(t, 3*time.Second, name+" "+st.String(), func() bool { return h.tracker.State() == st })
 	}
 	if v, ok := metricValue(t, reg, "host_probe_failures_total", "host=closed", "check=tcp:"+closed); !ok || v < 2 {
 		t.Errorf("failures of closed port = %v %v", v, ok)

@@ -121,7 +121,7 @@ websites:
 `, pw, site.Addr, closed))
 	base, logs := runExporterBin(t, bin, cfg)
 
-	waitFor(t, 10*time.Second, "a probe of both sites", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "a probe of both sites", func() bool {
 		_, m := httpBody(t, "GET", base+"/metrics")
 		return len(site.Requests()) > 0 && strings.Contains(m, `website_http_status_code{path="",provider="",site="",system="",unit="市政府办公厅",url="http://`+closed+`/"} 0`)
 	})

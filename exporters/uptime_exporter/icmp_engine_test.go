@@ -9,6 +9,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/icmp"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestHostICMPProBingEngine: --icmp.engine=pro-bing (options.icmpEngine)
@@ -31,9 +32,9 @@ target_files: [hosts.csv]
 	s, reg := startService(t, dir, options{shard: shard{0, 1}, icmpEngine: icmp.EngineProBing})
 	for i := 1; i <= 5; i++ {
 		h := s.hostByName(fmt.Sprintf("pb-%02d", i))
-		waitFor(t, 5*time.Second, h.spec.addr+" up", func() bool { return h.tracker.State() == avail.Up })
+		testenv.WaitFor(t, 5*time.Second, h.spec.addr+" up", func() bool { return h.tracker.State() == avail.Up })
 	}
-	waitFor(t, 5*time.Second, "rtt samples", func() bool {
+	testenv.WaitFor(t, 5*time.Second, "rtt samples", func() bool {
 		v, _ := metricValue(t, reg, "host_rtt_seconds", "host=pb-03")
 		return v >= 2
 	})

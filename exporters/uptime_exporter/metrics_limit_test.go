@@ -15,6 +15,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/exporter"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // floodRun is one uptime_exporter process with 10 000 hosts (127.x.y.z,
@@ -77,7 +78,7 @@ func floodUptime(t *testing.T, clients int, args ...string) *floodRun {
 		return resp.StatusCode, string(b)
 	}
 	var body string
-	waitFor(t, 60*time.Second, "the 10 000 hosts on /metrics", func() bool {
+	testenv.WaitFor(t, 60*time.Second, "the 10 000 hosts on /metrics", func() bool {
 		code, b := r.scrape()
 		body = b
 		return code == 200 && strings.Contains(b, fmt.Sprintf(`host="host-%05d"`, hosts-1))
@@ -145,7 +146,7 @@ func TestHostile_MetricsSlowReadersBounded(t *testing.T) {
 	// The stuck clients are cut off by WriteTimeout; then scrapes succeed
 	// and the rejections are counted.
 	var body string
-	waitFor(t, exporter.WriteTimeout+20*time.Second, "a scrape served again after the slow readers were cut off", func() bool {
+	testenv.WaitFor(t, exporter.WriteTimeout+20*time.Second, "a scrape served again after the slow readers were cut off", func() bool {
 		code, b := r.scrape()
 		body = b
 		return code == 200

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -57,18 +58,6 @@ func startService(t testing.TB, dir string, o options) (*service, *prometheus.Re
 	}
 	t.Cleanup(s.Stop)
 	return s, reg
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s", timeout, what)
 }
 
 func (s *service) websiteByURL(url string) *website {
@@ -118,13 +107,13 @@ websites:
 `, srv.URL+"/"))
 	s, reg := startService(t, dir, options{shard: shard{0, 1}})
 	w := s.websiteByURL(srv.URL + "/")
-	waitFor(t, 5*time.Second, "website up", func() bool { return w.tracker.State() == avail.Up })
+	testenv.WaitFor(t, 5*time.Second, "website up", func() bool { return w.tracker.State() == avail.Up })
 
 	// A single failure: the re-check succeeds, no interruption.
 	failNext.Store(1)
-	waitFor(t, 5*time.Second, "one status failure", func() bool { return w.failuresOf("status") == 1 })
+	testenv.WaitFor(t, 5*time.Second, "one status failure", func() bool { return w.failuresOf("status") == 1 })
 	r0 := requests.Load()
-	waitFor(t, 3*time.Second, "re-check", func() bool { return requests.Load() > r0 })
+	testenv.WaitFor(t, 3*time.Second, "re-check", func() bool { return requests.Load() > r0 })
 	time.Sleep(100 * time.Millisecond)
 	if st := w.snapshot(); st.State != avail.Up || st.StateChanges != 0 || st.DownSeconds != 0 {
 		t.Fatalf("after one failure + good re-check: state %v, changes %d, down %.1fs; want up, 0, 0", st.State, st.StateChanges, st.DownSeconds)
@@ -133,14 +122,14 @@ websites:
 	// Persistent failure: confirmed down.
 	start := time.Now()
 	failAll.Store(1)
-	waitFor(t, 5*time.Second, "website down", func() bool { return w.tracker.State() == avail.Down })
+	testenv.WaitFor(t, 5*time.Second, "website down", func() bool { return w.tracker.State() == avail.Down })
 	if d := time.Since(start); d > 2500*time.Millisecond {
 		t.Errorf("down confirmed after %s, want within one interval + re-check", d)
 	}
 	time.Sleep(2 * time.Second)
 	failAll.Store(0)
 	outage := time.Since(start)
-	waitFor(t, 5*time.Second, "website up again", func() bool { return w.tracker.State() == avail.Up })
+	testenv.WaitFor(t, 5*time.Second, "website up again", func() bool { return w.tracker.State() == avail.Up })
 	st := w.snapshot()
 	if st.StateChanges != 2 {
 		t.Errorf("state changes = %d, want 2", st.StateChanges)

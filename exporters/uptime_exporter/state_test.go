@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // websiteVals reads the website family from /metrics by url.
@@ -77,7 +78,7 @@ func TestDefect17_10_UptimeRestart(t *testing.T) {
 				"--state.file=" + state, "--log.level=warn"})
 		}()
 		base := "http://" + addr
-		waitFor(t, 10*time.Second, "exporter ready", func() bool {
+		testenv.WaitFor(t, 10*time.Second, "exporter ready", func() bool {
 			resp, err := http.Get(base + "/-/ready")
 			if err != nil {
 				return false
@@ -98,7 +99,7 @@ func TestDefect17_10_UptimeRestart(t *testing.T) {
 		}
 	}
 	base, stop := run()
-	waitFor(t, 20*time.Second, "one site up, the other down", func() bool {
+	testenv.WaitFor(t, 20*time.Second, "one site up, the other down", func() bool {
 		v := websiteVals(t, base)
 		return v[up]["up"] == 1 && v[closed]["down_seconds_total"] > 0
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/avail"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 const mainYML = `
@@ -159,13 +160,13 @@ func TestReload(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "hosts.csv"), "host,address,unit\nh1,10.0.0.1,u\nh2,10.0.0.2,u\nh3,10.0.0.3,u\n")
 	s, reg := startService(t, dir, options{shard: shard{0, 1}})
 	h1 := s.hostByName("h1")
-	waitFor(t, 3*time.Second, "h1 observed 1s", func() bool { return h1.tracker.Snapshot(time.Now()).ObservedSeconds >= 1 })
+	testenv.WaitFor(t, 3*time.Second, "h1 observed 1s", func() bool { return h1.tracker.Snapshot(time.Now()).ObservedSeconds >= 1 })
 	p1, _ := h1.probes("icmp")
 	obs1 := h1.tracker.Snapshot(time.Now()).ObservedSeconds
 
 	// h3 removed, h4 added.
 	writeFile(t, filepath.Join(dir, "hosts.csv"), "host,address,unit\nh1,10.0.0.1,u\nh2,10.0.0.2,u\nh4,10.0.0.4,u\n")
-	waitFor(t, 3*time.Second, "h4 added", func() bool { return s.hostByName("h4") != nil })
+	testenv.WaitFor(t, 3*time.Second, "h4 added", func() bool { return s.hostByName("h4") != nil })
 	if s.hostByName("h3") != nil {
 		t.Error("h3 still probed")
 	}
