@@ -358,6 +358,9 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		res = append(res, e)
 	}
 	sort.Slice(res, func(i, j int) bool { return labelKey(res[i].Labels) < labelKey(res[j].Labels) })
+	if r.figuresOnly {
+		return res, nil
+	}
 	if err := r.fetchIncidents(f, res, startV); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,10 @@ type run struct {
 	// evalMethod: the indicator system's method lines for the audit
 	// (Config.Evaluator).
 	evalMethod []string
+	// figuresOnly: a sub-run for the per-month table or the trend, which
+	// sum counters per kind (kindFigures) and never read incidents, so the
+	// incident reconstruction — the raw reads — is skipped.
+	figuresOnly bool
 	// backend and the range-selector semantics, each found once
 	// (provenance.go).
 	backendOnce, rangeOnce sync.Once

@@ -191,7 +191,7 @@ func (r *run) perMonth(d *Document) error {
 	res := make([][]EntityResult, len(ms)*len(nss))
 	var fns []func() error
 	for i, m := range ms {
-		subs[i] = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel}
+		subs[i] = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true}
 		for j, ns := range nss {
 			fns = append(fns, func() (err error) { res[i*len(nss)+j], err = subs[i].fetchAvailability(ns); return })
 		}

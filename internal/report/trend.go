@@ -80,7 +80,7 @@ func (r *run) trend(d *Document, nss []string) error {
 		if _, ok := known[m.String()]; ok {
 			continue
 		}
-		subs[i] = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel}
+		subs[i] = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true}
 		for j, ns := range nss {
 			fns = append(fns, func() (err error) { res[i*len(nss)+j], err = subs[i].fetchAvailability(ns); return })
 		}
