@@ -1,0 +1,17 @@
+package metricnames
+
+// Recorded series (rules/recording.yml) that the report engine reads instead
+// of raw samples where they cover a period (issue 24: a month at a 15 s
+// scrape interval). Where a recorded series is missing (rules introduced
+// late, a rule evaluation missed) the engine falls back to the raw samples,
+// and a test holds both paths to the same figures.
+
+// LineInterfaceBitsRate5m is the traffic per line and direction (bit/s) over
+// 5 m, recorded every minute (group jianguan.line).
+const LineInterfaceBitsRate5m = "line:line_interface_bits:rate5m"
+
+// UpSamples1h is NS:NS_up:count1h (env_condition:env_condition_ok:count1h):
+// the samples of NS_up in the hour before each evaluation, recorded every
+// hour (group jianguan.report) — what the incident detectors need to see
+// scrape gaps without reading every sample of a month.
+func (f Family) UpSamples1h() string { return f.Namespace + ":" + f.Up() + ":count1h" }
