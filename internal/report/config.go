@@ -92,6 +92,15 @@ type Config struct {
 	// queries at the period's edges: the same figures, for comparing the
 	// two paths (tests, make bench-report's ratio); never needed otherwise.
 	RawCounters bool `json:"-"`
+	// RawDetectors runs the incident detectors on raw samples even where
+	// the recorded series (metricnames.Family.UpSamples1h, rules/recording.yml
+	// group jianguan.report) cover the period: the comparison path (tests,
+	// make bench-report's ratio).
+	RawDetectors bool `json:"-"`
+	// RawTraffic computes the lines' P95 traffic from the raw interface
+	// counters even where metricnames.LineInterfaceBitsRate5m covers the
+	// period: the comparison path.
+	RawTraffic bool `json:"-"`
 }
 
 // ProviderEvaluator turns the month's engine results into the evaluation
