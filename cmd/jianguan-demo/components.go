@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/simsite"
 )
 
@@ -417,8 +418,9 @@ func (d *demo) statusLoop(ctx context.Context) {
 			return strconv.FormatFloat(v, 'f', -1, 64)
 		}
 		d.logf("lines up %s/%s · hosts up %s/%s · websites up %s/%s · UPS on battery %s · alerts firing %s · notifications %d",
-			f(`sum(line_up)`), f(`count(line_up)`), f(`sum(host_up)`), f(`count(host_up)`),
-			f(`sum(website_up)`), f(`count(website_up)`), f(`sum(env_ups_on_battery)`),
+			f("sum("+metricnames.Line.Up()+")"), f("count("+metricnames.Line.Up()+")"),
+			f("sum("+metricnames.Host.Up()+")"), f("count("+metricnames.Host.Up()+")"),
+			f("sum("+metricnames.Website.Up()+")"), f("count("+metricnames.Website.Up()+")"), f(`sum(env_ups_on_battery)`),
 			f(`count(ALERTS{alertstate="firing"})`), d.sink.count())
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/simsite"
 )
 
@@ -55,13 +56,13 @@ func (d *demo) smokeChecks(ctx context.Context) error {
 		name string
 		fn   func() error
 	}{
-		{"env_exporter exposes the machine room", metricsHave(addrEnv, "env_ups_on_battery{", "env_temperature_celsius{", "env_device_up{")},
-		{"line_exporter exposes the lines", metricsHave(addrLine, "line_up{", "line_down_seconds_total{", "line_icmp_probes_total{")},
-		{"uptime_exporter exposes hosts and websites", metricsHave(addrUptime, "host_up{", "website_up{")},
+		{"env_exporter exposes the machine room", metricsHave(addrEnv, "env_ups_on_battery{", metricnames.EnvTemperatureCelsius+"{", metricnames.EnvDeviceUp+"{")},
+		{"line_exporter exposes the lines", metricsHave(addrLine, metricnames.Line.Up()+"{", metricnames.Line.Down()+"{", metricnames.LineICMPProbes+"{")},
+		{"uptime_exporter exposes hosts and websites", metricsHave(addrUptime, metricnames.Host.Up()+"{", metricnames.Website.Up()+"{")},
 		{"Prometheus scrapes all four services", promHas(`count(up{job=~"env_exporter|line_exporter|uptime_exporter|deadman"} == 1)`, 4)},
-		{"lines are up in Prometheus", promHas(`sum(line_up)`, 1)},
+		{"lines are up in Prometheus", promHas("sum("+metricnames.Line.Up()+")", 1)},
 		{"recording rules evaluate (budget, availability)", promHas(`count(jianguan:sla_error_budget:seconds) + count(line:line_availability:ratio5m)`, 2)},
-		{"backfilled history is queryable (30 days ago)", promHas(fmt.Sprintf(`count(last_over_time(line_down_seconds_total[1h] @ %d))`, time.Now().Add(-30*24*time.Hour).Unix()), 1)},
+		{"backfilled history is queryable (30 days ago)", promHas(fmt.Sprintf(`count(last_over_time(%s[1h] @ %d))`, metricnames.Line.Down(), time.Now().Add(-30*24*time.Hour).Unix()), 1)},
 		{"Watchdog reaches the dead man's switch via Alertmanager", promHas(`deadman_heartbeats_total`, 1)},
 		{"every pending or firing alert has a cause in the site model", d.smokeAlertsExplained(ctx)},
 		{"UPS on battery pages on-call through Alertmanager", d.smokeOutage(ctx)},

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/jianguan/jianguan/internal/config"
+	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/report"
 )
 
@@ -152,8 +153,11 @@ type Options struct {
 	Filter map[string]string
 }
 
-// DefaultFile is the built-in mapping: node_exporter's metric names, the
+// DefaultFile is the built-in mapping: node_exporter's metric names (the
+// inventory: uptime_exporter's host_up, from internal/metricnames), the
 // unit in label unit, the platform in provider, the host in host.
+// deploy/etc/jianguan/efficiency.yml and docs/efficiency.md spell the same
+// expressions (TestEfficiencyDefaultsDocumented).
 func DefaultFile() File {
 	return File{
 		Labels:            Labels{Unit: "unit", Platform: "provider", Host: "host"},
@@ -162,7 +166,7 @@ func DefaultFile() File {
 		IdleAnnexMaxRows:  DefaultIdleAnnexMaxRows,
 		Idle:              Idle{CPUP95Below: 0.05, MinCoverage: 0.9},
 		Default: Mapping{
-			Inventory:       `group by ($by) (host_up)`,
+			Inventory:       "group by ($by) (" + metricnames.Host.Up() + ")",
 			CPUAllocated:    `count by ($by) (node_cpu_seconds_total{mode="idle"})`,
 			CPUUsed:         `sum by ($by) (1 - rate(node_cpu_seconds_total{mode="idle"}[$rate_window]))`,
 			MemoryAllocated: `sum by ($by) (node_memory_MemTotal_bytes)`,

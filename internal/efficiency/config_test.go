@@ -1,11 +1,15 @@
 package efficiency_test
 
 import (
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/config"
 	"github.com/jianguan/jianguan/internal/efficiency"
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // TestEfficiencyConfigErrors: every bad efficiency.yml is refused at load
@@ -91,4 +95,50 @@ func TestEfficiencyPlatformMapping(t *testing.T) {
 	if got := c.Expr[efficiency.FigCPUUsed]; !strings.Contains(got, `provider!~"华为云"`) || !strings.Contains(got, `provider="华为云"`) {
 		t.Errorf("cpu_used (default for both) %s", got)
 	}
+}
+
+// TestEfficiencyDefaultsDocumented: the built-in default mapping (built
+// from internal/metricnames where it reads a contract name) is the one
+// deploy/etc/jianguan/efficiency.yml ships, figure by figure, and the
+// inventory row of docs/efficiency.md spells it exactly.
+func TestEfficiencyDefaultsDocumented(t *testing.T) {
+	def := efficiency.DefaultFile().Default
+	var shipped efficiency.File
+	if _, err := config.Load("../../deploy/etc/jianguan/efficiency.yml", &shipped); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../docs/efficiency.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fig := range efficiency.Figures {
+		t.Run(fig, func(t *testing.T) {
+			want := mappingField(t, def, fig)
+			if want == "" {
+				t.Fatalf("no built-in default for %s", fig)
+			}
+			if got := mappingField(t, shipped.Default, fig); got != want {
+				t.Errorf("efficiency.yml default.%s\n%s\nbuilt-in\n%s", fig, got, want)
+			}
+		})
+	}
+	if !strings.Contains(def.Inventory, metricnames.Host.Up()) {
+		t.Errorf("inventory %q does not read %s", def.Inventory, metricnames.Host.Up())
+	}
+	if row := "| " + efficiency.FigInventory + " | `" + def.Inventory + "` |"; !strings.Contains(string(doc), row) {
+		t.Errorf("docs/efficiency.md has no row %q", row)
+	}
+}
+
+// mappingField is the expression of figure fig (its yaml tag) in m.
+func mappingField(t *testing.T, m efficiency.Mapping, fig string) string {
+	t.Helper()
+	v := reflect.ValueOf(m)
+	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).Tag.Get("yaml") == fig {
+			return v.Field(i).String()
+		}
+	}
+	t.Fatalf("Mapping has no field %s", fig)
+	return ""
 }

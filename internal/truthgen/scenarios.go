@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/calendar"
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // Shanghai is the report zone, calendar.Zone.
@@ -131,7 +132,7 @@ func Defects() *Scenario {
 		{NS: "env_condition", Labels: map[string]string{"site": "tg", "room": "tg-room", "device": "tg-ups1", "condition": "on_battery"},
 			Events: []Event{start}},
 	}
-	temp := Gauge{Name: "env_temperature_celsius", Labels: map[string]string{"site": "tg", "room": "tg-room", "sensor": "tg-t1", "role": "room"}}
+	temp := Gauge{Name: metricnames.EnvTemperatureCelsius, Labels: map[string]string{"site": "tg", "room": "tg-room", "sensor": "tg-t1", "role": "room"}}
 	special := map[int64]float64{
 		marS.UnixMilli():                        20,
 		marS.Add(-time.Millisecond).UnixMilli(): 10,

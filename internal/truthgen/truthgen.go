@@ -41,6 +41,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // State is a probed state.
@@ -293,14 +295,6 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// family names of a namespace.
-func family(ns string) (up, down, maint, maintDown string) {
-	if ns == "env_condition" {
-		return "env_condition_ok", "env_condition_active_seconds_total", "env_condition_maintenance_seconds_total", "env_condition_maintenance_active_seconds_total"
-	}
-	return ns + "_up", ns + "_down_seconds_total", ns + "_maintenance_seconds_total", ns + "_maintenance_down_seconds_total"
-}
-
 func labelString(l map[string]string) string {
 	keys := make([]string, 0, len(l))
 	for k := range l {
@@ -360,21 +354,21 @@ func (sc *Scenario) Write(w io.Writer, f Format, lo, hi time.Time) error {
 		for i, e := range ents {
 			vals[i] = e.exporterAt(ts, sc.To)
 		}
-		upN, downN, maintN, mdN := family(ns)
+		nf := metricnames.Lookup(ns) // env_condition: _ok, _active_seconds_total
 		fams := []struct {
 			name string
 			get  func(s sample) float64
 		}{
-			{upN, func(s sample) float64 { return s.up }},
-			{ns + "_unknown", func(s sample) float64 { return s.unknown }},
-			{ns + "_in_maintenance", func(sample) float64 { return 0 }},
-			{ns + "_observed_seconds_total", func(s sample) float64 { return s.observed }},
-			{downN, func(s sample) float64 { return s.down }},
-			{maintN, func(sample) float64 { return 0 }},
-			{mdN, func(sample) float64 { return 0 }},
-			{ns + "_state_changes_total", func(s sample) float64 { return s.chg }},
-			{ns + "_last_change_timestamp_seconds", func(s sample) float64 { return s.last }},
-			{ns + "_start_time_seconds", func(s sample) float64 { return s.start }},
+			{nf.Up(), func(s sample) float64 { return s.up }},
+			{nf.Unknown(), func(s sample) float64 { return s.unknown }},
+			{nf.InMaintenance(), func(sample) float64 { return 0 }},
+			{nf.Observed(), func(s sample) float64 { return s.observed }},
+			{nf.Down(), func(s sample) float64 { return s.down }},
+			{nf.Maintenance(), func(sample) float64 { return 0 }},
+			{nf.MaintenanceDown(), func(sample) float64 { return 0 }},
+			{nf.StateChanges(), func(s sample) float64 { return s.chg }},
+			{nf.LastChange(), func(s sample) float64 { return s.last }},
+			{nf.StartTime(), func(s sample) float64 { return s.start }},
 		}
 		for _, fam := range fams {
 			if f == OpenMetrics {

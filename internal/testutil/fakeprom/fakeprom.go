@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
 // Mode selects how the fake answers.
@@ -93,7 +95,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(cw, `{"status":"success","data":[]}`)
 			return
 		case Warnings:
-			fmt.Fprint(cw, `{"status":"success","data":[{"__name__":"line_observed_seconds_total","line":"a"}],"warnings":["partial data: store unavailable"]}`)
+			fmt.Fprintf(cw, `{"status":"success","data":[{"__name__":%q,"line":"a"}],"warnings":["partial data: store unavailable"]}`, metricnames.Line.Observed())
 			return
 		}
 	case "/api/v1/query", "/api/v1/query_range":
@@ -151,7 +153,7 @@ func (s *Server) huge(w http.ResponseWriter, cw *countWriter) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = fmt.Appendf(buf, `{"metric":{"__name__":"line_down_seconds_total","line":"l%d"},"values":[`, i)
+		buf = fmt.Appendf(buf, `{"metric":{"__name__":%q,"line":"l%d"},"values":[`, metricnames.Line.Down(), i)
 		for j := 0; j < 1000; j++ {
 			if j > 0 {
 				buf = append(buf, ',')
