@@ -203,8 +203,7 @@ func (r *run) perMonth(d *Document) error {
 	t := Table{ID: "per-month", Title: r.tr("分月可用率", "Availability per month"), TitleEN: "Availability per month", Empty: r.noData(),
 		Columns: []Column{col("月份", "Month")}}
 	for _, k := range keys {
-		t.Columns = append(t.Columns, ncol(r.term(k.Key)+r.tr("可用率 %", " availability %"), k.Key+" availability %"),
-			col(r.term(k.Key)+r.tr("停机时长", " downtime"), k.Key+" downtime"))
+		t.Columns = append(t.Columns, r.periodColumns(k.Key)...)
 	}
 	row := func(label string, fs []KindFigures) []string {
 		by := map[string]KindFigures{}
@@ -214,11 +213,7 @@ func (r *run) perMonth(d *Document) error {
 		out := []string{label}
 		for _, k := range keys {
 			f, ok := by[k.Key]
-			if !ok {
-				out = append(out, r.noData(), r.noData())
-				continue
-			}
-			out = append(out, pct(f.Availability), r.dur(f.DownSeconds))
+			out = append(out, r.periodCells(f, ok)...)
 		}
 		return out
 	}

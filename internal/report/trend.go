@@ -153,8 +153,7 @@ func (r *run) trendSection(months []PeriodFigures, keys []string) Section {
 	}
 	targets := map[float64]bool{}
 	for _, k := range keys {
-		t.Columns = append(t.Columns, ncol(r.term(k)+r.tr("可用率 %", " availability %"), k+" availability %"),
-			col(r.term(k)+r.tr("停机时长", " downtime"), k+" downtime"))
+		t.Columns = append(t.Columns, r.periodColumns(k)...)
 		line := ChartLine{Name: r.term(k)}
 		for _, m := range months {
 			f, ok := figureOf(m, k)
@@ -175,18 +174,52 @@ func (r *run) trendSection(months []PeriodFigures, keys []string) Section {
 		row := []string{m.Label}
 		for _, k := range keys {
 			f, ok := figureOf(m, k)
-			if !ok {
-				row = append(row, r.noData(), r.noData())
-				continue
-			}
-			row = append(row, pct(f.Availability), r.dur(f.DownSeconds))
+			row = append(row, r.periodCells(f, ok)...)
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	return Section{ID: "trend", Title: r.tr("可用率趋势", "Availability trend"), TitleEN: "Availability trend",
-		Text: []string{r.tr(fmt.Sprintf("近%d个月（北京时间日历月）各类对象的可用率，与正文同一算法；早于监测数据保存期的月份为「无数据」。", TrendMonths),
-			fmt.Sprintf("Availability per kind over the last %d calendar months (Beijing time), by the same arithmetic as the body; months before the retained data show no data.", TrendMonths))},
+		Text: []string{r.tr(fmt.Sprintf("近%d个月（北京时间日历月）各类对象的可用率，与正文同一算法；早于监测数据保存期的月份为「无数据」；未知时间（无监测数据）不计为可用，监测覆盖不足100%%的月份注明覆盖比例。", TrendMonths),
+			fmt.Sprintf("Availability per kind over the last %d calendar months (Beijing time), by the same arithmetic as the body; months before the retained data show no data; unknown time (no monitoring data) never counts as available, and a month observed for less than all of its time states its coverage.", TrendMonths))},
 		SeriesCharts: []SeriesChart{c}, Tables: []Table{t}}
+}
+
+// periodColumns are the columns of kind key in a table with one row per
+// period (the trend, the per-month table of a longer period): its
+// availability, its monitoring coverage and its downtime (periodCells).
+func (r *run) periodColumns(key string) []Column {
+	return []Column{ncol(r.term(key)+r.tr("可用率 %", " availability %"), key+" availability %"),
+		col(r.term(key)+r.tr("监测覆盖", " coverage"), key+" coverage"),
+		col(r.term(key)+r.tr("停机时长", " downtime"), key+" downtime")}
+}
+
+// periodCells are the cells of periodColumns for one period's figures of a
+// kind. Unknown time (no data, before the history) is a third state, never
+// "up": a period without observed time is 「无数据」 in every cell, never a
+// percentage; a period observed for only part of its time says so beside
+// its availability (「覆盖 3.2%」), so a month of 29 unknown days never
+// reads as a clean 100 %.
+func (r *run) periodCells(f KindFigures, ok bool) []string {
+	if !ok || !(f.ObservedSeconds > 0) || f.Availability < 0 || math.IsNaN(f.Availability) {
+		return []string{r.noData(), r.noData(), r.noData()}
+	}
+	return []string{pct(f.Availability), coverageText(f.ObservedSeconds, f.UnknownSeconds, r.cfg.Lang), r.dur(f.DownSeconds)}
+}
+
+// coverageText is observed ÷ (observed + unknown): 「完整」 / "complete"
+// when no time is unknown (below half a second: counter rounding),
+// else 「覆盖 3.2%」 / "coverage 3.2%", rounded down so that a period with
+// unknown time never reads 100 %.
+func coverageText(observed, unknown float64, lang docfmt.Lang) string {
+	if !(unknown >= 0.5) {
+		return tr(lang, "完整", "complete")
+	}
+	c := math.Floor(observed/(observed+unknown)*1000) / 10
+	v := strconv.FormatFloat(c, 'f', 1, 64) + "%"
+	if c <= 0 {
+		v = "<0.1%"
+	}
+	return tr(lang, "覆盖 "+v, "coverage "+v)
 }
 
 // targetOf is the configured target of a kind key (bgp, leased, host,

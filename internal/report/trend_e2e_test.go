@@ -93,6 +93,13 @@ func TestTrendAndDailyBandsRealPrometheus(t *testing.T) {
 				t.Errorf("%s: September %s availability %v", kind, k.Key, k.Availability)
 			}
 		}
+		// Its unknown days (before the history) are never read as up: each
+		// kind's coverage cell, beside the availability, says 覆盖 n%.
+		for i := 2; i < len(tb.Columns); i += 3 {
+			if c := tb.Rows[10][i]; !strings.HasPrefix(c, "覆盖 ") || !strings.HasSuffix(tb.Columns[i].Title, "监测覆盖") {
+				t.Errorf("%s: September %s %q, want 覆盖 n%%", kind, tb.Columns[i].Title, c)
+			}
+		}
 	}
 
 	// A quarter (a 截至 draft on 29 November): the trend ends with
