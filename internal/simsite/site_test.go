@@ -2,6 +2,7 @@ package simsite
 
 import (
 	"math"
+	"sort"
 	"testing"
 	"time"
 
@@ -241,34 +242,90 @@ func TestDemoConsistency(t *testing.T) {
 			}
 		}
 	}
-	// The believable month: one BGP breach of 99.99 % (259.2 s), a second
-	// short BGP outage within it; the planned line work counted as
-	// maintenance only; the room never out of band.
+	checkBelievable(t, sp, m, ms, me)
+}
+
+// checkBelievable: what issue 24 asks of the demo month — a breach of the
+// BGP line's 99.99 % (at most 267.8 s down in a month); the planned line
+// work counted as maintenance only; the room sensors never out of band;
+// the hot-spot aisle out of band for minutes after each utility failure
+// only; a guard period; and at least one event of every kind.
+func checkBelievable(t *testing.T, sp sh.Spec, m *Model, ms, me time.Time) {
+	t.Helper()
 	bgp := entity(t, sp, "line", "line", BGPLine, "").TruthFor(ms, me)
 	budget := (1 - BGPTarget) * me.Sub(ms).Seconds()
-	if bgp.Down <= budget || len(bgp.Incidents) != 2 {
-		t.Errorf("BGP line: %v s down in %d incidents, want one breach of the %v s budget in 2 incidents", bgp.Down, len(bgp.Incidents), budget)
+	if bgp.Down <= budget || len(bgp.Incidents) == 0 {
+		t.Errorf("BGP line: %v s down in %d incidents, want a breach of the %v s budget", bgp.Down, len(bgp.Incidents), budget)
 	}
-	if tr := entity(t, sp, "line", "line", "cm-leased-3", "").TruthFor(ms, me); tr.Down != 0 || tr.MaintenanceDown != 600 {
-		t.Errorf("cm-leased-3: down %v, maintenance down %v, want 0 and 600 (planned work)", tr.Down, tr.MaintenanceDown)
+	kinds := map[Kind]int{}
+	planned, unplanned := map[string][]sh.Window{}, map[string][]sh.Window{}
+	var maint []sh.Window
+	for _, ev := range m.Events {
+		if ev.Start.Before(ms) || !ev.Start.Before(me) {
+			continue
+		}
+		kinds[ev.Kind]++
+		if ev.Kind == Maintenance {
+			maint = append(maint, ev.Window)
+		}
+	}
+	for _, ev := range m.Events {
+		if ev.Kind != LineCut || ev.Start.Before(ms) || !ev.Start.Before(me) {
+			continue
+		}
+		if inside(maint, ev.Start) {
+			planned[ev.Target] = append(planned[ev.Target], ev.Window)
+		} else {
+			unplanned[ev.Target] = append(unplanned[ev.Target], ev.Window)
+		}
+	}
+	for _, k := range []Kind{UtilityFailure, LineCut, CRACFailure, Maintenance, GeneratorTest, DoorOpen, Leak, Smoke, HostDown, WebsiteDown, Guard} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s event in the month", k)
+		}
+	}
+	if kinds[GeneratorTest] != 1 {
+		t.Errorf("%d generator test runs in the month, want 1", kinds[GeneratorTest])
+	}
+	if len(planned) == 0 {
+		t.Error("no planned line work in the month's maintenance window")
+	}
+	for _, l := range Lines {
+		tr := entity(t, sp, "line", "line", l.Name, "").TruthFor(ms, me)
+		if want := measure(unplanned[l.Name]); tr.Down != want {
+			t.Errorf("%s: down %v s, want %v s (its unplanned cuts)", l.Name, tr.Down, want)
+		}
+		if want := measure(planned[l.Name]); tr.MaintenanceDown != want {
+			t.Errorf("%s: maintenance down %v s, want %v s (the planned work)", l.Name, tr.MaintenanceDown, want)
+		}
 	}
 	for _, s := range RoomSensors {
 		if tr := entity(t, sp, "env_condition", "device", s, "temperature_out_of_band").TruthFor(ms, me); tr.Down != 0 {
 			t.Errorf("room sensor %s out of band %v s", s, tr.Down)
 		}
 	}
-	if tr := entity(t, sp, "env_condition", "device", "th-aisle-4", "temperature_out_of_band").TruthFor(ms, me); len(tr.Incidents) != 1 || tr.Down < 60 || tr.Down > 1800 {
-		t.Errorf("hot-spot aisle: %v s in %d incidents, want one excursion of minutes after the utility failure", tr.Down, len(tr.Incidents))
+	uf := float64(kinds[UtilityFailure])
+	if tr := entity(t, sp, "env_condition", "device", "th-aisle-4", "temperature_out_of_band").TruthFor(ms, me); float64(len(tr.Incidents)) != uf || tr.Down < 60*uf || tr.Down > 1800*uf {
+		t.Errorf("hot-spot aisle: %v s in %d incidents, want one excursion of minutes after each of %v utility failures", tr.Down, len(tr.Incidents), uf)
 	}
-	guards := 0
-	for _, ev := range m.Events {
-		if ev.Kind == Guard && ev.Start.Before(me) && ev.End.After(ms) {
-			guards++
+}
+
+// measure is the seconds the windows cover (overlaps counted once).
+func measure(ws []sh.Window) float64 {
+	ws = append([]sh.Window(nil), ws...)
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Start.Before(ws[j].Start) })
+	total, end := 0.0, time.Time{}
+	for _, w := range ws {
+		s := w.Start
+		if s.Before(end) {
+			s = end
+		}
+		if w.End.After(s) {
+			total += w.End.Sub(s).Seconds()
+			end = w.End
 		}
 	}
-	if guards == 0 {
-		t.Error("no guard period in the month")
-	}
+	return total
 }
 
 func is1(f func(time.Time) float64) func(time.Time) bool {
@@ -377,5 +434,43 @@ func TestDemoTopology(t *testing.T) {
 	}
 	if tests != 1 {
 		t.Errorf("%d generator test runs in the month", tests)
+	}
+}
+
+// TestDemoMonthsDiffer (issue 24, review of the demo): every month of the
+// service year is a believable month of its own — every month has the
+// events the issue asks for, and no two consecutive months have the same
+// downtime for lines, hosts, websites or the room's conditions (the same
+// events every month made every 环比 say 持平).
+func TestDemoMonthsDiffer(t *testing.T) {
+	first, _ := sh.MonthBounds(2025, time.December)
+	_, last := sh.MonthBounds(2026, time.November)
+	sp, m, _ := Scenario(first.Add(-6*time.Hour), last.Add(2*time.Hour), 600*time.Second)
+	var prev map[string]float64
+	for y, mo := 2025, time.December; ; {
+		ms, me := sh.MonthBounds(y, mo)
+		if ms.After(last) || ms.Equal(last) {
+			break
+		}
+		name := ms.In(sh.Shanghai).Format("2006-01")
+		t.Run(name, func(t *testing.T) { checkBelievable(t, sp, m, ms, me) })
+		fig := map[string]float64{}
+		for _, e := range sp.Entities {
+			tr := e.TruthFor(ms, me)
+			fig[e.NS] += tr.Down + tr.MaintenanceDown
+			fig[e.NS+" incidents"] += float64(len(tr.Incidents))
+		}
+		for _, ns := range []string{"line", "host", "website", "env_condition"} {
+			if fig[ns] == 0 {
+				t.Errorf("%s: no %s downtime", name, ns)
+			}
+			if prev != nil && fig[ns] == prev[ns] {
+				t.Errorf("%s: %s down %v s, the same as the month before", name, ns, fig[ns])
+			}
+		}
+		prev = fig
+		if mo++; mo > time.December {
+			y, mo = y+1, time.January
+		}
 	}
 }

@@ -87,13 +87,22 @@ func historyShowsEveryExcursion(t *testing.T, dense time.Duration) {
 	}
 }
 
-// twoDays is make demo's history (10 min step) of two days around the
-// month's utility failure (day 11, 03:12) and a week's extra CRAC failure,
-// as make demo adds them.
+// twoDays is make demo's history (10 min step) of the days around the
+// month's first utility failure (from the midnight of the day before it,
+// three days: a failure just before midnight ends the next day) and a
+// week's extra CRAC failure on the day before, as make demo adds them.
 func twoDays() (from, to time.Time, sp sh.Spec, m *Model, conds []Condition) {
-	ms, _ := sh.MonthBounds(2026, time.November)
-	from, to = ms.Add(9*24*time.Hour), ms.Add(11*24*time.Hour)
-	extra := Event{Kind: CRACFailure, Target: "crac-1", Window: sh.Window{Start: ms.Add(9*24*time.Hour + 15*time.Hour), End: ms.Add(9*24*time.Hour + 15*time.Hour + 25*time.Minute)}}
+	ms, me := sh.MonthBounds(2026, time.November)
+	var uf Event
+	for _, e := range Events(ms, me) {
+		if e.Kind == UtilityFailure && (uf.Start.IsZero() || e.Start.Before(uf.Start)) {
+			uf = e
+		}
+	}
+	d := uf.Start.In(sh.Shanghai)
+	from = time.Date(d.Year(), d.Month(), d.Day()-1, 0, 0, 0, 0, sh.Shanghai).UTC()
+	to = from.Add(3 * 24 * time.Hour)
+	extra := Event{Kind: CRACFailure, Target: "crac-1", Window: sh.Window{Start: from.Add(15 * time.Hour), End: from.Add(15*time.Hour + 25*time.Minute)}}
 	sp, m, conds = ScenarioWith(from, to, 600*time.Second, extra)
 	return from, to, sp, m, conds
 }
