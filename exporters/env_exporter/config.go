@@ -55,6 +55,13 @@ func newDefaults() Defaults {
 		MaxOIDs: 20, Concurrency: 64, StaleAfter: config.Duration(5 * time.Minute), WalkMaxRows: snmp.DefaultMaxRows}
 }
 
+// device is what every device inherits from the defaults section
+// (config.Inherit: a field the device leaves zero takes this one): its auth,
+// interval, timeout and retries. The other settings are the exporter's.
+func (d Defaults) device() Device {
+	return Device{Auth: d.Auth, Interval: d.Interval, Timeout: d.Timeout, Retries: d.Retries}
+}
+
 // UnmarshalYAML implements the yaml.v3 func form: defaults at decode.
 func (d *Defaults) UnmarshalYAML(unmarshal func(any) error) error {
 	type plain Defaults
@@ -461,9 +468,7 @@ func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
 			return doc.Errorf(dp+".address", "port of %q must be 1..65535", dv.Address)
 		}
 	}
-	if dv.Auth == "" {
-		dv.Auth = c.Defaults.Auth
-	}
+	config.Inherit(dv, c.Defaults.device())
 	if dv.Auth == "" {
 		return doc.Errorf(dp+".auth", "no auth (set it here or in defaults.auth)")
 	}
@@ -474,20 +479,11 @@ func (c *Config) validateDevice(doc *config.Doc, dp string, dv *Device) error {
 	if dv.Community != "" && a.Version == "3" {
 		return doc.Errorf(dp+".community", "community needs an SNMP v1/v2c auth, %q is v3", dv.Auth)
 	}
-	if dv.Interval == 0 {
-		dv.Interval = c.Defaults.Interval
-	}
 	if err := inRange(doc, dp+".interval", dv.Interval.D(), minInterval, maxInterval); err != nil {
 		return err
 	}
-	if dv.Timeout == 0 {
-		dv.Timeout = c.Defaults.Timeout
-	}
 	if err := inRange(doc, dp+".timeout", dv.Timeout.D(), minTimeout, maxTimeout); err != nil {
 		return err
-	}
-	if dv.Retries == nil {
-		dv.Retries = c.Defaults.Retries
 	}
 	if *dv.Retries < 0 || *dv.Retries > maxRetries {
 		return doc.Errorf(dp+".retries", "must be 0..%d, not %d", maxRetries, *dv.Retries)

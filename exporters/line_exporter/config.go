@@ -49,6 +49,13 @@ func newDefaults() Defaults {
 		DNSRefresh: config.Duration(5 * time.Minute)}
 }
 
+// icmpTarget is what every ICMP target inherits from the defaults section
+// (config.Inherit: a field the target leaves zero takes this one): its
+// interval and timeout. A timeout zero in both is the interval, at most 1s.
+func (d Defaults) icmpTarget() ICMPTarget {
+	return ICMPTarget{Interval: d.ICMPInterval, Timeout: d.ICMPTimeout}
+}
+
 // UnmarshalYAML implements the yaml.v3 func form: defaults at decode.
 func (d *Defaults) UnmarshalYAML(unmarshal func(any) error) error {
 	type plain Defaults
@@ -453,16 +460,11 @@ func (c *Config) validateICMP(f string, l *Line) error {
 				return d.Errorf(tf+".source", "source %s and address %s are of different IP families", t.Source, t.Address)
 			}
 		}
-		if t.Interval == 0 {
-			t.Interval = c.Defaults.ICMPInterval
-		}
+		config.Inherit(t, c.Defaults.icmpTarget())
 		if t.Interval < config.Duration(100*time.Millisecond) {
 			return d.Errorf(tf+".interval", "must be at least 100ms")
 		}
-		if t.Timeout == 0 {
-			t.Timeout = c.Defaults.ICMPTimeout
-		}
-		if t.Timeout == 0 {
+		if t.Timeout == 0 { // neither the target nor the defaults: the interval, at most 1s
 			t.Timeout = t.Interval
 			if t.Timeout > config.Duration(time.Second) {
 				t.Timeout = config.Duration(time.Second)
@@ -487,15 +489,7 @@ func (k *KindRules) merge(parent KindRules) error {
 			return &base, nil
 		}
 		out := *r
-		if out.DownAfter == 0 {
-			out.DownAfter = base.DownAfter
-		}
-		if out.UpAfter == 0 {
-			out.UpAfter = base.UpAfter
-		}
-		if out.MaxGap == 0 {
-			out.MaxGap = base.MaxGap
-		}
+		config.Inherit(&out, base)
 		if err := out.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/snmp"
 )
 
@@ -41,6 +42,68 @@ func TestDefaultsAtDecode(t *testing.T) {
 			}
 			if r.Interval.D() != 10*time.Second || r.Timeout.D() != 2*time.Second || r.WalkMaxRows != snmp.DefaultMaxRows {
 				t.Errorf("router %+v", r)
+			}
+		})
+	}
+}
+
+// TestICMPTargetInheritsDefaults: an ICMP target's interval and timeout
+// take the defaults section's icmp_interval and icmp_timeout where the
+// target leaves them zero (config.Inherit), its own where it writes them;
+// a timeout zero in both is the interval, at most 1s.
+func TestICMPTargetInheritsDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name, defaults, target string
+		interval, timeout      time.Duration
+	}{
+		{"neither: the built-ins", "", "", time.Second, time.Second},
+		{"both fields in defaults only", "defaults: {icmp_interval: 2s, icmp_timeout: 700ms}\n", "", 2 * time.Second, 700 * time.Millisecond},
+		{"interval in defaults only: timeout at most 1s", "defaults: {icmp_interval: 3s}\n", "", 3 * time.Second, time.Second},
+		{"both fields in the target only", "", ", interval: 500ms, timeout: 200ms", 500 * time.Millisecond, 200 * time.Millisecond},
+		{"interval in the target only: timeout = interval", "", ", interval: 300ms", 300 * time.Millisecond, 300 * time.Millisecond},
+		{"both in both: the target's", "defaults: {icmp_interval: 2s, icmp_timeout: 700ms}\n", ", interval: 500ms, timeout: 200ms",
+			500 * time.Millisecond, 200 * time.Millisecond},
+		{"one in each", "defaults: {icmp_timeout: 400ms}\n", ", interval: 2s", 2 * time.Second, 400 * time.Millisecond},
+		{"zero in the target: the defaults'", "defaults: {icmp_interval: 2s, icmp_timeout: 700ms}\n", ", interval: 0s, timeout: 0s",
+			2 * time.Second, 700 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.defaults + "lines:\n  - {name: a, kind: leased, site: s, icmp: [{address: 127.0.0.1" + tc.target + "}]}\n"
+			c, err := ParseConfig("line.yml", []byte(cfg))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, cfg)
+			}
+			if got := c.Lines[0].ICMP[0]; got.Interval.D() != tc.interval || got.Timeout.D() != tc.timeout {
+				t.Errorf("target interval %v timeout %v, want %v %v\n%s", got.Interval, got.Timeout, tc.interval, tc.timeout, cfg)
+			}
+		})
+	}
+}
+
+// TestLineRulesInherit: a line's ICMP rule takes, field by field through
+// config.Inherit, what it leaves zero from its kind's rule, and the kind's
+// rule from the built-in one (down after 3, up after 3, no max gap).
+func TestLineRulesInherit(t *testing.T) {
+	for _, tc := range []struct {
+		name, kind, line string
+		want             avail.Rule
+	}{
+		{"neither: the built-in", "", "", avail.Rule{DownAfter: 3, UpAfter: 3}},
+		{"kind only", "rules: {leased: {icmp: {down_after: 5, max_gap: 30s}}}\n", "", avail.Rule{DownAfter: 5, UpAfter: 3, MaxGap: 30 * time.Second}},
+		{"line only", "", ", rules: {icmp: {up_after: 4}}", avail.Rule{DownAfter: 3, UpAfter: 4}},
+		{"both: the line's where it writes", "rules: {leased: {icmp: {down_after: 5, up_after: 2}}}\n", ", rules: {icmp: {down_after: 10}}",
+			avail.Rule{DownAfter: 10, UpAfter: 2}},
+		{"zero in the line: the kind's", "rules: {leased: {icmp: {down_after: 5, up_after: 2, max_gap: 1m}}}\n",
+			", rules: {icmp: {down_after: 0, up_after: 0, max_gap: 0s}}", avail.Rule{DownAfter: 5, UpAfter: 2, MaxGap: time.Minute}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.kind + "lines:\n  - {name: a, kind: leased, site: s, icmp: [{address: 127.0.0.1}]" + tc.line + "}\n"
+			c, err := ParseConfig("line.yml", []byte(cfg))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, cfg)
+			}
+			if got := *c.rules(&c.Lines[0]).ICMP; got != tc.want {
+				t.Errorf("icmp rule %+v, want %+v\n%s", got, tc.want, cfg)
 			}
 		})
 	}
