@@ -16,6 +16,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/metricnames"
 	sh "github.com/jianguan/jianguan/internal/simhistory"
 )
 
@@ -617,7 +618,7 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	var lines []*sh.Entity
 	var caps []float64
 	for _, l := range Lines {
-		e := &sh.Entity{NS: "line", Labels: map[string]string{"line": l.Name, "kind": l.Kind, "provider": l.Provider, "site": SiteName},
+		e := &sh.Entity{NS: metricnames.Line.Namespace, Labels: map[string]string{"line": l.Name, "kind": l.Kind, "provider": l.Provider, "site": SiteName},
 			ProcessStart: ps, Outages: scan(eventIn(m, LineCut, l.Name), only(LineCut)), Maintenance: maint[l.Name]}
 		lineEnt[l.Name] = e
 		lines = append(lines, e)
@@ -630,10 +631,10 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	// utilisation takes rate(…[5m]), which needs more than one sample in
 	// five minutes (the coarse step left it 无数据).
 	for i := range sp.Gauges {
-		if in := &sp.Gauges[i]; in.Name == "line_interface_receive_bytes_total" {
+		if in := &sp.Gauges[i]; in.Name == metricnames.LineInterfaceReceiveBytes {
 			in.Dense = true
 			rx := in.Value
-			sp.Gauges = append(sp.Gauges, sh.Gauge{Name: "line_interface_transmit_bytes_total", Labels: in.Labels, Of: in.Of, Counter: true, Dense: true,
+			sp.Gauges = append(sp.Gauges, sh.Gauge{Name: metricnames.LineInterfaceTransmitBytes, Labels: in.Labels, Of: in.Of, Counter: true, Dense: true,
 				Value: func(t time.Time) float64 { return math.Floor(rx(t) / 2) }})
 		}
 	}
@@ -647,7 +648,7 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 			prov := u.Providers[i%len(u.Providers)]
 			path := pathOf(prov, n)
 			down := func(t time.Time) bool { return m.active(HostDown, name, t) || m.active(LineCut, path, t) }
-			he := &sh.Entity{NS: "host", Labels: map[string]string{"host": name, "address": HostAddress(n),
+			he := &sh.Entity{NS: metricnames.Host.Namespace, Labels: map[string]string{"host": name, "address": HostAddress(n),
 				"unit": u.Name, "provider": prov, "system": u.Name + "业务系统", "site": SiteName, "path": path},
 				ProcessStart: ps, Outages: scan(down, only(HostDown, LineCut)), Maintenance: maint[path]}
 			sp.Entities = append(sp.Entities, he)
@@ -657,7 +658,7 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 			nw++
 			name := fmt.Sprintf("site-%03d", nw)
 			down := func(t time.Time) bool { return m.active(WebsiteDown, name, t) || m.active(LineCut, BGPLine, t) }
-			sp.Entities = append(sp.Entities, &sh.Entity{NS: "website", Labels: map[string]string{"url": WebsiteURL(name),
+			sp.Entities = append(sp.Entities, &sh.Entity{NS: metricnames.Website.Namespace, Labels: map[string]string{"url": WebsiteURL(name),
 				"unit": u.Name, "provider": u.Providers[i%len(u.Providers)], "system": u.Name + "门户", "site": SiteName, "path": BGPLine},
 				ProcessStart: ps, Outages: scan(down, only(WebsiteDown, LineCut))})
 		}
@@ -666,7 +667,7 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	// The room: gauges and the conditions derived from them.
 	var conds []Condition
 	cond := func(device, c string, f func(time.Time) bool, reach map[Kind]time.Duration) {
-		e := &sh.Entity{NS: "env_condition", Labels: map[string]string{"site": SiteName, "room": Room, "device": device, "condition": c},
+		e := &sh.Entity{NS: metricnames.EnvCondition.Namespace, Labels: map[string]string{"site": SiteName, "room": Room, "device": device, "condition": c},
 			ProcessStart: ps, Outages: scan(f, reach), Maintenance: maint[device]}
 		sp.Entities = append(sp.Entities, e)
 		conds = append(conds, Condition{e, f})
@@ -690,8 +691,8 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	}
 	for _, u := range UPSs {
 		u := u
-		g("env_ups_battery_runtime_seconds", map[string]string{"device": u}, m.Runtime)
-		g("env_ups_output_load_ratio", map[string]string{"device": u, "phase": "1"}, UPSLoad)
+		g(metricnames.EnvUPSBatteryRuntimeSeconds, map[string]string{"device": u}, m.Runtime)
+		g(metricnames.EnvUPSOutputLoadRatio, map[string]string{"device": u, "phase": "1"}, UPSLoad)
 		g("env_ups_battery_status", map[string]string{"device": u}, func(time.Time) float64 { return 2 })
 		cond(u, "on_battery", m.OnBattery, only(UtilityFailure))
 		cond(u, "ups_redundancy_lost", eventIn(m, Maintenance, u), only(Maintenance))
@@ -703,28 +704,28 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	// rules read these: EnvRoomPowerLost, EnvCoolingRedundancyLost).
 	g("env_feeds_up", nil, func(t time.Time) float64 { return float64(len(Feeds)) * b(m.FeedUp(t)) })
 	g("env_feeds_required", nil, func(time.Time) float64 { return float64(len(Feeds)) })
-	g("env_cooling_units_running", nil, func(t time.Time) float64 {
+	g(metricnames.EnvCoolingUnitsRunning, nil, func(t time.Time) float64 {
 		n := 0.0
 		for _, c := range CRACs {
 			n += b(m.CRACRunning(c, t))
 		}
 		return n
 	})
-	g("env_cooling_units_required", nil, func(time.Time) float64 { return float64(len(CRACs)) }) // N+1: all four
+	g(metricnames.EnvCoolingUnitsRequired, nil, func(time.Time) float64 { return float64(len(CRACs)) }) // N+1: all four
 	for _, r := range []string{"ups", "cooling", "feeds"} {
 		g("env_redundancy_known", map[string]string{"redundancy": r}, func(time.Time) float64 { return 1 })
 	}
 	for _, th := range Thresholds {
 		g("env_threshold_"+th.Name, nil, func(time.Time) float64 { return th.Value })
 	}
-	g("env_generator_running", map[string]string{"device": Generator}, func(t time.Time) float64 { return b(m.GeneratorRunning(t)) })
+	g(metricnames.EnvGeneratorRunning, map[string]string{"device": Generator}, func(t time.Time) float64 { return b(m.GeneratorRunning(t)) })
 	cond(Generator, "generator_running", m.GeneratorRunning, map[Kind]time.Duration{UtilityFailure: GeneratorCooldown, GeneratorTest: 0})
 	for _, c := range CRACs {
 		c := c
-		g("env_cooling_unit_running", map[string]string{"device": c}, func(t time.Time) float64 { return b(m.CRACRunning(c, t)) })
+		g(metricnames.EnvCoolingUnitRunning, map[string]string{"device": c}, func(t time.Time) float64 { return b(m.CRACRunning(c, t)) })
 		for _, role := range []string{"supply", "return"} {
 			role := role
-			g("env_temperature_celsius", map[string]string{"device": c, "sensor": c + "-" + role, "rack": "", "role": role},
+			g(metricnames.EnvTemperatureCelsius, map[string]string{"device": c, "sensor": c + "-" + role, "rack": "", "role": role},
 				func(t time.Time) float64 { return m.CRACAir(c, role, t) })
 		}
 	}
@@ -740,29 +741,29 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	for _, s := range ClimateSensors() {
 		role, rack := SensorPlace(s)
 		temp := func(t time.Time) float64 { return m.Temperature(s, t) }
-		g("env_temperature_celsius", map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, temp)
-		g("env_humidity_ratio", map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, m.Humidity)
+		g(metricnames.EnvTemperatureCelsius, map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, temp)
+		g(metricnames.EnvHumidityRatio, map[string]string{"device": s, "sensor": s, "rack": rack, "role": role}, m.Humidity)
 		cond(s, "temperature_out_of_band", func(t time.Time) bool { return outOfBand(temp(t)) }, warming)
 		cond(s, "humidity_high", func(t time.Time) bool { return m.Humidity(t) > HumidityHigh }, nil) // time of day only: every region
 	}
 	for _, d := range Leaks {
 		d := d
-		g("env_leak_detected", map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(Leak, d, t)) })
+		g(metricnames.EnvLeakDetected, map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(Leak, d, t)) })
 		cond(d, "leak", eventIn(m, Leak, d), only(Leak))
 	}
 	for _, d := range Smokes {
 		d := d
-		g("env_smoke_detected", map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(Smoke, d, t)) })
+		g(metricnames.EnvSmokeDetected, map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(Smoke, d, t)) })
 		cond(d, "smoke", eventIn(m, Smoke, d), only(Smoke))
 	}
 	for _, d := range Doors {
 		d := d
-		g("env_door_open", map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(DoorOpen, d, t)) })
+		g(metricnames.EnvDoorOpen, map[string]string{"device": d, "sensor": d}, func(t time.Time) float64 { return b(m.active(DoorOpen, d, t)) })
 		cond(d, "door_open", eventIn(m, DoorOpen, d), only(DoorOpen))
 	}
 	for i := 0; i < Racks; i++ {
 		i := i
-		g("env_rack_power_watts", map[string]string{"device": PDUGateway(i), "rack": fmt.Sprintf("R%03d", i+1)},
+		g(metricnames.EnvRackPowerWatts, map[string]string{"device": PDUGateway(i), "rack": fmt.Sprintf("R%03d", i+1)},
 			func(t time.Time) float64 { return RackWatts(i, t) })
 	}
 	// The room's event-driven gauges are sampled every Fine (write.go).

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/metricnames"
 	sh "github.com/jianguan/jianguan/internal/simhistory"
 )
 
@@ -26,8 +27,8 @@ func dense(g sh.Gauge) bool {
 		return false
 	}
 	switch g.Name {
-	case "env_rack_power_watts", "env_humidity_ratio", "env_ups_output_load_ratio", "env_ups_battery_status",
-		"env_feeds_required", "env_cooling_units_required", "env_redundancy_known":
+	case metricnames.EnvRackPowerWatts, metricnames.EnvHumidityRatio, metricnames.EnvUPSOutputLoadRatio, "env_ups_battery_status",
+		"env_feeds_required", metricnames.EnvCoolingUnitsRequired, "env_redundancy_known":
 		return false
 	}
 	return true
