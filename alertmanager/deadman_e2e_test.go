@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestLiveWatchdogDeadman: the whole chain. A real Alertmanager routes the Watchdog alert to
@@ -63,21 +64,21 @@ func TestLiveWatchdogDeadman(t *testing.T) {
 		}
 		return -1
 	}
-	waitFor(t, 10*time.Second, "deadman up", func() bool { return heartbeats() >= 0 })
+	testenv.WaitFor(t, 10*time.Second, "deadman up", func() bool { return heartbeats() >= 0 })
 
 	cfg := writeVariant(t, variant{sink: s, heartbeatURL: dmURL + "/heartbeat"})
 	watchdog := alert("alertname", "Watchdog", "severity", "info", "team", "meta", "id", "watchdog")
 	watchdog.EndsAt = time.Now().Add(time.Hour) // firing until Alertmanager dies
 	am := startAM(t, "am-1", cfg)
 	mustPost(t, am, []apiAlert{watchdog})
-	waitFor(t, 15*time.Second, "3 heartbeats at the deadman", func() bool { return heartbeats() >= 3 })
+	testenv.WaitFor(t, 15*time.Second, "3 heartbeats at the deadman", func() bool { return heartbeats() >= 3 })
 	if n := len(s.delivered()["deadman"]); n != 0 {
 		t.Fatalf("deadman fired while heartbeats flowed")
 	}
 
-	am.kill()
+	am.Kill()
 	killed := time.Now()
-	waitFor(t, timeout+5*time.Second, "deadman firing notification", func() bool { return len(s.delivered()["deadman"]) > 0 })
+	testenv.WaitFor(t, timeout+5*time.Second, "deadman firing notification", func() bool { return len(s.delivered()["deadman"]) > 0 })
 	lag := time.Since(killed)
 	t.Logf("Alertmanager SIGKILLed → deadman notification after %s (timeout %s, Watchdog re-sent every ~1s in this variant)", lag.Round(time.Millisecond), timeout)
 	if lag > timeout+2*time.Second {
@@ -87,7 +88,7 @@ func TestLiveWatchdogDeadman(t *testing.T) {
 	am2 := startAM(t, "am-2", cfg)
 	restarted := time.Now()
 	mustPost(t, am2, []apiAlert{watchdog})
-	waitFor(t, 15*time.Second, "deadman resolved notification", func() bool {
+	testenv.WaitFor(t, 15*time.Second, "deadman resolved notification", func() bool {
 		for _, n := range s.all() {
 			if n.Receiver == "deadman" && n.Webhook.Status == "resolved" {
 				return true

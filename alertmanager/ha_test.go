@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // HA timings for the test cluster. peerTimeout is what the second node waits (per position)
@@ -96,7 +97,7 @@ func TestHACluster(t *testing.T) {
 	}
 	byURL := map[string]*amProc{nodes[0].URL: nodes[0], nodes[1].URL: nodes[1]}
 	start := time.Now()
-	waitFor(t, 30*time.Second, "cluster of 2 ready", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "cluster of 2 ready", func() bool {
 		for _, n := range nodes {
 			st, err := amStatus(n)
 			if err != nil || st.Cluster.Status != "ready" || len(st.Cluster.Peers) != 2 {
@@ -120,7 +121,7 @@ func TestHACluster(t *testing.T) {
 	// requires exactly one delivery per group.
 	checkOnce := func(phase string, since time.Time, want int) (map[string]*groupDelivery, time.Duration) {
 		t.Helper()
-		waitFor(t, 30*time.Second, phase+": all groups delivered", func() bool { return len(groupsAfter(s, since)) >= want })
+		testenv.WaitFor(t, 30*time.Second, phase+": all groups delivered", func() bool { return len(groupsAfter(s, since)) >= want })
 		// A duplicate would come from the second node one peer-timeout after the first.
 		time.Sleep(2*haPeerTimeout + 3*time.Second)
 		groups := groupsAfter(s, since)
@@ -191,7 +192,7 @@ func TestHACluster(t *testing.T) {
 		alert("id", "ha-host-3", "alertname", "HostDown", "severity", "critical", "team", "hosts", "site", "bj1", "host", "db01", "unit", "公安局"),
 	}
 	t2 := postBoth(batch2, nodes)
-	leader.kill()
+	leader.Kill()
 	killedAt := time.Now()
 	killedAfter := killedAt.Sub(t2)
 	// Measure when the survivor's memberlist declares the dead node gone (it then holds

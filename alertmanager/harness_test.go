@@ -15,13 +15,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // ---------------------------------------------------------------- test configuration variants
@@ -150,14 +150,13 @@ func writeVariant(t testing.TB, v variant) string {
 
 // ---------------------------------------------------------------- Alertmanager processes
 
+// amProc is one Alertmanager of a test; name tells the nodes of a cluster apart in failures.
 type amProc struct {
 	name string
-	URL  string
-	cmd  *exec.Cmd
-	logs *syncBuffer
-	done chan struct{}
+	*testenv.Proc
 }
 
+// syncBuffer collects a process' output (the deadman's log).
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -175,79 +174,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startAM runs Debian's Alertmanager on loopback. extra adds cluster flags; without them
-// the node runs single (--cluster.listen-address="").
+// startAM runs Debian's Alertmanager on loopback (testenv.StartAlertmanagerProc: Beijing
+// time, debug log). extra adds cluster flags; without them the node runs single.
 func startAM(t testing.TB, name, cfgPath string, extra ...string) *amProc {
 	t.Helper()
 	bin := testutil.Need(t, "prometheus-alertmanager")
-	port := testutil.FreePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	args := []string{
-		"--config.file=" + cfgPath,
-		"--storage.path=" + t.TempDir(),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
-		"--web.external-url=" + url,
-		"--log.level=debug",
-	}
-	clustered := false
-	for _, e := range extra {
-		if strings.HasPrefix(e, "--cluster.listen-address") {
-			clustered = true
-		}
-	}
-	if !clustered {
-		args = append(args, "--cluster.listen-address=")
-	}
-	args = append(args, extra...)
-	p := &amProc{name: name, URL: url, logs: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Env = append(os.Environ(), "TZ=Asia/Shanghai")
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			t.Logf("---- %s log ----\n%s", name, p.logs.String())
-		}
-	})
-	waitFor(t, 30*time.Second, name+" ready", func() bool {
-		select {
-		case <-p.done:
-			t.Fatalf("%s exited:\n%s", name, p.logs.String())
-		default:
-		}
-		resp, err := http.Get(url + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
-	return p
-}
-
-func (p *amProc) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// kill: SIGKILL, no goodbye to the cluster (a crashed node).
-func (p *amProc) kill() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
+	return &amProc{name: name, Proc: testenv.StartAlertmanagerProc(t, bin, cfgPath, append([]string{"--log.level=debug"}, extra...)...)}
 }
 
 // ---------------------------------------------------------------- API v2
@@ -442,17 +374,6 @@ func (s *sink) wecomFor(receiver string) []string {
 		}
 	}
 	return out
-}
-
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func ids(m map[string][]string) string {

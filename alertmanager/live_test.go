@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // quiet is how long a test keeps listening after the expected deliveries arrived, to see
@@ -104,9 +106,9 @@ func TestLiveInhibition(t *testing.T) {
 	// Root causes first (as they would be: a line is confirmed down in seconds, hosts after
 	// their own confirmation), then everything else in one batch.
 	mustPost(t, am, roots)
-	waitFor(t, 10*time.Second, "root causes in the API", func() bool { return len(getAlerts(t, am)) == len(roots) })
+	testenv.WaitFor(t, 10*time.Second, "root causes in the API", func() bool { return len(getAlerts(t, am)) == len(roots) })
 	mustPost(t, am, append(dependants, controls...))
-	waitFor(t, 10*time.Second, "all alerts in the API", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "all alerts in the API", func() bool {
 		return len(getAlerts(t, am)) == len(roots)+len(dependants)+len(controls)
 	})
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestLiveFaults (issue 17, "live fault test"): a network-namespace line, the
@@ -191,7 +192,7 @@ scrape_configs:
 		v, err := strconv.ParseFloat(r.Data.Result[0].Value[1].(string), 64)
 		return v, err == nil
 	}
-	waitFor(t, 90*time.Second, "Prometheus sees live-1 up", func() bool {
+	testenv.WaitFor(t, 90*time.Second, "Prometheus sees live-1 up", func() bool {
 		v, ok := query(`line_up{line="live-1"}`)
 		return ok && v == 1
 	})
@@ -258,7 +259,7 @@ scrape_configs:
 		prom = startProm()
 	})
 	// Wait for the last page's resolution (hold 30 s + scrape + group flush).
-	waitFor(t, 90*time.Second, "LineDown of outage C resolved at the on-call receiver", func() bool {
+	testenv.WaitFor(t, 90*time.Second, "LineDown of outage C resolved at the on-call receiver", func() bool {
 		for _, n := range s.all() {
 			if n.Kind == "webhook" && n.Receiver == "oncall-network" && n.Webhook.Status == "resolved" && n.At.After(outs[2].end) {
 				return true

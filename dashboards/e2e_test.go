@@ -32,6 +32,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
@@ -155,16 +156,7 @@ func startImportedVictoriaMetrics(t *testing.T) e2eEnv {
 	vm := testutil.Need(t, "victoria-metrics")
 	dir := t.TempDir()
 	om, _ := writeHistory(t, dir)
-	port := testutil.FreePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.Command(vm, "-storageDataPath="+filepath.Join(dir, "vm"), fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", port),
-		"-retentionPeriod=100y", "-search.disableCache", "-search.latencyOffset=1s", "-loggerLevel=ERROR")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitHTTP(t, base+"/health")
+	base := testenv.StartVictoriaMetrics(t, vm, filepath.Join(dir, "vm"))
 	// OpenMetrics (timestamps in seconds) → Prometheus text format (milliseconds) for /api/v1/import/prometheus.
 	src, err := os.ReadFile(om)
 	if err != nil {
@@ -194,33 +186,11 @@ func startImportedVictoriaMetrics(t *testing.T) e2eEnv {
 		r.Body.Close()
 	}
 	env := e2eEnv{url: base, now: e2eNow, rateInterval: "40m", step: e2eStep, rules: loadRuleDefs(t)}
-	deadline := time.Now().Add(30 * time.Second)
-	for instant(t, env, `count(line_up)`, e2eNow) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("imported data not visible in VictoriaMetrics after 30 s")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testenv.WaitFor(t, 30*time.Second, "the imported data in VictoriaMetrics", func() bool {
+		return instant(t, env, `count(line_up)`, e2eNow) > 0
+	})
 	t.Logf("imported %s of history into VictoriaMetrics in %s", e2eNow.Sub(e2eSpec(t).From), time.Since(start).Round(time.Millisecond))
 	return env
-}
-
-func waitHTTP(t *testing.T, u string) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(u)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after 60 s", u)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // checkSLAFigures: the SLA dashboard's September downtime and verdict per
@@ -476,34 +446,7 @@ func startBackfilledPrometheus(t *testing.T, bins func(t *testing.T) (prometheus
 		t.Fatalf("promtool backfill: %v\n%s", err, out)
 	}
 	t.Logf("backfilled %s in %s", e2eNow.Sub(sp.From), time.Since(start).Round(time.Millisecond))
-	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 10m\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	port := testutil.FreePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+data, "--storage.tsdb.retention.time=100y",
-		"--web.listen-address="+addr, "--log.level=warn", "--query.lookback-delta=15m")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	base := "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("prometheus not ready after 60 s")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	base := testenv.StartPrometheus(t, prom, data, "--storage.tsdb.retention.time=100y", "--query.lookback-delta=15m")
 	return e2eEnv{url: base, now: e2eNow, rateInterval: "40m", step: e2eStep, rules: loadRuleDefs(t)}
 }
 

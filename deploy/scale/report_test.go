@@ -2,7 +2,6 @@ package scale
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -25,12 +24,7 @@ import (
 func importVM(t *testing.T, sp simhistory.Spec, extraFlags ...string) string {
 	vm := testutil.Need(t, "victoria-metrics")
 	dir := t.TempDir()
-	port := testutil.FreePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	args := append([]string{"-storageDataPath=" + filepath.Join(dir, "vm"), fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", port),
-		"-retentionPeriod=100y", "-search.disableCache", "-search.latencyOffset=1s", "-loggerLevel=ERROR"}, extraFlags...)
-	start(t, vm, args...)
-	waitReady(t, base+"/health")
+	base := testenv.StartVictoriaMetrics(t, vm, filepath.Join(dir, "vm"), extraFlags...)
 	var om strings.Builder
 	if err := simhistory.WriteOpenMetrics(&om, sp); err != nil {
 		t.Fatal(err)
@@ -55,13 +49,7 @@ func importVM(t *testing.T, sp simhistory.Spec, extraFlags ...string) string {
 	if r, err := http.Get(base + "/internal/force_flush"); err == nil {
 		r.Body.Close()
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for len(query(t, base, `count(line_up)`, sp.To)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("imported data not visible after 30 s")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testenv.WaitFor(t, 30*time.Second, "the imported data", func() bool { return len(query(t, base, `count(line_up)`, sp.To)) > 0 })
 	return base
 }
 

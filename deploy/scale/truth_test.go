@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +18,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 	"github.com/jianguan/jianguan/internal/truthgen"
 	"github.com/xuri/excelize/v2"
 )
@@ -40,43 +39,19 @@ var (
 	tbOnce  sync.Once
 	tbList  []backend
 	tbErr   error
-	tbProcs []*exec.Cmd
+	tbProcs []*testenv.Proc
 	tbDirs  []string
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, c := range tbProcs {
-		_ = c.Process.Kill()
-		_ = c.Wait()
+	for _, p := range tbProcs {
+		p.Stop()
 	}
 	for _, d := range tbDirs {
 		os.RemoveAll(d)
 	}
 	os.Exit(code)
-}
-
-func spawn(bin string, args ...string) (*exec.Cmd, error) {
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	tbProcs = append(tbProcs, cmd)
-	return cmd, nil
-}
-
-func ready(u string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(u); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("%s not ready after 60 s", u)
 }
 
 // threeBackends loads truthgen.Defects into the three backends (once).
@@ -93,10 +68,6 @@ func threeBackends(t *testing.T) []backend {
 				return err
 			}
 			tbDirs = append(tbDirs, dir)
-			cfg := filepath.Join(dir, "prometheus.yml")
-			if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 5m\n"), 0o644); err != nil {
-				return err
-			}
 			// One backfill (Debian's promtool); Prometheus 3 opens a copy of
 			// the same blocks (the TSDB format did not change).
 			blocks := filepath.Join(dir, "blocks")
@@ -113,32 +84,19 @@ func threeBackends(t *testing.T) []backend {
 				if b, err := exec.Command("cp", "-r", blocks, data).CombinedOutput(); err != nil {
 					return fmt.Errorf("cp: %v: %s", err, b)
 				}
-				port, err := freePort()
+				proc, err := testenv.LaunchPrometheus(p.prom, "global:\n  scrape_interval: 5m\n", data)
 				if err != nil {
 					return err
 				}
-				u := fmt.Sprintf("http://127.0.0.1:%d", port)
-				if _, err := spawn(p.prom, "--config.file="+cfg, "--storage.tsdb.path="+data, fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
-					"--storage.tsdb.retention.time=10y", "--log.level=warn"); err != nil {
-					return err
-				}
-				if err := ready(u + "/-/ready"); err != nil {
-					return err
-				}
-				tbList = append(tbList, backend{p.name, u, "Prometheus", p.sem})
+				tbProcs = append(tbProcs, proc)
+				tbList = append(tbList, backend{p.name, proc.URL, "Prometheus", p.sem})
 			}
-			port, err := freePort()
+			v, err := testenv.LaunchVictoriaMetrics(vm, filepath.Join(dir, "vm"))
 			if err != nil {
 				return err
 			}
-			u := fmt.Sprintf("http://127.0.0.1:%d", port)
-			if _, err := spawn(vm, "-storageDataPath="+filepath.Join(dir, "vm"), fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", port),
-				"-retentionPeriod=100y", "-search.disableCache", "-search.latencyOffset=1s", "-loggerLevel=ERROR"); err != nil {
-				return err
-			}
-			if err := ready(u + "/health"); err != nil {
-				return err
-			}
+			tbProcs = append(tbProcs, v)
+			u := v.URL
 			start = time.Now()
 			if err := sc.ImportVM(context.Background(), u); err != nil {
 				return err
@@ -164,17 +122,6 @@ func threeBackends(t *testing.T) []backend {
 		t.Fatal(tbErr)
 	}
 	return tbList
-}
-
-// freePort is a free loopback TCP port (the fixture runs outside any one
-// test, so testutil.FreePort's testing.TB is not at hand).
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // docs builds kind for every month of truthgen.Months from b (cached).
@@ -576,14 +523,7 @@ func TestTruthRandomSchedules(t *testing.T) {
 	if err := sc.Backfill(context.Background(), promtool, dir); err != nil {
 		t.Fatal(err)
 	}
-	cmdDir := t.TempDir()
-	cfgFile := filepath.Join(cmdDir, "prometheus.yml")
-	os.WriteFile(cfgFile, []byte("global:\n  scrape_interval: 5m\n"), 0o644)
-	port := testutil.FreePort(t)
-	u := fmt.Sprintf("http://127.0.0.1:%d", port)
-	start(t, prom, "--config.file="+cfgFile, "--storage.tsdb.path="+dir, fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
-		"--storage.tsdb.retention.time=10y", "--log.level=warn")
-	waitReady(t, u+"/-/ready")
+	u := testenv.StartPrometheus(t, prom, dir)
 	d := buildDoc(t, backend{name: "Prometheus 2.42", url: u}, report.KindLines, 2026, time.May)
 	s, e := truthgen.Month(2026, time.May)
 	byName := map[string]*report.EntityResult{}

@@ -4,12 +4,10 @@
 package scale
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 	"gopkg.in/yaml.v3"
 )
 
@@ -68,59 +67,19 @@ func (f *fakeExporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, b.String())
 }
 
-func start(t *testing.T, name string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	logf, _ := os.Create(filepath.Join(t.TempDir(), filepath.Base(name)+".log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); logf.Close() })
-}
-
-func waitReady(t *testing.T, u string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(u); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s not ready", u)
-}
-
-type sample struct {
-	Metric map[string]string `json:"metric"`
-	Value  [2]any            `json:"value"`
-}
-
+// query is an instant query at at (fatal on error): value by line, or
+// line/replica where the series carries a replica label.
 func query(t *testing.T, base, q string, at time.Time) map[string]float64 {
 	t.Helper()
-	resp, err := http.PostForm(base+"/api/v1/query", url.Values{"query": {q}, "time": {strconv.FormatInt(at.Unix(), 10)}})
+	res, err := testenv.QueryAt(base, q, at)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var r struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []sample `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || r.Status != "success" {
-		t.Fatalf("%s %s: %v %s", base, q, err, r.Error)
+		t.Fatalf("%s %s: %v", base, q, err)
 	}
 	out := map[string]float64{}
-	for _, s := range r.Data.Result {
-		v, _ := strconv.ParseFloat(s.Value[1].(string), 64)
-		key := s.Metric["line"]
-		if rep := s.Metric["replica"]; rep != "" {
+	for _, s := range res {
+		v, _ := strconv.ParseFloat(s.Value, 64)
+		key := s.Labels["line"]
+		if rep := s.Labels["replica"]; rep != "" {
 			key += "/" + rep
 		}
 		out[key] = v
@@ -156,27 +115,12 @@ func TestVictoriaMetricsEquivalence(t *testing.T) {
 	go func() { _ = srv.ListenAndServe() }()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	vmPort := testutil.FreePort(t)
-	vmURL := fmt.Sprintf("http://127.0.0.1:%d", vmPort)
-	start(t, vm, "-storageDataPath="+filepath.Join(dir, "vm"), fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", vmPort),
-		"-dedup.minScrapeInterval=1s", "-search.latencyOffset=1s", "-search.disableCache", "-retentionPeriod=1")
-	waitReady(t, vmURL+"/health")
+	vmURL := testenv.StartVictoriaMetrics(t, vm, filepath.Join(dir, "vm"), "-dedup.minScrapeInterval=1s", "-retentionPeriod=1")
 
 	var promURLs []string
-	var mu sync.Mutex
 	for _, rep := range []string{"A", "B"} {
-		port := testutil.FreePort(t)
-		cfg := filepath.Join(dir, "prometheus-"+rep+".yml")
-		if err := os.WriteFile(cfg, haConfig(t, rep, fmt.Sprintf("127.0.0.1:%d", expPort), vmURL), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		start(t, prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "prom-"+rep),
-			fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port), "--log.level=warn")
-		u := fmt.Sprintf("http://127.0.0.1:%d", port)
-		waitReady(t, u+"/-/ready")
-		mu.Lock()
-		promURLs = append(promURLs, u)
-		mu.Unlock()
+		cfg := haConfig(t, rep, fmt.Sprintf("127.0.0.1:%d", expPort), vmURL)
+		promURLs = append(promURLs, testenv.StartPrometheusConfig(t, prom, string(cfg), filepath.Join(dir, "prom-"+rep)))
 	}
 
 	// Everything runs once both replicas have scraped and VictoriaMetrics has
@@ -184,15 +128,14 @@ func TestVictoriaMetricsEquivalence(t *testing.T) {
 	// is ready (the discovery manager's throttle), longer on a loaded
 	// machine, and a replica without a sample before T−20 s has no counter
 	// difference (CI saw replica B return none).
-	deadline := time.Now().Add(90 * time.Second)
-	for _, u := range append(append([]string{}, promURLs...), vmURL) {
-		for len(query(t, u, `line_observed_seconds_total`, time.Now())) < 3 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s has no samples of the three lines after 90 s", u)
+	testenv.WaitFor(t, 90*time.Second, "samples of the three lines in both replicas and VictoriaMetrics", func() bool {
+		for _, u := range append(append([]string{}, promURLs...), vmURL) {
+			if len(query(t, u, `line_observed_seconds_total`, time.Now())) < 3 {
+				return false
 			}
-			time.Sleep(250 * time.Millisecond)
 		}
-	}
+		return true
+	})
 	t0 := time.Now().Truncate(time.Second).Add(2 * time.Second)
 	fx.mu.Lock()
 	fx.t0 = t0
