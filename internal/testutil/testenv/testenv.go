@@ -68,8 +68,9 @@ type cancelOnClose struct {
 func (c cancelOnClose) Close() error { defer c.cancel(); return c.ReadCloser.Close() }
 
 // StartPrometheus runs prometheus (2.x or 3.x) on 127.0.0.1 over dataDir
-// (retention 10 years so backfilled history is kept, extraArgs appended to
-// its flags) and returns its base URL once /-/ready answers (at most 60 s,
+// (retention 10 years so backfilled history is kept; extraArgs appended to
+// its flags, one of the same name as a default replacing it, see
+// LaunchPrometheus) and returns its base URL once /-/ready answers (at most 60 s,
 // then the test fails with Prometheus' log); it is stopped when the test
 // ends.
 func StartPrometheus(t testing.TB, prometheus, dataDir string, extraArgs ...string) string {
