@@ -1,15 +1,13 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,23 +17,23 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
 	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // PDFRenderer prints HTML reports to PDF with one long-lived headless
-// Chromium, driven over the DevTools protocol (CDP).
+// Chromium, driven by chromedp over --remote-debugging-pipe (no TCP port, so
+// no other local process can drive the browser).
 //
-// Why a small CDP client of our own over --remote-debugging-pipe rather
-// than chromedp: the engine needs five CDP methods (Target.createTarget,
-// Target.attachToTarget, Page.enable, Page.navigate, Page.printToPDF) and one
-// event (Page.loadEventFired). The pipe (fd 3 and 4, NUL-terminated JSON)
-// opens no TCP port, so no other local process can drive the browser, and it
-// lets this type own the process outright: its own process group (Close and
-// crash clean-up kill the whole group: browser, zygote, renderers), a private
-// temporary profile and HOME (Grafana starts plugins with an empty
-// environment), Pdeathsig so the browser dies with its parent. chromedp would
-// add a websocket stack and its own allocator/process management for no
-// functional gain here.
+// On top of chromedp's ExecAllocator the renderer keeps what the engine
+// needs of the process: its own process group (Close and crash clean-up kill
+// the whole group: browser, zygote, renderers), a private temporary profile,
+// HOME and TMPDIR and no other environment (Grafana starts plugins with an
+// empty one; secrets of the parent never reach the browser), Pdeathsig so
+// the browser dies with its parent, a bound on concurrent tabs, tab reuse,
+// and restart after a crash.
 //
 // The browser is started lazily on the first render and reused; each render
 // uses its own tab, at most MaxConcurrent at a time. A browser that crashed
@@ -127,13 +125,12 @@ func (p *PDFRenderer) print(ctx context.Context, html []byte, o PrintOptions) ([
 		return nil, Errorf(ErrTimeout, "PDF rendering timed out (waiting for a free browser tab)")
 	}
 	for attempt := 0; ; attempt++ {
-		b, err := p.browser()
-		if err != nil {
-			return nil, err
-		}
-		pdf, err := b.print(ctx, html, o)
+		b, err := p.browser(ctx)
 		if err == nil {
-			return pdf, nil
+			var pdf []byte
+			if pdf, err = b.print(ctx, html, o); err == nil {
+				return pdf, nil
+			}
 		}
 		if ctx.Err() != nil {
 			return nil, Errorf(ErrTimeout, "PDF rendering timed out")
@@ -152,7 +149,7 @@ func (p *PDFRenderer) PID() int {
 	if p.b == nil || p.b.dead() {
 		return 0
 	}
-	return p.b.cmd.Process.Pid
+	return p.b.pid
 }
 
 // TempDir is the running browser's private directory (profile, HOME,
@@ -180,8 +177,8 @@ func (p *PDFRenderer) Close() error {
 }
 
 // browser returns the running browser, starting one when there is none or
-// the last one died.
-func (p *PDFRenderer) browser() (*browser, error) {
+// the last one died. The start gives up when ctx ends.
+func (p *PDFRenderer) browser(ctx context.Context) (*browser, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -194,7 +191,7 @@ func (p *PDFRenderer) browser() (*browser, error) {
 		p.b.kill() // reap what is left of the dead one
 		p.b = nil
 	}
-	b, err := startBrowser(p.chromium)
+	b, err := startBrowser(ctx, p.chromium)
 	if err != nil {
 		return nil, err
 	}
@@ -219,42 +216,46 @@ func RenderPDF(ctx context.Context, d *Document, chromium string) ([]byte, error
 	return p.RenderPDF(ctx, d)
 }
 
-// ---- one browser process and its CDP pipe ----
+// ---- one browser process, driven by chromedp ----
 
 var errBrowserGone = errors.New("chromium exited")
 
-type cdpMsg struct {
-	ID        int64           `json:"id,omitempty"`
-	Method    string          `json:"method,omitempty"`
-	SessionID string          `json:"sessionId,omitempty"`
-	Params    json.RawMessage `json:"params,omitempty"`
-	Result    json.RawMessage `json:"result,omitempty"`
-	Error     *struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	} `json:"error,omitempty"`
-}
-
+// browser is one Chromium process: chromedp's allocator context (which owns
+// the process) and the browser's own context (chromedp binds the process and
+// its first tab to it), plus the tabs idle for the next render.
 type browser struct {
-	cmd *exec.Cmd
-	dir string
-	log string   // chromium's stderr (for error messages)
-	w   *os.File // → chromium fd 3
-	wmu sync.Mutex
-	seq atomic.Int64
+	dir     string
+	log     *os.File // chromium's stdout and stderr (for error messages)
+	pid     int
+	acancel context.CancelFunc // allocator: kills the process, waits for it
+	bctx    context.Context
+	bcancel context.CancelFunc
+	lost    <-chan struct{} // closed when the pipe broke (the browser died)
+	seq     atomic.Int64
 
 	mu       sync.Mutex
-	idle     []tab // tabs ready for the next render
-	pending  map[int64]chan cdpMsg
-	events   map[string]chan cdpMsg // by session: Page.loadEventFired
-	gone     chan struct{}          // closed when the pipe broke or the process exited
-	goneErr  error
-	exited   chan struct{} // closed after cmd.Wait
-	once     sync.Once
+	idle     []*tab // tabs ready for the next render
 	killOnce sync.Once
 }
 
-func startBrowser(chromium string) (*browser, error) {
+// tab is one page target, a chromedp context of the browser's context.
+type tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc // closes the tab
+}
+
+// chromiumFlags are added to chromedp's defaults (Puppeteer's set,
+// headless): no GPU and no sandbox (a container, root), no network beyond
+// localhost (a report is one file; the Grafana e2e test uses localhost), no
+// component updates.
+var chromiumFlags = []chromedp.ExecAllocatorOption{
+	chromedp.NoSandbox, chromedp.DisableGPU,
+	chromedp.Flag("disable-component-update", true),
+	chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost"),
+	chromedp.Flag("dns-prefetch-disable", true),
+}
+
+func startBrowser(ctx context.Context, chromium string) (*browser, error) {
 	bin, err := FindChromium(chromium)
 	if err != nil {
 		return nil, err
@@ -263,179 +264,114 @@ func startBrowser(chromium string) (*browser, error) {
 	if err != nil {
 		return nil, err
 	}
-	inR, inW, err := os.Pipe() // we write, chromium reads (fd 3)
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	outR, outW, err := os.Pipe() // chromium writes (fd 4), we read
-	if err != nil {
-		inR.Close()
-		inW.Close()
-		os.RemoveAll(dir)
-		return nil, err
-	}
 	logf, err := os.Create(filepath.Join(dir, "chromium.log"))
 	if err != nil {
-		inR.Close()
-		inW.Close()
-		outR.Close()
-		outW.Close()
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-		"--disable-dev-shm-usage", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost", "--dns-prefetch-disable",
-		"--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--remote-debugging-pipe", "about:blank")
-	cmd.Env = []string{"HOME=" + dir, "TMPDIR=" + dir, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"}
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.ExtraFiles = []*os.File{inR, outW}
-	// Own process group: kill(-pgid) takes the zygote and renderers too.
-	// Pdeathsig: the browser dies with the thread that started it, so a
-	// SIGKILLed plugin or CLI cannot leave it behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	err = cmd.Start()
-	inR.Close()
-	outW.Close()
-	logf.Close()
-	if err != nil {
-		inW.Close()
-		outR.Close()
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting chromium: %v", err)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromiumFlags...)
+	opts = append(opts,
+		chromedp.ExecPath(bin),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.NoInheritEnv,
+		chromedp.Env("HOME="+dir, "TMPDIR="+dir, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"),
+		chromedp.CombinedOutput(logf),
+		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+			cmd.Dir = dir
+			// Own process group: kill(-pgid) takes the zygote and renderers
+			// too. Pdeathsig: the browser dies with the thread that started
+			// it (chromedp keeps that thread until the browser exits), so a
+			// SIGKILLed plugin or CLI cannot leave it behind.
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		}))
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, bcancel := chromedp.NewContext(actx,
+		chromedp.WithLogf(func(f string, a ...any) { slog.Debug("chromedp: " + fmt.Sprintf(f, a...)) }),
+		chromedp.WithErrorf(func(f string, a ...any) { slog.Debug("chromedp error: " + fmt.Sprintf(f, a...)) }))
+	b := &browser{dir: dir, log: logf, acancel: acancel, bctx: bctx, bcancel: bcancel}
+	// chromedp binds the process to the context of its first Run: start it
+	// on bctx (which lives until kill) and give up when ctx ends first.
+	if err := within(ctx, func() error { return chromedp.Do(bctx) }); err != nil {
+		b.kill()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("starting chromium: %w", err)
 	}
-	b := &browser{cmd: cmd, dir: dir, log: filepath.Join(dir, "chromium.log"), w: inW,
-		pending: map[int64]chan cdpMsg{}, events: map[string]chan cdpMsg{}, gone: make(chan struct{}), exited: make(chan struct{})}
-	go b.readLoop(outR)
+	cb := chromedp.FromContext(bctx).Browser
+	b.pid, b.lost = cb.Process().Pid, cb.LostConnection
 	go func() {
-		err := cmd.Wait()
+		select {
+		case <-b.lost:
+		case <-bctx.Done():
+		}
 		// Children that outlive a crashed or killed leader are still in
-		// its process group (which exists as long as they do).
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		b.fail(fmt.Errorf("%w (%v)", errBrowserGone, err))
-		close(b.exited)
+		// its process group (which exists as long as they do). ESRCH: none.
+		_ = syscall.Kill(-b.pid, syscall.SIGKILL)
 	}()
 	return b, nil
 }
 
+// within runs f, which works on a context that outlives ctx, and returns
+// its error, or ctx's error when ctx ends first (f's context must then be
+// cancelled by the caller).
+func within(ctx context.Context, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 func (b *browser) dead() bool {
 	select {
-	case <-b.gone:
+	case <-b.lost:
+		return true
+	case <-b.bctx.Done():
 		return true
 	default:
 		return false
 	}
 }
 
-// fail marks the browser gone and wakes every waiting call.
-func (b *browser) fail(err error) {
-	b.once.Do(func() {
-		b.mu.Lock()
-		b.goneErr = err
-		close(b.gone)
-		b.mu.Unlock()
-	})
+// gone turns err into errBrowserGone (with the end of chromium's output)
+// when the browser died under it.
+func (b *browser) gone(err error) error {
+	if err == nil || !b.dead() {
+		return err
+	}
+	return fmt.Errorf("%w (%w): %s", errBrowserGone, err, lastLines(readTail(b.log.Name()), 3))
 }
 
 // kill ends the whole process group, waits for the browser and removes its
 // directory.
 func (b *browser) kill() {
 	b.killOnce.Do(func() {
-		select {
-		case <-b.exited: // already reaped (its group was killed then)
-		default:
-			syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
+		if b.pid > 0 {
+			_ = syscall.Kill(-b.pid, syscall.SIGKILL) // ESRCH: already gone
 		}
-		b.fail(errBrowserGone)
+		done := make(chan struct{})
+		go func() {
+			b.bcancel()
+			b.acancel()
+			close(done)
+		}()
 		select {
-		case <-b.exited:
+		case <-done:
 		case <-time.After(10 * time.Second):
 		}
-		b.w.Close()
+		b.log.Close()
 		os.RemoveAll(b.dir)
 	})
 }
 
-func (b *browser) readLoop(r *os.File) {
-	defer r.Close()
-	br := bufio.NewReaderSize(r, 1<<20)
-	for {
-		line, err := br.ReadBytes(0)
-		if err != nil {
-			b.fail(fmt.Errorf("%w (pipe: %v)", errBrowserGone, err))
-			return
-		}
-		var m cdpMsg
-		if json.Unmarshal(line[:len(line)-1], &m) != nil {
-			continue
-		}
-		b.mu.Lock()
-		if m.ID != 0 {
-			if ch := b.pending[m.ID]; ch != nil {
-				delete(b.pending, m.ID)
-				ch <- m
-			}
-		} else if ch := b.events[m.SessionID]; ch != nil && m.Method == "Page.loadEventFired" {
-			select {
-			case ch <- m:
-			default:
-			}
-		}
-		b.mu.Unlock()
-	}
-}
-
-// call sends one CDP command and waits for its answer.
-func (b *browser) call(ctx context.Context, session, method string, params, result any) error {
-	id := b.seq.Add(1)
-	pb, err := json.Marshal(params)
-	if err != nil {
-		return err
-	}
-	msg, _ := json.Marshal(cdpMsg{ID: id, Method: method, SessionID: session, Params: pb})
-	ch := make(chan cdpMsg, 1)
-	b.mu.Lock()
-	if b.dead() {
-		b.mu.Unlock()
-		return b.goneErr
-	}
-	b.pending[id] = ch
-	b.mu.Unlock()
-	b.wmu.Lock()
-	_, err = b.w.Write(append(msg, 0))
-	b.wmu.Unlock()
-	if err != nil {
-		b.fail(fmt.Errorf("%w (pipe: %v)", errBrowserGone, err))
-	}
-	select {
-	case m := <-ch:
-		if m.Error != nil {
-			return fmt.Errorf("chromium: %s: %s", method, m.Error.Message)
-		}
-		if result != nil {
-			return json.Unmarshal(m.Result, result)
-		}
-		return nil
-	case <-b.gone:
-		return fmt.Errorf("%w during %s: %s", b.goneErr, method, lastLines(readTail(b.log), 3))
-	case <-ctx.Done():
-		b.mu.Lock()
-		delete(b.pending, id)
-		b.mu.Unlock()
-		return ctx.Err()
-	}
-}
-
-// tab is one page target with an attached (flattened) CDP session.
-type tab struct{ target, session string }
-
 // getTab returns an idle tab or opens a new one. Tabs are reused: their
 // renderer process keeps its fonts loaded (the Noto CJK faces take a good
 // part of a second each to load), and file:// navigations stay in it.
-func (b *browser) getTab(ctx context.Context) (tab, error) {
+func (b *browser) getTab(ctx context.Context) (*tab, error) {
 	b.mu.Lock()
 	if n := len(b.idle); n > 0 {
 		t := b.idle[n-1]
@@ -444,43 +380,19 @@ func (b *browser) getTab(ctx context.Context) (tab, error) {
 		return t, nil
 	}
 	b.mu.Unlock()
-	var tgt struct {
-		TargetID string `json:"targetId"`
+	tctx, cancel := chromedp.NewContext(b.bctx)
+	// As for the browser: the tab lives as long as the context of its
+	// first Run.
+	if err := within(ctx, func() error { return chromedp.Do(tctx) }); err != nil {
+		go cancel()
+		return nil, b.gone(err)
 	}
-	if err := b.call(ctx, "", "Target.createTarget", map[string]any{"url": "about:blank"}, &tgt); err != nil {
-		return tab{}, err
-	}
-	t := tab{target: tgt.TargetID}
-	var att struct {
-		SessionID string `json:"sessionId"`
-	}
-	if err := b.call(ctx, "", "Target.attachToTarget", map[string]any{"targetId": t.target, "flatten": true}, &att); err != nil {
-		b.closeTab(t)
-		return tab{}, err
-	}
-	t.session = att.SessionID
-	if err := b.call(ctx, t.session, "Page.enable", struct{}{}, nil); err != nil {
-		b.closeTab(t)
-		return tab{}, err
-	}
-	return t, nil
-}
-
-// closeTab closes a tab that is not to be reused (after an error or a
-// timeout: it may still be busy); a browser that does not answer within
-// 5 s is killed (and restarted on the next render).
-func (b *browser) closeTab(t tab) {
-	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := b.call(cctx, "", "Target.closeTarget", map[string]any{"targetId": t.target}, nil); err != nil && !b.dead() {
-		b.kill()
-	}
+	return &tab{ctx: tctx, cancel: cancel}, nil
 }
 
 // print loads html in a tab, waits for its load event and prints it.
 func (b *browser) print(ctx context.Context, html []byte, o PrintOptions) (_ []byte, err error) {
-	n := b.seq.Add(1)
-	in := filepath.Join(b.dir, "report-"+strconv.FormatInt(n, 10)+".html")
+	in := filepath.Join(b.dir, "report-"+strconv.FormatInt(b.seq.Add(1), 10)+".html")
 	if err := os.WriteFile(in, printOnly(html), 0o600); err != nil {
 		return nil, err
 	}
@@ -489,79 +401,50 @@ func (b *browser) print(ctx context.Context, html []byte, o PrintOptions) (_ []b
 	if err != nil {
 		return nil, err
 	}
-	loaded := make(chan cdpMsg, 1)
-	b.mu.Lock()
-	b.events[t.session] = loaded
-	b.mu.Unlock()
+	// The actions run on the tab's context, ended early with ctx.
+	rctx, cancel := context.WithCancel(t.ctx)
+	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
 	defer func() {
-		b.mu.Lock()
-		delete(b.events, t.session)
 		if err == nil {
+			b.mu.Lock()
 			b.idle = append(b.idle, t)
-		}
-		b.mu.Unlock()
-		if err != nil {
-			b.closeTab(t)
+			b.mu.Unlock()
+		} else {
+			// Not reused (it may still be busy). chromedp bounds the close
+			// (5 s); in the background, so a timed-out render returns at
+			// its deadline.
+			go t.cancel()
+			err = b.gone(err)
 		}
 	}()
-	var nav struct {
-		ErrorText string `json:"errorText"`
-	}
-	if err := b.call(ctx, t.session, "Page.navigate", map[string]any{"url": "file://" + in}, &nav); err != nil {
-		return nil, err
-	}
-	if nav.ErrorText != "" {
-		return nil, fmt.Errorf("chromium could not load the report: %s", nav.ErrorText)
-	}
-	// Wait for the report's load event. A load event of the tab's previous
-	// document may still be queued, so each one is checked against the
-	// document actually shown.
-	for {
-		select {
-		case <-loaded:
-		case <-b.gone:
-			return nil, fmt.Errorf("%w while loading the report", b.goneErr)
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		var ev struct {
-			Result struct {
-				Value string `json:"value"`
-			} `json:"result"`
-		}
-		if err := b.call(ctx, t.session, "Runtime.evaluate", map[string]any{
-			"expression": `document.readyState + " " + location.href`, "returnByValue": true,
-		}, &ev); err != nil {
-			return nil, err
-		}
-		if ev.Result.Value == "complete file://"+in {
-			break
-		}
-	}
-	var pdf struct {
-		Data string `json:"data"`
+	// Navigate waits for the report's load event (not a queued one of the
+	// tab's previous document).
+	if err := chromedp.Do(rctx, chromedp.Navigate("file://"+in)); err != nil {
+		return nil, fmt.Errorf("chromium could not load the report: %w", err)
 	}
 	// No tagged PDF and no outline: building the accessibility tree for
 	// thousands of table cells doubled the print time and made the PDF
 	// seven times larger; the text (pdftotext, copy and paste) is the same.
-	params := map[string]any{
-		"preferCSSPageSize": true, "printBackground": true, "displayHeaderFooter": false,
-		"generateTaggedPDF": false, "generateDocumentOutline": false,
-	}
+	opts := []chromedp.PDFOption{chromedp.PDFPreferCSSPageSize(), chromedp.PDFPrintBackground(), noTagsNoOutline}
 	if o.Header != "" || o.Footer != "" {
-		params["displayHeaderFooter"] = true
 		// An empty template would print Chromium's default (date, URL).
-		params["headerTemplate"] = cmp.Or(o.Header, "<span></span>")
-		params["footerTemplate"] = cmp.Or(o.Footer, "<span></span>")
+		opts = append(opts, chromedp.PDFHeaderTemplate(cmp.Or(o.Header, "<span></span>")),
+			chromedp.PDFFooterTemplate(cmp.Or(o.Footer, "<span></span>")))
 	}
-	if err := b.call(ctx, t.session, "Page.printToPDF", params, &pdf); err != nil {
-		return nil, err
+	out, err := chromedp.Run(rctx, chromedp.PrintToPDF(opts...))
+	if err != nil {
+		return nil, fmt.Errorf("chromium: printing: %w", err)
 	}
-	out, err := base64.StdEncoding.DecodeString(pdf.Data)
-	if err != nil || len(out) < 5 || string(out[:5]) != "%PDF-" {
-		return nil, fmt.Errorf("chromium produced no PDF: %s", lastLines(readTail(b.log), 5))
+	if len(out) < 5 || string(out[:5]) != "%PDF-" {
+		return nil, fmt.Errorf("chromium produced no PDF: %s", lastLines(readTail(b.log.Name()), 5))
 	}
 	return out, nil
+}
+
+func noTagsNoOutline(p *page.PrintToPDFParams) {
+	f := false
+	p.GenerateTaggedPDF, p.GenerateDocumentOutline = &f, &f
 }
 
 // hideOnScreen keeps the tab's screen layout empty. Chromium lays a loading

@@ -2,9 +2,11 @@ package report_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -228,4 +230,101 @@ func TestPDFRendererDiesWithParent(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	waitNoProcesses(t, dir, pid)
+}
+
+// NewPage gives a tab of the renderer's browser that takes raw CDP commands
+// (the Grafana app's e2e test drives the app with them): params and results
+// go through encoding/json, json.RawMessage included, and a protocol error
+// is an error.
+func TestPDFRendererPage(t *testing.T) {
+	p := newTestRenderer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	pg, err := p.NewPage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	if p.PID() == 0 {
+		t.Fatal("NewPage started no browser")
+	}
+	var nav struct {
+		FrameID   string `json:"frameId"`
+		ErrorText string `json:"errorText"`
+	}
+	if err := pg.Do(ctx, "Page.navigate", map[string]any{"url": "data:text/html;charset=utf-8,<p id=x>页面 42</p>"}, &nav); err != nil {
+		t.Fatal(err)
+	}
+	if nav.FrameID == "" || nav.ErrorText != "" {
+		t.Fatalf("Page.navigate: %+v", nav)
+	}
+	// The navigation commits asynchronously: poll until the new document
+	// is there (an evaluation in the old one may fail while it goes).
+	for {
+		var ev struct {
+			Result struct {
+				Value string `json:"value"`
+			} `json:"result"`
+		}
+		err := pg.Do(ctx, "Runtime.evaluate", map[string]any{
+			"expression": `document.readyState + "|" + (document.getElementById("x") || {}).textContent`, "returnByValue": true}, &ev)
+		if err == nil && ev.Result.Value == "complete|页面 42" {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("page not loaded: %q %v", ev.Result.Value, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	type evalResult struct {
+		Result struct {
+			Value json.RawMessage `json:"value"`
+		} `json:"result"`
+		ExceptionDetails *struct {
+			Text string `json:"text"`
+		} `json:"exceptionDetails"`
+	}
+	for _, c := range []struct {
+		name, method string
+		params       any
+		value        string // the result's value as JSON; "" when none
+		exception    bool
+		fails        bool
+	}{
+		{"value", "Runtime.evaluate", map[string]any{"expression": `({n: 1 + 2, s: document.getElementById("x").textContent})`, "returnByValue": true}, `{"n":3,"s":"页面 42"}`, false, false},
+		{"promise awaited", "Runtime.evaluate", map[string]any{"expression": `Promise.resolve([1, "二"])`, "returnByValue": true, "awaitPromise": true}, `[1,"二"]`, false, false},
+		{"exception", "Runtime.evaluate", map[string]any{"expression": `(() => { throw new Error("boom") })()`, "returnByValue": true}, "", true, false},
+		{"no params", "Page.bringToFront", nil, "", false, false},
+		{"unknown method", "No.suchMethod", map[string]any{}, "", false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var res evalResult
+			err := pg.Do(ctx, c.method, c.params, &res)
+			if c.fails {
+				if err == nil {
+					t.Fatalf("%s succeeded", c.method)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Compared decoded: Chromium escapes non-ASCII text (\uXXXX).
+			var got, want any
+			if c.value != "" {
+				if err := json.Unmarshal(res.Result.Value, &got); err != nil {
+					t.Fatalf("value %s: %v", res.Result.Value, err)
+				}
+				json.Unmarshal([]byte(c.value), &want)
+			} else if len(res.Result.Value) > 0 {
+				t.Fatalf("value %s, want none", res.Result.Value)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("value %s, want %s", res.Result.Value, c.value)
+			}
+			if (res.ExceptionDetails != nil) != c.exception {
+				t.Errorf("exception details %+v, want an exception: %v", res.ExceptionDetails, c.exception)
+			}
+		})
+	}
 }

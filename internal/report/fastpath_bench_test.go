@@ -16,9 +16,10 @@ import (
 )
 
 // chromedpPrint prints html to PDF in the tab of ctx (a chromedp context
-// whose browser runs) with the same parameters as browser.print: the file
-// written to dir with printOnly, CSS page size, backgrounds, no tagged PDF
-// and no outline, the document's header and footer.
+// whose browser runs) the way browser.print does, without the renderer
+// around it: the file written to dir with printOnly, CSS page size,
+// backgrounds, no tagged PDF and no outline, the document's header and
+// footer.
 func chromedpPrint(ctx context.Context, dir string, n int, html []byte, o PrintOptions) ([]byte, error) {
 	in := filepath.Join(dir, "report-"+strconv.Itoa(n)+".html")
 	if err := os.WriteFile(in, printOnly(html), 0o600); err != nil {
@@ -40,9 +41,12 @@ func chromedpPrint(ctx context.Context, dir string, n int, html []byte, o PrintO
 
 // BenchmarkFastpath is issue 23's side by side (make bench-fastpaths): the
 // 综合监管月报 of 100 hosts (HTML from RenderHTML, its print frame) printed
-// to PDF by the renderer's own CDP client ("own") and by chromedp ("lib"),
-// each with one warm browser and tab reused across prints, as the renderer
-// does. The browser's start is not measured (once per process).
+// to PDF by PDFRenderer ("own": chromedp since the switch, with the
+// renderer's process group, private environment, tab pool and restart on
+// top) and by a bare chromedp print ("lib", the anchor), each with one warm
+// browser and tab reused across prints. The browser's start is not measured
+// (once per process). The own CDP client this compared before the switch
+// lost 1.8–3.5× (docs/fastpaths.md).
 func BenchmarkFastpath(b *testing.B) {
 	bin := testutil.Need(b, "chromium")
 	d, _ := manyHosts(b, 100)
