@@ -350,17 +350,12 @@ func (s *server) listInspections(w http.ResponseWriter, r *http.Request, _ ident
 		writeError(w, http.StatusBadRequest, "kind: want remote or onsite")
 		return
 	}
-	f := records.RecordFilter{Kind: kind}
-	var err error
-	if f.SlotSince, err = parseTimeParam(r, "since"); err == nil {
-		if f.SlotUntil, err = parseTimeParam(r, "until"); err == nil {
-			f.Limit, err = parseLimit(r)
-		}
-	}
+	sp, err := parseSpan(r, "since", "until")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	f := records.RecordFilter{Kind: kind, SlotSince: sp.since, SlotUntil: sp.until, Limit: sp.limit}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	rs, err := s.store.FindRecords(ctx, f)

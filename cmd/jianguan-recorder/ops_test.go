@@ -18,6 +18,7 @@ import (
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/records"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
@@ -334,7 +335,7 @@ func TestOnsiteInspectionAPI(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), "", "")) })
 	t.Run("postgres", func(t *testing.T) {
-		pg := testenv.StartPostgres(t)
+		pg := pgtest.Start(t)
 		run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), records.Postgres, pg.NewDB(t)))
 	})
 }
@@ -408,7 +409,7 @@ func TestRepairAPI(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), "", "")) })
 	t.Run("postgres", func(t *testing.T) {
-		pg := testenv.StartPostgres(t)
+		pg := pgtest.Start(t)
 		run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), records.Postgres, pg.NewDB(t)))
 	})
 }
@@ -521,7 +522,7 @@ func TestIncidentAPI(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), "", "")) })
 	t.Run("postgres", func(t *testing.T) {
-		pg := testenv.StartPostgres(t)
+		pg := pgtest.Start(t)
 		run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), records.Postgres, pg.NewDB(t)))
 	})
 }

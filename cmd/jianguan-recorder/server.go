@@ -406,47 +406,19 @@ func (s *server) replay(ctx context.Context) {
 
 // ---------------------------------------------------------------- alerts
 
-func parseTimeParam(r *http.Request, name string) (time.Time, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return t, fmt.Errorf("%s: want RFC 3339 (2026-11-01T00:00:00+08:00): %v", name, err)
-	}
-	return t, nil
-}
-
-func parseLimit(r *http.Request) (int, error) {
-	v := r.URL.Query().Get("limit")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > records.MaxListLimit {
-		return 0, fmt.Errorf("limit %q: want 1 … %d", v, records.MaxListLimit)
-	}
-	return n, nil
-}
-
 func (s *server) listAlerts(w http.ResponseWriter, r *http.Request, _ identity) {
 	var f records.AlertFilter
-	var err error
 	f.Status = r.URL.Query().Get("status")
 	if f.Status != "" && f.Status != "firing" && f.Status != "resolved" {
 		writeError(w, http.StatusBadRequest, "status: want firing or resolved")
 		return
 	}
-	if f.Since, err = parseTimeParam(r, "since"); err == nil {
-		if f.Until, err = parseTimeParam(r, "until"); err == nil {
-			f.Limit, err = parseLimit(r)
-		}
-	}
+	sp, err := parseSpan(r, "since", "until")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	f.Since, f.Until, f.Limit = sp.since, sp.until, sp.limit
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	as, err := s.store.ListAlerts(ctx, f)
@@ -564,15 +536,12 @@ func (s *server) findRecords(w http.ResponseWriter, r *http.Request, _ identity)
 			return
 		}
 	}
-	if f.SlotSince, err = parseTimeParam(r, "slotSince"); err == nil {
-		if f.SlotUntil, err = parseTimeParam(r, "slotUntil"); err == nil {
-			f.Limit, err = parseLimit(r)
-		}
-	}
+	sp, err := parseSpan(r, "slotSince", "slotUntil")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	f.SlotSince, f.SlotUntil, f.Limit = sp.since, sp.until, sp.limit
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	rs, err := s.store.FindRecords(ctx, f)

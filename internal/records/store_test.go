@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/testutil/testenv"
+	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 )
 
 // backends runs fn once per backend on a fresh, migrated store: SQLite in
@@ -29,7 +29,7 @@ func backends(t *testing.T, fn func(t *testing.T, open func() Store)) {
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		srv := testenv.StartPostgres(t)
+		srv := pgtest.Start(t)
 		dsn := srv.NewDB(t)
 		fn(t, func() Store {
 			s, err := Open(context.Background(), Postgres, dsn)

@@ -11,15 +11,15 @@ import (
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/records"
-	"github.com/jianguan/jianguan/internal/testutil/testenv"
+	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 )
 
 // backends runs fn on a fresh store per backend: SQLite in t.TempDir() and
-// a real PostgreSQL (testenv.StartPostgres).
+// a real PostgreSQL (internal/testutil/pgtest).
 func backends(t *testing.T, fn func(t *testing.T, st records.Store)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, openSQLite(t)) })
 	t.Run("postgres", func(t *testing.T) {
-		srv := testenv.StartPostgres(t)
+		srv := pgtest.Start(t)
 		st, err := records.Open(context.Background(), records.Postgres, srv.NewDB(t))
 		if err != nil {
 			t.Fatal(err)

@@ -1,12 +1,11 @@
-package testenv
-
-// postgres.go: a real, throwaway PostgreSQL server for tests from Debian's
-// binaries (/usr/lib/postgresql/<major>/bin, package postgresql), moved here
-// from internal/testutil/pgtest (issue 23). initdb refuses to run as root, so
-// as root the server runs as the `postgres` user (or `nobody`) through
-// SysProcAttr credentials, in a fresh directory under os.TempDir() with a
-// Unix socket only (listen_addresses=''). A missing installation skips the
-// test locally and fails it in CI, like testutil.Need.
+// Package pgtest starts a real, throwaway PostgreSQL server for tests from
+// Debian's binaries (/usr/lib/postgresql/<major>/bin, package postgresql).
+// initdb refuses to run as root, so as root the server runs as the
+// `postgres` user (or `nobody`) through SysProcAttr credentials, in a fresh
+// directory under os.TempDir() with a Unix socket only (listen_addresses=”).
+// A missing installation skips the test locally and fails it in CI, like
+// testutil.Need.
+package pgtest
 
 import (
 	"context"
@@ -18,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -28,22 +28,25 @@ import (
 	"github.com/jianguan/jianguan/internal/testutil"
 )
 
-// Postgres is one running PostgreSQL.
-type Postgres struct {
+// StartTimeout bounds initdb plus server start.
+const StartTimeout = 60 * time.Second
+
+// Server is one running PostgreSQL.
+type Server struct {
 	dir  string
 	port int
 	cmd  *exec.Cmd
 	done chan struct{}
 	bin  string
 	cred *syscall.Credential
-	logs *logBuffer
+	logs *syncBuffer
 
 	mu  sync.Mutex
 	dbs int
 }
 
-// postgresBinDir finds the newest installed PostgreSQL.
-func postgresBinDir(t testing.TB) string {
+// binDir finds the newest installed PostgreSQL.
+func binDir(t testing.TB) string {
 	t.Helper()
 	m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	sort.Slice(m, func(i, j int) bool {
@@ -60,8 +63,8 @@ func postgresBinDir(t testing.TB) string {
 	return filepath.Dir(m[0])
 }
 
-// postgresCredential returns the unprivileged identity to run as (nil when not root).
-func postgresCredential(t testing.TB) *syscall.Credential {
+// credential returns the unprivileged identity to run as (nil when not root).
+func credential(t testing.TB) *syscall.Credential {
 	if os.Geteuid() != 0 {
 		return nil
 	}
@@ -78,16 +81,13 @@ func postgresCredential(t testing.TB) *syscall.Credential {
 	return nil
 }
 
-// StartPostgres runs initdb and the server and returns once it accepts
-// connections (initdb and the start each within 60 s); t.Cleanup stops it,
-// removes its files and prints its log if the test failed. NewDB gives each
-// test its own database on it.
-func StartPostgres(t testing.TB) *Postgres {
+// Start runs initdb and the server; t.Cleanup stops it and removes its files.
+func Start(t testing.TB) *Server {
 	t.Helper()
-	bin := postgresBinDir(t)
-	cred := postgresCredential(t)
+	bin := binDir(t)
+	cred := credential(t)
 	// Not t.TempDir(): its parents are 0700 root, closed to the postgres user.
-	dir, err := os.MkdirTemp("", "testenv-postgres-")
+	dir, err := os.MkdirTemp("", "pgtest-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,8 +97,8 @@ func StartPostgres(t testing.TB) *Postgres {
 			t.Fatal(err)
 		}
 	}
-	s := &Postgres{dir: dir, port: testutil.FreePort(t), logs: &logBuffer{}}
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	s := &Server{dir: dir, port: testutil.FreePort(t), logs: &syncBuffer{}}
+	ctx, cancel := context.WithTimeout(context.Background(), StartTimeout)
 	defer cancel()
 	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", filepath.Join(dir, "data"), "-U", "postgres",
 		"-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
@@ -121,11 +121,11 @@ func StartPostgres(t testing.TB) *Postgres {
 
 // start runs the server on the existing data directory and waits until it
 // accepts connections.
-func (s *Postgres) start(t testing.TB) {
+func (s *Server) start(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), StartTimeout)
 	defer cancel()
-	s.cmd = exec.CommandContext(context.Background(), filepath.Join(s.bin, "postgres"), "-D", filepath.Join(s.dir, "data"), "-k", s.dir,
+	s.cmd = exec.Command(filepath.Join(s.bin, "postgres"), "-D", filepath.Join(s.dir, "data"), "-k", s.dir,
 		"-p", strconv.Itoa(s.port), "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=50", "-c", "shared_buffers=16MB")
 	s.cmd.Env = append(os.Environ(), "LC_ALL=C")
@@ -143,7 +143,7 @@ func (s *Postgres) start(t testing.TB) {
 		case <-done:
 			t.Fatalf("postgres exited:\n%s", s.logs.String())
 		case <-ctx.Done():
-			t.Fatalf("postgres not ready after %s:\n%s", readyTimeout, s.logs.String())
+			t.Fatalf("postgres not ready after %s:\n%s", StartTimeout, s.logs.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 		db, err := sql.Open("pgx", s.DSN("postgres"))
@@ -159,7 +159,7 @@ func (s *Postgres) start(t testing.TB) {
 }
 
 // stop: SIGINT (fast shutdown: open sessions are ended), SIGKILL after 10 s.
-func (s *Postgres) stop() {
+func (s *Server) stop() {
 	if s.cmd == nil {
 		return
 	}
@@ -178,18 +178,18 @@ func (s *Postgres) stop() {
 }
 
 // Stop stops the server (to test an outage); Restart starts it again.
-func (s *Postgres) Stop() { s.stop() }
+func (s *Server) Stop() { s.stop() }
 
 // Restart starts a stopped server again on the same data and socket.
-func (s *Postgres) Restart(t testing.TB) { s.start(t) }
+func (s *Server) Restart(t testing.TB) { s.start(t) }
 
 // DSN is the connection string of one database on the server.
-func (s *Postgres) DSN(dbname string) string {
+func (s *Server) DSN(dbname string) string {
 	return fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable", s.dir, s.port, dbname)
 }
 
 // NewDB creates an empty database and returns its DSN.
-func (s *Postgres) NewDB(t testing.TB) string {
+func (s *Server) NewDB(t testing.TB) string {
 	t.Helper()
 	s.mu.Lock()
 	s.dbs++
@@ -200,11 +200,31 @@ func (s *Postgres) NewDB(t testing.TB) string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.ExecContext(context.Background(), "CREATE DATABASE "+name); err != nil {
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
 	return s.DSN(name)
 }
 
 // Logs returns the server's output so far.
-func (s *Postgres) Logs() string { return s.logs.String() }
+func (s *Server) Logs() string { return s.logs.String() }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.b.Len() > 1<<20 { // bounded: the first MiB of a test's server log
+		return len(p), nil
+	}
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
