@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestEndToEndRealExporters: the real line_exporter and uptime_exporter
@@ -122,7 +122,7 @@ websites:
 	if !strings.Contains(string(ups), oidOutputSource+"|2:writecache") {
 		t.Fatal("ups-a1.snmprec: upsOutputSource is not writable")
 	}
-	sim := snmpsimtest.Start(t, map[string]string{"ups-a1": string(ups)}, nil)
+	sim := testenv.StartSNMPSim(t, map[string]string{"ups-a1": string(ups)}, nil)
 	envCfg := fmt.Sprintf(`defaults:
   interval: 2s
   timeout: 1s

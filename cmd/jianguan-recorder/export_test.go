@@ -18,7 +18,6 @@ import (
 	"github.com/jianguan/jianguan/internal/config"
 	"github.com/jianguan/jianguan/internal/records"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
@@ -69,7 +68,7 @@ func TestExportPurgeBothBackends(t *testing.T) {
 			cfg := testConfig(t)
 			target := cfg.Database.Path
 			if backend == records.Postgres {
-				target = pgtest.Start(t).NewDB(t)
+				target = testenv.StartPostgres(t).NewDB(t)
 				cfg.Database.Backend, cfg.Database.dsn, cfg.Database.Path = records.Postgres, config.Secret(target), ""
 			}
 			e := newEnv(t, cfg, backend, target)

@@ -18,7 +18,6 @@ import (
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/records"
 	jtestutil "github.com/jianguan/jianguan/internal/testutil"
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
@@ -335,7 +334,7 @@ func TestOnsiteInspectionAPI(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), "", "")) })
 	t.Run("postgres", func(t *testing.T) {
-		pg := pgtest.Start(t)
+		pg := testenv.StartPostgres(t)
 		run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), records.Postgres, pg.NewDB(t)))
 	})
 }
@@ -409,7 +408,7 @@ func TestRepairAPI(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), "", "")) })
 	t.Run("postgres", func(t *testing.T) {
-		pg := pgtest.Start(t)
+		pg := testenv.StartPostgres(t)
 		run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), records.Postgres, pg.NewDB(t)))
 	})
 }
@@ -522,7 +521,7 @@ func TestIncidentAPI(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), "", "")) })
 	t.Run("postgres", func(t *testing.T) {
-		pg := pgtest.Start(t)
+		pg := testenv.StartPostgres(t)
 		run(t, newEnv(t, inspectionConfig(t, "http://127.0.0.1:1"), records.Postgres, pg.NewDB(t)))
 	})
 }

@@ -24,7 +24,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/config"
 	"github.com/jianguan/jianguan/internal/records"
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef-test"
@@ -136,7 +136,7 @@ func count(t *testing.T, st records.Store) int {
 func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, newEnv(t, testConfig(t), "", "")) })
 	t.Run("postgres", func(t *testing.T) {
-		pg := pgtest.Start(t)
+		pg := testenv.StartPostgres(t)
 		fn(t, newEnv(t, testConfig(t), records.Postgres, pg.NewDB(t)))
 	})
 }
@@ -395,7 +395,7 @@ func TestSpoolWhileSQLiteLocked(t *testing.T) {
 // TestSpoolWhilePostgresDown: the server stops; webhooks are spooled, /-/ready
 // stays 200 (spooling), and after the restart the spool drains.
 func TestSpoolWhilePostgresDown(t *testing.T) {
-	pg := pgtest.Start(t)
+	pg := testenv.StartPostgres(t)
 	e := newEnv(t, testConfig(t), records.Postgres, pg.NewDB(t))
 	if code, _ := e.do("POST", "/api/v1/alertmanager", "", payload("g0", "firing", "a", "f0")); code != 200 {
 		t.Fatal(code)
@@ -542,7 +542,7 @@ func TestSecretsNotInMetrics(t *testing.T) {
 // TestSpoolWhilePostgresReadOnly: the database turns read-only (as during a
 // fail-over to a standby); webhooks are spooled and replayed once writable.
 func TestSpoolWhilePostgresReadOnly(t *testing.T) {
-	pg := pgtest.Start(t)
+	pg := testenv.StartPostgres(t)
 	dsn := pg.NewDB(t)
 	e := newEnv(t, testConfig(t), records.Postgres, dsn)
 	admin, err := sql.Open("pgx", pg.DSN("postgres"))
@@ -579,7 +579,7 @@ func TestSpoolWhilePostgresReadOnly(t *testing.T) {
 // starts; it spools webhooks, answers reads 503, and once the database is
 // up the replay loop opens (migrates) it and drains the spool.
 func TestStartWithDatabaseDown(t *testing.T) {
-	pg := pgtest.Start(t)
+	pg := testenv.StartPostgres(t)
 	dsn := pg.NewDB(t)
 	pg.Stop()
 	cfg := testConfig(t)

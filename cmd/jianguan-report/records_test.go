@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/records"
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // recordsDB is a SQLite records store with one alert (acknowledged) and one
@@ -164,7 +164,7 @@ func TestCLIRecordsFreezeAndFormats(t *testing.T) {
 // TestCLIRecordsPostgres reads the store from a real PostgreSQL through
 // --records.dsn-file.
 func TestCLIRecordsPostgres(t *testing.T) {
-	srv := pgtest.Start(t)
+	srv := testenv.StartPostgres(t)
 	dsn := srv.NewDB(t)
 	ctx := context.Background()
 	st, err := records.Open(ctx, records.Postgres, dsn)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestLeakControllerCableFault (issue 21 item 8, on a vendor MIB): an AKCP
@@ -24,7 +24,7 @@ func TestLeakControllerCableFault(t *testing.T) {
 		rope    = "Rope under floor row A"
 		status  = "1.3.6.1.4.1.3854.3.5.9.1.6.1.1.2.1" // waterStatus of the rope
 	)
-	sim := snmpsimtest.Start(t, fixtures(t, fixture), nil)
+	sim := testenv.StartSNMPSim(t, fixtures(t, fixture), nil)
 	r := startRoom(t, sim, "", `          - name: leak-b
             address: "ADDR"
             community: `+fixture+"\n", "")

@@ -15,7 +15,7 @@ import (
 	"github.com/gosnmp/gosnmp"
 
 	"github.com/jianguan/jianguan/internal/snmp"
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // The conformance suite of issue 21: every fixture of testdata/ (one real
@@ -197,7 +197,7 @@ func TestConformance(t *testing.T) {
 			t.Errorf("%s has no row in the conformance table", h)
 		}
 	}
-	sim := snmpsimtest.Start(t, files, nil)
+	sim := testenv.StartSNMPSim(t, files, nil)
 	r := startRoom(t, sim, "", devs.String(), "")
 	r.waitFor(t, 60*time.Second, "every fixture identified and polled three times", func(f families) bool {
 		for _, c := range conformance {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/avail"
 	"github.com/jianguan/jianguan/internal/snmp"
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // Regression tests of issue 21 (env_exporter on real devices): the devices
@@ -41,7 +41,7 @@ func fixtures(t *testing.T, names ...string) map[string]string {
 // startRoom runs the exporter against snmpsim with one room; devices is
 // the YAML list of devices (use ADDR for the simulator's address), room is
 // extra YAML of the room (e.g. redundancy), top extra top-level YAML.
-func startRoom(t *testing.T, sim *snmpsimtest.Sim, room, devices, top string) *running {
+func startRoom(t *testing.T, sim *testenv.SNMPSim, room, devices, top string) *running {
 	t.Helper()
 	cfg := fmt.Sprintf(`defaults:
   interval: 300ms
@@ -75,7 +75,7 @@ func present(f families, name string, l map[string]string) bool {
 // env_ups_redundancy_intact, env_redundancy_known 0, unknown time counted
 // by the availability engine, never ok time.
 func TestDefect21_1_SilentUPSPairRedundancyUnknown(t *testing.T) {
-	sim := snmpsimtest.Start(t, fixtures(t, "silent-card"), nil)
+	sim := testenv.StartSNMPSim(t, fixtures(t, "silent-card"), nil)
 	r := startRoom(t, sim, `        redundancy: {ups_pair: [ups-1, ups-2]}`, `          - {name: ups-1, profile: rfc1628-ups, address: "ADDR", community: silent-card}
           - {name: ups-2, profile: rfc1628-ups, address: "ADDR", community: silent-card}
 `, "")
@@ -181,7 +181,7 @@ func TestDefect21_1_RedundancyFromKnownInputs(t *testing.T) {
 // read 0, missing N; the landing page shows "no data" and names the
 // missing OIDs; the debug log names them too.
 func TestDefect21_2_NoMatchingOIDsIsNoData(t *testing.T) {
-	sim := snmpsimtest.Start(t, fixtures(t, "rfc1628-single-phase"), nil)
+	sim := testenv.StartSNMPSim(t, fixtures(t, "rfc1628-single-phase"), nil)
 	r := startRoom(t, sim, "", `          - {name: wrong-1, profile: apc-ups, address: "ADDR", community: rfc1628-single-phase}
           - {name: right-1, profile: rfc1628-ups, address: "ADDR", community: rfc1628-single-phase}
 `, "")
@@ -239,7 +239,7 @@ func pageRow(page, name string) string {
 // an unknown vendor from the upsIdentManufacturer probe, and reports a
 // card that matches nothing as unrecognised with a hint.
 func TestDefect21_3_AutoProfile(t *testing.T) {
-	sim := snmpsimtest.Start(t, fixtures(t, "apc-nmc-probes", "rfc1628-single-phase", "silent-card"), nil)
+	sim := testenv.StartSNMPSim(t, fixtures(t, "apc-nmc-probes", "rfc1628-single-phase", "silent-card"), nil)
 	r := startRoom(t, sim, "", `          - {name: apc-1, address: "ADDR", community: apc-nmc-probes}
           - {name: rfc-1, profile: auto, address: "ADDR", community: rfc1628-single-phase}
           - {name: odd-1, address: "ADDR", community: silent-card}
@@ -336,7 +336,7 @@ func TestDefect21_5_PlaceholdersAreInvalid(t *testing.T) {
 		})
 	}
 	// through snmpsim: the values are absent and counted
-	sim := snmpsimtest.Start(t, fixtures(t, "rfc1628-single-phase", "apc-nmc-probes", "wireless-th"), nil)
+	sim := testenv.StartSNMPSim(t, fixtures(t, "rfc1628-single-phase", "apc-nmc-probes", "wireless-th"), nil)
 	r := startRoom(t, sim, "", `          - {name: rfc-1, profile: rfc1628-ups, address: "ADDR", community: rfc1628-single-phase}
           - {name: apc-1, profile: apc-ups, address: "ADDR", community: apc-nmc-probes}
           - name: wl-1
@@ -389,7 +389,7 @@ func TestDefect21_5_PlaceholdersAreInvalid(t *testing.T) {
 // phases now come from upsInputNumLines/upsOutputNumLines and the alarm
 // table from its well-known alarm OIDs, with no alarm_0.
 func TestDefect21_6_SinglePhaseRFC1628(t *testing.T) {
-	sim := snmpsimtest.Start(t, fixtures(t, "rfc1628-single-phase"), nil)
+	sim := testenv.StartSNMPSim(t, fixtures(t, "rfc1628-single-phase"), nil)
 	r := startRoom(t, sim, "", `          - {name: ups-1p, profile: rfc1628-ups, address: "ADDR", community: rfc1628-single-phase}
 `, "")
 	r.waitFor(t, 10*time.Second, "first poll", func(f families) bool {
@@ -509,7 +509,7 @@ func TestDefect21_7_SensorRoles(t *testing.T) {
 // value (or an invalid reading) gives env_leak_cable_fault 1, no
 // env_leak_detected sample and an unknown leak condition, never "no leak".
 func TestDefect21_8_LeakCableFault(t *testing.T) {
-	sim := snmpsimtest.Start(t, fixtures(t, "leak-controller"), nil)
+	sim := testenv.StartSNMPSim(t, fixtures(t, "leak-controller"), nil)
 	r := startRoom(t, sim, "", `          - name: leak-1
             profile: generic-sensor
             address: "ADDR"

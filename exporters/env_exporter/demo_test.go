@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestDemoAgainstSnmpsim runs the demo machine room (demo/*.snmprec and
@@ -28,7 +28,7 @@ func TestDemoAgainstSnmpsim(t *testing.T) {
 		}
 		files[strings.TrimSuffix(filepath.Base(p), ".snmprec")] = string(b)
 	}
-	sim := snmpsimtest.Start(t, files, nil)
+	sim := testenv.StartSNMPSim(t, files, nil)
 	cfg, err := os.ReadFile("demo/env.yml")
 	if err != nil {
 		t.Fatal(err)

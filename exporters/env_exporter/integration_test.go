@@ -19,8 +19,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // Secrets of the test configs: none may appear in logs, /metrics, /config
@@ -272,8 +272,8 @@ func (r *running) waitFor(t *testing.T, timeout time.Duration, what string, cond
 }
 
 func TestSnmpsimIntegration(t *testing.T) {
-	sim := snmpsimtest.Start(t, map[string]string{secretCommunity: upsRec + sensorRec, "upsb": strings.Replace(upsRec, "2:writecache|value=3", "2|3", 1)},
-		&snmpsimtest.V3{User: "noc", AuthKey: secretAuth, AuthProto: "SHA", PrivKey: secretPriv, PrivProto: "AES"})
+	sim := testenv.StartSNMPSim(t, map[string]string{secretCommunity: upsRec + sensorRec, "upsb": strings.Replace(upsRec, "2:writecache|value=3", "2|3", 1)},
+		&testenv.SNMPv3{User: "noc", AuthKey: secretAuth, AuthProto: "SHA", PrivKey: secretPriv, PrivProto: "AES"})
 	dead := "127.0.0.1:" + strconv.Itoa(testutil.FreeUDPPort(t))
 	const interval = 500 * time.Millisecond
 	dir := t.TempDir()

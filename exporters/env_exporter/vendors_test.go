@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // upsFixtures are the UPS fixtures of testdata/ (and the demo's three-phase
@@ -53,7 +53,7 @@ var pduFixtures = []struct {
 // from the MIB: rack inlet is judged (21–27 °C), supply air at 18.5 °C and
 // return air at 34.2 °C are reported without making the unit out of band.
 func TestVendorProfiles_CRACRoles(t *testing.T) {
-	sim := snmpsimtest.Start(t, fixtures(t, "apc-inrow-rc"), nil)
+	sim := testenv.StartSNMPSim(t, fixtures(t, "apc-inrow-rc"), nil)
 	r := startRoom(t, sim, "", `          - {name: inrow-1, address: "ADDR", community: apc-inrow-rc}
 `, "")
 	cond := lbl("device", "inrow-1", "condition", "temperature_out_of_band")
@@ -81,7 +81,7 @@ func TestVendorProfiles_CRACRoles(t *testing.T) {
 // auto-detected device per fixture (named after the fixture) plus
 // huawei-explicit (profile huawei-ups on the UPS2000 card: RFC 1628
 // fallback).
-func startUPSFixtures(t *testing.T) (*snmpsimtest.Sim, *running) {
+func startUPSFixtures(t *testing.T) (*testenv.SNMPSim, *running) {
 	t.Helper()
 	files := map[string]string{}
 	var devs strings.Builder
@@ -102,7 +102,7 @@ func startUPSFixtures(t *testing.T) (*snmpsimtest.Sim, *running) {
 		files[p.community] = string(b)
 		devs.WriteString("          - {name: " + p.community + ", address: \"ADDR\", community: " + p.community + ", rack: " + p.rack + "}\n")
 	}
-	sim := snmpsimtest.Start(t, files, nil)
+	sim := testenv.StartSNMPSim(t, files, nil)
 	r := startRoom(t, sim, "", devs.String(), "")
 	r.waitFor(t, 15*time.Second, "every fixture identified and read", func(f families) bool {
 		for _, fx := range upsFixtures {

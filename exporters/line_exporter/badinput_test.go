@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
@@ -25,7 +24,7 @@ func TestBadInputAtRuntime(t *testing.T) {
 		oidIfOperStatus+".3|2|1", oidIfName+".3|4|ge-0/0/3", oidIfAlias+".3|4|uplink CT", oidIfHighSpeed+".3|66|1000",
 		oidIfHCInOctets+".3|70|5", oidIfHCOutOctets+".3|70|6",
 		oidBgpPeerState+".192.0.2.1|2|6")
-	sim := snmpsimtest.Start(t, map[string]string{"rtr": recs}, nil)
+	sim := testenv.StartSNMPSim(t, map[string]string{"rtr": recs}, nil)
 	dead := testutil.FreeUDPPort(t) // nothing answers there
 	cfg := fmt.Sprintf(`
 defaults: {icmp_interval: 200ms}

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
@@ -47,7 +46,7 @@ func sortRecs(lines ...string) string {
 // Counters come from files the test writes (snmpset cannot set Counter32).
 func routerRecs(dir string) string {
 	w := func(oid string, tag int, v any) string {
-		return strings.TrimSpace(snmpsimtest.Writecache(oid, tag, v))
+		return strings.TrimSpace(testenv.Writecache(oid, tag, v))
 	}
 	sub := func(oid string, tag int, file string) string {
 		return fmt.Sprintf("%s|%d:subprocess|cat %s", oid, tag, filepath.Join(dir, file))
@@ -143,7 +142,7 @@ func TestNetnsLines(t *testing.T) {
 	}
 	put("rx", "1000")
 	put("transitions", "1")
-	sim := snmpsimtest.Start(t, map[string]string{"rtr": routerRecs(dir)}, nil)
+	sim := testenv.StartSNMPSim(t, map[string]string{"rtr": routerRecs(dir)}, nil)
 	ex := startExporter(t, netnsConfig(tp, sim.Addr), "--icmp.netns="+tp.Core)
 	lines := []string{"ct-internet", "leased-1", "leased-2", "leased-3", "leased-4"}
 	testenv.WaitFor(t, 30*time.Second, "all lines up", func() bool {

@@ -11,6 +11,7 @@ package docfmt
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -279,4 +280,47 @@ func Number(x float64, decimals int, lang Lang) string {
 		return sign + b.String() + "." + frac
 	}
 	return sign + b.String()
+}
+
+// Count writes a count with its English noun in the right number:
+// Count(1, "alarm", "alarms") is "1 alarm", Count(0, …) and Count(2, …)
+// are "0 alarms" and "2 alarms". Every English sentence of a document that
+// counts something writes it through Count (or Noun), never "%d alarms".
+// zh-CN has no plural: its sentences keep their measure words (告警 3 次).
+func Count(n int, one, many string) string {
+	return strconv.Itoa(n) + " " + Noun(n, one, many)
+}
+
+// Noun is the noun of Count alone, for a count written elsewhere in the
+// sentence (a formatted figure): one when n is 1 or −1, else many.
+func Noun(n int, one, many string) string {
+	if n == 1 || n == -1 {
+		return one
+	}
+	return many
+}
+
+// pluralRE finds a count of one followed by a plural noun or verb ("1
+// alarms", "1 entities have", "1 more are") in English text; a number
+// continued by a digit, a decimal point or a thousands comma is not one.
+var pluralRE = regexp.MustCompile(`(?:^|[^0-9.,])(1 (?:more |[a-z][a-z-]* )?(?:[a-z][a-z-]*[a-z]s|are|were|have)\b)`)
+
+// singularOK are words ending in s that are not plurals after a count of
+// one (units and verbs: "1 bps" is written by no document, but "1 is" or
+// "1 has" may be).
+var singularOK = map[string]bool{"is": true, "was": true, "has": true, "this": true, "its": true, "plus": true, "across": true, "as": true, "us": true, "versus": true, "bps": true, "ms": true}
+
+// PluralErrors are the places of text where a count of one is followed by
+// a plural ("1 alarms"): what Count prevents, for a test to search a whole
+// rendered English document with.
+func PluralErrors(text string) []string {
+	var out []string
+	for _, m := range pluralRE.FindAllStringSubmatch(text, -1) {
+		words := strings.Fields(m[1])
+		if singularOK[words[len(words)-1]] {
+			continue
+		}
+		out = append(out, m[1])
+	}
+	return out
 }

@@ -269,3 +269,39 @@ func TestParseLang(t *testing.T) {
 		t.Error("fr accepted")
 	}
 }
+
+func TestCount_EnglishPlural(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{
+		{0, "0 alarms"}, {1, "1 alarm"}, {2, "2 alarms"}, {-1, "-1 alarm"}, {11, "11 alarms"}, {21, "21 alarms"},
+	} {
+		if got := Count(c.n, "alarm", "alarms"); got != c.want {
+			t.Errorf("Count(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+	if got := Noun(1, "entity has", "entities have"); got != "entity has" {
+		t.Errorf("Noun(1) = %q", got)
+	}
+}
+
+func TestPluralErrors(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"Power: 1 alarms; 2 alarms", []string{"1 alarms"}},
+		{"1 entities have no target", []string{"1 entities have"}},
+		{"the first 100, 1 more are not listed", []string{"1 more are"}},
+		{"1 alarm in this period, 11 alarms, 21 alarms, 0.1 hosts, 2,1 items", nil},
+		{"1 host had, 1 is, 1 has, 1 s, 1 ms", nil},
+		{"1 alert was detected: 1 acknowledged", nil},
+		{"1 abnormal items", []string{"1 abnormal items"}}, // the noun after an adjective: the adjective is not plural
+	} {
+		got := PluralErrors(c.text)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("PluralErrors(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package efficiency
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -183,7 +184,7 @@ func Document(r *Result, c *Config, month report.Month, o DocOptions) (*report.D
 	// appendix leaves the policy line out when it is empty).
 	d.Audit = report.Audit{Method: methodText(t, c, month)}
 	for _, q := range r.Queries {
-		d.Audit.Queries = append(d.Audit.Queries, report.AuditQuery{Purpose: t.tr(q.Purpose, q.PurposeEN), PromQL: q.PromQL,
+		d.Audit.Queries = append(d.Audit.Queries, report.AuditQuery{Purpose: t.purpose(q.Purpose, q.PurposeEN), PromQL: q.PromQL,
 			EvalAt: month.End.UTC().Format(time.RFC3339), Series: r.seriesOf(q.ID)})
 	}
 	return d, nil
@@ -227,10 +228,10 @@ func hostTable(t texts, id, zh, en string, hs []Host, max int) report.Table {
 func annexText(t texts, n, max int, thr string) string {
 	if n <= max {
 		return t.tr(fmt.Sprintf("%s CPU 利用率 P95 低于 %s 的云主机共 %d 台，全部列于下表，建议使用单位核实需求，回收或缩减资源。", t.per("本月", "本期", "", ""), thr, n),
-			fmt.Sprintf("%d hosts had a CPU utilisation p95 below %s this %s, all listed below; the units should review whether to reclaim or shrink them.", n, thr, t.per("", "", "month", "period")))
+			fmt.Sprintf("%s a CPU utilisation p95 below %s this %s, all listed below; the units should review whether to reclaim or shrink them.", docfmt.Count(n, "host had", "hosts had"), thr, t.per("", "", "month", "period")))
 	}
 	return t.tr(fmt.Sprintf("%s CPU 利用率 P95 低于 %s 的云主机共 %d 台；附表按单位、云平台、主机排序，只列前 %d 台（idle_annex_max_rows），其余 %d 台未列出。", t.per("本月", "本期", "", ""), thr, n, max, n-max),
-		fmt.Sprintf("%d hosts had a CPU utilisation p95 below %s this %s; the annex, sorted by unit, platform and host, lists the first %d (idle_annex_max_rows), %d more are not listed.", n, thr, t.per("", "", "month", "period"), max, n-max))
+		fmt.Sprintf("%s a CPU utilisation p95 below %s this %s; the annex, sorted by unit, platform and host, lists the first %d (idle_annex_max_rows), %d more %s not listed.", docfmt.Count(n, "host had", "hosts had"), thr, t.per("", "", "month", "period"), max, n-max, docfmt.Noun(n-max, "is", "are")))
 }
 
 func methodSection(t texts, c *Config) report.Section {
@@ -278,6 +279,21 @@ func methodText(t texts, c *Config, month report.Month) []string {
 		t.tr(fmt.Sprintf("每个查询最多 %d 条序列，超过即报错，不截断。", c.MaxSeries),
 			fmt.Sprintf("At most %d series per query; more is an error, never truncated.", c.MaxSeries)),
 	}
+}
+
+// periodWords are the month's words of the query purposes (query.go
+// writes them for the monthly deliverable) and their wording for another
+// period: a quarter's audit appendix never says 月均 or 月内.
+var periodWords = strings.NewReplacer("月内", "期内", "月均", "期均", "本月", "本期", "month's", "period's", "this month", "this period")
+
+// purpose is a query's purpose in the document's language, in the words
+// of its period (periodWords).
+func (t texts) purpose(zh, en string) string {
+	p := t.tr(zh, en)
+	if t.month {
+		return p
+	}
+	return periodWords.Replace(p)
 }
 
 // seriesOf is the number of series a query gave (audit).

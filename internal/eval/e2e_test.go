@@ -20,7 +20,6 @@ import (
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/report/snapshot"
 	"github.com/jianguan/jianguan/internal/testutil"
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
@@ -109,7 +108,7 @@ func saveSystem(t *testing.T, st records.Store, v, from string, edits ...string)
 func TestEvalManualScoreNeedsEvidence(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { manualScoreNeedsEvidence(t, openStore(t)) })
 	t.Run("postgres", func(t *testing.T) {
-		st, err := records.Open(context.Background(), records.Postgres, pgtest.Start(t).NewDB(t))
+		st, err := records.Open(context.Background(), records.Postgres, testenv.StartPostgres(t).NewDB(t))
 		if err != nil {
 			t.Fatal(err)
 		}

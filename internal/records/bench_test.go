@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // BenchmarkIngest: one notification with 5 alerts per op, each a new group
@@ -37,7 +37,7 @@ func BenchmarkIngest(b *testing.B) {
 		run(b, s)
 	})
 	b.Run("postgres", func(b *testing.B) {
-		srv := pgtest.Start(b)
+		srv := testenv.StartPostgres(b)
 		s, err := Open(context.Background(), Postgres, srv.NewDB(b))
 		if err != nil {
 			b.Fatal(err)

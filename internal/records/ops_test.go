@@ -15,7 +15,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/jianguan/jianguan/internal/calendar"
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 const shipped = "../../deploy/etc/jianguan/"
@@ -53,7 +53,7 @@ func TestMigrationsDownAndUp(t *testing.T) {
 			return db
 		}},
 		{Postgres, goose.DialectPostgres, func(t *testing.T) *sql.DB {
-			db, err := sql.Open("pgx", pgtest.Start(t).NewDB(t))
+			db, err := sql.Open("pgx", testenv.StartPostgres(t).NewDB(t))
 			if err != nil {
 				t.Fatal(err)
 			}

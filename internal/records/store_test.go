@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // backends runs fn once per backend on a fresh, migrated store: SQLite in
@@ -29,7 +29,7 @@ func backends(t *testing.T, fn func(t *testing.T, open func() Store)) {
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		srv := pgtest.Start(t)
+		srv := testenv.StartPostgres(t)
 		dsn := srv.NewDB(t)
 		fn(t, func() Store {
 			s, err := Open(context.Background(), Postgres, dsn)

@@ -282,7 +282,7 @@ func printedCounters(d *Document, lang docfmt.Lang) (Table, string) {
 		totalResets += resets(i)
 		unknown += e.UnknownSeconds
 	}
-	total := []string{tr(lang, fmt.Sprintf("全部 %d 个对象合计（增量）", n), fmt.Sprintf("All %d entities (sum of increases)", n))}
+	total := []string{tr(lang, fmt.Sprintf("全部 %d 个对象合计（增量）", n), "All "+docfmt.Count(n, "entity", "entities")+" (sum of increases)")}
 	for j := range sum {
 		if !have[j] {
 			total = append(total, "—")

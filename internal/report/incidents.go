@@ -19,13 +19,21 @@ import (
 //
 //   - entities: those with down or maintenance-down seconds, a state change
 //     in the period, or down at its start;
-//   - days (of the period, from its start): one query_range per signal at a
-//     1 d step (five in all) finds the days in which NS_up, NS_unknown,
-//     NS_last_change_timestamp_seconds or NS_start_time_seconds changed
-//     (windows of 1 d + 20 min, so a change at a day edge is seen on both
-//     sides) or an entity had at least 2 samples fewer than on its fullest
+//   - days (of the period, from its start): the days in which NS_up,
+//     NS_unknown, NS_last_change_timestamp_seconds or NS_start_time_seconds
+//     changed (windows of 1 d + 20 min, so a change at a day edge is seen on
+//     both sides) come from the state series at the day edges (detectors.go:
+//     one instant query per edge, the last value within 20 min of six series
+//     of every candidate; the counters tell what changed in between, the
+//     exactness argument is there) — Config.RawDetectors runs the former
+//     changes() of the four signals over every sample instead; one
+//     query_range of count_over_time(NS_up[1d]) at a 1 d step finds the days
+//     in which an entity had at least 2 samples fewer than on its fullest
 //     day (a gap: one missed scrape is not one, deriveIncidents' gap is more
-//     than 2 scrape intervals; a series that starts or ends);
+//     than 2 scrape intervals; a series that starts or ends); a day without
+//     samples has its sampled neighbours looked at (and so, at the hour
+//     level, an hour without samples its neighbours read: the samples on
+//     both sides of a gap are read, the gap is measured between them);
 //   - hours, inside those days only: per day with a flagged entity, one
 //     query_range at a 1 h step of `changes(…[1h20m]) > 0` of the same four
 //     signals joined with `or` (the answer carries only the hours with a
@@ -43,8 +51,8 @@ import (
 //     it; an hour or day without any sample breaks that, so the time between
 //     is a gap.
 //
-// Queries: 5 + 2 per day with a flagged entity + Σ over read hours of
-// ⌈entities reading it / perBatch⌉; raw samples moved: about 7 signals ×
+// Queries: 1 + 2 per day (the edges) + 2 per day with a flagged entity + Σ
+// over read hours of ⌈entities reading it / perBatch⌉; raw samples moved: about 7 signals ×
 // (2 + 2 per change) hours of samples per entity, instead of 7 × 2 days
 // per change (24 times less at any scrape interval).
 
@@ -125,6 +133,7 @@ type incidentWalk struct {
 	name       string
 	dayFlag    []bool  // day with a change or missing samples: look at its hours
 	dayFull    []bool  // day sampled throughout and unchanged: the state held
+	daySampled []bool  // day with samples (a count window with samples overlapped it)
 	maxPerDay  float64 // samples of NS_up on its fullest day
 	maxPerHour float64 // … in its fullest hour (at least maxPerDay ÷ 24)
 	hourFlag   map[int]bool
@@ -259,12 +268,14 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 		count         bool
 	}
 	var dets []det
-	for _, s := range f.changedSignals() {
-		what := s
-		if s == f.started {
-			what += " (restarts)"
+	if r.cfg.RawDetectors {
+		for _, s := range f.changedSignals() {
+			what := s
+			if s == f.started {
+				what += " (restarts)"
+			}
+			dets = append(dets, det{"incident days: changes of " + what, "changes(" + r.selector(s, extra) + win + ")", false})
 		}
-		dets = append(dets, det{"incident days: changes of " + what, "changes(" + r.selector(s, extra) + win + ")", false})
 	}
 	dets = append(dets, det{"incident days: samples of " + f.up + " per day (gaps, series that start or end)", "count_over_time(" + r.selector(f.up, extra) + "[1d])", true})
 	counts := map[string][]sampleCount{} // key → samples per 1 d window
@@ -298,6 +309,14 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 			return nil
 		})
 	}
+	var absentBoth map[string][]bool
+	if !r.cfg.RawDetectors {
+		fns = append(fns, func() error {
+			var err error
+			absentBoth, err = r.edgeDays(f, walks, extra, days)
+			return err
+		})
+	}
 	if err := r.parallel(fns...); err != nil {
 		return err
 	}
@@ -309,12 +328,35 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 		w.maxPerDay = mx
 		seen := make([]bool, days.n)
 		broken := make([]bool, days.n)
-		classifyCounts(counts[k], days, mx, func(i int) { w.dayFlag[i] = true }, func(i int) { broken[i] = true }, func(i int) { seen[i] = true })
+		w.daySampled = make([]bool, days.n)
+		classifyCounts(counts[k], days, mx, func(i int) { w.dayFlag[i], w.daySampled[i] = true, true },
+			func(i int) { broken[i] = true }, func(i int) { seen[i], w.daySampled[i] = true, true })
+		// A day without samples (a gap, a series not yet begun or ended):
+		// its sampled neighbours (two before: see incidentHours) are looked
+		// at hour by hour, so that the samples on both sides of the gap are
+		// read (coverageCaveats measures the gap between them).
+		for i, ok := range w.daySampled {
+			if ok {
+				continue
+			}
+			for _, j := range []int{i - 2, i - 1, i + 1} {
+				if j >= 0 && j < days.n && w.daySampled[j] {
+					w.dayFlag[j] = true
+				}
+			}
+		}
 		// The first and last day are always looked at hour by hour: a
 		// backend that aligns its 1 d steps to UTC (VictoriaMetrics) leaves
 		// part of the last day outside every window, and a last day cut
 		// short (a draft's 截至 hour) has no 1 d window at all.
 		w.dayFlag[0], w.dayFlag[days.n-1] = true, true
+		for i, ab := range absentBoth[k] {
+			// No value at either edge, yet samples inside: the series
+			// began and ended within the window, what changed is unknown.
+			if ab && seen[i] {
+				w.dayFlag[i] = true
+			}
+		}
 		for i := range w.dayFull {
 			w.dayFull[i] = seen[i] && !broken[i] && !w.dayFlag[i]
 		}
@@ -397,8 +439,32 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 		for _, c := range counts[k] {
 			mx = math.Max(mx, c.v)
 		}
-		seen, broken := map[int]bool{}, map[int]bool{}
-		classifyCounts(counts[k], hours, mx, func(h int) { w.hourFlag[h] = true }, func(h int) { broken[h] = true }, func(h int) { seen[h] = true })
+		seen, broken, sampled := map[int]bool{}, map[int]bool{}, map[int]bool{}
+		classifyCounts(counts[k], hours, mx, func(h int) { w.hourFlag[h], sampled[h] = true, true },
+			func(h int) { broken[h] = true }, func(h int) { seen[h], sampled[h] = true, true })
+		// An hour without samples (in a looked-at day: no sample in its
+		// count window; elsewhere: in a day without samples): the hour
+		// after it and the two before it are read where they have samples,
+		// so that the samples on both sides of the gap are (coverageCaveats
+		// measures the gap between them). Two before: Prometheus 2's range
+		// windows are closed at both ends, so an hour may count only a
+		// sample at its start, which belongs to the hour before.
+		hasSamples := func(h int) bool {
+			if d := h / 24; !w.dayFlag[d] {
+				return w.daySampled[d]
+			}
+			return sampled[h]
+		}
+		for h := range hours.n {
+			if d := h / 24; !w.dayFlag[d] && w.daySampled[d] || hasSamples(h) {
+				continue
+			}
+			for _, j := range []int{h - 2, h - 1, h + 1} {
+				if j >= 0 && j < hours.n && hasSamples(j) {
+					w.hourFlag[j] = true
+				}
+			}
+		}
 		for h := range seen {
 			w.hourFull[h] = !broken[h] && !w.hourFlag[h]
 		}

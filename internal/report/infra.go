@@ -189,7 +189,7 @@ func (r *run) topicStatus(hasData bool, alarms int, secs, maint float64) string 
 	case alarms == 0 && secs == 0:
 		return r.tr("本期运行正常，未发生告警。", "Normal operation in this period; no alarms.")
 	}
-	s := r.tr(fmt.Sprintf("本期发生告警 %d 次，累计 %s", alarms, r.dur(secs)), fmt.Sprintf("%d alarms in this period, %s in total", alarms, r.dur(secs)))
+	s := r.tr(fmt.Sprintf("本期发生告警 %d 次，累计 %s", alarms, r.dur(secs)), docfmt.Count(alarms, "alarm", "alarms")+" in this period, "+r.dur(secs)+" in total")
 	if maint > 0 {
 		s += r.tr(fmt.Sprintf("（另有维护窗口内 %s）", r.dur(maint)), fmt.Sprintf(" (plus %s inside maintenance)", r.dur(maint)))
 	}

@@ -127,7 +127,7 @@ func (r *run) infraOverview(counts []int) string {
 	for i, tp := range infraTopics {
 		name := r.tr(strings.SplitN(tp.zh, "（", 2)[0], tp.en)
 		if counts[i] > 0 {
-			alarmed = append(alarmed, r.tr(fmt.Sprintf("%s告警 %d 次", name, counts[i]), fmt.Sprintf("%s: %d alarms", name, counts[i])))
+			alarmed = append(alarmed, r.tr(fmt.Sprintf("%s告警 %d 次", name, counts[i]), name+": "+docfmt.Count(counts[i], "alarm", "alarms")))
 		} else {
 			normal = append(normal, name)
 		}
@@ -152,12 +152,12 @@ func (r *run) infraOverview(counts []int) string {
 // document's tables (TestOverview_EveryNumberInATable); it is inserted
 // first, before the comparison.
 func (r *run) availabilityOverview(d *Document) {
-	what, whatEN, unit := "线路", "lines", "条"
+	what, whatEN, whatOneEN, unit := "线路", "lines", "line", "条"
 	switch d.Kind {
 	case KindHosts:
-		what, whatEN, unit = "云主机和网站", "hosts and websites", "个"
+		what, whatEN, whatOneEN, unit = "云主机和网站", "hosts and websites", "host or website", "个"
 	case KindProviders:
-		what, whatEN, unit = "线路、云主机和网站", "lines, hosts and websites", "个"
+		what, whatEN, whatOneEN, unit = "线路、云主机和网站", "lines, hosts and websites", "line, host or website", "个"
 	}
 	n := strconv.Itoa(len(d.Entities))
 	down := 0.0
@@ -166,7 +166,7 @@ func (r *run) availabilityOverview(d *Document) {
 	}
 	var sents []string
 	sents = append(sents, r.tr(fmt.Sprintf("本期共监测%s %s %s，合计停机时长 %s", what, n, unit, r.dur(down)),
-		fmt.Sprintf("%s %s monitored in this period, %s of downtime in total", n, whatEN, r.dur(down))))
+		fmt.Sprintf("%s %s monitored in this period, %s of downtime in total", n, docfmt.Noun(len(d.Entities), whatOneEN, whatEN), r.dur(down))))
 	hl := headline(d, r.cfg.Lang)
 	var perKind []string
 	for i := 0; i < 3*len(kindFigures(d.Entities, d.MaintenancePolicy)) && i+2 < len(hl); i += 3 {
@@ -176,7 +176,7 @@ func (r *run) availabilityOverview(d *Document) {
 			a = r.tr("可用率无数据", "availability: no data")
 		}
 		perKind = append(perKind, r.tr(fmt.Sprintf("%s%s，停机 %s，故障事件 %s 起", name, a, hl[i+1].text(r.cfg.Lang), hl[i+2].text(r.cfg.Lang)),
-			fmt.Sprintf("%s: %s, downtime %s, %s incidents", name, a, hl[i+1].text(r.cfg.Lang), hl[i+2].text(r.cfg.Lang))))
+			fmt.Sprintf("%s: %s, downtime %s, %s %s", name, a, hl[i+1].text(r.cfg.Lang), hl[i+2].text(r.cfg.Lang), docfmt.Noun(int(hl[i+2].v), "incident", "incidents"))))
 	}
 	if len(perKind) > 0 {
 		sents = append(sents, strings.Join(perKind, r.tr("；", "; ")))
@@ -184,11 +184,11 @@ func (r *run) availabilityOverview(d *Document) {
 	met, br, ind, none := statusCounts(d.Entities)
 	if met+br+ind > 0 {
 		sents = append(sents, r.tr(fmt.Sprintf("设定可用率目标的%s中，达标 %d %s、未达标 %d %s、无法判定 %d %s", what, met, unit, br, unit, ind, unit),
-			fmt.Sprintf("of the entities with a target, %d met it, %d did not and %d are indeterminate", met, br, ind)))
+			fmt.Sprintf("of the entities with a target, %d met it, %d did not and %d %s indeterminate", met, br, ind, docfmt.Noun(ind, "is", "are"))))
 	}
 	if none > 0 {
 		sents = append(sents, r.tr(fmt.Sprintf("%d %s%s未设定目标，只列可用率，不作达标判定", none, unit, what),
-			fmt.Sprintf("%d entities have no target: their availability is shown without a verdict", none)))
+			docfmt.Count(none, "entity has", "entities have")+" no target: "+docfmt.Noun(none, "its", "their")+" availability is shown without a verdict"))
 	}
 	if br > 0 {
 		var worst []EntityResult

@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
 	jtu "github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 const rec = `1.3.6.1.2.1.1.3.0|67|12345
@@ -25,8 +25,8 @@ const rec = `1.3.6.1.2.1.1.3.0|67|12345
 `
 
 func TestPollerAgainstSnmpsim(t *testing.T) {
-	v3 := &snmpsimtest.V3{User: "noc", AuthKey: "authkey-123", AuthProto: "SHA", PrivKey: "privkey-123", PrivProto: "AES"}
-	sim := snmpsimtest.Start(t, map[string]string{"public": rec}, v3)
+	v3 := &testenv.SNMPv3{User: "noc", AuthKey: "authkey-123", AuthProto: "SHA", PrivKey: "privkey-123", PrivProto: "AES"}
+	sim := testenv.StartSNMPSim(t, map[string]string{"public": rec}, v3)
 	dead := "127.0.0.1:" + itoa(jtu.FreeUDPPort(t))       // nothing listens: ICMP port unreachable
 	silent, err := net.ListenPacket("udp", "127.0.0.1:0") // listens, never answers: timeouts
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/config"
-	"github.com/jianguan/jianguan/internal/snmp/snmpsimtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // The env_exporter conformance recordings (exporters/env_exporter/testdata,
@@ -73,7 +73,7 @@ func pollers(tb testing.TB, addr, version string, oids map[string][]string) (*Po
 // missing, and the poll succeeds.
 func TestRecordingsThroughGosnmp(t *testing.T) {
 	recs, oids := recordings(t)
-	sim := snmpsimtest.Start(t, recs, nil)
+	sim := testenv.StartSNMPSim(t, recs, nil)
 	for _, version := range []string{"1", "2c"} {
 		p, cs := pollers(t, sim.Addr, version, oids)
 		for _, c := range cs {

@@ -11,15 +11,15 @@ import (
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/records"
-	"github.com/jianguan/jianguan/internal/testutil/pgtest"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // backends runs fn on a fresh store per backend: SQLite in t.TempDir() and
-// a real PostgreSQL (internal/testutil/pgtest).
+// a real PostgreSQL (testenv.StartPostgres).
 func backends(t *testing.T, fn func(t *testing.T, st records.Store)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, openSQLite(t)) })
 	t.Run("postgres", func(t *testing.T) {
-		srv := pgtest.Start(t)
+		srv := testenv.StartPostgres(t)
 		st, err := records.Open(context.Background(), records.Postgres, srv.NewDB(t))
 		if err != nil {
 			t.Fatal(err)

@@ -366,6 +366,9 @@ func TestRecordsDocumentsEnglish(t *testing.T) {
 			}
 			h := html(t, d)
 			checkHTML(t, h, c.want, nil)
+			if errs := docfmt.PluralErrors(h); len(errs) > 0 { // "1 alerts": docfmt.Count
+				t.Errorf("English plurals: %q", errs)
+			}
 			for _, s := range data {
 				h = strings.ReplaceAll(h, s, "")
 			}

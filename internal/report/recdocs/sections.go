@@ -155,8 +155,8 @@ func alertText(s alertStats, o Options) string {
 	}
 	return o.tr(fmt.Sprintf("本期共检测到告警 %d 条，已确认 %d 条、未确认 %d 条，确认时延中位数 %s、最大 %s；已恢复 %d 条，尚未恢复 %d 条。",
 		s.Total, s.Acked, s.Unacked, s.medianText(o.Lang), s.maxText(o.Lang), s.Resolved, s.Firing),
-		fmt.Sprintf("%d alerts were detected: %d acknowledged, %d not acknowledged; acknowledgement delay median %s, max %s; %d resolved, %d still firing.",
-			s.Total, s.Acked, s.Unacked, s.medianText(o.Lang), s.maxText(o.Lang), s.Resolved, s.Firing))
+		fmt.Sprintf("%s detected: %d acknowledged, %d not acknowledged; acknowledgement delay median %s, max %s; %d resolved, %d still firing.",
+			docfmt.Count(s.Total, "alert was", "alerts were"), s.Acked, s.Unacked, s.medianText(o.Lang), s.maxText(o.Lang), s.Resolved, s.Firing))
 }
 
 // remoteTable lists the remote inspections (one row each).
@@ -238,8 +238,8 @@ func inspectionText(d *periodData, days int, o Options) string {
 	}
 	return o.tr(fmt.Sprintf("远程巡检应 %d 次，完成 %d 次、未完成 %d 次，发现异常项 %d 项；现场巡检应 %d 次，完成 %d 次，发现异常项 %d 项。",
 		days*ContractRemotePerDay, done, missed, abnormal, days*ContractOnsitePerDay, len(d.Onsite), onAbn),
-		fmt.Sprintf("Remote inspections: %d required, %d completed, %d missed, %d abnormal items; on-site inspections: %d required, %d done, %d abnormal items.",
-			days*ContractRemotePerDay, done, missed, abnormal, days*ContractOnsitePerDay, len(d.Onsite), onAbn))
+		fmt.Sprintf("Remote inspections: %d required, %d completed, %d missed, %s; on-site inspections: %d required, %d done, %s.",
+			days*ContractRemotePerDay, done, missed, docfmt.Count(abnormal, "abnormal item", "abnormal items"), days*ContractOnsitePerDay, len(d.Onsite), docfmt.Count(onAbn, "abnormal item", "abnormal items")))
 }
 
 func findingStatus(f findingRec, o Options) string {
