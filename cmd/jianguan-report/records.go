@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -111,54 +109,47 @@ func (f recordsFlags) loadCalendar() (*calendar.Calendar, error) {
 	return c, nil
 }
 
-// buildRecordsDoc builds a document of a records kind from the flags.
+// buildRecordsDoc builds a document of a records kind from the flags:
+// recdocs.Build (the dispatcher the Grafana plugin's /documents route
+// uses), after checking the flags in the CLI's words; a bad argument is
+// named by its flag (--day: day "2026-13-01": …).
 func (f recordsFlags) buildRecordsDoc(ctx context.Context, kind string, src recdocs.Source, o recdocs.Options, now time.Time) (*report.Document, error) {
 	if src == nil {
 		return nil, fmt.Errorf("--kind %s reads the operations records: give --records.db (SQLite) or --records.dsn-file (PostgreSQL)", kind)
 	}
-	used := map[string]bool{"day": *f.day != "", "week": *f.week != "", "id": *f.id != 0, "period": *f.period != ""}
-	want := map[string]string{recdocs.KindDutyDaily: "day", recdocs.KindDutyWeekly: "week", recdocs.KindIncident: "id", recdocs.KindGuard: "period"}[kind]
-	for k, set := range used {
-		if set && k != want {
-			return nil, fmt.Errorf("--%s is not used by --kind %s (it takes --%s)", k, kind, want)
+	if err := f.checkArg(kind, o); err != nil {
+		return nil, err
+	}
+	arg := recdocs.Arg{Day: *f.day, Week: *f.week, ID: *f.id, Period: *f.period}
+	d, err := recdocs.Build(ctx, src, kind, arg, o, now)
+	if err != nil && report.KindOf(err) == report.ErrBadRequest {
+		return nil, fmt.Errorf("--%s: %w", recdocs.ArgName(kind), err)
+	}
+	return d, err
+}
+
+// checkArg refuses what recdocs.Build would, in flag words: a flag the
+// kind does not take, its own flag missing, a guard report without the
+// calendar file.
+func (f recordsFlags) checkArg(kind string, o recdocs.Options) error {
+	want := recdocs.ArgName(kind)
+	for _, u := range []struct {
+		name string
+		set  bool
+	}{{"day", *f.day != ""}, {"week", *f.week != ""}, {"id", *f.id != 0}, {"period", *f.period != ""}} {
+		if u.set && u.name != want {
+			return fmt.Errorf("--%s is not used by --kind %s (it takes --%s)", u.name, kind, want)
 		}
 	}
-	switch kind {
-	case recdocs.KindDutyDaily:
-		s := *f.day
-		if s == "" {
-			s = calendar.DateOf(now).AddDate(0, 0, -1).Format("2006-01-02")
-		}
-		p, err := recdocs.ParseDay(s, now)
-		if err != nil {
-			return nil, fmt.Errorf("--day: %w", err)
-		}
-		return recdocs.BuildDutyDaily(ctx, src, p, o)
-	case recdocs.KindDutyWeekly:
-		s := *f.week
-		if s == "" {
-			s = calendar.DateOf(now).AddDate(0, 0, -7).Format("2006-01-02")
-		}
-		p, err := recdocs.ParseWeek(s, now)
-		if err != nil {
-			return nil, fmt.Errorf("--week: %w", err)
-		}
-		return recdocs.BuildDutyWeekly(ctx, src, p, o)
-	case recdocs.KindIncident:
-		if *f.id == 0 {
-			return nil, fmt.Errorf("--kind incident needs --id (the incident record's id)")
-		}
-		return recdocs.BuildIncidentReport(ctx, src, *f.id, o)
-	case recdocs.KindGuard:
-		if *f.period == "" {
-			return nil, fmt.Errorf("--kind guard needs --period (a guard period's name in calendar.yml)")
-		}
-		if o.Calendar == nil {
-			return nil, fmt.Errorf("--kind guard needs the calendar file: give --calendar.file")
-		}
-		return recdocs.BuildGuardReport(ctx, src, *f.period, o)
+	switch {
+	case want == "id" && *f.id == 0:
+		return fmt.Errorf("--kind %s needs --id (the incident record's id)", kind)
+	case want == "period" && *f.period == "":
+		return fmt.Errorf("--kind %s needs --period (a guard period's name in calendar.yml)", kind)
+	case want == "period" && o.Calendar == nil:
+		return fmt.Errorf("--kind %s needs the calendar file: give --calendar.file", kind)
 	}
-	return nil, errors.New("unknown records kind " + strconv.Quote(kind))
+	return nil
 }
 
 // recordsOptions are the documents' options from the run's settings.
