@@ -15,7 +15,8 @@ import (
 // (t_{i-1} − 20 min, t_i], as the raw changes(…[1d20m]) detectors'. Instead
 // of reading every sample of the window, the engine reads at each edge the
 // last sample within 20 min (scrape intervals up to 20 min) of six series of
-// every candidate — one instant query per edge, 2 per day — and flags the
+// every candidate — one instant query per day for its end edge and the edge
+// 20 min before it — and flags the
 // day where any of them differs between the window's two edges, is present
 // at one edge only, or is absent at both edges of a day that has samples:
 //
@@ -49,33 +50,42 @@ func (f family) edgeSignals() []string {
 }
 
 // edgeValues reads, for the entities whose name label matches extra, the
-// last value within incidentLookback before t of each edge signal: one
-// instant query (last_over_time drops the metric name, label_replace puts
-// it back so that the six series of an entity stay apart).
-func (r *run) edgeValues(f family, extra string, t time.Time) (map[string]map[string]float64, error) {
+// last value within incidentLookback before t and before t −
+// incidentLookback (offset) of each edge signal: one instant query for two
+// edges (last_over_time drops the metric name, label_replace puts it back —
+// with " offset" for the earlier edge — so that the series stay apart).
+func (r *run) edgeValues(f family, extra string, t time.Time) (at, before map[string]map[string]float64, err error) {
 	win := fmt.Sprintf("[%ds]", int64(incidentLookback.Seconds()))
 	var ors []string
 	for _, s := range f.edgeSignals() {
-		ors = append(ors, fmt.Sprintf("label_replace(last_over_time(%s%s), \"__name__\", %q, \"\", \"\")", r.selector(s, extra), win, s))
+		ors = append(ors, fmt.Sprintf("label_replace(last_over_time(%s%s), \"__name__\", %q, \"\", \"\")", r.selector(s, extra), win, s),
+			fmt.Sprintf("label_replace(last_over_time(%s%s offset %s), \"__name__\", %q, \"\", \"\")", r.selector(s, extra), win, win[1:len(win)-1], s+edgeOffset))
 	}
-	res, err := r.query("incident days: "+strings.Join(f.edgeSignals(), ", ")+" at a day edge (changes, restarts, unknown spells between two edges)",
+	res, err := r.query("incident days: "+strings.Join(f.edgeSignals(), ", ")+" at a day edge and 20 min before it (changes, restarts, unknown spells between two edges)",
 		strings.Join(ors, " or "), t)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := map[string]map[string]float64{}
+	at, before = map[string]map[string]float64{}, map[string]map[string]float64{}
 	for _, s := range res {
 		if len(s.Points) == 0 {
 			continue
 		}
 		k := labelKey(s.Labels)
-		if out[k] == nil {
-			out[k] = map[string]float64{}
+		m, n := at, s.Labels["__name__"]
+		if b, ok := strings.CutSuffix(n, edgeOffset); ok {
+			m, n = before, b
 		}
-		out[k][s.Labels["__name__"]] = s.Points[len(s.Points)-1].V
+		if m[k] == nil {
+			m[k] = map[string]float64{}
+		}
+		m[k][n] = s.Points[len(s.Points)-1].V
 	}
-	return out, nil
+	return at, before, nil
 }
+
+// edgeOffset marks the earlier edge's series in edgeValues' answer.
+const edgeOffset = " offset"
 
 // edgeDays flags, per walk, the days whose edge values differ (see the top
 // of this file); absentBoth[k][i] marks day i of entity k without any edge
@@ -94,17 +104,23 @@ func (r *run) edgeDays(f family, walks map[string]*incidentWalk, extra string, d
 		from[i], to[i] = prev.Add(-incidentLookback), days.unitEnd(i)
 		times[from[i].UnixMilli()], times[to[i].UnixMilli()] = from[i], to[i]
 	}
+	// Every from_i is some to_j − 20 min (from_0: the start's), so one
+	// query at each to_j and at the start reads both.
+	times[days.start.UnixMilli()] = days.start
 	vals := map[int64]map[string]map[string]float64{}
 	var mu sync.Mutex
 	var fns []func() error
-	for ms, t := range times {
+	for _, t := range times {
+		if !t.Equal(days.start) && !t.Equal(days.unitEnd(days.of(t))) {
+			continue // a from_i: read with its to_j
+		}
 		fns = append(fns, func() error {
-			v, err := r.edgeValues(f, extra, t)
+			at, before, err := r.edgeValues(f, extra, t)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
-			vals[ms] = v
+			vals[t.UnixMilli()], vals[t.Add(-incidentLookback).UnixMilli()] = at, before
 			mu.Unlock()
 			return nil
 		})
