@@ -2,7 +2,7 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { calls, json, setBackend, setLanguage, setOrgRole } from '../testing/backend';
-import { NarrativeEditor } from './NarrativeEditor';
+import { NarrativeEditor, narrativeURL } from './NarrativeEditor';
 
 const PATH = '/narrative/infrastructure/2026-10';
 
@@ -61,6 +61,28 @@ describe('NarrativeEditor', () => {
     expect(await screen.findByText('本月已冻结，正文不能再修改')).toBeInTheDocument();
     expect(screen.getByLabelText('主要问题及原因分析')).toBeDisabled();
     expect(screen.queryByRole('button', { name: /保存正文/ })).not.toBeInTheDocument();
+  });
+
+  it('a frozen quarter is read only and says 本期 (issue 16)', async () => {
+    setBackend((c) =>
+      c.method === 'GET' && c.path === '/narrative/infrastructure/2026-Q4'
+        ? json(200, { kind: 'infrastructure', month: '2026-Q4', narrative: { problems: '甲', remedies: '乙', nextSteps: '丙' }, frozen: true })
+        : undefined
+    );
+    render(<NarrativeEditor kind="infrastructure" month="2026-Q4" />);
+    expect(await screen.findByText('本期已冻结，正文不能再修改')).toBeInTheDocument();
+    expect(screen.getByLabelText('主要问题及原因分析')).toHaveValue('甲');
+    expect(screen.getByLabelText('主要问题及原因分析')).toBeDisabled();
+  });
+
+  it.each([
+    ['2026-10', '/narrative/lines/2026-10'],
+    ['2026-Q4', '/narrative/lines/2026-Q4'],
+    ['2026', '/narrative/lines/2026'],
+    ['service', '/narrative/lines/service'],
+    ['2026-11-03..2026-11-17', '/narrative/lines?period=2026-11-03..2026-11-17'],
+  ])('narrativeURL(lines, %s) is %s', (period, want) => {
+    expect(narrativeURL('lines', period)).toBe(want);
   });
 
   it("shows the server's refusal (403, 409) in the error banner", async () => {

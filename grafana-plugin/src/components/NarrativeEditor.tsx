@@ -26,12 +26,24 @@ export function validNarrative(v: string): string {
   return n > MAX_NARRATIVE_CHARS ? t(`共 ${n} 字，最多 ${MAX_NARRATIVE_CHARS} 字`, `${n} characters; at most ${MAX_NARRATIVE_CHARS}`) : '';
 }
 
-// NarrativeEditor: the editable sections of kind/month's draft. An Editor
+// narrativeURL is the route of kind's narrative for a period the report
+// routes accept: a month (2026-10), a quarter (2026-Q4), a year (2026), the
+// service period (service) in the path; a range (2026-01-01..2026-03-31) as
+// ?period= (a path segment cannot hold "..").
+export function narrativeURL(kind: string, period: string): string {
+  return period.includes('..') ? `/narrative/${kind}?period=${encodeURIComponent(period)}` : `/narrative/${kind}/${period}`;
+}
+
+// isMonth: the period is one calendar month (YYYY-MM).
+const isMonth = (p: string) => /^\d{4}-\d{2}$/.test(p);
+
+// NarrativeEditor: the editable sections of kind/month's draft (month: any
+// period the report routes accept, narrativeURL). An Editor
 // (or Admin) writes them (PUT /narrative/…, checked again by the server); a
 // Viewer and a frozen month read them. A section left empty is 「（未填写）」
 // in the document, and the month cannot be signed off until it is filled.
 export function NarrativeEditor({ kind, month, onSaved }: { kind: string; month: string; onSaved?: () => void }) {
-  const state = useLoad(() => api<NarrativeAnswer>('GET', `/narrative/${kind}/${month}`), [kind, month]);
+  const state = useLoad(() => api<NarrativeAnswer>('GET', narrativeURL(kind, month)), [kind, month]);
   if (state.loading && !state.data) {
     return <LoadingPlaceholder text={t('加载中…', 'Loading…')} />;
   }
@@ -61,7 +73,7 @@ function NarrativeForm({ kind, month, loaded, onSaved }: { kind: string; month: 
       }
     }
     await action.run(async () => {
-      const r = await api<NarrativeAnswer>('PUT', `/narrative/${kind}/${month}`, body);
+      const r = await api<NarrativeAnswer>('PUT', narrativeURL(kind, month), body);
       setSaved(r.warning ? `${t('已保存', 'Saved')} · ${r.warning}` : t('已保存', 'Saved'));
       onSaved();
     });
@@ -72,7 +84,10 @@ function NarrativeForm({ kind, month, loaded, onSaved }: { kind: string; month: 
         {t('报告正文', 'Narrative')} · {month}
       </h3>
       {loaded.frozen ? (
-        <Alert severity="info" title={t('本月已冻结，正文不能再修改', 'This month is frozen: its narrative can no longer change')} />
+        <Alert
+          severity="info"
+          title={isMonth(month) ? t('本月已冻结，正文不能再修改', 'This month is frozen: its narrative can no longer change') : t('本期已冻结，正文不能再修改', 'This period is frozen: its narrative can no longer change')}
+        />
       ) : !canEdit ? (
         <Alert severity="info" title={t('只读：编写正文需要 Editor 或更高角色', 'Read only: writing the narrative needs the Editor role or higher')} />
       ) : (

@@ -124,6 +124,51 @@ describe('Reports', () => {
     expect(alert).toHaveTextContent('role Admin');
   });
 
+  it('the narrative editor takes the whole quarter, the service period, a range, or any month of them (issue 16)', async () => {
+    const narrativeBackend = (c: { method: string; path: string; data?: unknown }) => {
+      if (c.path === '/reports') {
+        return json(200, list(false));
+      }
+      if (c.path.startsWith('/narrative/')) {
+        return json(200, { kind: 'infrastructure', month: c.path, narrative: c.method === 'PUT' ? c.data : {}, frozen: false });
+      }
+      return json(200, { records: [] });
+    };
+    const narrativeGets = () => calls.filter((c) => c.method === 'GET' && c.path.startsWith('/narrative/')).map((c) => c.path);
+    setBackend(narrativeBackend);
+    const { unmount } = render(<Reports serviceStart="2026-07" />);
+    await screen.findByTestId('report-months');
+    // A month: the month's own narrative, as before.
+    await screen.findByText('报告正文 · 2026-11');
+    await userEvent.click(screen.getByLabelText('季度', { selector: 'input' }));
+    await userEvent.click(screen.getByLabelText('Q4', { selector: 'input' }));
+    // The quarter as a whole comes first (not its latest month) …
+    expect(await screen.findByText('报告正文 · 2026-Q4')).toBeInTheDocument();
+    expect(narrativeGets()).toContain('/narrative/infrastructure/2026-Q4');
+    await userEvent.type(screen.getByLabelText('主要问题及原因分析'), '季度问题');
+    await userEvent.click(screen.getByRole('button', { name: /保存正文/ }));
+    expect(await screen.findByText('已保存')).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === 'PUT')).toEqual([{ method: 'PUT', path: '/narrative/infrastructure/2026-Q4', data: { problems: '季度问题' } }]);
+    // … and any of its months can be picked, the older one too.
+    await userEvent.click(screen.getByLabelText('正文所属期间'));
+    await userEvent.click(await screen.findByText('2026-10', { selector: 'span' }));
+    expect(await screen.findByText('报告正文 · 2026-10')).toBeInTheDocument();
+    expect(narrativeGets()).toContain('/narrative/infrastructure/2026-10');
+    // The year and the service period by their route names.
+    await userEvent.click(screen.getByLabelText('年度', { selector: 'input' }));
+    expect(await screen.findByText('报告正文 · 2026')).toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText('服务期', { selector: 'input' }));
+    expect(await screen.findByText('报告正文 · service')).toBeInTheDocument();
+    expect(narrativeGets()).toEqual(expect.arrayContaining(['/narrative/infrastructure/2026', '/narrative/infrastructure/service']));
+    // A custom range of months is a date range: ?period= (a path cannot hold "..").
+    await userEvent.click(screen.getByLabelText('自定义', { selector: 'input' }));
+    await userEvent.type(screen.getByLabelText('起始月'), '2026-08');
+    await userEvent.type(screen.getByLabelText('结束月'), '2026-09');
+    expect(await screen.findByText('报告正文 · 2026-08-01..2026-09-30')).toBeInTheDocument();
+    expect(narrativeGets()).toContain('/narrative/infrastructure?period=2026-08-01..2026-09-30');
+    unmount();
+  });
+
   it('shows a server error instead of a blank page, in English for an English user', async () => {
     setLanguage('en-US');
     setBackend(() => json(502, { error: 'no report was produced: Prometheus unreachable' }));

@@ -25,10 +25,20 @@ const kindNames: Record<string, [string, string]> = {
 };
 
 // The kinds whose documents carry the editable sections (the backend's
-// report.HasNarrative: every report kind); the editor shows the latest month
-// of the period (the backend also takes a quarter, year, service period or
-// range: /narrative/{kind}/{period}).
+// report.HasNarrative: every report kind). The editor's own period selector
+// offers the chosen period as a whole — the quarter (2026-Q4), the year, the
+// service period or the custom range (its dates) — and each of its months;
+// the whole period comes first (a quarter's or service period's report
+// carries its own narrative, not its last month's).
 const narrativeKinds = ['infrastructure', 'lines', 'hosts', 'providers'];
+
+const quartersZH = ['', '一', '二', '三', '四'];
+
+// lastDay is the last date of month YYYY-MM (YYYY-MM-DD).
+export function lastDay(m: string): string {
+  const [y, mo] = m.split('-').map(Number);
+  return `${m}-${String(new Date(Date.UTC(y, mo, 0)).getUTCDate()).padStart(2, '0')}`;
+}
 
 function kindName(k: string): string {
   const n = kindNames[k];
@@ -61,15 +71,21 @@ export function Reports({ serviceStart }: ReportsProps) {
   const [kind, setKind] = useState('infrastructure');
   const [format, setFormat] = useState('html');
   const [confirm, setConfirm] = useState<string>('');
+  // The narrative period picked for one choice of period (scope): a new
+  // period choice starts again from its whole period.
+  const [narrativePick, setNarrativePick] = useState({ scope: '', value: '' });
   const [result, setResult] = useState<FreezeResult | null>(null);
   const action = useAction();
 
   const offered = useMemo(() => list.data?.months.map((m) => m.month) ?? [], [list.data]);
 
   // The months of the chosen period that can be reported (complete and offered).
-  const { months, periodError } = useMemo(() => {
+  // whole: the chosen period as the report routes name it (null: a month,
+  // or a period not yet valid).
+  const { months, periodError, whole } = useMemo(() => {
     let want: string[] = [];
     let err = '';
+    let all: { value: string; label: string } | null = null;
     switch (period) {
       case 'month':
         want = month ? [month] : offered.slice(0, 1);
@@ -78,11 +94,13 @@ export function Reports({ serviceStart }: ReportsProps) {
         const y = year || offered[0]?.slice(0, 4) || '';
         const q = Number(quarter);
         want = y ? monthsBetween(`${y}-${String(q * 3 - 2).padStart(2, '0')}`, `${y}-${String(q * 3).padStart(2, '0')}`) : [];
+        all = y ? { value: `${y}-Q${q}`, label: t(`${y}年第${quartersZH[q]}季度`, `Q${q} ${y}`) } : null;
         break;
       }
       case 'year': {
         const y = year || offered[0]?.slice(0, 4) || '';
         want = y ? monthsBetween(`${y}-01`, `${y}-12`) : [];
+        all = y ? { value: y, label: t(`${y}年`, y) } : null;
         break;
       }
       case 'service':
@@ -90,6 +108,7 @@ export function Reports({ serviceStart }: ReportsProps) {
           err = t('未配置服务期起始月（应用设置 jsonData.serviceStart，YYYY-MM）', 'No service period start is configured (app setting jsonData.serviceStart, YYYY-MM)');
         } else {
           want = monthsBetween(serviceStart, offered[0] ?? serviceStart);
+          all = { value: 'service', label: t('服务期', 'Service period') };
         }
         break;
       case 'custom':
@@ -99,11 +118,12 @@ export function Reports({ serviceStart }: ReportsProps) {
         }
         if (!err) {
           want = monthsBetween(from, to);
+          all = { value: `${from}-01..${lastDay(to)}`, label: `${from}-01 … ${lastDay(to)}` };
         }
         break;
     }
     const set = new Set(offered);
-    return { months: want.filter((m) => set.has(m)).sort().reverse(), periodError: err };
+    return { months: want.filter((m) => set.has(m)).sort().reverse(), periodError: err, whole: all };
   }, [period, month, year, quarter, from, to, offered, serviceStart]);
 
   if (list.loading && !list.data) {
@@ -113,6 +133,12 @@ export function Reports({ serviceStart }: ReportsProps) {
     return <ErrorBanner error={list.error} />;
   }
   const d = list.data!;
+  // The narrative's period: the whole period, then each of its months.
+  const narrativeOptions = [...(whole ? [whole] : []), ...months.map((m) => ({ value: m, label: m }))];
+  const scope = [period, month, year, quarter, from, to].join('|');
+  const picked = narrativePick.scope === scope ? narrativePick.value : '';
+  const narr = narrativeOptions.find((o) => o.value === picked)?.value ?? narrativeOptions[0]?.value ?? '';
+  const narrFrozen = d.months.find((x) => x.month === narr)?.frozen[kind] ?? false;
   const years = Array.from(new Set(offered.map((m) => m.slice(0, 4))));
   const frozenBy = new Map<string, RecordT<FreezeBody>>();
   for (const r of freezes.data?.records ?? []) {
@@ -251,8 +277,13 @@ export function Reports({ serviceStart }: ReportsProps) {
           </tbody>
         </table>
       )}
-      {narrativeKinds.includes(kind) && months.length > 0 && (
-        <NarrativeEditor key={`${kind}/${months[0]}/${d.months.find((x) => x.month === months[0])?.frozen[kind] ?? false}`} kind={kind} month={months[0]} />
+      {narrativeKinds.includes(kind) && narr !== '' && (
+        <>
+          <Field label={t('正文所属期间', 'Narrative of')}>
+            <Select aria-label={t('正文所属期间', 'Narrative of')} width={32} value={narr} options={narrativeOptions} onChange={(v) => setNarrativePick({ scope, value: v.value ?? '' })} />
+          </Field>
+          <NarrativeEditor key={`${kind}/${narr}/${narrFrozen}`} kind={kind} month={narr} />
+        </>
       )}
       <ConfirmModal
         isOpen={confirm !== ''}
