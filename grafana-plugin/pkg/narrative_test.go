@@ -147,3 +147,54 @@ func TestPluginNarrative(t *testing.T) {
 		t.Errorf("GET after the freeze: %s", r.body)
 	}
 }
+
+// TestPluginNarrativeQuarter (issue 16): the narrative of a quarter is its
+// own, not its latest month's. Through Grafana's gRPC protocol against a
+// real Prometheus: an Editor writes the lines report's 2026Q4 sections
+// (the alias of 2026-Q4), a Viewer reads them back under the period's name,
+// the quarter's draft document carries them and its October document its
+// own (the plugin's narrative editor offers both, Reports.test.tsx).
+func TestPluginNarrativeQuarter(t *testing.T) {
+	bin := buildPlugin(t)
+	url := testenv.StartTestScenario(t)
+	rec := startRecorder(t)
+	g := startPlugin(t, bin)
+	snap := t.TempDir()
+	as := func(role string) *pluginv2.PluginContext {
+		pc := pctxAs(1, role, map[string]any{"prometheusUrl": url, "snapshotDir": snap, "recorderUrl": rec})
+		pc.AppInstanceSettings.DecryptedSecureJsonData["recorderProxySecret"] = recorderSecret
+		return pc
+	}
+	quarter := report.Narrative{Problems: "第四季度线路问题：BGP线路两次中断。", Remedies: "已协调运营商。", NextSteps: "季度复盘。"}
+	month := report.Narrative{Problems: "十月线路问题：专线抖动。", Remedies: "已更换光模块。", NextSteps: "观察。"}
+	for _, c := range []struct {
+		put, get, name string
+		n              report.Narrative
+	}{
+		{"/narrative/lines/2026Q4", "/narrative/lines/2026-Q4", "2026-Q4", quarter},
+		{"/narrative/lines/2026-10", "/narrative/lines/2026-10", "2026-10", month},
+	} {
+		r := g.callBody(t, as("Editor"), "PUT", c.put, c.n)
+		var put narrativeAnswer
+		if err := json.Unmarshal(r.body, &put); r.code != 200 || err != nil || put.Month != c.name {
+			t.Fatalf("PUT %s: %d %s (want 200, month %s)", c.put, r.code, r.body, c.name)
+		}
+		if _, err := os.Stat(filepath.Join(snap, "lines", c.name+".narrative.json")); err != nil {
+			t.Errorf("PUT %s: %v", c.put, err)
+		}
+		var got narrativeAnswer
+		r = g.call(t, as("Viewer"), "GET", c.get)
+		if err := json.Unmarshal(r.body, &got); r.code != 200 || err != nil || got.Month != c.name || got.Narrative != c.n || got.Frozen {
+			t.Errorf("GET %s: %d %s", c.get, r.code, r.body)
+		}
+	}
+	for _, c := range []struct{ doc, want, not string }{
+		{"/reports/lines/2026-Q4.html", quarter.Problems, month.Problems},
+		{"/reports/lines/2026-10.html", month.Problems, quarter.Problems},
+	} {
+		r := g.call(t, as("Viewer"), "GET", c.doc)
+		if body := string(r.body); r.code != 200 || !strings.Contains(body, c.want) || strings.Contains(body, c.not) {
+			t.Errorf("%s: %d; has its own narrative %v, the other period's %v", c.doc, r.code, strings.Contains(body, c.want), strings.Contains(body, c.not))
+		}
+	}
+}
