@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestBinaryBasicAuth runs the built binary behind exporter-toolkit basic
@@ -69,7 +70,7 @@ func TestBinaryBasicAuth(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	waitUntil(t, 60*time.Second, "recorder up", func() bool { return req("GET", "/-/healthy", "prometheus", "pr-pw", nil) == 200 })
+	testenv.WaitFor(t, 60*time.Second, "recorder up", func() bool { return req("GET", "/-/healthy", "prometheus", "pr-pw", nil) == 200 })
 	hook, _ := json.Marshal(payload("g", "firing", "a", "f"))
 	for _, c := range []struct {
 		name, method, path, user, pw string

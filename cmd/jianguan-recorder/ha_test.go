@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,23 +15,15 @@ import (
 
 	"github.com/jianguan/jianguan/internal/records"
 	tu "github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
-type amNode struct {
-	url  string
-	cmd  *exec.Cmd
-	logs *bytes.Buffer
-	mu   sync.Mutex
-	done chan struct{}
-}
-
-func startAlertmanager(t *testing.T, name, cfg string, self, peer int) *amNode {
+// startAlertmanager runs one clustered node (self: its cluster port, peer:
+// the other node's) through testenv; its log is printed if the test fails.
+func startAlertmanager(t *testing.T, cfg string, self, peer int) *testenv.Proc {
 	t.Helper()
 	bin := tu.Need(t, "prometheus-alertmanager")
-	port := tu.FreePort(t)
-	n := &amNode{url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &bytes.Buffer{}, done: make(chan struct{})}
-	n.cmd = exec.Command(bin, "--config.file="+cfg, "--storage.path="+t.TempDir(),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port), "--web.external-url="+n.url,
+	return testenv.StartAlertmanagerProc(t, bin, cfg,
 		fmt.Sprintf("--cluster.listen-address=127.0.0.1:%d", self), fmt.Sprintf("--cluster.advertise-address=127.0.0.1:%d", self),
 		fmt.Sprintf("--cluster.peer=127.0.0.1:%d", peer),
 		// A peer timeout far below the gossip interval: the second node sends
@@ -42,31 +31,15 @@ func startAlertmanager(t *testing.T, name, cfg string, self, peer int) *amNode {
 		// peers' copies and must deduplicate them itself.
 		"--cluster.peer-timeout=10ms", "--cluster.gossip-interval=200ms", "--cluster.pushpull-interval=2s",
 		"--cluster.settle-timeout=5s", "--log.level=debug")
-	w := &lockedWriter{mu: &n.mu, w: n.logs}
-	n.cmd.Stdout, n.cmd.Stderr = w, w
-	if err := n.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = n.cmd.Wait(); close(n.done) }()
-	t.Cleanup(func() {
-		_ = n.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-n.done:
-		case <-time.After(5 * time.Second):
-			_ = n.cmd.Process.Kill()
-			<-n.done
-		}
-		if t.Failed() {
-			n.mu.Lock()
-			t.Logf("---- %s log ----\n%s", name, n.logs.String())
-			n.mu.Unlock()
-		}
-	})
-	return n
 }
 
-func (n *amNode) clusterReady() bool {
-	resp, err := http.Get(n.url + "/api/v2/status")
+// clusterReady: the node at url reports a ready cluster of two peers.
+func clusterReady(url string) bool {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url+"/api/v2/status", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return false
 	}
@@ -118,8 +91,8 @@ receivers:
 		t.Fatal(err)
 	}
 	p1, p2 := tu.FreePort(t), tu.FreePort(t)
-	nodes := []*amNode{startAlertmanager(t, "am-a", amCfg, p1, p2), startAlertmanager(t, "am-b", amCfg, p2, p1)}
-	waitUntil(t, 60*time.Second, "cluster of 2 ready", func() bool { return nodes[0].clusterReady() && nodes[1].clusterReady() })
+	nodes := []*testenv.Proc{startAlertmanager(t, amCfg, p1, p2), startAlertmanager(t, amCfg, p2, p1)}
+	testenv.WaitFor(t, 60*time.Second, "cluster of 2 ready", func() bool { return clusterReady(nodes[0].URL) && clusterReady(nodes[1].URL) })
 
 	const groups = 10
 	starts := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
@@ -138,14 +111,14 @@ receivers:
 	// As Prometheus does: the same alerts (same startsAt) to both peers.
 	fire := alerts(false)
 	for _, n := range nodes {
-		postAlerts(t, n.url, fire)
+		postAlerts(t, n.URL, fire)
 	}
-	waitUntil(t, 60*time.Second, "10 firing notifications", func() bool { return count(t, e.store) >= groups })
+	testenv.WaitFor(t, 60*time.Second, "10 firing notifications", func() bool { return count(t, e.store) >= groups })
 	resolve := alerts(true)
 	for _, n := range nodes {
-		postAlerts(t, n.url, resolve)
+		postAlerts(t, n.URL, resolve)
 	}
-	waitUntil(t, 60*time.Second, "10 resolved notifications", func() bool { return count(t, e.store) >= 2*groups })
+	testenv.WaitFor(t, 60*time.Second, "10 resolved notifications", func() bool { return count(t, e.store) >= 2*groups })
 	time.Sleep(4 * time.Second) // later copies from the second peer would arrive by now
 
 	ns, err := e.store.ListNotifications(context.Background(), 1000)
@@ -174,16 +147,5 @@ receivers:
 	t.Logf("deliveries: %v stored, %v duplicates from the second peer", stored, dups)
 	if dups == 0 {
 		t.Error("no duplicate delivery seen: the test did not exercise the recorder's deduplication")
-	}
-}
-
-func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

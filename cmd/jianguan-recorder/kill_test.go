@@ -19,6 +19,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/records"
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // buildRecorder builds the real binary once per test.
@@ -61,24 +62,24 @@ func startRecorder(t *testing.T, bin, cfgPath string, port int) *proc {
 			p.mu.Unlock()
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	testenv.WaitFor(t, 60*time.Second, "recorder ready", func() bool {
 		select {
 		case <-p.done:
 			t.Fatalf("recorder exited:\n%s", p.logs.String())
 		default:
 		}
-		if resp, err := http.Get(p.url + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, p.url+"/-/ready", nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("recorder not ready")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return p
 }
 
 func (p *proc) kill() {
@@ -201,17 +202,10 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 
 	// Restart: the spool drains, then count.
 	p = startRecorder(t, bin, cfgPath, port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	testenv.WaitFor(t, 60*time.Second, "spool drained", func() bool {
 		ents, _ := filepath.Glob(filepath.Join(dir, "spool", "*.json"))
-		if len(ents) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("spool not drained: %d files", len(ents))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return len(ents) == 0
+	})
 	p.kill()
 	db, err := sql.Open("sqlite", records.SQLiteDSN(dbPath))
 	if err != nil {

@@ -415,17 +415,11 @@ func TestSpoolWhilePostgresDown(t *testing.T) {
 		t.Fatalf("spool %d files", f)
 	}
 	pg.Restart(t)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testenv.WaitFor(t, 30*time.Second, "spool drained after restart", func() bool {
 		e.srv.replay(context.Background())
-		if f, _ := e.srv.spool.usage(); f == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("spool not drained after restart")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		f, _ := e.srv.spool.usage()
+		return f == 0
+	})
 	if n := count(t, e.store); n != 4 {
 		t.Errorf("%d notifications, want 4", n)
 	}
@@ -609,7 +603,7 @@ func TestStartWithDatabaseDown(t *testing.T) {
 	done := make(chan struct{})
 	go func() { s.replayLoop(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
-	waitUntil(t, 30*time.Second, "spool drained", func() bool { f, _ := sp.usage(); return f == 0 })
+	testenv.WaitFor(t, 30*time.Second, "spool drained", func() bool { f, _ := sp.usage(); return f == 0 })
 	if code, b := e.do("GET", "/api/v1/alerts", records.RoleViewer, nil); code != 200 || !strings.Contains(string(b), `"f1"`) {
 		t.Errorf("after start: %d %s", code, b)
 	}

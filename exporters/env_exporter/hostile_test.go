@@ -12,6 +12,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/hostilesnmp"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 // TestHostile_DeviceBounds: out-of-range device and defaults settings are
@@ -175,13 +176,7 @@ func TestHostile_SIGTERMWhileSilent(t *testing.T) {
 	cfg := strings.Replace(hostileConfig(a.Addr, ""), "  timeout: 1s\n  retries: 0", "  timeout: 30s\n  retries: 10", 1)
 	os.WriteFile(path, []byte(cfg), 0o600)
 	r := start(t, "--config.file="+path)
-	deadline := time.Now().Add(10 * time.Second)
-	for a.Requests() == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if a.Requests() == 0 {
-		t.Fatal("no request reached the silent agent")
-	}
+	testenv.WaitFor(t, 10*time.Second, "a request reaching the silent agent", func() bool { return a.Requests() > 0 })
 	time.Sleep(200 * time.Millisecond)
 	pid := r.cmd.Process.Pid
 	start := time.Now()

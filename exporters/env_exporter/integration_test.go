@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -174,23 +175,22 @@ func start(t *testing.T, args ...string) *running {
 			t.Errorf("data race in the exporter:\n%s", r.stderr)
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(r.base + "/-/healthy")
-		if err == nil {
+	testenv.WaitFor(t, 20*time.Second, "the exporter's /-/healthy", func() bool {
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, r.base+"/-/healthy", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
-			break
+			return true
 		}
 		select {
 		case <-exited:
 			t.Fatalf("exporter exited: %s", r.stderr)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("exporter did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
 	return r
 }
 
@@ -259,16 +259,11 @@ func lbl(kv ...string) map[string]string {
 func (r *running) waitFor(t *testing.T, timeout time.Duration, what string, cond func(families) bool) time.Duration {
 	t.Helper()
 	start := time.Now()
-	for {
+	testenv.WaitFor(t, timeout, what, func() bool {
 		f, _ := r.scrape(t)
-		if cond(f) {
-			return time.Since(start)
-		}
-		if time.Since(start) > timeout {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(40 * time.Millisecond)
-	}
+		return cond(f)
+	})
+	return time.Since(start)
 }
 
 func TestSnmpsimIntegration(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/jianguan/jianguan/internal/testutil/hostilesnmp"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
 const hostileRoot = "1.3.6.1.2.1.2.2.1.2" // ifDescr
@@ -302,13 +303,7 @@ func TestHostile_StopWhileSilent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for a.Requests() == 0 && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
-			}
-			if a.Requests() == 0 {
-				t.Fatal("no request reached the agent")
-			}
+			testenv.WaitFor(t, 5*time.Second, "a request reaching the agent", func() bool { return a.Requests() > 0 })
 			time.Sleep(200 * time.Millisecond) // the poller is blocked in its read now
 			start := time.Now()
 			p.Stop()
