@@ -200,20 +200,19 @@ func (r *run) perMonth(d *Document) error {
 		return err
 	}
 	keys := kindFigures(d.Entities, r.cfg.MaintenancePolicy)
+	// One row per month and kind (the kinds below each other, never beside:
+	// four kinds × three columns do not fit a portrait page).
 	t := Table{ID: "per-month", Title: r.tr("分月可用率", "Availability per month"), TitleEN: "Availability per month", Empty: r.noData(),
-		Columns: []Column{col("月份", "Month")}}
-	for _, k := range keys {
-		t.Columns = append(t.Columns, r.periodColumns(k.Key)...)
-	}
-	row := func(label string, fs []KindFigures) []string {
+		Columns: append([]Column{col("月份", "Month"), col("对象类别", "Kind")}, r.periodColumns("")...)}
+	rows := func(label string, fs []KindFigures) [][]string {
 		by := map[string]KindFigures{}
 		for _, f := range fs {
 			by[f.Key] = f
 		}
-		out := []string{label}
+		var out [][]string
 		for _, k := range keys {
 			f, ok := by[k.Key]
-			out = append(out, r.periodCells(f, ok)...)
+			out = append(out, append([]string{label, r.term(k.Key)}, r.periodCells(f, ok)...))
 		}
 		return out
 	}
@@ -231,9 +230,9 @@ func (r *run) perMonth(d *Document) error {
 		}
 		f := PeriodFigures{Period: m.String(), Label: label, Kinds: kindFigures(es, r.cfg.MaintenancePolicy)}
 		d.PerMonth = append(d.PerMonth, f)
-		t.Rows = append(t.Rows, row(label, f.Kinds))
+		t.Rows = append(t.Rows, rows(label, f.Kinds)...)
 	}
-	t.Rows = append(t.Rows, row(r.tr("全期合计", "Whole period"), keys))
+	t.Rows = append(t.Rows, rows(r.tr("全期合计", "Whole period"), keys)...)
 	sec := Section{ID: "per-month", Title: r.tr("分月情况", "Per month"), TitleEN: "Per month",
 		Text:   []string{r.tr("各月数据与全期数据取自同一组计数器，各月停机时长之和等于全期停机时长。", "The months and the whole period come from the same counters: the months' downtime sums to the period's.")},
 		Tables: []Table{t}}

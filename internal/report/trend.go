@@ -186,11 +186,17 @@ func (r *run) trendSection(months []PeriodFigures, keys []string) Section {
 
 // periodColumns are the columns of kind key in a table with one row per
 // period (the trend, the per-month table of a longer period): its
-// availability, its monitoring coverage and its downtime (periodCells).
+// availability, its monitoring coverage and its downtime (periodCells);
+// key "": the same columns without a kind's name (a table whose rows name
+// the kind).
 func (r *run) periodColumns(key string) []Column {
-	return []Column{ncol(r.term(key)+r.tr("可用率 %", " availability %"), key+" availability %"),
-		col(r.term(key)+r.tr("监测覆盖", " coverage"), key+" coverage"),
-		col(r.term(key)+r.tr("停机时长", " downtime"), key+" downtime")}
+	if key == "" {
+		return []Column{ncol("可用率 %", "Availability %"), col("监测覆盖", "Coverage"), col("停机时长", "Downtime")}
+	}
+	en, _ := docfmt.Term(key, docfmt.EN) // the English wording, never the code
+	return []Column{ncol(r.term(key)+r.tr("可用率 %", " availability %"), en+" availability %"),
+		col(r.term(key)+r.tr("监测覆盖", " coverage"), en+" coverage"),
+		col(r.term(key)+r.tr("停机时长", " downtime"), en+" downtime")}
 }
 
 // periodCells are the cells of periodColumns for one period's figures of a

@@ -38,7 +38,7 @@ func TestTrendCells_UnknownIsNeverUp(t *testing.T) {
 			{"无数据", "无数据", "无数据"},
 			{"无数据", "无数据", "无数据"},
 		}},
-		{docfmt.EN, "coverage", [][]string{
+		{docfmt.EN, "BGP internet line coverage", [][]string{
 			{"100.0000", "coverage 3.3%", docfmt.Duration(0, docfmt.EN)},
 			{pct(full.Availability), "complete", docfmt.Duration(120, docfmt.EN)},
 			{"100.0000", "coverage 99.9%", docfmt.Duration(0, docfmt.EN)},
@@ -49,7 +49,7 @@ func TestTrendCells_UnknownIsNeverUp(t *testing.T) {
 		r := &run{cfg: Config{Lang: c.lang}}
 		sec := r.trendSection(months, []string{"bgp"})
 		tb := sec.Tables[0]
-		if len(tb.Columns) != 4 || !strings.Contains(tb.Columns[2].Title, c.header) {
+		if len(tb.Columns) != 4 || !strings.Contains(tb.Columns[2].Title, c.header) || strings.Contains(tb.Columns[2].TitleEN, "bgp") {
 			t.Fatalf("%s: columns %+v", c.lang, tb.Columns)
 		}
 		for i, row := range tb.Rows {

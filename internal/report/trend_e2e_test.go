@@ -113,6 +113,19 @@ func TestTrendAndDailyBandsRealPrometheus(t *testing.T) {
 	if len(qd.Trend) != report.TrendMonths || qd.Trend[11].Label != "2026年11月" || len(qd.PerMonth) != 2 {
 		t.Fatalf("Q4: trend %d months ending %+v, per-month %d", len(qd.Trend), qd.Trend[len(qd.Trend)-1], len(qd.PerMonth))
 	}
+	// The per-month table: one row per month and kind, then the whole
+	// period's; November (history ends early in the month) says its
+	// coverage beside its availability, never a bare percentage.
+	_, pmt, ok := tableByID(qd, "per-month")
+	nk := len(qd.PerMonth[0].Kinds)
+	if !ok || len(pmt.Columns) != 5 || nk == 0 || len(pmt.Rows) != (len(qd.PerMonth)+1)*nk {
+		t.Fatalf("Q4 per-month table: %v, %d columns, %d rows for %d kinds", ok, len(pmt.Columns), len(pmt.Rows), nk)
+	}
+	for _, row := range pmt.Rows[nk : 2*nk] {
+		if !strings.HasPrefix(row[0], "2026年11月") || !strings.HasPrefix(row[3], "覆盖 ") {
+			t.Errorf("Q4 per-month November row %q: want 2026年11月 with 覆盖 n%%", row)
+		}
+	}
 	for i, pm := range qd.PerMonth {
 		tm := qd.Trend[10+i]
 		if tm.Period != pm.Period || len(tm.Kinds) != len(pm.Kinds) {
