@@ -417,15 +417,15 @@ func (r *run) buildLines(d *Document) error {
 	type q struct {
 		key, purpose, expr string
 	}
-	// The 95th percentile of 5 min rates needs every sample (a subquery);
-	// the counters (flaps, loss, RTT) are exact increases read at the month
-	// ends (lineCounters); the capacity is the value at the month end.
+	// The 95th percentile of 5 min rates (traffic.go: the recorded series
+	// where it covers the period, else the raw counters); the counters
+	// (flaps, loss, RTT) are exact increases read at the month ends
+	// (lineCounters); the capacity is the value at the month end.
 	qs := []q{
-		{"rx_p95", "95th percentile receive rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel(metricnames.LineInterfaceReceiveBytes), strings.TrimSuffix(R, "]"), E)},
-		{"tx_p95", "95th percentile transmit rate (bit/s)", fmt.Sprintf("max by (line) (quantile_over_time(0.95, (rate(%s[5m]) * 8)%s:5m] %s))", sel(metricnames.LineInterfaceTransmitBytes), strings.TrimSuffix(R, "]"), E)},
 		{"capacity", "contracted capacity at the month end", fmt.Sprintf("8 * max by (line) (%s %s)", sel(metricnames.LineCapacityBytesPerSecond), E)},
 	}
 	vals := make([]map[string]float64, len(qs))
+	traffic := make([]map[string]float64, len(trafficDirections))
 	var es []EntityResult
 	var counters map[string]map[string]float64
 	fns := []func() error{
@@ -458,6 +458,13 @@ func (r *run) buildLines(d *Document) error {
 			return nil
 		})
 	}
+	for i := range trafficDirections {
+		i := i
+		fns = append(fns, func() (err error) {
+			traffic[i], err = r.trafficP95(i)
+			return err
+		})
+	}
 	if err := r.parallel(fns...); err != nil {
 		return err
 	}
@@ -487,6 +494,11 @@ func (r *run) buildLines(d *Document) error {
 		e.Extra = map[string]float64{}
 		for j, x := range qs {
 			if v, ok := vals[j][e.Name]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+				e.Extra[x.key] = v
+			}
+		}
+		for j, x := range trafficDirections {
+			if v, ok := traffic[j][e.Name]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
 				e.Extra[x.key] = v
 			}
 		}

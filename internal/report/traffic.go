@@ -1,0 +1,108 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/metricnames"
+)
+
+// The lines' 95th-percentile traffic (issue 24 item 4).
+//
+// Definition: per line and direction, the 95th percentile of the traffic
+// over 5 m (bit/s) sampled every 5 m over the period (the steps of a [R:5m]
+// subquery), where the traffic over 5 m is the recording rule
+// line:line_interface_bits:rate5m's expression (TrafficBitsRate5m: the
+// counter difference over exactly 5 m, rate() only after a reset or for a
+// series younger than 5 m; the busiest interface of the line); the highest
+// of the line's series (max by line).
+//
+// Two paths compute it:
+//   - recorded: quantile_over_time of the recorded series itself, for the
+//     lines whose recorded series (every one of them, that direction) has a
+//     point less than one rule interval (1 m) old at every 5 m step of the
+//     period (the coverage check, in the same query);
+//   - raw: the rule's expression over the raw interface counters as the
+//     subquery, for every other line (the rules came late, evaluations were
+//     missed, the line began or ended in the period) and for all lines with
+//     Config.RawTraffic.
+//
+// Where the recorded points are on the minute (rules back-filled with
+// simhistory.BackfillRules) both paths read the same values at the same
+// instants: identical figures (TestTrafficP95RecordedEqualsRaw). On a live
+// server Prometheus evaluates the group at a fixed offset δ ∈ [0, 1 m) after
+// each minute, so the recorded path's sample at a 5 m step is the rule's
+// value 1 m − δ before it (δ = 0: at it): the same definition on a grid
+// shifted by less than one evaluation interval, which moves the percentile
+// only as far as the traffic changes within that minute.
+
+// TrafficRuleInterval is the evaluation interval of the rules group
+// jianguan.line (rules/recording.yml), which records
+// metricnames.LineInterfaceBitsRate5m.
+const TrafficRuleInterval = time.Minute
+
+// TrafficBitsRate5m is the traffic over 5 m in bit/s of one direction's
+// interface byte counter, selected by counter (a PromQL selector with its
+// matchers, e.g. line_interface_receive_bytes_total{site="dc1"}), per line
+// (max over its interfaces): the expression of the recording rule
+// line:line_interface_bits:rate5m for that direction, which
+// rules/recording.yml writes once per direction inside label_replace
+// (TestTrafficRuleIsTheGoExpression holds the two to the same text).
+func TrafficBitsRate5m(counter string) string {
+	return fmt.Sprintf("max by (site, line, kind, provider) ((%[1]s - %[1]s offset 5m >= 0) / 300 or rate(%[1]s[5m])) * 8", counter)
+}
+
+// trafficDirections are the recorded series' direction labels and the raw
+// counters they come from.
+var trafficDirections = []struct{ key, direction, counter, en string }{
+	{"rx_p95", "receive", metricnames.LineInterfaceReceiveBytes, "receive"},
+	{"tx_p95", "transmit", metricnames.LineInterfaceTransmitBytes, "transmit"},
+}
+
+// trafficP95 returns the P95 traffic per line (bit/s) of one direction
+// (trafficDirections[i]) over the period: the recorded path for the lines
+// it covers, the raw path for the others (see above).
+func (r *run) trafficP95(i int) (map[string]float64, error) {
+	d := trafficDirections[i]
+	R, E := strings.TrimSuffix(r.rangeSel(), "]")+":5m]", at(r.end())
+	out := map[string]float64{}
+	put := func(res []Series) {
+		for _, s := range res {
+			if len(s.Points) > 0 {
+				out[s.Labels["line"]] = s.Points[0].V
+			}
+		}
+	}
+	var covered []string
+	if !r.cfg.RawTraffic {
+		rec := r.selector(metricnames.LineInterfaceBitsRate5m, `direction="`+d.direction+`"`)
+		iv := int64(TrafficRuleInterval / time.Second)
+		expr := fmt.Sprintf("max by (line) (quantile_over_time(0.95, %[1]s%[2]s %[3]s))"+
+			" unless on(line) (count_over_time((time() - timestamp(%[1]s) < %[4]d)%[2]s %[3]s) < scalar(count_over_time(vector(1)%[2]s %[3]s)))",
+			rec, R, E, iv)
+		res, err := r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s, for the lines whose every recorded series of this direction has a point less than %d s old at every 5 m step of the period (the rest: the raw path below); live, recorded points are up to one rule interval (%d s) before the step",
+			d.en, metricnames.LineInterfaceBitsRate5m, iv, iv), expr, r.end())
+		if err != nil {
+			return nil, err
+		}
+		put(res)
+		for _, s := range res {
+			if len(s.Points) > 0 {
+				covered = append(covered, s.Labels["line"])
+			}
+		}
+	}
+	var extra []string
+	purpose := fmt.Sprintf("95th percentile %s rate (bit/s) from the raw interface counters (the expression of %s at 5 m steps)", d.en, metricnames.LineInterfaceBitsRate5m)
+	if len(covered) > 0 {
+		extra = append(extra, "line!~"+RegexAlternation(covered))
+		purpose += fmt.Sprintf(", for the lines the recorded series does not cover (%d covered)", len(covered))
+	}
+	res, err := r.query(purpose, fmt.Sprintf("max by (line) (quantile_over_time(0.95, (%s)%s %s))", TrafficBitsRate5m(r.selector(d.counter, extra...)), R, E), r.end())
+	if err != nil {
+		return nil, err
+	}
+	put(res)
+	return out, nil
+}

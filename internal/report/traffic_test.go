@@ -1,0 +1,188 @@
+package report_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/jianguan/jianguan/internal/metricnames"
+	"github.com/jianguan/jianguan/internal/report"
+	"github.com/jianguan/jianguan/internal/report/promapi"
+	"github.com/jianguan/jianguan/internal/simhistory"
+	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
+)
+
+// TestTrafficRuleIsTheGoExpression: the recording rule
+// line:line_interface_bits:rate5m in rules/recording.yml is
+// report.TrafficBitsRate5m of each direction's counter (the raw path
+// computes exactly what the rule records), and its group is evaluated every
+// report.TrafficRuleInterval (the recorded path's coverage check).
+func TestTrafficRuleIsTheGoExpression(t *testing.T) {
+	b, err := os.ReadFile("../../rules/recording.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Groups []struct {
+			Name, Interval string
+			Rules          []struct{ Record, Expr string }
+		}
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	want := norm(fmt.Sprintf(`label_replace(%s, "direction", "receive", "", "") or label_replace(%s, "direction", "transmit", "", "")`,
+		report.TrafficBitsRate5m(metricnames.LineInterfaceReceiveBytes), report.TrafficBitsRate5m(metricnames.LineInterfaceTransmitBytes)))
+	found := 0
+	for _, g := range doc.Groups {
+		for _, r := range g.Rules {
+			if r.Record != metricnames.LineInterfaceBitsRate5m {
+				continue
+			}
+			found++
+			if got := norm(r.Expr); got != want {
+				t.Errorf("rules/recording.yml %s:\n%s\nreport.TrafficBitsRate5m per direction:\n%s", r.Record, got, want)
+			}
+			if iv, err := time.ParseDuration(g.Interval); err != nil || iv != report.TrafficRuleInterval {
+				t.Errorf("group %s interval %q, report.TrafficRuleInterval %v", g.Name, g.Interval, report.TrafficRuleInterval)
+			}
+		}
+	}
+	if found != 1 {
+		t.Fatalf("%d rules record %s", found, metricnames.LineInterfaceBitsRate5m)
+	}
+}
+
+// TestTrafficP95RecordedEqualsRaw back-fills the recorded traffic over the
+// test scenario's history (simhistory.BackfillRules: evaluations on the
+// minute) and builds the October lines report twice, from the recorded
+// series and with Config.RawTraffic: the same P95 per line and direction,
+// to the bit. A line whose recorded series has holes in the month (its
+// exporter's gap) is not covered and takes the raw path in both builds;
+// every other line takes the recorded path.
+func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
+	promtool := testutil.Need(t, "promtool")
+	prom := testutil.Need(t, "prometheus")
+	sp := simhistory.TestScenario(e2eYear, e2eMonth, 300*time.Second)
+	data := filepath.Join(t.TempDir(), "data")
+	ctx := context.Background()
+	if err := simhistory.CachedBackfill(ctx, promtool, sp, "test", data); err != nil {
+		t.Fatal(err)
+	}
+	// A loaded machine (and Prometheus merging the new blocks): no query
+	// may fail on the default 2 min limit.
+	url := testenv.StartPrometheus(t, prom, data, "--query.timeout=10m")
+	rf := filepath.Join(t.TempDir(), "line.yml")
+	if _, err := simhistory.SelectRules("../../rules/recording.yml", []string{"jianguan.line"}, []string{metricnames.LineInterfaceBitsRate5m}, rf); err != nil {
+		t.Fatal(err)
+	}
+	ms, me := simhistory.MonthBounds(e2eYear, e2eMonth)
+	out := filepath.Join(t.TempDir(), "blocks")
+	if err := simhistory.BackfillRules(ctx, promtool, url, []string{rf}, ms.Add(-time.Hour), me.Add(time.Hour), out); err != nil {
+		t.Fatal(err)
+	}
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	if _, err := simhistory.LoadBlocks(lctx, url, out, data); err != nil {
+		t.Fatal(err)
+	}
+	// Lines whose exporter left a gap in the month: no rule evaluation
+	// there, so their recorded series has a hole.
+	holes := map[string]bool{}
+	lines := 0
+	for _, e := range sp.Entities {
+		if e.NS != metricnames.Line.Namespace {
+			continue
+		}
+		lines++
+		for _, g := range e.Gaps {
+			if g.End.After(ms) && g.Start.Before(me) && g.End.Sub(g.Start) > 5*time.Minute {
+				holes[e.Labels["line"]] = true
+			}
+		}
+	}
+	if len(holes) == 0 || len(holes) == lines {
+		t.Fatalf("the scenario should have lines with and without a hole: %d of %d", len(holes), lines)
+	}
+	q := promapi.New(url)
+	q.Timeout = 5 * time.Minute // a loaded machine; Prometheus may be merging the new blocks
+	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	m, err := report.ParseMonth("2026-10", report.Shanghai, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(raw bool) *report.Document {
+		cfg := report.DefaultConfig()
+		cfg.Now = func() time.Time { return now }
+		cfg.RawTraffic = raw
+		d, err := report.Build(ctx, q, cfg, report.KindLines, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	rec, raw := build(false), build(true)
+	for _, c := range []struct {
+		name     string
+		d        *report.Document
+		recorded int // lines the recorded path answers
+	}{
+		{"recorded", rec, lines - len(holes)},
+		{"RawTraffic", raw, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n, rawQueries := 0, 0
+			for _, a := range c.d.Audit.Queries {
+				if strings.Contains(a.PromQL, "quantile_over_time(0.95, "+metricnames.LineInterfaceBitsRate5m) {
+					n += a.Series
+					if !strings.Contains(a.Purpose, "recorded") {
+						t.Errorf("recorded-path query's purpose does not say so: %s", a.Purpose)
+					}
+				}
+				if strings.Contains(a.PromQL, "quantile_over_time(0.95, (max by (site, line, kind, provider)") {
+					rawQueries++
+					if !strings.Contains(a.Purpose, "raw interface counters") {
+						t.Errorf("raw-path query's purpose does not say so: %s", a.Purpose)
+					}
+				}
+			}
+			if n != c.recorded {
+				t.Errorf("recorded path answered %d line-directions, want %d (lines without a hole)", n, c.recorded)
+			}
+			if rawQueries != 2 {
+				t.Errorf("%d raw-path queries, want one per direction", rawQueries)
+			}
+		})
+	}
+	byLine := func(d *report.Document) map[string]report.EntityResult {
+		m := map[string]report.EntityResult{}
+		for _, e := range d.Entities {
+			m[e.Name] = e
+		}
+		return m
+	}
+	rl, wl := byLine(rec), byLine(raw)
+	if len(rl) != lines || len(wl) != lines {
+		t.Fatalf("%d and %d lines in the reports, %d in the scenario", len(rl), len(wl), lines)
+	}
+	for name, e := range rl {
+		for _, k := range []string{"rx_p95", "tx_p95"} {
+			a, okA := e.Extra[k]
+			b, okB := wl[name].Extra[k]
+			if okA != okB || a != b {
+				t.Errorf("%s %s: recorded %v (%v), raw %v (%v)", name, k, a, okA, b, okB)
+			}
+		}
+		if _, ok := e.Extra["rx_p95"]; !ok {
+			t.Errorf("%s: no receive P95", name)
+		}
+	}
+}
