@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,6 +45,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/eval"
+	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/report/snapshot"
@@ -89,11 +91,14 @@ func bench(args []string) error {
 		block      = fs.Duration("block", 486*time.Hour, "span of one generated TSDB block, aligned to multiples of it since 1970 (default 486 h: the largest block Prometheus' compactor makes with a retention of 10 y, so it has nothing to compact; the direct writer's memory does not grow with it)")
 		headW      = fs.Bool("head-writer", false, "generate with the old writer, tsdb.NewBlockWriter's head appender (memory: one block's samples per --parallel, ~1.7 GiB for 1 000 entities at 18 h × 15 s; use --block=18h)")
 		yearF      = fs.Bool("year", false, "time the year instead of the month: the service-period summary of the last complete calendar year per kind and the annual rating from its 12 frozen monthly assessments (target ≤ 10 s each)")
-		rawRepeat  = fs.Int("raw-repeat", 1, "builds per kind on the raw-sample path (report.Config.RawCounters: every entity's counters from its raw samples instead of the instant queries at the period's edges), timed beside the default path with the ratio; 0: skip")
+		rawRepeat  = fs.Int("raw-repeat", 1, "builds per kind on the raw-sample path (report.Config RawCounters, RawDetectors and RawTraffic: every entity's counters from its raw samples instead of the instant queries at the period's edges, the incident detectors and the lines' P95 traffic from raw samples instead of the recorded series), timed beside the default path with the ratio; 0: skip")
 		evalConfig = fs.String("evaluation.config", "deploy/etc/jianguan/evaluation.yml", "indicator system of the monthly assessments --year freezes (its applies_from is set to the bench year's January)")
 		parallel   = fs.Int("parallel", 2, "blocks generated at once")
 		cache      = fs.String("cache", envOr("BENCH_CACHE", filepath.Join(os.TempDir(), "jianguan-bench-report")), "directory keeping the generated TSDB between runs, one subdirectory per history (625 MB for 100 entities × 35 days at 15 s, ten times that for 1 000; $BENCH_CACHE, e.g. make bench-report BENCH_CACHE=DIR); empty: a temporary one, removed")
 		prometheus = fs.String("prometheus", "/usr/bin/prometheus", "prometheus binary")
+		promtool   = fs.String("promtool", "/usr/bin/promtool", "promtool binary (back-fills the recording rules the engine reads)")
+		groupsF    = fs.String("recorded-groups", "jianguan.line,jianguan.report", "rules groups whose recorded series are back-filled (comma-separated; of jianguan.line only "+metricnames.LineInterfaceBitsRate5m+")")
+		rulesF     = fs.String("rules", "rules/recording.yml", "recording rules back-filled into the cached history once (groups jianguan.line's "+metricnames.LineInterfaceBitsRate5m+" and jianguan.report, where present), as a server that ran them all along has them")
 		chromium   = fs.String("chromium", "", "chromium binary (default: auto)")
 		settleF    = fs.Duration("settle", 3*time.Second, "pause between two renders")
 		repeat     = fs.Int("repeat", 5, "renders per kind (the median is the figure)")
@@ -168,7 +173,7 @@ func bench(args []string) error {
 	cfgf := filepath.Join(dir, "prometheus.yml")
 	os.WriteFile(cfgf, []byte("global: {}\n"), 0o644)
 	cmd := exec.Command(*prometheus, "--config.file="+cfgf, "--storage.tsdb.path="+data, "--web.listen-address="+addr,
-		"--storage.tsdb.retention.time=10y", "--log.level=error")
+		"--storage.tsdb.retention.time=10y", "--log.level=error", "--query.timeout=5m") // the client's limit (q.Timeout), not 2.42's 2 min
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -193,6 +198,9 @@ func bench(args []string) error {
 		if err := writeStats(statsF, gs); err != nil {
 			return err
 		}
+	}
+	if err := backfillRecorded(base, *promtool, *rulesF, strings.Split(*groupsF, ","), dir, data, from, end, &gs, statsF); err != nil {
+		return err
 	}
 	q := promapi.New(base)
 	q.Timeout = 5 * time.Minute
@@ -249,6 +257,124 @@ func bench(args []string) error {
 	}
 	fmt.Printf("targets HTML ≤ %.0f s, PDF ≤ %.0f s, peak RSS ≤ %.0f MiB (medians): %s (%s)\n", tm.html, tm.pdfT, tm.rss, verdict, strings.Join(tm.verdicts, "; "))
 	return nil
+}
+
+// recordedGroups are the rules groups whose recorded series the report
+// engine reads where they cover a period, and the records of each it needs
+// (none: all of the group's).
+var recordedGroups = []struct {
+	group   string
+	records []string
+}{
+	{"jianguan.line", []string{metricnames.LineInterfaceBitsRate5m}},
+	{"jianguan.report", nil},
+}
+
+// backfillRecorded back-fills, once per cached history, the recorded series
+// of recordedGroups over [from, end] (simhistory.BackfillRules: promtool
+// against this Prometheus, evaluations on the minute) and loads them into
+// its data directory, then waits for its compactor to merge them with the
+// raw blocks they overlap (a server's history has them in the same blocks).
+// A marker per group in the cache (recorded-<group>) makes a re-run skip
+// it; a group missing from the rules file is skipped with a line saying so.
+// Not timed.
+func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, data string, from, end time.Time, gs *genStats, statsF string) error {
+	for _, g := range recordedGroups {
+		if !slices.Contains(groups, g.group) {
+			fmt.Printf("recorded series of %s: not back-filled (--recorded-groups)\n", g.group)
+			continue
+		}
+		marker := filepath.Join(dir, "recorded-"+g.group)
+		if _, err := os.Stat(marker); err == nil {
+			fmt.Printf("recorded series of %s: back-filled in the cache\n", g.group)
+			continue
+		}
+		rf := filepath.Join(dir, "rules-"+g.group+".yml")
+		n, err := simhistory.SelectRules(rulesFile, []string{g.group}, g.records, rf)
+		if err != nil {
+			fmt.Printf("recorded series of %s: not back-filled (%v): the engine takes the raw path\n", g.group, err)
+			continue
+		}
+		st := time.Now()
+		out := filepath.Join(dir, "rules-blocks")
+		os.RemoveAll(out)
+		ctx := context.Background()
+		if err := simhistory.BackfillRules(ctx, promtool, base, []string{rf}, from, end, out); err != nil {
+			return err
+		}
+		bf := time.Since(st).Seconds()
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		moved, err := simhistory.LoadBlocks(lctx, base, out, data)
+		cancel()
+		if err != nil {
+			return err
+		}
+		os.RemoveAll(out)
+		fmt.Printf("recorded series of %s (%d rules) back-filled with promtool in %.0f s (%d blocks), loaded in %.0f s; not timed\n", g.group, n, bf, moved, time.Since(st).Seconds()-bf)
+		if err := waitNoOverlap(data, time.Hour); err != nil {
+			return err
+		}
+		n2, err := waitCompacted(base, -1)
+		if err != nil {
+			return err
+		}
+		gs.Compacted = n2
+		if err := writeStats(statsF, *gs); err != nil {
+			return err
+		}
+		if err := os.WriteFile(marker, []byte(fmt.Sprintf("%d rules, %s – %s\n", n, from.Format(time.RFC3339), end.Format(time.RFC3339))), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitNoOverlap waits until no two blocks in data overlap: Prometheus'
+// compactor has merged the back-filled 2 h blocks of recorded series into
+// the raw blocks they overlap (one vertical compaction per raw block, each
+// minutes long at this size: the block count alone does not show it).
+func waitNoOverlap(data string, limit time.Duration) error {
+	type span struct{ lo, hi int64 }
+	overlaps := func() (int, error) {
+		ents, err := os.ReadDir(data)
+		if err != nil {
+			return 0, err
+		}
+		var ss []span
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(data, e.Name(), "meta.json"))
+			if err != nil || strings.Contains(e.Name(), ".tmp") {
+				continue
+			}
+			var m struct{ MinTime, MaxTime int64 }
+			if json.Unmarshal(b, &m) == nil {
+				ss = append(ss, span{m.MinTime, m.MaxTime})
+			}
+		}
+		sort.Slice(ss, func(i, j int) bool { return ss[i].lo < ss[j].lo })
+		n := 0
+		for i := 1; i < len(ss); i++ {
+			if ss[i].lo < ss[i-1].hi {
+				n++
+			}
+		}
+		return n, nil
+	}
+	st := time.Now()
+	for {
+		n, err := overlaps()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			fmt.Printf("Prometheus merged the recorded series' blocks into the raw ones in %.0f s; not timed\n", time.Since(st).Seconds())
+			return nil
+		}
+		if time.Since(st) > limit {
+			return fmt.Errorf("prometheus did not merge the overlapping blocks in %v (%d overlaps left)", limit, n)
+		}
+		time.Sleep(5 * time.Second)
+	}
 }
 
 // generate runs this program as the generator child (so its memory is not
@@ -404,12 +530,12 @@ func (t *timer) kind(ctx context.Context, q report.Querier, cfg report.Config, w
 	raw := *t
 	raw.repeat, raw.noPDF, raw.verdicts = t.rawRepeat, true, nil
 	rc := cfg
-	rc.RawCounters = true
+	rc.RawCounters, rc.RawDetectors, rc.RawTraffic = true, true, true
 	rm, err := raw.time(what+" "+k+" raw", func() (*report.Document, error) { return report.Build(ctx, q, rc, k, p) })
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%-24s raw-sample path %.2f s / edge counters %.2f s (HTML medians) = %.2f ×\n", what+" "+k+" ratio", rm, edge, rm/edge)
+	fmt.Printf("%-24s raw-sample path (RawCounters + RawDetectors + RawTraffic) %.2f s / recorded series and edge counters %.2f s (HTML medians) = %.2f ×\n", what+" "+k+" ratio", rm, edge, rm/edge)
 	return nil
 }
 
