@@ -52,14 +52,15 @@ func (f family) edgeSignals() []string {
 // edgeValues reads, for the entities whose name label matches extra, the
 // last value within incidentLookback before t and before t −
 // incidentLookback (offset) of each edge signal: one instant query for two
-// edges (last_over_time drops the metric name, label_replace puts it back —
-// with " offset" for the earlier edge — so that the series stay apart).
+// edges. last_over_time drops the metric name and `or` matches label sets
+// without it, so label_replace names each series in edgeLabel (with
+// edgeOffset for the earlier edge) to keep them apart.
 func (r *run) edgeValues(f family, extra string, t time.Time) (at, before map[string]map[string]float64, err error) {
 	win := fmt.Sprintf("[%ds]", int64(incidentLookback.Seconds()))
 	var ors []string
 	for _, s := range f.edgeSignals() {
-		ors = append(ors, fmt.Sprintf("label_replace(last_over_time(%s%s), \"__name__\", %q, \"\", \"\")", r.selector(s, extra), win, s),
-			fmt.Sprintf("label_replace(last_over_time(%s%s offset %s), \"__name__\", %q, \"\", \"\")", r.selector(s, extra), win, win[1:len(win)-1], s+edgeOffset))
+		ors = append(ors, fmt.Sprintf("label_replace(last_over_time(%s%s), %q, %q, \"\", \"\")", r.selector(s, extra), win, edgeLabel, s),
+			fmt.Sprintf("label_replace(last_over_time(%s%s offset %s), %q, %q, \"\", \"\")", r.selector(s, extra), win, win[1:len(win)-1], edgeLabel, s+edgeOffset))
 	}
 	res, err := r.query("incident days: "+strings.Join(f.edgeSignals(), ", ")+" at a day edge and 20 min before it (changes, restarts, unknown spells between two edges)",
 		strings.Join(ors, " or "), t)
@@ -71,8 +72,14 @@ func (r *run) edgeValues(f family, extra string, t time.Time) (at, before map[st
 		if len(s.Points) == 0 {
 			continue
 		}
-		k := labelKey(s.Labels)
-		m, n := at, s.Labels["__name__"]
+		l := make(map[string]string, len(s.Labels))
+		for k, v := range s.Labels {
+			if k != edgeLabel {
+				l[k] = v
+			}
+		}
+		k := labelKey(l)
+		m, n := at, s.Labels[edgeLabel]
 		if b, ok := strings.CutSuffix(n, edgeOffset); ok {
 			m, n = before, b
 		}
@@ -84,8 +91,12 @@ func (r *run) edgeValues(f family, extra string, t time.Time) (at, before map[st
 	return at, before, nil
 }
 
-// edgeOffset marks the earlier edge's series in edgeValues' answer.
-const edgeOffset = " offset"
+// edgeLabel names the signal of each series in edgeValues' answer;
+// edgeOffset marks the earlier edge's.
+const (
+	edgeLabel  = "jianguan_edge_signal"
+	edgeOffset = " offset"
+)
 
 // edgeDays flags, per walk, the days whose edge values differ (see the top
 // of this file); absentBoth[k][i] marks day i of entity k without any edge
@@ -157,4 +168,142 @@ func (r *run) edgeDays(f family, walks map[string]*incidentWalk, extra string, d
 		absentBoth[k] = ab
 	}
 	return absentBoth, nil
+}
+
+// reportRulesMarker is recorded at every evaluation of the group
+// jianguan.report (rules/recording.yml): a recorded count missing where the
+// marker is present is an hour without samples.
+const reportRulesMarker = "jianguan:report_rules:evaluated"
+
+// dayCounts are the sample-count detector's answers for the days: rec from
+// the recorded NS:NS_up:count1h (sums over each 1 d window: the window they
+// cover reaches up to 1 h before the day, so they mark the day before as
+// well when short, and only their 1 d core as seen), raw from
+// count_over_time over the raw samples for the days where the recorded
+// series may be incomplete.
+type dayCounts struct {
+	rec, raw map[string][]sampleCount
+	perHour  float64 // recorded evaluations per 1 d window (0: none)
+}
+
+// recordedDayCounts reads the recorded sample counts of the candidates
+// (extra) per day and the marker's evaluations per day; days whose window
+// lacks an evaluation (and the day before each, whose last hour the missing
+// point would have covered) are counted from the raw samples, one
+// query_range per run of such days. Without any recorded series this is one
+// query_range over the period, as with Config.RawDetectors.
+func (r *run) recordedDayCounts(f family, extra string, days grid) (dayCounts, error) {
+	const day = 24 * time.Hour
+	rec := metricnames.Lookup(f.ns).UpSamples1h()
+	var marks, sums []Series
+	err := r.parallel(func() error {
+		var err error
+		marks, err = r.queryRange("incident days: evaluations of the recording rules "+reportRulesMarker+" per day (where the recorded counts are complete)",
+			"count_over_time("+reportRulesMarker+"[1d])", days.unitEnd(0), r.end(), day)
+		return err
+	}, func() error {
+		var err error
+		sums, err = r.queryRange("incident days: samples of "+f.up+" per day from the recorded "+rec+" (gaps, series that start or end)",
+			"sum_over_time("+r.selector(rec, extra)+"[1d])", days.unitEnd(0), r.end(), day)
+		return err
+	})
+	if err != nil {
+		return dayCounts{}, err
+	}
+	out := dayCounts{rec: map[string][]sampleCount{}, raw: map[string][]sampleCount{}}
+	for _, s := range marks {
+		for _, p := range s.Points {
+			out.perHour = max(out.perHour, p.V)
+		}
+	}
+	covered := make([]bool, days.n)
+	fallback := make([]bool, days.n)
+	for _, s := range marks {
+		for _, p := range s.Points {
+			if p.V >= out.perHour {
+				a, b := days.span(p.T, day)
+				for i := a; i <= b; i++ {
+					covered[i] = true
+				}
+			}
+		}
+	}
+	for _, s := range marks {
+		for _, p := range s.Points {
+			if p.V < out.perHour {
+				a, b := days.span(p.T, day+time.Hour)
+				for i := a; i <= b; i++ {
+					fallback[i] = true
+				}
+			}
+		}
+	}
+	for i := range days.n {
+		if !covered[i] {
+			fallback[i] = true
+		}
+	}
+	for i := days.n - 1; i > 0; i-- {
+		if fallback[i] {
+			fallback[i-1] = true
+		}
+	}
+	for _, s := range sums {
+		k := labelKey(s.Labels)
+		for _, p := range s.Points {
+			if !fallback[days.of(p.T)] {
+				out.rec[k] = append(out.rec[k], sampleCount{p.T, p.V})
+			}
+		}
+	}
+	var fns []func() error
+	var mu sync.Mutex
+	for i := 0; i < days.n; i++ {
+		if !fallback[i] {
+			continue
+		}
+		j := i
+		for j+1 < days.n && fallback[j+1] {
+			j++
+		}
+		from, to := days.unitEnd(i), days.unitEnd(j)
+		i = j
+		fns = append(fns, func() error {
+			res, err := r.queryRange("incident days: samples of "+f.up+" per day (gaps, series that start or end; days without every evaluation of the recording rules)",
+				"count_over_time("+r.selector(f.up, extra)+"[1d])", from, to, day)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range res {
+				k := labelKey(s.Labels)
+				for _, p := range s.Points {
+					out.raw[k] = append(out.raw[k], sampleCount{p.T, p.V})
+				}
+			}
+			return nil
+		})
+	}
+	return out, r.parallel(fns...)
+}
+
+// classifyRecorded marks the days of g for recorded 1 d sums: flag (with the
+// day before, which the window reaches into) with at least 2 samples fewer
+// than mx, the fullest window; else seen, the window's 1 d core only (the
+// last hour of a day may be in the next window, which flags it if short).
+func classifyRecorded(cs []sampleCount, g grid, mx float64, flag, seen func(int)) {
+	for _, c := range cs {
+		if c.v <= mx-2 {
+			a, b := g.span(c.t, g.step+time.Hour)
+			for i := a; i <= b; i++ {
+				flag(i)
+			}
+			continue
+		}
+		a, b := g.span(c.t, g.step)
+		for i := a; i <= b; i++ {
+			seen(i)
+		}
+	}
 }
