@@ -20,9 +20,13 @@ import (
 //
 // Two paths compute it:
 //   - recorded: quantile_over_time of the recorded series itself, for the
-//     lines whose recorded series (every one of them, that direction) has a
-//     point less than one rule interval (1 m) old at every 5 m step of the
-//     period (the coverage check, in the same query);
+//     lines whose recorded series (every one of them, that direction) has
+//     as many points in the period as it has rule intervals (1 m; the
+//     coverage check, in the same query). Points come one per evaluation,
+//     so that is every minute; on 2.42's closed ranges one point at the
+//     period's start counts too, so a single missing minute inside can
+//     pass, and if it is a 5 m step the value read there is the minute
+//     before: the live bound below;
 //   - raw: the rule's expression over the raw interface counters as the
 //     subquery, for every other line (the rules came late, evaluations were
 //     missed, the line began or ended in the period) and for all lines with
@@ -78,10 +82,14 @@ func (r *run) trafficP95(i int) (map[string]float64, error) {
 	if !r.cfg.RawTraffic {
 		rec := r.selector(metricnames.LineInterfaceBitsRate5m, `direction="`+d.direction+`"`)
 		iv := int64(TrafficRuleInterval / time.Second)
+		// Coverage: a point for every rule interval of the period
+		// (count_over_time of the recorded series; timestamp() in a
+		// subquery would be exact per step but takes minutes on 2.42 at
+		// 400 lines: it seeks every series at every step).
 		expr := fmt.Sprintf("max by (line) (quantile_over_time(0.95, %[1]s%[2]s %[3]s))"+
-			" unless on(line) (count_over_time((time() - timestamp(%[1]s) < %[4]d)%[2]s %[3]s) < scalar(count_over_time(vector(1)%[2]s %[3]s)))",
-			rec, R, E, iv)
-		res, err := r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s, for the lines whose every recorded series of this direction has a point less than %d s old at every 5 m step of the period (the rest: the raw path below); live, recorded points are up to one rule interval (%d s) before the step",
+			" unless on(line) (count_over_time(%[1]s%[4]s %[3]s) < %[5]d)",
+			rec, R, E, r.rangeSel(), int64(r.month.Seconds())/iv)
+		res, err := r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s, for the lines whose every recorded series of this direction has a point for every %d s of the period (the rest: the raw path below); live, recorded points are up to one rule interval (%d s) before the 5 m step",
 			d.en, metricnames.LineInterfaceBitsRate5m, iv, iv), expr, r.end())
 		if err != nil {
 			return nil, err
