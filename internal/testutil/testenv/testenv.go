@@ -4,7 +4,8 @@
 // binaries never link it (tools/TestNoTestingInProductionBinaries).
 //
 // It holds Prometheus (over a TSDB, scraping targets, or with a given
-// configuration), VictoriaMetrics and Alertmanager, each on a free loopback
+// configuration), VictoriaMetrics, Alertmanager, snmpsimd (snmpsim.go) and
+// PostgreSQL (postgres.go), each on a free loopback
 // port, ready when returned and stopped when the test ends (or, for a
 // fixture shared by a package's tests, by TestMain: the Launch functions);
 // WaitFor, Query and QueryAt. FreePort, Need and the other finders are in
