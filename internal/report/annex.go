@@ -343,6 +343,7 @@ func printedQueries(qs []AuditQuery, lang docfmt.Lang) []AuditQuery {
 	out := make([]AuditQuery, len(qs), len(qs)+1)
 	for i, q := range qs {
 		out[i] = q
+		out[i].Purpose = AuditPurpose(lang, q.Purpose)
 		if len(q.PromQL) <= PrintQueryBytes {
 			continue
 		}

@@ -49,6 +49,17 @@ func TestEnglishPlurals_EveryKind(t *testing.T) {
 				if errs := docfmt.PluralErrors(text); len(errs) > 0 {
 					t.Errorf("English plurals: %q", errs)
 				}
+				// Every audit purpose this kind writes is worded in both
+				// languages (TestAuditPurpose: the glossary itself).
+				bad := map[string]bool{}
+				for _, a := range d.Audit.Queries {
+					for _, lang := range []docfmt.Lang{docfmt.ZH, docfmt.EN} {
+						if p := report.PurposeProblems(lang, a.Purpose); len(p) > 0 && !bad[a.Purpose] {
+							bad[a.Purpose] = true
+							t.Errorf("audit purpose %q in %s: %q", a.Purpose, lang, p)
+						}
+					}
+				}
 			})
 		}
 	}

@@ -1,0 +1,150 @@
+package report
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
+)
+
+// The purpose column of the audit appendix in the document's language
+// (issue 16: one language per document; the engine's purposes are English,
+// those of the machine room's aggregates Chinese). The engine keeps one
+// purpose per query in Document.Audit (tests and the XLSX/CSV cross-checks
+// read them); AuditPurpose words it for the reader when a document is
+// rendered. Metric names, PromQL and timestamps in a purpose stay as they
+// are: they are identifiers. TestAuditPurposesTranslated holds every purpose
+// every report kind writes on a real Prometheus to this glossary.
+
+// purposeRule words one English purpose template in Chinese.
+type purposeRule struct {
+	re *regexp.Regexp
+	zh func(m []string) string
+}
+
+func rule(re string, zh func(m []string) string) purposeRule {
+	return purposeRule{regexp.MustCompile(`^` + re + `$`), zh}
+}
+
+func fixed(zh string) func([]string) string { return func([]string) string { return zh } }
+
+var (
+	directionZH = map[string]string{"receive": "接收", "transmit": "发送"}
+	extremeZH   = map[string]string{"lowest": "最低", "highest": "最高"}
+	quantityZH  = map[string]string{"temperature": "温度", "humidity": "湿度"}
+)
+
+var purposeRules = []purposeRule{
+	rule(`entities: series with samples in the month \((.+)\)`, func(m []string) string { return "对象：本期有样本的序列（" + m[1] + "）" }),
+	rule(`series with samples in the month \((.+)\)`, func(m []string) string { return "本期有样本的序列（" + m[1] + "）" }),
+	rule(`counters and their start time at the month end \(last sample at or before it\)`, fixed("期末的计数器及其启动时间（期末时刻或之前的最后一个样本）")),
+	rule(`counters, start time and state at the month start \(last sample at or before it\)`, fixed("期初的计数器、启动时间和状态（期初时刻或之前的最后一个样本）")),
+	rule(`counters and their entity's start time at the month (start|end) \(last sample at or before it\)`, func(m []string) string {
+		e := map[string]string{"start": "期初", "end": "期末"}[m[1]]
+		return e + "的计数器及其对象的启动时间（" + e + "时刻或之前的最后一个样本）"
+	}),
+	rule(`samples around a counter restart \(last values before it\)`, fixed("计数器重启前后的样本（重启前的最后值）")),
+	rule(`raw counter sums: samples per entity and day \(sizes the raw reads\)`, fixed("原始计数器累计：每个对象每天的样本数（确定原始读取的规模）")),
+	rule(`raw samples of the counters, one day at a time \(a counter reset, a series that ended, or a scrape gap at the period start\)`,
+		fixed("计数器的原始样本，逐日读取（计数器重置、序列结束或期初采集中断）")),
+	rule(`counters at the last scrape of a lifetime that ended in the month \(found by the availability walk\)`, fixed("本期内结束的序列最后一次采集时的计数器（由可用性遍历发现）")),
+	rule(`start-time changes from 24 h before the period start to its end \(counter resets; (.+)\)`, func(m []string) string {
+		return "期初前 24 小时至期末的启动时间变化（计数器重置；" + m[1] + "）"
+	}),
+	rule(`samples in the 24 h before the period start of series without a value at it \((.+)\)`, func(m []string) string {
+		return "期初时刻无值的序列在期初前 24 小时内的样本数（" + m[1] + "）"
+	}),
+	rule(`last value in the period of series that ended inside it \((.+)\)`, func(m []string) string { return "期内结束的序列在期内的最后值（" + m[1] + "）" }),
+	rule(`incident days: (.+) at a day edge and (\d+) min before it \(changes, restarts, unknown spells between two edges\)`, func(m []string) string {
+		return "事件检测（按日）：" + m[1] + " 在日界及其前 " + m[2] + " 分钟的值（两次读数之间的状态变化、重启、未知时段）"
+	}),
+	rule(`incident days: evaluations of the recording rules (\S+) per day \(where the recorded counts are complete\)`, func(m []string) string {
+		return "事件检测（按日）：记录规则 " + m[1] + " 每日的求值次数（判断记录的样本数是否完整）"
+	}),
+	rule(`incident days: samples of (\S+) per day from the recorded (\S+) \(gaps, series that start or end\)`, func(m []string) string {
+		return "事件检测（按日）：由记录序列 " + m[2] + " 得出的 " + m[1] + " 每日样本数（采集中断、序列开始或结束）"
+	}),
+	rule(`incident days: samples of (\S+) per day \(gaps, series that start or end; days without every evaluation of the recording rules\)`, func(m []string) string {
+		return "事件检测（按日）：" + m[1] + " 每日样本数（采集中断、序列开始或结束；记录规则求值不完整的日期）"
+	}),
+	rule(`incident days: samples of (\S+) per day \(gaps, series that start or end\)`, func(m []string) string {
+		return "事件检测（按日）：" + m[1] + " 每日样本数（采集中断、序列开始或结束）"
+	}),
+	rule(`incident days: changes of (\S+) \(restarts\)`, func(m []string) string { return "事件检测（按日）：" + m[1] + " 的变化（重启）" }),
+	rule(`incident days: changes of (\S+)`, func(m []string) string { return "事件检测（按日）：" + m[1] + " 的变化" }),
+	rule(`incident hours \(in a day with a change\): hours in which (.+) changed`, func(m []string) string {
+		return "事件检测（按小时，仅限有变化的日期）：" + m[1] + " 发生变化的小时"
+	}),
+	rule(`incident hours \(in a day with a change\): samples of (\S+) per hour \(gaps, series that start or end\)`, func(m []string) string {
+		return "事件检测（按小时，仅限有变化的日期）：" + m[1] + " 每小时样本数（采集中断、序列开始或结束）"
+	}),
+	rule(`incident reconstruction: raw (.+) of the hours with a change`, func(m []string) string { return "事件还原：有变化的小时内 " + m[1] + " 的原始样本" }),
+	rule(`range-selector boundary probe \(3: closed \[t−d, t\], Prometheus 2; 2: left-open \(t−d, t\], Prometheus 3 / VictoriaMetrics\)`,
+		fixed("区间选择器边界探测（3：闭区间 [t−d, t]，Prometheus 2；2：左开区间 (t−d, t]，Prometheus 3 / VictoriaMetrics）")),
+	rule(`period edge: raw samples around (\S+) \(interpolation to the edge\)`, func(m []string) string { return "期界：" + m[1] + " 前后的原始样本（插值到期界）" }),
+	rule(`TLS leaf certificate expiry`, fixed("TLS 叶证书到期时间")),
+	rule(`contracted capacity at the month end`, fixed("期末的合同带宽")),
+	rule(`contracted capacity of lines without a sample at the month end \(last in the month\)`, fixed("期末无样本线路的合同带宽（期内最后值）")),
+	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the recorded (\S+), for the lines whose every recorded series of this direction has a point for every (\d+) s of the period \(the rest: the raw path below\); live, recorded points are up to one rule interval \((\d+) s\) before the 5 m step`, func(m []string) string {
+		return directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自记录序列 " + m[2] + "，仅限该方向每条记录序列在本期每 " + m[3] +
+			" 秒均有一个点的线路（其余线路见下条原始路径）；实时运行时，记录点最多早于 5 分钟步长一个规则间隔（" + m[4] + " 秒）"
+	}),
+	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the raw interface counters \(the expression of (\S+) at 5 m steps\)(?:, for the lines the recorded series does not cover \((\d+) covered\))?`, func(m []string) string {
+		s := directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自接口原始计数器（按 5 分钟步长计算 " + m[2] + " 的表达式）"
+		if m[3] != "" {
+			s += "，仅限记录序列未覆盖的线路（已覆盖 " + m[3] + " 条）"
+		}
+		return s
+	}),
+	rule(`daily (lowest|highest) (temperature|humidity) per sensor group`, func(m []string) string {
+		return "各传感器分组每日" + extremeZH[m[1]] + quantityZH[m[2]]
+	}),
+}
+
+// purposeEN words the machine room's aggregates (infra.go) in English.
+var purposeEN = map[string]string{
+	"UPS 最低后备时间":    "lowest UPS battery runtime",
+	"UPS 峰值负载":      "peak UPS load",
+	"最低温度":          "lowest temperature",
+	"平均温度":          "mean temperature",
+	"最高温度":          "highest temperature",
+	"最低湿度":          "lowest humidity",
+	"平均湿度":          "mean humidity",
+	"最高湿度":          "highest humidity",
+	"油机运行时间占比":      "share of time the generator ran",
+	"油机最低油位":        "lowest generator fuel level",
+	"油机最高油位":        "highest generator fuel level",
+	"机柜峰值功率":        "peak rack power",
+	"机柜平均功率":        "mean rack power",
+	"精密空调运行时间占比":    "share of time each precision air-conditioning unit ran",
+	"精密空调最少运行台数":    "fewest precision air-conditioning units running",
+	"精密空调所需台数（N+1）": "precision air-conditioning units required (N+1)",
+	"烟感告警":          "smoke alarms",
+	"门开启时间占比":       "share of time doors were open",
+	"漏水检测":          "leak detection",
+}
+
+// AuditPurpose is an audit query's purpose as a document in lang prints it.
+// A purpose outside the glossary is printed as the engine wrote it.
+func AuditPurpose(lang docfmt.Lang, p string) string {
+	if rest, ok := strings.CutPrefix(p, TrendAuditPrefix); ok { // "trend 2025-11: …"
+		if period, what, ok := strings.Cut(rest, ": "); ok {
+			if lang == docfmt.ZH {
+				return "趋势 " + period + "：" + AuditPurpose(lang, what)
+			}
+			return TrendAuditPrefix + period + ": " + AuditPurpose(lang, what)
+		}
+	}
+	if lang != docfmt.ZH {
+		if en, ok := purposeEN[p]; ok {
+			return en
+		}
+		return p
+	}
+	for _, r := range purposeRules {
+		if m := r.re.FindStringSubmatch(p); m != nil {
+			return r.zh(m)
+		}
+	}
+	return p
+}

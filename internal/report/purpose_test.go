@@ -1,0 +1,93 @@
+package report
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
+)
+
+// identRE matches the identifiers a purpose may quote in any language:
+// metric and recorded-series names (they hold _ or :), RFC 3339 times and
+// the interval notation of the boundary probe.
+var identRE = regexp.MustCompile(`[A-Za-z_:][A-Za-z0-9_:]*[_:][A-Za-z0-9_:]*|\d{4}-\d\d-\d\dT[0-9:]+Z|\[t−d, t\]|\(t−d, t\]`)
+
+// PurposeProblems says what is wrong with purpose p worded for lang: ASCII
+// words (beyond identifiers and the allowed units and names) in zh-CN, Han
+// characters in English.
+func PurposeProblems(lang docfmt.Lang, p string) []string {
+	w := AuditPurpose(lang, p)
+	if lang == docfmt.ZH {
+		return docfmt.ASCIIWords(identRE.ReplaceAllString(w, " "), "bit/s", "d", "t", "m", "h")
+	}
+	for _, r := range w {
+		if unicode.Is(unicode.Han, r) {
+			return []string{w}
+		}
+	}
+	return nil
+}
+
+// TestAuditPurpose: every purpose template the engine writes, in both
+// languages (issue 16: the audit appendix's purpose column was English in
+// zh-CN documents, the machine room's aggregates Chinese in English ones).
+func TestAuditPurpose(t *testing.T) {
+	for _, c := range []struct{ in, zhWant string }{
+		{"entities: series with samples in the month (line_observed_seconds_total)", "对象：本期有样本的序列（line_observed_seconds_total）"},
+		{"series with samples in the month (host_up, host_down_seconds_total)", "本期有样本的序列（host_up, host_down_seconds_total）"},
+		{"counters and their start time at the month end (last sample at or before it)", "期末的计数器及其启动时间"},
+		{"counters, start time and state at the month start (last sample at or before it)", "期初的计数器、启动时间和状态"},
+		{"counters and their entity's start time at the month start (last sample at or before it)", "期初的计数器及其对象的启动时间（期初时刻"},
+		{"counters and their entity's start time at the month end (last sample at or before it)", "期末的计数器及其对象的启动时间（期末时刻"},
+		{"samples around a counter restart (last values before it)", "计数器重启前后的样本"},
+		{"raw counter sums: samples per entity and day (sizes the raw reads)", "每个对象每天的样本数"},
+		{"raw samples of the counters, one day at a time (a counter reset, a series that ended, or a scrape gap at the period start)", "逐日读取"},
+		{"counters at the last scrape of a lifetime that ended in the month (found by the availability walk)", "最后一次采集时的计数器"},
+		{"start-time changes from 24 h before the period start to its end (counter resets; line_start_time_seconds)", "启动时间变化（计数器重置；line_start_time_seconds）"},
+		{"samples in the 24 h before the period start of series without a value at it (line_observed_seconds_total)", "期初前 24 小时内的样本数"},
+		{"last value in the period of series that ended inside it (host_down_seconds_total)", "期内结束的序列在期内的最后值"},
+		{"incident days: line_state_changes_total, line_up at a day edge and 20 min before it (changes, restarts, unknown spells between two edges)", "在日界及其前 20 分钟的值"},
+		{"incident days: evaluations of the recording rules jianguan:report_rules:evaluated per day (where the recorded counts are complete)", "记录规则 jianguan:report_rules:evaluated 每日的求值次数"},
+		{"incident days: samples of line_up per day from the recorded line:line_up:count1h (gaps, series that start or end)", "由记录序列 line:line_up:count1h 得出的 line_up 每日样本数"},
+		{"incident days: samples of line_up per day (gaps, series that start or end; days without every evaluation of the recording rules)", "记录规则求值不完整的日期"},
+		{"incident days: samples of host_up per day (gaps, series that start or end)", "host_up 每日样本数（采集中断"},
+		{"incident days: changes of line_start_time_seconds (restarts)", "line_start_time_seconds 的变化（重启）"},
+		{"incident days: changes of line_up", "line_up 的变化"},
+		{"incident hours (in a day with a change): hours in which line_up, line_unknown changed", "line_up, line_unknown 发生变化的小时"},
+		{"incident hours (in a day with a change): samples of line_up per hour (gaps, series that start or end)", "line_up 每小时样本数"},
+		{"incident reconstruction: raw line_up, line_unknown of the hours with a change", "有变化的小时内 line_up, line_unknown 的原始样本"},
+		{"range-selector boundary probe (3: closed [t−d, t], Prometheus 2; 2: left-open (t−d, t], Prometheus 3 / VictoriaMetrics)", "区间选择器边界探测"},
+		{"period edge: raw samples around 2026-10-31T16:00:00Z (interpolation to the edge)", "期界：2026-10-31T16:00:00Z 前后的原始样本"},
+		{"TLS leaf certificate expiry", "TLS 叶证书到期时间"},
+		{"contracted capacity at the month end", "期末的合同带宽"},
+		{"contracted capacity of lines without a sample at the month end (last in the month)", "期末无样本线路的合同带宽"},
+		{"95th percentile receive rate (bit/s) from the recorded line:line_interface_bits:rate5m, for the lines whose every recorded series of this direction has a point for every 60 s of the period (the rest: the raw path below); live, recorded points are up to one rule interval (60 s) before the 5 m step", "接收速率第 95 百分位数（bit/s），取自记录序列 line:line_interface_bits:rate5m"},
+		{"95th percentile transmit rate (bit/s) from the raw interface counters (the expression of line:line_interface_bits:rate5m at 5 m steps)", "发送速率第 95 百分位数（bit/s），取自接口原始计数器"},
+		{"95th percentile receive rate (bit/s) from the raw interface counters (the expression of line:line_interface_bits:rate5m at 5 m steps), for the lines the recorded series does not cover (3 covered)", "已覆盖 3 条"},
+		{"daily lowest humidity per sensor group", "各传感器分组每日最低湿度"},
+		{"daily highest temperature per sensor group", "各传感器分组每日最高温度"},
+		{"trend 2025-11: counters and their start time at the month end (last sample at or before it)", "趋势 2025-11：期末的计数器及其启动时间"},
+		{"UPS 峰值负载", "UPS 峰值负载"},
+	} {
+		zh := AuditPurpose(docfmt.ZH, c.in)
+		if !strings.Contains(zh, c.zhWant) {
+			t.Errorf("zh-CN %q\n  = %q\n  want it to contain %q", c.in, zh, c.zhWant)
+		}
+		if p := PurposeProblems(docfmt.ZH, c.in); len(p) > 0 {
+			t.Errorf("zh-CN %q = %q: ASCII words %q", c.in, zh, p)
+		}
+		if p := PurposeProblems(docfmt.EN, c.in); len(p) > 0 {
+			t.Errorf("English %q: Han characters in %q", c.in, p)
+		}
+	}
+	for zh, en := range purposeEN {
+		if got := AuditPurpose(docfmt.EN, "trend 2025-11: "+zh); got != "trend 2025-11: "+en {
+			t.Errorf("English trend purpose of %q = %q", zh, got)
+		}
+	}
+	if got := AuditPurpose(docfmt.ZH, "q7"); got != "q7" {
+		t.Errorf("a purpose outside the glossary changed: %q", got)
+	}
+}
