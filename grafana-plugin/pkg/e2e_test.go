@@ -462,25 +462,10 @@ func slowServer(t *testing.T) string {
 	return "http://" + l.Addr().String()
 }
 
-// startShortRetention runs an empty Prometheus with the default 15 d.
+// startShortRetention runs an empty Prometheus with Prometheus' default
+// retention of 15 d, set explicitly (testenv's default is 10 y).
 func startShortRetention(t *testing.T, prom string) string {
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "p.yml")
-	os.WriteFile(cfg, []byte("global: {}\n"), 0o644)
-	addr := closedAddr(t)
-	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "d"), "--web.listen-address="+addr, "--log.level=error")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for i := 0; i < 300; i++ {
-		if resp, err := http.Get("http://" + addr + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return "http://" + addr
+	t.Helper()
+	return testenv.StartPrometheusConfig(t, prom, "global: {}\n", filepath.Join(t.TempDir(), "d"),
+		"--storage.tsdb.retention.time=15d", "--log.level=error")
 }
