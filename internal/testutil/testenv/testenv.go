@@ -152,6 +152,7 @@ type Proc struct {
 	done     chan struct{} // closed when the process has exited
 	graceful bool          // Stop sends SIGTERM first
 	tmp      string        // removed by Stop
+	spec     procSpec      // what launch started, for Restart (restart.go)
 }
 
 // procSpec is what launch starts.
@@ -170,7 +171,7 @@ const stopGrace = 10 * time.Second
 // 200; a process that exits or never gets ready is killed and its log
 // returned in the error.
 func launch(s procSpec) (*Proc, error) {
-	p := &Proc{URL: s.base, name: s.name, log: &logBuffer{}, done: make(chan struct{}), graceful: s.graceful, tmp: s.tmp}
+	p := &Proc{URL: s.base, name: s.name, log: &logBuffer{}, done: make(chan struct{}), graceful: s.graceful, tmp: s.tmp, spec: s}
 	p.cmd = exec.CommandContext(context.Background(), s.bin, s.args...)
 	if len(s.env) > 0 {
 		p.cmd.Env = append(os.Environ(), s.env...)
