@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -27,6 +26,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/testutil"
+	"github.com/jianguan/jianguan/internal/testutil/testenv"
 	"gopkg.in/yaml.v3"
 )
 
@@ -168,7 +168,10 @@ func listen(t *testing.T, h http.Handler) string {
 
 // writePrometheusConfig rewrites deploy/prometheus/prometheus.yml for loopback:
 // targets and Alertmanager addresses only; every interval stays as shipped.
-func writePrometheusConfig(t *testing.T, dir string, targets map[string]string, am string) {
+// It copies the rules into dir and returns the config's text with the
+// shipped rule_files resolved against dir (testenv writes the config
+// elsewhere).
+func writePrometheusConfig(t *testing.T, dir string, targets map[string]string, am string) string {
 	t.Helper()
 	b, err := os.ReadFile("../deploy/prometheus/prometheus.yml")
 	if err != nil {
@@ -196,14 +199,21 @@ func writePrometheusConfig(t *testing.T, dir string, targets map[string]string, 
 	cfg["scrape_configs"] = keep
 	ams := cfg["alerting"].(map[string]any)["alertmanagers"].([]any)
 	ams[0].(map[string]any)["static_configs"] = []any{map[string]any{"targets": []any{am}}}
+	rfs, _ := cfg["rule_files"].([]any)
+	if len(rfs) == 0 {
+		t.Fatal("prometheus.yml lists no rule_files")
+	}
+	for i, rf := range rfs {
+		if f, ok := rf.(string); ok && !filepath.IsAbs(f) {
+			rfs[i] = filepath.Join(dir, f)
+		}
+	}
 	out, err := yaml.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), out, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	copyRules(t, dir)
+	return string(out)
 }
 
 func copyRules(t *testing.T, dir string) {
@@ -344,13 +354,7 @@ func (p *promInstance) getJSON(path string, v any) error {
 
 func (p *promInstance) waitFor(what string, limit time.Duration, cond func() bool) {
 	p.t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			p.t.Fatalf("timed out after %s waiting for %s", limit, what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testenv.WaitFor(p.t, limit, what, cond)
 }
 
 // activeAlerts: alertname -> state (pending|firing) from /api/v1/alerts.
@@ -394,59 +398,27 @@ func (p *promInstance) groupsEvaluated(since time.Time, names ...string) bool {
 
 // startPrometheus starts Prometheus 2.42 on a free loopback port with the
 // shipped config (addresses rewritten to targets and am) and the shipped
-// flags, and waits until it is ready. It is killed at the end of the test.
+// flags, and waits until it is ready. It is stopped at the end of the test.
 func startPrometheus(t *testing.T, targets map[string]string, am string) *promInstance {
 	t.Helper()
 	return startPrometheusBin(t, testutil.Need(t, "prometheus"), targets, am)
 }
 
 // startPrometheusBin is startPrometheus with the prometheus binary given
-// (Prometheus 3.x: testutil.Prom3).
+// (Prometheus 3.x: testutil.Prom3), started through testenv.
 func startPrometheusBin(t *testing.T, prom string, targets map[string]string, am string) *promInstance {
 	t.Helper()
 	dir := t.TempDir()
-	writePrometheusConfig(t, dir, targets, am)
-	port := testutil.FreePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	logf, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The shipped flags (deploy/prometheus/prometheus.default), then the
-	// loopback-only ones. The shipped --rules.alert.resend-delay=1m matters
-	// here: an alert evaluated before the notifier has discovered its
-	// Alertmanagers (first seconds after start) is dropped and only resent
-	// after the resend delay — Watchdog is the one that hits this.
-	args := append(shippedFlags(t),
-		"--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+fmt.Sprintf("127.0.0.1:%d", port),
-		"--log.level=warn",
-	)
-	cmd := exec.Command(prom, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		logf.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "prometheus.log"))
-			t.Logf("prometheus log:\n%s", b)
-		}
-	})
-	p := &promInstance{t: t, base: base}
-	p.waitFor("Prometheus ready", 30*time.Second, func() bool {
-		resp, err := http.Get(base + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
-	return p
+	cfg := writePrometheusConfig(t, dir, targets, am)
+	// The shipped flags (deploy/prometheus/prometheus.default; its
+	// --storage.tsdb.retention.time=400d replaces testenv's 10 y), then
+	// --log.level=warn as testenv sets it. The shipped
+	// --rules.alert.resend-delay=1m matters here: an alert evaluated before
+	// the notifier has discovered its Alertmanagers (first seconds after
+	// start) is dropped and only resent after the resend delay — Watchdog is
+	// the one that hits this.
+	base := testenv.StartPrometheusConfig(t, prom, cfg, filepath.Join(dir, "data"), shippedFlags(t)...)
+	return &promInstance{t: t, base: base}
 }
 
 type apiAlerts struct {
