@@ -58,7 +58,7 @@ func TestLiveFaults(t *testing.T) {
 	dir := t.TempDir()
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, f := range []string{"line_exporter.log", "prometheus.log"} {
+			for _, f := range []string{"line_exporter.log"} {
 				b, _ := os.ReadFile(filepath.Join(dir, f))
 				if len(b) > 4000 {
 					b = b[len(b)-4000:]
@@ -155,26 +155,31 @@ func TestLiveFaults(t *testing.T) {
 		t.Fatal("deploy/prometheus/prometheus.default has no --rules.alert.resend-delay")
 	}
 	rulesDir, _ := filepath.Abs("../rules")
-	promCfg := filepath.Join(dir, "prometheus.yml")
 	amURL, _ := url.Parse(am.URL)
-	if err := os.WriteFile(promCfg, []byte(fmt.Sprintf(`global: {scrape_interval: 5s, evaluation_interval: 5s}
+	promCfg := fmt.Sprintf(`global: {scrape_interval: 5s, evaluation_interval: 5s}
 rule_files: [%q, %q, %q]
 alerting:
   alertmanagers: [{static_configs: [{targets: [%q]}]}]
 scrape_configs:
   - job_name: line_exporter
     static_configs: [{targets: ["127.0.0.1:%d"]}]
-`, filepath.Join(rulesDir, "recording.yml"), filepath.Join(rulesDir, "sla.yml"), filepath.Join(rulesDir, "alerts.yml"), amURL.Host, lePort)), 0o644); err != nil {
+`, filepath.Join(rulesDir, "recording.yml"), filepath.Join(rulesDir, "sla.yml"), filepath.Join(rulesDir, "alerts.yml"), amURL.Host, lePort)
+	// Same port and TSDB across the outage C stop: Proc.Terminate, Restart.
+	prom, err := testenv.LaunchPrometheus(promBin, promCfg, filepath.Join(dir, "tsdb"), string(resend))
+	if err != nil {
 		t.Fatal(err)
 	}
-	promPort := testutil.FreePort(t)
-	promAPI := fmt.Sprintf("http://127.0.0.1:%d", promPort)
-	startProm := func() *exec.Cmd {
-		return startProc("prometheus", promBin, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-			fmt.Sprintf("--web.listen-address=127.0.0.1:%d", promPort), string(resend), "--log.level=warn")
-	}
-	prom := startProm()
-	t.Cleanup(func() { stopProc(prom) })
+	t.Cleanup(func() {
+		prom.Stop()
+		if t.Failed() {
+			l := prom.Log()
+			if len(l) > 4000 {
+				l = l[len(l)-4000:]
+			}
+			t.Logf("---- prometheus ----\n%s", l)
+		}
+	})
+	promAPI := prom.URL
 	query := func(q string) (float64, bool) {
 		resp, err := http.Get(promAPI + "/api/v1/query?" + url.Values{"query": {q}}.Encode())
 		if err != nil {
@@ -254,9 +259,9 @@ scrape_configs:
 	time.Sleep(gap)
 	inject("C", 45*time.Second, func(start time.Time) {
 		time.Sleep(time.Until(start.Add(8 * time.Second)))
-		stopProc(prom)
+		prom.Terminate()
 		time.Sleep(25 * time.Second)
-		prom = startProm()
+		prom.Restart(t)
 	})
 	// Wait for the last page's resolution (hold 30 s + scrape + group flush).
 	testenv.WaitFor(t, 90*time.Second, "LineDown of outage C resolved at the on-call receiver", func() bool {
