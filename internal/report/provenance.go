@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/prometheus/common/version"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // Provenance (issue 17, items 6–8): every document records which backend
@@ -139,32 +141,38 @@ func (r *run) provenance(d *Document) {
 		r.caveat(r.tr("无法识别后端类型与版本（"+b.Source+"）。", "The backend's kind and version could not be identified ("+b.Source+")."))
 	}
 	for _, e := range d.Entities {
+		// The entity as the document names it: its kind's wording and its
+		// name (线路 cm-bgp-2 / line cm-bgp-2), never the raw namespace code.
+		who := r.term(e.NS) + " " + e.Name
 		resets := 0
 		for _, c := range e.Counters {
 			resets = max(resets, c.Resets)
 		}
 		if resets > 0 {
-			r.caveat(r.tr(fmt.Sprintf("%s %s：本期计数器重置 %d 次（exporter 重启），增量按各生命周期分段求和。", e.NS, e.Name, resets),
-				fmt.Sprintf("%s %s: %d counter reset(s) in the period (exporter restarts); increases summed over the lifetimes.", e.NS, e.Name, resets)))
+			r.caveat(r.tr(fmt.Sprintf("%s：本期计数器重置 %d 次（采集程序重启），增量按各生命周期分段求和。", who, resets),
+				fmt.Sprintf("%s: %s in the period (exporter %s); increases summed over the lifetimes.", who,
+					docfmt.Count(resets, "counter reset", "counter resets"), docfmt.Noun(resets, "restart", "restarts"))))
 		}
 		if listed := 2 * len(e.Incidents); e.StateChanges > float64(listed)+0.5 {
 			// Each listed incident accounts for at most two confirmed
 			// changes (down, up): more changes mean an outage no scrape saw
 			// down (between two scrapes, or hidden by an unknown spell).
-			r.caveat(r.tr(fmt.Sprintf("%s %s：本期确认状态变化 %.0f 次，多于所列 %d 起事件可解释的 %d 次：有采集未见到的短时故障（发生在两次采集之间），其停机时间已计入停机计数器。", e.NS, e.Name, e.StateChanges, len(e.Incidents), listed),
-				fmt.Sprintf("%s %s: %.0f confirmed state changes in the period, more than the %d the %d listed incident(s) explain: an outage no scrape saw (between two scrapes); its down time is in the down counters.", e.NS, e.Name, e.StateChanges, listed, len(e.Incidents))))
+			changes := int(math.Round(e.StateChanges))
+			r.caveat(r.tr(fmt.Sprintf("%s：本期确认状态变化 %d 次，多于所列 %d 起事件可解释的 %d 次：有采集未见到的短时故障（发生在两次采集之间），其停机时间已计入停机计数器。", who, changes, len(e.Incidents), listed),
+				fmt.Sprintf("%s: %s in the period, more than the %d that %s can explain: an outage no scrape saw (between two scrapes); its down time is in the down counters.", who,
+					docfmt.Count(changes, "confirmed state change", "confirmed state changes"), listed, docfmt.Count(len(e.Incidents), "listed incident", "listed incidents"))))
 		}
 		if e.StartsInside {
-			r.caveat(r.tr(fmt.Sprintf("%s %s：序列始于期间内（期初前 %v 内无样本），此前为未知时间。", e.NS, e.Name, edgeWindow),
-				fmt.Sprintf("%s %s: the series starts inside the period (no sample in the %v before its start); the time before is unknown.", e.NS, e.Name, edgeWindow)))
+			r.caveat(r.tr(fmt.Sprintf("%s：序列始于期间内（期初前 %s 内无样本），此前为未知时间。", who, r.dur(edgeWindow.Seconds())),
+				fmt.Sprintf("%s: the series starts inside the period (no sample in the %s before its start); the time before is unknown.", who, r.dur(edgeWindow.Seconds()))))
 		}
 		if e.EndsInside {
-			r.caveat(r.tr(fmt.Sprintf("%s %s：序列止于期间内（期末前 %v 内无样本），此后为未知时间。", e.NS, e.Name, edgeWindow),
-				fmt.Sprintf("%s %s: the series ends inside the period (no sample in the %v before its end); the time after is unknown.", e.NS, e.Name, edgeWindow)))
+			r.caveat(r.tr(fmt.Sprintf("%s：序列止于期间内（期末前 %s 内无样本），此后为未知时间。", who, r.dur(edgeWindow.Seconds())),
+				fmt.Sprintf("%s: the series ends inside the period (no sample in the %s before its end); the time after is unknown.", who, r.dur(edgeWindow.Seconds()))))
 		}
 		if e.EdgeBoundSeconds > 0 {
-			r.caveat(r.tr(fmt.Sprintf("%s %s：跨越期间边界的采集内状态发生变化，停机与观测时间的边界误差 ≤ %s s。", e.NS, e.Name, num(e.EdgeBoundSeconds, 1)),
-				fmt.Sprintf("%s %s: the state changed within a scrape straddling a period edge; down and observed time are exact to ≤ %s s there.", e.NS, e.Name, num(e.EdgeBoundSeconds, 1))))
+			r.caveat(r.tr(fmt.Sprintf("%s：跨越期间边界的采集内状态发生变化，停机与观测时间的边界误差 ≤ %s 秒。", who, num(e.EdgeBoundSeconds, 1)),
+				fmt.Sprintf("%s: the state changed within a scrape straddling a period edge; down and observed time are exact to ≤ %s s there.", who, num(e.EdgeBoundSeconds, 1))))
 		}
 	}
 	r.mu.Lock()
@@ -391,8 +399,10 @@ func (r *run) coverageCaveats(f family, name string, ss []stateSample, iv time.D
 		longest = max(longest, b.Sub(a))
 	}
 	if n > 0 {
-		r.caveat(r.tr(fmt.Sprintf("%s %s：%d 处采集空缺超过 2 个采集间隔（%s），合计 %s，最长 %s，计为未知时间。", f.ns, name, n, iv, r.dur(total.Seconds()), r.dur(longest.Seconds())),
-			fmt.Sprintf("%s %s: %d scrape gap(s) longer than 2 scrape intervals (%s), %s in all, longest %s, counted as unknown.", f.ns, name, n, iv, r.dur(total.Seconds()), r.dur(longest.Seconds()))))
+		who := r.term(f.ns) + " " + name
+		r.caveat(r.tr(fmt.Sprintf("%s：%d 处采集空缺超过 2 个采集间隔（%s），合计 %s，最长 %s，计为未知时间。", who, n, r.dur(iv.Seconds()), r.dur(total.Seconds()), r.dur(longest.Seconds())),
+			fmt.Sprintf("%s: %s longer than 2 scrape intervals (%s), %s in all, longest %s, counted as unknown.", who,
+				docfmt.Count(n, "scrape gap", "scrape gaps"), r.dur(iv.Seconds()), r.dur(total.Seconds()), r.dur(longest.Seconds()))))
 	}
 }
 
