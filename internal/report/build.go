@@ -873,7 +873,7 @@ func CounterTable(d *Document) Table {
 				resets = c.Resets
 			}
 			if c.Note != "" {
-				note = c.Note
+				note = CounterNote(docLang(d), c.Note)
 			}
 		}
 		row = append(row, strconv.Itoa(resets), secs(e.UnknownSeconds), note)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/docfmt"
 )
 
 // Counter increases over a month, exactly and without reading every sample
@@ -302,7 +304,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 						if okS {
 							w.resets++ // from the value at the month start
 						}
-						counters[w.key] = walkedCounters(names, w, st, okS, nil)
+						counters[w.key] = walkedCounters(names, f.started, w, st, okS, nil)
 						r.walkedTo(f.ns, w)
 					case prev == nil || !prev.has(withStart):
 						slow = append(slow, w.key)
@@ -317,7 +319,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 					case okS && st.has(withStart) && st.vals[f.started] == prev.vals[f.started]:
 						w.resets++
 						w.lastScrapes, w.fromStart = append(w.lastScrapes, prev.t), true
-						counters[w.key] = walkedCounters(names, w, st, true, prev)
+						counters[w.key] = walkedCounters(names, f.started, w, st, true, prev)
 						r.walkedTo(f.ns, w)
 					default:
 						slow = append(slow, w.key)
@@ -395,11 +397,11 @@ func decreased(names []string, a, b scrape) bool {
 // plus the oldest one in the month, from the month start value st to its
 // last value prev (nil: that lifetime has no sample in the month after the
 // start; without st the entity began inside the month).
-func walkedCounters(names []string, w *lifetime, st scrape, okS bool, prev *scrape) map[string]Counter {
+func walkedCounters(names []string, started string, w *lifetime, st scrape, okS bool, prev *scrape) map[string]Counter {
 	cs := map[string]Counter{}
 	for _, n := range names {
 		c := Counter{End: w.end[n], Resets: w.resets, Delta: w.acc[n],
-			Note: fmt.Sprintf("%d counter reset(s) found from NS_start_time_seconds: increase summed over the lifetimes", w.resets)}
+			Note: docfmt.Count(w.resets, "counter reset", "counter resets") + " found from " + started + ": increase summed over the lifetimes"}
 		switch {
 		case prev != nil:
 			c.Start = st.vals[n]
@@ -539,7 +541,7 @@ func (a *lifeAcc) add(x scrape) {
 func (a *lifeAcc) counter() Counter {
 	c := a.c
 	if c.Resets > 0 {
-		c.Note += fmt.Sprintf("%d counter reset(s): increase summed piecewise from raw samples", c.Resets)
+		c.Note += docfmt.Count(c.Resets, "counter reset", "counter resets") + ": increase summed piecewise from raw samples"
 	}
 	c.Note = strings.TrimSuffix(c.Note, "; ")
 	return c
@@ -996,7 +998,7 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 		wl := walked[ent]
 		e, okE := endV[s.k].vals[s.name]
 		c := counterIncrease{Labels: ls, Name: s.name, Counter: Counter{End: e, Delta: e, Resets: len(wl.lastScrapes),
-			Note: fmt.Sprintf("%d counter reset(s) found from %s: increase summed over the lifetimes", len(wl.lastScrapes), f.started)}}
+			Note: docfmt.Count(len(wl.lastScrapes), "counter reset", "counter resets") + " found from " + f.started + ": increase summed over the lifetimes"}}
 		seen := okE
 		var oldest float64
 		okOldest := false
