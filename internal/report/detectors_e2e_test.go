@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
@@ -116,23 +115,8 @@ func TestDetectorsRecordedEqualRawDetectors(t *testing.T) {
 func compareDetectors(t *testing.T, url string, monthRawRuns int) {
 	t.Helper()
 	q := promapi.New(url)
-	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
-	month, err := report.ParseMonth("2026-10", report.Shanghai, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := calendar.Range(calendar.Date(2026, 9, 25), calendar.Date(2026, 10, 20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	quarter, err := report.ParsePeriod("2026-Q4", nil, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name   string
-		period calendar.Period
-	}{{"month", month}, {"range before the history", before}, {"quarter ending after the history", quarter}} {
+	periods, now := comparisonPeriods(t)
+	for _, tc := range periods {
 		for _, kind := range []string{report.KindLines, report.KindHosts, report.KindProviders, report.KindInfrastructure} {
 			build := func(raw bool) *report.Document {
 				cfg := report.DefaultConfig()
@@ -188,7 +172,7 @@ func compareDetectors(t *testing.T, url string, monthRawRuns int) {
 			if monthRawRuns < 0 && ec.rawCounts != rc.rawCounts {
 				t.Errorf("%s: %d raw day-count queries without recorded series, %d on the raw path", id, ec.rawCounts, rc.rawCounts)
 			}
-			if monthRawRuns >= 0 && tc.name == "month" && ec.rawCounts != monthRawRuns*ec.recorded {
+			if monthRawRuns >= 0 && tc.name == periodMonth && ec.rawCounts != monthRawRuns*ec.recorded {
 				t.Errorf("%s: %d raw day-count queries for %d families, want %d per family", id, ec.rawCounts, ec.recorded, monthRawRuns)
 			}
 			incidents := 0

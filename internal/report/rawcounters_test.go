@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 )
@@ -29,24 +28,9 @@ import (
 func TestRawCountersEqualEdgeCounters(t *testing.T) {
 	url, _ := startE2EPrometheus(t)
 	q := promapi.New(url)
-	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
-	month, err := report.ParseMonth("2026-10", report.Shanghai, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := calendar.Range(calendar.Date(2026, 9, 25), calendar.Date(2026, 10, 20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	quarter, err := report.ParsePeriod("2026-Q4", nil, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	periods, now := comparisonPeriods(t)
 	const rawDay = "one day at a time"
-	for _, tc := range []struct {
-		name   string
-		period calendar.Period
-	}{{"month", month}, {"range before the history", before}, {"quarter ending after the history", quarter}} {
+	for _, tc := range periods {
 		for _, kind := range []string{report.KindLines, report.KindHosts} {
 			build := func(raw bool) *report.Document {
 				cfg := report.DefaultConfig()
