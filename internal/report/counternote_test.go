@@ -47,15 +47,28 @@ func TestCounterNote(t *testing.T) {
 		if !strings.Contains(zh, c.zhWant) {
 			t.Errorf("%s: zh-CN %q\n  = %q, want it to contain %q", c.name, c.note, zh, c.zhWant)
 		}
-		if w := docfmt.ASCIIWords(identRE.ReplaceAllString(zh, " ")); len(w) > 0 {
+		if w := NoteProblems(docfmt.ZH, zh); len(w) > 0 {
 			t.Errorf("%s: zh-CN %q has the English words %q", c.name, zh, w)
 		}
-		en := CounterNote(docfmt.EN, c.note)
-		if strings.ContainsFunc(en, func(r rune) bool { return unicode.Is(unicode.Han, r) }) || strings.Contains(en, "(s)") || len(docfmt.PluralErrors(en)) > 0 {
-			t.Errorf("%s: English %q", c.name, en)
+		if p := NoteProblems(docfmt.EN, CounterNote(docfmt.EN, c.note)); len(p) > 0 {
+			t.Errorf("%s: English %q", c.name, p)
 		}
 	}
 	if got := CounterNote(docfmt.ZH, "q7"); got != "q7" {
 		t.Errorf("a note outside the rules changed: %q", got)
 	}
+}
+
+// NoteProblems says what is wrong with a caveat or counter note printed in
+// lang: ASCII words in zh-CN beyond metric names, times and the data names,
+// Han characters, "(s)" or a plural after a count of one in English.
+func NoteProblems(lang docfmt.Lang, text string, names ...string) []string {
+	if lang == docfmt.ZH {
+		return docfmt.ASCIIWords(identRE.ReplaceAllString(text, " "), names...)
+	}
+	var out []string
+	if strings.ContainsFunc(text, func(r rune) bool { return unicode.Is(unicode.Han, r) }) || strings.Contains(text, "(s)") {
+		out = append(out, text)
+	}
+	return append(out, docfmt.PluralErrors(text)...)
 }
