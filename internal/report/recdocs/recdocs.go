@@ -118,7 +118,8 @@ func newDocument(kind, title, titleEN string, p calendar.Period, seq int, o Opti
 		o.tr("告警按检测时间（告警开始时间）计入统计区间；通知时间为记录器首次收到该告警通知的时间；确认时延 = 首次确认时间 − 通知时间（无通知时间时自检测时间起算）；恢复时间为告警结束时间。",
 			"Alerts count in the period of their detection (startsAt); notified is when the recorder first received a notification of the alert; acknowledgement delay = first acknowledgement − notified (from detection when no notification was received); resolved is the alert's end."),
 		o.tr(fmt.Sprintf("合同要求每日远程巡检 %d 次、现场巡检 %d 次。", ContractRemotePerDay, ContractOnsitePerDay),
-			fmt.Sprintf("The contract requires %d remote and %d on-site inspection(s) a day.", ContractRemotePerDay, ContractOnsitePerDay)),
+			"The contract requires "+docfmt.Count(ContractRemotePerDay, "remote inspection", "remote inspections")+" and "+
+				docfmt.Count(ContractOnsitePerDay, "on-site inspection", "on-site inspections")+" a day."),
 	}
 	return d, nil
 }

@@ -369,6 +369,9 @@ func TestRecordsDocumentsEnglish(t *testing.T) {
 			if errs := docfmt.PluralErrors(h); len(errs) > 0 { // "1 alerts": docfmt.Count
 				t.Errorf("English plurals: %q", errs)
 			}
+			if i := strings.Index(h, "(s)"); i >= 0 { // "inspection(s)": docfmt.Count
+				t.Errorf("English \"(s)\": %q", h[max(0, i-80):i+3])
+			}
 			for _, s := range data {
 				h = strings.ReplaceAll(h, s, "")
 			}
