@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
@@ -464,6 +465,38 @@ func TestEvalSupervisionReportSection(t *testing.T) {
 	for _, want := range []string{",hosts,", ",websites,", ",eval-method,", ",eval-rank-cloud,", ",eval-rank-carrier,", ",security,"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("sections %v lack %s", ids, strings.Trim(want, ","))
+		}
+	}
+	// English (issue 16: one language per document): the evaluation is
+	// written in zh-CN only, so an English document carries none of its
+	// sections, purposes (「评估指标：…」) or method lines, and says where the
+	// evaluation is instead of claiming no indicator system is configured.
+	en := cfg
+	en.Lang = docfmt.EN
+	for _, kind := range []string{report.KindHosts, report.KindProviders} {
+		d, err := report.Build(ctx, promapi.New(url), en, kind, monthPeriod(t, "2026-10"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts := append(append([]string{}, d.Audit.Method...), d.Audit.Caveats...)
+		for _, q := range d.Audit.Queries {
+			texts = append(texts, report.AuditPurpose(docfmt.EN, q.Purpose))
+		}
+		for _, s := range d.Sections {
+			if s.ID == "evaluation" {
+				texts = append(texts, s.Text...)
+				if j := strings.Join(s.Text, ""); kind == report.KindHosts && !strings.Contains(j, "zh-CN edition") {
+					t.Errorf("English %s: evaluation section %q", kind, j)
+				}
+			}
+		}
+		for _, x := range texts {
+			if strings.ContainsFunc(x, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+				t.Errorf("English %s: Chinese in %q", kind, x)
+			}
+		}
+		if len(d.Evaluation) != 0 {
+			t.Errorf("English %s carries an assessment", kind)
 		}
 	}
 	// Without an indicator system the section says so.

@@ -720,9 +720,11 @@ func (r *run) buildHosts(d *Document) error {
 		r.audit = append(r.audit, res.Queries...)
 		r.evalMethod = res.Method
 	} else {
-		d.Sections = append(d.Sections, Section{ID: "evaluation", Title: "月度综合评估", TitleEN: "Monthly comprehensive evaluation",
-			Text: []string{r.tr("未配置评估指标体系：本节无评估结果。",
-				"No indicator system (evaluation.yml) configured, so this section has no assessment (English documents carry none: the evaluation is written in zh-CN).")}})
+		text := r.tr("未配置评估指标体系：本节无评估结果。", "No indicator system (evaluation.yml) is configured, so this section has no assessment.")
+		if r.cfg.Evaluator != nil { // English: the evaluation is written in zh-CN only
+			text = "The monthly comprehensive evaluation is written in zh-CN only: it is in the zh-CN edition of this report."
+		}
+		d.Sections = append(d.Sections, Section{ID: "evaluation", Title: "月度综合评估", TitleEN: "Monthly comprehensive evaluation", Text: []string{text}})
 	}
 	d.Sections = append(d.Sections, Section{ID: "security", Title: "安全态势", TitleEN: "Security posture",
 		Text: []string{r.tr("本期无数据来源：安全监测数据未接入本系统，本节不作评价。",
