@@ -18,6 +18,7 @@ import (
 var (
 	htmlTagRE = regexp.MustCompile(`(?s)<style.*?</style>|<[^>]*>`)
 	hanRunRE  = regexp.MustCompile(`\p{Han}+`)
+	deltaRE   = regexp.MustCompile(`Δ[a-z]+`)
 )
 
 // TestEnglishPlurals_EveryKind (issue 16): every report kind — lines, the
@@ -85,6 +86,18 @@ func TestEnglishPlurals_EveryKind(t *testing.T) {
 						body := htmlTagRE.ReplaceAllString(html[:audit], " ")
 						if w := docfmt.ASCIIWords(body, names...); len(w) > 0 {
 							t.Errorf("zh-CN body has ASCII words outside the allow-list: %q", w)
+						}
+						// The method: formulas name counters (Δobserved), the
+						// three-state signal its series (up, unknown), the
+						// backend line its version.
+						idents := append([]string{"up", "unknown", "increase", "Asia/Shanghai", "docs/metrics.md", "2.x", "3.x", "s/s"}, names...)
+						if b := d.Audit.Backend; b != nil {
+							idents = append(idents, b.Version, b.GoVersion)
+						}
+						for _, m := range d.Audit.Method {
+							if w := report.NoteProblems(docfmt.ZH, deltaRE.ReplaceAllString(m, " "), idents...); len(w) > 0 {
+								t.Errorf("zh-CN method %q: English words %q", m, w)
+							}
 						}
 						for _, c := range d.Audit.Caveats {
 							if w := report.NoteProblems(docfmt.ZH, c, names...); len(w) > 0 {
