@@ -3,11 +3,11 @@ package report_test
 import (
 	"context"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,12 +26,14 @@ import (
 // after a gap and twice in a month, an entity added and one removed inside
 // the month, unknown spells, maintenance, incidents across day edges) in
 // Debian's Prometheus 2.42 every report gives the same incidents, figures
-// and tables both ways — for a month, a range beginning before the history
-// and a quarter whose series end inside it — and the edge path runs no
-// changes() over a day.
+// and tables both ways — for a month, and for a range beginning before the
+// history and a quarter whose series end inside it (there the kinds that
+// run the detectors on every state family, detectorKinds) — and the edge
+// path runs no changes() over a day.
 func TestDetectorsEqualRawDetectors(t *testing.T) {
 	url, _ := startE2EPrometheus(t)
-	compareDetectors(t, url, -1)
+	periods, now := comparisonPeriods(t)
+	compareDetectors(t, url, periods, now, -1)
 }
 
 // TestDetectorsRecordedEqualRawDetectors (issue 24 item 4): the day's
@@ -39,11 +41,13 @@ func TestDetectorsEqualRawDetectors(t *testing.T) {
 // jianguan.report (rules/recording.yml), back-filled with promtool over the
 // test scenario's history as a server running the rules has them; the days
 // whose evaluations of the group are incomplete are counted from the raw
-// samples. With the recorded series complete, and with one evaluation
-// missing (back-filled in two ranges, the hour between left out, at the
-// start of cm-bgp-2's 2 h scrape gap), every report gives the same
+// samples. With one evaluation missing (back-filled in two ranges, the
+// hours between left out, at the start of cm-bgp-2's 2 h scrape gap), and
+// then with the recorded series complete (the hours left out back-filled
+// into the same Prometheus), every report of the month gives the same
 // incidents, figures, tables and caveats as with Config.RawDetectors.
-// (Without any recorded series: TestDetectorsEqualRawDetectors.)
+// (Without any recorded series, and the other periods:
+// TestDetectorsEqualRawDetectors.)
 func TestDetectorsRecordedEqualRawDetectors(t *testing.T) {
 	promtool := testutil.Need(t, "promtool")
 	prom := testutil.Need(t, "prometheus")
@@ -54,70 +58,111 @@ func TestDetectorsRecordedEqualRawDetectors(t *testing.T) {
 	if n, err := simhistory.SelectRules("../../rules/recording.yml", []string{"jianguan.report"}, nil, rf); err != nil || n < 2 {
 		t.Fatalf("SelectRules: %d rules, %v", n, err)
 	}
-	for _, tc := range []struct {
-		name    string
-		ranges  [][2]time.Time
-		rawRuns int
-	}{
-		{"recorded series complete", [][2]time.Time{{from, to}}, 0},
-		{"one evaluation missing", [][2]time.Time{{from, missing.Add(-time.Hour)}, {missing.Add(time.Hour), to}}, 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel() // mostly waiting for Prometheus to load the blocks
-			sp := simhistory.TestScenario(e2eYear, e2eMonth, 300*time.Second)
-			dir := filepath.Join(t.TempDir(), "data")
-			ctx := context.Background()
-			if err := simhistory.CachedBackfill(ctx, promtool, sp, "test", dir); err != nil {
-				t.Fatal(err)
-			}
-			url := testenv.StartPrometheus(t, prom, dir)
-			out := filepath.Join(t.TempDir(), "blocks")
-			// promtool directly, not simhistory.BackfillRules: that one
-			// finds no file name putting a 1 h group's evaluations on the
-			// hour; here they are where Prometheus puts them (the group's
-			// hash offset), as on a server running the rules.
-			for i, r := range tc.ranges {
-				o := filepath.Join(out, strconv.Itoa(i))
-				cmd := exec.CommandContext(ctx, promtool, "tsdb", "create-blocks-from", "rules", "--start="+r[0].Format(time.RFC3339),
-					"--end="+r[1].Format(time.RFC3339), "--url="+url, "--output-dir="+o, rf)
-				if b, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("%v: %v\n%s", cmd.Args, err, b)
-				}
-				lctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-				n, err := simhistory.LoadBlocks(lctx, url, o, dir)
-				cancel()
-				if err != nil || n == 0 {
-					t.Fatalf("LoadBlocks: %d blocks, %v", n, err)
-				}
-			}
-			// The marker: one evaluation per hour (at the group's offset),
-			// fewer in the 3 h around the missing one where it is missing.
-			q := promapi.New(url)
-			for _, c := range []struct {
-				at      time.Time
-				missing bool
-			}{{ms.Add(10 * 24 * time.Hour), false}, {missing.Add(90 * time.Minute), len(tc.ranges) > 1}} {
-				res, err := q.Query(ctx, "count_over_time(jianguan:report_rules:evaluated[3h])", c.at)
-				if err != nil || len(res) != 1 || len(res[0].Points) != 1 || (res[0].Points[0].V < 3) != c.missing {
-					t.Fatalf("evaluations of the marker in the 3 h before %v: %+v, want %s (%v)", c.at, res, map[bool]string{false: "3", true: "fewer"}[c.missing], err)
-				}
-			}
-			compareDetectors(t, url, tc.rawRuns)
-		})
+	sp := simhistory.TestScenario(e2eYear, e2eMonth, 300*time.Second)
+	dir := filepath.Join(t.TempDir(), "data")
+	ctx := context.Background()
+	if err := simhistory.CachedBackfill(ctx, promtool, sp, "test", dir); err != nil {
+		t.Fatal(err)
 	}
-}
-
-// compareDetectors builds every report for a month, a range beginning
-// before the history and a quarter whose series end inside it, with and
-// without Config.RawDetectors, and compares them; monthRawRuns is the
-// number of runs of days per family the month's default path counts from
-// the raw samples (−1: no recorded series, every day).
-func compareDetectors(t *testing.T, url string, monthRawRuns int) {
-	t.Helper()
+	// One Prometheus over the history; the rules' blocks are added with a
+	// restart (it opens every block of its data directory at start), not
+	// simhistory.LoadBlocks, which waits for two of 2.42's once-a-minute
+	// reloads.
+	p, err := testenv.LaunchPrometheus(prom, "global:\n  scrape_interval: 1m\n", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			t.Logf("---- prometheus ----\n%s", p.Log())
+		}
+	})
+	url := p.URL
 	q := promapi.New(url)
 	periods, now := comparisonPeriods(t)
+	month := periods[:1]
+	if month[0].name != periodMonth {
+		t.Fatalf("first comparison period %q, want the month", month[0].name)
+	}
+	// backfill evaluates the rules over ranges (promtool directly, not
+	// simhistory.BackfillRules: that one finds no file name putting a 1 h
+	// group's evaluations on the hour; here they are where Prometheus puts
+	// them, the group's hash offset, as on a server running the rules;
+	// ranges that meet at an evaluation give it twice, the same sample),
+	// moves the blocks into the data directory and restarts Prometheus.
+	backfill := func(name string, ranges ...[2]time.Time) {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), name)
+		for _, r := range ranges {
+			cmd := exec.CommandContext(ctx, promtool, "tsdb", "create-blocks-from", "rules", "--start="+r[0].Format(time.RFC3339),
+				"--end="+r[1].Format(time.RFC3339), "--url="+url, "--output-dir="+out, rf)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v: %v\n%s", cmd.Args, err, b)
+			}
+		}
+		p.Terminate()
+		blocks, err := filepath.Glob(filepath.Join(out, "*", "meta.json"))
+		if err != nil || len(blocks) == 0 {
+			t.Fatalf("%s: %d blocks, %v", out, len(blocks), err)
+		}
+		for _, m := range blocks {
+			b := filepath.Dir(m)
+			if err := os.Rename(b, filepath.Join(dir, filepath.Base(b))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Restart(t)
+	}
+	// marker checks the marker: one evaluation per hour (at the group's
+	// offset), fewer in the 3 h around the missing one while it is missing.
+	marker := func(missingNow bool) {
+		t.Helper()
+		for _, c := range []struct {
+			at      time.Time
+			missing bool
+		}{{ms.Add(10 * 24 * time.Hour), false}, {missing.Add(90 * time.Minute), missingNow}} {
+			res, err := q.Query(ctx, "count_over_time(jianguan:report_rules:evaluated[3h])", c.at)
+			if err != nil || len(res) != 1 || len(res[0].Points) != 1 || (res[0].Points[0].V < 3) != c.missing {
+				t.Fatalf("evaluations of the marker in the 3 h before %v: %+v, want %s (%v)", c.at, res, map[bool]string{false: "3", true: "fewer"}[c.missing], err)
+			}
+		}
+	}
+	// One evaluation missing: the month's default path counts one run of
+	// days per family from the raw samples.
+	backfill("gapped", [2]time.Time{from, missing.Add(-time.Hour)}, [2]time.Time{missing.Add(time.Hour), to})
+	marker(true)
+	t.Run("one evaluation missing", func(t *testing.T) { compareDetectors(t, url, month, now, 1) })
+	// The hours left out back-filled: none.
+	backfill("filled", [2]time.Time{missing.Add(-time.Hour), missing.Add(time.Hour)})
+	marker(false)
+	t.Run("recorded series complete", func(t *testing.T) { compareDetectors(t, url, month, now, 0) })
+}
+
+// detectorKinds are the kinds compareDetectors builds for a period: every
+// kind for the month; for the other periods the two whose families cover
+// every state family at least once — providers fetches the availability
+// (and so the incidents) of line, host and website (buildProviders), the
+// infrastructure report of the room conditions (buildInfra). The lines
+// report reads line only and hosts host and website only (DefaultConfig has
+// no Evaluator, which would add line and the conditions), so the detectors
+// on those periods are compared on every family without them.
+func detectorKinds(period string) []string {
+	if period == periodMonth {
+		return []string{report.KindLines, report.KindHosts, report.KindProviders, report.KindInfrastructure}
+	}
+	return []string{report.KindProviders, report.KindInfrastructure}
+}
+
+// compareDetectors builds the reports of detectorKinds for each period with
+// and without Config.RawDetectors and compares them; monthRawRuns is the
+// number of runs of days per family the month's default path counts from
+// the raw samples (−1: no recorded series, every day, in every period).
+func compareDetectors(t *testing.T, url string, periods []comparisonPeriod, now time.Time, monthRawRuns int) {
+	t.Helper()
+	q := promapi.New(url)
 	for _, tc := range periods {
-		for _, kind := range []string{report.KindLines, report.KindHosts, report.KindProviders, report.KindInfrastructure} {
+		for _, kind := range detectorKinds(tc.name) {
 			build := func(raw bool) *report.Document {
 				cfg := report.DefaultConfig()
 				cfg.Now = func() time.Time { return now }
