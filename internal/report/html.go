@@ -105,12 +105,12 @@ type annexView struct {
 var frameLabels = map[docfmt.Lang]map[string]string{
 	docfmt.ZH: {
 		"toc": "目录", "summary": "总体情况", "signoff": "签署", "appendix": "附录：审计信息", "seal": "（盖章）", "date": "日期",
-		"caveats": "注意事项", "policy": "维护策略", "queries": "查询（PromQL 与求值时间）", "purpose": "用途", "evalAt": "求值时间", "series": "序列数",
+		"caveats": "注意事项", "policy": "维护策略：", "queries": "查询（PromQL 与求值时间）", "purpose": "用途", "evalAt": "求值时间", "series": "序列数",
 		"frozen": "已冻结", "draft": "草稿：本报告尚未签署，签署栏留空。", "item": "项目", "value": "内容",
 	},
 	docfmt.EN: {
 		"toc": "Contents", "summary": "Overview", "signoff": "Sign-off", "appendix": "Appendix: audit", "seal": "(seal)", "date": "Date",
-		"caveats": "Caveats", "policy": "Maintenance policy", "queries": "Queries (PromQL and evaluation time)", "purpose": "Purpose", "evalAt": "Evaluated at", "series": "Series",
+		"caveats": "Caveats", "policy": "Maintenance policy: ", "queries": "Queries (PromQL and evaluation time)", "purpose": "Purpose", "evalAt": "Evaluated at", "series": "Series",
 		"frozen": "Frozen", "draft": "Draft: this report is not signed off; the sign-off lines are empty.", "item": "Item", "value": "Value",
 	},
 }
@@ -373,7 +373,7 @@ p { margin: 1.5mm 0; text-indent: 2em; }
 </section>
 {{end}}<section id="audit" class="appendix audit">
 <h2>{{.L.appendix}}</h2>
-{{if .Policy}}<p>{{.L.policy}}：{{.Policy}}</p>{{end}}
+{{if .Policy}}<p>{{.L.policy}}{{.Policy}}</p>{{end}}
 {{range .Method}}<p>{{.}}</p>{{end}}
 {{if .Caveats}}<h3>{{.L.caveats}}</h3>
 <ul class="caveats">{{range .Caveats}}<li>{{.}}</li>{{end}}</ul>{{end}}

@@ -17,7 +17,7 @@ import (
 
 var (
 	htmlTagRE = regexp.MustCompile(`(?s)<style.*?</style>|<[^>]*>`)
-	hanRunRE  = regexp.MustCompile(`\p{Han}+`)
+	hanRunRE  = regexp.MustCompile(`.{0,20}[\p{Han}（）；、：，。「」]+.{0,20}`)
 	deltaRE   = regexp.MustCompile(`Δ[a-z]+`)
 )
 
