@@ -15,3 +15,10 @@ const LineInterfaceBitsRate5m = "line:line_interface_bits:rate5m"
 // hour (group jianguan.report) — what the incident detectors need to see
 // scrape gaps without reading every sample of a month.
 func (f Family) UpSamples1h() string { return f.Namespace + ":" + f.Up() + ":count1h" }
+
+// LineRulesEvaluated is recorded (value 1) at every evaluation of the group
+// jianguan.line: where it has a point for every minute of a period, every
+// minute's LineInterfaceBitsRate5m was evaluated, so a line's missing point is
+// a minute its raw counters had no 5 m rate either (a scrape gap, a line that
+// began or ended), not a missed evaluation.
+const LineRulesEvaluated = "jianguan:line_rules:evaluated"

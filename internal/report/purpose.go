@@ -85,6 +85,9 @@ var purposeRules = []purposeRule{
 	rule(`TLS leaf certificate expiry`, fixed("TLS 叶证书到期时间")),
 	rule(`contracted capacity at the month end`, fixed("期末的合同带宽")),
 	rule(`contracted capacity of lines without a sample at the month end \(last in the month\)`, fixed("期末无样本线路的合同带宽（期内最后值）")),
+	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the recorded (\S+) for every line, if the rules group's marker (\S+) has a point for every (\d+) s of the period`, func(m []string) string {
+		return directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自记录序列 " + m[2] + "，全部线路；条件是该规则组的标记 " + m[3] + " 在本期每 " + m[4] + " 秒均有一个点"
+	}),
 	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the recorded (\S+), for the lines whose every recorded series of this direction has a point for every (\d+) s of the period \(the rest: the raw path below\); live, recorded points are up to one rule interval \((\d+) s\) before the 5 m step`, func(m []string) string {
 		return directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自记录序列 " + m[2] + "，仅限该方向每条记录序列在本期每 " + m[3] +
 			" 秒均有一个点的线路（其余线路见下条原始路径）；实时运行时，记录点最多早于 5 分钟步长一个规则间隔（" + m[4] + " 秒）"

@@ -19,8 +19,11 @@ import (
 // of the line's series (max by line).
 //
 // Two paths compute it:
-//   - recorded: quantile_over_time of the recorded series itself, for the
-//     lines whose recorded series (every one of them, that direction) has
+//   - recorded: quantile_over_time of the recorded series itself, for
+//     every line where the group's marker (metricnames.LineRulesEvaluated)
+//     has a point for every minute of the period (every evaluation ran, so
+//     a missing recorded point is a minute without a raw 5 m rate as well);
+//     without a complete marker, for the lines whose recorded series (every one of them, that direction) has
 //     as many points in the period as it has rule intervals (1 m; the
 //     coverage check, in the same query). Points come one per evaluation,
 //     so that is every minute; on 2.42's closed ranges one point at the
@@ -64,6 +67,10 @@ var trafficDirections = []struct{ key, direction, counter, en string }{
 	{"tx_p95", "transmit", metricnames.LineInterfaceTransmitBytes, "transmit"},
 }
 
+// markerLabel marks the series of the marker check in the recorded path's
+// answer.
+const markerLabel = "jianguan_rules"
+
 // trafficP95 returns the P95 traffic per line (bit/s) of one direction
 // (trafficDirections[i]) over the period: the recorded path for the lines
 // it covers, the raw path for the others (see above).
@@ -82,6 +89,31 @@ func (r *run) trafficP95(i int) (map[string]float64, error) {
 	if !r.cfg.RawTraffic {
 		rec := r.selector(metricnames.LineInterfaceBitsRate5m, `direction="`+d.direction+`"`)
 		iv := int64(TrafficRuleInterval / time.Second)
+		// Every line at once where the group's marker has a point for
+		// every rule interval: each minute was evaluated, so a line's
+		// missing recorded point is a minute without a raw 5 m rate too
+		// (a gap, a line that began or ended), and both paths skip it.
+		// The marker's own series (labelled markerLabel) says the check
+		// passed, also for a direction without any traffic series.
+		complete := fmt.Sprintf("count_over_time(%s%s %s) >= %d", metricnames.LineRulesEvaluated, r.rangeSel(), E, int64(r.month.Seconds())/iv)
+		res, err := r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s for every line, if the rules group's marker %s has a point for every %d s of the period",
+			d.en, metricnames.LineInterfaceBitsRate5m, metricnames.LineRulesEvaluated, iv),
+			fmt.Sprintf("(max by (line) (quantile_over_time(0.95, %s%s %s)) and on() (%s)) or label_replace(%s, %q, \"complete\", \"\", \"\")",
+				rec, R, E, complete, complete, markerLabel), r.end())
+		if err != nil {
+			return nil, err
+		}
+		marked := false
+		for _, s := range res {
+			if s.Labels[markerLabel] != "" {
+				marked = true
+			} else if len(s.Points) > 0 {
+				out[s.Labels["line"]] = s.Points[0].V
+			}
+		}
+		if marked {
+			return out, nil
+		}
 		// Coverage: a point for every rule interval of the period
 		// (count_over_time of the recorded series; timestamp() in a
 		// subquery would be exact per step but takes minutes on 2.42 at
@@ -89,7 +121,7 @@ func (r *run) trafficP95(i int) (map[string]float64, error) {
 		expr := fmt.Sprintf("max by (line) (quantile_over_time(0.95, %[1]s%[2]s %[3]s))"+
 			" unless on(line) (count_over_time(%[1]s%[4]s %[3]s) < %[5]d)",
 			rec, R, E, r.rangeSel(), int64(r.month.Seconds())/iv)
-		res, err := r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s, for the lines whose every recorded series of this direction has a point for every %d s of the period (the rest: the raw path below); live, recorded points are up to one rule interval (%d s) before the 5 m step",
+		res, err = r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s, for the lines whose every recorded series of this direction has a point for every %d s of the period (the rest: the raw path below); live, recorded points are up to one rule interval (%d s) before the 5 m step",
 			d.en, metricnames.LineInterfaceBitsRate5m, iv, iv), expr, r.end())
 		if err != nil {
 			return nil, err

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
@@ -67,7 +68,9 @@ func TestTrafficRuleIsTheGoExpression(t *testing.T) {
 // series and with Config.RawTraffic: the same P95 per line and direction,
 // to the bit. A line whose recorded series has holes in the month (its
 // exporter's gap) is not covered and takes the raw path in both builds;
-// every other line takes the recorded path.
+// every other line takes the recorded path. With the group's marker
+// (metricnames.LineRulesEvaluated) back-filled from 3 October, a range from 4 October takes
+// the recorded path for every line, with the same figures, and no raw query.
 func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 	promtool := testutil.Need(t, "promtool")
 	prom := testutil.Need(t, "prometheus")
@@ -87,6 +90,17 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 	ms, me := simhistory.MonthBounds(e2eYear, e2eMonth)
 	out := filepath.Join(t.TempDir(), "blocks")
 	if err := simhistory.BackfillRules(ctx, promtool, url, []string{rf}, ms.Add(-time.Hour), me.Add(time.Hour), out); err != nil {
+		t.Fatal(err)
+	}
+	// The group's marker from the month's third day on (the rules deployed
+	// on 3 October): the month itself takes the per-line coverage check, a
+	// range from 4 October the marker path. One load for both (each load
+	// waits for two of Prometheus' block reloads).
+	mf := filepath.Join(t.TempDir(), "marker.yml")
+	if _, err := simhistory.SelectRules("../../rules/recording.yml", []string{"jianguan.line"}, []string{metricnames.LineRulesEvaluated}, mf); err != nil {
+		t.Fatal(err)
+	}
+	if err := simhistory.BackfillRules(ctx, promtool, url, []string{mf}, ms.Add(48*time.Hour), me.Add(time.Hour), out); err != nil {
 		t.Fatal(err)
 	}
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
@@ -119,17 +133,17 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := func(raw bool) *report.Document {
+	build := func(p calendar.Period, raw bool) *report.Document {
 		cfg := report.DefaultConfig()
 		cfg.Now = func() time.Time { return now }
 		cfg.RawTraffic = raw
-		d, err := report.Build(ctx, q, cfg, report.KindLines, m)
+		d, err := report.Build(ctx, q, cfg, report.KindLines, p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return d
 	}
-	rec, raw := build(false), build(true)
+	rec, raw := build(m, false), build(m, true)
 	for _, c := range []struct {
 		name     string
 		d        *report.Document
@@ -186,6 +200,49 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 		}
 		if _, ok := e.Extra["rx_p95"]; !ok {
 			t.Errorf("%s: no receive P95", name)
+		}
+	}
+
+	// Where the group's marker has every minute (4–31 October), every
+	// line takes the recorded path, the lines with holes too, and no
+	// raw-path query runs: still the same P95 to the bit (a hole is a
+	// minute without a raw 5 m rate on both paths).
+	tail, err := calendar.Range(calendar.Date(2026, 10, 4), calendar.Date(2026, 10, 31))
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked, tailRaw := build(tail, false), build(tail, true)
+	wl = byLine(tailRaw)
+	n, rawQueries := 0, 0
+	for _, a := range marked.Audit.Queries {
+		if strings.Contains(a.PromQL, "quantile_over_time(0.95, "+metricnames.LineInterfaceBitsRate5m) {
+			n += a.Series - 1 // and the marker check's series
+			if !strings.Contains(a.Purpose, "for every line") {
+				t.Errorf("marker-path query's purpose does not say so: %s", a.Purpose)
+			}
+		}
+		if strings.Contains(a.PromQL, "quantile_over_time(0.95, (max by (site, line, kind, provider)") {
+			rawQueries++
+		}
+	}
+	want := 0
+	for _, e := range wl {
+		for _, k := range []string{"rx_p95", "tx_p95"} {
+			if _, ok := e.Extra[k]; ok {
+				want++
+			}
+		}
+	}
+	if n != want || rawQueries != 0 {
+		t.Errorf("with the marker: recorded path answered %d line-directions (want %d, every one the raw path has), %d raw-path queries (want 0)", n, want, rawQueries)
+	}
+	for _, e := range marked.Entities {
+		for _, k := range []string{"rx_p95", "tx_p95"} {
+			a, okA := e.Extra[k]
+			b, okB := wl[e.Name].Extra[k]
+			if okA != okB || a != b {
+				t.Errorf("with the marker, %s %s: recorded %v (%v), raw %v (%v)", e.Name, k, a, okA, b, okB)
+			}
 		}
 	}
 }
