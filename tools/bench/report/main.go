@@ -171,7 +171,12 @@ func bench(args []string) error {
 	addr := l.Addr().String()
 	l.Close()
 	cfgf := filepath.Join(dir, "prometheus.yml")
-	os.WriteFile(cfgf, []byte("global: {}\n"), 0o644)
+	// Prometheus' query log (2.42: a JSON line per query with its execution
+	// time and samples read), emptied before each path's runs.
+	qlog := queryLog(filepath.Join(dir, "query.log"))
+	if err := os.WriteFile(cfgf, []byte(fmt.Sprintf("global:\n  query_log_file: %q\n", string(qlog))), 0o644); err != nil {
+		return err
+	}
 	cmd := exec.Command(*prometheus, "--config.file="+cfgf, "--storage.tsdb.path="+data, "--web.listen-address="+addr,
 		"--storage.tsdb.retention.time=10y", "--log.level=error", "--query.timeout=5m") // the client's limit (q.Timeout), not 2.42's 2 min
 	if err := cmd.Start(); err != nil {
@@ -217,7 +222,7 @@ func bench(args []string) error {
 	}
 	fmt.Printf("browser start + first tiny PDF: %.2f s (once per process)\n", time.Since(st).Seconds())
 	tm := &timer{pdf: pdfR, repeat: *repeat, rawRepeat: *rawRepeat, settle: settle, verbose: *verbose, samples: gs.Counted,
-		html: 2, pdfT: 5, rss: 200, allMet: true}
+		html: 2, pdfT: 5, rss: 200, allMet: true, qlog: qlog}
 	var kinds []string // --kinds= (empty): none, e.g. --year for the annual rating only
 	for _, k := range strings.Split(*kindsF, ",") {
 		if k = strings.TrimSpace(k); k != "" {
@@ -515,6 +520,8 @@ type timer struct {
 	html, pdfT, rss float64
 	allMet          bool
 	verdicts        []string
+	qlog            queryLog                 // Prometheus' query log
+	first           func(d *report.Document) // called after the first build of time (nil: none)
 }
 
 // kind times report kind k for period p on the default path (counters from
@@ -522,20 +529,58 @@ type timer struct {
 // raw-sample path (report.Config.RawCounters) — build + HTML only, the PDF
 // does not depend on the path — and prints the ratio of the medians (issue
 // 24: "Print the ratio against the raw-sample path").
+//
+// After each path's line it prints what Prometheus' query log says of that
+// path's first build (queries, samples read, server execution seconds, the
+// audit purposes taking most of them), and after the ratio of the medians
+// the ratio raw/default of the samples and of the execution seconds.
 func (t *timer) kind(ctx context.Context, q report.Querier, cfg report.Config, what, k string, p calendar.Period) error {
-	edge, err := t.time(what+" "+k, func() (*report.Document, error) { return report.Build(ctx, q, cfg, k, p) })
-	if err != nil || t.rawRepeat < 1 {
-		return err
+	defer func() { t.first = nil }()
+	var def, raw queryStats
+	var defOK, rawOK bool
+	logStats := func(st *queryStats, ok *bool) func(*report.Document) {
+		if err := t.qlog.reset(); err != nil {
+			fmt.Printf("query log: %v\n", err)
+			return nil
+		}
+		return func(d *report.Document) {
+			var err error
+			if *st, err = t.qlog.read(d); err != nil {
+				fmt.Printf("query log: %v\n", err)
+				return
+			}
+			*ok = true
+		}
 	}
-	raw := *t
-	raw.repeat, raw.noPDF, raw.verdicts = t.rawRepeat, true, nil
-	rc := cfg
-	rc.RawCounters, rc.RawDetectors, rc.RawTraffic = true, true, true
-	rm, err := raw.time(what+" "+k+" raw", func() (*report.Document, error) { return report.Build(ctx, q, rc, k, p) })
+	label := what + " " + k
+	t.first = logStats(&def, &defOK)
+	edge, err := t.time(label, func() (*report.Document, error) { return report.Build(ctx, q, cfg, k, p) })
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%-24s raw-sample path (RawCounters + RawDetectors + RawTraffic) %.2f s / recorded series and edge counters %.2f s (HTML medians) = %.2f ×\n", what+" "+k+" ratio", rm, edge, rm/edge)
+	if defOK {
+		def.print(os.Stdout, label, t.verbose)
+	}
+	if t.rawRepeat < 1 {
+		return nil
+	}
+	rt := *t
+	rt.repeat, rt.noPDF, rt.verdicts = t.rawRepeat, true, nil
+	rt.first = logStats(&raw, &rawOK)
+	rc := cfg
+	rc.RawCounters, rc.RawDetectors, rc.RawTraffic = true, true, true
+	rm, err := rt.time(label+" raw", func() (*report.Document, error) { return report.Build(ctx, q, rc, k, p) })
+	if err != nil {
+		return err
+	}
+	if rawOK {
+		raw.print(os.Stdout, label+" raw", t.verbose)
+	}
+	fmt.Printf("%-24s raw-sample path (RawCounters + RawDetectors + RawTraffic) %.2f s / recorded series and edge counters %.2f s (HTML medians) = %.2f ×\n", label+" ratio", rm, edge, rm/edge)
+	if defOK && rawOK {
+		fmt.Printf("%-24s Prometheus, first builds, raw / default: samples read %s, server execution %s\n", label+" ratio",
+			ratio(float64(raw.Samples), float64(def.Samples)), ratio(raw.Seconds, def.Seconds))
+	}
 	return nil
 }
 
@@ -560,6 +605,11 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 		d, err := build()
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", label, err)
+		}
+		if r == 0 && t.first != nil {
+			pause := time.Now()
+			t.first(d)                     // reads the query log:
+			st = st.Add(time.Since(pause)) // not part of the timed figure
 		}
 		var html bytes.Buffer
 		if err := report.RenderHTML(&html, d); err != nil {
