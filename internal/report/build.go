@@ -861,7 +861,7 @@ func CounterTable(d *Document) Table {
 			ncol("重置", "Resets"), ncol("未知 s", "Unknown s"), col("备注", "Note")}}
 	for _, e := range d.Entities {
 		f := familyFor(e.NS)
-		row := []string{strings.TrimSpace(e.Name + " " + condLabel(e))}
+		row := []string{strings.TrimSpace(e.Name + " " + condLabel(e, docLang(d)))}
 		resets := 0
 		note := ""
 		for _, n := range []string{f.observed, f.down, f.maint, f.maintDown, f.changes} {
@@ -884,9 +884,12 @@ func CounterTable(d *Document) Table {
 	return t
 }
 
-func condLabel(e EntityResult) string {
+// condLabel is a machine-room condition's wording in lang (UPS 电池供电 /
+// UPS on battery), never the raw code; "" for other entities.
+func condLabel(e EntityResult, lang docfmt.Lang) string {
 	if c := e.Labels["condition"]; c != "" {
-		return c
+		w, _ := docfmt.Term(c, lang)
+		return w
 	}
 	return ""
 }

@@ -105,6 +105,11 @@ func TestEnglishPlurals_EveryKind(t *testing.T) {
 							}
 						}
 						ct := report.CounterTable(d)
+						for i, e := range d.Entities { // the entity column: 「ups-a UPS 电池供电」, not the code
+							if c := e.Labels["condition"]; c != "" && strings.Contains(ct.Rows[i][0], c) {
+								t.Errorf("zh-CN counter table names %q with the raw code %q", ct.Rows[i][0], c)
+							}
+						}
 						for _, r := range ct.Rows {
 							if n := r[len(r)-1]; len(report.NoteProblems(docfmt.ZH, n)) > 0 {
 								t.Errorf("zh-CN counter note %q: English words %q", n, report.NoteProblems(docfmt.ZH, n))
