@@ -97,8 +97,8 @@ func bench(args []string) error {
 		cache      = fs.String("cache", envOr("BENCH_CACHE", filepath.Join(os.TempDir(), "jianguan-bench-report")), "directory keeping the generated TSDB between runs, one subdirectory per history (625 MB for 100 entities × 35 days at 15 s, ten times that for 1 000; $BENCH_CACHE, e.g. make bench-report BENCH_CACHE=DIR); empty: a temporary one, removed")
 		prometheus = fs.String("prometheus", "/usr/bin/prometheus", "prometheus binary")
 		promtool   = fs.String("promtool", "/usr/bin/promtool", "promtool binary (back-fills the recording rules the engine reads)")
-		groupsF    = fs.String("recorded-groups", "jianguan.line,jianguan.report", "rules groups whose recorded series are back-filled (comma-separated; of jianguan.line only "+metricnames.LineInterfaceBitsRate5m+")")
-		rulesF     = fs.String("rules", "rules/recording.yml", "recording rules back-filled into the cached history once (groups jianguan.line's "+metricnames.LineInterfaceBitsRate5m+" and jianguan.report, where present), as a server that ran them all along has them")
+		groupsF    = fs.String("recorded-groups", "jianguan.line,jianguan.report", "rules groups whose recorded series are back-filled (comma-separated; of jianguan.line only "+metricnames.LineInterfaceBitsRate5m+" and "+metricnames.LineRulesEvaluated+")")
+		rulesF     = fs.String("rules", "rules/recording.yml", "recording rules back-filled into the cached history once each (jianguan.line's "+metricnames.LineInterfaceBitsRate5m+" and "+metricnames.LineRulesEvaluated+", all of jianguan.report, where present), as a server that ran them all along has them")
 		chromium   = fs.String("chromium", "", "chromium binary (default: auto)")
 		settleF    = fs.Duration("settle", 3*time.Second, "pause between two renders")
 		repeat     = fs.Int("repeat", 5, "renders per kind (the median is the figure)")
@@ -267,12 +267,16 @@ func bench(args []string) error {
 // recordedGroups are the rules groups whose recorded series the report
 // engine reads where they cover a period, and the records of each it needs
 // (none: all of the group's).
+//
+// old is what a marker file written before markers listed their records
+// stands for (nil: all of the group's): what the bench back-filled then.
 var recordedGroups = []struct {
 	group   string
 	records []string
+	old     []string
 }{
-	{"jianguan.line", []string{metricnames.LineInterfaceBitsRate5m}},
-	{"jianguan.report", nil},
+	{"jianguan.line", []string{metricnames.LineInterfaceBitsRate5m, metricnames.LineRulesEvaluated}, []string{metricnames.LineInterfaceBitsRate5m}},
+	{"jianguan.report", nil, nil},
 }
 
 // backfillRecorded back-fills, once per cached history, the recorded series
@@ -280,22 +284,56 @@ var recordedGroups = []struct {
 // against this Prometheus, evaluations on the minute) and loads them into
 // its data directory, then waits for its compactor to merge them with the
 // raw blocks they overlap (a server's history has them in the same blocks).
-// A marker per group in the cache (recorded-<group>) makes a re-run skip
-// it; a group missing from the rules file is skipped with a line saying so.
-// Not timed.
+// A marker per group in the cache (recorded-<group>) lists the records
+// back-filled; a re-run back-fills only the group's records it does not
+// list (none: it skips the group), e.g. a rule added to the group since.
+// A group or record missing from the rules file is skipped with a line
+// saying so. Not timed.
 func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, data string, from, end time.Time, gs *genStats, statsF string) error {
 	for _, g := range recordedGroups {
 		if !slices.Contains(groups, g.group) {
 			fmt.Printf("recorded series of %s: not back-filled (--recorded-groups)\n", g.group)
 			continue
 		}
-		marker := filepath.Join(dir, "recorded-"+g.group)
-		if _, err := os.Stat(marker); err == nil {
-			fmt.Printf("recorded series of %s: back-filled in the cache\n", g.group)
+		avail, err := groupRecords(rulesFile, g.group)
+		if err != nil {
+			fmt.Printf("recorded series of %s: not back-filled (%v): the engine takes the raw path\n", g.group, err)
 			continue
 		}
+		want := avail
+		if g.records != nil {
+			want = nil
+			for _, r := range g.records {
+				if slices.Contains(avail, r) {
+					want = append(want, r)
+				} else {
+					fmt.Printf("recorded series %s: not back-filled (not in group %s of %s)\n", r, g.group, rulesFile)
+				}
+			}
+		}
+		if len(want) == 0 {
+			fmt.Printf("recorded series of %s: not back-filled (%s has none of its records): the engine takes the raw path\n", g.group, rulesFile)
+			continue
+		}
+		marker := filepath.Join(dir, "recorded-"+g.group)
+		var done []string
+		if b, err := os.ReadFile(marker); err == nil {
+			old := g.old
+			if old == nil {
+				old = avail
+			}
+			done = markerRecords(string(b), old)
+		}
+		missing := missingRecords(want, done)
+		if len(missing) == 0 {
+			fmt.Printf("recorded series of %s (%s): back-filled in the cache\n", g.group, strings.Join(want, ", "))
+			continue
+		}
+		if len(done) > 0 {
+			fmt.Printf("recorded series of %s: %s back-filled in the cache, not %s\n", g.group, strings.Join(done, ", "), strings.Join(missing, ", "))
+		}
 		rf := filepath.Join(dir, "rules-"+g.group+".yml")
-		n, err := simhistory.SelectRules(rulesFile, []string{g.group}, g.records, rf)
+		n, err := simhistory.SelectRules(rulesFile, []string{g.group}, missing, rf)
 		if err != nil {
 			fmt.Printf("recorded series of %s: not back-filled (%v): the engine takes the raw path\n", g.group, err)
 			continue
@@ -315,7 +353,7 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, da
 			return err
 		}
 		os.RemoveAll(out)
-		fmt.Printf("recorded series of %s (%d rules) back-filled with promtool in %.0f s (%d blocks), loaded in %.0f s; not timed\n", g.group, n, bf, moved, time.Since(st).Seconds()-bf)
+		fmt.Printf("recorded series of %s (%d rules: %s) back-filled with promtool in %.0f s (%d blocks), loaded in %.0f s; not timed\n", g.group, n, strings.Join(missing, ", "), bf, moved, time.Since(st).Seconds()-bf)
 		if err := waitNoOverlap(data, time.Hour); err != nil {
 			return err
 		}
@@ -327,7 +365,7 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, da
 		if err := writeStats(statsF, *gs); err != nil {
 			return err
 		}
-		if err := os.WriteFile(marker, []byte(fmt.Sprintf("%d rules, %s – %s\n", n, from.Format(time.RFC3339), end.Format(time.RFC3339))), 0o644); err != nil {
+		if err := os.WriteFile(marker, []byte(markerText(append(done, missing...), from, end)), 0o644); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// groupRecords lists the recording rules (record names) of group in the
+// rules file, in file order; an absent group has none.
+func groupRecords(rulesFile, group string) ([]string, error) {
+	b, err := os.ReadFile(rulesFile)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Groups []struct {
+			Name  string `yaml:"name"`
+			Rules []struct {
+				Record string `yaml:"record"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", rulesFile, err)
+	}
+	var out []string
+	for _, g := range doc.Groups {
+		if g.Name != group {
+			continue
+		}
+		for _, r := range g.Rules {
+			if r.Record != "" && !slices.Contains(out, r.Record) {
+				out = append(out, r.Record)
+			}
+		}
+	}
+	return out, nil
+}
+
+// markerRecords reads the records a group's marker file lists as
+// back-filled: the lines after its first ("N rules, from – end"). A marker
+// written before it listed them (one line) stands for old: what the bench
+// back-filled then.
+func markerRecords(text string, old []string) []string {
+	var names []string
+	for i, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); i > 0 && l != "" && !slices.Contains(names, l) {
+			names = append(names, l)
+		}
+	}
+	if names == nil {
+		return slices.Clone(old)
+	}
+	return names
+}
+
+// markerText is the marker file of a group whose records names are
+// back-filled over [from, end].
+func markerText(names []string, from, end time.Time) string {
+	return fmt.Sprintf("%d rules, %s – %s\n%s\n", len(names), from.Format(time.RFC3339), end.Format(time.RFC3339), strings.Join(names, "\n"))
+}
+
+// missingRecords is want without the records done.
+func missingRecords(want, done []string) []string {
+	var out []string
+	for _, r := range want {
+		if !slices.Contains(done, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

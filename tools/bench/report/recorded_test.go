@@ -1,0 +1,86 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestMarkerRecords: which of a group's records the bench back-fills into a
+// cache whose marker file lists some (or, written before markers listed
+// them, none: what the bench back-filled then).
+func TestMarkerRecords(t *testing.T) {
+	from, end := time.Date(2026, 10, 28, 16, 0, 0, 0, time.UTC), time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)
+	const rate, marker = "line:line_interface_bits:rate5m", "jianguan:line_rules:evaluated"
+	tests := []struct {
+		name    string
+		text    string // the marker file ("": none)
+		old     []string
+		want    []string
+		missing []string
+	}{
+		{name: "no marker", want: []string{rate, marker}, missing: []string{rate, marker}},
+		{name: "old marker of jianguan.line", text: "1 rules, 2026-10-28T16:00:00Z – 2026-12-02T16:00:00Z\n", old: []string{rate}, want: []string{rate, marker}, missing: []string{marker}},
+		{name: "old marker of jianguan.report: all its rules", text: "6 rules, 2026-10-28T16:00:00Z – 2026-12-02T16:00:00Z\n", old: []string{"a", "b"}, want: []string{"a", "b"}},
+		{name: "marker listing the rate only", text: markerText([]string{rate}, from, end), old: []string{rate}, want: []string{rate, marker}, missing: []string{marker}},
+		{name: "marker listing both", text: markerText([]string{rate, marker}, from, end), old: []string{rate}, want: []string{rate, marker}},
+		{name: "marker listing a rule the group no longer wants", text: markerText([]string{"gone", marker}, from, end), want: []string{rate, marker}, missing: []string{rate}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var done []string
+			if tc.text != "" {
+				done = markerRecords(tc.text, tc.old)
+			}
+			if got := missingRecords(tc.want, done); !slices.Equal(got, tc.missing) {
+				t.Errorf("missing %q, want %q (marker lists %q)", got, tc.missing, done)
+			}
+			// Written back with the missing ones, the marker lists them all.
+			if again := missingRecords(tc.want, markerRecords(markerText(append(done, missingRecords(tc.want, done)...), from, end), nil)); again != nil {
+				t.Errorf("after back-filling, still missing %q", again)
+			}
+		})
+	}
+}
+
+// TestGroupRecords: the record names of one group of a rules file, in file
+// order, alerting rules left out.
+func TestGroupRecords(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "rules.yml")
+	if err := os.WriteFile(f, []byte(`groups:
+  - name: jianguan.line
+    interval: 1m
+    rules:
+      - record: jianguan:line_rules:evaluated
+        expr: vector(1)
+      - record: line:line_interface_bits:rate5m
+        expr: rate(x[5m])
+  - name: jianguan.report
+    rules:
+      - record: line:line_up:count1h
+        expr: count_over_time(line_up[1h])
+      - alert: X
+        expr: vector(1)
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		group string
+		want  []string
+	}{
+		{"jianguan.line", []string{"jianguan:line_rules:evaluated", "line:line_interface_bits:rate5m"}},
+		{"jianguan.report", []string{"line:line_up:count1h"}},
+		{"absent", nil},
+	}
+	for _, tc := range tests {
+		got, err := groupRecords(f, tc.group)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.group, got, tc.want)
+		}
+	}
+}
