@@ -393,7 +393,7 @@ func promqlMeasure(ctx context.Context, q report.Querier, ind *Indicator, m repo
 			return nil, err
 		}
 		cache[e] = res
-		*audit = append(*audit, report.AuditQuery{Purpose: fmt.Sprintf("评估指标：%s（%s）", ind.Name, ind.ID), PromQL: e,
+		*audit = append(*audit, report.AuditQuery{Purpose: report.IndicatorPurpose(ind.Name, ind.ID), PromQL: e,
 			EvalAt: at.UTC().Format(time.RFC3339Nano), Series: len(res)})
 	}
 	return func(provider string) Measure {

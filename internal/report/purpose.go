@@ -127,6 +127,14 @@ var purposeEN = map[string]string{
 	"漏水检测":          "leak detection",
 }
 
+// IndicatorPurpose is the purpose of an evaluation indicator's PromQL
+// (internal/eval): 评估指标：<name>（<id>）. The evaluation is written in
+// zh-CN; AuditPurpose words it in English as "evaluation indicator: <name>
+// (<id>)" (the name is the indicator system's, as configured).
+func IndicatorPurpose(name, id string) string { return "评估指标：" + name + "（" + id + "）" }
+
+var indicatorPurposeRE = regexp.MustCompile(`^评估指标：(.+)（([^（）]+)）$`)
+
 // AuditPurpose is an audit query's purpose as a document in lang prints it.
 // A purpose outside the glossary is printed as the engine wrote it.
 func AuditPurpose(lang docfmt.Lang, p string) string {
@@ -141,6 +149,9 @@ func AuditPurpose(lang docfmt.Lang, p string) string {
 	if lang != docfmt.ZH {
 		if en, ok := purposeEN[p]; ok {
 			return en
+		}
+		if m := indicatorPurposeRE.FindStringSubmatch(p); m != nil {
+			return "evaluation indicator: " + m[1] + " (" + m[2] + ")"
 		}
 		return p
 	}

@@ -87,6 +87,18 @@ func TestAuditPurpose(t *testing.T) {
 			t.Errorf("English trend purpose of %q = %q", zh, got)
 		}
 	}
+	// An evaluation indicator's purpose: the fixed wording follows the
+	// language, the configured name (Chinese in evaluation.yml) stays.
+	for _, ind := range []struct{ name, id string }{{"运维响应及时率", "ops_response"}, {"基础设施（机房）可用率", "dc_avail"}} {
+		p := IndicatorPurpose(ind.name, ind.id)
+		if zh := AuditPurpose(docfmt.ZH, p); zh != p {
+			t.Errorf("zh-CN indicator purpose %q changed to %q", p, zh)
+		}
+		en := AuditPurpose(docfmt.EN, p)
+		if rest := strings.Replace(en, ind.name, "", 1); rest != "evaluation indicator:  ("+ind.id+")" {
+			t.Errorf("English indicator purpose of %q = %q", p, en)
+		}
+	}
 	if got := AuditPurpose(docfmt.ZH, "q7"); got != "q7" {
 		t.Errorf("a purpose outside the glossary changed: %q", got)
 	}
