@@ -172,7 +172,8 @@ func bench(args []string) error {
 	l.Close()
 	cfgf := filepath.Join(dir, "prometheus.yml")
 	// Prometheus' query log (2.42: a JSON line per query with its execution
-	// time and samples read), emptied before each path's runs.
+	// time and samples read), emptied before each path's runs and after
+	// every build (and frozen month), so it holds at most one build's lines.
 	qlog := queryLog(filepath.Join(dir, "query.log"))
 	if err := os.WriteFile(cfgf, []byte(fmt.Sprintf("global:\n  query_log_file: %q\n", string(qlog))), 0o644); err != nil {
 		return err
@@ -558,7 +559,7 @@ type timer struct {
 	html, pdfT, rss float64
 	allMet          bool
 	verdicts        []string
-	qlog            queryLog                 // Prometheus' query log
+	qlog            queryLog                 // Prometheus' query log, emptied after each build
 	first           func(d *report.Document) // called after the first build of time (nil: none)
 }
 
@@ -644,11 +645,13 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", label, err)
 		}
+		pause := time.Now()
 		if r == 0 && t.first != nil {
-			pause := time.Now()
-			t.first(d)                     // reads the query log:
-			st = st.Add(time.Since(pause)) // not part of the timed figure
+			t.first(d) // reads the query log and empties it
+		} else if err := t.qlog.reset(); err != nil { // keeps it one build long
+			fmt.Printf("query log: %v\n", err)
 		}
+		st = st.Add(time.Since(pause)) // not part of the timed figure
 		var html bytes.Buffer
 		if err := report.RenderHTML(&html, d); err != nil {
 			return 0, err
@@ -736,6 +739,9 @@ func benchYear(ctx context.Context, t *timer, q report.Querier, cfg report.Confi
 			return fmt.Errorf("freezing the assessment of %s: %w", label, err)
 		}
 		fmt.Printf("froze the monthly assessment %s in %.1f s (not timed as a figure)\n", label, time.Since(t0).Seconds())
+		if err := t.qlog.reset(); err != nil { // its queries are not reported
+			return err
+		}
 	}
 	y := year.Start.In(report.Shanghai).Year()
 	_, err = t.time(fmt.Sprintf("annual rating %d", y), func() (*report.Document, error) { return eval.BuildAnnual(st, cfg, y) })
