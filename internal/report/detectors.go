@@ -269,23 +269,33 @@ func (r *run) recordedDayCounts(f family, extra string, days grid) (dayCounts, e
 		from, to := days.unitEnd(i), days.unitEnd(j)
 		i = j
 		fns = append(fns, func() error {
-			res, err := r.queryRange("incident days: samples of "+f.up+" per day (gaps, series that start or end; days without every evaluation of the recording rules)",
-				"count_over_time("+r.selector(f.up, extra)+"[1d])", from, to, day)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, s := range res {
-				k := labelKey(s.Labels)
-				for _, p := range s.Points {
+			return r.dayPoints("incident days: samples of "+f.up+" per day (gaps, series that start or end; days without every evaluation of the recording rules)",
+				"count_over_time("+r.selector(f.up, extra)+"[1d])", from, to, &mu, func(k string, p Point) {
 					out.raw[k] = append(out.raw[k], sampleCount{p.T, p.V})
-				}
-			}
-			return nil
+				})
 		})
 	}
 	return out, r.parallel(fns...)
+}
+
+// dayPoints runs the query_range of a day detector: expr over [from, to] at
+// a 1 d step; it calls each, holding mu (the caller's, shared by its
+// concurrent queries), for every point of the answer with its series' label
+// key.
+func (r *run) dayPoints(purpose, expr string, from, to time.Time, mu *sync.Mutex, each func(key string, p Point)) error {
+	res, err := r.queryRange(purpose, expr, from, to, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, s := range res {
+		k := labelKey(s.Labels)
+		for _, p := range s.Points {
+			each(k, p)
+		}
+	}
+	return nil
 }
 
 // classifyRecorded marks the days of g for recorded 1 d sums: flag (with the

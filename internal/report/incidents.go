@@ -293,30 +293,19 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 	var fns []func() error
 	for _, d := range dets {
 		fns = append(fns, func() error {
-			res, err := r.queryRange(d.purpose, d.expr, days.unitEnd(0), r.end(), day)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, s := range res {
-				k := labelKey(s.Labels)
+			return r.dayPoints(d.purpose, d.expr, days.unitEnd(0), r.end(), &mu, func(k string, p Point) {
 				w := walks[k]
-				if w == nil {
-					continue
-				}
-				for _, p := range s.Points {
-					if d.count {
-						counts[k] = append(counts[k], sampleCount{p.T, p.V})
-					} else if p.V > 0 {
-						a, b := days.span(p.T, day+incidentLookback)
-						for i := a; i <= b; i++ {
-							w.dayFlag[i] = true
-						}
+				switch {
+				case w == nil: // not a candidate
+				case d.count:
+					counts[k] = append(counts[k], sampleCount{p.T, p.V})
+				case p.V > 0:
+					a, b := days.span(p.T, day+incidentLookback)
+					for i := a; i <= b; i++ {
+						w.dayFlag[i] = true
 					}
 				}
-			}
-			return nil
+			})
 		})
 	}
 	var absentBoth map[string][]bool
