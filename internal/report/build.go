@@ -98,6 +98,12 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 			return nil, err
 		}
 		compare(d, prev, p.Previous(), cfg.Lang)
+		if prev != nil { // its figures are printed: its queries are listed
+			for _, a := range prev.Audit.Queries {
+				a.Purpose = PreviousAuditPrefix + p.Previous().String() + ": " + a.Purpose
+				r.audit = append(r.audit, a)
+			}
+		}
 		// 总体运行情况 first (infrastructure writes its own from the topics),
 		// the editable sections last (narrative.go).
 		if kind != KindInfrastructure {

@@ -248,8 +248,9 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 		}
 		counted := e.DownSeconds + e.MaintenanceDownSeconds
 		if sum, bound, ok := crossCheck(incs, p, counted, iv); !ok {
-			r.caveat(fmt.Sprintf("%s %s：事件时长合计（不含未知）%.0f s 与停机计数器 %.0f s 相差 %.0f s，超出界限 %.0f s。 %s %s: incidents' down time %.0f s differs from the down counters' %.0f s by %.0f s, beyond the bound of %.0f s.",
-				f.ns, e.Name, sum, counted, sum-counted, bound, f.ns, e.Name, sum, counted, sum-counted, bound))
+			who := r.term(f.ns) + " " + e.Name // 线路 cm-bgp-2 / line cm-bgp-2
+			r.caveat(r.tr(fmt.Sprintf("%s：事件时长合计（不含未知）%s 与停机计数器 %s 相差 %s，超出界限 %s。", who, r.dur(sum), r.dur(counted), r.dur(math.Abs(sum-counted)), r.dur(bound)),
+				fmt.Sprintf("%s: incidents' down time %s differs from the down counters' %s by %s, beyond the bound of %s.", who, r.dur(sum), r.dur(counted), r.dur(math.Abs(sum-counted)), r.dur(bound))))
 		}
 	}
 	return nil

@@ -138,12 +138,23 @@ var indicatorPurposeRE = regexp.MustCompile(`^评估指标：(.+)（([^（）]+)
 // AuditPurpose is an audit query's purpose as a document in lang prints it.
 // A purpose outside the glossary is printed as the engine wrote it.
 func AuditPurpose(lang docfmt.Lang, p string) string {
-	if rest, ok := strings.CutPrefix(p, TrendAuditPrefix); ok { // "trend 2025-11: …"
-		if period, what, ok := strings.Cut(rest, ": "); ok {
-			if lang == docfmt.ZH {
-				return "趋势 " + period + "：" + AuditPurpose(lang, what)
+	// "trend 2025-11: …" → 趋势 2025-11：…; "previous period 2026-Q3: …" →
+	// 环比上期：… (the one previous period of the document; its code, e.g.
+	// 2026-Q3, is not zh-CN wording).
+	for _, pre := range []struct {
+		en, zh     string
+		periodInZH bool
+	}{{TrendAuditPrefix, "趋势 ", true}, {PreviousAuditPrefix, "环比上期", false}} {
+		if rest, ok := strings.CutPrefix(p, pre.en); ok {
+			if period, what, ok := strings.Cut(rest, ": "); ok {
+				if lang != docfmt.ZH {
+					return pre.en + period + ": " + AuditPurpose(lang, what)
+				}
+				if pre.periodInZH {
+					return pre.zh + period + "：" + AuditPurpose(lang, what)
+				}
+				return pre.zh + "：" + AuditPurpose(lang, what)
 			}
-			return TrendAuditPrefix + period + ": " + AuditPurpose(lang, what)
 		}
 	}
 	if lang != docfmt.ZH {

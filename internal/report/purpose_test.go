@@ -69,6 +69,8 @@ func TestAuditPurpose(t *testing.T) {
 		{"daily lowest humidity per sensor group", "各传感器分组每日最低湿度"},
 		{"daily highest temperature per sensor group", "各传感器分组每日最高温度"},
 		{"trend 2025-11: counters and their start time at the month end (last sample at or before it)", "趋势 2025-11：期末的计数器及其启动时间"},
+		{"previous period 2026-Q3: incident days: changes of line_up", "环比上期：事件检测（按日）：line_up 的变化"},
+		{"95th percentile receive rate (bit/s) from the recorded line:line_interface_bits:rate5m for every line, if the rules group's marker jianguan:line_rules:evaluated has a point for every 60 s of the period", "全部线路；条件是该规则组的标记 jianguan:line_rules:evaluated 在本期每 60 秒均有一个点"},
 		{"UPS 峰值负载", "UPS 峰值负载"},
 	} {
 		zh := AuditPurpose(docfmt.ZH, c.in)
@@ -83,8 +85,10 @@ func TestAuditPurpose(t *testing.T) {
 		}
 	}
 	for zh, en := range purposeEN {
-		if got := AuditPurpose(docfmt.EN, "trend 2025-11: "+zh); got != "trend 2025-11: "+en {
-			t.Errorf("English trend purpose of %q = %q", zh, got)
+		for _, pre := range []string{"trend 2025-11: ", "previous period 2025-11: "} {
+			if got := AuditPurpose(docfmt.EN, pre+zh); got != pre+en {
+				t.Errorf("English purpose of %q = %q", pre+zh, got)
+			}
 		}
 	}
 	// An evaluation indicator's purpose: the fixed wording follows the

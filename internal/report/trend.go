@@ -26,6 +26,12 @@ const TrendMonths = 12
 // other purposes), apart from the period's own queries.
 const TrendAuditPrefix = "trend "
 
+// PreviousAuditPrefix starts the purpose of every audit query of the
+// previous period built for 环比 ("previous period 2026-09: …"): its
+// figures are printed beside the period's own, so their queries are listed
+// too.
+const PreviousAuditPrefix = "previous period "
+
 // extend adds what only the reported period carries, not the previous one
 // built for 环比: the availability trend (lines, hosts) and the daily
 // temperature and humidity bands (infrastructure).
