@@ -269,8 +269,8 @@ func (r *run) recordedDayCounts(f family, extra string, days grid) (dayCounts, e
 		from, to := days.unitEnd(i), days.unitEnd(j)
 		i = j
 		fns = append(fns, func() error {
-			return r.dayPoints("incident days: samples of "+f.up+" per day (gaps, series that start or end; days without every evaluation of the recording rules)",
-				"count_over_time("+r.selector(f.up, extra)+"[1d])", from, to, &mu, func(k string, p Point) {
+			return r.detectorPoints("incident days: samples of "+f.up+" per day (gaps, series that start or end; days without every evaluation of the recording rules)",
+				"count_over_time("+r.selector(f.up, extra)+"[1d])", from, to, day, &mu, func(k string, p Point) {
 					out.raw[k] = append(out.raw[k], sampleCount{p.T, p.V})
 				})
 		})
@@ -278,12 +278,12 @@ func (r *run) recordedDayCounts(f family, extra string, days grid) (dayCounts, e
 	return out, r.parallel(fns...)
 }
 
-// dayPoints runs the query_range of a day detector: expr over [from, to] at
-// a 1 d step; it calls each, holding mu (the caller's, shared by its
+// detectorPoints runs the query_range of a day or hour detector: expr over
+// [from, to] at step; it calls each, holding mu (the caller's, shared by its
 // concurrent queries), for every point of the answer with its series' label
 // key.
-func (r *run) dayPoints(purpose, expr string, from, to time.Time, mu *sync.Mutex, each func(key string, p Point)) error {
-	res, err := r.queryRange(purpose, expr, from, to, 24*time.Hour)
+func (r *run) detectorPoints(purpose, expr string, from, to time.Time, step time.Duration, mu *sync.Mutex, each func(key string, p Point)) error {
+	res, err := r.queryRange(purpose, expr, from, to, step)
 	if err != nil {
 		return err
 	}

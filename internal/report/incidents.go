@@ -294,7 +294,7 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 	var fns []func() error
 	for _, d := range dets {
 		fns = append(fns, func() error {
-			return r.dayPoints(d.purpose, d.expr, days.unitEnd(0), r.end(), &mu, func(k string, p Point) {
+			return r.detectorPoints(d.purpose, d.expr, days.unitEnd(0), r.end(), day, &mu, func(k string, p Point) {
 				w := walks[k]
 				switch {
 				case w == nil: // not a candidate
@@ -407,46 +407,22 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 		}
 		from, to := hours.unitEnd(i*24), days.unitEnd(i)
 		fns = append(fns, func() error {
-			res, err := r.queryRange("incident hours (in a day with a change): hours in which "+strings.Join(f.changedSignals(), ", ")+" changed",
-				strings.Join(ors, " or "), from, to, time.Hour)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, s := range res {
-				w := walks[labelKey(s.Labels)]
-				if w == nil || !w.dayFlag[i] {
-					continue
-				}
-				for _, p := range s.Points {
-					if p.V > 0 {
+			return r.detectorPoints("incident hours (in a day with a change): hours in which "+strings.Join(f.changedSignals(), ", ")+" changed",
+				strings.Join(ors, " or "), from, to, time.Hour, &mu, func(k string, p Point) {
+					if w := walks[k]; w != nil && w.dayFlag[i] && p.V > 0 {
 						a, b := hours.span(p.T, time.Hour+incidentLookback)
 						for h := a; h <= b; h++ {
 							w.hourFlag[h] = true
 						}
 					}
-				}
-			}
-			return nil
+				})
 		}, func() error {
-			res, err := r.queryRange("incident hours (in a day with a change): samples of "+f.up+" per hour (gaps, series that start or end)",
-				"count_over_time("+r.selector(f.up, extra)+"[1h])", from, to, time.Hour)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, s := range res {
-				k := labelKey(s.Labels)
-				if w := walks[k]; w == nil || !w.dayFlag[i] {
-					continue
-				}
-				for _, p := range s.Points {
-					counts[k] = append(counts[k], sampleCount{p.T, p.V})
-				}
-			}
-			return nil
+			return r.detectorPoints("incident hours (in a day with a change): samples of "+f.up+" per hour (gaps, series that start or end)",
+				"count_over_time("+r.selector(f.up, extra)+"[1h])", from, to, time.Hour, &mu, func(k string, p Point) {
+					if w := walks[k]; w != nil && w.dayFlag[i] {
+						counts[k] = append(counts[k], sampleCount{p.T, p.V})
+					}
+				})
 		})
 	}
 	if err := r.parallel(fns...); err != nil {
