@@ -3,7 +3,6 @@ package report_test
 import (
 	"context"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -68,16 +67,7 @@ func TestDetectorsRecordedEqualRawDetectors(t *testing.T) {
 	// restart (it opens every block of its data directory at start), not
 	// simhistory.LoadBlocks, which waits for two of 2.42's once-a-minute
 	// reloads.
-	p, err := testenv.LaunchPrometheus(prom, "global:\n  scrape_interval: 1m\n", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.Stop()
-		if t.Failed() {
-			t.Logf("---- prometheus ----\n%s", p.Log())
-		}
-	})
+	p := testenv.StartPrometheusProc(t, prom, dir)
 	url := p.URL
 	q := promapi.New(url)
 	periods, now := comparisonPeriods(t)
@@ -102,15 +92,8 @@ func TestDetectorsRecordedEqualRawDetectors(t *testing.T) {
 			}
 		}
 		p.Terminate()
-		blocks, err := filepath.Glob(filepath.Join(out, "*", "meta.json"))
-		if err != nil || len(blocks) == 0 {
-			t.Fatalf("%s: %d blocks, %v", out, len(blocks), err)
-		}
-		for _, m := range blocks {
-			b := filepath.Dir(m)
-			if err := os.Rename(b, filepath.Join(dir, filepath.Base(b))); err != nil {
-				t.Fatal(err)
-			}
+		if n, err := simhistory.MoveBlocks(out, dir); err != nil || n == 0 {
+			t.Fatalf("%s: %d blocks moved, %v", out, n, err)
 		}
 		p.Restart(t)
 	}

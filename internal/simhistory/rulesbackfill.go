@@ -230,6 +230,31 @@ func GroupOffset(name, file string, interval time.Duration) time.Duration {
 	return time.Duration(xxh64(b) % uint64(interval))
 }
 
+// MoveBlocks moves the blocks (ULID directories holding a meta.json) of
+// blocksDir into dataDir, a Prometheus data directory, and returns how many
+// it moved. A stopped Prometheus opens them when it starts again; a running
+// one at its next reload (LoadBlocks waits for that).
+func MoveBlocks(blocksDir, dataDir string) (int, error) {
+	ents, err := os.ReadDir(blocksDir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(blocksDir, e.Name(), "meta.json")); err != nil {
+			continue
+		}
+		if err := os.Rename(filepath.Join(blocksDir, e.Name()), filepath.Join(dataDir, e.Name())); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // LoadBlocks moves the blocks (ULID directories) of blocksDir into dataDir,
 // the --storage.tsdb.path of the running Prometheus at promURL, and waits
 // until it has reloaded its blocks twice since (2.42 reloads the data
@@ -259,22 +284,9 @@ func LoadBlocks(ctx context.Context, promURL, blocksDir, dataDir string) (int, e
 	if err != nil {
 		return 0, err
 	}
-	ents, err := os.ReadDir(blocksDir)
+	n, err := MoveBlocks(blocksDir, dataDir)
 	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, e := range ents {
-		if !e.IsDir() {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(blocksDir, e.Name(), "meta.json")); err != nil {
-			continue
-		}
-		if err := os.Rename(filepath.Join(blocksDir, e.Name()), filepath.Join(dataDir, e.Name())); err != nil {
-			return n, err
-		}
-		n++
+		return n, err
 	}
 	for {
 		r, err := reloads()

@@ -76,7 +76,17 @@ func (c cancelOnClose) Close() error { defer c.cancel(); return c.ReadCloser.Clo
 // ends.
 func StartPrometheus(t testing.TB, prometheus, dataDir string, extraArgs ...string) string {
 	t.Helper()
-	return StartPrometheusConfig(t, prometheus, "global:\n  scrape_interval: 1m\n", dataDir, extraArgs...)
+	return StartPrometheusProc(t, prometheus, dataDir, extraArgs...).URL
+}
+
+// StartPrometheusProc is StartPrometheus returning the process, for a test
+// that stops and restarts it (Proc.Terminate, Proc.Restart: same port and
+// data directory), e.g. to open blocks added to its data directory at once
+// instead of waiting for its once-a-minute reload.
+func StartPrometheusProc(t testing.TB, prometheus, dataDir string, extraArgs ...string) *Proc {
+	t.Helper()
+	p, err := LaunchPrometheus(prometheus, "global:\n  scrape_interval: 1m\n", dataDir, extraArgs...)
+	return own(t, p, err)
 }
 
 // StartPrometheusConfig is StartPrometheus with config as the text of its
