@@ -104,6 +104,7 @@ func bench(args []string) error {
 		repeat     = fs.Int("repeat", 5, "renders per kind (the median is the figure)")
 		kindsF     = fs.String("kinds", strings.Join(report.Kinds, ","), "report kinds to time, comma-separated (empty: none; with --year, only the annual rating)")
 		verbose    = fs.Bool("v", false, "print every render's start time and seconds as it finishes")
+		memprof    = fs.String("memprofile", "", "write, per timed document, the heap profile taken after the garbage collection with the largest live heap over its runs to this file with the document's label appended (e.g. /tmp/heap.pprof → /tmp/heap-month-providers.pprof; go tool pprof -sample_index=inuse_space FILE)")
 		genOut     = fs.String("generate-into", "", "internal: be the generator child, writing blocks into this directory")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -223,7 +224,7 @@ func bench(args []string) error {
 	}
 	fmt.Printf("browser start + first tiny PDF: %.2f s (once per process)\n", time.Since(st).Seconds())
 	tm := &timer{pdf: pdfR, repeat: *repeat, rawRepeat: *rawRepeat, settle: settle, verbose: *verbose, samples: gs.Counted,
-		html: 2, pdfT: 5, rss: 200, allMet: true, qlog: qlog}
+		html: 2, pdfT: 5, rss: 200, allMet: true, qlog: qlog, memprofile: *memprof}
 	var kinds []string // --kinds= (empty): none, e.g. --year for the annual rating only
 	for _, k := range strings.Split(*kindsF, ",") {
 		if k = strings.TrimSpace(k); k != "" {
@@ -561,6 +562,7 @@ type timer struct {
 	verdicts        []string
 	qlog            queryLog                 // Prometheus' query log, emptied after each build
 	first           func(d *report.Document) // called after the first build of time (nil: none)
+	memprofile      string                   // --memprofile (empty: none)
 }
 
 // kind times report kind k for period p on the default path (counters from
@@ -633,6 +635,14 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 	runtime.GC()
 	debug.FreeOSMemory()
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	if t.memprofile != "" {
+		pp := startPeakProfiler()
+		defer func() {
+			if err := pp.write(labelFile(t.memprofile, label)); err != nil {
+				fmt.Println(err)
+			}
+		}()
+	}
 	var htmlS, pdfS []float64
 	var htmlKB, pdfKB, ents, queries int
 	for r := 0; r < t.repeat; r++ {
