@@ -53,11 +53,11 @@ func TestCLIRecordsDocuments(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--kind=duty-daily", "--day=2026-10-02"}, []string{"值班日志", "LineDown", "工单 INC-7", "JG-202610-ZB-002", "（重保时期：2026年国庆节）"}},
+		{[]string{"--kind=duty-daily", "--day=2026-10-02"}, []string{"值班日志", "线路中断", "工单 INC-7", "JG-202610-ZB-002", "（重保时期：2026年国庆节）"}},
 		{[]string{"--kind=duty-weekly", "--week=2026-W40"}, []string{"值班周报", "2026年第40周（2026年9月28日至10月4日）"}},
 		{[]string{"--kind=duty-weekly", "--week=2026-10-02", "--format=json"}, []string{`"kind": "duty-weekly"`, `"month": "2026-W40"`}},
-		{[]string{"--kind=incident", "--id=" + strconv.FormatInt(id, 10)}, []string{"故障处理情况报告", "光缆中断", "LineDown"}},
-		{[]string{"--kind=guard", "--period=2026年国庆节"}, []string{"重保保障工作报告", "2026年国庆节", "LineDown"}},
+		{[]string{"--kind=incident", "--id=" + strconv.FormatInt(id, 10)}, []string{"故障处理情况报告", "光缆中断", "线路中断"}},
+		{[]string{"--kind=guard", "--period=2026年国庆节"}, []string{"重保保障工作报告", "2026年国庆节", "线路中断"}},
 		{[]string{"--kind=guard", "--period=2026年国庆节", "--lang=en"}, []string{"Guard-period report", "Alerts"}},
 	} {
 		out := filepath.Join(t.TempDir(), "doc")
@@ -149,7 +149,7 @@ func TestCLIRecordsFreezeAndFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(csv)
-	for _, w := range []string{"告警明细", "LineDown", "数据来源：运维记录库"} {
+	for _, w := range []string{"告警明细", "线路中断", "数据来源：运维记录库"} {
 		if !strings.Contains(string(b), w) {
 			t.Errorf("CSV lacks %q", w)
 		}

@@ -53,7 +53,7 @@ func e2eRecordFlows(t *testing.T, b *tab, shim *grafanaShim, rec string) {
 	b.waitText("已通知阿里云值班")
 	b.open("duty")
 	b.waitText("editor-user", "已通知阿里云值班")
-	document("/documents/duty-daily.html?day=2026-10-15", "HostDown", "已通知阿里云值班")
+	document("/documents/duty-daily.html?day=2026-10-15", "主机不可达", "已通知阿里云值班")
 	b.noErrors("acknowledgement")
 
 	// 事件与整改: the rectification of the incident.

@@ -245,7 +245,7 @@ func TestPluginRecordsDocumentsMatchCLI(t *testing.T) {
 	}{
 		{"infrastructure", "/reports/infrastructure/2026-10.json", []string{"--kind=infrastructure", "--month=2026-10"}, []string{"张巡检", "精密空调 2 号机滤网积尘", "李整改"}},
 		{"lines", "/reports/lines/2026-10.json", []string{"--kind=lines", "--month=2026-10"}, []string{"张巡检"}},
-		{"hosts", "/reports/hosts/2026-10.json", []string{"--kind=hosts", "--month=2026-10", "--evaluation.config=" + system}, []string{"HostDown", "整改报告 ZG-2026-10-07"}},
+		{"hosts", "/reports/hosts/2026-10.json", []string{"--kind=hosts", "--month=2026-10", "--evaluation.config=" + system}, []string{"主机不可达", "整改报告 ZG-2026-10-07"}},
 		{"providers", "/reports/providers/2026-10.json", []string{"--kind=providers", "--month=2026-10", "--evaluation.config=" + system}, []string{"整改报告 ZG-2026-10-07"}},
 		{"duty-daily", "/documents/duty-daily.json?day=2026-10-15", []string{"--kind=duty-daily", "--day=2026-10-15"}, []string{"已通知阿里云值班", "夜班 HostDown 已确认", "张巡检"}},
 		{"incident", fmt.Sprintf("/documents/incident.json?id=%d", incident), []string{"--kind=incident", fmt.Sprintf("--id=%d", incident)}, []string{"宿主机内存故障", "赵负责", "更换内存条并增加巡检项"}},

@@ -70,7 +70,7 @@ func TestMonthlyReportsRecordsSections(t *testing.T) {
 		{report.KindLines, true, []string{"巡检情况", "远程巡检应 62 次，完成 0 次、未完成 0 次，发现异常项 0 项；现场巡检应 31 次，完成 1 次，发现异常项 1 项。",
 			"线缆：B3 机柜跳线松脱", "整改跟踪情况", "本期新增整改 1 项，关闭 0 项，期末未关闭 1 项。"}, []string{"未配置记录库"}},
 		{report.KindInfrastructure, true, []string{"巡检情况", "线缆：B3 机柜跳线松脱"}, []string{"未配置记录库"}},
-		{report.KindHosts, true, []string{"北京市市级政务云综合监管月报", "告警统计", "本期共检测到告警 1 条，已确认 0 条、未确认 1 条", "HostDown",
+		{report.KindHosts, true, []string{"北京市市级政务云综合监管月报", "告警统计", "本期共检测到告警 1 条，已确认 0 条、未确认 1 条", "主机不可达",
 			"硬件巡检情况", "线缆：B3 机柜跳线松脱", "月度综合评估", "未配置评估指标体系", "安全态势", "本期无数据来源"}, []string{"未配置记录库"}},
 		{report.KindLines, false, []string{"巡检情况", "整改跟踪情况", "未配置记录库"}, []string{"远程巡检应", "本期新增整改"}},
 		{report.KindHosts, false, []string{"告警统计", "未配置记录库"}, []string{"本期共检测到告警"}},

@@ -154,7 +154,7 @@ func alertDetail(ctx context.Context, src Source, as []records.Alert, o Options)
 			for _, k := range full.Acks {
 				who = append(who, k.Who)
 				if strings.TrimSpace(k.Note) != "" {
-					tk.Rows = append(tk.Rows, []string{docfmt.DateTime(k.At, o.Lang), a.Alertname, k.Who, k.Note})
+					tk.Rows = append(tk.Rows, []string{docfmt.DateTime(k.At, o.Lang), alertType(a, o), k.Who, k.Note})
 				}
 			}
 		}
@@ -162,7 +162,7 @@ func alertDetail(ctx context.Context, src Source, as []records.Alert, o Options)
 		if s, ok := ackDelay(a); ok {
 			delay = docfmt.Duration(s, o.Lang)
 		}
-		t.Rows = append(t.Rows, []string{docfmt.DateTime(a.DetectedAt, o.Lang), a.Alertname, severityText(a, o.Lang), alertObject(a),
+		t.Rows = append(t.Rows, []string{docfmt.DateTime(a.DetectedAt, o.Lang), alertType(a, o), severityText(a, o.Lang), alertObject(a),
 			timeText(a.NotifiedAt, o.Lang), timeText(a.AcknowledgedAt, o.Lang), delay, joinOr(who, o.list()), timeText(a.ResolvedAt, o.Lang)})
 	}
 	return t, tk, nil

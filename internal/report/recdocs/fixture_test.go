@@ -88,10 +88,10 @@ func ingest(t *testing.T, st records.Store, status, name, sev string, labels map
 // fill writes a day of records around day (a date, Beijing time) through
 // the store's own API, and one alert on the next day:
 //
-//	08:00 UPSOnBattery (critical, ups-1): notified 08:00:30, acknowledged 08:05:30 (5 min, note with a ticket), resolved 08:20
+//	08:00 EnvUPSOnBattery (critical, ups-1): notified 08:00:30, acknowledged 08:05:30 (5 min, note with a ticket), resolved 08:20
 //	09:00 LineDown (critical, line ct-1): notified 09:00:10, acknowledged 09:02:10 (2 min), resolved 09:40
-//	13:00 TemperatureHigh (warning, room A1): notified 13:00:05, never acknowledged, still firing
-//	next day 10:00 DiskFull (warning)
+//	13:00 EnvTemperatureOutOfBand (warning, room A1): notified 13:00:05, never acknowledged, still firing
+//	next day 10:00 DiskFull (warning; an external alert: no rule of ours defines it)
 //	09:00 remote inspection: UPS 负载率 abnormal (0.92 > 0.8) → finding, rectified (closed) at 16:00
 //	21:00 remote inspection missed (Prometheus down)
 //	on-site inspection: 消防器材 abnormal → finding, open
@@ -102,16 +102,16 @@ func fill(t *testing.T, st records.Store, day time.Time) fixture {
 	ctx := context.Background()
 	fx := fixture{Day: calendar.Day(day), AlertIDs: map[string]int64{}}
 	zero := time.Time{}
-	a1 := ingest(t, st, "firing", "UPSOnBattery", "critical", map[string]string{"site": "bj-1", "device": "ups-1"}, at(day, "08:00:00"), zero, at(day, "08:00:30"))
+	a1 := ingest(t, st, "firing", "EnvUPSOnBattery", "critical", map[string]string{"site": "bj-1", "device": "ups-1"}, at(day, "08:00:00"), zero, at(day, "08:00:30"))
 	must[records.Ack](t)(st.Acknowledge(ctx, a1, "zhang", "已派单 INC-2026-0042，现场确认市电切换", at(day, "08:05:30")))
-	ingest(t, st, "resolved", "UPSOnBattery", "critical", map[string]string{"site": "bj-1", "device": "ups-1"}, at(day, "08:00:00"), at(day, "08:20:00"), at(day, "08:20:10"))
+	ingest(t, st, "resolved", "EnvUPSOnBattery", "critical", map[string]string{"site": "bj-1", "device": "ups-1"}, at(day, "08:00:00"), at(day, "08:20:00"), at(day, "08:20:10"))
 	a2 := ingest(t, st, "firing", "LineDown", "critical", map[string]string{"line": "ct-1"}, at(day, "09:00:00"), zero, at(day, "09:00:10"))
 	must[records.Ack](t)(st.Acknowledge(ctx, a2, "li", "", at(day, "09:02:10")))
 	ingest(t, st, "resolved", "LineDown", "critical", map[string]string{"line": "ct-1"}, at(day, "09:00:00"), at(day, "09:40:00"), at(day, "09:40:05"))
-	a3 := ingest(t, st, "firing", "TemperatureHigh", "warning", map[string]string{"room": "A1"}, at(day, "13:00:00"), zero, at(day, "13:00:05"))
+	a3 := ingest(t, st, "firing", "EnvTemperatureOutOfBand", "warning", map[string]string{"room": "A1"}, at(day, "13:00:00"), zero, at(day, "13:00:05"))
 	next := day.AddDate(0, 0, 1)
 	a4 := ingest(t, st, "firing", "DiskFull", "warning", map[string]string{"host": "vm-7"}, at(next, "10:00:00"), zero, at(next, "10:00:20"))
-	fx.AlertIDs = map[string]int64{"UPSOnBattery": a1, "LineDown": a2, "TemperatureHigh": a3, "DiskFull": a4}
+	fx.AlertIDs = map[string]int64{"EnvUPSOnBattery": a1, "LineDown": a2, "EnvTemperatureOutOfBand": a3, "DiskFull": a4}
 
 	// Remote inspections: one with an abnormal item, one missed.
 	ev := at(day, "09:00:02")

@@ -140,7 +140,7 @@ func BuildIncidentReport(ctx context.Context, src Source, id int64, o Options) (
 		Columns: []report.Column{col("检测时间", "Detected"), col("类型", "Type"), col("级别", "Severity"), col("通知时间", "Notified"),
 			col("确认时间", "Acknowledged"), col("恢复时间", "Resolved")}}
 	for _, a := range alerts {
-		at.Rows = append(at.Rows, []string{docfmt.DateTime(a.DetectedAt, o.Lang), a.Alertname, severityText(a, o.Lang), timeText(a.NotifiedAt, o.Lang),
+		at.Rows = append(at.Rows, []string{docfmt.DateTime(a.DetectedAt, o.Lang), alertType(a, o), severityText(a, o.Lang), timeText(a.NotifiedAt, o.Lang),
 			timeText(a.AcknowledgedAt, o.Lang), timeText(a.ResolvedAt, o.Lang)})
 	}
 	para := func(s string) []string {

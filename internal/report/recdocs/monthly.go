@@ -46,6 +46,9 @@ func (m Monthly) MonthlySections(ctx context.Context, kind string, p calendar.Pe
 			s.Tables = append(s.Tables, incidentRectTable(data.Incidents, o))
 			out = append(out, s)
 		case "alerts":
+			if _, err := glossary(); err != nil {
+				return nil, err
+			}
 			as, err := readAlerts(ctx, m.Src, p)
 			if err != nil {
 				return nil, err

@@ -53,11 +53,11 @@ func TestRecordsDocumentsPDF(t *testing.T) {
 		body   []string
 	}{
 		{recdocs.KindDutyDaily, func() (*report.Document, error) { return recdocs.BuildDutyDaily(ctx, st, calendar.Day(busyDay), o) },
-			"JG-202611-ZB-003", "2026年11月3日（北京时间）", []string{"告警情况", "UPSOnBattery", "巡检情况", "交接班与工单"}},
+			"JG-202611-ZB-003", "2026年11月3日（北京时间）", []string{"告警情况", "UPS 电池供电", "巡检情况", "交接班与工单"}},
 		{recdocs.KindDutyWeekly, func() (*report.Document, error) { return recdocs.BuildDutyWeekly(ctx, st, week, o) },
 			"JG-202611-ZZ-045", "2026年第45周（2026年11月2日至11月8日）", []string{"每日情况", "2026年11月8日"}},
 		{recdocs.KindIncident, func() (*report.Document, error) { return recdocs.BuildIncidentReport(ctx, st, fx.IncidentID, o) },
-			"JG-202611-GZ-" + strconv.FormatInt(1000+fx.IncidentID, 10)[1:], "2026年11月3日（北京时间）", []string{"故障经过", "原因分析", "光缆在施工中被挖断", "LineDown"}},
+			"JG-202611-GZ-" + strconv.FormatInt(1000+fx.IncidentID, 10)[1:], "2026年11月3日（北京时间）", []string{"故障经过", "原因分析", "光缆在施工中被挖断", "线路中断"}},
 		{recdocs.KindGuard, func() (*report.Document, error) { return recdocs.BuildGuardReport(ctx, st, "2026年国庆节", o) },
 			"JG-202609-BZ-002", "2026年9月30日至10月7日（北京时间）", []string{"值班情况", "2026年国庆节"}},
 	} {

@@ -105,6 +105,9 @@ func newDocument(kind, title, titleEN string, p calendar.Period, seq int, o Opti
 		GeneratedAt: o.now().In(calendar.Zone).Format(time.RFC3339),
 		PeriodText:  docfmt.DateRange(p.Start, p.End, lang) + o.tr("（北京时间）", " (Beijing time)"),
 	}
+	if _, err := glossary(); err != nil {
+		return nil, err
+	}
 	if o.Ident != nil {
 		c, err := report.CoverFor(o.Ident, kind, p, seq, lang)
 		if err != nil {
@@ -120,6 +123,7 @@ func newDocument(kind, title, titleEN string, p calendar.Period, seq int, o Opti
 		o.tr(fmt.Sprintf("合同要求每日远程巡检 %d 次、现场巡检 %d 次。", ContractRemotePerDay, ContractOnsitePerDay),
 			"The contract requires "+docfmt.Count(ContractRemotePerDay, "remote inspection", "remote inspections")+" and "+
 				docfmt.Count(ContractOnsitePerDay, "on-site inspection", "on-site inspections")+" a day."),
+		alertNamesMethod(o),
 	}
 	return d, nil
 }

@@ -76,7 +76,7 @@ func TestDutyLogDaily(t *testing.T) {
 			not  []string
 		}{
 			{"busy day", busyDay, zh, []string{"值班日志", "2026年11月3日（北京时间）",
-				"UPSOnBattery", "LineDown", "TemperatureHigh", "严重", "警告", "bj-1 / ups-1",
+				"UPS 电池供电", "线路中断", "温度超出范围", "严重", "警告", "bj-1 / ups-1",
 				row("告警总数", "3"), row("已确认 / 未确认", "2 / 1"),
 				// delays 5 min and 2 min: median 3 min 30 s, max 5 min
 				row("确认时延（中位数 / 最大）", "3分30秒 / 5分00秒"), row("已恢复 / 未恢复", "2 / 1"),
@@ -89,15 +89,15 @@ func TestDutyLogDaily(t *testing.T) {
 				row("故障", "1"), "ct-1", "光缆在施工中被挖断", "整改中",
 				"夜班 王五", "白班 张三", "UPS-1 告警已恢复，继续观察", "INC-2026-0042",
 				"交接班与工单", "签署"},
-				[]string{"DiskFull", "vm-7", "未配置记录库"}},
+				[]string{"DiskFull", "vm-7", "未配置记录库", "EnvUPSOnBattery", "LineDown", "EnvTemperatureOutOfBand"}},
 			{"quiet day", busyDay.AddDate(0, 0, 2), zh, []string{"2026年11月5日", row("告警总数", "0"), row("确认时延（中位数 / 最大）", "— / —"),
 				"本期无告警", "本期无远程巡检记录", "本期无现场巡检记录", "本期无交接班记录", "本期无故障记录",
 				row("远程巡检（完成 / 应）", "0 / 2"), row("整改（新增 / 关闭 / 期末未关闭）", "0 / 0 / 1")},
-				[]string{"UPSOnBattery", "光缆在施工中被挖断"}},
+				[]string{"UPS 电池供电", "光缆在施工中被挖断"}},
 			{"English", busyDay, en, []string{"Daily duty log", "3 November 2026 (Beijing time)", row("Alerts", "3"),
 				row("Acknowledgement delay (median / max)", docfmt.Duration(210, en)+" / "+docfmt.Duration(300, en)),
-				"critical", "Remote inspections", "missed", "Handovers"},
-				[]string{"值班日志", "告警总数", "严重"}},
+				"critical", "Remote inspections", "missed", "Handovers", "EnvUPSOnBattery", "LineDown", "EnvTemperatureOutOfBand"},
+				[]string{"值班日志", "告警总数", "严重", "UPS 电池供电", "线路中断"}},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -177,14 +177,14 @@ func TestWeeklyReport(t *testing.T) {
 		}
 	}
 	checkHTML(t, html(t, d), []string{"值班周报", "2026年第45周（2026年11月2日至11月8日）", row("告警总数", "4"), row("已确认 / 未确认", "2 / 2"),
-		row("远程巡检（完成 / 应）", "1 / 14"), row("现场巡检（完成 / 应）", "1 / 7"), "DiskFull", "每日情况", "远程巡检应 14 次，完成 1 次、未完成 1 次"}, nil)
+		row("远程巡检（完成 / 应）", "1 / 14"), row("现场巡检（完成 / 应）", "1 / 7"), "DiskFull（外部告警）", "每日情况", "远程巡检应 14 次，完成 1 次、未完成 1 次"}, nil)
 	// The next week has only the open on-site finding left.
 	p2, _ := recdocs.ParseWeek("2026-W46", testNow)
 	d2, err := recdocs.BuildDutyWeekly(ctx, st, p2, opts(docfmt.ZH))
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkHTML(t, html(t, d2), []string{row("告警总数", "0"), row("整改（新增 / 关闭 / 期末未关闭）", "0 / 0 / 1")}, []string{"UPSOnBattery"})
+	checkHTML(t, html(t, d2), []string{row("告警总数", "0"), row("整改（新增 / 关闭 / 期末未关闭）", "0 / 0 / 1")}, []string{"UPS 电池供电"})
 }
 
 func TestIncidentHandlingReport(t *testing.T) {
@@ -199,8 +199,8 @@ func TestIncidentHandlingReport(t *testing.T) {
 			row("恢复时间", "2026年11月3日 09:40:00"), row("持续时间", "40分00秒"), row("处理人", "李工"), row("状态", "整改中"),
 			row("整改责任人 / 期限", "赵经理 / 2026年11月17日"), row("整改逾期", "是"),
 			"故障经过", "值班员确认告警并通知运营商", "运营商熔接完成，线路恢复", "原因分析", "光缆在施工中被挖断",
-			"影响范围", "互联网BGP线路中断 40 分钟", "整改措施及完成情况", "与施工方建立路由报备机制", "相关告警", "LineDown", "2026年11月3日 09:02:10"},
-			[]string{"UPSOnBattery", "TemperatureHigh", "DiskFull"})
+			"影响范围", "互联网BGP线路中断 40 分钟", "整改措施及完成情况", "与施工方建立路由报备机制", "相关告警", "线路中断", "2026年11月3日 09:02:10"},
+			[]string{"UPS 电池供电", "温度超出范围", "DiskFull", "LineDown"})
 
 		// Signed off, then amended: the report follows the amendment.
 		if _, err := st.SignOff(ctx, "admin", fx.IncidentID, time.Now()); err != nil {
@@ -252,7 +252,7 @@ func TestGuardPeriodReport(t *testing.T) {
 	}
 	checkHTML(t, html(t, d), []string{"重保保障工作报告", row("重保时期", "2026年国庆节"), row("类别", "节假日"),
 		row("时段", "2026年9月30日至10月7日（北京时间）"), row("告警总数", "4"), row("远程巡检（完成 / 应）", "1 / 16"),
-		"值班情况", "夜班 王五", "LineDown", "光缆在施工中被挖断", "UPS 负载率", "2026年10月2日"}, []string{"未配置记录库"})
+		"值班情况", "夜班 王五", "线路中断", "光缆在施工中被挖断", "UPS 负载率", "2026年10月2日"}, []string{"未配置记录库"})
 	if got := len(table(t, d, "days").Rows); got != 8 {
 		t.Errorf("%d day rows, want 8", got)
 	}
@@ -299,7 +299,7 @@ func TestMonthlySectionsReadStore(t *testing.T) {
 		{report.KindLines, true, []string{"inspections", "rectification"}, []string{"巡检情况", "远程巡检应 60 次，完成 1 次、未完成 1 次，发现异常项 1 项；现场巡检应 30 次，完成 1 次，发现异常项 1 项。",
 			"UPS 负载率", "整改跟踪情况", "本期新增整改 2 项，关闭 1 项，期末未关闭 1 项。", "与施工方建立路由报备机制", "故障整改"}, []string{"未配置记录库"}},
 		{report.KindInfrastructure, true, []string{"inspections", "rectification"}, []string{"消防器材：2 号灭火器压力低于绿区"}, []string{"未配置记录库"}},
-		{report.KindHosts, true, []string{"alerts", "inspections"}, []string{"告警统计", "本期共检测到告警 4 条，已确认 2 条、未确认 2 条", "DiskFull",
+		{report.KindHosts, true, []string{"alerts", "inspections"}, []string{"告警统计", "本期共检测到告警 4 条，已确认 2 条、未确认 2 条", "DiskFull（外部告警）",
 			"硬件巡检情况", "消防器材：2 号灭火器压力低于绿区"}, []string{"未配置记录库"}},
 		{report.KindProviders, true, nil, nil, []string{"巡检情况", "告警统计"}},
 		{report.KindLines, false, []string{"inspections", "rectification"}, []string{"未配置记录库：本节内容取自运维记录库"}, []string{"远程巡检应", "0 次"}},

@@ -108,12 +108,13 @@ func alertSummary(s alertStats, o Options) []report.KV {
 	}
 }
 
-// alertTypeTable counts alerts by type (alertname) and severity.
+// alertTypeTable counts alerts by type (alertType: the rule's official
+// name in zh-CN, its alertname in English) and severity.
 func alertTypeTable(as []records.Alert, o Options) report.Table {
 	type key struct{ name, sev string }
 	groups := map[key][]records.Alert{}
 	for _, a := range as {
-		k := key{a.Alertname, a.Labels["severity"]}
+		k := key{alertType(a, o), a.Labels["severity"]}
 		groups[k] = append(groups[k], a)
 	}
 	keys := make([]key, 0, len(groups))
