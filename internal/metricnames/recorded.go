@@ -22,3 +22,11 @@ func (f Family) UpSamples1h() string { return f.Namespace + ":" + f.Up() + ":cou
 // a minute its raw counters had no 5 m rate either (a scrape gap, a line that
 // began or ended), not a missed evaluation.
 const LineRulesEvaluated = "jianguan:line_rules:evaluated"
+
+// StateChanges1h is NS:NS_state:changes1h (env_condition:env_condition_state:changes1h):
+// present, recorded every hour (group jianguan.report), where any of NS_up,
+// NS_unknown, NS_last_change_timestamp_seconds and NS_start_time_seconds
+// changed between two samples in the 1 h 20 min before the evaluation;
+// absent where none did. What the incident detectors need to find the days
+// and hours with a change without reading every sample of a month.
+func (f Family) StateChanges1h() string { return f.Namespace + ":" + f.Namespace + "_state:changes1h" }

@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -9,7 +11,10 @@ import (
 	"github.com/jianguan/jianguan/internal/metricnames"
 )
 
-// Day detectors from the state counters at the day edges (issue 24 item 4).
+// Day detectors (issue 24 item 4). Where the group jianguan.report was
+// evaluated throughout a day, its recorded NS:NS_state:changes1h tells the
+// hours with a change (recordedChanges, below); the other days are decided
+// from the state counters at their edges, as follows.
 //
 // A day i of the period is the unit (t_{i-1}, t_i]; its detector window is
 // (t_{i-1} − 20 min, t_i], as the raw changes(…[1d20m]) detectors'. Instead
@@ -99,32 +104,31 @@ const (
 )
 
 // edgeDays flags, per walk, the days whose edge values differ (see the top
-// of this file); absentBoth[k][i] marks day i of entity k without any edge
-// value at either edge (flagged by the caller if the day has samples).
-func (r *run) edgeDays(f family, walks map[string]*incidentWalk, extra string, days grid) (map[string][]bool, error) {
+// of this file), of the days only marks (nil: every day); absentBoth[k][i]
+// marks day i of entity k without any edge value at either edge (flagged by
+// the caller if the day has samples).
+func (r *run) edgeDays(f family, walks map[string]*incidentWalk, extra string, days grid, only []bool) (map[string][]bool, error) {
 	// Edge times: day i's window is (from_i, to_i] with from_i = t_{i-1} −
-	// 20 min (t_{-1} is the period start) and to_i = t_i.
+	// 20 min (t_{-1} is the period start) and to_i = t_i. Every from_i is
+	// t_{i-1} − 20 min, so one query at t_i and one at t_{i-1} read both.
 	from := make([]time.Time, days.n)
 	to := make([]time.Time, days.n)
 	times := map[int64]time.Time{}
 	for i := range days.n {
+		if only != nil && !only[i] {
+			continue
+		}
 		prev := days.start
 		if i > 0 {
 			prev = days.unitEnd(i - 1)
 		}
 		from[i], to[i] = prev.Add(-incidentLookback), days.unitEnd(i)
-		times[from[i].UnixMilli()], times[to[i].UnixMilli()] = from[i], to[i]
+		times[prev.UnixMilli()], times[to[i].UnixMilli()] = prev, to[i]
 	}
-	// Every from_i is some to_j − 20 min (from_0: the start's), so one
-	// query at each to_j and at the start reads both.
-	times[days.start.UnixMilli()] = days.start
 	vals := map[int64]map[string]map[string]float64{}
 	var mu sync.Mutex
 	var fns []func() error
 	for _, t := range times {
-		if !t.Equal(days.start) && !t.Equal(days.unitEnd(days.of(t))) {
-			continue // a from_i: read with its to_j
-		}
 		fns = append(fns, func() error {
 			at, before, err := r.edgeValues(f, extra, t)
 			if err != nil {
@@ -144,6 +148,9 @@ func (r *run) edgeDays(f family, walks map[string]*incidentWalk, extra string, d
 	for k, w := range walks {
 		ab := make([]bool, days.n)
 		for i := range days.n {
+			if only != nil && !only[i] {
+				continue
+			}
 			a, b := vals[from[i].UnixMilli()][k], vals[to[i].UnixMilli()][k]
 			if len(a) == 0 && len(b) == 0 {
 				ab[i] = true
@@ -276,6 +283,103 @@ func (r *run) recordedDayCounts(f family, extra string, days grid) (dayCounts, e
 		})
 	}
 	return out, r.parallel(fns...)
+}
+
+// recordedChanges reads the evaluations of the group jianguan.report (its
+// marker) and the candidates' (extra) recorded NS:NS_state:changes1h over
+// the period — raw points, two instant queries with a range selector: the
+// change points are sparse (present only where a state signal changed) and
+// the marker has one point per hour. Each change point flags, in the walks,
+// the hours its window (1 h 20 min) overlaps and their days. It returns the
+// days every instant of which lies in the last hour before an evaluation:
+// a change between two samples up to 20 min apart, the later one in that
+// hour, is inside that evaluation's window, so in such a day a change shows
+// as a point (the caller runs the edge detectors for the other days: a
+// missed evaluation, rules deployed late, the hour of a draft not yet
+// evaluated). A rule evaluation that failed while the marker's succeeded
+// is not seen (Prometheus counts it in
+// prometheus_rule_evaluation_failures_total).
+func (r *run) recordedChanges(f family, walks map[string]*incidentWalk, extra string, days, hours grid) ([]bool, error) {
+	rec := metricnames.Lookup(f.ns).StateChanges1h()
+	span := recordedEvery + incidentLookback
+	var marks, pts []Series
+	err := r.parallel(func() error {
+		var err error
+		marks, err = r.query("incident days: evaluations of the recording rules "+reportRulesMarker+" in the period (where the recorded changes are complete)",
+			rangeAt(reportRulesMarker, days.start, days.end.Add(recordedEvery)), days.end.Add(recordedEvery))
+		return err
+	}, func() error {
+		var err error
+		pts, err = r.query("incident days and hours: hours in which "+strings.Join(f.changedSignals(), ", ")+" changed, from the recorded "+rec,
+			rangeAt(r.selector(rec, extra), days.start, days.end.Add(span)), days.end.Add(span))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range pts {
+		w := walks[labelKey(s.Labels)]
+		if w == nil {
+			continue
+		}
+		for _, p := range s.Points {
+			if !p.T.After(days.start) || p.T.After(days.end.Add(span)) {
+				continue
+			}
+			a, b := hours.span(p.T, span)
+			for h := a; h <= b; h++ {
+				w.hourFlag[h] = true
+				w.dayFlag[min(h/24, days.n-1)] = true
+			}
+		}
+	}
+	var evs []time.Time
+	for _, s := range marks {
+		for _, p := range s.Points {
+			evs = append(evs, p.T)
+		}
+	}
+	return coveredDays(evs, days, recordedEvery), nil
+}
+
+// recordedEvery is the interval of the group jianguan.report.
+const recordedEvery = time.Hour
+
+// coveredDays tells the days of g every instant of which lies in (e − every,
+// e] for some evaluation time e in evs.
+func coveredDays(evs []time.Time, g grid, every time.Duration) []bool {
+	slices.SortFunc(evs, func(a, b time.Time) int { return a.Compare(b) })
+	type span struct{ a, b time.Time } // (a, b]
+	var spans []span
+	for _, e := range evs {
+		if n := len(spans); n > 0 && !e.Add(-every).After(spans[n-1].b) {
+			spans[n-1].b = e
+			continue
+		}
+		spans = append(spans, span{e.Add(-every), e})
+	}
+	out := make([]bool, g.n)
+	for i := range g.n {
+		lo := g.start
+		if i > 0 {
+			lo = g.unitEnd(i - 1)
+		}
+		hi := g.unitEnd(i)
+		for _, s := range spans {
+			if !s.a.After(lo) && !s.b.Before(hi) {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// rangeAt is sel's raw samples in (from, to] (and, Prometheus 2, one at
+// from): a range selector at `@ to`, evaluated at to as well (some backends,
+// VictoriaMetrics 1.79, evaluate a bare range selector at the query time).
+func rangeAt(sel string, from, to time.Time) string {
+	return fmt.Sprintf("%s[%dms] @ %s", sel, to.Sub(from).Milliseconds(), strconv.FormatFloat(float64(to.UnixMilli())/1e3, 'f', -1, 64))
 }
 
 // detectorPoints runs the query_range of a day or hour detector: expr over

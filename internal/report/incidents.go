@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,13 +20,19 @@ import (
 //
 //   - entities: those with down or maintenance-down seconds, a state change
 //     in the period, or down at its start;
-//   - days (of the period, from its start): the days in which NS_up,
-//     NS_unknown, NS_last_change_timestamp_seconds or NS_start_time_seconds
-//     changed (windows of 1 d + 20 min, so a change at a day edge is seen on
-//     both sides) come from the state series at the day edges (detectors.go:
-//     one instant query per day reads its two edges, the last value within
-//     20 min of six series of every candidate; the counters tell what
-//     changed in between, the exactness argument is there) — and the days
+//   - days (of the period, from its start): the days and hours in which
+//     NS_up, NS_unknown, NS_last_change_timestamp_seconds or
+//     NS_start_time_seconds changed come from the recorded
+//     NS:NS_state:changes1h (rules/recording.yml, group jianguan.report:
+//     present where one of them changed in the 1 h 20 min before an hourly
+//     evaluation; detectors.go recordedChanges: one query reads the
+//     candidates' points of the period), wherever the group's marker shows
+//     every evaluation of a day; the other days' changes (windows of 1 d +
+//     20 min, so a change at a day edge is seen on both sides) come from the
+//     state series at their edges (detectors.go edgeDays: one instant query
+//     per edge reads the last value within 20 min of six series of every
+//     candidate; the counters tell what changed in between, the exactness
+//     argument is there) — and the days
 //     in which an entity had at least 2 samples fewer than on its fullest
 //     day (a gap: one missed scrape is not one, deriveIncidents' gap is more
 //     than 2 scrape intervals; a series that starts or ends), from the
@@ -41,8 +48,9 @@ import (
 //   - hours, inside those days only: per day with a flagged entity, one
 //     query_range at a 1 h step of `changes(…[1h20m]) > 0` of the same four
 //     signals joined with `or` (the answer carries only the hours with a
-//     change; the 20 min lookback again marks both sides of an hour edge) and
-//     one of `count_over_time(NS_up[1h])`: an hour is read when it changed or
+//     change; the 20 min lookback again marks both sides of an hour edge;
+//     not for the days the recorded changes gave hour by hour) and one of
+//     `count_over_time(NS_up[1h])`: an hour is read when it changed or
 //     has at least 2 samples fewer than the entity's fullest hour (at least
 //     its fullest day ÷ 24); the period's first hour (from 20 min before the
 //     start: the state there and its transition time) and last hour (ongoing
@@ -55,8 +63,9 @@ import (
 //     it; an hour or day without any sample breaks that, so the time between
 //     is a gap.
 //
-// Queries: 1 per day (the edges) + 2 (recorded counts, rule marker) + 1 per
-// run of days without every evaluation + 2 per day with a flagged entity +
+// Queries: 2 (recorded changes, rule marker) + 2 (recorded counts, rule
+// marker) + 1 per run of days without every evaluation + 1 per edge of those
+// days + 1 per day with a flagged entity (+ 1 if not recorded) +
 // Σ over read hours of ⌈entities reading it / perBatch⌉. The 100-entity
 // month at 15 s (bench history, November): the day detectors read 1.0 M
 // samples on the server for the lines report (raw: 28.5 M) and 2.3 M for
@@ -186,10 +195,11 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 	}
 	days := newGrid(r.start(), r.end(), 24*time.Hour)
 	hours := newGrid(r.start(), r.end(), time.Hour)
-	if err := r.incidentDays(f, walks, days); err != nil {
+	covered, err := r.incidentDays(f, walks, days, hours)
+	if err != nil {
 		return err
 	}
-	if err := r.incidentHours(f, walks, days, hours); err != nil {
+	if err := r.incidentHours(f, walks, days, hours, covered); err != nil {
 		return err
 	}
 	if err := r.incidentSamples(f, walks, hours); err != nil {
@@ -261,9 +271,11 @@ func (f family) changedSignals() []string {
 	return []string{f.up, f.unknownGauge, f.lastChange, f.started}
 }
 
-// incidentDays runs the day detectors (five query_range at a 1 d step over
-// the period) and fills the walks' dayFlag, dayFull and maxPerDay.
-func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) error {
+// incidentDays runs the day detectors and fills the walks' dayFlag,
+// dayFull and maxPerDay (and, from the recorded changes, hourFlag). It
+// returns the days whose changes the recorded series gave, hour by hour
+// (nil: none).
+func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days, hours grid) ([]bool, error) {
 	const day = 24 * time.Hour
 	var names []string
 	for _, w := range walks {
@@ -311,10 +323,21 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 	}
 	var absentBoth map[string][]bool
 	var dc dayCounts
+	var covered []bool
 	if !r.cfg.RawDetectors {
 		fns = append(fns, func() error {
 			var err error
-			absentBoth, err = r.edgeDays(f, walks, extra, days)
+			if covered, err = r.recordedChanges(f, walks, extra, days, hours); err != nil {
+				return err
+			}
+			edges := make([]bool, days.n)
+			if !slices.ContainsFunc(covered, func(c bool) bool { return !c }) {
+				return nil
+			}
+			for i, c := range covered {
+				edges[i] = !c
+			}
+			absentBoth, err = r.edgeDays(f, walks, extra, days, edges)
 			return err
 		}, func() error {
 			var err error
@@ -323,7 +346,7 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 		})
 	}
 	if err := r.parallel(fns...); err != nil {
-		return err
+		return nil, err
 	}
 	for k, w := range walks {
 		cs := counts[k]
@@ -379,14 +402,15 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days grid) 
 			w.dayFull[i] = seen[i] && !broken[i] && !w.dayFlag[i]
 		}
 	}
-	return nil
+	return covered, nil
 }
 
 // incidentHours looks at the hours of each flagged day: two query_range at
 // a 1 h step per day with a flagged entity (the changes of the four signals,
-// only nonzero hours in the answer; the samples per hour). It fills the
-// walks' hourFlag and hourFull.
-func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hours grid) error {
+// only nonzero hours in the answer, unless the recorded changes gave the
+// day's hours: covered; the samples per hour). It fills the walks' hourFlag
+// and hourFull.
+func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hours grid, covered []bool) error {
 	byDay := map[int][]string{} // day → name-label values of the entities flagged in it
 	for _, w := range walks {
 		for i, fl := range w.dayFlag {
@@ -406,17 +430,20 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 			ors = append(ors, "(changes("+r.selector(s, extra)+win+") > 0)")
 		}
 		from, to := hours.unitEnd(i*24), days.unitEnd(i)
-		fns = append(fns, func() error {
-			return r.detectorPoints("incident hours (in a day with a change): hours in which "+strings.Join(f.changedSignals(), ", ")+" changed",
-				strings.Join(ors, " or "), from, to, time.Hour, &mu, func(k string, p Point) {
-					if w := walks[k]; w != nil && w.dayFlag[i] && p.V > 0 {
-						a, b := hours.span(p.T, time.Hour+incidentLookback)
-						for h := a; h <= b; h++ {
-							w.hourFlag[h] = true
+		if covered == nil || !covered[i] {
+			fns = append(fns, func() error {
+				return r.detectorPoints("incident hours (in a day with a change): hours in which "+strings.Join(f.changedSignals(), ", ")+" changed",
+					strings.Join(ors, " or "), from, to, time.Hour, &mu, func(k string, p Point) {
+						if w := walks[k]; w != nil && w.dayFlag[i] && p.V > 0 {
+							a, b := hours.span(p.T, time.Hour+incidentLookback)
+							for h := a; h <= b; h++ {
+								w.hourFlag[h] = true
+							}
 						}
-					}
-				})
-		}, func() error {
+					})
+			})
+		}
+		fns = append(fns, func() error {
 			return r.detectorPoints("incident hours (in a day with a change): samples of "+f.up+" per hour (gaps, series that start or end)",
 				"count_over_time("+r.selector(f.up, extra)+"[1h])", from, to, time.Hour, &mu, func(k string, p Point) {
 					if w := walks[k]; w != nil && w.dayFlag[i] {

@@ -61,6 +61,12 @@ var purposeRules = []purposeRule{
 	rule(`incident days: evaluations of the recording rules (\S+) per day \(where the recorded counts are complete\)`, func(m []string) string {
 		return "事件检测（按日）：记录规则 " + m[1] + " 每日的求值次数（判断记录的样本数是否完整）"
 	}),
+	rule(`incident days: evaluations of the recording rules (\S+) in the period \(where the recorded changes are complete\)`, func(m []string) string {
+		return "事件检测（按日）：记录规则 " + m[1] + " 在本期的各次求值（判断记录的变化是否完整）"
+	}),
+	rule(`incident days and hours: hours in which (.+) changed, from the recorded (\S+)`, func(m []string) string {
+		return "事件检测（按日、按小时）：由记录序列 " + m[2] + " 得出 " + m[1] + " 发生变化的小时"
+	}),
 	rule(`incident days: samples of (\S+) per day from the recorded (\S+) \(gaps, series that start or end\)`, func(m []string) string {
 		return "事件检测（按日）：由记录序列 " + m[2] + " 得出的 " + m[1] + " 每日样本数（采集中断、序列开始或结束）"
 	}),

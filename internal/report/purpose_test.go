@@ -50,6 +50,8 @@ func TestAuditPurpose(t *testing.T) {
 		{"last value in the period of series that ended inside it (host_down_seconds_total)", "期内结束的序列在期内的最后值"},
 		{"incident days: line_state_changes_total, line_up at a day edge and 20 min before it (changes, restarts, unknown spells between two edges)", "在日界及其前 20 分钟的值"},
 		{"incident days: evaluations of the recording rules jianguan:report_rules:evaluated per day (where the recorded counts are complete)", "记录规则 jianguan:report_rules:evaluated 每日的求值次数"},
+		{"incident days: evaluations of the recording rules jianguan:report_rules:evaluated in the period (where the recorded changes are complete)", "记录规则 jianguan:report_rules:evaluated 在本期的各次求值"},
+		{"incident days and hours: hours in which line_up, line_unknown, line_last_change_timestamp_seconds, line_start_time_seconds changed, from the recorded line:line_state:changes1h", "由记录序列 line:line_state:changes1h 得出 line_up, line_unknown, line_last_change_timestamp_seconds, line_start_time_seconds 发生变化的小时"},
 		{"incident days: samples of line_up per day from the recorded line:line_up:count1h (gaps, series that start or end)", "由记录序列 line:line_up:count1h 得出的 line_up 每日样本数"},
 		{"incident days: samples of line_up per day (gaps, series that start or end; days without every evaluation of the recording rules)", "记录规则求值不完整的日期"},
 		{"incident days: samples of host_up per day (gaps, series that start or end)", "host_up 每日样本数（采集中断"},
