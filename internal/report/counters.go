@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -51,26 +52,56 @@ type scrape struct {
 // scrapesOf groups a query answer by entity (label key) and timestamp,
 // oldest first; labels holds each entity's labels without __name__.
 func scrapesOf(res []Series) (map[string][]scrape, map[string]map[string]string) {
-	by := map[string]map[int64]map[string]float64{}
-	labels := map[string]map[string]string{}
+	b := newScrapeBuilder()
 	for _, s := range res {
-		k := labelKey(s.Labels)
-		if _, ok := labels[k]; !ok {
-			labels[k] = stripName(s.Labels)
-			by[k] = map[int64]map[string]float64{}
-		}
+		add := b.series(s.Labels)
 		for _, p := range s.Points {
-			t := p.T.UnixMilli()
-			m := by[k][t]
-			if m == nil {
-				m = map[string]float64{}
-				by[k][t] = m
-			}
-			m[s.Labels["__name__"]] = p.V
+			add(p.T.UnixMilli(), p.V)
 		}
 	}
-	out := make(map[string][]scrape, len(by))
-	for k, m := range by {
+	return b.done()
+}
+
+// scrapeBuilder groups samples by entity and timestamp as they come,
+// series by series (scrapesOf, or a streamed answer: scanQuerier).
+type scrapeBuilder struct {
+	by     map[string]map[int64]map[string]float64
+	labels map[string]map[string]string
+	// keep, when set, drops the samples it refuses (the entity is kept,
+	// with no scrape).
+	keep func(t int64) bool
+}
+
+func newScrapeBuilder() *scrapeBuilder {
+	return &scrapeBuilder{by: map[string]map[int64]map[string]float64{}, labels: map[string]map[string]string{}}
+}
+
+// series registers one series (labels with __name__) and returns where its
+// samples (unix ms, value) go.
+func (b *scrapeBuilder) series(l map[string]string) func(t int64, v float64) {
+	k := labelKey(l)
+	if _, ok := b.labels[k]; !ok {
+		b.labels[k] = stripName(l)
+		b.by[k] = map[int64]map[string]float64{}
+	}
+	byT, name := b.by[k], l["__name__"]
+	return func(t int64, v float64) {
+		if b.keep != nil && !b.keep(t) {
+			return
+		}
+		m := byT[t]
+		if m == nil {
+			m = map[string]float64{}
+			byT[t] = m
+		}
+		m[name] = v
+	}
+}
+
+// done returns the scrapes of each entity, oldest first, and its labels.
+func (b *scrapeBuilder) done() (map[string][]scrape, map[string]map[string]string) {
+	out := make(map[string][]scrape, len(b.by))
+	for k, m := range b.by {
 		l := make([]scrape, 0, len(m))
 		for t, v := range m {
 			l = append(l, scrape{t: t, vals: v})
@@ -78,7 +109,15 @@ func scrapesOf(res []Series) (map[string][]scrape, map[string]map[string]string)
 		sort.Slice(l, func(i, j int) bool { return l[i].t < l[j].t })
 		out[k] = l
 	}
-	return out, labels
+	return out, b.labels
+}
+
+// scanQuerier is a Querier that can also hand over an instant query's
+// answer series by series as it decodes it (promapi.Client.QueryScan), so
+// that raw reads do not hold the answer and its decoded series besides
+// what is kept of them (issue 24). scanned false: not taken, run Query.
+type scanQuerier interface {
+	QueryScan(ctx context.Context, expr string, t time.Time, series func(labels map[string]string) func(t int64, v float64)) (n int, scanned bool, err error)
 }
 
 // has reports whether sc holds every name.
@@ -130,21 +169,36 @@ func (r *run) raw(purpose string, names []string, nameLabel string, vals []strin
 	// Evaluated at `to` as well as `@ to`: some backends (VictoriaMetrics
 	// 1.79) evaluate a bare range selector at the query time. Samples are
 	// kept by timestamp, whatever a backend does at the window's edges.
+	lo, hi := from.UnixMilli(), to.UnixMilli()
+	keep := func(t int64) bool { return t > lo && t <= hi }
+	if sq, ok := r.q.(scanQuerier); ok {
+		b := newScrapeBuilder()
+		b.keep = keep
+		n, scanned, err := sq.QueryScan(r.ctx, expr, to, b.series)
+		if err != nil {
+			return nil, nil, err
+		}
+		if scanned {
+			r.mu.Lock()
+			r.audit = append(r.audit, AuditQuery{Purpose: purpose, PromQL: expr, EvalAt: to.UTC().Format(time.RFC3339), Series: n})
+			r.mu.Unlock()
+			sc, labels := b.done()
+			return sc, labels, nil
+		}
+	}
 	res, err := r.query(purpose, expr, to)
 	if err != nil {
 		return nil, nil, err
 	}
-	sc, labels := scrapesOf(res)
-	lo, hi := from.UnixMilli(), to.UnixMilli()
-	for k, l := range sc {
-		in := l[:0]
-		for _, x := range l {
-			if x.t > lo && x.t <= hi {
-				in = append(in, x)
-			}
+	b := newScrapeBuilder()
+	b.keep = keep
+	for _, s := range res {
+		add := b.series(s.Labels)
+		for _, p := range s.Points {
+			add(p.T.UnixMilli(), p.V)
 		}
-		sc[k] = in
 	}
+	sc, labels := b.done()
 	return sc, labels, nil
 }
 

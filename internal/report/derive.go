@@ -44,9 +44,12 @@ import (
 //     time the counters saw (cross-checked in fetchIncidents).
 
 // stateSample is one scrape of an entity's state series.
+//
+// The three flags come last, together: 80 bytes a sample instead of the 96
+// that padding after each made (issue 24: a million of them are held at
+// 1 000 entities; sampleStore holds them in 40).
 type stateSample struct {
 	T          time.Time
-	HasUp      bool
 	Up         float64
 	Unknown    float64 // NS_unknown (0 when absent)
 	LastChange float64 // NS_last_change_timestamp_seconds (0 = none)
@@ -54,8 +57,9 @@ type stateSample struct {
 	// Counters (HasCounters): NS_state_changes_total and the down plus
 	// maintenance-down seconds; they show transitions between two scrapes
 	// that the gauges cannot (an outage shorter than the scrape interval).
-	HasCounters   bool
 	Changes, Down float64
+	HasUp         bool
+	HasCounters   bool
 	// Cont: the time since the previous sample is known to hold the same
 	// state although it is long (the days between were not read because no
 	// state series changed in them); the gap rule does not apply.

@@ -9,12 +9,12 @@ import (
 // reconstruction reads them (hour by hour, in any order, over every
 // candidate entity; issue 24: at 1 000 entities and a 15 s scrape interval
 // about a million scrapes are held until the derivation). A stateSample is
-// 96 bytes (its time.Time alone 24) and the hour it was read in 8 more; a
-// packedSample keeps what deriveIncidents and coverageCaveats read of it in
-// 40: the timestamp in unix ms (scrape timestamps are ms), the
-// three comparisons the derivation makes of NS_up, NS_unknown and
-// NS_in_maintenance as flags, the transition time and the two counters
-// exactly, and the hour.
+// 80 bytes (96 before its flags were put together; its time.Time alone
+// 24) and the hour it was read in 8 more; a packedSample keeps what
+// deriveIncidents and coverageCaveats read of it in 40: the timestamp in
+// unix ms (scrape timestamps are ms), the three comparisons the derivation
+// makes of NS_up, NS_unknown and NS_in_maintenance as flags, the
+// transition time and the two counters exactly, and the hour.
 type sampleStore struct {
 	s []packedSample
 }

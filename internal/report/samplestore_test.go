@@ -156,7 +156,7 @@ func TestSampleStoreAddScrape(t *testing.T) {
 }
 
 // TestSampleStoreSize: the point of the store, 40 bytes a sample against
-// a stateSample's and its hour's 104.
+// a stateSample's and its hour's 88 (104 before).
 func TestSampleStoreSize(t *testing.T) {
 	if p, s := unsafe.Sizeof(packedSample{}), unsafe.Sizeof(stateSample{})+unsafe.Sizeof(int(0)); p > 40 || p*2 > s {
 		t.Errorf("packedSample is %d bytes, a stateSample and its unit %d", p, s)

@@ -227,11 +227,46 @@ func (c *Client) apiError(status int, st, errorType, msg string) error {
 
 // fetch POSTs form to path and returns the body and HTTP status.
 func (c *Client) fetch(ctx context.Context, path string, form url.Values) ([]byte, int, error) {
+	var body []byte
+	var status int
+	err := c.request(ctx, path, form, func(ctx context.Context, resp *http.Response) error {
+		limit := c.maxAnswer()
+		if resp.ContentLength > limit {
+			return c.tooLarge(form, byteSize(resp.ContentLength))
+		}
+		b, over, err := readLimited(resp.Body, resp.ContentLength, limit)
+		if over {
+			return c.tooLarge(form, "more than "+byteSize(limit))
+		}
+		if err != nil {
+			return c.readError(ctx)
+		}
+		body, status = b, resp.StatusCode
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return body, status, nil
+}
+
+// readError is the error for an answer whose reading failed.
+func (c *Client) readError(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
+	}
+	return report.Errorf(report.ErrUnavailable, "reading answer from Prometheus at %s failed", c.redactedBase())
+}
+
+// request POSTs form to path in one of the request slots, within the
+// client's timeout, and hands the answer to read (its body is closed and
+// the slot released after read returns).
+func (c *Client) request(ctx context.Context, path string, form url.Values, read func(context.Context, *http.Response) error) error {
 	if err := c.acquire(ctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) { // the slots are held by queries Prometheus is slow to answer
-			return nil, 0, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within the time limit (this query waited for one of the %d request slots)", c.redactedBase(), cap(c.sem))
+			return report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within the time limit (this query waited for one of the %d request slots)", c.redactedBase(), cap(c.sem))
 		}
-		return nil, 0, report.Errorf(report.ErrUnavailable, "query to Prometheus at %s cancelled while waiting for a request slot: %v", c.redactedBase(), err)
+		return report.Errorf(report.ErrUnavailable, "query to Prometheus at %s cancelled while waiting for a request slot: %v", c.redactedBase(), err)
 	}
 	defer c.release()
 	if c.Timeout > 0 {
@@ -242,7 +277,7 @@ func (c *Client) fetch(ctx context.Context, path string, form url.Values) ([]byt
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, 0, report.Errorf(report.ErrUnavailable, "invalid Prometheus URL %q", c.redactedBase())
+		return report.Errorf(report.ErrUnavailable, "invalid Prometheus URL %q", c.redactedBase())
 	}
 	user, pass := c.Username, c.Password
 	if u.User != nil { // credentials in the URL: move them to the header
@@ -253,7 +288,7 @@ func (c *Client) fetch(ctx context.Context, path string, form url.Values) ([]byt
 	u.Path = strings.TrimRight(u.Path, "/") + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, 0, report.Errorf(report.ErrUnavailable, "building request to %s failed", c.redactedBase())
+		return report.Errorf(report.ErrUnavailable, "building request to %s failed", c.redactedBase())
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if c.BearerToken != "" {
@@ -269,26 +304,12 @@ func (c *Client) fetch(ctx context.Context, path string, form url.Values) ([]byt
 	if err != nil {
 		var ne net.Error
 		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-			return nil, 0, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
+			return report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
 		}
-		return nil, 0, report.Errorf(report.ErrUnavailable, "Prometheus at %s is unreachable: %s", c.redactedBase(), scrub(err.Error(), c))
+		return report.Errorf(report.ErrUnavailable, "Prometheus at %s is unreachable: %s", c.redactedBase(), scrub(err.Error(), c))
 	}
 	defer resp.Body.Close()
-	limit := c.maxAnswer()
-	if resp.ContentLength > limit {
-		return nil, 0, c.tooLarge(form, byteSize(resp.ContentLength))
-	}
-	body, over, err := readLimited(resp.Body, resp.ContentLength, limit)
-	if over {
-		return nil, 0, c.tooLarge(form, "more than "+byteSize(limit))
-	}
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, 0, report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within %v", c.redactedBase(), c.Timeout)
-		}
-		return nil, 0, report.Errorf(report.ErrUnavailable, "reading answer from Prometheus at %s failed", c.redactedBase())
-	}
-	return body, resp.StatusCode, nil
+	return read(ctx, resp)
 }
 
 // readLimited reads at most limit bytes of r; over reports a longer body
