@@ -155,8 +155,7 @@ type incidentWalk struct {
 	maxPerHour float64 // … in its fullest hour (at least maxPerDay ÷ 24)
 	hourFlag   map[int]bool
 	hourFull   map[int]bool // hours of flagged days: sampled throughout, unchanged
-	samples    []stateSample
-	unit       []int // hour each sample was read in
+	samples    sampleStore  // the raw samples read, with the hour each was read in
 }
 
 // held reports whether hour h is known to hold the state without being read.
@@ -212,23 +211,9 @@ func (r *run) fetchIncidents(f family, ents []EntityResult, atStart map[string]s
 	sort.Strings(keys)
 	for _, k := range keys {
 		w := walks[k]
-		s, di := w.samples, w.unit
-		if len(s) == 0 {
+		ss, ds := w.samples.sorted()
+		if len(ss) == 0 {
 			continue
-		}
-		idx := make([]int, len(s))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return s[idx[a]].T.Before(s[idx[b]].T) })
-		ss := make([]stateSample, 0, len(s))
-		ds := make([]int, 0, len(s))
-		for _, j := range idx {
-			if len(ss) > 0 && ss[len(ss)-1].T.Equal(s[j].T) {
-				continue
-			}
-			ss = append(ss, s[j])
-			ds = append(ds, di[j])
 		}
 		for j := 1; j < len(ss); j++ {
 			a, b := ds[j-1], ds[j]
@@ -536,13 +521,7 @@ func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours gr
 				for _, k := range batch {
 					w := walks[k]
 					for _, x := range sc[k] {
-						up, hasUp := x.vals[f.up]
-						ch, okCh := x.vals[f.changes]
-						_, okDn := x.vals[f.down]
-						w.samples = append(w.samples, stateSample{T: time.UnixMilli(x.t).UTC(), HasUp: hasUp, Up: up,
-							Unknown: x.vals[f.unknownGauge], LastChange: x.vals[f.lastChange], Maint: x.vals[f.inMaintenance()],
-							Changes: ch, Down: x.vals[f.down] + x.vals[f.maintDown], HasCounters: okCh && okDn})
-						w.unit = append(w.unit, h)
+						w.samples.addScrape(h, f, x)
 					}
 				}
 				return nil
