@@ -30,3 +30,8 @@ const LineRulesEvaluated = "jianguan:line_rules:evaluated"
 // absent where none did. What the incident detectors need to find the days
 // and hours with a change without reading every sample of a month.
 func (f Family) StateChanges1h() string { return f.Namespace + ":" + f.Namespace + "_state:changes1h" }
+
+// ReportRulesEvaluated is recorded (value 1) at every evaluation of the group
+// jianguan.report: a recorded count or change missing where it has a point
+// is an hour without samples or without a change, not a missed evaluation.
+const ReportRulesEvaluated = "jianguan:report_rules:evaluated"

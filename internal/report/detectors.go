@@ -180,7 +180,7 @@ func (r *run) edgeDays(f family, walks map[string]*incidentWalk, extra string, d
 // reportRulesMarker is recorded at every evaluation of the group
 // jianguan.report (rules/recording.yml): a recorded count missing where the
 // marker is present is an hour without samples.
-const reportRulesMarker = "jianguan:report_rules:evaluated"
+const reportRulesMarker = metricnames.ReportRulesEvaluated
 
 // dayCounts are the sample-count detector's answers for the days: rec from
 // the recorded NS:NS_up:count1h (sums over each 1 d window: the window they

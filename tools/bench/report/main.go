@@ -278,7 +278,18 @@ var recordedGroups = []struct {
 	old     []string
 }{
 	{"jianguan.line", []string{metricnames.LineInterfaceBitsRate5m, metricnames.LineRulesEvaluated}, []string{metricnames.LineInterfaceBitsRate5m}},
-	{"jianguan.report", nil, nil},
+	{"jianguan.report", nil, reportRecordsBeforeChanges()},
+}
+
+// reportRecordsBeforeChanges are the records of jianguan.report before the
+// recorded changes (NS:NS_state:changes1h): the marker and each family's
+// NS:NS_up:count1h, what a marker file without a list stands for.
+func reportRecordsBeforeChanges() []string {
+	out := []string{metricnames.ReportRulesEvaluated}
+	for _, f := range metricnames.Families {
+		out = append(out, f.UpSamples1h())
+	}
+	return out
 }
 
 // backfillRecorded back-fills, once per cached history, the recorded series

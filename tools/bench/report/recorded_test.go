@@ -24,6 +24,8 @@ func TestMarkerRecords(t *testing.T) {
 		{name: "no marker", want: []string{rate, marker}, missing: []string{rate, marker}},
 		{name: "old marker of jianguan.line", text: "1 rules, 2026-10-28T16:00:00Z – 2026-12-02T16:00:00Z\n", old: []string{rate}, want: []string{rate, marker}, missing: []string{marker}},
 		{name: "old marker of jianguan.report: all its rules", text: "6 rules, 2026-10-28T16:00:00Z – 2026-12-02T16:00:00Z\n", old: []string{"a", "b"}, want: []string{"a", "b"}},
+		{name: "old marker of jianguan.report, rules added since", text: "6 rules, 2026-10-28T16:00:00Z – 2026-12-02T16:00:00Z\n", old: reportRecordsBeforeChanges(),
+			want: append(reportRecordsBeforeChanges(), "line:line_state:changes1h"), missing: []string{"line:line_state:changes1h"}},
 		{name: "marker listing the rate only", text: markerText([]string{rate}, from, end), old: []string{rate}, want: []string{rate, marker}, missing: []string{marker}},
 		{name: "marker listing both", text: markerText([]string{rate, marker}, from, end), old: []string{rate}, want: []string{rate, marker}},
 		{name: "marker listing a rule the group no longer wants", text: markerText([]string{"gone", marker}, from, end), want: []string{rate, marker}, missing: []string{rate}},
