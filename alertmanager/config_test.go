@@ -294,6 +294,7 @@ func TestTemplatesGolden(t *testing.T) {
 			{"email.jianguan.html", "html"},
 		} {
 			t.Run(data+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
 				out, err := exec.Command(amtool, "template", "render",
 					"--template.glob=templates/*.tmpl",
 					"--template.type="+tc.typ,

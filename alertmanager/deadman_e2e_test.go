@@ -22,6 +22,7 @@ import (
 // heartbeat back and the deadman sends resolved.
 func TestLiveWatchdogDeadman(t *testing.T) {
 	testutil.Need(t, "prometheus-alertmanager")
+	t.Parallel()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")

@@ -73,6 +73,7 @@ func groupsAfter(s *sink, since time.Time) map[string]*groupDelivery {
 // exactly once. Then the node that has been sending is SIGKILLed right after the next batch was
 // posted to both (before its group_wait ends): the survivor delivers that batch, once.
 func TestHACluster(t *testing.T) {
+	t.Parallel()
 	s := newSink(t)
 	cfg := writeVariant(t, variant{sink: s, groupWait: haGroupWait.String(), groupInterval: "2s", repeat: "1h"})
 	p1, p2 := testutil.FreePort(t), testutil.FreePort(t)

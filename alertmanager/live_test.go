@@ -45,6 +45,7 @@ func expectDeliveries(t *testing.T, s *sink, want map[string][]string) {
 // shows every dependant inhibited (status.inhibitedBy) and only the root causes, plus alerts
 // that merely look related, are delivered.
 func TestLiveInhibition(t *testing.T) {
+	t.Parallel()
 	s := newSink(t)
 	am := startAM(t, "am", writeVariant(t, variant{sink: s}))
 
@@ -178,6 +179,7 @@ func TestLiveInhibition(t *testing.T) {
 // TestLiveMaintenanceMutes: a team's maintenance window mutes that team only; maintenance-all
 // mutes every page and ticket but never the Watchdog heartbeat or the supervisors' budget tickets.
 func TestLiveMaintenanceMutes(t *testing.T) {
+	t.Parallel()
 	batch := []apiAlert{
 		alert("id", "line-down", "alertname", "LineDown", "severity", "critical", "team", "network", "site", "bj1", "line", "L1", "path", "L1"),
 		alert("id", "line-loss", "alertname", "LineHighLoss", "severity", "warning", "team", "network", "site", "bj1", "line", "L2"),
@@ -186,6 +188,7 @@ func TestLiveMaintenanceMutes(t *testing.T) {
 		alert("id", "watchdog", "alertname", "Watchdog", "severity", "info", "team", "meta"),
 	}
 	t.Run("maintenance-network", func(t *testing.T) {
+		t.Parallel()
 		s := newSink(t)
 		am := startAM(t, "am-maint-network", writeVariant(t, variant{sink: s, active: []string{"maintenance-network"}}))
 		mustPost(t, am, batch)
@@ -197,6 +200,7 @@ func TestLiveMaintenanceMutes(t *testing.T) {
 		})
 	})
 	t.Run("maintenance-all", func(t *testing.T) {
+		t.Parallel()
 		s := newSink(t)
 		am := startAM(t, "am-maint-all", writeVariant(t, variant{sink: s, active: []string{"maintenance-all"}}))
 		mustPost(t, am, batch)
@@ -214,6 +218,7 @@ func TestLiveMaintenanceMutes(t *testing.T) {
 // TestLiveGuardPeriodPages: inside a guard period (重保) a warning pages the team's on-call
 // (WeCom + webhook) and still opens the ticket; maintenance still wins over a guard period.
 func TestLiveGuardPeriodPages(t *testing.T) {
+	t.Parallel()
 	s := newSink(t)
 	am := startAM(t, "am-guard", writeVariant(t, variant{sink: s, active: []string{"guard-periods", "maintenance-websites"}}))
 	mustPost(t, am, []apiAlert{

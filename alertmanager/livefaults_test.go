@@ -40,11 +40,13 @@ import (
 // an outage: transitions are dated midway between probes), 6 state changes,
 // the same figures read back from Prometheus (nothing lost while it was
 // stopped), and pages: exactly one firing notification per outage to the
-// on-call receiver and one to the recorder route. Outages are 55 s apart:
-// LineDown holds 30 s after the last counted second and the group must have
-// flushed its resolution before the same line's next outage, or
-// Alertmanager sees the same alert still notified and sends no new page.
-// Wall time ≈ 4 min; skipped when not root or a binary is missing.
+// on-call receiver and one to the recorder route. The next outage starts
+// once the previous one's LineDown resolution reached both receivers (at
+// the phase of a fixed 55 s gap, see waitGap): LineDown holds 30 s after the
+// last counted second and the group must have flushed its resolution before
+// the same line's next outage, or Alertmanager sees the same alert still
+// notified and sends no new page.
+// Wall time ≈ 3.5 min; skipped when not root or a binary is missing.
 func TestLiveFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live fault test (≈ 4 min) skipped in -short mode")
@@ -244,9 +246,57 @@ scrape_configs:
 		outs = append(outs, o)
 		t.Logf("outage %s: %.3f s", name, o.end.Sub(o.start).Seconds())
 	}
-	const gap = 55 * time.Second
+	// resolvedAt waits until LineDown of outage o has been delivered
+	// resolved to both receivers (its groups flushed the resolution, so the
+	// next outage pages anew) and returns how long after o's repair.
+	resolvedAt := func(o outage) time.Duration {
+		t.Helper()
+		var last time.Time
+		testenv.WaitFor(t, 2*time.Minute, "LineDown of outage "+o.name+" resolved at oncall-network and recorder", func() bool {
+			at := map[string]time.Time{}
+			for _, n := range s.all() {
+				if n.Kind != "webhook" || (n.Receiver != "oncall-network" && n.Receiver != "recorder") || !n.At.After(o.end) {
+					continue
+				}
+				for _, a := range n.Webhook.Alerts {
+					if a.Labels["alertname"] == "LineDown" && a.Status == "resolved" && at[n.Receiver].IsZero() {
+						at[n.Receiver] = n.At
+					}
+				}
+			}
+			last = at["oncall-network"]
+			if r := at["recorder"]; r.After(last) {
+				last = r
+			}
+			return !at["oncall-network"].IsZero() && !at["recorder"].IsZero()
+		})
+		return last.Sub(o.end)
+	}
+	// waitGap waits after outage o until the next one may start: o.end +
+	// 55 s − k × 5 s, the earliest such instant after o's resolution reached
+	// both receivers. The fixed 55 s gap this replaces kept every outage start
+	// at the same phase of the 5 s scrape and evaluation intervals (outage A
+	// starts right after the scrape that showed the line up), and outage C
+	// needs it: LineDown must be sent before Prometheus is stopped 8 s in.
+	// (Started right after B's resolution, at another phase, C was never
+	// paged: the restarted Prometheus' first notification was lost and its
+	// resend delay is 1 m, longer than the rest of the outage.)
+	waitGap := func(o outage) {
+		t.Helper()
+		const gap, period = 55 * time.Second, 5 * time.Second
+		after := resolvedAt(o)
+		d := gap
+		for d < after {
+			d += period
+		}
+		for d-period >= after {
+			d -= period
+		}
+		t.Logf("outage %s resolved at both receivers %.1f s after the repair; next outage %s after it", o.name, after.Seconds(), d)
+		time.Sleep(time.Until(o.end.Add(d)))
+	}
 	inject("A", 3*time.Second, nil)
-	time.Sleep(gap)
+	waitGap(outs[0])
 	var leGap time.Duration
 	inject("B", 20*time.Second, func(start time.Time) {
 		time.Sleep(time.Until(start.Add(8 * time.Second)))
@@ -256,7 +306,7 @@ scrape_configs:
 		le = startLE()
 		leGap = time.Since(a)
 	})
-	time.Sleep(gap)
+	waitGap(outs[1])
 	inject("C", 45*time.Second, func(start time.Time) {
 		time.Sleep(time.Until(start.Add(8 * time.Second)))
 		prom.Terminate()
