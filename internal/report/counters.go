@@ -163,12 +163,9 @@ func (r *run) instant(purpose string, names []string, t time.Time) (map[string]s
 // raw returns the raw samples of names in (from, to] for the entities whose
 // name label is in vals, and the labels of each key.
 func (r *run) raw(purpose string, names []string, nameLabel string, vals []string, from, to time.Time) (map[string][]scrape, map[string]map[string]string, error) {
-	ms := to.Sub(from).Milliseconds()
-	expr := fmt.Sprintf("%s[%dms] @ %s", r.selector("", "__name__=~"+RegexAlternation(names), nameLabel+"=~"+RegexAlternation(uniq(vals))),
-		ms, strconv.FormatFloat(float64(to.UnixMilli())/1e3, 'f', -1, 64))
-	// Evaluated at `to` as well as `@ to`: some backends (VictoriaMetrics
-	// 1.79) evaluate a bare range selector at the query time. Samples are
-	// kept by timestamp, whatever a backend does at the window's edges.
+	expr := rangeAt(r.selector("", "__name__=~"+RegexAlternation(names), nameLabel+"=~"+RegexAlternation(uniq(vals))), from, to)
+	// Samples are kept by timestamp, whatever a backend does at the
+	// window's edges.
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	keep := func(t int64) bool { return t > lo && t <= hi }
 	if sq, ok := r.q.(scanQuerier); ok {
