@@ -17,7 +17,7 @@ func TestDefect17_PagesFromCounters(t *testing.T) {
 	for _, p := range promtools(t) {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			out := run(t, 2*time.Minute, p.path, "test", "rules", "tests/line_pages_counted_test.yml")
+			out := runBatch(t, 2*time.Minute, p.path, "test", "rules", "tests/line_pages_counted_test.yml")
 			t.Log(out)
 		})
 	}
