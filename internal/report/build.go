@@ -44,25 +44,6 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 	sel, _ := Matchers(cfg.Filter)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	// The previous period for 环比 is built beside this one (its queries
-	// overlap this build's, and a long single query of one — the lines'
-	// P95 — the other's many short ones); an error of either fails both.
-	type built struct {
-		d   *Document
-		err error
-	}
-	var prevc chan built
-	if full {
-		prevc = make(chan built, 1)
-		go func() {
-			d, err := buildPrevious(ctx, q, cfg, kind, p.Previous())
-			if err != nil {
-				cancel(err)
-			}
-			prevc <- built{d, err}
-		}()
-		defer func() { cancel(nil); <-prevc }() // never left running past Build
-	}
 	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: span, sel: sel}
 	d := &Document{
 		Kind: kind, Organisation: cfg.Organisation, Month: p.String(), PeriodKind: string(p.Kind),
@@ -112,9 +93,7 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 		return nil, NoDataError(d.Month, sel)
 	}
 	if full {
-		b := <-prevc
-		prevc <- b // for the deferred receive
-		prev, err := b.d, b.err
+		prev, err := buildPrevious(ctx, q, cfg, kind, p.Previous())
 		if err != nil {
 			return nil, err
 		}
