@@ -35,3 +35,10 @@ func (f Family) StateChanges1h() string { return f.Namespace + ":" + f.Namespace
 // jianguan.report: a recorded count or change missing where it has a point
 // is an hour without samples or without a change, not a missed evaluation.
 const ReportRulesEvaluated = "jianguan:report_rules:evaluated"
+
+// StateChangesRulesEvaluated is recorded (value 1) at every evaluation of the
+// group jianguan.report by rules that include the NS:NS_state:changes1h
+// (StateChanges1h): where it has every evaluation of a day, a change missing
+// there is none. ReportRulesEvaluated alone is not enough: a server on the
+// rules from before the recorded changes has it without them.
+const StateChangesRulesEvaluated = "jianguan:state_changes_rules:evaluated"

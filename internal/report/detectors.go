@@ -285,8 +285,10 @@ func (r *run) recordedDayCounts(f family, extra string, days grid) (dayCounts, e
 	return out, r.parallel(fns...)
 }
 
-// recordedChanges reads the evaluations of the group jianguan.report (its
-// marker) and the candidates' (extra) recorded NS:NS_state:changes1h over
+// recordedChanges reads the evaluations of the recorded changes' rules
+// (their marker, metricnames.StateChangesRulesEvaluated: the group's older
+// marker is present on a server still on rules without them) and the
+// candidates' (extra) recorded NS:NS_state:changes1h over
 // the period — raw points, two instant queries with a range selector: the
 // change points are sparse (present only where a state signal changed) and
 // the marker has one point per hour. Each change point flags, in the walks,
@@ -305,8 +307,8 @@ func (r *run) recordedChanges(f family, walks map[string]*incidentWalk, extra st
 	var marks, pts []Series
 	err := r.parallel(func() error {
 		var err error
-		marks, err = r.query("incident days: evaluations of the recording rules "+reportRulesMarker+" in the period (where the recorded changes are complete)",
-			rangeAt(reportRulesMarker, days.start, days.end.Add(recordedEvery)), days.end.Add(recordedEvery))
+		marks, err = r.query("incident days: evaluations of the recording rules "+metricnames.StateChangesRulesEvaluated+" in the period (where the recorded changes are complete)",
+			rangeAt(metricnames.StateChangesRulesEvaluated, days.start, days.end.Add(recordedEvery)), days.end.Add(recordedEvery))
 		return err
 	}, func() error {
 		var err error
