@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -137,7 +138,19 @@ func TestPromtoolTestRules(t *testing.T) {
 	// One promtool per file, in parallel: the long-range files dominate
 	// (sla_generated_test.yml and sla_restart_mid_hour_test.yml evaluate every
 	// minute for 15-21 h: up to 4 min each with promtool 2.42, ~1 min with 3.x,
-	// on a 2-core machine at load 12).
+	// on a 2-core machine at load 12), so they take the first slots.
+	long := func(f string) bool {
+		return strings.HasPrefix(filepath.Base(f), "sla_generated") || strings.HasPrefix(filepath.Base(f), "sla_restart")
+	}
+	slices.SortStableFunc(files, func(a, b string) int {
+		switch {
+		case long(a) && !long(b):
+			return -1
+		case long(b) && !long(a):
+			return 1
+		}
+		return 0
+	})
 	for _, p := range tools {
 		p := p
 		t.Run(p.name, func(t *testing.T) {
