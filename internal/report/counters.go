@@ -163,40 +163,62 @@ func (r *run) instant(purpose string, names []string, t time.Time) (map[string]s
 // raw returns the raw samples of names in (from, to] for the entities whose
 // name label is in vals, and the labels of each key.
 func (r *run) raw(purpose string, names []string, nameLabel string, vals []string, from, to time.Time) (map[string][]scrape, map[string]map[string]string, error) {
+	b, err := rawRead(r, purpose, names, nameLabel, vals, from, to, func(keep func(int64) bool) *scrapeBuilder {
+		b := newScrapeBuilder()
+		b.keep = keep
+		return b
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, labels := b.done()
+	return sc, labels, nil
+}
+
+// rawSink takes a raw read's answer series by series: series gets each
+// series' labels (with __name__) and returns where its samples go (unix
+// ms, value).
+type rawSink interface {
+	series(labels map[string]string) func(t int64, v float64)
+}
+
+// rawRead reads the raw samples in (from, to] of names of the entities
+// whose nameLabel is one of vals into a sink made by mk, which gets the
+// window's test: samples are kept by timestamp, whatever a backend does
+// at the window's edges. The answer streams into the sink when the
+// querier can (scanQuerier); else (or when the stream is not taken) a new
+// sink gets Query's answer.
+func rawRead[S rawSink](r *run, purpose string, names []string, nameLabel string, vals []string, from, to time.Time, mk func(keep func(int64) bool) S) (S, error) {
 	expr := rangeAt(r.selector("", "__name__=~"+RegexAlternation(names), nameLabel+"=~"+RegexAlternation(uniq(vals))), from, to)
-	// Samples are kept by timestamp, whatever a backend does at the
-	// window's edges.
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	keep := func(t int64) bool { return t > lo && t <= hi }
 	if sq, ok := r.q.(scanQuerier); ok {
-		b := newScrapeBuilder()
-		b.keep = keep
+		b := mk(keep)
 		n, scanned, err := sq.QueryScan(r.ctx, expr, to, b.series)
 		if err != nil {
-			return nil, nil, err
+			var zero S
+			return zero, err
 		}
 		if scanned {
 			r.mu.Lock()
 			r.audit = append(r.audit, AuditQuery{Purpose: purpose, PromQL: expr, EvalAt: to.UTC().Format(time.RFC3339), Series: n})
 			r.mu.Unlock()
-			sc, labels := b.done()
-			return sc, labels, nil
+			return b, nil
 		}
 	}
 	res, err := r.query(purpose, expr, to)
 	if err != nil {
-		return nil, nil, err
+		var zero S
+		return zero, err
 	}
-	b := newScrapeBuilder()
-	b.keep = keep
+	b := mk(keep)
 	for _, s := range res {
 		add := b.series(s.Labels)
 		for _, p := range s.Points {
 			add(p.T.UnixMilli(), p.V)
 		}
 	}
-	sc, labels := b.done()
-	return sc, labels, nil
+	return b, nil
 }
 
 // restartWindowBefore and restartWindowAfter bound the raw samples read

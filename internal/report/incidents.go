@@ -483,7 +483,7 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 // incidentSamples reads the raw samples of the walks' flagged hours, one
 // query per hour and batch of entities.
 func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours grid) error {
-	sigs := []string{f.up, f.unknownGauge, f.lastChange, f.inMaintenance(), f.changes, f.down, f.maintDown}
+	sigs := f.stateSignals()
 	maxPerHour := 1.0
 	byHour := map[int][]string{} // hour → keys
 	for k, w := range walks {
@@ -512,7 +512,8 @@ func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours gr
 				vals = append(vals, walks[k].name)
 			}
 			fns = append(fns, func() error {
-				sc, _, err := r.raw("incident reconstruction: raw "+strings.Join(sigs, ", ")+" of the hours with a change", sigs, f.nameLabel, vals, from, to)
+				rows, err := rawRead(r, "incident reconstruction: raw "+strings.Join(sigs, ", ")+" of the hours with a change", sigs, f.nameLabel, vals, from, to,
+					func(keep func(int64) bool) *stateRows { return newStateRows(f, keep) })
 				if err != nil {
 					return err
 				}
@@ -520,8 +521,10 @@ func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours gr
 				defer mu.Unlock()
 				for _, k := range batch {
 					w := walks[k]
-					for _, x := range sc[k] {
-						w.samples.addScrape(h, f, x)
+					if e := rows.by[k]; e != nil {
+						for _, x := range e.rows {
+							w.samples.addRow(h, x)
+						}
 					}
 				}
 				return nil

@@ -125,9 +125,10 @@ func TestSampleStoreSorted(t *testing.T) {
 	}
 }
 
-// TestSampleStoreAddScrape: a scrape of the seven signals becomes the
-// sample incidentSamples built from it.
-func TestSampleStoreAddScrape(t *testing.T) {
+// TestSampleStoreAddRow: a scrape of the seven signals, streamed series by
+// series into stateRows (with a series of another name and a sample
+// outside the window), becomes the sample incidentSamples builds from it.
+func TestSampleStoreAddRow(t *testing.T) {
 	f := familyFor("host")
 	ts := t0.Add(90 * time.Second).UnixMilli()
 	cases := []struct {
@@ -144,8 +145,20 @@ func TestSampleStoreAddScrape(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			b := newStateRows(f, func(t int64) bool { return t <= ts })
+			for n, v := range c.vals {
+				add := b.series(map[string]string{"__name__": n, "host": "h1"})
+				add(ts, v)
+				add(ts+15000, v+1) // outside the window
+			}
+			b.series(map[string]string{"__name__": f.observed, "host": "h1"})(ts, 99)
 			var st sampleStore
-			st.addScrape(7, f, scrape{t: ts, vals: c.vals})
+			for k, e := range b.by {
+				if k != labelKey(map[string]string{"host": "h1"}) || len(e.rows) != 1 {
+					t.Fatalf("entity %s: %d rows, want 1 of host h1", k, len(e.rows))
+				}
+				st.addRow(7, e.rows[0])
+			}
 			got, units := st.sorted()
 			c.want.T = time.UnixMilli(ts).UTC()
 			if len(got) != 1 || !reflect.DeepEqual(units, []int{7}) || !sameForDerivation(got[0], c.want) {

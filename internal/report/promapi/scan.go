@@ -2,6 +2,7 @@ package promapi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -263,49 +264,139 @@ func (s *streamScanner) rawString() (string, error) {
 	}
 }
 
-// point reads [t,"v"] and gives it to add.
+// point reads [t,"v"] and gives it to add. The point is taken from the
+// reader's buffer in one piece (up to its ']'), and Prometheus' usual
+// forms are read without strconv: a timestamp of at most 10 digits and 3
+// decimals straight into milliseconds, a value of at most 15 digits as an
+// integer — both exactly what the float path gives (TestPointFastForms).
 func (s *streamScanner) point(add func(int64, float64)) error {
 	if err := s.expect('['); err != nil {
 		return err
 	}
-	c, err := s.next()
+	b, err := s.r.ReadSlice(']')
 	if err != nil {
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return errFast
+		}
 		return eofFast(err)
 	}
-	s.buf = s.buf[:0]
-	for c != ',' && c != ' ' {
-		s.buf = append(s.buf, c)
-		if c, err = s.r.ReadByte(); err != nil {
-			return eofFast(err)
+	b = b[:len(b)-1]
+	i := bytes.IndexByte(b, ',')
+	if i < 0 {
+		return errFast
+	}
+	num, val := trimJSONSpace(b[:i]), trimJSONSpace(b[i+1:])
+	if !jsonNumber(num) || len(val) < 2 || val[0] != '"' || val[len(val)-1] != '"' {
+		return errFast
+	}
+	raw := val[1 : len(val)-1]
+	var vs string
+	switch {
+	case bytes.IndexByte(raw, '\\') >= 0:
+		if err := json.Unmarshal(val, &vs); err != nil {
+			return errFast
 		}
+	case bytes.IndexByte(raw, '"') >= 0 || !plainString(raw):
+		return errFast // as str: control characters, invalid UTF-8
 	}
-	s.unread()
-	num := string(s.buf)
-	if !jsonNumber(s.buf) {
-		return errFast
-	}
-	if err := s.expect(','); err != nil {
-		return err
-	}
-	vs, err := s.str()
-	if err != nil {
-		return err
-	}
-	if err := s.expect(']'); err != nil {
-		return err
-	}
-	t, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		return errFast
-	}
-	p, err := point(t, vs)
-	if err != nil {
-		return errFast
+	ms, ok := millis(num)
+	v, okV := integer(raw)
+	if !ok || !okV {
+		if vs == "" {
+			vs = string(raw)
+		}
+		t, err := strconv.ParseFloat(string(num), 64)
+		if err != nil {
+			return errFast
+		}
+		p, err := point(t, vs)
+		if err != nil {
+			return errFast
+		}
+		ms, v = p.T.UnixMilli(), p.V
 	}
 	if add != nil {
-		add(p.T.UnixMilli(), p.V)
+		add(ms, v)
 	}
 	return nil
+}
+
+// trimJSONSpace drops JSON white space at both ends of b.
+func trimJSONSpace(b []byte) []byte {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// plainString reports whether b, the inside of a JSON string without
+// escapes, is one the decoder takes as it is: no control characters,
+// valid UTF-8.
+func plainString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			return utf8.Valid(b)
+		}
+	}
+	return true
+}
+
+// millis reads a timestamp of 1–10 digits and, optionally, 1–3 decimals
+// (Prometheus writes sample times so) into unix milliseconds; ok false
+// for any other form.
+func millis(b []byte) (int64, bool) {
+	var ms int64
+	i := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		ms = ms*10 + int64(b[i]-'0')
+		i++
+	}
+	if i == 0 || i > 10 {
+		return 0, false
+	}
+	frac := 0
+	if i < len(b) {
+		if b[i] != '.' {
+			return 0, false
+		}
+		for i++; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' || frac == 3 {
+				return 0, false
+			}
+			ms = ms*10 + int64(b[i]-'0')
+			frac++
+		}
+		if frac == 0 {
+			return 0, false
+		}
+	}
+	for ; frac < 3; frac++ {
+		ms *= 10
+	}
+	return ms, true
+}
+
+// integer reads a value of 1–15 digits, as strconv.ParseFloat would
+// (every such integer is exact in a float64); ok false for any other form.
+func integer(b []byte) (float64, bool) {
+	if len(b) == 0 || len(b) > 15 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return float64(n), true
 }
 
 // series reads one {"metric":{…},"value":[…]} or "values":[[…],…]; the

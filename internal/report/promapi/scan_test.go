@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -142,6 +144,42 @@ func TestQueryScanMatchesQuery(t *testing.T) {
 					t.Errorf("scanned %v\nQuery   %v", got, want)
 				}
 			})
+		}
+	}
+}
+
+// TestPointFastForms: the timestamps and values point reads without
+// strconv give exactly what the float path (strconv and point) gives, and
+// the other forms still take that path.
+func TestPointFastForms(t *testing.T) {
+	times := []string{"0", "1", "1790784000", "1790784000.1", "1790784000.12", "1790784000.123", "1790784000.1234",
+		"9999999999.999", "17907840001", "1.7907840001e9", "-5", "-5.5", "1790784000.0005", "1790784000.9995"}
+	vals := []string{"0", "1", "01", "42", "123456789012345", "1234567890123456", "-1", "1.5", "1794567612.345", "NaN", "+Inf", "-Inf", "1e3", "0x10", `\u0031`}
+	for _, ts := range times {
+		for _, vs := range vals {
+			body := "[" + ts + `,"` + vs + `"]`
+			sc := &streamScanner{r: bufio.NewReader(strings.NewReader(body))}
+			var gotT int64
+			var gotV float64
+			n := 0
+			err := sc.point(func(t int64, v float64) { gotT, gotV, n = t, v, n+1 })
+			tf, errT := strconv.ParseFloat(ts, 64)
+			var uq string
+			errU := json.Unmarshal([]byte(`"`+vs+`"`), &uq)
+			p, errP := point(tf, uq)
+			if errT != nil || errU != nil || errP != nil {
+				if err == nil {
+					t.Errorf("%s: taken (%d, %v), the float path fails", body, gotT, gotV)
+				}
+				continue
+			}
+			if err != nil || n != 1 {
+				t.Errorf("%s: %v (%d points)", body, err, n)
+				continue
+			}
+			if gotT != p.T.UnixMilli() || math.Float64bits(gotV) != math.Float64bits(p.V) && !(math.IsNaN(gotV) && math.IsNaN(p.V)) {
+				t.Errorf("%s: (%d, %v), float path (%d, %v)", body, gotT, gotV, p.T.UnixMilli(), p.V)
+			}
 		}
 	}
 }

@@ -105,6 +105,7 @@ func bench(args []string) error {
 		kindsF     = fs.String("kinds", strings.Join(report.Kinds, ","), "report kinds to time, comma-separated (empty: none; with --year, only the annual rating)")
 		verbose    = fs.Bool("v", false, "print every render's start time and seconds as it finishes")
 		memprof    = fs.String("memprofile", "", "write, per timed document, the heap profile taken after the garbage collection with the largest live heap over its runs to this file with the document's label appended (e.g. /tmp/heap.pprof → /tmp/heap-month-providers.pprof; go tool pprof -sample_index=inuse_space FILE)")
+		cpuprof    = fs.String("cpuprofile", "", "write, per timed document, a CPU profile of this process over its runs (builds, HTML renders and the wait for the PDF) to this file with the document's label appended (go tool pprof FILE)")
 		genOut     = fs.String("generate-into", "", "internal: be the generator child, writing blocks into this directory")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -224,7 +225,7 @@ func bench(args []string) error {
 	}
 	fmt.Printf("browser start + first tiny PDF: %.2f s (once per process)\n", time.Since(st).Seconds())
 	tm := &timer{pdf: pdfR, repeat: *repeat, rawRepeat: *rawRepeat, settle: settle, verbose: *verbose, samples: gs.Counted,
-		html: 2, pdfT: 5, rss: 200, allMet: true, qlog: qlog, memprofile: *memprof}
+		html: 2, pdfT: 5, rss: 200, allMet: true, qlog: qlog, memprofile: *memprof, cpuprofile: *cpuprof, serverPID: cmd.Process.Pid}
 	var kinds []string // --kinds= (empty): none, e.g. --year for the annual rating only
 	for _, k := range strings.Split(*kindsF, ",") {
 		if k = strings.TrimSpace(k); k != "" {
@@ -508,6 +509,31 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
+// procCPUSeconds is process pid's user + system CPU seconds (/proc/PID/stat,
+// clock ticks of 1/100 s); NaN when unknown.
+func procCPUSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return math.NaN()
+	}
+	// Fields after the command name's closing parenthesis: state is field 3,
+	// utime 14, stime 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return math.NaN()
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return math.NaN()
+	}
+	u, err1 := strconv.ParseFloat(f[11], 64)
+	s, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return math.NaN()
+	}
+	return (u + s) / 100
+}
+
 // vmHWM is this process' peak RSS in MiB (VmHWM of /proc/self/status).
 func vmHWM() float64 {
 	b, err := os.ReadFile("/proc/self/status")
@@ -583,6 +609,8 @@ type timer struct {
 	qlog            queryLog                 // Prometheus' query log, emptied after each build
 	first           func(d *report.Document) // called after the first build of time (nil: none)
 	memprofile      string                   // --memprofile (empty: none)
+	cpuprofile      string                   // --cpuprofile (empty: none)
+	serverPID       int                      // the bench's Prometheus (its CPU per build in -v)
 }
 
 // kind times report kind k for period p on the default path (counters from
@@ -663,6 +691,13 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 			}
 		}()
 	}
+	if t.cpuprofile != "" {
+		stop, err := startCPUProfile(labelFile(t.cpuprofile, label))
+		if err != nil {
+			return 0, err
+		}
+		defer stop()
+	}
 	var htmlS, pdfS []float64
 	var htmlKB, pdfKB, ents, queries int
 	for r := 0; r < t.repeat; r++ {
@@ -670,7 +705,7 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 		// garbage collection) would otherwise run during this render's
 		// queries.
 		time.Sleep(t.settle)
-		st, c0 := time.Now(), cpuSeconds()
+		st, c0, s0 := time.Now(), cpuSeconds(), procCPUSeconds(t.serverPID)
 		d, err := build()
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", label, err)
@@ -689,11 +724,12 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 		}
 		h := time.Since(st).Seconds()
 		cpu := c1 - c0 + cpuSeconds() - c2 // this process' CPU for build + render: the engine's, whatever the load
+		scpu := procCPUSeconds(t.serverPID) - s0 // Prometheus' CPU over the build (with the query log's reading, a few ms)
 		htmlS = append(htmlS, h)
 		htmlKB, ents, queries = html.Len()/1024, len(d.Entities), len(d.Audit.Queries)
 		if t.noPDF {
 			if t.verbose {
-				fmt.Printf("  %s run %d %-22s html %.2f s (%d queries, engine CPU %.2f s), load average %s\n", time.Now().Format("15:04:05.0"), r+1, label, h, queries, cpu, loadavg())
+				fmt.Printf("  %s run %d %-22s html %.2f s (%d queries, engine CPU %.2f s, Prometheus CPU %.2f s), load average %s\n", time.Now().Format("15:04:05.0"), r+1, label, h, queries, cpu, scpu, loadavg())
 			}
 			continue
 		}
@@ -707,7 +743,7 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 		pdfS = append(pdfS, p)
 		pdfKB = len(pdf) / 1024
 		if t.verbose {
-			fmt.Printf("  %s run %d %-22s html %.2f s (%d queries, engine CPU %.2f s) pdf %.2f s, load average %s\n", time.Now().Format("15:04:05.0"), r+1, label, h, queries, cpu, p, loadavg())
+			fmt.Printf("  %s run %d %-22s html %.2f s (%d queries, engine CPU %.2f s, Prometheus CPU %.2f s) pdf %.2f s, load average %s\n", time.Now().Format("15:04:05.0"), r+1, label, h, queries, cpu, scpu, p, loadavg())
 		}
 	}
 	rss := vmHWM()

@@ -87,3 +87,22 @@ func labelFile(file, label string) string {
 	}, label)
 	return strings.TrimSuffix(file, ext) + "-" + l + ext
 }
+
+// startCPUProfile writes this process's CPU profile to file until the
+// returned stop is called (--cpuprofile).
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Println(err)
+		}
+	}, nil
+}
