@@ -111,6 +111,15 @@ func (g grid) of(t time.Time) int {
 	return min(int((t.Sub(g.start)-time.Millisecond)/g.step), g.n-1)
 }
 
+// ofMs is of for unix milliseconds.
+func (g grid) ofMs(ms int64) int {
+	s := g.start.UnixMilli()
+	if ms <= s {
+		return 0
+	}
+	return min(int((ms-s-1)/g.step.Milliseconds()), g.n-1)
+}
+
 // span is the first and last unit a window (t − w, t] overlaps. A detector
 // point at t covers that window: every unit it overlaps is marked (backends
 // may align the evaluation times to the step in UTC, not to the period's).
@@ -480,36 +489,70 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 	return nil
 }
 
-// incidentSamples reads the raw samples of the walks' flagged hours, one
-// query per hour and batch of entities.
+// incidentSamples reads the raw samples of the walks' flagged hours. Each
+// entity's consecutive flagged hours are read together (a change flags the
+// hour of its evaluation window and the hour before), in one query with
+// the other entities whose runs start in the same hour: the query reads up
+// to the latest end among them, so an entity may get a few hours more than
+// flagged (its true samples: the derivation only gains). Prometheus decodes
+// each selected series' index entry (every chunk of it in the block) once
+// per query, so a run read once instead of hour by hour costs it half.
 func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours grid) error {
 	sigs := f.stateSignals()
 	maxPerHour := 1.0
-	byHour := map[int][]string{} // hour → keys
-	for k, w := range walks {
+	for _, w := range walks {
 		maxPerHour = math.Max(maxPerHour, w.maxPerHour+1)
+	}
+	perHour := float64(len(sigs)) * maxPerHour // points of one entity-hour
+	// A run is read in pieces of at most a day, and of at most
+	// incidentMaxPoints with the lookback.
+	maxRun := max(min(24, int(incidentMaxPoints/perHour-incidentLookback.Hours())), 1)
+	type run struct {
+		key    string
+		b      int // last hour
+		points float64
+	}
+	byStart := map[int][]run{}
+	for k, w := range walks {
+		hs := make([]int, 0, len(w.hourFlag))
 		for h := range w.hourFlag {
-			byHour[h] = append(byHour[h], k)
+			hs = append(hs, h)
+		}
+		sort.Ints(hs)
+		for i := 0; i < len(hs); {
+			j := i
+			for j+1 < len(hs) && hs[j+1] == hs[j]+1 && j+1-i < maxRun {
+				j++
+			}
+			byStart[hs[i]] = append(byStart[hs[i]], run{key: k, b: hs[j]})
+			i = j + 1
 		}
 	}
-	// The first hour reads 20 min more.
-	perBatch := max(int(incidentMaxPoints/(float64(len(sigs))*maxPerHour*(time.Hour+incidentLookback).Hours())), 1)
 	var mu sync.Mutex
 	var fns []func() error
-	for h, keys := range byHour {
-		sort.Strings(keys)
-		from := hours.unitEnd(h).Add(-time.Hour)
-		if h == 0 {
+	for a, runs := range byStart {
+		sort.Slice(runs, func(i, j int) bool {
+			if runs[i].b != runs[j].b {
+				return runs[i].b < runs[j].b
+			}
+			return runs[i].key < runs[j].key
+		})
+		from := hours.unitEnd(a).Add(-time.Hour)
+		if a == 0 {
 			from = r.start().Add(-incidentLookback)
 		}
-		to := hours.unitEnd(h)
-		for len(keys) > 0 {
-			n := min(perBatch, len(keys))
-			batch := keys[:n]
-			keys = keys[n:]
+		for len(runs) > 0 {
+			// Sorted by end: the batch's span is its last run's.
+			n := 1
+			for n < len(runs) && float64(n+1)*perHour*(float64(runs[n].b-a+1)+incidentLookback.Hours()) <= incidentMaxPoints {
+				n++
+			}
+			batch := runs[:n]
+			runs = runs[n:]
+			to := hours.unitEnd(batch[n-1].b)
 			var vals []string
-			for _, k := range batch {
-				vals = append(vals, walks[k].name)
+			for _, x := range batch {
+				vals = append(vals, walks[x.key].name)
 			}
 			fns = append(fns, func() error {
 				rows, err := rawRead(r, "incident reconstruction: raw "+strings.Join(sigs, ", ")+" of the hours with a change", sigs, f.nameLabel, vals, from, to,
@@ -519,11 +562,11 @@ func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours gr
 				}
 				mu.Lock()
 				defer mu.Unlock()
-				for _, k := range batch {
-					w := walks[k]
-					if e := rows.by[k]; e != nil {
-						for _, x := range e.rows {
-							w.samples.addRow(h, x)
+				for _, x := range batch {
+					w := walks[x.key]
+					if e := rows.by[x.key]; e != nil {
+						for _, row := range e.rows {
+							w.samples.addRow(hours.ofMs(row.t), row)
 						}
 					}
 				}

@@ -128,8 +128,13 @@ type stateRow struct {
 }
 
 type entityRows struct {
-	at   map[int64]int32 // timestamp → index in rows
 	rows []stateRow
+	// A family's series of one entity come one after another, mostly
+	// with the same timestamps in the same order: next is where the
+	// current series' next sample most likely goes, and at (timestamp →
+	// index in rows) is built only when one does not.
+	next int
+	at   map[int64]int32
 }
 
 // stateSignals are the columns of a stateRow, in order.
@@ -155,23 +160,45 @@ func (b *stateRows) series(l map[string]string) func(t int64, v float64) {
 	k := labelKey(l)
 	e := b.by[k]
 	if e == nil {
-		e = &entityRows{at: map[int64]int32{}}
+		e = &entityRows{}
 		b.by[k] = e
 	}
+	e.next = 0
 	bit := uint8(1) << c
 	return func(t int64, v float64) {
 		if b.keep != nil && !b.keep(t) {
 			return
 		}
-		i, ok := e.at[t]
-		if !ok {
-			i = int32(len(e.rows))
-			e.at[t] = i
-			e.rows = append(e.rows, stateRow{t: t})
-		}
-		r := &e.rows[i]
+		r := e.row(t)
 		r.v[c], r.has = v, r.has|bit
 	}
+}
+
+// row is the row of timestamp t, added if new.
+func (e *entityRows) row(t int64) *stateRow {
+	i := e.next
+	switch {
+	case i < len(e.rows) && e.rows[i].t == t:
+	case e.at == nil && i == len(e.rows) && (i == 0 || e.rows[i-1].t < t):
+		// Rows in timestamp order so far, and t after them: no index needed.
+		e.rows = append(e.rows, stateRow{t: t})
+	default:
+		if e.at == nil {
+			e.at = make(map[int64]int32, len(e.rows))
+			for j, r := range e.rows {
+				e.at[r.t] = int32(j)
+			}
+		}
+		j, ok := e.at[t]
+		if !ok {
+			j = int32(len(e.rows))
+			e.at[t] = j
+			e.rows = append(e.rows, stateRow{t: t})
+		}
+		i = int(j)
+	}
+	e.next = i + 1
+	return &e.rows[i]
 }
 
 // addRow keeps row x, read in unit: NS_up

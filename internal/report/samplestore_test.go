@@ -175,3 +175,69 @@ func TestSampleStoreSize(t *testing.T) {
 		t.Errorf("packedSample is %d bytes, a stateSample and its unit %d", p, s)
 	}
 }
+
+// TestStateRowsOrders: whatever order the series and their samples come in
+// (the same timestamps, gaps, a series starting later, out of order,
+// repeats), each timestamp has one row holding every value sent for it.
+func TestStateRowsOrders(t *testing.T) {
+	f := familyFor("line")
+	sigs := f.stateSignals()
+	type smp struct {
+		sig int
+		t   int64
+	}
+	cases := []struct {
+		name   string
+		series [][]smp
+	}{
+		{"aligned", [][]smp{{{0, 1}, {0, 2}, {0, 3}}, {{1, 1}, {1, 2}, {1, 3}}, {{6, 1}, {6, 2}, {6, 3}}}},
+		{"second series has gaps", [][]smp{{{0, 1}, {0, 2}, {0, 3}, {0, 4}}, {{1, 2}, {1, 4}}}},
+		{"second series longer at both ends", [][]smp{{{0, 2}, {0, 3}}, {{1, 1}, {1, 2}, {1, 3}, {1, 4}}}},
+		{"out of order", [][]smp{{{0, 3}, {0, 1}, {0, 2}}, {{1, 2}, {1, 3}, {1, 1}}}},
+		{"repeated timestamp", [][]smp{{{0, 1}, {0, 1}, {0, 2}}, {{1, 1}, {1, 2}, {1, 2}}}},
+		{"disjoint", [][]smp{{{0, 1}, {0, 2}}, {{1, 5}, {1, 6}}, {{2, 3}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := newStateRows(f, nil)
+			want := map[int64]stateRow{}
+			for _, ser := range c.series {
+				add := b.series(map[string]string{"__name__": sigs[ser[0].sig], "line": "l1"})
+				for i, s := range ser {
+					v := float64(100*s.sig + i)
+					add(s.t, v)
+					w := want[s.t]
+					w.t, w.v[s.sig], w.has = s.t, v, w.has|1<<s.sig
+					want[s.t] = w
+				}
+			}
+			e := b.by[labelKey(map[string]string{"line": "l1"})]
+			got := map[int64]stateRow{}
+			for _, r := range e.rows {
+				if _, dup := got[r.t]; dup {
+					t.Errorf("two rows for %d", r.t)
+				}
+				got[r.t] = r
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("rows %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// TestGridOfMs: a sample's unit from its unix ms is the one grid.of gives
+// its time: (start, end] units, the lookback before the start in the
+// first, the last unit short and holding the end.
+func TestGridOfMs(t *testing.T) {
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, Shanghai)
+	end := start.Add(5*time.Hour + 30*time.Minute)
+	g := newGrid(start, end, time.Hour)
+	s := start.UnixMilli()
+	for _, ms := range []int64{s - 20*60000, s - 1, s, s + 1, s + 3600000 - 1, s + 3600000, s + 3600000 + 1,
+		s + 5*3600000, s + 5*3600000 + 1, end.UnixMilli(), end.UnixMilli() + 15000} {
+		if got, want := g.ofMs(ms), g.of(time.UnixMilli(ms)); got != want {
+			t.Errorf("ofMs(start %+d ms) = %d, of = %d", ms-s, got, want)
+		}
+	}
+}

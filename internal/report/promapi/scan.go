@@ -293,7 +293,8 @@ func (s *streamScanner) point(add func(int64, float64)) error {
 	var vs string
 	switch {
 	case bytes.IndexByte(raw, '\\') >= 0:
-		if err := json.Unmarshal(val, &vs); err != nil {
+		var ok bool
+		if vs, ok = unescape(val); !ok {
 			return errFast
 		}
 	case bytes.IndexByte(raw, '"') >= 0 || !plainString(raw):
@@ -319,6 +320,16 @@ func (s *streamScanner) point(add func(int64, float64)) error {
 		add(ms, v)
 	}
 	return nil
+}
+
+// unescape decodes the JSON string q (quotes included) as encoding/json
+// does (apart, so that point's locals do not move to the heap).
+func unescape(q []byte) (string, bool) {
+	var v string
+	if err := json.Unmarshal(q, &v); err != nil {
+		return "", false
+	}
+	return v, true
 }
 
 // trimJSONSpace drops JSON white space at both ends of b.
