@@ -314,8 +314,8 @@ const PrintCaveats = 50
 const PrintQueryBytes = 600
 
 // PrintQueries bounds the audit queries HTML and PDF list one by one. At
-// 15 s data the incident reconstruction runs one query per hour with a
-// change, and a demo month's 综合监管月报 made 1 179 queries (352 printed
+// 15 s data the incident reconstruction ran one query per hour with a
+// change (now one per hour in which a run of changed hours starts), and a demo month's 综合监管月报 made 1 179 queries (352 printed
 // pages). The first PrintQueries are printed — the engine's counters and
 // detectors come first —, then one row says how many there are and where
 // all of them are (the XLSX 审计：查询 sheet, the CSV file, the JSON).

@@ -55,8 +55,10 @@ import (
 //     its fullest day ÷ 24); the period's first hour (from 20 min before the
 //     start: the state there and its transition time) and last hour (ongoing
 //     or interrupted) are always read;
-//   - the raw samples of those hours only, batched per hour over entities so
-//     that one answer holds at most incidentMaxPoints samples. Between two
+//   - the raw samples of those hours only: each entity's run of consecutive
+//     read hours (at most a day) in one query, with the entities whose runs
+//     start in the same hour (up to the latest end among them), so that one
+//     answer holds at most incidentMaxPoints samples. Between two
 //     read hours, unread hours had samples (an unflagged day, or an hour with
 //     a count) and no change of any of the four signals: the state held
 //     (stateSample.Cont), exactly as the day's raw samples would have shown
@@ -65,8 +67,9 @@ import (
 //
 // Queries: 2 (recorded changes, rule marker) + 2 (recorded counts, rule
 // marker) + 1 per run of days without every evaluation + 1 per edge of those
-// days + 1 per day with a flagged entity (+ 1 if not recorded) +
-// Σ over read hours of ⌈entities reading it / perBatch⌉. The 100-entity
+// days + 1 per day with a flagged entity (+ 1 if not recorded) + about
+// 1 per hour in which a run of read hours starts (more where a batch would
+// pass incidentMaxPoints). The 100-entity
 // month at 15 s (bench history, November): the day detectors read 1.0 M
 // samples on the server for the lines report (raw: 28.5 M) and 2.3 M for
 // the providers report (raw: 64.9 M); raw samples moved: about 7 signals ×
@@ -508,9 +511,8 @@ func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours gr
 	// incidentMaxPoints with the lookback.
 	maxRun := max(min(24, int(incidentMaxPoints/perHour-incidentLookback.Hours())), 1)
 	type run struct {
-		key    string
-		b      int // last hour
-		points float64
+		key string
+		b   int // last hour
 	}
 	byStart := map[int][]run{}
 	for k, w := range walks {

@@ -65,7 +65,7 @@ func TestCompressionAsked(t *testing.T) {
 		}
 		var pts []int64
 		n, scanned, err := c.QueryScan(context.Background(), "line_up[1m]", time.Unix(1790784060, 0), func(map[string]string) func(int64, float64) {
-			return func(t int64, v float64) { pts = append(pts, t) }
+			return func(t int64, _ float64) { pts = append(pts, t) }
 		})
 		if err != nil || !scanned || n != 1 {
 			t.Fatalf("compress %v: scan n %d scanned %v err %v", compress, n, scanned, err)
