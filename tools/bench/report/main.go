@@ -2,10 +2,11 @@
 // out of the production jianguan-report binary (issue 23) so that binary
 // does not link the benchmark's history generator:
 //
-//	go run ./tools/bench/report --entities=1000 --days=35 --step=15s --cache=DIR
+//	go run ./tools/bench/report --entities=1000 --step=15s --cache=DIR
 //
 // The history is at the production scrape interval (15 s; issue 24 item 4):
-// ~2 × 10⁹ samples for 1 000 entities over 35 days, written straight into
+// ~7 × 10⁹ samples for 1 000 entities over the month and the one before it
+// (64 days), written straight into
 // TSDB blocks by internal/simhistory/tsdbwrite in a child process (its time,
 // samples and peak RSS printed apart) and kept under --cache, keyed by the
 // history's parameters, so a re-run skips it.
@@ -86,7 +87,7 @@ func bench(args []string) error {
 	fs := flag.NewFlagSet("bench-report", flag.ContinueOnError)
 	var (
 		entities   = fs.Int("entities", 1000, "entities (40 % lines, 45 % hosts, 15 % websites)")
-		days       = fs.Int("days", 35, "days of history")
+		days       = fs.Int("days", 0, "days of history before the end (the month's end + 2 days); 0: from a day before the previous month, whose figures the report sets beside the month's (环比), as a server that ran through it has them (64 days for November; 35 days leave October's recording-rule markers incomplete, and the previous period takes the raw-sample paths)")
 		step       = fs.Duration("step", 15*time.Second, "sample interval of the generated history (Prometheus' production scrape interval)")
 		block      = fs.Duration("block", 486*time.Hour, "span of one generated TSDB block, aligned to multiples of it since 1970 (default 486 h: the largest block Prometheus' compactor makes with a retention of 10 y, so it has nothing to compact; the direct writer's memory does not grow with it)")
 		headW      = fs.Bool("head-writer", false, "generate with the old writer, tsdb.NewBlockWriter's head appender (memory: one block's samples per --parallel, ~1.7 GiB for 1 000 entities at 18 h × 15 s; use --block=18h)")
@@ -121,6 +122,9 @@ func bench(args []string) error {
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, report.Shanghai).AddDate(0, -1, 0)
 	monthEnd := monthStart.AddDate(0, 1, 0)
 	end := monthEnd.Add(48 * time.Hour).UTC()
+	if *days == 0 {
+		*days = int((end.Sub(monthStart.AddDate(0, -1, -1)) + 24*time.Hour - 1) / (24 * time.Hour))
+	}
 	from := end.Add(-time.Duration(*days) * 24 * time.Hour)
 	key := fmt.Sprintf("e%d-d%d-s%v-%s", *entities, *days, *step, monthStart.Format("2006-01"))
 	// The year: the last complete calendar year, as the service period of a
