@@ -161,7 +161,8 @@ func (r *run) instant(purpose string, names []string, t time.Time) (map[string]s
 }
 
 // raw returns the raw samples of names in (from, to] for the entities whose
-// name label is in vals, and the labels of each key.
+// name label is in vals (nameLabel empty: every entity), and the labels of
+// each key.
 func (r *run) raw(purpose string, names []string, nameLabel string, vals []string, from, to time.Time) (map[string][]scrape, map[string]map[string]string, error) {
 	b, err := rawRead(r, purpose, names, nameLabel, vals, from, to, func(keep func(int64) bool) *scrapeBuilder {
 		b := newScrapeBuilder()
@@ -183,13 +184,18 @@ type rawSink interface {
 }
 
 // rawRead reads the raw samples in (from, to] of names of the entities
-// whose nameLabel is one of vals into a sink made by mk, which gets the
+// whose nameLabel is one of vals (nameLabel empty: of every entity of the
+// report's selection) into a sink made by mk, which gets the
 // window's test: samples are kept by timestamp, whatever a backend does
 // at the window's edges. The answer streams into the sink when the
 // querier can (scanQuerier); else (or when the stream is not taken) a new
 // sink gets Query's answer.
 func rawRead[S rawSink](r *run, purpose string, names []string, nameLabel string, vals []string, from, to time.Time, mk func(keep func(int64) bool) S) (S, error) {
-	expr := rangeAt(r.selector("", "__name__=~"+RegexAlternation(names), nameLabel+"=~"+RegexAlternation(uniq(vals))), from, to)
+	ms := []string{"__name__=~" + RegexAlternation(names)}
+	if nameLabel != "" {
+		ms = append(ms, nameLabel+"=~"+RegexAlternation(uniq(vals)))
+	}
+	expr := rangeAt(r.selector("", ms...), from, to)
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	keep := func(t int64) bool { return t > lo && t <= hi }
 	if sq, ok := r.q.(scanQuerier); ok {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -247,14 +246,11 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 	var fns []func() error
 	for i, edge := range edges {
 		fns = append(fns, func() error {
-			to := edge.Add(edgeWindow)
-			expr := fmt.Sprintf("%s[%dms] @ %s", r.selector("", "__name__=~"+RegexAlternation(sig)), (2 * edgeWindow).Milliseconds(),
-				strconv.FormatFloat(float64(to.UnixMilli())/1e3, 'f', -1, 64))
-			ans, err := r.query("period edge: raw samples around "+edge.UTC().Format(time.RFC3339)+" (interpolation to the edge)", expr, to)
+			sc, _, err := r.raw("period edge: raw samples around "+edge.UTC().Format(time.RFC3339)+" (interpolation to the edge)",
+				sig, "", nil, edge.Add(-edgeWindow), edge.Add(edgeWindow))
 			if err != nil {
 				return err
 			}
-			sc, _ := scrapesOf(ans)
 			m := map[string]pair{}
 			e := edge.UnixMilli()
 			for k, l := range sc {
