@@ -727,7 +727,7 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 			return 0, err
 		}
 		h := time.Since(st).Seconds()
-		cpu := c1 - c0 + cpuSeconds() - c2 // this process' CPU for build + render: the engine's, whatever the load
+		cpu := c1 - c0 + cpuSeconds() - c2       // this process' CPU for build + render: the engine's, whatever the load
 		scpu := procCPUSeconds(t.serverPID) - s0 // Prometheus' CPU over the build (with the query log's reading, a few ms)
 		htmlS = append(htmlS, h)
 		htmlKB, ents, queries = html.Len()/1024, len(d.Entities), len(d.Audit.Queries)
