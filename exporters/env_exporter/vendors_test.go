@@ -81,7 +81,11 @@ func TestVendorProfiles_CRACRoles(t *testing.T) {
 // auto-detected device per fixture (named after the fixture) plus
 // huawei-explicit (profile huawei-ups on the UPS2000 card: RFC 1628
 // fallback).
-func startUPSFixtures(t *testing.T) (*testenv.SNMPSim, *running) {
+// It returns the scrape in which every fixture was read: a later scrape
+// may follow a poll that timed out (interval 300 ms, timeout 1 s, no
+// retries: snmpsim starved of CPU by a busy CI), whose values are then
+// absent, as they should be.
+func startUPSFixtures(t *testing.T) (*testenv.SNMPSim, *running, families) {
 	t.Helper()
 	files := map[string]string{}
 	var devs strings.Builder
@@ -104,7 +108,9 @@ func startUPSFixtures(t *testing.T) (*testenv.SNMPSim, *running) {
 	}
 	sim := testenv.StartSNMPSim(t, files, nil)
 	r := startRoom(t, sim, "", devs.String(), "")
+	var read families
 	r.waitFor(t, 15*time.Second, "every fixture identified and read", func(f families) bool {
+		read = f
 		for _, fx := range upsFixtures {
 			if f.val("env_device_signals", lbl("device", fx.community, "state", "read")) < 3 {
 				return false
@@ -117,7 +123,7 @@ func startUPSFixtures(t *testing.T) (*testenv.SNMPSim, *running) {
 		}
 		return f.val("env_device_signals", lbl("device", "huawei-explicit", "state", "read")) >= 3
 	})
-	return sim, r
+	return sim, r, read
 }
 
 // TestVendorProfiles: each UPS fixture is detected as its profile and read
@@ -126,8 +132,7 @@ func startUPSFixtures(t *testing.T) (*testenv.SNMPSim, *running) {
 // Huawei profile on a UPS2000 card that answers only RFC 1628 reads it
 // through its fallback.
 func TestVendorProfiles(t *testing.T) {
-	_, r := startUPSFixtures(t)
-	f, _ := r.scrape(t)
+	_, _, f := startUPSFixtures(t)
 	for _, fx := range upsFixtures {
 		if f.val("env_device_info", lbl("device", fx.community, "profile", fx.profile)) != 1 {
 			t.Errorf("%s: not detected as %s", fx.community, fx.profile)
@@ -196,8 +201,7 @@ const nutTimeout = 60 * time.Second
 // agree.
 func TestNUTComparison(t *testing.T) {
 	nut := testutil.Need(t, "/lib/nut/snmp-ups")
-	sim, r := startUPSFixtures(t)
-	f, _ := r.scrape(t)
+	sim, _, f := startUPSFixtures(t)
 	type pair struct {
 		metric string
 		labels []string
