@@ -195,6 +195,8 @@ func rawRead[S rawSink](r *run, purpose string, names []string, nameLabel string
 	if nameLabel != "" {
 		ms = append(ms, nameLabel+"=~"+RegexAlternation(uniq(vals)))
 	}
+	// Evaluated at `to` as well as `@ to`: some backends (VictoriaMetrics
+	// 1.79) evaluate a bare range selector at the query time.
 	expr := rangeAt(r.selector("", ms...), from, to)
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	keep := func(t int64) bool { return t > lo && t <= hi }

@@ -40,23 +40,31 @@ const (
 
 // add keeps x, read in unit.
 func (st *sampleStore) add(unit int, x stateSample) {
+	st.s = append(st.s, packedSample{t: x.T.UnixMilli(), lastChange: x.LastChange, changes: x.Changes, down: x.Down, unit: int32(unit),
+		flags: packFlags(x.HasUp, x.Up, x.Unknown, x.Maint, x.HasCounters)})
+}
+
+// packFlags reduces NS_up, NS_unknown and NS_in_maintenance to what the
+// derivation compares them with, and the presence of NS_up and the
+// counters.
+func packFlags(hasUp bool, up, unknown, maint float64, hasCounters bool) uint8 {
 	var fl uint8
-	if x.HasUp {
+	if hasUp {
 		fl |= psHasUp
 	}
-	if x.Up == 0 {
+	if up == 0 {
 		fl |= psUpZero
 	}
-	if x.Unknown == 1 {
+	if unknown == 1 {
 		fl |= psUnknown
 	}
-	if x.Maint == 1 {
+	if maint == 1 {
 		fl |= psMaint
 	}
-	if x.HasCounters {
+	if hasCounters {
 		fl |= psHasCounters
 	}
-	st.s = append(st.s, packedSample{t: x.T.UnixMilli(), lastChange: x.LastChange, changes: x.Changes, down: x.Down, unit: int32(unit), flags: fl})
+	return fl
 }
 
 // len is the number of samples kept.
@@ -123,9 +131,21 @@ type stateRows struct {
 // columns of stateSignals, has the columns present.
 type stateRow struct {
 	t   int64
-	v   [7]float64
+	v   [nStateCols]float64
 	has uint8
 }
+
+// The columns of a stateRow.
+const (
+	colUp = iota
+	colUnknown
+	colLastChange
+	colMaint
+	colChanges
+	colDown
+	colMaintDown
+	nStateCols
+)
 
 type entityRows struct {
 	rows []stateRow
@@ -137,9 +157,12 @@ type entityRows struct {
 	at   map[int64]int32
 }
 
-// stateSignals are the columns of a stateRow, in order.
+// stateSignals are the signals of a stateRow's columns, in order.
 func (f family) stateSignals() []string {
-	return []string{f.up, f.unknownGauge, f.lastChange, f.inMaintenance(), f.changes, f.down, f.maintDown}
+	var s [nStateCols]string
+	s[colUp], s[colUnknown], s[colLastChange], s[colMaint] = f.up, f.unknownGauge, f.lastChange, f.inMaintenance()
+	s[colChanges], s[colDown], s[colMaintDown] = f.changes, f.down, f.maintDown
+	return s[:]
 }
 
 func newStateRows(f family, keep func(int64) bool) *stateRows {
@@ -206,22 +229,7 @@ func (e *entityRows) row(t int64) *stateRow {
 // and, when NS_state_changes_total and NS_down_seconds are both present,
 // the changes and the down plus maintenance-down seconds.
 func (st *sampleStore) addRow(unit int, x stateRow) {
-	const up, unknown, lastChange, maint, changes, down, maintDown = 0, 1, 2, 3, 4, 5, 6
-	var fl uint8
-	if x.has&(1<<up) != 0 {
-		fl |= psHasUp
-	}
-	if x.v[up] == 0 {
-		fl |= psUpZero
-	}
-	if x.v[unknown] == 1 {
-		fl |= psUnknown
-	}
-	if x.v[maint] == 1 {
-		fl |= psMaint
-	}
-	if x.has&(1<<changes) != 0 && x.has&(1<<down) != 0 {
-		fl |= psHasCounters
-	}
-	st.s = append(st.s, packedSample{t: x.t, lastChange: x.v[lastChange], changes: x.v[changes], down: x.v[down] + x.v[maintDown], unit: int32(unit), flags: fl})
+	present := func(c int) bool { return x.has&(1<<c) != 0 }
+	st.s = append(st.s, packedSample{t: x.t, lastChange: x.v[colLastChange], changes: x.v[colChanges], down: x.v[colDown] + x.v[colMaintDown], unit: int32(unit),
+		flags: packFlags(present(colUp), x.v[colUp], x.v[colUnknown], x.v[colMaint], present(colChanges) && present(colDown))})
 }
