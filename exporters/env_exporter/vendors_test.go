@@ -112,12 +112,12 @@ func startUPSFixtures(t *testing.T) (*testenv.SNMPSim, *running, families) {
 	r.waitFor(t, 15*time.Second, "every fixture identified and read", func(f families) bool {
 		read = f
 		for _, fx := range upsFixtures {
-			if f.val("env_device_signals", lbl("device", fx.community, "state", "read")) < 3 {
+			if !(f.val("env_device_signals", lbl("device", fx.community, "state", "read")) >= 3) { // NaN (not yet polled) is not read
 				return false
 			}
 		}
 		for _, p := range pduFixtures {
-			if f.val("env_device_signals", lbl("device", p.community, "state", "expected")) < 1 {
+			if !(f.val("env_device_signals", lbl("device", p.community, "state", "expected")) >= 1) {
 				return false
 			}
 		}
@@ -181,7 +181,7 @@ func TestVendorProfiles(t *testing.T) {
 			t.Errorf("%s: env_rack_power_watts{rack=%s} = %v, want %v", p.community, p.rack, got, p.watts)
 		}
 	}
-	if f.val("env_signal_invalid_total", lbl("device", "apc-ap7900-no-power", "reason", "placeholder")) < 1 {
+	if !(f.val("env_signal_invalid_total", lbl("device", "apc-ap7900-no-power", "reason", "placeholder")) >= 1) {
 		t.Errorf("AP7900 −1 (no power metering) not counted as a placeholder")
 	}
 	for _, ph := range []string{"2", "3"} {
