@@ -102,6 +102,7 @@ func run(args []string) error {
 		format   = fs.String("format", "html", "html | pdf | csv | xlsx | json")
 		out      = fs.String("o", "-", "output file (- = stdout)")
 		freeze   = fs.String("freeze", "", "also write a frozen snapshot (JSON + SHA-256) to this file")
+		snapsDir = fs.String("snapshots", "", "the snapshot store (DIR/{kind}/{period}.json, the plugin's layout): 环比 reads the previous period's figures from its snapshot there, as handed in, instead of recomputing them; empty: recomputed")
 		snapFile = fs.String("snapshot", "", "render a frozen snapshot instead of querying Prometheus")
 		sla      = fs.Float64("sla", 0.9999, "SLA target")
 		policy   = fs.String("maintenance", report.MaintenanceExcluded, "maintenance policy: excluded | counted-as-uptime")
@@ -156,6 +157,12 @@ func run(args []string) error {
 	cfg := report.DefaultConfig()
 	cfg.SLATarget, cfg.MaintenancePolicy, cfg.Organisation, cfg.Filter = *sla, *policy, *org, filter
 	cfg.Lang, cfg.Ident = lang, ident
+	if *snapsDir != "" {
+		if st, err := os.Stat(*snapsDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("--snapshots=%s: not a directory", *snapsDir)
+		}
+		cfg.Frozen = snapshot.Store{Dir: *snapsDir}
+	}
 	if nf := *narrF; nf != "" || *freeze != "" {
 		if nf == "" {
 			nf = snapshot.NarrativeFileFor(*freeze)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,5 +51,39 @@ func TestCLINarrativeSignOff(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("snapshot lacks the editable sections: %+v", d.Sections)
+	}
+	// The store layout (DIR/{kind}/{period}.json): with September signed
+	// off, October's 环比 reads it with --snapshots instead of rebuilding.
+	sep := filepath.Join(dir, "infrastructure", "2026-09.json")
+	if err := os.WriteFile(snapshot.NarrativeFileFor(sep), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--prometheus.url=" + url, "--kind=infrastructure", "--format=json", "--reports.config=../../deploy/etc/jianguan/reports.yml"}
+	if err := run(append(base, "--month=2026-09", "-o", os.DevNull, "--freeze="+sep)); err != nil {
+		t.Fatal(err)
+	}
+	sd, err := snapshot.Load(sep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "oct.json")
+	if err := run(append(base, "--month=2026-10", "-o", out, "--snapshots="+dir)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var oct struct {
+		PreviousFrozen *struct{ SHA256 string } `json:"previousFrozen"`
+	}
+	if err := json.Unmarshal(b, &oct); err != nil {
+		t.Fatal(err)
+	}
+	if oct.PreviousFrozen == nil || oct.PreviousFrozen.SHA256 != sd.Frozen.SHA256 {
+		t.Errorf("--snapshots: October's previousFrozen = %+v, want September's snapshot %s", oct.PreviousFrozen, sd.Frozen.SHA256)
+	}
+	if err := run(append(args, "--snapshots="+sep)); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("--snapshots naming a file: %v", err)
 	}
 }

@@ -276,6 +276,7 @@ func (a *App) config() report.Config {
 	}
 	c.Organisation = a.s.Organisation
 	c.Now = a.now
+	c.Frozen = a.store // 环比 reads a signed-off previous period from its snapshot
 	if a.ev != nil {
 		c.Evaluator = a.ev
 	}

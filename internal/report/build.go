@@ -93,12 +93,13 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 		return nil, NoDataError(d.Month, sel)
 	}
 	if full {
-		prev, err := buildPrevious(ctx, q, cfg, kind, p.Previous())
+		prev, frozen, err := previous(ctx, q, cfg, kind, p.Previous(), sel)
 		if err != nil {
 			return nil, err
 		}
-		compare(d, prev, p.Previous(), cfg.Lang)
-		if prev != nil { // its figures are printed: its queries are listed
+		compare(d, prev, p.Previous(), frozen, cfg.Lang)
+		r.prevFrozen = frozen             // read, not queried: the method says so
+		if frozen == nil && prev != nil { // its figures are printed: its queries are listed
 			for _, a := range prev.Audit.Queries {
 				a.Purpose = PreviousAuditPrefix + p.Previous().String() + ": " + a.Purpose
 				r.audit = append(r.audit, a)
@@ -855,6 +856,9 @@ func (r *run) finishAudit(d *Document) {
 		Caveats: r.caveats,
 	}
 	d.Audit.Method = append(d.Audit.Method, r.evalMethod...)
+	if r.prevFrozen != nil {
+		d.Audit.Method = append(d.Audit.Method, strings.TrimSpace(frozenText(r.prevFrozen, r.cfg.Lang)))
+	}
 	r.provenance(d)
 }
 

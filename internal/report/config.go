@@ -83,6 +83,10 @@ type Config struct {
 	// (internal/eval); when set, the providers report shows its sections
 	// instead of the former four-part score table (zh-CN documents).
 	Evaluator ProviderEvaluator `json:"-"`
+	// Frozen gives the signed-off snapshots (snapshot.Store): 环比 reads
+	// the previous period from its snapshot when there is one; nil
+	// rebuilds it.
+	Frozen FrozenSource `json:"-"`
 	// Now is the clock (tests); nil = time.Now.
 	Now func() time.Time `json:"-"`
 	// MaxRangePoints bounds query_range resolution (Prometheus: 11 000).

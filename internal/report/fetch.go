@@ -33,6 +33,8 @@ type run struct {
 	// evalMethod: the indicator system's method lines for the audit
 	// (Config.Evaluator).
 	evalMethod []string
+	// prevFrozen: 环比 read the previous period's snapshot (Config.Frozen).
+	prevFrozen *Frozen
 	// figuresOnly: a sub-run for the per-month table or the trend, which
 	// sum counters per kind (kindFigures) and never read incidents, so the
 	// incident reconstruction — the raw reads — is skipped.

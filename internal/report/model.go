@@ -51,8 +51,11 @@ type Document struct {
 	// Comparison: the headline figures beside the previous period's (环比).
 	Comparison     []Compared `json:"comparison,omitempty"`
 	PreviousPeriod string     `json:"previousPeriod,omitempty"`
-	Audit          Audit      `json:"audit"`
-	Frozen         *Frozen    `json:"frozen,omitempty"`
+	// PreviousFrozen: 环比 read the previous period's snapshot (its
+	// SHA-256 and time) instead of rebuilding it (Config.Frozen).
+	PreviousFrozen *Frozen `json:"previousFrozen,omitempty"`
+	Audit          Audit   `json:"audit"`
+	Frozen         *Frozen `json:"frozen,omitempty"`
 }
 
 // Cover is the identification block of the cover and the sign-off block

@@ -356,8 +356,8 @@ func change(cur, prev figure, lang docfmt.Lang) string {
 const NoPrevious = "无上期数据"
 
 // compare adds 环比 to d: prev is the previous period's document from the
-// same engine (nil: it has no data).
-func compare(d, prev *Document, prevPeriod calendar.Period, lang docfmt.Lang) {
+// same engine (nil: it has no data), or its snapshot (frozen).
+func compare(d, prev *Document, prevPeriod calendar.Period, frozen *Frozen, lang docfmt.Lang) {
 	none := tr(lang, NoPrevious, "no data for the previous period")
 	pf := map[string]figure{}
 	if prev != nil {
@@ -385,11 +385,69 @@ func compare(d, prev *Document, prevPeriod calendar.Period, lang docfmt.Lang) {
 		text += tr(lang, "（", " (") + docfmt.DateRange(prevPeriod.Start, prevPeriod.End, lang) + tr(lang, "）", ")")
 	}
 	text += tr(lang, "。", ".")
+	if frozen != nil {
+		d.PreviousFrozen = frozen
+		text += frozenText(frozen, lang)
+	}
 	if prev == nil {
 		text += tr(lang, "上期无监测数据，各项均为「"+NoPrevious+"」。", " The previous period has no monitoring data.")
 	}
 	d.Sections = insertAfterOverview(d.Sections, Section{ID: "comparison", Title: tr(lang, "与上期比较（环比）", "Comparison with the previous period"),
 		TitleEN: "Comparison with the previous period", Text: []string{text}, Tables: []Table{t}})
+}
+
+// FrozenSource gives the frozen (signed-off) documents. With one in
+// Config.Frozen, 环比 reads the previous period's figures from its
+// snapshot — the figures that were handed in — instead of rebuilding them.
+type FrozenSource interface {
+	// FrozenDocument is kind's verified snapshot of p; nil, nil when p is
+	// not frozen.
+	FrozenDocument(kind string, p calendar.Period) (*Document, error)
+}
+
+// previous is the previous period's document for 环比: its snapshot when
+// cfg.Frozen holds one that measured the same thing (frozen is then its
+// SHA-256 and time), else the engine's build (nil when the period has no
+// data). A snapshot that cannot be read or verified fails the report: a
+// signed-off record that does not verify is never passed over in silence.
+func previous(ctx context.Context, q Querier, cfg Config, kind string, prev calendar.Period, sel string) (d *Document, frozen *Frozen, err error) {
+	if cfg.Frozen != nil {
+		fd, err := cfg.Frozen.FrozenDocument(kind, prev)
+		if err != nil {
+			return nil, nil, fmt.Errorf("环比：上期（%s）的冻结报告无法读取 / the previous period's snapshot cannot be read: %w", prev, err)
+		}
+		if fd != nil && fd.Frozen != nil && sameMeasure(fd, kind, prev, sel, cfg.MaintenancePolicy) {
+			return fd, fd.Frozen, nil
+		}
+	}
+	d, err = buildPrevious(ctx, q, cfg, kind, prev)
+	return d, nil, err
+}
+
+// sameMeasure: the frozen document d measured what this report's own
+// build of prev would — the kind, the span (not the name: every service
+// period is named "service"), the filter and the maintenance policy — and
+// is complete. Otherwise its figures are not comparable and prev is built.
+func sameMeasure(d *Document, kind string, prev calendar.Period, sel, policy string) bool {
+	start, err1 := time.Parse(time.RFC3339, d.PeriodStart)
+	end, err2 := time.Parse(time.RFC3339, d.PeriodEnd)
+	return err1 == nil && err2 == nil && d.Kind == kind && !d.Draft && start.Equal(prev.Start) && end.Equal(prev.End) &&
+		d.Filter == sel && d.MaintenancePolicy == policy
+}
+
+// frozenText says where the previous period's figures come from when they
+// are its snapshot's.
+func frozenText(f *Frozen, lang docfmt.Lang) string {
+	sha := f.SHA256
+	if len(sha) > 16 {
+		sha = sha[:16]
+	}
+	at := f.FrozenAt
+	if t, err := time.Parse(time.RFC3339, f.FrozenAt); err == nil {
+		at = docfmt.DateTime(t, lang)
+	}
+	return tr(lang, "上期数据取自上期已冻结的报告（冻结于 "+at+"，SHA-256 "+sha+"…），即报送时的数字，未重新计算。",
+		" The previous period's figures are those of its frozen report (frozen on "+at+", SHA-256 "+sha+"…), as handed in; they were not recomputed.")
 }
 
 // buildPrevious is the previous period's document for 环比 (nil when it

@@ -27,6 +27,18 @@ func evalTimes(s string) ([]time.Time, bool) {
 	return out, len(out) > 0
 }
 
+// octoberAfterSeptember starts a real Prometheus holding the e2e scenario
+// and returns its client, the default configuration at a clock on 29
+// November, October and the September before it.
+func octoberAfterSeptember(t *testing.T) (q *promapi.Client, cfg report.Config, oct, sep calendar.Period) {
+	url, _ := startE2EPrometheus(t)
+	cfg = report.DefaultConfig()
+	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return now }
+	oct = calendar.Month(2026, time.October)
+	return promapi.New(url), cfg, oct, oct.Previous()
+}
+
 // auditKey is an audit entry less its purpose's previous-period prefix.
 type auditKey struct{ purpose, promql, evalAt string }
 
@@ -41,13 +53,7 @@ type auditKey struct{ purpose, promql, evalAt string }
 // its end, where the engine looks ahead), and no query September's report
 // does not run.
 func TestPreviousPeriodInAudit(t *testing.T) {
-	url, _ := startE2EPrometheus(t)
-	q := promapi.New(url)
-	cfg := report.DefaultConfig()
-	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
-	cfg.Now = func() time.Time { return now }
-	oct := calendar.Month(2026, time.October)
-	sep := oct.Previous()
+	q, cfg, oct, sep := octoberAfterSeptember(t)
 	prefix := report.PreviousAuditPrefix + sep.String() + ": "
 	const lookAhead = 2 * time.Hour
 	ctx := context.Background()

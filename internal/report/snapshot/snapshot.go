@@ -74,6 +74,17 @@ func (s Store) Load(kind, month string) (*report.Document, error) {
 	return Load(s.Path(kind, month))
 }
 
+// FrozenDocument is kind's verified snapshot of period p, nil, nil when
+// p is not frozen (report.FrozenSource: 环比 reads the previous period
+// from it).
+func (s Store) FrozenDocument(kind string, p calendar.Period) (*report.Document, error) {
+	d, err := s.Load(kind, Name(p))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return d, err
+}
+
 // Freeze freezes kind/month (see FreezeFile).
 func (s Store) Freeze(ctx context.Context, kind, month string, build func(context.Context) (*report.Document, error), now time.Time) (*Result, error) {
 	return FreezeFile(ctx, s.Path(kind, month), build, now)

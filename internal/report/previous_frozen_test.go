@@ -1,0 +1,153 @@
+package report_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jianguan/jianguan/internal/report"
+	"github.com/jianguan/jianguan/internal/report/snapshot"
+)
+
+// TestPreviousFromSnapshot: with a snapshot store (Config.Frozen), 环比
+// reads a signed-off previous period from its snapshot instead of
+// rebuilding it. On a real Prometheus holding the e2e scenario, September
+// is frozen, then October's report of every kind is built twice — with
+// the store and without — and
+//   - the comparison table is the same, figure by figure (the frozen
+//     figures are the engine's, so reading them changes nothing but the
+//     cost);
+//   - with the store no query of September is run or listed, the document
+//     names the snapshot (PreviousFrozen, the SHA-256 in the 环比 text and
+//     in the audit's method);
+//   - a snapshot that measured something else (another maintenance
+//     policy, another filter) is not used: September is rebuilt;
+//   - a snapshot that does not verify fails the report, naming the period.
+func TestPreviousFromSnapshot(t *testing.T) {
+	q, cfg, oct, sep := octoberAfterSeptember(t)
+	ctx := context.Background()
+	now := cfg.Now()
+	st := snapshot.Store{Dir: t.TempDir()}
+	signed := cfg
+	signed.Narrative = report.Narrative{Problems: "无", Remedies: "无", NextSteps: "继续巡检"}
+	for _, kind := range report.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			res, err := st.Freeze(ctx, kind, snapshot.Name(sep), func(ctx context.Context) (*report.Document, error) {
+				return report.Build(ctx, q, signed, kind, sep)
+			}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rebuilt, err := report.Build(ctx, q, cfg, kind, oct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			withStore := cfg
+			withStore.Frozen = st
+			read, err := report.Build(ctx, q, withStore, kind, oct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(read.Comparison) == 0 || len(read.Comparison) != len(rebuilt.Comparison) {
+				t.Fatalf("comparison: %d figures from the snapshot, %d rebuilt", len(read.Comparison), len(rebuilt.Comparison))
+			}
+			withPrev := 0
+			for i, c := range read.Comparison {
+				if c != rebuilt.Comparison[i] {
+					t.Errorf("%s: from the snapshot %+v, rebuilt %+v", c.LabelEN, c, rebuilt.Comparison[i])
+				}
+				if c.HasPrevious {
+					withPrev++
+				}
+			}
+			if withPrev == 0 {
+				t.Errorf("no figure has a previous value: nothing was compared")
+			}
+			if read.PreviousFrozen == nil || read.PreviousFrozen.SHA256 != res.SHA256 {
+				t.Errorf("PreviousFrozen = %+v, want the snapshot's SHA-256 %s", read.PreviousFrozen, res.SHA256)
+			}
+			if rebuilt.PreviousFrozen != nil {
+				t.Errorf("without a store: PreviousFrozen = %+v", rebuilt.PreviousFrozen)
+			}
+			if n := previousQueries(read); n != 0 {
+				t.Errorf("with the snapshot %d queries of the previous period are listed; it was not queried", n)
+			}
+			if previousQueries(rebuilt) == 0 {
+				t.Errorf("rebuilt: no query of the previous period listed")
+			}
+			sha := res.SHA256[:16]
+			if !strings.Contains(sectionText(read, "comparison"), sha) {
+				t.Errorf("the 环比 text does not name the snapshot %s: %q", sha, sectionText(read, "comparison"))
+			}
+			if !strings.Contains(strings.Join(read.Audit.Method, "\n"), sha) {
+				t.Errorf("the audit's method does not name the snapshot %s", sha)
+			}
+			// Measured otherwise: not comparable, rebuilt.
+			other := withStore
+			other.MaintenancePolicy = report.MaintenanceUptime
+			if d, err := report.Build(ctx, q, other, kind, oct); err != nil {
+				t.Fatal(err)
+			} else if d.PreviousFrozen != nil || previousQueries(d) == 0 {
+				t.Errorf("another maintenance policy: the snapshot was used (PreviousFrozen %+v)", d.PreviousFrozen)
+			}
+			other = withStore
+			other.Filter = map[string]string{"site": "nowhere-else"}
+			if d, err := report.Build(ctx, q, other, kind, oct); err == nil && d.PreviousFrozen != nil {
+				t.Errorf("another filter: the snapshot was used")
+			} else if err != nil && report.KindOf(err) != report.ErrNoData {
+				t.Fatal(err)
+			}
+		})
+	}
+	t.Run("does not verify", func(t *testing.T) {
+		path := st.Path(report.KindLines, snapshot.Name(sep))
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := snapshot.Store{Dir: t.TempDir()}
+		p := bad.Path(report.KindLines, snapshot.Name(sep))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// one figure changed after the freeze: valid JSON, another hash
+		altered := regexp.MustCompile(`("downSeconds":\s*)(\d)`).ReplaceAllString(string(b), "${1}1${2}")
+		if altered == string(b) {
+			t.Fatal("no downSeconds in the snapshot")
+		}
+		if err := os.WriteFile(p, []byte(altered), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c := cfg
+		c.Frozen = bad
+		_, err = report.Build(ctx, q, c, report.KindLines, oct)
+		if err == nil || !strings.Contains(err.Error(), sep.String()) || !strings.Contains(err.Error(), "SHA-256 mismatch") {
+			t.Fatalf("a snapshot that does not verify: err = %v, want its SHA-256 mismatch naming %s", err, sep)
+		}
+		t.Logf("%v", err)
+	})
+}
+
+// previousQueries counts the audit's queries of the previous period.
+func previousQueries(d *report.Document) int {
+	n := 0
+	for _, a := range d.Audit.Queries {
+		if strings.HasPrefix(a.Purpose, report.PreviousAuditPrefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// sectionText is the text of d's section id.
+func sectionText(d *report.Document, id string) string {
+	for _, s := range d.Sections {
+		if s.ID == id {
+			return strings.Join(s.Text, "\n")
+		}
+	}
+	return ""
+}
