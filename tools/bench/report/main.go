@@ -634,20 +634,7 @@ func (t *timer) kind(ctx context.Context, q report.Querier, cfg report.Config, w
 	defer func() { t.first = nil }()
 	var def, raw queryStats
 	var defOK, rawOK bool
-	logStats := func(st *queryStats, ok *bool) func(*report.Document) {
-		if err := t.qlog.reset(); err != nil {
-			fmt.Printf("query log: %v\n", err)
-			return nil
-		}
-		return func(d *report.Document) {
-			var err error
-			if *st, err = t.qlog.read(d); err != nil {
-				fmt.Printf("query log: %v\n", err)
-				return
-			}
-			*ok = true
-		}
-	}
+	logStats := t.logStats
 	label := what + " " + k
 	t.first = logStats(&def, &defOK)
 	edge, err := t.time(label, func() (*report.Document, error) { return report.Build(ctx, q, cfg, k, p) })
@@ -678,6 +665,23 @@ func (t *timer) kind(ctx context.Context, q report.Querier, cfg report.Config, w
 			ratio(float64(raw.Samples), float64(def.Samples)), ratio(raw.Seconds, def.Seconds))
 	}
 	return nil
+}
+
+// logStats empties the query log and returns a timer.first that reads
+// the first build's statistics into st (ok: read).
+func (t *timer) logStats(st *queryStats, ok *bool) func(*report.Document) {
+	if err := t.qlog.reset(); err != nil {
+		fmt.Printf("query log: %v\n", err)
+		return nil
+	}
+	return func(d *report.Document) {
+		var err error
+		if *st, err = t.qlog.read(d); err != nil {
+			fmt.Printf("query log: %v\n", err)
+			return
+		}
+		*ok = true
+	}
 }
 
 // time renders the document build returns t.repeat times and prints its
@@ -800,14 +804,24 @@ func (t *timer) previousSigned(ctx context.Context, q report.Querier, cfg report
 	}
 	fc := cfg
 	fc.Frozen = st
-	_, err := t.time("month "+k+" prev signed", func() (*report.Document, error) {
+	label := "month " + k + " prev signed"
+	var qs queryStats
+	var ok bool
+	t.first = t.logStats(&qs, &ok)
+	defer func() { t.first = nil }()
+	if _, err := t.time(label, func() (*report.Document, error) {
 		d, err := report.Build(ctx, q, fc, k, p)
 		if err == nil && d.PreviousFrozen == nil {
 			err = fmt.Errorf("环比 did not read the snapshot of %s in %s", prev, snaps)
 		}
 		return d, err
-	})
-	return err
+	}); err != nil {
+		return err
+	}
+	if ok {
+		qs.print(os.Stdout, label, t.verbose)
+	}
+	return nil
 }
 
 // benchYear times the year: the service-period summary per kind (the
