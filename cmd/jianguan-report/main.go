@@ -14,6 +14,7 @@
 //
 //	jianguan-report ... --freeze=snapshots/lines-2026-10.json     # write a frozen snapshot
 //	jianguan-report --snapshot=snapshots/lines-2026-10.json --format=html -o lines.html
+//	jianguan-report --kind=lines --month=2026-11 --snapshots=snapshots  # 环比 and the trend read snapshots/lines/2026-10.json …
 //	jianguan-report --all --period=2026-10 --out-dir=out/         # four kinds × html, pdf, csv, xlsx, json
 //
 // The benchmark (make bench-report) is tools/bench/report.
@@ -102,7 +103,7 @@ func run(args []string) error {
 		format   = fs.String("format", "html", "html | pdf | csv | xlsx | json")
 		out      = fs.String("o", "-", "output file (- = stdout)")
 		freeze   = fs.String("freeze", "", "also write a frozen snapshot (JSON + SHA-256) to this file")
-		snapsDir = fs.String("snapshots", "", "the snapshot store (DIR/{kind}/{period}.json, the plugin's layout): 环比 reads the previous period's figures from its snapshot there, as handed in, instead of recomputing them; empty: recomputed")
+		snapsDir = fs.String("snapshots", "", "the snapshot store (DIR/{kind}/{period}.json, the plugin's layout): 环比 and the 12-month trend read the figures of a period frozen there, as handed in, instead of recomputing them; empty: recomputed")
 		snapFile = fs.String("snapshot", "", "render a frozen snapshot instead of querying Prometheus")
 		sla      = fs.Float64("sla", 0.9999, "SLA target")
 		policy   = fs.String("maintenance", report.MaintenanceExcluded, "maintenance policy: excluded | counted-as-uptime")

@@ -98,8 +98,11 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 			return nil, err
 		}
 		compare(d, prev, p.Previous(), frozen, cfg.Lang)
-		r.prevFrozen = frozen             // read, not queried: the method says so
-		if frozen == nil && prev != nil { // its figures are printed: its queries are listed
+		// A snapshot is read, not queried (the method says so); a build's
+		// figures are printed, so its queries are listed.
+		if frozen != nil {
+			r.frozenRead = append(r.frozenRead, frozenUse{p.Previous(), frozen})
+		} else if prev != nil {
 			for _, a := range prev.Audit.Queries {
 				a.Purpose = PreviousAuditPrefix + p.Previous().String() + ": " + a.Purpose
 				r.audit = append(r.audit, a)
@@ -856,8 +859,12 @@ func (r *run) finishAudit(d *Document) {
 		Caveats: r.caveats,
 	}
 	d.Audit.Method = append(d.Audit.Method, r.evalMethod...)
-	if r.prevFrozen != nil {
-		d.Audit.Method = append(d.Audit.Method, strings.TrimSpace(frozenText(r.prevFrozen, r.cfg.Lang)))
+	said := map[string]bool{} // a month read for 环比 and for the trend: said once
+	for _, u := range r.frozenRead {
+		if m := frozenMethod(u, r.cfg.Lang); !said[m] {
+			said[m] = true
+			d.Audit.Method = append(d.Audit.Method, m)
+		}
 	}
 	r.provenance(d)
 }

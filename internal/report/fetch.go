@@ -33,8 +33,9 @@ type run struct {
 	// evalMethod: the indicator system's method lines for the audit
 	// (Config.Evaluator).
 	evalMethod []string
-	// prevFrozen: 环比 read the previous period's snapshot (Config.Frozen).
-	prevFrozen *Frozen
+	// frozenRead: the snapshots read instead of queried (Config.Frozen:
+	// the previous period for 环比, months of the trend), for the audit.
+	frozenRead []frozenUse
 	// figuresOnly: a sub-run for the per-month table or the trend, which
 	// sum counters per kind (kindFigures) and never read incidents, so the
 	// incident reconstruction — the raw reads — is skipped.
@@ -44,6 +45,12 @@ type run struct {
 	backendOnce, rangeOnce sync.Once
 	backend                Backend
 	rangeSem               string
+}
+
+// frozenUse is a period whose figures a report read from its snapshot.
+type frozenUse struct {
+	period calendar.Period
+	f      *Frozen
 }
 
 func (r *run) rangeSel() string {

@@ -436,8 +436,22 @@ func sameMeasure(d *Document, kind string, prev calendar.Period, sel, policy str
 }
 
 // frozenText says where the previous period's figures come from when they
-// are its snapshot's.
+// are its snapshot's (the 环比 section).
 func frozenText(f *Frozen, lang docfmt.Lang) string {
+	return tr(lang, "上期数据取自"+frozenNote(f, lang)+"，即报送时的数字，未重新计算。",
+		" The previous period's figures are those of its "+frozenNote(f, lang)+", as handed in; they were not recomputed.")
+}
+
+// frozenMethod is the audit's method line for a period read from its
+// snapshot.
+func frozenMethod(u frozenUse, lang docfmt.Lang) string {
+	l := docfmt.PeriodLabel(u.period, lang)
+	return tr(lang, l+"的数字取自其"+frozenNote(u.f, lang)+"，未重新查询。",
+		"The figures of "+l+" are those of its "+frozenNote(u.f, lang)+"; not queried again.")
+}
+
+// frozenNote names a snapshot: 已冻结的报告（冻结于 …，SHA-256 前 16 位…）.
+func frozenNote(f *Frozen, lang docfmt.Lang) string {
 	sha := f.SHA256
 	if len(sha) > 16 {
 		sha = sha[:16]
@@ -446,8 +460,7 @@ func frozenText(f *Frozen, lang docfmt.Lang) string {
 	if t, err := time.Parse(time.RFC3339, f.FrozenAt); err == nil {
 		at = docfmt.DateTime(t, lang)
 	}
-	return tr(lang, "上期数据取自上期已冻结的报告（冻结于 "+at+"，SHA-256 "+sha+"…），即报送时的数字，未重新计算。",
-		" The previous period's figures are those of its frozen report (frozen on "+at+", SHA-256 "+sha+"…), as handed in; they were not recomputed.")
+	return tr(lang, "已冻结的报告（冻结于 "+at+"，SHA-256 "+sha+"…）", "frozen report (frozen on "+at+", SHA-256 "+sha+"…)")
 }
 
 // buildPrevious is the previous period's document for 环比 (nil when it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,6 +24,8 @@ import (
 //   - with the store no query of September is run or listed, the document
 //     names the snapshot (PreviousFrozen, the SHA-256 in the 环比 text and
 //     in the audit's method);
+//   - the 12-month trend (lines, hosts) reads September from the snapshot
+//     too: the same trend, none of September's queries;
 //   - a snapshot that measured something else (another maintenance
 //     policy, another filter) is not used: September is rebuilt;
 //   - a snapshot that does not verify fails the report, naming the period.
@@ -78,12 +81,29 @@ func TestPreviousFromSnapshot(t *testing.T) {
 			if previousQueries(rebuilt) == 0 {
 				t.Errorf("rebuilt: no query of the previous period listed")
 			}
+			// The trend (lines, hosts) reads September from the snapshot too.
+			if !reflect.DeepEqual(read.Trend, rebuilt.Trend) {
+				t.Errorf("trend from the snapshot %+v, rebuilt %+v", read.Trend, rebuilt.Trend)
+			}
+			trendSep := report.TrendAuditPrefix + sep.String() + ": "
+			if n := prefixed(read, trendSep); n != 0 {
+				t.Errorf("with the snapshot %d queries of the trend's %s are listed; it was not queried", n, sep)
+			}
+			if len(rebuilt.Trend) > 0 && prefixed(rebuilt, trendSep) == 0 {
+				t.Errorf("rebuilt: no query of the trend's %s listed", sep)
+			}
 			sha := res.SHA256[:16]
+			named := 0
+			for _, m := range read.Audit.Method {
+				if strings.Contains(m, sha) {
+					named++
+				}
+			}
+			if named != 1 {
+				t.Errorf("the audit's method names the snapshot %d times, want once: %q", named, read.Audit.Method)
+			}
 			if !strings.Contains(sectionText(read, "comparison"), sha) {
 				t.Errorf("the 环比 text does not name the snapshot %s: %q", sha, sectionText(read, "comparison"))
-			}
-			if !strings.Contains(strings.Join(read.Audit.Method, "\n"), sha) {
-				t.Errorf("the audit's method does not name the snapshot %s", sha)
 			}
 			// Measured otherwise: not comparable, rebuilt.
 			other := withStore
@@ -132,10 +152,13 @@ func TestPreviousFromSnapshot(t *testing.T) {
 }
 
 // previousQueries counts the audit's queries of the previous period.
-func previousQueries(d *report.Document) int {
+func previousQueries(d *report.Document) int { return prefixed(d, report.PreviousAuditPrefix) }
+
+// prefixed counts the audit's queries whose purpose starts with prefix.
+func prefixed(d *report.Document, prefix string) int {
 	n := 0
 	for _, a := range d.Audit.Queries {
-		if strings.HasPrefix(a.Purpose, report.PreviousAuditPrefix) {
+		if strings.HasPrefix(a.Purpose, prefix) {
 			n++
 		}
 	}

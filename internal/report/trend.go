@@ -17,7 +17,9 @@ import (
 // (fetchAvailability: its few instant queries at the month's edges, never a
 // query per entity), so the trend costs at most TrendMonths × namespaces
 // sub-runs, and each month's figure is the same arithmetic as the body's
-// (Σdown ÷ Σ(observed − maintenance when excluded)). A month without any
+// (Σdown ÷ Σ(observed − maintenance when excluded)). A month frozen as a
+// report of the same kind (Config.Frozen) is read from its snapshot: the
+// figures handed in, no query. A month without any
 // series (before the retained data) is 「无数据」, never 0 or 100.
 const TrendMonths = 12
 
@@ -86,6 +88,17 @@ func (r *run) trend(d *Document, nss []string) error {
 		if _, ok := known[m.String()]; ok {
 			continue
 		}
+		// A signed-off month: its figures as handed in, not queried again.
+		fd, err := r.frozenMonth(d.Kind, m)
+		if err != nil {
+			return err
+		}
+		if fd != nil {
+			for j, ns := range nss {
+				res[i*len(nss)+j] = entitiesOf(fd.Entities, ns)
+			}
+			continue
+		}
 		subs[i] = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true}
 		for j, ns := range nss {
 			fns = append(fns, func() (err error) { res[i*len(nss)+j], err = subs[i].fetchAvailability(ns); return })
@@ -124,6 +137,27 @@ func (r *run) trend(d *Document, nss []string) error {
 	sort.Strings(order)
 	d.Sections = append(d.Sections, r.trendSection(d.Trend, order))
 	return nil
+}
+
+// frozenMonth is the snapshot of kind for month m (Config.Frozen) when it
+// measured what this run's sub-run of m would (sameMeasure), nil when
+// there is none; the use is recorded for the audit's method. A snapshot
+// that does not verify fails the report, as in 环比.
+func (r *run) frozenMonth(kind string, m calendar.Period) (*Document, error) {
+	if r.cfg.Frozen == nil {
+		return nil, nil
+	}
+	fd, err := r.cfg.Frozen.FrozenDocument(kind, m)
+	if err != nil {
+		return nil, fmt.Errorf("趋势：%s 的冻结报告无法读取 / the snapshot of %s for the trend cannot be read: %w", m, m, err)
+	}
+	if fd == nil || fd.Frozen == nil || !sameMeasure(fd, kind, m, r.sel, r.cfg.MaintenancePolicy) {
+		return nil, nil
+	}
+	r.mu.Lock()
+	r.frozenRead = append(r.frozenRead, frozenUse{m, fd.Frozen})
+	r.mu.Unlock()
+	return fd, nil
 }
 
 // entitiesOf are the entities of namespace ns.
