@@ -418,7 +418,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 			return nil, err
 		}
 	}
-	bounds, missing, err := r.edgeInterpolate(f, names, counters)
+	bounds, missing, err := r.edgeInterpolate(f, names, counters, labels)
 	if err != nil {
 		return nil, err
 	}

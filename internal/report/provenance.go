@@ -223,6 +223,39 @@ func generator(lang docfmt.Lang) string {
 // lookback) are covered.
 const edgeWindow = 5 * time.Minute
 
+// edgeNarrow is the first read around a period edge: at scrape intervals
+// of up to a minute it holds the scrapes on both sides of the edge with a
+// fifth of edgeWindow's samples. An entity without both in it is read again
+// over edgeWindow, so every pair is the one edgeWindow gives: the last
+// scrape at or before the edge is the last of the narrow window when there
+// is one there, and the first after it the first.
+const edgeNarrow = time.Minute
+
+// edgePair are an entity's scrapes around an edge that carry every
+// counter: the last at or before it and the first after it, within the
+// window read (nil: none).
+type edgePair struct{ before, after *scrape }
+
+// edgePairs finds each entity's edgePair around edge e (unix ms) in the
+// scrapes sc of a read of ±w.
+func edgePairs(sc map[string][]scrape, e int64, names []string, w time.Duration) map[string]edgePair {
+	m := make(map[string]edgePair, len(sc))
+	for k, l := range sc {
+		var p edgePair
+		for j := range l {
+			x := &l[j]
+			if x.t <= e && x.t > e-w.Milliseconds() && x.has(names) {
+				p.before = x
+			}
+			if x.t > e && x.t <= e+w.Milliseconds() && x.has(names) && p.after == nil {
+				p.after = x
+			}
+		}
+		m[k] = p
+	}
+	return m
+}
+
 // edgeTolerance: a counter grew "by 0 or 1 s/s" between two scrapes when its
 // growth is within this of 0 or of the scrapes' distance (exporter and
 // Prometheus timestamps differ by the collection time).
@@ -235,36 +268,51 @@ const edgeTolerance = 1.0
 // Δ = v(end) − v(start) to ≤ 1 s in a steady state. Where the state changed
 // inside the straddling scrape the error bound of the down counters is
 // recorded on the entity (EdgeBoundSeconds).
-func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[string]Counter) (map[string]float64, map[string][2]bool, error) {
+func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[string]Counter, labels map[string]map[string]string) (map[string]float64, map[string][2]bool, error) {
 	if len(counters) == 0 {
 		return nil, nil, nil
 	}
 	sig := append(append([]string{}, names...), f.started, f.up, f.unknownGauge, f.lastChange, f.inMaintenance())
-	type pair struct{ before, after *scrape }
 	edges := []time.Time{r.start(), r.end()}
-	pairs := make([]map[string]pair, len(edges))
+	pairs := make([]map[string]edgePair, len(edges))
 	var fns []func() error
 	for i, edge := range edges {
 		fns = append(fns, func() error {
-			sc, _, err := r.raw("period edge: raw samples around "+edge.UTC().Format(time.RFC3339)+" (interpolation to the edge)",
-				sig, "", nil, edge.Add(-edgeWindow), edge.Add(edgeWindow))
+			purpose := "period edge: raw samples around " + edge.UTC().Format(time.RFC3339) + " (interpolation to the edge)"
+			read := func(w time.Duration, nameLabel string, vals []string) (map[string]edgePair, error) {
+				sc, _, err := r.raw(purpose, sig, nameLabel, vals, edge.Add(-w), edge.Add(w))
+				return edgePairs(sc, edge.UnixMilli(), names, w), err
+			}
+			m, err := read(edgeNarrow, "", nil)
 			if err != nil {
 				return err
 			}
-			m := map[string]pair{}
-			e := edge.UnixMilli()
-			for k, l := range sc {
-				var p pair
-				for j := range l {
-					x := &l[j]
-					if x.t <= e && x.t > e-edgeWindow.Milliseconds() && x.has(names) {
-						p.before = x
-					}
-					if x.t > e && x.t <= e+edgeWindow.Milliseconds() && x.has(names) && p.after == nil {
-						p.after = x
+			// Entities without both scrapes in the narrow read: again over
+			// edgeWindow (by name; only their pairs are taken).
+			var again []string
+			seen := map[string]bool{}
+			for k := range counters {
+				if p := m[k]; p.before == nil || p.after == nil {
+					if n := labels[k][f.nameLabel]; !seen[n] {
+						seen[n] = true
+						again = append(again, n)
 					}
 				}
-				m[k] = p
+			}
+			if len(again) > 0 {
+				label := f.nameLabel
+				if 2*len(again) > len(counters) { // most of them (slower scrapes, an edge not yet passed): all, unfiltered
+					label, again = "", nil
+				}
+				wide, err := read(edgeWindow, label, again)
+				if err != nil {
+					return err
+				}
+				for k := range counters {
+					if p := m[k]; p.before == nil || p.after == nil {
+						m[k] = wide[k]
+					}
+				}
 			}
 			r.mu.Lock()
 			pairs[i] = m
