@@ -37,6 +37,9 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 	if err := cfg.normalise(); err != nil {
 		return nil, err
 	}
+	if cfg.Frozen != nil && full {
+		cfg.Frozen = &frozenMemo{src: cfg.Frozen, docs: map[string]*Document{}}
+	}
 	span, draft, err := measured(p, cfg.Now())
 	if err != nil {
 		return nil, err
@@ -93,11 +96,11 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 		return nil, NoDataError(d.Month, sel)
 	}
 	if full {
-		prev, frozen, err := previous(ctx, q, cfg, kind, p.Previous(), sel)
+		prev, frozen, other, err := previous(ctx, q, cfg, kind, p.Previous(), sel)
 		if err != nil {
 			return nil, err
 		}
-		compare(d, prev, p.Previous(), frozen, cfg.Lang)
+		compare(d, prev, p.Previous(), frozen, other, cfg.Lang)
 		// A snapshot is read, not queried (the method says so); a build's
 		// figures are printed, so its queries are listed.
 		if frozen != nil {

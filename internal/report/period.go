@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jianguan/jianguan/internal/calendar"
@@ -356,8 +357,9 @@ func change(cur, prev figure, lang docfmt.Lang) string {
 const NoPrevious = "无上期数据"
 
 // compare adds 环比 to d: prev is the previous period's document from the
-// same engine (nil: it has no data), or its snapshot (frozen).
-func compare(d, prev *Document, prevPeriod calendar.Period, frozen *Frozen, lang docfmt.Lang) {
+// same engine (nil: it has no data), or its snapshot (frozen); otherMeasure:
+// a snapshot exists that measured otherwise.
+func compare(d, prev *Document, prevPeriod calendar.Period, frozen *Frozen, otherMeasure bool, lang docfmt.Lang) {
 	none := tr(lang, NoPrevious, "no data for the previous period")
 	pf := map[string]figure{}
 	if prev != nil {
@@ -388,6 +390,9 @@ func compare(d, prev *Document, prevPeriod calendar.Period, frozen *Frozen, lang
 	if frozen != nil {
 		d.PreviousFrozen = frozen
 		text += frozenText(frozen, lang)
+	} else if otherMeasure {
+		text += tr(lang, "上期已冻结的报告统计口径不同（筛选条件或维护策略），上期数据为按本期口径重新计算。",
+			" The previous period's frozen report was measured otherwise (filter or maintenance policy); its figures were recomputed as this period's are.")
 	}
 	if prev == nil {
 		text += tr(lang, "上期无监测数据，各项均为「"+NoPrevious+"」。", " The previous period has no monitoring data.")
@@ -410,18 +415,45 @@ type FrozenSource interface {
 // SHA-256 and time), else the engine's build (nil when the period has no
 // data). A snapshot that cannot be read or verified fails the report: a
 // signed-off record that does not verify is never passed over in silence.
-func previous(ctx context.Context, q Querier, cfg Config, kind string, prev calendar.Period, sel string) (d *Document, frozen *Frozen, err error) {
+// otherMeasure is set when a snapshot exists but measured otherwise (the
+// 环比 section says why its figures are not those handed in).
+func previous(ctx context.Context, q Querier, cfg Config, kind string, prev calendar.Period, sel string) (d *Document, frozen *Frozen, otherMeasure bool, err error) {
 	if cfg.Frozen != nil {
 		fd, err := cfg.Frozen.FrozenDocument(kind, prev)
 		if err != nil {
-			return nil, nil, fmt.Errorf("环比：上期（%s）的冻结报告无法读取 / the previous period's snapshot cannot be read: %w", prev, err)
+			return nil, nil, false, fmt.Errorf("环比：上期（%s）的冻结报告无法读取 / the previous period's snapshot cannot be read: %w", prev, err)
 		}
-		if fd != nil && fd.Frozen != nil && sameMeasure(fd, kind, prev, sel, cfg.MaintenancePolicy) {
-			return fd, fd.Frozen, nil
+		if fd != nil && fd.Frozen != nil {
+			if sameMeasure(fd, kind, prev, sel, cfg.MaintenancePolicy) {
+				return fd, fd.Frozen, false, nil
+			}
+			otherMeasure = true
 		}
 	}
 	d, err = buildPrevious(ctx, q, cfg, kind, prev)
-	return d, nil, err
+	return d, nil, otherMeasure, err
+}
+
+// frozenMemo remembers the snapshots one build read (the previous month
+// is read for 环比 and for the trend).
+type frozenMemo struct {
+	src  FrozenSource
+	mu   sync.Mutex
+	docs map[string]*Document
+}
+
+func (m *frozenMemo) FrozenDocument(kind string, p calendar.Period) (*Document, error) {
+	key := kind + " " + p.Start.String() + " " + p.End.String()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if d, ok := m.docs[key]; ok {
+		return d, nil
+	}
+	d, err := m.src.FrozenDocument(kind, p)
+	if err == nil {
+		m.docs[key] = d
+	}
+	return d, err
 }
 
 // sameMeasure: the frozen document d measured what this report's own

@@ -27,7 +27,8 @@ import (
 //   - the 12-month trend (lines, hosts) reads September from the snapshot
 //     too: the same trend, none of September's queries;
 //   - a snapshot that measured something else (another maintenance
-//     policy, another filter) is not used: September is rebuilt;
+//     policy, another filter) is not used: September is rebuilt, and the
+//     环比 text says why;
 //   - a snapshot that does not verify fails the report, naming the period.
 func TestPreviousFromSnapshot(t *testing.T) {
 	q, cfg, oct, sep := octoberAfterSeptember(t)
@@ -112,6 +113,8 @@ func TestPreviousFromSnapshot(t *testing.T) {
 				t.Fatal(err)
 			} else if d.PreviousFrozen != nil || previousQueries(d) == 0 {
 				t.Errorf("another maintenance policy: the snapshot was used (PreviousFrozen %+v)", d.PreviousFrozen)
+			} else if !strings.Contains(sectionText(d, "comparison"), "统计口径不同") {
+				t.Errorf("another maintenance policy: the 环比 text does not say why the snapshot was not used: %q", sectionText(d, "comparison"))
 			}
 			other = withStore
 			other.Filter = map[string]string{"site": "nowhere-else"}
