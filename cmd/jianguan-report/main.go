@@ -10,7 +10,8 @@
 // the default is the last complete month. The current, unfinished period is
 // reported as a draft marked 截至 … (the last full hour) and cannot be
 // frozen; a period that has not begun is an error. Every report carries 环比
-// (the previous period, from the same engine).
+// (the previous period, from the same engine, or with --snapshots from its
+// frozen snapshot when it is signed off).
 //
 //	jianguan-report ... --freeze=snapshots/lines-2026-10.json     # write a frozen snapshot
 //	jianguan-report --snapshot=snapshots/lines-2026-10.json --format=html -o lines.html

@@ -25,7 +25,8 @@ import (
 // measured up to the last full hour (a 截至 draft, Document.Draft, which
 // cannot be frozen); a period without any data is ErrNoData
 // (本期无监测数据). Every report carries 环比 (the previous period by the
-// same engine); a period of more than one month a per-month table.
+// same engine, or its snapshot when it is signed off: Config.Frozen); a
+// period of more than one month a per-month table.
 func Build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.Period) (*Document, error) {
 	return build(ctx, q, cfg, kind, p, true)
 }
