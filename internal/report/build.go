@@ -48,7 +48,7 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 	sel, _ := Matchers(cfg.Filter)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: span, sel: sel}
+	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: span, sel: sel, headline: !full}
 	d := &Document{
 		Kind: kind, Organisation: cfg.Organisation, Month: p.String(), PeriodKind: string(p.Kind),
 		PeriodStart: span.Start.In(cfg.Location).Format(time.RFC3339), PeriodEnd: span.End.In(cfg.Location).Format(time.RFC3339),
@@ -424,6 +424,16 @@ func (r *run) commonSummary(d *Document, es []EntityResult, what, whatEN string)
 // ---- lines ----
 
 func (r *run) buildLines(d *Document) error {
+	if r.headline { // 环比 compares availability and incidents only
+		es, err := r.fetchAvailability("line")
+		if err != nil {
+			return err
+		}
+		naturalSort(es)
+		d.Entities = es
+		r.commonSummary(d, es, "线路", "Lines")
+		return nil
+	}
 	// Quality figures (independent of the availability family, so both are
 	// fetched at once).
 	sel := r.selector

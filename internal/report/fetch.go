@@ -40,6 +40,11 @@ type run struct {
 	// sum counters per kind (kindFigures) and never read incidents, so the
 	// incident reconstruction — the raw reads — is skipped.
 	figuresOnly bool
+	// headline: the previous period's build for 环比, of which only the
+	// headline figures (availability, downtime, incidents, the summary's
+	// counts) are printed, so the lines' quality figures (P95, counters,
+	// capacity) are not queried.
+	headline bool
 	// backend and the range-selector semantics, each found once
 	// (provenance.go).
 	backendOnce, rangeOnce sync.Once
