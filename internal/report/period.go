@@ -418,20 +418,33 @@ type FrozenSource interface {
 // otherMeasure is set when a snapshot exists but measured otherwise (the
 // 环比 section says why its figures are not those handed in).
 func previous(ctx context.Context, q Querier, cfg Config, kind string, prev calendar.Period, sel string) (d *Document, frozen *Frozen, otherMeasure bool, err error) {
-	if cfg.Frozen != nil {
-		fd, err := cfg.Frozen.FrozenDocument(kind, prev)
-		if err != nil {
-			return nil, nil, false, fmt.Errorf("环比：上期（%s）的冻结报告无法读取 / the previous period's snapshot cannot be read: %w", prev, err)
-		}
-		if fd != nil && fd.Frozen != nil {
-			if sameMeasure(fd, kind, prev, sel, cfg.MaintenancePolicy) {
-				return fd, fd.Frozen, false, nil
-			}
-			otherMeasure = true
-		}
+	fd, otherMeasure, err := frozenFor(cfg, kind, prev, sel)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("环比：上期（%s）的冻结报告无法读取 / the previous period's snapshot cannot be read: %w", prev, err)
+	}
+	if fd != nil {
+		return fd, fd.Frozen, false, nil
 	}
 	d, err = buildPrevious(ctx, q, cfg, kind, prev)
 	return d, nil, otherMeasure, err
+}
+
+// frozenFor is kind's snapshot of p in cfg.Frozen when it measured what
+// this report's own build of p would (sameMeasure); otherMeasure: there
+// is one, measured otherwise. Both nil, false without a store or a
+// snapshot.
+func frozenFor(cfg Config, kind string, p calendar.Period, sel string) (fd *Document, otherMeasure bool, err error) {
+	if cfg.Frozen == nil {
+		return nil, false, nil
+	}
+	fd, err = cfg.Frozen.FrozenDocument(kind, p)
+	if err != nil || fd == nil || fd.Frozen == nil {
+		return nil, false, err
+	}
+	if !sameMeasure(fd, kind, p, sel, cfg.MaintenancePolicy) {
+		return nil, true, nil
+	}
+	return fd, false, nil
 }
 
 // frozenMemo remembers the snapshots one build read (the previous month

@@ -144,14 +144,11 @@ func (r *run) trend(d *Document, nss []string) error {
 // there is none; the use is recorded for the audit's method. A snapshot
 // that does not verify fails the report, as in 环比.
 func (r *run) frozenMonth(kind string, m calendar.Period) (*Document, error) {
-	if r.cfg.Frozen == nil {
-		return nil, nil
-	}
-	fd, err := r.cfg.Frozen.FrozenDocument(kind, m)
+	fd, _, err := frozenFor(r.cfg, kind, m, r.sel)
 	if err != nil {
 		return nil, fmt.Errorf("趋势：%s 的冻结报告无法读取 / the snapshot of %s for the trend cannot be read: %w", m, m, err)
 	}
-	if fd == nil || fd.Frozen == nil || !sameMeasure(fd, kind, m, r.sel, r.cfg.MaintenancePolicy) {
+	if fd == nil {
 		return nil, nil
 	}
 	r.mu.Lock()
