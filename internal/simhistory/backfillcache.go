@@ -19,12 +19,12 @@ import (
 // whenever the generator's output does.
 func CachedBackfill(ctx context.Context, promtool string, sp Spec, key string, dst string) error {
 	h := sha256.New()
-	fmt.Fprintf(h, "v7|%s|%s|%s|%v|%d|%d", key, sp.From, sp.To, sp.Step, len(sp.Entities), len(sp.Gauges))
+	fmt.Fprintf(h, "v8|%s|%s|%s|%v|%d|%d", key, sp.From, sp.To, sp.Step, len(sp.Entities), len(sp.Gauges))
 	if sp.DenseStep > 0 {
 		fmt.Fprintf(h, "|dense %v", sp.DenseStep)
 	}
 	for _, e := range sp.Entities {
-		fmt.Fprintf(h, "|%s%v%v%v%v%v", e.NS, LabelString(e.Labels), e.Outages, e.Maintenance, e.Gaps, e.Unknown)
+		fmt.Fprintf(h, "|%s%v%v%v%v%v%v", e.NS, LabelString(e.Labels), e.Outages, e.Maintenance, e.Gaps, e.Unknown, e.Unscraped)
 	}
 	for _, g := range sp.Gauges {
 		fmt.Fprintf(h, "|%s%s", g.Name, LabelString(g.Labels))

@@ -34,7 +34,7 @@ func (sp Spec) EachSeries(lo, hi time.Time, fn func(s *Samples) error) error {
 		s := newSim(e)
 		for t := first; !t.After(last); t = t.Add(sp.Step) {
 			c := s.advance(t)
-			if !c.running {
+			if !c.running || !e.scraped(t) {
 				continue
 			}
 			ms := t.Unix() * 1000

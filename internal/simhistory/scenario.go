@@ -113,7 +113,7 @@ var (
 )
 
 // lineGauges are line_exporter's other series of each line: capacity,
-// interface traffic, ICMP probes, replies (0.1 % loss) and RTT histogram,
+// interface traffic in both directions (outbound half the inbound), ICMP probes, replies (0.1 % loss) and RTT histogram,
 // BGP flaps (one per outage). They are sampled while the line's exporter
 // runs, and its counters restart at 0 with it, as line_start_time_seconds
 // says.
@@ -135,6 +135,12 @@ func LineGauges(lines []*Entity, caps []float64) []Gauge {
 		cap := caps[i]
 		rate := 0.3 * cap / 8 // bytes/s
 		tl := with(l, "target", fmt.Sprintf("192.0.2.%d", i+1))
+		il := with(l, "interface", "ge-0/0/1")
+		rx := func(t time.Time) float64 {
+			// rate varies through the day between 0.1 and 0.5 of capacity.
+			s := float64(t.Unix() % 100000000)
+			return math.Floor(rate*s + 0.2*cap/8*86400/(2*math.Pi)*(1-math.Cos(s/86400*2*math.Pi)))
+		}
 		probes := func(t time.Time) float64 { return float64(t.Unix() % 100000000) } // one a second
 		replies := func(t time.Time) float64 {
 			s := probes(t)
@@ -142,11 +148,11 @@ func LineGauges(lines []*Entity, caps []float64) []Gauge {
 		}
 		g = append(g,
 			Gauge{Name: metricnames.LineCapacityBytesPerSecond, Labels: l, Of: e, Value: func(time.Time) float64 { return cap / 8 }},
-			Gauge{Name: metricnames.LineInterfaceReceiveBytes, Labels: with(l, "interface", "ge-0/0/1"), Of: e, Counter: true, Value: func(t time.Time) float64 {
-				// rate varies through the day between 0.1 and 0.5 of capacity.
-				s := float64(t.Unix() % 100000000)
-				return math.Floor(rate*s + 0.2*cap/8*86400/(2*math.Pi)*(1-math.Cos(s/86400*2*math.Pi)))
-			}},
+			Gauge{Name: metricnames.LineInterfaceReceiveBytes, Labels: il, Of: e, Counter: true, Value: rx},
+			// Outbound at half the inbound: line_exporter reads both
+			// octet counters of every interface (ifHCInOctets,
+			// ifHCOutOctets), and the report's P95 reads both directions.
+			Gauge{Name: metricnames.LineInterfaceTransmitBytes, Labels: il, Of: e, Counter: true, Value: func(t time.Time) float64 { return math.Floor(rx(t) / 2) }},
 			Gauge{Name: metricnames.LineICMPProbes, Labels: tl, Of: e, Counter: true, Value: probes},
 			Gauge{Name: metricnames.LineICMPReplies, Labels: tl, Of: e, Counter: true, Value: replies},
 			Gauge{Name: metricnames.LineBGPEstablishedTransitions, Labels: with(l, "peer", fmt.Sprintf("198.51.100.%d", i+1)), Of: e, Counter: true, Value: func(t time.Time) float64 {

@@ -43,6 +43,11 @@ type Entity struct {
 	Gaps []Window
 	// Unknown: the prober ran but had no known state.
 	Unknown []Window
+	// Unscraped: Prometheus missed the scrapes (a network cut between it
+	// and the exporter): no sample of the entity's series or of its
+	// gauges, while the exporter runs on and its counters keep counting
+	// (the truth is unchanged).
+	Unscraped []Window
 	// ProcessStart is when the exporter first started (counters begin at 0).
 	ProcessStart time.Time
 }
@@ -317,6 +322,17 @@ type Gauge struct {
 	Dense bool
 }
 
+// scraped says whether Prometheus scraped the entity's exporter at t (not
+// inside an Unscraped window).
+func (e *Entity) scraped(t time.Time) bool {
+	for _, w := range e.Unscraped {
+		if w.contains(t) {
+			return false
+		}
+	}
+	return true
+}
+
 // lifeStart is when the process running at t last (re)started.
 func (e *Entity) lifeStart(t time.Time) time.Time {
 	ls := e.ProcessStart
@@ -330,7 +346,7 @@ func (e *Entity) lifeStart(t time.Time) time.Time {
 
 // at returns the series' sample at t, false when there is none.
 func (g Gauge) at(t time.Time) (float64, bool) {
-	if g.Of != nil && g.Of.classify(t) == clsNone {
+	if g.Of != nil && (g.Of.classify(t) == clsNone || !g.Of.scraped(t)) {
 		return 0, false
 	}
 	v := g.Value(t)
@@ -460,7 +476,7 @@ func WriteOpenMetricsRange(w io.Writer, sp Spec, lo, hi time.Time) error {
 				s := newSim(e)
 				for t := first; !t.After(last); t = t.Add(sp.Step) {
 					c := s.advance(t)
-					if !c.running {
+					if !c.running || !e.scraped(t) {
 						continue
 					}
 					v, _ := f.get(c)

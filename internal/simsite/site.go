@@ -626,16 +626,13 @@ func ScenarioWith(from, to time.Time, step time.Duration, extra ...Event) (sh.Sp
 	}
 	sp.Entities = append(sp.Entities, lines...)
 	sp.Gauges = append(sp.Gauges, sh.LineGauges(lines, caps)...)
-	// Outbound traffic at half the inbound (the live router's, liveRouter),
-	// and both interface counters sampled every Fine: the report's P95
+	// Both interface counters (outbound at half the inbound, as the live
+	// router's, liveRouter) sampled every Fine: the report's P95
 	// utilisation takes rate(…[5m]), which needs more than one sample in
 	// five minutes (the coarse step left it 无数据).
 	for i := range sp.Gauges {
-		if in := &sp.Gauges[i]; in.Name == metricnames.LineInterfaceReceiveBytes {
+		if in := &sp.Gauges[i]; in.Name == metricnames.LineInterfaceReceiveBytes || in.Name == metricnames.LineInterfaceTransmitBytes {
 			in.Dense = true
-			rx := in.Value
-			sp.Gauges = append(sp.Gauges, sh.Gauge{Name: metricnames.LineInterfaceTransmitBytes, Labels: in.Labels, Of: in.Of, Counter: true, Dense: true,
-				Value: func(t time.Time) float64 { return math.Floor(rx(t) / 2) }})
 		}
 	}
 	// Hosts and websites: down while their own failure or their path line is.
