@@ -173,7 +173,12 @@ func monthsOf(span calendar.Period) ([]calendar.Period, error) {
 
 // perMonth adds the per-month table: each month's availability per kind,
 // from the same counters as the whole period (per month: one sub-run per
-// namespace, its few queries; never per entity).
+// namespace, its few queries; never per entity) — or, for a month signed
+// off with the same measure (frozenMonth: kind, span, filter, policy), the
+// figures of its snapshot as handed in, not queried again. The months are
+// then checked against the whole period: their downtime and observed time
+// still sum to the period's unless the data changed after the sign-off, and
+// the section says which holds.
 func (r *run) perMonth(d *Document) error {
 	ms, err := monthsOf(r.month)
 	if err != nil || ms == nil {
@@ -191,7 +196,19 @@ func (r *run) perMonth(d *Document) error {
 	subs := make([]*run, len(ms))
 	res := make([][]EntityResult, len(ms)*len(nss))
 	var fns []func() error
+	var frozen []string // the months read from their snapshots
 	for i, m := range ms {
+		fd, err := r.frozenMonth(d.Kind, m)
+		if err != nil {
+			return err
+		}
+		if fd != nil {
+			for j, ns := range nss {
+				res[i*len(nss)+j] = entitiesOf(fd.Entities, ns)
+			}
+			frozen = append(frozen, docfmt.PeriodLabel(calendar.MonthOf(m.Start), r.cfg.Lang))
+			continue
+		}
 		subs[i] = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true}
 		for j, ns := range nss {
 			fns = append(fns, func() (err error) { res[i*len(nss)+j], err = subs[i].fetchAvailability(ns); return })
@@ -222,9 +239,11 @@ func (r *run) perMonth(d *Document) error {
 		for j := range nss {
 			es = append(es, res[i*len(nss)+j]...)
 		}
-		r.mu.Lock()
-		r.audit = append(r.audit, subs[i].audit...)
-		r.mu.Unlock()
+		if subs[i] != nil {
+			r.mu.Lock()
+			r.audit = append(r.audit, subs[i].audit...)
+			r.mu.Unlock()
+		}
 		label := docfmt.PeriodLabel(calendar.MonthOf(m.Start), r.cfg.Lang)
 		if m.Kind == calendar.KindRange {
 			label = docfmt.DateRange(m.Start, m.End, r.cfg.Lang)
@@ -234,11 +253,46 @@ func (r *run) perMonth(d *Document) error {
 		t.Rows = append(t.Rows, rows(label, f.Kinds)...)
 	}
 	t.Rows = append(t.Rows, rows(r.tr("全期合计", "Whole period"), keys)...)
+	text := r.tr("各月数据与全期数据取自同一组计数器，各月停机时长之和等于全期停机时长。", "The months and the whole period come from the same counters: the months' downtime sums to the period's.")
+	if len(frozen) > 0 {
+		list := strings.Join(frozen, r.tr("、", ", "))
+		if off := r.monthsOff(d.PerMonth, keys); off == "" {
+			text = r.tr(list+"的数据取自各月已冻结的报告（见审计方法），其余月份与全期数据取自同一组计数器；各月停机时长与观测时长之和等于全期。",
+				"The figures of "+list+" are those of the months' frozen reports (see the audit's method), the other months and the whole period come from the same counters; the months' downtime and observed time sum to the period's.")
+		} else {
+			text = r.tr(list+"的数据取自各月已冻结的报告（见审计方法），与全期计数器不一致（"+off+"）：冻结后数据有变化，全期数据以计数器为准。",
+				"The figures of "+list+" are those of the months' frozen reports (see the audit's method) and differ from the whole period's counters ("+off+"): the data changed after the sign-off; the whole period's figures are the counters'.")
+		}
+	}
 	sec := Section{ID: "per-month", Title: r.tr("分月情况", "Per month"), TitleEN: "Per month",
-		Text:   []string{r.tr("各月数据与全期数据取自同一组计数器，各月停机时长之和等于全期停机时长。", "The months and the whole period come from the same counters: the months' downtime sums to the period's.")},
+		Text:   []string{text},
 		Tables: []Table{t}}
 	d.Sections = insertAfterOverview(d.Sections, sec)
 	return nil
+}
+
+// monthsOff says where the months' downtime or observed time does not sum
+// to the whole period's (kind and seconds; "" where every kind sums to
+// within a millisecond per month, the engine's own rounding).
+func (r *run) monthsOff(months []PeriodFigures, whole []KindFigures) string {
+	var off []string
+	for _, w := range whole {
+		var down, obs float64
+		for _, m := range months {
+			for _, f := range m.Kinds {
+				if f.Key == w.Key {
+					down += f.DownSeconds
+					obs += f.ObservedSeconds
+				}
+			}
+		}
+		tol := 1e-3 * float64(len(months))
+		if math.Abs(down-w.DownSeconds) > tol || math.Abs(obs-w.ObservedSeconds) > tol {
+			off = append(off, r.tr(fmt.Sprintf("%s停机时长相差 %+.3f 秒、观测时长相差 %+.3f 秒", r.term(w.Key), down-w.DownSeconds, obs-w.ObservedSeconds),
+				fmt.Sprintf("%s: downtime %+.3f s, observed time %+.3f s", r.term(w.Key), down-w.DownSeconds, obs-w.ObservedSeconds)))
+		}
+	}
+	return strings.Join(off, r.tr("；", "; "))
 }
 
 // insertAfterOverview puts s after the 总体运行情况 section (first when

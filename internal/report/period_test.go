@@ -251,3 +251,109 @@ func TestSnapshotNames(t *testing.T) {
 		}
 	}
 }
+
+// TestPerMonthFromSnapshot: a quarter's per-month table reads a month
+// signed off with the same measure from its snapshot (the figures as handed
+// in) instead of querying it again. October is frozen, then 2026-Q4 is built
+// with the snapshot store and without:
+//   - the per-month figures are the same, with fewer queries, and the
+//     audit's method names October's snapshot;
+//   - the section says October comes from its frozen report and that the
+//     months still sum to the quarter;
+//   - a snapshot whose figures differ from the counters (the data changed
+//     after the sign-off: here a doctored October, 60 s more downtime on
+//     one entity, which verifies because it was frozen so) is shown as
+//     handed in, and the section says by how much the months miss the
+//     quarter's counters, kind by kind.
+func TestPerMonthFromSnapshot(t *testing.T) {
+	now := time.Date(2027, 1, 5, 0, 0, 0, 0, time.UTC)
+	q, cfg := periodEnv(t, now)
+	ctx := context.Background()
+	q4, oct := mustPeriod(t, "2026-Q4", now), mustPeriod(t, "2026-10", now)
+	signed := cfg
+	signed.Narrative = report.Narrative{Problems: "无", Remedies: "无", NextSteps: "继续巡检"}
+	perMonthText := func(d *report.Document) string {
+		for _, s := range d.Sections {
+			if s.ID == "per-month" {
+				return strings.Join(s.Text, " ")
+			}
+		}
+		return ""
+	}
+	for _, kind := range []string{report.KindLines, report.KindHosts} {
+		t.Run(kind, func(t *testing.T) {
+			rebuilt, err := report.Build(ctx, q, cfg, kind, q4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				name  string
+				alter float64 // seconds of downtime added to the frozen October's first entity
+			}{{"as counted", 0}, {"changed after the sign-off", 60}} {
+				t.Run(c.name, func(t *testing.T) {
+					st := snapshot.Store{Dir: t.TempDir()}
+					var altered string // the TargetKey of the doctored entity
+					res, err := st.Freeze(ctx, kind, snapshot.Name(oct), func(ctx context.Context) (*report.Document, error) {
+						d, err := report.Build(ctx, q, signed, kind, oct)
+						if err == nil && c.alter != 0 {
+							d.Entities[0].DownSeconds += c.alter
+							altered = report.TargetKey(d.Entities[0].NS, d.Entities[0].Labels)
+						}
+						return d, err
+					}, now)
+					if err != nil {
+						t.Fatal(err)
+					}
+					withStore := cfg
+					withStore.Frozen = st
+					read, err := report.Build(ctx, q, withStore, kind, q4)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(read.PerMonth) != 3 || len(rebuilt.PerMonth) != 3 {
+						t.Fatalf("per-month rows: %d read, %d rebuilt", len(read.PerMonth), len(rebuilt.PerMonth))
+					}
+					want := rebuilt.PerMonth[0].Kinds
+					if c.alter != 0 {
+						want = append([]report.KindFigures(nil), want...)
+						for i := range want {
+							if want[i].Key == altered {
+								want[i].DownSeconds += c.alter
+							}
+						}
+					}
+					for i, f := range read.PerMonth[0].Kinds {
+						if i >= len(want) || f.Key != want[i].Key || f.DownSeconds != want[i].DownSeconds || f.ObservedSeconds != want[i].ObservedSeconds || f.Entities != want[i].Entities {
+							t.Errorf("October %d: read %+v, want %+v", i, f, want)
+						}
+					}
+					if len(read.PerMonth[0].Kinds) != len(want) || len(want) == 0 {
+						t.Errorf("October: %d kinds read, %d want", len(read.PerMonth[0].Kinds), len(want))
+					}
+					for i := 1; i < 3; i++ {
+						if len(read.PerMonth[i].Kinds) != len(rebuilt.PerMonth[i].Kinds) {
+							t.Errorf("%s: %d kinds, %d rebuilt", read.PerMonth[i].Period, len(read.PerMonth[i].Kinds), len(rebuilt.PerMonth[i].Kinds))
+						}
+					}
+					if len(read.Audit.Queries) >= len(rebuilt.Audit.Queries) {
+						t.Errorf("%d queries with October's snapshot, %d without: October was queried again", len(read.Audit.Queries), len(rebuilt.Audit.Queries))
+					}
+					method := strings.Join(read.Audit.Method, " ")
+					if !strings.Contains(method, res.SHA256[:16]) {
+						t.Errorf("the method does not name October's snapshot %s: %s", res.SHA256[:16], method)
+					}
+					text := perMonthText(read)
+					if !strings.Contains(text, "2026年10月的数据取自各月已冻结的报告") {
+						t.Errorf("the per-month text does not say October is read from its snapshot: %s", text)
+					}
+					if sums := strings.Contains(text, "之和等于全期"); sums != (c.alter == 0) {
+						t.Errorf("sums to the quarter said %v, want %v: %s", sums, c.alter == 0, text)
+					}
+					if c.alter != 0 && (!strings.Contains(text, "停机时长相差 +60.000 秒") || !strings.Contains(text, "冻结后数据有变化")) {
+						t.Errorf("the per-month text does not say by how much the months miss the quarter: %s", text)
+					}
+				})
+			}
+		})
+	}
+}

@@ -146,7 +146,7 @@ func (r *run) trend(d *Document, nss []string) error {
 func (r *run) frozenMonth(kind string, m calendar.Period) (*Document, error) {
 	fd, _, err := frozenFor(r.cfg, kind, m, r.sel)
 	if err != nil {
-		return nil, fmt.Errorf("趋势：%s 的冻结报告无法读取 / the snapshot of %s for the trend cannot be read: %w", m, m, err)
+		return nil, fmt.Errorf("%s 的冻结报告无法读取 / the snapshot of %s cannot be read: %w", m, m, err)
 	}
 	if fd == nil {
 		return nil, nil

@@ -788,37 +788,52 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 var benchNarrative = report.Narrative{Problems: "基准测试（make bench-report）：模拟历史。", Remedies: "基准测试：无。", NextSteps: "基准测试：无。"}
 
 // previousSigned times kind k for p as it is built once the previous
-// month is signed off: its snapshot is frozen into snaps first (untimed,
-// kept in the cache; the build that freezes it is an ordinary one), and 环比
-// reads it (report.Config.Frozen) instead of rebuilding the previous month.
+// month is signed off: 环比 reads its snapshot (report.Config.Frozen)
+// instead of rebuilding the previous month.
 func (t *timer) previousSigned(ctx context.Context, q report.Querier, cfg report.Config, k string, p calendar.Period, snaps string) error {
-	st := snapshot.Store{Dir: snaps}
 	prev := p.Previous()
-	if !st.Exists(k, snapshot.Name(prev)) {
+	return t.signedOff(ctx, q, cfg, k, p, []calendar.Period{prev}, snaps, "month "+k+" prev signed", func(d *report.Document) error {
+		if d.PreviousFrozen == nil {
+			return fmt.Errorf("环比 did not read the snapshot of %s in %s", prev, snaps)
+		}
+		return nil
+	})
+}
+
+// signedOff times kind k for p as it is built once the months ms are
+// signed off: each month's report is frozen into snaps first (untimed,
+// kept in the cache; the build that freezes it is an ordinary one), and
+// the build reads the snapshots (report.Config.Frozen); check fails the
+// bench when a build did not.
+func (t *timer) signedOff(ctx context.Context, q report.Querier, cfg report.Config, k string, p calendar.Period, ms []calendar.Period, snaps, label string, check func(*report.Document) error) error {
+	st := snapshot.Store{Dir: snaps}
+	for _, m := range ms {
+		if st.Exists(k, snapshot.Name(m)) {
+			continue
+		}
 		fc := cfg
 		fc.Narrative = benchNarrative
 		t0 := time.Now()
-		if _, err := st.Freeze(ctx, k, snapshot.Name(prev), func(ctx context.Context) (*report.Document, error) {
-			return report.Build(ctx, q, fc, k, prev)
+		if _, err := st.Freeze(ctx, k, snapshot.Name(m), func(ctx context.Context) (*report.Document, error) {
+			return report.Build(ctx, q, fc, k, m)
 		}, time.Now()); err != nil {
-			return fmt.Errorf("signing off %s %s: %w", k, prev, err)
+			return fmt.Errorf("signing off %s %s: %w", k, m, err)
 		}
-		fmt.Printf("froze %s %s in %.1f s (not timed as a figure)\n", k, prev, time.Since(t0).Seconds())
+		fmt.Printf("froze %s %s in %.1f s (not timed as a figure)\n", k, m, time.Since(t0).Seconds())
 		if err := t.qlog.reset(); err != nil {
 			return err
 		}
 	}
 	fc := cfg
 	fc.Frozen = st
-	label := "month " + k + " prev signed"
 	var qs queryStats
 	var ok bool
 	t.first = t.logStats(&qs, &ok)
 	defer func() { t.first = nil }()
 	if _, err := t.time(label, func() (*report.Document, error) {
 		d, err := report.Build(ctx, q, fc, k, p)
-		if err == nil && d.PreviousFrozen == nil {
-			err = fmt.Errorf("环比 did not read the snapshot of %s in %s", prev, snaps)
+		if err == nil {
+			err = check(d)
 		}
 		return d, err
 	}); err != nil {
@@ -832,7 +847,7 @@ func (t *timer) previousSigned(ctx context.Context, q report.Querier, cfg report
 
 // benchYear times the year: the service-period summary per kind (the
 // service period of a contract signed on the year's 1 January: the year),
-// then the annual rating of the year from its twelve monthly assessments,
+// rebuilt and once its twelve months are signed off (signedOff), then the annual rating of the year from its twelve monthly assessments,
 // each frozen into snaps first (untimed; a month already frozen there by an
 // earlier run is kept).
 func benchYear(ctx context.Context, t *timer, q report.Querier, cfg report.Config, year calendar.Period, snaps string, kinds []string, evalConfig string) error {
@@ -841,8 +856,25 @@ func benchYear(ctx context.Context, t *timer, q report.Querier, cfg report.Confi
 		return err
 	}
 	fmt.Printf("service period %s – %s (the year %s)\n", svc.Start.In(report.Shanghai).Format(time.DateOnly), svc.End.In(report.Shanghai).AddDate(0, 0, -1).Format(time.DateOnly), year)
+	months := svc.Period().Months()
 	for _, k := range kinds {
 		if err := t.kind(ctx, q, cfg, "service", k, svc.Period()); err != nil {
+			return err
+		}
+		// At the end of the service year every month is signed off: the
+		// per-month table reads them from their snapshots.
+		if err := t.signedOff(ctx, q, cfg, k, svc.Period(), months, snaps, "service "+k+" months signed", func(d *report.Document) error {
+			n := 0
+			for _, m := range d.Audit.Method {
+				if strings.Contains(m, "的数字取自其已冻结的报告") {
+					n++
+				}
+			}
+			if n != len(months) {
+				return fmt.Errorf("the per-month table read %d of the %d frozen months in %s", n, len(months), snaps)
+			}
+			return nil
+		}); err != nil {
 			return err
 		}
 	}
