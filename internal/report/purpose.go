@@ -94,9 +94,8 @@ var purposeRules = []purposeRule{
 	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the recorded (\S+) for every line, if the rules group's marker (\S+) has a point for every (\d+) s of the period`, func(m []string) string {
 		return directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自记录序列 " + m[2] + "，全部线路；条件是该规则组的标记 " + m[3] + " 在本期每 " + m[4] + " 秒均有一个点"
 	}),
-	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the recorded (\S+), for the lines whose every recorded series of this direction has a point for every (\d+) s of the period \(the rest: the raw path below\); live, recorded points are up to one rule interval \((\d+) s\) before the 5 m step`, func(m []string) string {
-		return directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自记录序列 " + m[2] + "，仅限该方向每条记录序列在本期每 " + m[3] +
-			" 秒均有一个点的线路（其余线路见下条原始路径）；实时运行时，记录点最多早于 5 分钟步长一个规则间隔（" + m[4] + " 秒）"
+	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the recorded (\S+), for the lines whose every recorded series of this direction has a point for every 5 m step of the period \(the rest: the raw path below\); live, recorded points are up to one rule interval \((\d+) s\) after the 5 m step`, func(m []string) string {
+		return directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自记录序列 " + m[2] + "，仅限该方向每条记录序列在本期每个 5 分钟步长均有一个点的线路（其余线路见下条原始路径）；实时运行时，记录点最多晚于 5 分钟步长一个规则间隔（" + m[3] + " 秒）"
 	}),
 	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the raw interface counters \(the expression of (\S+) at 5 m steps\)(?:, for the lines the recorded series does not cover \((\d+) covered\))?`, func(m []string) string {
 		s := directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自接口原始计数器（按 5 分钟步长计算 " + m[2] + " 的表达式）"

@@ -65,14 +65,14 @@ func TestAuditPurpose(t *testing.T) {
 		{"TLS leaf certificate expiry", "TLS 叶证书到期时间"},
 		{"contracted capacity at the month end", "期末的合同带宽"},
 		{"contracted capacity of lines without a sample at the month end (last in the month)", "期末无样本线路的合同带宽"},
-		{"95th percentile receive rate (bit/s) from the recorded line:line_interface_bits:rate5m, for the lines whose every recorded series of this direction has a point for every 60 s of the period (the rest: the raw path below); live, recorded points are up to one rule interval (60 s) before the 5 m step", "接收速率第 95 百分位数（bit/s），取自记录序列 line:line_interface_bits:rate5m"},
+		{"95th percentile receive rate (bit/s) from the recorded line:line_interface_bits:rate5m_step5m, for the lines whose every recorded series of this direction has a point for every 5 m step of the period (the rest: the raw path below); live, recorded points are up to one rule interval (60 s) after the 5 m step", "接收速率第 95 百分位数（bit/s），取自记录序列 line:line_interface_bits:rate5m_step5m，仅限该方向每条记录序列在本期每个 5 分钟步长均有一个点的线路"},
 		{"95th percentile transmit rate (bit/s) from the raw interface counters (the expression of line:line_interface_bits:rate5m at 5 m steps)", "发送速率第 95 百分位数（bit/s），取自接口原始计数器"},
 		{"95th percentile receive rate (bit/s) from the raw interface counters (the expression of line:line_interface_bits:rate5m at 5 m steps), for the lines the recorded series does not cover (3 covered)", "已覆盖 3 条"},
 		{"daily lowest humidity per sensor group", "各传感器分组每日最低湿度"},
 		{"daily highest temperature per sensor group", "各传感器分组每日最高温度"},
 		{"trend 2025-11: counters and their start time at the month end (last sample at or before it)", "趋势 2025-11：期末的计数器及其启动时间"},
 		{"previous period 2026-Q3: incident days: changes of line_up", "环比上期：事件检测（按日）：line_up 的变化"},
-		{"95th percentile receive rate (bit/s) from the recorded line:line_interface_bits:rate5m for every line, if the rules group's marker jianguan:line_rules:evaluated has a point for every 60 s of the period", "全部线路；条件是该规则组的标记 jianguan:line_rules:evaluated 在本期每 60 秒均有一个点"},
+		{"95th percentile receive rate (bit/s) from the recorded line:line_interface_bits:rate5m_step5m for every line, if the rules group's marker jianguan:line_rules:evaluated has a point for every 60 s of the period", "全部线路；条件是该规则组的标记 jianguan:line_rules:evaluated 在本期每 60 秒均有一个点"},
 		{"UPS 峰值负载", "UPS 峰值负载"},
 	} {
 		zh := AuditPurpose(docfmt.ZH, c.in)

@@ -19,17 +19,18 @@ import (
 // of the line's series (max by line).
 //
 // Two paths compute it:
-//   - recorded: quantile_over_time of the recorded series itself, for
+//   - recorded: quantile_over_time of the recorded series
+//     line:line_interface_bits:rate5m_step5m (the rule's value at every
+//     fifth minute: the 5 m steps' points as they are, no subquery), for
 //     every line where the group's marker (metricnames.LineRulesEvaluated)
 //     has a point for every minute of the period (every evaluation ran, so
-//     a missing recorded point is a minute without a raw 5 m rate as well);
-//     without a complete marker, for the lines whose recorded series (every one of them, that direction) has
-//     as many points in the period as it has rule intervals (1 m; the
-//     coverage check, in the same query). Points come one per evaluation,
-//     so that is every minute; on 2.42's closed ranges one point at the
-//     period's start counts too, so a single missing minute inside can
-//     pass, and if it is a 5 m step the value read there is the minute
-//     before: the live bound below;
+//     a missing recorded point is a step without a raw 5 m rate as well);
+//     without a complete marker, for the lines whose recorded series (every
+//     one of them, that direction) has as many points in the period as it
+//     has 5 m steps (the coverage check, in the same query); on 2.42's
+//     closed ranges one point at the period's start counts too, so a single
+//     missing step inside can pass, and the percentile is then of one point
+//     fewer: the live bound below;
 //   - raw: the rule's expression over the raw interface counters as the
 //     subquery, for every other line (the rules came late, evaluations were
 //     missed, the line began or ended in the period) and for all lines with
@@ -39,10 +40,10 @@ import (
 // simhistory.BackfillRules) both paths read the same values at the same
 // instants: identical figures (TestTrafficP95RecordedEqualsRaw). On a live
 // server Prometheus evaluates the group at a fixed offset δ ∈ [0, 1 m) after
-// each minute, so the recorded path's sample at a 5 m step is the rule's
-// value 1 m − δ before it (δ = 0: at it): the same definition on a grid
-// shifted by less than one evaluation interval, which moves the percentile
-// only as far as the traffic changes within that minute.
+// each minute, so the recorded path's point for a 5 m step is the rule's
+// value δ after it (δ = 0: at it): the same definition on a grid shifted by
+// less than one evaluation interval, which moves the percentile only as far
+// as the traffic changes within that minute.
 
 // TrafficRuleInterval is the evaluation interval of the rules group
 // jianguan.line (rules/recording.yml), which records
@@ -59,6 +60,12 @@ const TrafficRuleInterval = time.Minute
 func TrafficBitsRate5m(counter string) string {
 	return fmt.Sprintf("max by (site, line, kind, provider) ((%[1]s - %[1]s offset 5m >= 0) / 300 or rate(%[1]s[5m])) * 8", counter)
 }
+
+// TrafficStep5m is the filter of the recording rule
+// line:line_interface_bits:rate5m_step5m (metricnames.LineInterfaceBitsRate5mStep5m):
+// the rule's value at the group's evaluations whose minute is a multiple of
+// 5 (`expr and on() (TrafficStep5m)`; TestTrafficRuleIsTheGoExpression).
+const TrafficStep5m = "minute() % 5 == 0"
 
 // trafficDirections are the recorded series' direction labels and the raw
 // counters they come from.
@@ -87,19 +94,20 @@ func (r *run) trafficP95(i int) (map[string]float64, error) {
 	}
 	var covered []string
 	if !r.cfg.RawTraffic {
-		rec := r.selector(metricnames.LineInterfaceBitsRate5m, `direction="`+d.direction+`"`)
+		rec := r.selector(metricnames.LineInterfaceBitsRate5mStep5m, `direction="`+d.direction+`"`)
 		iv := int64(TrafficRuleInterval / time.Second)
+		steps := int64(r.month.Seconds()) / 300
 		// Every line at once where the group's marker has a point for
 		// every rule interval: each minute was evaluated, so a line's
-		// missing recorded point is a minute without a raw 5 m rate too
+		// missing recorded point is a step without a raw 5 m rate too
 		// (a gap, a line that began or ended), and both paths skip it.
 		// The marker's own series (labelled markerLabel) says the check
 		// passed, also for a direction without any traffic series.
 		complete := fmt.Sprintf("count_over_time(%s%s %s) >= %d", metricnames.LineRulesEvaluated, r.rangeSel(), E, int64(r.month.Seconds())/iv)
 		res, err := r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s for every line, if the rules group's marker %s has a point for every %d s of the period",
-			d.en, metricnames.LineInterfaceBitsRate5m, metricnames.LineRulesEvaluated, iv),
+			d.en, metricnames.LineInterfaceBitsRate5mStep5m, metricnames.LineRulesEvaluated, iv),
 			fmt.Sprintf("(max by (line) (quantile_over_time(0.95, %s%s %s)) and on() (%s)) or label_replace(%s, %q, \"complete\", \"\", \"\")",
-				rec, R, E, complete, complete, markerLabel), r.end())
+				rec, r.rangeSel(), E, complete, complete, markerLabel), r.end())
 		if err != nil {
 			return nil, err
 		}
@@ -114,15 +122,15 @@ func (r *run) trafficP95(i int) (map[string]float64, error) {
 		if marked {
 			return out, nil
 		}
-		// Coverage: a point for every rule interval of the period
+		// Coverage: a point for every 5 m step of the period
 		// (count_over_time of the recorded series; timestamp() in a
 		// subquery would be exact per step but takes minutes on 2.42 at
 		// 400 lines: it seeks every series at every step).
 		expr := fmt.Sprintf("max by (line) (quantile_over_time(0.95, %[1]s%[2]s %[3]s))"+
-			" unless on(line) (count_over_time(%[1]s%[4]s %[3]s) < %[5]d)",
-			rec, R, E, r.rangeSel(), int64(r.month.Seconds())/iv)
-		res, err = r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s, for the lines whose every recorded series of this direction has a point for every %d s of the period (the rest: the raw path below); live, recorded points are up to one rule interval (%d s) before the 5 m step",
-			d.en, metricnames.LineInterfaceBitsRate5m, iv, iv), expr, r.end())
+			" unless on(line) (count_over_time(%[1]s%[2]s %[3]s) < %[4]d)",
+			rec, r.rangeSel(), E, steps)
+		res, err = r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s, for the lines whose every recorded series of this direction has a point for every 5 m step of the period (the rest: the raw path below); live, recorded points are up to one rule interval (%d s) after the 5 m step",
+			d.en, metricnames.LineInterfaceBitsRate5mStep5m, iv), expr, r.end())
 		if err != nil {
 			return nil, err
 		}

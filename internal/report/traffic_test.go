@@ -23,8 +23,10 @@ import (
 // TestTrafficRuleIsTheGoExpression: the recording rule
 // line:line_interface_bits:rate5m in rules/recording.yml is
 // report.TrafficBitsRate5m of each direction's counter (the raw path
-// computes exactly what the rule records), and its group is evaluated every
-// report.TrafficRuleInterval (the recorded path's coverage check).
+// computes exactly what the rule records), line:line_interface_bits:rate5m_step5m
+// the same filtered to every fifth minute (report.TrafficStep5m), and their
+// group is evaluated every report.TrafficRuleInterval (the recorded path's
+// coverage check).
 func TestTrafficRuleIsTheGoExpression(t *testing.T) {
 	b, err := os.ReadFile("../../rules/recording.yml")
 	if err != nil {
@@ -42,23 +44,29 @@ func TestTrafficRuleIsTheGoExpression(t *testing.T) {
 	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	want := norm(fmt.Sprintf(`label_replace(%s, "direction", "receive", "", "") or label_replace(%s, "direction", "transmit", "", "")`,
 		report.TrafficBitsRate5m(metricnames.LineInterfaceReceiveBytes), report.TrafficBitsRate5m(metricnames.LineInterfaceTransmitBytes)))
+	wants := map[string]string{
+		metricnames.LineInterfaceBitsRate5m: want,
+		// the same at every fifth minute
+		metricnames.LineInterfaceBitsRate5mStep5m: "( " + want + " ) and on() (" + report.TrafficStep5m + ")",
+	}
 	found := 0
 	for _, g := range doc.Groups {
 		for _, r := range g.Rules {
-			if r.Record != metricnames.LineInterfaceBitsRate5m {
+			w, ok := wants[r.Record]
+			if !ok {
 				continue
 			}
 			found++
-			if got := norm(r.Expr); got != want {
-				t.Errorf("rules/recording.yml %s:\n%s\nreport.TrafficBitsRate5m per direction:\n%s", r.Record, got, want)
+			if got := norm(r.Expr); got != w {
+				t.Errorf("rules/recording.yml %s:\n%s\nreport.TrafficBitsRate5m per direction:\n%s", r.Record, got, w)
 			}
 			if iv, err := time.ParseDuration(g.Interval); err != nil || iv != report.TrafficRuleInterval {
 				t.Errorf("group %s interval %q, report.TrafficRuleInterval %v", g.Name, g.Interval, report.TrafficRuleInterval)
 			}
 		}
 	}
-	if found != 1 {
-		t.Fatalf("%d rules record %s", found, metricnames.LineInterfaceBitsRate5m)
+	if found != len(wants) {
+		t.Fatalf("%d rules record %s and %s, want one each", found, metricnames.LineInterfaceBitsRate5m, metricnames.LineInterfaceBitsRate5mStep5m)
 	}
 }
 
@@ -85,7 +93,7 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 	p := testenv.StartPrometheusProc(t, prom, data, "--query.timeout=10m")
 	url := p.URL
 	rf := filepath.Join(t.TempDir(), "line.yml")
-	if _, err := simhistory.SelectRules("../../rules/recording.yml", []string{"jianguan.line"}, []string{metricnames.LineInterfaceBitsRate5m}, rf); err != nil {
+	if _, err := simhistory.SelectRules("../../rules/recording.yml", []string{"jianguan.line"}, []string{metricnames.LineInterfaceBitsRate5mStep5m}, rf); err != nil {
 		t.Fatal(err)
 	}
 	ms, me := simhistory.MonthBounds(e2eYear, e2eMonth)

@@ -105,8 +105,8 @@ func bench(args []string) error {
 		cache      = fs.String("cache", envOr("BENCH_CACHE", filepath.Join(os.TempDir(), "jianguan-bench-report")), "directory keeping the generated TSDB between runs, one subdirectory per history (625 MB for 100 entities × 35 days at 15 s, ten times that for 1 000; $BENCH_CACHE, e.g. make bench-report BENCH_CACHE=DIR); empty: a temporary one, removed")
 		prometheus = fs.String("prometheus", "/usr/bin/prometheus", "prometheus binary")
 		promtool   = fs.String("promtool", "/usr/bin/promtool", "promtool binary (back-fills the recording rules the engine reads)")
-		groupsF    = fs.String("recorded-groups", "jianguan.line,jianguan.report", "rules groups whose recorded series are back-filled (comma-separated; of jianguan.line only "+metricnames.LineInterfaceBitsRate5m+" and "+metricnames.LineRulesEvaluated+")")
-		rulesF     = fs.String("rules", "rules/recording.yml", "recording rules back-filled into the cached history once each (jianguan.line's "+metricnames.LineInterfaceBitsRate5m+" and "+metricnames.LineRulesEvaluated+", all of jianguan.report, where present), as a server that ran them all along has them")
+		groupsF    = fs.String("recorded-groups", "jianguan.line,jianguan.report", "rules groups whose recorded series are back-filled (comma-separated; of jianguan.line only "+metricnames.LineInterfaceBitsRate5mStep5m+" and "+metricnames.LineRulesEvaluated+")")
+		rulesF     = fs.String("rules", "rules/recording.yml", "recording rules back-filled into the cached history once each (jianguan.line's "+metricnames.LineInterfaceBitsRate5mStep5m+" and "+metricnames.LineRulesEvaluated+", all of jianguan.report, where present), as a server that ran them all along has them")
 		chromium   = fs.String("chromium", "", "chromium binary (default: auto)")
 		settleF    = fs.Duration("settle", 3*time.Second, "pause between two renders")
 		repeat     = fs.Int("repeat", 5, "renders per kind (the median is the figure)")
@@ -254,6 +254,11 @@ func bench(args []string) error {
 			return err
 		}
 		fmt.Printf("month %s\n", month)
+		if slices.Contains(kinds, report.KindLines) {
+			if err := p95Probe(ctx, q, month, *repeat); err != nil {
+				return err
+			}
+		}
 		for _, k := range kinds {
 			if err := tm.kind(ctx, q, cfg, "month", k, month); err != nil {
 				return err
@@ -292,7 +297,8 @@ var recordedGroups = []struct {
 	records []string
 	old     []string
 }{
-	{"jianguan.line", []string{metricnames.LineInterfaceBitsRate5m, metricnames.LineRulesEvaluated}, []string{metricnames.LineInterfaceBitsRate5m}},
+	// (the per-minute rate only for p95Probe's anchor)
+	{"jianguan.line", []string{metricnames.LineInterfaceBitsRate5mStep5m, metricnames.LineRulesEvaluated, metricnames.LineInterfaceBitsRate5m}, []string{metricnames.LineInterfaceBitsRate5m}},
 	{"jianguan.report", nil, reportRecordsBeforeChanges()},
 }
 
@@ -781,6 +787,51 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 	}
 	t.verdicts = append(t.verdicts, fmt.Sprintf("%s HTML %s, PDF %s, RSS %s", label, ok(hm, t.html), ok(pm, t.pdfT), ok(rss, t.rss)))
 	return hm, nil
+}
+
+// p95Probe times, side by side in one run, the lines' receive P95 as the
+// engine reads it (quantile_over_time of the recorded
+// line:line_interface_bits:rate5m_step5m over the month: the 5 m steps'
+// points as they are) against its anchor, the same percentile as a
+// subquery at 5 m steps over the per-minute line:line_interface_bits:rate5m
+// (the engine's query before the step series), n times each, alternating;
+// it prints the medians, the ratio, and whether the two agree line by line
+// (they do where the recorded points are on the minute, as back-filled).
+func p95Probe(ctx context.Context, q report.Querier, month calendar.Period, n int) error {
+	r := fmt.Sprintf("[%ds] @ %d", int64(month.Seconds()), month.End.Unix())
+	sub := fmt.Sprintf("[%ds:5m] @ %d", int64(month.Seconds()), month.End.Unix())
+	exprs := []struct{ label, expr string }{
+		{"step series", `max by (line) (quantile_over_time(0.95, ` + metricnames.LineInterfaceBitsRate5mStep5m + `{direction="receive"}` + r + `))`},
+		{"subquery over the 1 m series", `max by (line) (quantile_over_time(0.95, ` + metricnames.LineInterfaceBitsRate5m + `{direction="receive"}` + sub + `))`},
+	}
+	secs := make([][]float64, len(exprs))
+	vals := make([]map[string]float64, len(exprs))
+	for i := 0; i < n; i++ {
+		for j, e := range exprs {
+			t0 := time.Now()
+			res, err := q.Query(ctx, e.expr, month.End)
+			if err != nil {
+				return fmt.Errorf("P95 probe %s: %w", e.label, err)
+			}
+			secs[j] = append(secs[j], time.Since(t0).Seconds())
+			vals[j] = map[string]float64{}
+			for _, s := range res {
+				if len(s.Points) > 0 {
+					vals[j][s.Labels["line"]] = s.Points[0].V
+				}
+			}
+		}
+	}
+	same := len(vals[0]) == len(vals[1])
+	for l, v := range vals[0] {
+		if w, ok := vals[1][l]; !ok || w != v {
+			same = false
+		}
+	}
+	m0, m1 := median(secs[0]), median(secs[1])
+	fmt.Printf("P95 probe, receive, %d lines, medians of %d alternating: %s %.2f s runs %s; %s %.2f s runs %s; ratio %.1f ×; same figures: %v\n",
+		len(vals[0]), n, exprs[0].label, m0, runs(secs[0]), exprs[1].label, m1, runs(secs[1]), m1/m0, same)
+	return nil
 }
 
 // benchNarrative fills the editable sections of a month the bench signs
