@@ -198,21 +198,14 @@ func (r *run) perMonth(d *Document) error {
 	var fns []func() error
 	var frozen []string // the months read from their snapshots
 	for i, m := range ms {
-		fd, err := r.frozenMonth(d.Kind, m)
+		sub, f, err := r.monthAvailability(d.Kind, m, nss, res[i*len(nss):(i+1)*len(nss)])
 		if err != nil {
 			return err
 		}
-		if fd != nil {
-			for j, ns := range nss {
-				res[i*len(nss)+j] = entitiesOf(fd.Entities, ns)
-			}
+		if sub == nil {
 			frozen = append(frozen, docfmt.PeriodLabel(calendar.MonthOf(m.Start), r.cfg.Lang))
-			continue
 		}
-		subs[i] = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true}
-		for j, ns := range nss {
-			fns = append(fns, func() (err error) { res[i*len(nss)+j], err = subs[i].fetchAvailability(ns); return })
-		}
+		subs[i], fns = sub, append(fns, f...)
 	}
 	if err := r.parallel(fns...); err != nil {
 		return err
@@ -269,6 +262,28 @@ func (r *run) perMonth(d *Document) error {
 		Tables: []Table{t}}
 	d.Sections = insertAfterOverview(d.Sections, sec)
 	return nil
+}
+
+// monthAvailability fills out[j] with the availability of namespace nss[j]
+// in month m: from m's snapshot when it was signed off with the same
+// measure (frozenMonth; sub nil), else it returns the sub-run of m and the
+// queries to run in parallel that fill out (figures only).
+func (r *run) monthAvailability(kind string, m calendar.Period, nss []string, out [][]EntityResult) (sub *run, fns []func() error, err error) {
+	fd, err := r.frozenMonth(kind, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fd != nil {
+		for j, ns := range nss {
+			out[j] = entitiesOf(fd.Entities, ns)
+		}
+		return nil, nil, nil
+	}
+	sub = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true}
+	for j, ns := range nss {
+		fns = append(fns, func() (err error) { out[j], err = sub.fetchAvailability(ns); return })
+	}
+	return sub, fns, nil
 }
 
 // monthsOff says where the months' downtime or observed time does not sum

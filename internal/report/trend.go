@@ -89,20 +89,11 @@ func (r *run) trend(d *Document, nss []string) error {
 			continue
 		}
 		// A signed-off month: its figures as handed in, not queried again.
-		fd, err := r.frozenMonth(d.Kind, m)
+		sub, f, err := r.monthAvailability(d.Kind, m, nss, res[i*len(nss):(i+1)*len(nss)])
 		if err != nil {
 			return err
 		}
-		if fd != nil {
-			for j, ns := range nss {
-				res[i*len(nss)+j] = entitiesOf(fd.Entities, ns)
-			}
-			continue
-		}
-		subs[i] = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true}
-		for j, ns := range nss {
-			fns = append(fns, func() (err error) { res[i*len(nss)+j], err = subs[i].fetchAvailability(ns); return })
-		}
+		subs[i], fns = sub, append(fns, f...)
 	}
 	if err := r.parallel(fns...); err != nil {
 		return err
