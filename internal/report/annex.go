@@ -344,15 +344,17 @@ func printedQueries(qs []AuditQuery, lang docfmt.Lang) []AuditQuery {
 	for i, q := range qs {
 		out[i] = q
 		out[i].Purpose = AuditPurpose(lang, q.Purpose)
-		if len(q.PromQL) <= PrintQueryBytes {
+		pq := AuditPromQL(lang, q.PromQL)
+		out[i].PromQL = pq
+		if len(pq) <= PrintQueryBytes {
 			continue
 		}
 		cut := PrintQueryBytes
-		for cut > 0 && !utf8.RuneStart(q.PromQL[cut]) {
+		for cut > 0 && !utf8.RuneStart(pq[cut]) {
 			cut--
 		}
-		out[i].PromQL = q.PromQL[:cut] + tr(lang, fmt.Sprintf(" ……（共 %d 字节，完整查询见 XLSX 文件「审计：查询」工作表及 CSV 文件）", len(q.PromQL)),
-			fmt.Sprintf(" … (%d bytes; the whole query is in the XLSX sheet \"Audit: queries\" and the CSV file)", len(q.PromQL)))
+		out[i].PromQL = pq[:cut] + tr(lang, fmt.Sprintf(" ……（共 %d 字节，完整查询见 XLSX 文件「审计：查询」工作表及 CSV 文件）", len(pq)),
+			fmt.Sprintf(" … (%d bytes; the whole query is in the XLSX sheet \"Audit: queries\" and the CSV file)", len(pq)))
 	}
 	if n > PrintQueries {
 		out = append(out, AuditQuery{Purpose: tr(lang, fmt.Sprintf("……以上列出前 %d 条，共 %d 条查询；全部见同一报告的 XLSX 文件中标题为「审计：查询」的工作表及 CSV 文件。", PrintQueries, n),

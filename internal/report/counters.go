@@ -120,6 +120,51 @@ type scanQuerier interface {
 	QueryScan(ctx context.Context, expr string, t time.Time, series func(labels map[string]string) func(t int64, v float64)) (n int, scanned bool, err error)
 }
 
+// remoteReader is a Querier that can read raw samples through Prometheus'
+// remote-read API (promapi.Client.RemoteRead): the stored chunks as they
+// are, which costs the server no PromQL evaluation and no JSON, and the
+// engine no JSON decoding (issue 24). It hands over every sample of the
+// chunks that overlap [from, to] (the caller keeps what it wants by
+// timestamp), without staleness markers, series by series in time order.
+// read false: the backend has none (VictoriaMetrics), take the query API.
+type remoteReader interface {
+	RemoteRead(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(t int64, v float64)) (n int, read bool, err error)
+}
+
+// auditRemoteRead lists a remote read in the audit: expr is the range
+// selector whose samples it read (evaluated at t), which reproduces them
+// through the query API.
+func (r *run) auditRemoteRead(purpose, expr string, t time.Time, series int) {
+	r.mu.Lock()
+	r.audit = append(r.audit, AuditQuery{Purpose: purpose, PromQL: RemoteReadPrefix + expr, EvalAt: t.UTC().Format(time.RFC3339), Series: series})
+	r.mu.Unlock()
+}
+
+// readKept runs a remote read and hands series the samples keep takes; a
+// series with none is not handed over, as a range selector does not
+// return it. n is the number of series handed over.
+func readKept(r *run, rr remoteReader, selector string, from, to time.Time, keep func(int64) bool, series func(map[string]string) func(int64, float64)) (n int, read bool, err error) {
+	_, read, err = rr.RemoteRead(r.ctx, selector, from, to, func(l map[string]string) func(int64, float64) {
+		var add func(int64, float64)
+		return func(t int64, v float64) {
+			if !keep(t) {
+				return
+			}
+			if add == nil {
+				add = series(l)
+				n++
+			}
+			add(t, v)
+		}
+	})
+	return n, read, err
+}
+
+// RemoteReadPrefix marks, in the audit, the raw reads made through the
+// remote-read API: the rest of the entry is the range selector that
+// reads the same samples through the query API.
+const RemoteReadPrefix = "remote read API: "
+
 // has reports whether sc holds every name.
 func (sc scrape) has(names []string) bool {
 	for _, n := range names {
@@ -200,6 +245,18 @@ func rawRead[S rawSink](r *run, purpose string, names []string, nameLabel string
 	expr := rangeAt(r.selector("", ms...), from, to)
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	keep := func(t int64) bool { return t > lo && t <= hi }
+	if rr, ok := r.q.(remoteReader); ok {
+		b := mk(keep)
+		n, read, err := readKept(r, rr, r.selector("", ms...), from, to, keep, b.series)
+		if err != nil {
+			var zero S
+			return zero, err
+		}
+		if read {
+			r.auditRemoteRead(purpose, expr, to, n)
+			return b, nil
+		}
+	}
 	if sq, ok := r.q.(scanQuerier); ok {
 		b := mk(keep)
 		n, scanned, err := sq.QueryScan(r.ctx, expr, to, b.series)

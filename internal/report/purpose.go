@@ -97,6 +97,16 @@ var purposeRules = []purposeRule{
 	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the recorded (\S+), for the lines whose every recorded series of this direction has a point for every 5 m step of the period \(the rest: the raw path below\); live, recorded points are up to one rule interval \((\d+) s\) after the 5 m step`, func(m []string) string {
 		return directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自记录序列 " + m[2] + "，仅限该方向每条记录序列在本期每个 5 分钟步长均有一个点的线路（其余线路见下条原始路径）；实时运行时，记录点最多晚于 5 分钟步长一个规则间隔（" + m[3] + " 秒）"
 	}),
+	rule(`95th percentile (receive|transmit) rate \(bit/s\), recorded path: whether the rules group's marker (\S+) has a point for every (\d+) s of the period \(then the recorded (\S+) covers every line\)`, func(m []string) string {
+		return directionZH[m[1]] + "速率第 95 百分位数（bit/s）的记录路径：规则组标记 " + m[2] + " 是否在本期每 " + m[3] + " 秒均有一个点（若是，记录序列 " + m[4] + " 覆盖全部线路）"
+	}),
+	rule(`95th percentile (receive|transmit) rate \(bit/s\) of the recorded (\S+) \((\d+) series read\), computed by the report from its points read through the remote-read API as quantile_over_time and max by \(line\) compute them, for (every line \(the marker is complete\)|the lines whose every recorded series of this direction has a point for every 5 m step of the period \(the rest: the raw path below\); live, recorded points are up to one rule interval \((\d+) s\) after the 5 m step)`, func(m []string) string {
+		s := directionZH[m[1]] + "速率第 95 百分位数（bit/s），由报告程序从经远程读取接口读出的记录序列 " + m[2] + "（" + m[3] + " 条序列）的点计算（每条序列按 quantile_over_time 的算法，每条线路取其序列的最大值），"
+		if m[5] == "" {
+			return s + "全部线路（标记完整）"
+		}
+		return s + "仅限该方向每条记录序列在本期每个 5 分钟步长均有一个点的线路（其余线路见下条原始路径）；实时运行时，记录点最多晚于 5 分钟步长一个规则间隔（" + m[5] + " 秒）"
+	}),
 	rule(`95th percentile (receive|transmit) rate \(bit/s\) from the raw interface counters \(the expression of (\S+) at 5 m steps\)(?:, for the lines the recorded series does not cover \((\d+) covered\))?`, func(m []string) string {
 		s := directionZH[m[1]] + "速率第 95 百分位数（bit/s），取自接口原始计数器（按 5 分钟步长计算 " + m[2] + " 的表达式）"
 		if m[3] != "" {
@@ -142,6 +152,16 @@ var indicatorPurposeRE = regexp.MustCompile(`^评估指标：(.+)（([^（）]+)
 
 // AuditPurpose is an audit query's purpose as a document in lang prints it.
 // A purpose outside the glossary is printed as the engine wrote it.
+// AuditPromQL words an audit entry's query column in the document's
+// language: the remote reads' marker (RemoteReadPrefix) in Chinese for
+// zh-CN; the PromQL itself stays as it is.
+func AuditPromQL(lang docfmt.Lang, q string) string {
+	if rest, ok := strings.CutPrefix(q, RemoteReadPrefix); ok && lang == docfmt.ZH {
+		return "经远程读取接口读出以下区间选择器的样本：" + rest
+	}
+	return q
+}
+
 func AuditPurpose(lang docfmt.Lang, p string) string {
 	// "trend 2025-11: …" → 趋势 2025-11：…; "previous period 2026-Q3: …" →
 	// 环比上期：… (the one previous period of the document; its code, e.g.

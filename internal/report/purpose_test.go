@@ -67,6 +67,9 @@ func TestAuditPurpose(t *testing.T) {
 		{"contracted capacity of lines without a sample at the month end (last in the month)", "期末无样本线路的合同带宽"},
 		{"95th percentile receive rate (bit/s) from the recorded line:line_interface_bits:rate5m_step5m, for the lines whose every recorded series of this direction has a point for every 5 m step of the period (the rest: the raw path below); live, recorded points are up to one rule interval (60 s) after the 5 m step", "接收速率第 95 百分位数（bit/s），取自记录序列 line:line_interface_bits:rate5m_step5m，仅限该方向每条记录序列在本期每个 5 分钟步长均有一个点的线路"},
 		{"95th percentile transmit rate (bit/s) from the raw interface counters (the expression of line:line_interface_bits:rate5m at 5 m steps)", "发送速率第 95 百分位数（bit/s），取自接口原始计数器"},
+		{"95th percentile transmit rate (bit/s), recorded path: whether the rules group's marker jianguan:line_rules:evaluated has a point for every 60 s of the period (then the recorded line:line_interface_bits:rate5m_step5m covers every line)", "发送速率第 95 百分位数（bit/s）的记录路径：规则组标记 jianguan:line_rules:evaluated 是否在本期每 60 秒均有一个点"},
+		{"95th percentile receive rate (bit/s) of the recorded line:line_interface_bits:rate5m_step5m (400 series read), computed by the report from its points read through the remote-read API as quantile_over_time and max by (line) compute them, for every line (the marker is complete)", "（400 条序列）的点计算（每条序列按 quantile_over_time 的算法，每条线路取其序列的最大值），全部线路（标记完整）"},
+		{"95th percentile receive rate (bit/s) of the recorded line:line_interface_bits:rate5m_step5m (3 series read), computed by the report from its points read through the remote-read API as quantile_over_time and max by (line) compute them, for the lines whose every recorded series of this direction has a point for every 5 m step of the period (the rest: the raw path below); live, recorded points are up to one rule interval (60 s) after the 5 m step", "仅限该方向每条记录序列在本期每个 5 分钟步长均有一个点的线路（其余线路见下条原始路径）；实时运行时，记录点最多晚于 5 分钟步长一个规则间隔（60 秒）"},
 		{"95th percentile receive rate (bit/s) from the raw interface counters (the expression of line:line_interface_bits:rate5m at 5 m steps), for the lines the recorded series does not cover (3 covered)", "已覆盖 3 条"},
 		{"daily lowest humidity per sensor group", "各传感器分组每日最低湿度"},
 		{"daily highest temperature per sensor group", "各传感器分组每日最高温度"},
@@ -107,5 +110,23 @@ func TestAuditPurpose(t *testing.T) {
 	}
 	if got := AuditPurpose(docfmt.ZH, "q7"); got != "q7" {
 		t.Errorf("a purpose outside the glossary changed: %q", got)
+	}
+}
+
+// TestAuditPromQL: a remote read's marker is worded in the document's
+// language; the selector and every other query stay as they are.
+func TestAuditPromQL(t *testing.T) {
+	rr := RemoteReadPrefix + `{__name__=~"line_up|line_unknown",line=~"a"}[3600000ms] @ 1790784000`
+	for _, c := range []struct {
+		lang     docfmt.Lang
+		in, want string
+	}{
+		{docfmt.ZH, rr, `经远程读取接口读出以下区间选择器的样本：{__name__=~"line_up|line_unknown",line=~"a"}[3600000ms] @ 1790784000`},
+		{docfmt.EN, rr, rr},
+		{docfmt.ZH, `sum(up)`, `sum(up)`},
+	} {
+		if got := AuditPromQL(c.lang, c.in); got != c.want {
+			t.Errorf("%s %q: %q, want %q", c.lang, c.in, got, c.want)
+		}
 	}
 }

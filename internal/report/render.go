@@ -47,7 +47,7 @@ func allTables(d *Document) []Table {
 	q := Table{ID: "audit-queries", Title: "审计：查询", TitleEN: "Audit: queries",
 		Columns: []Column{col("用途", "Purpose"), col("PromQL", "PromQL"), col("求值时间", "Evaluated at"), ncol("序列", "Series")}}
 	for _, a := range d.Audit.Queries {
-		q.Rows = append(q.Rows, []string{AuditPurpose(lang, a.Purpose), a.PromQL, a.EvalAt, strconv.Itoa(a.Series)})
+		q.Rows = append(q.Rows, []string{AuditPurpose(lang, a.Purpose), AuditPromQL(lang, a.PromQL), a.EvalAt, strconv.Itoa(a.Series)})
 	}
 	pol := Table{ID: "audit-policy", Title: "审计：方法", TitleEN: "Audit: method", Columns: []Column{col("说明", "Note")}}
 	if d.Audit.Policy != "" {

@@ -135,34 +135,45 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 	if len(holes) == 0 || len(holes) == lines {
 		t.Fatalf("the scenario should have lines with and without a hole: %d of %d", len(holes), lines)
 	}
-	q := promapi.New(url)
-	q.Timeout = 5 * time.Minute // a loaded machine; Prometheus may be merging the new blocks
+	// The recorded path twice: its points read through the remote-read
+	// API and the quantile computed by the engine (the default on
+	// Prometheus), and PromQL's quantile_over_time over the query API.
+	clients := map[bool]*promapi.Client{}
+	for _, remote := range []bool{true, false} {
+		q := promapi.New(url)
+		q.Timeout = 5 * time.Minute // a loaded machine; Prometheus may be merging the new blocks
+		q.NoRemoteRead = !remote
+		clients[remote] = q
+	}
 	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 	m, err := report.ParseMonth("2026-10", report.Shanghai, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := func(p calendar.Period, raw bool) *report.Document {
+	buildVia := func(p calendar.Period, raw, remote bool) *report.Document {
 		cfg := report.DefaultConfig()
 		cfg.Now = func() time.Time { return now }
 		cfg.RawTraffic = raw
-		d, err := report.Build(ctx, q, cfg, report.KindLines, p)
+		d, err := report.Build(ctx, clients[remote], cfg, report.KindLines, p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return d
 	}
-	rec, raw := build(m, false), build(m, true)
+	build := func(p calendar.Period, raw bool) *report.Document { return buildVia(p, raw, true) }
+	rec, recAPI, raw := build(m, false), buildVia(m, false, false), build(m, true)
 	for _, c := range []struct {
 		name     string
 		d        *report.Document
 		recorded int // at most this many line-directions take the recorded path
+		remote   bool
 	}{
-		{"recorded", rec, 2 * (lines - len(holes))}, // receive and transmit
-		{"RawTraffic", raw, 0},
+		{"recorded", rec, 2 * (lines - len(holes)), true}, // receive and transmit
+		{"recorded, query API", recAPI, 2 * (lines - len(holes)), false},
+		{"RawTraffic", raw, 0, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			n, rawQueries := 0, 0
+			n, rawQueries, remoteReads := 0, 0, 0
 			for _, a := range c.d.Audit.Queries {
 				if strings.HasPrefix(a.Purpose, report.PreviousAuditPrefix) {
 					continue // the previous period's (环比), another period
@@ -171,6 +182,9 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 					n += a.Series
 					if !strings.Contains(a.Purpose, "recorded") {
 						t.Errorf("recorded-path query's purpose does not say so: %s", a.Purpose)
+					}
+					if strings.HasPrefix(a.PromQL, report.RemoteReadPrefix) {
+						remoteReads++
 					}
 				}
 				if strings.Contains(a.PromQL, "quantile_over_time(0.95, (max by (site, line, kind, provider)") {
@@ -189,6 +203,9 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 			if rawQueries != 2 {
 				t.Errorf("%d raw-path queries, want one per direction", rawQueries)
 			}
+			if want := map[bool]int{true: 2}[c.remote]; remoteReads != want {
+				t.Errorf("%d P95 remote reads, want %d", remoteReads, want)
+			}
 		})
 	}
 	byLine := func(d *report.Document) map[string]report.EntityResult {
@@ -198,16 +215,17 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 		}
 		return m
 	}
-	rl, wl := byLine(rec), byLine(raw)
-	if len(rl) != lines || len(wl) != lines {
-		t.Fatalf("%d and %d lines in the reports, %d in the scenario", len(rl), len(wl), lines)
+	rl, al, wl := byLine(rec), byLine(recAPI), byLine(raw)
+	if len(rl) != lines || len(al) != lines || len(wl) != lines {
+		t.Fatalf("%d, %d and %d lines in the reports, %d in the scenario", len(rl), len(al), len(wl), lines)
 	}
 	for name, e := range rl {
 		for _, k := range []string{"rx_p95", "tx_p95"} {
 			a, okA := e.Extra[k]
 			b, okB := wl[name].Extra[k]
-			if okA != okB || a != b {
-				t.Errorf("%s %s: recorded %v (%v), raw %v (%v)", name, k, a, okA, b, okB)
+			c, okC := al[name].Extra[k]
+			if okA != okB || a != b || okC != okB || c != b {
+				t.Errorf("%s %s: recorded %v (%v), recorded through the query API %v (%v), raw %v (%v)", name, k, a, okA, c, okC, b, okB)
 			}
 		}
 		if _, ok := e.Extra["rx_p95"]; !ok {
@@ -223,23 +241,7 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	marked, tailRaw := build(tail, false), build(tail, true)
-	wl = byLine(tailRaw)
-	n, rawQueries := 0, 0
-	for _, a := range marked.Audit.Queries {
-		if strings.HasPrefix(a.Purpose, report.PreviousAuditPrefix) {
-			continue // the previous period's (环比), another period
-		}
-		if strings.Contains(a.PromQL, "quantile_over_time(0.95, "+metricnames.LineInterfaceBitsRate5m) {
-			n += a.Series - 1 // and the marker check's series
-			if !strings.Contains(a.Purpose, "for every line") {
-				t.Errorf("marker-path query's purpose does not say so: %s", a.Purpose)
-			}
-		}
-		if strings.Contains(a.PromQL, "quantile_over_time(0.95, (max by (site, line, kind, provider)") {
-			rawQueries++
-		}
-	}
+	wl = byLine(build(tail, true))
 	want := 0
 	for _, e := range wl {
 		for _, k := range []string{"rx_p95", "tx_p95"} {
@@ -248,15 +250,36 @@ func TestTrafficP95RecordedEqualsRaw(t *testing.T) {
 			}
 		}
 	}
-	if n != want || rawQueries != 0 {
-		t.Errorf("with the marker: recorded path answered %d line-directions (want %d, every one the raw path has), %d raw-path queries (want 0)", n, want, rawQueries)
-	}
-	for _, e := range marked.Entities {
-		for _, k := range []string{"rx_p95", "tx_p95"} {
-			a, okA := e.Extra[k]
-			b, okB := wl[e.Name].Extra[k]
-			if okA != okB || a != b {
-				t.Errorf("with the marker, %s %s: recorded %v (%v), raw %v (%v)", e.Name, k, a, okA, b, okB)
+	for _, remote := range []bool{true, false} {
+		marked := buildVia(tail, false, remote)
+		n, rawQueries := 0, 0
+		for _, a := range marked.Audit.Queries {
+			if strings.HasPrefix(a.Purpose, report.PreviousAuditPrefix) {
+				continue // the previous period's (环比), another period
+			}
+			if strings.Contains(a.PromQL, "quantile_over_time(0.95, "+metricnames.LineInterfaceBitsRate5m) {
+				n += a.Series
+				if !strings.HasPrefix(a.PromQL, report.RemoteReadPrefix) {
+					n-- // and the marker check's series
+				}
+				if !strings.Contains(a.Purpose, "for every line") {
+					t.Errorf("marker-path query's purpose does not say so: %s", a.Purpose)
+				}
+			}
+			if strings.Contains(a.PromQL, "quantile_over_time(0.95, (max by (site, line, kind, provider)") {
+				rawQueries++
+			}
+		}
+		if n != want || rawQueries != 0 {
+			t.Errorf("with the marker (remote read %v): recorded path answered %d line-directions (want %d, every one the raw path has), %d raw-path queries (want 0)", remote, n, want, rawQueries)
+		}
+		for _, e := range marked.Entities {
+			for _, k := range []string{"rx_p95", "tx_p95"} {
+				a, okA := e.Extra[k]
+				b, okB := wl[e.Name].Extra[k]
+				if okA != okB || a != b {
+					t.Errorf("with the marker (remote read %v), %s %s: recorded %v (%v), raw %v (%v)", remote, e.Name, k, a, okA, b, okB)
+				}
 			}
 		}
 	}

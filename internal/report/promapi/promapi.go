@@ -4,6 +4,7 @@
 package promapi
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/base64"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jianguan/jianguan/internal/report"
@@ -71,9 +73,18 @@ type Client struct {
 	// reads' JSON, the bench's CPU profile of Prometheus: 23 % of its
 	// samples in compress/flate) and the engine the decompression.
 	Compress bool
+	// NoRemoteRead keeps raw reads on the query API (RemoteRead answers
+	// read false): for a proxy that passes only the query API, and to
+	// compare the two paths (TestTrafficP95RecordedEqualsRaw, the bench).
+	// Without it a backend with no streamed remote read is found out by
+	// the first RemoteRead.
+	NoRemoteRead bool
 
 	semOnce sync.Once
 	sem     chan struct{}
+	// noRemoteRead: the backend answered a remote read with something
+	// other than a streamed answer; RemoteRead no longer asks.
+	noRemoteRead atomic.Bool
 }
 
 // New returns a client with sane defaults.
@@ -287,6 +298,16 @@ func (c *Client) readError(ctx context.Context) error {
 // client's timeout, and hands the answer to read (its body is closed and
 // the slot released after read returns).
 func (c *Client) request(ctx context.Context, path string, form url.Values, read func(context.Context, *http.Response) error) error {
+	if c.Timeout > 0 {
+		form.Set("timeout", strconv.FormatFloat(c.Timeout.Seconds(), 'f', 0, 64)+"s")
+	}
+	return c.post(ctx, path, []byte(form.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, read)
+}
+
+// post POSTs body with header to path in one of the request slots, within
+// the client's timeout, and hands the answer to read (its body is closed
+// and the slot released after read returns).
+func (c *Client) post(ctx context.Context, path string, body []byte, header http.Header, read func(context.Context, *http.Response) error) error {
 	if err := c.acquire(ctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) { // the slots are held by queries Prometheus is slow to answer
 			return report.Errorf(report.ErrTimeout, "Prometheus at %s did not answer within the time limit (this query waited for one of the %d request slots)", c.redactedBase(), cap(c.sem))
@@ -298,7 +319,6 @@ func (c *Client) request(ctx context.Context, path string, form url.Values, read
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
 		defer cancel()
-		form.Set("timeout", strconv.FormatFloat(c.Timeout.Seconds(), 'f', 0, 64)+"s")
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
@@ -311,11 +331,13 @@ func (c *Client) request(ctx context.Context, path string, form url.Values, read
 		u.User = nil
 	}
 	u.Path = strings.TrimRight(u.Path, "/") + path
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return report.Errorf(report.ErrUnavailable, "building request to %s failed", c.redactedBase())
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	if !c.Compress {
 		// Set explicitly, so Go's transport neither asks for gzip nor
 		// expects it.

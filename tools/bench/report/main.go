@@ -93,28 +93,29 @@ type genStats struct {
 func bench(args []string) error {
 	fs := flag.NewFlagSet("bench-report", flag.ContinueOnError)
 	var (
-		entities   = fs.Int("entities", 1000, "entities (40 % lines, 45 % hosts, 15 % websites)")
-		days       = fs.Int("days", 0, "days of history before the end (the month's end + 2 days); 0: from a day before the previous month, whose figures the report sets beside the month's (环比), as a server that ran through it has them (64 days for November; 35 days leave October's recording-rule markers incomplete, and the previous period takes the raw-sample paths)")
-		step       = fs.Duration("step", 15*time.Second, "sample interval of the generated history (Prometheus' production scrape interval)")
-		block      = fs.Duration("block", 486*time.Hour, "span of one generated TSDB block, aligned to multiples of it since 1970 (default 486 h: the largest block Prometheus' compactor makes with a retention of 10 y, so it has nothing to compact; the direct writer's memory does not grow with it)")
-		headW      = fs.Bool("head-writer", false, "generate with the old writer, tsdb.NewBlockWriter's head appender (memory: one block's samples per --parallel, ~1.7 GiB for 1 000 entities at 18 h × 15 s; use --block=18h)")
-		yearF      = fs.Bool("year", false, "time the year instead of the month: the service-period summary of the last complete calendar year per kind and the annual rating from its 12 frozen monthly assessments (target ≤ 10 s each)")
-		rawRepeat  = fs.Int("raw-repeat", 1, "builds per kind on the raw-sample path (report.Config RawCounters, RawDetectors and RawTraffic: every entity's counters from its raw samples instead of the instant queries at the period's edges, the incident detectors and the lines' P95 traffic from raw samples instead of the recorded series), timed beside the default path with the ratio; 0: skip")
-		evalConfig = fs.String("evaluation.config", "deploy/etc/jianguan/evaluation.yml", "indicator system of the monthly assessments --year freezes (its applies_from is set to the bench year's January)")
-		parallel   = fs.Int("parallel", 2, "blocks generated at once")
-		cache      = fs.String("cache", envOr("BENCH_CACHE", filepath.Join(os.TempDir(), "jianguan-bench-report")), "directory keeping the generated TSDB between runs, one subdirectory per history (625 MB for 100 entities × 35 days at 15 s, ten times that for 1 000; $BENCH_CACHE, e.g. make bench-report BENCH_CACHE=DIR); empty: a temporary one, removed")
-		prometheus = fs.String("prometheus", "/usr/bin/prometheus", "prometheus binary")
-		promtool   = fs.String("promtool", "/usr/bin/promtool", "promtool binary (back-fills the recording rules the engine reads)")
-		groupsF    = fs.String("recorded-groups", "jianguan.line,jianguan.report", "rules groups whose recorded series are back-filled (comma-separated; of jianguan.line only "+metricnames.LineInterfaceBitsRate5mStep5m+", "+metricnames.LineRulesEvaluated+" and, as the P95 probe's anchor, "+metricnames.LineInterfaceBitsRate5m+")")
-		rulesF     = fs.String("rules", "rules/recording.yml", "recording rules back-filled into the cached history once each (jianguan.line's "+metricnames.LineInterfaceBitsRate5mStep5m+" and "+metricnames.LineRulesEvaluated+", all of jianguan.report, where present), as a server that ran them all along has them")
-		chromium   = fs.String("chromium", "", "chromium binary (default: auto)")
-		settleF    = fs.Duration("settle", 3*time.Second, "pause between two renders")
-		repeat     = fs.Int("repeat", 5, "renders per kind (the median is the figure)")
-		kindsF     = fs.String("kinds", strings.Join(report.Kinds, ","), "report kinds to time, comma-separated (empty: none; with --year, only the annual rating)")
-		verbose    = fs.Bool("v", false, "print every render's start time and seconds as it finishes")
-		memprof    = fs.String("memprofile", "", "write, per timed document, the heap profile taken after the garbage collection with the largest live heap over its runs to this file with the document's label appended (e.g. /tmp/heap.pprof → /tmp/heap-month-providers.pprof; go tool pprof -sample_index=inuse_space FILE)")
-		cpuprof    = fs.String("cpuprofile", "", "write, per timed document, a CPU profile of this process over its runs (builds, HTML renders and the wait for the PDF) to this file with the document's label appended (go tool pprof FILE)")
-		genOut     = fs.String("generate-into", "", "internal: be the generator child, writing blocks into this directory")
+		entities       = fs.Int("entities", 1000, "entities (40 % lines, 45 % hosts, 15 % websites)")
+		days           = fs.Int("days", 0, "days of history before the end (the month's end + 2 days); 0: from a day before the previous month, whose figures the report sets beside the month's (环比), as a server that ran through it has them (64 days for November; 35 days leave October's recording-rule markers incomplete, and the previous period takes the raw-sample paths)")
+		step           = fs.Duration("step", 15*time.Second, "sample interval of the generated history (Prometheus' production scrape interval)")
+		block          = fs.Duration("block", 486*time.Hour, "span of one generated TSDB block, aligned to multiples of it since 1970 (default 486 h: the largest block Prometheus' compactor makes with a retention of 10 y, so it has nothing to compact; the direct writer's memory does not grow with it)")
+		headW          = fs.Bool("head-writer", false, "generate with the old writer, tsdb.NewBlockWriter's head appender (memory: one block's samples per --parallel, ~1.7 GiB for 1 000 entities at 18 h × 15 s; use --block=18h)")
+		yearF          = fs.Bool("year", false, "time the year instead of the month: the service-period summary of the last complete calendar year per kind and the annual rating from its 12 frozen monthly assessments (target ≤ 10 s each)")
+		queryAPIRepeat = fs.Int("query-api-repeat", 3, "signed-off month builds per kind (the previous month frozen) with every raw read through the query API (promapi.Client.NoRemoteRead: range selectors answered in JSON) instead of Prometheus' remote-read API (stored chunks as they are), timed beside the remote-read builds with the ratio; 0: skip")
+		rawRepeat      = fs.Int("raw-repeat", 1, "builds per kind on the raw-sample path (report.Config RawCounters, RawDetectors and RawTraffic: every entity's counters from its raw samples instead of the instant queries at the period's edges, the incident detectors and the lines' P95 traffic from raw samples instead of the recorded series), timed beside the default path with the ratio; 0: skip")
+		evalConfig     = fs.String("evaluation.config", "deploy/etc/jianguan/evaluation.yml", "indicator system of the monthly assessments --year freezes (its applies_from is set to the bench year's January)")
+		parallel       = fs.Int("parallel", 2, "blocks generated at once")
+		cache          = fs.String("cache", envOr("BENCH_CACHE", filepath.Join(os.TempDir(), "jianguan-bench-report")), "directory keeping the generated TSDB between runs, one subdirectory per history (625 MB for 100 entities × 35 days at 15 s, ten times that for 1 000; $BENCH_CACHE, e.g. make bench-report BENCH_CACHE=DIR); empty: a temporary one, removed")
+		prometheus     = fs.String("prometheus", "/usr/bin/prometheus", "prometheus binary")
+		promtool       = fs.String("promtool", "/usr/bin/promtool", "promtool binary (back-fills the recording rules the engine reads)")
+		groupsF        = fs.String("recorded-groups", "jianguan.line,jianguan.report", "rules groups whose recorded series are back-filled (comma-separated; of jianguan.line only "+metricnames.LineInterfaceBitsRate5mStep5m+", "+metricnames.LineRulesEvaluated+" and, as the P95 probe's anchor, "+metricnames.LineInterfaceBitsRate5m+")")
+		rulesF         = fs.String("rules", "rules/recording.yml", "recording rules back-filled into the cached history once each (jianguan.line's "+metricnames.LineInterfaceBitsRate5mStep5m+" and "+metricnames.LineRulesEvaluated+", all of jianguan.report, where present), as a server that ran them all along has them")
+		chromium       = fs.String("chromium", "", "chromium binary (default: auto)")
+		settleF        = fs.Duration("settle", 3*time.Second, "pause between two renders")
+		repeat         = fs.Int("repeat", 5, "renders per kind (the median is the figure)")
+		kindsF         = fs.String("kinds", strings.Join(report.Kinds, ","), "report kinds to time, comma-separated (empty: none; with --year, only the annual rating)")
+		verbose        = fs.Bool("v", false, "print every render's start time and seconds as it finishes")
+		memprof        = fs.String("memprofile", "", "write, per timed document, the heap profile taken after the garbage collection with the largest live heap over its runs to this file with the document's label appended (e.g. /tmp/heap.pprof → /tmp/heap-month-providers.pprof; go tool pprof -sample_index=inuse_space FILE)")
+		cpuprof        = fs.String("cpuprofile", "", "write, per timed document, a CPU profile of this process over its runs (builds, HTML renders and the wait for the PDF) to this file with the document's label appended (go tool pprof FILE)")
+		genOut         = fs.String("generate-into", "", "internal: be the generator child, writing blocks into this directory")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -223,8 +224,14 @@ func bench(args []string) error {
 	}
 	q := promapi.New(base)
 	q.Timeout = 5 * time.Minute
+	queryAPI := promapi.New(base) // the anchor of the remote-read API: raw reads through the query API
+	queryAPI.Timeout, queryAPI.NoRemoteRead = q.Timeout, true
 	cfg := report.DefaultConfig()
-	fmt.Printf("Prometheus 2.42 on %s, %d CPUs, load average at start: %s\n", addr, runtime.NumCPU(), loadavg())
+	version := "(version unknown)"
+	if b, err := q.BackendInfo(context.Background()); err == nil {
+		version = b.Kind + " " + b.Version
+	}
+	fmt.Printf("%s on %s, %d CPUs, load average at start: %s\n", version, addr, runtime.NumCPU(), loadavg())
 	ctx := context.Background()
 	// One persistent browser for all PDFs, as in the CLI and the plugin; its
 	// start-up is timed separately (a plugin or CLI run pays it once).
@@ -235,7 +242,7 @@ func bench(args []string) error {
 		return err
 	}
 	fmt.Printf("browser start + first tiny PDF: %.2f s (once per process)\n", time.Since(st).Seconds())
-	tm := &timer{pdf: pdfR, repeat: *repeat, rawRepeat: *rawRepeat, settle: settle, verbose: *verbose, samples: gs.Counted,
+	tm := &timer{pdf: pdfR, repeat: *repeat, rawRepeat: *rawRepeat, queryAPIRepeat: *queryAPIRepeat, settle: settle, verbose: *verbose, samples: gs.Counted,
 		html: 2, pdfT: 5, rss: 200, allMet: true, qlog: qlog, memprofile: *memprof, cpuprofile: *cpuprof, serverPID: cmd.Process.Pid}
 	var kinds []string // --kinds= (empty): none, e.g. --year for the annual rating only
 	for _, k := range strings.Split(*kindsF, ",") {
@@ -263,7 +270,7 @@ func bench(args []string) error {
 			if err := tm.kind(ctx, q, cfg, "month", k, month); err != nil {
 				return err
 			}
-			if err := tm.previousSigned(ctx, q, cfg, k, month, filepath.Join(dir, "snapshots")); err != nil {
+			if err := tm.previousSigned(ctx, q, queryAPI, cfg, k, month, filepath.Join(dir, "snapshots")); err != nil {
 				return err
 			}
 		}
@@ -620,6 +627,7 @@ type timer struct {
 	pdf             *report.PDFRenderer
 	repeat          int
 	rawRepeat       int // builds on the raw-sample path per kind (0: none)
+	queryAPIRepeat  int // signed-off builds per kind reading raw samples through the query API (0: none)
 	settle          time.Duration
 	verbose, noPDF  bool
 	samples         int64 // raw samples in the period
@@ -869,14 +877,32 @@ var benchNarrative = report.Narrative{Problems: "基准测试（make bench-repor
 // previousSigned times kind k for p as it is built once the previous
 // month is signed off: 环比 reads its snapshot (report.Config.Frozen)
 // instead of rebuilding the previous month.
-func (t *timer) previousSigned(ctx context.Context, q report.Querier, cfg report.Config, k string, p calendar.Period, snaps string) error {
+//
+// With queryAPI (a client that reads raw samples through the query API
+// only: promapi.Client.NoRemoteRead) it then times the same build
+// t.queryAPIRepeat times through it, HTML only, and prints the ratio of the
+// medians: the remote-read API's gain, side by side in one run.
+func (t *timer) previousSigned(ctx context.Context, q, queryAPI report.Querier, cfg report.Config, k string, p calendar.Period, snaps string) error {
 	prev := p.Previous()
-	return t.signedOff(ctx, q, cfg, k, p, []calendar.Period{prev}, snaps, "month "+k+" prev signed", func(d *report.Document) error {
+	label := "month " + k + " prev signed"
+	check := func(d *report.Document) error {
 		if d.PreviousFrozen == nil {
 			return fmt.Errorf("环比 did not read the snapshot of %s in %s", prev, snaps)
 		}
 		return nil
-	})
+	}
+	rr, err := t.signedOff(ctx, q, cfg, k, p, []calendar.Period{prev}, snaps, label, check)
+	if err != nil || queryAPI == nil || t.queryAPIRepeat < 1 {
+		return err
+	}
+	qt := *t
+	qt.repeat, qt.noPDF, qt.verdicts = t.queryAPIRepeat, true, nil
+	qa, err := qt.signedOff(ctx, queryAPI, cfg, k, p, []calendar.Period{prev}, snaps, label+" query API", check)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-24s raw reads through the query API %.2f s / through the remote-read API %.2f s (HTML medians) = %.2f ×\n", label+" ratio", qa, rr, qa/rr)
+	return nil
 }
 
 // signedOff times kind k for p as it is built once the months ms are
@@ -884,7 +910,7 @@ func (t *timer) previousSigned(ctx context.Context, q report.Querier, cfg report
 // kept in the cache; the build that freezes it is an ordinary one), and
 // the build reads the snapshots (report.Config.Frozen); check fails the
 // bench when a build did not.
-func (t *timer) signedOff(ctx context.Context, q report.Querier, cfg report.Config, k string, p calendar.Period, ms []calendar.Period, snaps, label string, check func(*report.Document) error) error {
+func (t *timer) signedOff(ctx context.Context, q report.Querier, cfg report.Config, k string, p calendar.Period, ms []calendar.Period, snaps, label string, check func(*report.Document) error) (float64, error) {
 	st := snapshot.Store{Dir: snaps}
 	for _, m := range ms {
 		if st.Exists(k, snapshot.Name(m)) {
@@ -896,11 +922,11 @@ func (t *timer) signedOff(ctx context.Context, q report.Querier, cfg report.Conf
 		if _, err := st.Freeze(ctx, k, snapshot.Name(m), func(ctx context.Context) (*report.Document, error) {
 			return report.Build(ctx, q, fc, k, m)
 		}, time.Now()); err != nil {
-			return fmt.Errorf("signing off %s %s: %w", k, m, err)
+			return 0, fmt.Errorf("signing off %s %s: %w", k, m, err)
 		}
 		fmt.Printf("froze %s %s in %.1f s (not timed as a figure)\n", k, m, time.Since(t0).Seconds())
 		if err := t.qlog.reset(); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	fc := cfg
@@ -909,19 +935,20 @@ func (t *timer) signedOff(ctx context.Context, q report.Querier, cfg report.Conf
 	var ok bool
 	t.first = t.logStats(&qs, &ok)
 	defer func() { t.first = nil }()
-	if _, err := t.time(label, func() (*report.Document, error) {
+	med, err := t.time(label, func() (*report.Document, error) {
 		d, err := report.Build(ctx, q, fc, k, p)
 		if err == nil {
 			err = check(d)
 		}
 		return d, err
-	}); err != nil {
-		return err
+	})
+	if err != nil {
+		return 0, err
 	}
 	if ok {
 		qs.print(os.Stdout, label, t.verbose)
 	}
-	return nil
+	return med, nil
 }
 
 // benchYear times the year: the service-period summary per kind (the
@@ -942,7 +969,7 @@ func benchYear(ctx context.Context, t *timer, q report.Querier, cfg report.Confi
 		}
 		// At the end of the service year every month is signed off: the
 		// per-month table reads them from their snapshots.
-		if err := t.signedOff(ctx, q, cfg, k, svc.Period(), months, snaps, "service "+k+" months signed", func(d *report.Document) error {
+		if _, err := t.signedOff(ctx, q, cfg, k, svc.Period(), months, snaps, "service "+k+" months signed", func(d *report.Document) error {
 			n := 0
 			for _, m := range d.Audit.Method {
 				if strings.Contains(m, "的数字取自其已冻结的报告") {
