@@ -384,6 +384,71 @@ func rangeAt(sel string, from, to time.Time) string {
 	return fmt.Sprintf("%s[%dms] @ %s", sel, to.Sub(from).Milliseconds(), strconv.FormatFloat(float64(to.UnixMilli())/1e3, 'f', -1, 64))
 }
 
+// countPoints is detectorPoints for count_over_time(sel[step]) over
+// [from, to] at step: on a querier with the remote-read API the raw
+// samples of the whole span are read once (stored chunks: Prometheus
+// decodes none of them) and counted here, window by window, as
+// count_over_time counts them on this backend (closed [t − step, t] on
+// Prometheus 2, left-open on 3); steps at from, from + step, … ≤ to, a
+// point only where the count is > 0, as the query API answers. Else, and
+// where the backend has no remote read, the query itself.
+func (r *run) countPoints(purpose, sel string, from, to time.Time, step time.Duration, mu *sync.Mutex, each func(key string, p Point)) error {
+	expr := fmt.Sprintf("count_over_time(%s[%ds])", sel, int64(step.Seconds()))
+	rr, ok := r.q.(remoteReader)
+	if !ok {
+		return r.detectorPoints(purpose, expr, from, to, step, mu, each)
+	}
+	closed := r.rangeSemantics() == RangeClosed
+	f0, sm := from.UnixMilli(), step.Milliseconds()
+	nSteps := int(to.Sub(from)/step) + 1
+	lo, hi := f0-sm, to.UnixMilli()
+	keep := func(t int64) bool { return (t > lo || closed && t == lo) && t <= hi }
+	type counted struct {
+		key    string
+		counts []int
+	}
+	var all []counted
+	n, read, err := readKept(r, rr, sel, from.Add(-step), to, keep, func(l map[string]string) func(int64, float64) {
+		all = append(all, counted{key: labelKey(l), counts: make([]int, nSteps)})
+		c := all[len(all)-1].counts
+		return func(t int64, _ float64) {
+			// The steps whose window holds t: t ≤ t_k < t + step (t_k =
+			// t + step too where windows are closed).
+			k := int((t - f0 + sm - 1) / sm) // ⌈(t − from)/step⌉
+			if t < f0 {
+				k = 0
+			}
+			for ; k < nSteps; k++ {
+				tk := f0 + int64(k)*sm
+				if tk > t+sm || tk == t+sm && !closed {
+					break
+				}
+				c[k]++
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if !read {
+		return r.detectorPoints(purpose, expr, from, to, step, mu, each)
+	}
+	r.mu.Lock()
+	r.audit = append(r.audit, AuditQuery{Purpose: purpose, PromQL: RemoteReadPrefix + expr,
+		EvalAt: fmt.Sprintf("%s … %s step %v", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), step), Series: n})
+	r.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, s := range all {
+		for k, c := range s.counts {
+			if c > 0 {
+				each(s.key, Point{T: time.UnixMilli(f0 + int64(k)*sm), V: float64(c)})
+			}
+		}
+	}
+	return nil
+}
+
 // detectorPoints runs the query_range of a day or hour detector: expr over
 // [from, to] at step; it calls each, holding mu (the caller's, shared by its
 // concurrent queries), for every point of the answer with its series' label

@@ -441,8 +441,8 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 			})
 		}
 		fns = append(fns, func() error {
-			return r.detectorPoints("incident hours (in a day with a change): samples of "+f.up+" per hour (gaps, series that start or end)",
-				"count_over_time("+r.selector(f.up, extra)+"[1h])", from, to, time.Hour, &mu, func(k string, p Point) {
+			return r.countPoints("incident hours (in a day with a change): samples of "+f.up+" per hour (gaps, series that start or end)",
+				r.selector(f.up, extra), from, to, time.Hour, &mu, func(k string, p Point) {
 					if w := walks[k]; w != nil && w.dayFlag[i] {
 						counts[k] = append(counts[k], sampleCount{p.T, p.V})
 					}

@@ -227,9 +227,11 @@ func bench(args []string) error {
 	queryAPI := promapi.New(base) // the anchor of the remote-read API: raw reads through the query API
 	queryAPI.Timeout, queryAPI.NoRemoteRead = q.Timeout, true
 	cfg := report.DefaultConfig()
-	version := "(version unknown)"
-	if b, err := q.BackendInfo(context.Background()); err == nil {
+	version := "Prometheus (version unknown: " + *prometheus + ")"
+	if b, err := q.BackendInfo(context.Background()); err == nil && b.Version != "" {
 		version = b.Kind + " " + b.Version
+	} else if err == nil { // a build without -ldflags, e.g. make prom3's from the module proxy
+		version = b.Kind + " (version not stamped: " + *prometheus + ")"
 	}
 	fmt.Printf("%s on %s, %d CPUs, load average at start: %s\n", version, addr, runtime.NumCPU(), loadavg())
 	ctx := context.Background()

@@ -1,0 +1,26 @@
+package report
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/calendar"
+)
+
+// CountPoints runs countPoints for the external tests: the points per
+// series key of count_over_time(sel[step]) at step over [from, to], and
+// the audit entry it made.
+func CountPoints(ctx context.Context, q Querier, p calendar.Period, sel string, from, to time.Time, step time.Duration) (map[string][]Point, []AuditQuery, error) {
+	r := &run{ctx: ctx, q: q, cfg: DefaultConfig(), month: p}
+	out := map[string][]Point{}
+	var mu sync.Mutex
+	err := r.countPoints("test", sel, from, to, step, &mu, func(k string, pt Point) { out[k] = append(out[k], pt) })
+	var audit []AuditQuery
+	for _, a := range r.audit {
+		if a.Purpose == "test" {
+			audit = append(audit, a)
+		}
+	}
+	return out, audit, err
+}
