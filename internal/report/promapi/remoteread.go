@@ -36,8 +36,12 @@ const streamedContentType = "application/x-streamed-protobuf; proto=prometheus.C
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// errNoRemoteRead: the backend does not offer the streamed remote read.
-var errNoRemoteRead = errors.New("no streamed remote read")
+// errNoRemoteRead: the backend does not offer the streamed remote read;
+// errRemoteReadBusy: it answered this read with a server error or 429.
+var (
+	errNoRemoteRead   = errors.New("no streamed remote read")
+	errRemoteReadBusy = errors.New("remote read refused for now")
+)
 
 // RemoteRead reads, through the remote-read API, the raw samples of the
 // series that selector (a PromQL series selector, e.g.
@@ -52,8 +56,9 @@ var errNoRemoteRead = errors.New("no streamed remote read")
 //
 // read is false, with no error, when the backend offers no streamed remote
 // read (VictoriaMetrics, a proxy that allows only the query API, any answer
-// that is not a streamed one): the client remembers it and the caller
-// takes the query API, dropping what series received. Answers over
+// that is not a streamed one: the client remembers it), or answers this
+// read with a server error or 429 (this read only): the caller takes the
+// query API, dropping what series received. Answers over
 // MaxAnswerBytes and timeouts are errors, as for Query.
 func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(t int64, v float64)) (n int, read bool, err error) {
 	if c.NoRemoteRead || c.noRemoteRead.Load() {
@@ -89,6 +94,9 @@ func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.
 		"X-Prometheus-Remote-Read-Version": {"0.1.0"},
 	}
 	err = c.post(ctx, "/api/v1/read", snappy.Encode(nil, raw), header, func(ctx context.Context, resp *http.Response) error {
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+			return errRemoteReadBusy // this read only: the query API answers it
+		}
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != streamedContentType {
 			return errNoRemoteRead
 		}
@@ -108,6 +116,9 @@ func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.
 	})
 	if errors.Is(err, errNoRemoteRead) {
 		c.noRemoteRead.Store(true)
+		return 0, false, nil
+	}
+	if errors.Is(err, errRemoteReadBusy) {
 		return 0, false, nil
 	}
 	if err != nil {

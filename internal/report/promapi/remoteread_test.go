@@ -111,6 +111,7 @@ func TestRemoteReadProtocol(t *testing.T) {
 		{name: "empty", status: 200, contentType: streamedContentType, read: true},
 		{name: "no remote read (VictoriaMetrics, a proxy)", status: 404, body: []byte("unsupported path")},
 		{name: "sampled answer only", status: 200, contentType: "application/x-protobuf", body: []byte{1}},
+		{name: "server error: this read only", status: 503, body: []byte("overloaded")},
 		{name: "bad checksum", status: 200, contentType: streamedContentType, body: bad, err: "checksum mismatch", kind: report.ErrUnavailable},
 		{name: "cut short", status: 200, contentType: streamedContentType, body: good[:len(good)-3], err: "frame", kind: report.ErrUnavailable},
 		{name: "frame over the limit", status: 200, contentType: streamedContentType, body: huge, err: "over the limit", kind: report.ErrUnavailable},
@@ -166,9 +167,14 @@ func TestRemoteReadProtocol(t *testing.T) {
 				t.Errorf("request %+v", got)
 			}
 			if !read {
-				// Not asked again: the next read goes to the query API at once.
-				if _, _, read, err := remoteRead(cl, `{__name__="line_up"}`); read || err != nil || calls.Load() != 1 {
-					t.Errorf("second read: read %v, %v, %d requests (want 1)", read, err, calls.Load())
+				// Not asked again (a server error: asked again): the next
+				// read goes to the query API at once.
+				want := int32(1)
+				if c.status >= 500 {
+					want = 2
+				}
+				if _, _, read, err := remoteRead(cl, `{__name__="line_up"}`); read || err != nil || calls.Load() != want {
+					t.Errorf("second read: read %v, %v, %d requests (want %d)", read, err, calls.Load(), want)
 				}
 				return
 			}
