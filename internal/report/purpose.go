@@ -150,8 +150,6 @@ func IndicatorPurpose(name, id string) string { return "评估指标：" + name 
 
 var indicatorPurposeRE = regexp.MustCompile(`^评估指标：(.+)（([^（）]+)）$`)
 
-// AuditPurpose is an audit query's purpose as a document in lang prints it.
-// A purpose outside the glossary is printed as the engine wrote it.
 // AuditPromQL words an audit entry's query column in the document's
 // language: the remote reads' marker (RemoteReadPrefix) in Chinese for
 // zh-CN; the PromQL itself stays as it is.
@@ -162,6 +160,8 @@ func AuditPromQL(lang docfmt.Lang, q string) string {
 	return q
 }
 
+// AuditPurpose is an audit query's purpose as a document in lang prints it.
+// A purpose outside the glossary is printed as the engine wrote it.
 func AuditPurpose(lang docfmt.Lang, p string) string {
 	// "trend 2025-11: …" → 趋势 2025-11：…; "previous period 2026-Q3: …" →
 	// 环比上期：… (the one previous period of the document; its code, e.g.

@@ -143,7 +143,7 @@ func readChunked(r *bufio.Reader, series func(map[string]string) func(int64, flo
 	)
 	for {
 		size, err := binary.ReadUvarint(r)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return n, nil
 		}
 		if err != nil {

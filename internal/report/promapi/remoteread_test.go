@@ -128,11 +128,11 @@ func TestRemoteReadProtocol(t *testing.T) {
 				raw, _ := io.ReadAll(r.Body)
 				dec, err := snappy.Decode(nil, raw)
 				if err != nil || r.URL.Path != "/api/v1/read" || r.Header.Get("Content-Encoding") != "snappy" || r.Header.Get("Authorization") != "Bearer s3cret" {
-					http.Error(w, "bad request", 400)
+					http.Error(w, "bad request", http.StatusBadRequest)
 					return
 				}
 				if err := got.Unmarshal(dec); err != nil {
-					http.Error(w, "bad request", 400)
+					http.Error(w, "bad request", http.StatusBadRequest)
 					return
 				}
 				if c.contentType != "" {
@@ -200,7 +200,7 @@ func TestRemoteReadProtocol(t *testing.T) {
 	}
 	t.Run("NoRemoteRead", func(t *testing.T) {
 		var calls atomic.Int32
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
 		defer srv.Close()
 		cl := New(srv.URL)
 		cl.NoRemoteRead = true
