@@ -22,8 +22,14 @@ const e2eYear, e2eMonth = 2026, time.October
 
 // startE2EPrometheus backfills the test scenario and starts Prometheus 2.42.
 func startE2EPrometheus(t *testing.T) (string, simhistory.Spec) {
-	promtool := testutil.Need(t, "promtool")
 	prom := testutil.Need(t, "prometheus")
+	dir, sp := e2eData(t)
+	return testenv.StartPrometheus(t, prom, dir), sp
+}
+
+// e2eData backfills the test scenario into a new data directory.
+func e2eData(t *testing.T) (string, simhistory.Spec) {
+	promtool := testutil.Need(t, "promtool")
 	sp := simhistory.TestScenario(e2eYear, e2eMonth, 300*time.Second)
 	dir := filepath.Join(t.TempDir(), "data")
 	st := time.Now()
@@ -31,7 +37,7 @@ func startE2EPrometheus(t *testing.T) (string, simhistory.Spec) {
 		t.Fatal(err)
 	}
 	t.Logf("backfill ready in %v", time.Since(st))
-	return testenv.StartPrometheus(t, prom, dir), sp
+	return dir, sp
 }
 
 // key drops empty labels as Prometheus does.

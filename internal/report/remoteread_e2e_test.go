@@ -3,8 +3,6 @@ package report_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +10,6 @@ import (
 	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
-	"github.com/jianguan/jianguan/internal/simhistory"
-	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
 
@@ -24,24 +20,11 @@ import (
 // for figure: all but the audit, whose remote reads are marked and whose
 // query-API build has none.
 func TestRemoteReadSameDocuments(t *testing.T) {
-	promtool := testutil.Need(t, "promtool")
-	sp := simhistory.TestScenario(e2eYear, e2eMonth, 300*time.Second)
-	data := filepath.Join(t.TempDir(), "data")
-	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", data); err != nil {
-		t.Fatal(err)
-	}
+	data, _ := e2eData(t)
 	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
-	for _, v := range []string{"2.42", "3.x"} {
+	for _, v := range []string{testenv.Prom242, testenv.Prom3} {
 		t.Run(v, func(t *testing.T) {
-			bin := testutil.Need(t, "prometheus")
-			if v == "3.x" {
-				bin, _ = testutil.Prom3(t)
-			}
-			dir := filepath.Join(t.TempDir(), "data")
-			if err := os.CopyFS(dir, os.DirFS(data)); err != nil {
-				t.Fatal(err)
-			}
-			url := testenv.StartPrometheus(t, bin, dir)
+			url := testenv.StartPrometheusVersion(t, v, data)
 			cfg := report.DefaultConfig()
 			cfg.Now = func() time.Time { return now }
 			oct, err := report.ParseMonth("2026-10", cfg.Location, now)
@@ -108,28 +91,15 @@ func firstDiff(a, b string) string {
 // at the e2e scenario's 5-minute scrapes, which lie on the hour, for spans
 // on the hour and off it.
 func TestCountPointsRemoteEqualsQuery(t *testing.T) {
-	promtool := testutil.Need(t, "promtool")
-	sp := simhistory.TestScenario(e2eYear, e2eMonth, 300*time.Second)
-	data := filepath.Join(t.TempDir(), "data")
-	if err := simhistory.CachedBackfill(context.Background(), promtool, sp, "test", data); err != nil {
-		t.Fatal(err)
-	}
+	data, _ := e2eData(t)
 	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 	oct, err := report.ParseMonth("2026-10", nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range []string{"2.42", "3.x"} {
+	for _, v := range []string{testenv.Prom242, testenv.Prom3} {
 		t.Run(v, func(t *testing.T) {
-			bin := testutil.Need(t, "prometheus")
-			if v == "3.x" {
-				bin, _ = testutil.Prom3(t)
-			}
-			dir := filepath.Join(t.TempDir(), "data")
-			if err := os.CopyFS(dir, os.DirFS(data)); err != nil {
-				t.Fatal(err)
-			}
-			url := testenv.StartPrometheus(t, bin, dir)
+			url := testenv.StartPrometheusVersion(t, v, data)
 			for _, c := range []struct {
 				sel      string
 				from, to time.Time

@@ -10,7 +10,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -229,19 +228,9 @@ func TestRemoteReadMatchesQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	from, to := time.Date(2026, 10, 9, 16, 0, 0, 0, time.UTC), time.Date(2026, 10, 12, 16, 0, 0, 0, time.UTC)
-	for _, v := range []string{"2.42", "3.x"} {
+	for _, v := range []string{testenv.Prom242, testenv.Prom3} {
 		t.Run(v, func(t *testing.T) {
-			bin := testutil.Need(t, "prometheus")
-			if v == "3.x" {
-				bin, _ = testutil.Prom3(t)
-			}
-			// Prometheus 3 rewrites nothing in 2.42's blocks it reads, but
-			// each version gets its own copy of the data all the same.
-			dir := filepath.Join(t.TempDir(), "data")
-			if err := os.CopyFS(dir, os.DirFS(data)); err != nil {
-				t.Fatal(err)
-			}
-			url := testenv.StartPrometheus(t, bin, dir)
+			url := testenv.StartPrometheusVersion(t, v, data)
 			c := New(url)
 			sel := `{__name__=~"line_up|line_unknown"}`
 			lo, hi := from.UnixMilli(), to.UnixMilli()
@@ -251,7 +240,7 @@ func TestRemoteReadMatchesQuery(t *testing.T) {
 				i := len(got) - 1
 				return func(t int64, x float64) {
 					// 2.42's range selectors are closed ([t−d, t]), 3.x's left-open.
-					if (t > lo || v == "2.42" && t == lo) && t <= hi {
+					if (t > lo || v == testenv.Prom242 && t == lo) && t <= hi {
 						got[i].t = append(got[i].t, t)
 						got[i].v = append(got[i].v, x)
 					}

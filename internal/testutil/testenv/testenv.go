@@ -79,6 +79,34 @@ func StartPrometheus(t testing.TB, prometheus, dataDir string, extraArgs ...stri
 	return StartPrometheusProc(t, prometheus, dataDir, extraArgs...).URL
 }
 
+// Prometheus versions StartPrometheusVersion starts.
+const (
+	Prom242 = "2.42" // the Debian package (testutil.Need "prometheus")
+	Prom3   = "3.x"  // make prom3's build from the Go module proxy (testutil.Prom3)
+)
+
+// StartPrometheusVersion starts Prometheus version v (Prom242 or Prom3;
+// the test is skipped as Need and Prom3 skip when it is missing) over a
+// copy of dataDir, so that versions never share a data directory, and
+// returns its base URL.
+func StartPrometheusVersion(t testing.TB, v, dataDir string) string {
+	t.Helper()
+	bin := ""
+	switch v {
+	case Prom242:
+		bin = testutil.Need(t, "prometheus")
+	case Prom3:
+		bin, _ = testutil.Prom3(t)
+	default:
+		t.Fatalf("Prometheus version %q: want %q or %q", v, Prom242, Prom3)
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.CopyFS(dir, os.DirFS(dataDir)); err != nil {
+		t.Fatal(err)
+	}
+	return StartPrometheus(t, bin, dir)
+}
+
 // StartPrometheusProc is StartPrometheus returning the process, for a test
 // that stops and restarts it (Proc.Terminate, Proc.Restart: same port and
 // data directory), e.g. to open blocks added to its data directory at once
