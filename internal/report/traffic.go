@@ -182,7 +182,7 @@ func (r *run) trafficP95(i int) (map[string]float64, error) {
 // issue 24). The marker check is the query API's. It fills out and
 // returns the covered lines when the marker is incomplete (nil when it is
 // complete: every line is the recorded path's); read is false when the
-// querier has no remote read.
+// querier has no remote read or the points are over its answer limit.
 func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[string]float64) (covered []string, read bool, err error) {
 	rec := r.selector(metricnames.LineInterfaceBitsRate5mStep5m, `direction="`+direction+`"`)
 	iv := int64(TrafficRuleInterval / time.Second)
@@ -221,6 +221,11 @@ func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[stri
 		cur = lines[name]
 		return func(_ int64, v float64) { vals = append(vals, v) }
 	})
+	if KindOf(err) == ErrTooLarge {
+		// The month's points of every line over the answer limit (a
+		// large network): the query API answers one figure per line.
+		return nil, false, nil
+	}
 	if err != nil || !read {
 		return nil, read, err
 	}
