@@ -28,8 +28,12 @@ import (
 // Memory bounds of a client. An answer is held in memory whole (the fast
 // parser reads a []byte) and then decoded into report.Series (about 1.5× its
 // size), so the client's peak is about MaxConcurrent × MaxAnswerBytes × 2.5
-// plus what the engine keeps; QueryScan (scan.go: the engine's raw reads)
-// holds neither, only a 64 KiB buffer per answer and what its caller keeps. An answer of unknown length is read in 1 MiB
+// plus what the engine keeps; QueryScan (scan.go) holds neither, only a
+// 64 KiB buffer per answer and what its caller keeps, and RemoteRead
+// (remoteread.go: the engine's raw reads on Prometheus) one frame of the
+// streamed answer (Prometheus sends ≤ 1 MiB; ≤ 64 MiB is accepted), its
+// decoded chunks and what its caller keeps, MaxAnswerBytes bounding the
+// whole answer as for the others. An answer of unknown length is read in 1 MiB
 // chunks and refused as soon as it passes the limit, so hostile answers cost
 // at most MaxConcurrent × MaxAnswerBytes (defaults: 4 × 64 MiB; the CLI
 // measured 254 MiB peak RSS against 200 MB answers).
