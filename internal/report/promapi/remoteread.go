@@ -28,7 +28,8 @@ import (
 // ~25 (issue 24: the bench's raw reads and the lines' P95).
 
 // remoteReadFrameLimit bounds one frame of the streamed answer (Prometheus
-// sends ≤ 1 MiB frames by default, --storage.remote.read-max-bytes-in-frame).
+// sends ≤ 1 MiB frames by default, --storage.remote.read-max-bytes-in-frame);
+// a frame is also never larger than the client's MaxAnswerBytes.
 const remoteReadFrameLimit = 64 << 20
 
 // streamedContentType is the Content-Type of a streamed remote-read answer.
@@ -102,9 +103,9 @@ func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.
 		}
 		lr := &limitedReader{r: resp.Body, left: c.maxAnswer()}
 		var err error
-		n, err = readChunked(bufio.NewReaderSize(lr, 64<<10), series)
+		n, err = readChunked(bufio.NewReaderSize(lr, 64<<10), c.maxAnswer(), series)
 		switch {
-		case lr.over:
+		case lr.over || errors.Is(err, errOver):
 			return report.Errorf(report.ErrTooLarge, "查询结果过大 / query answer too large: Prometheus at %s answered the remote read of %q with more than %s; the limit is %s per answer (raise it, or narrow the report with a filter)",
 				c.redactedBase(), trimRunes(selector, 200), byteSize(c.maxAnswer()), byteSize(c.maxAnswer()))
 		case err != nil && ctx.Err() != nil:
@@ -131,7 +132,7 @@ func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.
 // uvarint(size), CRC-32C (big endian) and a ChunkedReadResponse; a series
 // whose chunks span frames comes in consecutive frames with the same
 // labels.
-func readChunked(r *bufio.Reader, series func(map[string]string) func(int64, float64)) (int, error) {
+func readChunked(r *bufio.Reader, answerLimit int64, series func(map[string]string) func(int64, float64)) (int, error) {
 	var (
 		n       int
 		last    []prompb.Label
@@ -148,6 +149,10 @@ func readChunked(r *bufio.Reader, series func(map[string]string) func(int64, flo
 		}
 		if err != nil {
 			return n, fmt.Errorf("frame header: %w", err)
+		}
+		// Checked before the frame is allocated: a hostile size costs nothing.
+		if size > uint64(answerLimit) {
+			return n, fmt.Errorf("frame of %d bytes: %w", size, errOver)
 		}
 		if size > remoteReadFrameLimit {
 			return n, fmt.Errorf("frame of %d bytes, over the limit of %d", size, remoteReadFrameLimit)

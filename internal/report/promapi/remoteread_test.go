@@ -96,6 +96,7 @@ func TestRemoteReadProtocol(t *testing.T) {
 	hist := frame(t, &prompb.ChunkedSeries{Labels: lbls("line", "a"), Chunks: []prompb.Chunk{{Type: prompb.Chunk_HISTOGRAM, Data: []byte{0, 0}}}})
 	backwards := frame(t, &prompb.ChunkedSeries{Labels: lbls("line", "a"), Chunks: []prompb.Chunk{a2, a1}})
 	huge := binary.AppendUvarint(nil, 1<<40)
+	bigFrame := binary.AppendUvarint(nil, remoteReadFrameLimit+1)
 	cases := []struct {
 		name        string
 		status      int
@@ -113,7 +114,8 @@ func TestRemoteReadProtocol(t *testing.T) {
 		{name: "server error: this read only", status: 503, body: []byte("overloaded")},
 		{name: "bad checksum", status: 200, contentType: streamedContentType, body: bad, err: "checksum mismatch", kind: report.ErrUnavailable},
 		{name: "cut short", status: 200, contentType: streamedContentType, body: good[:len(good)-3], err: "frame", kind: report.ErrUnavailable},
-		{name: "frame over the limit", status: 200, contentType: streamedContentType, body: huge, err: "over the limit", kind: report.ErrUnavailable},
+		{name: "frame over the limit", status: 200, contentType: streamedContentType, body: bigFrame, maxBytes: 1 << 30, err: "over the limit", kind: report.ErrUnavailable},
+		{name: "frame over MaxAnswerBytes, not allocated", status: 200, contentType: streamedContentType, body: huge, err: "查询结果过大", kind: report.ErrTooLarge},
 		{name: "answer over MaxAnswerBytes", status: 200, contentType: streamedContentType, body: good, maxBytes: 20, err: "查询结果过大", kind: report.ErrTooLarge},
 		{name: "histogram chunk", status: 200, contentType: streamedContentType, body: hist, err: "only float samples", kind: report.ErrUnavailable},
 		{name: "samples out of order", status: 200, contentType: streamedContentType, body: backwards, err: "after", kind: report.ErrUnavailable},
