@@ -21,15 +21,15 @@ func (q *tooLargeReader) RemoteRead(_ context.Context, _ string, from, _ time.Ti
 	return 1, false, Errorf(ErrTooLarge, "查询结果过大 / query answer too large")
 }
 
-func (q *tooLargeReader) Query(context.Context, string, time.Time) ([]Series, error) {
+func (*tooLargeReader) Query(context.Context, string, time.Time) ([]Series, error) {
 	return []Series{{Labels: map[string]string{}, Points: []Point{{V: 2}}}}, nil // the boundary probe: left-open
 }
 
-func (q *tooLargeReader) QueryRange(_ context.Context, expr string, start, _ time.Time, _ time.Duration) ([]Series, error) {
+func (*tooLargeReader) QueryRange(_ context.Context, _ string, start, _ time.Time, _ time.Duration) ([]Series, error) {
 	return []Series{{Labels: map[string]string{"host": "h1"}, Points: []Point{{T: start, V: 240}}}}, nil
 }
 
-func (q *tooLargeReader) Series(context.Context, string, time.Time, time.Time) ([]map[string]string, error) {
+func (*tooLargeReader) Series(context.Context, string, time.Time, time.Time) ([]map[string]string, error) {
 	return nil, nil
 }
 
