@@ -242,12 +242,13 @@ func rawRead[S rawSink](r *run, purpose string, names []string, nameLabel string
 	}
 	// Evaluated at `to` as well as `@ to`: some backends (VictoriaMetrics
 	// 1.79) evaluate a bare range selector at the query time.
-	expr := rangeAt(r.selector("", ms...), from, to)
+	sel := r.selector("", ms...)
+	expr := rangeAt(sel, from, to)
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	keep := func(t int64) bool { return t > lo && t <= hi }
 	if rr, ok := r.q.(remoteReader); ok {
 		b := mk(keep)
-		n, read, err := readKept(r, rr, r.selector("", ms...), from, to, keep, b.series)
+		n, read, err := readKept(r, rr, sel, from, to, keep, b.series)
 		if err != nil {
 			var zero S
 			return zero, err

@@ -402,8 +402,7 @@ func (r *run) countPoints(purpose, sel string, from, to time.Time, step time.Dur
 	closed := r.rangeSemantics() == RangeClosed
 	f0, sm := from.UnixMilli(), step.Milliseconds()
 	nSteps := int(to.Sub(from)/step) + 1
-	lo, hi := f0-sm, to.UnixMilli()
-	keep := func(t int64) bool { return (t > lo || closed && t == lo) && t <= hi }
+	keep := r.selectorWindow(from.Add(-step), to)
 	type counted struct {
 		key    string
 		counts []int
@@ -440,8 +439,7 @@ func (r *run) countPoints(purpose, sel string, from, to time.Time, step time.Dur
 		return r.detectorPoints(purpose, expr, from, to, step, mu, each)
 	}
 	r.mu.Lock()
-	r.audit = append(r.audit, AuditQuery{Purpose: purpose, PromQL: RemoteReadPrefix + expr,
-		EvalAt: fmt.Sprintf("%s … %s step %v", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), step), Series: n})
+	r.audit = append(r.audit, AuditQuery{Purpose: purpose, PromQL: RemoteReadPrefix + expr, EvalAt: rangeEvalAt(from, to, step), Series: n})
 	r.mu.Unlock()
 	mu.Lock()
 	defer mu.Unlock()
@@ -453,6 +451,17 @@ func (r *run) countPoints(purpose, sel string, from, to time.Time, step time.Dur
 		}
 	}
 	return nil
+}
+
+// selectorWindow is the test of a timestamp (unix ms) against the window a
+// range selector over (from, to] evaluated at to selects on this backend:
+// left-open on Prometheus 3 and VictoriaMetrics, closed at from on
+// Prometheus 2 (rangeSemantics). The remote reads that stand for a range
+// selector keep their samples with it.
+func (r *run) selectorWindow(from, to time.Time) func(int64) bool {
+	closed := r.rangeSemantics() == RangeClosed
+	lo, hi := from.UnixMilli(), to.UnixMilli()
+	return func(t int64) bool { return (t > lo || closed && t == lo) && t <= hi }
 }
 
 // detectorPoints runs the query_range of a day or hour detector: expr over

@@ -98,10 +98,14 @@ func (r *run) queryRange(purpose, expr string, s, e time.Time, step time.Duratio
 		return nil, err
 	}
 	r.mu.Lock()
-	r.audit = append(r.audit, AuditQuery{Purpose: purpose, PromQL: expr,
-		EvalAt: fmt.Sprintf("%s … %s step %v", s.UTC().Format(time.RFC3339), e.UTC().Format(time.RFC3339), step), Series: len(res)})
+	r.audit = append(r.audit, AuditQuery{Purpose: purpose, PromQL: expr, EvalAt: rangeEvalAt(s, e, step), Series: len(res)})
 	r.mu.Unlock()
 	return res, nil
+}
+
+// rangeEvalAt is the audit's evaluation time of a query_range.
+func rangeEvalAt(s, e time.Time, step time.Duration) string {
+	return fmt.Sprintf("%s … %s step %v", s.UTC().Format(time.RFC3339), e.UTC().Format(time.RFC3339), step)
 }
 
 // parallel runs fns with at most 4 in flight; the first error wins and

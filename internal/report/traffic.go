@@ -112,20 +112,18 @@ func (r *run) trafficP95(i int) (map[string]float64, error) {
 		remote = read
 	}
 	if !r.cfg.RawTraffic && !remote {
-		rec := r.selector(metricnames.LineInterfaceBitsRate5mStep5m, `direction="`+d.direction+`"`)
+		x := r.recordedP95(d.direction)
 		iv := int64(TrafficRuleInterval / time.Second)
-		steps := int64(r.month.Seconds()) / 300
 		// Every line at once where the group's marker has a point for
 		// every rule interval: each minute was evaluated, so a line's
 		// missing recorded point is a step without a raw 5 m rate too
 		// (a gap, a line that began or ended), and both paths skip it.
 		// The marker's own series (labelled markerLabel) says the check
 		// passed, also for a direction without any traffic series.
-		complete := fmt.Sprintf("count_over_time(%s%s %s) >= %d", metricnames.LineRulesEvaluated, r.rangeSel(), E, int64(r.month.Seconds())/iv)
 		res, err := r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s for every line, if the rules group's marker %s has a point for every %d s of the period",
 			d.en, metricnames.LineInterfaceBitsRate5mStep5m, metricnames.LineRulesEvaluated, iv),
-			fmt.Sprintf("(max by (line) (quantile_over_time(0.95, %s%s %s)) and on() (%s)) or label_replace(%s, %q, \"complete\", \"\", \"\")",
-				rec, r.rangeSel(), E, complete, complete, markerLabel), r.end())
+			fmt.Sprintf("(%s and on() (%s)) or label_replace(%s, %q, \"complete\", \"\", \"\")",
+				x.all, x.complete, x.complete, markerLabel), r.end())
 		if err != nil {
 			return nil, err
 		}
@@ -144,11 +142,8 @@ func (r *run) trafficP95(i int) (map[string]float64, error) {
 		// (count_over_time of the recorded series; timestamp() in a
 		// subquery would be exact per step but takes minutes on 2.42 at
 		// 400 lines: it seeks every series at every step).
-		expr := fmt.Sprintf("max by (line) (quantile_over_time(0.95, %[1]s%[2]s %[3]s))"+
-			" unless on(line) (count_over_time(%[1]s%[2]s %[3]s) < %[4]d)",
-			rec, r.rangeSel(), E, steps)
 		res, err = r.query(fmt.Sprintf("95th percentile %s rate (bit/s) from the recorded %s, for the lines whose every recorded series of this direction has a point for every 5 m step of the period (the rest: the raw path below); live, recorded points are up to one rule interval (%d s) after the 5 m step",
-			d.en, metricnames.LineInterfaceBitsRate5mStep5m, iv), expr, r.end())
+			d.en, metricnames.LineInterfaceBitsRate5mStep5m, iv), x.covered, r.end())
 		if err != nil {
 			return nil, err
 		}
@@ -184,12 +179,9 @@ func (r *run) trafficP95(i int) (map[string]float64, error) {
 // complete: every line is the recorded path's); read is false when the
 // querier has no remote read or the points are over its answer limit.
 func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[string]float64) (covered []string, read bool, err error) {
-	rec := r.selector(metricnames.LineInterfaceBitsRate5mStep5m, `direction="`+direction+`"`)
+	x := r.recordedP95(direction)
 	iv := int64(TrafficRuleInterval / time.Second)
-	steps := int64(r.month.Seconds()) / 300
-	lo, hi := r.start().UnixMilli(), r.end().UnixMilli()
-	closed := r.rangeSemantics() == RangeClosed
-	keep := func(t int64) bool { return (t > lo || closed && t == lo) && t <= hi }
+	keep := r.selectorWindow(r.start(), r.end())
 	type line struct {
 		p95      float64
 		fewest   int
@@ -212,7 +204,7 @@ func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[stri
 		cur.captured = true
 		vals, cur = vals[:0], nil
 	}
-	n, read, err := readKept(r, rr, rec, r.start(), r.end(), keep, func(l map[string]string) func(int64, float64) {
+	n, read, err := readKept(r, rr, x.rec, r.start(), r.end(), keep, func(l map[string]string) func(int64, float64) {
 		flush()
 		name := l["line"]
 		if lines[name] == nil {
@@ -230,20 +222,17 @@ func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[stri
 		return nil, read, err
 	}
 	flush()
-	E := at(r.end())
 	res, err := r.query(fmt.Sprintf("95th percentile %s rate (bit/s), recorded path: whether the rules group's marker %s has a point for every %d s of the period (then the recorded %s covers every line)",
-		en, metricnames.LineRulesEvaluated, iv, metricnames.LineInterfaceBitsRate5mStep5m),
-		fmt.Sprintf("count_over_time(%s%s %s) >= %d", metricnames.LineRulesEvaluated, r.rangeSel(), E, int64(r.month.Seconds())/iv), r.end())
+		en, metricnames.LineRulesEvaluated, iv, metricnames.LineInterfaceBitsRate5mStep5m), x.complete, r.end())
 	if err != nil {
 		return nil, true, err
 	}
 	complete := len(res) > 0
 	// The audit lists the query API's expression that gives the same
 	// figures, and the lines it answered.
-	expr := fmt.Sprintf("max by (line) (quantile_over_time(0.95, %s%s %s))", rec, r.rangeSel(), E)
-	which := "every line (the marker is complete)"
+	expr, which := x.all, "every line (the marker is complete)"
 	if !complete {
-		expr += fmt.Sprintf(" unless on(line) (count_over_time(%s%s %s) < %d)", rec, r.rangeSel(), E, steps)
+		expr = x.covered
 		which = fmt.Sprintf("the lines whose every recorded series of this direction has a point for every 5 m step of the period (the rest: the raw path below); live, recorded points are up to one rule interval (%d s) after the 5 m step", iv)
 	}
 	names := make([]string, 0, len(lines))
@@ -254,7 +243,7 @@ func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[stri
 	covered = []string{}
 	for _, name := range names {
 		l := lines[name]
-		if complete || int64(l.fewest) >= steps {
+		if complete || int64(l.fewest) >= x.steps {
 			out[name] = l.p95
 			covered = append(covered, name)
 		}
@@ -265,6 +254,31 @@ func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[stri
 		return nil, true, nil
 	}
 	return covered, true, nil
+}
+
+// recordedP95Exprs are the recorded P95 path's selector and expressions,
+// the query API's (trafficP95) and the ones the remote-read path
+// (trafficP95Read) computes the same figures as and lists in the audit.
+type recordedP95Exprs struct {
+	rec      string // the step series of one direction
+	steps    int64  // 5 m steps in the period
+	complete string // the group's marker has a point for every rule interval
+	all      string // max by (line) of each series' quantile_over_time(0.95)
+	covered  string // all, for the lines whose every series has a point for every step
+}
+
+func (r *run) recordedP95(direction string) recordedP95Exprs {
+	rec := r.selector(metricnames.LineInterfaceBitsRate5mStep5m, `direction="`+direction+`"`)
+	R, E := r.rangeSel(), at(r.end())
+	steps := int64(r.month.Seconds()) / 300
+	all := fmt.Sprintf("max by (line) (quantile_over_time(0.95, %s%s %s))", rec, R, E)
+	return recordedP95Exprs{
+		rec:      rec,
+		steps:    steps,
+		complete: fmt.Sprintf("count_over_time(%s%s %s) >= %d", metricnames.LineRulesEvaluated, R, E, int64(r.month.Seconds())/int64(TrafficRuleInterval/time.Second)),
+		all:      all,
+		covered:  fmt.Sprintf("%s unless on(line) (count_over_time(%s%s %s) < %d)", all, rec, R, E, steps),
+	}
 }
 
 // promQuantile is PromQL's quantile of vals (quantile_over_time; the
