@@ -45,7 +45,9 @@ func recordedExpr(t *testing.T, record string) string {
 }
 
 // TestBackfillRules back-fills the recorded traffic of the test scenario's
-// three lines over one day with promtool, loads the blocks into the running
+// three lines over one day with promtool, merges its blocks by day with the
+// tsdb library's compactor (CompactBlocks: what Prometheus 2.42 then reads
+// was written by the library of 3.x), loads the blocks into the running
 // Prometheus holding the raw history, and checks that the recorded series is
 // there at every minute, on the minute, equal to the rule's expression
 // evaluated over the raw samples at the same instants.
@@ -72,11 +74,18 @@ func TestBackfillRules(t *testing.T) {
 	if err := simhistory.BackfillRules(ctx, promtool, url, []string{rf}, from, to, out); err != nil {
 		t.Fatal(err)
 	}
+	// promtool's 2 h blocks, merged by day (the bench merges them by its
+	// generated block's span): the 12 of 3 October and the one holding
+	// the last evaluation, 4 October 00:00.
+	before, after, err := simhistory.CompactBlocks(ctx, out, 24*time.Hour)
+	if err != nil || before != 13 || after != 2 {
+		t.Fatalf("CompactBlocks: %d → %d blocks (want 13 → 2), %v", before, after, err)
+	}
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	moved, err := simhistory.LoadBlocks(lctx, url, out, data)
-	if err != nil || moved == 0 {
-		t.Fatalf("LoadBlocks: %d blocks, %v", moved, err)
+	if err != nil || moved != 2 {
+		t.Fatalf("LoadBlocks: %d blocks (want 2), %v", moved, err)
 	}
 	t.Logf("back-filled and loaded %d blocks in %v", moved, time.Since(st))
 	expr := recordedExpr(t, rec)
@@ -132,5 +141,48 @@ func TestGroupOffsetAligned(t *testing.T) {
 		if off == simhistory.GroupOffset(c.group, c.file+"x", c.iv) {
 			t.Errorf("%s: offset does not depend on the file name", c.group)
 		}
+	}
+}
+
+// TestCompactBlocksLeavesAlone: what is not a block, a block across a
+// window's end and a window's only block are left as they are (merging
+// them would cost a compaction and change nothing); a meta.json that does
+// not parse is an error naming it.
+func TestCompactBlocksLeavesAlone(t *testing.T) {
+	day := time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)
+	block := func(dir, name string, from, to time.Time) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		meta := fmt.Sprintf(`{"ulid":%q,"minTime":%d,"maxTime":%d,"version":1}`, name, from.UnixMilli(), to.UnixMilli())
+		if err := os.WriteFile(filepath.Join(dir, name, "meta.json"), []byte(meta), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	for _, d := range []string{"wal", "chunks_head"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	block(dir, "01ACROSS", day.Add(22*time.Hour), day.Add(26*time.Hour))
+	block(dir, "01ALONE", day.Add(24*time.Hour), day.Add(26*time.Hour))
+	before, after, err := simhistory.CompactBlocks(context.Background(), dir, 24*time.Hour)
+	if err != nil || before != 2 || after != 2 {
+		t.Fatalf("CompactBlocks: %d → %d, %v; want 2 → 2", before, after, err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 4 {
+		t.Errorf("%d entries left, want the 4 there were", len(ents))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "01ALONE", "meta.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := simhistory.CompactBlocks(context.Background(), dir, 24*time.Hour); err == nil || !strings.Contains(err.Error(), filepath.Join("01ALONE", "meta.json")) {
+		t.Errorf("a meta.json that does not parse: %v, want an error naming it", err)
+	}
+	if _, _, err := simhistory.CompactBlocks(context.Background(), dir, 0); err == nil {
+		t.Error("a window of 0: no error")
 	}
 }

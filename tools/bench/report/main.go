@@ -192,6 +192,20 @@ func bench(args []string) error {
 	if err := os.WriteFile(cfgf, []byte(fmt.Sprintf("global:\n  query_log_file: %q\n", string(qlog))), 0o644); err != nil {
 		return err
 	}
+	// The generated blocks' span: the windows in which back-filled blocks
+	// are merged (CompactBlocks) before Prometheus opens them.
+	span, err := time.ParseDuration(gs.Block)
+	if err != nil {
+		span = *block // a cache from before stats kept it
+	}
+	// A run cut short after loading back-filled blocks leaves them for
+	// Prometheus' compactor; merged here, the storage opens within the
+	// open-file limit whatever their number.
+	if b, a, err := simhistory.CompactBlocks(context.Background(), data, span); err != nil {
+		return err
+	} else if a != b {
+		fmt.Printf("merged the data directory's blocks window by window (%v): %d → %d blocks; not timed\n", span, b, a)
+	}
 	cmd := exec.Command(*prometheus, "--config.file="+cfgf, "--storage.tsdb.path="+data, "--web.listen-address="+addr,
 		"--storage.tsdb.retention.time=10y", "--log.level=error", "--query.timeout=5m") // the client's limit (q.Timeout), not 2.42's 2 min
 	if err := cmd.Start(); err != nil {
@@ -219,7 +233,7 @@ func bench(args []string) error {
 			return err
 		}
 	}
-	if err := backfillRecorded(base, *promtool, *rulesF, strings.Split(*groupsF, ","), dir, data, from, end, &gs, statsF); err != nil {
+	if err := backfillRecorded(base, *promtool, *rulesF, strings.Split(*groupsF, ","), dir, data, from, end, span, &gs, statsF); err != nil {
 		return err
 	}
 	q := promapi.New(base)
@@ -332,7 +346,7 @@ func reportRecordsBeforeChanges() []string {
 // list (none: it skips the group), e.g. a rule added to the group since.
 // A group or record missing from the rules file is skipped with a line
 // saying so. Not timed.
-func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, data string, from, end time.Time, gs *genStats, statsF string) error {
+func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, data string, from, end time.Time, span time.Duration, gs *genStats, statsF string) error {
 	for _, g := range recordedGroups {
 		if !slices.Contains(groups, g.group) {
 			fmt.Printf("recorded series of %s: not back-filled (--recorded-groups)\n", g.group)
@@ -389,6 +403,13 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, da
 			return err
 		}
 		bf := time.Since(st).Seconds()
+		// promtool's 2 h blocks, merged into one per generated block
+		// first: a year of them is over the open-file limit.
+		written, merged, err := simhistory.CompactBlocks(ctx, out, span)
+		if err != nil {
+			return err
+		}
+		mt := time.Since(st).Seconds() - bf
 		lctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		moved, err := simhistory.LoadBlocks(lctx, base, out, data)
 		cancel()
@@ -396,7 +417,12 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, da
 			return err
 		}
 		os.RemoveAll(out)
-		fmt.Printf("recorded series of %s (%d rules: %s) back-filled with promtool in %.0f s (%d blocks), loaded in %.0f s; not timed\n", g.group, n, strings.Join(missing, ", "), bf, moved, time.Since(st).Seconds()-bf)
+		// Loaded: merging them into the raw blocks is Prometheus' work,
+		// or the next run's (CompactBlocks before Prometheus starts).
+		if err := os.WriteFile(marker, []byte(markerText(append(done, missing...), from, end)), 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("recorded series of %s (%d rules: %s) back-filled with promtool in %.0f s (%d blocks, merged into %d in %.0f s), %d loaded in %.0f s; not timed\n", g.group, n, strings.Join(missing, ", "), bf, written, merged, mt, moved, time.Since(st).Seconds()-bf-mt)
 		if err := waitNoOverlap(data, time.Hour); err != nil {
 			return err
 		}
@@ -406,9 +432,6 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, da
 		}
 		gs.Compacted = n2
 		if err := writeStats(statsF, *gs); err != nil {
-			return err
-		}
-		if err := os.WriteFile(marker, []byte(markerText(append(done, missing...), from, end)), 0o644); err != nil {
 			return err
 		}
 	}
