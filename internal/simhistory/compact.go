@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/oklog/ulid/v2"
 	"github.com/prometheus/prometheus/tsdb"
 )
 
@@ -40,12 +41,15 @@ func CompactBlocks(ctx context.Context, dir string, span time.Duration) (before,
 	windows := map[int64][]string{}
 	var keys []int64
 	for _, e := range ents {
-		if !e.IsDir() {
+		// A block is a directory named by its ULID, as Prometheus reads
+		// them (wal, chunks_head and a compaction cut short,
+		// <ULID>.tmp-for-creation, are not).
+		if _, err := ulid.ParseStrict(e.Name()); err != nil || !e.IsDir() {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "meta.json"))
 		if err != nil {
-			continue // not a block (wal, chunks_head, a compaction's tmp directory)
+			continue // not a block yet
 		}
 		var m struct{ MinTime, MaxTime int64 } // maxTime exclusive
 		if err := json.Unmarshal(b, &m); err != nil {

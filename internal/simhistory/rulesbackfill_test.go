@@ -144,7 +144,8 @@ func TestGroupOffsetAligned(t *testing.T) {
 	}
 }
 
-// TestCompactBlocksLeavesAlone: what is not a block, a block across a
+// TestCompactBlocksLeavesAlone: what is not a block (wal, chunks_head, a
+// compaction's tmp directory), a block across a
 // window's end and a window's only block are left as they are (merging
 // them would cost a compaction and change nothing); a meta.json that does
 // not parse is an error naming it.
@@ -166,20 +167,24 @@ func TestCompactBlocksLeavesAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	block(dir, "01ACROSS", day.Add(22*time.Hour), day.Add(26*time.Hour))
-	block(dir, "01ALONE", day.Add(24*time.Hour), day.Add(26*time.Hour))
+	across, alone := "01KBQ0ACR055000000000000AA", "01KBQ0A10NE0000000000000AA"
+	block(dir, across, day.Add(22*time.Hour), day.Add(26*time.Hour))
+	block(dir, alone, day.Add(24*time.Hour), day.Add(26*time.Hour))
+	// A compaction cut short, beside the one block of its window: not a
+	// block (Prometheus does not read it either).
+	block(dir, alone+".tmp-for-creation", day.Add(24*time.Hour), day.Add(26*time.Hour))
 	before, after, err := simhistory.CompactBlocks(context.Background(), dir, 24*time.Hour)
 	if err != nil || before != 2 || after != 2 {
 		t.Fatalf("CompactBlocks: %d → %d, %v; want 2 → 2", before, after, err)
 	}
 	ents, _ := os.ReadDir(dir)
-	if len(ents) != 4 {
-		t.Errorf("%d entries left, want the 4 there were", len(ents))
+	if len(ents) != 5 {
+		t.Errorf("%d entries left, want the 5 there were", len(ents))
 	}
-	if err := os.WriteFile(filepath.Join(dir, "01ALONE", "meta.json"), []byte("{"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, alone, "meta.json"), []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := simhistory.CompactBlocks(context.Background(), dir, 24*time.Hour); err == nil || !strings.Contains(err.Error(), filepath.Join("01ALONE", "meta.json")) {
+	if _, _, err := simhistory.CompactBlocks(context.Background(), dir, 24*time.Hour); err == nil || !strings.Contains(err.Error(), filepath.Join(alone, "meta.json")) {
 		t.Errorf("a meta.json that does not parse: %v, want an error naming it", err)
 	}
 	if _, _, err := simhistory.CompactBlocks(context.Background(), dir, 0); err == nil {
