@@ -13,6 +13,7 @@ import (
 
 	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/simhistory"
+	"github.com/jianguan/jianguan/internal/simhistory/tsdbwrite"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
@@ -46,7 +47,7 @@ func recordedExpr(t *testing.T, record string) string {
 
 // TestBackfillRules back-fills the recorded traffic of the test scenario's
 // three lines over one day with promtool, merges its blocks by day with the
-// tsdb library's compactor (CompactBlocks: what Prometheus 2.42 then reads
+// tsdb library's compactor (tsdbwrite.CompactBlocks: what Prometheus 2.42 then reads
 // was written by the library of 3.x), loads the blocks into the running
 // Prometheus holding the raw history, and checks that the recorded series is
 // there at every minute, on the minute, equal to the rule's expression
@@ -77,7 +78,7 @@ func TestBackfillRules(t *testing.T) {
 	// promtool's 2 h blocks, merged by day (the bench merges them by its
 	// generated block's span): the 12 of 3 October and the one holding
 	// the last evaluation, 4 October 00:00.
-	before, after, err := simhistory.CompactBlocks(ctx, out, 24*time.Hour)
+	before, after, err := tsdbwrite.CompactBlocks(ctx, out, 24*time.Hour)
 	if err != nil || before != 13 || after != 2 {
 		t.Fatalf("CompactBlocks: %d → %d blocks (want 13 → 2), %v", before, after, err)
 	}
@@ -141,53 +142,5 @@ func TestGroupOffsetAligned(t *testing.T) {
 		if off == simhistory.GroupOffset(c.group, c.file+"x", c.iv) {
 			t.Errorf("%s: offset does not depend on the file name", c.group)
 		}
-	}
-}
-
-// TestCompactBlocksLeavesAlone: what is not a block (wal, chunks_head, a
-// compaction's tmp directory), a block across a
-// window's end and a window's only block are left as they are (merging
-// them would cost a compaction and change nothing); a meta.json that does
-// not parse is an error naming it.
-func TestCompactBlocksLeavesAlone(t *testing.T) {
-	day := time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)
-	block := func(dir, name string, from, to time.Time) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		meta := fmt.Sprintf(`{"ulid":%q,"minTime":%d,"maxTime":%d,"version":1}`, name, from.UnixMilli(), to.UnixMilli())
-		if err := os.WriteFile(filepath.Join(dir, name, "meta.json"), []byte(meta), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := t.TempDir()
-	for _, d := range []string{"wal", "chunks_head"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	across, alone := "01KBQ0ACR055000000000000AA", "01KBQ0A10NE0000000000000AA"
-	block(dir, across, day.Add(22*time.Hour), day.Add(26*time.Hour))
-	block(dir, alone, day.Add(24*time.Hour), day.Add(26*time.Hour))
-	// A compaction cut short, beside the one block of its window: not a
-	// block (Prometheus does not read it either).
-	block(dir, alone+".tmp-for-creation", day.Add(24*time.Hour), day.Add(26*time.Hour))
-	before, after, err := simhistory.CompactBlocks(context.Background(), dir, 24*time.Hour)
-	if err != nil || before != 2 || after != 2 {
-		t.Fatalf("CompactBlocks: %d → %d, %v; want 2 → 2", before, after, err)
-	}
-	ents, _ := os.ReadDir(dir)
-	if len(ents) != 5 {
-		t.Errorf("%d entries left, want the 5 there were", len(ents))
-	}
-	if err := os.WriteFile(filepath.Join(dir, alone, "meta.json"), []byte("{"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := simhistory.CompactBlocks(context.Background(), dir, 24*time.Hour); err == nil || !strings.Contains(err.Error(), filepath.Join(alone, "meta.json")) {
-		t.Errorf("a meta.json that does not parse: %v, want an error naming it", err)
-	}
-	if _, _, err := simhistory.CompactBlocks(context.Background(), dir, 0); err == nil {
-		t.Error("a window of 0: no error")
 	}
 }

@@ -60,7 +60,7 @@ type Options struct {
 	// Block is the time span of one block, aligned to multiples of Block
 	// since Go's zero time (time.Time.Truncate): for 2 h and 6 h the Unix
 	// epoch's grid, Prometheus' own alignment; not for 486 h, which is
-	// 402 h off it (simhistory.CompactBlocks merges on this grid). Default 2 h
+	// 402 h off it (CompactBlocks merges on this grid). Default 2 h
 	// (Prometheus' head block); Prometheus compacts blocks of a range it
 	// makes itself (2 h × 3ⁿ, up to 486 h) into larger ones after it opens
 	// them, as it does a server's history. Memory per block being written:

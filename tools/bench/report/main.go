@@ -204,7 +204,7 @@ func bench(args []string) error {
 	// A run cut short after loading back-filled blocks leaves them for
 	// Prometheus' compactor; merged here, the storage opens within the
 	// open-file limit whatever their number.
-	if b, a, err := simhistory.CompactBlocks(context.Background(), data, span); err != nil {
+	if b, a, err := tsdbwrite.CompactBlocks(context.Background(), data, span); err != nil {
 		return err
 	} else if a != b {
 		fmt.Printf("merged the data directory's blocks window by window (%v): %d → %d blocks; not timed\n", span, b, a)
@@ -408,7 +408,7 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, dir, da
 		bf := time.Since(st).Seconds()
 		// promtool's 2 h blocks, merged into one per generated block
 		// first: a year of them is over the open-file limit.
-		written, merged, err := simhistory.CompactBlocks(ctx, out, span)
+		written, merged, err := tsdbwrite.CompactBlocks(ctx, out, span)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package simhistory
+package tsdbwrite
 
 import (
 	"context"
