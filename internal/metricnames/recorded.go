@@ -49,3 +49,30 @@ const ReportRulesEvaluated = "jianguan:report_rules:evaluated"
 // there is none. ReportRulesEvaluated alone is not enough: a server on the
 // rules from before the recorded changes has it without them.
 const StateChangesRulesEvaluated = "jianguan:state_changes_rules:evaluated"
+
+// RecordedGauges are the room gauges whose hourly aggregates are recorded
+// (group jianguan.report, GaugeHourly): the ones that grow with the room
+// (a rack power series per rack, a temperature and a humidity series per
+// sensor), whose minimum, maximum and mean over a year the infrastructure
+// report would otherwise read from hundreds of millions of raw samples
+// (the contract's site: 223 M for the racks' peak power alone).
+var RecordedGauges = []string{EnvRackPowerWatts, EnvTemperatureCelsius, EnvHumidityRatio}
+
+// GaugeHourly is env:METRIC:OP1h, the hourly aggregate OP of a
+// RecordedGauges metric over the hour before each evaluation of the group
+// jianguan.report: min, max, sum and count (min_over_time … of METRIC[1h],
+// every label kept), and at_eval: the sample exactly at the evaluation
+// time, present only where there is one — on a backend whose ranges are
+// closed ([t − 1h, t], Prometheus 2) that sample is in two consecutive
+// windows, and the report takes it out of one.
+func GaugeHourly(metric, op string) string {
+	if op == "at_eval" {
+		return "env:" + metric + ":at_eval"
+	}
+	return "env:" + metric + ":" + op + "1h"
+}
+
+// GaugeRulesEvaluated is recorded (value 1) at every evaluation of the
+// group jianguan.report by rules that include GaugeHourly: a recorded
+// aggregate missing where it has a point is an hour without samples.
+const GaugeRulesEvaluated = "jianguan:gauge_rules:evaluated"

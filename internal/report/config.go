@@ -105,6 +105,10 @@ type Config struct {
 	// counters even where metricnames.LineInterfaceBitsRate5m covers the
 	// period: the comparison path.
 	RawTraffic bool `json:"-"`
+	// RawGauges reads the room gauges' minimum, maximum and mean over the
+	// period from the raw samples even where the recorded hourly
+	// aggregates (metricnames.GaugeHourly) cover it: the comparison path.
+	RawGauges bool `json:"-"`
 }
 
 // ProviderEvaluator turns the month's engine results into the evaluation

@@ -24,3 +24,15 @@ func CountPoints(ctx context.Context, q Querier, p calendar.Period, sel string, 
 	}
 	return out, audit, err
 }
+
+// GaugeOver runs gaugeOver for the external tests: fn of metric over p per
+// series key (labels without the name), and the run's audit.
+func GaugeOver(ctx context.Context, q Querier, cfg Config, p calendar.Period, fn, metric string) (map[string]float64, []AuditQuery, error) {
+	r := &run{ctx: ctx, q: q, cfg: cfg, month: p}
+	res, err := r.gaugeOver("test", fn, metric)
+	out := map[string]float64{}
+	for k, s := range res {
+		out[k] = s.Points[0].V
+	}
+	return out, r.audit, err
+}

@@ -50,6 +50,13 @@ type run struct {
 	backendOnce, rangeOnce sync.Once
 	backend                Backend
 	rangeSem               string
+	// gaugeRunsV: the runs of recorded hourly gauge aggregates in the
+	// period, read once (gauges.go); gaugeRecorded: a figure was read
+	// from them (for the audit's method).
+	gaugeOnce     sync.Once
+	gaugeRunsV    []evalRun
+	gaugeErr      error
+	gaugeRecorded bool
 }
 
 // frozenUse is a period whose figures a report read from its snapshot.

@@ -65,11 +65,10 @@ func (r *run) buildInfra(d *Document) error {
 		a, b := conds[i].Labels, conds[j].Labels
 		return docfmt.NaturalLess(a["site"]+"\x00"+a["room"]+"\x00"+a["condition"]+"\x00"+a["device"], b["site"]+"\x00"+b["room"]+"\x00"+b["condition"]+"\x00"+b["device"])
 	})
-	R, E := r.gaugeWindow() // half-open [start, end) on every backend
 	var g infraGauges
 	agg := func(dst *map[string]Series, purpose, fn, metric string) func() error {
 		return func() (err error) {
-			*dst, err = r.gaugeAgg(purpose, fmt.Sprintf("%s(%s%s %s)", fn, r.selector(metric), R, E))
+			*dst, err = r.gaugeOver(purpose, fn, metric) // the samples of [start, end) on every backend
 			return
 		}
 	}

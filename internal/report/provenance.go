@@ -98,13 +98,7 @@ func semZH(s string) string {
 // left-open backend ((start − 1 ms, end − 1 ms]) and 1 ms less on a closed one
 // ([start, end − 1 ms]). The next period's first sample (at end) is never
 // read; a sample exactly at start always is.
-func (r *run) gaugeWindow() (rng, atMod string) {
-	d := r.end().Sub(r.start()).Milliseconds()
-	if r.rangeSemantics() == RangeClosed {
-		d--
-	}
-	return fmt.Sprintf("[%dms]", d), at(r.end().Add(-time.Millisecond))
-}
+func (r *run) gaugeWindow() (rng, atMod string) { return r.window(r.start(), r.end()) }
 
 // backendInfo asks the querier once which backend it is.
 func (r *run) backendInfo() Backend {

@@ -117,7 +117,21 @@ var purposeRules = []purposeRule{
 	rule(`daily (lowest|highest) (temperature|humidity) per sensor group`, func(m []string) string {
 		return "各传感器分组每日" + extremeZH[m[1]] + quantityZH[m[2]]
 	}),
+	// The room gauges' pieces (gauges.go): the half after GaugePieceSep.
+	rule(`room gauges: evaluations of the recording rules (\S+) in the period \(where the hourly aggregates cover it\)`, func(m []string) string {
+		return "机房量值：记录规则 " + m[1] + " 在本期的评估时刻（逐小时汇总覆盖的时段）"
+	}),
+	rule(`raw samples, (min|max|sum|count) (\[.+\))`, func(m []string) string { return "原始样本的" + aggZH[m[1]] + " " + m[2] }),
+	rule(`recorded hourly (min|max|sum|count) of the evaluations (\(.+\])`, func(m []string) string {
+		return "逐小时记录的" + aggZH[m[1]] + "，评估时刻 " + m[2]
+	}),
+	rule(`samples exactly at the evaluations (\[.+\)), (sum|count), counted in two closed windows`, func(m []string) string {
+		return "恰在评估时刻的样本的" + aggZH[m[2]] + " " + m[1] + "（闭区间下计入相邻两小时，扣除一次）"
+	}),
 }
+
+// aggZH words the hourly aggregates of the room gauges.
+var aggZH = map[string]string{"min": "最小值", "max": "最大值", "sum": "样本和", "count": "样本数"}
 
 // purposeEN words the machine room's aggregates (infra.go) in English.
 var purposeEN = map[string]string{
@@ -181,6 +195,13 @@ func AuditPurpose(lang docfmt.Lang, p string) string {
 				return pre.zh + "：" + AuditPurpose(lang, what)
 			}
 		}
+	}
+	// 机柜平均功率 — raw samples, sum [a, b): each half in lang.
+	if base, piece, ok := strings.Cut(p, GaugePieceSep); ok {
+		if lang == docfmt.ZH {
+			return AuditPurpose(lang, base) + "：" + AuditPurpose(lang, piece)
+		}
+		return AuditPurpose(lang, base) + ": " + AuditPurpose(lang, piece)
 	}
 	if lang != docfmt.ZH {
 		if en, ok := purposeEN[p]; ok {

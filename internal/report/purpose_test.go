@@ -12,7 +12,7 @@ import (
 // identRE matches the identifiers a purpose may quote in any language:
 // metric and recorded-series names (they hold _ or :), RFC 3339 times and
 // the interval notation of the boundary probe.
-var identRE = regexp.MustCompile(`[A-Za-z_:][A-Za-z0-9_:]*[_:][A-Za-z0-9_:]*|\d{4}-\d\d-\d\dT[0-9:]+Z|\[t−d, t\]|\(t−d, t\]`)
+var identRE = regexp.MustCompile(`[A-Za-z_:][A-Za-z0-9_:]*[_:][A-Za-z0-9_:]*|\d{4}-\d\d-\d\dT[0-9:]+(\.\d+)?Z|\[t−d, t\]|\(t−d, t\]`)
 
 // PurposeProblems says what is wrong with purpose p worded for lang: ASCII
 // words (beyond identifiers and the allowed units and names) in zh-CN, Han
@@ -73,6 +73,10 @@ func TestAuditPurpose(t *testing.T) {
 		{"95th percentile receive rate (bit/s) from the raw interface counters (the expression of line:line_interface_bits:rate5m at 5 m steps), for the lines the recorded series does not cover (3 covered)", "已覆盖 3 条"},
 		{"daily lowest humidity per sensor group", "各传感器分组每日最低湿度"},
 		{"daily highest temperature per sensor group", "各传感器分组每日最高温度"},
+		{"room gauges: evaluations of the recording rules jianguan:gauge_rules:evaluated in the period (where the hourly aggregates cover it)", "机房量值：记录规则 jianguan:gauge_rules:evaluated 在本期的评估时刻"},
+		{"机柜平均功率" + GaugePieceSep + "raw samples, sum [2026-09-30T16:00:00Z, 2026-09-30T17:20:00.001Z)", "机柜平均功率：原始样本的样本和 [2026-09-30T16:00:00Z, 2026-09-30T17:20:00.001Z)"},
+		{"最高温度" + GaugePieceSep + "recorded hourly max of the evaluations (2026-09-30T17:20:00Z, 2026-10-31T15:20:00Z]", "最高温度：逐小时记录的最大值，评估时刻 (2026-09-30T17:20:00Z, 2026-10-31T15:20:00Z]"},
+		{"平均湿度" + GaugePieceSep + "samples exactly at the evaluations [2026-09-30T17:00:00Z, 2026-10-31T15:00:00Z), count, counted in two closed windows", "平均湿度：恰在评估时刻的样本的样本数 [2026-09-30T17:00:00Z, 2026-10-31T15:00:00Z)（闭区间下计入相邻两小时，扣除一次）"},
 		{"trend 2025-11: counters and their start time at the month end (last sample at or before it)", "趋势 2025-11：期末的计数器及其启动时间"},
 		{"previous period 2026-Q3: incident days: changes of line_up", "环比上期：事件检测（按日）：line_up 的变化"},
 		{"95th percentile receive rate (bit/s) from the recorded line:line_interface_bits:rate5m_step5m for every line, if the rules group's marker jianguan:line_rules:evaluated has a point for every 60 s of the period", "全部线路；条件是该规则组的标记 jianguan:line_rules:evaluated 在本期每 60 秒均有一个点"},

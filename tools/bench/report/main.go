@@ -52,6 +52,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report/snapshot"
 	"github.com/jianguan/jianguan/internal/simhistory"
 	"github.com/jianguan/jianguan/internal/simhistory/tsdbwrite"
+	"github.com/jianguan/jianguan/internal/simsite"
 	"github.com/jianguan/jianguan/tools/bench/internal/benchenv"
 )
 
@@ -94,13 +95,14 @@ func bench(args []string) error {
 	fs := flag.NewFlagSet("bench-report", flag.ContinueOnError)
 	var (
 		entities       = fs.Int("entities", 1000, "entities (40 % lines, 45 % hosts, 15 % websites)")
+		siteF          = fs.Bool("site", false, "the contract's site instead of --entities demo entities: internal/simsite's model, as make demo's history (106 racks with their power, 2N UPS, dual feeds, generator, N+1 air-conditioning, 14 temperature and 6 humidity sensors, 27 room conditions; 5 lines, 24 hosts, 10 websites): the infrastructure report at the size of the room it is written for")
 		days           = fs.Int("days", 0, "days of history before the end (the month's end + 2 days); 0: from a day before the previous month, whose figures the report sets beside the month's (环比), as a server that ran through it has them (64 days for November; 35 days leave October's recording-rule markers incomplete, and the previous period takes the raw-sample paths)")
 		step           = fs.Duration("step", 15*time.Second, "sample interval of the generated history (Prometheus' production scrape interval)")
 		block          = fs.Duration("block", 486*time.Hour, "span of one generated TSDB block, aligned to multiples of it since 1970 (default 486 h: the largest block Prometheus' compactor makes with a retention of 10 y, so it has nothing to compact; the direct writer's memory does not grow with it)")
 		headW          = fs.Bool("head-writer", false, "generate with the old writer, tsdb.NewBlockWriter's head appender (memory: one block's samples per --parallel, ~1.7 GiB for 1 000 entities at 18 h × 15 s; use --block=18h)")
 		yearF          = fs.Bool("year", false, "time the year instead of the month: the service-period summary of the last complete calendar year per kind and the annual rating from its 12 frozen monthly assessments (target ≤ 10 s each)")
 		queryAPIRepeat = fs.Int("query-api-repeat", 3, "signed-off month builds per kind (the previous month frozen) with every raw read through the query API (promapi.Client.NoRemoteRead: range selectors answered in JSON) instead of Prometheus' remote-read API (stored chunks as they are), timed beside the remote-read builds with the ratio; 0: skip")
-		rawRepeat      = fs.Int("raw-repeat", 1, "builds per kind on the raw-sample path (report.Config RawCounters, RawDetectors and RawTraffic: every entity's counters from its raw samples instead of the instant queries at the period's edges, the incident detectors and the lines' P95 traffic from raw samples instead of the recorded series), timed beside the default path with the ratio; 0: skip")
+		rawRepeat      = fs.Int("raw-repeat", 1, "builds per kind on the raw-sample path (report.Config RawCounters, RawDetectors, RawTraffic and RawGauges: every entity's counters from its raw samples instead of the instant queries at the period's edges, the incident detectors, the lines' P95 traffic and the room gauges' minimum, maximum and mean from raw samples instead of the recorded series), timed beside the default path with the ratio; 0: skip")
 		evalConfig     = fs.String("evaluation.config", "deploy/etc/jianguan/evaluation.yml", "indicator system of the monthly assessments --year freezes (its applies_from is set to the bench year's January)")
 		parallel       = fs.Int("parallel", 2, "blocks generated at once")
 		cache          = fs.String("cache", envOr("BENCH_CACHE", filepath.Join(os.TempDir(), "jianguan-bench-report")), "directory keeping the generated TSDB between runs, one subdirectory per history (625 MB for 100 entities × 35 days at 15 s, ten times that for 1 000; $BENCH_CACHE, e.g. make bench-report BENCH_CACHE=DIR); empty: a temporary one, removed")
@@ -145,8 +147,16 @@ func bench(args []string) error {
 	}
 	nl, nh := *entities*40/100, *entities*45/100
 	nw := *entities - nl - nh
+	sized := *entities // for diskFor: the history's size in the demo's entities
+	if *siteF {
+		key = "site-" + strings.TrimPrefix(key, fmt.Sprintf("e%d-", *entities))
+		sized = siteEntities
+	}
 	if *genOut != "" {
 		sp := simhistory.DemoScenario(from, end, *step, nl, nh, nw)
+		if *siteF {
+			sp, _, _ = simsite.Scenario(from, end, *step)
+		}
 		st, err := tsdbwrite.Write(context.Background(), sp, *genOut, tsdbwrite.Options{Block: *block, Parallel: *parallel, Head: *headW, CountFrom: monthStart, CountTo: monthEnd})
 		if err != nil {
 			return err
@@ -168,7 +178,7 @@ func bench(args []string) error {
 	if b, err := os.ReadFile(statsF); err == nil && json.Unmarshal(b, &gs) == nil {
 		fmt.Printf("history: cached in %s (generated in %.0f s, peak RSS %.0f MiB)\n", dir, gs.Seconds, gs.MaxRSSMiB)
 	} else {
-		if err := diskFor(dir, *entities, end.Sub(from)); err != nil {
+		if err := diskFor(dir, sized, end.Sub(from)); err != nil {
 			return err
 		}
 		if err := generate(dir, args, *block, &gs); err != nil {
@@ -179,8 +189,12 @@ func bench(args []string) error {
 	if err := writeStats(statsF, gs); err != nil {
 		return err
 	}
-	fmt.Printf("history: %d entities (%d lines, %d hosts, %d websites) + 4 room conditions, %s – %s at %v: %d series, %d samples in %d blocks of %s; %d samples in the %s\n",
-		*entities, nl, nh, nw, from.Format(time.DateOnly), end.Format(time.DateOnly), *step, gs.Series, gs.Samples, gs.Blocks, gs.Block, gs.Counted, map[bool]string{false: "month", true: "year"}[*yearF])
+	what := fmt.Sprintf("%d entities (%d lines, %d hosts, %d websites) + 4 room conditions", *entities, nl, nh, nw)
+	if *siteF {
+		what = "the contract's site (internal/simsite)"
+	}
+	fmt.Printf("history: %s, %s – %s at %v: %d series, %d samples in %d blocks of %s; %d samples in the %s\n",
+		what, from.Format(time.DateOnly), end.Format(time.DateOnly), *step, gs.Series, gs.Samples, gs.Blocks, gs.Block, gs.Counted, map[bool]string{false: "month", true: "year"}[*yearF])
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -525,6 +539,11 @@ func generate(dir string, args []string, block time.Duration, gs *genStats) erro
 // (the room's conditions weigh more at 100), 139 kB for 1 000 × 64.
 const bytesPerEntityDay = 175e3
 
+// siteEntities is the contract's site (--site) in diskFor's entities: 1 229
+// series, 7.08 M samples a day at 15 s (measured on a day of
+// simsite.Scenario), ~9.4 MB a day at ~1.33 bytes a sample, 54 × 175 kB.
+const siteEntities = 60
+
 // diskFor refuses, before anything is written, a history that the file
 // system holding dir has no room for (a year for 1 000 entities is ~65 GB):
 // generating it would fail after tens of minutes on a full disk.
@@ -728,7 +747,7 @@ func (t *timer) kind(ctx context.Context, q report.Querier, cfg report.Config, w
 	rt.repeat, rt.noPDF, rt.verdicts = t.rawRepeat, true, nil
 	rt.first = t.logStats(&raw, &rawOK)
 	rc := cfg
-	rc.RawCounters, rc.RawDetectors, rc.RawTraffic = true, true, true
+	rc.RawCounters, rc.RawDetectors, rc.RawTraffic, rc.RawGauges = true, true, true, true
 	rm, err := rt.time(label+" raw", func() (*report.Document, error) { return report.Build(ctx, q, rc, k, p) })
 	if err != nil {
 		return err
@@ -736,7 +755,7 @@ func (t *timer) kind(ctx context.Context, q report.Querier, cfg report.Config, w
 	if rawOK {
 		raw.print(os.Stdout, label+" raw", t.verbose)
 	}
-	fmt.Printf("%-24s raw-sample path (RawCounters + RawDetectors + RawTraffic) %.2f s / recorded series and edge counters %.2f s (HTML medians) = %.2f ×\n", label+" ratio", rm, edge, rm/edge)
+	fmt.Printf("%-24s raw-sample path (RawCounters + RawDetectors + RawTraffic + RawGauges) %.2f s / recorded series and edge counters %.2f s (HTML medians) = %.2f ×\n", label+" ratio", rm, edge, rm/edge)
 	if defOK && rawOK {
 		fmt.Printf("%-24s Prometheus, first builds, raw / default: samples read %s, server execution %s\n", label+" ratio",
 			ratio(float64(raw.Samples), float64(def.Samples)), ratio(raw.Seconds, def.Seconds))
