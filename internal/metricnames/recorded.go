@@ -59,12 +59,13 @@ const StateChangesRulesEvaluated = "jianguan:state_changes_rules:evaluated"
 var RecordedGauges = []string{EnvRackPowerWatts, EnvTemperatureCelsius, EnvHumidityRatio}
 
 // GaugeHourly is env:METRIC:OP1h, the hourly aggregate OP of a
-// RecordedGauges metric over the hour before each evaluation of the group
-// jianguan.report: min, max, sum and count (min_over_time … of METRIC[1h],
-// every label kept), and at_eval: the sample exactly at the evaluation
-// time, present only where there is one — on a backend whose ranges are
-// closed ([t − 1h, t], Prometheus 2) that sample is in two consecutive
-// windows, and the report takes it out of one.
+// RecordedGauges metric over the hour ending 1 m before each evaluation of
+// the group jianguan.report (offset 1m: a scrape in flight at the
+// evaluation is in by then): min, max, sum and count (min_over_time … of
+// METRIC[1h] offset 1m, every label kept), and at_eval: the sample exactly
+// at that hour's end, present only where there is one — on a backend whose
+// ranges are closed ([t − 1h, t], Prometheus 2) that sample is in two
+// consecutive hours, and the report takes it out of one.
 func GaugeHourly(metric, op string) string {
 	if op == "at_eval" {
 		return "env:" + metric + ":at_eval"

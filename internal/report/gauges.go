@@ -18,15 +18,17 @@ import (
 // the same samples of [start, end), each counted once, on every backend:
 //
 //   - The marker metricnames.GaugeRulesEvaluated gives the evaluation
-//     times. A run of evaluations g0, g1 … gn one hour apart (a live
-//     server spreads its groups over the hour, so they need not sit on the
-//     hour) covers (g0, gn]: the windows of g1 … gn. On a left-open backend
-//     (Prometheus 3, VictoriaMetrics) a window is (gk − 1h, gk]; on a
-//     closed one (Prometheus 2) it is [gk − 1h, gk], so the samples exactly
-//     at g0 … gn−1 are in two windows (or, for g0, outside the run): for
-//     the mean, the recorded at_eval (the sample exactly at an evaluation)
-//     over [g0, gn) is taken out of the sums and counts. Minimum and
-//     maximum do not mind a sample read twice.
+//     times. Each evaluation g aggregates the hour ending GaugeRuleOffset
+//     before it, e = g − 1 m (a scrape in flight at g is in by then). A run
+//     of evaluations g0, g1 … gn one hour apart (a live server spreads its
+//     groups over the hour, so they need not sit on the hour) covers
+//     (e0, en]: the hours of g1 … gn. On a left-open backend (Prometheus 3,
+//     VictoriaMetrics) an hour is (ek − 1h, ek]; on a closed one
+//     (Prometheus 2) it is [ek − 1h, ek], so the samples exactly at
+//     e0 … en−1 are in two hours (or, for e0, outside the run): for the
+//     mean, the recorded at_eval (the sample exactly at an hour's end) of
+//     the evaluations [g0, gn) is taken out of the sums and counts. Minimum
+//     and maximum do not mind a sample read twice.
 //   - Before, between and after the runs, the raw samples (gaugeWindow's
 //     half-open selection), so a missed evaluation, a server that started
 //     the rules late or a period edge inside an hour costs raw reads of
@@ -41,8 +43,13 @@ import (
 // about 52.
 const MaxGaugeRuns = 64
 
+// GaugeRuleOffset is how long before its evaluation the hour a gauge rule
+// aggregates ends (rules/recording.yml: offset 1m).
+const GaugeRuleOffset = time.Minute
+
 // evalRun is a run of the marker's evaluations g0 … gn, one hour apart
-// (n ≥ 1): the recorded windows cover (g0, gn].
+// (n ≥ 1): the recorded hours cover (g0 − GaugeRuleOffset, gn −
+// GaugeRuleOffset].
 type evalRun struct{ g0, gn time.Time }
 
 // gaugePiece is one stretch of the period: raw samples of [from, to), or
@@ -69,9 +76,11 @@ func (r *run) window(from, to time.Time) (rng, atMod string) {
 // exactly one).
 func (r *run) gaugeRuns() ([]evalRun, error) {
 	r.gaugeOnce.Do(func() {
-		rng, atMod := r.window(r.start(), r.end())
+		// the evaluations whose hours end in the period
+		from, to := r.start().Add(GaugeRuleOffset), r.end().Add(GaugeRuleOffset)
+		rng, atMod := r.window(from, to)
 		res, err := r.query("room gauges: evaluations of the recording rules "+metricnames.GaugeRulesEvaluated+" in the period (where the hourly aggregates cover it)",
-			fmt.Sprintf("%s%s %s", metricnames.GaugeRulesEvaluated, rng, atMod), r.end().Add(-time.Millisecond))
+			fmt.Sprintf("%s%s %s", metricnames.GaugeRulesEvaluated, rng, atMod), to.Add(-time.Millisecond))
 		if err != nil {
 			r.gaugeErr = err
 			return
@@ -87,9 +96,10 @@ func (r *run) gaugeRuns() ([]evalRun, error) {
 	return r.gaugeRunsV, r.gaugeErr
 }
 
-// runsOf groups evaluation times into runs one hour apart inside
-// [start, end) (see gaugeRuns).
+// runsOf groups evaluation times into runs one hour apart whose hours end
+// inside [start, end) (see gaugeRuns).
 func runsOf(ts []time.Time, start, end time.Time) []evalRun {
+	start, end = start.Add(GaugeRuleOffset), end.Add(GaugeRuleOffset) // in evaluation times
 	ts = slices.DeleteFunc(ts, func(t time.Time) bool { return t.Before(start) || !t.Before(end) })
 	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
 	var runs []evalRun
@@ -119,17 +129,19 @@ func runsOf(ts []time.Time, start, end time.Time) []evalRun {
 	return runs
 }
 
-// piecesOf cuts [start, end) into raw stretches and the runs' windows.
+// piecesOf cuts [start, end) into raw stretches and the runs' hours (in
+// sample times: from, to; the recorded points are at the evaluations).
 func piecesOf(start, end time.Time, runs []evalRun) []gaugePiece {
 	var ps []gaugePiece
 	c := start
 	for i := range runs {
 		g := &runs[i]
-		if from := g.g0.Add(time.Millisecond); from.After(c) {
+		from, to := g.g0.Add(time.Millisecond-GaugeRuleOffset), g.gn.Add(time.Millisecond-GaugeRuleOffset)
+		if from.After(c) {
 			ps = append(ps, gaugePiece{from: c, to: from})
 		}
-		ps = append(ps, gaugePiece{from: g.g0.Add(time.Millisecond), to: g.gn.Add(time.Millisecond), rec: g})
-		c = g.gn.Add(time.Millisecond)
+		ps = append(ps, gaugePiece{from: from, to: to, rec: g})
+		c = to
 	}
 	if end.After(c) {
 		ps = append(ps, gaugePiece{from: c, to: end})
@@ -177,6 +189,10 @@ func (r *run) gaugeOver(purpose, fn, metric string) (map[string]Series, error) {
 	for _, pc := range piecesOf(r.start(), r.end(), runs) {
 		rng, atMod := r.window(pc.from, pc.to)
 		t := pc.to.Add(-time.Millisecond)
+		if pc.rec != nil { // the recorded points of g1 … gn
+			rng, atMod = r.window(pc.rec.g0.Add(time.Millisecond), pc.rec.gn.Add(time.Millisecond))
+			t = pc.rec.gn
+		}
 		for _, op := range ops {
 			if pc.rec == nil {
 				add(op, 1, "raw samples, "+op+" "+spanUTC("[", pc.from, pc.to, ")"), fmt.Sprintf("%s_over_time(%s%s %s)", op, r.selector(metric), rng, atMod), t)
@@ -186,7 +202,7 @@ func (r *run) gaugeOver(purpose, fn, metric string) (map[string]Series, error) {
 			if op == "count" {
 				combine = "sum"
 			}
-			add(op, 1, "recorded hourly "+op+" of the evaluations "+spanUTC("(", pc.rec.g0, pc.rec.gn, "]"), fmt.Sprintf("%s_over_time(%s%s %s)", combine, r.selector(metricnames.GaugeHourly(metric, op)), rng, atMod), t)
+			add(op, 1, "recorded hourly "+op+" of the evaluations "+spanUTC("(", pc.rec.g0, pc.rec.gn, "]")+", samples "+spanUTC("[", pc.from, pc.to, ")"), fmt.Sprintf("%s_over_time(%s%s %s)", combine, r.selector(metricnames.GaugeHourly(metric, op)), rng, atMod), t)
 			if closed && (op == "sum" || op == "count") {
 				arng, aat := r.window(pc.rec.g0, pc.rec.gn)
 				add(op, -1, "samples exactly at the evaluations "+spanUTC("[", pc.rec.g0, pc.rec.gn, ")")+", "+op+", counted in two closed windows", fmt.Sprintf("%s_over_time(%s%s %s)", op, r.selector(metricnames.GaugeHourly(metric, "at_eval")), arng, aat), pc.rec.gn.Add(-time.Millisecond))
@@ -260,7 +276,7 @@ const GaugePieceSep = " — "
 // spanUTC is an interval of UTC times for an audit purpose, to the
 // millisecond where it has one (a live server's evaluations need not fall
 // on a second).
-func spanUTC(open string, from, to time.Time, close string) string {
+func spanUTC(left string, from, to time.Time, right string) string {
 	const f = "2006-01-02T15:04:05.999Z07:00"
-	return open + from.UTC().Format(f) + ", " + to.UTC().Format(f) + close
+	return left + from.UTC().Format(f) + ", " + to.UTC().Format(f) + right
 }

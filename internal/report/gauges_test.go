@@ -69,12 +69,17 @@ func TestGaugeRunsAndPieces(t *testing.T) {
 			[]piece{{s, h(1), false}, {h(1), h(24), true}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			runs := runsOf(append([]time.Time(nil), c.ts...), c.start, c.end)
+			// the cases give the hours' ends; each is evaluated GaugeRuleOffset later
+			var evals []time.Time
+			for _, e := range c.ts {
+				evals = append(evals, e.Add(GaugeRuleOffset))
+			}
+			runs := runsOf(evals, c.start, c.end)
 			if len(runs) != len(c.runs) {
 				t.Fatalf("runs %v, want %v", runs, c.runs)
 			}
 			for i := range runs {
-				if !runs[i].g0.Equal(c.runs[i].g0) || !runs[i].gn.Equal(c.runs[i].gn) {
+				if !runs[i].g0.Add(-GaugeRuleOffset).Equal(c.runs[i].g0) || !runs[i].gn.Add(-GaugeRuleOffset).Equal(c.runs[i].gn) {
 					t.Errorf("run %d: %v – %v, want %v – %v", i, runs[i].g0, runs[i].gn, c.runs[i].g0, c.runs[i].gn)
 				}
 			}

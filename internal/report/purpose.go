@@ -122,8 +122,8 @@ var purposeRules = []purposeRule{
 		return "机房量值：记录规则 " + m[1] + " 在本期的评估时刻（逐小时汇总覆盖的时段）"
 	}),
 	rule(`raw samples, (min|max|sum|count) (\[.+\))`, func(m []string) string { return "原始样本的" + aggZH[m[1]] + " " + m[2] }),
-	rule(`recorded hourly (min|max|sum|count) of the evaluations (\(.+\])`, func(m []string) string {
-		return "逐小时记录的" + aggZH[m[1]] + "，评估时刻 " + m[2]
+	rule(`recorded hourly (min|max|sum|count) of the evaluations (\(.+\]), samples (\[.+\))`, func(m []string) string {
+		return "逐小时记录的" + aggZH[m[1]] + "，评估时刻 " + m[2] + "，样本 " + m[3]
 	}),
 	rule(`samples exactly at the evaluations (\[.+\)), (sum|count), counted in two closed windows`, func(m []string) string {
 		return "恰在评估时刻的样本的" + aggZH[m[2]] + " " + m[1] + "（闭区间下计入相邻两小时，扣除一次）"

@@ -75,7 +75,7 @@ func TestAuditPurpose(t *testing.T) {
 		{"daily highest temperature per sensor group", "各传感器分组每日最高温度"},
 		{"room gauges: evaluations of the recording rules jianguan:gauge_rules:evaluated in the period (where the hourly aggregates cover it)", "机房量值：记录规则 jianguan:gauge_rules:evaluated 在本期的评估时刻"},
 		{"机柜平均功率" + GaugePieceSep + "raw samples, sum [2026-09-30T16:00:00Z, 2026-09-30T17:20:00.001Z)", "机柜平均功率：原始样本的样本和 [2026-09-30T16:00:00Z, 2026-09-30T17:20:00.001Z)"},
-		{"最高温度" + GaugePieceSep + "recorded hourly max of the evaluations (2026-09-30T17:20:00Z, 2026-10-31T15:20:00Z]", "最高温度：逐小时记录的最大值，评估时刻 (2026-09-30T17:20:00Z, 2026-10-31T15:20:00Z]"},
+		{"最高温度" + GaugePieceSep + "recorded hourly max of the evaluations (2026-09-30T17:20:00Z, 2026-10-31T15:20:00Z], samples [2026-09-30T17:19:00.001Z, 2026-10-31T15:19:00.001Z)", "最高温度：逐小时记录的最大值，评估时刻 (2026-09-30T17:20:00Z, 2026-10-31T15:20:00Z]，样本 [2026-09-30T17:19:00.001Z, 2026-10-31T15:19:00.001Z)"},
 		{"平均湿度" + GaugePieceSep + "samples exactly at the evaluations [2026-09-30T17:00:00Z, 2026-10-31T15:00:00Z), count, counted in two closed windows", "平均湿度：恰在评估时刻的样本的样本数 [2026-09-30T17:00:00Z, 2026-10-31T15:00:00Z)（闭区间下计入相邻两小时，扣除一次）"},
 		{"trend 2025-11: counters and their start time at the month end (last sample at or before it)", "趋势 2025-11：期末的计数器及其启动时间"},
 		{"previous period 2026-Q3: incident days: changes of line_up", "环比上期：事件检测（按日）：line_up 的变化"},
