@@ -874,7 +874,7 @@ func (r *run) finishAudit(d *Document) {
 	}
 	d.Audit.Method = append(d.Audit.Method, r.evalMethod...)
 	if r.gaugeRecorded {
-		d.Audit.Method = append(d.Audit.Method, r.tr("机柜功率与温湿度的最低、最高、平均值取自记录规则逐小时记录的最小值、最大值、样本和与样本数（jianguan.report 组），整小时未覆盖的时段（期间首尾、漏评估的小时）读取原始样本；同一样本只计一次（闭区间后端上评估时刻的样本从其中一个小时扣除），结果与全部读取原始样本相同。",
+		d.Audit.Method = append(d.Audit.Method, r.tr("机柜功率与温湿度的最低、最高、平均值取自记录规则逐小时记录的最小值、最大值、样本和与样本数，整小时未覆盖的时段（期间首尾、漏评估的小时）读取原始样本；同一样本只计一次（闭区间后端上整点边界的样本从其中一个小时扣除），结果与全部读取原始样本相同。",
 			"Rack power, temperature and humidity minimum, maximum and mean come from the hourly minimum, maximum, sum and count the recording rules keep (group jianguan.report); the stretches not covered by whole hours (the period's edges, hours whose evaluation was missed) are read from the raw samples; each sample counts once (on a closed-range backend the sample at an evaluation is taken out of one of its two hours), so the figures equal those from the raw samples alone."))
 	}
 	said := map[string]bool{} // a month read for 环比 and for the trend: said once

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jianguan/jianguan/internal/calendar"
+	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/metricnames"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
@@ -26,7 +27,8 @@ import (
 // exactly on the hour are in two windows, and at_eval takes them out of
 // one) and 3.x (left-open). The history: three racks, two temperature
 // sensors and a humidity sensor at 15 s, most on the hour's grid, one
-// sensor 7 s off it, one rack unscraped for 3 h 10 min; the rules
+// sensor 7 s off it, one rack unscraped for 3 h 10 min (with the
+// exporter's condition); the rules
 // back-filled with a 6-hour hole (evaluations missed). Two periods: whole
 // Beijing days (an evaluation exactly at the period's start), and one
 // starting and ending inside an hour across the hole.
@@ -50,9 +52,10 @@ func TestRecordedGaugesMatchRaw(t *testing.T) {
 			return base + amp*math.Sin(s/period) + float64(t.Unix()%jitter)/10
 		}
 	}
-	cut := &simhistory.Entity{NS: metricnames.EnvCondition.Namespace, Labels: lab("device", "pdu-3"), ProcessStart: from.Add(-24 * time.Hour),
+	// the room's env_exporter, a condition of its own (the report needs one)
+	cut := &simhistory.Entity{NS: metricnames.EnvCondition.Namespace, Labels: lab("device", "th-1", "condition", "temperature_out_of_band"), ProcessStart: from.Add(-24 * time.Hour),
 		Unscraped: []simhistory.Window{{Start: p0.Add(30*time.Hour + 10*time.Minute), End: p0.Add(33*time.Hour + 20*time.Minute)}}}
-	onGrid := simhistory.Spec{From: from, To: to, Step: 15 * time.Second, Gauges: []simhistory.Gauge{
+	onGrid := simhistory.Spec{From: from, To: to, Step: 15 * time.Second, Entities: []*simhistory.Entity{cut}, Gauges: []simhistory.Gauge{
 		{Name: metricnames.EnvRackPowerWatts, Labels: lab("rack", "A01"), Value: wave(3000, 800, 3700, 97)},
 		{Name: metricnames.EnvRackPowerWatts, Labels: lab("rack", "A02"), Value: wave(4200, 900, 5100, 89)},
 		{Name: metricnames.EnvRackPowerWatts, Labels: lab("rack", "A03"), Value: wave(2500, 1500, 2900, 83), Of: cut},
@@ -113,6 +116,28 @@ func TestRecordedGaugesMatchRaw(t *testing.T) {
 			}
 			p.Restart(t)
 			q := promapi.New(p.URL)
+			// The infrastructure report says where its figures came from,
+			// in one language.
+			for _, lang := range []docfmt.Lang{docfmt.ZH, docfmt.EN} {
+				cfg := report.DefaultConfig()
+				cfg.Lang = lang
+				d, err := report.Build(ctx, q, cfg, report.KindInfrastructure, whole)
+				if err != nil {
+					t.Fatal(err)
+				}
+				said := false
+				for _, m := range d.Audit.Method {
+					if strings.Contains(m, "逐小时记录") || strings.Contains(m, "hourly minimum, maximum, sum and count") {
+						said = true
+						if w := report.NoteProblems(lang, m, "Prometheus"); len(w) > 0 {
+							t.Errorf("%s method %q: %q", lang, m, w)
+						}
+					}
+				}
+				if !said {
+					t.Errorf("%s: the method does not say the gauges came from the recorded hours: %q", lang, d.Audit.Method)
+				}
+			}
 			for _, per := range []calendar.Period{whole, inside} {
 				for _, m := range metricnames.RecordedGauges {
 					for _, fn := range []string{"min_over_time", "max_over_time", "avg_over_time"} {
