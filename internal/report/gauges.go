@@ -60,7 +60,10 @@ type gaugePiece struct {
 }
 
 // window returns the range and @ modifier that select exactly the samples
-// in [from, to) on this backend (to − from ≥ 2 ms; see gaugeWindow).
+// in [from, to) on this backend (to − from ≥ 2 ms): evaluated at to − 1 ms
+// (samples carry millisecond timestamps), over to − from on a left-open
+// backend ((from − 1 ms, to − 1 ms]) and 1 ms less on a closed one
+// ([from, to − 1 ms]).
 func (r *run) window(from, to time.Time) (rng, atMod string) {
 	d := to.Sub(from).Milliseconds()
 	if r.rangeSemantics() == RangeClosed {
@@ -155,17 +158,19 @@ func piecesOf(start, end time.Time, runs []evalRun) []gaugePiece {
 // from the recorded hourly aggregates and the raw samples around them,
 // else (or with Config.RawGauges) from the raw samples.
 func (r *run) gaugeOver(purpose, fn, metric string) (map[string]Series, error) {
-	if r.cfg.RawGauges || !slices.Contains(metricnames.RecordedGauges, metric) {
+	raw := func() (map[string]Series, error) {
 		R, E := r.gaugeWindow()
 		return r.gaugeAgg(purpose, fmt.Sprintf("%s(%s%s %s)", fn, r.selector(metric), R, E))
+	}
+	if r.cfg.RawGauges || !slices.Contains(metricnames.RecordedGauges, metric) {
+		return raw()
 	}
 	runs, err := r.gaugeRuns()
 	if err != nil {
 		return nil, err
 	}
-	if len(runs) == 0 { // no whole hour recorded: the raw samples, as above
-		R, E := r.gaugeWindow()
-		return r.gaugeAgg(purpose, fmt.Sprintf("%s(%s%s %s)", fn, r.selector(metric), R, E))
+	if len(runs) == 0 { // no whole hour recorded
+		return raw()
 	}
 	closed := r.rangeSemantics() == RangeClosed
 	// One query per piece and part; the parts of the mean are sums and

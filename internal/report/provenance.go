@@ -92,12 +92,8 @@ func semZH(s string) string {
 	return "左开区间 (t−d, t]（Prometheus 3、VictoriaMetrics）"
 }
 
-// gaugeWindow returns the range and @ modifier that select exactly the
-// samples in the half-open period [start, end) on this backend: evaluated
-// at end − 1 ms (samples carry millisecond timestamps), over end − start on a
-// left-open backend ((start − 1 ms, end − 1 ms]) and 1 ms less on a closed one
-// ([start, end − 1 ms]). The next period's first sample (at end) is never
-// read; a sample exactly at start always is.
+// gaugeWindow is window over the period [start, end): the next period's
+// first sample (at end) is never read; a sample exactly at start always is.
 func (r *run) gaugeWindow() (rng, atMod string) { return r.window(r.start(), r.end()) }
 
 // backendInfo asks the querier once which backend it is.
