@@ -131,26 +131,34 @@ const (
 	LineInterfaceTransmitBytes    = "line_interface_transmit_bytes_total"
 	LineBGPEstablishedTransitions = "line_bgp_established_transitions_total"
 	LineCapacityBytesPerSecond    = "line_capacity_bytes_per_second"
-	WebsiteTLSLeafExpiry          = "website_tls_leaf_expiry_timestamp_seconds"
-	EnvDeviceUp                   = "env_device_up"
-	EnvTemperatureCelsius         = "env_temperature_celsius"
-	EnvHumidityRatio              = "env_humidity_ratio"
-	EnvRackPowerWatts             = "env_rack_power_watts"
-	EnvGeneratorFuelRatio         = "env_generator_fuel_ratio"
-	EnvGeneratorRunning           = "env_generator_running"
-	EnvUPSOutputLoadRatio         = "env_ups_output_load_ratio"
-	EnvUPSBatteryRuntimeSeconds   = "env_ups_battery_runtime_seconds"
-	EnvSmokeDetected              = "env_smoke_detected"
-	EnvLeakDetected               = "env_leak_detected"
-	EnvDoorOpen                   = "env_door_open"
-	EnvCoolingUnitsRunning        = "env_cooling_units_running"
-	EnvCoolingUnitsRequired       = "env_cooling_units_required"
-	EnvCoolingUnitRunning         = "env_cooling_unit_running"
+	// LineConfigLoad: line_exporter's last successful configuration
+	// load, at its start and at every reload (internal/exporter).
+	LineConfigLoad              = "line_config_last_reload_success_timestamp_seconds"
+	WebsiteTLSLeafExpiry        = "website_tls_leaf_expiry_timestamp_seconds"
+	EnvDeviceUp                 = "env_device_up"
+	EnvTemperatureCelsius       = "env_temperature_celsius"
+	EnvHumidityRatio            = "env_humidity_ratio"
+	EnvRackPowerWatts           = "env_rack_power_watts"
+	EnvGeneratorFuelRatio       = "env_generator_fuel_ratio"
+	EnvGeneratorRunning         = "env_generator_running"
+	EnvUPSOutputLoadRatio       = "env_ups_output_load_ratio"
+	EnvUPSBatteryRuntimeSeconds = "env_ups_battery_runtime_seconds"
+	EnvSmokeDetected            = "env_smoke_detected"
+	EnvLeakDetected             = "env_leak_detected"
+	EnvDoorOpen                 = "env_door_open"
+	EnvCoolingUnitsRunning      = "env_cooling_units_running"
+	EnvCoolingUnitsRequired     = "env_cooling_units_required"
+	EnvCoolingUnitRunning       = "env_cooling_unit_running"
 )
+
+// PrometheusConfigLoad is Prometheus' own metric of its last successful
+// configuration load (at its start and at every reload), from its
+// self-scrape.
+const PrometheusConfigLoad = "prometheus_config_last_reload_success_timestamp_seconds"
 
 // Others lists the constants above, for the contract test.
 var Others = []string{LineICMPProbes, LineICMPReplies, LineICMPRTTBucket, LineInterfaceReceiveBytes,
-	LineInterfaceTransmitBytes, LineBGPEstablishedTransitions, LineCapacityBytesPerSecond, WebsiteTLSLeafExpiry,
+	LineInterfaceTransmitBytes, LineBGPEstablishedTransitions, LineCapacityBytesPerSecond, LineConfigLoad, WebsiteTLSLeafExpiry,
 	EnvDeviceUp, EnvTemperatureCelsius, EnvHumidityRatio, EnvRackPowerWatts, EnvGeneratorFuelRatio, EnvGeneratorRunning,
 	EnvUPSOutputLoadRatio, EnvUPSBatteryRuntimeSeconds, EnvSmokeDetected, EnvLeakDetected, EnvDoorOpen,
 	EnvCoolingUnitsRunning, EnvCoolingUnitsRequired, EnvCoolingUnitRunning}

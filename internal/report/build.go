@@ -453,13 +453,19 @@ func (r *run) buildLines(d *Document) error {
 	var es []EntityResult
 	var counters map[string]map[string]float64
 	fns := []func() error{
-		func() (err error) {
-			// lineCounters uses the lifetimes the availability walk found.
-			if es, err = r.fetchAvailability("line"); err != nil {
+		func() error {
+			// lineCounters uses the lifetimes the availability walk found;
+			// its edge reads do not, and run beside the walk.
+			var ce *counterEdges
+			err := r.parallel(
+				func() (err error) { es, err = r.fetchAvailability("line"); return },
+				func() (err error) { ce, err = r.lineCounterEdges(); return },
+			)
+			if err != nil {
 				return err
 			}
-			counters, err = r.lineCounters()
-			return
+			counters, err = r.lineCounters(ce)
+			return err
 		},
 	}
 	byLine := func(res []Series) map[string]float64 {
@@ -876,6 +882,10 @@ func (r *run) finishAudit(d *Document) {
 	if r.gaugeRecorded {
 		d.Audit.Method = append(d.Audit.Method, r.tr("机柜功率与温湿度的最低、最高、平均值取自记录规则逐小时记录的最小值、最大值、样本和与样本数，整小时未覆盖的时段（期间首尾、漏评估的小时）读取原始样本；同一样本只计一次（闭区间后端上整点边界的样本从其中一个小时扣除），结果与全部读取原始样本相同。",
 			"Rack power, temperature and humidity minimum, maximum and mean come from the hourly minimum, maximum, sum and count the recording rules keep (group jianguan.report); the stretches not covered by whole hours (the period's edges, hours whose evaluation was missed) are read from the raw samples; each sample counts once (on a closed-range backend the sample at an evaluation is taken out of one of its two hours), so the figures equal those from the raw samples alone."))
+	}
+	if r.discoverySkipped {
+		d.Audit.Method = append(d.Audit.Method, r.tr("计数器序列未逐一查找全期：各对象的启动时间在期初与期末相同，期内只有一组标签，采集程序与 Prometheus 在期内均未加载配置（配置加载时间在两端相同）；采集程序只在加载配置或退出时删除序列，因此期内出现过的序列在期末仍在，期初与期末的样本已包含全部序列。",
+			"The counters' series were not looked up over the whole period: every entity's start time is the same at both edges, it has one label set in the period, and neither its exporter nor Prometheus loaded a configuration in it (the configuration-load time is the same at both edges); an exporter deletes a series only when it loads a configuration or stops, so every series seen in the period is still there at its end, and the samples at the two edges hold them all."))
 	}
 	said := map[string]bool{} // a month read for 环比 and for the trend: said once
 	for _, u := range r.frozenRead {

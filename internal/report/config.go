@@ -109,6 +109,10 @@ type Config struct {
 	// period from the raw samples even where the recorded hourly
 	// aggregates (metricnames.GaugeHourly) cover it: the comparison path.
 	RawGauges bool `json:"-"`
+	// DiscoverAll looks every entity's counter series up over the period
+	// (the series API) even where the configuration loads prove their set
+	// unchanged (discovery.go): the comparison path.
+	DiscoverAll bool `json:"-"`
 }
 
 // ProviderEvaluator turns the month's engine results into the evaluation

@@ -354,6 +354,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 			labels[k] = l
 		}
 	}
+	r.recordPeriodKeys(f, labels)
 	S := float64(r.start().UnixMilli()) / 1e3
 	counters := map[string]map[string]Counter{}
 	var walking []*lifetime
@@ -990,6 +991,51 @@ func (r *run) rawCounterSums(f family, names, ents []string, series map[string]i
 	return r.parallel(fns...)
 }
 
+// counterEdges are the reads of increases that do not depend on the
+// availability walk: every series' last sample at or before each edge, with
+// its entity's start time, and the configuration loads of the exporters
+// and of Prometheus at both edges (discovery.go: which entities' series
+// must be discovered over the period). Each instant query decodes the
+// index entry of every series it selects in the block it touches, so
+// buildLines runs them beside fetchAvailability rather than after it.
+type counterEdges struct {
+	endV, startV map[string]scrape
+	labels       map[string]map[string]string // of the keys at either edge
+	loads        [2][]configLoad              // at the start, at the end
+}
+
+// readCounterEdges runs counterEdges' reads at once.
+func (r *run) readCounterEdges(f family, names []string) (*counterEdges, error) {
+	withStart := append(append([]string{}, names...), f.started)
+	ce := &counterEdges{}
+	var startL map[string]map[string]string
+	err := r.parallel(
+		func() (err error) {
+			ce.endV, ce.labels, err = r.instant("counters and their entity's start time at the month end (last sample at or before it)", withStart, r.end())
+			return
+		},
+		func() (err error) {
+			ce.startV, startL, err = r.instant("counters and their entity's start time at the month start (last sample at or before it)", withStart, r.start())
+			return
+		},
+		func() (err error) {
+			ce.loads[0], err = r.readConfigLoads(f, r.start())
+			return
+		},
+		func() (err error) {
+			ce.loads[1], err = r.readConfigLoads(f, r.end())
+			return
+		},
+	)
+	if err != nil {
+		return nil, err
+	}
+	for k, l := range startL {
+		ce.labels[k] = l
+	}
+	return ce, nil
+}
+
 // counterIncrease is the month's increase of one counter series.
 type counterIncrease struct {
 	Labels map[string]string // without __name__
@@ -1019,31 +1065,14 @@ type counterIncrease struct {
 //     counterSums' figures: those of its raw samples in the month
 //     (lifetimeSum, lifetimes told apart by the entity's start time in the
 //     same scrape or a decrease), read only for entities with a reset.
-func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
-	withStart := append(append([]string{}, names...), f.started)
-	var disc []map[string]string
-	var endV, startV map[string]scrape
-	var labels, startL map[string]map[string]string
-	err := r.parallel(
-		func() (err error) {
-			disc, err = r.series("series with samples in the month ("+strings.Join(names, ", ")+")", r.selector("", "__name__=~"+RegexAlternation(names)))
-			return
-		},
-		func() (err error) {
-			endV, labels, err = r.instant("counters and their entity's start time at the month end (last sample at or before it)", withStart, r.end())
-			return
-		},
-		func() (err error) {
-			startV, startL, err = r.instant("counters and their entity's start time at the month start (last sample at or before it)", withStart, r.start())
-			return
-		},
-	)
-	if err != nil {
-		return nil, err
-	}
-	for k, l := range startL {
-		labels[k] = l
-	}
+//
+// The series are those at either edge and those the series API finds
+// with samples in the month, asked only for the entities whose series may
+// have begun and ended inside it (toDiscover, discovery.go). ce holds the
+// reads that do not depend on the walk (counterEdges), so a caller fetches
+// them beside fetchAvailability.
+func (r *run) increases(f family, names []string, ce *counterEdges) ([]counterIncrease, error) {
+	endV, startV, labels := ce.endV, ce.startV, ce.labels
 	startOf := func(v map[string]scrape) map[string]float64 {
 		m := map[string]float64{}
 		for k, sc := range v {
@@ -1054,6 +1083,17 @@ func (r *run) increases(f family, names []string) ([]counterIncrease, error) {
 		return m
 	}
 	stEnd, stStart := startOf(endV), startOf(startV)
+	entLabels := map[string]map[string]string{}
+	for k, sc := range endV {
+		if _, ok := sc.vals[f.started]; ok {
+			entLabels[labels[k][f.nameLabel]] = labels[k]
+		}
+	}
+	ents, everyone := r.toDiscover(f, ce, stStart, stEnd, entLabels)
+	disc, err := r.discover(f, names, ents, everyone)
+	if err != nil {
+		return nil, err
+	}
 	type key struct{ k, name string }
 	all := map[key]map[string]string{}
 	for _, l := range disc {

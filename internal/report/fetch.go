@@ -30,6 +30,12 @@ type run struct {
 	// month); the other counters of those entities end their lifetimes at
 	// the same scrapes (increases).
 	walked map[string]map[string]walkedLives
+	// periodKeys: per namespace and name-label value, the label sets of
+	// the entity with samples in the period (fetchAvailability's
+	// discovery); discoverySkipped: increases found no entity whose
+	// series may have begun and ended inside the period (discovery.go).
+	periodKeys       map[string]map[string]int
+	discoverySkipped bool
 	// evalMethod: the indicator system's method lines for the audit
 	// (Config.Evaluator).
 	evalMethod []string

@@ -37,6 +37,11 @@ var (
 var purposeRules = []purposeRule{
 	rule(`entities: series with samples in the month \((.+)\)`, func(m []string) string { return "对象：本期有样本的序列（" + m[1] + "）" }),
 	rule(`series with samples in the month \((.+)\)`, func(m []string) string { return "本期有样本的序列（" + m[1] + "）" }),
+	rule(`series with samples in the month \((.+)\) of the entities whose series may have begun and ended inside the period`, func(m []string) string {
+		return "本期有样本的序列（" + m[1] + "），仅限序列可能在期内出现又消失的对象"
+	}),
+	rule(`configuration loads of the exporters and of Prometheus \(last sample at or before the edge\): which entities' series may have begun and ended inside the period`,
+		fixed("采集程序与 Prometheus 的配置加载时间（边界时刻或之前的最后一个样本）：判断哪些对象的序列可能在期内出现又消失")),
 	rule(`counters and their start time at the month end \(last sample at or before it\)`, fixed("期末的计数器及其启动时间（期末时刻或之前的最后一个样本）")),
 	rule(`counters, start time and state at the month start \(last sample at or before it\)`, fixed("期初的计数器、启动时间和状态（期初时刻或之前的最后一个样本）")),
 	rule(`counters and their entity's start time at the month (start|end) \(last sample at or before it\)`, func(m []string) string {

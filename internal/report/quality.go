@@ -26,9 +26,20 @@ var rttQuantiles = []struct {
 	q   float64
 }{{"rtt_p50", 0.5}, {"rtt_p95", 0.95}, {"rtt_p99", 0.99}}
 
-// lineCounters returns, per line, bgp_flaps, loss and the RTT percentiles.
-func (r *run) lineCounters() (map[string]map[string]float64, error) {
-	incs, err := r.increases(familyFor(metricnames.Line.Namespace), []string{mBGPTransitions, mICMPProbes, mICMPReplies, mRTTBucket})
+// lineCounterNames are the counters lineCounters reads.
+var lineCounterNames = []string{mBGPTransitions, mICMPProbes, mICMPReplies, mRTTBucket}
+
+// lineCounterEdges reads lineCounters' counterEdges (independent of the
+// availability walk).
+func (r *run) lineCounterEdges() (*counterEdges, error) {
+	return r.readCounterEdges(familyFor(metricnames.Line.Namespace), lineCounterNames)
+}
+
+// lineCounters returns, per line, bgp_flaps, loss and the RTT percentiles,
+// from ce (lineCounterEdges) and the lifetimes fetchAvailability("line")
+// walked.
+func (r *run) lineCounters(ce *counterEdges) (map[string]map[string]float64, error) {
+	incs, err := r.increases(familyFor(metricnames.Line.Namespace), lineCounterNames, ce)
 	if err != nil {
 		return nil, err
 	}

@@ -148,6 +148,10 @@ func LineGauges(lines []*Entity, caps []float64) []Gauge {
 		}
 		g = append(g,
 			Gauge{Name: metricnames.LineCapacityBytesPerSecond, Labels: l, Of: e, Value: func(time.Time) float64 { return cap / 8 }},
+			// The exporter's last configuration load: each simulated line
+			// runs (and restarts) on its own, so its exporter's series
+			// carries the line's name and changes at each (re)start.
+			Gauge{Name: metricnames.LineConfigLoad, Labels: map[string]string{"line": l["line"]}, Of: e, Value: func(t time.Time) float64 { return float64(e.lifeStart(t).Unix()) }},
 			Gauge{Name: metricnames.LineInterfaceReceiveBytes, Labels: il, Of: e, Counter: true, Value: rx},
 			// Outbound at half the inbound: line_exporter reads both
 			// octet counters of every interface (ifHCInOctets,
@@ -271,5 +275,14 @@ func DemoScenario(from, to time.Time, step time.Duration, nLines, nHosts, nWebsi
 	if len(lines) > 0 {
 		sp.Gauges = append(sp.Gauges, lineGauges(lines)...)
 	}
+	sp.Gauges = append(sp.Gauges, PrometheusSelf(from))
 	return sp
+}
+
+// PrometheusSelf is Prometheus' own configuration-load series from its
+// self-scrape: loaded once, a day before from.
+func PrometheusSelf(from time.Time) Gauge {
+	loaded := float64(from.Add(-24 * time.Hour).Unix())
+	return Gauge{Name: metricnames.PrometheusConfigLoad, Labels: map[string]string{"job": "prometheus", "instance": "localhost:9090"},
+		Value: func(time.Time) float64 { return loaded }}
 }

@@ -60,8 +60,10 @@ import (
 // in the cache's subdirectory: a change of what the generator writes (h2:
 // line_interface_transmit_bytes_total beside the receive counter, as
 // line_exporter exports both) gives a new history instead of reusing one
-// that lacks it.
-const historyVersion = "h2"
+// that lacks it (h3: the lines' exporters' and Prometheus' configuration
+// loads, which let the report skip looking up the lines' counter series
+// over the month, internal/report/discovery.go).
+const historyVersion = "h3"
 
 func main() {
 	if err := bench(os.Args[1:]); err != nil {
@@ -102,6 +104,7 @@ func bench(args []string) error {
 		headW          = fs.Bool("head-writer", false, "generate with the old writer, tsdb.NewBlockWriter's head appender (memory: one block's samples per --parallel, ~1.7 GiB for 1 000 entities at 18 h × 15 s; use --block=18h)")
 		yearF          = fs.Bool("year", false, "time the year instead of the month: the service-period summary of the last complete calendar year per kind and the annual rating from its 12 frozen monthly assessments (target ≤ 10 s each)")
 		queryAPIRepeat = fs.Int("query-api-repeat", 3, "signed-off month builds per kind (the previous month frozen) with every raw read through the query API (promapi.Client.NoRemoteRead: range selectors answered in JSON) instead of Prometheus' remote-read API (stored chunks as they are), timed beside the remote-read builds with the ratio; 0: skip")
+		discoverAll    = fs.Int("discover-all-repeat", 3, "signed-off lines month builds (the previous month frozen) that look every line's counter series up over the month (report.Config.DiscoverAll: the series API for all of them, as when nothing proves their set unchanged) instead of only those whose exporter or Prometheus loaded a configuration, or which restarted, in it (internal/report/discovery.go), timed beside the default builds with the ratio; 0: skip")
 		rawRepeat      = fs.Int("raw-repeat", 1, "builds per kind on the raw-sample path (report.Config RawCounters, RawDetectors, RawTraffic and RawGauges: every entity's counters from its raw samples instead of the instant queries at the period's edges, the incident detectors, the lines' P95 traffic and the room gauges' minimum, maximum and mean from raw samples instead of the recorded series), timed beside the default path with the ratio; 0: skip")
 		evalConfig     = fs.String("evaluation.config", "deploy/etc/jianguan/evaluation.yml", "indicator system of the monthly assessments --year freezes (its applies_from is set to the bench year's January)")
 		parallel       = fs.Int("parallel", 2, "blocks generated at once")
@@ -278,7 +281,7 @@ func bench(args []string) error {
 		return err
 	}
 	fmt.Printf("browser start + first tiny PDF: %.2f s (once per process)\n", time.Since(st).Seconds())
-	tm := &timer{pdf: pdfR, repeat: *repeat, rawRepeat: *rawRepeat, queryAPIRepeat: *queryAPIRepeat, settle: settle, verbose: *verbose, samples: gs.Counted,
+	tm := &timer{pdf: pdfR, repeat: *repeat, rawRepeat: *rawRepeat, queryAPIRepeat: *queryAPIRepeat, discoverAllRepeat: *discoverAll, settle: settle, verbose: *verbose, samples: gs.Counted,
 		html: 2, pdfT: 5, rss: 200, allMet: true, qlog: qlog, memprofile: *memprof, cpuprofile: *cpuprof, serverPID: cmd.Process.Pid}
 	var kinds []string // --kinds= (empty): none, e.g. --year for the annual rating only
 	for _, k := range strings.Split(*kindsF, ",") {
@@ -704,21 +707,22 @@ var loadavg = benchenv.LoadAvg // /proc/loadavg, the one copy in tools/bench/int
 // timer times documents: build + HTML render, then the PDF print, --repeat
 // times in a row, with the targets in seconds and MiB.
 type timer struct {
-	pdf             *report.PDFRenderer
-	repeat          int
-	rawRepeat       int // builds on the raw-sample path per kind (0: none)
-	queryAPIRepeat  int // signed-off builds per kind reading raw samples through the query API (0: none)
-	settle          time.Duration
-	verbose, noPDF  bool
-	samples         int64 // raw samples in the period
-	html, pdfT, rss float64
-	allMet          bool
-	verdicts        []string
-	qlog            queryLog                 // Prometheus' query log, emptied after each build
-	first           func(d *report.Document) // called after the first build of time (nil: none)
-	memprofile      string                   // --memprofile (empty: none)
-	cpuprofile      string                   // --cpuprofile (empty: none)
-	serverPID       int                      // the bench's Prometheus (its CPU per build in -v)
+	pdf               *report.PDFRenderer
+	repeat            int
+	rawRepeat         int // builds on the raw-sample path per kind (0: none)
+	queryAPIRepeat    int // signed-off builds per kind reading raw samples through the query API (0: none)
+	discoverAllRepeat int // signed-off lines builds looking every line's counter series up (0: none)
+	settle            time.Duration
+	verbose, noPDF    bool
+	samples           int64 // raw samples in the period
+	html, pdfT, rss   float64
+	allMet            bool
+	verdicts          []string
+	qlog              queryLog                 // Prometheus' query log, emptied after each build
+	first             func(d *report.Document) // called after the first build of time (nil: none)
+	memprofile        string                   // --memprofile (empty: none)
+	cpuprofile        string                   // --cpuprofile (empty: none)
+	serverPID         int                      // the bench's Prometheus (its CPU per build in -v)
 }
 
 // kind times report kind k for period p on the default path (counters from
@@ -961,7 +965,10 @@ var benchNarrative = report.Narrative{Problems: "基准测试（make bench-repor
 // With queryAPI (a client that reads raw samples through the query API
 // only: promapi.Client.NoRemoteRead) it then times the same build
 // t.queryAPIRepeat times through it, HTML only, and prints the ratio of the
-// medians: the remote-read API's gain, side by side in one run.
+// medians: the remote-read API's gain, side by side in one run. For the
+// lines it then times it t.discoverAllRepeat times with every line's
+// counter series looked up over the month (report.Config.DiscoverAll) and
+// prints that ratio: the gain of discovery.go.
 func (t *timer) previousSigned(ctx context.Context, q, queryAPI report.Querier, cfg report.Config, k string, p calendar.Period, snaps string) error {
 	prev := p.Previous()
 	label := "month " + k + " prev signed"
@@ -972,16 +979,32 @@ func (t *timer) previousSigned(ctx context.Context, q, queryAPI report.Querier, 
 		return nil
 	}
 	rr, err := t.signedOff(ctx, q, cfg, k, p, []calendar.Period{prev}, snaps, label, check)
-	if err != nil || queryAPI == nil || t.queryAPIRepeat < 1 {
-		return err
-	}
-	qt := *t
-	qt.repeat, qt.noPDF, qt.verdicts = t.queryAPIRepeat, true, nil
-	qa, err := qt.signedOff(ctx, queryAPI, cfg, k, p, []calendar.Period{prev}, snaps, label+" query API", check)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%-24s raw reads through the query API %.2f s / through the remote-read API %.2f s (HTML medians) = %.2f ×\n", label+" ratio", qa, rr, qa/rr)
+	// anchor times the same build repeat times (HTML only) through qa
+	// with cfg, the comparison path, for the ratio of the medians.
+	anchor := func(repeat int, qa report.Querier, cfg report.Config, what string) (float64, error) {
+		at := *t
+		at.repeat, at.noPDF, at.verdicts = repeat, true, nil
+		return at.signedOff(ctx, qa, cfg, k, p, []calendar.Period{prev}, snaps, label+" "+what, check)
+	}
+	if queryAPI != nil && t.queryAPIRepeat > 0 {
+		qa, err := anchor(t.queryAPIRepeat, queryAPI, cfg, "query API")
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-24s raw reads through the query API %.2f s / through the remote-read API %.2f s (HTML medians) = %.2f ×\n", label+" ratio", qa, rr, qa/rr)
+	}
+	if k == report.KindLines && t.discoverAllRepeat > 0 {
+		all := cfg
+		all.DiscoverAll = true
+		da, err := anchor(t.discoverAllRepeat, q, all, "discover all")
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-24s every line's counter series looked up over the month %.2f s / only where their set may have changed %.2f s (HTML medians) = %.2f ×\n", label+" ratio", da, rr, da/rr)
+	}
 	return nil
 }
 
