@@ -37,6 +37,8 @@ func TestAuditPurpose(t *testing.T) {
 	for _, c := range []struct{ in, zhWant string }{
 		{"entities: series with samples in the month (line_observed_seconds_total)", "对象：本期有样本的序列（line_observed_seconds_total）"},
 		{"series with samples in the month (host_up, host_down_seconds_total)", "本期有样本的序列（host_up, host_down_seconds_total）"},
+		{"series with samples in the month (line_icmp_probes_total) of the entities whose series may have begun and ended inside the period", "本期有样本的序列（line_icmp_probes_total），仅限序列可能在期内出现又消失的对象"},
+		{"configuration loads of the exporters and of Prometheus (last sample at or before the edge): which entities' series may have begun and ended inside the period", "采集程序与 Prometheus 的配置加载时间"},
 		{"counters and their start time at the month end (last sample at or before it)", "期末的计数器及其启动时间"},
 		{"counters, start time and state at the month start (last sample at or before it)", "期初的计数器、启动时间和状态"},
 		{"counters and their entity's start time at the month start (last sample at or before it)", "期初的计数器及其对象的启动时间（期初时刻"},
