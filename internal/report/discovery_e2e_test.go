@@ -3,8 +3,6 @@ package report_test
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +13,6 @@ import (
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
-	"github.com/jianguan/jianguan/internal/simhistory/tsdbwrite"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
@@ -94,19 +91,7 @@ func TestCounterDiscoveryNarrowed(t *testing.T) {
 	for name, bin := range backends {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			data := filepath.Join(t.TempDir(), "data")
-			if err := os.MkdirAll(data, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			for _, sp := range []simhistory.Spec{main, mid} {
-				blocks := filepath.Join(t.TempDir(), "blocks")
-				if _, err := tsdbwrite.Write(ctx, sp, blocks, tsdbwrite.Options{Block: 24 * time.Hour, Parallel: 2}); err != nil {
-					t.Fatal(err)
-				}
-				if n, err := simhistory.MoveBlocks(blocks, data); err != nil || n == 0 {
-					t.Fatalf("%d blocks moved: %v", n, err)
-				}
-			}
+			data := blocksData(t, main, mid)
 			pr := testenv.StartPrometheusProc(t, bin, data, "--query.timeout=5m")
 			q := promapi.New(pr.URL)
 			build := func(raw bool) *report.Document {

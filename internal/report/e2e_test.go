@@ -13,6 +13,7 @@ import (
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
+	"github.com/jianguan/jianguan/internal/simhistory/tsdbwrite"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
@@ -38,6 +39,26 @@ func e2eData(t *testing.T) (string, simhistory.Spec) {
 	}
 	t.Logf("backfill ready in %v", time.Since(st))
 	return dir, sp
+}
+
+// blocksData writes specs as one-day TSDB blocks (tsdbwrite) into a new
+// data directory for Prometheus.
+func blocksData(t *testing.T, specs ...simhistory.Spec) string {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, sp := range specs {
+		blocks := filepath.Join(t.TempDir(), "blocks")
+		if _, err := tsdbwrite.Write(context.Background(), sp, blocks, tsdbwrite.Options{Block: 24 * time.Hour, Parallel: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := simhistory.MoveBlocks(blocks, data); err != nil || n == 0 {
+			t.Fatalf("%d blocks moved: %v", n, err)
+		}
+	}
+	return data
 }
 
 // key drops empty labels as Prometheus does.

@@ -3,7 +3,6 @@ package report_test
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 	"github.com/jianguan/jianguan/internal/simhistory"
-	"github.com/jianguan/jianguan/internal/simhistory/tsdbwrite"
 	"github.com/jianguan/jianguan/internal/testutil"
 	"github.com/jianguan/jianguan/internal/testutil/testenv"
 )
@@ -90,19 +88,7 @@ func TestRecordedGaugesMatchRaw(t *testing.T) {
 	for name, bin := range backends {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			data := filepath.Join(t.TempDir(), "data")
-			if err := os.MkdirAll(data, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			for _, sp := range []simhistory.Spec{onGrid, offGrid} {
-				blocks := filepath.Join(t.TempDir(), "blocks")
-				if _, err := tsdbwrite.Write(ctx, sp, blocks, tsdbwrite.Options{Block: 24 * time.Hour, Parallel: 2}); err != nil {
-					t.Fatal(err)
-				}
-				if n, err := simhistory.MoveBlocks(blocks, data); err != nil || n == 0 {
-					t.Fatalf("%d blocks moved: %v", n, err)
-				}
-			}
+			data := blocksData(t, onGrid, offGrid)
 			p := testenv.StartPrometheusProc(t, bin[0], data, "--query.timeout=5m")
 			out := filepath.Join(t.TempDir(), "rules")
 			for _, w := range [][2]time.Time{{from.Add(time.Hour), hole[0]}, {hole[1], to.Add(-time.Hour)}} {
