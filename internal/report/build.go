@@ -454,17 +454,18 @@ func (r *run) buildLines(d *Document) error {
 	var counters map[string]map[string]float64
 	fns := []func() error{
 		func() error {
-			// lineCounters uses the lifetimes the availability walk found;
-			// its edge reads do not, and run beside the walk.
+			// lineCounters uses what the availability walk found; its
+			// edge reads do not, and run beside the walk.
 			var ce *counterEdges
+			var aw *availWalk
 			err := r.parallel(
-				func() (err error) { es, err = r.fetchAvailability("line"); return },
+				func() (err error) { es, aw, err = r.availability("line"); return },
 				func() (err error) { ce, err = r.lineCounterEdges(); return },
 			)
 			if err != nil {
 				return err
 			}
-			counters, err = r.lineCounters(ce)
+			counters, err = r.lineCounters(ce, aw)
 			return err
 		},
 	}

@@ -321,6 +321,22 @@ type walkedLives struct {
 // fetchAvailability computes the availability family of ns for all
 // entities (see the top of this file).
 func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
+	es, _, err := r.availability(ns)
+	return es, err
+}
+
+// availWalk is what the availability computation learnt that increases
+// needs, handed over by the caller (nothing is left on the run): the
+// lifetimes of the entities it walked back through their restarts, by
+// name-label value, and how many label sets each entity had in the period
+// (discovery.go).
+type availWalk struct {
+	walked map[string]walkedLives
+	keys   map[string]int
+}
+
+// availability is fetchAvailability with its walk.
+func (r *run) availability(ns string) ([]EntityResult, *availWalk, error) {
 	f := familyFor(ns)
 	names := []string{f.observed, f.down, f.maint, f.maintDown, f.changes}
 	withStart := append(append([]string{}, names...), f.started)
@@ -343,7 +359,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 		},
 	)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	labels := map[string]map[string]string{}
 	for _, l := range disc {
@@ -354,7 +370,10 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 			labels[k] = l
 		}
 	}
-	r.recordPeriodKeys(f, labels)
+	aw := &availWalk{walked: map[string]walkedLives{}, keys: map[string]int{}}
+	for _, l := range labels {
+		aw.keys[l[f.nameLabel]]++
+	}
 	S := float64(r.start().UnixMilli()) / 1e3
 	counters := map[string]map[string]Counter{}
 	var walking []*lifetime
@@ -445,7 +464,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 							w.resets++ // from the value at the month start
 						}
 						counters[w.key] = walkedCounters(names, f.started, w, st, okS, nil)
-						r.walkedTo(f.ns, w)
+						aw.walked[w.name] = w.walkedLives
 					case prev == nil || !prev.has(withStart):
 						slow = append(slow, w.key)
 					case prev.vals[f.started] > S:
@@ -460,7 +479,7 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 						w.resets++
 						w.lastScrapes, w.fromStart = append(w.lastScrapes, prev.t), true
 						counters[w.key] = walkedCounters(names, f.started, w, st, true, prev)
-						r.walkedTo(f.ns, w)
+						aw.walked[w.name] = w.walkedLives
 					default:
 						slow = append(slow, w.key)
 					}
@@ -469,17 +488,17 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 			})
 		}
 		if err := r.parallel(fns...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if len(slow) > 0 {
 		if err := r.slowCounters(f, names, slow, labels, startV, endV, counters); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	bounds, missing, err := r.edgeInterpolate(f, names, counters, labels)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ms := r.month.Seconds()
 	var res []EntityResult
@@ -501,26 +520,12 @@ func (r *run) fetchAvailability(ns string) ([]EntityResult, error) {
 	}
 	sort.Slice(res, func(i, j int) bool { return labelKey(res[i].Labels) < labelKey(res[j].Labels) })
 	if r.figuresOnly {
-		return res, nil
+		return res, aw, nil
 	}
 	if err := r.fetchIncidents(f, res, startV); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return res, nil
-}
-
-// walkedTo records a walked entity's lifetimes (the caller holds no lock
-// of r).
-func (r *run) walkedTo(ns string, w *lifetime) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.walked == nil {
-		r.walked = map[string]map[string]walkedLives{}
-	}
-	if r.walked[ns] == nil {
-		r.walked[ns] = map[string]walkedLives{}
-	}
-	r.walked[ns][w.name] = w.walkedLives
+	return res, aw, nil
 }
 
 // decreased reports whether any counter is lower in b than in a.
@@ -1054,12 +1059,12 @@ type counterIncrease struct {
 //     its value at the month start — or its value at the end when it had no
 //     sample at the start although its entity had one (created in the
 //     month, at 0);
-//   - where fetchAvailability(f.ns) walked the entity back through its
-//     restarts (it must have run), each earlier lifetime ended at a scrape
-//     it found: one instant query at each such scrape (the entities that
-//     ended a lifetime together in one query) gives those lifetimes' last
-//     values: increase = end + Σ last values − the start value when the
-//     oldest lifetime was running at the month start;
+//   - where availability(f.ns) walked the entity back through its
+//     restarts (aw, handed over by the caller), each earlier lifetime
+//     ended at a scrape it found: one instant query at each such scrape
+//     (the entities that ended a lifetime together in one query) gives
+//     those lifetimes' last values: increase = end + Σ last values − the
+//     start value when the oldest lifetime was running at the month start;
 //   - every series of the other entities (no start time, an entity the walk
 //     left to raw samples, a series ended early or lower at the end) gets
 //     counterSums' figures: those of its raw samples in the month
@@ -1070,8 +1075,8 @@ type counterIncrease struct {
 // with samples in the month, asked only for the entities whose series may
 // have begun and ended inside it (toDiscover, discovery.go). ce holds the
 // reads that do not depend on the walk (counterEdges), so a caller fetches
-// them beside fetchAvailability.
-func (r *run) increases(f family, names []string, ce *counterEdges) ([]counterIncrease, error) {
+// them beside the availability; aw is what its walk found (availability).
+func (r *run) increases(f family, names []string, ce *counterEdges, aw *availWalk) ([]counterIncrease, error) {
 	endV, startV, labels := ce.endV, ce.startV, ce.labels
 	startOf := func(v map[string]scrape) map[string]float64 {
 		m := map[string]float64{}
@@ -1089,7 +1094,7 @@ func (r *run) increases(f family, names []string, ce *counterEdges) ([]counterIn
 			entLabels[labels[k][f.nameLabel]] = labels[k]
 		}
 	}
-	ents, everyone := r.toDiscover(f, ce, stStart, stEnd, entLabels)
+	ents, everyone := r.toDiscover(f, ce, aw.keys, stStart, stEnd, entLabels)
 	disc, err := r.discover(f, names, ents, everyone)
 	if err != nil {
 		return nil, err
@@ -1106,9 +1111,7 @@ func (r *run) increases(f family, names []string, ce *counterEdges) ([]counterIn
 			}
 		}
 	}
-	r.mu.Lock()
-	walked := r.walked[f.ns]
-	r.mu.Unlock()
+	walked := aw.walked
 	S := float64(r.start().UnixMilli()) / 1e3
 	stable := map[string]bool{}
 	slow := map[string]bool{}

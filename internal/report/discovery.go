@@ -127,16 +127,15 @@ func subsetOf(sub, of map[string]string) bool {
 
 // toDiscover returns the name-label values of the entities whose series of
 // ce's counters must be discovered over the period (nil, all: every
-// entity). entLabels are the entities' labels (the start-time series' at
-// the end edge), stStart and stEnd their start times at the edges.
-func (r *run) toDiscover(f family, ce *counterEdges, stStart, stEnd map[string]float64, entLabels map[string]map[string]string) (names []string, all bool) {
+// entity). keys are the label sets per entity the availability found in
+// the period (availWalk.keys), entLabels the entities' labels (the
+// start-time series' at the end edge), stStart and stEnd their start times
+// at the edges.
+func (r *run) toDiscover(f family, ce *counterEdges, keys map[string]int, stStart, stEnd map[string]float64, entLabels map[string]map[string]string) (names []string, all bool) {
 	S := float64(r.start().UnixMilli()) / 1e3
 	if r.cfg.RawCounters || r.cfg.DiscoverAll || configLoadName(f.ns) == "" || !loadsSteady(ce.loads[0], ce.loads[1], metricnames.PrometheusConfigLoad, func(map[string]string) bool { return true }, S) {
 		return nil, true
 	}
-	r.mu.Lock()
-	keys := r.periodKeys[f.ns]
-	r.mu.Unlock()
 	ents := map[string]bool{}
 	for _, m := range []map[string]float64{stStart, stEnd} {
 		for ent := range m {
@@ -194,19 +193,4 @@ func (r *run) discover(f family, names []string, ents []string, all bool) ([]map
 		ms = append(ms, f.nameLabel+"=~"+RegexAlternation(ents))
 	}
 	return r.series(purpose, r.selector("", ms...))
-}
-
-// recordPeriodKeys counts, per entity of f, the label sets fetchAvailability
-// found with samples in the period (keyed by labelKey in labels).
-func (r *run) recordPeriodKeys(f family, labels map[string]map[string]string) {
-	m := map[string]int{}
-	for _, l := range labels {
-		m[l[f.nameLabel]]++
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.periodKeys == nil {
-		r.periodKeys = map[string]map[string]int{}
-	}
-	r.periodKeys[f.ns] = m
 }

@@ -31,7 +31,9 @@ import (
 //
 // The series API asks for line-b and line-f only; line-b's loss and RTT
 // percentiles count the second target (equal to the raw path's), which
-// they would not if the reload were ignored.
+// they would not if the reload were ignored. Over 22–30 October, after the
+// reloads and the restart, nothing is looked up, the method says why, and
+// the figures are still the raw path's.
 func TestCounterDiscoveryNarrowed(t *testing.T) {
 	p := calendar.MonthOf(time.Date(2026, 10, 15, 0, 0, 0, 0, report.Shanghai))
 	from, to := p.Start.Add(-36*time.Hour), p.End.Add(36*time.Hour)
@@ -94,42 +96,49 @@ func TestCounterDiscoveryNarrowed(t *testing.T) {
 			data := blocksData(t, main, mid)
 			pr := testenv.StartPrometheusProc(t, bin, data, "--query.timeout=5m")
 			q := promapi.New(pr.URL)
-			build := func(raw bool) *report.Document {
+			build := func(p calendar.Period, raw bool) *report.Document {
 				cfg := report.DefaultConfig()
 				cfg.Now = func() time.Time { return to }
 				cfg.RawCounters = raw
 				d, err := report.Build(ctx, q, cfg, report.KindLines, p)
 				if err != nil {
-					t.Fatalf("raw=%v: %v", raw, err)
+					t.Fatalf("%s raw=%v: %v", p, raw, err)
 				}
 				return d
 			}
-			d, raw := build(false), build(true)
-			var lookups []string
-			for _, a := range d.Audit.Queries {
-				if strings.HasPrefix(a.PromQL, "series API: ") && strings.Contains(a.PromQL, metricnames.LineICMPProbes) {
-					lookups = append(lookups, a.PromQL)
-					if !strings.Contains(a.Purpose, "may have begun and ended inside the period") {
-						t.Errorf("lookup %q: purpose %q", a.PromQL, a.Purpose)
+			// lookups are the counter series lookups of d; same holds
+			// d's quality figures to raw's.
+			lookups := func(d *report.Document) (l []string) {
+				for _, a := range d.Audit.Queries {
+					if strings.HasPrefix(a.PromQL, "series API: ") && strings.Contains(a.PromQL, metricnames.LineICMPProbes) {
+						l = append(l, a.PromQL)
+						if !strings.Contains(a.Purpose, "may have begun and ended inside the period") {
+							t.Errorf("lookup %q: purpose %q", a.PromQL, a.Purpose)
+						}
+					}
+				}
+				return l
+			}
+			same := func(d, raw *report.Document) {
+				if len(d.Entities) != 6 || len(raw.Entities) != 6 {
+					t.Fatalf("%s: %d entities, raw %d", d.Month, len(d.Entities), len(raw.Entities))
+				}
+				for i, e := range d.Entities {
+					re := raw.Entities[i]
+					for _, k := range []string{"loss", "rtt_p50", "rtt_p95", "rtt_p99", "bgp_flaps"} {
+						v, ok := e.Extra[k]
+						rv, rok := re.Extra[k]
+						if ok != rok || math.Abs(v-rv) > 1e-9*math.Max(1, math.Abs(rv)) {
+							t.Errorf("%s %s %s: %v (%v), raw path %v (%v)", d.Month, e.Name, k, v, ok, rv, rok)
+						}
 					}
 				}
 			}
-			if len(lookups) != 1 || !strings.Contains(lookups[0], `line=~"line-b|line-f"`) {
-				t.Errorf("counter series looked up over the month: %q, want one lookup of line-b and line-f", lookups)
+			d, raw := build(p, false), build(p, true)
+			if l := lookups(d); len(l) != 1 || !strings.Contains(l[0], `line=~"line-b|line-f"`) {
+				t.Errorf("counter series looked up over the month: %q, want one lookup of line-b and line-f", l)
 			}
-			if len(d.Entities) != 6 || len(raw.Entities) != 6 {
-				t.Fatalf("%d entities, raw %d", len(d.Entities), len(raw.Entities))
-			}
-			for i, e := range d.Entities {
-				re := raw.Entities[i]
-				for _, k := range []string{"loss", "rtt_p50", "rtt_p95", "rtt_p99", "bgp_flaps"} {
-					v, ok := e.Extra[k]
-					rv, rok := re.Extra[k]
-					if ok != rok || math.Abs(v-rv) > 1e-9*math.Max(1, math.Abs(rv)) {
-						t.Errorf("%s %s: %v (%v), raw path %v (%v)", e.Name, k, v, ok, rv, rok)
-					}
-				}
-			}
+			same(d, raw)
 			// line-b's loss counts the second target: between its 0.1 %
 			// and the second target's 2 %.
 			if b := d.Entities[1]; b.Name != "line-b" || b.Extra["loss"] <= 0.0011 || b.Extra["loss"] >= 0.02 {
@@ -138,6 +147,24 @@ func TestCounterDiscoveryNarrowed(t *testing.T) {
 			if a := d.Entities[0]; math.Abs(a.Extra["loss"]-0.001) > 0.0001 {
 				t.Errorf("%s loss %v, want 0.1 %%", a.Name, a.Extra["loss"])
 			}
+			// After the second reload and the restart every line is
+			// steady: no lookup at all, and the method says why.
+			late, err := calendar.Range(p.Start.Add(21*24*time.Hour), p.Start.Add(30*24*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, raw = build(late, false), build(late, true)
+			if l := lookups(d); len(l) != 0 {
+				t.Errorf("%s: counter series looked up: %q, want none", late, l)
+			}
+			said := false
+			for _, m := range d.Audit.Method {
+				said = said || strings.Contains(m, "计数器序列未逐一查找全期")
+			}
+			if !said {
+				t.Errorf("%s: the method does not say why the counter series were not looked up: %q", late, d.Audit.Method)
+			}
+			same(d, raw)
 		})
 	}
 }

@@ -120,9 +120,9 @@ func TestToDiscover(t *testing.T) {
 				ce.startV[k] = scrape{vals: map[string]float64{mICMPProbes: 1}}
 				ce.labels[k] = map[string]string{"line": w.goneTarget, "target": "192.0.2.9"}
 			}
-			r := &run{month: p, periodKeys: map[string]map[string]int{f.ns: w.keys}}
+			r := &run{month: p}
 			r.cfg.RawCounters, r.cfg.DiscoverAll = w.raw, w.all
-			got, all := r.toDiscover(f, ce, w.st[0], w.st[1], entLabels)
+			got, all := r.toDiscover(f, ce, w.keys, w.st[0], w.st[1], entLabels)
 			if all != tc.all || !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("discover %v (all %v), want %v (all %v)", got, all, tc.want, tc.all)
 			}

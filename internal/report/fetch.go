@@ -25,16 +25,8 @@ type run struct {
 	audit  []AuditQuery
 	// caveats for the audit (incidents vs counters, …)
 	caveats []string
-	// walked: per namespace and name-label value, the lifetimes
-	// fetchAvailability walked back through (entities restarted in the
-	// month); the other counters of those entities end their lifetimes at
-	// the same scrapes (increases).
-	walked map[string]map[string]walkedLives
-	// periodKeys: per namespace and name-label value, the label sets of
-	// the entity with samples in the period (fetchAvailability's
-	// discovery); discoverySkipped: increases found no entity whose
-	// series may have begun and ended inside the period (discovery.go).
-	periodKeys       map[string]map[string]int
+	// discoverySkipped: increases found no entity whose series may have
+	// begun and ended inside the period (discovery.go).
 	discoverySkipped bool
 	// evalMethod: the indicator system's method lines for the audit
 	// (Config.Evaluator).

@@ -36,10 +36,9 @@ func (r *run) lineCounterEdges() (*counterEdges, error) {
 }
 
 // lineCounters returns, per line, bgp_flaps, loss and the RTT percentiles,
-// from ce (lineCounterEdges) and the lifetimes fetchAvailability("line")
-// walked.
-func (r *run) lineCounters(ce *counterEdges) (map[string]map[string]float64, error) {
-	incs, err := r.increases(familyFor(metricnames.Line.Namespace), lineCounterNames, ce)
+// from ce (lineCounterEdges) and aw, what availability("line") found.
+func (r *run) lineCounters(ce *counterEdges, aw *availWalk) (map[string]map[string]float64, error) {
+	incs, err := r.increases(familyFor(metricnames.Line.Namespace), lineCounterNames, ce, aw)
 	if err != nil {
 		return nil, err
 	}
