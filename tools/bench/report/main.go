@@ -104,7 +104,7 @@ func bench(args []string) error {
 		headW          = fs.Bool("head-writer", false, "generate with the old writer, tsdb.NewBlockWriter's head appender (memory: one block's samples per --parallel, ~1.7 GiB for 1 000 entities at 18 h × 15 s; use --block=18h)")
 		yearF          = fs.Bool("year", false, "time the year instead of the month: the service-period summary of the last complete calendar year per kind and the annual rating from its 12 frozen monthly assessments (target ≤ 10 s each)")
 		queryAPIRepeat = fs.Int("query-api-repeat", 3, "signed-off month builds per kind (the previous month frozen) with every raw read through the query API (promapi.Client.NoRemoteRead: range selectors answered in JSON) instead of Prometheus' remote-read API (stored chunks as they are), timed beside the remote-read builds with the ratio; 0: skip")
-		discoverAll    = fs.Int("discover-all-repeat", 3, "signed-off lines month builds (the previous month frozen) that look every line's counter series up over the month (report.Config.DiscoverAll: the series API for all of them, as when nothing proves their set unchanged) instead of only those whose exporter or Prometheus loaded a configuration, or which restarted, in it (internal/report/discovery.go), timed beside the default builds with the ratio; 0: skip")
+		discoverAll    = fs.Int("discover-all-repeat", 3, "signed-off lines month builds (the previous month frozen) that look every line's counter series up over the month (report.Config.DiscoverAll: the series API for all of them, as when nothing proves their set unchanged) instead of only those whose exporter or Prometheus loaded a configuration, or which restarted, in it (internal/report/discovery.go), timed beside the default builds with the ratio and the series each looked up; 0: skip")
 		rawRepeat      = fs.Int("raw-repeat", 1, "builds per kind on the raw-sample path (report.Config RawCounters, RawDetectors, RawTraffic and RawGauges: every entity's counters from its raw samples instead of the instant queries at the period's edges, the incident detectors, the lines' P95 traffic and the room gauges' minimum, maximum and mean from raw samples instead of the recorded series), timed beside the default path with the ratio; 0: skip")
 		evalConfig     = fs.String("evaluation.config", "deploy/etc/jianguan/evaluation.yml", "indicator system of the monthly assessments --year freezes (its applies_from is set to the bench year's January)")
 		parallel       = fs.Int("parallel", 2, "blocks generated at once")
@@ -978,19 +978,23 @@ func (t *timer) previousSigned(ctx context.Context, q, queryAPI report.Querier, 
 		}
 		return nil
 	}
-	rr, err := t.signedOff(ctx, q, cfg, k, p, []calendar.Period{prev}, snaps, label, check)
+	var nOnly int // counterLookup of the default builds
+	rr, err := t.signedOff(ctx, q, cfg, k, p, []calendar.Period{prev}, snaps, label, func(d *report.Document) error {
+		nOnly = counterLookup(d)
+		return check(d)
+	})
 	if err != nil {
 		return err
 	}
 	// anchor times the same build repeat times (HTML only) through qa
 	// with cfg, the comparison path, for the ratio of the medians.
-	anchor := func(repeat int, qa report.Querier, cfg report.Config, what string) (float64, error) {
+	anchor := func(repeat int, qa report.Querier, cfg report.Config, what string, check func(*report.Document) error) (float64, error) {
 		at := *t
 		at.repeat, at.noPDF, at.verdicts = repeat, true, nil
 		return at.signedOff(ctx, qa, cfg, k, p, []calendar.Period{prev}, snaps, label+" "+what, check)
 	}
 	if queryAPI != nil && t.queryAPIRepeat > 0 {
-		qa, err := anchor(t.queryAPIRepeat, queryAPI, cfg, "query API")
+		qa, err := anchor(t.queryAPIRepeat, queryAPI, cfg, "query API", check)
 		if err != nil {
 			return err
 		}
@@ -999,13 +1003,31 @@ func (t *timer) previousSigned(ctx context.Context, q, queryAPI report.Querier, 
 	if k == report.KindLines && t.discoverAllRepeat > 0 {
 		all := cfg
 		all.DiscoverAll = true
-		da, err := anchor(t.discoverAllRepeat, q, all, "discover all")
+		var nAll int
+		da, err := anchor(t.discoverAllRepeat, q, all, "discover all", func(d *report.Document) error {
+			nAll = counterLookup(d)
+			return check(d)
+		})
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-24s every line's counter series looked up over the month %.2f s / only where their set may have changed %.2f s (HTML medians) = %.2f ×\n", label+" ratio", da, rr, da/rr)
+		fmt.Printf("%-24s every line's counter series looked up over the month %.2f s / only where their set may have changed %.2f s (HTML medians) = %.2f ×; series looked up %d / %d\n",
+			label+" ratio", da, rr, da/rr, nAll, nOnly)
 	}
 	return nil
+}
+
+// counterLookup is the number of series the lookup of the lines' counter
+// series over the period (the series API, internal/report/discovery.go)
+// returned for d (0: not looked up).
+func counterLookup(d *report.Document) int {
+	n := 0
+	for _, a := range d.Audit.Queries {
+		if strings.HasPrefix(a.PromQL, "series API: ") && strings.Contains(a.PromQL, metricnames.LineICMPProbes) {
+			n += a.Series
+		}
+	}
+	return n
 }
 
 // signedOff times kind k for p as it is built once the months ms are

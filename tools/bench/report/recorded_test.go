@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/jianguan/jianguan/internal/report"
 )
 
 // TestMarkerRecords: which of a group's records the bench back-fills into a
@@ -84,5 +86,21 @@ func TestGroupRecords(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %q, want %q", tc.group, got, tc.want)
 		}
+	}
+}
+
+// TestCounterLookup: the series the lines' counter-series lookups returned,
+// summed over the document's audit; other series API calls do not count.
+func TestCounterLookup(t *testing.T) {
+	d := &report.Document{Audit: report.Audit{Queries: []report.AuditQuery{
+		{PromQL: "series API: line_observed_seconds_total{}", Series: 400},
+		{PromQL: `series API: {__name__=~"line_bgp_established_transitions_total|line_icmp_probes_total",line=~"line-1|line-2"}`, Series: 34},
+		{PromQL: `{__name__=~"line_icmp_probes_total"} @ 1`, Series: 400},
+	}}}
+	if n := counterLookup(d); n != 34 {
+		t.Errorf("counterLookup = %d, want 34", n)
+	}
+	if n := counterLookup(&report.Document{}); n != 0 {
+		t.Errorf("no lookup: %d", n)
 	}
 }
