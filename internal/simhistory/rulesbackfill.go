@@ -11,10 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"gopkg.in/yaml.v3"
 )
 
@@ -91,8 +93,13 @@ func BackfillRules(ctx context.Context, promtool, promURL string, ruleFiles []st
 	// killer, for a year of jianguan.line at 40 lines; ~4 GiB for 64 days
 	// at 400). The windows follow each other at multiples of the window
 	// from start, so every evaluation stays on its group's grid; promtool's
-	// end is exclusive, each window's end the next one's start.
+	// end is exclusive, each window's end the next one's start. A promtool
+	// run asks its queries one at a time, and Prometheus evaluates a query
+	// on one core: the windows run up to one per core at once (each writes
+	// its own blocks, distinct ULIDs, into outDir).
 	stop := end.Add(last)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.NumCPU())
 	for w := start; w.Before(stop); w = w.Add(BackfillWindow) {
 		we := w.Add(BackfillWindow)
 		if we.After(stop) {
@@ -101,12 +108,15 @@ func BackfillRules(ctx context.Context, promtool, promURL string, ruleFiles []st
 		args := append([]string{"tsdb", "create-blocks-from", "rules", "-q",
 			"--url=" + promURL, "--output-dir=" + outDir, "--eval-interval=1m",
 			"--start=" + strconv.FormatInt(w.Unix(), 10), "--end=" + strconv.FormatInt(we.Unix(), 10)}, files...)
-		out, err := exec.CommandContext(ctx, promtool, args...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("promtool tsdb create-blocks-from rules (%s – %s): %w: %s", w.UTC().Format(time.RFC3339), we.UTC().Format(time.RFC3339), err, out)
-		}
+		g.Go(func() error {
+			out, err := exec.CommandContext(gctx, promtool, args...).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("promtool tsdb create-blocks-from rules (%s – %s): %w: %s", w.UTC().Format(time.RFC3339), we.UTC().Format(time.RFC3339), err, out)
+			}
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }
 
 // BackfillWindow is the span of one promtool run of BackfillRules (a
