@@ -395,7 +395,7 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, year bo
 		if year && slices.Contains(want, metricnames.LineInterfaceBitsRate5m) {
 			// Evaluated every minute, as the P95's own record (whose
 			// minute() filter drops four points of five only after the
-			// evaluation): it would double the group's back-fill.
+			// evaluation): as many evaluations again in the group.
 			want = slices.DeleteFunc(want, func(r string) bool { return r == metricnames.LineInterfaceBitsRate5m })
 			fmt.Printf("recorded series %s: not back-filled for the year (only the month's P95 probe reads it)\n", metricnames.LineInterfaceBitsRate5m)
 		}
