@@ -43,6 +43,15 @@ import (
 // (or 1 m), on multiples of it since 1970 (see above). Load the blocks with
 // LoadBlocks. Groups may be narrowed first with SelectRules.
 func BackfillRules(ctx context.Context, promtool, promURL string, ruleFiles []string, start, end time.Time, outDir string) error {
+	return backfillRules(ctx, promtool, promURL, ruleFiles, start, end, outDir, BackfillWindow)
+}
+
+// backfillRules is BackfillRules with promtool windows of span window (a
+// multiple of every group interval and of promtool's 2 h blocks).
+func backfillRules(ctx context.Context, promtool, promURL string, ruleFiles []string, start, end time.Time, outDir string, window time.Duration) error {
+	if window <= 0 {
+		return fmt.Errorf("back-fill window %v is not positive", window)
+	}
 	tmp, err := os.MkdirTemp("", "jianguan-rules-")
 	if err != nil {
 		return err
@@ -88,7 +97,7 @@ func BackfillRules(ctx context.Context, promtool, promURL string, ruleFiles []st
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
-	// One promtool run per BackfillWindow: promtool 2.42 holds what it
+	// One promtool run per window (BackfillWindow): promtool 2.42 holds what it
 	// records over its whole range in memory (24 GiB, killed by the OOM
 	// killer, for a year of jianguan.line at 40 lines; ~4 GiB for 64 days
 	// at 400). The windows follow each other at multiples of the window
@@ -100,8 +109,8 @@ func BackfillRules(ctx context.Context, promtool, promURL string, ruleFiles []st
 	stop := end.Add(last)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.NumCPU())
-	for w := start; w.Before(stop); w = w.Add(BackfillWindow) {
-		we := w.Add(BackfillWindow)
+	for w := start; w.Before(stop); w = w.Add(window) {
+		we := w.Add(window)
 		if we.After(stop) {
 			we = stop
 		}

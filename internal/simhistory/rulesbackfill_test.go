@@ -51,17 +51,14 @@ func recordedExpr(t *testing.T, record string) string {
 // was written by the library of 3.x), loads the blocks into the running
 // Prometheus holding the raw history, and checks that the recorded series is
 // there at every minute, on the minute, equal to the rule's expression
-// evaluated over the raw samples at the same instants.
+// evaluated over the raw samples at the same instants: in one promtool
+// window (BackfillRules: the day is shorter than BackfillWindow) and in five
+// of 6 h, the last one the minute after the day, run up to one per core at
+// once (what the bench's year runs as 13 windows of 30 days).
 func TestBackfillRules(t *testing.T) {
 	promtool := testutil.Need(t, "promtool")
 	prom := testutil.Need(t, "prometheus")
 	sp := simhistory.TestScenario(2026, time.October, 300*time.Second)
-	data := filepath.Join(t.TempDir(), "data")
-	ctx := context.Background()
-	if err := simhistory.CachedBackfill(ctx, promtool, sp, "test", data); err != nil {
-		t.Fatal(err)
-	}
-	url := testenv.StartPrometheus(t, prom, data)
 	rec := metricnames.LineInterfaceBitsRate5m
 	rf := filepath.Join(t.TempDir(), "line.yml")
 	n, err := simhistory.SelectRules("../../rules/recording.yml", []string{"jianguan.line"}, []string{rec}, rf)
@@ -70,25 +67,58 @@ func TestBackfillRules(t *testing.T) {
 	}
 	from := time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)
 	to := from.Add(24 * time.Hour)
-	out := filepath.Join(t.TempDir(), "blocks")
-	st := time.Now()
-	if err := simhistory.BackfillRules(ctx, promtool, url, []string{rf}, from, to, out); err != nil {
-		t.Fatal(err)
+	for _, w := range []struct {
+		name     string
+		backfill func(ctx context.Context, url, out string) error
+	}{
+		{"one window", func(ctx context.Context, url, out string) error {
+			return simhistory.BackfillRules(ctx, promtool, url, []string{rf}, from, to, out)
+		}},
+		{"windows of 6h at once", func(ctx context.Context, url, out string) error {
+			return simhistory.BackfillRulesWindows(ctx, promtool, url, []string{rf}, from, to, out, 6*time.Hour)
+		}},
+	} {
+		t.Run(w.name, func(t *testing.T) {
+			t.Parallel() // LoadBlocks waits a minute for two reloads
+			data := filepath.Join(t.TempDir(), "data")
+			ctx := context.Background()
+			if err := simhistory.CachedBackfill(ctx, promtool, sp, "test", data); err != nil {
+				t.Fatal(err)
+			}
+			url := testenv.StartPrometheus(t, prom, data)
+			out := filepath.Join(t.TempDir(), "blocks")
+			st := time.Now()
+			if err := w.backfill(ctx, url, out); err != nil {
+				t.Fatal(err)
+			}
+			// promtool's 2 h blocks, merged by day (the bench merges them by its
+			// generated block's span): the 12 of 3 October and the one holding
+			// the last evaluation, 4 October 00:00.
+			before, after, err := tsdbwrite.CompactBlocks(ctx, out, 24*time.Hour)
+			if err != nil || before != 13 || after != 2 {
+				t.Fatalf("CompactBlocks: %d → %d blocks (want 13 → 2), %v", before, after, err)
+			}
+			lctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+			defer cancel()
+			moved, err := simhistory.LoadBlocks(lctx, url, out, data)
+			if err != nil || moved != 2 {
+				t.Fatalf("LoadBlocks: %d blocks (want 2), %v", moved, err)
+			}
+			t.Logf("back-filled and loaded %d blocks in %v", moved, time.Since(st))
+			checkRecorded(t, url, sp, rec, to)
+		})
 	}
-	// promtool's 2 h blocks, merged by day (the bench merges them by its
-	// generated block's span): the 12 of 3 October and the one holding
-	// the last evaluation, 4 October 00:00.
-	before, after, err := tsdbwrite.CompactBlocks(ctx, out, 24*time.Hour)
-	if err != nil || before != 13 || after != 2 {
-		t.Fatalf("CompactBlocks: %d → %d blocks (want 13 → 2), %v", before, after, err)
+	if err := simhistory.BackfillRulesWindows(context.Background(), promtool, "http://127.0.0.1:1", []string{rf}, from, to, t.TempDir(), 0); err == nil || !strings.Contains(err.Error(), "not positive") {
+		t.Errorf("a window of 0: %v, want an error saying it is not positive", err)
 	}
-	lctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	defer cancel()
-	moved, err := simhistory.LoadBlocks(lctx, url, out, data)
-	if err != nil || moved != 2 {
-		t.Fatalf("LoadBlocks: %d blocks (want 2), %v", moved, err)
-	}
-	t.Logf("back-filled and loaded %d blocks in %v", moved, time.Since(st))
+}
+
+// checkRecorded checks the recorded series rec (of the lines' traffic) at
+// the Prometheus at url over the day ending at to: a point at every minute
+// the rule has a value, on the minute, equal to the rule's expression over
+// the raw samples, nonzero.
+func checkRecorded(t *testing.T, url string, sp simhistory.Spec, rec string, to time.Time) {
+	t.Helper()
 	expr := recordedExpr(t, rec)
 	at := fmt.Sprintf(" @ %d", to.Unix())
 	// One recorded series per line and direction with a counter.
