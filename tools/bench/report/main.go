@@ -338,14 +338,22 @@ func bench(args []string) error {
 //
 // old is what a marker file written before markers listed their records
 // stands for (nil: all of the group's): what the bench back-filled then.
-var recordedGroups = []struct {
-	group   string
-	records []string
-	old     []string
-}{
-	// (the per-minute rate only for p95Probe's anchor)
-	{"jianguan.line", []string{metricnames.LineInterfaceBitsRate5mStep5m, metricnames.LineRulesEvaluated, metricnames.LineInterfaceBitsRate5m}, []string{metricnames.LineInterfaceBitsRate5m}},
-	{"jianguan.report", nil, reportRecordsBeforeChanges()},
+// monthOnly are records that only the month reads, left out of the year's
+// back-fill (wantedRecords).
+var recordedGroups = []recordedGroup{
+	// The per-minute rate is only p95Probe's anchor, and the probe times
+	// the month. It is evaluated every minute, as the P95's own record
+	// (whose minute() filter drops four points of five only after the
+	// evaluation): as many evaluations again in the group.
+	{group: "jianguan.line", records: []string{metricnames.LineInterfaceBitsRate5mStep5m, metricnames.LineRulesEvaluated, metricnames.LineInterfaceBitsRate5m}, old: []string{metricnames.LineInterfaceBitsRate5m}, monthOnly: []string{metricnames.LineInterfaceBitsRate5m}},
+	{group: "jianguan.report", old: reportRecordsBeforeChanges()},
+}
+
+type recordedGroup struct {
+	group     string
+	records   []string
+	old       []string
+	monthOnly []string
 }
 
 // reportRecordsBeforeChanges are the records of jianguan.report before the
@@ -368,8 +376,7 @@ func reportRecordsBeforeChanges() []string {
 // back-filled; a re-run back-fills only the group's records it does not
 // list (none: it skips the group), e.g. a rule added to the group since.
 // A group or record missing from the rules file is skipped with a line
-// saying so. With year, the per-minute line:line_interface_bits:rate5m is
-// left out: it is only p95Probe's anchor, which times the month. Not timed.
+// saying so. With year, a group's monthOnly records are left out. Not timed.
 func backfillRecorded(base, promtool, rulesFile string, groups []string, year bool, dir, data string, from, end time.Time, span time.Duration, gs *genStats, statsF string) error {
 	for _, g := range recordedGroups {
 		if !slices.Contains(groups, g.group) {
@@ -381,23 +388,9 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, year bo
 			fmt.Printf("recorded series of %s: not back-filled (%v): the engine takes the raw path\n", g.group, err)
 			continue
 		}
-		want := avail
-		if g.records != nil {
-			want = nil
-			for _, r := range g.records {
-				if slices.Contains(avail, r) {
-					want = append(want, r)
-				} else {
-					fmt.Printf("recorded series %s: not back-filled (not in group %s of %s)\n", r, g.group, rulesFile)
-				}
-			}
-		}
-		if year && slices.Contains(want, metricnames.LineInterfaceBitsRate5m) {
-			// Evaluated every minute, as the P95's own record (whose
-			// minute() filter drops four points of five only after the
-			// evaluation): as many evaluations again in the group.
-			want = slices.DeleteFunc(want, func(r string) bool { return r == metricnames.LineInterfaceBitsRate5m })
-			fmt.Printf("recorded series %s: not back-filled for the year (only the month's P95 probe reads it)\n", metricnames.LineInterfaceBitsRate5m)
+		want, notes := wantedRecords(g, avail, year, rulesFile)
+		for _, n := range notes {
+			fmt.Println(n)
 		}
 		if len(want) == 0 {
 			fmt.Printf("recorded series of %s: not back-filled (%s has none of its records): the engine takes the raw path\n", g.group, rulesFile)

@@ -42,6 +42,36 @@ func groupRecords(rulesFile, group string) ([]string, error) {
 	return out, nil
 }
 
+// wantedRecords are the records of g to back-fill, of those the rules file
+// has (avail, in file order): g.records (all of avail if nil) in the
+// table's order, without g.monthOnly for the year; notes are the lines
+// saying what is left out and why.
+func wantedRecords(g recordedGroup, avail []string, year bool, rulesFile string) (want, notes []string) {
+	want = avail
+	if g.records != nil {
+		want = nil
+		for _, r := range g.records {
+			if slices.Contains(avail, r) {
+				want = append(want, r)
+			} else {
+				notes = append(notes, fmt.Sprintf("recorded series %s: not back-filled (not in group %s of %s)", r, g.group, rulesFile))
+			}
+		}
+	}
+	if !year {
+		return want, notes
+	}
+	var kept []string
+	for _, r := range want {
+		if slices.Contains(g.monthOnly, r) {
+			notes = append(notes, fmt.Sprintf("recorded series %s: not back-filled for the year (only the month reads it)", r))
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept, notes
+}
+
 // markerRecords reads the records a group's marker file lists as
 // back-filled: the lines after its first ("N rules, from – end"). A marker
 // written before it listed them (one line) stands for old: what the bench

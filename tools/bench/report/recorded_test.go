@@ -49,6 +49,45 @@ func TestMarkerRecords(t *testing.T) {
 	}
 }
 
+// TestWantedRecords: the records of a group the bench back-fills, for the
+// month and for the year, of those the rules file has.
+func TestWantedRecords(t *testing.T) {
+	const step, marker, rate = "line:line_interface_bits:rate5m_step5m", "jianguan:line_rules:evaluated", "line:line_interface_bits:rate5m"
+	line := recordedGroup{group: "jianguan.line", records: []string{step, marker, rate}, monthOnly: []string{rate}}
+	report := recordedGroup{group: "jianguan.report"}
+	tests := []struct {
+		name  string
+		g     recordedGroup
+		avail []string
+		year  bool
+		want  []string
+		notes int
+	}{
+		{"the month: all three, in the table's order", line, []string{rate, marker, step, "other"}, false, []string{step, marker, rate}, 0},
+		{"the year: without the per-minute rate", line, []string{rate, marker, step}, true, []string{step, marker}, 1},
+		{"a record the rules file lacks", line, []string{marker, rate}, false, []string{marker, rate}, 1},
+		{"the year, the file has only the month's record", line, []string{rate}, true, nil, 3},
+		{"no list: all of the group's", report, []string{"a", "b"}, true, []string{"a", "b"}, 0},
+		{"no list, empty group", report, nil, false, nil, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, notes := wantedRecords(tc.g, tc.avail, tc.year, "rules.yml")
+			if !slices.Equal(got, tc.want) || len(notes) != tc.notes {
+				t.Errorf("%q with notes %q, want %q with %d notes", got, notes, tc.want, tc.notes)
+			}
+		})
+	}
+	// The table itself: what only the month reads is one of the group's records.
+	for _, g := range recordedGroups {
+		for _, r := range g.monthOnly {
+			if !slices.Contains(g.records, r) {
+				t.Errorf("%s: month-only record %s is not among its records %q", g.group, r, g.records)
+			}
+		}
+	}
+}
+
 // TestGroupRecords: the record names of one group of a rules file, in file
 // order, alerting rules left out.
 func TestGroupRecords(t *testing.T) {
