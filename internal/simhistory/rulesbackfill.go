@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"golang.org/x/sync/errgroup"
 	"gopkg.in/yaml.v3"
 )
@@ -67,7 +68,8 @@ func backfillRules(ctx context.Context, promtool, promURL string, ruleFiles []st
 		for _, g := range groups {
 			iv := time.Minute
 			if g.Interval != "" {
-				d, err := time.ParseDuration(g.Interval)
+				md, err := model.ParseDuration(g.Interval) // Prometheus' durations (1d)
+				d := time.Duration(md)
 				if err != nil {
 					return fmt.Errorf("%s:%d: group %s: interval %q: %w", rf, g.line, g.Name, g.Interval, err)
 				}
@@ -77,7 +79,13 @@ func backfillRules(ctx context.Context, promtool, promURL string, ruleFiles []st
 				iv = d
 			}
 			last = max(last, iv)
-			f, err := alignedName(tmp, g.Name, iv)
+			// A directory per group: two groups of one name (in two
+			// files, or at two intervals) would get one file name.
+			gd := filepath.Join(tmp, strconv.Itoa(len(files)))
+			if err := os.Mkdir(gd, 0o755); err != nil {
+				return err
+			}
+			f, err := alignedName(gd, g.Name, iv)
 			if err != nil {
 				return err
 			}
@@ -190,6 +198,42 @@ func SelectRules(src string, groups, records []string, dst string) (int, error) 
 		return 0, err
 	}
 	return n, os.WriteFile(dst, b, 0o644)
+}
+
+// SetInterval sets the interval of every group of the rule file f (as
+// SelectRules writes it) to interval: for a back-fill of records whose
+// expression keeps only the points on a coarser grid than their group's
+// interval (line:line_interface_bits:rate5m_step5m: minute() % 5 == 0),
+// which BackfillRules then evaluates on that grid alone, the same points
+// for a fraction of the evaluations.
+func SetInterval(f string, interval time.Duration) error {
+	if interval <= 0 {
+		return fmt.Errorf("%s: interval %v is not positive", f, interval)
+	}
+	gs, err := readGroups(f)
+	if err != nil {
+		return err
+	}
+	var out []*yaml.Node
+	for _, g := range gs {
+		set := false
+		for i := 0; i+1 < len(g.node.Content); i += 2 {
+			if g.node.Content[i].Value == "interval" {
+				g.node.Content[i+1].Value, set = model.Duration(interval).String(), true
+			}
+		}
+		if !set {
+			g.node.Content = append(g.node.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Value: "interval"},
+				&yaml.Node{Kind: yaml.ScalarNode, Value: model.Duration(interval).String()})
+		}
+		out = append(out, g.node)
+	}
+	b, err := yaml.Marshal(map[string]any{"groups": out})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(f, b, 0o644)
 }
 
 type ruleGroup struct {

@@ -59,27 +59,39 @@ func TestBackfillRules(t *testing.T) {
 	promtool := testutil.Need(t, "promtool")
 	prom := testutil.Need(t, "prometheus")
 	sp := simhistory.TestScenario(2026, time.October, 300*time.Second)
-	rec := metricnames.LineInterfaceBitsRate5m
-	rf := filepath.Join(t.TempDir(), "line.yml")
-	n, err := simhistory.SelectRules("../../rules/recording.yml", []string{"jianguan.line"}, []string{rec}, rf)
-	if err != nil || n != 1 {
-		t.Fatalf("SelectRules: %d rules, %v", n, err)
-	}
 	from := time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)
 	to := from.Add(24 * time.Hour)
-	for _, w := range []struct {
-		name     string
-		backfill func(ctx context.Context, url, out string) error
+	type rule struct {
+		rec   string
+		every time.Duration // the group's interval set to it (SetInterval); 0: its own
+	}
+	for _, c := range []struct {
+		name   string
+		rules  []rule        // one rule file each, back-filled together
+		window time.Duration // promtool's window (0: BackfillWindow)
 	}{
-		{"one window", func(ctx context.Context, url, out string) error {
-			return simhistory.BackfillRules(ctx, promtool, url, []string{rf}, from, to, out)
-		}},
-		{"windows of 6h at once", func(ctx context.Context, url, out string) error {
-			return simhistory.BackfillRulesWindows(ctx, promtool, url, []string{rf}, from, to, out, 6*time.Hour)
-		}},
+		{"one window", []rule{{metricnames.LineInterfaceBitsRate5m, 0}}, 0},
+		// The P95's record keeps a point every 5 minutes: evaluated only
+		// there, it has the same points (checkRecorded compares them with
+		// the expression at every minute). Two groups of one name.
+		{"windows of 6h at once, the 5-minute record every 5 minutes", []rule{{metricnames.LineInterfaceBitsRate5m, 0}, {metricnames.LineInterfaceBitsRate5mStep5m, 5 * time.Minute}}, 6 * time.Hour},
 	} {
-		t.Run(w.name, func(t *testing.T) {
+		t.Run(c.name, func(t *testing.T) {
 			t.Parallel() // LoadBlocks waits a minute for two reloads
+			var files []string
+			for _, r := range c.rules {
+				rf := filepath.Join(t.TempDir(), "line.yml")
+				n, err := simhistory.SelectRules("../../rules/recording.yml", []string{"jianguan.line"}, []string{r.rec}, rf)
+				if err != nil || n != 1 {
+					t.Fatalf("SelectRules: %d rules, %v", n, err)
+				}
+				if r.every != 0 {
+					if err := simhistory.SetInterval(rf, r.every); err != nil {
+						t.Fatal(err)
+					}
+				}
+				files = append(files, rf)
+			}
 			data := filepath.Join(t.TempDir(), "data")
 			ctx := context.Background()
 			if err := simhistory.CachedBackfill(ctx, promtool, sp, "test", data); err != nil {
@@ -88,15 +100,21 @@ func TestBackfillRules(t *testing.T) {
 			url := testenv.StartPrometheus(t, prom, data)
 			out := filepath.Join(t.TempDir(), "blocks")
 			st := time.Now()
-			if err := w.backfill(ctx, url, out); err != nil {
+			var err error
+			if c.window == 0 {
+				err = simhistory.BackfillRules(ctx, promtool, url, files, from, to, out)
+			} else {
+				err = simhistory.BackfillRulesWindows(ctx, promtool, url, files, from, to, out, c.window)
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
 			// promtool's 2 h blocks, merged by day (the bench merges them by its
-			// generated block's span): the 12 of 3 October and the one holding
-			// the last evaluation, 4 October 00:00.
+			// generated block's span): per rule file, the 12 of 3 October and
+			// the one holding the last evaluation, 4 October 00:00.
 			before, after, err := tsdbwrite.CompactBlocks(ctx, out, 24*time.Hour)
-			if err != nil || before != 13 || after != 2 {
-				t.Fatalf("CompactBlocks: %d → %d blocks (want 13 → 2), %v", before, after, err)
+			if err != nil || before != 13*len(files) || after != 2 {
+				t.Fatalf("CompactBlocks: %d → %d blocks (want %d → 2), %v", before, after, 13*len(files), err)
 			}
 			lctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 			defer cancel()
@@ -105,8 +123,14 @@ func TestBackfillRules(t *testing.T) {
 				t.Fatalf("LoadBlocks: %d blocks (want 2), %v", moved, err)
 			}
 			t.Logf("back-filled and loaded %d blocks in %v", moved, time.Since(st))
-			checkRecorded(t, url, sp, rec, to)
+			for _, r := range c.rules {
+				t.Run(r.rec, func(t *testing.T) { checkRecorded(t, url, sp, r.rec, to) })
+			}
 		})
+	}
+	rf := filepath.Join(t.TempDir(), "line.yml")
+	if _, err := simhistory.SelectRules("../../rules/recording.yml", []string{"jianguan.line"}, nil, rf); err != nil {
+		t.Fatal(err)
 	}
 	if err := simhistory.BackfillRulesWindows(context.Background(), promtool, "http://127.0.0.1:1", []string{rf}, from, to, t.TempDir(), 0); err == nil || !strings.Contains(err.Error(), "not positive") {
 		t.Errorf("a window of 0: %v, want an error saying it is not positive", err)
@@ -172,5 +196,66 @@ func TestGroupOffsetAligned(t *testing.T) {
 		if off == simhistory.GroupOffset(c.group, c.file+"x", c.iv) {
 			t.Errorf("%s: offset does not depend on the file name", c.group)
 		}
+	}
+}
+
+// TestSetInterval: every group of a rule file gets the interval, whether it
+// had one or not, with its rules unchanged; a non-positive one is an error.
+func TestSetInterval(t *testing.T) {
+	src := `groups:
+  - name: a
+    interval: 1m
+    rules:
+      - record: x
+        expr: vector(1)
+  - name: b
+    rules:
+      - record: "y"
+        expr: vector(2)
+`
+	for _, c := range []struct {
+		every time.Duration
+		want  string // every group's interval ("": an error)
+	}{
+		{5 * time.Minute, "5m"},
+		{time.Hour, "1h"},
+		{24 * time.Hour, "1d"},
+		{0, ""},
+		{-time.Minute, ""},
+	} {
+		t.Run(c.every.String(), func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "r.yml")
+			if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := simhistory.SetInterval(f, c.every)
+			if c.want == "" {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(f)
+			var doc struct {
+				Groups []struct {
+					Name, Interval string
+					Rules          []struct{ Record, Expr string }
+				}
+			}
+			if err := yaml.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Groups) != 2 {
+				t.Fatalf("%d groups, want 2:\n%s", len(doc.Groups), b)
+			}
+			for i, g := range doc.Groups {
+				if g.Interval != c.want || len(g.Rules) != 1 || g.Rules[0].Record != []string{"x", "y"}[i] || g.Rules[0].Expr != []string{"vector(1)", "vector(2)"}[i] {
+					t.Errorf("group %s: interval %q, rules %v; want %s and its rule unchanged", g.Name, g.Interval, g.Rules, c.want)
+				}
+			}
+		})
 	}
 }

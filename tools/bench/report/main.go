@@ -112,6 +112,8 @@ func bench(args []string) error {
 		prometheus     = fs.String("prometheus", "/usr/bin/prometheus", "prometheus binary")
 		promtool       = fs.String("promtool", "/usr/bin/promtool", "promtool binary (back-fills the recording rules the engine reads)")
 		groupsF        = fs.String("recorded-groups", "jianguan.line,jianguan.report", "rules groups whose recorded series are back-filled (comma-separated; of jianguan.line only "+metricnames.LineInterfaceBitsRate5mStep5m+", "+metricnames.LineRulesEvaluated+" and, as the P95 probe's anchor, "+metricnames.LineInterfaceBitsRate5m+")")
+		backfillRepeat = fs.Int("backfill-repeat", 0, "back-fills of "+metricnames.LineInterfaceBitsRate5mStep5m+" over --backfill-days of the history every minute (its group's interval) and every 5 minutes (as the bench back-fills it), timed side by side with the ratio, before the reports; not kept; 0: skip")
+		backfillDays   = fs.Int("backfill-days", 2, "days of history --backfill-repeat back-fills, from the history's start")
 		rulesF         = fs.String("rules", "rules/recording.yml", "recording rules back-filled into the cached history once each (jianguan.line's "+metricnames.LineInterfaceBitsRate5mStep5m+" and "+metricnames.LineRulesEvaluated+", all of jianguan.report, where present), as a server that ran them all along has them")
 		chromium       = fs.String("chromium", "", "chromium binary (default: auto)")
 		settleF        = fs.Duration("settle", 3*time.Second, "pause between two renders")
@@ -259,6 +261,11 @@ func bench(args []string) error {
 	if err := backfillRecorded(base, *promtool, *rulesF, strings.Split(*groupsF, ","), *yearF, dir, data, from, end, span, &gs, statsF); err != nil {
 		return err
 	}
+	if *backfillRepeat > 0 {
+		if err := backfillProbe(context.Background(), *promtool, base, *rulesF, from, *backfillDays, *backfillRepeat); err != nil {
+			return err
+		}
+	}
 	q := promapi.New(base)
 	q.Timeout = 5 * time.Minute
 	queryAPI := promapi.New(base) // the anchor of the remote-read API: raw reads through the query API
@@ -339,13 +346,19 @@ func bench(args []string) error {
 // old is what a marker file written before markers listed their records
 // stands for (nil: all of the group's): what the bench back-filled then.
 // monthOnly are records that only the month reads, left out of the year's
-// back-fill (wantedRecords).
+// back-fill (wantedRecords). every are records back-filled at a coarser
+// interval than their group's, because their expression keeps only the
+// points on that grid (groupRuleFiles).
 var recordedGroups = []recordedGroup{
 	// The per-minute rate is only p95Probe's anchor, and the probe times
 	// the month. It is evaluated every minute, as the P95's own record
 	// (whose minute() filter drops four points of five only after the
 	// evaluation): as many evaluations again in the group.
-	{group: "jianguan.line", records: []string{metricnames.LineInterfaceBitsRate5mStep5m, metricnames.LineRulesEvaluated, metricnames.LineInterfaceBitsRate5m}, old: []string{metricnames.LineInterfaceBitsRate5m}, monthOnly: []string{metricnames.LineInterfaceBitsRate5m}},
+	//
+	// The P95's own record keeps a point only where minute() % 5 == 0: a
+	// fifth of the evaluations give the same points (TestBackfillRules).
+	{group: "jianguan.line", records: []string{metricnames.LineInterfaceBitsRate5mStep5m, metricnames.LineRulesEvaluated, metricnames.LineInterfaceBitsRate5m}, old: []string{metricnames.LineInterfaceBitsRate5m}, monthOnly: []string{metricnames.LineInterfaceBitsRate5m},
+		every: map[string]time.Duration{metricnames.LineInterfaceBitsRate5mStep5m: 5 * time.Minute}},
 	{group: "jianguan.report", old: reportRecordsBeforeChanges()},
 }
 
@@ -354,6 +367,7 @@ type recordedGroup struct {
 	records   []string
 	old       []string
 	monthOnly []string
+	every     map[string]time.Duration
 }
 
 // reportRecordsBeforeChanges are the records of jianguan.report before the
@@ -413,8 +427,7 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, year bo
 		if len(done) > 0 {
 			fmt.Printf("recorded series of %s: %s back-filled in the cache, not %s\n", g.group, strings.Join(done, ", "), strings.Join(missing, ", "))
 		}
-		rf := filepath.Join(dir, "rules-"+g.group+".yml")
-		n, err := simhistory.SelectRules(rulesFile, []string{g.group}, missing, rf)
+		rfs, n, err := groupRuleFiles(rulesFile, g, missing, dir, from)
 		if err != nil {
 			fmt.Printf("recorded series of %s: not back-filled (%v): the engine takes the raw path\n", g.group, err)
 			continue
@@ -423,7 +436,7 @@ func backfillRecorded(base, promtool, rulesFile string, groups []string, year bo
 		out := filepath.Join(dir, "rules-blocks")
 		os.RemoveAll(out)
 		ctx := context.Background()
-		if err := simhistory.BackfillRules(ctx, promtool, base, []string{rf}, from, end, out); err != nil {
+		if err := simhistory.BackfillRules(ctx, promtool, base, rfs, from, end, out); err != nil {
 			return err
 		}
 		bf := time.Since(st).Seconds()

@@ -2,12 +2,16 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jianguan/jianguan/internal/simhistory"
 )
 
 // groupRecords lists the recording rules (record names) of group in the
@@ -70,6 +74,42 @@ func wantedRecords(g recordedGroup, avail []string, year bool, rulesFile string)
 		kept = append(kept, r)
 	}
 	return kept, notes
+}
+
+// groupRuleFiles writes into dir the rule files of the records of g to
+// back-fill from the rules file (simhistory.SelectRules): one at the group's
+// interval (rules-<group>.yml), and one per coarser interval of g.every
+// (rules-<group>.every<interval>.yml, simhistory.SetInterval) that from, the
+// back-fill's start, is on (promtool evaluates from it); n is the number of
+// rules written.
+func groupRuleFiles(rulesFile string, g recordedGroup, records []string, dir string, from time.Time) (files []string, n int, err error) {
+	by := map[time.Duration][]string{}
+	for _, r := range records {
+		e := g.every[r]
+		if e > 0 && from.UnixNano()%int64(e) != 0 {
+			e = 0 // off its grid: evaluated at the group's interval
+		}
+		by[e] = append(by[e], r)
+	}
+	ivs := slices.Sorted(maps.Keys(by))
+	for _, iv := range ivs {
+		f := filepath.Join(dir, "rules-"+g.group+".yml")
+		if iv > 0 {
+			f = filepath.Join(dir, "rules-"+g.group+".every"+iv.String()+".yml")
+		}
+		k, err := simhistory.SelectRules(rulesFile, []string{g.group}, by[iv], f)
+		if err != nil {
+			return nil, 0, err
+		}
+		if iv > 0 {
+			if err := simhistory.SetInterval(f, iv); err != nil {
+				return nil, 0, err
+			}
+		}
+		files = append(files, f)
+		n += k
+	}
+	return files, n, nil
 }
 
 // markerRecords reads the records a group's marker file lists as

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/jianguan/jianguan/internal/report"
 )
 
@@ -85,6 +87,77 @@ func TestWantedRecords(t *testing.T) {
 				t.Errorf("%s: month-only record %s is not among its records %q", g.group, r, g.records)
 			}
 		}
+	}
+}
+
+// TestGroupRuleFiles: the rule files the bench back-fills a group's records
+// from: the group's interval, and a coarser one for the records that keep
+// only its grid when the back-fill starts on it.
+func TestGroupRuleFiles(t *testing.T) {
+	const step, marker, rate = "line:line_interface_bits:rate5m_step5m", "jianguan:line_rules:evaluated", "line:line_interface_bits:rate5m"
+	src := filepath.Join(t.TempDir(), "rules.yml")
+	if err := os.WriteFile(src, []byte(`groups:
+  - name: jianguan.line
+    interval: 1m
+    rules:
+      - record: jianguan:line_rules:evaluated
+        expr: vector(1)
+      - record: line:line_interface_bits:rate5m
+        expr: rate(x[5m])
+      - record: line:line_interface_bits:rate5m_step5m
+        expr: rate(x[5m]) and on() (minute() % 5 == 0)
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := recordedGroup{group: "jianguan.line", every: map[string]time.Duration{step: 5 * time.Minute}}
+	onGrid := time.Date(2024, 12, 29, 16, 0, 0, 0, time.UTC)
+	type file struct {
+		interval string
+		records  []string
+	}
+	tests := []struct {
+		name    string
+		records []string
+		from    time.Time
+		want    []file
+	}{
+		{"all three", []string{marker, rate, step}, onGrid, []file{{"1m", []string{marker, rate}}, {"5m", []string{step}}}},
+		{"the 5-minute record alone", []string{step}, onGrid, []file{{"5m", []string{step}}}},
+		{"a start off the 5-minute grid: at the group's interval", []string{marker, step}, onGrid.Add(time.Minute), []file{{"1m", []string{marker, step}}}},
+		{"none coarser", []string{marker}, onGrid, []file{{"1m", []string{marker}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files, n, err := groupRuleFiles(src, g, tc.records, t.TempDir(), tc.from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != len(tc.records) || len(files) != len(tc.want) {
+				t.Fatalf("%d rules in %d files %q, want %d in %d", n, len(files), files, len(tc.records), len(tc.want))
+			}
+			for i, f := range files {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var doc struct {
+					Groups []struct {
+						Name, Interval string
+						Rules          []struct{ Record string }
+					}
+				}
+				if err := yaml.Unmarshal(b, &doc); err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, r := range doc.Groups[0].Rules {
+					got = append(got, r.Record)
+				}
+				if len(doc.Groups) != 1 || doc.Groups[0].Name != g.group || doc.Groups[0].Interval != tc.want[i].interval || !slices.Equal(got, tc.want[i].records) {
+					t.Errorf("%s: %+v, want group %s every %s with %q", filepath.Base(f), doc.Groups, g.group, tc.want[i].interval, tc.want[i].records)
+				}
+			}
+		})
 	}
 }
 
