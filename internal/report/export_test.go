@@ -36,3 +36,12 @@ func GaugeOver(ctx context.Context, q Querier, cfg Config, p calendar.Period, fn
 	}
 	return out, r.audit, err
 }
+
+// SetP95Batches makes the P95's remote-read path read the lines in batches
+// over periods of more than after 5 m steps, each of at most points points
+// (1: a line per read); the returned func restores the defaults.
+func SetP95Batches(after, points int64) (restore func()) {
+	a, p := p95BatchAfterSteps, p95ReadPoints
+	p95BatchAfterSteps, p95ReadPoints = after, points
+	return func() { p95BatchAfterSteps, p95ReadPoints = a, p }
+}

@@ -105,6 +105,9 @@ var purposeRules = []purposeRule{
 	rule(`95th percentile (receive|transmit) rate \(bit/s\), recorded path: whether the rules group's marker (\S+) has a point for every (\d+) s of the period \(then the recorded (\S+) covers every line\)`, func(m []string) string {
 		return directionZH[m[1]] + "速率第 95 百分位数（bit/s）的记录路径：规则组标记 " + m[2] + " 是否在本期每 " + m[3] + " 秒均有一个点（若是，记录序列 " + m[4] + " 覆盖全部线路）"
 	}),
+	rule(`95th percentile (receive|transmit) rate \(bit/s\): the lines of the recorded (\S+), read through the remote-read API in batches of at most (\d+) points`, func(m []string) string {
+		return directionZH[m[1]] + "速率第 95 百分位数（bit/s）：记录序列 " + m[2] + " 的线路，经远程读取接口分批读出，每批至多 " + m[3] + " 个点"
+	}),
 	rule(`95th percentile (receive|transmit) rate \(bit/s\) of the recorded (\S+) \((\d+) series read\), computed by the report from its points read through the remote-read API as quantile_over_time and max by \(line\) compute them, for (every line \(the marker is complete\)|the lines whose every recorded series of this direction has a point for every 5 m step of the period \(the rest: the raw path below\); live, recorded points are up to one rule interval \((\d+) s\) after the 5 m step)`, func(m []string) string {
 		s := directionZH[m[1]] + "速率第 95 百分位数（bit/s），由报告程序从经远程读取接口读出的记录序列 " + m[2] + "（" + m[3] + " 条序列）的点计算（每条序列按 quantile_over_time 的算法，每条线路取其序列的最大值），"
 		if m[5] == "" {

@@ -2,6 +2,10 @@ package report
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,5 +73,102 @@ func TestTrafficP95ReadOverTheLimit(t *testing.T) {
 	covered, read, err := r.trafficP95Read(q, "receive", "receive", out)
 	if err != nil || read || covered != nil || len(out) != 0 || q.calls != 1 {
 		t.Errorf("covered %v, read %v, %v, out %v, %d remote reads: want the query API's path", covered, read, err, out, q.calls)
+	}
+}
+
+// batchReader holds one recorded step series per line and answers remote
+// reads of a line=~"…" batch (or of every line); a read of more than
+// maxLines lines is over the answer limit after handing over bogus points.
+type batchReader struct {
+	lines    map[string][]float64
+	maxLines int
+	reads    [][]string
+}
+
+func (q *batchReader) names() []string {
+	var out []string
+	for n := range q.lines {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (q *batchReader) RemoteRead(_ context.Context, sel string, from, _ time.Time, series func(map[string]string) func(int64, float64)) (int, bool, error) {
+	names := q.names()
+	if m := regexp.MustCompile(`line=~"([^"]*)"`).FindStringSubmatch(sel); m != nil {
+		names = strings.Split(m[1], "|")
+	}
+	q.reads = append(q.reads, names)
+	if len(names) > q.maxLines {
+		// One line's series whole, the next one's begun: then the limit.
+		series(map[string]string{"line": names[0]})(from.UnixMilli()+300_000, 1e12)
+		series(map[string]string{"line": names[1]})(from.UnixMilli()+300_000, 1e12)
+		return 2, false, Errorf(ErrTooLarge, "查询结果过大 / query answer too large")
+	}
+	for _, n := range names {
+		add := series(map[string]string{"line": n, "direction": "receive"})
+		for i, v := range q.lines[n] {
+			add(from.UnixMilli()+int64(i+1)*300_000, v)
+		}
+	}
+	return len(names), true, nil
+}
+
+func (*batchReader) Query(context.Context, string, time.Time) ([]Series, error) {
+	return []Series{{Labels: map[string]string{}, Points: []Point{{V: 1}}}}, nil // the marker is complete
+}
+
+func (*batchReader) QueryRange(context.Context, string, time.Time, time.Time, time.Duration) ([]Series, error) {
+	return nil, nil
+}
+
+func (q *batchReader) Series(context.Context, string, time.Time, time.Time) ([]map[string]string, error) {
+	var out []map[string]string
+	for _, n := range q.names() {
+		out = append(out, map[string]string{"__name__": "line:line_interface_bits:rate5m_step5m", "line": n, "direction": "receive"})
+	}
+	return out, nil
+}
+
+// TestTrafficP95ReadBatches: over a period longer than a month, the P95's
+// remote path reads the lines in batches of at most p95ReadPoints points
+// (here three lines), a batch over the answer limit again in halves with
+// what it handed over dropped, and gives every line PromQL's quantile of
+// its own points; a month is one read.
+func TestTrafficP95ReadBatches(t *testing.T) {
+	q := &batchReader{lines: map[string][]float64{}, maxLines: 2}
+	want := map[string]float64{}
+	for i := 1; i <= 8; i++ {
+		n := fmt.Sprintf("l%d", i)
+		for k := 0; k < 40; k++ {
+			q.lines[n] = append(q.lines[n], float64((k*7+i*13)%41)*float64(i)*1e6)
+		}
+		want[n] = promQuantile(0.95, slices.Clone(q.lines[n]))
+	}
+	quarter := time.Date(2026, 6, 30, 16, 0, 0, 0, time.UTC)
+	r := &run{ctx: context.Background(), q: q, cfg: DefaultConfig()}
+	r.month.Start, r.month.End = quarter, quarter.AddDate(0, 3, 0)
+	steps := int64(r.month.Seconds()) / 300
+	defer func(p int64) { p95ReadPoints = p }(p95ReadPoints)
+	p95ReadPoints = 3 * steps
+	out := map[string]float64{}
+	covered, read, err := r.trafficP95Read(q, "receive", "receive", out)
+	if err != nil || !read || covered != nil {
+		t.Fatalf("covered %v, read %v, %v", covered, read, err)
+	}
+	if !maps.Equal(out, want) {
+		t.Errorf("P95 %v, want %v", out, want)
+	}
+	wantReads := [][]string{{"l1", "l2", "l3"}, {"l1"}, {"l2", "l3"}, {"l4", "l5", "l6"}, {"l4"}, {"l5", "l6"}, {"l7", "l8"}}
+	if !slices.EqualFunc(q.reads, wantReads, slices.Equal) {
+		t.Errorf("reads %v, want %v", q.reads, wantReads)
+	}
+	// A month: one read of every line (over the limit here: the query API).
+	q.reads, q.maxLines = nil, 8
+	r.month.End = quarter.AddDate(0, 1, 0)
+	out = map[string]float64{}
+	if _, read, err := r.trafficP95Read(q, "receive", "receive", out); err != nil || !read || !maps.Equal(out, want) || len(q.reads) != 1 || len(q.reads[0]) != 8 {
+		t.Errorf("a month: read %v, %v, P95 %v, reads %v", read, err, out, q.reads)
 	}
 }

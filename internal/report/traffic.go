@@ -204,24 +204,54 @@ func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[stri
 		cur.captured = true
 		vals, cur = vals[:0], nil
 	}
-	n, read, err := readKept(r, rr, x.rec, r.start(), r.end(), keep, func(l map[string]string) func(int64, float64) {
-		flush()
-		name := l["line"]
-		if lines[name] == nil {
-			lines[name] = &line{}
+	// A period longer than a month is read in batches of lines (p95Batches),
+	// each within p95ReadPoints; a month in one read.
+	batches := [][]string{nil}
+	if x.steps > p95BatchAfterSteps {
+		var err error
+		if batches, err = r.p95Batches(x, direction); err != nil {
+			return nil, false, err
 		}
-		cur = lines[name]
-		return func(_ int64, v float64) { vals = append(vals, v) }
-	})
-	if KindOf(err) == ErrTooLarge {
-		// The month's points of every line over the answer limit (a
-		// large network): the query API answers one figure per line.
-		return nil, false, nil
 	}
-	if err != nil || !read {
-		return nil, read, err
+	n := 0
+	for len(batches) > 0 {
+		b := batches[0]
+		batches = batches[1:]
+		sel := x.rec
+		if b != nil {
+			sel = r.selector(metricnames.LineInterfaceBitsRate5mStep5m, `direction="`+direction+`"`, "line=~"+RegexAlternation(b))
+		}
+		k, read, err := readKept(r, rr, sel, r.start(), r.end(), keep, func(l map[string]string) func(int64, float64) {
+			flush()
+			name := l["line"]
+			if lines[name] == nil {
+				lines[name] = &line{}
+			}
+			cur = lines[name]
+			return func(_ int64, v float64) { vals = append(vals, v) }
+		})
+		if KindOf(err) == ErrTooLarge {
+			// What the read handed over is dropped; a batch of several
+			// lines is read again in halves.
+			vals, cur = vals[:0], nil
+			for _, name := range b {
+				delete(lines, name)
+			}
+			if len(b) > 1 {
+				batches = append([][]string{b[:len(b)/2], b[len(b)/2:]}, batches...)
+				continue
+			}
+			// The month's points of every line (or a line's points)
+			// over the answer limit (a large network): the query API
+			// answers one figure per line.
+			return nil, false, nil
+		}
+		if err != nil || !read {
+			return nil, read, err
+		}
+		flush()
+		n += k
 	}
-	flush()
 	res, err := r.query(fmt.Sprintf("95th percentile %s rate (bit/s), recorded path: whether the rules group's marker %s has a point for every %d s of the period (then the recorded %s covers every line)",
 		en, metricnames.LineRulesEvaluated, iv, metricnames.LineInterfaceBitsRate5mStep5m), x.complete, r.end())
 	if err != nil {
@@ -254,6 +284,51 @@ func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[stri
 		return nil, true, nil
 	}
 	return covered, true, nil
+}
+
+// p95BatchAfterSteps: a period of more 5 m steps than a 31-day month's has
+// its recorded P95 points read line batch by line batch (p95Batches).
+var p95BatchAfterSteps int64 = 31 * 24 * 12
+
+// p95ReadPoints bounds the points one remote read of a batch asks for:
+// about a month of 400 lines' (3.5 M), which one answer of the default
+// limit holds. A batch over the answer limit all the same is read again
+// in halves.
+var p95ReadPoints int64 = 4 << 20
+
+// p95Batches splits the lines of the recorded step series of direction
+// (the series API over the period) into batches of whole lines, in name
+// order, each of at most p95ReadPoints points (at least one line).
+func (r *run) p95Batches(x recordedP95Exprs, direction string) ([][]string, error) {
+	ls, err := r.series(fmt.Sprintf("95th percentile %s rate (bit/s): the lines of the recorded %s, read through the remote-read API in batches of at most %d points", direction, metricnames.LineInterfaceBitsRate5mStep5m, p95ReadPoints), x.rec)
+	if err != nil {
+		return nil, err
+	}
+	per := map[string]int64{}
+	for _, l := range ls {
+		per[l["line"]]++
+	}
+	names := make([]string, 0, len(per))
+	for name := range per {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out [][]string
+	var cur []string
+	var pts int64
+	for _, name := range names {
+		p := per[name] * x.steps
+		if len(cur) > 0 && pts+p > p95ReadPoints {
+			out = append(out, cur)
+			cur, pts = nil, 0
+		}
+		cur = append(cur, name)
+		pts += p
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out, nil
 }
 
 // recordedP95Exprs are the recorded P95 path's selector and expressions,
