@@ -90,13 +90,12 @@ func TestWantedRecords(t *testing.T) {
 	}
 }
 
-// TestGroupRuleFiles: the rule files the bench back-fills a group's records
-// from: the group's interval, and a coarser one for the records that keep
-// only its grid when the back-fill starts on it.
-func TestGroupRuleFiles(t *testing.T) {
-	const step, marker, rate = "line:line_interface_bits:rate5m_step5m", "jianguan:line_rules:evaluated", "line:line_interface_bits:rate5m"
-	src := filepath.Join(t.TempDir(), "rules.yml")
-	if err := os.WriteFile(src, []byte(`groups:
+// writeRulesFixture writes a rules file of two groups like
+// rules/recording.yml's (an alerting rule among them) and returns its path.
+func writeRulesFixture(t *testing.T) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "rules.yml")
+	if err := os.WriteFile(f, []byte(`groups:
   - name: jianguan.line
     interval: 1m
     rules:
@@ -106,9 +105,24 @@ func TestGroupRuleFiles(t *testing.T) {
         expr: rate(x[5m])
       - record: line:line_interface_bits:rate5m_step5m
         expr: rate(x[5m]) and on() (minute() % 5 == 0)
+  - name: jianguan.report
+    rules:
+      - record: line:line_up:count1h
+        expr: count_over_time(line_up[1h])
+      - alert: X
+        expr: vector(1)
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+// TestGroupRuleFiles: the rule files the bench back-fills a group's records
+// from: the group's interval, and a coarser one for the records that keep
+// only its grid when the back-fill starts on it.
+func TestGroupRuleFiles(t *testing.T) {
+	const step, marker, rate = "line:line_interface_bits:rate5m_step5m", "jianguan:line_rules:evaluated", "line:line_interface_bits:rate5m"
+	src := writeRulesFixture(t)
 	g := recordedGroup{group: "jianguan.line", every: map[string]time.Duration{step: 5 * time.Minute}}
 	onGrid := time.Date(2024, 12, 29, 16, 0, 0, 0, time.UTC)
 	type file struct {
@@ -164,29 +178,12 @@ func TestGroupRuleFiles(t *testing.T) {
 // TestGroupRecords: the record names of one group of a rules file, in file
 // order, alerting rules left out.
 func TestGroupRecords(t *testing.T) {
-	f := filepath.Join(t.TempDir(), "rules.yml")
-	if err := os.WriteFile(f, []byte(`groups:
-  - name: jianguan.line
-    interval: 1m
-    rules:
-      - record: jianguan:line_rules:evaluated
-        expr: vector(1)
-      - record: line:line_interface_bits:rate5m
-        expr: rate(x[5m])
-  - name: jianguan.report
-    rules:
-      - record: line:line_up:count1h
-        expr: count_over_time(line_up[1h])
-      - alert: X
-        expr: vector(1)
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	f := writeRulesFixture(t)
 	tests := []struct {
 		group string
 		want  []string
 	}{
-		{"jianguan.line", []string{"jianguan:line_rules:evaluated", "line:line_interface_bits:rate5m"}},
+		{"jianguan.line", []string{"jianguan:line_rules:evaluated", "line:line_interface_bits:rate5m", "line:line_interface_bits:rate5m_step5m"}},
 		{"jianguan.report", []string{"line:line_up:count1h"}},
 		{"absent", nil},
 	}
