@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/jianguan/jianguan/internal/metricnames"
@@ -14,8 +15,8 @@ import (
 // backfillProbe times the back-fill of the lines' P95 record
 // (line:line_interface_bits:rate5m_step5m, whose expression keeps a point
 // only where minute() % 5 == 0) over days of the history from from, in its
-// group (every minute: the anchor) and at 5 minutes (recordedGroups' every:
-// what the bench back-fills), n runs each, alternating, one promtool window
+// group (every minute: the anchor) and at recordedGroups' every for it (5
+// minutes), from the rule files the bench back-fills (groupRuleFiles), n runs each, alternating, one promtool window
 // at a time; it prints the medians and their ratio. The blocks are thrown
 // away. TestBackfillRules shows both give the same points.
 func backfillProbe(ctx context.Context, promtool, promURL, rulesFile string, from time.Time, days, n int) error {
@@ -25,22 +26,31 @@ func backfillProbe(ctx context.Context, promtool, promURL, rulesFile string, fro
 	}
 	defer os.RemoveAll(tmp)
 	rec := metricnames.LineInterfaceBitsRate5mStep5m
+	// The rule files as the bench writes them (groupRuleFiles): the
+	// group's own interval, and recordedGroups' every for the record.
+	var line recordedGroup
+	for _, g := range recordedGroups {
+		if g.group == "jianguan.line" {
+			line = g
+		}
+	}
+	if line.every[rec] == 0 {
+		return fmt.Errorf("recordedGroups: %s has no coarser interval to time", rec)
+	}
 	paths := []struct {
 		name  string
-		every time.Duration // 0: the group's interval
-		file  string
+		g     recordedGroup
+		files []string
 		secs  []float64
-	}{{name: "every minute (its group's interval)"}, {name: "every 5 minutes", every: 5 * time.Minute}}
+	}{{name: "every minute (its group's interval)", g: recordedGroup{group: line.group}}, {name: "every " + line.every[rec].String(), g: line}}
 	for i := range paths {
 		p := &paths[i]
-		p.file = filepath.Join(tmp, fmt.Sprintf("rules-%d.yml", i))
-		if _, err := simhistory.SelectRules(rulesFile, []string{"jianguan.line"}, []string{rec}, p.file); err != nil {
+		d := filepath.Join(tmp, strconv.Itoa(i))
+		if err := os.Mkdir(d, 0o755); err != nil {
 			return err
 		}
-		if p.every > 0 {
-			if err := simhistory.SetInterval(p.file, p.every); err != nil {
-				return err
-			}
+		if p.files, _, err = groupRuleFiles(rulesFile, p.g, []string{rec}, d, from); err != nil {
+			return err
 		}
 	}
 	end := from.Add(time.Duration(days)*24*time.Hour - 5*time.Minute) // BackfillRules' end is included
@@ -49,7 +59,7 @@ func backfillProbe(ctx context.Context, promtool, promURL, rulesFile string, fro
 			p := &paths[i]
 			out := filepath.Join(tmp, "blocks")
 			st := time.Now()
-			if err := simhistory.BackfillRules(ctx, promtool, promURL, []string{p.file}, from, end, out); err != nil {
+			if err := simhistory.BackfillRules(ctx, promtool, promURL, p.files, from, end, out); err != nil {
 				return err
 			}
 			p.secs = append(p.secs, time.Since(st).Seconds())
