@@ -48,7 +48,7 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 	sel, _ := Matchers(cfg.Filter)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: span, sel: sel, headline: !full}
+	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: span, sel: sel, headline: !full, subReads: newSharedReads()}
 	d := &Document{
 		Kind: kind, Organisation: cfg.Organisation, Month: p.String(), PeriodKind: string(p.Kind),
 		PeriodStart: span.Start.In(cfg.Location).Format(time.RFC3339), PeriodEnd: span.End.In(cfg.Location).Format(time.RFC3339),

@@ -205,6 +205,20 @@ func (r *run) instant(purpose string, names []string, t time.Time) (map[string]s
 	return out, labels, nil
 }
 
+// edgeInstant is instant at a period edge, the read shared by the runs of
+// the build that meet there (shared.go).
+func (r *run) edgeInstant(purpose string, names []string, t time.Time) (map[string]scrape, map[string]map[string]string, error) {
+	type answer struct {
+		v map[string]scrape
+		l map[string]map[string]string
+	}
+	a, err := shared(r, edgeKey("instant "+r.sel, names, "", nil, t, t), purpose, func(rr *run) (answer, error) {
+		v, l, err := rr.instant(purpose, names, t)
+		return answer{v, l}, err
+	})
+	return a.v, a.l, err
+}
+
 // raw returns the raw samples of names in (from, to] for the entities whose
 // name label is in vals (nameLabel empty: every entity), and the labels of
 // each key.
@@ -340,6 +354,7 @@ func (r *run) availability(ns string) ([]EntityResult, *availWalk, error) {
 	f := familyFor(ns)
 	names := []string{f.observed, f.down, f.maint, f.maintDown, f.changes}
 	withStart := append(append([]string{}, names...), f.started)
+	withState := append(append([]string{}, withStart...), f.up, f.unknownGauge)
 	var disc []map[string]string
 	var endV, startV map[string]scrape
 	var endL map[string]map[string]string
@@ -348,13 +363,15 @@ func (r *run) availability(ns string) ([]EntityResult, *availWalk, error) {
 			disc, err = r.series("entities: series with samples in the month ("+f.observed+")", r.selector(f.observed))
 			return
 		},
+		// The same names at both edges (the state, which only the start
+		// needs, at the end too): where two periods meet, one query
+		// answers the end of one and the start of the next (shared.go).
 		func() (err error) {
-			endV, endL, err = r.instant("counters and their start time at the month end (last sample at or before it)", withStart, r.end())
+			endV, endL, err = r.edgeInstant("counters, start time and state at the month end (last sample at or before it)", withState, r.end())
 			return
 		},
 		func() (err error) {
-			startV, _, err = r.instant("counters, start time and state at the month start (last sample at or before it)",
-				append(append([]string{}, withStart...), f.up, f.unknownGauge), r.start())
+			startV, _, err = r.edgeInstant("counters, start time and state at the month start (last sample at or before it)", withState, r.start())
 			return
 		},
 	)

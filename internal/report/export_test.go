@@ -45,3 +45,11 @@ func SetP95Batches(after, points int64) (restore func()) {
 	p95BatchAfterSteps, p95ReadPoints = after, points
 	return func() { p95BatchAfterSteps, p95ReadPoints = a, p }
 }
+
+// SetEdgeSharing turns the sub-runs' shared edge reads (shared.go) on or
+// off; the returned func restores them.
+func SetEdgeSharing(on bool) (restore func()) {
+	was := shareEdges
+	shareEdges = on
+	return func() { shareEdges = was }
+}

@@ -34,6 +34,9 @@ type run struct {
 	// frozenRead: the snapshots read instead of queried (Config.Frozen:
 	// the previous period for 环比, months of the trend), for the audit.
 	frozenRead []frozenUse
+	// reads: the edge reads this sub-run shares with the build's other
+	// sub-runs, subReads: those this run's sub-runs share (shared.go).
+	reads, subReads *sharedReads
 	// figuresOnly: a sub-run for the per-month table or the trend, which
 	// sum counters per kind (kindFigures) and never read incidents, so the
 	// incident reconstruction — the raw reads — is skipped.

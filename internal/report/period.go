@@ -279,7 +279,7 @@ func (r *run) monthAvailability(kind string, m calendar.Period, nss []string, ou
 		}
 		return nil, nil, nil
 	}
-	sub = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true}
+	sub = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true, reads: r.subReads}
 	for j, ns := range nss {
 		fns = append(fns, func() (err error) { out[j], err = sub.fetchAvailability(ns); return })
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 	"strings"
@@ -231,15 +232,26 @@ type edgePair struct{ before, after *scrape }
 func edgePairs(sc map[string][]scrape, e int64, names []string, w time.Duration) map[string]edgePair {
 	m := make(map[string]edgePair, len(sc))
 	for k, l := range sc {
-		var p edgePair
+		before, after := -1, -1
 		for j := range l {
 			x := &l[j]
 			if x.t <= e && x.t > e-w.Milliseconds() && x.has(names) {
-				p.before = x
+				before = j
 			}
-			if x.t > e && x.t <= e+w.Milliseconds() && x.has(names) && p.after == nil {
-				p.after = x
+			if x.t > e && x.t <= e+w.Milliseconds() && x.has(names) && after < 0 {
+				after = j
 			}
+		}
+		// Copies: a pair (shared.go keeps them for the next month) does
+		// not hold the read's other scrapes.
+		var p edgePair
+		if before >= 0 {
+			x := l[before]
+			p.before = &x
+		}
+		if after >= 0 {
+			x := l[after]
+			p.after = &x
 		}
 		m[k] = p
 	}
@@ -270,8 +282,12 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 		fns = append(fns, func() error {
 			purpose := "period edge: raw samples around " + edge.UTC().Format(time.RFC3339) + " (interpolation to the edge)"
 			read := func(w time.Duration, nameLabel string, vals []string) (map[string]edgePair, error) {
-				sc, _, err := r.raw(purpose, sig, nameLabel, vals, edge.Add(-w), edge.Add(w))
-				return edgePairs(sc, edge.UnixMilli(), names, w), err
+				// Where two periods meet, both read the same samples and
+				// find the same pairs (shared.go; sig is names' family's).
+				return shared(r, edgeKey("raw "+r.sel, sig, nameLabel, vals, edge.Add(-w), edge.Add(w)), purpose, func(rr *run) (map[string]edgePair, error) {
+					sc, _, err := rr.raw(purpose, sig, nameLabel, vals, edge.Add(-w), edge.Add(w))
+					return edgePairs(sc, edge.UnixMilli(), names, w), err
+				})
 			}
 			m, err := read(edgeNarrow, "", nil)
 			if err != nil {
@@ -298,6 +314,7 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 				if err != nil {
 					return err
 				}
+				m = maps.Clone(m) // the narrow read's pairs are shared: taken, not changed
 				for k := range counters {
 					if p := m[k]; p.before == nil || p.after == nil {
 						m[k] = wide[k]

@@ -44,6 +44,7 @@ var purposeRules = []purposeRule{
 		fixed("采集程序与 Prometheus 的配置加载时间（边界时刻或之前的最后一个样本）：判断哪些对象的序列可能在期内出现又消失")),
 	rule(`counters and their start time at the month end \(last sample at or before it\)`, fixed("期末的计数器及其启动时间（期末时刻或之前的最后一个样本）")),
 	rule(`counters, start time and state at the month start \(last sample at or before it\)`, fixed("期初的计数器、启动时间和状态（期初时刻或之前的最后一个样本）")),
+	rule(`counters, start time and state at the month end \(last sample at or before it\)`, fixed("期末的计数器、启动时间和状态（期末时刻或之前的最后一个样本）")),
 	rule(`counters and their entity's start time at the month (start|end) \(last sample at or before it\)`, func(m []string) string {
 		e := map[string]string{"start": "期初", "end": "期末"}[m[1]]
 		return e + "的计数器及其对象的启动时间（" + e + "时刻或之前的最后一个样本）"

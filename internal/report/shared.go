@@ -1,0 +1,103 @@
+package report
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// sharedReads are the reads at a period edge that two sub-runs of one
+// build make alike: where two months of the per-month table or of the
+// trend meet, both read every entity's counters at that instant and the
+// raw samples around it, the same query at the same time. The first run to
+// ask makes the read, the other waits for it and takes the same answer;
+// the entry is dropped once sharedUsers runs have taken it, so a build
+// holds only the answers of the months in flight (and of the first and
+// last). The whole period's own run and the previous period's build for
+// 环比 read their edges themselves: they would hold theirs through the
+// period's whole build for one query each. Answers are only read, never
+// changed, by their users.
+//
+// Each user lists the read in its own audit under its own purpose: its
+// figures come from that evaluation, whichever run sent it.
+type sharedReads struct {
+	mu sync.Mutex
+	m  map[string]*sharedRead
+}
+
+// sharedUsers: an edge belongs to the two periods that meet there.
+const sharedUsers = 2
+
+// shareEdges can be turned off by a test, to compare.
+var shareEdges = true
+
+type sharedRead struct {
+	done    chan struct{}
+	val     any
+	purpose string       // the first user's
+	audit   []AuditQuery // what the read listed
+	err     error
+	users   int
+}
+
+func newSharedReads() *sharedReads { return &sharedReads{m: map[string]*sharedRead{}} }
+
+// shared returns read's answer for key, made once for the sub-runs that
+// ask for it (r.reads; without, as for a build's own run, read is simply
+// run).
+// read runs on a run of its own that only collects the audit entries, so
+// each user can list them under its purpose (an entry listed under the
+// first user's purpose is relisted under the caller's).
+func shared[T any](r *run, key, purpose string, read func(*run) (T, error)) (T, error) {
+	s := r.reads
+	if s == nil || !shareEdges {
+		return read(r)
+	}
+	s.mu.Lock()
+	e, found := s.m[key]
+	if !found {
+		e = &sharedRead{done: make(chan struct{}), purpose: purpose}
+		s.m[key] = e
+	}
+	if e.users++; e.users >= sharedUsers {
+		delete(s.m, key)
+	}
+	s.mu.Unlock()
+	if !found {
+		rec := &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: r.month, sel: r.sel}
+		v, err := read(rec)
+		e.val, e.err, e.audit = v, err, rec.audit
+		close(e.done)
+	} else {
+		select {
+		case <-e.done:
+		case <-r.ctx.Done():
+			var zero T
+			return zero, context.Cause(r.ctx)
+		}
+	}
+	if e.err != nil {
+		var zero T
+		return zero, e.err
+	}
+	r.mu.Lock()
+	for _, a := range e.audit {
+		if a.Purpose == e.purpose {
+			a.Purpose = purpose
+		}
+		r.audit = append(r.audit, a)
+	}
+	r.mu.Unlock()
+	return e.val.(T), nil
+}
+
+// edgeKey is the key of a read at an edge: what is read (names, the
+// entities' name label and values, in any order) and when.
+func edgeKey(what string, names []string, nameLabel string, vals []string, from, to time.Time) string {
+	vs := append([]string{}, vals...)
+	sort.Strings(vs)
+	return strings.Join([]string{what, strings.Join(names, "|"), nameLabel, strings.Join(vs, "|"),
+		from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano)}, "\x00")
+}

@@ -1,0 +1,153 @@
+package report_test
+
+import (
+	"context"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jianguan/jianguan/internal/report"
+	"github.com/jianguan/jianguan/internal/report/promapi"
+)
+
+// sentCounter passes every read to a real Prometheus and counts the
+// instant queries and remote reads it sends, by expression and window.
+type sentCounter struct {
+	*promapi.Client
+	mu   sync.Mutex
+	sent map[string]int
+}
+
+func (c *sentCounter) count(k string) {
+	c.mu.Lock()
+	c.sent[k]++
+	c.mu.Unlock()
+}
+
+func (c *sentCounter) Query(ctx context.Context, expr string, t time.Time) ([]report.Series, error) {
+	c.count(expr)
+	return c.Client.Query(ctx, expr, t)
+}
+
+func (c *sentCounter) RemoteRead(ctx context.Context, sel string, from, to time.Time, series func(map[string]string) func(int64, float64)) (int, bool, error) {
+	c.count(report.RemoteReadPrefix + sel + " " + from.UTC().Format(time.RFC3339) + " " + to.UTC().Format(time.RFC3339))
+	return c.Client.RemoteRead(ctx, sel, from, to, series)
+}
+
+// TestEdgeReadsShared: in a quarter report on Prometheus, the months of
+// the per-month table (October – December) and of the 12-month trend
+// (January – September) meet at 11 edges per family; there the two months
+// read the counters at the edge and the raw samples around it once, each
+// listing the read in its audit. The document is the one built without
+// sharing, figure for figure and query for query in the audit; only the
+// queries sent differ.
+func TestEdgeReadsShared(t *testing.T) {
+	now := time.Date(2027, 1, 5, 0, 0, 0, 0, time.UTC)
+	q, cfg := periodEnv(t, now)
+	p := mustPeriod(t, "2026-Q4", now)
+	for _, tc := range []struct {
+		kind     string
+		families int
+	}{{report.KindLines, 1}, {report.KindHosts, 2}} {
+		t.Run(tc.kind, func(t *testing.T) {
+			build := func(share bool) (*report.Document, map[string]int) {
+				defer report.SetEdgeSharing(share)()
+				c := &sentCounter{Client: q.(*promapi.Client), sent: map[string]int{}}
+				d, err := report.Build(context.Background(), c, cfg, tc.kind, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return d, c.sent
+			}
+			d, sent := build(true)
+			alone, sentAlone := build(false)
+			// The counters at an edge: 11 fewer per family, no other query.
+			var edges, saved, rawSaved int
+			for k, n := range sentAlone {
+				switch {
+				case strings.Contains(k, `_unknown"} @ `):
+					edges++
+					saved += n - sent[k]
+				case n != sent[k] && strings.HasPrefix(k, report.RemoteReadPrefix):
+					if from, to := readWindow(t, k); to.Sub(from) == 2*time.Minute || to.Sub(from) == 10*time.Minute { // around an edge: ±1 min, then ±5 min
+						rawSaved += n - sent[k]
+						continue
+					}
+					fallthrough
+				case n != sent[k]:
+					t.Errorf("sent %d times, %d without sharing: %s", sent[k], n, k)
+				}
+			}
+			if want := 11 * tc.families; saved != want || edges == 0 {
+				t.Errorf("%d edge queries saved at %d instants, want %d", saved, edges, want)
+			}
+			if rawSaved <= 0 {
+				t.Errorf("%d reads around an edge saved", rawSaved)
+			}
+			t.Logf("saved %d of the edge queries, %d of the reads around an edge", saved, rawSaved)
+			for _, x := range []struct {
+				what string
+				a, b any
+			}{
+				{"per-month table", d.PerMonth, alone.PerMonth},
+				{"trend", d.Trend, alone.Trend},
+				{"entities", d.Entities, alone.Entities},
+				{"audit", auditSet(d), auditSet(alone)},
+			} {
+				if !reflect.DeepEqual(x.a, x.b) {
+					t.Errorf("%s differs from the build without sharing", x.what)
+					if a, ok := x.a.([]string); ok {
+						t.Logf("listed only with sharing: %q", minus(a, x.b.([]string)))
+						t.Logf("listed only without: %q", minus(x.b.([]string), a))
+					}
+				}
+			}
+		})
+	}
+}
+
+// auditSet is the audit's queries in order of their text (the runs list
+// theirs as they finish).
+func auditSet(d *report.Document) []string {
+	var out []string
+	for _, a := range d.Audit.Queries {
+		out = append(out, a.Purpose+" | "+a.PromQL+" | "+a.EvalAt+" | "+strconv.Itoa(a.Series))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readWindow is the window of a counted remote read ("… FROM TO").
+func readWindow(t *testing.T, k string) (from, to time.Time) {
+	t.Helper()
+	f := strings.Fields(k)
+	from, err := time.Parse(time.RFC3339, f[len(f)-2])
+	if err == nil {
+		to, err = time.Parse(time.RFC3339, f[len(f)-1])
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", k, err)
+	}
+	return from, to
+}
+
+// minus is a without b (as multisets).
+func minus(a, b []string) []string {
+	n := map[string]int{}
+	for _, x := range b {
+		n[x]++
+	}
+	var out []string
+	for _, x := range a {
+		if n[x] > 0 {
+			n[x]--
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
