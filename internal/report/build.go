@@ -77,9 +77,18 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 		d.Title, d.TitleEN = periodTitle("云服务商月度综合评估", "Monthly evaluation of service providers", p.Kind)
 		err = r.buildProviders(d)
 	}
+	var prev *Document // 环比: the previous period, built or its snapshot
+	var prevFrozen *Frozen
+	var prevOther bool
 	if err == nil && len(d.Entities) > 0 && full {
 		err = r.perMonth(d)
 		if err == nil {
+			prev, prevFrozen, prevOther, err = previous(ctx, q, cfg, kind, p.Previous(), sel)
+		}
+		if err == nil {
+			if prev != nil && prevFrozen == nil {
+				r.prevBuilt = &builtPeriod{p.Previous(), prev} // the trend's figures of that month (trend.go)
+			}
 			err = r.extend(d) // trend, daily bands (trend.go, bands.go)
 		}
 	}
@@ -97,15 +106,11 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 		return nil, NoDataError(d.Month, sel)
 	}
 	if full {
-		prev, frozen, other, err := previous(ctx, q, cfg, kind, p.Previous(), sel)
-		if err != nil {
-			return nil, err
-		}
-		compare(d, prev, p.Previous(), frozen, other, cfg.Lang)
+		compare(d, prev, p.Previous(), prevFrozen, prevOther, cfg.Lang)
 		// A snapshot is read, not queried (the method says so); a build's
 		// figures are printed, so its queries are listed.
-		if frozen != nil {
-			r.frozenRead = append(r.frozenRead, frozenUse{p.Previous(), frozen})
+		if prevFrozen != nil {
+			r.frozenRead = append(r.frozenRead, frozenUse{p.Previous(), prevFrozen})
 		} else if prev != nil {
 			for _, a := range prev.Audit.Queries {
 				a.Purpose = PreviousAuditPrefix + p.Previous().String() + ": " + a.Purpose

@@ -34,6 +34,10 @@ type run struct {
 	// frozenRead: the snapshots read instead of queried (Config.Frozen:
 	// the previous period for 环比, months of the trend), for the audit.
 	frozenRead []frozenUse
+	// prevBuilt: the previous period as built for 环比 (not read from a
+	// snapshot), whose entities are the trend's figures of that period
+	// when it is one of its months.
+	prevBuilt *builtPeriod
 	// reads: the edge reads this sub-run shares with the build's other
 	// sub-runs, subReads: those this run's sub-runs share (shared.go).
 	reads, subReads *sharedReads

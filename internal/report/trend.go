@@ -19,7 +19,9 @@ import (
 // sub-runs, and each month's figure is the same arithmetic as the body's
 // (Σdown ÷ Σ(observed − maintenance when excluded)). A month frozen as a
 // report of the same kind (Config.Frozen) is read from its snapshot: the
-// figures handed in, no query. A month without any
+// figures handed in, no query; the previous month, when 环比 built it, is
+// that build's figures. Months that meet share their edge reads
+// (shared.go). A month without any
 // series (before the retained data) is 「无数据」, never 0 or 100.
 const TrendMonths = 12
 
@@ -88,6 +90,14 @@ func (r *run) trend(d *Document, nss []string) error {
 		if _, ok := known[m.String()]; ok {
 			continue
 		}
+		if b := r.prevBuilt; b != nil && m.Start.Equal(b.p.Start) && m.End.Equal(b.p.End) {
+			// The previous month as 环比 built it: the same engine on the
+			// same month (its queries are listed as the previous period's).
+			for j, ns := range nss {
+				res[i*len(nss)+j] = entitiesOf(b.d.Entities, ns)
+			}
+			continue
+		}
 		// A signed-off month: its figures as handed in, not queried again.
 		sub, f, err := r.monthAvailability(d.Kind, m, nss, res[i*len(nss):(i+1)*len(nss)])
 		if err != nil {
@@ -128,6 +138,12 @@ func (r *run) trend(d *Document, nss []string) error {
 	sort.Strings(order)
 	d.Sections = append(d.Sections, r.trendSection(d.Trend, order))
 	return nil
+}
+
+// builtPeriod is a period's document built by this build (run.prevBuilt).
+type builtPeriod struct {
+	p calendar.Period
+	d *Document
 }
 
 // frozenMonth is the snapshot of kind for month m (Config.Frozen) when it

@@ -93,6 +93,32 @@ func TestTrendAndDailyBandsRealPrometheus(t *testing.T) {
 				t.Errorf("%s: September %s availability %v", kind, k.Key, k.Availability)
 			}
 		}
+		// September is 环比's previous month, built for it: the trend takes
+		// its figures and lists no query of its own for it; they are
+		// September's own report's, kind by kind.
+		for _, a := range d.Audit.Queries {
+			if strings.HasPrefix(a.Purpose, report.TrendAuditPrefix+"2026-09:") {
+				t.Errorf("%s: September queried again for the trend: %s", kind, a.Purpose)
+				break
+			}
+		}
+		sep, err := report.Build(ctx, q, cfg, kind, calendar.Month(2026, time.September))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sepByKey := map[string][]report.EntityResult{}
+		for _, e := range sep.Entities {
+			k := report.TargetKey(e.NS, e.Labels)
+			sepByKey[k] = append(sepByKey[k], e)
+		}
+		if len(sepKinds) != len(sepByKey) || len(sepKinds) == 0 {
+			t.Errorf("%s: September has %d kinds in the trend, %d in its report", kind, len(sepKinds), len(sepByKey))
+		}
+		for _, k := range sepKinds {
+			if want := report.AggregateAvailability(sepByKey[k.Key], cfg.MaintenancePolicy); k.Availability != want {
+				t.Errorf("%s: September %s %v in the trend, %v in its report", kind, k.Key, k.Availability, want)
+			}
+		}
 		// Its unknown days (before the history) are never read as up: each
 		// kind's coverage cell, beside the availability, says 覆盖 n%.
 		for i := 2; i < len(tb.Columns); i += 3 {
