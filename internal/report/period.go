@@ -279,11 +279,18 @@ func (r *run) monthAvailability(kind string, m calendar.Period, nss []string, ou
 		}
 		return nil, nil, nil
 	}
-	sub = &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel, figuresOnly: true, reads: r.subReads}
+	sub = r.sub(m)
+	sub.figuresOnly, sub.reads = true, r.subReads
 	for j, ns := range nss {
 		fns = append(fns, func() (err error) { out[j], err = sub.fetchAvailability(ns); return })
 	}
 	return sub, fns, nil
+}
+
+// sub is a run of m on r's querier, configuration, selection and
+// cancellation, with nothing else of r's: its audit is its own.
+func (r *run) sub(m calendar.Period) *run {
+	return &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: m, sel: r.sel}
 }
 
 // monthsOff says where the months' downtime or observed time does not sum

@@ -66,7 +66,7 @@ func shared[T any](r *run, key, purpose string, read func(*run) (T, error)) (T, 
 	}
 	s.mu.Unlock()
 	if !found {
-		rec := &run{ctx: r.ctx, cancel: r.cancel, q: r.q, cfg: r.cfg, month: r.month, sel: r.sel}
+		rec := r.sub(r.month)
 		v, err := read(rec)
 		e.val, e.err, e.audit = v, err, rec.audit
 		close(e.done)
