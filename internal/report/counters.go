@@ -127,8 +127,10 @@ type scanQuerier interface {
 // chunks that overlap [from, to] (the caller keeps what it wants by
 // timestamp), without staleness markers, series by series in time order.
 // read false: the backend has none (VictoriaMetrics), take the query API.
+// A series' samples are handed over chunk by chunk (timestamps and values,
+// slices that are the reader's again after the call).
 type remoteReader interface {
-	RemoteRead(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(t int64, v float64)) (n int, read bool, err error)
+	RemoteRead(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error)
 }
 
 // auditRemoteRead lists a remote read in the audit: expr is the range
@@ -140,24 +142,49 @@ func (r *run) auditRemoteRead(purpose, expr string, t time.Time, series int) {
 	r.mu.Unlock()
 }
 
-// readKept runs a remote read and hands series the samples keep takes; a
+// readKept runs a remote read and hands series the samples keep takes,
+// chunk by chunk (slices that are the reader's again after the call); a
 // series with none is not handed over, as a range selector does not
-// return it. n is the number of series handed over.
-func readKept(r *run, rr remoteReader, selector string, from, to time.Time, keep func(int64) bool, series func(map[string]string) func(int64, float64)) (n int, read bool, err error) {
-	_, read, err = rr.RemoteRead(r.ctx, selector, from, to, func(l map[string]string) func(int64, float64) {
-		var add func(int64, float64)
-		return func(t int64, v float64) {
-			if !keep(t) {
-				return
+// return it. keep is a window: the samples it takes are consecutive, so
+// only a chunk across its edge is tested sample by sample. n is the
+// number of series handed over.
+func readKept(r *run, rr remoteReader, selector string, from, to time.Time, keep func(int64) bool, series func(map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
+	_, read, err = rr.RemoteRead(r.ctx, selector, from, to, func(l map[string]string) func([]int64, []float64) {
+		var add func([]int64, []float64)
+		return func(ts []int64, vs []float64) {
+			a, b := 0, len(ts)
+			if b == 0 || !keep(ts[0]) || !keep(ts[b-1]) {
+				for a < b && !keep(ts[a]) {
+					a++
+				}
+				for b > a && !keep(ts[b-1]) {
+					b--
+				}
+				if a == b {
+					return
+				}
 			}
 			if add == nil {
 				add = series(l)
 				n++
 			}
-			add(t, v)
+			add(ts[a:b], vs[a:b])
 		}
 	})
 	return n, read, err
+}
+
+// eachSample hands a chunk's samples to the sample-by-sample sink series
+// returns (readKept's series from a rawSink's).
+func eachSample(series func(map[string]string) func(int64, float64)) func(map[string]string) func([]int64, []float64) {
+	return func(l map[string]string) func([]int64, []float64) {
+		add := series(l)
+		return func(ts []int64, vs []float64) {
+			for i, t := range ts {
+				add(t, vs[i])
+			}
+		}
+	}
 }
 
 // RemoteReadPrefix marks, in the audit, the raw reads made through the
@@ -262,7 +289,7 @@ func rawRead[S rawSink](r *run, purpose string, names []string, nameLabel string
 	keep := func(t int64) bool { return t > lo && t <= hi }
 	if rr, ok := r.q.(remoteReader); ok {
 		b := mk(keep)
-		n, read, err := readKept(r, rr, sel, from, to, keep, b.series)
+		n, read, err := readKept(r, rr, sel, from, to, keep, eachSample(b.series))
 		if err != nil {
 			var zero S
 			return zero, err

@@ -408,7 +408,7 @@ func (r *run) countPoints(purpose, sel string, from, to time.Time, step time.Dur
 		counts []int
 	}
 	var all []counted
-	n, read, err := readKept(r, rr, sel, from.Add(-step), to, keep, func(l map[string]string) func(int64, float64) {
+	n, read, err := readKept(r, rr, sel, from.Add(-step), to, keep, eachSample(func(l map[string]string) func(int64, float64) {
 		all = append(all, counted{key: labelKey(l), counts: make([]int, nSteps)})
 		c := all[len(all)-1].counts
 		return func(t int64, _ float64) {
@@ -426,7 +426,7 @@ func (r *run) countPoints(purpose, sel string, from, to time.Time, step time.Dur
 				c[k]++
 			}
 		}
-	})
+	}))
 	if KindOf(err) == ErrTooLarge {
 		// Every sample of the span over the answer limit (many entities
 		// in one day): the query API answers 24 counts per entity.

@@ -19,9 +19,9 @@ type tooLargeReader struct {
 	calls int
 }
 
-func (q *tooLargeReader) RemoteRead(_ context.Context, _ string, from, _ time.Time, series func(map[string]string) func(int64, float64)) (int, bool, error) {
+func (q *tooLargeReader) RemoteRead(_ context.Context, _ string, from, _ time.Time, series func(map[string]string) func([]int64, []float64)) (int, bool, error) {
 	q.calls++
-	series(map[string]string{"__name__": "host_up", "host": "h1"})(from.UnixMilli()+1, 1)
+	series(map[string]string{"__name__": "host_up", "host": "h1"})([]int64{from.UnixMilli() + 1}, []float64{1})
 	return 1, false, Errorf(ErrTooLarge, "查询结果过大 / query answer too large")
 }
 
@@ -94,7 +94,7 @@ func (q *batchReader) names() []string {
 	return out
 }
 
-func (q *batchReader) RemoteRead(_ context.Context, sel string, from, _ time.Time, series func(map[string]string) func(int64, float64)) (int, bool, error) {
+func (q *batchReader) RemoteRead(_ context.Context, sel string, from, _ time.Time, series func(map[string]string) func([]int64, []float64)) (int, bool, error) {
 	names := q.names()
 	if m := regexp.MustCompile(`line=~"([^"]*)"`).FindStringSubmatch(sel); m != nil {
 		names = strings.Split(m[1], "|")
@@ -102,14 +102,21 @@ func (q *batchReader) RemoteRead(_ context.Context, sel string, from, _ time.Tim
 	q.reads = append(q.reads, names)
 	if len(names) > q.maxLines {
 		// One line's series whole, the next one's begun: then the limit.
-		series(map[string]string{"line": names[0]})(from.UnixMilli()+300_000, 1e12)
-		series(map[string]string{"line": names[1]})(from.UnixMilli()+300_000, 1e12)
+		series(map[string]string{"line": names[0]})([]int64{from.UnixMilli() + 300_000}, []float64{1e12})
+		series(map[string]string{"line": names[1]})([]int64{from.UnixMilli() + 300_000}, []float64{1e12})
 		return 2, false, Errorf(ErrTooLarge, "查询结果过大 / query answer too large")
 	}
 	for _, n := range names {
+		// In chunks of 120 points, as Prometheus stores them.
 		add := series(map[string]string{"line": n, "direction": "receive"})
-		for i, v := range q.lines[n] {
-			add(from.UnixMilli()+int64(i+1)*300_000, v)
+		off := 0
+		for c := range slices.Chunk(q.lines[n], 120) {
+			ts := make([]int64, len(c))
+			for i := range ts {
+				ts[i] = from.UnixMilli() + int64(off+i+1)*300_000
+			}
+			add(ts, c)
+			off += len(c)
 		}
 	}
 	return len(names), true, nil
@@ -170,5 +177,69 @@ func TestTrafficP95ReadBatches(t *testing.T) {
 	out = map[string]float64{}
 	if _, read, err := r.trafficP95Read(q, "receive", "receive", out); err != nil || !read || !maps.Equal(out, want) || len(q.reads) != 1 || len(q.reads[0]) != 8 {
 		t.Errorf("a month: read %v, %v, P95 %v, reads %v", read, err, out, q.reads)
+	}
+}
+
+// chunkReader hands over fixed series, chunk by chunk.
+type chunkReader map[string][][]int64 // series name → its chunks' timestamps
+
+func (q chunkReader) RemoteRead(_ context.Context, _ string, _, _ time.Time, series func(map[string]string) func([]int64, []float64)) (int, bool, error) {
+	names := slices.Sorted(maps.Keys(q))
+	for _, name := range names {
+		add := series(map[string]string{"__name__": name})
+		for _, ts := range q[name] {
+			vs := make([]float64, len(ts))
+			for i, t := range ts {
+				vs[i] = float64(t) / 10
+			}
+			add(ts, vs)
+		}
+	}
+	return len(names), true, nil
+}
+
+// TestReadKeptChunks: readKept hands over, chunk by chunk, exactly the
+// samples its window keeps, whatever side of the window's edges the
+// chunks lie on; a series with none in it is not handed over.
+func TestReadKeptChunks(t *testing.T) {
+	lo, hi := int64(100), int64(200)
+	keep := func(t int64) bool { return t > lo && t <= hi }
+	q := chunkReader{
+		"before":   {{10, 20}, {30, 100}},
+		"after":    {{201, 300}},
+		"inside":   {{101, 150}, {160, 200}},
+		"across":   {{50, 100, 101, 120}, {130}, {190, 200, 201, 250}},
+		"wide":     {{0, 100, 150, 200, 250}},
+		"one-kept": {{90, 100}, {200, 210}},
+		"empty":    {{}},
+	}
+	want := map[string][]int64{
+		"inside":   {101, 150, 160, 200},
+		"across":   {101, 120, 130, 190, 200},
+		"wide":     {150, 200},
+		"one-kept": {200},
+	}
+	r := &run{ctx: context.Background(), cfg: DefaultConfig()}
+	got := map[string][]int64{}
+	n, read, err := readKept(r, q, "", time.UnixMilli(lo), time.UnixMilli(hi), keep, func(l map[string]string) func([]int64, []float64) {
+		name := l["__name__"]
+		if _, ok := got[name]; ok {
+			t.Errorf("%s handed over twice", name)
+		}
+		got[name] = []int64{}
+		return func(ts []int64, vs []float64) {
+			for i, x := range ts {
+				if vs[i] != float64(x)/10 {
+					t.Errorf("%s: value %v at %d", name, vs[i], x)
+				}
+			}
+			got[name] = append(got[name], ts...)
+		}
+	})
+	if err != nil || !read {
+		t.Fatal(read, err)
+	}
+	if n != len(want) || !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("%d series %v, want %v", n, got, want)
 	}
 }

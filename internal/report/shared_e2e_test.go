@@ -33,7 +33,7 @@ func (c *sentCounter) Query(ctx context.Context, expr string, t time.Time) ([]re
 	return c.Client.Query(ctx, expr, t)
 }
 
-func (c *sentCounter) RemoteRead(ctx context.Context, sel string, from, to time.Time, series func(map[string]string) func(int64, float64)) (int, bool, error) {
+func (c *sentCounter) RemoteRead(ctx context.Context, sel string, from, to time.Time, series func(map[string]string) func([]int64, []float64)) (int, bool, error) {
 	c.count(report.RemoteReadPrefix + sel + " " + from.UTC().Format(time.RFC3339) + " " + to.UTC().Format(time.RFC3339))
 	return c.Client.RemoteRead(ctx, sel, from, to, series)
 }

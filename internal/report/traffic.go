@@ -1,7 +1,6 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/bits"
@@ -224,14 +223,14 @@ func (r *run) trafficP95Read(rr remoteReader, direction, en string, out map[stri
 		if b != nil {
 			sel = r.selector(metricnames.LineInterfaceBitsRate5mStep5m, `direction="`+direction+`"`, "line=~"+RegexAlternation(b))
 		}
-		k, read, err := readKept(r, rr, sel, r.start(), r.end(), keep, func(l map[string]string) func(int64, float64) {
+		k, read, err := readKept(r, rr, sel, r.start(), r.end(), keep, func(l map[string]string) func([]int64, []float64) {
 			flush()
 			name := l["line"]
 			if lines[name] == nil {
 				lines[name] = &line{}
 			}
 			cur = lines[name]
-			return func(_ int64, v float64) { vals = append(vals, v) }
+			return func(_ []int64, vs []float64) { vals = append(vals, vs...) }
 		})
 		if KindOf(err) == ErrTooLarge {
 			// What the read handed over is dropped; a batch of several
@@ -362,7 +361,8 @@ func (r *run) recordedP95(direction string) recordedP95Exprs {
 // promQuantile is PromQL's quantile of vals (quantile_over_time; the
 // order of vals is changed): in the order of a sort with NaN first, the
 // weighted mean of the two values around rank q·(n−1), in PromQL's float
-// operations, so the figure is the same to the bit
+// operations, so the figure is the same to the bit, but for the sign of a
+// zero, which every sort leaves where its algorithm puts it
 // (TestTrafficP95RecordedEqualsRaw, TestPromQuantile).
 func promQuantile(q float64, vals []float64) float64 {
 	if len(vals) == 0 || math.IsNaN(q) {
@@ -380,53 +380,62 @@ func promQuantile(q float64, vals []float64) float64 {
 	upperIndex := math.Min(n-1, lowerIndex+1)
 	weight := rank - math.Floor(rank)
 	lo := int(lowerIndex)
-	selectKth(vals, lo)
+	nans := selectKth(vals, lo)
 	if weight == 0 {
 		return vals[lo]
 	}
-	// The value a sort puts after vals[lo]: the least of those after it.
+	// The value a sort puts after vals[lo]: the least of those after it
+	// (NaN where vals[lo] is one: the mean is NaN whatever it is).
 	up := vals[lo]
-	if hi := int(upperIndex); hi > lo {
-		up = slices.MinFunc(vals[hi:], cmp.Compare[float64])
+	if hi := int(upperIndex); hi > lo && lo >= nans {
+		up = slices.Min(vals[hi:])
 	}
 	return vals[lo]*(1-weight) + up*weight
 }
 
 // selectKth reorders v so that v[k] is the value slices.Sort would put
 // there (cmp.Compare's order: NaN first, as PromQL's vectorByValueHeap),
-// every value before it not greater and every value after it not less:
-// quickselect with a three-way partition (a constant series, an idle
-// line's zeros, is one pass), O(n) where sorting the 8 640 points of a
-// month is O(n log n) (BenchmarkPromQuantile prints the ratio). After
-// 2·log2(n) rounds without an end it sorts what is left, so an input
-// that defeats the median-of-three pivot costs a sort, never n².
-func selectKth(v []float64, k int) {
-	lo, hi := 0, len(v)-1
+// every value before it not greater and every value after it not less,
+// and returns the number of NaNs, which it moves to the front first: the
+// rest is compared with < and > alone. Quickselect with a three-way
+// partition (a constant series, an idle line's zeros, is one pass), O(n)
+// where sorting the 8 640 points of a month is O(n log n)
+// (BenchmarkPromQuantile prints the ratio). After 2·log2(n) rounds
+// without an end it sorts what is left, so an input that defeats the
+// median-of-three pivot costs a sort, never n².
+func selectKth(v []float64, k int) (nans int) {
+	for i, x := range v {
+		if x != x { // NaN
+			v[nans], v[i] = v[i], v[nans]
+			nans++
+		}
+	}
+	lo, hi := nans, len(v)-1
+	if k < lo {
+		return nans
+	}
 	for rounds := 2 * bits.Len(uint(len(v))); lo < hi; rounds-- {
 		if rounds == 0 {
-			slices.SortFunc(v[lo:hi+1], cmp.Compare[float64])
-			return
+			slices.Sort(v[lo : hi+1])
+			return nans
 		}
 		a, b, c := v[lo], v[lo+(hi-lo)/2], v[hi]
-		if cmp.Compare(a, b) > 0 {
+		if a > b {
 			a, b = b, a
 		}
-		if cmp.Compare(b, c) > 0 {
-			b = c
-			if cmp.Compare(a, b) > 0 {
-				b = a
-			}
+		if b > c {
+			b = max(a, c)
 		}
 		p := b // the median of the three
 		lt, i, gt := lo, lo, hi
 		for i <= gt {
-			switch cmp.Compare(v[i], p) {
-			case -1:
-				v[lt], v[i] = v[i], v[lt]
+			switch x := v[i]; {
+			case x < p:
+				v[lt], v[i] = x, v[lt]
 				lt++
 				i++
-			case 1:
-				v[i], v[gt] = v[gt], v[i]
+			case x > p:
+				v[i], v[gt] = v[gt], x
 				gt--
 			default:
 				i++
@@ -438,7 +447,8 @@ func selectKth(v []float64, k int) {
 		case k > gt:
 			lo = gt + 1
 		default:
-			return
+			return nans
 		}
 	}
+	return nans
 }

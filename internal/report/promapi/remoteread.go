@@ -2,6 +2,7 @@ package promapi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/golang/snappy"
@@ -17,6 +19,7 @@ import (
 	"github.com/prometheus/prometheus/prompb"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/tsdb/chunkenc"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/jianguan/jianguan/internal/report"
 )
@@ -52,8 +55,10 @@ var (
 // range selectors drop them, so the samples are a range selector's over
 // the same window. series is called once per series (labels with
 // __name__), in the server's label order, and returns where that series'
-// samples go (unix ms, value) in time order. It returns the number of
-// series.
+// samples go: chunk by chunk, their timestamps (unix ms) and values in
+// time order, in slices that are the reader's again after the call (one
+// call per chunk spares a call per sample: the lines' year P95 hands over
+// 86 M samples). It returns the number of series.
 //
 // read is false, with no error, when the backend offers no streamed remote
 // read (VictoriaMetrics, a proxy that allows only the query API, any answer
@@ -61,7 +66,7 @@ var (
 // read with a server error or 429 (this read only): the caller takes the
 // query API, dropping what series received. Answers over
 // MaxAnswerBytes and timeouts are errors, as for Query.
-func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(t int64, v float64)) (n int, read bool, err error) {
+func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
 	if c.NoRemoteRead || c.noRemoteRead.Load() {
 		return 0, false, nil
 	}
@@ -132,16 +137,63 @@ func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.
 // uvarint(size), CRC-32C (big endian) and a ChunkedReadResponse; a series
 // whose chunks span frames comes in consecutive frames with the same
 // labels.
-func readChunked(r *bufio.Reader, answerLimit int64, series func(map[string]string) func(int64, float64)) (int, error) {
+func readChunked(r *bufio.Reader, answerLimit int64, series func(map[string]string) func([]int64, []float64)) (int, error) {
 	var (
 		n       int
-		last    []prompb.Label
-		add     func(int64, float64)
+		last    []rawLabel // the current series' labels, owned
+		add     func([]int64, []float64)
+		ts      []int64
+		vs      []float64
 		buf     []byte
 		it      chunkenc.Iterator
-		resp    prompb.ChunkedReadResponse
 		lastMax int64
+		walk    frameWalker
 	)
+	walk.series = func(ls []rawLabel) error {
+		if add != nil && sameLabels(last, ls) {
+			return nil
+		}
+		l := make(map[string]string, len(ls))
+		last = last[:0]
+		for _, lb := range ls {
+			name, value := string(lb.name), string(lb.value)
+			l[name] = value
+			last = append(last, rawLabel{[]byte(name), []byte(value)})
+		}
+		add = series(l)
+		lastMax = minInt64
+		n++
+		return nil
+	}
+	walk.chunk = func(typ uint64, data []byte) error {
+		if typ != uint64(prompb.Chunk_XOR) {
+			return fmt.Errorf("series %s: chunk encoding %v (only float samples are read)", labelsText(last), prompb.Chunk_Encoding(typ))
+		}
+		c, err := chunkenc.FromData(chunkenc.EncXOR, data)
+		if err != nil {
+			return fmt.Errorf("series %s: %w", labelsText(last), err)
+		}
+		it = c.Iterator(it)
+		ts, vs = ts[:0], vs[:0]
+		for it.Next() == chunkenc.ValFloat {
+			t, v := it.At()
+			if value.IsStaleNaN(v) {
+				continue
+			}
+			if t <= lastMax { // overlapping chunks: time order is the contract
+				return fmt.Errorf("series %s: sample at %d after %d", labelsText(last), t, lastMax)
+			}
+			lastMax = t
+			ts, vs = append(ts, t), append(vs, v)
+		}
+		if err := it.Err(); err != nil {
+			return fmt.Errorf("series %s: %w", labelsText(last), err)
+		}
+		if len(ts) > 0 {
+			add(ts, vs)
+		}
+		return nil
+	}
 	for {
 		size, err := binary.ReadUvarint(r)
 		if errors.Is(err, io.EOF) {
@@ -171,61 +223,156 @@ func readChunked(r *bufio.Reader, answerLimit int64, series func(map[string]stri
 		if crc32.Checksum(buf, castagnoli) != binary.BigEndian.Uint32(sum[:]) {
 			return n, errors.New("frame checksum mismatch")
 		}
-		resp.Reset()
-		if err := resp.Unmarshal(buf); err != nil {
+		if err := walk.frame(buf); err != nil {
 			return n, fmt.Errorf("frame: %w", err)
-		}
-		for _, s := range resp.ChunkedSeries {
-			if add == nil || !sameLabels(last, s.Labels) {
-				l := make(map[string]string, len(s.Labels))
-				for _, lb := range s.Labels {
-					l[lb.Name] = lb.Value
-				}
-				add = series(l)
-				last = append(last[:0], s.Labels...)
-				lastMax = minInt64
-				n++
-			}
-			for _, ch := range s.Chunks {
-				if ch.Type != prompb.Chunk_XOR {
-					return n, fmt.Errorf("series %v: chunk encoding %v (only float samples are read)", s.Labels, ch.Type)
-				}
-				c, err := chunkenc.FromData(chunkenc.EncXOR, ch.Data)
-				if err != nil {
-					return n, fmt.Errorf("series %v: %w", s.Labels, err)
-				}
-				it = c.Iterator(it)
-				for it.Next() == chunkenc.ValFloat {
-					t, v := it.At()
-					if value.IsStaleNaN(v) {
-						continue
-					}
-					if t <= lastMax { // overlapping chunks: time order is the contract
-						return n, fmt.Errorf("series %v: sample at %d after %d", s.Labels, t, lastMax)
-					}
-					lastMax = t
-					add(t, v)
-				}
-				if err := it.Err(); err != nil {
-					return n, fmt.Errorf("series %v: %w", s.Labels, err)
-				}
-			}
 		}
 	}
 }
 
+// frameWalker reads one frame (a ChunkedReadResponse) in place, with
+// protowire: series gets each ChunkedSeries' labels and chunk each of its
+// chunks' encoding and data, slices into the frame that are valid during
+// the call. Unlike prompb's Unmarshal it copies no chunk and allocates
+// nothing per chunk: the lines' year P95 reads ~720 k chunks, and the
+// copies and their garbage cost more CPU than decoding them.
+// TestFrameWalker holds it to prompb's Unmarshal.
+type frameWalker struct {
+	series func([]rawLabel) error
+	chunk  func(typ uint64, data []byte) error
+	labels []rawLabel
+}
+
+// rawLabel is a label's name and value as the frame has them.
+type rawLabel struct{ name, value []byte }
+
+// protobuf field numbers of prompb's ChunkedReadResponse, ChunkedSeries,
+// Label and Chunk.
+const (
+	fieldChunkedSeries = 1 // ChunkedReadResponse.chunked_series
+	fieldLabels        = 1 // ChunkedSeries.labels
+	fieldChunks        = 2 // ChunkedSeries.chunks
+	fieldLabelName     = 1 // Label.name
+	fieldLabelValue    = 2 // Label.value
+	fieldChunkType     = 3 // Chunk.type
+	fieldChunkData     = 4 // Chunk.data
+)
+
+func (w *frameWalker) frame(b []byte) error {
+	return fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		if num != fieldChunkedSeries || typ != protowire.BytesType {
+			return nil
+		}
+		return w.chunkedSeries(v)
+	})
+}
+
+// chunkedSeries hands over the labels, then the chunks: prompb writes the
+// labels first, but protobuf allows any order, so the chunks are found in
+// a second pass.
+func (w *frameWalker) chunkedSeries(b []byte) error {
+	w.labels = w.labels[:0]
+	err := fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		if num != fieldLabels || typ != protowire.BytesType {
+			return nil
+		}
+		var l rawLabel
+		err := fields(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+			switch {
+			case num == fieldLabelName && typ == protowire.BytesType:
+				l.name = v
+			case num == fieldLabelValue && typ == protowire.BytesType:
+				l.value = v
+			}
+			return nil
+		})
+		w.labels = append(w.labels, l)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := w.series(w.labels); err != nil {
+		return err
+	}
+	return fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		if num != fieldChunks || typ != protowire.BytesType {
+			return nil
+		}
+		var ct uint64
+		var data []byte
+		err := fields(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+			switch {
+			case num == fieldChunkType && typ == protowire.VarintType:
+				ct = x
+			case num == fieldChunkData && typ == protowire.BytesType:
+				data = v
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return w.chunk(ct, data)
+	})
+}
+
+// fields calls each for every field of the message b, in order, with its
+// bytes (length-delimited fields) or its value (varints); the last
+// occurrence of a field wins, as in protobuf's own decoding.
+func fields(b []byte, each func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		var v []byte
+		var x uint64
+		switch typ {
+		case protowire.BytesType:
+			v, n = protowire.ConsumeBytes(b)
+		case protowire.VarintType:
+			x, n = protowire.ConsumeVarint(b)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		if err := each(num, typ, v, x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 const minInt64 = -1 << 63
 
-func sameLabels(a, b []prompb.Label) bool {
+func sameLabels(a, b []rawLabel) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i].Name != b[i].Name || a[i].Value != b[i].Value {
+		if !bytes.Equal(a[i].name, b[i].name) || !bytes.Equal(a[i].value, b[i].value) {
 			return false
 		}
 	}
 	return true
+}
+
+// labelsText is a series' labels for an error message.
+func labelsText(ls []rawLabel) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, l := range ls {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%s=%q", l.name, l.value)
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 func trimRunes(s string, n int) string {

@@ -69,12 +69,12 @@ type readSeries struct {
 
 func remoteRead(c *Client, sel string) ([]readSeries, int, bool, error) {
 	var out []readSeries
-	n, read, err := c.RemoteRead(context.Background(), sel, time.UnixMilli(0), time.UnixMilli(1e6), func(l map[string]string) func(int64, float64) {
+	n, read, err := c.RemoteRead(context.Background(), sel, time.UnixMilli(0), time.UnixMilli(1e6), func(l map[string]string) func([]int64, []float64) {
 		out = append(out, readSeries{labels: l})
 		i := len(out) - 1
-		return func(t int64, v float64) {
-			out[i].t = append(out[i].t, t)
-			out[i].v = append(out[i].v, v)
+		return func(ts []int64, vs []float64) {
+			out[i].t = append(out[i].t, ts...)
+			out[i].v = append(out[i].v, vs...)
 		}
 	})
 	return out, n, read, err
@@ -237,14 +237,16 @@ func TestRemoteReadMatchesQuery(t *testing.T) {
 			sel := `{__name__=~"line_up|line_unknown"}`
 			lo, hi := from.UnixMilli(), to.UnixMilli()
 			var got []readSeries
-			_, read, err := c.RemoteRead(ctx, sel, from, to, func(l map[string]string) func(int64, float64) {
+			_, read, err := c.RemoteRead(ctx, sel, from, to, func(l map[string]string) func([]int64, []float64) {
 				got = append(got, readSeries{labels: l})
 				i := len(got) - 1
-				return func(t int64, x float64) {
-					// 2.42's range selectors are closed ([t−d, t]), 3.x's left-open.
-					if (t > lo || v == testenv.Prom242 && t == lo) && t <= hi {
-						got[i].t = append(got[i].t, t)
-						got[i].v = append(got[i].v, x)
+				return func(ts []int64, xs []float64) {
+					for j, t := range ts {
+						// 2.42's range selectors are closed ([t−d, t]), 3.x's left-open.
+						if (t > lo || v == testenv.Prom242 && t == lo) && t <= hi {
+							got[i].t = append(got[i].t, t)
+							got[i].v = append(got[i].v, xs[j])
+						}
 					}
 				}
 			})
