@@ -3,6 +3,7 @@ package promapi
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -141,7 +142,7 @@ func frameSeeds(t testing.TB) [][]byte {
 // a truncated one.
 func TestFrameWalker(t *testing.T) {
 	for i, b := range frameSeeds(t) {
-		t.Run(fmt.Sprint(i), func(t *testing.T) { sameWalk(t, b, true) })
+		t.Run(strconv.Itoa(i), func(t *testing.T) { sameWalk(t, b, true) })
 	}
 	b := frameSeeds(t)[1]
 	for _, n := range []int{1, 5, len(b) - 1} {
