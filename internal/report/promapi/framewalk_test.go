@@ -15,13 +15,12 @@ import (
 func walked(b []byte) ([]prompb.ChunkedSeries, error) {
 	var out []prompb.ChunkedSeries
 	w := frameWalker{
-		series: func(ls []rawLabel) error {
+		series: func(ls []rawLabel) {
 			s := prompb.ChunkedSeries{}
 			for _, l := range ls {
 				s.Labels = append(s.Labels, prompb.Label{Name: string(l.name), Value: string(l.value)})
 			}
 			out = append(out, s)
-			return nil
 		},
 		chunk: func(typ uint64, data []byte) error {
 			s := &out[len(out)-1]
@@ -69,7 +68,9 @@ func sameWalk(t *testing.T, b []byte, strict bool) {
 		return // prompb refuses it: the walker may read or refuse it
 	}
 	got, err := walked(b)
-	if err != nil && !strict && strings.HasPrefix(err.Error(), "proto: ") {
+	// "proto:" then a space or, as the protobuf module randomly picks per
+	// binary to keep callers from matching its messages, a no-break space.
+	if err != nil && !strict && strings.HasPrefix(err.Error(), "proto:") {
 		return
 	}
 	if err != nil {

@@ -149,9 +149,9 @@ func readChunked(r *bufio.Reader, answerLimit int64, series func(map[string]stri
 		lastMax int64
 		walk    frameWalker
 	)
-	walk.series = func(ls []rawLabel) error {
+	walk.series = func(ls []rawLabel) {
 		if add != nil && sameLabels(last, ls) {
-			return nil
+			return
 		}
 		l := make(map[string]string, len(ls))
 		last = last[:0]
@@ -163,7 +163,6 @@ func readChunked(r *bufio.Reader, answerLimit int64, series func(map[string]stri
 		add = series(l)
 		lastMax = minInt64
 		n++
-		return nil
 	}
 	walk.chunk = func(typ uint64, data []byte) error {
 		if typ != uint64(prompb.Chunk_XOR) {
@@ -237,7 +236,7 @@ func readChunked(r *bufio.Reader, answerLimit int64, series func(map[string]stri
 // copies and their garbage cost more CPU than decoding them.
 // TestFrameWalker holds it to prompb's Unmarshal.
 type frameWalker struct {
-	series func([]rawLabel) error
+	series func([]rawLabel)
 	chunk  func(typ uint64, data []byte) error
 	labels []rawLabel
 }
@@ -291,9 +290,7 @@ func (w *frameWalker) chunkedSeries(b []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := w.series(w.labels); err != nil {
-		return err
-	}
+	w.series(w.labels)
 	return fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if num != fieldChunks || typ != protowire.BytesType {
 			return nil
@@ -317,8 +314,9 @@ func (w *frameWalker) chunkedSeries(b []byte) error {
 }
 
 // fields calls each for every field of the message b, in order, with its
-// bytes (length-delimited fields) or its value (varints); the last
-// occurrence of a field wins, as in protobuf's own decoding.
+// bytes (length-delimited fields) or its value (varints); a field that
+// occurs more than once is handed over each time, so a caller that
+// assigns it keeps the last, as protobuf's own decoding does.
 func fields(b []byte, each func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error) error {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
