@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/docfmt"
 	"github.com/jianguan/jianguan/internal/records"
 	"github.com/jianguan/jianguan/internal/report"
@@ -48,14 +49,17 @@ func (e *Evaluator) SystemFor(ctx context.Context, month string) (*System, error
 		return nil, fmt.Errorf("no indicator system configured")
 	}
 	if e.File.AppliesFrom > month {
-		return nil, fmt.Errorf("indicator system %s applies from %s, not to %s", e.File.Version, e.File.AppliesFrom, month)
+		return nil, fmt.Errorf("%w: %s applies from %s, not to %s", ErrNoSystem, e.File.Version, e.File.AppliesFrom, month)
 	}
 	return e.File, nil
 }
 
 // Assess evaluates one month.
 func (e *Evaluator) Assess(ctx context.Context, m report.Month, policy string, entities, conds []report.EntityResult) (*Assessment, error) {
-	s, err := e.SystemFor(ctx, m.Label)
+	// The version in force at the period's first month: a quarter, a
+	// year or the service period is a label SystemFor cannot compare with
+	// a month ("2025-Q4" sorts after "2025-12", "2025" before it).
+	s, err := e.SystemFor(ctx, m.Start.In(calendar.Zone).Format("2006-01"))
 	if err != nil {
 		return nil, err
 	}

@@ -499,6 +499,35 @@ func TestEvalSupervisionReportSection(t *testing.T) {
 			t.Errorf("English %s carries an assessment", kind)
 		}
 	}
+	// A period that begins before the first month of every stored system
+	// is reported, not assessed, and the section says so: a month, and a
+	// quarter, whose label "2026-Q4" sorts after "2026-11" as text although
+	// it begins in October.
+	late := openStore(t)
+	saveSystem(t, late, "2026.2", "2026-11")
+	q4, err := report.ParsePeriod("2026-Q4", nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lateCfg := cfg
+	lateCfg.Evaluator = &eval.Evaluator{Store: late, Querier: promapi.New(url)}
+	for _, p := range []calendar.Period{monthPeriod(t, "2026-10"), q4} {
+		for _, kind := range []string{report.KindHosts, report.KindProviders} {
+			d, err := report.Build(ctx, promapi.New(url), lateCfg, kind, p)
+			if err != nil {
+				t.Fatalf("%s %s before the system applies: %v", kind, p, err)
+			}
+			var text string
+			for _, s := range d.Sections {
+				if s.ID == "evaluation" {
+					text = strings.Join(s.Text, "")
+				}
+			}
+			if !strings.Contains(text, "评估指标体系不适用于本期") || len(d.Evaluation) != 0 || len(d.Entities) == 0 {
+				t.Errorf("%s %s before the system applies: evaluation section %q, assessment %d bytes, %d entities", kind, p, text, len(d.Evaluation), len(d.Entities))
+			}
+		}
+	}
 	// Without an indicator system the section says so.
 	cfg.Evaluator = nil
 	bare, err := report.Build(ctx, promapi.New(url), cfg, report.KindHosts, monthPeriod(t, "2026-10"))

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jianguan/jianguan/internal/records"
+	"github.com/jianguan/jianguan/internal/report"
 )
 
 // Record kinds in the records store (generic records: history of every
@@ -36,7 +37,7 @@ type ManualScore struct {
 var ErrInvalid = errors.New("invalid manual score")
 
 // ErrNoSystem: no stored indicator system applies to the period.
-var ErrNoSystem = errors.New("no indicator system")
+var ErrNoSystem = report.ErrNoIndicatorSystem
 
 // Check validates a manual score against the system: the indicator exists
 // and is manual, the score is in range, evidence, author and time are given.

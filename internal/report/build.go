@@ -49,6 +49,7 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: span, sel: sel, headline: !full, subReads: newSharedReads()}
+	r.reads = r.subReads // its edges are its first and last month's (shared.go)
 	d := &Document{
 		Kind: kind, Organisation: cfg.Organisation, Month: p.String(), PeriodKind: string(p.Kind),
 		PeriodStart: span.Start.In(cfg.Location).Format(time.RFC3339), PeriodEnd: span.End.In(cfg.Location).Format(time.RFC3339),
@@ -748,7 +749,11 @@ func (r *run) buildHosts(d *Document) error {
 		naturalSort(conds)
 		all := append(append([]EntityResult{}, lines...), d.Entities...)
 		res, err := ev.Evaluate(r.ctx, PeriodMonth(r.month), r.cfg.MaintenancePolicy, all, conds)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrNoIndicatorSystem):
+			d.Sections = append(d.Sections, r.notEvaluated(), securitySection(r))
+			return nil
+		case err != nil:
 			return err
 		}
 		d.Evaluation = res.JSON
@@ -762,10 +767,25 @@ func (r *run) buildHosts(d *Document) error {
 		}
 		d.Sections = append(d.Sections, Section{ID: "evaluation", Title: "月度综合评估", TitleEN: "Monthly comprehensive evaluation", Text: []string{text}})
 	}
-	d.Sections = append(d.Sections, Section{ID: "security", Title: "安全态势", TitleEN: "Security posture",
-		Text: []string{r.tr("本期无数据来源：安全监测数据未接入本系统，本节不作评价。",
-			"No data source this period: security monitoring is not connected to this system; no assessment is made.")}})
+	d.Sections = append(d.Sections, securitySection(r))
 	return nil
+}
+
+// securitySection is the hosts report's 安全态势, which has no data source
+// in jianguan.
+func securitySection(r *run) Section {
+	return Section{ID: "security", Title: "安全态势", TitleEN: "Security posture",
+		Text: []string{r.tr("本期无数据来源：安全监测数据未接入本系统，本节不作评价。",
+			"No data source this period: security monitoring is not connected to this system; no assessment is made.")}}
+}
+
+// notEvaluated is the evaluation section of a period that begins before
+// the first month of every configured indicator system
+// (ErrNoIndicatorSystem): the figures are reported, no scores.
+func (r *run) notEvaluated() Section {
+	return Section{ID: "evaluation", Title: "月度综合评估", TitleEN: "Monthly comprehensive evaluation", Text: []string{
+		r.tr("本期开始于评估指标体系的适用月份之前，评估指标体系不适用于本期：本节不作评估，各对象的可用性数据照常列出。",
+			"This period begins before the first month the indicator system applies to, so it is not assessed; the entities' figures are reported as usual.")}}
 }
 
 func sortedKeys(m map[string]Series) []string {
@@ -835,7 +855,11 @@ func (r *run) buildProviders(d *Document) error {
 	if ev != nil {
 		naturalSort(conds)
 		res, err := ev.Evaluate(r.ctx, PeriodMonth(r.month), r.cfg.MaintenancePolicy, all, conds)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrNoIndicatorSystem):
+			d.Sections = append(d.Sections, r.notEvaluated(), entities)
+			return nil
+		case err != nil:
 			return err
 		}
 		d.Evaluation = res.JSON
@@ -873,8 +897,8 @@ func (r *run) finishAudit(d *Document) {
 		Method: []string{
 			r.tr(fmt.Sprintf("%s：%s 起至 %s 止（不含），共 %s 秒（%s）。", strings.TrimSuffix(r.spanText(), "。"), d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0), d.TimeZone),
 				fmt.Sprintf("%s: [%s, %s), %s s.", strings.TrimSuffix(r.spanText(), "."), d.PeriodStart, d.PeriodEnd, num(d.MonthSeconds, 0))),
-			r.tr("计数器增量 = 月末最后一个样本 − 月初时刻（含）最后一个样本；计数器重置时读取原始样本分段求和，不使用 increase() 外推，因此 Prometheus 2.x 与 3.x 的区间差异不影响数字。",
-				"Counter increase = last sample at or before the month end − last sample at or before the month start (both instant queries with @); on a counter reset the raw samples are summed piecewise. increase() extrapolation is not used, so Prometheus 2.x closed ranges / 3.x left-open ranges do not change the figures."),
+			r.tr("计数器增量 = 月末最后一个样本 − 月初时刻（含）最后一个样本（两端时刻的即时查询值：带 @ 的即时查询，或在 Prometheus 上由每个期界的一次远程读取按同样的回溯规则从原始样本中取得）；计数器重置时读取原始样本分段求和，不使用 increase() 外推，因此 Prometheus 2.x 与 3.x 的区间差异不影响数字。",
+				"Counter increase = last sample at or before the month end − last sample at or before the month start (the instant-query values at both edges: instant queries with @, or on Prometheus one remote read per edge taking them from the stored samples by the same lookback rule); on a counter reset the raw samples are summed piecewise. increase() extrapolation is not used, so Prometheus 2.x closed ranges / 3.x left-open ranges do not change the figures."),
 			r.tr("未知时间 = 月秒数 − Δobserved（含采集程序未运行的时间），从不计为可用。", "Unknown = month seconds − Δobserved (includes time the exporter was not running); never counted as up."),
 			r.tr("可用率：维护不计入分母时 A = 1 − Δdown / (Δobserved − Δmaintenance)；维护计为可用时 A = 1 − Δdown / Δobserved（docs/metrics.md §1）。", "Availability as in docs/metrics.md §1."),
 			r.tr("目标按对象类别设定（合同只对互联网BGP线路约定 99.99 %；内部目标另行标注）。停机预算 = (1 − 目标) × (月秒数 − 维护秒数[不计入时])；停机 > 预算 → 未达标；未知 > 剩余预算 → 无法判定（绝不判为达标）；未设定目标的对象不作判定。",

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"time"
 
@@ -121,6 +122,11 @@ type Config struct {
 type ProviderEvaluator interface {
 	Evaluate(ctx context.Context, month Month, policy string, entities, conditions []EntityResult) (*Evaluation, error)
 }
+
+// ErrNoIndicatorSystem is a ProviderEvaluator's error for a period that
+// begins before the first month of every indicator system it has: the
+// document is built without an assessment and says so.
+var ErrNoIndicatorSystem = errors.New("no indicator system")
 
 // Evaluation is what a ProviderEvaluator adds to a document: its sections,
 // the assessment kept with the document (JSON: a frozen month keeps the

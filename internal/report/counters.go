@@ -232,9 +232,17 @@ func (r *run) instant(purpose string, names []string, t time.Time) (map[string]s
 	return out, labels, nil
 }
 
-// edgeInstant is instant at a period edge, the read shared by the runs of
+// edgeInstant is instant at a period edge of family f's availability
+// (names: f.edgeInstantNames()): the answer of the edge's one read where
+// the backend gives it (edgeread.go), else the query, shared by the runs of
 // the build that meet there (shared.go).
-func (r *run) edgeInstant(purpose string, names []string, t time.Time) (map[string]scrape, map[string]map[string]string, error) {
+func (r *run) edgeInstant(f family, purpose string, names []string, t time.Time) (map[string]scrape, map[string]map[string]string, error) {
+	if a, err := r.edgeRead(f, t); err != nil || a != nil {
+		if err != nil {
+			return nil, nil, err
+		}
+		return a.instant, a.labels, nil
+	}
 	type answer struct {
 		v map[string]scrape
 		l map[string]map[string]string
@@ -379,9 +387,9 @@ type availWalk struct {
 // availability is fetchAvailability with its walk.
 func (r *run) availability(ns string) ([]EntityResult, *availWalk, error) {
 	f := familyFor(ns)
-	names := []string{f.observed, f.down, f.maint, f.maintDown, f.changes}
+	names := f.availCounters()
 	withStart := append(append([]string{}, names...), f.started)
-	withState := append(append([]string{}, withStart...), f.up, f.unknownGauge)
+	withState := f.edgeInstantNames()
 	var disc []map[string]string
 	var endV, startV map[string]scrape
 	var endL map[string]map[string]string
@@ -394,11 +402,11 @@ func (r *run) availability(ns string) ([]EntityResult, *availWalk, error) {
 		// needs, at the end too): where two periods meet, one query
 		// answers the end of one and the start of the next (shared.go).
 		func() (err error) {
-			endV, endL, err = r.edgeInstant("counters, start time and state at the month end (last sample at or before it)", withState, r.end())
+			endV, endL, err = r.edgeInstant(f, "counters, start time and state at the month end (last sample at or before it)", withState, r.end())
 			return
 		},
 		func() (err error) {
-			startV, _, err = r.edgeInstant("counters, start time and state at the month start (last sample at or before it)", withState, r.start())
+			startV, _, err = r.edgeInstant(f, "counters, start time and state at the month start (last sample at or before it)", withState, r.start())
 			return
 		},
 	)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,27 +57,36 @@ func (f family) edgeSignals() []string {
 
 // edgeValues reads, for the entities whose name label matches extra, the
 // last value within incidentLookback before t and before t −
-// incidentLookback (offset) of each edge signal: one instant query for two
-// edges. last_over_time drops the metric name and `or` matches label sets
+// incidentLookback (offset) of each edge signal at every t of from, from +
+// step, … ≤ to: one query for both edges of every t (a query_range where
+// there is more than one t: the series are selected once, not once per day
+// edge). last_over_time drops the metric name and `or` matches label sets
 // without it, so label_replace names each series in edgeLabel (with
-// edgeOffset for the earlier edge) to keep them apart.
-func (r *run) edgeValues(f family, extra string, t time.Time) (at, before map[string]map[string]float64, err error) {
+// edgeOffset for the earlier edge) to keep them apart. vals gets, under
+// vals' lock mu, the values at each t and at t − incidentLookback (unix
+// ms), per entity key and signal.
+func (r *run) edgeValues(f family, extra string, from, to time.Time, step time.Duration, mu *sync.Mutex, vals map[int64]map[string]map[string]float64) error {
 	win := fmt.Sprintf("[%ds]", int64(incidentLookback.Seconds()))
 	var ors []string
 	for _, s := range f.edgeSignals() {
 		ors = append(ors, fmt.Sprintf("label_replace(last_over_time(%s%s), %q, %q, \"\", \"\")", r.selector(s, extra), win, edgeLabel, s),
 			fmt.Sprintf("label_replace(last_over_time(%s%s offset %s), %q, %q, \"\", \"\")", r.selector(s, extra), win, win[1:len(win)-1], edgeLabel, s+edgeOffset))
 	}
-	res, err := r.query("incident days: "+strings.Join(f.edgeSignals(), ", ")+" at a day edge and 20 min before it (changes, restarts, unknown spells between two edges)",
-		strings.Join(ors, " or "), t)
-	if err != nil {
-		return nil, nil, err
+	purpose := "incident days: " + strings.Join(f.edgeSignals(), ", ") + " at a day edge and 20 min before it (changes, restarts, unknown spells between two edges)"
+	expr := strings.Join(ors, " or ")
+	var res []Series
+	var err error
+	if from.Equal(to) {
+		res, err = r.query(purpose, expr, from)
+	} else {
+		res, err = r.queryRange(purpose, expr, from, to, step)
 	}
-	at, before = map[string]map[string]float64{}, map[string]map[string]float64{}
+	if err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
 	for _, s := range res {
-		if len(s.Points) == 0 {
-			continue
-		}
 		l := make(map[string]string, len(s.Labels))
 		for k, v := range s.Labels {
 			if k != edgeLabel {
@@ -84,16 +94,23 @@ func (r *run) edgeValues(f family, extra string, t time.Time) (at, before map[st
 			}
 		}
 		k := labelKey(l)
-		m, n := at, s.Labels[edgeLabel]
+		n := s.Labels[edgeLabel]
+		shift := time.Duration(0)
 		if b, ok := strings.CutSuffix(n, edgeOffset); ok {
-			m, n = before, b
+			n, shift = b, incidentLookback
 		}
-		if m[k] == nil {
-			m[k] = map[string]float64{}
+		for _, p := range s.Points {
+			t := p.T.Add(-shift).UnixMilli()
+			if vals[t] == nil {
+				vals[t] = map[string]map[string]float64{}
+			}
+			if vals[t][k] == nil {
+				vals[t][k] = map[string]float64{}
+			}
+			vals[t][k][n] = p.V
 		}
-		m[k][n] = s.Points[len(s.Points)-1].V
 	}
-	return at, before, nil
+	return nil
 }
 
 // edgeLabel names the signal of each series in edgeValues' answer;
@@ -125,20 +142,32 @@ func (r *run) edgeDays(f family, walks map[string]*incidentWalk, extra string, d
 		from[i], to[i] = prev.Add(-incidentLookback), days.unitEnd(i)
 		times[prev.UnixMilli()], times[to[i].UnixMilli()] = prev, to[i]
 	}
+	// The edge times in runs of consecutive days, one query each (a run of
+	// one: an instant query); an edge off the day grid (a draft's end) is
+	// a run of its own. Only on Prometheus: VictoriaMetrics aligns a
+	// query_range's steps to multiples of the step in UTC, not to the
+	// period's midnights, so there every edge is an instant query.
+	// A run's answer holds at most incidentMaxPoints points: the
+	// candidates' signals at both edges of each of its steps.
+	ts := slices.Sorted(maps.Keys(times))
+	batch := r.backendInfo().Kind == "Prometheus"
+	maxSteps := max(incidentMaxPoints/(2*len(f.edgeSignals())*max(len(walks), 1)), 1)
+	var runs [][2]time.Time
+	for _, ms := range ts {
+		t := times[ms]
+		onGrid := t.Sub(days.start)%days.step == 0
+		if n := len(runs); batch && n > 0 && onGrid && t.Sub(runs[n-1][1]) == days.step && runs[n-1][1].Sub(days.start)%days.step == 0 &&
+			int(t.Sub(runs[n-1][0])/days.step) < maxSteps {
+			runs[n-1][1] = t
+			continue
+		}
+		runs = append(runs, [2]time.Time{t, t})
+	}
 	vals := map[int64]map[string]map[string]float64{}
 	var mu sync.Mutex
 	var fns []func() error
-	for _, t := range times {
-		fns = append(fns, func() error {
-			at, before, err := r.edgeValues(f, extra, t)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			vals[t.UnixMilli()], vals[t.Add(-incidentLookback).UnixMilli()] = at, before
-			mu.Unlock()
-			return nil
-		})
+	for _, run := range runs {
+		fns = append(fns, func() error { return r.edgeValues(f, extra, run[0], run[1], days.step, &mu, vals) })
 	}
 	if err := r.parallel(fns...); err != nil {
 		return nil, err

@@ -221,11 +221,11 @@ func compareDetectors(t *testing.T, url string, periods []comparisonPeriod, now 
 				t.Errorf("%s: default path %+v, raw path %+v", id, ec, rc)
 			}
 			// The edges are read on the days the recorded changes do not
-			// cover: every day without recorded series (one query per day
-			// and one at the start), in the month none where every
-			// evaluation is there, the two edges of the one day where one
-			// is missing.
-			wantEdges := map[int]int{0: 0, 1: 2 * ec.recorded}[monthRawRuns]
+			// cover: every day without recorded series, in the month none
+			// where every evaluation is there, the two edges of the one day
+			// where one is missing — consecutive day edges in one
+			// query_range, so one query per family.
+			wantEdges := map[int]int{0: 0, 1: ec.recorded}[monthRawRuns]
 			if monthRawRuns < 0 || tc.name != periodMonth {
 				if (ec.edges == 0) != (rc.changes == 0) {
 					t.Errorf("%s: %d edge queries, raw path %+v", id, ec.edges, rc)

@@ -2,6 +2,9 @@ package report
 
 import (
 	"context"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,3 +56,67 @@ func SetEdgeSharing(on bool) (restore func()) {
 	shareEdges = on
 	return func() { shareEdges = was }
 }
+
+// EdgeView is what the availability takes from the reads at one period
+// edge, as text for comparison: per entity key, the instant answer
+// (name=value, sorted) and the pair of scrapes around the edge.
+type EdgeView struct {
+	Instant map[string]string
+	Labels  map[string]map[string]string
+	Pairs   map[string]string
+}
+
+func edgeView(instant map[string]scrape, labels map[string]map[string]string, pairs map[string]edgePair) EdgeView {
+	text := func(sc *scrape) string {
+		if sc == nil {
+			return "none"
+		}
+		var s []string
+		for n, v := range sc.vals {
+			s = append(s, n+"="+strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		sort.Strings(s)
+		return strconv.FormatInt(sc.t, 10) + " " + strings.Join(s, ",")
+	}
+	v := EdgeView{Instant: map[string]string{}, Labels: labels, Pairs: map[string]string{}}
+	for k, sc := range instant {
+		v.Instant[k] = text(&sc)
+	}
+	for k, p := range pairs {
+		if p.before != nil || p.after != nil { // an entity without either is one the read did not see
+			v.Pairs[k] = text(p.before) + " | " + text(p.after)
+		}
+	}
+	return v
+}
+
+// EdgeRead is the availability's one read at edge for family ns
+// (edgeread.go) on q, with the run's audit; ok false: q gave none.
+func EdgeRead(ctx context.Context, q Querier, ns string, p calendar.Period, edge time.Time) (v EdgeView, audit []AuditQuery, ok bool, err error) {
+	r := &run{ctx: ctx, q: q, cfg: DefaultConfig(), month: p}
+	f := familyFor(ns)
+	a, err := r.edgeRead(f, edge)
+	if err != nil || a == nil {
+		return EdgeView{}, r.audit, false, err
+	}
+	return edgeView(a.instant, a.labels, a.pairs), r.audit, true, nil
+}
+
+// EdgeQueries is what the availability's one read at edge replaces: the
+// instant query at edge and the raw read of ±1 min around it.
+func EdgeQueries(ctx context.Context, q Querier, ns string, p calendar.Period, edge time.Time) (EdgeView, error) {
+	r := &run{ctx: ctx, q: q, cfg: DefaultConfig(), month: p}
+	f := familyFor(ns)
+	v, l, err := r.instant("test", f.edgeInstantNames(), edge)
+	if err != nil {
+		return EdgeView{}, err
+	}
+	sc, _, err := r.raw("test", f.edgeRawNames(), "", nil, edge.Add(-edgeNarrow), edge.Add(edgeNarrow))
+	if err != nil {
+		return EdgeView{}, err
+	}
+	return edgeView(v, l, edgePairs(sc, edge.UnixMilli(), f.availCounters(), edgeNarrow)), nil
+}
+
+// InLookback is inLookback for the tests.
+var InLookback = inLookback

@@ -38,6 +38,9 @@ type run struct {
 	// snapshot), whose entities are the trend's figures of that period
 	// when it is one of its months.
 	prevBuilt *builtPeriod
+	// edgeMemos: the run's reads at its edges (edgeread.go), by family
+	// and edge, under mu.
+	edgeMemos map[string]*edgeMemo
 	// reads: the edge reads this sub-run shares with the build's other
 	// sub-runs, subReads: those this run's sub-runs share (shared.go).
 	reads, subReads *sharedReads

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -274,7 +275,7 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 	if len(counters) == 0 {
 		return nil, nil, nil
 	}
-	sig := append(append([]string{}, names...), f.started, f.up, f.unknownGauge, f.lastChange, f.inMaintenance())
+	sig := append(append([]string{}, names...), f.started, f.up, f.unknownGauge, f.lastChange, f.inMaintenance()) // f.edgeRawNames() for the availability's names
 	edges := []time.Time{r.start(), r.end()}
 	pairs := make([]map[string]edgePair, len(edges))
 	var fns []func() error
@@ -289,9 +290,23 @@ func (r *run) edgeInterpolate(f family, names []string, counters map[string]map[
 					return edgePairs(sc, edge.UnixMilli(), names, w), err
 				})
 			}
-			m, err := read(edgeNarrow, "", nil)
-			if err != nil {
+			var (
+				a   *edgeAnswer
+				m   map[string]edgePair
+				err error
+			)
+			if slices.Equal(names, f.availCounters()) {
+				a, err = r.edgeRead(f, edge)
+			}
+			switch {
+			case err != nil:
 				return err
+			case a != nil:
+				m = a.pairs // the edge's one read (edgeread.go)
+			default:
+				if m, err = read(edgeNarrow, "", nil); err != nil {
+					return err
+				}
 			}
 			// Entities without both scrapes in the narrow read: again over
 			// edgeWindow (by name; only their pairs are taken).

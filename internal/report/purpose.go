@@ -94,6 +94,9 @@ var purposeRules = []purposeRule{
 	rule(`range-selector boundary probe \(3: closed \[t−d, t\], Prometheus 2; 2: left-open \(t−d, t\], Prometheus 3 / VictoriaMetrics\)`,
 		fixed("区间选择器边界探测（3：闭区间 [t−d, t]，Prometheus 2；2：左开区间 (t−d, t]，Prometheus 3 / VictoriaMetrics）")),
 	rule(`period edge: raw samples around (\S+) \(interpolation to the edge\)`, func(m []string) string { return "期界：" + m[1] + " 前后的原始样本（插值到期界）" }),
+	rule(`period edge: raw samples from the lookback before (\S+) to 1 min after it, staleness markers included \(the counters, start time and state at the edge: last sample at or before it; interpolation to the edge\)`, func(m []string) string {
+		return "期界：" + m[1] + " 前一个回溯窗口至其后 1 分钟的原始样本，含陈旧标记（期界时刻的计数器、启动时间和状态：期界时刻或之前的最后一个样本；插值到期界）"
+	}),
 	rule(`TLS leaf certificate expiry`, fixed("TLS 叶证书到期时间")),
 	rule(`contracted capacity at the month end`, fixed("期末的合同带宽")),
 	rule(`contracted capacity of lines without a sample at the month end \(last in the month\)`, fixed("期末无样本线路的合同带宽（期内最后值）")),

@@ -15,10 +15,13 @@ import (
 // ask makes the read, the other waits for it and takes the same answer;
 // the entry is dropped once sharedUsers runs have taken it, so a build
 // holds only the answers of the months in flight (and of the first and
-// last). The whole period's own run and the previous period's build for
-// 环比 read their edges themselves: they would hold theirs through the
-// period's whole build for one query each. Answers are only read, never
-// changed, by their users.
+// last). The whole period's own run shares its edges with its first and
+// last month, which read them after it: the answers it leaves are the
+// compact ones of edgeread.go (an entity's values at the edge and its two
+// scrapes around it), or the instant query's and the pairs elsewhere. The
+// previous period's build for 环比 reads its edges itself: its end is the
+// period's start, which the own run and the first month have taken by
+// then. Answers are only read, never changed, by their users.
 //
 // Each user lists the read in its own audit under its own purpose: its
 // figures come from that evaluation, whichever run sent it.

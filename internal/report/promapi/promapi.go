@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/jianguan/jianguan/internal/report"
 )
 
@@ -596,25 +598,51 @@ func (c *Client) Series(ctx context.Context, match string, start, end time.Time)
 	return r.Data, nil
 }
 
+// flags returns the backend's command-line flags (/api/v1/status/flags).
+func (c *Client) flags(ctx context.Context) (map[string]string, error) {
+	body, status, err := c.get(ctx, "/api/v1/status/flags")
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Status string            `json:"status"`
+		Data   map[string]string `json:"data"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil || status != http.StatusOK || r.Status != "success" {
+		return nil, report.Errorf(report.ErrUnavailable, "status/flags: HTTP %d", status)
+	}
+	return r.Data, nil
+}
+
 // Retention returns the configured TSDB retention (from /api/v1/status/flags)
 // and the oldest sample time (from /api/v1/status/tsdb is not exposed in
 // 2.42; callers probe with a query instead).
 func (c *Client) Retention(ctx context.Context) (time.Duration, error) {
-	body, status, err := c.get(ctx, "/api/v1/status/flags")
+	f, err := c.flags(ctx)
 	if err != nil {
 		return 0, err
 	}
-	var r struct {
-		Data map[string]string `json:"data"`
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return 0, report.Errorf(report.ErrUnavailable, "status/flags: HTTP %d", status)
-	}
-	s := r.Data["storage.tsdb.retention.time"]
+	s := f["storage.tsdb.retention.time"]
 	if s == "" || s == "0s" {
-		s = r.Data["storage.tsdb.retention"]
+		s = f["storage.tsdb.retention"]
 	}
 	return parsePromDuration(s)
+}
+
+// LookbackDelta returns the lookback of the backend's instant queries,
+// its flag --query.lookback-delta (/api/v1/status/flags): how far before
+// an instant a series' last sample is taken. An error when the backend
+// does not say (VictoriaMetrics has no such flag).
+func (c *Client) LookbackDelta(ctx context.Context) (time.Duration, error) {
+	f, err := c.flags(ctx)
+	if err != nil {
+		return 0, err
+	}
+	d, err := model.ParseDuration(f["query.lookback-delta"])
+	if err != nil || d <= 0 {
+		return 0, report.Errorf(report.ErrUnavailable, "status/flags: query.lookback-delta %q", f["query.lookback-delta"])
+	}
+	return time.Duration(d), nil
 }
 
 func parsePromDuration(s string) (time.Duration, error) {

@@ -67,6 +67,19 @@ var (
 // query API, dropping what series received. Answers over
 // MaxAnswerBytes and timeouts are errors, as for Query.
 func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
+	return c.remoteRead(ctx, selector, from, to, false, series)
+}
+
+// RemoteReadStale is RemoteRead with the staleness markers kept (values
+// that are value.StaleNaN, in time order among the samples): what PromQL's
+// instant lookback needs to tell a series that ended (its last sample a
+// marker) from one that did not, which a range selector cannot
+// (report's edge reads: edgeread.go).
+func (c *Client) RemoteReadStale(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
+	return c.remoteRead(ctx, selector, from, to, true, series)
+}
+
+func (c *Client) remoteRead(ctx context.Context, selector string, from, to time.Time, keepStale bool, series func(labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
 	if c.NoRemoteRead || c.noRemoteRead.Load() {
 		return 0, false, nil
 	}
@@ -108,7 +121,7 @@ func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.
 		}
 		lr := &limitedReader{r: resp.Body, left: c.maxAnswer()}
 		var err error
-		n, err = readChunked(bufio.NewReaderSize(lr, 64<<10), c.maxAnswer(), series)
+		n, err = readChunked(bufio.NewReaderSize(lr, 64<<10), c.maxAnswer(), keepStale, series)
 		switch {
 		case lr.over || errors.Is(err, errOver):
 			return report.Errorf(report.ErrTooLarge, "查询结果过大 / query answer too large: Prometheus at %s answered the remote read of %q with more than %s; the limit is %s per answer (raise it, or narrow the report with a filter)",
@@ -136,8 +149,8 @@ func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.
 // readChunked decodes a streamed remote-read answer: frames of
 // uvarint(size), CRC-32C (big endian) and a ChunkedReadResponse; a series
 // whose chunks span frames comes in consecutive frames with the same
-// labels.
-func readChunked(r *bufio.Reader, answerLimit int64, series func(map[string]string) func([]int64, []float64)) (int, error) {
+// labels. keepStale: staleness markers are handed over too.
+func readChunked(r *bufio.Reader, answerLimit int64, keepStale bool, series func(map[string]string) func([]int64, []float64)) (int, error) {
 	var (
 		n       int
 		last    []rawLabel // the current series' labels, owned
@@ -176,7 +189,7 @@ func readChunked(r *bufio.Reader, answerLimit int64, series func(map[string]stri
 		ts, vs = ts[:0], vs[:0]
 		for it.Next() == chunkenc.ValFloat {
 			t, v := it.At()
-			if value.IsStaleNaN(v) {
+			if !keepStale && value.IsStaleNaN(v) {
 				continue
 			}
 			if t <= lastMax { // overlapping chunks: time order is the contract

@@ -81,9 +81,10 @@ func remoteRead(c *Client, sel string) ([]readSeries, int, bool, error) {
 }
 
 // TestRemoteReadProtocol: the streamed answer's frames decoded (a series
-// across frames handed over once, staleness markers dropped, the request
-// the server gets), the backends without it left to the query API and not
-// asked again, and hostile answers refused with a clear error.
+// across frames handed over once, staleness markers dropped, or kept by
+// RemoteReadStale; the request the server gets), the backends without it
+// left to the query API and not asked again, and hostile answers refused
+// with a clear error.
 func TestRemoteReadProtocol(t *testing.T) {
 	a1 := xorChunk(t, [][2]float64{{1000, 1}, {16000, 2}, {31000, math.Float64frombits(value.StaleNaN)}})
 	a2 := xorChunk(t, [][2]float64{{46000, 4}, {61000, math.NaN()}})
@@ -196,6 +197,18 @@ func TestRemoteReadProtocol(t *testing.T) {
 			// a plain NaN kept (PromQL keeps it too).
 			if len(a.t) != 4 || a.t[0] != 1000 || a.t[2] != 46000 || a.v[1] != 2 || !math.IsNaN(a.v[3]) || len(b.t) != 1 || b.v[0] != 10 {
 				t.Errorf("a %v %v, b %v %v", a.t, a.v, b.t, b.v)
+			}
+			// RemoteReadStale: the same, with the marker in its place.
+			var st readSeries
+			_, read, err = cl.RemoteReadStale(context.Background(), `{__name__="line_up"}`, time.UnixMilli(0), time.UnixMilli(1e6), func(l map[string]string) func([]int64, []float64) {
+				return func(ts []int64, vs []float64) {
+					if l["line"] == "a" {
+						st.t, st.v = append(st.t, ts...), append(st.v, vs...)
+					}
+				}
+			})
+			if !read || err != nil || len(st.t) != 5 || st.t[2] != 31000 || !value.IsStaleNaN(st.v[2]) || st.v[1] != 2 || st.t[3] != 46000 {
+				t.Errorf("with the markers: read %v, %v, a %v %v", read, err, st.t, st.v)
 			}
 		})
 	}
