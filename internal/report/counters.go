@@ -393,9 +393,12 @@ func (r *run) availability(ns string) ([]EntityResult, *availWalk, error) {
 	var disc []map[string]string
 	var endV, startV map[string]scrape
 	var endL map[string]map[string]string
+	own, fromOwn := r.ownSeries(f, r.start(), r.end())
 	err := r.parallel(
 		func() (err error) {
-			disc, err = r.series("entities: series with samples in the month ("+f.observed+")", r.selector(f.observed))
+			if !fromOwn {
+				disc, err = r.series("entities: series with samples in the month ("+f.observed+")", r.selector(f.observed))
+			}
 			return
 		},
 		// The same names at both edges (the state, which only the start
@@ -412,6 +415,13 @@ func (r *run) availability(ns string) ([]EntityResult, *availWalk, error) {
 	)
 	if err != nil {
 		return nil, nil, err
+	}
+	if fromOwn {
+		if disc, err = r.notAtEnd(f, own, endV); err != nil {
+			return nil, nil, err
+		}
+	} else if r.subReads != nil && r.reads == r.subReads {
+		r.subReads.setSeries(f.ns, r.start(), r.end(), disc) // the period's own run: its months' (ownSeries)
 	}
 	labels := map[string]map[string]string{}
 	for _, l := range disc {

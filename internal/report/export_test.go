@@ -120,3 +120,12 @@ func EdgeQueries(ctx context.Context, q Querier, ns string, p calendar.Period, e
 
 // InLookback is inLookback for the tests.
 var InLookback = inLookback
+
+// SetMonthsFromOwn makes the months of a build ask the series API about
+// every entity (false) or only about the period's entities without a
+// value at their end (true, the default); the returned func restores it.
+func SetMonthsFromOwn(on bool) (restore func()) {
+	old := monthsFromOwn
+	monthsFromOwn = on
+	return func() { monthsFromOwn = old }
+}

@@ -13,7 +13,7 @@ import (
 // purpose per query in Document.Audit (tests and the XLSX/CSV cross-checks
 // read them); AuditPurpose words it for the reader when a document is
 // rendered. Metric names, PromQL and timestamps in a purpose stay as they
-// are: they are identifiers. TestAuditPurposesTranslated holds every purpose
+// are: they are identifiers. TestEnglishPlurals_EveryKind holds every purpose
 // every report kind writes on a real Prometheus to this glossary.
 
 // purposeRule words one English purpose template in Chinese.
@@ -36,6 +36,9 @@ var (
 
 var purposeRules = []purposeRule{
 	rule(`entities: series with samples in the month \((.+)\)`, func(m []string) string { return "对象：本期有样本的序列（" + m[1] + "）" }),
+	rule(`entities: series with samples in the month \((.+)\) of the period's entities without a value at the month end`, func(m []string) string {
+		return "对象：本月有样本的序列（" + m[1] + "），仅限整个报告期的对象中月末时刻无值者"
+	}),
 	rule(`series with samples in the month \((.+)\)`, func(m []string) string { return "本期有样本的序列（" + m[1] + "）" }),
 	rule(`series with samples in the month \((.+)\) of the entities whose series may have begun and ended inside the period`, func(m []string) string {
 		return "本期有样本的序列（" + m[1] + "），仅限序列可能在期内出现又消失的对象"

@@ -65,6 +65,7 @@ func TestAuditPurpose(t *testing.T) {
 		{"incident reconstruction: raw line_up, line_unknown of the hours with a change", "有变化的小时内 line_up, line_unknown 的原始样本"},
 		{"range-selector boundary probe (3: closed [t−d, t], Prometheus 2; 2: left-open (t−d, t], Prometheus 3 / VictoriaMetrics)", "区间选择器边界探测"},
 		{"period edge: raw samples around 2026-10-31T16:00:00Z (interpolation to the edge)", "期界：2026-10-31T16:00:00Z 前后的原始样本"},
+		{"entities: series with samples in the month (host_observed_seconds_total) of the period's entities without a value at the month end", "仅限整个报告期的对象中月末时刻无值者"},
 		{"period edge: raw samples from the lookback before 2026-10-31T16:00:00Z to 1 min after it, staleness markers included (the counters, start time and state at the edge: last sample at or before it; interpolation to the edge)", "期界：2026-10-31T16:00:00Z 前一个回溯窗口至其后 1 分钟的原始样本，含陈旧标记"},
 		{"TLS leaf certificate expiry", "TLS 叶证书到期时间"},
 		{"contracted capacity at the month end", "期末的合同带宽"},

@@ -26,8 +26,9 @@ import (
 // Each user lists the read in its own audit under its own purpose: its
 // figures come from that evaluation, whichever run sent it.
 type sharedReads struct {
-	mu sync.Mutex
-	m  map[string]*sharedRead
+	mu     sync.Mutex
+	m      map[string]*sharedRead
+	series map[string]periodSeries // the period's own run's entities (ownSeries)
 }
 
 // sharedUsers: an edge belongs to the two periods that meet there.
@@ -94,6 +95,72 @@ func shared[T any](r *run, key, purpose string, read func(*run) (T, error)) (T, 
 	}
 	r.mu.Unlock()
 	return e.val.(T), nil
+}
+
+// periodSeries are the series the period's own run found with samples in
+// the period, by family (availability: its entities).
+type periodSeries struct {
+	from, to time.Time
+	series   []map[string]string
+}
+
+// setSeries keeps the own run's entities of family ns over [from, to].
+func (s *sharedReads) setSeries(ns string, from, to time.Time, series []map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.series == nil {
+		s.series = map[string]periodSeries{}
+	}
+	s.series[ns] = periodSeries{from, to, series}
+}
+
+// monthsFromOwn can be turned off by a test, to compare (ownSeries).
+var monthsFromOwn = true
+
+// ownSeries returns, for a sub-run (a month of the per-month table or of
+// the trend) whose [from, to] lies in its build's period, the series of
+// family f the period's own run found with samples in the period: every
+// entity with samples in the month is among them, so the month asks the
+// series API only about those without a value at its end (notAtEnd)
+// instead of about every series of the family — each series' index entry
+// in each block of the month, for the months of a year about as much of
+// Prometheus' work as the period's own question.
+func (r *run) ownSeries(f family, from, to time.Time) ([]map[string]string, bool) {
+	if r.reads == nil || r.reads == r.subReads || !monthsFromOwn {
+		return nil, false
+	}
+	r.reads.mu.Lock()
+	defer r.reads.mu.Unlock()
+	p, ok := r.reads.series[f.ns]
+	if !ok || from.Before(p.from) || to.After(p.to) {
+		return nil, false
+	}
+	return p.series, true
+}
+
+// notAtEnd returns the series of family f's observed counter with samples
+// in the run's month among own (ownSeries) that have no value at its end
+// (endV): an entity observed at the end has a sample within the lookback
+// before it, so in the month, and is an entity of the month by its value
+// there; only the others are asked of the series API, by name (none: no
+// question).
+func (r *run) notAtEnd(f family, own []map[string]string, endV map[string]scrape) ([]map[string]string, error) {
+	var rest []string
+	seen := map[string]bool{}
+	for _, l := range own {
+		if _, ok := endV[labelKey(l)].vals[f.observed]; ok {
+			continue
+		}
+		if n := l[f.nameLabel]; !seen[n] {
+			seen[n] = true
+			rest = append(rest, n)
+		}
+	}
+	if len(rest) == 0 {
+		return nil, nil
+	}
+	return r.series("entities: series with samples in the month ("+f.observed+") of the period's entities without a value at the month end",
+		r.selector(f.observed, f.nameLabel+"=~"+RegexAlternation(rest)))
 }
 
 // edgeKey is the key of a read at an edge: what is read (names, the

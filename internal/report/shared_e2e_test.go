@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jianguan/jianguan/internal/calendar"
 	"github.com/jianguan/jianguan/internal/report"
 	"github.com/jianguan/jianguan/internal/report/promapi"
 )
@@ -66,17 +67,8 @@ func TestEdgeReadsShared(t *testing.T) {
 		families int
 	}{{report.KindLines, 1}, {report.KindHosts, 2}} {
 		t.Run(tc.kind, func(t *testing.T) {
-			build := func(share bool) (*report.Document, map[string]int) {
-				defer report.SetEdgeSharing(share)()
-				c := &sentCounter{Client: q.(*promapi.Client), sent: map[string]int{}}
-				d, err := report.Build(context.Background(), c, cfg, tc.kind, p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return d, c.sent
-			}
-			d, sent := build(true)
-			alone, sentAlone := build(false)
+			d, sent := buildCounted(t, q, cfg, tc.kind, p, report.SetEdgeSharing(true))
+			alone, sentAlone := buildCounted(t, q, cfg, tc.kind, p, report.SetEdgeSharing(false))
 			// Nothing sent more often; the counters at an edge: 12 fewer
 			// per family; no other query fewer.
 			var edges, saved, rawSaved int
@@ -128,6 +120,20 @@ func TestEdgeReadsShared(t *testing.T) {
 	}
 }
 
+// buildCounted builds kind over p through a sentCounter on q, then calls
+// restore (the test switch set for this build, undone after it), and
+// returns the document and what was sent.
+func buildCounted(t *testing.T, q report.Querier, cfg report.Config, kind string, p calendar.Period, restore func()) (*report.Document, map[string]int) {
+	t.Helper()
+	defer restore()
+	c := &sentCounter{Client: q.(*promapi.Client), sent: map[string]int{}}
+	d, err := report.Build(context.Background(), c, cfg, kind, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, c.sent
+}
+
 // auditSet is the audit's queries in order of their text (the runs list
 // theirs as they finish).
 func auditSet(d *report.Document) []string {
@@ -168,4 +174,65 @@ func minus(a, b []string) []string {
 		out = append(out, x)
 	}
 	return out
+}
+
+func (c *sentCounter) Series(ctx context.Context, match string, start, end time.Time) ([]map[string]string, error) {
+	c.count("series API: " + match + " " + start.UTC().Format(time.RFC3339) + " " + end.UTC().Format(time.RFC3339))
+	return c.Client.Series(ctx, match, start, end)
+}
+
+// TestMonthsEntitiesFromPeriod: in a quarter report the months of the
+// per-month table (October – December) take their entities from the
+// quarter's own series API answer, asking the series API only about the
+// quarter's entities without a value at the month's end (a host that ends
+// in October); the trend's months, outside the quarter, ask as before. The
+// per-month table, the trend and the entities are those of the build that
+// asks about every entity each month.
+func TestMonthsEntitiesFromPeriod(t *testing.T) {
+	now := time.Date(2027, 1, 5, 0, 0, 0, 0, time.UTC)
+	q, cfg := periodEnv(t, now)
+	p := mustPeriod(t, "2026-Q4", now)
+	for _, tc := range []struct {
+		kind     string
+		families int
+	}{{report.KindLines, 1}, {report.KindHosts, 2}} {
+		t.Run(tc.kind, func(t *testing.T) {
+			d, sent := buildCounted(t, q, cfg, tc.kind, p, report.SetMonthsFromOwn(true))
+			every, sentEvery := buildCounted(t, q, cfg, tc.kind, p, report.SetMonthsFromOwn(false))
+			full := func(sent map[string]int) (n, filtered int) {
+				for k, c := range sent {
+					if !strings.HasPrefix(k, "series API: ") || !strings.Contains(k, "_observed_seconds_total{") {
+						continue
+					}
+					if strings.Contains(k, "=~") {
+						filtered += c
+					} else {
+						n += c
+					}
+				}
+				return n, filtered
+			}
+			n, filtered := full(sent)
+			nEvery, filteredEvery := full(sentEvery)
+			if nEvery-n != 3*tc.families || filteredEvery != 0 {
+				t.Errorf("series API over every entity: %d (asking every month: %d), want %d fewer; %d by name asking every month", n, nEvery, 3*tc.families, filteredEvery)
+			}
+			if tc.kind == report.KindHosts && filtered == 0 {
+				t.Errorf("no month asked about the entities without a value at its end")
+			}
+			for _, x := range []struct {
+				what string
+				a, b any
+			}{
+				{"per-month table", d.PerMonth, every.PerMonth},
+				{"trend", d.Trend, every.Trend},
+				{"entities", d.Entities, every.Entities},
+			} {
+				if !reflect.DeepEqual(x.a, x.b) {
+					t.Errorf("%s differs from the build asking about every entity each month", x.what)
+				}
+			}
+			t.Logf("series API over every entity %d → %d, by name %d", nEvery, n, filtered)
+		})
+	}
 }

@@ -37,7 +37,8 @@ func TestBlocksMatchTruth(t *testing.T) {
 }
 
 // TestEdgeSecondReadByName: the period-edge read (interpolation of the
-// counters to the edge) reads ±1 min first and again over ±5 min only the
+// counters to the edge) reads ±1 min first (on Prometheus within the one
+// read at the edge: report/edgeread.go) and again over ±5 min only the
 // entities without a scrape on both sides of the edge in the first read, by
 // name while they are fewer than half. Here Prometheus misses the scrapes of
 // two of the eight lines for 3 min around the period start and of one host
@@ -82,7 +83,7 @@ func TestEdgeSecondReadByName(t *testing.T) {
 		var reads, named []string
 		for _, a := range docs[c.kind].Audit.Queries {
 			// (the hosts report reads the websites' edges too)
-			if strings.HasPrefix(a.Purpose, "period edge: raw samples around "+c.edge.UTC().Format(time.RFC3339)) && strings.Contains(a.PromQL, c.label+"_observed_seconds_total") {
+			if strings.HasPrefix(a.Purpose, "period edge: raw samples ") && strings.Contains(a.Purpose, " "+c.edge.UTC().Format(time.RFC3339)+" ") && strings.Contains(a.PromQL, c.label+"_observed_seconds_total") {
 				reads = append(reads, a.PromQL)
 				if strings.Contains(a.PromQL, c.label+`=~"`) {
 					named = append(named, a.PromQL)
