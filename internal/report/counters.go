@@ -3,7 +3,9 @@ package report
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -563,8 +565,10 @@ func (r *run) availability(ns string) ([]EntityResult, *availWalk, error) {
 		return nil, nil, err
 	}
 	ms := r.month.Seconds()
-	var res []EntityResult
-	for k, cs := range counters {
+	res := make([]EntityResult, 0, len(counters))
+	// In the order of the entities' keys (labelKey of their labels).
+	for _, k := range slices.Sorted(maps.Keys(counters)) {
+		cs := counters[k]
 		ls := labels[k]
 		e := EntityResult{NS: ns, Labels: ls, Name: ls[f.nameLabel], Counters: cs, EdgeBoundSeconds: bounds[k],
 			StartsInside: missing[k][0], EndsInside: missing[k][1]}
@@ -580,7 +584,6 @@ func (r *run) availability(ns string) ([]EntityResult, *availWalk, error) {
 		e.BudgetSeconds, e.RemainingSeconds, e.UnknownSeconds, e.Status = ev.Budget, ev.Remaining, ev.Unknown, ev.Status
 		res = append(res, e)
 	}
-	sort.Slice(res, func(i, j int) bool { return labelKey(res[i].Labels) < labelKey(res[j].Labels) })
 	if r.figuresOnly {
 		return res, aw, nil
 	}

@@ -100,7 +100,7 @@ func (r *run) edgeRead(f family, edge time.Time) (*edgeAnswer, error) {
 	}
 	r.mu.Unlock()
 	m.once.Do(func() {
-		lb, err := er.LookbackDelta(r.ctx)
+		lb, err := r.lookbackDelta(er)
 		if err != nil {
 			return // not said: the queries
 		}
@@ -112,6 +112,18 @@ func (r *run) edgeRead(f family, edge time.Time) (*edgeAnswer, error) {
 		})
 	})
 	return m.a, m.err
+}
+
+// lookbackDelta is the backend's instant-query lookback, asked once per
+// build (r.reads: a year's runs would otherwise ask at each of their
+// edges, ~45 times for the providers).
+func (r *run) lookbackDelta(er edgeReader) (time.Duration, error) {
+	s := r.reads
+	if s == nil {
+		return er.LookbackDelta(r.ctx)
+	}
+	s.lbOnce.Do(func() { s.lb, s.lbErr = er.LookbackDelta(r.ctx) })
+	return s.lb, s.lbErr
 }
 
 // edgeSeries is one series of an edge read: its last sample at or before

@@ -29,6 +29,11 @@ type sharedReads struct {
 	mu     sync.Mutex
 	m      map[string]*sharedRead
 	series map[string]periodSeries // the period's own run's entities (ownSeries)
+	// lookback: the backend's instant-query lookback, asked once for the
+	// edge reads of all the runs (lookbackDelta).
+	lbOnce sync.Once
+	lb     time.Duration
+	lbErr  error
 }
 
 // sharedUsers: an edge belongs to the two periods that meet there.

@@ -44,6 +44,15 @@ func (c *sentCounter) RemoteReadStale(ctx context.Context, sel string, from, to 
 	return c.Client.RemoteReadStale(ctx, sel, from, to, series)
 }
 
+func (c *sentCounter) LookbackDelta(ctx context.Context) (time.Duration, error) {
+	c.count(lookbackAsked)
+	return c.Client.LookbackDelta(ctx)
+}
+
+// lookbackAsked counts the questions for the backend's lookback
+// (/api/v1/status/flags), which a build asks once for all its edges.
+const lookbackAsked = "status/flags: query.lookback-delta"
+
 // staleRead marks the counted remote reads that keep the staleness
 // markers: the availability's one read at an edge (edgeread.go).
 const staleRead = "with markers: "
@@ -72,6 +81,12 @@ func TestEdgeReadsShared(t *testing.T) {
 			// Nothing sent more often; the counters at an edge: 12 fewer
 			// per family; no other query fewer.
 			var edges, saved, rawSaved int
+			// The lookback: asked once by the quarter's build and once by
+			// its previous period's (环比), not at every run's edges (28
+			// and 56 times before).
+			if sent[lookbackAsked] != 2 || sentAlone[lookbackAsked] != 2 {
+				t.Errorf("lookback asked %d times, %d without sharing; want 2", sent[lookbackAsked], sentAlone[lookbackAsked])
+			}
 			for k, n := range sent {
 				if sentAlone[k] < n {
 					t.Errorf("sent %d times, %d without sharing: %s", n, sentAlone[k], k)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,6 +81,39 @@ func remoteRead(c *Client, sel string) ([]readSeries, int, bool, error) {
 	return out, n, read, err
 }
 
+// cannedReads is a client of a remote-read server that keeps the request
+// it gets in got, counts the requests in calls and answers every
+// well-formed one (snappy, at /api/v1/read, with the client's bearer
+// token) with status, contentType ("": none) and body; anything else with
+// 400. maxBytes > 0: the client's MaxAnswerBytes.
+func cannedReads(t *testing.T, got *prompb.ReadRequest, calls *atomic.Int32, status int, contentType string, body []byte, maxBytes int64) *Client {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		raw, _ := io.ReadAll(r.Body)
+		dec, err := snappy.Decode(nil, raw)
+		if err != nil || r.URL.Path != "/api/v1/read" || r.Header.Get("Content-Encoding") != "snappy" || r.Header.Get("Authorization") != "Bearer s3cret" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if err := got.Unmarshal(dec); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	cl := New(srv.URL)
+	cl.BearerToken = "s3cret"
+	if maxBytes > 0 {
+		cl.MaxAnswerBytes = maxBytes
+	}
+	return cl
+}
+
 // TestRemoteReadProtocol: the streamed answer's frames decoded (a series
 // across frames handed over once, staleness markers dropped, or kept by
 // RemoteReadStale; the request the server gets), the backends without it
@@ -125,30 +159,7 @@ func TestRemoteReadProtocol(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var calls atomic.Int32
 			var got prompb.ReadRequest
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				calls.Add(1)
-				raw, _ := io.ReadAll(r.Body)
-				dec, err := snappy.Decode(nil, raw)
-				if err != nil || r.URL.Path != "/api/v1/read" || r.Header.Get("Content-Encoding") != "snappy" || r.Header.Get("Authorization") != "Bearer s3cret" {
-					http.Error(w, "bad request", http.StatusBadRequest)
-					return
-				}
-				if err := got.Unmarshal(dec); err != nil {
-					http.Error(w, "bad request", http.StatusBadRequest)
-					return
-				}
-				if c.contentType != "" {
-					w.Header().Set("Content-Type", c.contentType)
-				}
-				w.WriteHeader(c.status)
-				_, _ = w.Write(c.body)
-			}))
-			defer srv.Close()
-			cl := New(srv.URL)
-			cl.BearerToken = "s3cret"
-			if c.maxBytes > 0 {
-				cl.MaxAnswerBytes = c.maxBytes
-			}
+			cl := cannedReads(t, &got, &calls, c.status, c.contentType, c.body, c.maxBytes)
 			series, n, read, err := remoteRead(cl, `{__name__=~"line_up|line_unknown",line!="x"}`)
 			switch {
 			case c.err == "" && err != nil:
@@ -229,6 +240,199 @@ func TestRemoteReadProtocol(t *testing.T) {
 	})
 }
 
+// sampledAnswer is a sampled remote-read answer (snappy-compressed
+// ReadResponse) of one query with the given series.
+func sampledAnswer(t testing.TB, series ...prompb.TimeSeries) []byte {
+	t.Helper()
+	resp := &prompb.ReadResponse{Results: []*prompb.QueryResult{{Timeseries: make([]*prompb.TimeSeries, len(series))}}}
+	for i := range series {
+		resp.Results[0].Timeseries[i] = &series[i]
+	}
+	raw, err := resp.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snappy.Encode(nil, raw)
+}
+
+// TestRemoteReadSampled: RemoteReadStale asks for the sampled answer and
+// reads it (staleness markers kept, series in order), reads a streamed
+// answer too, takes a refusal as too large for this read only, and
+// refuses hostile answers with a clear error before allocating them.
+func TestRemoteReadSampled(t *testing.T) {
+	stale := math.Float64frombits(value.StaleNaN)
+	a := prompb.TimeSeries{Labels: lbls("__name__", "line_up", "line", "a"), Samples: []prompb.Sample{{Timestamp: 1000, Value: 1}, {Timestamp: 16000, Value: stale}, {Timestamp: 31000, Value: 3}}}
+	b := prompb.TimeSeries{Labels: lbls("__name__", "line_up", "line", "b"), Samples: []prompb.Sample{{Timestamp: 1000, Value: 10}}}
+	empty := prompb.TimeSeries{Labels: lbls("__name__", "line_up", "line", "c")}
+	backwards := prompb.TimeSeries{Labels: lbls("line", "a"), Samples: []prompb.Sample{{Timestamp: 2000, Value: 1}, {Timestamp: 1000, Value: 2}}}
+	good := sampledAnswer(t, a, b, empty)
+	twoResults, _ := (&prompb.ReadResponse{Results: []*prompb.QueryResult{{}, {}}}).Marshal()
+	// A snappy block that says it decompresses to 1 GiB.
+	bomb := binary.AppendUvarint(nil, 1<<30)
+	streamed := frame(t, &prompb.ChunkedSeries{Labels: lbls("__name__", "line_up", "line", "a"), Chunks: []prompb.Chunk{xorChunk(t, [][2]float64{{1000, 1}})}})
+	cases := []struct {
+		name        string
+		status      int
+		contentType string
+		body        []byte
+		maxBytes    int64
+		read        bool
+		series      int
+		err         string
+		kind        report.ErrorKind
+	}{
+		{name: "sampled", status: 200, contentType: sampledContentType, body: good, read: true, series: 3},
+		{name: "streamed anyway", status: 200, contentType: streamedContentType, body: streamed, read: true, series: 1},
+		{name: "sample limit: this read only", status: 400, body: []byte("exceeded sample limit")},
+		{name: "no remote read", status: 404, body: []byte("unsupported path")},
+		{name: "two results", status: 200, contentType: sampledContentType, body: snappy.Encode(nil, twoResults), err: "2 results", kind: report.ErrUnavailable},
+		{name: "not snappy", status: 200, contentType: sampledContentType, body: []byte{0xff, 0xff, 0xff}, err: "sampled answer", kind: report.ErrUnavailable},
+		{name: "decompressed over MaxAnswerBytes, not allocated", status: 200, contentType: sampledContentType, body: bomb, err: "查询结果过大", kind: report.ErrTooLarge},
+		{name: "compressed over MaxAnswerBytes", status: 200, contentType: sampledContentType, body: good, maxBytes: 20, err: "查询结果过大", kind: report.ErrTooLarge},
+		{name: "samples out of order", status: 200, contentType: sampledContentType, body: sampledAnswer(t, backwards), err: "after", kind: report.ErrUnavailable},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got prompb.ReadRequest
+			var calls atomic.Int32
+			cl := cannedReads(t, &got, &calls, c.status, c.contentType, c.body, c.maxBytes)
+			var series []readSeries
+			read := func() (int, bool, error) {
+				series = nil
+				return cl.RemoteReadStale(context.Background(), `{__name__="line_up"}`, time.UnixMilli(0), time.UnixMilli(1e6), func(l map[string]string) func([]int64, []float64) {
+					series = append(series, readSeries{labels: l})
+					i := len(series) - 1
+					return func(ts []int64, vs []float64) {
+						series[i].t, series[i].v = append(series[i].t, ts...), append(series[i].v, vs...)
+					}
+				})
+			}
+			n, ok, err := read()
+			if len(got.AcceptedResponseTypes) != 1 || got.AcceptedResponseTypes[0] != prompb.ReadRequest_SAMPLES || len(got.Queries) != 1 || got.Queries[0].EndTimestampMs != 1e6 {
+				t.Errorf("request %+v", got)
+			}
+			switch {
+			case c.err == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err) || report.KindOf(err) != c.kind):
+				t.Fatalf("error %v (kind %v), want one with %q (kind %v)", err, report.KindOf(err), c.err, c.kind)
+			case c.err != "":
+				return
+			}
+			if ok != c.read || n != c.series {
+				t.Fatalf("read %v, %d series; want %v, %d", ok, n, c.read, c.series)
+			}
+			if !ok {
+				// Refused as too large: asked again next time; no remote
+				// read at all: not asked again.
+				want := int32(1)
+				if c.status == http.StatusBadRequest {
+					want = 2
+				}
+				if _, ok, err := read(); ok || err != nil || calls.Load() != want {
+					t.Errorf("second read: read %v, %v, %d requests (want %d)", ok, err, calls.Load(), want)
+				}
+				return
+			}
+			if c.name != "sampled" {
+				return
+			}
+			if series[0].labels["line"] != "a" || series[1].labels["line"] != "b" || series[2].labels["line"] != "c" || len(series[2].t) != 0 {
+				t.Errorf("series %+v", series)
+			}
+			if s := series[0]; len(s.t) != 3 || s.t[1] != 16000 || !value.IsStaleNaN(s.v[1]) || s.v[2] != 3 || len(series[1].t) != 1 || series[1].v[0] != 10 {
+				t.Errorf("a %v %v, b %v", s.t, s.v, series[1])
+			}
+		})
+	}
+}
+
+// FuzzReadSampled: on any answer prompb's Unmarshal reads, readSampled
+// hands over the same series, labels and samples, or refuses it as
+// malformed, or because it has not one result or a series' samples are
+// not in time order.
+func FuzzReadSampled(f *testing.F) {
+	stale := math.Float64frombits(value.StaleNaN)
+	for _, series := range [][]prompb.TimeSeries{
+		{{Labels: lbls("__name__", "line_up", "line", "a"), Samples: []prompb.Sample{{Timestamp: 1000, Value: 1}, {Timestamp: 16000, Value: stale}}}},
+		{{Labels: lbls("line", "a")}, {Labels: lbls("line", "b"), Samples: []prompb.Sample{{Timestamp: -5, Value: 2}}}},
+		{},
+	} {
+		raw, err := snappy.Decode(nil, sampledAnswer(f, series...))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var want prompb.ReadResponse
+		if want.Unmarshal(raw) != nil {
+			return
+		}
+		var got []prompb.TimeSeries
+		_, err := readSampled(bytes.NewReader(snappy.Encode(nil, raw)), 1<<30, func(l map[string]string) func([]int64, []float64) {
+			ls := make([]prompb.Label, 0, len(l))
+			for k, v := range l {
+				ls = append(ls, prompb.Label{Name: k, Value: v})
+			}
+			got = append(got, prompb.TimeSeries{Labels: ls})
+			i := len(got) - 1
+			return func(ts []int64, vs []float64) {
+				for j := range ts {
+					got[i].Samples = append(got[i].Samples, prompb.Sample{Timestamp: ts[j], Value: vs[j]})
+				}
+			}
+		})
+		// Refused as malformed by protowire, which is stricter than prompb
+		// (e.g. a 10-byte varint over 64 bits): see sameWalk.
+		if err != nil && strings.HasPrefix(strings.TrimPrefix(err.Error(), "sampled answer: "), "proto:") {
+			return
+		}
+		if len(want.Results) != 1 {
+			if err == nil {
+				t.Fatalf("%d results read without an error", len(want.Results))
+			}
+			return
+		}
+		ordered := true
+		for _, s := range want.Results[0].Timeseries {
+			for j := 1; j < len(s.Samples); j++ {
+				ordered = ordered && s.Samples[j].Timestamp > s.Samples[j-1].Timestamp
+			}
+		}
+		if !ordered {
+			if err == nil {
+				t.Fatal("samples out of order read without an error")
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("refused: %v", err)
+		}
+		if len(got) != len(want.Results[0].Timeseries) {
+			t.Fatalf("%d series, want %d", len(got), len(want.Results[0].Timeseries))
+		}
+		for i, w := range want.Results[0].Timeseries {
+			wl := map[string]string{}
+			for _, l := range w.Labels {
+				wl[l.Name] = l.Value
+			}
+			gl := map[string]string{}
+			for _, l := range got[i].Labels {
+				gl[l.Name] = l.Value
+			}
+			if !maps.Equal(wl, gl) || len(w.Samples) != len(got[i].Samples) {
+				t.Fatalf("series %d: %v %d samples, want %v %d", i, gl, len(got[i].Samples), wl, len(w.Samples))
+			}
+			for j, x := range w.Samples {
+				if g := got[i].Samples[j]; g.Timestamp != x.Timestamp || math.Float64bits(g.Value) != math.Float64bits(x.Value) {
+					t.Fatalf("series %d sample %d: %v, want %v", i, j, g, x)
+				}
+			}
+		}
+	})
+}
+
 // TestRemoteReadMatchesQuery: on a real Prometheus (2.42, and 3.x where
 // built), the remote read of a month's line_up and line_unknown gives,
 // kept to the range selector's window (closed on 2.42, left-open on 3.x),
@@ -247,59 +451,105 @@ func TestRemoteReadMatchesQuery(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			url := testenv.StartPrometheusVersion(t, v, data)
 			c := New(url)
-			sel := `{__name__=~"line_up|line_unknown"}`
-			lo, hi := from.UnixMilli(), to.UnixMilli()
-			var got []readSeries
-			_, read, err := c.RemoteRead(ctx, sel, from, to, func(l map[string]string) func([]int64, []float64) {
-				got = append(got, readSeries{labels: l})
-				i := len(got) - 1
-				return func(ts []int64, xs []float64) {
-					for j, t := range ts {
-						// 2.42's range selectors are closed ([t−d, t]), 3.x's left-open.
-						if (t > lo || v == testenv.Prom242 && t == lo) && t <= hi {
-							got[i].t = append(got[i].t, t)
-							got[i].v = append(got[i].v, xs[j])
-						}
+			answers := &contentTypes{base: http.DefaultTransport}
+			c.HTTP = &http.Client{Transport: answers}
+			// RemoteRead (streamed), then RemoteReadStale (sampled; the
+			// history has no staleness markers, so the same samples).
+			for _, read := range []struct {
+				name, contentType string
+				fn                func(context.Context, string, time.Time, time.Time, func(map[string]string) func([]int64, []float64)) (int, bool, error)
+			}{{"RemoteRead", streamedContentType, c.RemoteRead}, {"RemoteReadStale", sampledContentType, c.RemoteReadStale}} {
+				t.Run(read.name, func(t *testing.T) {
+					compareReadWithQuery(t, c, v, read.fn, from, to)
+					if got := answers.last(); got != read.contentType {
+						t.Errorf("answer %q, want %q", got, read.contentType)
 					}
-				}
-			})
-			if err != nil || !read {
-				t.Fatalf("read %v, %v", read, err)
-			}
-			want, err := c.Query(ctx, sel+"[3d] @ "+strings.TrimSuffix(ts(to), ".000"), to)
-			if err != nil {
-				t.Fatal(err)
-			}
-			byKey := map[string]report.Series{}
-			for _, s := range want {
-				byKey[labelString(s.Labels)] = s
-			}
-			samples := 0
-			for _, g := range got {
-				w, ok := byKey[labelString(g.labels)]
-				if !ok {
-					if len(g.t) > 0 {
-						t.Errorf("%v: %d samples read, none through the query API", g.labels, len(g.t))
-					}
-					continue
-				}
-				delete(byKey, labelString(g.labels))
-				if len(w.Points) != len(g.t) {
-					t.Errorf("%v: %d samples read, %d through the query API", g.labels, len(g.t), len(w.Points))
-					continue
-				}
-				for i, p := range w.Points {
-					if p.T.UnixMilli() != g.t[i] || math.Float64bits(p.V) != math.Float64bits(g.v[i]) {
-						t.Errorf("%v sample %d: read (%d, %v), query API (%d, %v)", g.labels, i, g.t[i], g.v[i], p.T.UnixMilli(), p.V)
-						break
-					}
-				}
-				samples += len(g.t)
-			}
-			if len(byKey) > 0 || samples == 0 {
-				t.Errorf("%d series only through the query API; %d samples compared", len(byKey), samples)
+				})
 			}
 		})
+	}
+}
+
+// contentTypes is a transport that keeps the Content-Type of the last
+// remote-read answer.
+type contentTypes struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	ct   string
+}
+
+func (c *contentTypes) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(r)
+	if err == nil && r.URL.Path == "/api/v1/read" {
+		c.mu.Lock()
+		c.ct = resp.Header.Get("Content-Type")
+		c.mu.Unlock()
+	}
+	return resp, err
+}
+
+func (c *contentTypes) last() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ct
+}
+
+// compareReadWithQuery holds read's samples of line_up and line_unknown in
+// [from, to] to the query API's range selector over the same window.
+func compareReadWithQuery(t *testing.T, c *Client, v string, read func(context.Context, string, time.Time, time.Time, func(map[string]string) func([]int64, []float64)) (int, bool, error), from, to time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	sel := `{__name__=~"line_up|line_unknown"}`
+	lo, hi := from.UnixMilli(), to.UnixMilli()
+	var got []readSeries
+	_, ok, err := read(ctx, sel, from, to, func(l map[string]string) func([]int64, []float64) {
+		got = append(got, readSeries{labels: l})
+		i := len(got) - 1
+		return func(ts []int64, xs []float64) {
+			for j, t := range ts {
+				// 2.42's range selectors are closed ([t−d, t]), 3.x's left-open.
+				if (t > lo || v == testenv.Prom242 && t == lo) && t <= hi {
+					got[i].t = append(got[i].t, t)
+					got[i].v = append(got[i].v, xs[j])
+				}
+			}
+		}
+	})
+	if err != nil || !ok {
+		t.Fatalf("read %v, %v", ok, err)
+	}
+	want, err := c.Query(ctx, sel+"[3d] @ "+strings.TrimSuffix(ts(to), ".000"), to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]report.Series{}
+	for _, s := range want {
+		byKey[labelString(s.Labels)] = s
+	}
+	samples := 0
+	for _, g := range got {
+		w, ok := byKey[labelString(g.labels)]
+		if !ok {
+			if len(g.t) > 0 {
+				t.Errorf("%v: %d samples read, none through the query API", g.labels, len(g.t))
+			}
+			continue
+		}
+		delete(byKey, labelString(g.labels))
+		if len(w.Points) != len(g.t) {
+			t.Errorf("%v: %d samples read, %d through the query API", g.labels, len(g.t), len(w.Points))
+			continue
+		}
+		for i, p := range w.Points {
+			if p.T.UnixMilli() != g.t[i] || math.Float64bits(p.V) != math.Float64bits(g.v[i]) {
+				t.Errorf("%v sample %d: read (%d, %v), query API (%d, %v)", g.labels, i, g.t[i], g.v[i], p.T.UnixMilli(), p.V)
+				break
+			}
+		}
+		samples += len(g.t)
+	}
+	if len(byKey) > 0 || samples == 0 {
+		t.Errorf("%d series only through the query API; %d samples compared", len(byKey), samples)
 	}
 }
 
