@@ -116,7 +116,8 @@ func (r *run) edgeRead(f family, edge time.Time) (*edgeAnswer, error) {
 
 // lookbackDelta is the backend's instant-query lookback, asked once per
 // build (r.reads: a year's runs would otherwise ask at each of their
-// edges, ~45 times for the providers).
+// edges, ~45 times for the providers). An error is kept for the build as
+// well: its edges then take the queries.
 func (r *run) lookbackDelta(er edgeReader) (time.Duration, error) {
 	s := r.reads
 	if s == nil {

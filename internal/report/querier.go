@@ -121,9 +121,9 @@ func labelKey(l map[string]string) string {
 		}
 	}
 	sort.Strings(keys)
-	// One allocation of the right size where no value needs escapes (a
-	// year's providers report makes ~10⁵ keys; strconv.Quote's own
-	// string and the builder's growth were half their cost).
+	// The bytes allocated once at their size where no value needs
+	// escapes (a year's providers report makes ~10⁵ keys; strconv.Quote's
+	// own string and the builder's growth were half their cost).
 	n := 0
 	for _, k := range keys {
 		n += len(k) + len(l[k]) + 4
