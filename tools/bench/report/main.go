@@ -633,31 +633,6 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-// procCPUSeconds is process pid's user + system CPU seconds (/proc/PID/stat,
-// clock ticks of 1/100 s); NaN when unknown.
-func procCPUSeconds(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return math.NaN()
-	}
-	// Fields after the command name's closing parenthesis: state is field 3,
-	// utime 14, stime 15.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return math.NaN()
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return math.NaN()
-	}
-	u, err1 := strconv.ParseFloat(f[11], 64)
-	s, err2 := strconv.ParseFloat(f[12], 64)
-	if err1 != nil || err2 != nil {
-		return math.NaN()
-	}
-	return (u + s) / 100
-}
-
 // vmHWM is this process' peak RSS in MiB (VmHWM of /proc/self/status).
 func vmHWM() float64 {
 	b, err := os.ReadFile("/proc/self/status")
@@ -834,7 +809,7 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 		// garbage collection) would otherwise run during this render's
 		// queries.
 		time.Sleep(t.settle)
-		st, c0, s0 := time.Now(), cpuSeconds(), procCPUSeconds(t.serverPID)
+		st, c0, s0 := time.Now(), cpuSeconds(), benchenv.ProcCPUSeconds(t.serverPID)
 		d, err := build()
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", label, err)
@@ -852,8 +827,8 @@ func (t *timer) time(label string, build func() (*report.Document, error)) (floa
 			return 0, err
 		}
 		h := time.Since(st).Seconds()
-		cpu := c1 - c0 + cpuSeconds() - c2       // this process' CPU for build + render: the engine's, whatever the load
-		scpu := procCPUSeconds(t.serverPID) - s0 // Prometheus' CPU over the build (with the query log's reading, a few ms)
+		cpu := c1 - c0 + cpuSeconds() - c2                // this process' CPU for build + render: the engine's, whatever the load
+		scpu := benchenv.ProcCPUSeconds(t.serverPID) - s0 // Prometheus' CPU over the build (with the query log's reading, a few ms)
 		htmlS = append(htmlS, h)
 		htmlKB, ents, queries = html.Len()/1024, len(d.Entities), len(d.Audit.Queries)
 		if t.noPDF {

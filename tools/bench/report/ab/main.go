@@ -30,17 +30,18 @@ import (
 	"flag"
 	"fmt"
 	"maps"
-	"net/url"
+	"math"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jianguan/jianguan/tools/bench/internal/benchenv"
 )
 
 type sample struct{ wall, engine, prom, rssMiB float64 }
@@ -82,7 +83,7 @@ func abMain() int {
 	}
 	pid := *promPID
 	if pid == 0 {
-		pid = listener(*promURL)
+		pid = benchenv.ListenerPID(*promURL)
 	}
 	res := [2][]sample{}
 	docs := [2]string{filepath.Join(work, "a.json"), filepath.Join(work, "b.json")}
@@ -102,7 +103,7 @@ func abMain() int {
 		fmt.Printf("%s %s: median wall %.2f s, engine %.2f CPU-s, peak RSS %.0f MiB, Prometheus %s (%d runs)\n", "AB"[i:i+1], a, m.wall, m.engine, m.rssMiB, cpuText(m.prom), *runs)
 	}
 	fmt.Printf("B / A: wall %.3f, engine CPU %.3f", med[1].wall/med[0].wall, med[1].engine/med[0].engine)
-	if med[0].prom > 0 {
+	if med[0].prom > 0 { // false for NaN
 		fmt.Printf(", Prometheus CPU %.3f", med[1].prom/med[0].prom)
 	}
 	fmt.Println()
@@ -154,7 +155,7 @@ func run(ctx context.Context, bin, dir, out, kind, period, promURL, extra string
 	args = append(args, strings.Fields(extra)...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	c0 := procCPU(pid)
+	c0 := benchenv.ProcCPUSeconds(pid)
 	t0 := time.Now()
 	outb, err := cmd.CombinedOutput()
 	wall := time.Since(t0).Seconds()
@@ -163,59 +164,8 @@ func run(ctx context.Context, bin, dir, out, kind, period, promURL, extra string
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-	prom := -1.0
-	if c0 >= 0 {
-		prom = procCPU(pid) - c0
-	}
+	prom := benchenv.ProcCPUSeconds(pid) - c0 // NaN: unknown
 	return sample{wall: wall, engine: cpu, prom: prom, rssMiB: float64(ru.Maxrss) / 1024}, nil
-}
-
-// procCPU is the user and system CPU seconds of process pid (-1: none).
-func procCPU(pid int) float64 {
-	if pid <= 0 {
-		return -1
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return -1
-	}
-	// Fields after the command name, which is in parentheses.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 13 {
-		return -1
-	}
-	u, _ := strconv.ParseFloat(f[11], 64)
-	s, _ := strconv.ParseFloat(f[12], 64)
-	return (u + s) / 100 // USER_HZ
-}
-
-// listener finds the Prometheus process serving promURL: the one whose
-// command line has --web.listen-address ending in the URL's port.
-func listener(promURL string) int {
-	u, err := url.Parse(promURL)
-	if err != nil {
-		return 0
-	}
-	port := u.Port()
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		args := strings.Split(string(b), "\x00")
-		if len(args) == 0 || !strings.Contains(filepath.Base(args[0]), "prometheus") {
-			continue
-		}
-		for i, a := range args {
-			if v, ok := strings.CutPrefix(a, "--web.listen-address="); ok && strings.HasSuffix(v, ":"+port) ||
-				a == "--web.listen-address" && i+1 < len(args) && strings.HasSuffix(args[i+1], ":"+port) {
-				return pid
-			}
-		}
-	}
-	return 0
 }
 
 func median(s []sample) sample {
@@ -223,6 +173,9 @@ func median(s []sample) sample {
 		v := make([]float64, len(s))
 		for i, x := range s {
 			v[i] = f(x)
+		}
+		if slices.ContainsFunc(v, math.IsNaN) {
+			return math.NaN()
 		}
 		slices.Sort(v)
 		if len(v)%2 == 1 {
@@ -235,7 +188,7 @@ func median(s []sample) sample {
 }
 
 func cpuText(v float64) string {
-	if v < 0 {
+	if math.IsNaN(v) {
 		return "CPU unknown (no process found: --prometheus.pid)"
 	}
 	return fmt.Sprintf("%.2f CPU-s", v)

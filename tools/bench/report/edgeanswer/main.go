@@ -19,26 +19,32 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/golang/snappy"
 	"github.com/prometheus/prometheus/prompb"
+
+	"github.com/jianguan/jianguan/tools/bench/internal/benchenv"
 )
 
 func main() {
 	promURL := flag.String("prometheus.url", "http://127.0.0.1:19090", "the running Prometheus")
-	pid := flag.Int("prometheus.pid", 0, "its process id (default: the only process named prometheus)")
+	pid := flag.Int("prometheus.pid", 0, "its process id (default: the process listening at the URL's port)")
 	year := flag.Int("year", 2025, "the year whose 12 month starts (Asia/Shanghai) are the edges")
 	family := flag.String("family", "host", "the family whose edge names are read: line, host or website")
 	rounds := flag.Int("rounds", 3, "rounds (each: the 12 edges streamed, then sampled)")
 	flag.Parse()
 	if *pid == 0 {
-		*pid = findPrometheus()
+		*pid = benchenv.ListenerPID(*promURL)
+	}
+	if math.IsNaN(benchenv.ProcCPUSeconds(*pid)) {
+		fmt.Fprintln(os.Stderr, "edgeanswer: no Prometheus process found for", *promURL, "(--prometheus.pid)")
+		os.Exit(2)
 	}
 	ns := *family
 	names := []string{ns + "_observed_seconds_total", ns + "_down_seconds_total", ns + "_maintenance_seconds_total",
@@ -49,7 +55,7 @@ func main() {
 	cpu := map[prompb.ReadRequest_ResponseType][]float64{}
 	for r := 1; r <= *rounds; r++ {
 		for _, mode := range modes {
-			c0 := procCPU(*pid)
+			c0 := benchenv.ProcCPUSeconds(*pid)
 			t0 := time.Now()
 			total := 0
 			for m := 1; m <= 12; m++ {
@@ -61,7 +67,7 @@ func main() {
 				}
 				total += n
 			}
-			c := procCPU(*pid) - c0
+			c := benchenv.ProcCPUSeconds(*pid) - c0
 			cpu[mode] = append(cpu[mode], c)
 			fmt.Printf("round %d %-19v: 12 edges, Prometheus %.2f CPU-s, wall %v, %d bytes received\n", r, mode, c, time.Since(t0).Round(time.Millisecond), total)
 		}
@@ -101,40 +107,4 @@ func read(promURL string, mode prompb.ReadRequest_ResponseType, names string, fr
 		err = fmt.Errorf("%s: %s", resp.Status, b)
 	}
 	return len(b), err
-}
-
-// procCPU is the user and system CPU seconds of process pid (-1: none).
-func procCPU(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return -1
-	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	u, _ := strconv.ParseFloat(f[11], 64)
-	s, _ := strconv.ParseFloat(f[12], 64)
-	return (u + s) / 100
-}
-
-// findPrometheus is the process id of the only process named prometheus.
-func findPrometheus() int {
-	ents, _ := os.ReadDir("/proc")
-	found := 0
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(b)) == "prometheus" {
-			if found != 0 {
-				fmt.Fprintln(os.Stderr, "edgeanswer: more than one prometheus running: --prometheus.pid")
-				os.Exit(2)
-			}
-			found = pid
-		}
-	}
-	if found == 0 {
-		fmt.Fprintln(os.Stderr, "edgeanswer: no prometheus running: --prometheus.pid")
-		os.Exit(2)
-	}
-	return found
 }
