@@ -28,10 +28,14 @@ import (
 // same engine, or its snapshot when it is signed off: Config.Frozen); a
 // period of more than one month a per-month table.
 func Build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.Period) (*Document, error) {
-	return build(ctx, q, cfg, kind, p, true)
+	return build(ctx, q, cfg, kind, p, true, nil)
 }
 
-func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.Period, full bool) (*Document, error) {
+// build computes the report; full: with 环比, the per-month table and the
+// trend (false: the previous period's headline build for 环比). reads: the
+// edge reads the build shares with the build it is the previous period of
+// (nil: its own).
+func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.Period, full bool, reads *sharedReads) (*Document, error) {
 	if err := ValidKind(kind); err != nil {
 		return nil, err
 	}
@@ -48,7 +52,10 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 	sel, _ := Matchers(cfg.Filter)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: span, sel: sel, headline: !full, subReads: newSharedReads()}
+	if reads == nil {
+		reads = newSharedReads()
+	}
+	r := &run{ctx: ctx, cancel: cancel, q: q, cfg: cfg, month: span, sel: sel, headline: !full, subReads: reads}
 	r.reads = r.subReads // its edges are its first and last month's (shared.go)
 	d := &Document{
 		Kind: kind, Organisation: cfg.Organisation, Month: p.String(), PeriodKind: string(p.Kind),
@@ -84,7 +91,7 @@ func build(ctx context.Context, q Querier, cfg Config, kind string, p calendar.P
 	if err == nil && len(d.Entities) > 0 && full {
 		err = r.perMonth(d)
 		if err == nil {
-			prev, prevFrozen, prevOther, err = previous(ctx, q, cfg, kind, p.Previous(), sel)
+			prev, prevFrozen, prevOther, err = previous(ctx, q, cfg, kind, p.Previous(), sel, r.subReads)
 		}
 		if err == nil {
 			if prev != nil && prevFrozen == nil {

@@ -556,9 +556,12 @@ func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours gr
 			for _, x := range batch {
 				vals = append(vals, walks[x.key].name)
 			}
+			// Each entity's scrapes in the window at the fullest rate (the
+			// batch's points bound this, times the signals and entities).
+			hint := int(maxPerHour * to.Sub(from).Hours())
 			fns = append(fns, func() error {
 				rows, err := rawRead(r, "incident reconstruction: raw "+strings.Join(sigs, ", ")+" of the hours with a change", sigs, f.nameLabel, vals, from, to,
-					func(keep func(int64) bool) *stateRows { return newStateRows(f, keep) })
+					func(keep func(int64) bool) *stateRows { return newStateRows(f, keep, hint) })
 				if err != nil {
 					return err
 				}
@@ -567,6 +570,7 @@ func (r *run) incidentSamples(f family, walks map[string]*incidentWalk, hours gr
 				for _, x := range batch {
 					w := walks[x.key]
 					if e := rows.by[x.key]; e != nil {
+						w.samples.grow(len(e.rows))
 						for _, row := range e.rows {
 							w.samples.addRow(hours.ofMs(row.t), row)
 						}

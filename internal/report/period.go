@@ -493,7 +493,7 @@ type FrozenSource interface {
 // signed-off record that does not verify is never passed over in silence.
 // otherMeasure is set when a snapshot exists but measured otherwise (the
 // 环比 section says why its figures are not those handed in).
-func previous(ctx context.Context, q Querier, cfg Config, kind string, prev calendar.Period, sel string) (d *Document, frozen *Frozen, otherMeasure bool, err error) {
+func previous(ctx context.Context, q Querier, cfg Config, kind string, prev calendar.Period, sel string, reads *sharedReads) (d *Document, frozen *Frozen, otherMeasure bool, err error) {
 	fd, otherMeasure, err := frozenFor(cfg, kind, prev, sel)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("环比：上期（%s）的冻结报告无法读取 / the previous period's snapshot cannot be read: %w", prev, err)
@@ -501,7 +501,7 @@ func previous(ctx context.Context, q Querier, cfg Config, kind string, prev cale
 	if fd != nil {
 		return fd, fd.Frozen, false, nil
 	}
-	d, err = buildPrevious(ctx, q, cfg, kind, prev)
+	d, err = buildPrevious(ctx, q, cfg, kind, prev, reads)
 	return d, nil, otherMeasure, err
 }
 
@@ -586,9 +586,9 @@ func frozenNote(f *Frozen, lang docfmt.Lang) string {
 
 // buildPrevious is the previous period's document for 环比 (nil when it
 // has no data); any other failure fails the report.
-func buildPrevious(ctx context.Context, q Querier, cfg Config, kind string, prev calendar.Period) (*Document, error) {
+func buildPrevious(ctx context.Context, q Querier, cfg Config, kind string, prev calendar.Period, reads *sharedReads) (*Document, error) {
 	cfg.Evaluator, cfg.Ident, cfg.Narrative = nil, nil, Narrative{}
-	d, err := build(ctx, q, cfg, kind, prev, false)
+	d, err := build(ctx, q, cfg, kind, prev, false, reads)
 	if KindOf(err) == ErrNoData {
 		return nil, nil
 	}

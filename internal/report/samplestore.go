@@ -125,6 +125,10 @@ type stateRows struct {
 	col  map[string]int // signal name → column
 	keep func(t int64) bool
 	by   map[string]*entityRows // label key → rows
+	// rowsHint: the scrapes one entity most likely has in the read (its
+	// window at the fullest scrape rate), the first capacity of its rows,
+	// so they are not grown and copied scrape by scrape; 0: no hint.
+	rowsHint int
 }
 
 // stateRow is one scrape of an entity's state signals: the values in the
@@ -165,12 +169,12 @@ func (f family) stateSignals() []string {
 	return s[:]
 }
 
-func newStateRows(f family, keep func(int64) bool) *stateRows {
+func newStateRows(f family, keep func(int64) bool, rowsHint int) *stateRows {
 	col := map[string]int{}
 	for i, n := range f.stateSignals() {
 		col[n] = i
 	}
-	return &stateRows{col: col, keep: keep, by: map[string]*entityRows{}}
+	return &stateRows{col: col, keep: keep, by: map[string]*entityRows{}, rowsHint: max(rowsHint, 0)}
 }
 
 // series registers one series (labels with __name__) and returns where its
@@ -183,7 +187,7 @@ func (b *stateRows) series(l map[string]string) func(t int64, v float64) {
 	k := labelKey(l)
 	e := b.by[k]
 	if e == nil {
-		e = &entityRows{}
+		e = &entityRows{rows: make([]stateRow, 0, b.rowsHint)}
 		b.by[k] = e
 	}
 	e.next = 0
@@ -223,6 +227,9 @@ func (e *entityRows) row(t int64) *stateRow {
 	e.next = i + 1
 	return &e.rows[i]
 }
+
+// grow makes room for n more samples.
+func (st *sampleStore) grow(n int) { st.s = slices.Grow(st.s, n) }
 
 // addRow keeps row x, read in unit: NS_up
 // (absent: unknown), NS_unknown, the transition time, NS_in_maintenance

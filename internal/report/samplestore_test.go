@@ -145,7 +145,7 @@ func TestSampleStoreAddRow(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b := newStateRows(f, func(t int64) bool { return t <= ts })
+			b := newStateRows(f, func(t int64) bool { return t <= ts }, 0)
 			for n, v := range c.vals {
 				add := b.series(map[string]string{"__name__": n, "host": "h1"})
 				add(ts, v)
@@ -199,7 +199,7 @@ func TestStateRowsOrders(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b := newStateRows(f, nil)
+			b := newStateRows(f, nil, 3)
 			want := map[int64]stateRow{}
 			for _, ser := range c.series {
 				add := b.series(map[string]string{"__name__": sigs[ser[0].sig], "line": "l1"})

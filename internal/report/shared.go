@@ -19,16 +19,21 @@ import (
 // last month, which read them after it: the answers it leaves are the
 // compact ones of edgeread.go (an entity's values at the edge and its two
 // scrapes around it), or the instant query's and the pairs elsewhere. The
-// previous period's build for 环比 reads its edges itself: its end is the
-// period's start, which the own run and the first month have taken by
-// then. Answers are only read, never changed, by their users.
+// previous period's build for 环比 shares the build's reads too: a month's
+// start, which only its own run has read, is the previous month's end;
+// the previous period's start is the end of the trend's month before it.
+// (Where two runs have taken an edge already, as a quarter's start, the
+// third reads it again.) Answers are only read, never changed, by their
+// users.
 //
 // Each user lists the read in its own audit under its own purpose: its
 // figures come from that evaluation, whichever run sent it.
 type sharedReads struct {
-	mu     sync.Mutex
-	m      map[string]*sharedRead
-	series map[string]periodSeries // the period's own run's entities (ownSeries)
+	mu sync.Mutex
+	m  map[string]*sharedRead
+	// series: the entities the own runs found, by family: the period's,
+	// and its previous period's for 环比 (ownSeries).
+	series map[string][]periodSeries
 	// lookback: the backend's instant-query lookback, asked once for the
 	// edge reads of all the runs (lookbackDelta).
 	lbOnce sync.Once
@@ -114,17 +119,18 @@ func (s *sharedReads) setSeries(ns string, from, to time.Time, series []map[stri
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.series == nil {
-		s.series = map[string]periodSeries{}
+		s.series = map[string][]periodSeries{}
 	}
-	s.series[ns] = periodSeries{from, to, series}
+	s.series[ns] = append(s.series[ns], periodSeries{from, to, series})
 }
 
 // monthsFromOwn can be turned off by a test, to compare (ownSeries).
 var monthsFromOwn = true
 
 // ownSeries returns, for a sub-run (a month of the per-month table or of
-// the trend) whose [from, to] lies in its build's period, the series of
-// family f the period's own run found with samples in the period: every
+// the trend) whose [from, to] lies in its build's period or in the
+// previous period built for 环比, the series of family f that period's own
+// run found with samples in it: every
 // entity with samples in the month is among them, so the month asks the
 // series API only about those without a value at its end (notAtEnd)
 // instead of about every series of the family — each series' index entry
@@ -136,11 +142,12 @@ func (r *run) ownSeries(f family, from, to time.Time) ([]map[string]string, bool
 	}
 	r.reads.mu.Lock()
 	defer r.reads.mu.Unlock()
-	p, ok := r.reads.series[f.ns]
-	if !ok || from.Before(p.from) || to.After(p.to) {
-		return nil, false
+	for _, p := range r.reads.series[f.ns] {
+		if !from.Before(p.from) && !to.After(p.to) {
+			return p.series, true
+		}
 	}
-	return p.series, true
+	return nil, false
 }
 
 // notAtEnd returns the series of family f's observed counter with samples
