@@ -52,6 +52,10 @@ type edgeAnswer struct {
 	instant map[string]scrape            // names' last values at or before the edge (scrape time: the edge), per entity
 	labels  map[string]map[string]string // of instant's entities
 	pairs   map[string]edgePair          // the counters' scrapes around the edge (±edgeNarrow)
+	// last: each entity's last scrape at or before the edge within
+	// edgeNarrow (every name sampled then; markers are no samples), the
+	// incident reconstruction's sample there (edgeSeeds).
+	last map[string]scrape
 }
 
 // availCounters are the availability's counters of family f.
@@ -194,6 +198,14 @@ func (r *run) readEdge(er edgeReader, f family, edge time.Time, lb time.Duration
 	}
 	sc, _ := narrow.done()
 	a.pairs = edgePairs(sc, e, f.availCounters(), edgeNarrow)
+	a.last = make(map[string]scrape, len(sc))
+	for k, l := range sc {
+		for _, x := range l {
+			if x.t <= e && (a.last[k].vals == nil || x.t > a.last[k].t) {
+				a.last[k] = x
+			}
+		}
+	}
 	return a, nil
 }
 

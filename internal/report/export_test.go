@@ -129,3 +129,13 @@ func SetMonthsFromOwn(on bool) (restore func()) {
 	monthsFromOwn = on
 	return func() { monthsFromOwn = old }
 }
+
+// SetEdgeSeeding makes the incident reconstruction read every walk's first
+// and last hour (false) or take its state at the period's edges from the
+// edge read where those hours held (true, the default: edgeSeeds); the
+// returned func restores it.
+func SetEdgeSeeding(on bool) (restore func()) {
+	old := seedEdges
+	seedEdges = on
+	return func() { seedEdges = old }
+}

@@ -54,7 +54,8 @@ import (
 //     has at least 2 samples fewer than the entity's fullest hour (at least
 //     its fullest day ÷ 24); the period's first hour (from 20 min before the
 //     start: the state there and its transition time) and last hour (ongoing
-//     or interrupted) are always read;
+//     or interrupted) are read unless they held and the edge read has the
+//     entity's scrape at the edge (edgeSeeds);
 //   - the raw samples of those hours only: each entity's run of consecutive
 //     read hours (at most a day) in one query, with the entities whose runs
 //     start in the same hour (up to the latest end among them), so that one
@@ -345,6 +346,16 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days, hours
 	if err := r.parallel(fns...); err != nil {
 		return nil, err
 	}
+	wholeDays := map[int]bool{}
+	if seedEdges && r.backendInfo().Kind == "Prometheus" {
+		for _, i := range []int{0, days.n - 1} {
+			from := days.start
+			if i > 0 {
+				from = days.unitEnd(i - 1)
+			}
+			wholeDays[i] = days.unitEnd(i).Sub(from) == day
+		}
+	}
 	for k, w := range walks {
 		cs := counts[k]
 		if !r.cfg.RawDetectors {
@@ -383,11 +394,17 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days, hours
 				}
 			}
 		}
-		// The first and last day are always looked at hour by hour: a
-		// backend that aligns its 1 d steps to UTC (VictoriaMetrics) leaves
-		// part of the last day outside every window, and a last day cut
-		// short (a draft's 截至 hour) has no 1 d window at all.
-		w.dayFlag[0], w.dayFlag[days.n-1] = true, true
+		// The first and last day are looked at hour by hour where their
+		// 1 d windows may not be the days': a backend that aligns its 1 d
+		// steps to UTC (VictoriaMetrics) leaves part of the last day
+		// outside every window, and a last day cut short (a draft's 截至
+		// hour) has no 1 d window at all. On Prometheus a whole day is
+		// judged like the others (its first and last hour: edgeSeeds).
+		for _, i := range []int{0, days.n - 1} {
+			if !wholeDays[i] {
+				w.dayFlag[i] = true
+			}
+		}
 		for i, ab := range absentBoth[k] {
 			// No value at either edge, yet samples inside: the series
 			// began and ended within the window, what changed is unknown.
@@ -487,7 +504,62 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 			w.hourFull[h] = !broken[h] && !w.hourFlag[h]
 		}
 		w.maxPerHour = mx
-		w.hourFlag[0], w.hourFlag[hours.n-1] = true, true
+	}
+	return r.edgeSeeds(f, walks, hours)
+}
+
+// seedEdges can be turned off by a test, to compare: then every
+// candidate's first and last hour are read, and its first and last day
+// looked at hour by hour (edgeSeeds, incidentDays).
+var seedEdges = true
+
+// edgeSeeds gives each walk its state at the period's start and end: the
+// first hour (from incidentLookback before the start: the state there and
+// its transition time) and the last (ongoing or interrupted) are read,
+// unless the hour held (sampled throughout, no change of the four signals
+// from 20 min before it to its end) and the period's edge read
+// (edgeread.go, on Prometheus) has the entity's last scrape at or before
+// the edge: then that scrape is the walk's sample there, as the first
+// hour's read would give the state before the start (what the hour holds
+// after it) and the last hour's its last sample. The start's sample is
+// kept in unit −1 and the end's in unit n, so that the hour between it and
+// the next read sample must have held (incidentWalk.held) for the state to
+// continue (stateSample.Cont). A walk with no other hour to read has both
+// hours read (its scrape interval comes from its samples).
+func (r *run) edgeSeeds(f family, walks map[string]*incidentWalk, hours grid) error {
+	var at [2]*edgeAnswer
+	if seedEdges {
+		for i, t := range []time.Time{r.start(), r.end()} {
+			a, err := r.edgeRead(f, t)
+			if err != nil {
+				return err
+			}
+			at[i] = a
+		}
+	}
+	last := hours.n - 1
+	for k, w := range walks {
+		other := false
+		for h, fl := range w.hourFlag {
+			if fl && h != 0 && h != last {
+				other = true
+				break
+			}
+		}
+		for i, h := range []int{0, last} {
+			if w.hourFlag[h] {
+				continue
+			}
+			var x scrape
+			if at[i] != nil {
+				x = at[i].last[k]
+			}
+			if _, up := x.vals[f.up]; !other || !up || !w.held(h) {
+				w.hourFlag[h] = true
+				continue
+			}
+			w.samples.addRow([]int{-1, hours.n}[i], stateRowOf(f, x))
+		}
 	}
 	return nil
 }

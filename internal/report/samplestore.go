@@ -228,6 +228,18 @@ func (e *entityRows) row(t int64) *stateRow {
 	return &e.rows[i]
 }
 
+// stateRowOf is the row of scrape x of family f (its state signals that
+// x holds).
+func stateRowOf(f family, x scrape) stateRow {
+	row := stateRow{t: x.t}
+	for c, n := range f.stateSignals() {
+		if v, ok := x.vals[n]; ok {
+			row.v[c], row.has = v, row.has|1<<c
+		}
+	}
+	return row
+}
+
 // grow makes room for n more samples.
 func (st *sampleStore) grow(n int) { st.s = slices.Grow(st.s, n) }
 
