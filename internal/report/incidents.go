@@ -525,7 +525,12 @@ var seedEdges = true
 // kept in unit −1 and the end's in unit n, so that the hour between it and
 // the next read sample must have held (incidentWalk.held) for the state to
 // continue (stateSample.Cont). A walk with no other hour to read has both
-// hours read (its scrape interval comes from its samples).
+// hours read (its scrape interval comes from its samples). NS_in_maintenance
+// is not among the four signals, here as in every held hour: an incident
+// open at the start takes its maintenance flag from the scrape at the edge
+// where the first hour's read would give that of the first scrape of the
+// 20 min before it (they differ only if maintenance began or ended in those
+// 20 min while the entity stayed down with no other change).
 func (r *run) edgeSeeds(f family, walks map[string]*incidentWalk, hours grid) error {
 	var at [2]*edgeAnswer
 	if seedEdges {
