@@ -3,7 +3,6 @@ package report_test
 import (
 	"context"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +19,16 @@ import (
 // from the period's edge read instead of reading the hour (edgeSeeds), and
 // on Prometheus the first and last whole day are looked at hour by hour
 // only where the day detectors flag them, like the other days. On
-// Prometheus 2.42, with issue 17's defect history (restarts, gaps, a
-// removed target, unknown spells, an exporter starting in the month, at a
-// 1 min scrape interval) and the test scenario's months and quarter, the
-// documents are those of the builds that read both hours of every
+// Prometheus 2.42, with lines whose state at an edge only the seed gives
+// (seedScenario: down across the start, ongoing at the end; also checked
+// against the generator's incidents), issue 17's defect history
+// (restarts, gaps, a removed target, unknown spells, an exporter starting
+// in the month, at a 1 min scrape interval) and the test scenario's months
+// and quarter, the documents are those of the builds that read both hours of every
 // candidate and look at both days hour by hour — entities, incidents,
-// providers and caveats — with no more raw series read, and fewer in all.
+// providers and caveats — with no more raw series read, and fewer in all
+// both by the seeds and by the days. (Without the seeds' samples, the
+// ongoing incidents would end interrupted at their last read sample.)
 func TestEdgeSeedsEqualReads(t *testing.T) {
 	promtool := testutil.Need(t, "promtool")
 	prom2 := testutil.Need(t, "prometheus")
@@ -35,14 +38,21 @@ func TestEdgeSeedsEqualReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defects := testenv.StartPrometheus(t, prom2, dir)
+	ss := seedScenario()
+	sdir := filepath.Join(t.TempDir(), "seeds")
+	if err := simhistory.CachedBackfill(context.Background(), promtool, ss, "edgeseeds", sdir); err != nil {
+		t.Fatal(err)
+	}
+	seeds := testenv.StartPrometheus(t, prom2, sdir)
 	scenario := testenv.StartTestScenario(t)
-	saved := 0
+	saved, savedHours := 0, 0 // raw series of the reconstruction, of the hour detectors
 	for _, tc := range []struct {
 		name, url string
 		now       time.Time
 		period    string
 		kinds     []string
 	}{
+		{"seeds", seeds, time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), "2026-10", []string{report.KindLines}},
 		{"defects", defects, time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), "2026-10", []string{report.KindLines, report.KindProviders}},
 		{"scenario", scenario, time.Date(2027, 1, 5, 0, 0, 0, 0, time.UTC), "2026-11", []string{report.KindLines, report.KindHosts, report.KindInfrastructure}},
 		{"scenario", scenario, time.Date(2027, 1, 5, 0, 0, 0, 0, time.UTC), "2026-10", []string{report.KindHosts}},
@@ -63,19 +73,11 @@ func TestEdgeSeedsEqualReads(t *testing.T) {
 					return d
 				}
 				seeded, read := build(true), build(false)
-				for _, x := range []struct {
-					what string
-					a, b any
-				}{
-					{"entities", seeded.Entities, read.Entities},
-					{"providers", seeded.Providers, read.Providers},
-					{"sections", seeded.Sections, read.Sections},
-					{"caveats", seeded.Audit.Caveats, read.Audit.Caveats},
-				} {
-					if !reflect.DeepEqual(x.a, x.b) {
-						t.Errorf("%s differ from the build reading every first and last hour", x.what)
-					}
-				}
+				sameAs(t, "the build reading every first and last hour",
+					compared{"entities", seeded.Entities, read.Entities},
+					compared{"providers", seeded.Providers, read.Providers},
+					compared{"sections", seeded.Sections, read.Sections},
+					compared{"caveats", seeded.Audit.Caveats, read.Audit.Caveats})
 				n, ns := purposeReads(seeded, "incident reconstruction: raw")
 				m, ms := purposeReads(read, "incident reconstruction: raw")
 				hn, hs := purposeReads(seeded, "incident hours")
@@ -84,13 +86,76 @@ func TestEdgeSeedsEqualReads(t *testing.T) {
 					t.Errorf("seeded: %d raw series in %d reads and %d series in %d hour detectors, more than reading both hours (%d in %d, %d in %d)", ns, n, hs, hn, ms, m, hms, hm)
 				}
 				saved += ms - ns
+				savedHours += hms - hs
+				if tc.name == "seeds" {
+					checkSeedTruth(t, ss, seeded)
+				}
 				t.Logf("incident reconstruction: %d raw series in %d reads, hour detectors %d series in %d queries (reading every first and last hour and day: %d in %d, %d in %d)", ns, n, hs, hn, ms, m, hms, hm)
 			})
 		}
 	}
-	if saved == 0 {
-		t.Error("no raw series saved by the edge seeds")
+	if saved == 0 || savedHours == 0 {
+		t.Errorf("raw series saved: %d by the edge seeds, %d by judging the edge days like the others; want both > 0", saved, savedHours)
 	}
+}
+
+// seedScenario is a month (October 2026, 1 min scrapes) whose lines' state
+// at an edge only the edge read gives once the edge hours are not read: a
+// line down from before the month to its 3rd day, one down from its 28th
+// day past its end (ongoing: its last sample is the edge's), one down
+// throughout but for 10 min on its 12th day, and one always up.
+func seedScenario() simhistory.Spec {
+	ms, me := simhistory.MonthBounds(2026, time.October)
+	ps := ms.Add(-72 * time.Hour)
+	at := func(d, hh int) time.Time {
+		return ms.Add(time.Duration(d-1)*24*time.Hour + time.Duration(hh)*time.Hour)
+	}
+	line := func(name string, outages ...simhistory.Window) *simhistory.Entity {
+		return &simhistory.Entity{NS: "line", Labels: map[string]string{"line": name, "kind": "bgp", "provider": name, "site": "dc9"},
+			ProcessStart: ps, Outages: outages}
+	}
+	before, after := ms.Add(-5*time.Hour), me.Add(5*time.Hour)
+	return simhistory.Spec{From: ms.Add(-6 * time.Hour), To: me.Add(2 * time.Hour), Step: time.Minute, Entities: []*simhistory.Entity{
+		line("seed-down-at-start", simhistory.Window{Start: before, End: at(3, 10)}),
+		line("seed-down-at-end", simhistory.Window{Start: at(28, 10), End: after}),
+		line("seed-down-throughout", simhistory.Window{Start: before, End: at(12, 9)}, simhistory.Window{Start: at(12, 9).Add(10 * time.Minute), End: after}),
+		line("seed-up"),
+	}}
+}
+
+// checkSeedTruth checks the seeded build's incidents of seedScenario
+// against the generator's: as many, ongoing where they are, none
+// interrupted, starts and ends within a scrape interval (an incident that
+// began before the month keeps its start there: the transition time the
+// seed carries).
+func checkSeedTruth(t *testing.T, sp simhistory.Spec, d *report.Document) {
+	t.Helper()
+	ms, me := simhistory.MonthBounds(2026, time.October)
+	got := map[string][]report.Incident{}
+	for _, e := range d.Entities {
+		got[e.Name] = e.Incidents
+	}
+	for _, e := range sp.Entities {
+		name := e.Labels["line"]
+		truth := e.ObservedIncidents(ms, me, sp.To)
+		g := got[name]
+		if len(g) != len(truth) {
+			t.Errorf("%s: %d incidents %+v, truth %d %+v", name, len(g), g, len(truth), truth)
+			continue
+		}
+		for i, tr := range truth {
+			if g[i].Ongoing != tr.Ongoing || g[i].Interrupted || abs64(g[i].StartUnix-tr.Start.Unix()) > 60 || abs64(g[i].EndUnix-tr.End.Unix()) > 60 {
+				t.Errorf("%s: incident %+v, truth %+v", name, g[i], tr)
+			}
+		}
+	}
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // purposeReads counts the queries in d's audit whose purpose contains

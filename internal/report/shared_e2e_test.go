@@ -125,23 +125,11 @@ func TestEdgeReadsShared(t *testing.T) {
 				t.Errorf("%d reads around an edge saved", rawSaved)
 			}
 			t.Logf("saved %d of the edge queries, %d of the reads around an edge", saved, rawSaved)
-			for _, x := range []struct {
-				what string
-				a, b any
-			}{
-				{"per-month table", d.PerMonth, alone.PerMonth},
-				{"trend", d.Trend, alone.Trend},
-				{"entities", d.Entities, alone.Entities},
-				{"audit", auditSet(d), auditSet(alone)},
-			} {
-				if !reflect.DeepEqual(x.a, x.b) {
-					t.Errorf("%s differs from the build without sharing", x.what)
-					if a, ok := x.a.([]string); ok {
-						t.Logf("listed only with sharing: %q", minus(a, x.b.([]string)))
-						t.Logf("listed only without: %q", minus(x.b.([]string), a))
-					}
-				}
-			}
+			sameAs(t, "the build without sharing",
+				compared{"per-month table", d.PerMonth, alone.PerMonth},
+				compared{"trend", d.Trend, alone.Trend},
+				compared{"entities", d.Entities, alone.Entities},
+				compared{"audit", auditSet(d), auditSet(alone)})
 		})
 	}
 }
@@ -158,6 +146,28 @@ func buildCounted(t *testing.T, q report.Querier, cfg report.Config, kind string
 		t.Fatal(err)
 	}
 	return d, c.sent
+}
+
+// compared is one part of two builds of a document, side by side.
+type compared struct {
+	what string
+	a, b any
+}
+
+// sameAs reports each part that differs between a build and ref, the
+// build it is compared with (a list of strings: what only each lists).
+func sameAs(t *testing.T, ref string, xs ...compared) {
+	t.Helper()
+	for _, x := range xs {
+		if reflect.DeepEqual(x.a, x.b) {
+			continue
+		}
+		t.Errorf("%s differs from %s", x.what, ref)
+		if a, ok := x.a.([]string); ok {
+			t.Logf("listed only in this build: %q", minus(a, x.b.([]string)))
+			t.Logf("listed only in %s: %q", ref, minus(x.b.([]string), a))
+		}
+	}
 }
 
 // auditSet is the audit's queries in order of their text (the runs list
@@ -247,18 +257,10 @@ func TestMonthsEntitiesFromPeriod(t *testing.T) {
 			if tc.kind == report.KindHosts && filtered == 0 {
 				t.Errorf("no month asked about the entities without a value at its end")
 			}
-			for _, x := range []struct {
-				what string
-				a, b any
-			}{
-				{"per-month table", d.PerMonth, every.PerMonth},
-				{"trend", d.Trend, every.Trend},
-				{"entities", d.Entities, every.Entities},
-			} {
-				if !reflect.DeepEqual(x.a, x.b) {
-					t.Errorf("%s differs from the build asking about every entity each month", x.what)
-				}
-			}
+			sameAs(t, "the build asking about every entity each month",
+				compared{"per-month table", d.PerMonth, every.PerMonth},
+				compared{"trend", d.Trend, every.Trend},
+				compared{"entities", d.Entities, every.Entities})
 			t.Logf("series API over every entity %d → %d, by name %d", nEvery, n, filtered)
 		})
 	}
