@@ -131,24 +131,11 @@ func seedScenario() simhistory.Spec {
 func checkSeedTruth(t *testing.T, sp simhistory.Spec, d *report.Document) {
 	t.Helper()
 	ms, me := simhistory.MonthBounds(2026, time.October)
-	got := map[string][]report.Incident{}
-	for _, e := range d.Entities {
-		got[e.Name] = e.Incidents
-	}
-	for _, e := range sp.Entities {
-		name := e.Labels["line"]
-		truth := e.ObservedIncidents(ms, me, sp.To)
-		g := got[name]
-		if len(g) != len(truth) {
-			t.Errorf("%s: %d incidents %+v, truth %d %+v", name, len(g), g, len(truth), truth)
-			continue
+	againstTruth(t, sp, ms, me, d, func(name string, in report.Incident, tr simhistory.ObservedIncident) {
+		if in.Ongoing != tr.Ongoing || in.Interrupted || abs64(in.StartUnix-tr.Start.Unix()) > 60 || abs64(in.EndUnix-tr.End.Unix()) > 60 {
+			t.Errorf("%s: incident %+v, truth %+v", name, in, tr)
 		}
-		for i, tr := range truth {
-			if g[i].Ongoing != tr.Ongoing || g[i].Interrupted || abs64(g[i].StartUnix-tr.Start.Unix()) > 60 || abs64(g[i].EndUnix-tr.End.Unix()) > 60 {
-				t.Errorf("%s: incident %+v, truth %+v", name, g[i], tr)
-			}
-		}
-	}
+	})
 }
 
 func abs64(x int64) int64 {

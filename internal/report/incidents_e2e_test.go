@@ -49,10 +49,6 @@ func defectIncidents(t *testing.T, url string, sp simhistory.Spec) map[string][]
 			t.Errorf("caveat: %s", c)
 		}
 	}
-	got := map[string][]report.Incident{}
-	for _, e := range lines.Entities {
-		got[e.Name] = e.Incidents
-	}
 	// Edges that must be exact (the exporter published the transition).
 	exact := map[string][2]bool{
 		"d17-1-restart":  {true, true}, // start before, end after the restart
@@ -62,39 +58,29 @@ func defectIncidents(t *testing.T, url string, sp simhistory.Spec) map[string][]
 		"d17-13-startup": {false, true},
 	}
 	sec := defectStep.Seconds()
-	for _, e := range sp.Entities {
-		name := e.Labels["line"]
-		truth := e.ObservedIncidents(ms, me, sp.To)
-		g := got[name]
-		if len(g) != len(truth) {
-			t.Errorf("%s: %d incidents %+v, truth %d %+v", name, len(g), g, len(truth), truth)
-			continue
+	got := againstTruth(t, sp, ms, me, lines, func(name string, in report.Incident, tr simhistory.ObservedIncident) {
+		t.Logf("%s: %s – %s, %v s, unknown %v s, interrupted %v, ongoing %v, note %q; truth %s – %s, unknown %v s", name, in.Start, in.End, in.Seconds,
+			in.UnknownSeconds, in.Interrupted, in.Ongoing, in.Note, tr.Start.In(simhistory.Shanghai).Format(time.RFC3339), tr.End.In(simhistory.Shanghai).Format(time.RFC3339), tr.Unknown)
+		tol := func(ex bool) float64 {
+			if ex {
+				return 1
+			}
+			return sec
 		}
-		for i, tr := range truth {
-			in := g[i]
-			t.Logf("%s: %s – %s, %v s, unknown %v s, interrupted %v, ongoing %v, note %q; truth %s – %s, unknown %v s", name, in.Start, in.End, in.Seconds,
-				in.UnknownSeconds, in.Interrupted, in.Ongoing, in.Note, tr.Start.In(simhistory.Shanghai).Format(time.RFC3339), tr.End.In(simhistory.Shanghai).Format(time.RFC3339), tr.Unknown)
-			tol := func(ex bool) float64 {
-				if ex {
-					return 1
-				}
-				return sec
-			}
-			end := tr.End
-			if d := float64(in.StartUnix - tr.Start.Unix()); d < -1 || d > tol(exact[name][0]) {
-				t.Errorf("%s: start %s, truth %s", name, in.Start, tr.Start.In(simhistory.Shanghai))
-			}
-			if d := float64(in.EndUnix - end.Unix()); math.Abs(d) > 1 && (d < 0 || d > tol(exact[name][1])) {
-				t.Errorf("%s: end %s, truth %s", name, in.End, end.In(simhistory.Shanghai))
-			}
-			if math.Abs(in.UnknownSeconds-tr.Unknown) > sec || in.Interrupted != tr.Interrupted || in.Ongoing != tr.Ongoing || in.Maintenance != tr.Maintenance {
-				t.Errorf("%s: %+v, truth %+v", name, in, tr)
-			}
-			if tr.Interrupted && !strings.Contains(in.Note, "监测中断") {
-				t.Errorf("%s: note %q lacks 监测中断", name, in.Note)
-			}
+		end := tr.End
+		if d := float64(in.StartUnix - tr.Start.Unix()); d < -1 || d > tol(exact[name][0]) {
+			t.Errorf("%s: start %s, truth %s", name, in.Start, tr.Start.In(simhistory.Shanghai))
 		}
-	}
+		if d := float64(in.EndUnix - end.Unix()); math.Abs(d) > 1 && (d < 0 || d > tol(exact[name][1])) {
+			t.Errorf("%s: end %s, truth %s", name, in.End, end.In(simhistory.Shanghai))
+		}
+		if math.Abs(in.UnknownSeconds-tr.Unknown) > sec || in.Interrupted != tr.Interrupted || in.Ongoing != tr.Ongoing || in.Maintenance != tr.Maintenance {
+			t.Errorf("%s: %+v, truth %+v", name, in, tr)
+		}
+		if tr.Interrupted && !strings.Contains(in.Note, "监测中断") {
+			t.Errorf("%s: note %q lacks 监测中断", name, in.Note)
+		}
+	})
 	prov, err := report.Build(ctx, q, cfg, report.KindProviders, m)
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +88,31 @@ func defectIncidents(t *testing.T, url string, sp simhistory.Spec) map[string][]
 	for _, p := range prov.Providers {
 		if p.Provider == "d17-1-restart" && (p.Incidents != 1 || math.Abs(p.MTTRSeconds-1437) > 1) {
 			t.Errorf("provider d17-1-restart: %d incidents, MTTR %v s, want 1 and 1437 s", p.Incidents, p.MTTRSeconds)
+		}
+	}
+	return got
+}
+
+// againstTruth pairs the lines' incidents in d with the generator's
+// observed incidents of sp over [from, to): an entity with another number
+// of incidents is an error, the others are handed to each, incident by
+// incident. It returns the incidents by line name.
+func againstTruth(t *testing.T, sp simhistory.Spec, from, to time.Time, d *report.Document, each func(name string, in report.Incident, tr simhistory.ObservedIncident)) map[string][]report.Incident {
+	t.Helper()
+	got := map[string][]report.Incident{}
+	for _, e := range d.Entities {
+		got[e.Name] = e.Incidents
+	}
+	for _, e := range sp.Entities {
+		name := e.Labels["line"]
+		truth := e.ObservedIncidents(from, to, sp.To)
+		g := got[name]
+		if len(g) != len(truth) {
+			t.Errorf("%s: %d incidents %+v, truth %d %+v", name, len(g), g, len(truth), truth)
+			continue
+		}
+		for i, tr := range truth {
+			each(name, g[i], tr)
 		}
 	}
 	return got
