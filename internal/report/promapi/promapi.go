@@ -93,9 +93,14 @@ type Client struct {
 	noRemoteRead atomic.Bool
 }
 
-// New returns a client with sane defaults.
+// New returns a client with sane defaults. Its transport keeps as many
+// idle connections as it may have requests in flight (MaxMaxConcurrent):
+// net/http's default keeps 2 per host, so a phase of a report build that
+// sent 4 at once opened 2 new ones (~130 per build at 1 000 entities).
 func New(base string) *Client {
-	return &Client{BaseURL: strings.TrimRight(base, "/"), Timeout: 60 * time.Second, HTTP: &http.Client{},
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = MaxMaxConcurrent
+	return &Client{BaseURL: strings.TrimRight(base, "/"), Timeout: 60 * time.Second, HTTP: &http.Client{Transport: t},
 		MaxAnswerBytes: DefaultMaxAnswerBytes, MaxConcurrent: DefaultMaxConcurrent, Compress: !Loopback(base)}
 }
 

@@ -2,9 +2,11 @@ package promapi
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,5 +91,51 @@ func TestClientSeries(t *testing.T) {
 	if _, err := c.Series(context.Background(), "bad{", time.Unix(0, 0), time.Unix(1, 0)); err == nil ||
 		report.KindOf(err) != report.ErrUnavailable || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "bad_data") {
 		t.Errorf("error: %v", err)
+	}
+}
+
+// TestClientKeepsConnections: a report build sends its requests in phases
+// of MaxConcurrent at once; the client keeps that many connections between
+// phases instead of opening new ones beyond net/http's default of 2 idle
+// per host (~130 per build at 1 000 entities before).
+func TestClientKeepsConnections(t *testing.T) {
+	var mu sync.Mutex
+	opened := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			opened++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := New(srv.URL)
+	start := make(chan struct{})
+	for range 20 { // 20 phases of MaxConcurrent requests
+		var wg sync.WaitGroup
+		for range c.MaxConcurrent {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if _, err := c.Query(context.Background(), "vector(1)", time.Now()); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		start = make(chan struct{})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// A phase may start before the last one's connection is back in the
+	// pool (one more); net/http's default opens 2 per phase (~40).
+	if opened > 2*c.MaxConcurrent {
+		t.Errorf("20 phases of %d requests opened %d connections", c.MaxConcurrent, opened)
 	}
 }
