@@ -135,6 +135,20 @@ type remoteReader interface {
 	RemoteRead(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error)
 }
 
+// RawRead is one read of a batch (batchRemoteReader): the raw samples of
+// Selector's series in the chunks that overlap [From, To].
+type RawRead struct {
+	Selector string
+	From, To time.Time
+}
+
+// batchRemoteReader is a remoteReader that sends several reads in one request
+// (promapi.Client.RemoteReadBatch): series gets the index of the read each
+// series answers. read false: as RemoteRead's, for all of them.
+type batchRemoteReader interface {
+	RemoteReadBatch(ctx context.Context, reads []RawRead, series func(i int, labels map[string]string) func(ts []int64, vs []float64)) (read bool, err error)
+}
+
 // auditRemoteRead lists a remote read in the audit: expr is the range
 // selector whose samples it read (evaluated at t), which reproduces them
 // through the query API.
@@ -151,7 +165,14 @@ func (r *run) auditRemoteRead(purpose, expr string, t time.Time, series int) {
 // only a chunk across its edge is tested sample by sample. n is the
 // number of series handed over.
 func readKept(r *run, rr remoteReader, selector string, from, to time.Time, keep func(int64) bool, series func(map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
-	_, read, err = rr.RemoteRead(r.ctx, selector, from, to, func(l map[string]string) func([]int64, []float64) {
+	_, read, err = rr.RemoteRead(r.ctx, selector, from, to, kept(keep, series, &n))
+	return n, read, err
+}
+
+// kept is readKept's series: it hands series the samples keep takes and
+// counts in n the series handed over.
+func kept(keep func(int64) bool, series func(map[string]string) func(ts []int64, vs []float64), n *int) func(map[string]string) func([]int64, []float64) {
+	return func(l map[string]string) func([]int64, []float64) {
 		var add func([]int64, []float64)
 		return func(ts []int64, vs []float64) {
 			a, b := 0, len(ts)
@@ -168,12 +189,11 @@ func readKept(r *run, rr remoteReader, selector string, from, to time.Time, keep
 			}
 			if add == nil {
 				add = series(l)
-				n++
+				*n++
 			}
 			add(ts[a:b], vs[a:b])
 		}
-	})
-	return n, read, err
+	}
 }
 
 // eachSample hands a chunk's samples to the sample-by-sample sink series
@@ -287,13 +307,9 @@ type rawSink interface {
 // querier can (scanQuerier); else (or when the stream is not taken) a new
 // sink gets Query's answer.
 func rawRead[S rawSink](r *run, purpose string, names []string, nameLabel string, vals []string, from, to time.Time, mk func(keep func(int64) bool) S) (S, error) {
-	ms := []string{"__name__=~" + RegexAlternation(names)}
-	if nameLabel != "" {
-		ms = append(ms, nameLabel+"=~"+RegexAlternation(uniq(vals)))
-	}
 	// Evaluated at `to` as well as `@ to`: some backends (VictoriaMetrics
 	// 1.79) evaluate a bare range selector at the query time.
-	sel := r.selector("", ms...)
+	sel := rawSelector(r, names, nameLabel, vals)
 	expr := rangeAt(sel, from, to)
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	keep := func(t int64) bool { return t > lo && t <= hi }
@@ -336,6 +352,68 @@ func rawRead[S rawSink](r *run, purpose string, names []string, nameLabel string
 		}
 	}
 	return b, nil
+}
+
+// rawSpec is one read of rawReads: names of the entities whose nameLabel
+// is one of vals, in (from, to] (rawRead's arguments).
+type rawSpec struct {
+	names, vals []string
+	nameLabel   string
+	from, to    time.Time
+}
+
+// rawReads is rawRead of each spec, into the sinks mk makes (mk(i, keep)
+// for specs[i]), all in one request where the backend takes a batch
+// (batchRemoteReader; each read listed in the audit on its own, as rawRead's),
+// else one by one through rawRead.
+func rawReads[S rawSink](r *run, purpose string, specs []rawSpec, mk func(i int, keep func(int64) bool) S) ([]S, error) {
+	out := make([]S, len(specs))
+	if br, ok := r.q.(batchRemoteReader); ok && len(specs) > 1 {
+		reads := make([]RawRead, len(specs))
+		sinks := make([]func(map[string]string) func([]int64, []float64), len(specs))
+		ns := make([]int, len(specs))
+		for i, sp := range specs {
+			sel := rawSelector(r, sp.names, sp.nameLabel, sp.vals)
+			lo, hi := sp.from.UnixMilli(), sp.to.UnixMilli()
+			keep := func(t int64) bool { return t > lo && t <= hi }
+			out[i] = mk(i, keep)
+			reads[i] = RawRead{Selector: sel, From: sp.from, To: sp.to}
+			sinks[i] = kept(keep, eachSample(out[i].series), &ns[i])
+		}
+		read, err := br.RemoteReadBatch(r.ctx, reads, func(i int, l map[string]string) func([]int64, []float64) { return sinks[i](l) })
+		if err != nil {
+			return nil, err
+		}
+		if read {
+			for i, sp := range specs {
+				r.auditRemoteRead(purpose, rangeAt(reads[i].Selector, sp.from, sp.to), sp.to, ns[i])
+			}
+			return out, nil
+		}
+		var zero S
+		for i := range out {
+			out[i] = zero // what the refused batch handed over
+		}
+	}
+	for i, sp := range specs {
+		s, err := rawRead(r, purpose, sp.names, sp.nameLabel, sp.vals, sp.from, sp.to, func(keep func(int64) bool) S { return mk(i, keep) })
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// rawSelector is rawRead's selector: names of the entities whose
+// nameLabel is one of vals (nameLabel empty: every entity of the report's
+// selection).
+func rawSelector(r *run, names []string, nameLabel string, vals []string) string {
+	ms := []string{"__name__=~" + RegexAlternation(names)}
+	if nameLabel != "" {
+		ms = append(ms, nameLabel+"=~"+RegexAlternation(uniq(vals)))
+	}
+	return r.selector("", ms...)
 }
 
 // restartWindowBefore and restartWindowAfter bound the raw samples read

@@ -101,7 +101,7 @@ func TestClientSeries(t *testing.T) {
 func TestClientKeepsConnections(t *testing.T) {
 	var mu sync.Mutex
 	opened := 0
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {

@@ -73,7 +73,21 @@ var (
 // query API, dropping what series received. Answers over
 // MaxAnswerBytes and timeouts are errors, as for Query.
 func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
-	return c.remoteRead(ctx, selector, from, to, false, series)
+	return c.remoteRead(ctx, []report.RawRead{{Selector: selector, From: from, To: to}}, false, func(_ int, l map[string]string) func([]int64, []float64) { return series(l) })
+}
+
+// RemoteReadBatch is RemoteRead of several reads in one request (the
+// remote-read protocol's queries: Prometheus answers them one after the
+// other in one stream, each series' frames marked with its query's index):
+// series gets the index in reads of the read each series answers. It spares
+// a request per read — its HTTP exchange on both sides and Prometheus'
+// handling of it: the incident reconstruction's ~1 200 short reads of a
+// providers month (tools/bench/report/batchread). The answer is bounded as
+// one: MaxAnswerBytes for all the reads together. read is false as for
+// RemoteRead, for all the reads.
+func (c *Client) RemoteReadBatch(ctx context.Context, reads []report.RawRead, series func(i int, labels map[string]string) func(ts []int64, vs []float64)) (read bool, err error) {
+	_, read, err = c.remoteRead(ctx, reads, false, series)
+	return read, err
 }
 
 // RemoteReadStale is RemoteRead with the staleness markers kept (values
@@ -94,36 +108,31 @@ func (c *Client) RemoteRead(ctx context.Context, selector string, from, to time.
 // sampled read as too large (Prometheus' --storage.remote.read-sample-limit:
 // 400) is "refused for now", this read only.
 func (c *Client) RemoteReadStale(ctx context.Context, selector string, from, to time.Time, series func(labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
-	return c.remoteRead(ctx, selector, from, to, true, series)
+	return c.remoteRead(ctx, []report.RawRead{{Selector: selector, From: from, To: to}}, true, func(_ int, l map[string]string) func([]int64, []float64) { return series(l) })
 }
 
-func (c *Client) remoteRead(ctx context.Context, selector string, from, to time.Time, sampled bool, series func(labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
+func (c *Client) remoteRead(ctx context.Context, reads []report.RawRead, sampled bool, series func(i int, labels map[string]string) func(ts []int64, vs []float64)) (n int, read bool, err error) {
 	keepStale := sampled
 	if c.NoRemoteRead || c.noRemoteRead.Load() {
 		return 0, false, nil
 	}
-	ms, err := parser.NewParser(parser.Options{}).ParseMetricSelector(selector)
-	if err != nil {
-		return 0, false, report.Errorf(report.ErrBadRequest, "remote read: selector %q: %v", selector, err)
+	if sampled && len(reads) != 1 {
+		return 0, false, report.Errorf(report.ErrBadRequest, "remote read: a sampled read is one query, not %d", len(reads))
 	}
-	q := &prompb.Query{StartTimestampMs: from.UnixMilli(), EndTimestampMs: to.UnixMilli()}
-	for _, m := range ms {
-		pm := prompb.LabelMatcher{Name: m.Name, Value: m.Value}
-		switch m.Type {
-		case labels.MatchEqual:
-			pm.Type = prompb.LabelMatcher_EQ
-		case labels.MatchNotEqual:
-			pm.Type = prompb.LabelMatcher_NEQ
-		case labels.MatchRegexp:
-			pm.Type = prompb.LabelMatcher_RE
-		case labels.MatchNotRegexp:
-			pm.Type = prompb.LabelMatcher_NRE
-		}
-		q.Matchers = append(q.Matchers, &pm)
-	}
-	req := &prompb.ReadRequest{Queries: []*prompb.Query{q}, AcceptedResponseTypes: []prompb.ReadRequest_ResponseType{prompb.ReadRequest_STREAMED_XOR_CHUNKS}}
+	req := &prompb.ReadRequest{AcceptedResponseTypes: []prompb.ReadRequest_ResponseType{prompb.ReadRequest_STREAMED_XOR_CHUNKS}}
 	if sampled {
 		req.AcceptedResponseTypes = []prompb.ReadRequest_ResponseType{prompb.ReadRequest_SAMPLES}
+	}
+	for _, rd := range reads {
+		q, err := readQuery(rd)
+		if err != nil {
+			return 0, false, err
+		}
+		req.Queries = append(req.Queries, q)
+	}
+	selector := reads[0].Selector // errors name the first (with how many more)
+	if len(reads) > 1 {
+		selector += fmt.Sprintf(" (and %d more reads)", len(reads)-1)
 	}
 	raw, err := req.Marshal()
 	if err != nil {
@@ -145,11 +154,11 @@ func (c *Client) remoteRead(ctx context.Context, selector string, from, to time.
 		lr := &limitedReader{r: resp.Body, left: c.maxAnswer()}
 		var err error
 		if ct == sampledContentType {
-			n, err = readSampled(lr, c.maxAnswer(), series)
+			n, err = readSampled(lr, c.maxAnswer(), func(l map[string]string) func([]int64, []float64) { return series(0, l) })
 		} else {
 			br := readers.Get().(*bufio.Reader)
 			br.Reset(lr)
-			n, err = readChunked(br, c.maxAnswer(), keepStale, series)
+			n, err = readChunked(br, c.maxAnswer(), keepStale, len(reads), series)
 			br.Reset(nil)
 			readers.Put(br)
 		}
@@ -177,6 +186,31 @@ func (c *Client) remoteRead(ctx context.Context, selector string, from, to time.
 	return n, true, nil
 }
 
+// readQuery is a remote-read query of rd: its selector's matchers over
+// [From, To] (the answer's samples are then cut to what the caller keeps).
+func readQuery(rd report.RawRead) (*prompb.Query, error) {
+	ms, err := parser.NewParser(parser.Options{}).ParseMetricSelector(rd.Selector)
+	if err != nil {
+		return nil, report.Errorf(report.ErrBadRequest, "remote read: selector %q: %v", rd.Selector, err)
+	}
+	q := &prompb.Query{StartTimestampMs: rd.From.UnixMilli(), EndTimestampMs: rd.To.UnixMilli()}
+	for _, m := range ms {
+		pm := prompb.LabelMatcher{Name: m.Name, Value: m.Value}
+		switch m.Type {
+		case labels.MatchEqual:
+			pm.Type = prompb.LabelMatcher_EQ
+		case labels.MatchNotEqual:
+			pm.Type = prompb.LabelMatcher_NEQ
+		case labels.MatchRegexp:
+			pm.Type = prompb.LabelMatcher_RE
+		case labels.MatchNotRegexp:
+			pm.Type = prompb.LabelMatcher_NRE
+		}
+		q.Matchers = append(q.Matchers, &pm)
+	}
+	return q, nil
+}
+
 // readers are the 64 KiB buffers of streamed answers, reused: a build
 // makes ~1 500 reads.
 var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
@@ -185,9 +219,10 @@ var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10
 // uvarint(size), CRC-32C (big endian) and a ChunkedReadResponse; a series
 // whose chunks span frames comes in consecutive frames with the same
 // labels. keepStale: staleness markers are handed over too.
-func readChunked(r *bufio.Reader, answerLimit int64, keepStale bool, series func(map[string]string) func([]int64, []float64)) (int, error) {
+func readChunked(r *bufio.Reader, answerLimit int64, keepStale bool, queries int, series func(int, map[string]string) func([]int64, []float64)) (int, error) {
 	var (
 		n       int
+		lastQ   int64      // the current series' query
 		last    []rawLabel // the current series' labels, owned
 		add     func([]int64, []float64)
 		ts      []int64
@@ -198,7 +233,7 @@ func readChunked(r *bufio.Reader, answerLimit int64, keepStale bool, series func
 		walk    frameWalker
 	)
 	walk.series = func(ls []rawLabel) {
-		if add != nil && sameLabels(last, ls) {
+		if add != nil && lastQ == walk.query && sameLabels(last, ls) {
 			return
 		}
 		l := make(map[string]string, len(ls))
@@ -208,10 +243,12 @@ func readChunked(r *bufio.Reader, answerLimit int64, keepStale bool, series func
 			l[name] = value
 			last = append(last, rawLabel{[]byte(name), []byte(value)})
 		}
-		add = series(l)
+		lastQ = walk.query
+		add = series(int(walk.query), l)
 		lastMax = minInt64
 		n++
 	}
+	walk.queries = queries
 	walk.chunk = func(typ uint64, data []byte) error {
 		if typ != uint64(prompb.Chunk_XOR) {
 			return fmt.Errorf("series %s: chunk encoding %v (only float samples are read)", labelsText(last), prompb.Chunk_Encoding(typ))
@@ -393,6 +430,10 @@ type frameWalker struct {
 	series func([]rawLabel)
 	chunk  func(typ uint64, data []byte) error
 	labels []rawLabel
+	// query is the frame's query index (ChunkedReadResponse.query_index),
+	// known when series is called; queries bounds it (0: not checked).
+	query   int64
+	queries int
 }
 
 // rawLabel is a label's name and value as the frame has them.
@@ -402,6 +443,7 @@ type rawLabel struct{ name, value []byte }
 // Label and Chunk.
 const (
 	fieldChunkedSeries = 1 // ChunkedReadResponse.chunked_series
+	fieldQueryIndex    = 2 // ChunkedReadResponse.query_index
 	fieldLabels        = 1 // ChunkedSeries.labels
 	fieldChunks        = 2 // ChunkedSeries.chunks
 	fieldLabelName     = 1 // Label.name
@@ -417,6 +459,20 @@ const (
 )
 
 func (w *frameWalker) frame(b []byte) error {
+	// The index follows the series in prompb's encoding: found first.
+	w.query = 0
+	err := fields(b, func(num protowire.Number, typ protowire.Type, _ []byte, x uint64) error {
+		if num == fieldQueryIndex && typ == protowire.VarintType {
+			w.query = int64(x)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if w.queries > 0 && (w.query < 0 || w.query >= int64(w.queries)) {
+		return fmt.Errorf("query index %d of %d queries", w.query, w.queries)
+	}
 	return fields(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if num != fieldChunkedSeries || typ != protowire.BytesType {
 			return nil

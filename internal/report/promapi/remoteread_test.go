@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -466,6 +468,57 @@ func TestRemoteReadMatchesQuery(t *testing.T) {
 					}
 				})
 			}
+			// RemoteReadBatch: each read's series and samples are its own
+			// read's, also where two reads answer the same series
+			// (consecutive in the stream, told apart by the query index).
+			t.Run("RemoteReadBatch", func(t *testing.T) {
+				// One series in two windows: its frames of both reads
+				// come one after the other with the same labels.
+				ss, err := c.Series(ctx, "line_up", from, to)
+				if err != nil || len(ss) == 0 {
+					t.Fatalf("series %v, %v", ss, err)
+				}
+				var one []string
+				for _, k := range slices.Sorted(maps.Keys(ss[0])) {
+					one = append(one, k+"="+strconv.Quote(ss[0][k]))
+				}
+				single := "{" + strings.Join(one, ",") + "}"
+				reads := []report.RawRead{
+					{Selector: `{__name__=~"line_up|line_unknown"}`, From: from, To: to},
+					{Selector: single, From: from, To: to},
+					{Selector: single, From: to, To: to.Add(24 * time.Hour)},
+					{Selector: `{__name__="host_up"}`, From: from.Add(6 * time.Hour), To: from.Add(9 * time.Hour)},
+				}
+				got := make([]map[string]readSeries, len(reads))
+				for i := range got {
+					got[i] = map[string]readSeries{}
+				}
+				collect := func(m map[string]readSeries, l map[string]string) func([]int64, []float64) {
+					k := labelString(l)
+					if _, dup := m[k]; dup {
+						t.Errorf("%s handed over twice", k)
+					}
+					m[k] = readSeries{labels: l}
+					return func(ts []int64, vs []float64) {
+						s := m[k]
+						s.t, s.v = append(s.t, ts...), append(s.v, vs...)
+						m[k] = s
+					}
+				}
+				ok, err := c.RemoteReadBatch(ctx, reads, func(i int, l map[string]string) func([]int64, []float64) { return collect(got[i], l) })
+				if err != nil || !ok {
+					t.Fatalf("batch %v, %v", ok, err)
+				}
+				for i, rd := range reads {
+					want := map[string]readSeries{}
+					if _, ok, err := c.RemoteRead(ctx, rd.Selector, rd.From, rd.To, func(l map[string]string) func([]int64, []float64) { return collect(want, l) }); err != nil || !ok {
+						t.Fatalf("read %d alone: %v, %v", i, ok, err)
+					}
+					if len(want) == 0 || !reflect.DeepEqual(got[i], want) {
+						t.Errorf("read %d: %d series in the batch, %d alone (or their samples differ)", i, len(got[i]), len(want))
+					}
+				}
+			})
 		})
 	}
 }
