@@ -14,7 +14,8 @@
 //	go run ./tools/bench/report/batchread --doc /tmp/providers.json
 //
 // Measured on the month bench's history (2026-12-07): see
-// tools/bench/report/README.md, "Fewer connections; reads not batched".
+// tools/bench/report/README.md, "Fewer connections; the short reads
+// batched".
 package main
 
 import (
