@@ -116,6 +116,9 @@ func (c *Client) remoteRead(ctx context.Context, reads []report.RawRead, sampled
 	if c.NoRemoteRead || c.noRemoteRead.Load() {
 		return 0, false, nil
 	}
+	if len(reads) == 0 {
+		return 0, true, nil // nothing asked, nothing sent
+	}
 	if sampled && len(reads) != 1 {
 		return 0, false, report.Errorf(report.ErrBadRequest, "remote read: a sampled read is one query, not %d", len(reads))
 	}

@@ -235,6 +235,15 @@ func TestRemoteReadProtocol(t *testing.T) {
 			t.Errorf("read %v, %v, %d requests", read, err, calls.Load())
 		}
 	})
+	t.Run("empty batch", func(t *testing.T) {
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
+		defer srv.Close()
+		read, err := New(srv.URL).RemoteReadBatch(context.Background(), nil, nil)
+		if !read || err != nil || calls.Load() != 0 {
+			t.Errorf("read %v, %v, %d requests", read, err, calls.Load())
+		}
+	})
 	t.Run("bad selector", func(t *testing.T) {
 		if _, _, _, err := remoteRead(New("http://127.0.0.1:1"), `{a=`); report.KindOf(err) != report.ErrBadRequest {
 			t.Errorf("%v", err)
