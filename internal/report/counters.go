@@ -311,8 +311,7 @@ func rawRead[S rawSink](r *run, purpose string, names []string, nameLabel string
 	// 1.79) evaluate a bare range selector at the query time.
 	sel := rawSelector(r, names, nameLabel, vals)
 	expr := rangeAt(sel, from, to)
-	lo, hi := from.UnixMilli(), to.UnixMilli()
-	keep := func(t int64) bool { return t > lo && t <= hi }
+	keep := leftOpen(from, to)
 	if rr, ok := r.q.(remoteReader); ok {
 		b := mk(keep)
 		n, read, err := readKept(r, rr, sel, from, to, keep, eachSample(b.series))
@@ -373,11 +372,9 @@ func rawReads[S rawSink](r *run, purpose string, specs []rawSpec, mk func(i int,
 		sinks := make([]func(map[string]string) func([]int64, []float64), len(specs))
 		ns := make([]int, len(specs))
 		for i, sp := range specs {
-			sel := rawSelector(r, sp.names, sp.nameLabel, sp.vals)
-			lo, hi := sp.from.UnixMilli(), sp.to.UnixMilli()
-			keep := func(t int64) bool { return t > lo && t <= hi }
+			keep := leftOpen(sp.from, sp.to)
 			out[i] = mk(i, keep)
-			reads[i] = RawRead{Selector: sel, From: sp.from, To: sp.to}
+			reads[i] = RawRead{Selector: rawSelector(r, sp.names, sp.nameLabel, sp.vals), From: sp.from, To: sp.to}
 			sinks[i] = kept(keep, eachSample(out[i].series), &ns[i])
 		}
 		read, err := br.RemoteReadBatch(r.ctx, reads, func(i int, l map[string]string) func([]int64, []float64) { return sinks[i](l) })
@@ -390,10 +387,7 @@ func rawReads[S rawSink](r *run, purpose string, specs []rawSpec, mk func(i int,
 			}
 			return out, nil
 		}
-		var zero S
-		for i := range out {
-			out[i] = zero // what the refused batch handed over
-		}
+		// Refused: nothing was handed over; each read makes its own sink.
 	}
 	for i, sp := range specs {
 		s, err := rawRead(r, purpose, sp.names, sp.nameLabel, sp.vals, sp.from, sp.to, func(keep func(int64) bool) S { return mk(i, keep) })
@@ -403,6 +397,13 @@ func rawReads[S rawSink](r *run, purpose string, specs []rawSpec, mk func(i int,
 		out[i] = s
 	}
 	return out, nil
+}
+
+// leftOpen is rawRead's test of a sample's timestamp: in (from, to], as a
+// range selector evaluated at to takes it.
+func leftOpen(from, to time.Time) func(int64) bool {
+	lo, hi := from.UnixMilli(), to.UnixMilli()
+	return func(t int64) bool { return t > lo && t <= hi }
 }
 
 // rawSelector is rawRead's selector: names of the entities whose
