@@ -532,3 +532,69 @@ func classifyRecorded(cs []sampleCount, g grid, mx float64, flag, seen func(int)
 		}
 	}
 }
+
+// exactDays are the days of g (1 d units) that an entity's day counts show
+// sampled throughout at its fullest day's rate: every instant of the day
+// lies in a run of consecutive windows each holding the fullest count of
+// its kind (raw count_over_time over (t − 1 d, t]: mxRaw; recorded 1 d sums
+// of the hourly counts: mxRec, a run of them covering at least (t₁ − 1 d,
+// tₙ − 1 h], as each reaches up to 1 h before its day and the next one
+// starts where it ends), and no window short of it reaches into the day.
+// Such a day has no missing scrape at all, so each of its hours counts its
+// fullest: incidentHours does not count them (on a day with a change, the
+// hour counts cost a raw read of the day's NS_up — about a tenth of a
+// providers month with its previous month; the changes come from their own
+// detectors). One missing scrape makes the day not exact: two windows
+// one sample short each may hide two missing scrapes side by side.
+func exactDays(raw []sampleCount, mxRaw float64, rec []sampleCount, mxRec float64, g grid) []bool {
+	const day = 24 * time.Hour
+	type span struct{ a, b time.Time } // (a, b]
+	var cover []span
+	bad := make([]bool, g.n)
+	runs := func(cs []sampleCount, mx float64, reach, trail time.Duration) {
+		cs = slices.SortedFunc(slices.Values(cs), func(x, y sampleCount) int { return x.t.Compare(y.t) })
+		open := false
+		var last time.Time
+		for _, c := range cs {
+			if c.v < mx || c.v <= 0 {
+				a, b := g.span(c.t, reach)
+				for i := a; i <= b; i++ {
+					bad[i] = true
+				}
+				open = false
+				continue
+			}
+			if open && c.t.Sub(last) == day {
+				cover[len(cover)-1].b = c.t.Add(-trail)
+			} else {
+				cover = append(cover, span{c.t.Add(-day), c.t.Add(-trail)})
+				open = true
+			}
+			last = c.t
+		}
+	}
+	runs(raw, mxRaw, day, 0)
+	runs(rec, mxRec, day+time.Hour, time.Hour)
+	out := make([]bool, g.n)
+	for i := range g.n {
+		if bad[i] {
+			continue
+		}
+		from := g.start
+		if i > 0 {
+			from = g.unitEnd(i - 1)
+		}
+		to := g.unitEnd(i)
+		// Merge the runs that meet or overlap from the day's start on.
+		for changed := true; changed && from.Before(to); {
+			changed = false
+			for _, c := range cover {
+				if !c.a.After(from) && c.b.After(from) {
+					from, changed = c.b, true
+				}
+			}
+		}
+		out[i] = !from.Before(to)
+	}
+	return out
+}

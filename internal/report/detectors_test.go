@@ -56,3 +56,53 @@ func TestCoveredDays(t *testing.T) {
 		})
 	}
 }
+
+// TestExactDays: a day is exact (its hours not counted) only when windows
+// at the entity's fullest count cover every instant of it and no short or
+// empty window reaches into it — the recorded 1 d sums reach up to 1 h
+// before their day, so a day's last hour needs the next day's sum; one
+// sample short is not exact (two windows one short each may hide two
+// missing scrapes side by side); raw windows cover (t − 1 d, t].
+func TestExactDays(t *testing.T) {
+	loc := time.FixedZone("CST", 8*3600)
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
+	g := newGrid(start, start.Add(4*24*time.Hour), 24*time.Hour)
+	end := g.unitEnd
+	w := func(i int, v float64) sampleCount { return sampleCount{end(i), v} }
+	const full = 5760.0
+	for _, tc := range []struct {
+		name     string
+		raw, rec []sampleCount
+		want     []bool
+	}{
+		{"recorded, every day full: the last day's last hour has no next sum", nil,
+			[]sampleCount{w(0, full), w(1, full), w(2, full), w(3, full)}, []bool{true, true, true, false}},
+		{"recorded, day 3 one short: it and the day before", nil,
+			[]sampleCount{w(0, full), w(1, full), w(2, full-1), w(3, full)}, []bool{true, false, false, false}},
+		{"recorded, day 2 missing (no samples)", nil,
+			[]sampleCount{w(0, full), w(2, full), w(3, full)}, []bool{false, false, true, false}},
+		{"recorded, unordered", nil,
+			[]sampleCount{w(3, full), w(1, full), w(0, full), w(2, full)}, []bool{true, true, true, false}},
+		{"raw, every day full", []sampleCount{w(0, full+1), w(1, full+1), w(2, full+1), w(3, full+1)}, nil,
+			[]bool{true, true, true, true}},
+		{"raw, day 2 short", []sampleCount{w(0, full), w(1, full-2), w(2, full), w(3, full)}, nil,
+			[]bool{true, false, true, true}},
+		{"raw, a window across two days (UTC steps)", []sampleCount{{end(1).Add(-8 * time.Hour), full}, {end(2).Add(-8 * time.Hour), full - 1}}, nil,
+			[]bool{false, false, false, false}},
+		{"recorded days 1–2, raw days 3–4 (evaluations missing)", []sampleCount{w(2, full), w(3, full)},
+			[]sampleCount{w(0, full), w(1, full)}, []bool{true, false, true, true}},
+		{"none", nil, nil, []bool{false, false, false, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mx := func(cs []sampleCount) (m float64) {
+				for _, c := range cs {
+					m = max(m, c.v)
+				}
+				return m
+			}
+			if got := exactDays(tc.raw, mx(tc.raw), tc.rec, mx(tc.rec), g); !slices.Equal(got, tc.want) {
+				t.Errorf("exact %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

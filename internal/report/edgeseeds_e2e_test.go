@@ -29,6 +29,10 @@ import (
 // providers and caveats — with no more raw series read, and fewer in all
 // both by the seeds and by the days. (Without the seeds' samples, the
 // ongoing incidents would end interrupted at their last read sample.)
+// Those two builds count the hours of every flagged day; the default one,
+// which does not count them on a day sampled throughout at the fullest
+// rate (exactDays), gives the same documents again with no more raw series
+// read by the reconstruction and fewer by the hour detectors.
 func TestEdgeSeedsEqualReads(t *testing.T) {
 	promtool := testutil.Need(t, "promtool")
 	prom2 := testutil.Need(t, "prometheus")
@@ -45,7 +49,7 @@ func TestEdgeSeedsEqualReads(t *testing.T) {
 	}
 	seeds := testenv.StartPrometheus(t, prom2, sdir)
 	scenario := testenv.StartTestScenario(t)
-	saved, savedHours := 0, 0 // raw series of the reconstruction, of the hour detectors
+	saved, savedHours, savedExact := 0, 0, 0 // raw series of the reconstruction, of the hour detectors; of the latter by the exact days
 	for _, tc := range []struct {
 		name, url string
 		now       time.Time
@@ -64,20 +68,22 @@ func TestEdgeSeedsEqualReads(t *testing.T) {
 				cfg.Now = func() time.Time { return tc.now }
 				p := mustPeriod(t, tc.period, tc.now)
 				q := promapi.New(tc.url)
-				build := func(on bool) *report.Document {
+				build := func(on, exact bool) *report.Document {
 					defer report.SetEdgeSeeding(on)()
+					defer report.SetExactDays(exact)()
 					d, err := report.Build(context.Background(), q, cfg, kind, p)
 					if err != nil {
 						t.Fatal(err)
 					}
 					return d
 				}
-				seeded, read := build(true), build(false)
-				sameAs(t, "the build reading every first and last hour",
-					compared{"entities", seeded.Entities, read.Entities},
-					compared{"providers", seeded.Providers, read.Providers},
-					compared{"sections", seeded.Sections, read.Sections},
-					compared{"caveats", seeded.Audit.Caveats, read.Audit.Caveats})
+				seeded, read, exact := build(true, false), build(false, false), build(true, true)
+				same := func(ref string, d, want *report.Document) {
+					t.Helper()
+					sameAs(t, ref, compared{"entities", d.Entities, want.Entities}, compared{"providers", d.Providers, want.Providers},
+						compared{"sections", d.Sections, want.Sections}, compared{"caveats", d.Audit.Caveats, want.Audit.Caveats})
+				}
+				same("the build reading every first and last hour", seeded, read)
 				n, ns := purposeReads(seeded, "incident reconstruction: raw")
 				m, ms := purposeReads(read, "incident reconstruction: raw")
 				hn, hs := purposeReads(seeded, "incident hours")
@@ -87,15 +93,23 @@ func TestEdgeSeedsEqualReads(t *testing.T) {
 				}
 				saved += ms - ns
 				savedHours += hms - hs
+				same("the build counting every flagged day's hours", exact, seeded)
+				e, es := purposeReads(exact, "incident reconstruction: raw")
+				he, hes := purposeReads(exact, "incident hours")
+				if es > ns || hes > hs {
+					t.Errorf("exact days: %d raw series in %d reads and %d series in %d hour detectors, more than counting every flagged day's hours (%d in %d, %d in %d)", es, e, hes, he, ns, n, hs, hn)
+				}
+				savedExact += hs - hes
 				if tc.name == "seeds" {
 					checkSeedTruth(t, ss, seeded)
+					checkSeedTruth(t, ss, exact)
 				}
-				t.Logf("incident reconstruction: %d raw series in %d reads, hour detectors %d series in %d queries (reading every first and last hour and day: %d in %d, %d in %d)", ns, n, hs, hn, ms, m, hms, hm)
+				t.Logf("incident reconstruction: %d raw series in %d reads, hour detectors %d series in %d queries (reading every first and last hour and day: %d in %d, %d in %d; exact days not counted: %d in %d, %d in %d)", ns, n, hs, hn, ms, m, hms, hm, es, e, hes, he)
 			})
 		}
 	}
-	if saved == 0 || savedHours == 0 {
-		t.Errorf("raw series saved: %d by the edge seeds, %d by judging the edge days like the others; want both > 0", saved, savedHours)
+	if saved == 0 || savedHours == 0 || savedExact == 0 {
+		t.Errorf("raw series saved: %d by the edge seeds, %d by judging the edge days like the others, %d by the exact days; want all > 0", saved, savedHours, savedExact)
 	}
 }
 

@@ -139,3 +139,13 @@ func SetEdgeSeeding(on bool) (restore func()) {
 	seedEdges = on
 	return func() { seedEdges = old }
 }
+
+// SetExactDays makes the incident detectors count the hours of every
+// flagged day (false) or not those of a day sampled throughout at the
+// fullest rate (true, the default: exactDays); the returned func restores
+// it.
+func SetExactDays(on bool) (restore func()) {
+	old := skipExactDays
+	skipExactDays = on
+	return func() { skipExactDays = old }
+}

@@ -53,7 +53,9 @@ import (
 //     not for the days the recorded changes gave hour by hour) and one of
 //     `count_over_time(NS_up[1h])`: an hour is read when it changed or
 //     has at least 2 samples fewer than the entity's fullest hour (at least
-//     its fullest day ÷ 24); the period's first hour (from 20 min before the
+//     its fullest day ÷ 24) — the counts only of the entities whose day
+//     counts do not show the day sampled throughout at the fullest day's
+//     rate (exactDays: then every hour of it is sampled); the period's first hour (from 20 min before the
 //     start: the state there and its transition time) and last hour (ongoing
 //     or interrupted) are read unless they held and the edge read has the
 //     entity's scrape at the edge (edgeSeeds);
@@ -71,7 +73,8 @@ import (
 //
 // Queries: 2 (recorded changes, rule marker) + 2 (recorded counts, rule
 // marker) + 1 per run of days without every evaluation + 1 per edge of those
-// days + 1 per day with a flagged entity (+ 1 if not recorded) + about
+// days + 1 per day with a flagged entity not sampled throughout (+ 1 per
+// day with a flagged entity if not recorded) + about
 // 1 per hour in which a run of read hours starts (more where a batch would
 // pass incidentMaxPoints). The 100-entity
 // month at 15 s (bench history, November): the day detectors read 1.0 M
@@ -180,7 +183,14 @@ type incidentWalk struct {
 	hourFlag   map[int]bool
 	hourFull   map[int]bool // hours of flagged days: sampled throughout, unchanged
 	samples    sampleStore  // the raw samples read, with the hour each was read in
+	// dayExact: days sampled throughout at the fullest day's rate
+	// (exactDays); a flagged one's hours are not counted (incidentHours).
+	dayExact []bool
 }
+
+// exact reports whether day i was sampled throughout at the fullest day's
+// rate (exactDays).
+func (w *incidentWalk) exact(i int) bool { return i < len(w.dayExact) && w.dayExact[i] }
 
 // held reports whether hour h is known to hold the state without being read.
 func (w *incidentWalk) held(h int) bool {
@@ -376,6 +386,7 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days, hours
 		for _, c := range cs {
 			mx = math.Max(mx, c.v)
 		}
+		mxRaw, mxRec := mx, 0.0
 		seen := make([]bool, days.n)
 		broken := make([]bool, days.n)
 		w.daySampled = make([]bool, days.n)
@@ -383,7 +394,6 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days, hours
 		see := func(i int) { seen[i], w.daySampled[i] = true, true }
 		classifyCounts(cs, days, mx, flag, func(i int) { broken[i] = true }, see)
 		if rc := dc.rec[k]; len(rc) > 0 {
-			mxRec := 0.0
 			for _, c := range rc {
 				mxRec = math.Max(mxRec, c.v)
 			}
@@ -391,6 +401,9 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days, hours
 			mx = math.Max(mx, math.Floor(mxRec/dc.perHour)*24)
 		}
 		w.maxPerDay = mx
+		if !r.cfg.RawDetectors && skipExactDays {
+			w.dayExact = exactDays(cs, mxRaw, dc.rec[k], mxRec, days)
+		}
 		// A day without samples (a gap, a series not yet begun or ended):
 		// its sampled neighbours (two before: see incidentHours) are looked
 		// at hour by hour, so that the samples on both sides of the gap are
@@ -436,11 +449,15 @@ func (r *run) incidentDays(f family, walks map[string]*incidentWalk, days, hours
 // day's hours: covered; the samples per hour). It fills the walks' hourFlag
 // and hourFull.
 func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hours grid, covered []bool) error {
-	byDay := map[int][]string{} // day → name-label values of the entities flagged in it
+	byDay := map[int][]string{}   // day → name-label values of the entities flagged in it
+	toCount := map[int][]string{} // … of those whose samples in it are counted hour by hour
 	for _, w := range walks {
 		for i, fl := range w.dayFlag {
 			if fl {
 				byDay[i] = append(byDay[i], w.name)
+				if !w.exact(i) {
+					toCount[i] = append(toCount[i], w.name)
+				}
 			}
 		}
 	}
@@ -468,9 +485,13 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 					})
 			})
 		}
+		if len(toCount[i]) == 0 {
+			continue
+		}
+		counted := f.nameLabel + "=~" + RegexAlternation(uniq(toCount[i]))
 		fns = append(fns, func() error {
 			return r.countPoints("incident hours (in a day with a change): samples of "+f.up+" per hour (gaps, series that start or end)",
-				r.selector(f.up, extra), from, to, time.Hour, &mu, func(k string, p Point) {
+				r.selector(f.up, counted), from, to, time.Hour, &mu, func(k string, p Point) {
 					if w := walks[k]; w != nil && w.dayFlag[i] {
 						counts[k] = append(counts[k], sampleCount{p.T, p.V})
 					}
@@ -482,12 +503,32 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 	}
 	for k, w := range walks {
 		mx := math.Floor(w.maxPerDay / 24)
+		var exact []int // flagged days whose hours were not counted
+		for i, fl := range w.dayFlag {
+			if fl && w.exact(i) {
+				exact = append(exact, i)
+			}
+		}
+		if len(exact) > 0 {
+			// Their full hours are not among the counts: the fullest
+			// hour is at least a fullest day's share, rounded up (a
+			// closed window's sample at its start makes a day's count
+			// 24 h + 1 and each hour's 1 h + 1 at a regular rate).
+			mx = math.Ceil(w.maxPerDay / 24)
+		}
 		for _, c := range counts[k] {
 			mx = math.Max(mx, c.v)
 		}
 		seen, broken, sampled := map[int]bool{}, map[int]bool{}, map[int]bool{}
 		classifyCounts(counts[k], hours, mx, func(h int) { w.hourFlag[h], sampled[h] = true, true },
 			func(h int) { broken[h] = true }, func(h int) { seen[h], sampled[h] = true, true })
+		for _, i := range exact {
+			// Sampled throughout at the fullest rate: each hour's count
+			// would be its fullest.
+			for h := i * 24; h < min((i+1)*24, hours.n); h++ {
+				seen[h], sampled[h] = true, true
+			}
+		}
 		// An hour without samples (in a looked-at day: no sample in its
 		// count window; elsewhere: in a day without samples): the hour
 		// after it and the two before it are read where they have samples,
@@ -518,6 +559,10 @@ func (r *run) incidentHours(f family, walks map[string]*incidentWalk, days, hour
 	}
 	return r.edgeSeeds(f, walks, hours)
 }
+
+// skipExactDays can be turned off by a test, to compare: then every
+// flagged day's hours are counted, exact or not (exactDays).
+var skipExactDays = true
 
 // seedEdges can be turned off by a test, to compare: then every
 // candidate's first and last hour are read, and its first and last day
