@@ -535,13 +535,16 @@ func classifyRecorded(cs []sampleCount, g grid, mx float64, flag, seen func(int)
 
 // exactDays are the days of g (1 d units) that an entity's day counts show
 // sampled throughout at its fullest day's rate: every instant of the day
+// and of the days on both sides of it (the next one's last hour aside)
 // lies in a run of consecutive windows each holding the fullest count of
 // its kind (raw count_over_time over (t − 1 d, t]: mxRaw; recorded 1 d sums
 // of the hourly counts: mxRec, a run of them covering at least (t₁ − 1 d,
 // tₙ − 1 h], as each reaches up to 1 h before its day and the next one
 // starts where it ends), and no window short of it reaches into the day.
-// Such a day has no missing scrape at all, so each of its hours counts its
-// fullest: incidentHours does not count them (on a day with a change, the
+// The days beside it make the fullest count a whole day's (alone, the one
+// day of a series that began in it would be its own fullest); the
+// period's first and last day are therefore never exact. Such a day has no
+// missing scrape at all, so each of its hours counts its fullest: incidentHours does not count them (on a day with a change, the
 // hour counts cost a raw read of the day's NS_up — about a tenth of a
 // providers month with its previous month; the changes come from their own
 // detectors). One missing scrape makes the day not exact: two windows
@@ -580,12 +583,17 @@ func exactDays(raw []sampleCount, mxRaw float64, rec []sampleCount, mxRec float6
 		if bad[i] {
 			continue
 		}
+		// The day and the days on both sides of it (the fullest count is
+		// then a whole day's: a series that began or ended in the day,
+		// or the history's only day, has a day beside it without it),
+		// but for the next day's last hour, which a recorded run reaches
+		// only with the day after.
 		from := g.start
 		if i > 0 {
 			from = g.unitEnd(i - 1)
 		}
-		to := g.unitEnd(i)
-		// Merge the runs that meet or overlap from the day's start on.
+		from, to := from.Add(-day), g.unitEnd(i).Add(day-time.Hour)
+		// Merge the runs that meet or overlap from its start on.
 		for changed := true; changed && from.Before(to); {
 			changed = false
 			for _, c := range cover {

@@ -58,40 +58,49 @@ func TestCoveredDays(t *testing.T) {
 }
 
 // TestExactDays: a day is exact (its hours not counted) only when windows
-// at the entity's fullest count cover every instant of it and no short or
-// empty window reaches into it — the recorded 1 d sums reach up to 1 h
-// before their day, so a day's last hour needs the next day's sum; one
+// at the entity's fullest count cover every instant of it and of the days
+// beside it (the next one's last hour aside) and no short or empty window
+// reaches into it — the recorded 1 d sums reach up to 1 h before their
+// day, so a run of them is sure only to its last day's last hour; one
 // sample short is not exact (two windows one short each may hide two
-// missing scrapes side by side); raw windows cover (t − 1 d, t].
+// missing scrapes side by side); raw windows cover (t − 1 d, t]; a day
+// whose neighbour has no samples (a series that began or ended in it, the
+// history's only day) is not, nor the period's first and last day.
 func TestExactDays(t *testing.T) {
 	loc := time.FixedZone("CST", 8*3600)
 	start := time.Date(2026, 11, 1, 0, 0, 0, 0, loc)
-	g := newGrid(start, start.Add(4*24*time.Hour), 24*time.Hour)
+	g := newGrid(start, start.Add(6*24*time.Hour), 24*time.Hour)
 	end := g.unitEnd
 	w := func(i int, v float64) sampleCount { return sampleCount{end(i), v} }
+	days := func(v float64, is ...int) (cs []sampleCount) {
+		for _, i := range is {
+			cs = append(cs, w(i, v))
+		}
+		return cs
+	}
 	const full = 5760.0
 	for _, tc := range []struct {
 		name     string
 		raw, rec []sampleCount
 		want     []bool
 	}{
-		{"recorded, every day full: the last day's last hour has no next sum", nil,
-			[]sampleCount{w(0, full), w(1, full), w(2, full), w(3, full)}, []bool{true, true, true, false}},
-		{"recorded, day 3 one short: it and the day before", nil,
-			[]sampleCount{w(0, full), w(1, full), w(2, full-1), w(3, full)}, []bool{true, false, false, false}},
-		{"recorded, day 2 missing (no samples)", nil,
-			[]sampleCount{w(0, full), w(2, full), w(3, full)}, []bool{false, false, true, false}},
-		{"recorded, unordered", nil,
-			[]sampleCount{w(3, full), w(1, full), w(0, full), w(2, full)}, []bool{true, true, true, false}},
-		{"raw, every day full", []sampleCount{w(0, full+1), w(1, full+1), w(2, full+1), w(3, full+1)}, nil,
-			[]bool{true, true, true, true}},
-		{"raw, day 2 short", []sampleCount{w(0, full), w(1, full-2), w(2, full), w(3, full)}, nil,
-			[]bool{true, false, true, true}},
-		{"raw, a window across two days (UTC steps)", []sampleCount{{end(1).Add(-8 * time.Hour), full}, {end(2).Add(-8 * time.Hour), full - 1}}, nil,
-			[]bool{false, false, false, false}},
-		{"recorded days 1–2, raw days 3–4 (evaluations missing)", []sampleCount{w(2, full), w(3, full)},
-			[]sampleCount{w(0, full), w(1, full)}, []bool{true, false, true, true}},
-		{"none", nil, nil, []bool{false, false, false, false}},
+		{"recorded, every day full", nil, days(full, 0, 1, 2, 3, 4, 5), []bool{false, true, true, true, true, false}},
+		{"recorded, unordered", nil, days(full, 4, 1, 5, 0, 3, 2), []bool{false, true, true, true, true, false}},
+		{"recorded, day 3 one short: it and the day before, and the day after beside it", nil,
+			append(days(full, 0, 1, 3, 4, 5), w(2, full-1)), []bool{false, false, false, false, true, false}},
+		{"recorded, day 3 without samples", nil, days(full, 0, 1, 3, 4, 5), []bool{false, false, false, false, true, false}},
+		{"raw, every day full", days(full+1, 0, 1, 2, 3, 4, 5), nil, []bool{false, true, true, true, true, false}},
+		{"raw, day 2 two short", append(days(full, 0, 2, 3, 4, 5), w(1, full-2)), nil, []bool{false, false, false, true, true, false}},
+		{"raw, windows across two days (UTC steps)", []sampleCount{{end(1).Add(-8 * time.Hour), full}, {end(2).Add(-8 * time.Hour), full},
+			{end(3).Add(-8 * time.Hour), full}, {end(4).Add(-8 * time.Hour), full}, {end(5).Add(-8 * time.Hour), full - 1}}, nil,
+			[]bool{false, false, true, false, false, false}},
+		// the recorded run ends an hour short of day 3's end, where the raw
+		// windows begin
+		{"recorded days 1–3, raw days 4–6 (evaluations missing)", days(full, 3, 4, 5), days(full, 0, 1, 2),
+			[]bool{false, true, false, false, true, false}},
+		{"the history's only day (a series that began in it)", days(84, 2), nil, []bool{false, false, false, false, false, false}},
+		{"the recorded history's only two days", nil, days(84, 2, 3), []bool{false, false, false, false, false, false}},
+		{"none", nil, nil, []bool{false, false, false, false, false, false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mx := func(cs []sampleCount) (m float64) {
