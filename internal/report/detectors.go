@@ -544,11 +544,12 @@ func classifyRecorded(cs []sampleCount, g grid, mx float64, flag, seen func(int)
 // The days beside it make the fullest count a whole day's (alone, the one
 // day of a series that began in it would be its own fullest); the
 // period's first and last day are therefore never exact. Such a day has no
-// missing scrape at all, so each of its hours counts its fullest: incidentHours does not count them (on a day with a change, the
-// hour counts cost a raw read of the day's NS_up — about a tenth of a
-// providers month with its previous month; the changes come from their own
-// detectors). One missing scrape makes the day not exact: two windows
-// one sample short each may hide two missing scrapes side by side.
+// missing scrape at all, so each of its hours counts its fullest:
+// incidentHours does not count them (on a day with a change, the hour
+// counts cost a raw read of the day's NS_up — about a tenth of a providers
+// month with its previous month; the changes come from their own
+// detectors). One missing scrape makes the day not exact: two windows one
+// sample short each may hide two missing scrapes side by side.
 func exactDays(raw []sampleCount, mxRaw float64, rec []sampleCount, mxRec float64, g grid) []bool {
 	const day = 24 * time.Hour
 	type span struct{ a, b time.Time } // (a, b]

@@ -54,11 +54,12 @@ import (
 //     `count_over_time(NS_up[1h])`: an hour is read when it changed or
 //     has at least 2 samples fewer than the entity's fullest hour (at least
 //     its fullest day ÷ 24) — the counts only of the entities whose day
-//     counts do not show the day sampled throughout at the fullest day's
-//     rate (exactDays: then every hour of it is sampled); the period's first hour (from 20 min before the
-//     start: the state there and its transition time) and last hour (ongoing
-//     or interrupted) are read unless they held and the edge read has the
-//     entity's scrape at the edge (edgeSeeds);
+//     counts do not show the day, and the days beside it, sampled
+//     throughout at the fullest day's rate (exactDays: then every hour of
+//     it is sampled); the period's first hour (from 20 min before the
+//     start: the state there and its transition time) and last hour
+//     (ongoing or interrupted) are read unless they held and the edge read
+//     has the entity's scrape at the edge (edgeSeeds);
 //   - the raw samples of those hours only: each entity's run of consecutive
 //     read hours (at most a day) in one query, with the entities whose runs
 //     start in the same hour (up to the latest end among them), so that one
